@@ -1,0 +1,151 @@
+package org.haven.core.format;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * PVE's section-config text format ({@code storage.cfg}, {@code domains.cfg}, {@code ha/resources.cfg},
+ * {@code ha/groups.cfg}, {@code jobs.cfg}, …):
+ * <pre>
+ * type: id
+ * 	key value
+ * 	flag
+ *
+ * </pre>
+ * Parsing keeps property order, properties without a value, and comment lines (attached to the section that
+ * follows them, or kept as a trailer), so an unmodified document is written back byte for byte in canonical form.
+ */
+public final class SectionConfig {
+
+    private static final Pattern HEADER = Pattern.compile("^(\\S+):\\s*(\\S+)\\s*$");
+    private static final Pattern PROPERTY = Pattern.compile("^\\s+(\\S+)(?:\\s+(.*?))?\\s*$");
+
+    private SectionConfig() {}
+
+    /** One section. {@code properties} maps key to value; a key written without a value maps to "". */
+    public static final class Section {
+        private final String type;
+        private final String id;
+        private final LinkedHashMap<String, String> properties = new LinkedHashMap<>();
+        private final List<String> comments = new ArrayList<>();
+
+        public Section(String type, String id) {
+            this.type = Objects.requireNonNull(type);
+            this.id = Objects.requireNonNull(id);
+        }
+
+        public String type() { return type; }
+        public String id() { return id; }
+        /** Mutable, ordered view of the properties. */
+        public Map<String, String> properties() { return properties; }
+        /** Comment lines (with their leading '#') that stood before this section. */
+        public List<String> comments() { return comments; }
+
+        public Optional<String> get(String key) { return Optional.ofNullable(properties.get(key)); }
+        public Section set(String key, String value) { properties.put(key, value); return this; }
+        public Section remove(String key) { properties.remove(key); return this; }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Section s && s.type.equals(type) && s.id.equals(id)
+                    && s.properties.equals(properties) && s.comments.equals(comments);
+        }
+        @Override public int hashCode() { return Objects.hash(type, id, properties); }
+        @Override public String toString() { return type + ": " + id + " " + properties; }
+    }
+
+    /** A parsed file: sections in file order, plus comments after the last section. */
+    public static final class Document {
+        private final List<Section> sections = new ArrayList<>();
+        private final List<String> trailingComments = new ArrayList<>();
+
+        public List<Section> sections() { return sections; }
+        public List<String> trailingComments() { return trailingComments; }
+
+        public Optional<Section> find(String id) {
+            return sections.stream().filter(s -> s.id.equals(id)).findFirst();
+        }
+        public boolean remove(String id) { return sections.removeIf(s -> s.id.equals(id)); }
+        public void add(Section s) {
+            if (find(s.id).isPresent()) throw new IllegalArgumentException("section '" + s.id + "' already exists");
+            sections.add(s);
+        }
+        @Override public boolean equals(Object o) {
+            return o instanceof Document d && d.sections.equals(sections) && d.trailingComments.equals(trailingComments);
+        }
+        @Override public int hashCode() { return sections.hashCode(); }
+    }
+
+    /** Thrown for lines that fit neither a header nor a property. */
+    public static final class ParseException extends IllegalArgumentException {
+        public final int line;
+        public ParseException(int line, String message) {
+            super("line " + line + ": " + message);
+            this.line = line;
+        }
+    }
+
+    public static Document parse(String text) {
+        Document doc = new Document();
+        Section current = null;
+        List<String> pendingComments = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.endsWith("\r")) line = line.substring(0, line.length() - 1);
+            if (line.isBlank()) { current = null; continue; }
+            if (line.stripLeading().startsWith("#")) { pendingComments.add(line.strip()); continue; }
+            if (current == null) {
+                Matcher m = HEADER.matcher(line);
+                if (!m.matches()) throw new ParseException(i + 1, "syntax error - expected section header, got '" + line + "'");
+                current = new Section(m.group(1), m.group(2));
+                current.comments.addAll(pendingComments);
+                pendingComments.clear();
+                if (doc.find(current.id).isPresent())
+                    throw new ParseException(i + 1, "duplicate section '" + current.id + "'");
+                doc.sections.add(current);
+            } else {
+                Matcher m = PROPERTY.matcher(line);
+                if (!m.matches()) {
+                    // a header directly after a section without blank line also starts a new section
+                    Matcher h = HEADER.matcher(line);
+                    if (!h.matches()) throw new ParseException(i + 1, "syntax error - unable to parse '" + line + "'");
+                    current = null;
+                    i--;
+                    continue;
+                }
+                String key = m.group(1);
+                if (current.properties.containsKey(key))
+                    throw new ParseException(i + 1, "duplicate attribute '" + key + "' in section '" + current.id + "'");
+                current.properties.put(key, m.group(2) == null ? "" : m.group(2));
+            }
+        }
+        doc.trailingComments.addAll(pendingComments);
+        return doc;
+    }
+
+    /** Canonical text: each section as header plus tab-indented properties, followed by one blank line. */
+    public static String write(Document doc) {
+        StringBuilder out = new StringBuilder();
+        for (Section s : doc.sections) {
+            for (String c : s.comments) out.append(c).append('\n');
+            out.append(s.type).append(": ").append(s.id).append('\n');
+            for (Map.Entry<String, String> e : s.properties.entrySet()) {
+                String v = e.getValue();
+                if (e.getKey().contains("\n") || (v != null && v.contains("\n")))
+                    throw new IllegalArgumentException("property '" + e.getKey() + "' contains a line feed");
+                out.append('\t').append(e.getKey());
+                if (v != null && !v.isEmpty()) out.append(' ').append(v);
+                out.append('\n');
+            }
+            out.append('\n');
+        }
+        for (String c : doc.trailingComments) out.append(c).append('\n');
+        return out.toString();
+    }
+}
