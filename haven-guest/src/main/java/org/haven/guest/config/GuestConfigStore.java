@@ -1,0 +1,142 @@
+package org.haven.guest.config;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.haven.core.cfs.CfsException;
+import org.haven.core.cfs.ClusterFs;
+
+/**
+ * Reads and writes guest configs in the cluster file system at {@code nodes/<node>/<dir>/<vmid>.conf},
+ * where {@code dir} is {@code qemu-server} for VMs and {@code lxc} for containers. Changes run under the
+ * per-guest config lock, and a caller-provided digest is checked against the file (optimistic concurrency).
+ */
+public final class GuestConfigStore {
+
+    private static final Pattern CONF = Pattern.compile("^(\\d+)\\.conf$");
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ClusterFs cfs;
+    private final String dir;
+    private final String guestWord;
+
+    /**
+     * @param dir       {@code qemu-server} or {@code lxc}
+     * @param guestWord {@code VM} or {@code CT}, used in messages as PVE does
+     */
+    public GuestConfigStore(ClusterFs cfs, String dir, String guestWord) {
+        this.cfs = cfs;
+        this.dir = dir;
+        this.guestWord = guestWord;
+    }
+
+    public static GuestConfigStore qemu(ClusterFs cfs) { return new GuestConfigStore(cfs, "qemu-server", "VM"); }
+    public static GuestConfigStore lxc(ClusterFs cfs) { return new GuestConfigStore(cfs, "lxc", "CT"); }
+
+    public ClusterFs cfs() { return cfs; }
+    public String localNode() { return cfs.nodeName(); }
+
+    public String path(String node, int vmid) { return "nodes/" + node + "/" + dir + "/" + vmid + ".conf"; }
+
+    /** The config on {@code node}, if it exists. */
+    public Optional<GuestConfig> read(String node, int vmid) {
+        return cfs.read(path(node, vmid)).map(GuestConfig::parse);
+    }
+
+    /** The config on the local node; fails with PVE's message when it does not exist. */
+    public GuestConfig load(int vmid) { return load(localNode(), vmid); }
+
+    public GuestConfig load(String node, int vmid) {
+        return read(node, vmid).orElseThrow(() ->
+                new GuestException(500, "Configuration file '" + path(node, vmid) + "' does not exist"));
+    }
+
+    public boolean exists(int vmid) { return owner(vmid).isPresent(); }
+
+    /** The node whose directory holds the config of {@code vmid} (any guest type of this store). */
+    public Optional<String> owner(int vmid) {
+        for (ClusterFs.Entry n : cfs.list("nodes")) {
+            if (!n.directory()) continue;
+            if (cfs.stat(path(n.name(), vmid)).isPresent()) return Optional.of(n.name());
+        }
+        return Optional.empty();
+    }
+
+    /** vmid → node for every guest of this type in the cluster. */
+    public TreeMap<Integer, String> list() {
+        TreeMap<Integer, String> out = new TreeMap<>();
+        for (ClusterFs.Entry n : cfs.list("nodes")) {
+            if (!n.directory()) continue;
+            for (ClusterFs.Entry f : cfs.list("nodes/" + n.name() + "/" + dir)) {
+                Matcher m = CONF.matcher(f.name());
+                if (m.matches()) out.put(Integer.parseInt(m.group(1)), n.name());
+            }
+        }
+        return out;
+    }
+
+    public void write(int vmid, GuestConfig cfg) { write(localNode(), vmid, cfg); }
+
+    public void write(String node, int vmid, GuestConfig cfg) {
+        cfs.mkdirs("nodes/" + node + "/" + dir);
+        cfs.write(path(node, vmid), cfg.writeBytes());
+    }
+
+    /** Write a new config; fails when the VMID is already used (on any node, for this guest type). */
+    public void create(int vmid, GuestConfig cfg) {
+        Optional<String> owner = owner(vmid);
+        if (owner.isPresent()) throw new GuestException(500, "unable to create " + guestWord + " " + vmid
+                + ": config file already exists");
+        cfs.mkdirs("nodes/" + localNode() + "/" + dir);
+        try {
+            cfs.create(path(localNode(), vmid), cfg.writeBytes());
+        } catch (CfsException e) {
+            throw new GuestException(500, "unable to create " + guestWord + " " + vmid + ": config file already exists");
+        }
+    }
+
+    public boolean destroy(int vmid) { return cfs.delete(path(localNode(), vmid)); }
+
+    /** Run {@code body} under the config lock of {@code vmid}. */
+    public <T> T locked(int vmid, Supplier<T> body) {
+        try {
+            return cfs.withLock(dir + "-lock-" + vmid, LOCK_TIMEOUT, body);
+        } catch (CfsException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("can't lock")) {
+                throw new GuestException(500, "can't lock file '/var/lock/" + dir + "/lock-" + vmid + ".conf' - got timeout");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Load, modify and write the local config under the lock. {@code fn} may return a value; it sees a
+     * mutable config, which is written back afterwards.
+     */
+    public <T> T update(int vmid, Function<GuestConfig, T> fn) {
+        return locked(vmid, () -> {
+            GuestConfig cfg = load(vmid);
+            T result = fn.apply(cfg);
+            write(vmid, cfg);
+            return result;
+        });
+    }
+
+    /** PVE's check_lock: refuses when the config carries a lock. */
+    public void checkLock(GuestConfig cfg) {
+        cfg.lock().ifPresent(l -> { throw new GuestException(500, guestWord + " is locked (" + l + ")"); });
+    }
+
+    /** PVE's assert_if_modified: a given digest must match the file the config came from. */
+    public static void assertDigest(GuestConfig cfg, String digest) {
+        if (digest != null && !digest.isEmpty() && !digest.equals(cfg.digest()))
+            throw new GuestException(500, "detected modified configuration - file changed by other user? Try again.");
+    }
+
+    public String guestWord() { return guestWord; }
+}
