@@ -54,9 +54,26 @@ public interface ClusterFs {
 
     /**
      * Run {@code body} while holding the cluster-wide lock {@code name}. Waits up to {@code timeout}
-     * for the lock; throws {@link CfsException} ("can't lock file …") when it cannot be obtained.
+     * for the lock (PVE's default of 10 s when null or zero); throws {@link CfsException}
+     * ("cfs-lock '<name>' error: got lock request timeout", as PVE's cfs_lock) when it cannot be obtained.
+     * Exceptions thrown by {@code body} propagate unchanged.
      */
     <T> T withLock(String name, Duration timeout, Supplier<T> body);
+
+    /**
+     * HA-style lock (pmxcfs {@code mkdir}/{@code utime} on {@code priv/lock/<name>}): take the cluster-wide lock
+     * {@code name} for this node, or refresh it when this node already holds it, without waiting. Returns true
+     * when this node holds the lock afterwards. A lock expires 120 s after the last successful call; it is never
+     * granted without quorum.
+     */
+    default boolean tryLock(String name) {
+        throw new UnsupportedOperationException("tryLock not supported by " + getClass().getName());
+    }
+
+    /** Release a lock taken with {@link #tryLock} (pmxcfs unlock request); no effect when this node does not hold it. */
+    default void unlock(String name) {
+        throw new UnsupportedOperationException("unlock not supported by " + getClass().getName());
+    }
 
     /** Subscribe to changes below {@code prefix}; the listener gets the changed path. */
     AutoCloseable watch(String prefix, Consumer<String> listener);
