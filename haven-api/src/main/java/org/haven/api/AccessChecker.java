@@ -1,0 +1,24 @@
+package org.haven.api;
+
+import java.util.Collection;
+import java.util.Set;
+
+/**
+ * Permission evaluation as the API framework and handlers see it. Backed by haven-access
+ * (users, groups, roles, ACLs, pools, tokens with privilege separation).
+ */
+public interface AccessChecker {
+
+    /**
+     * Does {@code authid} (a user id {@code user@realm} or a token id {@code user@realm!token}) have the
+     * privileges on {@code path}? {@code any}: one of them suffices, otherwise all are needed.
+     * {@code root@pam} has everything.
+     */
+    boolean check(String authid, String path, Collection<String> privs, boolean any);
+
+    /** Effective privileges of {@code authid} on {@code path}. */
+    Set<String> privileges(String authid, String path);
+
+    /** Is {@code userid} in a group on which the caller has one of {@code privs}? Used by PVE's "userid-group" check. */
+    default boolean checkUserGroup(String authid, String userid, Collection<String> privs) { return false; }
+}

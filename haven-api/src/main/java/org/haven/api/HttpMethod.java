@@ -1,0 +1,4 @@
+package org.haven.api;
+
+/** The HTTP methods PVE's API uses. */
+public enum HttpMethod { GET, POST, PUT, DELETE }

@@ -1,0 +1,27 @@
+package org.haven.api.cli;
+
+import java.util.Map;
+import org.haven.api.HttpMethod;
+import tools.jackson.databind.JsonNode;
+
+/** A client of the daemon's API (over the root-only Unix socket for the CLI tools). */
+public interface ApiClient {
+
+    /** Call a method; returns the {@code data} of the response. Throws {@link ApiCallException} on an error status. */
+    JsonNode call(HttpMethod method, String path, Map<String, ?> params);
+
+    final class ApiCallException extends RuntimeException {
+        private final int status;
+        private final Map<String, String> errors;
+
+        public ApiCallException(int status, String message, Map<String, String> errors) {
+            super(message, null, false, false);
+            this.status = status;
+            this.errors = errors == null ? Map.of() : errors;
+        }
+
+        public int status() { return status; }
+
+        public Map<String, String> errors() { return errors; }
+    }
+}
