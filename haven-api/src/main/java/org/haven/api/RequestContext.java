@@ -37,6 +37,12 @@ public interface RequestContext {
         if (!hasPermission(path, false, privs)) throw ApiException.forbidden();
     }
 
+    /**
+     * Add a top-level attribute to the response envelope beside {@code data}, as PVE's
+     * {@code set_result_attrib} (e.g. {@code total} for paged lists).
+     */
+    default void setResultAttribute(String name, Object value) {}
+
     /** Start a task owned by the caller; returns the UPID (what PVE's API methods return for long work). */
     default String startTask(String type, String id, TaskWorker worker) {
         return node().tasks().start(type, id == null ? "" : id, authid(), worker);

@@ -1,0 +1,219 @@
+package org.haven.api.server;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.haven.api.AccessChecker;
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.api.RequestContext;
+import org.haven.core.schema.ParamException;
+import org.haven.core.schema.Validator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one API request: route, authenticate, check permissions, validate parameters, proxy or call the
+ * handler, and map errors to PVE's statuses. Transport independent (used by the HTTPS server, the Unix
+ * socket server and tests).
+ */
+public final class Dispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    public static final String ROOT = "root@pam";
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_-]+)\\}");
+
+    private final ApiTree tree;
+    private final NodeContext node;
+    private final Authenticator auth;
+    private volatile NodeProxy proxy;
+
+    public Dispatcher(ApiTree tree, NodeContext node, Authenticator auth) {
+        this.tree = tree;
+        this.node = node;
+        this.auth = auth;
+    }
+
+    public ApiTree tree() { return tree; }
+
+    public void setProxy(NodeProxy proxy) { this.proxy = proxy; }
+
+    public ApiResponse handle(ApiRequest req) {
+        try {
+            return doHandle(req);
+        } catch (ParamException e) {
+            return new ApiResponse(400, null, e.errors(), "Parameter verification failed.");
+        } catch (ApiException e) {
+            return ApiResponse.error(e.status(), e.getMessage());
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (!(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException) && !(e instanceof org.haven.core.cfs.CfsException))
+                LOG.warn("{} {}: {}", req.method(), req.path(), msg, e);
+            return ApiResponse.error(500, msg.endsWith("\n") ? msg.substring(0, msg.length() - 1) : msg);
+        }
+    }
+
+    private ApiResponse doHandle(ApiRequest req) throws Exception {
+        ApiTree.Match match = tree.lookup(req.path());
+        if (match == null) return notImplemented(req);
+        ApiMethod m = match.node().methods().get(req.method());
+        if (m == null) {
+            if (req.method() == HttpMethod.GET && !match.node().isLeaf()) {
+                authenticate(req, false);
+                return ApiResponse.ok(autoIndex(match.node()));
+            }
+            return notImplemented(req);
+        }
+        Permission perm = m.permissions();
+        String authid = perm.isWorld() ? optionalAuth(req) : authenticate(req, req.method() != HttpMethod.GET);
+        if (authid != null && authid.indexOf('!') >= 0 && !m.allowtoken())
+            throw new ApiException(401, "API tokens are not allowed for this endpoint");
+
+        Map<String, Object> raw = new LinkedHashMap<>(req.params());
+        raw.putAll(match.pathParams());
+        if (!perm.isWorld() && perm.check() != null && !evaluate(perm.check(), authid, raw))
+            throw ApiException.forbidden();
+
+        Map<String, Object> valid = Validator.validateParams(m.parameters(), raw);
+
+        if (m.proxyto() != null) {
+            Object target = valid.get(m.proxyto());
+            if (target != null && !target.toString().equals(node.nodeName()) && !"localhost".equals(target.toString())) {
+                NodeProxy p = proxy;
+                if (p == null) throw ApiException.error("no such cluster node '" + target + "'");
+                return p.forward(target.toString(), req, authid);
+            }
+        }
+        Ctx rc = new Ctx(authid, req.local(), req.remote());
+        Object result = m.handler().handle(new Params(valid), rc);
+        return new ApiResponse(200, result, null, null, rc.attributes);
+    }
+
+    private static ApiResponse notImplemented(ApiRequest req) {
+        return ApiResponse.error(501, "Method '" + req.method() + " /api2/json" + req.path() + "' not implemented");
+    }
+
+    private List<Map<String, Object>> autoIndex(ApiTree.Node n) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ApiTree.Node c : n.children()) if (!c.isParam()) out.add(Map.of("subdir", c.segment()));
+        return out;
+    }
+
+    private String optionalAuth(ApiRequest req) {
+        try { return authenticate(req, false); } catch (ApiException e) { return null; }
+    }
+
+    /** Resolve the caller; 401 when no valid credentials are presented. */
+    String authenticate(ApiRequest req, boolean write) {
+        if (req.local()) return ROOT;
+        String a = req.authorization();
+        if (a != null && a.startsWith("PVEAPIToken")) {
+            String v = a.substring("PVEAPIToken".length());
+            if (v.startsWith("=") || v.startsWith(" ") || v.startsWith(":")) v = v.substring(1).trim();
+            return auth.verifyApiToken(v).orElseThrow(() -> new ApiException(401, "authentication failure"));
+        }
+        String ticket = req.ticket();
+        if (ticket == null && a != null && a.startsWith("PVEAuthCookie=")) ticket = a.substring("PVEAuthCookie=".length());
+        if (ticket == null || ticket.isEmpty()) throw new ApiException(401, "No ticket");
+        String user = auth.verifyTicket(ticket).orElseThrow(() -> new ApiException(401, "authentication failure"));
+        if (write && (req.csrfToken() == null || !auth.verifyCsrf(user, req.csrfToken())))
+            throw new ApiException(401, "Permission denied - invalid csrf token");
+        return user;
+    }
+
+    /** Evaluate a PVE permission check array. */
+    boolean evaluate(List<Object> check, String authid, Map<String, Object> params) {
+        if (check == null || check.isEmpty()) return true;
+        String kind = String.valueOf(check.get(0));
+        AccessChecker access = node.access();
+        switch (kind) {
+            case "perm" -> {
+                String path = substitute(String.valueOf(check.get(1)), params);
+                Collection<String> privs = privList(check.get(2));
+                boolean any = false;
+                for (int i = 3; i + 1 < check.size(); i += 2)
+                    if ("any".equals(check.get(i))) any = truthy(check.get(i + 1));
+                if (privs.contains("__root__")) return ROOT.equals(authid);
+                if (ROOT.equals(authid)) return true;
+                return access.check(authid, path, privs, any);
+            }
+            case "and" -> {
+                for (int i = 1; i < check.size(); i++) if (!evaluate(asList(check.get(i)), authid, params)) return false;
+                return true;
+            }
+            case "or" -> {
+                for (int i = 1; i < check.size(); i++) if (evaluate(asList(check.get(i)), authid, params)) return true;
+                return false;
+            }
+            case "userid-param" -> {
+                if (ROOT.equals(authid)) return true;
+                Object u = params.get("userid");
+                String user = authid.contains("!") ? authid.substring(0, authid.indexOf('!')) : authid;
+                return "self".equals(check.get(1)) && u != null && u.toString().equals(user);
+            }
+            case "userid-group" -> {
+                if (ROOT.equals(authid)) return true;
+                Object u = params.get("userid");
+                return access.checkUserGroup(authid, u == null ? null : u.toString(), privList(check.get(1)));
+            }
+            default -> { return ROOT.equals(authid); }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> asList(Object o) { return (List<Object>) o; }
+
+    private static Collection<String> privList(Object o) {
+        List<String> out = new ArrayList<>();
+        if (o instanceof Collection<?> c) for (Object x : c) out.add(String.valueOf(x));
+        else out.add(String.valueOf(o));
+        return out;
+    }
+
+    private static boolean truthy(Object o) { return o != null && !"0".equals(o.toString()) && !"false".equals(o.toString()); }
+
+    static String substitute(String path, Map<String, Object> params) {
+        Matcher m = PLACEHOLDER.matcher(path);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            Object v = params.get(m.group(1));
+            if (v instanceof List<?> l && !l.isEmpty()) v = l.get(0);
+            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? "" : v.toString()));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private final class Ctx implements RequestContext {
+        private final String authid;
+        private final boolean local;
+        private final String remote;
+        Map<String, Object> attributes;
+
+        Ctx(String authid, boolean local, String remote) {
+            this.authid = authid;
+            this.local = local;
+            this.remote = remote;
+        }
+
+        @Override public String authid() { return authid; }
+        @Override public NodeContext node() { return node; }
+        @Override public boolean viaCli() { return local; }
+        @Override public String clientAddress() { return remote; }
+        @Override public void setResultAttribute(String name, Object value) {
+            if (attributes == null) attributes = new LinkedHashMap<>();
+            attributes.put(name, value);
+        }
+        @Override public boolean hasPermission(String path, boolean any, String... privs) {
+            if (ROOT.equals(authid)) return true;
+            return authid != null && node.access().check(authid, path, List.of(privs), any);
+        }
+    }
+}
