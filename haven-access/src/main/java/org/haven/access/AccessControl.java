@@ -1,0 +1,364 @@
+package org.haven.access;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.haven.core.cfs.CfsException;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.core.time.Clock;
+
+/**
+ * Entry point of access control over the cluster file system: logins (pam, pve realms), tickets, CSRF tokens,
+ * API tokens, permission checks, and the user configuration files ({@code user.cfg}, {@code domains.cfg},
+ * {@code priv/shadow.cfg}, {@code priv/token.cfg}).
+ * Files are re-read when their content changes, so every node sees changes made elsewhere.
+ */
+public final class AccessControl {
+    public static final String USER_CFG = "user.cfg";
+    public static final String DOMAINS_CFG = "domains.cfg";
+    public static final String SHADOW_CFG = "priv/shadow.cfg";
+    public static final String TOKEN_CFG = "priv/token.cfg";
+    public static final String AUTHKEY_KEY = "priv/authkey.key";
+    public static final String AUTHKEY_PUB = "authkey.pub";
+    public static final String WWW_KEY = "priv/pve-www.key";
+    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ClusterFs fs;
+    private final Clock clock;
+    private final PamAuthenticator pam;
+    private final String pamService;
+    private final SecureRandom random = new SecureRandom();
+
+    private byte[] userCfgBytes;
+    private UserConfig userCfg;
+    private Permissions permissions;
+    private String keysSource;
+    private PrivateKey privateKey;
+    private PublicKey publicKey;
+
+    public AccessControl(ClusterFs fs, Clock clock) {
+        this(fs, clock, PamAuthenticator.system(), PamAuthenticator.defaultService());
+    }
+
+    public AccessControl(ClusterFs fs, Clock clock, PamAuthenticator pam, String pamService) {
+        this.fs = fs;
+        this.clock = clock;
+        this.pam = pam;
+        this.pamService = pamService;
+    }
+
+    public ClusterFs fs() { return fs; }
+    public Clock clock() { return clock; }
+
+    // ---- configuration ------------------------------------------------------------------------------
+
+    /** The current {@code user.cfg} (shared, do not modify; use {@link #modifyUserConfig}). */
+    public synchronized UserConfig userConfig() {
+        byte[] now = fs.read(USER_CFG).orElse(new byte[0]);
+        if (userCfg == null || !Arrays.equals(now, userCfgBytes)) {
+            userCfg = UserConfig.parse(new String(now, StandardCharsets.UTF_8));
+            userCfgBytes = now;
+            permissions = new Permissions(userCfg);
+        }
+        return userCfg;
+    }
+
+    /** A permission evaluator over the current {@code user.cfg}. */
+    public synchronized Permissions permissions() {
+        userConfig();
+        return permissions;
+    }
+
+    public Domains domains() { return Domains.parse(fs.readString(DOMAINS_CFG).orElse(null)); }
+
+    public Shadow shadow() { return Shadow.parse(fs.readString(SHADOW_CFG).orElse(null)); }
+
+    public TokenSecrets tokenSecrets() { return TokenSecrets.parse(fs.readString(TOKEN_CFG).orElse(null)); }
+
+    /**
+     * Change {@code user.cfg} under the cluster lock: {@code change} works on a private copy, which is written
+     * only when it returns normally (an exception leaves the file untouched).
+     */
+    public <T> T modifyUserConfig(Function<UserConfig, T> change) {
+        return fs.withLock("file-user_cfg", LOCK_TIMEOUT, () -> {
+            UserConfig copy = UserConfig.parse(fs.readString(USER_CFG).orElse(""));
+            T result = change.apply(copy);
+            fs.writeString(USER_CFG, copy.write());
+            return result;
+        });
+    }
+
+    public <T> T modifyShadow(Function<Shadow, T> change) {
+        return fs.withLock("file-priv_shadow_cfg", LOCK_TIMEOUT, () -> {
+            Shadow s = shadow();
+            T result = change.apply(s);
+            ensurePrivDir();
+            fs.writeString(SHADOW_CFG, s.write());
+            return result;
+        });
+    }
+
+    public <T> T modifyTokenSecrets(Function<TokenSecrets, T> change) {
+        return fs.withLock("file-priv_token_cfg", LOCK_TIMEOUT, () -> {
+            TokenSecrets s = tokenSecrets();
+            T result = change.apply(s);
+            ensurePrivDir();
+            fs.writeString(TOKEN_CFG, s.write());
+            return result;
+        });
+    }
+
+    private void ensurePrivDir() {
+        if (fs.stat("priv").isEmpty()) fs.mkdirs("priv");
+    }
+
+    // ---- users ----------------------------------------------------------------------------------------
+
+    /** PVE's {@code check_user_enabled}: throws with PVE's message when missing, disabled or expired. */
+    public void checkUserEnabled(String userid) {
+        UserConfig.User u = userConfig().users.get(userid);
+        if (u == null) throw new AuthenticationException("no such user ('" + userid + "')");
+        if (!u.enable) throw new AuthenticationException("user '" + userid + "' is disabled");
+        if (u.expire != 0 && u.expire < clock.epochSeconds()) throw new AuthenticationException("user '" + userid + "' access expired");
+    }
+
+    public boolean isUserEnabled(String userid) {
+        try {
+            checkUserEnabled(userid);
+            return true;
+        } catch (AuthenticationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Authenticate {@code username} (with or without {@code @realm}; {@code realm} is appended when the name
+     * has none) and return the normalized user id. Second factors are checked by the TFA flow, not here.
+     */
+    public String login(String username, String password, String realm, String otp) {
+        if (username == null || username.isEmpty()) throw new AuthenticationException("no username specified");
+        String full = username;
+        if (realm != null && !realm.isEmpty() && !username.contains("@")) full = username + "@" + realm;
+        Ids.UserId id;
+        try {
+            id = Ids.parseUserId(full);
+        } catch (IllegalArgumentException e) {
+            throw new AuthenticationException(e.getMessage());
+        }
+        checkUserEnabled(id.userid());
+        Optional<String> type = domains().type(id.realm());
+        if (type.isEmpty()) throw new AuthenticationException("auth domain '" + id.realm() + "' does not exist");
+        if (password == null || password.isEmpty()) throw new AuthenticationException("no password");
+        switch (type.get()) {
+            case "pve" -> {
+                String hash = shadow().hashes.get(id.user());
+                if (hash == null) throw new AuthenticationException("no password set");
+                if (!ShaCrypt.verify(password, hash)) throw new AuthenticationException("invalid credentials");
+            }
+            case "pam" -> pam.authenticate(pamService, id.user(), password, null);
+            default -> throw new AuthenticationException("realm type '" + type.get() + "' is not supported for login");
+        }
+        return id.userid();
+    }
+
+    /** Set the password of a {@code pve} realm user ({@code pam} users are changed with chpasswd). */
+    public void setPassword(String userid, String password) {
+        Ids.UserId id = Ids.parseUserId(userid);
+        String type = domains().type(id.realm()).orElseThrow(() -> new IllegalArgumentException("auth domain '" + id.realm() + "' does not exist"));
+        if (password == null || password.length() < 5) throw new IllegalArgumentException("password is too short");
+        switch (type) {
+            case "pve" -> modifyShadow(s -> s.hashes.put(id.user(), ShaCrypt.hash512(password)));
+            case "pam" -> {
+                try {
+                    Process p = new ProcessBuilder("chpasswd").redirectErrorStream(true).start();
+                    p.getOutputStream().write((id.user() + ":" + password + "\n").getBytes(StandardCharsets.UTF_8));
+                    p.getOutputStream().close();
+                    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    if (p.waitFor() != 0) throw new IllegalStateException("change password failed: " + out.strip());
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("change password failed: " + e.getMessage(), e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted");
+                }
+            }
+            default -> throw new IllegalArgumentException("realm '" + id.realm() + "' does not allow to change passwords");
+        }
+    }
+
+    // ---- tickets --------------------------------------------------------------------------------------
+
+    private synchronized void loadKeys() {
+        Optional<String> priv = fs.readString(AUTHKEY_KEY);
+        Optional<String> pub = fs.readString(AUTHKEY_PUB);
+        if (priv.isEmpty() || pub.isEmpty()) {
+            fs.withLock("authkey", LOCK_TIMEOUT, () -> {
+                if (fs.read(AUTHKEY_KEY).isEmpty() || fs.read(AUTHKEY_PUB).isEmpty()) {
+                    KeyPair kp = Tickets.generateRsa(2048);
+                    ensurePrivDir();
+                    fs.writeString(AUTHKEY_KEY, Tickets.privatePem(kp.getPrivate()));
+                    fs.writeString(AUTHKEY_PUB, Tickets.publicPem(kp.getPublic()));
+                }
+                return null;
+            });
+            priv = fs.readString(AUTHKEY_KEY);
+            pub = fs.readString(AUTHKEY_PUB);
+        }
+        String source = priv.orElseThrow() + pub.orElseThrow();
+        if (!source.equals(keysSource)) {
+            privateKey = Tickets.readPrivate(priv.get());
+            publicKey = Tickets.readPublic(pub.get());
+            keysSource = source;
+        }
+    }
+
+    /** A login ticket for {@code userid}, valid for two hours. */
+    public String createTicket(String userid) {
+        loadKeys();
+        return Tickets.assemble(privateKey, "PVE", userid, null, clock.epochSeconds());
+    }
+
+    /** Verify a login ticket and return its user id; the user must still be enabled. */
+    public String verifyTicket(String ticket) {
+        loadKeys();
+        Tickets.Verified v = Tickets.verify(publicKey, "PVE", ticket, null, clock.epochSeconds(),
+                Tickets.MIN_AGE, Tickets.TICKET_LIFETIME).orElseThrow(() -> new AuthenticationException("invalid ticket"));
+        if (!Ids.isUserId(v.data())) throw new AuthenticationException("invalid ticket");
+        checkUserEnabled(v.data());
+        return v.data();
+    }
+
+    /** Sign arbitrary ticket data (used for VNC tickets and the TFA partial ticket). */
+    public String createTicket(String prefix, String data, String secretData) {
+        loadKeys();
+        return Tickets.assemble(privateKey, prefix, data, secretData, clock.epochSeconds());
+    }
+
+    public Optional<Tickets.Verified> verifyTicket(String prefix, String ticket, String secretData, long maxAge) {
+        loadKeys();
+        return Tickets.verify(publicKey, prefix, ticket, secretData, clock.epochSeconds(), Tickets.MIN_AGE, maxAge);
+    }
+
+    private byte[] wwwKey() {
+        Optional<byte[]> k = fs.read(WWW_KEY);
+        if (k.isPresent()) return k.get();
+        return fs.withLock("pve-www-key", LOCK_TIMEOUT, () -> {
+            Optional<byte[]> again = fs.read(WWW_KEY);
+            if (again.isPresent()) return again.get();
+            ensurePrivDir();
+            String pem = Tickets.privatePem(Tickets.generateRsa(2048).getPrivate());
+            fs.writeString(WWW_KEY, pem);
+            return pem.getBytes(StandardCharsets.UTF_8);
+        });
+    }
+
+    public String csrfToken(String userid) {
+        return Tickets.csrfToken(wwwKey(), userid, clock.epochSeconds());
+    }
+
+    public boolean verifyCsrfToken(String userid, String token) {
+        return Tickets.verifyCsrfToken(wwwKey(), userid, token, clock.epochSeconds(), Tickets.TICKET_LIFETIME);
+    }
+
+    // ---- API tokens -----------------------------------------------------------------------------------
+
+    /** Verify {@code user@realm!tokenid=secret} (the value after {@code PVEAPIToken=}); returns the token id. */
+    public String verifyApiToken(String apiToken) {
+        if (apiToken == null || apiToken.isEmpty()) throw new AuthenticationException("no API token specified");
+        int eq = apiToken.lastIndexOf('=');
+        if (eq < 0) throw new AuthenticationException("no tokenid specified");
+        return verifyApiToken(apiToken.substring(0, eq), apiToken.substring(eq + 1));
+    }
+
+    public String verifyApiToken(String tokenid, String secret) {
+        Ids.TokenId t;
+        try {
+            t = Ids.parseTokenId(tokenid);
+        } catch (IllegalArgumentException e) {
+            throw new AuthenticationException(e.getMessage());
+        }
+        checkUserEnabled(t.userid());
+        UserConfig.Token info = userConfig().token(tokenid);
+        if (info == null) throw new AuthenticationException("no such token '" + t.name() + "' for user '" + t.userid() + "'");
+        if (info.expire != 0 && info.expire < clock.epochSeconds()) throw new AuthenticationException("token '" + t.name() + "' access expired");
+        String stored = tokenSecrets().secrets.get(tokenid);
+        if (stored == null || secret == null || !MessageDigest.isEqual(stored.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8)))
+            throw new AuthenticationException("invalid token value!");
+        return tokenid;
+    }
+
+    // ---- permissions ----------------------------------------------------------------------------------
+
+    public boolean check(String authid, String path, Set<String> privs, boolean any) {
+        return permissions().check(authid, path, privs, any);
+    }
+
+    /** Privileges (→ propagate flag) of {@code authid} on {@code path}. */
+    public Map<String, Boolean> privileges(String authid, String path) {
+        return permissions().privileges(authid, path);
+    }
+
+    /** What {@code GET /access/permissions} returns: path → privilege → propagate (1/0). */
+    public Map<String, Map<String, Integer>> permissionMap(String authid, String path) {
+        Map<String, Map<String, Integer>> out = new TreeMap<>();
+        if (path != null) {
+            out.put(path, toInts(privileges(authid, path)));
+        } else {
+            permissions().effective(authid).forEach((p, m) -> out.put(p, toInts(m)));
+        }
+        return out;
+    }
+
+    private static Map<String, Integer> toInts(Map<String, Boolean> m) {
+        Map<String, Integer> r = new TreeMap<>();
+        m.forEach((k, v) -> r.put(k, v ? 1 : 0));
+        return r;
+    }
+
+    // ---- bootstrap ------------------------------------------------------------------------------------
+
+    /**
+     * Make sure an administrator can log in with a password: when no enabled {@code pve}-realm user with a
+     * password holds full privileges on {@code /}, create (or re-enable) {@code admin@pve} with a generated
+     * password and the Administrator role on {@code /}. Returns the new password, or empty when nothing was done.
+     */
+    public Optional<String> bootstrapAdmin() {
+        UserConfig cfg = userConfig();
+        Shadow shadow = shadow();
+        Permissions perms = permissions();
+        for (Map.Entry<String, UserConfig.User> e : cfg.users.entrySet()) {
+            String userid = e.getKey();
+            if (!userid.endsWith("@pve") || !isUserEnabled(userid)) continue;
+            if (!shadow.hashes.containsKey(Ids.parseUserId(userid).user())) continue;
+            if (perms.check(userid, "/", Set.of("Permissions.Modify", "Sys.Modify", "Realm.Allocate"), false)) return Optional.empty();
+        }
+        byte[] raw = new byte[18];
+        random.nextBytes(raw);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        try {
+            modifyUserConfig(c -> {
+                UserConfig.User u = c.users.computeIfAbsent("admin@pve", k -> new UserConfig.User());
+                u.enable = true;
+                u.expire = 0;
+                if (u.comment == null) u.comment = "Administrator created at first start";
+                c.aclNode("/").users.computeIfAbsent("admin@pve", k -> new TreeMap<>()).put("Administrator", true);
+                return null;
+            });
+            setPassword("admin@pve", password);
+        } catch (CfsException e) {
+            throw new IllegalStateException("unable to create the initial administrator: " + e.getMessage(), e);
+        }
+        return Optional.of(password);
+    }
+}
