@@ -1,0 +1,194 @@
+package org.haven.cfs;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine of the cluster file system: applies {@link CfsOp}s to a {@link MemTree}, snapshots it
+ * as a pmxcfs {@code config.db}, and reports applied changes to a listener (in apply order, on its own thread).
+ */
+final class CfsStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(CfsStateMachine.class);
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    private final CfsLimits limits;
+    private final Path seed;
+    private final Path configDbCopy;
+    private final Consumer<List<String>> onChange;
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cfs-notify");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile MemTree tree;
+    private final Object appliedMonitor = new Object();
+
+    /**
+     * @param seed          config.db to start from when there is no snapshot yet (may be null or missing)
+     * @param configDbCopy  where the latest snapshot is also kept as a plain config.db (may be null)
+     */
+    CfsStateMachine(CfsLimits limits, Path seed, Path configDbCopy, Consumer<List<String>> onChange) {
+        this.limits = limits;
+        this.seed = seed;
+        this.configDbCopy = configDbCopy;
+        this.onChange = onChange;
+        this.tree = new MemTree(limits);
+    }
+
+    ReentrantReadWriteLock.ReadLock readLock() { return rw.readLock(); }
+
+    /** The tree; read it only while holding {@link #readLock()}. */
+    MemTree tree() { return tree; }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        if (!load(storage.loadLatestSnapshot()) && seed != null && Files.isRegularFile(seed)) {
+            rw.writeLock().lock();
+            try {
+                tree = ConfigDb.load(seed, limits);
+            } finally {
+                rw.writeLock().unlock();
+            }
+            LOG.info("cfs initialised from {}", seed);
+        }
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        load(storage.loadLatestSnapshot());
+        notifyChanged(List.of(""));
+    }
+
+    private boolean load(SingleFileSnapshotInfo snap) {
+        if (snap == null) return false;
+        Path f = snap.getFile().getPath();
+        if (!Files.isRegularFile(f)) return false;
+        MemTree t = ConfigDb.load(f, limits);
+        rw.writeLock().lock();
+        try {
+            tree = t;
+            setLastAppliedTermIndex(snap.getTermIndex());
+        } finally {
+            rw.writeLock().unlock();
+        }
+        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
+        LOG.info("cfs loaded snapshot {} (version {})", snap.getTermIndex(), t.version());
+        return true;
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() { return storage; }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        List<MemTree.Row> rows;
+        TermIndex last;
+        rw.readLock().lock();
+        try {
+            rows = tree.rows();
+            last = getLastAppliedTermIndex();
+        } finally {
+            rw.readLock().unlock();
+        }
+        if (last == null || last.getIndex() < 0) return -1;
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        ConfigDb.write(file.toPath(), rows);
+        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new org.apache.ratis.server.storage.FileInfo(file.toPath(), md5), last));
+        if (configDbCopy != null) {
+            Path tmp = configDbCopy.resolveSibling(configDbCopy.getFileName() + ".new");
+            Files.copy(file.toPath(), tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, configDbCopy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return last.getIndex();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        RaftProtos.LogEntryProto entry = trx.getLogEntry();
+        CfsOp.Envelope env = CfsOp.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        CfsOp.Result res;
+        rw.writeLock().lock();
+        try {
+            res = CfsOp.apply(tree, env);
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        } finally {
+            rw.writeLock().unlock();
+        }
+        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
+        if (!res.changed().isEmpty()) notifyChanged(res.changed());
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(CfsOp.encodeResult(res))));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
+    }
+
+    /** Linearizable-read hook: nothing to compute, the read itself happens locally once applied. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    private void notifyChanged(List<String> paths) {
+        if (onChange == null) return;
+        try {
+            notifier.execute(() -> onChange.accept(paths));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    long appliedIndex() {
+        TermIndex ti = getLastAppliedTermIndex();
+        return ti == null ? -1 : ti.getIndex();
+    }
+
+    /** Waits until the log entry {@code index} has been applied here; false on timeout. */
+    boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        synchronized (appliedMonitor) {
+            while (appliedIndex() < index) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                appliedMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+        notifier.shutdown();
+        super.close();
+    }
+}

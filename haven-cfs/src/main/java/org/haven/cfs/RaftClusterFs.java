@@ -1,0 +1,573 @@
+package org.haven.cfs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.haven.core.cfs.CfsException;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.core.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated cluster file system: every change is an entry of an Apache Ratis log and returns once it is
+ * committed and applied on this node; reads are served from the local copy of the tree. A node that is not
+ * part of a majority is read-only ({@code cluster not ready - no quorum?}). Locks are pmxcfs locks in the tree
+ * (so acquisition is linearizable), guest config creation checks VMID uniqueness in the state machine.
+ */
+public final class RaftClusterFs implements ClusterFs, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftClusterFs.class);
+    public static final String NO_QUORUM = "cluster not ready - no quorum?";
+
+    /** Settings of one node. */
+    public record Config(String clusterName, CfsNode self, List<CfsNode> peers, Path dataDir, Clock clock, CfsLimits limits,
+                         Duration electionTimeout, Duration writeTimeout) {
+        public Config {
+            if (peers.stream().noneMatch(p -> p.name().equals(self.name()))) throw new IllegalArgumentException("peers must contain self");
+        }
+
+        public static Config of(String clusterName, CfsNode self, List<CfsNode> peers, Path dataDir) {
+            return new Config(clusterName, self, peers, dataDir, Clock.SYSTEM, CfsLimits.PVE, Duration.ofMillis(1000), Duration.ofSeconds(10));
+        }
+
+        public Config withLimits(CfsLimits l) { return new Config(clusterName, self, peers, dataDir, clock, l, electionTimeout, writeTimeout); }
+        public Config withClock(Clock c) { return new Config(clusterName, self, peers, dataDir, c, limits, electionTimeout, writeTimeout); }
+        public Config withWriteTimeout(Duration d) { return new Config(clusterName, self, peers, dataDir, clock, limits, electionTimeout, d); }
+    }
+
+    private final Config cfg;
+    private final CfsStateMachine sm;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final RaftGroup group;
+    private final RaftPeerId selfId;
+    private final List<Watch> watches = new CopyOnWriteArrayList<>();
+    private final Object lockChange = new Object();
+    private final ThreadLocal<Map<String, Integer>> heldLocks = ThreadLocal.withInitial(HashMap::new);
+    private final long startTime;
+    private volatile boolean closed;
+
+    private record Watch(String prefix, Consumer<String> listener) {}
+
+    /** Group id derived from the cluster name, so every member computes the same one. */
+    public static RaftGroupId groupId(String clusterName) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("haven-cfs:" + clusterName).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private RaftClusterFs(Config cfg) throws IOException {
+        this.cfg = cfg;
+        this.startTime = cfg.clock().epochSeconds();
+        this.selfId = RaftPeerId.valueOf(cfg.self().name());
+        List<RaftPeer> peers = new ArrayList<>();
+        for (CfsNode n : cfg.peers()) peers.add(RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build());
+        this.group = RaftGroup.valueOf(groupId(cfg.clusterName()), peers);
+        Files.createDirectories(cfg.dataDir());
+        Path raftDir = cfg.dataDir().resolve("raft");
+        Files.createDirectories(raftDir);
+        this.sm = new CfsStateMachine(cfg.limits(), cfg.dataDir().resolve("config.db"), cfg.dataDir().resolve("config.db"), this::changed);
+
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
+        GrpcConfigKeys.Server.setPort(props, cfg.self().port());
+        long et = cfg.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(et, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2 * et, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3 * et, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 20_000);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
+
+        this.server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setStateMachine(sm)
+                .setProperties(props)
+                .setGroup(group)
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        ClientId clientId = ClientId.randomId();
+        this.client = RaftClient.newBuilder()
+                .setProperties(props)
+                .setRaftGroup(group)
+                .setClientId(clientId)
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(clientId, props))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /** Starts the node; the tree becomes writable once a majority of the peers is up. */
+    public static RaftClusterFs start(Config cfg) {
+        try {
+            RaftClusterFs fs = new RaftClusterFs(cfg);
+            fs.server.start();
+            Thread.ofVirtual().name("cfs-nodedirs-" + cfg.self().name()).start(fs::ensureNodeDirs);
+            return fs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start cluster file system for " + cfg.self().name(), e);
+        }
+    }
+
+    private void ensureNodeDirs() {
+        String me = "nodes/" + cfg.self().name();
+        while (!closed) {
+            try {
+                if (isQuorate()) {
+                    for (String d : List.of("priv", me + "/qemu-server", me + "/lxc", me + "/priv")) {
+                        if (stat(d).isEmpty()) mkdirs(d);
+                    }
+                    return;
+                }
+            } catch (CfsException e) {
+                LOG.debug("creating node directories: {}", e.getMessage());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    public Config config() { return cfg; }
+
+    @Override public String nodeName() { return cfg.self().name(); }
+
+    private String norm(String path) { return CfsPath.resolve(path, cfg.self().name()); }
+
+    // ------------------------------------------------------------------ quorum
+
+    private DivisionInfo info() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public boolean isQuorate() {
+        if (closed) return false;
+        DivisionInfo info = info();
+        if (info == null || !info.isAlive()) return false;
+        long limit = 2 * cfg.electionTimeout().toMillis();
+        RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+        if (info.isLeader()) {
+            if (!info.isLeaderReady()) return false;
+            int voters = group.getPeers().size();
+            int fresh = 1;
+            for (RaftProtos.ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                if (f.getLastRpcElapsedTimeMs() < limit) fresh++;
+            }
+            return 2 * fresh > voters;
+        }
+        if (info.isFollower()) {
+            return info.getLeaderId() != null && role.hasFollowerInfo()
+                    && role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() < limit;
+        }
+        return false;
+    }
+
+    /** Name of the current Raft leader as this node knows it. */
+    public Optional<String> leader() {
+        DivisionInfo info = info();
+        return info == null || info.getLeaderId() == null ? Optional.empty() : Optional.of(info.getLeaderId().toString());
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<byte[]> read(String path) {
+        String p = norm(path);
+        if (CfsPath.isStatusFile(p)) return Optional.of(statusFile(p).getBytes(StandardCharsets.UTF_8));
+        sm.readLock().lock();
+        try {
+            return sm.tree().read(p);
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    @Override
+    public Optional<Entry> stat(String path) {
+        String p = norm(path);
+        if (CfsPath.isStatusFile(p)) return Optional.of(new Entry(p, false, statusFile(p).length(), cfg.clock().epochSeconds(), 0));
+        sm.readLock().lock();
+        try {
+            return sm.tree().lookup(p).map(n -> new Entry(n.name(), n.isDir(), n.size(), n.mtime(), n.version()));
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    /** Writer node id of an entry (pmxcfs's {@code writer} column). */
+    public Optional<Integer> writer(String path) {
+        String p = norm(path);
+        sm.readLock().lock();
+        try {
+            return sm.tree().lookup(p).map(MemTree.Node::writer);
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    @Override
+    public List<Entry> list(String dir) {
+        String p = norm(dir);
+        sm.readLock().lock();
+        try {
+            return sm.tree().list(p).stream().map(n -> new Entry(n.name(), n.isDir(), n.size(), n.mtime(), n.version())).toList();
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    /** Current tree version on this node. */
+    public long treeVersion() {
+        sm.readLock().lock();
+        try {
+            return sm.tree().version();
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    /**
+     * Linearizable read barrier: returns once this node has applied every change committed before the call
+     * (a no-op entry goes through the log and is awaited locally). Fails without quorum.
+     */
+    public void sync() {
+        CfsOp.Result r = submit(new CfsOp.Noop());
+        if (!r.ok()) throw new CfsException(NO_QUORUM);
+    }
+
+    /** Writes the current tree as a pmxcfs config.db. */
+    public void exportDb(Path db) {
+        List<MemTree.Row> rows;
+        sm.readLock().lock();
+        try {
+            rows = sm.tree().rows();
+        } finally {
+            sm.readLock().unlock();
+        }
+        ConfigDb.write(db, rows);
+    }
+
+    /**
+     * Prepares {@code dataDir} so that a node started on it begins with the contents of {@code configDb}
+     * (a pmxcfs database). Only valid before the node's first start.
+     */
+    public static void importDb(Path dataDir, Path configDb, CfsLimits limits) {
+        MemTree t = ConfigDb.load(configDb, limits); // validates
+        try {
+            Files.createDirectories(dataDir);
+            if (Files.exists(dataDir.resolve("raft")) && Files.list(dataDir.resolve("raft")).findAny().isPresent()) {
+                throw new IllegalStateException("cluster file system in " + dataDir + " already initialised");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ConfigDb.write(dataDir.resolve("config.db"), t.rows());
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    private CfsOp.Result submit(CfsOp op) {
+        if (closed || !isQuorate()) throw new CfsException(NO_QUORUM);
+        byte[] bytes = CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op));
+        long timeout = cfg.writeTimeout().toMillis();
+        RaftClientReply reply;
+        try {
+            reply = client.async().send(Message.valueOf(ByteString.copyFrom(bytes))).get(timeout, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new CfsException(NO_QUORUM);
+        } catch (ExecutionException e) {
+            throw new CfsException(NO_QUORUM, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CfsException("interrupted", e);
+        }
+        if (!reply.isSuccess()) throw new CfsException(NO_QUORUM, reply.getException());
+        CfsOp.Result res = CfsOp.decodeResult(reply.getMessage().getContent().toByteArray());
+        try {
+            if (!sm.awaitApplied(reply.getLogIndex(), timeout)) {
+                LOG.warn("change {} committed but not applied locally within {} ms", reply.getLogIndex(), timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return res;
+    }
+
+    private static CfsException failure(String what, CfsOp.Result r) {
+        return new CfsException(what + " '" + CfsPath.display(r.errPath()) + "' - " + r.errno().text);
+    }
+
+    private void checkStatus(String what, String p) {
+        if (CfsPath.isStatusFile(p)) throw new CfsException(what + " '" + CfsPath.display(p) + "' - " + Errno.EACCES.text);
+    }
+
+    @Override
+    public void write(String path, byte[] data) {
+        String p = norm(path);
+        checkStatus("unable to write file", p);
+        CfsOp.Result r = submit(new CfsOp.Write(p, data, -1));
+        if (!r.ok()) throw failure("unable to write file", r);
+    }
+
+    @Override
+    public void create(String path, byte[] data) {
+        String p = norm(path);
+        checkStatus("unable to create file", p);
+        CfsOp.Result r = submit(new CfsOp.Write(p, data, 0));
+        if (!r.ok()) throw failure("unable to create file", r);
+    }
+
+    /**
+     * Compare-and-set: writes {@code data} only when the file's current version is {@code expectVersion}
+     * (0: the file must not exist). Returns the new version, or -1 when the version did not match.
+     */
+    public long compareAndWrite(String path, long expectVersion, byte[] data) {
+        if (expectVersion < 0) throw new IllegalArgumentException("expectVersion must be >= 0");
+        String p = norm(path);
+        checkStatus("unable to write file", p);
+        CfsOp.Result r = submit(new CfsOp.Write(p, data, expectVersion));
+        if (r.ok()) return r.version();
+        if (r.errno() == Errno.ESTALE || (expectVersion == 0 && r.errno() == Errno.EEXIST)) return -1;
+        throw failure("unable to write file", r);
+    }
+
+    @Override
+    public boolean delete(String path) {
+        String p = norm(path);
+        checkStatus("unable to delete", p);
+        CfsOp.Result r = submit(new CfsOp.Delete(p));
+        if (!r.ok()) throw failure("unable to delete", r);
+        return r.flag();
+    }
+
+    @Override
+    public void mkdirs(String path) {
+        String p = norm(path);
+        if (p.isEmpty()) return;
+        sm.readLock().lock();
+        try {
+            Optional<MemTree.Node> n = sm.tree().lookup(p);
+            if (n.isPresent() && n.get().isDir()) return;
+        } finally {
+            sm.readLock().unlock();
+        }
+        CfsOp.Result r = submit(new CfsOp.Mkdirs(p));
+        if (!r.ok()) throw failure("unable to create directory", r);
+    }
+
+    @Override
+    public void rename(String from, String to) {
+        CfsOp.Result r = submit(new CfsOp.Rename(norm(from), norm(to)));
+        if (!r.ok()) throw failure("unable to rename", r);
+    }
+
+    // ------------------------------------------------------------------ locks
+
+    @Override
+    public <T> T withLock(String name, Duration timeout, Supplier<T> body) {
+        Map<String, Integer> held = heldLocks.get();
+        if (held.containsKey(name)) {
+            held.merge(name, 1, Integer::sum);
+            try {
+                return body.get();
+            } finally {
+                held.merge(name, -1, Integer::sum);
+            }
+        }
+        if (timeout == null || timeout.isZero() || timeout.isNegative()) timeout = LocalClusterFs.DEFAULT_LOCK_TIMEOUT;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            CfsOp.Result r;
+            try {
+                r = submit(new CfsOp.Lock(name, MemTree.LockMode.ACQUIRE));
+            } catch (CfsException e) {
+                if (!isQuorate()) throw new CfsException("cfs-lock '" + name + "' error: no quorum!");
+                throw new CfsException("cfs-lock '" + name + "' error: " + e.getMessage());
+            }
+            if (r.ok()) break;
+            if (r.errno() != Errno.EEXIST) throw new CfsException("cfs-lock '" + name + "' error: " + r.errno().text);
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new CfsException("cfs-lock '" + name + "' error: got lock request timeout");
+            synchronized (lockChange) {
+                try {
+                    lockChange.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CfsException("cfs-lock '" + name + "' error: interrupted", e);
+                }
+            }
+        }
+        held.put(name, 1);
+        try {
+            return body.get();
+        } finally {
+            held.remove(name);
+            try {
+                submit(new CfsOp.Lock(name, MemTree.LockMode.RELEASE));
+            } catch (CfsException e) {
+                LOG.warn("cannot release cfs lock {}: {} (it expires after 120 s)", name, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public boolean tryLock(String name) {
+        try {
+            return submit(new CfsOp.Lock(name, MemTree.LockMode.TRY)).ok();
+        } catch (CfsException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void unlock(String name) {
+        try {
+            submit(new CfsOp.Lock(name, MemTree.LockMode.RELEASE));
+        } catch (CfsException e) {
+            LOG.warn("cannot release cfs lock {}: {}", name, e.getMessage());
+        }
+    }
+
+    /** Holder of a live lock (node id), as this node's copy of the tree says. */
+    public Optional<Integer> lockHolder(String name) {
+        sm.readLock().lock();
+        try {
+            return sm.tree().lockHolder(name, cfg.clock().epochMillis());
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ watches
+
+    @Override
+    public AutoCloseable watch(String prefix, Consumer<String> listener) {
+        Watch w = new Watch(norm(prefix), listener);
+        watches.add(w);
+        return () -> watches.remove(w);
+    }
+
+    private void changed(List<String> paths) {
+        for (String p : paths) {
+            if (CfsPath.isUnder(p, MemTree.LOCK_DIR)) {
+                synchronized (lockChange) { lockChange.notifyAll(); }
+            }
+            for (Watch w : watches) {
+                if (!CfsPath.isUnder(p, w.prefix()) && !(p.isEmpty())) continue;
+                try {
+                    w.listener().accept(p);
+                } catch (RuntimeException e) {
+                    LOG.warn("cfs watcher failed for {}", p, e);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ status files
+
+    /** Names of the nodes this node currently considers online. */
+    public Set<String> onlineNodes() {
+        Set<String> out = new java.util.TreeSet<>();
+        if (closed) return out;
+        out.add(cfg.self().name());
+        DivisionInfo info = info();
+        if (info == null) return out;
+        long limit = 2 * cfg.electionTimeout().toMillis();
+        RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
+        if (info.isLeader()) {
+            for (RaftProtos.ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                if (f.getLastRpcElapsedTimeMs() < limit) out.add(f.getId().getId().toStringUtf8());
+            }
+        } else if (isQuorate()) {
+            // a follower in a quorate partition sees the members through the leader's view; approximate with all
+            for (CfsNode n : cfg.peers()) out.add(n.name());
+        }
+        return out;
+    }
+
+    private String statusFile(String p) {
+        sm.readLock().lock();
+        try {
+            MemTree t = sm.tree();
+            return switch (p) {
+                case ".vmlist" -> StatusFiles.vmlist(t.vmlistVersion(), t.vmids().values(),
+                        f -> t.lookup(f).map(MemTree.Node::version).orElse(-1L));
+                case ".members" -> {
+                    Set<String> online = onlineNodes();
+                    List<StatusFiles.Member> ms = cfg.peers().stream()
+                            .map(n -> new StatusFiles.Member(n.name(), n.nodeId(), online.contains(n.name()), n.host())).toList();
+                    yield StatusFiles.members(cfg.self().name(), t.version(), cfg.clusterName(), 1, isQuorate(), ms);
+                }
+                case ".version" -> StatusFiles.version(startTime, 1, t.vmlistVersion(),
+                        f -> t.lookup(f).filter(n -> !n.isDir()).map(MemTree.Node::version).orElse(-1L));
+                case ".clusterlog" -> StatusFiles.clusterLog(List.of());
+                case ".rrd" -> "";
+                default -> throw new IllegalStateException(p);
+            };
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("closing client", e);
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("closing server", e);
+        }
+    }
+}

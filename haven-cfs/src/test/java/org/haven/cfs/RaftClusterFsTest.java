@@ -1,0 +1,235 @@
+package org.haven.cfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.haven.core.cfs.CfsException;
+import org.haven.core.cfs.ClusterFs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RaftClusterFsTest {
+    @TempDir Path dir;
+    RaftTestCluster cluster;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) cluster.close();
+    }
+
+    private void awaitQuorate(RaftClusterFs... nodes) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (RaftClusterFs n : nodes) if (!n.isQuorate()) return false;
+            return true;
+        });
+    }
+
+    @Test
+    void writesOnAnyNodeAreVisibleOnAll() {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        fs[0].writeString("storage.cfg", "dir: local\n");
+        // read-your-writes on the writer, and the others converge
+        assertThat(fs[0].readString("storage.cfg")).contains("dir: local\n");
+        for (RaftClusterFs f : fs) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.readString("storage.cfg").isPresent());
+        }
+        fs[2].writeString("storage.cfg", "dir: local2\n");
+        fs[1].sync();
+        assertThat(fs[1].readString("storage.cfg")).contains("dir: local2\n");
+        assertThat(fs[1].writer("storage.cfg")).contains(3);
+        // every node created its own directory
+        await().atMost(Duration.ofSeconds(10)).until(() -> fs[0].list("nodes").size() == 3);
+        assertThat(fs[0].list("nodes")).extracting(ClusterFs.Entry::name).containsExactly("n1", "n2", "n3");
+        // the virtual links point at each node's own directory
+        fs[1].writeString("qemu-server/100.conf", "memory: 512\n");
+        fs[0].sync();
+        assertThat(fs[0].readString("nodes/n2/qemu-server/100.conf")).contains("memory: 512\n");
+        assertThat(fs[0].read("qemu-server/100.conf")).isEmpty();
+        assertThat(fs[0].readString(".vmlist").orElseThrow()).contains("\"100\": { \"node\": \"n2\", \"type\": \"qemu\"");
+    }
+
+    @Test
+    void survivesOneFailureAndMinorityIsReadOnly() {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        fs[0].writeString("a.cfg", "1");
+        String leader = fs[0].leader().orElseThrow();
+        int li = Integer.parseInt(leader.substring(1)) - 1;
+        // kill the leader: the other two elect a new one and stay writable
+        cluster.stop(li);
+        int x = (li + 1) % 3, y = (li + 2) % 3;
+        awaitQuorate(fs[x], fs[y]);
+        fs[x].writeString("a.cfg", "2");
+        fs[y].sync();
+        assertThat(fs[y].readString("a.cfg")).contains("2");
+        // lose a second node: the survivor is read-only with PVE's message, reads still work
+        cluster.stop(x);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !fs[y].isQuorate());
+        assertThatThrownBy(() -> fs[y].writeString("a.cfg", "3")).isInstanceOf(CfsException.class)
+                .hasMessage("cluster not ready - no quorum?");
+        assertThatThrownBy(() -> fs[y].withLock("file-a", Duration.ofMillis(500), () -> 1)).isInstanceOf(CfsException.class)
+                .hasMessage("cfs-lock 'file-a' error: no quorum!");
+        assertThat(fs[y].tryLock("ha_manager_lock")).isFalse();
+        assertThat(fs[y].readString("a.cfg")).contains("2");
+        // restart both: they catch up and the cluster is writable again
+        cluster.start(li);
+        cluster.start(x);
+        awaitQuorate(fs[0], fs[1], fs[2]);
+        fs[y].writeString("a.cfg", "4");
+        for (RaftClusterFs f : cluster.fs) {
+            f.sync();
+            assertThat(f.readString("a.cfg")).contains("4");
+        }
+    }
+
+    @Test
+    void racingCreatesOfOneVmidHaveExactlyOneWinner() throws Exception {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fs[0].list("nodes").size() == 3);
+        for (RaftClusterFs f : fs) f.sync();
+        ExecutorService ex = Executors.newFixedThreadPool(6);
+        try {
+            for (int vmid = 200; vmid < 210; vmid++) {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Boolean>> res = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    RaftClusterFs f = fs[i % 3];
+                    String path = (i < 3 ? "qemu-server/" : "lxc/") + vmid + ".conf";
+                    res.add(ex.submit(() -> {
+                        go.await();
+                        try {
+                            f.create(path, "x".getBytes(StandardCharsets.UTF_8));
+                            return true;
+                        } catch (CfsException e) {
+                            assertThat(e).hasMessageContaining("File exists");
+                            return false;
+                        }
+                    }));
+                }
+                go.countDown();
+                int wins = 0;
+                for (Future<Boolean> r : res) if (r.get()) wins++;
+                assertThat(wins).as("winners for %d", vmid).isEqualTo(1);
+            }
+        } finally {
+            ex.shutdownNow();
+        }
+        fs[0].sync();
+        String vmlist = fs[0].readString(".vmlist").orElseThrow();
+        for (int vmid = 200; vmid < 210; vmid++) assertThat(vmlist).contains("\"" + vmid + "\": {");
+    }
+
+    @Test
+    void locksExcludeAcrossNodesAndConfigMovesAreAtomic() throws Exception {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        fs[0].writeString("counter", "0");
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger max = new AtomicInteger();
+        ExecutorService ex = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> fut = new ArrayList<>();
+            for (int n = 0; n < 3; n++) {
+                RaftClusterFs f = fs[n];
+                fut.add(ex.submit((Callable<Void>) () -> {
+                    for (int i = 0; i < 10; i++) {
+                        f.withLock("file-counter", Duration.ofSeconds(30), () -> {
+                            max.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                            f.sync();
+                            int v = Integer.parseInt(f.readString("counter").orElseThrow());
+                            f.writeString("counter", Integer.toString(v + 1));
+                            inside.decrementAndGet();
+                            return null;
+                        });
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fut) f.get();
+        } finally {
+            ex.shutdownNow();
+        }
+        fs[1].sync();
+        assertThat(fs[1].readString("counter")).contains("30");
+        assertThat(max.get()).isEqualTo(1);
+
+        // HA-style locks are owned by a node
+        assertThat(fs[0].tryLock("ha_manager_lock")).isTrue();
+        assertThat(fs[1].tryLock("ha_manager_lock")).isFalse();
+        assertThat(fs[0].tryLock("ha_manager_lock")).isTrue();
+        fs[2].sync();
+        assertThat(fs[2].lockHolder("ha_manager_lock")).contains(1);
+        fs[0].unlock("ha_manager_lock");
+        assertThat(fs[1].tryLock("ha_manager_lock")).isTrue();
+
+        // moving a config between node directories changes the owner in one step
+        await().atMost(Duration.ofSeconds(10)).until(() -> fs[0].list("nodes").size() == 3);
+        fs[0].sync();
+        fs[0].writeString("qemu-server/300.conf", "cores: 1\n");
+        fs[2].rename("nodes/n1/qemu-server/300.conf", "nodes/n3/qemu-server/");
+        fs[0].sync();
+        assertThat(fs[0].read("qemu-server/300.conf")).isEmpty();
+        assertThat(fs[2].readString("qemu-server/300.conf")).contains("cores: 1\n");
+    }
+
+    @Test
+    void watchersOnEveryNodeSeeChanges() {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        List<List<String>> seen = new ArrayList<>();
+        for (RaftClusterFs f : fs) {
+            List<String> l = Collections.synchronizedList(new ArrayList<>());
+            seen.add(l);
+            f.watch("ha", l::add);
+        }
+        fs[0].mkdirs("ha");
+        fs[1].writeString("ha/resources.cfg", "vm: 100\n");
+        fs[2].writeString("storage.cfg", "unrelated");
+        for (List<String> l : seen) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> l.contains("ha/resources.cfg"));
+            assertThat(l).doesNotContain("storage.cfg");
+        }
+    }
+
+    @Test
+    void compareAndWriteAndRestartFromDisk() {
+        cluster = new RaftTestCluster(dir, 1).startAll();
+        RaftClusterFs f = cluster.fs[0];
+        awaitQuorate(f);
+        long v1 = f.compareAndWrite("x", 0, "a".getBytes(StandardCharsets.UTF_8));
+        assertThat(v1).isPositive();
+        assertThat(f.compareAndWrite("x", 0, "b".getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+        assertThat(f.compareAndWrite("x", v1 + 100, "b".getBytes(StandardCharsets.UTF_8))).isEqualTo(-1);
+        long v2 = f.compareAndWrite("x", v1, "c".getBytes(StandardCharsets.UTF_8));
+        assertThat(v2).isGreaterThan(v1);
+        assertThat(f.readString("x")).contains("c");
+        long version = f.treeVersion();
+        cluster.stop(0);
+        RaftClusterFs again = cluster.start(0);
+        awaitQuorate(again);
+        assertThat(again.readString("x")).contains("c");
+        assertThat(again.treeVersion()).isGreaterThanOrEqualTo(version);
+        assertThat(again.stat("x").orElseThrow().version()).isEqualTo(v2);
+    }
+}
