@@ -304,6 +304,20 @@ public final class AccessControl {
         return permissions().check(authid, path, privs, any);
     }
 
+    /** The check-language evaluator over the current configuration. */
+    public Checks checks() { return new Checks(permissions()); }
+
+    /** Evaluate a PVE permission check array ({@code ["perm", path, [privs]]}, {@code ["and", …]}, …). */
+    public boolean evaluateCheck(java.util.List<?> check, String authid, Map<String, ?> params) {
+        return checks().evaluate(check, authid, params);
+    }
+
+    /** PVE's "userid-group" test without group parameters: may the caller manage {@code userid}? */
+    public boolean checkUserGroup(String authid, String userid, java.util.Collection<String> privs) {
+        if (userid == null || !userConfig().users.containsKey(userid)) return "root@pam".equals(authid);
+        return checks().userInManagedGroup(authid, userid, privs);
+    }
+
     /** Privileges (→ propagate flag) of {@code authid} on {@code path}. */
     public Map<String, Boolean> privileges(String authid, String path) {
         return permissions().privileges(authid, path);
