@@ -19,6 +19,13 @@ public interface AccessChecker {
     /** Effective privileges of {@code authid} on {@code path}. */
     Set<String> privileges(String authid, String path);
 
+    /**
+     * Evaluate a whole PVE check array ({@code ["perm", path, privs, "any", 1]}, {@code ["and", …]},
+     * {@code ["userid-group", privs, "groups_param", "groups"]}, …) with the request parameters; null when this
+     * checker does not implement the check language (the framework then evaluates it itself).
+     */
+    default Boolean evaluate(java.util.List<?> check, String authid, java.util.Map<String, ?> params) { return null; }
+
     /** Is {@code userid} in a group on which the caller has one of {@code privs}? Used by PVE's "userid-group" check. */
     default boolean checkUserGroup(String authid, String userid, Collection<String> privs) { return false; }
 }

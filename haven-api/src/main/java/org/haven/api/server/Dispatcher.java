@@ -131,6 +131,11 @@ public final class Dispatcher {
     /** Evaluate a PVE permission check array. */
     boolean evaluate(List<Object> check, String authid, Map<String, Object> params) {
         if (check == null || check.isEmpty()) return true;
+        if (ROOT.equals(authid)) return true;
+        if (!containsRootMarker(check)) {
+            Boolean r = node.access().evaluate(check, authid, params);
+            if (r != null) return r;
+        }
         String kind = String.valueOf(check.get(0));
         AccessChecker access = node.access();
         switch (kind) {
@@ -165,6 +170,11 @@ public final class Dispatcher {
             }
             default -> { return ROOT.equals(authid); }
         }
+    }
+
+    private static boolean containsRootMarker(Object o) {
+        if (o instanceof Collection<?> c) { for (Object x : c) if (containsRootMarker(x)) return true; return false; }
+        return "__root__".equals(o);
     }
 
     @SuppressWarnings("unchecked")

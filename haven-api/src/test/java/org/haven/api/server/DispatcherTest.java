@@ -1,0 +1,217 @@
+package org.haven.api.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.haven.api.AccessChecker;
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.Permission;
+import org.haven.api.task.TaskManager;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.core.time.Clock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DispatcherTest {
+    /** ACL table: authid → path → privileges. */
+    final Map<String, Map<String, Set<String>>> acl = new HashMap<>();
+    ApiTree tree;
+    Dispatcher d;
+
+    final AccessChecker access = new AccessChecker() {
+        @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
+            Set<String> have = acl.getOrDefault(authid, Map.of()).getOrDefault(path, Set.of());
+            return any ? privs.stream().anyMatch(have::contains) : have.containsAll(privs);
+        }
+        @Override public Set<String> privileges(String authid, String path) { return acl.getOrDefault(authid, Map.of()).getOrDefault(path, Set.of()); }
+    };
+
+    final Authenticator auth = new Authenticator() {
+        @Override public Optional<String> verifyTicket(String ticket) { return ticket.startsWith("good:") ? Optional.of(ticket.substring(5)) : Optional.empty(); }
+        @Override public boolean verifyCsrf(String userid, String token) { return token.equals("csrf:" + userid); }
+        @Override public Optional<String> verifyApiToken(String value) {
+            return value.equals("alice@pve!tok=secret") ? Optional.of("alice@pve!tok") : Optional.empty();
+        }
+    };
+
+    final NodeContext node = new NodeContext() {
+        final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
+        @Override public String nodeName() { return "n1"; }
+        @Override public ClusterFs cfs() { return null; }
+        @Override public TaskManager tasks() { return null; }
+        @Override public AccessChecker access() { return access; }
+        @Override public Path dataDir() { return Path.of("/nonexistent"); }
+        @Override public Path runDir() { return Path.of("/nonexistent"); }
+        @Override public boolean embedded() { return true; }
+        @Override public Clock clock() { return Clock.SYSTEM; }
+        @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
+        @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
+    };
+
+    @BeforeEach
+    void setUp() {
+        tree = new ApiTree();
+        tree.add(ApiMethod.get("/version").permissions(Permission.all()).handler((p, rc) -> Map.of("version", "8.4.1")).build());
+        tree.add(ApiMethod.get("/nodes/{node}/qemu/{vmid}/config")
+                .param("node", StandardOptions.node()).param("vmid", StandardOptions.vmid())
+                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit"))
+                .handler((p, rc) -> Map.of("vmid", p.lng("vmid"), "who", rc.authid())).build());
+        tree.add(ApiMethod.post("/nodes/{node}/qemu/{vmid}/status/start")
+                .param("node", StandardOptions.node()).param("vmid", StandardOptions.vmid())
+                .param("timeout", Schema.integer().minimum(0).optional())
+                .permissions(Permission.perm("/vms/{vmid}", "VM.PowerMgmt"))
+                .proxyto("node")
+                .handler((p, rc) -> "started " + p.lng("vmid")).build());
+        tree.add(ApiMethod.post("/access/ticket").permissions(Permission.world()).allowtoken(false)
+                .param("username", Schema.string()).handler((p, rc) -> "hello " + p.str("username")).build());
+        tree.add(ApiMethod.get("/boom").permissions(Permission.all()).handler((p, rc) -> { throw new IllegalStateException("it broke\n"); }).build());
+        d = new Dispatcher(tree, node, auth);
+    }
+
+    private ApiResponse call(HttpMethod m, String path, Map<String, Object> params, String ticket, String csrf, String authz) {
+        return d.handle(new ApiRequest(m, path, params, ticket, csrf, authz, false, "127.0.0.1"));
+    }
+
+    @Test
+    void routesLiteralAndParameterSegments() {
+        acl.put("alice@pve", Map.of("/vms/100", Set.of("VM.Audit")));
+        ApiResponse r = call(HttpMethod.GET, "/nodes/n1/qemu/100/config", Map.of(), "good:alice@pve", null, null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.data()).isEqualTo(Map.of("vmid", 100L, "who", "alice@pve"));
+    }
+
+    @Test
+    void unknownPathsAndMethodsAre501() {
+        ApiResponse r = call(HttpMethod.GET, "/nope", Map.of(), "good:root@pam", null, null);
+        assertThat(r.status()).isEqualTo(501);
+        assertThat(r.message()).isEqualTo("Method 'GET /api2/json/nope' not implemented");
+        assertThat(call(HttpMethod.DELETE, "/version", Map.of(), "good:root@pam", "csrf:root@pam", null).status()).isEqualTo(501);
+    }
+
+    @Test
+    void directoriesWithoutGetListTheirChildren() {
+        ApiResponse r = call(HttpMethod.GET, "/nodes/n1/qemu/100", Map.of(), "good:root@pam", null, null);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.data()).isEqualTo(List.of(Map.of("subdir", "config"), Map.of("subdir", "status")));
+    }
+
+    @Test
+    void authentication() {
+        assertThat(call(HttpMethod.GET, "/version", Map.of(), null, null, null)).extracting(ApiResponse::status, ApiResponse::message)
+                .containsExactly(401, "No ticket");
+        assertThat(call(HttpMethod.GET, "/version", Map.of(), "forged", null, null).status()).isEqualTo(401);
+        assertThat(call(HttpMethod.GET, "/version", Map.of(), null, null, "PVEAPIToken=alice@pve!tok=secret").status()).isEqualTo(200);
+        assertThat(call(HttpMethod.GET, "/version", Map.of(), null, null, "PVEAPIToken=alice@pve!tok=wrong").status()).isEqualTo(401);
+        // world methods need no credentials
+        assertThat(call(HttpMethod.POST, "/access/ticket", Map.of("username", "bob"), null, null, null).data()).isEqualTo("hello bob");
+        // the local socket is root
+        ApiResponse local = d.handle(new ApiRequest(HttpMethod.GET, "/nodes/n1/qemu/100/config", Map.of(), null, null, null, true, "unix"));
+        assertThat(local.data()).isEqualTo(Map.of("vmid", 100L, "who", "root@pam"));
+    }
+
+    @Test
+    void writesWithCookieNeedCsrfButTokensDoNot() {
+        acl.put("alice@pve", Map.of("/vms/100", Set.of("VM.PowerMgmt")));
+        acl.put("alice@pve!tok", Map.of("/vms/100", Set.of("VM.PowerMgmt")));
+        ApiResponse noCsrf = call(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), "good:alice@pve", null, null);
+        assertThat(noCsrf.status()).isEqualTo(401);
+        assertThat(noCsrf.message()).isEqualTo("Permission denied - invalid csrf token");
+        assertThat(call(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), "good:alice@pve", "csrf:bob@pve", null).status()).isEqualTo(401);
+        assertThat(call(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), "good:alice@pve", "csrf:alice@pve", null).data()).isEqualTo("started 100");
+        assertThat(call(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), null, null, "PVEAPIToken=alice@pve!tok=secret").status()).isEqualTo(200);
+    }
+
+    @Test
+    void tokensAreRejectedWhereNotAllowed() {
+        assertThat(call(HttpMethod.POST, "/access/ticket", Map.of("username", "x"), null, null, "PVEAPIToken=alice@pve!tok=secret").status()).isEqualTo(401);
+    }
+
+    @Test
+    void permissionPathsAreSubstitutedFromParameters() {
+        acl.put("alice@pve", Map.of("/vms/100", Set.of("VM.Audit")));
+        assertThat(call(HttpMethod.GET, "/nodes/n1/qemu/101/config", Map.of(), "good:alice@pve", null, null))
+                .extracting(ApiResponse::status, ApiResponse::message).containsExactly(403, "Permission check failed");
+    }
+
+    @Test
+    void validationErrorsAreFieldSpecific400s() {
+        ApiResponse r = call(HttpMethod.POST, "/nodes/n1/qemu/99/status/start", Map.of("timeout", "-1", "bogus", "1"),
+                "good:root@pam", "csrf:root@pam", null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.message()).isEqualTo("Parameter verification failed.");
+        assertThat(r.errors()).containsOnly(
+                Map.entry("vmid", "value must have a minimum value of 100"),
+                Map.entry("timeout", "value must have a minimum value of 0"),
+                Map.entry("bogus", "property is not defined in schema and the schema does not allow additional properties"));
+    }
+
+    @Test
+    void proxytoOtherNodeUsesTheProxyOrFails() {
+        ApiResponse r = call(HttpMethod.POST, "/nodes/n2/qemu/100/status/start", Map.of(), "good:root@pam", "csrf:root@pam", null);
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.message()).isEqualTo("no such cluster node 'n2'");
+        d.setProxy((nodeName, req, authid) -> ApiResponse.ok("proxied to " + nodeName + " as " + authid));
+        assertThat(call(HttpMethod.POST, "/nodes/n2/qemu/100/status/start", Map.of(), "good:root@pam", "csrf:root@pam", null).data())
+                .isEqualTo("proxied to n2 as root@pam");
+    }
+
+    @Test
+    void handlerErrorsBecome500WithTheirMessage() {
+        ApiResponse r = call(HttpMethod.GET, "/boom", Map.of(), "good:root@pam", null, null);
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.message()).isEqualTo("it broke");
+    }
+
+    @Test
+    void duplicateRegistrationIsRejected() {
+        assertThatThrownBy(() -> tree.add(ApiMethod.get("/version").permissions(Permission.all()).handler((p, rc) -> null).build()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rootOnlyMethods() {
+        tree.add(ApiMethod.get("/rootonly").permissions(Permission.rootOnly()).handler((p, rc) -> "ok").build());
+        acl.put("alice@pve", Map.of("/", Set.of("Sys.Modify")));
+        assertThat(call(HttpMethod.GET, "/rootonly", Map.of(), "good:alice@pve", null, null).status()).isEqualTo(403);
+        assertThat(call(HttpMethod.GET, "/rootonly", Map.of(), "good:root@pam", null, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void apiExceptionsKeepTheirStatus() {
+        tree.add(ApiMethod.get("/gone").permissions(Permission.all()).handler((p, rc) -> { throw ApiException.notFound("no such thing"); }).build());
+        assertThat(call(HttpMethod.GET, "/gone", Map.of(), "good:root@pam", null, null))
+                .extracting(ApiResponse::status, ApiResponse::message).containsExactly(404, "no such thing");
+    }
+
+    @Test
+    void apidumpHasThePveTreeShape() {
+        var dump = SchemaExport.apidump(tree);
+        assertThat(dump.get(0).get("path").asString()).isEqualTo("/access");
+        var nodes = dump.get(2);
+        assertThat(dump.get(1).get("path").asString()).isEqualTo("/boom");
+        assertThat(nodes.get("text").asString()).isEqualTo("nodes");
+        assertThat(nodes.get("leaf").asInt()).isZero();
+        var cfg = nodes.get("children").get(0).get("children").get(0).get("children").get(0).get("children").get(0);
+        assertThat(cfg.get("path").asString()).isEqualTo("/nodes/{node}/qemu/{vmid}/config");
+        assertThat(cfg.get("leaf").asInt()).isEqualTo(1);
+        var info = cfg.get("info").get("GET");
+        assertThat(info.get("parameters").get("properties").get("vmid").get("format").asString()).isEqualTo("pve-vmid");
+        assertThat(info.get("parameters").get("properties").get("vmid").get("typetext").asString()).isEqualTo("<integer> (100 - 999999999)");
+        assertThat(info.get("permissions").get("check").toString()).isEqualTo("[\"perm\",\"/vms/{vmid}\",[\"VM.Audit\"]]");
+        var openapi = SchemaExport.openapi(tree, "8.4.1");
+        assertThat(openapi.get("paths").get("/nodes/{node}/qemu/{vmid}/config").get("get").get("parameters").size()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,250 @@
+package org.haven.node;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import org.haven.access.AccessControl;
+import org.haven.api.ApiModule;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Dispatcher;
+import org.haven.api.server.HttpApiServer;
+import org.haven.api.server.SchemaExport;
+import org.haven.api.task.FileTaskManager;
+import org.haven.cfs.LocalClusterFs;
+import org.haven.core.time.Clock;
+import org.haven.node.api.AccessApi;
+import org.haven.node.api.NodeApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node daemon: {@code havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--foreground]}.
+ * Wires the cluster file system, access control, tasks and every {@link ApiModule} found on the class path,
+ * generates the TLS certificates on first start and serves HTTPS and the CLI's Unix socket until SIGTERM.
+ */
+public final class Havend implements AutoCloseable {
+
+    /** Command-line options. */
+    public record Options(Path dataDir, String node, int port, String bind, boolean foreground) {
+        public static Options parse(String[] args) {
+            Path data = null;
+            String node = null;
+            int port = 8006;
+            String bind = null;
+            boolean fg = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                String v = null;
+                int eq = a.indexOf('=');
+                if (a.startsWith("--") && eq > 0) { v = a.substring(eq + 1); a = a.substring(0, eq); }
+                switch (a) {
+                    case "--data-dir" -> data = Path.of(v != null ? v : args[++i]);
+                    case "--node" -> node = v != null ? v : args[++i];
+                    case "--port" -> port = Integer.parseInt(v != null ? v : args[++i]);
+                    case "--bind" -> bind = v != null ? v : args[++i];
+                    case "--foreground" -> fg = true;
+                    case "--help", "-h" -> {
+                        System.out.println("USAGE: havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--foreground]");
+                        System.exit(0);
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            }
+            if (node == null) node = defaultNodeName();
+            return new Options(data, node, port, bind, fg);
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(Havend.class);
+
+    private final Options options;
+    private final NodePaths paths;
+    private final List<ApiModule> started = new ArrayList<>();
+    private LocalClusterFs cfs;
+    private FileTaskManager tasks;
+    private HttpApiServer server;
+    private NodeServices services;
+    private ApiTree tree;
+
+    public Havend(Options options) {
+        this.options = options;
+        this.paths = options.dataDir() != null ? NodePaths.embedded(options.dataDir()) : NodePaths.system();
+    }
+
+    public NodePaths paths() { return paths; }
+
+    public int httpsPort() { return server.httpsPort(); }
+
+    public ApiTree tree() { return tree; }
+
+    public static String defaultNodeName() {
+        String h = null;
+        try { h = Files.readString(Path.of("/etc/hostname")).trim(); } catch (IOException ignored) { }
+        if (h == null || h.isEmpty()) {
+            try { h = InetAddress.getLocalHost().getHostName(); } catch (Exception e) { h = "localhost"; }
+        }
+        int dot = h.indexOf('.');
+        return dot > 0 ? h.substring(0, dot) : h;
+    }
+
+    public void start() throws Exception {
+        Files.createDirectories(paths.dataDir());
+        Files.createDirectories(paths.runDir());
+        Files.createDirectories(paths.logDir());
+        Files.createDirectories(paths.cfsDir());
+        writePidFile();
+        String node = options.node();
+        cfs = new LocalClusterFs(paths.cfsDir(), node);
+        for (String d : List.of("nodes/" + node + "/qemu-server", "nodes/" + node + "/lxc", "nodes/" + node + "/priv", "priv", "ha"))
+            if (cfs.stat(d).isEmpty()) cfs.mkdirs(d);
+        Clock clock = Clock.SYSTEM;
+        AccessControl ac = new AccessControl(cfs, clock);
+        if (paths.embedded()) bootstrapAdmin(ac);
+        Certificates.ensure(cfs, node, localIps());
+        tasks = new FileTaskManager(paths.taskDir(), node, clock);
+        AccessAdapter access = new AccessAdapter(ac);
+        tree = new ApiTree();
+        services = new NodeServices(node, cfs, tasks, access, paths, clock);
+        services.publish(ApiTree.class, tree);
+        services.publish(AccessControl.class, ac);
+        services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+        List<ApiModule> modules = new ArrayList<>();
+        modules.add(new NodeApi());
+        modules.add(new AccessApi());
+        for (ServiceLoader.Provider<ApiModule> p : ServiceLoader.load(ApiModule.class).stream().toList()) {
+            try {
+                modules.add(p.get());
+            } catch (Throwable e) {
+                log.error("unable to load API module {}: {}", p.type().getName(), e.toString());
+            }
+        }
+        for (ApiModule m : modules) {
+            try {
+                m.register(tree, services);
+            } catch (Throwable e) {
+                log.error("module {} failed to register: {}", m.name(), e.toString(), e);
+            }
+        }
+        for (ApiModule m : modules) {
+            try {
+                m.start(services);
+                started.add(m);
+            } catch (Throwable e) {
+                log.error("module {} failed to start: {}", m.name(), e.toString(), e);
+            }
+        }
+        Dispatcher dispatcher = new Dispatcher(tree, services, access);
+        char[] ksPass = HexFormat.of().formatHex(SecureRandom.getSeed(8)).toCharArray();
+        KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
+        server = new HttpApiServer(dispatcher,
+                new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket()),
+                () -> SchemaExport.openapi(tree, Version.VERSION));
+        server.start();
+        log.info("node '{}' listening on https port {} and {} (data {})", node, server.httpsPort(), paths.socket(), paths.dataDir());
+    }
+
+    private void bootstrapAdmin(AccessControl ac) throws IOException {
+        Optional<String> pw = ac.bootstrapAdmin();
+        if (pw.isEmpty()) return;
+        Path f = paths.adminPasswordFile();
+        Files.deleteIfExists(f);
+        Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(f, pw.get() + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        String msg = "created administrator admin@pve with password " + pw.get() + " (also in " + f + ")";
+        System.out.println(msg);
+        log.info("created administrator admin@pve (password in {})", f);
+    }
+
+    private void writePidFile() throws IOException {
+        Path pid = paths.pidFile();
+        if (Files.exists(pid)) {
+            try {
+                long old = Long.parseLong(Files.readString(pid).trim());
+                Optional<ProcessHandle> ph = ProcessHandle.of(old);
+                if (old != ProcessHandle.current().pid() && ph.isPresent() && ph.get().isAlive()
+                        && ph.get().info().command().map(c -> c.contains("java")).orElse(false))
+                    throw new IllegalStateException("havend already running (pid " + old + ", " + pid + ")");
+            } catch (NumberFormatException ignored) { }
+        }
+        Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+    }
+
+    static List<String> localIps() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (java.net.NetworkInterface ni : Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback()) continue;
+                for (InetAddress a : Collections.list(ni.getInetAddresses()))
+                    if (a instanceof java.net.Inet4Address) out.add(a.getHostAddress());
+            }
+        } catch (Exception ignored) { }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            try { server.close(); } catch (Exception e) { log.warn("stopping server: {}", e.toString()); }
+            server = null;
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try { started.get(i).stop(); } catch (Throwable e) { log.warn("stopping {}: {}", started.get(i).name(), e.toString()); }
+        }
+        started.clear();
+        if (tasks != null) { tasks.close(); tasks = null; }
+        try {
+            Path pid = paths.pidFile();
+            if (Files.exists(pid) && Files.readString(pid).trim().equals(Long.toString(ProcessHandle.current().pid()))) Files.delete(pid);
+        } catch (IOException ignored) { }
+    }
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (RuntimeException e) {
+            System.err.println("havend: " + e.getMessage());
+            System.exit(255);
+            return;
+        }
+        NodePaths p = o.dataDir() != null ? NodePaths.embedded(o.dataDir()) : NodePaths.system();
+        try {
+            Files.createDirectories(p.logDir());
+            Logging.addFileAppender(p.logDir().resolve("havend.log"));
+        } catch (Exception e) {
+            System.err.println("havend: cannot open log file: " + e.getMessage());
+        }
+        Havend d = new Havend(o);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("received shutdown request");
+            d.close();
+            log.info("server stopped");
+            done.countDown();
+        }, "shutdown"));
+        try {
+            d.start();
+        } catch (Throwable e) {
+            log.error("start failed: {}", e.toString(), e);
+            System.err.println("havend: start failed: " + e.getMessage());
+            System.exit(255);
+        }
+        try {
+            done.await();
+        } catch (InterruptedException ignored) { }
+    }
+
+}

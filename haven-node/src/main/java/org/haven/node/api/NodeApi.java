@@ -1,0 +1,589 @@
+package org.haven.node.api;
+
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.ClusterResourceProvider;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.api.RequestContext;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Json;
+import org.haven.api.task.TaskManager;
+import org.haven.core.Upid;
+import org.haven.core.schema.Formats;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.node.Certificates;
+import org.haven.node.HostStats;
+import org.haven.node.Version;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Node and cluster level methods: {@code /version}, {@code /nodes}, {@code /nodes/{node}} (index, status,
+ * version, time, tasks, certificates/info) and {@code /cluster} (index, status, resources, nextid, tasks).
+ */
+public final class NodeApi implements ApiModule {
+    private NodeContext ctx;
+    private ApiTree tree;
+    private final HostStats stats = new HostStats();
+
+    static {
+        Formats.register("pve-task-status-type", v -> {
+            if (!List.of("ok", "error", "warning", "unknown").contains(v))
+                throw new Formats.FormatException("value '" + v + "' does not have a value in the enumeration 'ok, error, warning, unknown'");
+        });
+    }
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        this.ctx = ctx;
+        this.tree = ctx.service(ApiTree.class);
+        Schema node = StandardOptions.node();
+        Schema indexReturns = Schema.array(Schema.object()).attr("links", List.of(Map.of("href", "{name}", "rel", "child")));
+
+        reg.add(ApiMethod.get("/version").name("version")
+                .description("API version details, including some parts of the global datacenter config.")
+                .returns(Schema.object()
+                        .property("release", Schema.string().description("The current Proxmox VE point release in `x.y` format."))
+                        .property("repoid", Schema.string().pattern("[0-9a-fA-F]{8,64}").description("The short git revision from which this version was build."))
+                        .property("version", Schema.string().description("The full pve-manager package version of this node."))
+                        .property("console", Schema.string().enumValues("applet", "vv", "html5", "xtermjs").optional().description("The default console viewer to use.")))
+                .permissions(Permission.all())
+                .handler((p, rc) -> version(true)).build());
+
+        reg.add(ApiMethod.get("/nodes").name("index").description("Cluster node index.")
+                .returns(Schema.array(Schema.object()
+                        .property("node", StandardOptions.node())
+                        .property("status", Schema.string().enumValues("unknown", "online", "offline").description("Node status."))
+                        .property("cpu", Schema.number().optional().description("CPU utilization."))
+                        .property("maxcpu", Schema.integer().optional().description("Number of available CPUs."))
+                        .property("mem", Schema.integer().optional().description("Used memory in bytes."))
+                        .property("maxmem", Schema.integer().optional().description("Number of available memory in bytes."))
+                        .property("uptime", Schema.integer().optional().description("Node uptime in seconds."))
+                        .property("ssl_fingerprint", Schema.string().optional().description("The SSL fingerprint for the node certificate.")))
+                        .attr("links", List.of(Map.of("href", "{node}", "rel", "child"))))
+                .permissions(Permission.all())
+                .handler((p, rc) -> nodes(rc)).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}").name("index").description("Node index.")
+                .param("node", node.copy()).returns(indexReturns.copy())
+                .permissions(Permission.all())
+                .handler((p, rc) -> names("/nodes/{node}")).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/status").name("status").description("Read node status")
+                .param("node", node.copy()).proxyto("node")
+                .returns(Schema.object().additionalProperties(true)
+                        .property("cpu", Schema.number().description("The current cpu usage."))
+                        .property("loadavg", Schema.array(Schema.string()).description("An array of load avg for 1, 5 and 15 minutes respectively."))
+                        .property("memory", Schema.object().property("free", Schema.integer()).property("total", Schema.integer()).property("used", Schema.integer()))
+                        .property("uptime", Schema.integer())
+                        .property("kversion", Schema.string().description("The extended kernel version string."))
+                        .property("pveversion", Schema.string().description("The PVE version string.")))
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .handler((p, rc) -> status()).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/version").name("version").description("API version details")
+                .param("node", node.copy()).proxyto("node")
+                .returns(Schema.object()
+                        .property("release", Schema.string().description("The current installed Proxmox VE Release"))
+                        .property("repoid", Schema.string().description("The short git commit hash ID from which this version was build"))
+                        .property("version", Schema.string().description("The current installed pve-manager package version")))
+                .permissions(Permission.all())
+                .handler((p, rc) -> version(false)).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/time").name("time").description("Read server time and time zone settings.")
+                .param("node", node.copy()).proxyto("node")
+                .returns(Schema.object().additionalProperties(false)
+                        .property("localtime", Schema.integer().minimum(1297163644).description("Seconds since 1970-01-01 00:00:00 (local time)"))
+                        .property("time", Schema.integer().minimum(1297163644).description("Seconds since 1970-01-01 00:00:00 UTC."))
+                        .property("timezone", Schema.string().description("Time zone")))
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .handler((p, rc) -> time()).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/certificates").name("index").description("Node index.")
+                .param("node", node.copy()).returns(indexReturns.copy())
+                .permissions(Permission.all())
+                .handler((p, rc) -> names("/nodes/{node}/certificates")).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/certificates/info").name("info").description("Get information about node's certificates.")
+                .param("node", node.copy()).proxyto("node")
+                .returns(Schema.array(Schema.object()
+                        .property("filename", Schema.string().optional())
+                        .property("fingerprint", Schema.string().optional().description("Certificate SHA 256 fingerprint."))
+                        .property("issuer", Schema.string().optional().description("Certificate issuer name."))
+                        .property("notafter", Schema.integer().optional().description("Certificate's notAfter timestamp (UNIX epoch)."))
+                        .property("notbefore", Schema.integer().optional().description("Certificate's notBefore timestamp (UNIX epoch)."))
+                        .property("pem", Schema.string().optional().description("Certificate in PEM format"))
+                        .property("public-key-bits", Schema.integer().optional().description("Certificate's public key size"))
+                        .property("public-key-type", Schema.string().optional().description("Certificate's public key algorithm"))
+                        .property("san", Schema.array(Schema.string()).optional().description("List of Certificate's SubjectAlternativeName entries."))
+                        .property("subject", Schema.string().optional().description("Certificate subject name."))))
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .handler((p, rc) -> certInfo()).build());
+
+        registerTasks(reg, node);
+
+        reg.add(ApiMethod.get("/cluster").name("index").description("Cluster index.")
+                .returns(indexReturns.copy()).permissions(Permission.all())
+                .handler((p, rc) -> names("/cluster")).build());
+
+        reg.add(ApiMethod.get("/cluster/status").name("get_status").description("Get cluster status information.")
+                .protect()
+                .returns(Schema.array(Schema.object()
+                        .property("id", Schema.string()).property("name", Schema.string())
+                        .property("type", Schema.string().enumValues("cluster", "node").description("Indicates the type, either cluster or node."))
+                        .property("ip", Schema.string().optional().description("[node] IP of the resolved nodename."))
+                        .property("local", Schema.bool().optional().description("[node] Indicates if this is the responding node."))
+                        .property("nodeid", Schema.integer().optional().description("[node] ID of the node from the corosync configuration."))
+                        .property("online", Schema.bool().optional().description("[node] Indicates if the node is online or offline."))
+                        .property("nodes", Schema.integer().optional().description("[cluster] Nodes count, including offline nodes."))
+                        .property("quorate", Schema.bool().optional().description("[cluster] Indicates if there is a majority of nodes online to make decisions"))
+                        .property("version", Schema.integer().optional().description("[cluster] Current version of the corosync configuration file."))))
+                .permissions(Permission.perm("/", "Sys.Audit"))
+                .handler((p, rc) -> clusterStatus()).build());
+
+        reg.add(ApiMethod.get("/cluster/resources").name("resources").description("Resources index (cluster wide).")
+                .param("type", Schema.string().enumValues("vm", "storage", "node", "sdn").optional().description("Resource type."))
+                .returns(Schema.array(Schema.object()
+                        .property("id", Schema.string().description("Resource id."))
+                        .property("type", Schema.string().enumValues("node", "storage", "pool", "qemu", "lxc", "openvz", "sdn", "network").description("Resource type."))
+                        .property("node", Schema.string().optional().description("The cluster node name (for types 'node', 'storage', 'qemu', and 'lxc')."))
+                        .property("status", Schema.string().optional().description("Resource type dependent status."))))
+                .permissions(Permission.all())
+                .handler((p, rc) -> resources(p, rc)).build());
+
+        reg.add(ApiMethod.get("/cluster/nextid").name("nextid").description("Get next free VMID. Pass a VMID to assert that its free (at time of check).")
+                .param("vmid", StandardOptions.vmid().optional())
+                .returns(Schema.integer().description("The next free VMID."))
+                .permissions(Permission.all())
+                .handler((p, rc) -> nextid(p)).build());
+
+        reg.add(ApiMethod.get("/cluster/tasks").name("tasks").description("List recent tasks (cluster wide).")
+                .returns(Schema.array(Schema.object().property("upid", Schema.string())))
+                .permissions(Permission.all())
+                .handler((p, rc) -> clusterTasks(rc)).build());
+
+        reg.addResources(this::nodeResources);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private List<Map<String, Object>> names(String path) {
+        ApiTree.Match m = tree.lookup(path);
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (m == null) return out;
+        for (ApiTree.Node c : m.node().children()) if (!c.isParam()) out.add(Map.of("name", c.segment()));
+        return out;
+    }
+
+    private Map<String, Object> version(boolean withConsole) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("release", Version.RELEASE);
+        m.put("repoid", Version.repoid());
+        m.put("version", Version.VERSION);
+        if (withConsole) {
+            ctx.cfs().readString("datacenter.cfg").ifPresent(dc -> {
+                for (String l : dc.split("\n")) {
+                    String t = l.trim();
+                    if (t.startsWith("console:")) m.put("console", t.substring(8).trim());
+                }
+            });
+        }
+        return m;
+    }
+
+    private Map<String, Object> status() {
+        Map<String, Object> m = new TreeMap<>();
+        double[] cpu = stats.cpu();
+        Map<String, Long> mem = HostStats.meminfo();
+        long total = mem.getOrDefault("MemTotal", 0L);
+        long avail = mem.getOrDefault("MemAvailable", mem.getOrDefault("MemFree", 0L));
+        m.put("cpu", cpu[0]);
+        m.put("wait", cpu[1]);
+        m.put("loadavg", HostStats.loadavg());
+        m.put("memory", ordered("free", avail, "total", total, "used", total - avail, "available", avail));
+        long st = mem.getOrDefault("SwapTotal", 0L);
+        long sf = mem.getOrDefault("SwapFree", 0L);
+        m.put("swap", ordered("free", sf, "total", st, "used", st - sf));
+        m.put("rootfs", HostStats.fs(java.nio.file.Path.of("/")));
+        m.put("uptime", HostStats.uptime());
+        m.put("idle", 0);
+        m.put("ksm", Map.of("shared", 0));
+        String rel = HostStats.read("/proc/sys/kernel/osrelease", "unknown");
+        String ver = HostStats.read("/proc/sys/kernel/version", "");
+        m.put("kversion", "Linux " + rel + " " + ver);
+        m.put("current-kernel", ordered("machine", System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"),
+                "release", rel, "sysname", "Linux", "version", ver));
+        m.put("cpuinfo", HostStats.cpuinfo());
+        m.put("pveversion", "pve-manager/" + Version.VERSION + "/" + Version.repoid());
+        boolean efi = java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/firmware/efi"));
+        m.put("boot-info", efi ? Map.of("mode", "efi", "secureboot", 0) : Map.of("mode", "legacy-bios"));
+        return m;
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    private Map<String, Object> time() {
+        ZoneId zone = ZoneId.systemDefault();
+        String tz = HostStats.read("/etc/timezone", zone.getId());
+        long now = ctx.clock().epochSeconds();
+        ZonedDateTime z = ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now), zone);
+        return ordered("localtime", now + z.getOffset().getTotalSeconds(), "time", now, "timezone", tz);
+    }
+
+    private List<Map<String, Object>> certInfo() throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        String node = ctx.nodeName();
+        Optional<String> ca = ctx.cfs().readString(Certificates.CA_PEM);
+        if (ca.isPresent()) out.add(Certificates.info("pve-root-ca.pem", ca.get()));
+        Optional<String> ssl = ctx.cfs().readString(Certificates.nodeCertPath(node));
+        if (ssl.isPresent()) out.add(Certificates.info("pve-ssl.pem", ssl.get()));
+        Optional<String> custom = ctx.cfs().readString("nodes/" + node + "/pveproxy-ssl.pem");
+        if (custom.isPresent()) out.add(Certificates.info("pveproxy-ssl.pem", custom.get()));
+        return out;
+    }
+
+    /** Members from the cfs status file {@code .members}; a standalone node when there is none. */
+    record Member(String name, int nodeid, boolean online, String ip) {}
+
+    record Membership(String clusterName, int configVersion, boolean quorate, List<Member> members) {}
+
+    Membership membership() {
+        Optional<String> raw = ctx.cfs().readString(".members");
+        List<Member> out = new ArrayList<>();
+        String cluster = null;
+        int version = 0;
+        boolean quorate = ctx.cfs().isQuorate();
+        if (raw.isPresent() && !raw.get().isBlank()) {
+            try {
+                JsonNode n = Json.MAPPER.readTree(raw.get());
+                JsonNode c = n.get("cluster");
+                if (c != null && c.has("name")) {
+                    cluster = c.get("name").asString();
+                    version = c.path("version").asInt(0);
+                    quorate = c.path("quorate").asInt(quorate ? 1 : 0) == 1;
+                }
+                JsonNode list = n.get("nodelist");
+                if (list != null) for (Map.Entry<String, JsonNode> e : list.properties())
+                    out.add(new Member(e.getKey(), e.getValue().path("id").asInt(0), e.getValue().path("online").asInt(0) == 1,
+                            e.getValue().path("ip").asString("")));
+            } catch (RuntimeException e) {
+                out.clear();
+            }
+        }
+        if (out.stream().noneMatch(m -> m.name().equals(ctx.nodeName())))
+            out.add(new Member(ctx.nodeName(), 0, true, localIp()));
+        out.sort(Comparator.comparing(Member::name));
+        return new Membership(cluster, version, quorate, out);
+    }
+
+    static String localIp() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostAddress();
+        } catch (Exception e) {
+            return "127.0.0.1";
+        }
+    }
+
+    private List<Map<String, Object>> clusterStatus() {
+        Membership ms = membership();
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (ms.clusterName() != null) {
+            out.add(ordered("id", "cluster", "name", ms.clusterName(), "nodes", ms.members().size(),
+                    "quorate", ms.quorate() ? 1 : 0, "type", "cluster", "version", ms.configVersion()));
+        }
+        for (Member m : ms.members()) {
+            Map<String, Object> e = ordered("id", "node/" + m.name(), "ip", m.ip(), "level", "",
+                    "local", m.name().equals(ctx.nodeName()) ? 1 : 0, "name", m.name(), "nodeid", m.nodeid(),
+                    "online", m.name().equals(ctx.nodeName()) || m.online() ? 1 : 0, "type", "node");
+            out.add(e);
+        }
+        return out;
+    }
+
+    private Map<String, Object> localNodeEntry() {
+        Map<String, Object> e = new TreeMap<>();
+        Map<String, Long> mem = HostStats.meminfo();
+        long total = mem.getOrDefault("MemTotal", 0L);
+        long avail = mem.getOrDefault("MemAvailable", 0L);
+        Map<String, Long> disk = HostStats.fs(java.nio.file.Path.of("/"));
+        e.put("cpu", stats.cpu()[0]);
+        e.put("maxcpu", Runtime.getRuntime().availableProcessors());
+        e.put("mem", total - avail);
+        e.put("maxmem", total);
+        e.put("disk", disk.get("used"));
+        e.put("maxdisk", disk.get("total"));
+        e.put("uptime", HostStats.uptime());
+        e.put("level", "");
+        e.put("cgroup-mode", 2);
+        return e;
+    }
+
+    private List<Map<String, Object>> nodeResources(RequestContext rc) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Member m : membership().members()) {
+            if (!rc.hasPermission("/nodes/" + m.name(), true, "Sys.Audit", "Sys.Modify", "Sys.Console", "Sys.PowerMgmt", "Sys.Syslog")
+                    && !rc.hasPermission("/", true, "Sys.Audit")) continue;
+            Map<String, Object> e = m.name().equals(ctx.nodeName()) ? localNodeEntry() : new TreeMap<>();
+            e.put("id", "node/" + m.name());
+            e.put("type", "node");
+            e.put("node", m.name());
+            e.put("status", m.name().equals(ctx.nodeName()) || m.online() ? "online" : "offline");
+            out.add(e);
+        }
+        return out;
+    }
+
+    private List<Map<String, Object>> nodes(RequestContext rc) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        String fp = null;
+        try {
+            Optional<String> pem = ctx.cfs().readString(Certificates.nodeCertPath(ctx.nodeName()));
+            if (pem.isPresent()) fp = Certificates.fingerprint(Certificates.readCert(pem.get()));
+        } catch (Exception ignored) { }
+        for (Member m : membership().members()) {
+            boolean local = m.name().equals(ctx.nodeName());
+            Map<String, Object> e = local ? localNodeEntry() : new TreeMap<>();
+            e.remove("cgroup-mode");
+            e.put("id", "node/" + m.name());
+            e.put("type", "node");
+            e.put("node", m.name());
+            e.put("status", local || m.online() ? "online" : "offline");
+            if (local && fp != null) e.put("ssl_fingerprint", fp);
+            out.add(e);
+        }
+        return out;
+    }
+
+    private List<Map<String, Object>> resources(Params p, RequestContext rc) {
+        String type = p.str("type", null);
+        List<Map<String, Object>> all = new ArrayList<>();
+        for (ClusterResourceProvider prov : tree.resourceProviders()) {
+            List<Map<String, Object>> r = prov.resources(rc);
+            if (r != null) all.addAll(r);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> e : all) {
+            String t = String.valueOf(e.get("type"));
+            if (type != null) {
+                boolean match = switch (type) {
+                    case "vm" -> t.equals("qemu") || t.equals("lxc") || t.equals("openvz");
+                    default -> t.equals(type);
+                };
+                if (!match) continue;
+            }
+            out.add(e);
+        }
+        out.sort(Comparator.comparing(e -> String.valueOf(e.get("id"))));
+        return out;
+    }
+
+    private Object nextid(Params p) {
+        java.util.Set<Long> used = new java.util.HashSet<>();
+        Optional<String> vmlist = ctx.cfs().readString(".vmlist");
+        if (vmlist.isPresent() && !vmlist.get().isBlank()) {
+            try {
+                JsonNode ids = Json.MAPPER.readTree(vmlist.get()).get("ids");
+                if (ids != null) for (Map.Entry<String, JsonNode> e : ids.properties()) used.add(Long.parseLong(e.getKey()));
+            } catch (RuntimeException ignored) { }
+        }
+        for (org.haven.core.cfs.ClusterFs.Entry n : ctx.cfs().list("nodes"))
+            for (String dir : List.of("qemu-server", "lxc"))
+                for (org.haven.core.cfs.ClusterFs.Entry f : ctx.cfs().list("nodes/" + n.name() + "/" + dir))
+                    if (f.name().matches("[1-9][0-9]*\\.conf")) used.add(Long.parseLong(f.name().substring(0, f.name().length() - 5)));
+        if (p.has("vmid")) {
+            long v = p.lng("vmid");
+            if (used.contains(v)) throw ApiException.param("vmid", "VM " + v + " already exists");
+            return v;
+        }
+        long lower = 100;
+        long upper = 1000000;
+        Optional<String> dc = ctx.cfs().readString("datacenter.cfg");
+        if (dc.isPresent()) for (String l : dc.get().split("\n")) {
+            String t = l.trim();
+            if (t.startsWith("next-id:")) {
+                for (Map.Entry<String, String> e : org.haven.core.format.PropertyString.parse(t.substring(8).trim(), null).entrySet()) {
+                    if (e.getKey().equals("lower")) lower = Long.parseLong(e.getValue());
+                    if (e.getKey().equals("upper")) upper = Long.parseLong(e.getValue());
+                }
+            }
+        }
+        for (long i = lower; i < upper; i++) if (!used.contains(i)) return i;
+        throw ApiException.error("unable to get any free VMID in range [" + lower + ", " + upper + "]");
+    }
+
+    // ---- tasks --------------------------------------------------------------------------------------
+
+    private void registerTasks(ApiRegistry reg, Schema node) {
+        Schema taskItem = Schema.object()
+                .property("upid", Schema.string()).property("node", Schema.string()).property("pid", Schema.integer())
+                .property("pstart", Schema.integer()).property("starttime", Schema.integer()).property("type", Schema.string())
+                .property("id", Schema.string()).property("user", Schema.string())
+                .property("endtime", Schema.integer().optional()).property("status", Schema.string().optional());
+
+        reg.add(ApiMethod.get("/nodes/{node}/tasks").name("node_tasks").description("Read task list for one node (finished tasks).")
+                .param("node", node.copy())
+                .param("start", Schema.integer().minimum(0).defaultValue(0).optional().description("List tasks beginning from this offset."))
+                .param("limit", Schema.integer().minimum(0).defaultValue(50).optional().description("Only list this amount of tasks."))
+                .param("userfilter", Schema.string().optional().description("Only list tasks from this user."))
+                .param("typefilter", Schema.string().optional().description("Only list tasks of this type (e.g., vzstart, vzdump)."))
+                .param("vmid", StandardOptions.vmid().optional().description("Only list tasks for this VM."))
+                .param("errors", Schema.bool().defaultValue(0).optional().description("Only list tasks with a status of ERROR."))
+                .param("since", Schema.integer().optional().description("Only list tasks since this UNIX epoch."))
+                .param("until", Schema.integer().optional().description("Only list tasks until this UNIX epoch."))
+                .param("source", Schema.string().enumValues("archive", "active", "all").defaultValue("archive").optional().description("List archived, active or all tasks."))
+                .param("statusfilter", Schema.string().format("pve-task-status-type-list").optional().description("List of Task States that should be returned."))
+                .returns(Schema.array(taskItem).attr("links", List.of(Map.of("href", "{upid}", "rel", "child"))))
+                .permissions(Permission.all("List task associated with the current user, or all task the user has 'Sys.Audit' permissions on /nodes/<node> (the <node> the task runs on)."))
+                .proxyto("node")
+                .handler(this::nodeTasks).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/tasks/{upid}").name("upid_index").description("")
+                .param("node", node.copy()).param("upid", StandardOptions.upid())
+                .returns(Schema.array(Schema.object()).attr("links", List.of(Map.of("href", "{name}", "rel", "child"))))
+                .permissions(Permission.all())
+                .handler((p, rc) -> List.of(Map.of("name", "log"), Map.of("name", "status"))).build());
+
+        reg.add(ApiMethod.delete("/nodes/{node}/tasks/{upid}").name("stop_task").description("Stop a task.")
+                .param("node", node.copy()).param("upid", StandardOptions.upid())
+                .permissions(Permission.all("The user needs 'Sys.Modify' permissions on '/nodes/<node>' if they aren't the owner of the task."))
+                .proxyto("node").protect()
+                .handler((p, rc) -> {
+                    TaskManager.TaskInfo t = task(p, rc, "Sys.Modify");
+                    ctx.tasks().stop(t.upid());
+                    return null;
+                }).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/tasks/{upid}/status").name("read_task_status").description("Read task status.")
+                .param("node", node.copy()).param("upid", StandardOptions.upid())
+                .returns(Schema.object()
+                        .property("exitstatus", Schema.string().optional()).property("id", Schema.string()).property("node", Schema.string())
+                        .property("pid", Schema.integer()).property("pstart", Schema.integer()).property("starttime", Schema.integer())
+                        .property("status", Schema.string().enumValues("running", "stopped")).property("type", Schema.string())
+                        .property("upid", Schema.string()).property("user", Schema.string()))
+                .permissions(Permission.all("The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they are not the owner of the task."))
+                .proxyto("node").protect()
+                .handler((p, rc) -> {
+                    TaskManager.TaskInfo t = task(p, rc, "Sys.Audit");
+                    Map<String, Object> m = taskEntry(t);
+                    m.remove("endtime");
+                    m.put("status", t.running() ? "running" : "stopped");
+                    if (!t.running()) m.put("exitstatus", t.status());
+                    return new TreeMap<>(m);
+                }).build());
+
+        reg.add(ApiMethod.get("/nodes/{node}/tasks/{upid}/log").name("read_task_log").description("Read task log.")
+                .param("node", node.copy()).param("upid", StandardOptions.upid())
+                .param("start", Schema.integer().minimum(0).defaultValue(0).optional().description("Start at this line when reading the tasklog"))
+                .param("limit", Schema.integer().minimum(0).defaultValue(50).optional().description("The amount of lines to read from the tasklog."))
+                .param("download", Schema.bool().optional().description("Whether the tasklog file should be downloaded. This parameter can't be used in conjunction with other parameters"))
+                .returns(Schema.array(Schema.object().property("n", Schema.integer().description("Line number")).property("t", Schema.string().description("Line text"))))
+                .permissions(Permission.all("The user needs 'Sys.Audit' permissions on '/nodes/<node>' if they aren't the owner of the task."))
+                .proxyto("node").protect()
+                .handler((p, rc) -> {
+                    TaskManager.TaskInfo t = task(p, rc, "Sys.Audit");
+                    int start = p.integer("start", 0);
+                    int limit = p.has("limit") ? p.integer("limit") : 50;
+                    TaskManager.LogPage page = ctx.tasks().log(t.upid(), start, limit);
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    int n = start;
+                    for (String l : page.lines()) out.add(ordered("n", ++n, "t", l));
+                    if (out.isEmpty() && page.total() == 0 && t.running()) out.add(ordered("n", 0, "t", "no content"));
+                    rc.setResultAttribute("total", page.total());
+                    return out;
+                }).build());
+    }
+
+    private TaskManager.TaskInfo task(Params p, RequestContext rc, String priv) {
+        String upid = p.str("upid");
+        if (!Upid.isValid(upid)) throw ApiException.param("upid", "unable to parse worker upid '" + upid + "'");
+        TaskManager.TaskInfo t = ctx.tasks().info(upid).orElseThrow(() -> ApiException.param("upid", "no such task"));
+        if (!isOwner(rc, t.user())) rc.requirePermission("/nodes/" + p.str("node"), priv);
+        return t;
+    }
+
+    private static boolean isOwner(RequestContext rc, String taskUser) {
+        return rc.authid().equals(taskUser) || (!rc.isToken() && taskUser.startsWith(rc.userid() + "!"));
+    }
+
+    private static Map<String, Object> taskEntry(TaskManager.TaskInfo t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("upid", t.upid());
+        m.put("node", t.node());
+        m.put("pid", t.pid());
+        m.put("pstart", t.pstart());
+        m.put("starttime", t.starttime());
+        m.put("type", t.type());
+        m.put("id", t.id());
+        m.put("user", t.user());
+        if (!t.running()) {
+            m.put("endtime", t.endtime());
+            m.put("status", t.status());
+        }
+        return m;
+    }
+
+    private static String statusClass(String status) {
+        if (status == null) return "running";
+        if (status.equals("OK")) return "ok";
+        if (status.startsWith("WARNINGS")) return "warning";
+        if (status.equals("unexpected status")) return "unknown";
+        return "error";
+    }
+
+    private Object nodeTasks(Params p, RequestContext rc) {
+        boolean audit = rc.hasPermission("/nodes/" + p.str("node"), false, "Sys.Audit");
+        String source = p.str("source", "archive");
+        List<String> statuses = p.has("statusfilter") ? Formats.splitList(p.str("statusfilter").toLowerCase(Locale.ROOT)) : null;
+        List<Map<String, Object>> matched = new ArrayList<>();
+        for (TaskManager.TaskInfo t : ctx.tasks().list()) {
+            if (source.equals("archive") && t.running()) continue;
+            if (source.equals("active") && !t.running()) continue;
+            if (!audit && !isOwner(rc, t.user())) continue;
+            if (p.has("userfilter") && !t.user().contains(p.str("userfilter"))) continue;
+            if (p.has("typefilter") && !t.type().contains(p.str("typefilter"))) continue;
+            if (p.has("vmid") && !t.id().equals(String.valueOf(p.lng("vmid")))) continue;
+            if (p.bool("errors", false) && (t.running() || t.status().equals("OK"))) continue;
+            if (p.has("since") && t.starttime() < p.lng("since")) continue;
+            if (p.has("until") && t.starttime() > p.lng("until")) continue;
+            if (statuses != null && !statuses.contains(statusClass(t.status()))) continue;
+            matched.add(taskEntry(t));
+        }
+        int start = p.integer("start", 0);
+        int limit = p.integer("limit", 50);
+        rc.setResultAttribute("total", matched.size());
+        int from = Math.min(start, matched.size());
+        int to = limit == 0 ? matched.size() : Math.min(matched.size(), from + limit);
+        return new ArrayList<>(matched.subList(from, to));
+    }
+
+    private List<Map<String, Object>> clusterTasks(RequestContext rc) {
+        boolean audit = rc.hasPermission("/nodes/" + ctx.nodeName(), false, "Sys.Audit");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TaskManager.TaskInfo t : ctx.tasks().list()) {
+            if (!audit && !isOwner(rc, t.user())) continue;
+            Map<String, Object> e = taskEntry(t);
+            e.put("saved", t.running() ? "0" : "1");
+            out.add(e);
+            if (out.size() >= 50) break;
+        }
+        return out;
+    }
+}
