@@ -82,6 +82,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final Object lockChange = new Object();
     private final ThreadLocal<Map<String, Integer>> heldLocks = ThreadLocal.withInitial(HashMap::new);
     private final long startTime;
+    private final StatusPlane status;
+    private volatile List<CfsNode> members;
     private volatile boolean closed;
 
     private record Watch(String prefix, Consumer<String> listener) {}
@@ -95,6 +97,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         this.cfg = cfg;
         this.startTime = cfg.clock().epochSeconds();
         this.selfId = RaftPeerId.valueOf(cfg.self().name());
+        this.members = List.copyOf(cfg.peers());
         List<RaftPeer> peers = new ArrayList<>();
         for (CfsNode n : cfg.peers()) peers.add(RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build());
         this.group = RaftGroup.valueOf(groupId(cfg.clusterName()), peers);
@@ -118,6 +121,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
 
+        this.status = new StatusPlane(cfg.clusterName(), cfg.self(), () -> members, cfg.clock());
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setStateMachine(sm)
@@ -141,6 +145,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         try {
             RaftClusterFs fs = new RaftClusterFs(cfg);
             fs.server.start();
+            fs.refreshMembers();
             Thread.ofVirtual().name("cfs-nodedirs-" + cfg.self().name()).start(fs::ensureNodeDirs);
             return fs;
         } catch (IOException e) {
@@ -495,6 +500,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     private void changed(List<String> paths) {
         for (String p : paths) {
+            if (p.equals("corosync.conf") || p.isEmpty()) refreshMembers();
             if (CfsPath.isUnder(p, MemTree.LOCK_DIR)) {
                 synchronized (lockChange) { lockChange.notifyAll(); }
             }
@@ -511,24 +517,62 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     // ------------------------------------------------------------------ status files
 
-    /** Names of the nodes this node currently considers online. */
+    /** Names of the nodes this node currently hears on the status plane (itself included). */
     public Set<String> onlineNodes() {
-        Set<String> out = new java.util.TreeSet<>();
-        if (closed) return out;
-        out.add(cfg.self().name());
-        DivisionInfo info = info();
-        if (info == null) return out;
-        long limit = 2 * cfg.electionTimeout().toMillis();
-        RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
-        if (info.isLeader()) {
-            for (RaftProtos.ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
-                if (f.getLastRpcElapsedTimeMs() < limit) out.add(f.getId().getId().toStringUtf8());
-            }
-        } else if (isQuorate()) {
-            // a follower in a quorate partition sees the members through the leader's view; approximate with all
-            for (CfsNode n : cfg.peers()) out.add(n.name());
+        return status.online();
+    }
+
+    /** The status plane (per-node key/value status and the cluster log). */
+    public StatusPlane statusPlane() { return status; }
+
+    /** Current members: the nodelist of {@code corosync.conf} in the tree, or the configured peers before it exists. */
+    public List<CfsNode> members() { return members; }
+
+    private void refreshMembers() {
+        Optional<byte[]> conf;
+        sm.readLock().lock();
+        try {
+            conf = sm.tree().read("corosync.conf");
+        } finally {
+            sm.readLock().unlock();
         }
-        return out;
+        if (conf.isEmpty()) return;
+        try {
+            CorosyncConf c = CorosyncConf.parse(new String(conf.get(), StandardCharsets.UTF_8));
+            List<CfsNode> list = new ArrayList<>();
+            for (CorosyncConf.Node n : c.nodes()) {
+                if (n.nodeId() <= 0 || n.ring0Addr() == null) continue;
+                list.add(new CfsNode(n.name(), n.nodeId(), n.ring0Addr(), n.cfsPort()));
+            }
+            if (list.stream().anyMatch(n -> n.name().equals(cfg.self().name()))) members = List.copyOf(list);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read members from corosync.conf: {}", e.getMessage());
+        }
+    }
+
+    /** Raft voting members as Ratis sees them. */
+    public List<String> raftPeers() {
+        try {
+            return server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
+                    .map(p -> p.getId().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Changes the Raft membership to exactly {@code nodes} (committed through the log; a new member is
+     * caught up before the change completes, so it must be running).
+     */
+    public void setRaftMembers(List<CfsNode> nodes) {
+        if (!isQuorate()) throw new CfsException(NO_QUORUM);
+        List<RaftPeer> peers = nodes.stream().map(n -> RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build()).toList();
+        try {
+            RaftClientReply r = client.admin().setConfiguration(peers);
+            if (!r.isSuccess()) throw new CfsException("cluster membership change failed: " + r.getException());
+        } catch (IOException e) {
+            throw new CfsException("cluster membership change failed: " + e.getMessage(), e);
+        }
     }
 
     private String statusFile(String p) {
@@ -540,13 +584,13 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                         f -> t.lookup(f).map(MemTree.Node::version).orElse(-1L));
                 case ".members" -> {
                     Set<String> online = onlineNodes();
-                    List<StatusFiles.Member> ms = cfg.peers().stream()
+                    List<StatusFiles.Member> ms = members.stream()
                             .map(n -> new StatusFiles.Member(n.name(), n.nodeId(), online.contains(n.name()), n.host())).toList();
                     yield StatusFiles.members(cfg.self().name(), t.version(), cfg.clusterName(), 1, isQuorate(), ms);
                 }
                 case ".version" -> StatusFiles.version(startTime, 1, t.vmlistVersion(),
                         f -> t.lookup(f).filter(n -> !n.isDir()).map(MemTree.Node::version).orElse(-1L));
-                case ".clusterlog" -> StatusFiles.clusterLog(List.of());
+                case ".clusterlog" -> StatusFiles.clusterLog(status.clusterLog(StatusPlane.LOG_KEEP));
                 case ".rrd" -> "";
                 default -> throw new IllegalStateException(p);
             };
@@ -559,6 +603,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        status.close();
         try {
             client.close();
         } catch (IOException e) {

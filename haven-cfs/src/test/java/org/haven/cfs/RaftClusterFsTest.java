@@ -232,4 +232,54 @@ class RaftClusterFsTest {
         assertThat(again.treeVersion()).isGreaterThanOrEqualTo(version);
         assertThat(again.stat("x").orElseThrow().version()).isEqualTo(v2);
     }
+
+    @Test
+    void statusPlaneShowsOnlineNodesAndClusterLog() {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].onlineNodes().size() == 3 && fs[2].onlineNodes().size() == 3);
+        assertThat(fs[1].readString(".members").orElseThrow())
+                .contains("\"n3\": { \"id\": 3, \"online\": 1, \"ip\": \"127.0.0.1\"}")
+                .contains("\"quorate\": 1");
+        fs[1].statusPlane().log(6, "pvedaemon", "root@pam", "starting task UPID:n2:1");
+        fs[1].statusPlane().setStatus("rrd/pve2-node/n2", "uptime:5".getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].readString(".clusterlog").orElseThrow().contains("starting task UPID:n2:1"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs[2].statusPlane().status("n2", "rrd/pve2-node/n2") != null);
+        cluster.stop(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !fs[0].onlineNodes().contains("n3"));
+        assertThat(fs[0].readString(".members").orElseThrow()).contains("\"n3\": { \"id\": 3, \"online\": 0");
+    }
+
+    @Test
+    void nodesJoinAndLeave() throws Exception {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        for (int i = 0; i < 50; i++) fs[i % 3].writeString("f" + i, "v" + i);
+        List<CfsNode> four = new ArrayList<>(cluster.nodes);
+        CfsNode n4 = new CfsNode("n4", 4, "127.0.0.1", RaftTestCluster.freePort());
+        four.add(n4);
+        RaftClusterFs joiner = RaftClusterFs.start(new RaftClusterFs.Config(cluster.name, n4, four, dir.resolve("n4"),
+                cluster.clock, cluster.limits, Duration.ofMillis(300), Duration.ofSeconds(5)));
+        try {
+            fs[1].setRaftMembers(four);
+            assertThat(fs[0].raftPeers()).containsExactly("n1", "n2", "n3", "n4");
+            awaitQuorate(joiner);
+            joiner.sync();
+            assertThat(joiner.readString("f49")).contains("v49");
+            joiner.writeString("from-n4", "hello");
+            fs[0].sync();
+            assertThat(fs[0].readString("from-n4")).contains("hello");
+            assertThat(fs[0].writer("from-n4")).contains(4);
+        } finally {
+            joiner.close();
+        }
+        // the removed node is gone from the configuration; the three continue
+        fs[0].setRaftMembers(cluster.nodes);
+        assertThat(fs[2].raftPeers()).containsExactly("n1", "n2", "n3");
+        fs[2].writeString("after", "x");
+        fs[0].sync();
+        assertThat(fs[0].readString("after")).contains("x");
+    }
 }
