@@ -1,0 +1,460 @@
+package org.haven.storage;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.storage.config.StorageConfig;
+import org.haven.storage.config.StorageEntry;
+import org.haven.storage.plugin.DirPlugin;
+import org.haven.storage.prune.PruneOptions;
+import org.haven.storage.prune.Pruner;
+import org.haven.storage.spi.CommandRunner;
+import org.haven.storage.spi.ExportFormat;
+import org.haven.storage.spi.Feature;
+import org.haven.storage.spi.PluginContext;
+import org.haven.storage.spi.ProcessCommandRunner;
+import org.haven.storage.spi.StoragePlugin;
+import org.haven.storage.spi.StorageStatus;
+import org.haven.storage.spi.VolumeInfo;
+import org.haven.storage.volume.VolumeId;
+import org.haven.storage.volume.VolumeName;
+import org.haven.storage.volume.VolumeNames;
+
+/**
+ * The storage service of a node (PVE's {@code PVE::Storage}): reads {@code storage.cfg} from the cluster file
+ * system, checks that a storage is enabled and available on this node, and dispatches volume operations to the
+ * type's plugin. Volume IDs are {@code <storage>:<volname>}; sizes are bytes.
+ *
+ * <p>Used by the storage API and by the guest modules: {@link #path}, {@link #alloc}, {@link #free},
+ * {@link #activateVolumes}, {@link #size}, {@link #resize}, snapshots, {@link #createBase}, {@link #cloneImage}.
+ */
+public final class StorageManager {
+    /** Path of the configuration in the cluster file system. */
+    public static final String CONFIG_PATH = "storage.cfg";
+    /** The default root of the {@code local} storage in system mode. */
+    public static final Path SYSTEM_LOCAL_PATH = Path.of("/var/lib/vz");
+
+    private final ClusterFs cfs;
+    private final String nodeName;
+    private final Path localPath;
+    private final PluginRegistry plugins;
+    private final Map<String, ReentrantLock> localLocks = new ConcurrentHashMap<>();
+    private volatile ZoneId zone = ZoneId.systemDefault();
+
+    /** System-mode manager: {@code local} at /var/lib/vz, tools run as child processes. */
+    public StorageManager(ClusterFs cfs, String nodeName) {
+        this(cfs, nodeName, SYSTEM_LOCAL_PATH, new ProcessCommandRunner());
+    }
+
+    /**
+     * @param localPath directory of the {@code local} storage ({@code <data-dir>/vz} in embedded mode)
+     * @param runner    how external tools are run
+     */
+    public StorageManager(ClusterFs cfs, String nodeName, Path localPath, CommandRunner runner) {
+        this.cfs = cfs;
+        this.nodeName = nodeName;
+        this.localPath = localPath;
+        PluginContext ctx = new PluginContext(runner, nodeName, this::secret);
+        this.plugins = new PluginRegistry(ctx);
+    }
+
+    public String nodeName() { return nodeName; }
+
+    public Path localPath() { return localPath; }
+
+    public PluginRegistry plugins() { return plugins; }
+
+    /** Time zone for backup file times (prune, listings); the system zone by default. */
+    public void setZone(ZoneId zone) {
+        this.zone = zone;
+        for (var t : org.haven.storage.config.StorageType.values()) {
+            try {
+                if (plugins.get(t) instanceof DirPlugin d) d.setZone(zone);
+            } catch (StorageException ignored) { }
+        }
+    }
+
+    // ---- configuration ------------------------------------------------------------------------------------------
+
+    /** The current configuration (parsed fresh from the cluster file system). */
+    public StorageConfig config() {
+        return StorageConfig.parse(cfs.readString(CONFIG_PATH).orElse(""), localPath.toString());
+    }
+
+    /**
+     * Change the configuration under the cluster-wide lock and write it back. {@code digest}, when given, must
+     * match the current file's digest (PVE's optimistic locking).
+     */
+    public <T> T modifyConfig(String digest, Function<StorageConfig, T> change) {
+        return cfs.withLock("file-storage_cfg", Duration.ofSeconds(10), () -> {
+            StorageConfig cfg = config();
+            if (digest != null && !digest.isEmpty() && !digest.equals(cfg.digest()))
+                throw new StorageException("detected modified configuration - file changed by other user? Try again.");
+            T result = change.apply(cfg);
+            cfs.writeString(CONFIG_PATH, cfg.write());
+            return result;
+        });
+    }
+
+    /** Storage {@code id}; fails when it does not exist. */
+    public StorageEntry storage(String id) { return config().require(id); }
+
+    /** Storage {@code id}; fails when it does not exist, is disabled or is not available on this node. */
+    public StorageEntry enabledStorage(String id) { return checkEnabled(config(), id); }
+
+    public StorageEntry checkEnabled(StorageConfig cfg, String id) {
+        StorageEntry s = cfg.require(id);
+        if (s.disabled()) throw new StorageException("storage '" + id + "' is disabled");
+        if (!s.availableOn(nodeName)) throw new StorageException("storage '" + id + "' is not available on node '" + nodeName + "'");
+        return s;
+    }
+
+    public StoragePlugin plugin(StorageEntry s) { return plugins.get(s.type()); }
+
+    /** Secrets kept under priv/: password, keyring, encryption-key, master-pubkey. */
+    public Optional<String> secret(String storeid, String kind) {
+        return cfs.readString(secretPath(storeid, kind));
+    }
+
+    public static String secretPath(String storeid, String kind) {
+        return switch (kind) {
+            case "keyring" -> "priv/ceph/" + storeid + ".keyring";
+            case "encryption-key" -> "priv/storage/" + storeid + ".enc";
+            case "master-pubkey" -> "priv/storage/" + storeid + ".master.pem";
+            default -> "priv/storage/" + storeid + ".pw";
+        };
+    }
+
+    /** Store (or with a null value remove) the secrets returned by {@link StorageConfig#create}/{@link StorageConfig#update}. */
+    public void storeSecrets(String storeid, Map<String, String> secrets) {
+        for (var e : secrets.entrySet()) {
+            String p = secretPath(storeid, e.getKey());
+            if (e.getValue() == null) {
+                cfs.delete(p);
+            } else {
+                cfs.mkdirs(p.substring(0, p.lastIndexOf('/')));
+                cfs.writeString(p, e.getValue());
+            }
+        }
+    }
+
+    // ---- volume IDs ---------------------------------------------------------------------------------------------
+
+    public VolumeName parseVolname(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        return plugin(storage(v.storage())).parseVolname(v.volname());
+    }
+
+    /** Owner VMID of a volume, if it has one. */
+    public Optional<Integer> owner(String volid) {
+        return parseVolname(volid).owner();
+    }
+
+    /** Path QEMU/LXC open for the volume (PVE's {@code PVE::Storage::path}). */
+    public String path(String volid) { return path(volid, null); }
+
+    public String path(String volid, String snap) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = storage(v.storage());
+        return plugin(s).path(s, v.volname(), snap);
+    }
+
+    // ---- locking --------------------------------------------------------------------------------------------------
+
+    private <T> T locked(StorageEntry s, Supplier<T> body) {
+        if (s.shared()) return cfs.withLock("storage-" + s.id(), Duration.ofSeconds(60), body);
+        ReentrantLock l = localLocks.computeIfAbsent(s.id(), k -> new ReentrantLock());
+        l.lock();
+        try {
+            return body.get();
+        } finally {
+            l.unlock();
+        }
+    }
+
+    // ---- activation -----------------------------------------------------------------------------------------------
+
+    public void activateStorage(String id) {
+        StorageEntry s = enabledStorage(id);
+        plugin(s).activateStorage(s);
+    }
+
+    /** Activate the storages and volumes (before a guest starts or a volume is accessed). */
+    public void activateVolumes(Collection<String> volids) { activateVolumes(volids, null); }
+
+    public void activateVolumes(Collection<String> volids, String snap) {
+        StorageConfig cfg = config();
+        Set<String> active = new java.util.HashSet<>();
+        for (String volid : volids) {
+            VolumeId v = VolumeId.parse(volid);
+            StorageEntry s = checkEnabled(cfg, v.storage());
+            if (active.add(s.id())) plugin(s).activateStorage(s);
+            plugin(s).activateVolume(s, v.volname(), snap);
+        }
+    }
+
+    public void deactivateVolumes(Collection<String> volids) {
+        StorageConfig cfg = config();
+        List<String> errors = new ArrayList<>();
+        for (String volid : volids) {
+            VolumeId v = VolumeId.parse(volid);
+            StorageEntry s = cfg.require(v.storage());
+            try {
+                plugin(s).deactivateVolume(s, v.volname(), null);
+            } catch (RuntimeException e) {
+                errors.add(volid);
+            }
+        }
+        if (!errors.isEmpty()) throw new StorageException("volume deactivation failed: " + String.join(" ", errors));
+    }
+
+    // ---- status and listing -----------------------------------------------------------------------------------------
+
+    /** Capacity of a storage; inactive (zeros) when it cannot be activated. */
+    public StorageStatus status(String id) {
+        StorageEntry s = storage(id);
+        if (s.disabled() || !s.availableOn(nodeName)) return StorageStatus.INACTIVE;
+        try {
+            plugin(s).activateStorage(s);
+            return plugin(s).status(s);
+        } catch (RuntimeException e) {
+            return StorageStatus.INACTIVE;
+        }
+    }
+
+    /** Content of a storage, with protection and notes for backups. */
+    public List<VolumeInfo> list(String id, Integer vmid, Set<ContentType> content) {
+        StorageEntry s = enabledStorage(id);
+        StoragePlugin p = plugin(s);
+        p.activateStorage(s);
+        return p.list(s, vmid, content);
+    }
+
+    // ---- allocation ---------------------------------------------------------------------------------------------------
+
+    /**
+     * Allocate an image (PVE's {@code vdisk_alloc}). {@code format} null = the storage's default, {@code name}
+     * null or empty = next free {@code vm-<vmid>-disk-<n>}. Returns the volume ID.
+     */
+    public String alloc(String storeid, int vmid, String format, String name, long sizeBytes) {
+        StorageEntry s = enabledStorage(storeid);
+        if (vmid <= 0) throw new StorageException("no VMID specified");
+        if (name != null && !name.isEmpty()) VolumeNames.checkOwnedName(name, vmid);
+        String fmt = format == null || format.isEmpty() ? s.format() : format;
+        ContentType needed = "subvol".equals(fmt) ? ContentType.ROOTDIR : ContentType.IMAGES;
+        if (!s.content().contains(needed) && !(needed == ContentType.ROOTDIR && s.content().contains(ContentType.IMAGES)))
+            throw new StorageException("storage '" + storeid + "' does not support content-type '" + needed + "'");
+        if (!s.type().formats().contains(fmt)) throw new StorageException("unsupported format '" + fmt + "'");
+        StoragePlugin p = plugin(s);
+        p.activateStorage(s);
+        String volname = locked(s, () -> p.alloc(s, vmid, fmt, name == null || name.isEmpty() ? null : name, sizeBytes));
+        return s.id() + ":" + volname;
+    }
+
+    /** Free a volume (PVE's {@code vdisk_free}); base volumes still used by linked clones cannot be freed. */
+    public void free(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        StoragePlugin p = plugin(s);
+        p.activateStorage(s);
+        locked(s, () -> {
+            VolumeName vn = p.parseVolname(v.volname());
+            if (vn.isBase()) {
+                for (VolumeInfo info : p.list(s, null, Set.of(ContentType.IMAGES, ContentType.ROOTDIR))) {
+                    VolumeName other;
+                    try {
+                        other = p.parseVolname(VolumeId.parse(info.volid()).volname());
+                    } catch (StorageException e) {
+                        continue;
+                    }
+                    if (other.isLinkedClone() && vn.name().equals(other.baseName()) && vn.vmid().equals(other.baseVmid()))
+                        throw new StorageException("base volume '" + v.volname() + "' is still in use by linked cloned");
+                }
+            }
+            p.free(s, v.volname());
+            return null;
+        });
+    }
+
+    public long size(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).activateStorage(s);
+        return plugin(s).size(s, v.volname());
+    }
+
+    public void resize(String volid, long sizeBytes, boolean running) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).activateStorage(s);
+        locked(s, () -> { plugin(s).resize(s, v.volname(), sizeBytes, running); return null; });
+    }
+
+    // ---- snapshots, templates, clones ---------------------------------------------------------------------------------
+
+    public void snapshot(String volid, String snap) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).snapshot(s, v.volname(), snap);
+    }
+
+    public void rollback(String volid, String snap) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).rollback(s, v.volname(), snap);
+    }
+
+    public void deleteSnapshot(String volid, String snap, boolean running) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).deleteSnapshot(s, v.volname(), snap, running);
+    }
+
+    public List<String> snapshots(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        return plugin(s).snapshots(s, v.volname());
+    }
+
+    /** Convert an image to a template base volume; returns the new volume ID. */
+    public String createBase(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        return s.id() + ":" + locked(s, () -> plugin(s).createBase(s, v.volname()));
+    }
+
+    /** Linked clone of a base volume for {@code vmid}; returns the new volume ID. */
+    public String cloneImage(String volid, int vmid, String snap) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).activateStorage(s);
+        return s.id() + ":" + locked(s, () -> plugin(s).cloneImage(s, v.volname(), vmid, snap));
+    }
+
+    /** Rename a volume (e.g. reassign to another guest); {@code targetName} null = next free name. */
+    public String rename(String volid, int targetVmid, String targetName) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        return s.id() + ":" + locked(s, () -> plugin(s).rename(s, v.volname(), targetVmid, targetName));
+    }
+
+    public boolean hasFeature(Feature feature, String volid, String snap, boolean running) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = storage(v.storage());
+        try {
+            return plugin(s).hasFeature(s, feature, v.volname(), snap, running);
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
+    // ---- export / import ---------------------------------------------------------------------------------------------
+
+    public List<ExportFormat> exportFormats(String volid, String snap, String baseSnap, boolean withSnapshots) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        return plugin(s).exportFormats(s, v.volname(), snap, baseSnap, withSnapshots);
+    }
+
+    public List<ExportFormat> importFormats(String volid, String snap, String baseSnap, boolean withSnapshots) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        return plugin(s).importFormats(s, v.volname(), snap, baseSnap, withSnapshots);
+    }
+
+    public void exportVolume(String volid, ExportFormat format, String snap, String baseSnap, boolean withSnapshots, OutputStream out) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).activateStorage(s);
+        plugin(s).activateVolume(s, v.volname(), snap);
+        plugin(s).exportVolume(s, v.volname(), format, snap, baseSnap, withSnapshots, out);
+    }
+
+    /** Import into volume {@code volid} (its name gives owner and format); returns the volume ID written. */
+    public String importVolume(String volid, ExportFormat format, String snap, String baseSnap, boolean withSnapshots,
+                               boolean allowRename, InputStream in) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        plugin(s).activateStorage(s);
+        return s.id() + ":" + locked(s, () -> plugin(s).importVolume(s, v.volname(), format, snap, baseSnap, withSnapshots, allowRename, in));
+    }
+
+    // ---- backups -----------------------------------------------------------------------------------------------------
+
+    /** One entry of a prune result, as PVE's {@code prunebackups} returns it. */
+    public record PruneEntry(String volid, long ctime, String mark, String type, Integer vmid) {}
+
+    /**
+     * Apply retention to the backups of a storage (PVE's {@code prune_backups}). {@code keep} null = the storage's
+     * {@code prune-backups}. {@code type} (qemu/lxc) and {@code vmid} restrict the backups considered. With
+     * {@code dryRun} nothing is deleted.
+     */
+    public List<PruneEntry> pruneBackups(String storeid, PruneOptions keep, String type, Integer vmid, boolean dryRun) {
+        StorageEntry s = enabledStorage(storeid);
+        if (!s.content().contains(ContentType.BACKUP))
+            throw new StorageException("storage '" + storeid + "' does not support backups");
+        PruneOptions opts = keep != null ? keep : PruneOptions.of(s.pruneBackups());
+        List<VolumeInfo> backups = list(storeid, vmid, Set.of(ContentType.BACKUP));
+        List<Pruner.GroupedBackup> grouped = new ArrayList<>();
+        Map<String, String[]> meta = new LinkedHashMap<>();
+        for (VolumeInfo b : backups) {
+            String fn = b.volid().substring(b.volid().indexOf(":backup/") + 8);
+            VolumeNames.BackupFileInfo info = VolumeNames.parseBackupName(fn);
+            String vtype = info == null ? null : ("openvz".equals(info.vmtype()) ? "lxc" : info.vmtype());
+            if (type != null && !type.equals(vtype)) continue;
+            String group = info == null ? null : vtype + "/" + info.vmid();
+            grouped.add(new Pruner.GroupedBackup(group, new Pruner.Backup(b.volid(), b.ctime(), b.isProtected())));
+            meta.put(b.volid(), new String[] {vtype, b.vmid() == null ? null : String.valueOf(b.vmid()), String.valueOf(b.ctime())});
+        }
+        Map<String, Pruner.Mark> marks = Pruner.mark(grouped, opts, zone);
+        List<PruneEntry> out = new ArrayList<>();
+        for (var e : new TreeMap<>(marks).entrySet()) {
+            String[] m = meta.get(e.getKey());
+            out.add(new PruneEntry(e.getKey(), Long.parseLong(m[2]), e.getValue().id(), m[0], m[1] == null ? null : Integer.valueOf(m[1])));
+        }
+        if (!dryRun) {
+            for (PruneEntry e : out) if (e.mark().equals("remove")) free(e.volid());
+        }
+        return out;
+    }
+
+    /** Set or clear the protected flag / notes of a backup or other file volume. */
+    public void updateAttributes(String volid, Boolean isProtected, String notes) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        if (!(plugin(s) instanceof DirPlugin d)) throw new StorageException("attributes are not supported on storage '" + s.id() + "'");
+        if (isProtected != null) d.setProtected(s, v.volname(), isProtected);
+        if (notes != null) d.setNotes(s, v.volname(), notes);
+    }
+
+    /** Protected flag and notes of a file volume (false/null on other storages). */
+    public VolumeInfo attributes(String volid) {
+        VolumeId v = VolumeId.parse(volid);
+        StorageEntry s = enabledStorage(v.storage());
+        StoragePlugin p = plugin(s);
+        VolumeName vn = p.parseVolname(v.volname());
+        boolean prot = false;
+        String notes = null;
+        if (p instanceof DirPlugin d) {
+            prot = d.isProtected(s, v.volname());
+            notes = d.notes(s, v.volname());
+        }
+        long size = p.size(s, v.volname());
+        return new VolumeInfo(volid, vn.vtype(), vn.format(), size, -1, vn.vmid(), vn.baseName(), 0, prot, notes);
+    }
+}
