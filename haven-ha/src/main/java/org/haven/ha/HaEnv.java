@@ -1,0 +1,123 @@
+package org.haven.ha;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the HA state machines need from the outside world: time, quorum, cluster locks, the shared
+ * status and configuration files, the watchdog and the resource agents. The manager, CRM and LRM perform
+ * no I/O of their own; the simulator and the real node daemon each provide an implementation.
+ *
+ * <p>Methods that access the cluster file system throw {@link HaException} when it is unavailable.
+ */
+public interface HaEnv {
+
+    /** Membership as seen from this node: which nodes are online, and whether this partition is quorate. */
+    record NodeInfo(Map<String, Boolean> online, boolean quorate) {}
+
+    /** Datacenter-wide HA settings ({@code datacenter.cfg}: {@code ha} and {@code crs}). */
+    record Datacenter(String shutdownPolicy, String crsHa, boolean rebalanceOnStart) {
+        public static final Datacenter DEFAULT = new Datacenter(null, null, false);
+    }
+
+    /** Static resources of a node or a service. */
+    record Stats(double maxcpu, long maxmem) {}
+
+    /** Whether the node is going down, and whether it comes back (reboot). */
+    record Shutdown(boolean shutdown, boolean reboot) {}
+
+    String nodename();
+
+    /** Logs with a PVE level: info, notice, warning, err, email. */
+    void log(String level, String message);
+
+    /** Notification for fencing events. */
+    void sendmail(String subject, String text);
+
+    long getTime();
+
+    void sleep(long seconds);
+
+    void sleepUntil(long time);
+
+    void loopStartHook();
+
+    void loopEndHook();
+
+    /** False when this round's view of the cluster state could not be refreshed. */
+    boolean clusterStateUpdate();
+
+    boolean quorate();
+
+    NodeInfo getNodeInfo();
+
+    boolean getHaManagerLock();
+
+    boolean releaseHaManagerLock();
+
+    /** Takes (or renews) the agent lock of {@code node}; the manager uses this to acknowledge fencing. */
+    boolean getHaAgentLock(String node);
+
+    boolean releaseHaAgentLock();
+
+    ManagerStatus readManagerStatus();
+
+    void writeManagerStatus(ManagerStatus status);
+
+    LrmStatus readLrmStatus(String node);
+
+    void writeLrmStatus(LrmStatus status);
+
+    /** Resources by sid, sorted, with defaults applied. */
+    Map<String, ServiceConfig> readServiceConfig();
+
+    /** Changes properties (e.g. {@code state}) of a configured resource. */
+    void updateServiceConfig(String sid, Map<String, String> changes);
+
+    Map<String, Group> readGroupConfig();
+
+    /** Returns the queued CRM commands (one per line) and empties the queue. */
+    String readCrmCommands();
+
+    /** Returns the queued CRM commands without consuming them. */
+    String peekCrmCommands();
+
+    void queueCrmCommands(String command);
+
+    Datacenter getDatacenterSettings();
+
+    Shutdown isNodeShutdown();
+
+    /** Number of parallel resource workers; 0 runs commands inline. */
+    int getMaxWorkers();
+
+    String watchdogOpen();
+
+    void watchdogUpdate(String handle);
+
+    void watchdogClose(String handle);
+
+    /** Moves a resource's configuration from a fenced node to its recovery node. */
+    void stealService(String sid, String currentNode, String newNode);
+
+    Map<String, Stats> getStaticNodeStats();
+
+    // --- resource agents -------------------------------------------------------------------------------
+
+    boolean resourceTypeKnown(String type);
+
+    boolean checkRunning(String sid);
+
+    void startService(String sid);
+
+    void shutdownService(String sid, String timeout);
+
+    /** Migrates ({@code online}) or relocates a resource; true when it left this node. */
+    boolean migrateService(String sid, String target, boolean online);
+
+    /** Removes the first matching lock among {@code locks} from the resource config; returns it or null. */
+    String removeLocks(String sid, List<String> locks, String node);
+
+    /** Static usage of a service; throws when unknown. */
+    Stats staticServiceStats(String sid, String node);
+}
