@@ -178,6 +178,7 @@ public final class Manager {
                 default -> throw new IllegalArgumentException("unknown service state parameter " + p.getKey());
             }
         }
+        recomputeOnlineNodeUsage();
         sd.uid = computeNewUuid(newState);
         String suffix = text.length() > 0 ? "  (" + text + ")" : "";
         env.log("info", "service '" + sid + "': state changed from '" + oldState + "' to '" + newState + "'" + suffix);

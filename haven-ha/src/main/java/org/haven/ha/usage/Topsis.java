@@ -17,7 +17,11 @@ public final class Topsis {
         for (double w : weights) divisor += Math.abs(w);
         if (divisor == 0.0) throw new IllegalArgumentException("no criterion has a non-zero weight");
         double[] w = new double[n];
-        for (int i = 0; i < n; i++) w[i] = weights[i] / divisor;
+        boolean[] maximize = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = Math.abs(weights[i]) / divisor;
+            maximize[i] = weights[i] >= 0.0;
+        }
         for (double[] row : matrix) {
             for (double v : row) {
                 if (!Double.isFinite(v)) throw new IllegalArgumentException("matrix contains non-finite value " + v);
@@ -41,7 +45,7 @@ public final class Topsis {
                 min = Math.min(min, row[c]);
                 max = Math.max(max, row[c]);
             }
-            if (w[c] >= 0.0) { best[c] = max; worst[c] = min; } else { best[c] = min; worst[c] = max; }
+            if (maximize[c]) { best[c] = max; worst[c] = min; } else { best[c] = min; worst[c] = max; }
         }
         double[] scores = new double[matrix.length];
         for (int a = 0; a < weighted.length; a++) {
