@@ -43,6 +43,8 @@ public final class Dispatcher {
 
     public ApiTree tree() { return tree; }
 
+    public String nodeName() { return node.nodeName(); }
+
     public void setProxy(NodeProxy proxy) { this.proxy = proxy; }
 
     public ApiResponse handle(ApiRequest req) {

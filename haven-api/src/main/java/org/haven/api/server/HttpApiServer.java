@@ -123,6 +123,17 @@ public final class HttpApiServer implements AutoCloseable {
             send(response, callback, 200, Json.MAPPER.writeValueAsBytes(openapi.get()));
             return true;
         }
+        if (path.equals("/api2/haven/node")) {
+            send(response, callback, 200, Json.MAPPER.writeValueAsBytes(Map.of("data", dispatcher.nodeName())));
+            return true;
+        }
+        if (path.equals("/api2/haven/schema")) {
+            Map<String, Object> q = new LinkedHashMap<>();
+            if (request.getHttpURI().getQuery() != null) parseForm(request.getHttpURI().getQuery(), q);
+            JsonNode node = SchemaExport.describe(dispatcher.tree(), String.valueOf(q.getOrDefault("path", "/")));
+            send(response, callback, node == null ? 404 : 200, Json.MAPPER.writeValueAsBytes(Map.of("data", node == null ? "" : node)));
+            return true;
+        }
         if (!json && !extjs) {
             Handler fb = fallback;
             if (fb != null) return fb.handle(request, response, callback);

@@ -45,6 +45,32 @@ public final class SchemaExport {
         return o;
     }
 
+    /**
+     * The tree node for a concrete or template path, for the CLI: {@code path} (template), {@code text},
+     * {@code leaf}, {@code info} and {@code children} as {@code {text, path, leaf, methods}}; null when unknown.
+     */
+    public static ObjectNode describe(ApiTree tree, String path) {
+        ApiTree.Match m = tree.lookup(path);
+        if (m == null) return null;
+        ApiTree.Node n = m.node();
+        ObjectNode o = F.objectNode();
+        o.put("path", n.path().isEmpty() ? "/" : n.path());
+        o.put("text", n.segment());
+        o.put("leaf", n.isLeaf() ? 1 : 0);
+        ObjectNode info = o.putObject("info");
+        for (Map.Entry<HttpMethod, ApiMethod> e : n.methods().entrySet()) info.set(e.getKey().name(), method(e.getValue()));
+        ArrayNode ch = o.putArray("children");
+        for (ApiTree.Node c : n.children()) {
+            ObjectNode co = ch.addObject();
+            co.put("text", c.segment());
+            co.put("path", c.path());
+            co.put("leaf", c.isLeaf() ? 1 : 0);
+            ArrayNode ms = co.putArray("methods");
+            c.methods().keySet().forEach(k -> ms.add(k.name()));
+        }
+        return o;
+    }
+
     /** One method's {@code info} entry. */
     public static ObjectNode method(ApiMethod m) {
         ObjectNode o = F.objectNode();

@@ -1,0 +1,56 @@
+package org.haven.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+import org.haven.access.AccessControl;
+import org.haven.api.ApiModule;
+import org.haven.api.server.ApiTree;
+import org.haven.api.task.FileTaskManager;
+import org.haven.cfs.LocalClusterFs;
+import org.haven.core.time.Clock;
+import org.haven.node.api.AccessApi;
+import org.haven.node.api.NodeApi;
+
+/**
+ * Builds the complete API tree without a running daemon (modules only register, nothing is started), for
+ * {@code haven apidump} and generated bash completion. A scratch data directory is used and removed.
+ */
+public final class OfflineApi {
+    private OfflineApi() {}
+
+    /** Registers the node's own modules and every {@link ApiModule} on the class path. */
+    public static ApiTree build() throws IOException {
+        Path tmp = Files.createTempDirectory("haven-apidump");
+        try {
+            NodePaths paths = NodePaths.embedded(tmp);
+            Files.createDirectories(paths.cfsDir());
+            LocalClusterFs cfs = new LocalClusterFs(paths.cfsDir(), "localhost");
+            AccessControl ac = new AccessControl(cfs, Clock.SYSTEM);
+            ApiTree tree = new ApiTree();
+            try (FileTaskManager tasks = new FileTaskManager(paths.taskDir(), "localhost", Clock.SYSTEM)) {
+                NodeServices services = new NodeServices("localhost", cfs, tasks, new AccessAdapter(ac), paths, Clock.SYSTEM);
+                services.publish(ApiTree.class, tree);
+                services.publish(AccessControl.class, ac);
+                services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+                List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
+                for (ServiceLoader.Provider<ApiModule> p : ServiceLoader.load(ApiModule.class).stream().toList()) {
+                    try { modules.add(p.get()); } catch (Throwable e) { System.err.println("haven: cannot load " + p.type().getName() + ": " + e); }
+                }
+                for (ApiModule m : modules) {
+                    try { m.register(tree, services); } catch (Throwable e) { System.err.println("haven: module " + m.name() + " failed to register: " + e); }
+                }
+            }
+            return tree;
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
