@@ -10,7 +10,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageException;
@@ -276,6 +275,14 @@ public class BtrfsPlugin extends DirPlugin {
         return out;
     }
 
+    private static java.util.Set<String> listNames(Path dir) {
+        try (Stream<Path> l = Files.list(dir)) {
+            return new java.util.TreeSet<>(l.map(p -> p.getFileName().toString()).toList());
+        } catch (IOException e) {
+            throw new StorageException("unable to list '" + dir + "' - " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public boolean hasFeature(StorageEntry s, Feature feature, String volname, String snap, boolean running) {
         VolumeName vn = parseVolname(volname);
@@ -357,21 +364,27 @@ public class BtrfsPlugin extends DirPlugin {
         }
         Path dir = imageDir(s, vn.vmid());
         mkdirs(dir);
-        Path tmp = dir.resolve(".recv-" + UUID.randomUUID());
-        mkdirs(tmp);
+        // Receive straight into the image directory: read-only subvolumes cannot move to another directory, and
+        // keeping them in place keeps their received UUIDs, which later incremental streams need.
+        java.util.Set<String> before = listNames(dir);
         try {
-            stream(List.of("btrfs", "-q", "receive", "-e", "--", tmp.toString()), in, null);
-            List<Path> received;
-            try (Stream<Path> l = Files.list(tmp)) {
-                received = l.sorted(Comparator.comparing(Path::toString)).toList();
+            stream(List.of("btrfs", "-q", "receive", "-e", "--", dir.toString()), in, null);
+        } catch (RuntimeException e) {
+            for (String n : listNames(dir)) {
+                if (!before.contains(n)) run.run(List.of("btrfs", "subvolume", "delete", "--", dir.resolve(n).toString()));
             }
-            for (Path r : received) {
-                String n = r.getFileName().toString();
+            throw e;
+        }
+        try {
+            for (String n : listNames(dir)) {
+                if (before.contains(n)) continue;
                 int at = n.lastIndexOf('@');
                 if (at < 0) throw new StorageException("unexpected subvolume '" + n + "' in btrfs stream");
                 Path dest = snapPath(sv, n.substring(at + 1));
-                if (Files.exists(dest)) throw new StorageException("snapshot '" + dest + "' already exists");
-                Files.move(r, dest);
+                if (!dest.getFileName().toString().equals(n)) {
+                    if (Files.exists(dest)) throw new StorageException("snapshot '" + dest + "' already exists");
+                    Files.move(dir.resolve(n), dest);
+                }
             }
             Path last = snapPath(sv, snap);
             if (!Files.isDirectory(last)) throw new StorageException("btrfs stream did not contain snapshot '" + snap + "'");
@@ -379,11 +392,6 @@ public class BtrfsPlugin extends DirPlugin {
             btrfs("subvolume", "snapshot", "--", last.toString(), sv.toString());
         } catch (IOException e) {
             throw new StorageException("btrfs receive failed - " + e.getMessage(), e);
-        } finally {
-            try (Stream<Path> l = Files.list(tmp)) {
-                for (Path r : l.toList()) run.run(List.of("btrfs", "subvolume", "delete", "--", r.toString()));
-            } catch (IOException ignored) { }
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
         }
         return target;
     }

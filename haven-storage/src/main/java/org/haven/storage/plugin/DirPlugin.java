@@ -571,8 +571,18 @@ public class DirPlugin implements StoragePlugin {
                 if (withSnapshots || info.format().equals("subvol")) throw exportUnsupported(format);
                 Sizes.writeHeader(out, info.size());
                 flush(out);
-                if (info.format().equals("raw")) stream(List.of("dd", "if=" + file, "bs=4k", "status=none"), null, out);
-                else stream(List.of("qemu-img", "convert", "-f", info.format(), "-O", "raw", file.toString(), "/dev/stdout"), null, out);
+                if (info.format().equals("raw")) {
+                    stream(List.of("dd", "if=" + file, "bs=4k", "status=none"), null, out);
+                } else {
+                    // qemu-img cannot write raw data to a pipe: convert into a sparse temporary file next to the image
+                    Path tmp = file.resolveSibling(".export-" + java.util.UUID.randomUUID() + ".raw");
+                    try {
+                        run.check(List.of("qemu-img", "convert", "-f", info.format(), "-O", "raw", file.toString(), tmp.toString()));
+                        stream(List.of("dd", "if=" + tmp, "bs=64k", "status=none"), null, out);
+                    } finally {
+                        try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
+                    }
+                }
             }
             case QCOW2_SIZE, VMDK_SIZE -> {
                 String data = format == ExportFormat.QCOW2_SIZE ? "qcow2" : "vmdk";
