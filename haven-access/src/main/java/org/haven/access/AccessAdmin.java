@@ -553,7 +553,7 @@ public final class AccessAdmin {
             ac.checkUserEnabled(id.userid());
             if (confirmation == null) throw ParamException.of("confirmation-password", "password is required to modify user");
             try {
-                ac.login(authid, confirmation, null, null);
+                ac.verifyPassword(authid, confirmation, null);
             } catch (AuthenticationException e) {
                 throw new AccessException("authentication failure");
             }
@@ -854,5 +854,119 @@ public final class AccessAdmin {
             ac.fs().delete("priv/ldap/" + realm + ".pw");
             return null;
         });
+    }
+
+    // ---- realm sync (ldap, ad) --------------------------------------------------------------------------
+
+    /**
+     * {@code POST /access/domains/{realm}/sync}: import users ({@code <name>@<realm>}) and groups
+     * ({@code <name>-<realm>}) from the directory. Options (defaults from the realm's {@code sync-defaults-options}):
+     * {@code scope} users|groups|both, {@code remove-vanished} ";"-list of acl, entry, properties (or none),
+     * {@code enable-new} (default 1), {@code dry-run}. Returns the log lines.
+     */
+    public List<String> syncRealm(String realm, Map<String, ?> opts) {
+        SectionConfig.Section s = ac.domains().realm(realm).orElseThrow(() -> new AccessException("domain '" + realm + "' does not exist"));
+        if (!s.type().equals("ldap") && !s.type().equals("ad")) throw new AccessException("realm '" + realm + "' does not support syncing");
+        Map<String, String> defaults = s.get("sync-defaults-options").map(v -> (Map<String, String>) org.haven.core.format.PropertyString.parse(v, null)).orElse(Map.of());
+        java.util.function.Function<String, String> opt = k -> opts.get(k) != null ? (opts.get(k) instanceof Boolean b ? (b ? "1" : "0") : opts.get(k).toString()) : defaults.get(k);
+        String scope = opt.apply("scope");
+        if (scope == null) throw ParamException.of("scope", "parameter 'scope' is missing and no default is configured");
+        if (!List.of("users", "groups", "both").contains(scope)) throw ParamException.of("scope", "value '" + scope + "' does not have a value in the enumeration 'users, groups, both'");
+        String rv = opt.apply("remove-vanished");
+        List<String> removeVanished = rv == null || rv.equals("none") ? List.of() : List.of(rv.split(";"));
+        boolean enableNew = !"0".equals(opt.apply("enable-new"));
+        boolean dryRun = "1".equals(opt.apply("dry-run"));
+        List<String> log = new ArrayList<>();
+        LdapRealm ldap = new LdapRealm(ac.fs());
+        List<LdapRealm.DirUser> dirUsers = ldap.searchUsers(s);
+        List<LdapRealm.DirGroup> dirGroups = scope.equals("users") ? List.of() : ldap.searchGroups(s, dirUsers);
+        log.add("starting sync for realm " + realm);
+        log.add("got data from server, updating " + (scope.equals("both") ? "users and groups" : scope));
+        java.util.function.Function<UserConfig, Void> apply = cfg -> {
+            String suffix = "@" + realm;
+            if (!scope.equals("groups")) {
+                TreeSet<String> seen = new TreeSet<>();
+                for (LdapRealm.DirUser du : dirUsers) {
+                    String userid = du.name() + suffix;
+                    if (!Ids.isUserId(userid)) { log.add("skipping invalid user name '" + du.name() + "'"); continue; }
+                    seen.add(userid);
+                    UserConfig.User u = cfg.users.get(userid);
+                    if (u == null) {
+                        u = new UserConfig.User();
+                        u.enable = enableNew;
+                        cfg.users.put(userid, u);
+                        log.add("adding user '" + userid + "'");
+                    } else {
+                        log.add("updating user '" + userid + "'");
+                    }
+                    Map<String, String> a = du.attributes();
+                    if (a.containsKey("email")) u.email = a.get("email"); else if (removeVanished.contains("properties")) u.email = null;
+                    if (a.containsKey("firstname")) u.firstname = a.get("firstname"); else if (removeVanished.contains("properties")) u.firstname = null;
+                    if (a.containsKey("lastname")) u.lastname = a.get("lastname"); else if (removeVanished.contains("properties")) u.lastname = null;
+                    if (a.containsKey("comment")) u.comment = a.get("comment");
+                }
+                for (String userid : new ArrayList<>(cfg.users.keySet())) {
+                    if (!userid.endsWith(suffix) || seen.contains(userid)) continue;
+                    if (removeVanished.contains("acl")) {
+                        for (UserConfig.AclNode node : cfg.acl.values()) node.users.remove(userid);
+                        log.add("removed acls of vanished user '" + userid + "'");
+                    }
+                    if (removeVanished.contains("entry")) {
+                        cfg.users.remove(userid);
+                        for (UserConfig.Group g : cfg.groups.values()) g.users.remove(userid);
+                        for (UserConfig.AclNode node : cfg.acl.values()) node.tokens.keySet().removeIf(t -> t.startsWith(userid + "!"));
+                        log.add("removed vanished user '" + userid + "'");
+                    }
+                }
+            }
+            if (!scope.equals("users")) {
+                String gsuffix = "-" + realm;
+                TreeSet<String> seen = new TreeSet<>();
+                for (LdapRealm.DirGroup dg : dirGroups) {
+                    String groupid = dg.name() + gsuffix;
+                    if (!Ids.isGroupName(groupid)) { log.add("skipping invalid group name '" + dg.name() + "'"); continue; }
+                    seen.add(groupid);
+                    UserConfig.Group g = cfg.groups.get(groupid);
+                    if (g == null) {
+                        g = new UserConfig.Group();
+                        cfg.groups.put(groupid, g);
+                        log.add("adding group '" + groupid + "'");
+                    } else {
+                        log.add("updating group '" + groupid + "'");
+                    }
+                    for (String old : g.users) { UserConfig.User u = cfg.users.get(old); if (u != null) u.groups.remove(groupid); }
+                    g.users.clear();
+                    for (String member : dg.members()) {
+                        String userid = member + suffix;
+                        UserConfig.User u = cfg.users.get(userid);
+                        if (u == null) continue;
+                        g.users.add(userid);
+                        u.groups.add(groupid);
+                    }
+                }
+                for (String groupid : new ArrayList<>(cfg.groups.keySet())) {
+                    if (!groupid.endsWith(gsuffix) || seen.contains(groupid)) continue;
+                    if (removeVanished.contains("acl")) {
+                        for (UserConfig.AclNode node : cfg.acl.values()) node.groups.remove(groupid);
+                        log.add("removed acls of vanished group '" + groupid + "'");
+                    }
+                    if (removeVanished.contains("entry")) {
+                        cfg.groups.remove(groupid);
+                        for (UserConfig.User u : cfg.users.values()) u.groups.remove(groupid);
+                        log.add("removed vanished group '" + groupid + "'");
+                    }
+                }
+            }
+            cfg.acl.values().removeIf(UserConfig.AclNode::isEmpty);
+            return null;
+        };
+        if (dryRun) {
+            apply.apply(ac.userConfig().copy());
+            log.add("NOTE: dry-run, no changes were written");
+        } else {
+            locked("sync failed", apply);
+            log.add("successfully updated " + (scope.equals("both") ? "users and groups" : scope) + " configuration");
+        }
+        return log;
     }
 }

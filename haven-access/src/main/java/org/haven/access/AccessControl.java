@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,6 +33,7 @@ public final class AccessControl {
     public static final String AUTHKEY_KEY = "priv/authkey.key";
     public static final String AUTHKEY_PUB = "authkey.pub";
     public static final String WWW_KEY = "priv/pve-www.key";
+    public static final String TFA_CFG = "priv/tfa.cfg";
     static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
 
     private final ClusterFs fs;
@@ -143,19 +145,12 @@ public final class AccessControl {
     }
 
     /**
-     * Authenticate {@code username} (with or without {@code @realm}; {@code realm} is appended when the name
-     * has none) and return the normalized user id. Second factors are checked by the TFA flow, not here.
+     * Check the first factor: normalize {@code username} (appending {@code realm} when the name has none), check
+     * that the user exists, is enabled and not expired, and verify the password with the realm. Returns the user id.
      */
-    public String login(String username, String password, String realm, String otp) {
+    public String verifyPassword(String username, String password, String realm) {
         if (username == null || username.isEmpty()) throw new AuthenticationException("no username specified");
-        String full = username;
-        if (realm != null && !realm.isEmpty() && !username.contains("@")) full = username + "@" + realm;
-        Ids.UserId id;
-        try {
-            id = Ids.parseUserId(full);
-        } catch (IllegalArgumentException e) {
-            throw new AuthenticationException(e.getMessage());
-        }
+        Ids.UserId id = normalizeUser(username, realm);
         checkUserEnabled(id.userid());
         Optional<String> type = domains().type(id.realm());
         if (type.isEmpty()) throw new AuthenticationException("auth domain '" + id.realm() + "' does not exist");
@@ -167,10 +162,139 @@ public final class AccessControl {
                 if (!ShaCrypt.verify(password, hash)) throw new AuthenticationException("invalid credentials");
             }
             case "pam" -> pam.authenticate(pamService, id.user(), password, null);
+            case "ldap", "ad" -> ldap().authenticate(domains().realm(id.realm()).orElseThrow(), id.user(), password);
             default -> throw new AuthenticationException("realm type '" + type.get() + "' is not supported for login");
         }
         return id.userid();
     }
+
+    private static Ids.UserId normalizeUser(String username, String realm) {
+        String full = username;
+        if (realm != null && !realm.isEmpty() && !username.contains("@")) full = username + "@" + realm;
+        try {
+            return Ids.parseUserId(full);
+        } catch (IllegalArgumentException e) {
+            throw new AuthenticationException(e.getMessage());
+        }
+    }
+
+    /**
+     * Authenticate {@code username} (with or without {@code @realm}) including second factors, and return the
+     * normalized user id. A user with second factors needs {@code otp} ({@code totp:<code>},
+     * {@code recovery:<key>} or a bare TOTP code); without it a {@link TfaRequiredException} carrying the
+     * partial ticket of PVE's two-step flow is thrown.
+     */
+    public String login(String username, String password, String realm, String otp) {
+        LoginResult r = authenticate(username, password, realm, otp, null);
+        if (r.needTfa()) throw new TfaRequiredException(r.userid(), r.ticket());
+        return r.userid();
+    }
+
+    /** Result of {@link #authenticate}: a full ticket, or a partial one when a second factor is still needed. */
+    public record LoginResult(String userid, String ticket, boolean needTfa) {}
+
+    /**
+     * PVE's {@code POST /access/ticket} logic. Without {@code tfaChallenge}: check the password, then (realm OATH,
+     * or factors in tfa.cfg) either verify {@code otp} or return a partial ticket with {@code needTfa}. With
+     * {@code tfaChallenge} (the partial ticket): {@code password} is the second factor ({@code totp:…},
+     * {@code recovery:…}); returns the full ticket.
+     */
+    public LoginResult authenticate(String username, String password, String realm, String otp, String tfaChallenge) {
+        if (tfaChallenge != null) {
+            if (username == null || username.isEmpty()) throw new AuthenticationException("no username specified");
+            Ids.UserId id = normalizeUser(username, realm);
+            loadKeys();
+            Tickets.Verified v = Tickets.verify(publicKey, "PVE", tfaChallenge, id.userid(), clock.epochSeconds(), Tickets.MIN_AGE, TFA_CHALLENGE_LIFETIME)
+                    .orElseThrow(() -> new AuthenticationException("invalid tfa challenge"));
+            if (!v.data().startsWith("!tfa!")) throw new AuthenticationException("invalid tfa challenge");
+            checkUserEnabled(id.userid());
+            verifySecondFactor(id.userid(), password);
+            return new LoginResult(id.userid(), createTicket(id.userid()), false);
+        }
+        String userid = verifyPassword(username, password, realm);
+        Ids.UserId id = Ids.parseUserId(userid);
+        // realm-level OATH (keys in user.cfg)
+        Optional<Map<String, String>> realmTfa = domains().realm(id.realm()).flatMap(s -> s.get("tfa"))
+                .map(t -> org.haven.core.format.PropertyString.parse(t, "type"));
+        if (realmTfa.isPresent() && "oath".equals(realmTfa.get().get("type"))) {
+            verifyRealmOath(userid, realmTfa.get(), otp);
+            return new LoginResult(userid, createTicket(userid), false);
+        }
+        TfaConfig tfa = tfaConfig();
+        if (tfa.hasFactors(userid)) {
+            if (otp != null && !otp.isEmpty()) {
+                verifySecondFactor(userid, otp);
+                return new LoginResult(userid, createTicket(userid), false);
+            }
+            StringBuilder challenge = new StringBuilder("{");
+            boolean totp = tfa.entries(userid).stream().anyMatch(e -> e.type().equals("totp") && e.enable());
+            challenge.append("\"totp\":").append(totp);
+            List<Integer> rec = tfa.availableRecovery(userid);
+            if (!rec.isEmpty()) challenge.append(",\"recovery\":").append(rec.toString().replace(" ", ""));
+            challenge.append('}');
+            String data = "!tfa!" + java.net.URLEncoder.encode(challenge.toString(), StandardCharsets.UTF_8);
+            return new LoginResult(userid, createTicket("PVE", data, userid), true);
+        }
+        return new LoginResult(userid, createTicket(userid), false);
+    }
+
+    static final long TFA_CHALLENGE_LIFETIME = 120;
+
+    private void verifyRealmOath(String userid, Map<String, String> cfg, String otp) {
+        UserConfig.User u = userConfig().users.get(userid);
+        String keys = u == null ? null : u.keys;
+        if (keys == null || keys.isBlank() || keys.equals("x")) throw new AuthenticationException("missing required otp keys for user '" + userid + "'");
+        if (otp == null || otp.isEmpty()) throw new AuthenticationException("missing otp");
+        int digits = Integer.parseInt(cfg.getOrDefault("digits", "6"));
+        int step = Integer.parseInt(cfg.getOrDefault("step", "30"));
+        for (String k : UserConfig.splitList(keys)) {
+            try {
+                Totp t = new Totp(Totp.parseKey(k), "SHA1", digits, step, null, null);
+                if (t.verify(otp, clock.epochSeconds())) return;
+            } catch (IllegalArgumentException ignored) {
+                // an unparsable key never matches
+            }
+        }
+        throw new AuthenticationException("otp validation failed");
+    }
+
+    private void verifySecondFactor(String userid, String response) {
+        if (response == null || response.isEmpty()) throw new AuthenticationException("missing second factor");
+        String kind = null, value = response;
+        int colon = response.indexOf(':');
+        if (colon > 0) { kind = response.substring(0, colon); value = response.substring(colon + 1); }
+        final String v = value;
+        if (kind == null || kind.equals("totp")) {
+            TfaConfig tfa = tfaConfig();
+            for (TfaConfig.Entry e : tfa.entries(userid)) {
+                if (!e.type().equals("totp") || !e.enable()) continue;
+                if (tfa.totp(userid, e.id()).verify(v, clock.epochSeconds())) return;
+            }
+            if (kind != null) throw new AuthenticationException("totp: invalid code");
+        }
+        if (kind == null || kind.equals("recovery")) {
+            boolean used = modifyTfa(t -> t.useRecovery(userid, v));
+            if (used) return;
+            throw new AuthenticationException("recovery: invalid key");
+        }
+        throw new AuthenticationException("unsupported second factor '" + kind + "'");
+    }
+
+    // ---- TFA configuration ------------------------------------------------------------------------------
+
+    public TfaConfig tfaConfig() { return TfaConfig.parse(fs.readString(TFA_CFG).orElse(null)); }
+
+    public <T> T modifyTfa(Function<TfaConfig, T> change) {
+        return fs.withLock("file-priv_tfa_cfg", LOCK_TIMEOUT, () -> {
+            TfaConfig t = tfaConfig();
+            T result = change.apply(t);
+            ensurePrivDir();
+            fs.writeString(TFA_CFG, t.write());
+            return result;
+        });
+    }
+
+    private LdapRealm ldap() { return new LdapRealm(fs); }
 
     /** Set the password of a {@code pve} realm user ({@code pam} users are changed with chpasswd). */
     public void setPassword(String userid, String password) {
