@@ -91,6 +91,9 @@ public interface HaEnv {
     /** Number of parallel resource workers; 0 runs commands inline. */
     int getMaxWorkers();
 
+    /** Executor for resource workers when {@link #getMaxWorkers()} is positive; null for a default one. */
+    default java.util.concurrent.Executor workerExecutor() { return null; }
+
     String watchdogOpen();
 
     void watchdogUpdate(String handle);

@@ -452,9 +452,13 @@ public final class Lrm {
                 Worker w = workers.get(sid);
                 if (w == null || w.future != null) continue;
                 if (maxWorkers > 0) {
-                    if (executor == null) executor = Executors.newVirtualThreadPerTaskExecutor();
+                    java.util.concurrent.Executor ex = env.workerExecutor();
+                    if (ex == null) {
+                        if (executor == null) executor = Executors.newVirtualThreadPerTaskExecutor();
+                        ex = executor;
+                    }
                     ServiceConfig cd = sc.get(sid);
-                    w.future = CompletableFuture.supplyAsync(() -> execResourceAgent(w.sid, cd, w), executor);
+                    w.future = CompletableFuture.supplyAsync(() -> execResourceAgent(w.sid, cd, w), ex);
                     count++;
                 } else {
                     int rc;

@@ -46,7 +46,10 @@ public final class SimEnv implements HaEnv {
 
     @Override public long getTime() { return curTime; }
 
-    @Override public void sleep(long seconds) { loopDelay += seconds; }
+    @Override public void sleep(long seconds) {
+        loopDelay += seconds;
+        if (hw.maxWorkers > 0) hw.workerQueue(node).runPending();
+    }
 
     @Override public void sleepUntil(long time) {
         long now = curTime + loopDelay;
@@ -142,7 +145,9 @@ public final class SimEnv implements HaEnv {
         };
     }
 
-    @Override public int getMaxWorkers() { return 0; }
+    @Override public int getMaxWorkers() { return hw.maxWorkers; }
+
+    @Override public java.util.concurrent.Executor workerExecutor() { return hw.maxWorkers > 0 ? hw.workerQueue(node) : null; }
 
     @Override public String watchdogOpen() { return hw.watchdogOpen(node); }
 

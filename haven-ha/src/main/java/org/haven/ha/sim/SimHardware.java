@@ -93,6 +93,33 @@ public final class SimHardware {
     private final StringBuilder log = new StringBuilder();
     private Consumer<String> logListener;
     private Runnable afterIteration;
+    int maxWorkers;
+    private final Map<String, WorkerQueue> workerQueues = new HashMap<>();
+
+    /**
+     * Background workers of a simulated LRM: tasks are queued when started and run while the LRM sleeps,
+     * so several commands are in flight at once. Records the highest number in flight.
+     */
+    public static final class WorkerQueue implements java.util.concurrent.Executor {
+        private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+        private int maxInFlight;
+
+        @Override public void execute(Runnable r) {
+            pending.add(r);
+            maxInFlight = Math.max(maxInFlight, pending.size());
+        }
+
+        void runPending() {
+            while (!pending.isEmpty()) pending.poll().run();
+        }
+
+        public int maxInFlight() { return maxInFlight; }
+    }
+
+    /** Number of parallel LRM workers (0, the default, runs resource commands inline). */
+    public void setMaxWorkers(int n) { maxWorkers = n; }
+
+    public WorkerQueue workerQueue(String node) { return workerQueues.computeIfAbsent(node, k -> new WorkerQueue()); }
 
     public SimHardware(List<String> nodeNames) {
         for (String n : nodeNames) nodes.put(n, new SimNode(this, n));
