@@ -1,0 +1,203 @@
+package org.haven.it;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A real {@code havend} process in embedded mode for end-to-end tests: its own data directory, a free
+ * loopback port, HTTPS verified against the node's generated cluster CA, and the CLI tools run as separate
+ * processes against its Unix socket. Reusable by every IT area: {@code try (HavenNode n = HavenNode.start(dir, "n1")) {…}}.
+ */
+public final class HavenNode implements AutoCloseable {
+    public static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Path dataDir;
+    private final String node;
+    private final int port;
+    private final Process process;
+    private HttpClient http;
+
+    /** An HTTP answer: status and parsed JSON body (null when not JSON). */
+    public record Resp(int status, JsonNode json, String body) {
+        public JsonNode data() { return json == null ? null : json.get("data"); }
+    }
+
+    /** Credentials for requests: a ticket (+ CSRF token) or an API token. */
+    public record Auth(String ticket, String csrf, String apiToken) {
+        public static Auth ticket(String ticket, String csrf) { return new Auth(ticket, csrf, null); }
+        public static Auth token(String value) { return new Auth(null, null, value); }
+        public Auth withoutCsrf() { return new Auth(ticket, null, apiToken); }
+    }
+
+    /** Result of a CLI run. */
+    public record CliResult(int exit, String out, String err) {}
+
+    private HavenNode(Path dataDir, String node, int port, Process process) {
+        this.dataDir = dataDir;
+        this.node = node;
+        this.port = port;
+        this.process = process;
+    }
+
+    public static HavenNode start(Path dataDir, String node, String... extraJvmArgs) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
+        Files.createDirectories(dataDir);
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
+                "-Dhaven.auth.failDelayMs=100"));
+        cmd.addAll(List.of(extraJvmArgs));
+        cmd.addAll(List.of("org.haven.node.Havend", "--data-dir", dataDir.toString(), "--node", node,
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--foreground"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("havend.stdout").toFile()).start();
+        HavenNode n = new HavenNode(dataDir, node, port, p);
+        try {
+            n.awaitReady();
+        } catch (Exception e) {
+            n.close();
+            throw new IllegalStateException("havend did not start: " + e.getMessage() + "\n" + n.stdout(), e);
+        }
+        return n;
+    }
+
+    static String javaBin() { return Path.of(System.getProperty("java.home"), "bin", "java").toString(); }
+
+    private void awaitReady() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        Path sock = dataDir.resolve("run/haven.sock");
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("exited with " + process.exitValue());
+            if (Files.exists(sock)) {
+                try {
+                    if (get("/version", null).status() == 401) return;
+                } catch (IOException e) {
+                    // not listening yet
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("timeout");
+    }
+
+    public Path dataDir() { return dataDir; }
+    public String node() { return node; }
+    public int port() { return port; }
+    public Process process() { return process; }
+    public Path cfsDir() { return dataDir.resolve("cfs"); }
+    public String stdout() {
+        try { return Files.readString(dataDir.resolve("havend.stdout")); } catch (IOException e) { return ""; }
+    }
+
+    /** HTTPS client trusting only this node's cluster CA (with host name verification). */
+    public synchronized HttpClient https() throws Exception {
+        if (http == null) {
+            byte[] pem = Files.readAllBytes(cfsDir().resolve("pve-root-ca.pem"));
+            X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
+            KeyStore ts = KeyStore.getInstance("PKCS12");
+            ts.load(null, null);
+            ts.setCertificateEntry("ca", ca);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ts);
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+            http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
+        }
+        return http;
+    }
+
+    public URI uri(String apiPath) { return URI.create("https://127.0.0.1:" + port + "/api2/json" + apiPath); }
+
+    public Resp get(String path, Auth auth) throws Exception { return send("GET", path, null, auth); }
+    public Resp post(String path, Map<String, String> form, Auth auth) throws Exception { return send("POST", path, form, auth); }
+    public Resp put(String path, Map<String, String> form, Auth auth) throws Exception { return send("PUT", path, form, auth); }
+    public Resp delete(String path, Auth auth) throws Exception { return send("DELETE", path, null, auth); }
+
+    public Resp send(String method, String path, Map<String, String> form, Auth auth) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60));
+        if (auth != null) {
+            if (auth.ticket() != null) b.header("Cookie", "PVEAuthCookie=" + URLEncoder.encode(auth.ticket(), StandardCharsets.UTF_8));
+            if (auth.csrf() != null) b.header("CSRFPreventionToken", auth.csrf());
+            if (auth.apiToken() != null) b.header("Authorization", "PVEAPIToken=" + auth.apiToken());
+        }
+        if (form != null) {
+            StringBuilder sb = new StringBuilder();
+            for (Map.Entry<String, String> e : form.entrySet()) {
+                if (!sb.isEmpty()) sb.append('&');
+                sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=').append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+            }
+            b.header("Content-Type", "application/x-www-form-urlencoded").method(method, HttpRequest.BodyPublishers.ofString(sb.toString()));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = https().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = null;
+        try { json = JSON.readTree(r.body()); } catch (RuntimeException ignored) { }
+        return new Resp(r.statusCode(), json, r.body());
+    }
+
+    /** Log in through {@code POST /access/ticket}; throws when it fails. */
+    public Auth login(String username, String password) throws Exception {
+        Resp r = post("/access/ticket", Map.of("username", username, "password", password), null);
+        if (r.status() != 200) throw new IllegalStateException("login of " + username + " failed: " + r.status() + " " + r.body());
+        return Auth.ticket(r.data().get("ticket").asString(), r.data().get("CSRFPreventionToken").asString());
+    }
+
+    /** The generated admin@pve password. */
+    public String adminPassword() throws IOException { return Files.readString(dataDir.resolve("admin-password")).strip(); }
+
+    /** Run a CLI tool ({@code pvesh}, {@code pvenode}, …) as its own process against this node. */
+    public CliResult cli(String tool, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", tool));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("HAVEN_DATA_DIR", dataDir.toString());
+        Path out = Files.createTempFile("cli", ".out");
+        Path err = Files.createTempFile("cli", ".err");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("CLI timed out"); }
+            return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** SIGTERM, then wait; kill when it does not end. */
+    @Override
+    public void close() {
+        if (http != null) http.close();
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) { process.destroyForcibly(); process.waitFor(10, TimeUnit.SECONDS); }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
