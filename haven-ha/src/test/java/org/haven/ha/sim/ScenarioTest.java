@@ -349,7 +349,7 @@ class ScenarioTest {
             .containsExactly("n1/crm");
         // the node running the service loses its agent lock and is reset by its watchdog;
         // nodes without active services hold no watchdog and stay up
-        assertThat(s.logged("server 'n1' stopped by poweroff \(watchdog\)")).isTrue();
+        assertThat(s.logged("server 'n1' stopped by poweroff \\(watchdog\\)")).isTrue();
         for (String n : List.of("n2", "n3", "n4")) assertThat(s.hw.node(n).powered()).isTrue();
         assertThat(s.runningOn("vm:140")).isEmpty();
     }
