@@ -56,7 +56,7 @@ public final class ToolRunner {
         JsonNode info = cmd.path() == null ? null : methodInfo(cmd);
         CommandSpec spec = CommandSpec.create().name(tool.name() + " " + cmd.words());
         OptionBinder.bind(spec, info, cmd.positionalParams(), cmd.fixedParams().keySet(), cmd.output() == CliCommand.Output.DEFAULT);
-        CommandLine cl = new CommandLine(spec);
+        CommandLine cl = new CommandLine(spec).setAbbreviatedOptionsAllowed(true);
         if (cmd.action() != null) cl.setUnmatchedArgumentsAllowed(true);
         cl.setUnmatchedOptionsArePositionalParams(false);
         CommandLine.ParseResult pr;
