@@ -21,6 +21,7 @@ import org.haven.api.ApiModule;
 import org.haven.api.server.ApiTree;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.server.HttpApiServer;
+import org.haven.api.server.HttpExtensions;
 import org.haven.api.server.SchemaExport;
 import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
@@ -76,6 +77,7 @@ public final class Havend implements AutoCloseable {
     private LocalClusterFs cfs;
     private FileTaskManager tasks;
     private HttpApiServer server;
+    private HttpsNodeProxy proxy;
     private NodeServices services;
     private ApiTree tree;
 
@@ -121,6 +123,8 @@ public final class Havend implements AutoCloseable {
         services.publish(ApiTree.class, tree);
         services.publish(AccessControl.class, ac);
         services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+        HttpExtensions extensions = new HttpExtensions();
+        services.publish(HttpExtensions.class, extensions);
         List<ApiModule> modules = new ArrayList<>();
         modules.add(new NodeApi());
         modules.add(new AccessApi());
@@ -147,13 +151,31 @@ public final class Havend implements AutoCloseable {
             }
         }
         Dispatcher dispatcher = new Dispatcher(tree, services, access);
+        proxy = new HttpsNodeProxy(cfs, ac);
+        dispatcher.setProxy(proxy);
         char[] ksPass = HexFormat.of().formatHex(SecureRandom.getSeed(8)).toCharArray();
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
         server = new HttpApiServer(dispatcher,
                 new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket()),
                 () -> SchemaExport.openapi(tree, Version.VERSION));
+        server.setExtensions(extensions);
         server.start();
+        writeEndpoint(node);
         log.info("node '{}' listening on https port {} and {} (data {})", node, server.httpsPort(), paths.socket(), paths.dataDir());
+    }
+
+    private void writeEndpoint(String node) {
+        String host = options.bind();
+        if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
+            List<String> ips = localIps();
+            host = ips.isEmpty() ? "127.0.0.1" : ips.get(0);
+        }
+        String ep = (host.contains(":") ? "[" + host + "]" : host) + ":" + server.httpsPort() + "\n";
+        try {
+            if (!cfs.readString(HttpsNodeProxy.endpointPath(node)).orElse("").equals(ep)) cfs.writeString(HttpsNodeProxy.endpointPath(node), ep);
+        } catch (RuntimeException e) {
+            log.warn("cannot record the API endpoint: {}", e.toString());
+        }
     }
 
     private void bootstrapAdmin(AccessControl ac) throws IOException {
@@ -199,6 +221,10 @@ public final class Havend implements AutoCloseable {
         if (server != null) {
             try { server.close(); } catch (Exception e) { log.warn("stopping server: {}", e.toString()); }
             server = null;
+        }
+        if (proxy != null) {
+            try { proxy.close(); } catch (Exception ignored) { }
+            proxy = null;
         }
         for (int i = started.size() - 1; i >= 0; i--) {
             try { started.get(i).stop(); } catch (Throwable e) { log.warn("stopping {}: {}", started.get(i).name(), e.toString()); }

@@ -38,6 +38,7 @@ public final class OfflineApi {
                 services.publish(ApiTree.class, tree);
                 services.publish(AccessControl.class, ac);
                 services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+                services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
                 List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
                 for (ServiceLoader.Provider<ApiModule> p : ServiceLoader.load(ApiModule.class).stream().toList()) {
                     try { modules.add(p.get()); } catch (Throwable e) { System.err.println("haven: cannot load " + p.type().getName() + ": " + e); }

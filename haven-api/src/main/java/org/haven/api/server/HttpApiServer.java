@@ -51,6 +51,7 @@ public final class HttpApiServer implements AutoCloseable {
     private Connector unixConnector;
     private ServerConnector httpsConnector;
     private volatile Handler fallback;
+    private volatile HttpExtensions extensions;
 
     public HttpApiServer(Dispatcher dispatcher, Config config, Supplier<JsonNode> openapi) {
         this.dispatcher = dispatcher;
@@ -61,6 +62,9 @@ public final class HttpApiServer implements AutoCloseable {
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         this.server = new Server(pool);
     }
+
+    /** Raw handlers consulted before the API router. */
+    public void setExtensions(HttpExtensions ext) { this.extensions = ext; }
 
     /** Handler for requests outside {@code /api2} (the web UI); set before {@link #start()}. */
     public void setFallback(Handler h) { this.fallback = h; }
@@ -94,6 +98,8 @@ public final class HttpApiServer implements AutoCloseable {
             unixConnector = u;
             server.addConnector(u);
         }
+        HttpExtensions ext = extensions;
+        if (ext != null) for (Handler h : ext.handlers()) { h.setServer(server); server.addBean(h); }
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
@@ -116,6 +122,8 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     private boolean handle(Request request, Response response, Callback callback) throws Exception {
+        HttpExtensions ext = extensions;
+        if (ext != null) for (Handler h : ext.handlers()) if (h.handle(request, response, callback)) return true;
         String path = Request.getPathInContext(request);
         boolean json = path.startsWith("/api2/json/") || path.equals("/api2/json");
         boolean extjs = path.startsWith("/api2/extjs/") || path.equals("/api2/extjs");
