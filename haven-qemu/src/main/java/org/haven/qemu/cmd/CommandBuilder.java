@@ -92,7 +92,7 @@ public final class CommandBuilder {
         boolean windows = ostype.startsWith("w");
 
         cmd.add(host.qemuBinary());
-        add(cmd, "-id", Integer.toString(vmid));
+        // PVE's '-id' exists only in its patched QEMU; the pidfile path identifies the VM instead
         add(cmd, "-name", conf.getOrDefault("name", "vm" + vmid) + ",debug-threads=on");
         add(cmd, "-chardev", "socket,id=qmp,path=" + paths.qmp(vmid) + ",server=on,wait=off");
         add(cmd, "-mon", "chardev=qmp,mode=control");
@@ -210,15 +210,31 @@ public final class CommandBuilder {
         add(cmd, "-drive", "if=pflash,unit=1,id=drive-efidisk0,format=" + format + ",file=" + varsPath);
     }
 
+    /** PVE's x86-64 ABI level models, defined on top of qemu64. */
+    private static final Map<String, List<String>> X86_64_LEVELS;
+    static {
+        List<String> v2 = List.of("+cx16", "+lahf_lm", "+popcnt", "+pni", "+sse4.1", "+sse4.2", "+ssse3");
+        List<String> v2aes = new ArrayList<>(List.of("+aes"));
+        v2aes.addAll(v2);
+        List<String> v3 = new ArrayList<>(v2aes);
+        v3.addAll(List.of("+avx", "+avx2", "+bmi1", "+bmi2", "+f16c", "+fma", "+abm", "+movbe", "+xsave"));
+        List<String> v4 = new ArrayList<>(v3);
+        v4.addAll(List.of("+avx512f", "+avx512bw", "+avx512cd", "+avx512dq", "+avx512vl"));
+        X86_64_LEVELS = Map.of("x86-64-v2", v2, "x86-64-v2-AES", List.copyOf(v2aes), "x86-64-v3", List.copyOf(v3), "x86-64-v4", List.copyOf(v4));
+    }
+
     private String cpuArg(boolean kvm, boolean windows) {
         Map<String, String> cpu = props("cpu");
         String model = cpu.getOrDefault("cputype", "kvm64");
         if (model.startsWith("custom-")) model = "kvm64";
         if (!kvm && model.equals("host")) model = "max";
         List<String> flags = new ArrayList<>();
+        List<String> extra = X86_64_LEVELS.get(model);
+        if (extra != null) model = "qemu64";
         flags.add(model);
-        if (kvm) flags.add("enforce");
-        if (model.equals("kvm64") || model.equals("qemu64")) {
+        if (kvm && host.cpuEnforce()) flags.add("enforce");
+        if (extra != null) flags.addAll(extra);
+        if (extra == null && (model.equals("kvm64") || model.equals("qemu64"))) {
             if (kvm) { flags.add("+kvm_pv_eoi"); flags.add("+kvm_pv_unhalt"); }
             flags.add("+lahf_lm");
             flags.add("+sep");

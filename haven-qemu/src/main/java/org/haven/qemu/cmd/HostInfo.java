@@ -14,20 +14,56 @@ import java.nio.file.Path;
  * @param vhostNet       /dev/vhost-net exists
  * @param ovmfDir        directory with Debian's OVMF images ({@code /usr/share/OVMF})
  * @param bridgeScript   the script QEMU runs to plug a tap into its bridge
+ * @param cpuEnforce     add {@code enforce} to CPU models (PVE does; some nested hosts' KVM lacks features
+ *                       of even {@code kvm64}, and then QEMU refuses to start with it)
  */
 public record HostInfo(String qemuBinary, String machineVersion, boolean kvm, boolean vhostNet, String ovmfDir,
-                       String bridgeScript) {
+                       String bridgeScript, boolean cpuEnforce) {
 
     public static final String QEMU = "/usr/bin/qemu-system-x86_64";
 
     /** The host as it is (file checks only). */
     public static HostInfo probe(Path bridgeScript) {
-        boolean kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
+        boolean kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm")) && hardwareKvm();
         boolean vhost = Files.exists(Path.of("/dev/vhost-net"));
-        return new HostInfo(QEMU, "7.2", kvm, vhost, "/usr/share/OVMF", bridgeScript.toString());
+        return new HostInfo(QEMU, "7.2", kvm, vhost, "/usr/share/OVMF", bridgeScript.toString(), kvm && enforceWorks());
     }
 
-    public HostInfo withKvm(boolean k) { return new HostInfo(qemuBinary, machineVersion, k, vhostNet, ovmfDir, bridgeScript); }
+    /**
+     * KVM with hardware virtualization (kvm_intel/kvm_amd). Hosts that only offer a paravirtual KVM such as
+     * kvm_pvm run nothing but PVM-enabled guest kernels; ordinary guests use TCG there.
+     */
+    static boolean hardwareKvm() {
+        if (Files.exists(Path.of("/sys/module/kvm_intel")) || Files.exists(Path.of("/sys/module/kvm_amd"))) return true;
+        return !Files.exists(Path.of("/sys/module/kvm_pvm"));
+    }
+
+    private static volatile Boolean enforce;
+
+    /** Whether KVM accepts {@code -cpu kvm64,enforce} here (tried once per process). */
+    static boolean enforceWorks() {
+        Boolean e = enforce;
+        if (e != null) return e;
+        try {
+            java.nio.file.Path pid = Files.createTempFile("haven-cpu-probe", ".pid");
+            Files.delete(pid);
+            Process p = new ProcessBuilder(QEMU, "-nodefaults", "-display", "none", "-machine", "pc,accel=kvm", "-m", "16", "-S",
+                    "-cpu", "kvm64,enforce", "-daemonize", "-pidfile", pid.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            boolean ok = p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+            if (Files.exists(pid)) {
+                long qpid = Long.parseLong(Files.readString(pid).trim());
+                ProcessHandle.of(qpid).ifPresent(ProcessHandle::destroyForcibly);
+                Files.deleteIfExists(pid);
+            }
+            enforce = ok;
+        } catch (Exception ex) {
+            enforce = false;
+        }
+        return enforce;
+    }
+
+    public HostInfo withKvm(boolean k) { return new HostInfo(qemuBinary, machineVersion, k, vhostNet, ovmfDir, bridgeScript, cpuEnforce); }
 
     public String ovmfCode(boolean fourMeg) { return ovmfDir + (fourMeg ? "/OVMF_CODE_4M.fd" : "/OVMF_CODE.fd"); }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class CommandBuilderTest {
 
     static final HostInfo HOST = new HostInfo("/usr/bin/qemu-system-x86_64", "7.2", true, true, "/usr/share/OVMF",
-            "/run/haven/qemu-server/haven-bridge");
+            "/run/haven/qemu-server/haven-bridge", true);
     static final VmPaths PATHS = new VmPaths(Path.of("/run/haven/qemu-server"));
     static final CommandBuilder.VolumeResolver VOLS = volid -> {
         if (volid.startsWith("/")) return new CommandBuilder.Volume(volid, "raw");
@@ -50,7 +50,6 @@ class CommandBuilderTest {
                 """);
         assertThat(c.pretty()).isEqualTo("""
                 /usr/bin/qemu-system-x86_64 \\
-                  -id 100 \\
                   -name 'web01,debug-threads=on' \\
                   -chardev 'socket,id=qmp,path=/run/haven/qemu-server/100.qmp,server=on,wait=off' \\
                   -mon 'chardev=qmp,mode=control' \\
@@ -90,6 +89,7 @@ class CommandBuilderTest {
         assertThat(c.argv().get(c.argv().size() - 1)).isEqualTo("type=pc-i440fx-7.2,accel=tcg");
         assertThat(build("kvm: 0\n").argv()).contains("type=pc-i440fx-7.2,accel=tcg");
         assertThat(build("cpu: host,flags=+aes;-pcid\n").argv()).contains("host,enforce,+aes,-pcid");
+        assertThat(build("cpu: x86-64-v2-AES\n").argv()).contains("qemu64,enforce,+aes,+cx16,+lahf_lm,+popcnt,+pni,+sse4.1,+sse4.2,+ssse3,+kvm_pv_eoi,+kvm_pv_unhalt");
     }
 
     @Test

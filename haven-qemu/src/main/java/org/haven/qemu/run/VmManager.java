@@ -1,0 +1,523 @@
+package org.haven.qemu.run;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.config.GuestException;
+import org.haven.qemu.cmd.CommandBuilder;
+import org.haven.qemu.cmd.HostInfo;
+import org.haven.qemu.cmd.QemuCommand;
+import org.haven.qemu.cmd.VmPaths;
+import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.qmp.QmpClient;
+import org.haven.qemu.qmp.QmpException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Runs VMs on this node: start, stop, shutdown, reboot, reset, suspend/resume and status, as PVE's
+ * {@code vm_start}/{@code vm_stop}/… do. QEMU daemonizes, so VMs keep running when the daemon restarts; the
+ * pidfile and QMP socket in {@link VmPaths} are the source of truth.
+ */
+public final class VmManager {
+
+    /** Options of {@link #start}. */
+    public record StartOptions(boolean skiplock, boolean paused, Duration timeout) {
+        public static final StartOptions DEFAULT = new StartOptions(false, false, Duration.ofSeconds(30));
+    }
+
+    private final GuestConfigStore store;
+    private final HostInfo host;
+    private final VmPaths paths;
+    private final VolumeAccess volumes;
+    private final boolean embedded;
+    private final Map<Integer, long[]> cpuSamples = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * @param embedded when true, a missing bridge is created as an isolated bridge so a default VM still starts
+     */
+    public VmManager(GuestConfigStore store, HostInfo host, VmPaths paths, VolumeAccess volumes, boolean embedded) {
+        this.store = store;
+        this.host = host;
+        this.paths = paths;
+        this.volumes = volumes;
+        this.embedded = embedded;
+    }
+
+    public GuestConfigStore store() { return store; }
+    public VmPaths paths() { return paths; }
+    public HostInfo host() { return host; }
+    public VolumeAccess volumes() { return volumes; }
+
+    private static void log(Consumer<String> log, String line) { if (log != null) log.accept(line); }
+
+    // ---- state ------------------------------------------------------------------------------------
+
+    /** PID of the running QEMU of {@code vmid}, checked against /proc (PVE's check_running). */
+    public Optional<Long> pid(int vmid) {
+        Optional<Long> pid = Proc.alivePid(paths.pid(vmid));
+        if (pid.isEmpty()) return pid;
+        List<String> cmd = Proc.cmdline(pid.get());
+        int i = cmd.indexOf("-pidfile");
+        if (i < 0 || i + 1 >= cmd.size() || !cmd.get(i + 1).equals(paths.pid(vmid).toString())) return Optional.empty();
+        return pid;
+    }
+
+    public boolean isRunning(int vmid) { return pid(vmid).isPresent(); }
+
+    /** Open a QMP connection to a running VM. */
+    public QmpClient qmp(int vmid) {
+        if (!isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " not running");
+        try {
+            return QmpClient.connect(paths.qmp(vmid), Duration.ofSeconds(5));
+        } catch (IOException e) {
+            throw new GuestException(500, "VM " + vmid + " qmp command failed - " + e.getMessage());
+        }
+    }
+
+    /** Run one QMP command on a running VM. */
+    public JsonNode qmpCommand(int vmid, String command, Map<String, ?> args, Duration timeout) {
+        try (QmpClient c = qmp(vmid)) {
+            return c.execute(command, args, timeout);
+        } catch (QmpException e) {
+            throw new GuestException(500, "VM " + vmid + " qmp command '" + command + "' failed - " + e.getMessage());
+        }
+    }
+
+    // ---- command line -------------------------------------------------------------------------------
+
+    /** The command line for the current config ({@code qm showcmd}). */
+    public QemuCommand command(int vmid) {
+        GuestConfig cfg = store.load(vmid);
+        return command(vmid, cfg.current().values());
+    }
+
+    public QemuCommand command(int vmid, Map<String, String> conf) {
+        try {
+            return CommandBuilder.build(vmid, conf, host, paths, volumes);
+        } catch (CommandBuilder.ConfigError | IllegalArgumentException e) {
+            throw new GuestException(500, e.getMessage());
+        }
+    }
+
+    // ---- start --------------------------------------------------------------------------------------
+
+    /** Start the VM; returns the QEMU pid. {@code log} receives task-log lines. */
+    public long start(int vmid, StartOptions opts, Consumer<String> log) {
+        return store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            if (!opts.skiplock()) store.checkLock(cfg);
+            if (cfg.isTemplate()) throw new GuestException(500, "you can't start a vm if it's a template");
+            if (isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " already running");
+            if (applyPending(cfg)) store.write(vmid, cfg);
+            return doStart(vmid, cfg.current().values(), opts, log);
+        });
+    }
+
+    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log) {
+        QemuCommand cmd = command(vmid, conf);
+        List<String> argv = new ArrayList<>(cmd.argv());
+        if (opts.paused()) argv.add("-S");
+        try {
+            Files.createDirectories(paths.dir());
+            Files.deleteIfExists(paths.qmp(vmid));
+            Files.deleteIfExists(paths.pid(vmid));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> volids = new ArrayList<>();
+        for (var e : conf.entrySet()) {
+            if (!QemuOptions.isDisk(e.getKey())) continue;
+            String file = QemuOptions.props(e.getKey(), e.getValue()).get("file");
+            if (file != null && !file.equals("none") && !file.equals("cdrom")) volids.add(file);
+        }
+        volumes.activate(volids);
+        if (!cmd.taps().isEmpty()) {
+            HostNet.installBridgeScript(Path.of(host.bridgeScript()));
+            for (QemuCommand.Tap tap : cmd.taps()) {
+                if (!HostNet.isBridge(tap.bridge())) {
+                    if (!embedded) throw new GuestException(500, "bridge '" + tap.bridge() + "' does not exist");
+                    log(log, "creating isolated bridge '" + tap.bridge() + "'");
+                    HostNet.createBridge(tap.bridge());
+                }
+                if (HostNet.linkExists(tap.name())) HostNet.deleteLink(tap.name());
+                HostNet.writeTapConf(paths.tapConf(tap.name()), tap);
+            }
+        }
+        if (cmd.efiVars() != null) prepareEfiVars(cmd.efiVars());
+        if (cmd.tpm() != null) startSwtpm(vmid, cmd.tpm(), log);
+        Proc.Result r = Proc.run(argv, opts.timeout());
+        if (!r.ok()) {
+            stopSwtpm(vmid);
+            cleanupFiles(vmid);
+            String out = r.output().trim();
+            if (!out.isEmpty()) log(log, out);
+            String msg = r.exitCode() == -1 ? "start failed: command '" + argv.get(0) + "' timed out"
+                    : "start failed: QEMU exited with code " + r.exitCode();
+            throw new GuestException(500, out.isEmpty() ? msg : msg + "\n" + out);
+        }
+        Optional<Long> pid = pid(vmid);
+        if (pid.isEmpty()) throw new GuestException(500, "start failed: unable to find process of VM " + vmid);
+        log(log, "VM " + vmid + " started with PID " + pid.get() + ".");
+        return pid.get();
+    }
+
+    private void prepareEfiVars(QemuCommand.EfiVars efi) {
+        try {
+            Path p = Path.of(efi.path());
+            if (!Files.exists(p) || Files.size(p) == 0) {
+                Files.createDirectories(p.getParent());
+                if ("raw".equals(efi.format())) {
+                    Files.copy(Path.of(efi.template()), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    Proc.Result r = Proc.run(List.of("qemu-img", "convert", "-f", "raw", "-O", efi.format(), efi.template(), p.toString()),
+                            Duration.ofSeconds(60));
+                    if (!r.ok()) throw new GuestException(500, "unable to initialize EFI vars: " + r.output().trim());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void startSwtpm(int vmid, QemuCommand.Tpm tpm, Consumer<String> log) {
+        boolean v2 = "v2.0".equals(tpm.version());
+        Path state = Path.of(tpm.statePath());
+        if (isEmptyState(state)) {
+            List<String> setup = new ArrayList<>(List.of("swtpm_setup", "--tpmstate", "file://" + state, "--overwrite",
+                    "--createek", "--create-ek-cert", "--create-platform-cert", "--lock-nvram"));
+            if (v2) setup.add("--tpm2");
+            Proc.Result r = Proc.run(setup, Duration.ofSeconds(60));
+            if (!r.ok()) log(log, "swtpm_setup failed, starting with an empty state: " + r.output().trim());
+        }
+        List<String> cmd = new ArrayList<>(List.of("swtpm", "socket", "--tpmstate", "backend-uri=file://" + state + ",mode=0600",
+                "--ctrl", "type=unixio,path=" + tpm.socket() + ",mode=0600", "--pid", "file=" + paths.swtpmPid(vmid),
+                "--terminate", "--daemon", "--log", "file=" + paths.swtpmLog(vmid) + ",level=1"));
+        if (v2) cmd.add("--tpm2");
+        Proc.Result r = Proc.run(cmd, Duration.ofSeconds(30));
+        if (!r.ok()) throw new GuestException(500, "start failed: swtpm: " + r.output().trim());
+    }
+
+    private static boolean isEmptyState(Path p) {
+        try {
+            if (!Files.exists(p) || Files.size(p) == 0) return true;
+            try (var in = Files.newInputStream(p)) {
+                byte[] buf = in.readNBytes(4096);
+                for (byte b : buf) if (b != 0) return false;
+                return true;
+            }
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private void stopSwtpm(int vmid) {
+        Proc.alivePid(paths.swtpmPid(vmid)).ifPresent(pid -> {
+            Proc.kill(pid, "TERM");
+            Proc.waitGone(pid, Duration.ofSeconds(5));
+        });
+        try { Files.deleteIfExists(paths.swtpmPid(vmid)); } catch (IOException ignored) { }
+    }
+
+    /** Remove the runtime files of a stopped VM (PVE's vm_stop_cleanup). */
+    public void cleanupFiles(int vmid) {
+        try {
+            Files.deleteIfExists(paths.qmp(vmid));
+            Files.deleteIfExists(paths.pid(vmid));
+            Files.deleteIfExists(paths.vnc(vmid));
+            Files.deleteIfExists(paths.qga(vmid));
+            Files.deleteIfExists(paths.swtpm(vmid));
+            for (int i = 0; i < 4; i++) Files.deleteIfExists(paths.serial(vmid, i));
+            for (int i = 0; i < 32; i++) {
+                String tap = "tap" + vmid + "i" + i;
+                Files.deleteIfExists(paths.tapConf(tap));
+            }
+            Files.deleteIfExists(paths.dir().resolve(vmid + ".efivars.fd"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void afterStop(int vmid) {
+        stopSwtpm(vmid);
+        for (int i = 0; i < 32; i++) {
+            String tap = "tap" + vmid + "i" + i;
+            if (HostNet.linkExists(tap)) HostNet.deleteLink(tap);
+        }
+        cleanupFiles(vmid);
+        cpuSamples.remove(vmid);
+    }
+
+    /**
+     * Move pending values into the config and execute pending deletions (disks become unused volumes).
+     * Returns true when something changed.
+     */
+    public static boolean applyPending(GuestConfig cfg) {
+        GuestConfig.Section pending = cfg.pending();
+        if (pending.isEmpty()) return false;
+        for (var e : cfg.pendingDeletes().entrySet()) {
+            String key = e.getKey();
+            String old = cfg.current().getOrNull(key);
+            if (old != null && QemuOptions.isBusDrive(key)) {
+                Map<String, String> d = QemuOptions.props(key, old);
+                String file = d.get("file");
+                if (file != null && !"cdrom".equals(d.get("media")) && !file.equals("none") && !file.startsWith("/")) addUnused(cfg, file);
+            }
+            cfg.current().remove(key);
+        }
+        for (var e : new TreeMap<>(pending.values()).entrySet()) {
+            if (e.getKey().equals("delete")) continue;
+            cfg.current().set(e.getKey(), e.getValue());
+        }
+        if (pending.description() != null) cfg.current().description(pending.description());
+        cfg.pending().values().clear();
+        cfg.pending().description(null);
+        return true;
+    }
+
+    /** Add {@code volid} as the next free {@code unusedN} unless it is already referenced. */
+    public static String addUnused(GuestConfig cfg, String volid) {
+        for (int i = 0; i < 256; i++) {
+            String v = cfg.current().getOrNull("unused" + i);
+            if (v != null && QemuOptions.props("unused" + i, v).get("file").equals(volid)) return "unused" + i;
+        }
+        for (int i = 0; i < 256; i++) {
+            if (!cfg.current().has("unused" + i)) {
+                cfg.current().set("unused" + i, volid);
+                return "unused" + i;
+            }
+        }
+        throw new GuestException(500, "too many unused volumes");
+    }
+
+    // ---- stop / shutdown ------------------------------------------------------------------------------
+
+    /** Hard stop: QMP quit, then TERM, then KILL (PVE's vm_stop without shutdown). */
+    public void stop(int vmid, boolean skiplock, Duration timeout, Consumer<String> log) {
+        store.locked(vmid, () -> {
+            if (!skiplock) store.read(store.localNode(), vmid).ifPresent(store::checkLock);
+            doStop(vmid, timeout, log);
+            return null;
+        });
+    }
+
+    private void doStop(int vmid, Duration timeout, Consumer<String> log) {
+        Optional<Long> pid = pid(vmid);
+        if (pid.isEmpty()) {
+            afterStop(vmid);
+            return;
+        }
+        try (QmpClient c = QmpClient.connect(paths.qmp(vmid), Duration.ofSeconds(3))) {
+            c.execute("quit", null, Duration.ofSeconds(3));
+        } catch (IOException | QmpException e) {
+            // the connection drops while QEMU quits
+        }
+        if (!Proc.waitGone(pid.get(), timeout)) {
+            log(log, "VM still running - terminating now with SIGTERM");
+            Proc.kill(pid.get(), "TERM");
+            if (!Proc.waitGone(pid.get(), Duration.ofSeconds(5))) {
+                log(log, "VM still running - terminating now with SIGKILL");
+                Proc.kill(pid.get(), "KILL");
+                Proc.waitGone(pid.get(), Duration.ofSeconds(5));
+            }
+        }
+        afterStop(vmid);
+    }
+
+    /**
+     * ACPI shutdown (or through the guest agent when it is enabled); waits {@code timeout}; on timeout stops
+     * the VM when {@code forceStop}, else fails with PVE's message.
+     */
+    public void shutdown(int vmid, boolean skiplock, Duration timeout, boolean forceStop, Consumer<String> log) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            if (!skiplock) store.checkLock(cfg);
+            Optional<Long> pid = pid(vmid);
+            if (pid.isEmpty()) throw new GuestException(500, "VM " + vmid + " not running");
+            boolean agent = "1".equals(cfg.get("agent").map(a -> QemuOptions.props("agent", a).getOrDefault("enabled", "0")).orElse("0"));
+            try (QmpClient c = QmpClient.connect(paths.qmp(vmid), Duration.ofSeconds(5))) {
+                JsonNode st = c.execute("query-status", null, Duration.ofSeconds(5));
+                if ("paused".equals(st.path("status").asString()) || "suspended".equals(st.path("status").asString())) {
+                    if (!forceStop) throw new GuestException(500, "VM " + vmid + " is paused - cannot shutdown");
+                }
+                if (agent) {
+                    try (QmpClient ga = QmpClient.connectAgent(paths.qga(vmid))) {
+                        ga.execute("guest-shutdown", Map.of("mode", "powerdown"), Duration.ofSeconds(10));
+                    } catch (IOException | QmpException e) {
+                        // guest-shutdown never returns when it works; fall back to ACPI when the agent is absent
+                        if (!(e instanceof QmpException q && q.getMessage().equals("got timeout"))) c.execute("system_powerdown", null, Duration.ofSeconds(5));
+                    }
+                } else {
+                    c.execute("system_powerdown", null, Duration.ofSeconds(5));
+                }
+            } catch (IOException | QmpException e) {
+                throw new GuestException(500, "VM " + vmid + " qmp command 'system_powerdown' failed - " + e.getMessage());
+            }
+            if (Proc.waitGone(pid.get(), timeout)) {
+                afterStop(vmid);
+                return null;
+            }
+            if (forceStop) {
+                log(log, "VM quit/powerdown failed - terminating now with SIGTERM");
+                doStop(vmid, Duration.ofSeconds(10), log);
+                return null;
+            }
+            throw new GuestException(500, "VM quit/powerdown failed - got timeout");
+        });
+    }
+
+    /** Reboot: shutdown, apply pending changes, start again (PVE's qm reboot). */
+    public long reboot(int vmid, Duration timeout, Consumer<String> log) {
+        shutdown(vmid, false, timeout, true, log);
+        return start(vmid, StartOptions.DEFAULT, log);
+    }
+
+    public void reset(int vmid, boolean skiplock) {
+        checkForMonitor(vmid, skiplock);
+        qmpCommand(vmid, "system_reset", null, Duration.ofSeconds(10));
+    }
+
+    public void suspend(int vmid, boolean skiplock) {
+        checkForMonitor(vmid, skiplock);
+        qmpCommand(vmid, "stop", null, Duration.ofSeconds(10));
+    }
+
+    public void resume(int vmid, boolean skiplock) {
+        checkForMonitor(vmid, skiplock);
+        qmpCommand(vmid, "cont", null, Duration.ofSeconds(10));
+    }
+
+    private void checkForMonitor(int vmid, boolean skiplock) {
+        GuestConfig cfg = store.load(vmid);
+        if (!skiplock) store.checkLock(cfg);
+        if (!isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " not running");
+    }
+
+    // ---- status -------------------------------------------------------------------------------------
+
+    /** PVE's vmstatus for one VM: status, qmpstatus, pid, uptime, cpu, mem, maxmem, cpus, name, … */
+    public LinkedHashMap<String, Object> status(int vmid, boolean full) {
+        GuestConfig cfg = store.load(vmid);
+        Map<String, String> c = cfg.current().values();
+        LinkedHashMap<String, Object> d = new LinkedHashMap<>();
+        d.put("vmid", vmid);
+        d.put("name", c.getOrDefault("name", "VM " + vmid));
+        int sockets = Integer.parseInt(c.getOrDefault("sockets", "1"));
+        int cores = Integer.parseInt(c.getOrDefault("cores", "1"));
+        int vcpus = Integer.parseInt(c.getOrDefault("vcpus", "0"));
+        d.put("cpus", vcpus > 0 ? vcpus : sockets * cores);
+        long memMb = Long.parseLong(QemuOptions.props("memory", c.getOrDefault("memory", "512")).getOrDefault("current", "512"));
+        d.put("maxmem", memMb * 1024 * 1024);
+        d.put("maxdisk", bootDiskSize(c));
+        d.put("disk", 0);
+        if (c.get("lock") != null) d.put("lock", c.get("lock"));
+        if (c.get("tags") != null) d.put("tags", c.get("tags"));
+        if (cfg.isTemplate()) d.put("template", 1);
+        Optional<Long> pid = pid(vmid);
+        if (pid.isEmpty()) {
+            d.put("status", "stopped");
+            d.put("uptime", 0);
+            d.put("cpu", 0);
+            d.put("mem", 0);
+            d.put("netin", 0);
+            d.put("netout", 0);
+            d.put("diskread", 0);
+            d.put("diskwrite", 0);
+            return d;
+        }
+        d.put("status", "running");
+        d.put("pid", pid.get());
+        d.put("uptime", Proc.uptime(pid.get()));
+        d.put("cpu", cpuUsage(vmid, pid.get(), (int) d.get("cpus")));
+        d.put("mem", Proc.rss(pid.get()));
+        long[] net = netCounters(vmid);
+        d.put("netin", net[0]);
+        d.put("netout", net[1]);
+        d.put("diskread", 0L);
+        d.put("diskwrite", 0L);
+        if (full) {
+            try (QmpClient q = QmpClient.connect(paths.qmp(vmid), Duration.ofSeconds(3))) {
+                JsonNode st = q.execute("query-status", null, Duration.ofSeconds(3));
+                d.put("qmpstatus", st.path("status").asString());
+                if (st.path("status").asString().equals("paused") || st.path("status").asString().equals("prelaunch")) d.put("status", "running");
+                JsonNode bs = q.execute("query-blockstats", null, Duration.ofSeconds(3));
+                long rd = 0, wr = 0;
+                for (JsonNode b : bs) {
+                    rd += b.path("stats").path("rd_bytes").asLong();
+                    wr += b.path("stats").path("wr_bytes").asLong();
+                }
+                d.put("diskread", rd);
+                d.put("diskwrite", wr);
+                JsonNode v = q.greeting().path("QMP").path("version").path("qemu");
+                d.put("running-qemu", v.path("major").asInt() + "." + v.path("minor").asInt() + "." + v.path("micro").asInt());
+                try {
+                    JsonNode m = q.execute("query-commands", null, Duration.ofSeconds(3));
+                    d.put("qmp-commands", m.size());
+                } catch (QmpException ignored) { }
+            } catch (IOException | QmpException e) {
+                d.put("qmpstatus", "unknown");
+            }
+            d.remove("qmp-commands");
+        }
+        return d;
+    }
+
+    private double cpuUsage(int vmid, long pid, int cpus) {
+        long now = System.nanoTime();
+        long ticks = Proc.cpuTicks(pid);
+        long[] prev = cpuSamples.put(vmid, new long[]{now, ticks});
+        if (prev == null || now - prev[0] <= 0) return 0;
+        double used = (ticks - prev[1]) / 100.0;
+        double elapsed = (now - prev[0]) / 1e9;
+        return Math.round(Math.max(0, used / elapsed / Math.max(1, cpus)) * 1000) / 1000.0;
+    }
+
+    private static long bootDiskSize(Map<String, String> c) {
+        for (var e : c.entrySet()) {
+            if (!QemuOptions.isBusDrive(e.getKey())) continue;
+            Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
+            if ("cdrom".equals(d.get("media"))) continue;
+            return parseSize(d.get("size"));
+        }
+        return 0;
+    }
+
+    /** PVE disk sizes: a number with an optional K/M/G/T suffix (bytes without suffix). */
+    public static long parseSize(String s) {
+        if (s == null || s.isEmpty()) return 0;
+        char u = Character.toUpperCase(s.charAt(s.length() - 1));
+        double n;
+        long mul = 1;
+        if (Character.isDigit(u)) n = Double.parseDouble(s);
+        else {
+            n = Double.parseDouble(s.substring(0, s.length() - 1));
+            mul = switch (u) { case 'K' -> 1L << 10; case 'M' -> 1L << 20; case 'G' -> 1L << 30; case 'T' -> 1L << 40; default -> 1; };
+        }
+        return (long) (n * mul);
+    }
+
+    private long[] netCounters(int vmid) {
+        long in = 0, out = 0;
+        for (int i = 0; i < 32; i++) {
+            Path p = Path.of("/sys/class/net/tap" + vmid + "i" + i + "/statistics");
+            if (!Files.isDirectory(p)) continue;
+            try {
+                // the tap's tx is the guest's rx
+                in += Long.parseLong(Files.readString(p.resolve("tx_bytes")).trim());
+                out += Long.parseLong(Files.readString(p.resolve("rx_bytes")).trim());
+            } catch (IOException | NumberFormatException ignored) { }
+        }
+        return new long[]{in, out};
+    }
+}
