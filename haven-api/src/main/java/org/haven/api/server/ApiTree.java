@@ -98,6 +98,8 @@ public final class ApiTree implements ApiRegistry {
             Node r = find(n.param, segs, i + 1, params);
             if (r != null) return r;
             params.remove(name);
+            // a trailing parameter takes the rest of the path: volume IDs like local:100/vm-100-disk-0.raw contain '/'
+            if (n.param.isLeaf() && i + 1 < segs.size()) { params.put(name, String.join("/", segs.subList(i, segs.size()))); return n.param; }
         }
         return null;
     }
