@@ -53,6 +53,7 @@ public final class StorageManager {
     private final String nodeName;
     private final Path localPath;
     private final PluginRegistry plugins;
+    private final CommandRunner runner;
     private final Map<String, ReentrantLock> localLocks = new ConcurrentHashMap<>();
     private volatile ZoneId zone = ZoneId.systemDefault();
 
@@ -69,6 +70,7 @@ public final class StorageManager {
         this.cfs = cfs;
         this.nodeName = nodeName;
         this.localPath = localPath;
+        this.runner = runner;
         PluginContext ctx = new PluginContext(runner, nodeName, this::secret);
         this.plugins = new PluginRegistry(ctx);
     }
@@ -78,6 +80,12 @@ public final class StorageManager {
     public Path localPath() { return localPath; }
 
     public PluginRegistry plugins() { return plugins; }
+
+    /** The command runner the plugins use. */
+    public CommandRunner runner() { return runner; }
+
+    /** Discovery of storages (scan API, {@code pvesm *scan}). */
+    public Scanner scanner() { return new Scanner(runner); }
 
     /** Time zone for backup file times (prune, listings); the system zone by default. */
     public void setZone(ZoneId zone) {
@@ -272,6 +280,8 @@ public final class StorageManager {
         StorageEntry s = enabledStorage(v.storage());
         StoragePlugin p = plugin(s);
         p.activateStorage(s);
+        if (p instanceof DirPlugin d && vnSafe(p, v.volname()) && d.isProtected(s, v.volname()))
+            throw new StorageException("volume '" + volid + "' is protected");
         locked(s, () -> {
             VolumeName vn = p.parseVolname(v.volname());
             if (vn.isBase()) {
@@ -283,12 +293,46 @@ public final class StorageManager {
                         continue;
                     }
                     if (other.isLinkedClone() && vn.name().equals(other.baseName()) && vn.vmid().equals(other.baseVmid()))
-                        throw new StorageException("base volume '" + v.volname() + "' is still in use by linked cloned");
+                        throw new StorageException("base volume '" + v.volname() + "' is still in use by linked clones");
                 }
             }
             p.free(s, v.volname());
             return null;
         });
+    }
+
+    private static boolean vnSafe(StoragePlugin p, String volname) {
+        try {
+            p.parseVolname(volname);
+            return true;
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The guest whose configuration (in any node's {@code qemu-server/} or {@code lxc/} directory, snapshots
+     * included) references {@code volid}, if any.
+     */
+    public Optional<Integer> referencedBy(String volid) {
+        for (ClusterFs.Entry node : cfs.list("nodes")) {
+            if (!node.directory()) continue;
+            for (String kind : List.of("qemu-server", "lxc")) {
+                String dir = "nodes/" + node.name() + "/" + kind;
+                for (ClusterFs.Entry f : cfs.list(dir)) {
+                    if (!f.name().matches("\\d+\\.conf")) continue;
+                    String text = cfs.readString(dir + "/" + f.name()).orElse("");
+                    for (String line : text.split("\n")) {
+                        int colon = line.indexOf(':');
+                        if (colon < 0 || line.startsWith("#")) continue;
+                        for (String token : line.substring(colon + 1).trim().split("[,=\\s]+")) {
+                            if (token.equals(volid)) return Optional.of(Integer.parseInt(f.name().substring(0, f.name().length() - 5)));
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     public long size(String volid) {

@@ -135,7 +135,7 @@ class DirStorageTest {
         assertThat(sm.list("local", 201, Set.of(ContentType.IMAGES))).singleElement()
                 .satisfies(i -> { assertThat(i.volid()).isEqualTo(clone); assertThat(i.parent()).isEqualTo("base-200-disk-0.qcow2"); });
         // base cannot go while the clone exists
-        assertThatThrownBy(() -> sm.free(base)).hasMessage("base volume '200/base-200-disk-0.qcow2' is still in use by linked cloned");
+        assertThatThrownBy(() -> sm.free(base)).hasMessage("base volume '200/base-200-disk-0.qcow2' is still in use by linked clones");
         assertThatThrownBy(() -> sm.cloneImage(clone, 202, null)).hasMessage("clone_image only works on base images");
         sm.free(clone);
         sm.free(base);
