@@ -37,12 +37,40 @@ public final class AccessAdapter implements AccessChecker, Authenticator {
     @Override
     public Set<String> privileges(String authid, String path) { return new TreeSet<>(ac.privileges(authid, path).keySet()); }
 
+    /** Tickets whose signature was verified recently: ticket → user id (bounded, cleared when full). */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_MAX = 4096;
+
+    /**
+     * Verifies the signature once per ticket (cached); the ticket's age and the user's state are checked on
+     * every request.
+     */
     @Override
     public Optional<String> verifyTicket(String ticket) {
+        String cached = verified.get(ticket);
+        if (cached != null) {
+            long age = ac.clock().epochSeconds() - ticketTime(ticket);
+            if (age <= org.haven.access.Tickets.TICKET_LIFETIME && age >= org.haven.access.Tickets.MIN_AGE && ac.isUserEnabled(cached)) return Optional.of(cached);
+            verified.remove(ticket);
+            return Optional.empty();
+        }
         try {
-            return Optional.of(ac.verifyTicket(ticket));
+            String user = ac.verifyTicket(ticket);
+            if (verified.size() >= CACHE_MAX) verified.clear();
+            verified.put(ticket, user);
+            return Optional.of(user);
         } catch (AuthenticationException | IllegalArgumentException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The timestamp field of {@code PVE:user@realm:HEXTIME::signature}. */
+    static long ticketTime(String ticket) {
+        String[] f = ticket.split(":", 5);
+        try {
+            return f.length >= 3 ? Long.parseLong(f[2], 16) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

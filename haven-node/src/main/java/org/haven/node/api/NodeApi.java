@@ -318,7 +318,22 @@ public final class NodeApi implements ApiModule {
         return out;
     }
 
+    private volatile Map<String, Object> cachedNodeEntry;
+    private volatile long cachedNodeEntryAt;
+
+    /** The local node's figures, sampled at most once a second (PVE serves the status daemon's cached figures). */
     private Map<String, Object> localNodeEntry() {
+        long now = System.currentTimeMillis();
+        Map<String, Object> c = cachedNodeEntry;
+        if (c == null || now - cachedNodeEntryAt > 1000) {
+            c = sampleNodeEntry();
+            cachedNodeEntry = c;
+            cachedNodeEntryAt = now;
+        }
+        return new TreeMap<>(c);
+    }
+
+    private Map<String, Object> sampleNodeEntry() {
         Map<String, Object> e = new TreeMap<>();
         Map<String, Long> mem = HostStats.meminfo();
         long total = mem.getOrDefault("MemTotal", 0L);
