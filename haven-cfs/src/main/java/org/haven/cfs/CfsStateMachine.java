@@ -68,21 +68,36 @@ final class CfsStateMachine extends BaseStateMachine {
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        if (!load(storage.loadLatestSnapshot()) && seed != null && Files.isRegularFile(seed)) {
-            rw.writeLock().lock();
-            try {
-                tree = ConfigDb.load(seed, limits);
-            } finally {
-                rw.writeLock().unlock();
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            if (!load(storage.loadLatestSnapshot()) && seed != null && Files.isRegularFile(seed)) {
+                rw.writeLock().lock();
+                try {
+                    tree = ConfigDb.load(seed, limits);
+                } finally {
+                    rw.writeLock().unlock();
+                }
+                LOG.info("cfs initialised from {}", seed);
             }
-            LOG.info("cfs initialised from {}", seed);
+        });
+    }
+
+    /** Ratis pauses the state machine before it installs a snapshot from the leader. */
+    @Override
+    public void pause() {
+        org.apache.ratis.util.LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == org.apache.ratis.util.LifeCycle.State.RUNNING) {
+            lc.transition(org.apache.ratis.util.LifeCycle.State.PAUSING);
+            lc.transition(org.apache.ratis.util.LifeCycle.State.PAUSED);
         }
     }
 
+    /** Called (paused) after a snapshot was installed from the leader. */
     @Override
     public void reinitialize() throws IOException {
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         load(storage.loadLatestSnapshot());
+        getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
         notifyChanged(List.of(""));
     }
 

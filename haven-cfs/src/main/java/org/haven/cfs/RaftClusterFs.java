@@ -57,19 +57,39 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     public static final String NO_QUORUM = "cluster not ready - no quorum?";
 
     /** Settings of one node. */
-    public record Config(String clusterName, CfsNode self, List<CfsNode> peers, Path dataDir, Clock clock, CfsLimits limits,
-                         Duration electionTimeout, Duration writeTimeout) {
+    /**
+     * Settings of one node. {@code groupId} identifies the Raft group (all members use the same; a forced
+     * reconfiguration starts a new one); {@code clusterName} filters status-plane traffic; {@code generation}
+     * is announced on the status plane so that members of an older generation notice a forced reconfiguration.
+     */
+    public record Config(String clusterName, UUID groupId, long generation, CfsNode self, List<CfsNode> peers, Path dataDir,
+                         Clock clock, CfsLimits limits, Duration electionTimeout, Duration writeTimeout, boolean joining) {
         public Config {
             if (peers.stream().noneMatch(p -> p.name().equals(self.name()))) throw new IllegalArgumentException("peers must contain self");
         }
 
-        public static Config of(String clusterName, CfsNode self, List<CfsNode> peers, Path dataDir) {
-            return new Config(clusterName, self, peers, dataDir, Clock.SYSTEM, CfsLimits.PVE, Duration.ofMillis(1000), Duration.ofSeconds(10));
+        public Config(String clusterName, UUID groupId, long generation, CfsNode self, List<CfsNode> peers, Path dataDir,
+                      Clock clock, CfsLimits limits, Duration electionTimeout, Duration writeTimeout) {
+            this(clusterName, groupId, generation, self, peers, dataDir, clock, limits, electionTimeout, writeTimeout, false);
         }
 
-        public Config withLimits(CfsLimits l) { return new Config(clusterName, self, peers, dataDir, clock, l, electionTimeout, writeTimeout); }
-        public Config withClock(Clock c) { return new Config(clusterName, self, peers, dataDir, c, limits, electionTimeout, writeTimeout); }
-        public Config withWriteTimeout(Duration d) { return new Config(clusterName, self, peers, dataDir, clock, limits, electionTimeout, d); }
+        /**
+         * A node joining an existing group waits for the leader instead of campaigning (a candidate that is not
+         * yet in the leader's configuration would be told to shut down).
+         */
+        public Config asJoining() {
+            return new Config(clusterName, groupId, generation, self, peers, dataDir, clock, limits, electionTimeout, writeTimeout, true);
+        }
+
+        public static Config of(String clusterName, CfsNode self, List<CfsNode> peers, Path dataDir) {
+            return new Config(clusterName, groupUuid(clusterName), 0, self, peers, dataDir, Clock.SYSTEM, CfsLimits.PVE,
+                    Duration.ofMillis(1000), Duration.ofSeconds(10));
+        }
+
+        public Config withLimits(CfsLimits l) { return new Config(clusterName, groupId, generation, self, peers, dataDir, clock, l, electionTimeout, writeTimeout); }
+        public Config withClock(Clock c) { return new Config(clusterName, groupId, generation, self, peers, dataDir, c, limits, electionTimeout, writeTimeout); }
+        public Config withWriteTimeout(Duration d) { return new Config(clusterName, groupId, generation, self, peers, dataDir, clock, limits, electionTimeout, d); }
+        public Config withElectionTimeout(Duration d) { return new Config(clusterName, groupId, generation, self, peers, dataDir, clock, limits, d, writeTimeout); }
     }
 
     private final Config cfg;
@@ -88,9 +108,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     private record Watch(String prefix, Consumer<String> listener) {}
 
-    /** Group id derived from the cluster name, so every member computes the same one. */
-    public static RaftGroupId groupId(String clusterName) {
-        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("haven-cfs:" + clusterName).getBytes(StandardCharsets.UTF_8)));
+    /** A group id derived from a name, for tests and fixed setups. */
+    public static UUID groupUuid(String name) {
+        return UUID.nameUUIDFromBytes(("haven-cfs:" + name).getBytes(StandardCharsets.UTF_8));
     }
 
     private RaftClusterFs(Config cfg) throws IOException {
@@ -100,7 +120,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         this.members = List.copyOf(cfg.peers());
         List<RaftPeer> peers = new ArrayList<>();
         for (CfsNode n : cfg.peers()) peers.add(RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build());
-        this.group = RaftGroup.valueOf(groupId(cfg.clusterName()), peers);
+        this.group = RaftGroup.valueOf(RaftGroupId.valueOf(cfg.groupId()), peers);
         Files.createDirectories(cfg.dataDir());
         Path raftDir = cfg.dataDir().resolve("raft");
         Files.createDirectories(raftDir);
@@ -113,6 +133,10 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(et, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(2 * et, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
+        if (cfg.joining()) {
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(props, TimeDuration.valueOf(60, TimeUnit.SECONDS));
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(props, TimeDuration.valueOf(90, TimeUnit.SECONDS));
+        }
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(props, TimeDuration.valueOf(3 * et, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
@@ -122,6 +146,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
 
         this.status = new StatusPlane(cfg.clusterName(), cfg.self(), () -> members, cfg.clock());
+        status.setEpoch(cfg.generation());
+        status.setGroup(cfg.groupId().toString());
         this.server = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setStateMachine(sm)
@@ -147,6 +173,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             fs.server.start();
             fs.refreshMembers();
             Thread.ofVirtual().name("cfs-nodedirs-" + cfg.self().name()).start(fs::ensureNodeDirs);
+            Thread.ofVirtual().name("cfs-members-" + cfg.self().name()).start(fs::reconcileLoop);
             return fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start cluster file system for " + cfg.self().name(), e);
@@ -199,7 +226,12 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftProtos.RoleInfoProto role = info.getRoleInfoProto();
         if (info.isLeader()) {
             if (!info.isLeaderReady()) return false;
-            int voters = group.getPeers().size();
+            int voters;
+            try {
+                voters = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().size();
+            } catch (IOException e) {
+                return false;
+            }
             int fresh = 1;
             for (RaftProtos.ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
                 if (f.getLastRpcElapsedTimeMs() < limit) fresh++;
@@ -550,6 +582,52 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /**
+     * On the leader: makes the Raft membership follow the nodelist of corosync.conf. Nodes in the nodelist
+     * that are heard on the status plane in this Raft group are added; members no longer in the nodelist are
+     * removed. Nothing happens while there is no corosync.conf (standalone node).
+     */
+    private void reconcileLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(500);
+                reconcileOnce();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("membership reconciliation: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void reconcileOnce() {
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader() || !isQuorate()) return;
+        if (read("corosync.conf").isEmpty()) return;
+        List<CfsNode> desired = members;
+        List<String> current = raftPeers();
+        Map<String, StatusPlane.PeerState> heard = status.peerStates();
+        long now = System.currentTimeMillis();
+        List<CfsNode> next = new ArrayList<>();
+        boolean change = false;
+        for (CfsNode n : desired) {
+            if (current.contains(n.name())) { next.add(n); continue; }
+            StatusPlane.PeerState ps = heard.get(n.name());
+            if (ps != null && now - ps.lastSeenMillis() < StatusPlane.OFFLINE_AFTER_MS && ps.group().equals(cfg.groupId().toString())) {
+                next.add(n);
+                change = true;
+                LOG.info("cfs: adding {} to the Raft group", n.name());
+            }
+        }
+        for (String c : current) {
+            if (desired.stream().noneMatch(n -> n.name().equals(c))) {
+                change = true;
+                LOG.info("cfs: removing {} from the Raft group", c);
+            }
+        }
+        if (change && next.stream().anyMatch(n -> n.name().equals(cfg.self().name()))) setRaftMembers(next);
+    }
+
     /** Raft voting members as Ratis sees them. */
     public List<String> raftPeers() {
         try {
@@ -565,10 +643,20 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
      * caught up before the change completes, so it must be running).
      */
     public void setRaftMembers(List<CfsNode> nodes) {
-        if (!isQuorate()) throw new CfsException(NO_QUORUM);
+        changeMembers(nodes, org.apache.ratis.protocol.SetConfigurationRequest.Mode.SET_UNCONDITIONALLY);
+    }
+
+    /** Adds {@code nodes} to the Raft membership (may be called from a node that is not yet a member). */
+    public void addRaftMembers(List<CfsNode> nodes) {
+        changeMembers(nodes, org.apache.ratis.protocol.SetConfigurationRequest.Mode.ADD);
+    }
+
+    private void changeMembers(List<CfsNode> nodes, org.apache.ratis.protocol.SetConfigurationRequest.Mode mode) {
+        if (mode != org.apache.ratis.protocol.SetConfigurationRequest.Mode.ADD && !isQuorate()) throw new CfsException(NO_QUORUM);
         List<RaftPeer> peers = nodes.stream().map(n -> RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build()).toList();
         try {
-            RaftClientReply r = client.admin().setConfiguration(peers);
+            RaftClientReply r = client.admin().setConfiguration(
+                    org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(peers).setMode(mode).build());
             if (!r.isSuccess()) throw new CfsException("cluster membership change failed: " + r.getException());
         } catch (IOException e) {
             throw new CfsException("cluster membership change failed: " + e.getMessage(), e);

@@ -41,7 +41,7 @@ public final class StatusPlane implements AutoCloseable {
     private static final int MAX_DATAGRAM = 60_000;
 
     /** What this node knows about a peer. */
-    public record PeerState(String node, int nodeId, long epoch, long lastSeenMillis, Map<String, byte[]> kv) {}
+    public record PeerState(String node, int nodeId, long epoch, String group, long lastSeenMillis, Map<String, byte[]> kv) {}
 
     private final String cluster;
     private final CfsNode self;
@@ -54,6 +54,7 @@ public final class StatusPlane implements AutoCloseable {
     private final LinkedHashMap<String, StatusFiles.LogEntry> log = new LinkedHashMap<>();
     private long logUid;
     private volatile long epoch;
+    private volatile String group = "";
     private volatile boolean closed;
     private final Thread sender;
     private final Thread receiver;
@@ -74,6 +75,9 @@ public final class StatusPlane implements AutoCloseable {
     }
 
     public void setEpoch(long e) { epoch = e; }
+
+    /** Raft group id announced with the epoch. */
+    public void setGroup(String g) { group = g; }
 
     /** Sets (or with null removes) a key of this node's status. */
     public synchronized void setStatus(String key, byte[] value) {
@@ -124,12 +128,15 @@ public final class StatusPlane implements AutoCloseable {
         return out;
     }
 
-    /** Highest epoch announced by any online peer. */
-    public synchronized long highestPeerEpoch() {
+    /** The online peer announcing the highest epoch, if any. */
+    public synchronized java.util.Optional<PeerState> newestPeer() {
         long now = System.currentTimeMillis();
-        long e = 0;
-        for (PeerState s : states.values()) if (now - s.lastSeenMillis() < OFFLINE_AFTER_MS) e = Math.max(e, s.epoch());
-        return e;
+        PeerState best = null;
+        for (PeerState s : states.values()) {
+            if (now - s.lastSeenMillis() >= OFFLINE_AFTER_MS) continue;
+            if (best == null || s.epoch() > best.epoch()) best = s;
+        }
+        return java.util.Optional.ofNullable(best);
     }
 
     public synchronized Map<String, PeerState> peerStates() { return Map.copyOf(states); }
@@ -181,6 +188,7 @@ public final class StatusPlane implements AutoCloseable {
             out.writeUTF(self.name());
             out.writeInt(self.nodeId());
             out.writeLong(epoch);
+            out.writeUTF(group);
             int kvBytes = 0;
             List<Map.Entry<String, byte[]>> kv = new ArrayList<>();
             for (Map.Entry<String, byte[]> e : myKv.entrySet()) {
@@ -228,6 +236,7 @@ public final class StatusPlane implements AutoCloseable {
         String node = in.readUTF();
         int nodeId = in.readInt();
         long ep = in.readLong();
+        String grp = in.readUTF();
         if (node.equals(self.name())) return;
         int n = in.readInt();
         Map<String, byte[]> kv = new TreeMap<>();
@@ -252,7 +261,7 @@ public final class StatusPlane implements AutoCloseable {
         boolean known = peers.get().stream().anyMatch(p -> p.name().equals(node));
         if (!known) return;
         synchronized (this) {
-            states.put(node, new PeerState(node, nodeId, ep, System.currentTimeMillis(), kv));
+            states.put(node, new PeerState(node, nodeId, ep, grp, System.currentTimeMillis(), kv));
             for (StatusFiles.LogEntry e : entries) addLog(e);
         }
     }

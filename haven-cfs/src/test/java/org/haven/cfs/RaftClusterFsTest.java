@@ -260,7 +260,7 @@ class RaftClusterFsTest {
         List<CfsNode> four = new ArrayList<>(cluster.nodes);
         CfsNode n4 = new CfsNode("n4", 4, "127.0.0.1", RaftTestCluster.freePort());
         four.add(n4);
-        RaftClusterFs joiner = RaftClusterFs.start(new RaftClusterFs.Config(cluster.name, n4, four, dir.resolve("n4"),
+        RaftClusterFs joiner = RaftClusterFs.start(new RaftClusterFs.Config(cluster.name, RaftClusterFs.groupUuid(cluster.name), 0, n4, four, dir.resolve("n4"),
                 cluster.clock, cluster.limits, Duration.ofMillis(300), Duration.ofSeconds(5)));
         try {
             fs[1].setRaftMembers(four);
