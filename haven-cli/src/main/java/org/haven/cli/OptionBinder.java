@@ -33,7 +33,7 @@ public final class OptionBinder {
             boolean optional = s != null && s.path("optional").asInt(0) == 1;
             spec.addPositional(PositionalParamSpec.builder()
                     .index(Integer.toString(idx++)).paramLabel("<" + p + ">").type(String.class)
-                    .arity(optional ? "0..1" : "1")
+                    .arity(optional ? "0..1" : "1").required(!optional)
                     .description(s != null ? s.path("description").asString("") : "")
                     .build());
             skip.add(p);

@@ -1,0 +1,107 @@
+package org.haven.cli.tools;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.haven.api.HttpMethod;
+import org.haven.api.cli.CliCommand;
+import org.haven.api.cli.CliTool;
+import tools.jackson.databind.JsonNode;
+
+/** {@code qm}: QEMU/KVM virtual machine manager, bound to {@code /nodes/{node}/qemu/...}. */
+public final class Qm implements CliTool {
+    private static final String VM = "/nodes/{node}/qemu/{vmid}";
+
+    @Override public String name() { return "qm"; }
+
+    @Override public String description() { return "Qemu/KVM Virtual Machine Manager"; }
+
+    private static CliCommand vm(String words, HttpMethod m, String path) {
+        return CliCommand.api(words, m, path).positional("vmid").fixed("node", CliCommand.LOCAL_NODE);
+    }
+
+    @Override
+    public List<CliCommand> commands() {
+        List<CliCommand> c = new ArrayList<>();
+        c.add(CliCommand.api("list", HttpMethod.GET, "/nodes/{node}/qemu").fixed("node", CliCommand.LOCAL_NODE)
+                .printer((data, out) -> {
+                    out.printf("%10s %-20s %-10s %-10s %12s %-10s%n", "VMID", "NAME", "STATUS", "MEM(MB)", "BOOTDISK(GB)", "PID");
+                    TreeMap<Long, JsonNode> sorted = new TreeMap<>();
+                    for (JsonNode r : data) sorted.put(r.path("vmid").asLong(), r);
+                    for (JsonNode r : sorted.values()) {
+                        String status = r.hasNonNull("qmpstatus") ? r.path("qmpstatus").asString() : r.path("status").asString();
+                        out.printf("%10s %-20s %-10s %-10s %12.2f %-10s%n", r.path("vmid").asLong(), r.path("name").asString(), status,
+                                fmtNum(r.path("maxmem").asLong() / (1024.0 * 1024)), r.path("maxdisk").asLong() / (1024.0 * 1024 * 1024),
+                                r.path("pid").asLong(0));
+                    }
+                }));
+        c.add(vm("create", HttpMethod.POST, "/nodes/{node}/qemu").output(CliCommand.Output.TASK));
+        c.add(vm("set", HttpMethod.PUT, VM + "/config").output(CliCommand.Output.NONE));
+        c.add(vm("config", HttpMethod.GET, VM + "/config").printer((data, out) -> {
+            TreeMap<String, String> sorted = new TreeMap<>();
+            data.properties().forEach(e -> sorted.put(e.getKey(), text(e.getValue())));
+            sorted.forEach((k, v) -> {
+                if (k.equals("digest")) return;
+                if (k.equals("description")) v = encodeText(v);
+                out.println(k + ": " + v);
+            });
+        }));
+        c.add(vm("pending", HttpMethod.GET, VM + "/pending").printer((data, out) -> {
+            for (JsonNode e : data) {
+                String k = e.path("key").asString();
+                if (k.equals("digest")) continue;
+                String value = e.has("value") ? text(e.get("value")) : null;
+                if (k.equals("description") && value != null) value = encodeText(value);
+                if (e.has("delete")) {
+                    int d = e.path("delete").asInt();
+                    out.println((d == 2 ? "del(force) " : "del ") + k + ": " + (value == null ? "" : value));
+                } else if (e.has("pending")) {
+                    String p = text(e.get("pending"));
+                    if (value != null) out.println("cur " + k + ": " + value);
+                    out.println("new " + k + ": " + (k.equals("description") ? encodeText(p) : p));
+                } else {
+                    out.println("cur " + k + ": " + value);
+                }
+            }
+        }));
+        c.add(vm("start", HttpMethod.POST, VM + "/status/start").output(CliCommand.Output.TASK));
+        c.add(vm("stop", HttpMethod.POST, VM + "/status/stop").output(CliCommand.Output.TASK));
+        c.add(vm("shutdown", HttpMethod.POST, VM + "/status/shutdown").output(CliCommand.Output.TASK));
+        c.add(vm("reboot", HttpMethod.POST, VM + "/status/reboot").output(CliCommand.Output.TASK));
+        c.add(vm("reset", HttpMethod.POST, VM + "/status/reset").output(CliCommand.Output.TASK));
+        c.add(vm("suspend", HttpMethod.POST, VM + "/status/suspend").output(CliCommand.Output.TASK));
+        c.add(vm("resume", HttpMethod.POST, VM + "/status/resume").output(CliCommand.Output.TASK));
+        c.add(vm("status", HttpMethod.GET, VM + "/status/current").printer((data, out) ->
+                out.println("status: " + data.path("status").asString())));
+        c.add(vm("destroy", HttpMethod.DELETE, VM).output(CliCommand.Output.TASK));
+        c.add(vm("showcmd", HttpMethod.GET, VM + "/showcmd").output(CliCommand.Output.RAW));
+        c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
+            Object vmid = inv.params().get("vmid");
+            inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",
+                    Map.of("delete", "lock", "skiplock", "1"));
+            return 0;
+        }).positional("vmid").fixed("node", CliCommand.LOCAL_NODE).description("Unlock the VM."));
+        return c;
+    }
+
+    private static String text(JsonNode v) {
+        return v.isString() ? v.asString() : v.toString();
+    }
+
+    private static String fmtNum(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** PVE::Tools::encode_text, as qm config prints descriptions. */
+    static String encodeText(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int ch = b & 0xff;
+            if (ch >= 0x20 && ch <= 0x7e && ch != ':') sb.append((char) ch);
+            else sb.append('%').append(String.format("%02X", ch));
+        }
+        return sb.toString();
+    }
+}
