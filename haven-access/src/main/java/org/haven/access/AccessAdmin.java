@@ -244,6 +244,7 @@ public final class AccessAdmin {
             if (!u.tokens.isEmpty()) ac.modifyTokenSecrets(s -> s.secrets.keySet().removeIf(t -> t.startsWith(id.userid() + "!")));
             if (ac.domains().type(id.realm()).map("pve"::equals).orElse(false))
                 ac.modifyShadow(s -> s.hashes.remove(id.user()));
+            if (ac.tfaConfig().userIds().contains(id.userid())) ac.modifyTfa(t -> { t.removeUser(id.userid()); return null; });
             return null;
         });
     }
@@ -968,5 +969,139 @@ public final class AccessAdmin {
             log.add("successfully updated " + (scope.equals("both") ? "users and groups" : scope) + " configuration");
         }
         return log;
+    }
+
+    // ---- TFA ----------------------------------------------------------------------------------------------
+
+    /** PVE's re-authentication for user modifications: non-root callers confirm with their own password. */
+    public void reauth(String authid, String password, String paramName) {
+        if ("root@pam".equals(authid)) return;
+        if (Ids.isTokenId(authid)) throw new Checks.Denied("API tokens cannot modify user settings");
+        if (password == null) throw ParamException.of(paramName, "password is required to modify user");
+        try {
+            ac.verifyPassword(authid, password, null);
+        } catch (AuthenticationException e) {
+            throw new AccessException("authentication failure");
+        }
+    }
+
+    private static Map<String, Object> tfaEntry(TfaConfig.Entry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", e.type());
+        m.put("id", e.id());
+        m.put("description", e.description());
+        m.put("created", e.created());
+        if (!e.enable()) m.put("enable", 0);
+        return m;
+    }
+
+    /** {@code GET /access/tfa}: every user's entries when the caller may audit users, else only the caller's. */
+    public List<Map<String, Object>> listAllTfa(String authid) {
+        TfaConfig tfa = ac.tfaConfig();
+        boolean all = can(authid, "/access/users", true, "User.Modify", "Sys.Audit") || can(authid, "/access/groups", true, "User.Modify", "Sys.Audit");
+        String self = Ids.ownerOf(authid);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String userid : tfa.userIds()) {
+            if (!all && !userid.equals(self)) continue;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("userid", userid);
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (TfaConfig.Entry e : tfa.entries(userid)) entries.add(tfaEntry(e));
+            m.put("entries", entries);
+            m.putAll(tfa.lockInfo(userid));
+            out.add(m);
+        }
+        return out;
+    }
+
+    public List<Map<String, Object>> listUserTfa(String userid) {
+        if (!ac.userConfig().users.containsKey(userid)) throw new AccessException("no such user ('" + userid + "')");
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (TfaConfig.Entry e : ac.tfaConfig().entries(userid)) out.add(tfaEntry(e));
+        return out;
+    }
+
+    public Map<String, Object> readTfa(String userid, String id) {
+        TfaConfig.Entry e = ac.tfaConfig().entry(userid, id);
+        if (e == null) throw new AccessException("no such tfa entry '" + id + "'");
+        Map<String, Object> m = tfaEntry(e);
+        return m;
+    }
+
+    /** {@code POST /access/tfa/{userid}}: add a TOTP ({@code totp} uri confirmed by {@code value}) or recovery keys. */
+    public Map<String, Object> addTfa(String authid, String userid, Map<String, ?> p) {
+        reauth(authid, str(p, "password"), "password");
+        if (!ac.userConfig().users.containsKey(userid)) throw new AccessException("no such user ('" + userid + "')");
+        String type = str(p, "type");
+        String description = str(p, "description");
+        long now = ac.clock().epochSeconds();
+        Map<String, Object> out = new LinkedHashMap<>();
+        switch (type == null ? "" : type) {
+            case "totp" -> {
+                String uri = str(p, "totp");
+                if (uri == null) throw ParamException.of("totp", "parameter is required for type 'totp'");
+                String value = str(p, "value");
+                if (value == null) throw ParamException.of("value", "parameter is required for type 'totp'");
+                Totp totp;
+                try {
+                    totp = Totp.parseUri(uri);
+                } catch (IllegalArgumentException e) {
+                    throw ParamException.of("totp", e.getMessage());
+                }
+                if (!totp.verify(value, now)) throw new AccessException("failed to verify TOTP challenge");
+                out.put("id", ac.modifyTfa(t -> t.addTotp(userid, totp, description, now)));
+            }
+            case "recovery" -> {
+                List<String> keys = ac.modifyTfa(t -> t.addRecovery(userid, now));
+                out.put("id", "recovery");
+                out.put("recovery", keys);
+            }
+            case "u2f", "webauthn", "yubico" -> throw ParamException.of("type", "TFA type '" + type + "' is not supported on this server");
+            default -> throw ParamException.of("type", "value '" + type + "' does not have a value in the enumeration 'totp, u2f, webauthn, recovery, yubico'");
+        }
+        markTfa(userid);
+        return out;
+    }
+
+    public void updateTfa(String authid, String userid, String id, Map<String, ?> p) {
+        reauth(authid, str(p, "password"), "password");
+        boolean found = ac.modifyTfa(t -> t.update(userid, id, str(p, "description"), bool(p, "enable")));
+        if (!found) throw new AccessException("no such tfa entry '" + id + "'");
+    }
+
+    public void deleteTfa(String authid, String userid, String id, String password) {
+        reauth(authid, password, "password");
+        boolean found = ac.modifyTfa(t -> t.delete(userid, id));
+        if (!found) throw new AccessException("no such tfa entry '" + id + "'");
+        markTfa(userid);
+    }
+
+    /** Keep the {@code keys} marker of user.cfg ("x": factors live in tfa.cfg) in step with tfa.cfg. */
+    private void markTfa(String userid) {
+        boolean has = !ac.tfaConfig().entries(userid).isEmpty();
+        UserConfig.User u = ac.userConfig().users.get(userid);
+        if (u == null) return;
+        if (has && u.keys == null) ac.modifyUserConfig(c -> { c.users.get(userid).keys = "x"; return null; });
+        else if (!has && "x".equals(u.keys)) ac.modifyUserConfig(c -> { c.users.get(userid).keys = null; return null; });
+    }
+
+    /** {@code GET /access/users/{userid}/tfa}: the realm's TFA type and the user's factor types. */
+    public Map<String, Object> userTfaTypes(String userid, boolean multiple) {
+        Ids.UserId id = parseUserParam(userid);
+        Map<String, Object> out = new LinkedHashMap<>();
+        ac.domains().realm(id.realm()).flatMap(s -> s.get("tfa"))
+                .map(t -> org.haven.core.format.PropertyString.parse(t, "type").get("type")).ifPresent(t -> out.put("realm", t));
+        TfaConfig tfa = ac.tfaConfig();
+        TreeSet<String> types = new TreeSet<>();
+        for (TfaConfig.Entry e : tfa.entries(id.userid())) types.add(e.type());
+        if (!multiple) out.put("types", new ArrayList<>(types));
+        else if (!types.isEmpty()) out.put("user", types.size() == 1 ? types.first() : "multiple");
+        out.putAll(tfa.lockInfo(id.userid()));
+        return out;
+    }
+
+    public boolean unlockTfa(String userid) {
+        if (!ac.userConfig().users.containsKey(userid)) throw new AccessException("no such user ('" + userid + "')");
+        return ac.modifyTfa(t -> t.unlock(userid));
     }
 }

@@ -82,7 +82,7 @@ public final class Checks {
                 try {
                     userid = Ids.parseUserId(u == null ? "" : u.toString());
                 } catch (IllegalArgumentException e) {
-                    throw new Denied(null);
+                    throw new org.haven.core.schema.ParamException(Map.of("userid", e.getMessage()));
                 }
                 if (subtest.equals("self")) {
                     if (!perms.config().users.containsKey(userid.userid())) throw new Denied(null);
