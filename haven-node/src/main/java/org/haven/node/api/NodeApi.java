@@ -131,7 +131,7 @@ public final class NodeApi implements ApiModule {
                         .property("public-key-type", Schema.string().optional().description("Certificate's public key algorithm"))
                         .property("san", Schema.array(Schema.string()).optional().description("List of Certificate's SubjectAlternativeName entries."))
                         .property("subject", Schema.string().optional().description("Certificate subject name."))))
-                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .permissions(Permission.all())
                 .handler((p, rc) -> certInfo()).build());
 
         registerTasks(reg, node);
