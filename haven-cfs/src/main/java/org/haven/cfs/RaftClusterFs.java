@@ -671,10 +671,18 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 case ".vmlist" -> StatusFiles.vmlist(t.vmlistVersion(), t.vmids().values(),
                         f -> t.lookup(f).map(MemTree.Node::version).orElse(-1L));
                 case ".members" -> {
+                    Optional<byte[]> cc = t.read("corosync.conf");
+                    if (cc.isEmpty()) yield StatusFiles.membersLocal(cfg.self().name(), t.version());
+                    CorosyncConf conf;
+                    try {
+                        conf = CorosyncConf.parse(new String(cc.get(), StandardCharsets.UTF_8));
+                    } catch (RuntimeException e) {
+                        yield StatusFiles.membersLocal(cfg.self().name(), t.version());
+                    }
                     Set<String> online = onlineNodes();
                     List<StatusFiles.Member> ms = members.stream()
                             .map(n -> new StatusFiles.Member(n.name(), n.nodeId(), online.contains(n.name()), n.host())).toList();
-                    yield StatusFiles.members(cfg.self().name(), t.version(), cfg.clusterName(), 1, isQuorate(), ms);
+                    yield StatusFiles.members(cfg.self().name(), t.version(), conf.clusterName(), conf.configVersion(), isQuorate(), ms);
                 }
                 case ".version" -> StatusFiles.version(startTime, 1, t.vmlistVersion(),
                         f -> t.lookup(f).filter(n -> !n.isDir()).map(MemTree.Node::version).orElse(-1L));

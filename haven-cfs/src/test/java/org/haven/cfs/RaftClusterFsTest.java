@@ -238,10 +238,19 @@ class RaftClusterFsTest {
         cluster = new RaftTestCluster(dir, 3).startAll();
         RaftClusterFs[] fs = cluster.fs;
         awaitQuorate(fs);
+        assertThat(fs[0].readString(".members").orElseThrow()).isEqualTo("{\n\"nodename\": \"n1\",\n\"version\": "
+                + fs[0].treeVersion() + "\n}\n");
+        CorosyncConf conf = null;
+        for (CfsNode n : cluster.nodes) {
+            CorosyncConf.Node cn = new CorosyncConf.Node(n.name(), n.nodeId(), 1, n.host(), n.port());
+            if (conf == null) conf = CorosyncConf.create("lab", cn);
+            else conf.addNode(cn);
+        }
+        fs[0].writeString("corosync.conf", conf.writePve());
         await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].onlineNodes().size() == 3 && fs[2].onlineNodes().size() == 3);
         assertThat(fs[1].readString(".members").orElseThrow())
                 .contains("\"n3\": { \"id\": 3, \"online\": 1, \"ip\": \"127.0.0.1\"}")
-                .contains("\"quorate\": 1");
+                .contains("\"quorate\": 1").contains("\"cluster\": { \"name\": \"lab\", \"version\": 1, \"nodes\": 3");
         fs[1].statusPlane().log(6, "pvedaemon", "root@pam", "starting task UPID:n2:1");
         fs[1].statusPlane().setStatus("rrd/pve2-node/n2", "uptime:5".getBytes(StandardCharsets.UTF_8));
         await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].readString(".clusterlog").orElseThrow().contains("starting task UPID:n2:1"));
