@@ -43,6 +43,10 @@ public final class VmManager {
     private final VolumeAccess volumes;
     private final boolean embedded;
     private final Map<Integer, long[]> cpuSamples = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> applyPending(cfg);
+
+    /** How pending changes are applied at start (the config service frees deleted volumes). */
+    public void setPendingApplier(java.util.function.BiConsumer<Integer, GuestConfig> applier) { this.pendingApplier = applier; }
 
     /**
      * @param embedded when true, a missing bridge is created as an isolated bridge so a default VM still starts
@@ -120,7 +124,10 @@ public final class VmManager {
             if (!opts.skiplock()) store.checkLock(cfg);
             if (cfg.isTemplate()) throw new GuestException(500, "you can't start a vm if it's a template");
             if (isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " already running");
-            if (applyPending(cfg)) store.write(vmid, cfg);
+            if (!cfg.pending().isEmpty()) {
+                pendingApplier.accept(vmid, cfg);
+                store.write(vmid, cfg);
+            }
             return doStart(vmid, cfg.current().values(), opts, log);
         });
     }

@@ -1,0 +1,202 @@
+package org.haven.it.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.haven.it.HavenNode;
+import org.haven.it.HavenNode.Auth;
+import org.haven.it.HavenNode.CliResult;
+import org.haven.it.HavenNode.Resp;
+import org.haven.qemu.testing.SerialReader;
+import org.haven.qemu.testing.TestGuest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real daemon runs a real guest: {@code qm create} with PVE's options, {@code qm start} through the task
+ * system, the guest's serial console, status over the API and {@code qm}, ACPI shutdown, PVE's errors for bad
+ * input and locks, destroy.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QemuEndToEndTest {
+
+    static Path dir;
+    static HavenNode node;
+    static final int VMID = 4242;
+    static final String BRIDGE = "hve" + ProcessHandle.current().pid() % 100000;
+    static Path disk;
+    static Path initrd;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        dir = Files.createTempDirectory("haven-qemu-e2e");
+        node = HavenNode.start(dir.resolve("node1"), "node1");
+        initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+        disk = dir.resolve("disk0.raw");
+        Process p = new ProcessBuilder("qemu-img", "create", "-f", "raw", disk.toString(), "16M").redirectErrorStream(true).start();
+        assertThat(p.waitFor()).isZero();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node == null) return;
+        Path pidfile = node.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
+        if (Files.exists(pidfile)) {
+            long pid = Long.parseLong(Files.readString(pidfile).trim());
+            ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+        }
+        node.close();
+        new ProcessBuilder("ip", "link", "delete", "dev", BRIDGE).start().waitFor();
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    Auth admin() throws Exception { return node.login("admin@pve", node.adminPassword()); }
+
+    static String api(String rest) { return "/nodes/node1/qemu/" + VMID + rest; }
+
+    @Test @Order(1)
+    void createWithQmAndReadTheConfigBack() throws Exception {
+        CliResult r = node.cli("qm", "create", Integer.toString(VMID), "--name", "e2e-guest", "--memory", "256",
+                "--serial0", "socket", "--vga", "serial0", "--net0", "virtio=BC:24:11:AA:BB:01,bridge=" + BRIDGE,
+                "--virtio0", disk + ",size=16M", "--onboot", "yes", "--args", TestGuest.args(initrd));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        String conf = Files.readString(node.cfsDir().resolve("nodes/node1/qemu-server/" + VMID + ".conf"));
+        assertThat(conf).contains("name: e2e-guest\n", "memory: 256\n", "onboot: 1\n",
+                "net0: virtio=BC:24:11:AA:BB:01,bridge=" + BRIDGE + "\n", "virtio0: " + disk + ",size=16M\n");
+        assertThat(conf).containsPattern("smbios1: uuid=[0-9a-f-]{36}\n").containsPattern("vmgenid: [0-9a-f-]{36}\n");
+
+        CliResult cfg = node.cli("qm", "config", Integer.toString(VMID));
+        assertThat(cfg.exit()).isZero();
+        assertThat(cfg.out()).contains("memory: 256\n", "name: e2e-guest\n", "onboot: 1\n").doesNotContain("digest");
+
+        Resp get = node.get(api("/config"), admin());
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.data().path("memory").asInt()).isEqualTo(256);
+        assertThat(get.data().path("digest").asString()).hasSize(40);
+
+        CliResult show = node.cli("qm", "showcmd", Integer.toString(VMID), "--pretty");
+        assertThat(show.exit()).isZero();
+        assertThat(show.out()).contains("-name 'e2e-guest,debug-threads=on' \\", "-m 256 \\", "ifname=tap" + VMID + "i0");
+    }
+
+    @Test @Order(2)
+    void badInputGetsPveErrors() throws Exception {
+        Auth a = admin();
+        Resp bad = node.put(api("/config"), Map.of("cores", "abc", "ostype", "dos"), a);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("errors").path("cores").asString()).isEqualTo("type check ('integer') failed - got 'abc'");
+        assertThat(bad.json().path("errors").path("ostype").asString()).startsWith("value 'dos' does not have a value in the enumeration");
+        Resp unknown = node.put(api("/config"), Map.of("bogus", "1"), a);
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().path("errors").path("bogus").asString())
+                .isEqualTo("property is not defined in schema and the schema does not allow additional properties");
+        Resp badDisk = node.put(api("/config"), Map.of("scsi0", "local:1,cache=fast"), a);
+        assertThat(badDisk.status()).isEqualTo(400);
+        assertThat(badDisk.json().path("errors").path("scsi0").asString()).contains("value 'fast' does not have a value in the enumeration");
+        Resp stale = node.put(api("/config"), Map.of("cores", "2", "digest", "0000000000000000000000000000000000000000"), a);
+        assertThat(stale.status()).isEqualTo(500);
+        assertThat(stale.body()).contains("detected modified configuration - file changed by other user? Try again.");
+        CliResult cli = node.cli("qm", "set", Integer.toString(VMID), "--cores", "0");
+        assertThat(cli.exit()).isNotZero();
+        assertThat(cli.err()).contains("cores: value must have a minimum value of 1");
+        Resp dup = node.post("/nodes/node1/qemu", Map.of("vmid", Integer.toString(VMID)), a);
+        assertThat(dup.status()).isEqualTo(500);
+        assertThat(dup.body()).contains("unable to create VM " + VMID + ": config file already exists");
+        // nothing of the failed calls reached the config
+        assertThat(node.get(api("/config"), a).data().has("cores")).isFalse();
+    }
+
+    @Test @Order(3)
+    void startRunsTheGuestAndStatusShowsIt() throws Exception {
+        CliResult r = node.cli("qm", "start", Integer.toString(VMID));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        Path serial = node.dataDir().resolve("run/qemu-server/" + VMID + ".serial0");
+        try (SerialReader console = new SerialReader(serial)) {
+            assertThat(console.await(TestGuest.MARKER, Duration.ofSeconds(90))).as(console.text()).isTrue();
+        }
+        Auth a = admin();
+        JsonNode st = node.get(api("/status/current"), a).data();
+        assertThat(st.path("status").asString()).isEqualTo("running");
+        assertThat(st.path("qmpstatus").asString()).isEqualTo("running");
+        assertThat(st.path("pid").asLong()).isPositive();
+        assertThat(st.path("maxmem").asLong()).isEqualTo(256L << 20);
+
+        Resp again = node.post(api("/status/start"), Map.of(), a);
+        assertThat(again.status()).isEqualTo(500);
+        assertThat(again.body()).contains("VM " + VMID + " already running");
+
+        CliResult list = node.cli("qm", "list");
+        assertThat(list.out()).contains("VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID")
+                .containsPattern("\\s+" + VMID + " e2e-guest\\s+running\\s+256\\s+0\\.02 \\d+");
+        assertThat(node.cli("qm", "status", Integer.toString(VMID)).out()).isEqualTo("status: running\n");
+
+        Resp resources = node.get("/cluster/resources", a);
+        assertThat(resources.status()).as(resources.body()).isEqualTo(200);
+        JsonNode res = resources.data();
+        JsonNode mine = null;
+        for (JsonNode n : res) if (n.path("id").asString().equals("qemu/" + VMID)) mine = n;
+        assertThat(mine).isNotNull();
+        assertThat(mine.path("status").asString()).isEqualTo("running");
+        assertThat(mine.path("node").asString()).isEqualTo("node1");
+
+        // a change to a running VM waits in [PENDING]; the name applies at once
+        assertThat(node.cli("qm", "set", Integer.toString(VMID), "--memory", "320", "--name", "renamed").exit()).isZero();
+        CliResult pending = node.cli("qm", "pending", Integer.toString(VMID));
+        assertThat(pending.out()).contains("cur memory: 256\n", "new memory: 320\n", "cur name: renamed\n");
+    }
+
+    @Test @Order(4)
+    void acpiShutdownStopsTheGuest() throws Exception {
+        CliResult r = node.cli("qm", "shutdown", Integer.toString(VMID), "--timeout", "60");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(node.cli("qm", "status", Integer.toString(VMID)).out()).isEqualTo("status: stopped\n");
+        Resp sh = node.post(api("/status/shutdown"), Map.of(), admin());
+        assertThat(sh.status()).isEqualTo(200);
+        // the task itself fails: the VM is not running
+        String upid = sh.data().asString();
+        JsonNode task = awaitTask(upid);
+        assertThat(task.path("exitstatus").asString()).isEqualTo("VM " + VMID + " not running");
+    }
+
+    @Test @Order(5)
+    void lockedVmIsNotDestroyedThenDestroyRemovesTheConfig() throws Exception {
+        Auth a = admin();
+        assertThat(node.cli("qm", "set", Integer.toString(VMID), "--lock", "backup").exit()).isZero();
+        Resp start = node.post(api("/status/start"), Map.of(), a);
+        assertThat(start.status()).isEqualTo(500);
+        assertThat(start.body()).contains("VM is locked (backup)");
+        Resp del = node.delete(api(""), a);
+        assertThat(del.status()).isEqualTo(500);
+        assertThat(del.body()).contains("VM is locked (backup)");
+        assertThat(node.cli("qm", "unlock", Integer.toString(VMID)).exit()).isZero();
+        CliResult d = node.cli("qm", "destroy", Integer.toString(VMID));
+        assertThat(d.exit()).as(d.out() + d.err()).isZero();
+        assertThat(node.cfsDir().resolve("nodes/node1/qemu-server/" + VMID + ".conf")).doesNotExist();
+        // an absolute-path disk is not owned by the VM: it stays
+        assertThat(disk).exists();
+        assertThat(node.get(api("/config"), a).status()).isEqualTo(500);
+    }
+
+    JsonNode awaitTask(String upid) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode st = node.get("/nodes/node1/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8) + "/status", admin()).data();
+            if ("stopped".equals(st.path("status").asString())) return st;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("task " + upid + " did not end");
+    }
+}

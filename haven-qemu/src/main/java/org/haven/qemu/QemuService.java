@@ -1,0 +1,445 @@
+package org.haven.qemu;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.haven.core.schema.ParamException;
+import org.haven.core.time.Clock;
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.config.GuestException;
+import org.haven.qemu.cmd.CommandBuilder;
+import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.run.Proc;
+import org.haven.qemu.run.VmManager;
+import org.haven.qemu.run.VolumeAccess;
+
+/**
+ * VM configuration operations behind the API: create, update (directly when stopped, as pending changes
+ * when running), delete options, revert, pending view, destroy, and the VM list. Disk options in PVE's
+ * allocation syntax ({@code scsi0: local:32}) allocate new volumes; a failed create leaves nothing behind.
+ */
+public final class QemuService {
+
+    /** {@code storage:size-in-GiB} — a new disk to allocate. */
+    private static final Pattern NEW_DISK = Pattern.compile("^([a-zA-Z][a-zA-Z0-9\\-_.]*[a-zA-Z0-9]):(\\d+(?:\\.\\d+)?)$");
+
+    /** Options PVE applies at once even while the VM runs. */
+    static final Set<String> FAST_PLUG = Set.of("lock", "name", "onboot", "shares", "startup", "description",
+            "protection", "vmstatestorage", "hookscript", "tags");
+
+    private final VmManager vms;
+    private final GuestConfigStore store;
+    private final VolumeAccess volumes;
+    private final Clock clock;
+
+    public QemuService(VmManager vms, Clock clock) {
+        this.vms = vms;
+        this.store = vms.store();
+        this.volumes = vms.volumes();
+        this.clock = clock;
+        vms.setPendingApplier((vmid, cfg) -> applyPending(vmid, cfg, null));
+    }
+
+    public VmManager vms() { return vms; }
+    public GuestConfigStore store() { return store; }
+
+    private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
+
+    // ---- read ---------------------------------------------------------------------------------------
+
+    /** GET config: the current values, or with pending values applied ({@code current=false}, PVE's default). */
+    public Map<String, Object> config(int vmid, boolean current, String snapshot) {
+        GuestConfig cfg = store.load(vmid);
+        GuestConfig.Section s;
+        if (snapshot != null) {
+            s = cfg.snapshots().get(snapshot);
+            if (s == null) throw new GuestException(500, "snapshot '" + snapshot + "' does not exist");
+        } else {
+            s = cfg.current();
+        }
+        TreeMap<String, Object> out = new TreeMap<>();
+        s.values().forEach((k, v) -> out.put(k, typed(k, v)));
+        if (s.description() != null) out.put("description", s.description());
+        if (snapshot == null && !current) {
+            cfg.pending().values().forEach((k, v) -> { if (!k.equals("delete")) out.put(k, typed(k, v)); });
+            if (cfg.pending().description() != null) out.put("description", cfg.pending().description());
+            for (String d : cfg.pendingDeletes().keySet()) out.remove(d);
+        }
+        out.put("digest", cfg.digest());
+        return out;
+    }
+
+    /** Values as PVE's JSON has them: integers and numbers as numbers, the rest as strings. */
+    static Object typed(String key, String value) {
+        var s = QemuOptions.option(key);
+        if (s == null) {
+            if (key.equals("snaptime")) try { return Long.parseLong(value); } catch (NumberFormatException e) { return value; }
+            return value;
+        }
+        try {
+            switch (s.type()) {
+                case "integer": return Long.parseLong(value);
+                case "boolean": return Long.parseLong(value);
+                case "number": {
+                    double d = Double.parseDouble(value);
+                    return d == Math.rint(d) ? (Object) (long) d : (Object) d;
+                }
+                default: return value;
+            }
+        } catch (NumberFormatException e) {
+            return value;
+        }
+    }
+
+    /** GET pending: every key with its current {@code value}, {@code pending} value and {@code delete} flag (1, or 2 when forced). */
+    public List<Map<String, Object>> pending(int vmid) {
+        GuestConfig cfg = store.load(vmid);
+        TreeMap<String, Map<String, Object>> out = new TreeMap<>();
+        cfg.current().values().forEach((k, v) -> entry(out, k).put("value", typed(k, v)));
+        if (cfg.current().description() != null) entry(out, "description").put("value", cfg.current().description());
+        cfg.pending().values().forEach((k, v) -> { if (!k.equals("delete")) entry(out, k).put("pending", typed(k, v)); });
+        if (cfg.pending().description() != null) entry(out, "description").put("pending", cfg.pending().description());
+        cfg.pendingDeletes().forEach((k, force) -> entry(out, k).put("delete", force ? 2 : 1));
+        return new ArrayList<>(out.values());
+    }
+
+    private static Map<String, Object> entry(TreeMap<String, Map<String, Object>> m, String k) {
+        return m.computeIfAbsent(k, x -> {
+            LinkedHashMap<String, Object> e = new LinkedHashMap<>();
+            e.put("key", x);
+            return e;
+        });
+    }
+
+    /** The VM list of this node (PVE's vmlist). */
+    public List<Map<String, Object>> list(boolean full) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (var e : store.list().entrySet()) {
+            if (!e.getValue().equals(store.localNode())) continue;
+            try {
+                out.add(vms.status(e.getKey(), full));
+            } catch (RuntimeException ex) {
+                // a config that vanished or cannot be parsed is left out, as PVE does
+            }
+        }
+        return out;
+    }
+
+    // ---- create ---------------------------------------------------------------------------------------
+
+    /**
+     * Create a VM from options (PVE's create_vm without archive). New disks are allocated; on any failure
+     * the allocated volumes are freed and the config removed.
+     */
+    public void create(int vmid, Map<String, String> options, Consumer<String> log) {
+        Map<String, String> opts = new LinkedHashMap<>(options);
+        String description = opts.remove("description");
+        LinkedHashMap<String, String> checked = QemuOptions.checkAll(opts);
+        if (store.owner(vmid).isPresent()) throw new GuestException(500, "unable to create VM " + vmid + ": config file already exists");
+        List<String> allocated = new ArrayList<>();
+        GuestConfig placeholder = new GuestConfig().set("lock", "create");
+        store.create(vmid, placeholder);
+        try {
+            store.locked(vmid, () -> {
+                GuestConfig cfg = new GuestConfig();
+                if (description != null) cfg.current().description(description);
+                for (var e : checked.entrySet()) {
+                    String v = e.getValue();
+                    if (QemuOptions.isDisk(e.getKey())) v = allocateIfNew(vmid, e.getKey(), v, allocated, log);
+                    cfg.set(e.getKey(), v);
+                }
+                if (!cfg.current().has("smbios1")) cfg.set("smbios1", "uuid=" + UUID.randomUUID());
+                if (!cfg.current().has("vmgenid") || "1".equals(cfg.get("vmgenid").orElse(""))) cfg.set("vmgenid", UUID.randomUUID().toString());
+                if ("0".equals(cfg.get("vmgenid").orElse(""))) cfg.remove("vmgenid");
+                cfg.set("meta", "creation-qemu=7.2.0,ctime=" + clock.epochSeconds());
+                // check that the result can be started at all
+                vms.command(vmid, cfg.current().values());
+                store.write(vmid, cfg);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            for (String volid : allocated) {
+                try { volumes.free(volid); } catch (RuntimeException ignored) { }
+            }
+            store.destroy(vmid);
+            throw e;
+        }
+    }
+
+    /** Allocate a disk given as {@code storage:GiB}; returns the drive string with the new volume and size. */
+    String allocateIfNew(int vmid, String key, String value, List<String> allocated, Consumer<String> log) {
+        LinkedHashMap<String, String> d = QemuOptions.props(key, value);
+        String file = d.get("file");
+        Matcher m = file == null ? null : NEW_DISK.matcher(file);
+        if (m == null || !m.matches()) {
+            if (file != null && !file.startsWith("/") && !file.equals("none") && !file.equals("cdrom")) {
+                try {
+                    volumes.resolve(file);
+                } catch (IllegalArgumentException e) {
+                    throw ParamException.of(key, e.getMessage());
+                }
+            }
+            return value;
+        }
+        String storage = m.group(1);
+        long size;
+        String format = d.remove("format");
+        if (key.equals("efidisk0")) {
+            boolean fourMeg = "4m".equals(d.getOrDefault("efitype", "2m"));
+            size = fourMeg ? 540672 : 131072;
+        } else if (key.equals("tpmstate0")) {
+            size = 4L << 20;
+            format = "raw";
+        } else {
+            size = (long) (Double.parseDouble(m.group(2)) * (1L << 30));
+        }
+        String volid;
+        try {
+            volid = volumes.alloc(storage, vmid, format, size);
+        } catch (RuntimeException e) {
+            throw ParamException.of(key, e.getMessage());
+        }
+        allocated.add(volid);
+        log(log, key + ": successfully created disk '" + volid + "," + printSizeProp(size) + "'");
+        if (key.equals("efidisk0")) initEfiVars(volid, "4m".equals(d.getOrDefault("efitype", "2m")));
+        d.put("file", volid);
+        d.put("size", formatSize(size));
+        return QemuOptions.print(key, d);
+    }
+
+    private static String printSizeProp(long size) { return "size=" + formatSize(size); }
+
+    private void initEfiVars(String volid, boolean fourMeg) {
+        var v = volumes.resolve(volid);
+        String template = vms.host().ovmfVars(fourMeg);
+        Proc.Result r = Proc.run(List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", v.format(), template, v.path()), Duration.ofSeconds(60));
+        if (!r.ok()) throw new GuestException(500, "unable to initialize EFI vars disk: " + r.output().trim());
+    }
+
+    /** PVE's format_size: the largest unit that divides the size exactly. */
+    public static String formatSize(long bytes) {
+        String[] units = {"T", "G", "M", "K"};
+        long[] mul = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (bytes >= mul[i] && bytes % mul[i] == 0) return (bytes / mul[i]) + units[i];
+        }
+        return Long.toString(bytes);
+    }
+
+    // ---- update -----------------------------------------------------------------------------------------
+
+    /**
+     * Change options (PVE's update_vm): values to set, keys to delete, pending changes to revert. Stopped
+     * VMs get the changes at once; running ones get {@link #FAST_PLUG} options at once and the rest as
+     * pending changes (applied at the next start).
+     */
+    public void update(int vmid, Map<String, String> set, List<String> delete, List<String> revert, String digest,
+                       boolean skiplock, boolean force, Consumer<String> log) {
+        Map<String, String> opts = new LinkedHashMap<>(set);
+        String description = opts.remove("description");
+        LinkedHashMap<String, String> checked = QemuOptions.checkAll(opts);
+        Map<String, String> errors = new TreeMap<>();
+        Set<String> deletes = new LinkedHashSet<>(delete);
+        for (String d : deletes) {
+            if (checked.containsKey(d) || (d.equals("description") && description != null))
+                errors.put("delete", "cannot set and delete '" + d + "' at the same time");
+            else if (QemuOptions.option(d) == null && !QemuOptions.INTERNAL_KEYS.contains(d))
+                errors.put("delete", "invalid configuration ID '" + d + "'");
+        }
+        for (String r : revert) {
+            if (checked.containsKey(r) || deletes.contains(r)) errors.put("revert", "cannot revert and set/delete '" + r + "' at the same time");
+        }
+        if (!errors.isEmpty()) throw new ParamException(errors);
+        List<String> allocated = new ArrayList<>();
+        try {
+            store.locked(vmid, () -> {
+                GuestConfig cfg = store.load(vmid);
+                GuestConfigStore.assertDigest(cfg, digest);
+                if (!skiplock) store.checkLock(cfg);
+                for (String r : revert) {
+                    cfg.pending().remove(r);
+                    cfg.removePendingDelete(r);
+                }
+                for (String d : deletes) {
+                    if (d.equals("template") && cfg.isTemplate()) throw ParamException.of("delete", "unable to delete parameter 'template' - template is not allowed to be removed");
+                    cfg.addPendingDelete(d, force);
+                }
+                for (var e : checked.entrySet()) {
+                    String v = e.getValue();
+                    if (QemuOptions.isDisk(e.getKey())) v = allocateIfNew(vmid, e.getKey(), v, allocated, log);
+                    cfg.removePendingDelete(e.getKey());
+                    cfg.pending().set(e.getKey(), v);
+                }
+                if (description != null) cfg.pending().description(description);
+                boolean running = vms.isRunning(vmid);
+                if (!running) {
+                    applyPending(vmid, cfg, log);
+                } else {
+                    applyFastPlug(cfg);
+                }
+                // the result must still be startable
+                GuestConfig merged = cfg.copy();
+                applyPendingKeys(merged);
+                vms.command(vmid, merged.current().values());
+                store.write(vmid, cfg);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            for (String volid : allocated) {
+                try { volumes.free(volid); } catch (RuntimeException ignored) { }
+            }
+            throw e;
+        }
+    }
+
+    private static void applyFastPlug(GuestConfig cfg) {
+        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
+            if (FAST_PLUG.contains(k)) {
+                cfg.current().set(k, cfg.pending().getOrNull(k));
+                cfg.pending().remove(k);
+            }
+        }
+        if (cfg.pending().description() != null) {
+            cfg.current().description(cfg.pending().description());
+            cfg.pending().description(null);
+        }
+        var deletes = cfg.pendingDeletes();
+        for (String k : new ArrayList<>(deletes.keySet())) {
+            if (FAST_PLUG.contains(k)) {
+                cfg.current().remove(k);
+                deletes.remove(k);
+            }
+        }
+        cfg.setPendingDeletes(deletes);
+    }
+
+    /** Apply pending changes of a stopped VM: deleted disks become unused volumes, deleted unused volumes are freed. */
+    void applyPending(int vmid, GuestConfig cfg, Consumer<String> log) {
+        for (var e : cfg.pendingDeletes().entrySet()) {
+            String key = e.getKey();
+            String old = cfg.current().getOrNull(key);
+            if (old == null) continue;
+            if (key.startsWith("unused")) {
+                String volid = QemuOptions.props(key, old).get("file");
+                if (isOwnedBy(volid, vmid) && !referencedElsewhere(cfg, key, volid)) {
+                    log(log, "removing unused disk '" + volid + "'");
+                    volumes.free(volid);
+                }
+            } else if (QemuOptions.isDisk(key)) {
+                Map<String, String> d = QemuOptions.props(key, old);
+                String file = d.get("file");
+                if (file != null && !"cdrom".equals(d.get("media")) && !file.equals("none") && isOwnedBy(file, vmid)) {
+                    if (key.equals("efidisk0") || key.equals("tpmstate0") || e.getValue()) {
+                        if (!referencedElsewhere(cfg, key, file)) volumes.free(file);
+                    } else {
+                        cfg.current().remove(key);
+                        VmManager.addUnused(cfg, file);
+                    }
+                }
+            }
+            cfg.current().remove(key);
+        }
+        // replaced disks: the old volume becomes unused
+        for (var e : new TreeMap<>(cfg.pending().values()).entrySet()) {
+            String key = e.getKey();
+            if (!QemuOptions.isBusDrive(key)) continue;
+            String old = cfg.current().getOrNull(key);
+            if (old == null) continue;
+            String oldFile = QemuOptions.props(key, old).get("file");
+            String newFile = QemuOptions.props(key, e.getValue()).get("file");
+            if (oldFile != null && !oldFile.equals(newFile) && isOwnedBy(oldFile, vmid)) {
+                cfg.current().remove(key);
+                VmManager.addUnused(cfg, oldFile);
+            }
+        }
+        applyPendingKeys(cfg);
+    }
+
+    private static void applyPendingKeys(GuestConfig cfg) {
+        VmManager.applyPending(cfg);
+    }
+
+    private boolean isOwnedBy(String volid, int vmid) {
+        if (volid == null || volid.startsWith("/") || volid.equals("none") || volid.equals("cdrom")) return false;
+        Integer owner = volumes.owner(volid);
+        return owner != null && owner == vmid;
+    }
+
+    private static boolean referencedElsewhere(GuestConfig cfg, String exceptKey, String volid) {
+        for (var e : cfg.current().values().entrySet()) {
+            if (e.getKey().equals(exceptKey) || !(QemuOptions.isDisk(e.getKey()) || e.getKey().startsWith("unused"))) continue;
+            if (volid.equals(QemuOptions.props(e.getKey(), e.getValue()).get("file"))) return true;
+        }
+        for (GuestConfig.Section s : cfg.snapshots().values()) {
+            for (var e : s.values().entrySet()) {
+                if (!QemuOptions.isDisk(e.getKey())) continue;
+                if (volid.equals(QemuOptions.props(e.getKey(), e.getValue()).get("file"))) return true;
+            }
+        }
+        return false;
+    }
+
+    // ---- destroy -------------------------------------------------------------------------------------
+
+    /** Destroy a stopped VM: free every volume it owns and remove its config. */
+    public void destroy(int vmid, boolean skiplock, Consumer<String> log) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            if (!skiplock) store.checkLock(cfg);
+            if ("1".equals(cfg.get("protection").orElse("0")))
+                throw new GuestException(500, "can't remove VM " + vmid + " - protection mode enabled");
+            if (vms.isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " is running - destroy failed");
+            Set<String> vols = new LinkedHashSet<>();
+            List<GuestConfig.Section> sections = new ArrayList<>();
+            sections.add(cfg.current());
+            sections.add(cfg.pending());
+            sections.addAll(cfg.snapshots().values());
+            for (GuestConfig.Section s : sections) {
+                for (var e : s.values().entrySet()) {
+                    String k = e.getKey();
+                    if (QemuOptions.isDisk(k) || k.startsWith("unused")) {
+                        String f = QemuOptions.props(k, e.getValue()).get("file");
+                        if (isOwnedBy(f, vmid)) vols.add(f);
+                    } else if (k.equals("vmstate") && isOwnedBy(e.getValue(), vmid)) {
+                        vols.add(e.getValue());
+                    }
+                }
+            }
+            for (String v : vols) {
+                try {
+                    volumes.free(v);
+                    log(log, "Removing image: " + v);
+                } catch (RuntimeException e) {
+                    log(log, "WARN: unable to free '" + v + "' - " + e.getMessage());
+                }
+            }
+            store.destroy(vmid);
+            vms.cleanupFiles(vmid);
+            log(log, "purging VM " + vmid + " from related configurations..");
+            return null;
+        });
+    }
+
+    /** {@code qm showcmd}. */
+    public String showcmd(int vmid, boolean pretty, String snapshot) {
+        GuestConfig cfg = store.load(vmid);
+        Map<String, String> conf = snapshot == null ? cfg.current().values() : cfg.snapshots().get(snapshot).values();
+        try {
+            var c = vms.command(vmid, conf);
+            return pretty ? c.pretty() : c.toShell();
+        } catch (CommandBuilder.ConfigError e) {
+            throw new GuestException(500, e.getMessage());
+        }
+    }
+}

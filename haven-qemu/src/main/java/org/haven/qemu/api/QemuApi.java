@@ -1,0 +1,462 @@
+package org.haven.qemu.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.Handler;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.api.RequestContext;
+import org.haven.core.schema.Formats;
+import org.haven.core.schema.ParamException;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.config.GuestException;
+import org.haven.qemu.QemuService;
+import org.haven.qemu.cmd.HostInfo;
+import org.haven.qemu.cmd.VmPaths;
+import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.run.StorageVolumes;
+import org.haven.qemu.run.VmManager;
+import org.haven.storage.StorageException;
+import org.haven.storage.StorageManager;
+
+/**
+ * The VM API ({@code /nodes/{node}/qemu/...}): list, create, destroy, config (GET/POST/PUT), pending,
+ * status (current, start, stop, shutdown, reboot, reset, suspend, resume), showcmd, and the VM entries of
+ * {@code /cluster/resources}. Long operations run as tasks and return their UPID.
+ */
+public final class QemuApi implements ApiModule {
+
+    private static final String VMS = "/vms/{vmid}";
+    private volatile QemuService service;
+    private NodeContext ctx;
+
+    static {
+        // nics use key aliases ("virtio=MAC") that the generic validator does not know: check them here
+        Formats.register("pve-qm-net", v -> {
+            try {
+                QemuOptions.check("net0", v);
+            } catch (ParamException e) {
+                StringBuilder sb = new StringBuilder("format error");
+                e.errors().forEach((k, m) -> {
+                    String msg = m.replaceFirst("^invalid format - format error\n?", "").trim();
+                    if (!msg.isEmpty()) sb.append('\n').append(msg.replace("net0.", "net."));
+                });
+                throw new Formats.FormatException(sb.toString());
+            } catch (IllegalArgumentException e) {
+                throw new Formats.FormatException(e.getMessage());
+            }
+        });
+    }
+
+    @Override public String name() { return "qemu"; }
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        this.ctx = ctx;
+        reg.addAll(methods());
+        reg.addResources(rc -> resources(rc));
+    }
+
+    /** The service, created on first use (the storage service is looked up lazily). */
+    public QemuService service() {
+        QemuService s = service;
+        if (s != null) return s;
+        synchronized (this) {
+            if (service == null) service = createService(ctx);
+            return service;
+        }
+    }
+
+    public static QemuService createService(NodeContext ctx) {
+        StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
+        Path run = ctx.runDir().resolve("qemu-server");
+        VmPaths paths = new VmPaths(run);
+        HostInfo host = HostInfo.probe(run.resolve("haven-bridge"));
+        VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
+        return new QemuService(vms, ctx.clock());
+    }
+
+    // ---- declarations ---------------------------------------------------------------------------------
+
+    static Schema vmid() { return StandardOptions.vmid(); }
+
+    private static Schema optionsSchema(ApiMethod.Builder b) {
+        for (var e : QemuOptions.all().entrySet()) {
+            Schema s = QemuOptions.isNet(e.getKey()) ? Schema.string().optional().format("pve-qm-net") : e.getValue();
+            b.param(e.getKey(), s);
+        }
+        return null;
+    }
+
+    /** Run {@code h}, turning guest and storage errors into API errors. */
+    static Handler wrap(Handler h) {
+        return (p, rc) -> {
+            try {
+                return h.handle(p, rc);
+            } catch (GuestException e) {
+                if (!e.errors().isEmpty()) throw new ParamException(e.errors());
+                throw new ApiException(e.status(), e.getMessage());
+            } catch (StorageException e) {
+                if (!e.fieldErrors().isEmpty()) throw new ParamException(e.fieldErrors());
+                throw ApiException.error(e.getMessage());
+            }
+        };
+    }
+
+    private int vmidOf(Params p) {
+        int vmid = p.integer("vmid");
+        return vmid;
+    }
+
+    /** 500 "Configuration file ... does not exist" for unknown VMs, as PVE answers. */
+    private void requireVm(int vmid) {
+        service().store().load(vmid);
+    }
+
+    List<ApiMethod> methods() {
+        List<ApiMethod> m = new ArrayList<>();
+        String base = "/nodes/{node}/qemu";
+        String vm = base + "/{vmid}";
+
+        m.add(ApiMethod.get(base).name("vmlist").description("Virtual machine index (per node).")
+                .param("node", StandardOptions.node())
+                .param("full", Schema.bool().optional().description("Determine the full status of active VMs."))
+                .returns(Schema.array(Schema.object().property("vmid", vmid()).property("status", Schema.string().enumValues("stopped", "running"))))
+                .permissions(Permission.all("Only list VMs where you have VM.Audit permissons on /vms/<vmid>."))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    for (Map<String, Object> d : service().list(p.bool("full", false))) {
+                        if (rc.hasPermission("/vms/" + d.get("vmid"), false, "VM.Audit")) out.add(d);
+                    }
+                    return out;
+                })).build());
+
+        ApiMethod.Builder create = ApiMethod.post(base).name("create_vm").description("Create or restore a virtual machine.")
+                .param("node", StandardOptions.node())
+                .param("vmid", vmid())
+                .param("start", Schema.bool().optional().defaultValue(0).description("Start VM after it was created successfully."))
+                .param("pool", Schema.string().optional().format("pve-poolid").description("Add the VM to the specified pool."))
+                .param("storage", StandardOptions.storageId().optional().description("Default storage."))
+                .param("unique", Schema.bool().optional().description("Assign a unique random ethernet address."))
+                .param("force", Schema.bool().optional().description("Allow to overwrite existing VM."))
+                .param("archive", Schema.string().optional().maxLength(255).description("The backup archive."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Allocate"))
+                .proxyto("node").protect();
+        optionsSchema(create);
+        m.add(create.handler(wrap((p, rc) -> {
+            int vmid = vmidOf(p);
+            if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
+            Map<String, String> opts = configParams(p);
+            if (service().store().owner(vmid).isPresent()) throw ApiException.error("unable to create VM " + vmid + ": config file already exists");
+            boolean start = p.bool("start", false);
+            return rc.startTask("qmcreate", Integer.toString(vmid), log -> {
+                service().create(vmid, opts, log::log);
+                if (start) service().vms().start(vmid, VmManager.StartOptions.DEFAULT, log::log);
+            });
+        })).build());
+
+        m.add(ApiMethod.get(vm).name("vmdiridx").description("Directory index")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())))
+                .permissions(Permission.all())
+                .handler(wrap((p, rc) -> {
+                    requireVm(vmidOf(p));
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    for (String s : List.of("config", "pending", "status", "unlink", "vncproxy", "termproxy", "migrate", "resize",
+                            "move", "rrd", "rrddata", "monitor", "agent", "snapshot", "spiceproxy", "sendkey", "firewall", "mtunnel",
+                            "remote_migrate", "showcmd"))
+                        out.add(Map.of("subdir", s));
+                    return out;
+                })).build());
+
+        m.add(ApiMethod.delete(vm).name("destroy_vm").description("Destroy the VM and all used/owned volumes.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .param("purge", Schema.bool().optional().description("Remove VMID from configurations, like backup & replication jobs and HA."))
+                .param("destroy-unreferenced-disks", Schema.bool().optional().defaultValue(0).description("Also destroy disks not referenced in the config."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Allocate"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    var cfg = service().store().load(vmid);
+                    boolean skiplock = skiplock(p, rc);
+                    if (!skiplock) service().store().checkLock(cfg);
+                    if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " is running - destroy failed");
+                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().destroy(vmid, skiplock, log::log));
+                })).build());
+
+        m.add(ApiMethod.get(vm + "/config").name("vm_config").description("Get the virtual machine configuration with pending configuration changes applied.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("current", Schema.bool().optional().defaultValue(0).description("Get current values (instead of pending values)."))
+                .param("snapshot", Schema.string().optional().format("pve-configid").maxLength(40).description("Fetch config values from given snapshot."))
+                .returns(Schema.object().property("digest", Schema.string()))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    if (p.has("snapshot") && p.bool("current", false))
+                        throw new ParamException(Map.of("snapshot", "cannot use 'snapshot' parameter with 'current'", "current", "cannot use 'snapshot' parameter with 'current'"));
+                    return service().config(vmidOf(p), p.bool("current", false), p.opt("snapshot").orElse(null));
+                })).build());
+
+        for (boolean async : new boolean[]{true, false}) {
+            ApiMethod.Builder b = (async ? ApiMethod.post(vm + "/config").name("update_vm_async")
+                    .description("Set virtual machine options (asynchronous API).").returns(Schema.string().optional())
+                    : ApiMethod.put(vm + "/config").name("update_vm").description("Set virtual machine options (synchronous API).").returns(Schema.nullType()))
+                    .param("node", StandardOptions.node()).param("vmid", vmid())
+                    .param("delete", Schema.string().optional().format("pve-configid-list").description("A list of settings you want to delete."))
+                    .param("revert", Schema.string().optional().format("pve-configid-list").description("Revert a pending change."))
+                    .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file has a different digest."))
+                    .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                    .param("force", Schema.bool().optional().requires("delete").description("Force physical removal."))
+                    .permissions(Permission.permAny(VMS, "VM.Config.Disk", "VM.Config.CDROM", "VM.Config.CPU", "VM.Config.Memory",
+                            "VM.Config.Network", "VM.Config.HWType", "VM.Config.Options", "VM.Config.Cloudinit"))
+                    .proxyto("node").protect();
+            if (async) b.param("background_delay", Schema.integer().optional().minimum(1).maximum(30).description("Time to wait for the task to finish."));
+            optionsSchema(b);
+            m.add(b.handler(wrap((p, rc) -> {
+                int vmid = vmidOf(p);
+                requireVm(vmid);
+                Map<String, String> set = configParams(p);
+                List<String> delete = Formats.splitList(p.str("delete", ""));
+                List<String> revert = Formats.splitList(p.str("revert", ""));
+                if (set.isEmpty() && delete.isEmpty() && revert.isEmpty()) throw ApiException.error("no options specified");
+                boolean skiplock = skiplock(p, rc);
+                boolean force = p.bool("force", false);
+                String digest = p.str("digest", null);
+                if (!async) {
+                    service().update(vmid, set, delete, revert, digest, skiplock, force, null);
+                    return null;
+                }
+                String upid = rc.startTask("qmconfig", Integer.toString(vmid),
+                        log -> service().update(vmid, set, delete, revert, digest, skiplock, force, log::log));
+                if (p.has("background_delay")) {
+                    var info = rc.node().tasks().await(upid, p.lng("background_delay") * 1000);
+                    if (info != null && !info.running()) {
+                        if (!"OK".equals(info.status())) throw ApiException.error(info.status());
+                        return null;
+                    }
+                }
+                return upid;
+            })).build());
+        }
+
+        m.add(ApiMethod.get(vm + "/pending").name("vm_pending").description("Get the virtual machine configuration with both current and pending values.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object().property("key", Schema.string())))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> service().pending(vmidOf(p)))).build());
+
+        m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("pretty", Schema.bool().optional().defaultValue(0).description("Puts each option on a new line."))
+                .param("snapshot", Schema.string().optional().format("pve-configid").description("Fetch config values from given snapshot."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> service().showcmd(vmidOf(p), p.bool("pretty", false), p.opt("snapshot").orElse(null)))).build());
+
+        // ---- status ----
+        m.add(ApiMethod.get(vm + "/status").name("vmcmdidx").description("Directory index")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())))
+                .permissions(Permission.all())
+                .handler(wrap((p, rc) -> {
+                    requireVm(vmidOf(p));
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    for (String s : List.of("current", "start", "stop", "reset", "shutdown", "suspend", "reboot")) out.add(Map.of("subdir", s));
+                    return out;
+                })).build());
+
+        m.add(ApiMethod.get(vm + "/status/current").name("vm_status").description("Get virtual machine status.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.object().property("status", Schema.string().enumValues("stopped", "running")))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    LinkedHashMap<String, Object> st = service().vms().status(vmid, true);
+                    var cfg = service().store().load(vmid);
+                    st.put("ha", Map.of("managed", 0));
+                    cfg.get("agent").ifPresent(a -> st.put("agent", Integer.parseInt(QemuOptions.props("agent", a).getOrDefault("enabled", "0"))));
+                    if (!st.containsKey("qmpstatus")) st.put("qmpstatus", st.get("status"));
+                    return st;
+                })).build());
+
+        m.add(power(vm, "start", "vm_start", "qmstart", "Start virtual machine.")
+                .param("timeout", Schema.integer().optional().minimum(0).maximum(86400).description("Wait maximal timeout seconds."))
+                .param("machine", Schema.string().optional().maxLength(40).description("The QEMU machine type."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    var cfg = service().store().load(vmid);
+                    boolean skiplock = skiplock(p, rc);
+                    if (!skiplock) service().store().checkLock(cfg);
+                    if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " already running");
+                    Duration timeout = Duration.ofSeconds(p.lng("timeout", 30));
+                    return rc.startTask("qmstart", Integer.toString(vmid), log ->
+                            service().vms().start(vmid, new VmManager.StartOptions(skiplock, false, timeout), log::log));
+                })).build());
+
+        m.add(power(vm, "stop", "vm_stop", "qmstop", "Stop virtual machine. The qemu process will exit immediately.")
+                .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds."))
+                .param("keepActive", Schema.bool().optional().defaultValue(0).description("Do not deactivate storage volumes."))
+                .param("overrule-shutdown", Schema.bool().optional().defaultValue(0).description("Try to abort active 'qmshutdown' tasks before stopping."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    boolean skiplock = skiplock(p, rc);
+                    Duration timeout = Duration.ofSeconds(p.lng("timeout", 5));
+                    return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stop(vmid, skiplock, timeout, log::log));
+                })).build());
+
+        m.add(power(vm, "shutdown", "vm_shutdown", "qmshutdown", "Shutdown virtual machine. This is similar to pressing the power button on a physical machine.")
+                .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds."))
+                .param("forceStop", Schema.bool().optional().defaultValue(0).description("Make sure the VM stops."))
+                .param("keepActive", Schema.bool().optional().defaultValue(0).description("Do not deactivate storage volumes."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    boolean skiplock = skiplock(p, rc);
+                    Duration timeout = Duration.ofSeconds(p.lng("timeout", 600));
+                    boolean force = p.bool("forceStop", false);
+                    return rc.startTask("qmshutdown", Integer.toString(vmid), log -> service().vms().shutdown(vmid, skiplock, timeout, force, log::log));
+                })).build());
+
+        m.add(ApiMethod.post(vm + "/status/reboot").name("vm_reboot").description("Reboot the VM by shutting it down, and starting it again. Applies pending changes.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds for the shutdown."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.PowerMgmt"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    if (!service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " not running");
+                    Duration timeout = Duration.ofSeconds(p.lng("timeout", 600));
+                    return rc.startTask("qmreboot", Integer.toString(vmid), log -> service().vms().reboot(vmid, timeout, log::log));
+                })).build());
+
+        m.add(power(vm, "reset", "vm_reset", "qmreset", "Reset virtual machine.")
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    boolean skiplock = skiplock(p, rc);
+                    requireRunning(vmid);
+                    return rc.startTask("qmreset", Integer.toString(vmid), log -> service().vms().reset(vmid, skiplock));
+                })).build());
+
+        m.add(power(vm, "suspend", "vm_suspend", "qmsuspend", "Suspend virtual machine.")
+                .param("todisk", Schema.bool().optional().defaultValue(0).description("If set, suspends the VM to disk. Will be resumed on next VM start."))
+                .param("statestorage", StandardOptions.storageId().optional().description("The storage for the VM state"))
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    boolean skiplock = skiplock(p, rc);
+                    requireRunning(vmid);
+                    if (p.bool("todisk", false)) throw new ApiException(501, "suspend to disk is not implemented");
+                    return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().vms().suspend(vmid, skiplock));
+                })).build());
+
+        m.add(power(vm, "resume", "vm_resume", "qmresume", "Resume virtual machine.")
+                .param("nocheck", Schema.bool().optional())
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    boolean skiplock = skiplock(p, rc);
+                    requireRunning(vmid);
+                    return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resume(vmid, skiplock));
+                })).build());
+        return m;
+    }
+
+    private void requireRunning(int vmid) {
+        requireVm(vmid);
+        if (!service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " not running");
+    }
+
+    private static ApiMethod.Builder power(String vm, String action, String name, String type, String description) {
+        return ApiMethod.post(vm + "/status/" + action).name(name).description(description)
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.PowerMgmt"))
+                .proxyto("node").protect();
+    }
+
+    /** skiplock is for root only, as in PVE. */
+    private static boolean skiplock(Params p, RequestContext rc) {
+        boolean s = p.bool("skiplock", false);
+        if (s && !"root@pam".equals(rc.authid())) throw ApiException.forbidden("Only root may use this option.");
+        return s;
+    }
+
+    /** The config options among the request parameters, as strings (booleans as 1/0). */
+    static Map<String, String> configParams(Params p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var e : p.asMap().entrySet()) {
+            String k = e.getKey();
+            if (e.getValue() == null || QemuOptions.option(k) == null) continue;
+            Object v = e.getValue();
+            out.put(k, v instanceof Boolean b ? (b ? "1" : "0") : String.valueOf(v));
+        }
+        return out;
+    }
+
+    // ---- cluster resources ----------------------------------------------------------------------------
+
+    List<Map<String, Object>> resources(RequestContext rc) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        QemuService s = service();
+        for (var e : s.store().list().entrySet()) {
+            int vmid = e.getKey();
+            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Audit")) continue;
+            LinkedHashMap<String, Object> r = new LinkedHashMap<>();
+            r.put("id", "qemu/" + vmid);
+            r.put("type", "qemu");
+            r.put("node", e.getValue());
+            r.put("vmid", vmid);
+            try {
+                if (e.getValue().equals(s.store().localNode())) {
+                    Map<String, Object> st = s.vms().status(vmid, false);
+                    r.put("name", st.get("name"));
+                    r.put("status", st.get("status"));
+                    r.put("maxmem", st.get("maxmem"));
+                    r.put("mem", st.get("mem"));
+                    r.put("maxcpu", st.get("cpus"));
+                    r.put("cpu", st.get("cpu"));
+                    r.put("uptime", st.get("uptime"));
+                    r.put("maxdisk", st.get("maxdisk"));
+                    r.put("disk", 0);
+                    r.put("netin", st.get("netin"));
+                    r.put("netout", st.get("netout"));
+                    r.put("diskread", st.get("diskread"));
+                    r.put("diskwrite", st.get("diskwrite"));
+                    r.put("template", st.containsKey("template") ? 1 : 0);
+                    if (st.get("tags") != null) r.put("tags", st.get("tags"));
+                    if (st.get("lock") != null) r.put("lock", st.get("lock"));
+                } else {
+                    var cfg = s.store().load(e.getValue(), vmid);
+                    r.put("name", cfg.get("name").orElse("VM " + vmid));
+                    r.put("status", "unknown");
+                    r.put("template", cfg.isTemplate() ? 1 : 0);
+                }
+            } catch (RuntimeException ex) {
+                continue;
+            }
+            out.add(r);
+        }
+        return out;
+    }
+}
