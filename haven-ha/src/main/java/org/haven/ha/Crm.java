@@ -41,7 +41,12 @@ public final class Crm {
         state = newState;
         stateChangeTime = env.getTime();
         if (newState.equals("master")) {
-            manager = new Manager(env);
+            try {
+                manager = new Manager(env);
+            } catch (HaException e) {
+                manager = null;
+                env.log("err", "unable to initialize the manager - " + e.getMessage());
+            }
         } else if (manager != null) {
             manager.cleanup();
             manager = null;
@@ -101,7 +106,13 @@ public final class Crm {
     public boolean doOneIteration() {
         env.loopStartHook();
         clusterStateUpdate = env.clusterStateUpdate();
-        boolean res = work();
+        boolean res;
+        try {
+            res = work();
+        } catch (HaException e) {
+            env.log("err", "got unexpected error - " + e.getMessage());
+            res = true;
+        }
         env.loopEndHook();
         return res;
     }
@@ -162,6 +173,7 @@ public final class Crm {
                         } else {
                             activeIdleRounds = 0;
                         }
+                        if (manager == null) manager = new Manager(env);
                         manager.manage();
                     }
                 } catch (RuntimeException e) {

@@ -60,6 +60,19 @@ public interface HaEnv {
 
     boolean releaseHaAgentLock();
 
+    /**
+     * Releases the agent lock of a restarting LRM that leaves (frozen) services running: only this node
+     * may take it again before the lock timeout; other nodes must wait for it to expire. By default the
+     * lock is simply kept.
+     */
+    default void handOverHaAgentLock() { }
+
+    /**
+     * Renews this node's agent lock without taking it over formally, for an LRM that is not active yet but
+     * finds services of this node running. By default the same as taking the lock.
+     */
+    default boolean renewHaAgentLockQuietly() { return getHaAgentLock(nodename()); }
+
     ManagerStatus readManagerStatus();
 
     void writeManagerStatus(ManagerStatus status);

@@ -160,6 +160,41 @@ public final class Lrm {
         }
     }
 
+    /** Services assigned to this node that run here (e.g. left running by a restarted LRM). */
+    private int runningLocalServices() {
+        String nodename = env.nodename();
+        int count = 0;
+        for (Map.Entry<String, ServiceState> e : serviceStatus.entrySet()) {
+            ServiceState s = e.getValue();
+            if (!nodename.equals(s.node)) continue;
+            try {
+                if (env.checkRunning(e.getKey())) count++;
+            } catch (RuntimeException ex) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * An inactive LRM that finds services of this node running keeps them under watchdog protection: it
+     * renews the node's agent lock quietly and feeds the watchdog while quorate, so the manager cannot
+     * acknowledge fencing before the watchdog would have reset this node. With a fence request the
+     * watchdog is armed but no longer fed.
+     */
+    private void protectRunningServices(boolean fenceRequest) {
+        if (runningLocalServices() == 0) return;
+        if (fenceRequest) {
+            if (agentWatchdog == null) agentWatchdog = env.watchdogOpen();
+            return;
+        }
+        if (env.quorate() && env.renewHaAgentLockQuietly()) {
+            if (agentWatchdog != null) env.watchdogUpdate(agentWatchdog); else agentWatchdog = env.watchdogOpen();
+        } else if (agentWatchdog == null) {
+            agentWatchdog = env.watchdogOpen();
+        }
+    }
+
     private boolean isMaintenanceRequested() {
         return mode.equals("maintenance");
     }
@@ -173,12 +208,24 @@ public final class Lrm {
     }
 
     private int activeServiceCount() {
+        return activeServiceCount(false);
+    }
+
+    /**
+     * Services on this node the LRM is responsible for. With {@code pendingMovesAreDeferred}, requested
+     * migrations that no worker has picked up yet are not counted: an LRM that restarts leaves them to its
+     * successor instead of waiting for them forever.
+     */
+    private int activeServiceCount(boolean pendingMovesAreDeferred) {
         String nodename = env.nodename();
         int count = 0;
-        for (ServiceState s : serviceStatus.values()) {
+        for (Map.Entry<String, ServiceState> e : serviceStatus.entrySet()) {
+            ServiceState s = e.getValue();
             if (s.node == null || !s.node.equals(nodename)) continue;
             String st = s.state;
             if (st == null || st.equals("stopped") || st.equals("freeze") || st.equals("error")) continue;
+            if (pendingMovesAreDeferred && !workers.containsKey(e.getKey())
+                && (st.equals("migrate") || st.equals("relocate") || st.equals("request_start_balance"))) continue;
             count++;
         }
         return count;
@@ -233,7 +280,13 @@ public final class Lrm {
     public boolean doOneIteration() {
         env.loopStartHook();
         clusterStateUpdate = env.clusterStateUpdate();
-        boolean res = work();
+        boolean res;
+        try {
+            res = work();
+        } catch (HaException e) {
+            env.log("err", "got unexpected error - " + e.getMessage());
+            res = true;
+        }
         env.loopEndHook();
         return res;
     }
@@ -255,6 +308,8 @@ public final class Lrm {
             case "wait_for_agent_lock" -> {
                 if (!fenceRequest && activeServiceCount() > 0 && env.quorate() && getProtectedHaAgentLock()) {
                     setLocalStatus("active");
+                } else {
+                    protectRunningServices(fenceRequest);
                 }
             }
             case "lost_agent_lock" -> {
@@ -361,9 +416,14 @@ public final class Lrm {
         if (shutdownRequest != 0) {
             if (mode.equals("restart")) {
                 int workerCount = runWorkers();
-                if (activeServiceCount() == 0 && workerCount == 0) {
+                if (activeServiceCount(true) == 0 && workerCount == 0) {
                     giveUpWatchdogProtection();
-                    env.releaseHaAgentLock();
+                    if (runningLocalServices() > 0) {
+                        // frozen services keep running: the successor LRM must be the next to hold the lock
+                        env.handOverHaAgentLock();
+                    } else {
+                        env.releaseHaAgentLock();
+                    }
                     return true;
                 }
                 return false;
@@ -444,7 +504,13 @@ public final class Lrm {
     private int runWorkers() {
         long start = env.getTime();
         int maxWorkers = env.getMaxWorkers();
-        Map<String, ServiceConfig> sc = env.readServiceConfig();
+        Map<String, ServiceConfig> sc;
+        try {
+            sc = env.readServiceConfig();
+        } catch (HaException e) {
+            env.log("err", "unable to read service configuration - " + e.getMessage());
+            return workers.size();
+        }
         while (env.getTime() - start < 5) {
             int count = checkActiveWorkers();
             for (String sid : new ArrayList<>(workers.keySet())) {
@@ -504,9 +570,13 @@ public final class Lrm {
     }
 
     private int handleServiceExitcode(String sid, String cmd, int exitCode) {
-        Map<String, ServiceConfig> sc = env.readServiceConfig();
         int maxRestart = 0;
-        ServiceConfig cd = sc.get(sid);
+        ServiceConfig cd = null;
+        try {
+            cd = env.readServiceConfig().get(sid);
+        } catch (HaException e) {
+            env.log("err", "unable to read service configuration - " + e.getMessage());
+        }
         if (cd != null) maxRestart = cd.maxRestart();
         if (cmd.equals("started")) {
             if (exitCode == ExitCode.SUCCESS) {

@@ -266,6 +266,12 @@ public final class Manager {
         ns.update(nodeInfo.online(), lrm.modes());
 
         if (!ns.nodeIsOperational(env.nodename())) {
+            // A master whose own node is still marked for fencing acknowledges that once it gets its own
+            // agent lock: the local LRM then holds no lock, so it runs no service (or its watchdog fired).
+            if (ns.getNodeState(env.nodename()).equals("fence") && ns.fenceNode(env.nodename())) {
+                flushMasterStatus();
+                return;
+            }
             env.log("info", "master seems offline");
             return;
         }
@@ -319,7 +325,8 @@ public final class Manager {
                     case "freeze" -> {
                         String mode = sd.node != null ? modes.get(sd.node) : null;
                         String state = cd.state().equals("started") ? "started" : "request_stop";
-                        if ("active".equals(mode)) changeServiceState(sid, state);
+                        // only unfreeze while the node is reachable: its restarted LRM has no agent lock yet
+                        if ("active".equals(mode) && ns.nodeIsOnline(sd.node)) changeServiceState(sid, state);
                     }
                     case "error" -> nextStateError(sid, cd, sd, lrmRes);
                     default -> throw new IllegalStateException("unknown service state '" + last + "'");

@@ -80,6 +80,10 @@ public final class SimEnv implements HaEnv {
 
     @Override public boolean releaseHaAgentLock() { return hw.lock(this, "ha_agent_" + node + "_lock", true); }
 
+    @Override public void handOverHaAgentLock() { hw.handOverLock(this, "ha_agent_" + node + "_lock"); }
+
+    @Override public boolean renewHaAgentLockQuietly() { return hw.renewHandedOverLock(this, "ha_agent_" + node + "_lock"); }
+
     @Override public ManagerStatus readManagerStatus() {
         assertCfsRw();
         return hw.managerStatus.copy();

@@ -63,10 +63,15 @@ public final class SimHardware {
         public boolean online() { return power.equals("on") && network.equals("on"); }
         public Crm crm() { return crm; }
         public Lrm lrm() { return lrm; }
+        public long crmEnvTime() { return crmEnv.curTime; }
+        public String shutdownTarget() { return shutdown; }
         public java.util.Set<String> runningServices() { return java.util.Collections.unmodifiableSet(running); }
     }
 
-    private record LockEntry(String node, long time) {}
+    /** A cluster lock; {@code handedOver} marks a lock its node released to its own successor. */
+    private record LockEntry(String node, long time, boolean handedOver) {
+        LockEntry(String node, long time) { this(node, time, false); }
+    }
 
     private record Watchdog(String node, long updateTime) {}
 
@@ -236,6 +241,7 @@ public final class SimHardware {
             long tdiff = now - d.time;
             if (tdiff <= LOCK_TIMEOUT) {
                 if (d.node.equals(node)) {
+                    if (d.handedOver) env.log("info", "got lock '" + name + "'");
                     locks.put(name, new LockEntry(node, now));
                     return true;
                 }
@@ -244,6 +250,29 @@ public final class SimHardware {
         }
         env.log("info", "got lock '" + name + "'");
         locks.put(name, new LockEntry(node, now));
+        return true;
+    }
+
+    void handOverLock(SimEnv env, String name) {
+        LockEntry d = locks.get(name);
+        long now = env.getTime();
+        if (d != null && d.node.equals(env.nodename()) && now - d.time <= LOCK_TIMEOUT) {
+            locks.put(name, new LockEntry(d.node, d.time, true));
+        } else if (d == null && env.quorate()) {
+            locks.put(name, new LockEntry(env.nodename(), now, true));
+        }
+    }
+
+    boolean renewHandedOverLock(SimEnv env, String name) {
+        if (!env.quorate()) return false;
+        LockEntry d = locks.get(name);
+        long now = env.getTime();
+        if (d == null || now - d.time > LOCK_TIMEOUT) {
+            locks.put(name, new LockEntry(env.nodename(), now, true));
+            return true;
+        }
+        if (!d.node.equals(env.nodename())) return false;
+        locks.put(name, new LockEntry(d.node, now, d.handedOver));
         return true;
     }
 
@@ -600,12 +629,18 @@ public final class SimHardware {
                     d.lrm.close();
                     d.lrm = null;
                     String sd = d.shutdown == null ? "" : d.shutdown;
-                    if (d.lrmRestart) {
-                        if (!sd.isEmpty()) throw new IllegalStateException("lrm restart during shutdown - not implemented");
+                    if (d.lrmRestart && sd.isEmpty()) {
                         d.lrmRestart = false;
                         d.lrm = new Lrm(d.lrmEnv);
                     } else if (sd.equals("reboot") || sd.equals("shutdown")) {
-                        command("crm " + d.name + " stop", sd);
+                        // a restart requested while the node goes down ends with the node
+                        d.lrmRestart = false;
+                        if (d.crm != null) {
+                            command("crm " + d.name + " stop", sd);
+                        } else {
+                            // no CRM left to wait for: the node goes down right away
+                            command("power " + d.name + " off", sd);
+                        }
                     } else {
                         throw new IllegalStateException("unexpected LRM exit - not implemented");
                     }
