@@ -277,6 +277,20 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /** File content together with its version, read atomically. */
+    public record Versioned(byte[] data, long version) {}
+
+    /** Content and version of a file (for {@link #compareAndWrite}). */
+    public Optional<Versioned> readVersioned(String path) {
+        String p = norm(path);
+        sm.readLock().lock();
+        try {
+            return sm.tree().lookup(p).filter(n -> !n.isDir()).map(n -> new Versioned(n.data().clone(), n.version()));
+        } finally {
+            sm.readLock().unlock();
+        }
+    }
+
     /** Writer node id of an entry (pmxcfs's {@code writer} column). */
     public Optional<Integer> writer(String path) {
         String p = norm(path);
