@@ -145,7 +145,7 @@ public final class QemuService {
     public void create(int vmid, Map<String, String> options, Consumer<String> log) {
         Map<String, String> opts = new LinkedHashMap<>(options);
         String description = opts.remove("description");
-        LinkedHashMap<String, String> checked = QemuOptions.checkAll(opts);
+        LinkedHashMap<String, String> checked = driveOrder(QemuOptions.checkAll(opts));
         if (store.owner(vmid).isPresent()) throw new GuestException(500, "unable to create VM " + vmid + ": config file already exists");
         List<String> allocated = new ArrayList<>();
         GuestConfig placeholder = new GuestConfig().set("lock", "create");
@@ -175,6 +175,17 @@ public final class QemuService {
             store.destroy(vmid);
             throw e;
         }
+    }
+
+    /** Options sorted as PVE walks them: other keys sorted, then drives in PVE's drive order (ide, sata, scsi, virtio, efidisk0, tpmstate0). */
+    static LinkedHashMap<String, String> driveOrder(Map<String, String> in) {
+        LinkedHashMap<String, String> out = new LinkedHashMap<>();
+        new TreeMap<>(in).forEach((k, v) -> { if (!QemuOptions.isDisk(k)) out.put(k, v); });
+        for (String bus : QemuOptions.DISK_BUSES) {
+            for (int i = 0; i < QemuOptions.COUNTS.get(bus); i++) if (in.containsKey(bus + i)) out.put(bus + i, in.get(bus + i));
+        }
+        for (String k : List.of("efidisk0", "tpmstate0")) if (in.containsKey(k)) out.put(k, in.get(k));
+        return out;
     }
 
     /** Allocate a disk given as {@code storage:GiB}; returns the drive string with the new volume and size. */
@@ -248,7 +259,7 @@ public final class QemuService {
                        boolean skiplock, boolean force, Consumer<String> log) {
         Map<String, String> opts = new LinkedHashMap<>(set);
         String description = opts.remove("description");
-        LinkedHashMap<String, String> checked = QemuOptions.checkAll(opts);
+        LinkedHashMap<String, String> checked = driveOrder(QemuOptions.checkAll(opts));
         Map<String, String> errors = new TreeMap<>();
         Set<String> deletes = new LinkedHashSet<>(delete);
         for (String d : deletes) {

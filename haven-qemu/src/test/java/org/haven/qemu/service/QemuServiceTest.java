@@ -1,0 +1,129 @@
+package org.haven.qemu.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.haven.core.schema.ParamException;
+import org.haven.core.time.Clock;
+import org.haven.guest.config.DirClusterFs;
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.qemu.QemuService;
+import org.haven.qemu.cmd.HostInfo;
+import org.haven.qemu.cmd.VmPaths;
+import org.haven.qemu.run.StorageVolumes;
+import org.haven.qemu.run.VmManager;
+import org.haven.storage.StorageManager;
+import org.haven.storage.spi.ProcessCommandRunner;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Config operations against a real directory storage: allocation, unused volumes, destroy, failures. */
+class QemuServiceTest {
+
+    @TempDir Path dir;
+    QemuService svc;
+    GuestConfigStore store;
+    Path images;
+    final List<String> log = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        images = dir.resolve("vmstore");
+        Files.createDirectories(images);
+        Files.createDirectories(dir.resolve("isos"));
+        cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images,rootdir\n\n"
+                + "dir: isos\n\tpath " + dir.resolve("isos") + "\n\tcontent iso\n");
+        StorageManager sm = new StorageManager(cfs, "node1", dir.resolve("local"), new ProcessCommandRunner());
+        store = GuestConfigStore.qemu(cfs);
+        VmPaths paths = new VmPaths(dir.resolve("run"));
+        HostInfo host = new HostInfo(HostInfo.QEMU, "7.2", false, false, "/usr/share/OVMF", paths.dir().resolve("haven-bridge").toString(), false);
+        svc = new QemuService(new VmManager(store, host, paths, new StorageVolumes(sm), true), () -> 1700000000L);
+    }
+
+    List<String> files() throws Exception {
+        try (Stream<Path> s = Files.walk(images)) {
+            return s.filter(Files::isRegularFile).map(p -> images.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void createAllocatesDisksInPveSyntax() throws Exception {
+        svc.create(100, Map.of("scsi0", "vmstore:1,cache=writeback", "virtio1", "vmstore:0.5,format=qcow2",
+                "efidisk0", "vmstore:1,efitype=4m", "bios", "ovmf", "name", "alloc", "description", "two lines\nof text"), log::add);
+        GuestConfig cfg = store.load(100);
+        assertThat(cfg.get("scsi0")).contains("vmstore:100/vm-100-disk-0.raw,cache=writeback,size=1G");
+        assertThat(cfg.get("virtio1")).contains("vmstore:100/vm-100-disk-1.qcow2,size=512M");
+        assertThat(cfg.get("efidisk0")).contains("vmstore:100/vm-100-disk-2.raw,efitype=4m,size=528K");
+        assertThat(cfg.get("meta")).contains("creation-qemu=7.2.0,ctime=1700000000");
+        assertThat(cfg.get("smbios1").orElseThrow()).matches("uuid=[0-9a-f-]{36}");
+        assertThat(cfg.current().description()).isEqualTo("two lines\nof text");
+        assertThat(files()).containsExactly("images/100/vm-100-disk-0.raw", "images/100/vm-100-disk-1.qcow2", "images/100/vm-100-disk-2.raw");
+        // the EFI vars disk holds OVMF's template
+        assertThat(Files.readAllBytes(images.resolve("images/100/vm-100-disk-2.raw")))
+                .isEqualTo(Files.readAllBytes(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd")));
+        assertThat(log).anyMatch(l -> l.startsWith("scsi0: successfully created disk 'vmstore:100/vm-100-disk-0.raw,size=1G'"));
+        assertThat(svc.showcmd(100, false, null)).contains("file=" + images.resolve("images/100/vm-100-disk-0.raw"));
+    }
+
+    @Test
+    void failedCreateLeavesNothingBehind() throws Exception {
+        // the second disk goes to a storage without 'images' content: everything allocated before is freed
+        assertThatThrownBy(() -> svc.create(101, new java.util.TreeMap<>(Map.of("scsi0", "vmstore:1", "scsi1", "isos:1")), log::add))
+                .isInstanceOf(ParamException.class)
+                .satisfies(e -> assertThat(((ParamException) e).errors().get("scsi1")).contains("does not support content-type 'images'"));
+        assertThat(store.owner(101)).isEmpty();
+        assertThat(files()).isEmpty();
+        assertThatThrownBy(() -> svc.create(101, Map.of("scsi0", "nosuch:1"), log::add)).isInstanceOf(ParamException.class);
+        assertThatThrownBy(() -> svc.create(101, Map.of("cores", "0"), log::add)).hasMessageContaining("cores: value must have a minimum value of 1");
+        assertThat(store.owner(101)).isEmpty();
+    }
+
+    @Test
+    void updateDeletesToUnusedThenFreesAndDestroyRemovesAll() throws Exception {
+        svc.create(102, Map.of("scsi0", "vmstore:1", "scsi1", "vmstore:1"), log::add);
+        String digest = store.load(102).digest();
+        svc.update(102, Map.of("cores", "2"), List.of("scsi1"), List.of(), digest, false, false, log::add);
+        GuestConfig cfg = store.load(102);
+        assertThat(cfg.get("scsi1")).isEmpty();
+        assertThat(cfg.get("unused0")).contains("vmstore:102/vm-102-disk-1.raw");
+        assertThat(cfg.get("cores")).contains("2");
+        assertThat(cfg.pending().isEmpty()).isTrue();
+        assertThatThrownBy(() -> svc.update(102, Map.of("cores", "4"), List.of(), List.of(), digest, false, false, log::add))
+                .hasMessage("detected modified configuration - file changed by other user? Try again.");
+        svc.update(102, Map.of(), List.of("unused0"), List.of(), null, false, false, log::add);
+        assertThat(files()).containsExactly("images/102/vm-102-disk-0.raw");
+        assertThatThrownBy(() -> svc.update(102, Map.of("cores", "2"), List.of("cores"), List.of(), null, false, false, log::add))
+                .isInstanceOf(ParamException.class).hasMessageContaining("cannot set and delete 'cores' at the same time");
+        svc.update(102, Map.of("protection", "1"), List.of(), List.of(), null, false, false, log::add);
+        assertThatThrownBy(() -> svc.destroy(102, false, log::add)).hasMessage("can't remove VM 102 - protection mode enabled");
+        svc.update(102, Map.of("lock", "backup"), List.of("protection"), List.of(), null, false, false, log::add);
+        assertThatThrownBy(() -> svc.destroy(102, false, log::add)).hasMessage("VM is locked (backup)");
+        svc.update(102, Map.of(), List.of("lock"), List.of(), null, true, false, log::add);
+        svc.destroy(102, false, log::add);
+        assertThat(store.owner(102)).isEmpty();
+        assertThat(files()).isEmpty();
+    }
+
+    @Test
+    void pendingViewAndConfigWithPendingValues() {
+        svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
+        GuestConfig cfg = store.load(103);
+        cfg.pending().set("memory", "1024");
+        cfg.addPendingDelete("name", false);
+        store.write(103, cfg);
+        assertThat(svc.config(103, true, null)).containsEntry("memory", "512").containsEntry("name", "p");
+        assertThat(svc.config(103, false, null)).containsEntry("memory", "1024").doesNotContainKey("name");
+        List<Map<String, Object>> pending = svc.pending(103);
+        assertThat(pending).contains(Map.of("key", "memory", "value", "512", "pending", "1024"), Map.of("key", "name", "value", "p", "delete", 1));
+    }
+}
