@@ -30,7 +30,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Pveum implements CliTool {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Text tables with borders and headers; UTF-8 box drawing unless the locale says otherwise. */
-    private static final Output.Options TEXT = new Output.Options(Output.Format.TEXT, true, true,
+    static final Output.Options TEXT = new Output.Options(Output.Format.TEXT, true, true,
             !"C".equals(System.getenv("LC_ALL")) && !"POSIX".equals(System.getenv("LC_ALL")));
 
     @Override public String name() { return "pveum"; }
@@ -104,6 +104,9 @@ public final class Pveum implements CliTool {
         c.add(CliCommand.api("pool modify", HttpMethod.PUT, "/pools").positional("poolid").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("pool delete", HttpMethod.DELETE, "/pools").positional("poolid").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("pool list", HttpMethod.GET, "/pools").columns("poolid", "comment", "members"));
+        // offline on a configuration directory
+        c.add(CliCommand.local("--local", PveumOffline::run).output(CliCommand.Output.NONE)
+                .description("Run a command without a daemon on a directory holding the configuration files: pveum --local <dir> <command> [ARGS] [OPTIONS]."));
         // password
         c.add(CliCommand.local("passwd", HttpMethod.PUT, "/access/password", Pveum::passwd).positional("userid")
                 .description("Change user password (asks for the new password)."));
