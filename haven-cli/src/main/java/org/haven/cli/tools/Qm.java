@@ -77,6 +77,19 @@ public final class Qm implements CliTool {
                 out.println("status: " + data.path("status").asString())));
         c.add(vm("destroy", HttpMethod.DELETE, VM).output(CliCommand.Output.TASK));
         c.add(vm("showcmd", HttpMethod.GET, VM + "/showcmd").output(CliCommand.Output.RAW));
+        c.add(vm("snapshot", HttpMethod.POST, VM + "/snapshot").positional("snapname").output(CliCommand.Output.TASK));
+        c.add(vm("delsnapshot", HttpMethod.DELETE, VM + "/snapshot/{snapname}").positional("snapname").output(CliCommand.Output.TASK));
+        c.add(vm("rollback", HttpMethod.POST, VM + "/snapshot/{snapname}/rollback").positional("snapname").output(CliCommand.Output.TASK));
+        c.add(vm("listsnapshot", HttpMethod.GET, VM + "/snapshot").printer((data, out) -> {
+            // PVE prints the snapshot tree: children indented under their parent, "current" last
+            Map<String, List<JsonNode>> children = new TreeMap<>();
+            List<JsonNode> roots = new ArrayList<>();
+            for (JsonNode n : data) {
+                if (n.hasNonNull("parent")) children.computeIfAbsent(n.path("parent").asString(), k -> new ArrayList<>()).add(n);
+                else roots.add(n);
+            }
+            for (JsonNode r : roots) printTree(r, children, 0, out);
+        }));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",
@@ -84,6 +97,14 @@ public final class Qm implements CliTool {
             return 0;
         }).positional("vmid").fixed("node", CliCommand.LOCAL_NODE).description("Unlock the VM."));
         return c;
+    }
+
+    private static void printTree(JsonNode n, Map<String, List<JsonNode>> children, int depth, java.io.PrintStream out) {
+        String name = n.path("name").asString();
+        String prefix = "  ".repeat(depth) + "`-> ";
+        String time = n.has("snaptime") ? Pvenode.ts(n.path("snaptime").asLong()) : "";
+        out.printf("%-" + (depth * 2 + 24) + "s %-19s %s%n", prefix + name, time, n.path("description").asString(""));
+        for (JsonNode c : children.getOrDefault(name, List.of())) printTree(c, children, depth + 1, out);
     }
 
     private static String text(JsonNode v) {

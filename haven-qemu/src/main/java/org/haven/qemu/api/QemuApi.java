@@ -40,6 +40,7 @@ public final class QemuApi implements ApiModule {
 
     private static final String VMS = "/vms/{vmid}";
     private volatile QemuService service;
+    private volatile org.haven.qemu.QemuSnapshots snapshots;
     private NodeContext ctx;
 
     static {
@@ -76,6 +77,15 @@ public final class QemuApi implements ApiModule {
         synchronized (this) {
             if (service == null) service = createService(ctx);
             return service;
+        }
+    }
+
+    public org.haven.qemu.QemuSnapshots snapshots() {
+        org.haven.qemu.QemuSnapshots s = snapshots;
+        if (s != null) return s;
+        synchronized (this) {
+            if (snapshots == null) snapshots = new org.haven.qemu.QemuSnapshots(service(), ctx.clock());
+            return snapshots;
         }
     }
 
@@ -378,7 +388,83 @@ public final class QemuApi implements ApiModule {
                     requireRunning(vmid);
                     return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resume(vmid, skiplock));
                 })).build());
+        snapshotMethods(m, vm);
         return m;
+    }
+
+    private void snapshotMethods(List<ApiMethod> m, String vm) {
+        Schema snapname = Schema.string().format("pve-configid").maxLength(40).description("The name of the snapshot.");
+        m.add(ApiMethod.get(vm + "/snapshot").name("snapshot_list").description("List all snapshots.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object().property("name", Schema.string())))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> snapshots().list(vmidOf(p)))).build());
+        m.add(ApiMethod.post(vm + "/snapshot").name("snapshot").description("Snapshot a VM.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("snapname", snapname)
+                .param("vmstate", Schema.bool().optional().description("Save the vmstate"))
+                .param("description", Schema.string().optional().description("A textual description or comment."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Snapshot"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    String name = p.str("snapname");
+                    var cfg = service().store().load(vmid);
+                    if (name.equals("current")) throw ApiException.param("snapname", "invalid snapshot name");
+                    if (cfg.snapshots().containsKey(name)) throw ApiException.error("snapshot name '" + name + "' already used");
+                    boolean vmstate = p.bool("vmstate", false);
+                    String description = p.str("description", null);
+                    return rc.startTask("qmsnapshot", Integer.toString(vmid), log -> snapshots().create(vmid, name, vmstate, description, log::log));
+                })).build());
+        m.add(ApiMethod.get(vm + "/snapshot/{snapname}").name("snapshot_cmd_idx").description("")
+                .param("node", StandardOptions.node()).param("vmid", vmid()).param("snapname", snapname)
+                .returns(Schema.array(Schema.object()))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .handler(wrap((p, rc) -> List.of(Map.of("cmd", "rollback"), Map.of("cmd", "config")))).build());
+        m.add(ApiMethod.delete(vm + "/snapshot/{snapname}").name("delsnapshot").description("Delete a VM snapshot.")
+                .param("node", StandardOptions.node()).param("vmid", vmid()).param("snapname", snapname)
+                .param("force", Schema.bool().optional().description("For removal from config file, even if removing disk snapshots fails."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Snapshot"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    String name = p.str("snapname");
+                    if (!service().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
+                    boolean force = p.bool("force", false);
+                    return rc.startTask("qmdelsnapshot", Integer.toString(vmid), log -> snapshots().delete(vmid, name, force, log::log));
+                })).build());
+        m.add(ApiMethod.get(vm + "/snapshot/{snapname}/config").name("get_snapshot_config").description("Get snapshot configuration")
+                .param("node", StandardOptions.node()).param("vmid", vmid()).param("snapname", snapname)
+                .returns(Schema.object())
+                .permissions(Permission.permAny(VMS, "VM.Snapshot", "VM.Snapshot.Rollback", "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> snapshots().config(vmidOf(p), p.str("snapname")))).build());
+        m.add(ApiMethod.put(vm + "/snapshot/{snapname}/config").name("update_snapshot_config").description("Update snapshot metadata.")
+                .param("node", StandardOptions.node()).param("vmid", vmid()).param("snapname", snapname)
+                .param("description", Schema.string().optional().description("A textual description or comment."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm(VMS, "VM.Snapshot"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    if (p.has("description")) snapshots().setDescription(vmidOf(p), p.str("snapname"), p.str("description"));
+                    return null;
+                })).build());
+        m.add(ApiMethod.post(vm + "/snapshot/{snapname}/rollback").name("rollback").description("Rollback VM state to specified snapshot.")
+                .param("node", StandardOptions.node()).param("vmid", vmid()).param("snapname", snapname)
+                .param("start", Schema.bool().optional().defaultValue(0).description("Whether the VM should get started after rolling back successfully."))
+                .returns(Schema.string())
+                .permissions(Permission.permAny(VMS, "VM.Snapshot", "VM.Snapshot.Rollback"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    String name = p.str("snapname");
+                    if (!service().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
+                    boolean start = p.bool("start", false);
+                    return rc.startTask("qmrollback", Integer.toString(vmid), log -> snapshots().rollback(vmid, name, start, log::log));
+                })).build());
     }
 
     private void requireRunning(int vmid) {

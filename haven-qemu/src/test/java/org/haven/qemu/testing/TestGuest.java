@@ -47,7 +47,7 @@ public final class TestGuest {
             for m in button evdev virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console virtio_blk virtio_net; do
                 [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
             done
-            (while true; do echo HAVEN-GUEST-UP; sleep 1; done) > /dev/ttyS0 2>&1 &
+            (i=0; while true; do i=$((i+1)); echo "HAVEN-GUEST-UP $i"; sleep 1; done) > /dev/ttyS0 2>&1 &
             # the ACPI power button: any event on its input device powers the guest off
             for e in /sys/class/input/event*; do
                 if [ "$(cat $e/device/name 2>/dev/null)" = "Power Button" ]; then
@@ -116,6 +116,14 @@ public final class TestGuest {
     }
 
     /** Kernel arguments for the test guest, as a VM's {@code args:} option. */
+    /** The counter values the guest printed so far, in order. */
+    public static java.util.List<Integer> counters(String console) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(MARKER + " (\\d+)").matcher(console);
+        while (m.find()) out.add(Integer.parseInt(m.group(1)));
+        return out;
+    }
+
     public static String args(Path initrd) {
         return "-kernel " + kernel().orElseThrow() + " -initrd " + initrd + " -append 'console=ttyS0 quiet panic=-1'";
     }
