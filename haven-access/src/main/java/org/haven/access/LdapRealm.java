@@ -65,25 +65,36 @@ public final class LdapRealm {
 
     private LdapContext connect(SectionConfig.Section s, String principal, String password) throws NamingException {
         NamingException last = null;
+        boolean verify = UserConfig.truthy(prop(s, "verify", "0"));
+        javax.net.ssl.SSLSocketFactory tls = mode(s).equals("ldap") ? null : LdapTls.factory(verify, prop(s, "capath", null));
         for (String url : urls(s)) {
             Hashtable<String, Object> env = new Hashtable<>();
             env.put(Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.ldap.LdapCtxFactory");
             env.put(Context.PROVIDER_URL, url);
             env.put("com.sun.jndi.ldap.connect.timeout", "5000");
             env.put("com.sun.jndi.ldap.read.timeout", "10000");
+            env.put("com.sun.jndi.ldap.connect.pool", "false");
             env.put(Context.REFERRAL, "ignore");
             boolean startTls = mode(s).equals("ldap+starttls");
+            if (mode(s).equals("ldaps")) env.put("java.naming.ldap.factory.socket", LdapTls.class.getName());
             try {
                 if (!startTls && principal != null) {
                     env.put(Context.SECURITY_AUTHENTICATION, "simple");
                     env.put(Context.SECURITY_PRINCIPAL, principal);
                     env.put(Context.SECURITY_CREDENTIALS, password);
                 }
-                LdapContext ctx = new InitialLdapContext(env, null);
+                LdapContext ctx;
+                LdapTls.use(tls);
+                try {
+                    ctx = new InitialLdapContext(env, null);
+                } finally {
+                    LdapTls.clear();
+                }
                 if (startTls) {
-                    StartTlsResponse tls = (StartTlsResponse) ctx.extendedOperation(new StartTlsRequest());
+                    StartTlsResponse resp = (StartTlsResponse) ctx.extendedOperation(new StartTlsRequest());
                     try {
-                        tls.negotiate();
+                        if (!verify) resp.setHostnameVerifier((host, session) -> true);
+                        resp.negotiate(tls);
                     } catch (java.io.IOException e) {
                         ctx.close();
                         throw new NamingException("STARTTLS failed: " + e.getMessage());
@@ -92,7 +103,8 @@ public final class LdapRealm {
                         ctx.addToEnvironment(Context.SECURITY_AUTHENTICATION, "simple");
                         ctx.addToEnvironment(Context.SECURITY_PRINCIPAL, principal);
                         ctx.addToEnvironment(Context.SECURITY_CREDENTIALS, password);
-                        ctx.reconnect(null);
+                        // bind over the protected connection
+                        ctx.lookup("");
                     }
                 }
                 return ctx;

@@ -26,6 +26,7 @@ class LdapRealmTest {
     static Path dir;
     static Process slapd;
     static int port;
+    static int tlsPort;
 
     static final String BASE = "dc=haven,dc=test";
     static final String DATA = """
@@ -76,7 +77,12 @@ class LdapRealmTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/slapd")), "slapd is not installed");
         dir = Files.createTempDirectory("haven-slapd");
         Files.createDirectories(dir.resolve("db"));
-        try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
+        try (ServerSocket s = new ServerSocket(0); ServerSocket t = new ServerSocket(0)) {
+            port = s.getLocalPort();
+            tlsPort = t.getLocalPort();
+        }
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.resolve("server.key").toString(), "-out", dir.resolve("server.pem").toString());
         String conf = """
                 include /etc/ldap/schema/core.schema
                 include /etc/ldap/schema/cosine.schema
@@ -93,11 +99,13 @@ class LdapRealmTest {
                 directory %1$s/db
                 access to attrs=userPassword by self read by anonymous auth by * none
                 access to * by * read
+                TLSCertificateFile %1$s/server.pem
+                TLSCertificateKeyFile %1$s/server.key
                 """.formatted(dir, BASE);
         Files.writeString(dir.resolve("slapd.conf"), conf);
         Files.writeString(dir.resolve("data.ldif"), DATA);
         run("/usr/sbin/slapadd", "-f", dir.resolve("slapd.conf").toString(), "-l", dir.resolve("data.ldif").toString());
-        slapd = new ProcessBuilder("/usr/sbin/slapd", "-f", dir.resolve("slapd.conf").toString(), "-h", "ldap://127.0.0.1:" + port + "/", "-d", "0")
+        slapd = new ProcessBuilder("/usr/sbin/slapd", "-f", dir.resolve("slapd.conf").toString(), "-h", "ldap://127.0.0.1:" + port + "/ ldaps://127.0.0.1:" + tlsPort + "/", "-d", "0")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("slapd.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
@@ -189,5 +197,38 @@ class LdapRealmTest {
         assertThatThrownBy(() -> ac.login("heinz@down", "heinz-pw", null, null)).isInstanceOf(AuthenticationException.class)
                 .hasMessageStartingWith("ldap error");
         assertThatThrownBy(() -> admin.syncRealm("down", Map.of("scope", "users"))).isInstanceOf(AccessException.class);
+    }
+
+    private void tlsRealm(String name, String mode, int p, Boolean verify, String capath) {
+        Map<String, Object> m = new java.util.HashMap<>(Map.of("realm", name, "type", "ldap", "server1", "127.0.0.1", "port", p,
+                "base_dn", "ou=People," + BASE, "user_attr", "uid", "mode", mode));
+        if (verify != null) m.put("verify", verify ? 1 : 0);
+        if (capath != null) m.put("capath", capath);
+        admin.createRealm(m);
+    }
+
+    @Test
+    void tlsModesAndCertificateVerification() {
+        String ca = dir.resolve("server.pem").toString();
+        tlsRealm("s1", "ldaps", tlsPort, null, null);
+        tlsRealm("s2", "ldaps", tlsPort, true, null);
+        tlsRealm("s3", "ldaps", tlsPort, true, ca);
+        tlsRealm("s4", "ldap+starttls", port, true, ca);
+        tlsRealm("s5", "ldap+starttls", port, true, null);
+        tlsRealm("s6", "ldap+starttls", port, false, null);
+        StringBuilder users = new StringBuilder();
+        for (String r : List.of("s1", "s2", "s3", "s4", "s5", "s6")) users.append("user:heinz@").append(r).append(":1:0:::::\n");
+        fs.put("user.cfg", users.toString());
+        // PVE's default: no certificate verification
+        assertThat(ac.login("heinz@s1", "heinz-pw", null, null)).isEqualTo("heinz@s1");
+        // verification against the system trust store fails for the self-signed server certificate
+        assertThatThrownBy(() -> ac.login("heinz@s2", "heinz-pw", null, null)).hasMessageStartingWith("ldap error");
+        // ... and succeeds with the CA given in capath
+        assertThat(ac.login("heinz@s3", "heinz-pw", null, null)).isEqualTo("heinz@s3");
+        assertThatThrownBy(() -> ac.login("heinz@s3", "wrong", null, null)).hasMessage("ldap: invalid credentials");
+        assertThat(ac.login("heinz@s4", "heinz-pw", null, null)).isEqualTo("heinz@s4");
+        assertThatThrownBy(() -> ac.login("heinz@s4", "wrong", null, null)).hasMessage("ldap: invalid credentials");
+        assertThatThrownBy(() -> ac.login("heinz@s5", "heinz-pw", null, null)).hasMessageStartingWith("ldap error");
+        assertThat(ac.login("heinz@s6", "heinz-pw", null, null)).isEqualTo("heinz@s6");
     }
 }
