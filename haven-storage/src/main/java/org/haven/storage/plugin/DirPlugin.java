@@ -572,7 +572,7 @@ public class DirPlugin implements StoragePlugin {
                 Sizes.writeHeader(out, info.size());
                 flush(out);
                 if (info.format().equals("raw")) {
-                    stream(List.of("dd", "if=" + file, "bs=4k", "status=none"), null, out);
+                    stream(List.of("dd", "if=" + file, "bs=64k", "status=none"), null, out);
                 } else {
                     // qemu-img cannot write raw data to a pipe: convert into a sparse temporary file next to the image
                     Path tmp = file.resolveSibling(".export-" + java.util.UUID.randomUUID() + ".raw");
@@ -589,7 +589,7 @@ public class DirPlugin implements StoragePlugin {
                 if (!withSnapshots || !info.format().equals(data)) throw exportUnsupported(format);
                 Sizes.writeHeader(out, info.size());
                 flush(out);
-                stream(List.of("dd", "if=" + file, "bs=4k", "status=none"), null, out);
+                stream(List.of("dd", "if=" + file, "bs=64k", "status=none"), null, out);
             }
             case TAR_SIZE -> {
                 if (!info.format().equals("subvol")) throw exportUnsupported(format);
