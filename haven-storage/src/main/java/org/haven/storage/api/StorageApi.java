@@ -92,6 +92,57 @@ public final class StorageApi implements ApiModule {
         sm = new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner());
         ctx.publish(StorageManager.class, sm);
         reg.addAll(methods(sm));
+        StatusCache cache = new StatusCache(sm, 10_000);
+        reg.addResources(rc -> resources(sm, cache, rc));
+    }
+
+    /** Status of this node's storages, refreshed at most every {@code maxAgeMillis} (for /cluster/resources). */
+    static final class StatusCache {
+        private final StorageManager sm;
+        private final long maxAge;
+        private Map<String, StorageStatus> last = Map.of();
+        private long at;
+
+        StatusCache(StorageManager sm, long maxAgeMillis) {
+            this.sm = sm;
+            this.maxAge = maxAgeMillis;
+        }
+
+        synchronized Map<String, StorageStatus> get(StorageConfig cfg) {
+            long now = System.currentTimeMillis();
+            if (now - at > maxAge || !last.keySet().equals(cfg.ids())) {
+                Map<String, StorageStatus> m = new TreeMap<>();
+                for (StorageEntry e : cfg.entries()) m.put(e.id(), sm.status(e.id()));
+                last = m;
+                at = now;
+            }
+            return last;
+        }
+    }
+
+    /** PVE's storage entries of {@code /cluster/resources} for this node. */
+    static List<Map<String, Object>> resources(StorageManager sm, StatusCache cache, RequestContext rc) {
+        StorageConfig cfg = sm.config();
+        Map<String, StorageStatus> status = cache.get(cfg);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (StorageEntry e : cfg.entries()) {
+            if (!e.availableOn(sm.nodeName())) continue;
+            if (!rc.hasPermission("/storage/" + e.id(), true, "Datastore.Audit", "Datastore.AllocateSpace")) continue;
+            StorageStatus st = status.getOrDefault(e.id(), StorageStatus.INACTIVE);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("id", "storage/" + sm.nodeName() + "/" + e.id());
+            r.put("type", "storage");
+            r.put("storage", e.id());
+            r.put("node", sm.nodeName());
+            r.put("status", !e.disabled() && st.active() ? "available" : "unknown");
+            r.put("disk", st.used());
+            r.put("maxdisk", st.total());
+            r.put("content", StorageApiMethods.contentString(e));
+            r.put("plugintype", e.type().id());
+            r.put("shared", e.shared() ? 1 : 0);
+            out.add(r);
+        }
+        return out;
     }
 
     /** All methods, bound to {@code sm} (used by tests with their own manager). */

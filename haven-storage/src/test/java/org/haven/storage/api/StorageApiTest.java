@@ -38,6 +38,7 @@ class StorageApiTest {
     LocalClusterFs cfs;
     StorageManager sm;
     Dispatcher d;
+    ApiTree tree;
     FileTaskManager tasks;
     final Map<String, Map<String, Set<String>>> acl = new HashMap<>();
 
@@ -66,7 +67,7 @@ class StorageApiTest {
             @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
             @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
         };
-        ApiTree tree = new ApiTree();
+        tree = new ApiTree();
         new StorageApi().register(tree, node);
         sm = node.service(StorageManager.class);
         assertThat(sm.localPath()).isEqualTo(tmp.resolve("data/storage/local"));
@@ -272,6 +273,24 @@ class StorageApiTest {
         ApiResponse wrongExt = root(HttpMethod.POST, "/nodes/n1/storage/local/upload", p("content", "iso", "filename", "x.exe", "tmpfilename", upload.toString()));
         assertThat(wrongExt.status()).isEqualTo(400);
         assertThat(wrongExt.errors()).containsEntry("filename", "wrong file extension");
+    }
+
+    @Test
+    void clusterResourcesListThisNodesStorages() {
+        root(HttpMethod.POST, "/storage", p("storage", "off", "type", "dir", "path", tmp.resolve("off").toString(), "disable", "1"));
+        org.haven.api.RequestContext rc = new org.haven.api.RequestContext() {
+            @Override public String authid() { return "root@pam"; }
+            @Override public NodeContext node() { return null; }
+            @Override public boolean viaCli() { return true; }
+            @Override public String clientAddress() { return "unix"; }
+            @Override public boolean hasPermission(String path, boolean any, String... privs) { return true; }
+        };
+        List<Map<String, Object>> res = tree.resourceProviders().get(0).resources(rc);
+        assertThat(res).extracting(m -> m.get("id")).containsExactly("storage/n1/local", "storage/n1/off");
+        assertThat(res.get(0)).containsEntry("type", "storage").containsEntry("status", "available").containsEntry("plugintype", "dir")
+                .containsEntry("shared", 0).containsEntry("node", "n1");
+        assertThat((Long) res.get(0).get("maxdisk")).isEqualTo(TestSupport.df(tmp.resolve("data/storage/local"))[0]);
+        assertThat(res.get(1)).containsEntry("status", "unknown");
     }
 
     @Test
