@@ -71,6 +71,61 @@ public final class AccessControlApi implements ApiModule {
         tfa(reg);
         password(reg);
         pools(reg);
+        openid(reg);
+    }
+
+    // ---- OpenID -----------------------------------------------------------------------------------------
+
+    private volatile org.haven.access.OpenIdRealm openId;
+
+    private org.haven.access.OpenIdRealm openId() {
+        org.haven.access.OpenIdRealm o = openId;
+        if (o == null) openId = o = new org.haven.access.OpenIdRealm(admin().accessControl());
+        return o;
+    }
+
+    private void openid(ApiRegistry reg) {
+        reg.add(ApiMethod.get("/access/openid").name("index").description("Directory index.")
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())).attr("links", List.of(Map.of("href", "{subdir}", "rel", "child"))))
+                .permissions(Permission.all())
+                .handler((p, rc) -> List.of(Map.of("subdir", "auth-url"), Map.of("subdir", "login")))
+                .build());
+        reg.add(ApiMethod.post("/access/openid/auth-url").name("auth_url").description("Get the OpenId Authorization Url for the specified realm.")
+                .param("realm", StandardOptions.realm())
+                .param("redirect-url", Schema.string().maxLength(255).description("Redirection Url. The client should set this to the used server url (location.origin)."))
+                .returns(Schema.string().description("Redirection URL."))
+                .permissions(Permission.world())
+                .allowtoken(false)
+                .handler(wrap((p, rc) -> openId().authUrl(p.str("realm"), p.str("redirect-url"))))
+                .build());
+        reg.add(ApiMethod.post("/access/openid/login").name("login").description(" Verify OpenID authorization code and create a ticket.")
+                .param("code", Schema.string().maxLength(4096).description("OpenId authorization code."))
+                .param("state", Schema.string().maxLength(1024).description("OpenId state."))
+                .param("redirect-url", Schema.string().maxLength(255).description("Redirection Url. The client should set this to the used server url (location.origin)."))
+                .returns(Schema.object().property("username", Schema.string()).property("ticket", Schema.string())
+                        .property("CSRFPreventionToken", Schema.string()).property("clustername", Schema.string().optional()))
+                .permissions(Permission.world())
+                .allowtoken(false).protect()
+                .handler((p, rc) -> {
+                    String userid;
+                    try {
+                        userid = openId().login(p.str("code"), p.str("state"), p.str("redirect-url"));
+                    } catch (AuthenticationException | AccessException e) {
+                        org.slf4j.LoggerFactory.getLogger(AccessControlApi.class).warn("openid authentication failure; rhost={} msg={}", rc.clientAddress(), e.getMessage());
+                        throw new ApiException(401, "authentication failure");
+                    }
+                    AccessControl ac = admin().accessControl();
+                    Map<String, Object> out = new java.util.LinkedHashMap<>();
+                    out.put("CSRFPreventionToken", ac.csrfToken(userid));
+                    ac.fs().readString("corosync.conf").ifPresent(c -> {
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cluster_name:\\s*(\\S+)").matcher(c);
+                        if (m.find()) out.put("clustername", m.group(1));
+                    });
+                    out.put("ticket", ac.createTicket(userid));
+                    out.put("username", userid);
+                    return out;
+                })
+                .build());
     }
 
     // ---- users ------------------------------------------------------------------------------------------
