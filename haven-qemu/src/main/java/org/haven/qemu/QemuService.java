@@ -298,6 +298,7 @@ public final class QemuService {
                     applyPending(vmid, cfg, log);
                 } else {
                     applyFastPlug(cfg);
+                    hotplugPending(vmid, cfg, log);
                 }
                 // the result must still be startable
                 GuestConfig merged = cfg.copy();
@@ -311,6 +312,43 @@ public final class QemuService {
                 try { volumes.free(volid); } catch (RuntimeException ignored) { }
             }
             throw e;
+        }
+    }
+
+    /** Plug new nics/disks and unplug deleted ones where the {@code hotplug} option allows; the rest stays pending. */
+    private void hotplugPending(int vmid, GuestConfig cfg, Consumer<String> log) {
+        var features = org.haven.qemu.run.Hotplug.features(cfg.current().getOrNull("hotplug"));
+        var hp = new org.haven.qemu.run.Hotplug(vms);
+        var deletes = cfg.pendingDeletes();
+        for (String key : new ArrayList<>(deletes.keySet())) {
+            if (!org.haven.qemu.run.Hotplug.pluggable(key, features) || !cfg.current().has(key)) continue;
+            try {
+                hp.unplug(vmid, key, Duration.ofSeconds(10));
+                String old = cfg.current().getOrNull(key);
+                cfg.current().remove(key);
+                if (QemuOptions.isBusDrive(key)) {
+                    String file = QemuOptions.props(key, old).get("file");
+                    if (isOwnedBy(file, vmid)) VmManager.addUnused(cfg, file);
+                }
+                deletes.remove(key);
+                log(log, "hot-unplugged " + key);
+            } catch (GuestException e) {
+                log(log, e.getMessage());
+            }
+        }
+        cfg.setPendingDeletes(deletes);
+        for (String key : new ArrayList<>(cfg.pending().values().keySet())) {
+            if (!org.haven.qemu.run.Hotplug.pluggable(key, features) || cfg.current().has(key)) continue;
+            TreeMap<String, String> merged = new TreeMap<>(cfg.current().values());
+            merged.put(key, cfg.pending().getOrNull(key));
+            try {
+                hp.plug(vmid, key, merged);
+                cfg.current().set(key, cfg.pending().getOrNull(key));
+                cfg.pending().remove(key);
+                log(log, "hot-plugged " + key);
+            } catch (GuestException e) {
+                log(log, e.getMessage());
+            }
         }
     }
 

@@ -44,10 +44,13 @@ public final class TestGuest {
             mount -t proc proc /proc
             mount -t sysfs sys /sys
             mount -t devtmpfs dev /dev
-            for m in button evdev virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console virtio_blk virtio_net; do
+            for m in button evdev virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console virtio_blk failover net_failover virtio_net; do
                 [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
             done
             (i=0; while true; do i=$((i+1)); echo "HAVEN-GUEST-UP $i"; sleep 1; done) > /dev/ttyS0 2>&1 &
+            # report block devices and nics as they appear (hot-plug)
+            (seen=""; while true; do for d in /sys/block/vd* /sys/block/sd* /sys/class/net/eth*; do n=${d##*/}; [ -e "$d" ] || continue
+                case " $seen " in *" $n "*) ;; *) seen="$seen $n"; echo "HAVEN-DEV $n" ;; esac; done; sleep 1; done) > /dev/ttyS0 2>&1 &
             # the ACPI power button: any event on its input device powers the guest off
             for e in /sys/class/input/event*; do
                 if [ "$(cat $e/device/name 2>/dev/null)" = "Power Button" ]; then
