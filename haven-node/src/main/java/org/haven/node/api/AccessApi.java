@@ -103,7 +103,18 @@ public final class AccessApi implements ApiModule {
                     userid = null;
                 }
             }
-            if (userid == null) userid = ac.login(username, password, realm, p.str("otp", null));
+            if (userid == null) {
+                AccessControl.LoginResult lr = ac.authenticate(username, password, realm, p.str("otp", null), p.str("tfa-challenge", null));
+                if (lr.needTfa()) {
+                    // PVE's two-step login: a partial ticket that only the second factor can complete
+                    Map<String, Object> partial = new LinkedHashMap<>();
+                    partial.put("NeedTFA", 1);
+                    partial.put("ticket", lr.ticket());
+                    partial.put("username", lr.userid());
+                    return partial;
+                }
+                userid = lr.userid();
+            }
         } catch (AuthenticationException | IllegalArgumentException e) {
             LOG.warn("authentication failure; rhost={} user={} msg={}", rc.clientAddress(), username, e.getMessage());
             if (FAIL_DELAY_MS > 0) Thread.sleep(FAIL_DELAY_MS);
