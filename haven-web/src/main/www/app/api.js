@@ -1,0 +1,155 @@
+// Client of /api2/json: ticket cookie + CSRFPreventionToken header, form-encoded bodies, PVE error shapes,
+// a hook for 401 (the UI shows the login dialog again).
+
+/** Error of an API call: HTTP status, PVE message and per-parameter errors. */
+export class ApiError extends Error {
+  constructor(status, message, errors) {
+    super(message || `HTTP ${status}`);
+    this.status = status;
+    this.errors = errors || null;
+  }
+  /** "message" plus "param: error" lines, as PVE dialogs show them. */
+  get details() {
+    const lines = [this.message.trim()];
+    if (this.errors) for (const [k, v] of Object.entries(this.errors)) lines.push(`${k}: ${String(v).trim()}`);
+    return lines.join('\n');
+  }
+}
+
+/** application/x-www-form-urlencoded body: arrays repeat the key, booleans become 1/0, null/undefined are left out. */
+export function encodeParams(params) {
+  const parts = [];
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v === undefined || v === null) continue;
+    for (const x of Array.isArray(v) ? v : [v]) {
+      const s = typeof x === 'boolean' ? (x ? '1' : '0') : String(x);
+      parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(s)}`);
+    }
+  }
+  return parts.join('&');
+}
+
+/** The path with each {name} replaced by the URL-encoded value. */
+export function apiPath(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, k) => {
+    if (values[k] === undefined) throw new Error(`missing path parameter ${k}`);
+    return encodeURIComponent(values[k]);
+  });
+}
+
+/** The user id for a login form: "name" + "@realm" unless the name already carries a realm. */
+export function loginUser(username, realm) {
+  const u = (username || '').trim();
+  if (!realm || u.includes('@')) return u;
+  return `${u}@${realm}`;
+}
+
+const STORE = 'haven-login';
+const state = { csrf: null, username: null, onUnauthorized: null };
+
+export const session = {
+  get username() { return state.username; },
+  get csrf() { return state.csrf; },
+  /** Called with the failed request's error when the server answers 401. */
+  set onUnauthorized(fn) { state.onUnauthorized = fn; },
+};
+
+function setCookie(ticket) {
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `PVEAuthCookie=${encodeURIComponent(ticket)}; path=/; SameSite=Strict${secure}`;
+}
+
+function ticketCookie() {
+  for (const c of document.cookie.split(';')) {
+    const [k, ...v] = c.trim().split('=');
+    if (k === 'PVEAuthCookie') return decodeURIComponent(v.join('='));
+  }
+  return null;
+}
+
+function remember(data) {
+  state.username = data.username;
+  state.csrf = data.CSRFPreventionToken;
+  setCookie(data.ticket);
+  try { sessionStorage.setItem(STORE, JSON.stringify({ username: state.username, csrf: state.csrf })); } catch (e) { /* private mode */ }
+}
+
+/** Send a request; resolves to the "data" member, rejects with ApiError. */
+export async function request(method, path, params) {
+  const opts = { method, headers: {}, credentials: 'same-origin' };
+  let url = `/api2/json${path}`;
+  const body = encodeParams(params);
+  if (method === 'GET' || method === 'DELETE') {
+    if (body) url += `?${body}`;
+  } else {
+    opts.headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    opts.body = body;
+  }
+  if (method !== 'GET' && state.csrf) opts.headers.CSRFPreventionToken = state.csrf;
+  let res;
+  try {
+    res = await fetch(url, opts);
+  } catch (e) {
+    throw new ApiError(0, `Connection error: ${e.message}`);
+  }
+  let json = null;
+  try { json = await res.json(); } catch (e) { /* not JSON */ }
+  if (res.status === 401 && path !== '/access/ticket') {
+    const err = new ApiError(401, (json && json.message) || 'authentication failure');
+    if (state.onUnauthorized) state.onUnauthorized(err);
+    throw err;
+  }
+  if (!res.ok) {
+    const msg = (json && json.message) || res.statusText || `HTTP ${res.status}`;
+    throw new ApiError(res.status, msg.trim(), json && json.errors);
+  }
+  return json ? json.data : null;
+}
+
+export const get = (path, params) => request('GET', path, params);
+export const post = (path, params) => request('POST', path, params);
+export const put = (path, params) => request('PUT', path, params);
+export const del = (path, params) => request('DELETE', path, params);
+
+/** Log in; resolves to the ticket data (username, CSRFPreventionToken, cap…) or rejects with ApiError. */
+export async function login(username, password, realm, otp) {
+  const data = await post('/access/ticket', { username: loginUser(username, realm), password, otp });
+  if (data && data.NeedTFA) return data;
+  remember(data);
+  return data;
+}
+
+/**
+ * Resume a session after a reload: renew the ticket in the cookie (PVE accepts a ticket as password) and
+ * get a fresh CSRF token; resolves to the user name or null.
+ */
+export async function resume() {
+  const ticket = ticketCookie();
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch (e) { /* ignore */ }
+  if (!ticket || !saved || !saved.username) return null;
+  try {
+    const data = await post('/access/ticket', { username: saved.username, password: ticket });
+    remember(data);
+    return data.username;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Forget the ticket (cookie and stored CSRF token). */
+export function logout() {
+  document.cookie = 'PVEAuthCookie=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Strict';
+  try { sessionStorage.removeItem(STORE); } catch (e) { /* ignore */ }
+  state.csrf = null;
+  state.username = null;
+}
+
+/** Poll a task's status until it stops; resolves to the final status object. */
+export async function waitTask(node, upid, intervalMs = 1000) {
+  for (;;) {
+    const st = await get(`/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}/status`);
+    if (st.status !== 'running') return st;
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+}

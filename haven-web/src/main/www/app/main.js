@@ -1,0 +1,106 @@
+// Entry point: login, layout (header, resource tree, object panel, task list), polling.
+import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { html } from 'app/ui.js';
+import * as api from 'app/api.js';
+import * as S from 'app/state.js';
+import { LoginDialog } from 'app/login.js';
+import { ResourceTree } from 'app/resourcetree.js';
+import { ObjectPanel } from 'app/panels.js';
+import { TaskPanel, TaskViewer } from 'app/tasks.js';
+import { CreateVmWizard } from 'app/wizard.js';
+
+let pollTimer = null;
+
+async function poll() {
+  try {
+    S.resources.value = await api.get('/cluster/resources');
+    S.resourcesError.value = null;
+  } catch (e) {
+    if (e.status !== 401) S.resourcesError.value = e;
+  }
+  try {
+    S.tasks.value = await api.get('/cluster/tasks');
+  } catch (e) { /* shown as empty */ }
+}
+
+function startPolling() {
+  stopPolling();
+  poll();
+  pollTimer = setInterval(poll, 3000);
+}
+
+function stopPolling() {
+  if (pollTimer) clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+export function loggedIn(username) {
+  S.user.value = username;
+  api.get('/version').then(v => { S.version.value = v; }, () => {});
+  startPolling();
+}
+
+function logout() {
+  stopPolling();
+  api.logout();
+  S.user.value = null;
+  S.resources.value = [];
+  S.tasks.value = [];
+  S.taskViewer.value = null;
+  S.dialog.value = null;
+}
+
+api.session.onUnauthorized = () => {
+  // ticket expired or revoked: ask for the password again
+  if (S.user.value !== null) { stopPolling(); S.user.value = null; }
+};
+
+function Header() {
+  const v = S.version.value;
+  return html`<header class="top">
+    <span class="logo"><img src="/favicon.svg" alt="" />Haven Virtual Environment</span>
+    <span class="version">${v ? `${v.version}${v.release ? ` (${v.release})` : ''}` : ''}</span>
+    <span class="spacer"></span>
+    <button type="button" class="primary" id="create-vm" onClick=${() => { S.dialog.value = { name: 'create-vm' }; }}>Create VM</button>
+    <span class="user" id="current-user">${S.user.value}</span>
+    <button type="button" id="logout" onClick=${logout}>Logout</button>
+  </header>`;
+}
+
+function Dialogs() {
+  const d = S.dialog.value;
+  const close = () => { S.dialog.value = null; };
+  return html`
+    ${d && d.name === 'create-vm' && html`<${CreateVmWizard} onClose=${close} />`}
+    ${S.taskViewer.value && html`<${TaskViewer} ...${S.taskViewer.value} onClose=${() => { S.taskViewer.value = null; }} />`}`;
+}
+
+function App() {
+  useEffect(() => {
+    const fromHash = () => {
+      const m = /^#v1:(.+)$/.exec(location.hash);
+      if (m) S.selected.value = decodeURIComponent(m[1]);
+    };
+    fromHash();
+    window.addEventListener('hashchange', fromHash);
+    return () => window.removeEventListener('hashchange', fromHash);
+  }, []);
+  if (S.user.value === null) return html`<${LoginDialog} onLogin=${loggedIn} />`;
+  return html`<div class="layout">
+    <${Header} />
+    <aside class="side"><${ResourceTree} /></aside>
+    <main class="content"><${ObjectPanel} /></main>
+    <footer class="bottom"><${TaskPanel} /></footer>
+    <${Dialogs} />
+  </div>`;
+}
+
+function Boot() {
+  return html`<${App} />`;
+}
+
+api.resume().then(u => {
+  if (u) loggedIn(u);
+  render(html`<${Boot} />`, document.getElementById('app'));
+});

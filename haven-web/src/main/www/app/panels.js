@@ -1,0 +1,63 @@
+// Object panels: what the content area shows for the selected tree node.
+import { useState } from 'preact/hooks';
+import { html, NavTabs, Icon } from 'app/ui.js';
+import * as S from 'app/state.js';
+import { DatacenterSummary, StorageList, Users, Groups, Roles, Acl, Realms } from 'app/datacenter.js';
+import { NodeSummary, NodeTasks, NodeShell } from 'app/node.js';
+import { VmSummary, VmHardware, VmOptions, VmConsole, VmTasks, VmActions } from 'app/vm.js';
+import { StorageSummary, StorageContent } from 'app/storage.js';
+
+const lastTab = {};
+
+function Panel({ kind, title, icon, tools, tabs, objectKey }) {
+  const [tab, setTab] = useState(lastTab[kind] || tabs[0].id);
+  const change = t => { lastTab[kind] = t; setTab(t); };
+  return html`<div class="panel" data-panel=${kind} key=${objectKey}>
+    <div class="panel-head"><${Icon} cls=${icon} /><h2 id="panel-title">${title}</h2><span class="spacer"></span>${tools}</div>
+    <${NavTabs} tabs=${tabs} active=${tab} onChange=${change} />
+  </div>`;
+}
+
+export function ObjectPanel() {
+  const n = S.selectedNode.value;
+  if (!n) return html`<div class="loading">Loading…</div>`;
+  const d = n.data || {};
+  switch (n.type) {
+    case 'datacenter':
+      return html`<${Panel} kind="datacenter" title="Datacenter" icon="datacenter" objectKey="root" tabs=${[
+        { id: 'summary', title: 'Summary', render: () => html`<${DatacenterSummary} />` },
+        { id: 'storage', title: 'Storage', render: () => html`<${StorageList} />` },
+        { id: 'users', title: 'Users', render: () => html`<${Users} />` },
+        { id: 'groups', title: 'Groups', render: () => html`<${Groups} />` },
+        { id: 'roles', title: 'Roles', render: () => html`<${Roles} />` },
+        { id: 'acl', title: 'Permissions', render: () => html`<${Acl} />` },
+        { id: 'realms', title: 'Realms', render: () => html`<${Realms} />` },
+      ]} />`;
+    case 'node':
+      return html`<${Panel} kind="node" title=${`Node '${d.node}'`} icon=${n.icon} objectKey=${n.id} tabs=${[
+        { id: 'summary', title: 'Summary', render: () => html`<${NodeSummary} node=${d.node} />` },
+        { id: 'shell', title: 'Shell', render: () => html`<${NodeShell} node=${d.node} />` },
+        { id: 'tasks', title: 'Task History', render: () => html`<${NodeTasks} node=${d.node} />` },
+      ]} />`;
+    case 'qemu':
+      return html`<${Panel} kind="qemu" title=${`Virtual Machine ${d.vmid}${d.name ? ` (${d.name})` : ''} on node '${d.node}'`}
+        icon=${n.icon} objectKey=${n.id} tools=${html`<${VmActions} res=${d} />`} tabs=${[
+        { id: 'summary', title: 'Summary', render: () => html`<${VmSummary} res=${d} />` },
+        { id: 'console', title: 'Console', render: () => html`<${VmConsole} res=${d} />` },
+        { id: 'hardware', title: 'Hardware', render: () => html`<${VmHardware} res=${d} />` },
+        { id: 'options', title: 'Options', render: () => html`<${VmOptions} res=${d} />` },
+        { id: 'tasks', title: 'Task History', render: () => html`<${VmTasks} res=${d} />` },
+      ]} />`;
+    case 'storage':
+      return html`<${Panel} kind="storage" title=${`Storage '${d.storage}' on node '${d.node}'`} icon=${n.icon} objectKey=${n.id} tabs=${[
+        { id: 'summary', title: 'Summary', render: () => html`<${StorageSummary} res=${d} />` },
+        { id: 'content', title: 'Content', render: () => html`<${StorageContent} res=${d} />` },
+      ]} />`;
+    default:
+      return html`<div class="panel" data-panel=${n.type}>
+        <div class="panel-head"><${Icon} cls=${n.icon} /><h2 id="panel-title">${n.text}</h2></div>
+        <ul class="member-list">${(n.children || []).map(c => html`<li><a href="#" onClick=${e => { e.preventDefault(); S.select(c.id); }}>
+          <${Icon} cls=${c.icon} /> ${c.text}</a></li>`)}</ul>
+      </div>`;
+  }
+}
