@@ -203,8 +203,7 @@ public final class AccessControl {
         if (tfaChallenge != null) {
             if (username == null || username.isEmpty()) throw new AuthenticationException("no username specified");
             Ids.UserId id = normalizeUser(username, realm);
-            loadKeys();
-            Tickets.Verified v = Tickets.verify(publicKey, "PVE", tfaChallenge, id.userid(), clock.epochSeconds(), Tickets.MIN_AGE, TFA_CHALLENGE_LIFETIME)
+            Tickets.Verified v = verifyAnyKey("PVE", tfaChallenge, id.userid(), TFA_CHALLENGE_LIFETIME)
                     .orElseThrow(() -> new AuthenticationException("invalid tfa challenge"));
             if (!v.data().startsWith("!tfa!")) throw new AuthenticationException("invalid tfa challenge");
             checkUserEnabled(id.userid());
@@ -323,14 +322,25 @@ public final class AccessControl {
 
     // ---- tickets --------------------------------------------------------------------------------------
 
+    /** PVE rotates the ticket signing key once a day. */
+    public static final long AUTHKEY_LIFETIME = 24 * 3600;
+    public static final String AUTHKEY_PUB_OLD = "authkey.pub.old";
+    private String oldKeySource;
+    private PublicKey oldPublicKey;
+
     private synchronized void loadKeys() {
         Optional<String> priv = fs.readString(AUTHKEY_KEY);
         Optional<String> pub = fs.readString(AUTHKEY_PUB);
-        if (priv.isEmpty() || pub.isEmpty()) {
+        boolean old = fs.stat(AUTHKEY_KEY).map(e -> e.mtime() > 0 && clock.epochSeconds() - e.mtime() > AUTHKEY_LIFETIME).orElse(false);
+        if (priv.isEmpty() || pub.isEmpty() || old) {
             fs.withLock("authkey", LOCK_TIMEOUT, () -> {
-                if (fs.read(AUTHKEY_KEY).isEmpty() || fs.read(AUTHKEY_PUB).isEmpty()) {
+                boolean missing = fs.read(AUTHKEY_KEY).isEmpty() || fs.read(AUTHKEY_PUB).isEmpty();
+                boolean expired = fs.stat(AUTHKEY_KEY).map(e -> e.mtime() > 0 && clock.epochSeconds() - e.mtime() > AUTHKEY_LIFETIME).orElse(false);
+                if (missing || expired) {
                     KeyPair kp = Tickets.generateRsa(2048);
                     ensurePrivDir();
+                    // tickets signed with the previous key stay valid until they expire
+                    fs.read(AUTHKEY_PUB).ifPresent(b -> fs.write(AUTHKEY_PUB_OLD, b));
                     fs.writeString(AUTHKEY_KEY, Tickets.privatePem(kp.getPrivate()));
                     fs.writeString(AUTHKEY_PUB, Tickets.publicPem(kp.getPublic()));
                 }
@@ -345,6 +355,27 @@ public final class AccessControl {
             publicKey = Tickets.readPublic(pub.get());
             keysSource = source;
         }
+        Optional<String> oldPub = fs.readString(AUTHKEY_PUB_OLD);
+        if (oldPub.isEmpty()) {
+            oldPublicKey = null;
+            oldKeySource = null;
+        } else if (!oldPub.get().equals(oldKeySource)) {
+            try {
+                oldPublicKey = Tickets.readPublic(oldPub.get());
+            } catch (IllegalArgumentException e) {
+                oldPublicKey = null;
+            }
+            oldKeySource = oldPub.get();
+        }
+    }
+
+    /** Verify with the current key, then with the previous one (tickets issued before the last rotation). */
+    private Optional<Tickets.Verified> verifyAnyKey(String prefix, String ticket, String secret, long maxAge) {
+        loadKeys();
+        long now = clock.epochSeconds();
+        Optional<Tickets.Verified> v = Tickets.verify(publicKey, prefix, ticket, secret, now, Tickets.MIN_AGE, maxAge);
+        if (v.isEmpty() && oldPublicKey != null) v = Tickets.verify(oldPublicKey, prefix, ticket, secret, now, Tickets.MIN_AGE, maxAge);
+        return v;
     }
 
     /** A login ticket for {@code userid}, valid for two hours. */
@@ -355,9 +386,8 @@ public final class AccessControl {
 
     /** Verify a login ticket and return its user id; the user must still be enabled. */
     public String verifyTicket(String ticket) {
-        loadKeys();
-        Tickets.Verified v = Tickets.verify(publicKey, "PVE", ticket, null, clock.epochSeconds(),
-                Tickets.MIN_AGE, Tickets.TICKET_LIFETIME).orElseThrow(() -> new AuthenticationException("invalid ticket"));
+        Tickets.Verified v = verifyAnyKey("PVE", ticket, null, Tickets.TICKET_LIFETIME)
+                .orElseThrow(() -> new AuthenticationException("invalid ticket"));
         if (!Ids.isUserId(v.data())) throw new AuthenticationException("invalid ticket");
         checkUserEnabled(v.data());
         return v.data();
@@ -370,8 +400,7 @@ public final class AccessControl {
     }
 
     public Optional<Tickets.Verified> verifyTicket(String prefix, String ticket, String secretData, long maxAge) {
-        loadKeys();
-        return Tickets.verify(publicKey, prefix, ticket, secretData, clock.epochSeconds(), Tickets.MIN_AGE, maxAge);
+        return verifyAnyKey(prefix, ticket, secretData, maxAge);
     }
 
     private byte[] wwwKey() {

@@ -154,4 +154,25 @@ class AccessControlTest {
         assertThatThrownBy(() -> ac.login("joe@pve", "joepass", null, null)).hasMessage("invalid credentials");
         assertThatThrownBy(() -> ac.setPassword("joe@pve", "abc")).hasMessage("password is too short");
     }
+
+    @Test
+    void signingKeyRotatesDailyAndOldTicketsStayValid() {
+        fs.time = now::get;
+        String before = ac.createTicket("joe@pve");
+        String pub = fs.text("authkey.pub");
+        now.addAndGet(3600);
+        assertThat(ac.createTicket("joe@pve")).isNotNull();
+        assertThat(fs.text("authkey.pub")).isEqualTo(pub);
+        // a day later the key is replaced; the previous public key is kept for verification
+        now.addAndGet(AccessControl.AUTHKEY_LIFETIME - 3600 + 1);
+        String after = ac.createTicket("joe@pve");
+        assertThat(fs.text("authkey.pub")).isNotEqualTo(pub);
+        assertThat(fs.text("authkey.pub.old")).isEqualTo(pub);
+        assertThat(ac.verifyTicket(after)).isEqualTo("joe@pve");
+        // another node (same cfs) agrees
+        assertThat(new AccessControl(fs, clock, null, "other").verifyTicket(after)).isEqualTo("joe@pve");
+        // a ticket signed with the old key verifies with the old key while within its lifetime
+        now.set(now.get() - AccessControl.AUTHKEY_LIFETIME + 100);
+        assertThat(ac.verifyTicket(before)).isEqualTo("joe@pve");
+    }
 }

@@ -17,6 +17,9 @@ final class MemoryFs implements ClusterFs {
     final TreeMap<String, Boolean> dirs = new TreeMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     int writes;
+    final TreeMap<String, Long> mtimes = new TreeMap<>();
+    /** Source of modification times (seconds); 0 means "unknown", as some file systems report. */
+    java.util.function.LongSupplier time = () -> 0;
 
     @Override public String nodeName() { return "node1"; }
     @Override public synchronized Optional<byte[]> read(String path) { return Optional.ofNullable(files.get(path)).map(byte[]::clone); }
@@ -25,6 +28,7 @@ final class MemoryFs implements ClusterFs {
         if (slash > 0 && !dirs.containsKey(path.substring(0, slash))) throw new CfsException("no such directory: " + path);
         writes++;
         files.put(path, data.clone());
+        mtimes.put(path, time.getAsLong());
     }
     @Override public synchronized void create(String path, byte[] data) {
         if (files.containsKey(path)) throw new CfsException("file exists: " + path);
@@ -44,7 +48,7 @@ final class MemoryFs implements ClusterFs {
     @Override public synchronized Optional<Entry> stat(String path) {
         if (dirs.containsKey(path)) return Optional.of(new Entry(path, true, 0, 0, 0));
         byte[] b = files.get(path);
-        return b == null ? Optional.empty() : Optional.of(new Entry(path, false, b.length, 0, 0));
+        return b == null ? Optional.empty() : Optional.of(new Entry(path, false, b.length, mtimes.getOrDefault(path, 0L), 0));
     }
     @Override public synchronized List<Entry> list(String dir) {
         List<Entry> out = new ArrayList<>();
