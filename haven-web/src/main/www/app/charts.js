@@ -4,12 +4,7 @@ import uPlot from 'uplot';
 import { html, ErrorBox, useLoad } from 'app/ui.js';
 import * as api from 'app/api.js';
 import { formatBytes } from 'app/format.js';
-
-/** Column arrays for uPlot from rrddata rows: [[times], [series1], …]; missing values become null. */
-export function toColumns(rows, fields) {
-  const sorted = [...(rows || [])].filter(r => r && r.time !== undefined).sort((a, b) => a.time - b.time);
-  return [sorted.map(r => Number(r.time)), ...fields.map(f => sorted.map(r => (r[f] === undefined || r[f] === null ? null : Number(r[f]))))];
-}
+import { toColumns } from 'app/rrd.js';
 
 const COLORS = ['#2f7ed8', '#f28f43', '#0d233a', '#8bbc21', '#910000'];
 

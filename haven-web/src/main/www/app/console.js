@@ -2,20 +2,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, ErrorBox } from 'app/ui.js';
 import * as api from 'app/api.js';
+import { termInput, termResize, termAuth, TERM_PING } from 'app/termproto.js';
 
 function wsUrl(path, params) {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${location.host}/api2/json${path}?${api.encodeParams(params)}`;
-}
-
-/** Input frame of the termproxy protocol: "0:<utf-8 length>:<data>". */
-export function termInput(data) {
-  return `0:${new TextEncoder().encode(data).length}:${data}`;
-}
-
-/** Resize frame of the termproxy protocol: "1:<cols>:<rows>:". */
-export function termResize(cols, rows) {
-  return `1:${cols}:${rows}:`;
 }
 
 /** VNC console: base is "/nodes/{node}/qemu/{vmid}". */
@@ -72,7 +63,7 @@ export function TermConsole({ base, active }) {
         ws = new WebSocket(wsUrl(`${base}/vncwebsocket`, { port: proxy.port, vncticket: proxy.ticket }), 'binary');
         ws.binaryType = 'arraybuffer';
         let authed = false;
-        ws.onopen = () => ws.send(`${proxy.user}:${proxy.ticket}\n`);
+        ws.onopen = () => ws.send(termAuth(proxy.user, proxy.ticket));
         ws.onmessage = ev => {
           const data = typeof ev.data === 'string' ? ev.data : new Uint8Array(ev.data);
           if (!authed) {
@@ -90,7 +81,7 @@ export function TermConsole({ base, active }) {
         ws.onclose = () => setState('disconnected');
         term.onData(d => { if (authed && ws.readyState === 1) ws.send(termInput(d)); });
         term.onResize(({ cols, rows }) => { if (authed && ws.readyState === 1) ws.send(termResize(cols, rows)); });
-        ping = setInterval(() => { if (ws.readyState === 1) ws.send('2'); }, 30000);
+        ping = setInterval(() => { if (ws.readyState === 1) ws.send(TERM_PING); }, 30000);
       } catch (e) {
         if (!gone) setError(e);
       }
