@@ -318,7 +318,17 @@ final class StorageApiMethods {
                 .param("enabled", Schema.bool().optional().defaultValue(0).description("Only list stores which are enabled (not disabled in config)."))
                 .param("target", StandardOptions.node().optional().description("If target is different to 'node', we only lists shared storages which content is accessible on this 'node' and the specified 'target' node."))
                 .param("format", Schema.bool().optional().defaultValue(0).description("Include information about formats"))
-                .returns(Schema.array(Schema.object().property("storage", Schema.string())))
+                .returns(Schema.array(Schema.object()
+                        .property("storage", StandardOptions.storageId())
+                        .property("type", Schema.string().description("Storage type."))
+                        .property("content", Schema.string().format("pve-storage-content-list").description("Allowed storage content types."))
+                        .property("active", Schema.bool().optional().description("Set when storage is accessible."))
+                        .property("enabled", Schema.bool().optional().description("Set when storage is enabled (not disabled)."))
+                        .property("shared", Schema.bool().optional().description("Shared flag from storage configuration."))
+                        .property("total", Schema.integer().optional().attr("renderer", "bytes").description("Total storage space in bytes."))
+                        .property("used", Schema.integer().optional().attr("renderer", "bytes").description("Used storage space in bytes."))
+                        .property("avail", Schema.integer().optional().attr("renderer", "bytes").description("Available storage space in bytes."))
+                        .property("used_fraction", Schema.number().optional().attr("renderer", "fraction_as_percentage").description("Used fraction (used/total)."))))
                 .permissions(Permission.all("Only list entries where you have 'Datastore.Audit' or 'Datastore.AllocateSpace' permissions on '/storage/<storage>'"))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
@@ -372,7 +382,16 @@ final class StorageApiMethods {
                 .param("node", nodeParam()).param("storage", storageParam())
                 .param("content", Schema.string().format("pve-storage-content").optional().description("Only list content of this type."))
                 .param("vmid", StandardOptions.vmid().optional().description("Only list images for this VM"))
-                .returns(Schema.array(Schema.object().property("volid", Schema.string())))
+                .returns(Schema.array(Schema.object()
+                        .property("volid", Schema.string().description("Volume identifier."))
+                        .property("format", Schema.string().description("Format identifier ('raw', 'qcow2', 'subvol', 'iso', 'tgz' ...)"))
+                        .property("size", Schema.integer().attr("renderer", "bytes").description("Volume size in bytes."))
+                        .property("used", Schema.integer().optional().attr("renderer", "bytes").description("Used space. Please note that most storage plugins do not report anything useful here."))
+                        .property("vmid", Schema.integer().optional().description("Associated Owner VMID."))
+                        .property("parent", Schema.string().optional().description("Volume identifier of parent (for linked cloned)."))
+                        .property("ctime", Schema.integer().optional().minimum(0).description("Creation time (seconds since the UNIX Epoch)."))
+                        .property("notes", Schema.string().optional().description("Optional notes."))
+                        .property("protected", Schema.bool().optional().description("Protection status. Currently only supported for backups."))))
                 .permissions(Permission.permAny("/storage/{storage}", "Datastore.Audit", "Datastore.AllocateSpace"))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
@@ -452,6 +471,7 @@ final class StorageApiMethods {
                     checkNode(p);
                     String volid = volid(p);
                     checkVolumeAccess(rc, volid, true);
+                    if (p.bool("protected", false)) checkProtectedLimit(rc, volid);
                     sm.updateAttributes(volid, p.has("protected") ? p.bool("protected", false) : null, p.str("notes", null));
                     return null;
                 })).build());
@@ -604,6 +624,26 @@ final class StorageApiMethods {
                 && rc.hasPermission("/storage/" + storeid, true, "Datastore.AllocateSpace", "Datastore.Audit")) return;
         if (vn.vmid() == null && !modify && rc.hasPermission("/storage/" + storeid, true, "Datastore.Audit", "Datastore.AllocateSpace")) return;
         throw ApiException.forbidden();
+    }
+
+    /**
+     * PVE's {@code max-protected-backups}: a guest may have at most that many protected backups on a storage
+     * (default: unlimited with Datastore.Allocate on the storage, else 5; -1 = unlimited).
+     */
+    void checkProtectedLimit(RequestContext rc, String volid) {
+        VolumeName vn = sm.parseVolname(volid);
+        if (vn.vtype() != ContentType.BACKUP || vn.vmid() == null) return;
+        String storeid = VolumeId.parse(volid).storage();
+        StorageEntry s = sm.storage(storeid);
+        long limit = s.get("max-protected-backups").map(Long::parseLong)
+                .orElse(rc.hasPermission("/storage/" + storeid, false, "Datastore.Allocate") ? -1L : 5L);
+        if (limit < 0) return;
+        long count = 0;
+        for (VolumeInfo v : sm.list(storeid, vn.vmid(), Set.of(ContentType.BACKUP))) {
+            if (v.isProtected() && !v.volid().equals(volid)) count++;
+        }
+        if (count >= limit)
+            throw new StorageException("cannot protect backup - number of protected backups per guest would exceed the limit of " + limit);
     }
 
     void checkDeletable(String volid, VolumeName vn) {

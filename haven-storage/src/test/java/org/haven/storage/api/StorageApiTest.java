@@ -241,6 +241,12 @@ class StorageApiTest {
         assertThat(root(HttpMethod.PUT, "/nodes/n1/storage/local/content/" + b1, p("protected", "1", "notes", "keep me")).status()).isEqualTo(200);
         Map<String, Object> info = (Map<String, Object>) root(HttpMethod.GET, "/nodes/n1/storage/local/content/" + b1, p()).data();
         assertThat(info).containsEntry("protected", 1).containsEntry("notes", "keep me");
+        // a second protected backup exceeds max-protected-backups=1
+        assertThat(root(HttpMethod.PUT, "/storage/local", p("max-protected-backups", "1")).status()).isEqualTo(200);
+        ApiResponse tooMany = root(HttpMethod.PUT, "/nodes/n1/storage/local/content/local:backup/vzdump-qemu-100-2024_01_02-10_00_00.vma.zst",
+                p("protected", "1"));
+        assertThat(tooMany.message()).startsWith("cannot protect backup - number of protected backups per guest would exceed the limit of 1");
+        assertThat(root(HttpMethod.PUT, "/storage/local", p("delete", "max-protected-backups")).status()).isEqualTo(200);
         ApiResponse delProt = root(HttpMethod.DELETE, "/nodes/n1/storage/local/content/" + b1, p());
         assertThat(delProt.message()).isEqualTo("volume '" + b1 + "' is protected");
 

@@ -161,6 +161,15 @@ class LvmStorageTest {
     }
 
     @Test
+    void scansListTheVolumeGroup() {
+        assertThat(sm.scanner().lvm()).anySatisfy(m -> {
+            assertThat(m.get("vg")).isEqualTo(vg);
+            assertThat((Long) m.get("size")).isGreaterThan(200 * MIB);
+        });
+        assertThat(sm.scanner().lvmthin(vg)).extracting(m -> m.get("lv")).containsExactlyElementsOf(dm ? List.of("data") : List.of());
+    }
+
+    @Test
     void badRequests() {
         assertThatThrownBy(() -> sm.alloc("lv1", 300, "qcow2", null, MIB)).hasMessage("unsupported format 'qcow2'");
         assertThatThrownBy(() -> sm.alloc("lv1", 300, null, "vm-301-disk-0", MIB)).hasMessage("illegal name 'vm-301-disk-0' - should be 'vm-300-*'");
