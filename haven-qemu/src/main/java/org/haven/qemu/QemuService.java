@@ -465,7 +465,19 @@ public final class QemuService {
                     }
                 }
             }
+            // base volumes of a template still used by linked clones keep the whole VM
             for (String v : vols) {
+                if (v.contains("/base-") || v.contains(":base-")) {
+                    try {
+                        volumes.free(v);
+                        log(log, "Removing image: " + v);
+                    } catch (RuntimeException e) {
+                        throw new GuestException(500, e.getMessage());
+                    }
+                }
+            }
+            for (String v : vols) {
+                if (v.contains("/base-") || v.contains(":base-")) continue;
                 try {
                     volumes.free(v);
                     log(log, "Removing image: " + v);

@@ -90,6 +90,8 @@ public final class Qm implements CliTool {
             }
             for (JsonNode r : roots) printTree(r, children, 0, out);
         }));
+        c.add(vm("template", HttpMethod.POST, VM + "/template").output(CliCommand.Output.TASK));
+        c.add(vm("clone", HttpMethod.POST, VM + "/clone").positional("newid").output(CliCommand.Output.TASK));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",

@@ -389,6 +389,7 @@ public final class QemuApi implements ApiModule {
                     return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resume(vmid, skiplock));
                 })).build());
         snapshotMethods(m, vm);
+        cloneMethods(m, vm);
         return m;
     }
 
@@ -464,6 +465,51 @@ public final class QemuApi implements ApiModule {
                     if (!service().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
                     boolean start = p.bool("start", false);
                     return rc.startTask("qmrollback", Integer.toString(vmid), log -> snapshots().rollback(vmid, name, start, log::log));
+                })).build());
+    }
+
+    private void cloneMethods(List<ApiMethod> m, String vm) {
+        m.add(ApiMethod.post(vm + "/template").name("template").description("Create a Template.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("disk", Schema.string().optional().description("If you want to convert only 1 disk to base image."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Allocate"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    var cfg = service().store().load(vmid);
+                    service().store().checkLock(cfg);
+                    if (cfg.isTemplate()) throw ApiException.error("VM " + vmid + " is already a template");
+                    if (service().vms().isRunning(vmid)) throw ApiException.error("you can't convert a running VM to a template");
+                    return rc.startTask("qmtemplate", Integer.toString(vmid), log -> new org.haven.qemu.QemuClone(service()).template(vmid, log::log));
+                })).build());
+        m.add(ApiMethod.post(vm + "/clone").name("clone_vm").description("Create a copy of virtual machine/template.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("newid", vmid().description("VMID for the clone."))
+                .param("name", Schema.string().optional().format("dns-name").description("Set a name for the new VM."))
+                .param("description", Schema.string().optional().description("Description for the new VM."))
+                .param("full", Schema.bool().optional().description("Create a full copy of all disks."))
+                .param("storage", StandardOptions.storageId().optional().description("Target storage for full clone."))
+                .param("format", Schema.string().optional().enumValues("raw", "qcow2", "vmdk").description("Target format for file storage."))
+                .param("snapname", Schema.string().optional().format("pve-configid").maxLength(40).description("The name of the snapshot."))
+                .param("target", StandardOptions.node().optional().description("Target node."))
+                .param("pool", Schema.string().optional().format("pve-poolid").description("Add the new VM to the specified pool."))
+                .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Clone"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    int newid = p.integer("newid");
+                    var cfg = service().store().load(vmid);
+                    if (p.has("target") && !p.str("target").equals(service().store().localNode()))
+                        throw new ApiException(501, "cloning to another node is not implemented");
+                    if (service().store().owner(newid).isPresent()) throw ApiException.error("unable to create VM " + newid + ": config file already exists");
+                    boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
+                    String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
+                            format = p.str("format", null), snap = p.str("snapname", null);
+                    return rc.startTask("qmclone", Integer.toString(vmid), log ->
+                            new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
                 })).build());
     }
 
