@@ -296,6 +296,8 @@ public final class Lrm {
             if (updateLrmStatus()) {
                 wroteStatusAtStartup = true;
             } else {
+                // not quorate yet; still keep services found running here under watchdog protection
+                if (shutdownRequest == 0 && updateServiceStatus()) protectRunningServices(isFenceRequested());
                 env.sleep(5);
                 return shutdownRequest == 0;
             }
