@@ -19,4 +19,12 @@ public interface ApiModule {
 
     /** Called on shutdown, in reverse start order. */
     default void stop() throws Exception {}
+
+    /**
+     * Every module on the class path; a provider that cannot be loaded is reported to {@code onError} and
+     * skipped, so one broken module does not take the others down.
+     */
+    static java.util.List<ApiModule> discover(java.util.function.Consumer<Throwable> onError) {
+        return Discovery.load(ApiModule.class, onError);
+    }
 }

@@ -2,12 +2,11 @@ package org.haven.cli;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.ServiceLoader;
 import org.haven.api.cli.CliTool;
 
 /**
  * Entry point of every command-line tool: {@code Main <tool> [args…]}. {@code pvesh} is built in; other tools
- * are {@link CliTool}s found with {@link ServiceLoader}. Exit code 0 on success, 255 on errors (as PVE's tools).
+ * are {@link CliTool}s found with {@link java.util.ServiceLoader}. Exit code 0 on success, 255 on errors (as PVE's tools).
  */
 public final class Main {
     private Main() {}
@@ -40,7 +39,7 @@ public final class Main {
     }
 
     public static CliTool findTool(String name) {
-        for (CliTool t : ServiceLoader.load(CliTool.class)) if (t.name().equals(name)) return t;
+        for (CliTool t : org.haven.api.Discovery.load(CliTool.class, e -> { })) if (t.name().equals(name)) return t;
         return null;
     }
 }

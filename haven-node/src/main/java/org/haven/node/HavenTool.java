@@ -3,7 +3,6 @@ package org.haven.node;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import org.haven.api.ApiMethod;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliTool;
@@ -41,7 +40,7 @@ public final class HavenTool implements CliTool {
                 CliCommand.local("completion", inv -> {
                     ApiTree tree = OfflineApi.build();
                     List<String> names = inv.args();
-                    for (CliTool t : ServiceLoader.load(CliTool.class)) {
+                    for (CliTool t : org.haven.api.Discovery.load(CliTool.class, e -> inv.err().println("haven: cannot load a CLI tool: " + e))) {
                         if (!names.isEmpty() && !names.contains(t.name())) continue;
                         inv.out().print(AutoComplete.bash(t.name(), commandLine(t, tree)));
                     }

@@ -14,7 +14,6 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 import org.haven.access.AccessControl;
 import org.haven.api.ApiModule;
@@ -128,13 +127,7 @@ public final class Havend implements AutoCloseable {
         List<ApiModule> modules = new ArrayList<>();
         modules.add(new NodeApi());
         modules.add(new AccessApi());
-        for (ServiceLoader.Provider<ApiModule> p : ServiceLoader.load(ApiModule.class).stream().toList()) {
-            try {
-                modules.add(p.get());
-            } catch (Throwable e) {
-                log.error("unable to load API module {}: {}", p.type().getName(), e.toString());
-            }
-        }
+        modules.addAll(ApiModule.discover(e -> log.error("unable to load an API module: {}", e.toString())));
         for (ApiModule m : modules) {
             try {
                 m.register(tree, services);

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.stream.Stream;
 import org.haven.access.AccessControl;
 import org.haven.api.ApiModule;
@@ -40,9 +39,7 @@ public final class OfflineApi {
                 services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
                 services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
                 List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
-                for (ServiceLoader.Provider<ApiModule> p : ServiceLoader.load(ApiModule.class).stream().toList()) {
-                    try { modules.add(p.get()); } catch (Throwable e) { System.err.println("haven: cannot load " + p.type().getName() + ": " + e); }
-                }
+                modules.addAll(ApiModule.discover(e -> System.err.println("haven: cannot load an API module: " + e)));
                 for (ApiModule m : modules) {
                     try { m.register(tree, services); } catch (Throwable e) { System.err.println("haven: module " + m.name() + " failed to register: " + e); }
                 }
