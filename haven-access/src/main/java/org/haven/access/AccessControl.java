@@ -226,7 +226,7 @@ public final class AccessControl {
                 return new LoginResult(userid, createTicket(userid), false);
             }
             StringBuilder challenge = new StringBuilder("{");
-            boolean totp = tfa.entries(userid).stream().anyMatch(e -> e.type().equals("totp") && e.enable());
+            boolean totp = !tfa.totpLocked(userid) && tfa.entries(userid).stream().anyMatch(e -> e.type().equals("totp") && e.enable());
             challenge.append("\"totp\":").append(totp);
             List<Integer> rec = tfa.availableRecovery(userid);
             if (!rec.isEmpty()) challenge.append(",\"recovery\":").append(rec.toString().replace(" ", ""));
@@ -257,26 +257,72 @@ public final class AccessControl {
         throw new AuthenticationException("otp validation failed");
     }
 
+    /** Failed TOTP attempts before TOTP is locked (until a recovery key is used or an admin unlocks it). */
+    public static final int TOTP_TRIES = 8;
+    /** Failed second-factor attempts before all factors are blocked for {@link #TFA_LOCK_SECONDS}. */
+    public static final int TFA_TRIES = 100;
+    public static final long TFA_LOCK_SECONDS = 3600;
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> tfaFailures = new java.util.concurrent.ConcurrentHashMap<>();
+
     private void verifySecondFactor(String userid, String response) {
         if (response == null || response.isEmpty()) throw new AuthenticationException("missing second factor");
+        long now = clock.epochSeconds();
+        TfaConfig tfa = tfaConfig();
+        if (tfa.lockedUntil(userid) > now) throw new AuthenticationException("second factor login has been locked for user '" + userid + "'");
         String kind = null, value = response;
         int colon = response.indexOf(':');
         if (colon > 0) { kind = response.substring(0, colon); value = response.substring(colon + 1); }
         final String v = value;
+        int[] fails = tfaFailures.computeIfAbsent(userid, k -> new int[2]);
         if (kind == null || kind.equals("totp")) {
-            TfaConfig tfa = tfaConfig();
-            for (TfaConfig.Entry e : tfa.entries(userid)) {
-                if (!e.type().equals("totp") || !e.enable()) continue;
-                if (tfa.totp(userid, e.id()).verify(v, clock.epochSeconds())) return;
+            boolean locked = tfa.totpLocked(userid);
+            if (!locked) {
+                for (TfaConfig.Entry e : tfa.entries(userid)) {
+                    if (!e.type().equals("totp") || !e.enable()) continue;
+                    if (tfa.totp(userid, e.id()).verify(v, now)) {
+                        fails[0] = 0;
+                        fails[1] = 0;
+                        return;
+                    }
+                }
+                if (v.matches("\\d{6,8}")) recordFailure(userid, fails, true);
             }
-            if (kind != null) throw new AuthenticationException("totp: invalid code");
+            if (kind != null) throw new AuthenticationException(locked ? "totp: locked after too many failed attempts" : "totp: invalid code");
         }
         if (kind == null || kind.equals("recovery")) {
-            boolean used = modifyTfa(t -> t.useRecovery(userid, v));
-            if (used) return;
+            boolean used = modifyTfa(t -> {
+                if (!t.useRecovery(userid, v)) return false;
+                t.unlockTotp(userid);
+                return true;
+            });
+            if (used) {
+                fails[0] = 0;
+                fails[1] = 0;
+                return;
+            }
+            recordFailure(userid, fails, false);
             throw new AuthenticationException("recovery: invalid key");
         }
         throw new AuthenticationException("unsupported second factor '" + kind + "'");
+    }
+
+    private void recordFailure(String userid, int[] fails, boolean totp) {
+        boolean lockTotp, lockAll;
+        synchronized (fails) {
+            if (totp) fails[0]++;
+            fails[1]++;
+            lockTotp = totp && fails[0] >= TOTP_TRIES;
+            lockAll = fails[1] >= TFA_TRIES;
+            if (lockAll) fails[1] = 0;
+        }
+        if (lockTotp || lockAll) {
+            long until = clock.epochSeconds() + TFA_LOCK_SECONDS;
+            modifyTfa(t -> {
+                if (lockTotp) t.lockTotp(userid);
+                if (lockAll) t.lockUntil(userid, until);
+                return null;
+            });
+        }
     }
 
     // ---- TFA configuration ------------------------------------------------------------------------------
@@ -286,9 +332,13 @@ public final class AccessControl {
     public <T> T modifyTfa(Function<TfaConfig, T> change) {
         return fs.withLock("file-priv_tfa_cfg", LOCK_TIMEOUT, () -> {
             TfaConfig t = tfaConfig();
+            String before = t.write();
             T result = change.apply(t);
-            ensurePrivDir();
-            fs.writeString(TFA_CFG, t.write());
+            String after = t.write();
+            if (!after.equals(before) || fs.read(TFA_CFG).isEmpty()) {
+                ensurePrivDir();
+                fs.writeString(TFA_CFG, after);
+            }
             return result;
         });
     }

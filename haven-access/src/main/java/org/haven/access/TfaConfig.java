@@ -207,6 +207,31 @@ public final class TfaConfig {
         return m;
     }
 
+    public boolean totpLocked(String userid) {
+        ObjectNode u = user(userid, false);
+        return u != null && u.path("totp-locked").asBoolean(false);
+    }
+
+    public long lockedUntil(String userid) {
+        ObjectNode u = user(userid, false);
+        return u == null ? 0 : u.path("tfa-locked-until").asLong(0);
+    }
+
+    public void lockTotp(String userid) {
+        ObjectNode u = user(userid, false);
+        if (u != null) u.put("totp-locked", true);
+    }
+
+    public void unlockTotp(String userid) {
+        ObjectNode u = user(userid, false);
+        if (u != null) u.remove("totp-locked");
+    }
+
+    public void lockUntil(String userid, long until) {
+        ObjectNode u = user(userid, false);
+        if (u != null) u.put("tfa-locked-until", until);
+    }
+
     public boolean unlock(String userid) {
         ObjectNode u = user(userid, false);
         if (u == null) return false;

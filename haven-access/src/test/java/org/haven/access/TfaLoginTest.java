@@ -95,4 +95,40 @@ class TfaLoginTest {
         assertThat(t.write()).isEqualTo(text);
         assertThat(t.entries("x@pve")).singleElement().satisfies(e -> assertThat(e.type()).isEqualTo("webauthn"));
     }
+
+    @Test
+    void totpLocksAfterEightFailuresAndRecoveryUnlocks() {
+        List<String> keys = ac.modifyTfa(t -> t.addRecovery("joe@pve", now.get()));
+        String wrong = totp.code(now.get()).equals("000000") ? "111111" : "000000";
+        for (int i = 0; i < AccessControl.TOTP_TRIES; i++) {
+            String challenge = ac.authenticate("joe@pve", "joepass", null, null, null).ticket();
+            assertThatThrownBy(() -> ac.authenticate("joe@pve", "totp:" + wrong, null, null, challenge)).hasMessage("totp: invalid code");
+        }
+        assertThat(ac.tfaConfig().totpLocked("joe@pve")).isTrue();
+        assertThat(fs.text("priv/tfa.cfg")).contains("\"totp-locked\":true");
+        String challenge = ac.authenticate("joe@pve", "joepass", null, null, null).ticket();
+        assertThat(URLDecoder.decode(challenge, StandardCharsets.UTF_8)).contains("\"totp\":false");
+        // even the right code is refused now
+        assertThatThrownBy(() -> ac.authenticate("joe@pve", "totp:" + totp.code(now.get()), null, null, challenge))
+                .hasMessage("totp: locked after too many failed attempts");
+        // a recovery key logs in and unlocks TOTP
+        assertThat(ac.authenticate("joe@pve", "recovery:" + keys.get(0), null, null, challenge).needTfa()).isFalse();
+        assertThat(ac.tfaConfig().totpLocked("joe@pve")).isFalse();
+        String c2 = ac.authenticate("joe@pve", "joepass", null, null, null).ticket();
+        assertThat(ac.authenticate("joe@pve", "totp:" + totp.code(now.get()), null, null, c2).needTfa()).isFalse();
+    }
+
+    @Test
+    void tooManySecondFactorFailuresBlockAllFactorsForAnHour() {
+        List<String> keys = ac.modifyTfa(t -> t.addRecovery("joe@pve", now.get()));
+        String challenge = ac.authenticate("joe@pve", "joepass", null, null, null).ticket();
+        for (int i = 0; i < AccessControl.TFA_TRIES; i++)
+            assertThatThrownBy(() -> ac.authenticate("joe@pve", "recovery:0000-0000-0000-0000", null, null, challenge)).hasMessage("recovery: invalid key");
+        assertThatThrownBy(() -> ac.authenticate("joe@pve", "recovery:" + keys.get(1), null, null, challenge))
+                .hasMessage("second factor login has been locked for user 'joe@pve'");
+        assertThat(ac.tfaConfig().lockInfo("joe@pve")).containsKey("tfa-locked-until");
+        // an administrator unlocks
+        ac.modifyTfa(t -> t.unlock("joe@pve"));
+        assertThat(ac.authenticate("joe@pve", "recovery:" + keys.get(1), null, null, challenge).needTfa()).isFalse();
+    }
 }
