@@ -197,9 +197,29 @@ public final class StorageManager {
 
     // ---- activation -----------------------------------------------------------------------------------------------
 
+    /**
+     * Activate a storage on this node; a storage with a {@code base} volume (LVM on an iSCSI LUN) first activates
+     * the storage of that volume and the volume itself, as PVE does.
+     */
+    public void activate(StorageEntry s) {
+        activate(config(), s, new java.util.HashSet<>());
+    }
+
+    private void activate(StorageConfig cfg, StorageEntry s, Set<String> seen) {
+        if (!seen.add(s.id())) throw new StorageException("storage '" + s.id() + "' - loop in base volume definitions");
+        String base = s.get("base").orElse(null);
+        if (base != null && !base.isEmpty()) {
+            VolumeId b = VolumeId.parse(base);
+            StorageEntry bs = checkEnabled(cfg, b.storage());
+            activate(cfg, bs, seen);
+            plugin(bs).activateVolume(bs, b.volname(), null);
+        }
+        plugin(s).activateStorage(s);
+    }
+
     public void activateStorage(String id) {
         StorageEntry s = enabledStorage(id);
-        plugin(s).activateStorage(s);
+        activate(s);
     }
 
     /** Activate the storages and volumes (before a guest starts or a volume is accessed). */
@@ -211,7 +231,7 @@ public final class StorageManager {
         for (String volid : volids) {
             VolumeId v = VolumeId.parse(volid);
             StorageEntry s = checkEnabled(cfg, v.storage());
-            if (active.add(s.id())) plugin(s).activateStorage(s);
+            if (active.add(s.id())) activate(s);
             plugin(s).activateVolume(s, v.volname(), snap);
         }
     }
@@ -238,7 +258,7 @@ public final class StorageManager {
         StorageEntry s = storage(id);
         if (s.disabled() || !s.availableOn(nodeName)) return StorageStatus.INACTIVE;
         try {
-            plugin(s).activateStorage(s);
+            activate(s);
             return plugin(s).status(s);
         } catch (RuntimeException e) {
             return StorageStatus.INACTIVE;
@@ -249,7 +269,7 @@ public final class StorageManager {
     public List<VolumeInfo> list(String id, Integer vmid, Set<ContentType> content) {
         StorageEntry s = enabledStorage(id);
         StoragePlugin p = plugin(s);
-        p.activateStorage(s);
+        activate(s);
         return p.list(s, vmid, content);
     }
 
@@ -269,7 +289,7 @@ public final class StorageManager {
             throw new StorageException("storage '" + storeid + "' does not support content-type '" + needed + "'");
         if (!s.type().formats().contains(fmt)) throw new StorageException("unsupported format '" + fmt + "'");
         StoragePlugin p = plugin(s);
-        p.activateStorage(s);
+        activate(s);
         String volname = locked(s, () -> p.alloc(s, vmid, fmt, name == null || name.isEmpty() ? null : name, sizeBytes));
         return s.id() + ":" + volname;
     }
@@ -279,7 +299,7 @@ public final class StorageManager {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
         StoragePlugin p = plugin(s);
-        p.activateStorage(s);
+        activate(s);
         if (p instanceof DirPlugin d && vnSafe(p, v.volname()) && d.isProtected(s, v.volname()))
             throw new StorageException("volume '" + volid + "' is protected");
         locked(s, () -> {
@@ -338,14 +358,14 @@ public final class StorageManager {
     public long size(String volid) {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
-        plugin(s).activateStorage(s);
+        activate(s);
         return plugin(s).size(s, v.volname());
     }
 
     public void resize(String volid, long sizeBytes, boolean running) {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
-        plugin(s).activateStorage(s);
+        activate(s);
         locked(s, () -> { plugin(s).resize(s, v.volname(), sizeBytes, running); return null; });
     }
 
@@ -386,7 +406,7 @@ public final class StorageManager {
     public String cloneImage(String volid, int vmid, String snap) {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
-        plugin(s).activateStorage(s);
+        activate(s);
         return s.id() + ":" + locked(s, () -> plugin(s).cloneImage(s, v.volname(), vmid, snap));
     }
 
@@ -424,7 +444,7 @@ public final class StorageManager {
     public void exportVolume(String volid, ExportFormat format, String snap, String baseSnap, boolean withSnapshots, OutputStream out) {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
-        plugin(s).activateStorage(s);
+        activate(s);
         plugin(s).activateVolume(s, v.volname(), snap);
         plugin(s).exportVolume(s, v.volname(), format, snap, baseSnap, withSnapshots, out);
     }
@@ -434,8 +454,70 @@ public final class StorageManager {
                                boolean allowRename, InputStream in) {
         VolumeId v = VolumeId.parse(volid);
         StorageEntry s = enabledStorage(v.storage());
-        plugin(s).activateStorage(s);
+        activate(s);
         return s.id() + ":" + locked(s, () -> plugin(s).importVolume(s, v.volname(), format, snap, baseSnap, withSnapshots, allowRename, in));
+    }
+
+    /**
+     * Copy a volume to storage {@code targetStorage} for guest {@code targetVmid} through the export/import streams
+     * (the first format both sides support), e.g. to move a stopped guest's disk between storages of this node.
+     * The copy gets the next free {@code vm-<vmid>-disk-<n>} name (raw data on the target). Returns its volume ID.
+     */
+    public String copyVolume(String srcVolid, String targetStorage, int targetVmid) {
+        StorageEntry t = enabledStorage(targetStorage);
+        String name = "vm-" + targetVmid + "-disk-0";
+        String volname = switch (t.type()) {
+            case DIR, NFS, CIFS, GLUSTERFS, BTRFS -> targetVmid + "/" + name + ".raw";
+            default -> name;
+        };
+        return copyVolume(srcVolid, t.id() + ":" + volname, true);
+    }
+
+    /** Copy a volume to the volume ID {@code targetVolid} (another name is chosen when it exists and {@code allowRename}). */
+    public String copyVolume(String srcVolid, String targetVolid, boolean allowRename) {
+        List<ExportFormat> out = exportFormats(srcVolid, null, null, false);
+        List<ExportFormat> in = importFormats(targetVolid, null, null, false);
+        ExportFormat format = out.stream().filter(in::contains).findFirst().orElseThrow(() -> new StorageException(
+                "no common transfer format for '" + srcVolid + "' (" + out + ") and '" + targetVolid + "' (" + in + ")"));
+        java.io.PipedInputStream pin = new java.io.PipedInputStream(1 << 20);
+        java.io.PipedOutputStream pout;
+        try {
+            pout = new java.io.PipedOutputStream(pin);
+        } catch (java.io.IOException e) {
+            throw new StorageException(e.getMessage(), e);
+        }
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread exporter = Thread.ofVirtual().start(() -> {
+            try (java.io.OutputStream o = pout) {
+                exportVolume(srcVolid, format, null, null, false, o);
+            } catch (RuntimeException e) {
+                failure.set(e);
+            } catch (java.io.IOException e) {
+                failure.set(new StorageException("export of '" + srcVolid + "' failed - " + e.getMessage(), e));
+            }
+        });
+        String result;
+        try {
+            result = importVolume(targetVolid, format, null, null, false, allowRename, pin);
+        } catch (RuntimeException e) {
+            try { pin.close(); } catch (java.io.IOException ignored) { }
+            joinQuietly(exporter);
+            throw failure.get() != null ? failure.get() : e;
+        }
+        joinQuietly(exporter);
+        if (failure.get() != null) {
+            try { free(result); } catch (RuntimeException ignored) { }
+            throw failure.get();
+        }
+        return result;
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---- backups -----------------------------------------------------------------------------------------------------

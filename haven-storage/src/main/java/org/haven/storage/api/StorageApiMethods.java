@@ -476,6 +476,34 @@ final class StorageApiMethods {
                     return null;
                 })).build());
 
+        m.add(ApiMethod.post("/nodes/{node}/storage/{storage}/content/{volume}").name("copy").description("Copy a volume.")
+                .param("node", nodeParam()).param("storage", storageParam().optional())
+                .param("volume", Schema.string().description("Source volume identifier"))
+                .param("target", Schema.string().description("Target volume identifier"))
+                .param("target_node", StandardOptions.node().optional().description("Target node. Default is local node."))
+                .returns(Schema.string())
+                .permissions(Permission.all("You need 'Datastore.Allocate' on the source storage and 'Datastore.AllocateSpace' on the target storage."))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    checkNode(p);
+                    String src = volid(p);
+                    String target = p.str("target");
+                    String tn = p.str("target_node", sm.nodeName());
+                    if (!tn.equals(sm.nodeName())) throw new StorageException("copying volumes to another node is not supported (target node '" + tn + "')");
+                    String srcStore = VolumeId.parse(src).storage();
+                    String dstStore = VolumeId.isVolumeId(target) ? VolumeId.parse(target).storage() : target;
+                    StorageConfig.checkId(dstStore);
+                    if (!rc.hasPermission("/storage/" + srcStore, false, "Datastore.Allocate")
+                            || !rc.hasPermission("/storage/" + dstStore, false, "Datastore.AllocateSpace")) throw ApiException.forbidden();
+                    VolumeName vn = sm.parseVolname(src);
+                    sm.enabledStorage(dstStore);
+                    return rc.startTask("imgcopy", null, log -> {
+                        String result = VolumeId.isVolumeId(target) ? sm.copyVolume(src, target, false)
+                                : sm.copyVolume(src, dstStore, vn.vmid() == null ? 0 : vn.vmid());
+                        log.log("copied '" + src + "' to '" + result + "'");
+                    });
+                })).build());
+
         m.add(ApiMethod.delete("/nodes/{node}/storage/{storage}/content/{volume}").name("delete").description("Delete volume")
                 .param("node", nodeParam()).param("storage", storageParam().optional())
                 .param("volume", Schema.string().description("Volume identifier"))

@@ -51,11 +51,10 @@ public class LvmPlugin implements StoragePlugin {
 
     @Override
     public void activateStorage(StorageEntry s) {
-        Map<String, Lvm.Vg> vgs = Lvm.vgs(run);
-        if (!vgs.containsKey(vg(s))) {
-            s.get("base").ifPresent(b -> { throw new StorageException("volume group '" + vg(s) + "' not found (base volume '" + b + "')"); });
-            throw new StorageException("volume group '" + vg(s) + "' not found");
-        }
+        if (Lvm.vgs(run).containsKey(vg(s))) return;
+        // a VG on a freshly logged-in LUN may not be known yet
+        run.run(List.of("vgscan", "--ignorelockingfailure", "--mknodes"));
+        if (!Lvm.vgs(run).containsKey(vg(s))) throw new StorageException("volume group '" + vg(s) + "' not found");
     }
 
     @Override

@@ -192,6 +192,16 @@ class StorageApiTest {
         assertThat(ref.message()).isEqualTo("unable to delete volume 'local:100/vm-100-disk-10.raw' - still referenced by guest 100");
         assertThat(tmp.resolve("data/storage/local/images/100/vm-100-disk-10.raw")).exists();
 
+        root(HttpMethod.POST, "/storage", p("storage", "other", "type", "dir", "path", tmp.resolve("other").toString()));
+        ApiResponse copy = root(HttpMethod.POST, "/nodes/n1/storage/local/content/local:100/vm-100-disk-0.qcow2", p("target", "other"));
+        assertThat(copy.status()).as(copy.message()).isEqualTo(200);
+        assertThat(awaitTask(copy.data())).isEqualTo("OK");
+        assertThat(tmp.resolve("other/images/100/vm-100-disk-0.raw")).exists();
+        assertThat(tasks.log((String) copy.data(), 0, 0).lines())
+                .contains("copied 'local:100/vm-100-disk-0.qcow2' to 'other:100/vm-100-disk-0.raw'");
+        ApiResponse remote = root(HttpMethod.POST, "/nodes/n1/storage/local/content/local:100/vm-100-disk-0.qcow2", p("target", "other", "target_node", "n2"));
+        assertThat(remote.message()).contains("not supported");
+
         ApiResponse del = root(HttpMethod.DELETE, "/nodes/n1/storage/local/content/local:100/vm-100-disk-0.qcow2", p());
         assertThat(del.status()).isEqualTo(200);
         assertThat((String) del.data()).startsWith("UPID:n1:").contains(":imgdel:100@local:root@pam:");

@@ -194,6 +194,20 @@ class BtrfsStorageTest {
     }
 
     @Test
+    void copyVolumeBetweenStorageTypes() {
+        String q = sm.alloc("plain", 700, "qcow2", null, 4 * MIB);
+        write(sm.path(q), "qcow2", 0x7e, MIB, MIB);
+        String onBtrfs = sm.copyVolume(q, "bt2", 701);
+        assertThat(onBtrfs).isEqualTo("bt2:701/vm-701-disk-0.raw");
+        sh("qemu-img", "compare", "-f", "qcow2", "-F", "raw", sm.path(q), sm.path(onBtrfs));
+        String back = sm.copyVolume(onBtrfs, "plain", 701);
+        assertThat(back).isEqualTo("plain:701/vm-701-disk-0.raw");
+        sh("cmp", sm.path(onBtrfs), sm.path(back));
+        assertThat(sm.copyVolume(onBtrfs, "plain", 701)).isEqualTo("plain:701/vm-701-disk-1.raw");
+        for (String v : java.util.List.of(q, onBtrfs, back, "plain:701/vm-701-disk-1.raw")) sm.free(v);
+    }
+
+    @Test
     void statusMatchesDfAndErrors() {
         StorageStatus st = sm.status("bt1");
         long[] df = TestSupport.df(mnt.resolve("s1"));
