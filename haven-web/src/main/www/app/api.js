@@ -111,10 +111,21 @@ export const post = (path, params) => request('POST', path, params);
 export const put = (path, params) => request('PUT', path, params);
 export const del = (path, params) => request('DELETE', path, params);
 
-/** Log in; resolves to the ticket data (username, CSRFPreventionToken, cap…) or rejects with ApiError. */
-export async function login(username, password, realm, otp) {
-  const data = await post('/access/ticket', { username: loginUser(username, realm), password, otp });
+/**
+ * Log in; resolves to the ticket data (username, CSRFPreventionToken, cap…) or rejects with ApiError. For a
+ * user with a second factor it resolves to {NeedTFA: 1, ticket: <partial ticket>, username}: complete it with
+ * {@link loginSecondFactor}.
+ */
+export async function login(username, password, realm) {
+  const data = await post('/access/ticket', { username: loginUser(username, realm), password });
   if (data && data.NeedTFA) return data;
+  remember(data);
+  return data;
+}
+
+/** The second step of a TFA login: kind 'totp' or 'recovery', answered against the partial ticket. */
+export async function loginSecondFactor(username, challenge, kind, value) {
+  const data = await post('/access/ticket', { username, 'tfa-challenge': challenge, password: `${kind}:${value.trim()}` });
   remember(data);
   return data;
 }

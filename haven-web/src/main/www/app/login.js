@@ -14,7 +14,8 @@ export function LoginDialog({ onLogin }) {
   const [password, setPassword] = useState('');
   const [realm, setRealm] = useState(localStorage.getItem('haven-last-realm') || 'pam');
   const [otp, setOtp] = useState('');
-  const [needTfa, setNeedTfa] = useState(false);
+  const [otpKind, setOtpKind] = useState('totp');
+  const [tfa, setTfa] = useState(null);       // {ticket, username} of a login waiting for its second factor
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,13 +36,16 @@ export function LoginDialog({ onLogin }) {
     setBusy(true);
     setError(null);
     try {
-      const data = await api.login(username, password, realm, needTfa ? otp : undefined);
-      if (data && data.NeedTFA) { setNeedTfa(true); setBusy(false); return; }
+      const data = tfa
+        ? await api.loginSecondFactor(tfa.username, tfa.ticket, otpKind, otp)
+        : await api.login(username, password, realm);
+      if (data && data.NeedTFA) { setTfa({ ticket: data.ticket, username: data.username }); setBusy(false); return; }
       localStorage.setItem('haven-last-user', username);
       localStorage.setItem('haven-last-realm', realm);
       onLogin(data.username);
     } catch (err) {
       setError(err.status === 401 ? 'Login failed. Please try again' : err.details || err.message);
+      if (tfa) { setTfa(null); setOtp(''); }
       setBusy(false);
     }
   };
@@ -55,8 +59,11 @@ export function LoginDialog({ onLogin }) {
       <${Field} label="Realm"><select name="realm" value=${realm} onChange=${e => setRealm(e.target.value)}>
           ${realms.map(r => html`<option value=${r.realm} selected=${r.realm === realm}>${r.comment || r.realm}${r.comment ? ` (${r.realm})` : ''}</option>`)}
         </select><//>
-      ${needTfa && html`<${Field} label="Second factor"><input name="otp" autocomplete="one-time-code" value=${otp}
-          onInput=${e => setOtp(e.target.value)} placeholder="TOTP code or recovery key" /><//>`}
+      ${tfa && html`<div class="hint">Second login factor required for ${tfa.username}.</div>
+        <${Field} label="Factor"><select name="otpkind" value=${otpKind} onChange=${e => setOtpKind(e.target.value)}>
+          <option value="totp">TOTP app</option><option value="recovery" selected=${otpKind === 'recovery'}>Recovery key</option></select><//>
+        <${Field} label="Code"><input name="otp" autocomplete="one-time-code" autofocus required value=${otp}
+          onInput=${e => setOtp(e.target.value)} /><//>`}
       ${error && html`<div class="error-box" role="alert" id="login-error">${error}</div>`}
       <div class="buttons"><button type="submit" class="primary" id="login-submit" disabled=${busy}>Login</button></div>
     </form>

@@ -12,9 +12,23 @@ import { CreateVmWizard } from 'app/wizard.js';
 
 let pollTimer = null;
 
+// Storages per online node from GET /nodes/{node}/storage, for servers whose /cluster/resources has no
+// storage entries yet (same shape as PVE's storage resources).
+async function nodeStorages(list) {
+  if (list.some(r => r.type === 'storage')) return list;
+  const online = list.filter(r => r.type === 'node' && r.status === 'online');
+  const extra = await Promise.all(online.map(n => api.get(`/nodes/${encodeURIComponent(n.node)}/storage`).then(
+    st => st.map(s => ({
+      id: `storage/${n.node}/${s.storage}`, type: 'storage', storage: s.storage, node: n.node,
+      status: Number(s.active) ? 'available' : 'unknown', plugintype: s.type, content: s.content, shared: s.shared,
+      disk: s.used, maxdisk: s.total,
+    })), () => [])));
+  return [...list, ...extra.flat()];
+}
+
 async function poll() {
   try {
-    S.resources.value = await api.get('/cluster/resources');
+    S.resources.value = await nodeStorages(await api.get('/cluster/resources'));
     S.resourcesError.value = null;
   } catch (e) {
     if (e.status !== 401) S.resourcesError.value = e;

@@ -7,7 +7,7 @@ import * as S from 'app/state.js';
 const VIEW_TITLES = { server: 'Server View', folder: 'Folder View', pool: 'Pool View' };
 
 function TreeItem({ node, depth, forceOpen }) {
-  const open = forceOpen || S.expanded.value.has(node.id);
+  const open = forceOpen || !S.collapsed.value.has(node.id);
   const hasKids = node.children && node.children.length > 0;
   const sel = S.selected.value === node.id;
   const status = node.data && node.data.status;

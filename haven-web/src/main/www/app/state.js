@@ -8,7 +8,7 @@ export const resources = signal([]);         // GET /cluster/resources
 export const resourcesError = signal(null);
 export const view = signal(localStorage.getItem('haven-view') || 'server');
 export const selected = signal('root');      // id of the selected tree node
-export const expanded = signal(new Set(['root']));
+export const collapsed = signal(new Set()); // ids of collapsed tree nodes (all others are open)
 export const tasks = signal([]);             // GET /cluster/tasks
 export const taskViewer = signal(null);      // {node, upid} of the open task log viewer
 export const dialog = signal(null);          // name + props of an open dialog such as the Create VM wizard
@@ -28,10 +28,11 @@ export function setView(v) {
 }
 
 export function toggle(id, open) {
-  const s = new Set(expanded.value);
-  const isOpen = s.has(id);
-  if (open === undefined ? isOpen : !open) s.delete(id); else s.add(id);
-  expanded.value = s;
+  const s = new Set(collapsed.value);
+  const isOpen = !s.has(id);
+  const want = open === undefined ? !isOpen : open;
+  if (want) s.delete(id); else s.add(id);
+  collapsed.value = s;
 }
 
 export function openTask(node, upid) { taskViewer.value = { node, upid }; }

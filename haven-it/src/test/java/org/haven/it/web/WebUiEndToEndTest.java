@@ -1,0 +1,265 @@
+package org.haven.it.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.haven.it.HavenNode;
+import org.haven.it.HavenNode.Auth;
+import org.haven.it.HavenNode.Resp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The web UI in Debian's headless Chromium against a real havend: the page and its modules over HTTPS
+ * (trusting exactly the node's certificate), login through the dialog, the resource tree, a node summary
+ * checked against the API, the Create VM wizard whose task log is shown, a task log that tails a running
+ * task, and re-login after logout and after the ticket is gone.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiEndToEndTest {
+    static final String NODE = "webnode";
+
+    @TempDir static Path dir;
+    static HavenNode node;
+    static ChromeDriver browser;
+    static String base;
+    static Auth admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = HavenNode.start(dir.resolve("node"), NODE);
+        admin = node.login("admin@pve", node.adminPassword());
+        base = "https://127.0.0.1:" + node.port();
+        byte[] pem = Files.readAllBytes(node.cfsDir().resolve("nodes/" + NODE + "/pve-ssl.pem"));
+        X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
+        String spki = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded()));
+
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary("/usr/bin/chromium");
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")),
+                "--ignore-certificate-errors-spki-list=" + spki);
+        ChromeDriverService svc = new ChromeDriverService.Builder().usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(svc, o);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (browser != null) browser.quit();
+        } finally {
+            if (node != null) node.close();
+        }
+    }
+
+    /** A screenshot and the page text next to the node's data when a test fails (kept in the temp dir while it runs). */
+    @AfterEach
+    void evidence(TestInfo info) {
+        try {
+            Files.write(dir.resolve(info.getTestMethod().orElseThrow().getName() + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+        } catch (Exception ignored) {
+            // best effort
+        }
+    }
+
+    static void waitUntil(String what, Supplier<Boolean> cond) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Boolean.TRUE.equals(cond.get())) return;
+                last = null;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        String text;
+        try { text = browser.findElement(By.tagName("body")).getText(); } catch (RuntimeException e) { text = "?"; }
+        throw new AssertionError("timed out waiting for " + what + "; page text:\n" + text, last);
+    }
+
+    static WebElement el(String css) throws InterruptedException {
+        waitUntil(css, () -> !browser.findElements(By.cssSelector(css)).isEmpty() && browser.findElement(By.cssSelector(css)).isDisplayed());
+        return browser.findElement(By.cssSelector(css));
+    }
+
+    static boolean present(String css) { return !browser.findElements(By.cssSelector(css)).isEmpty(); }
+
+    static void type(String css, String text) throws InterruptedException {
+        WebElement e = el(css);
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    static void login(String user, String realm, String password) throws InterruptedException {
+        el("#login-form");
+        type("input[name=username]", user);
+        type("input[name=password]", password);
+        el("select[name=realm] option[value='" + realm + "']").click();
+        el("#login-submit").click();
+    }
+
+    @Test
+    @Order(1)
+    void pageAndModulesAreServedOverHttps() throws Exception {
+        HttpResponse<String> r = node.https().send(HttpRequest.newBuilder(URI.create(base + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        assertThat(r.body()).contains("<script type=\"importmap\">");
+        String module = r.body().replaceAll("(?s).*\"@novnc/novnc\": \"([^\"]+)\".*", "$1");
+        HttpResponse<String> m = node.https().send(HttpRequest.newBuilder(URI.create(base + module)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(m.statusCode()).isEqualTo(200);
+        assertThat(m.headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(m.headers().firstValue("Cache-Control")).hasValue("public, max-age=31536000, immutable");
+        // the API is untouched by the UI handler
+        assertThat(node.get("/version", null).status()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(2)
+    void loginThroughTheDialogShowsTheTreeAndTheNodeSummary() throws Exception {
+        browser.get(base + "/");
+        el("#login-form");
+        // realms come from GET /access/domains
+        waitUntil("realm list", () -> browser.findElements(By.cssSelector("select[name=realm] option")).size() >= 2);
+        login("admin", "pve", "wrong-password");
+        assertThat(el("#login-error").getText()).contains("Login failed");
+        login("admin", "pve", node.adminPassword());
+
+        WebElement nodeRow = el("[data-id='node/" + NODE + "']");
+        assertThat(nodeRow.getAttribute("data-status")).isEqualTo("online");
+        assertThat(nodeRow.findElement(By.cssSelector(".icon")).getAttribute("class")).contains("icon-node-online");
+        assertThat(el("#current-user").getText()).isEqualTo("admin@pve");
+
+        nodeRow.click();
+        assertThat(el("#panel-title").getText()).isEqualTo("Node '" + NODE + "'");
+        JsonNode st = node.get("/nodes/" + NODE + "/status", admin).data();
+        waitUntil("node status", () -> present("[data-kv=node-status] td[data-key='Kernel Version']"));
+        assertThat(el("[data-kv=node-status] td[data-key='Kernel Version']").getText()).isEqualTo(st.get("kversion").asString());
+        assertThat(el("[data-kv=node-status] td[data-key='CPU(s)']").getText())
+                .startsWith(st.get("cpuinfo").get("cpus").asInt() + " x ");
+        assertThat(el("[data-kv=node-status] td[data-key='RAM usage']").getText()).contains("GiB");
+    }
+
+    @Test
+    @Order(3)
+    void createVmWizardRunsTheTaskAndShowsItsLog() throws Exception {
+        int vmid = node.get("/cluster/nextid", admin).data().asInt();
+        el("#create-vm").click();
+        el("[data-dialog=create-vm]");
+        waitUntil("next free VM ID", () -> String.valueOf(vmid).equals(browser.findElement(By.cssSelector("input[name=vmid]")).getDomProperty("value")));
+        type("input[name=name]", "webui-vm");
+        el("[data-dialog=create-vm] [data-tab=disks]").click();
+        type("input[name=disksize]", "1");
+        el("[data-dialog=create-vm] [data-tab=memory]").click();
+        type("input[name=memory]", "256");
+        el("[data-dialog=create-vm] [data-tab=confirm]").click();
+        assertThat(el("[data-kv=wizard-confirm] td[data-key=scsi0]").getText()).isEqualTo("local:1,iothread=1");
+        el("#wizard-finish").click();
+
+        el("[data-dialog=task-viewer]");
+        waitUntil("task end", () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
+        assertThat(el("#task-state").getAttribute("data-exitstatus")).isEqualTo("OK");
+        String log = el("#task-log").getText();
+        assertThat(log).contains("TASK OK");
+        assertThat(log).contains("scsi0");
+        el("[data-dialog=task-viewer] [data-tab=status]").click();
+        assertThat(el("[data-kv=task-status] td[data-key='Task type']").getText()).isEqualTo("qmcreate");
+        el("[data-dialog=task-viewer] .close").click();
+
+        JsonNode cfg = node.get("/nodes/" + NODE + "/qemu/" + vmid + "/config", admin).data();
+        assertThat(cfg.get("name").asString()).isEqualTo("webui-vm");
+        assertThat(cfg.get("memory").asString()).isEqualTo("256");
+        assertThat(cfg.get("scsi0").asString()).startsWith("local:" + vmid + "/vm-" + vmid + "-disk-0");
+
+        // the guest appears under its node; its hardware view shows the configuration
+        el("[data-id='qemu/" + vmid + "']").click();
+        assertThat(el("#panel-title").getText()).isEqualTo("Virtual Machine " + vmid + " (webui-vm) on node '" + NODE + "'");
+        el("[data-tab=hardware]").click();
+        waitUntil("hardware rows", () -> present("[data-grid=vm-hardware] tr[data-row=scsi0]"));
+        assertThat(el("[data-grid=vm-hardware] tr[data-row=memory]").getText()).contains("256.00 MiB");
+        assertThat(el("[data-grid=vm-hardware] tr[data-row=scsi0]").getText()).contains("Hard Disk (scsi0)").contains("vm-" + vmid + "-disk-0");
+        assertThat(el("#vm-start").isEnabled()).isTrue();
+        assertThat(el("#vm-stop").isEnabled()).isFalse();
+    }
+
+    @Test
+    @Order(4)
+    void taskViewerTailsARunningTask() throws Exception {
+        Resp started = node.post("/nodes/" + NODE + "/haven-test/task", Map.of("gate", "webgate"), admin);
+        assertThat(started.status()).isEqualTo(200);
+        String upid = started.data().asString();
+        // the bottom task list shows it; a double-click opens the viewer
+        String row = "[data-grid=cluster-tasks] tr[data-row='" + upid + "']";
+        WebElement tr = el(row);
+        assertThat(tr.getText()).contains("hatest");
+        new Actions(browser).doubleClick(tr).perform();
+        el("[data-dialog=task-viewer]");
+        waitUntil("first log line", () -> browser.findElement(By.id("task-log")).getText().contains("step one"));
+        assertThat(el("#task-state").getAttribute("data-state")).isEqualTo("running");
+        assertThat(el("#task-log").getText()).doesNotContain("step two");
+        assertThat(el("#task-stop").isEnabled()).isTrue();
+
+        Files.writeString(node.dataDir().resolve("webgate"), "go");
+        waitUntil("task end", () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
+        List<String> lines = List.of(el("#task-log").getText().split("\n"));
+        assertThat(lines).containsSubsequence("step one", "step two", "TASK OK");
+        assertThat(el("#task-stop").isEnabled()).isFalse();
+        el("[data-dialog=task-viewer] .close").click();
+        waitUntil("status column", () -> browser.findElement(By.cssSelector(row + " .task-status")).getText().equals("OK"));
+    }
+
+    @Test
+    @Order(5)
+    void sessionSurvivesAReloadAndLogoutOrALostTicketAsksAgain() throws Exception {
+        browser.navigate().refresh();
+        el("[data-id='node/" + NODE + "']");
+        assertThat(present("#login-form")).isFalse();
+
+        el("#logout").click();
+        el("#login-form");
+        assertThat(browser.manage().getCookieNamed("PVEAuthCookie")).isNull();
+        login("admin", "pve", node.adminPassword());
+        el("[data-id='node/" + NODE + "']");
+
+        // a request answered 401 (here: the ticket cookie is gone) brings the login dialog back
+        browser.manage().deleteCookieNamed("PVEAuthCookie");
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        el("#login-form");
+        login("admin", "pve", node.adminPassword());
+        el("[data-id='node/" + NODE + "']");
+    }
+}
