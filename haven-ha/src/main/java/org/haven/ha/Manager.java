@@ -1,8 +1,5 @@
 package org.haven.ha;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -58,16 +55,13 @@ public final class Manager {
 
     public void cleanup() { }
 
+    private static final long UID_SALT = new java.security.SecureRandom().nextLong();
+
+    /** A new unique id for a service request; LRM results are matched to requests by it. */
     static String computeNewUuid(String state) {
         long n = UID_COUNTER.incrementAndGet();
-        try {
-            MessageDigest md = MessageDigest.getInstance("MD5");
-            byte[] d = md.digest((state + ProcessHandle.current().pid() + System.nanoTime() + ":" + n)
-                .getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().withoutPadding().encodeToString(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] b = java.nio.ByteBuffer.allocate(16).putLong(UID_SALT ^ state.hashCode()).putLong(n).array();
+        return Base64.getEncoder().withoutPadding().encodeToString(b);
     }
 
     private void updateCrsSchedulerMode() {

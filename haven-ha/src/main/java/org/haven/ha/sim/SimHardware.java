@@ -165,6 +165,7 @@ public final class SimHardware {
     /** Adds or replaces a resource; props as in the case format (node, state, group, max_restart, ...). */
     public void putService(String sid, Map<String, String> props) {
         serviceConf.put(Sid.parse(sid).toString(), new LinkedHashMap<>(props));
+        serviceConfigCache = null;
     }
 
     public void setGroups(String text) {
@@ -195,7 +196,16 @@ public final class SimHardware {
         String lvl = level.length() > 4 ? level.substring(0, 4) : level;
         String msg = message;
         while (msg.endsWith("\n")) msg = msg.substring(0, msg.length() - 1);
-        String line = String.format("%-5s %5d %12s: %s", lvl, time, who, msg);
+        String t = Long.toString(time);
+        StringBuilder sb = new StringBuilder(32 + msg.length());
+        sb.append(lvl);
+        for (int i = lvl.length(); i < 5; i++) sb.append(' ');
+        sb.append(' ');
+        for (int i = t.length(); i < 5; i++) sb.append(' ');
+        sb.append(t).append(' ');
+        for (int i = who.length(); i < 12; i++) sb.append(' ');
+        sb.append(who).append(": ").append(msg);
+        String line = sb.toString();
         log.append(line).append('\n');
         if (logListener != null) logListener.accept(line);
     }
@@ -317,7 +327,10 @@ public final class SimHardware {
         return watchdogs.values().stream().anyMatch(w -> w.node.equals(node));
     }
 
+    private Map<String, ServiceConfig> serviceConfigCache;
+
     Map<String, ServiceConfig> serviceConfig() {
+        if (serviceConfigCache != null) return serviceConfigCache;
         TreeMap<String, ServiceConfig> out = new TreeMap<>();
         serviceConf.forEach((sid, p) -> {
             String node = p.get("node");
@@ -327,7 +340,8 @@ public final class SimHardware {
             props.put("state", st == null || st.isEmpty() ? "disabled" : st);
             out.put(sid, HaConfig.serviceConfig(sid, node, props));
         });
-        return out;
+        serviceConfigCache = java.util.Collections.unmodifiableMap(out);
+        return serviceConfigCache;
     }
 
     public Map<String, ServiceConfig> serviceConfigView() { return serviceConfig(); }
@@ -336,6 +350,7 @@ public final class SimHardware {
         Map<String, String> p = serviceConf.get(sid);
         if (p == null) throw new HaException("no such service '" + sid + "'");
         p.putAll(changes);
+        serviceConfigCache = null;
     }
 
     Map<String, Group> groups() {
@@ -350,6 +365,7 @@ public final class SimHardware {
             throw new HaException("current_node for '" + sid + "' does not match (" + current + " != " + p.get("node") + ")");
         }
         p.put("node", target);
+        serviceConfigCache = null;
     }
 
     Map<String, HaEnv.Stats> staticNodeStats() {
@@ -545,6 +561,7 @@ public final class SimHardware {
 
     private void serviceCommand(String sid, String action, String param, String[] w) {
         if (action == null) throw new IllegalArgumentException("sim_hardware_cmd: missing service action");
+        serviceConfigCache = null;
         switch (action) {
             case "started", "disabled", "stopped", "ignored", "enabled" -> {
                 Map<String, String> p = serviceConf.get(sid);
