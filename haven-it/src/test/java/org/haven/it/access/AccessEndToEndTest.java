@@ -204,7 +204,20 @@ class AccessEndToEndTest {
         assertThat(userCfg()).contains("user:joe@pve:1:0:::::x:");
         // the password alone no longer gives a full ticket
         Resp pwOnly = node.post("/access/ticket", Map.of("username", "joe@pve", "password", "joe-pw-123"), null);
-        assertThat(pwOnly.data() == null || !pwOnly.data().path("ticket").asString("").startsWith("PVE:joe@pve:")).isTrue();
+        assertThat(pwOnly.status()).isEqualTo(200);
+        assertThat(pwOnly.data().get("NeedTFA").asInt()).isEqualTo(1);
+        String partial = pwOnly.data().get("ticket").asString();
+        assertThat(partial).startsWith("PVE:!tfa!");
+        assertThat(pwOnly.data().has("CSRFPreventionToken")).isFalse();
+        // the partial ticket is no login
+        assertThat(node.get("/access/users", Auth.ticket(partial, null)).status()).isEqualTo(401);
+        // PVE's second step: the second factor as password, the partial ticket as tfa-challenge
+        assertThat(node.post("/access/ticket", Map.of("username", "joe@pve", "password", "totp:000000", "tfa-challenge", partial), null).status()).isEqualTo(401);
+        Resp second = node.post("/access/ticket", Map.of("username", "joe@pve", "password", "totp:" + totp.code(System.currentTimeMillis() / 1000),
+                "tfa-challenge", partial), null);
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(second.data().get("ticket").asString()).startsWith("PVE:joe@pve:");
+        assertThat(node.get("/access/users", Auth.ticket(second.data().get("ticket").asString(), null)).status()).isEqualTo(200);
         Resp withOtp = node.post("/access/ticket", Map.of("username", "joe@pve", "password", "joe-pw-123", "otp", totp.code(System.currentTimeMillis() / 1000)), null);
         assertThat(withOtp.status()).as(withOtp.body()).isEqualTo(200);
         assertThat(withOtp.data().get("ticket").asString()).startsWith("PVE:joe@pve:");
