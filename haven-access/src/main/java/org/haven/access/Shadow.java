@@ -23,7 +23,7 @@ public final class Shadow {
             n++;
             String line = raw.strip();
             if (line.isEmpty()) continue;
-            if (!line.matches("^\\S+:\\S+:$")) {
+            if (!line.matches("^[^:\\s]+:[^:\\s]+:$")) {
                 s.warnings.add("pve shadow password: ignore invalid line " + n);
                 continue;
             }
