@@ -1,5 +1,7 @@
 // Datacenter panels: summary, storage definitions, users, groups, roles, ACL, realms.
-import { html, Grid, KeyValue, Usage, useLoad, Loaded } from 'app/ui.js';
+import { useState } from 'preact/hooks';
+import { html, Grid, KeyValue, Usage, useLoad, Loaded, Confirm, ErrorBox } from 'app/ui.js';
+import { EditDialog, nonEmpty } from 'app/edit.js';
 import * as api from 'app/api.js';
 import * as S from 'app/state.js';
 import { formatBytes, formatTime } from 'app/format.js';
@@ -65,48 +67,148 @@ export function StorageList() {
   ]} />`}<//>`;
 }
 
+/**
+ * A list with Add / Edit / Remove: dialogs(kind, row, close) renders the dialog for 'add' or 'edit';
+ * remove(row) deletes; reloads after every change.
+ */
+function CrudList({ name, load, columns, rowKey, dialogs, remove, removeText, canEdit = true, extraTools }) {
+  const [sel, setSel] = useState(null);
+  const [dlg, setDlg] = useState(null);
+  const [error, setError] = useState(null);
+  const close = changed => { setDlg(null); if (changed) load.reload(); };
+  const doRemove = async () => {
+    setDlg(null);
+    setError(null);
+    try { await remove(sel); setSel(null); load.reload(); } catch (e) { setError(e); }
+  };
+  const selected = sel && load.data && load.data.find(r => rowKey(r) === rowKey(sel));
+  return html`<div>
+    <div class="toolbar">
+      <button type="button" data-action="add" onClick=${() => setDlg('add')}>Add</button>
+      ${canEdit && html`<button type="button" data-action="edit" disabled=${!selected} onClick=${() => setDlg('edit')}>Edit</button>`}
+      <button type="button" data-action="remove" disabled=${!selected} onClick=${() => setDlg('remove')}>Remove</button>
+      ${extraTools && extraTools(selected, setDlg)}
+    </div>
+    <${ErrorBox} error=${error} />
+    <${Loaded} load=${load}>${rows => html`<${Grid} name=${name} rows=${rows} rowKey=${rowKey} columns=${columns}
+      selected=${selected ? rowKey(selected) : undefined} onSelect=${setSel} onOpen=${r => { if (canEdit) { setSel(r); setDlg('edit'); } }} />`}<//>
+    ${dlg === 'remove' && selected && html`<${Confirm} text=${removeText(selected)} onYes=${doRemove} onNo=${() => setDlg(null)} />`}
+    ${dlg && dlg !== 'remove' && dialogs(dlg, dlg === 'add' ? null : selected, close)}
+  </div>`;
+}
+
+const enc = encodeURIComponent;
+
 export function Users() {
   const load = useLoad(() => api.get('/access/users', { full: 1 }), [], 10000);
-  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="users" rows=${rows} rowKey=${u => u.userid} columns=${[
-    { key: 'userid', title: 'User name' },
-    { key: 'realm-type', title: 'Realm', render: u => u.userid.split('@').pop() },
-    { key: 'enable', title: 'Enabled', render: u => yesNo(u.enable === undefined ? 1 : u.enable) },
-    { key: 'expire', title: 'Expire', render: u => (Number(u.expire) ? formatTime(u.expire).slice(0, 10) : 'never') },
-    { key: 'name', title: 'Name', render: u => [u.firstname, u.lastname].filter(Boolean).join(' ') },
-    { key: 'groups', title: 'Groups', render: u => (Array.isArray(u.groups) ? u.groups.join(', ') : u.groups || '') },
-    { key: 'tfa', title: 'TFA', render: u => (u['tfa-locked-until'] ? 'locked' : (u.keys ? 'Yes' : '')) },
-    { key: 'comment', title: 'Comment' },
-  ]} />`}<//>`;
+  const realms = useLoad(() => api.get('/access/domains'), [], 0);
+  const groups = useLoad(() => api.get('/access/groups'), [], 0);
+  const groupOpts = (groups.data || []).map(g => g.groupid).join(', ');
+  const dialogs = (kind, u, close) => {
+    if (kind === 'password') {
+      return html`<${EditDialog} title=${`Change password: ${u.userid}`} name="user-password" onClose=${close}
+        fields=${[{ name: 'password', label: 'Password', type: 'password', required: true }, { name: 'confirm', label: 'Confirm password', type: 'password', required: true }]}
+        validate=${v => (v.confirm && v.password !== v.confirm ? { confirm: 'Passwords do not match' } : {})}
+        onSubmit=${v => api.put('/access/password', { userid: u.userid, password: v.password })} />`;
+    }
+    const add = kind === 'add';
+    const realmOpts = (realms.data || [{ realm: 'pve' }, { realm: 'pam' }]).map(r => [r.realm, r.realm]);
+    const fields = [
+      { name: 'name', label: 'User name', required: true, disabled: !add },
+      { name: 'realm', label: 'Realm', type: 'select', options: realmOpts, disabled: !add },
+      ...(add ? [{ name: 'password', label: 'Password', type: 'password' }, { name: 'confirm', label: 'Confirm password', type: 'password' }] : []),
+      { name: 'groups', label: 'Groups', placeholder: groupOpts ? `e.g. ${groupOpts}` : 'comma separated' },
+      { name: 'expire', label: 'Expire (date)', type: 'date' },
+      { name: 'enable', label: 'Enabled', type: 'checkbox' },
+      { name: 'firstname', label: 'First Name' }, { name: 'lastname', label: 'Last Name' }, { name: 'email', label: 'E-Mail' },
+      { name: 'comment', label: 'Comment' },
+    ];
+    const initial = add ? { realm: 'pve', enable: true } : {
+      name: u.userid.replace(/@[^@]*$/, ''), realm: u.userid.split('@').pop(), enable: u.enable === undefined ? true : !!Number(u.enable),
+      groups: Array.isArray(u.groups) ? u.groups.join(',') : (u.groups || ''), expire: Number(u.expire) ? formatTime(u.expire).slice(0, 10) : '',
+      firstname: u.firstname || '', lastname: u.lastname || '', email: u.email || '', comment: u.comment || '',
+    };
+    return html`<${EditDialog} title=${add ? 'Add: User' : `Edit: User ${u.userid}`} name="user-edit" fields=${fields} initial=${initial} onClose=${close}
+      validate=${v => (add && v.password !== v.confirm ? { confirm: 'Passwords do not match' } : {})}
+      onSubmit=${v => {
+        const p = {
+          groups: v.groups.replace(/\s+/g, ''), enable: v.enable ? 1 : 0,
+          expire: v.expire ? Math.floor(Date.parse(`${v.expire}T00:00:00`) / 1000) : 0,
+          firstname: v.firstname, lastname: v.lastname, email: v.email, comment: v.comment,
+        };
+        if (add) return api.post('/access/users', nonEmpty({ userid: `${v.name.trim()}@${v.realm}`, password: v.password || undefined, ...p }));
+        return api.put(`/access/users/${enc(u.userid)}`, p);
+      }} />`;
+  };
+  return html`<${CrudList} name="users" load=${load} rowKey=${u => u.userid} dialogs=${dialogs}
+    remove=${u => api.del(`/access/users/${enc(u.userid)}`)} removeText=${u => `Remove user ${u.userid}?`}
+    extraTools=${(u, setDlg) => html`<button type="button" data-action="password" disabled=${!u || !/@pve$/.test(u.userid)} onClick=${() => setDlg('password')}>Password</button>`}
+    columns=${[
+      { key: 'userid', title: 'User name' },
+      { key: 'realm-type', title: 'Realm', render: u => u.userid.split('@').pop() },
+      { key: 'enable', title: 'Enabled', render: u => yesNo(u.enable === undefined ? 1 : u.enable) },
+      { key: 'expire', title: 'Expire', render: u => (Number(u.expire) ? formatTime(u.expire).slice(0, 10) : 'never') },
+      { key: 'name', title: 'Name', render: u => [u.firstname, u.lastname].filter(Boolean).join(' ') },
+      { key: 'groups', title: 'Groups', render: u => (Array.isArray(u.groups) ? u.groups.join(', ') : u.groups || '') },
+      { key: 'comment', title: 'Comment' },
+    ]} />`;
 }
 
 export function Groups() {
   const load = useLoad(() => api.get('/access/groups'), [], 10000);
-  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="groups" rows=${rows} rowKey=${g => g.groupid} columns=${[
-    { key: 'groupid', title: 'Name' },
-    { key: 'users', title: 'Users', render: g => (g.users || '').split(',').filter(Boolean).join(', ') },
-    { key: 'comment', title: 'Comment' },
-  ]} />`}<//>`;
+  const dialogs = (kind, g, close) => html`<${EditDialog} title=${g ? `Edit: Group ${g.groupid}` : 'Add: Group'} name="group-edit" onClose=${close}
+    fields=${[{ name: 'groupid', label: 'Name', required: true, disabled: !!g }, { name: 'comment', label: 'Comment' }]}
+    initial=${g ? { groupid: g.groupid, comment: g.comment || '' } : {}}
+    onSubmit=${v => (g ? api.put(`/access/groups/${enc(g.groupid)}`, { comment: v.comment })
+      : api.post('/access/groups', nonEmpty({ groupid: v.groupid.trim(), comment: v.comment })))} />`;
+  return html`<${CrudList} name="groups" load=${load} rowKey=${g => g.groupid} dialogs=${dialogs}
+    remove=${g => api.del(`/access/groups/${enc(g.groupid)}`)} removeText=${g => `Remove group ${g.groupid}?`} columns=${[
+      { key: 'groupid', title: 'Name' },
+      { key: 'users', title: 'Users', render: g => (g.users || '').split(',').filter(Boolean).join(', ') },
+      { key: 'comment', title: 'Comment' },
+    ]} />`;
 }
 
 export function Roles() {
-  const load = useLoad(() => api.get('/access/roles'), [], 30000);
-  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="roles" rows=${[...rows].sort((a, b) => a.roleid.localeCompare(b.roleid))}
-    rowKey=${r => r.roleid} columns=${[
+  const load = useLoad(() => api.get('/access/roles').then(rows => [...rows].sort((a, b) => a.roleid.localeCompare(b.roleid))), [], 30000);
+  const dialogs = (kind, r, close) => html`<${EditDialog} title=${r ? `Edit: Role ${r.roleid}` : 'Add: Role'} name="role-edit" onClose=${close}
+    fields=${[{ name: 'roleid', label: 'Name', required: true, disabled: !!r }, { name: 'privs', label: 'Privileges', type: 'textarea' }]}
+    initial=${r ? { roleid: r.roleid, privs: (r.privs || '').split(',').join(' ') } : {}}
+    onSubmit=${v => {
+      const privs = v.privs.split(/[\s,]+/).filter(Boolean).join(',');
+      return r ? api.put(`/access/roles/${enc(r.roleid)}`, { privs }) : api.post('/access/roles', nonEmpty({ roleid: v.roleid.trim(), privs }));
+    }} />`;
+  return html`<${CrudList} name="roles" load=${load} rowKey=${r => r.roleid} dialogs=${dialogs}
+    remove=${r => api.del(`/access/roles/${enc(r.roleid)}`)} removeText=${r => `Remove role ${r.roleid}?`} columns=${[
       { key: 'roleid', title: 'Name', width: '14em' },
       { key: 'special', title: 'Built-In', width: '6em', render: r => yesNo(r.special || 0) },
       { key: 'privs', title: 'Privileges', render: r => html`<span class="privs">${(r.privs || '').split(',').join(' ')}</span>` },
-    ]} />`}<//>`;
+    ]} />`;
 }
 
 export function Acl() {
-  const load = useLoad(() => api.get('/access/acl'), [], 10000);
-  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="acl" rows=${[...rows].sort((a, b) => a.path.localeCompare(b.path) || a.ugid.localeCompare(b.ugid))}
-    rowKey=${a => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`} columns=${[
+  const load = useLoad(() => api.get('/access/acl').then(rows => [...rows].sort((a, b) => a.path.localeCompare(b.path) || a.ugid.localeCompare(b.ugid))), [], 10000);
+  const roles = useLoad(() => api.get('/access/roles'), [], 0);
+  const key = a => `${a.path}|${a.type}|${a.ugid}|${a.roleid}`;
+  const target = a => (a.type === 'group' ? { groups: a.ugid } : a.type === 'token' ? { tokens: a.ugid } : { users: a.ugid });
+  const dialogs = (kind, a, close) => html`<${EditDialog} title="Add: Permission" name="acl-edit" onClose=${close}
+    fields=${[
+      { name: 'path', label: 'Path', required: true, placeholder: '/vms/100' },
+      { name: 'type', label: 'Type', type: 'select', options: [['user', 'User'], ['group', 'Group'], ['token', 'API Token']] },
+      { name: 'ugid', label: 'User/Group/Token', required: true, placeholder: 'user@pve, group or user@pve!token' },
+      { name: 'roleid', label: 'Role', type: 'select', options: ((roles.data || []).map(r => r.roleid).sort()).map(r => [r, r]) },
+      { name: 'propagate', label: 'Propagate', type: 'checkbox' },
+    ]}
+    initial=${{ path: '/', type: 'user', roleid: 'PVEAuditor', propagate: true }}
+    onSubmit=${v => api.put('/access/acl', { path: v.path.trim(), roles: v.roleid, propagate: v.propagate ? 1 : 0, ...target({ type: v.type, ugid: v.ugid.trim() }) })} />`;
+  return html`<${CrudList} name="acl" load=${load} rowKey=${key} dialogs=${dialogs} canEdit=${false}
+    remove=${a => api.put('/access/acl', { path: a.path, roles: a.roleid, delete: 1, ...target(a) })}
+    removeText=${a => `Remove permission ${a.roleid} for ${a.ugid} on ${a.path}?`} columns=${[
       { key: 'path', title: 'Path' },
       { key: 'ugid', title: 'User/Group/API Token', render: a => (a.type === 'group' ? `@${a.ugid}` : a.ugid) },
       { key: 'roleid', title: 'Role' },
       { key: 'propagate', title: 'Propagate', render: a => yesNo(a.propagate) },
-    ]} empty="No permissions defined" />`}<//>`;
+    ]} />`;
 }
 
 export function Realms() {

@@ -9,8 +9,14 @@ import { ResourceTree } from 'app/resourcetree.js';
 import { ObjectPanel } from 'app/panels.js';
 import { TaskPanel, TaskViewer } from 'app/tasks.js';
 import { CreateVmWizard } from 'app/wizard.js';
+import { VncConsole, TermConsole } from 'app/console.js';
 
 let pollTimer = null;
+let renewTimer = null;
+
+// PVE's console window URL: /?console=kvm&novnc=1&vmid=100&node=n1 (or console=shell&xtermjs=1&node=n1)
+const query = new URLSearchParams(location.search);
+const consoleMode = query.get('console');
 
 // Storages per online node from GET /nodes/{node}/storage, for servers whose /cluster/resources has no
 // storage entries yet (same shape as PVE's storage resources).
@@ -51,12 +57,19 @@ function stopPolling() {
 
 export function loggedIn(username) {
   S.user.value = username;
+  // tickets live two hours: renew every 15 minutes as PVE's GUI does
+  if (renewTimer) clearInterval(renewTimer);
+  renewTimer = setInterval(async () => {
+    if (!(await api.resume())) { stopPolling(); S.user.value = null; }
+  }, 15 * 60 * 1000);
+  if (consoleMode) return;
   api.get('/version').then(v => { S.version.value = v; }, () => {});
   startPolling();
 }
 
 function logout() {
   stopPolling();
+  if (renewTimer) clearInterval(renewTimer);
   api.logout();
   S.user.value = null;
   S.resources.value = [];
@@ -101,12 +114,27 @@ function App() {
     return () => window.removeEventListener('hashchange', fromHash);
   }, []);
   if (S.user.value === null) return html`<${LoginDialog} onLogin=${loggedIn} />`;
+  if (consoleMode) return html`<${ConsoleWindow} />`;
   return html`<div class="layout">
     <${Header} />
     <aside class="side"><${ResourceTree} /></aside>
     <main class="content"><${ObjectPanel} /></main>
     <footer class="bottom"><${TaskPanel} /></footer>
     <${Dialogs} />
+  </div>`;
+}
+
+/** A console alone in its window (opened from a VM's or node's Console button). */
+function ConsoleWindow() {
+  const node = query.get('node') || '';
+  const vmid = query.get('vmid');
+  document.title = vmid ? `VM ${vmid}${query.get('vmname') ? ` ('${query.get('vmname')}')` : ''} - Haven Console` : `${node} - Haven Shell`;
+  const n = encodeURIComponent(node);
+  const kvm = consoleMode === 'kvm' && vmid;
+  return html`<div class="console-window" id="console-window">
+    ${kvm && query.get('xtermjs') !== '1'
+      ? html`<${VncConsole} base=${`/nodes/${n}/qemu/${encodeURIComponent(vmid)}`} active=${true} />`
+      : html`<${TermConsole} base=${kvm ? `/nodes/${n}/qemu/${encodeURIComponent(vmid)}` : `/nodes/${n}`} active=${true} />`}
   </div>`;
 }
 

@@ -1,6 +1,9 @@
 // VM panels: summary, hardware, options, console, task history, and the power buttons.
 import { useState } from 'preact/hooks';
 import { html, Grid, KeyValue, Usage, useLoad, Loaded, Confirm, ErrorBox } from 'app/ui.js';
+import { EditDialog } from 'app/edit.js';
+import { OS_TYPES } from 'app/vmparams.js';
+import { propertyMap } from 'app/hardware.js';
 import * as api from 'app/api.js';
 import * as S from 'app/state.js';
 import { formatUptime, formatBytes } from 'app/format.js';
@@ -37,6 +40,8 @@ export function VmActions({ res }) {
     <button type="button" id="vm-shutdown" disabled=${!running} onClick=${() => setConfirm({ text: `Shutdown VM ${res.vmid}?`, go: () => action('shutdown') })}>Shutdown</button>
     <button type="button" id="vm-stop" disabled=${!running} onClick=${() => setConfirm({ text: `Stop VM ${res.vmid}?`, go: () => action('stop') })}>Stop</button>
     <button type="button" id="vm-reboot" disabled=${!running} onClick=${() => setConfirm({ text: `Reboot VM ${res.vmid}?`, go: () => action('reboot') })}>Reboot</button>
+    <button type="button" id="vm-console" onClick=${() => window.open(`/?console=kvm&novnc=1&vmid=${res.vmid}&vmname=${encodeURIComponent(res.name || '')}&node=${encodeURIComponent(res.node)}&resize=off&cmd=`,
+      `console-${res.vmid}`, 'width=900,height=700')}>Console</button>
     <button type="button" id="vm-remove" disabled=${running} onClick=${() => setConfirm({ text: `Remove VM ${res.vmid} and all its disks?`, go: () => run('DELETE', base(res), { purge: 1 }) })}>Remove</button>
     ${confirm && html`<${Confirm} text=${confirm.text} onYes=${confirm.go} onNo=${() => setConfirm(null)} />`}
     ${error && html`<div class="action-error"><${ErrorBox} error=${error} /></div>`}
@@ -62,6 +67,61 @@ export function VmSummary({ res }) {
   </div>`;
 }
 
+/** Edit dialogs per config key: fields, initial values from the config, and the PUT …/config parameters. */
+const EDITORS = {
+  memory: {
+    title: 'Memory',
+    fields: [{ name: 'memory', label: 'Memory (MiB)', required: true }, { name: 'balloon', label: 'Minimum memory (MiB)', placeholder: 'same as memory' }],
+    initial: c => ({ memory: String(propertyMap(c.memory || '512')._default || propertyMap(c.memory).current || 512), balloon: c.balloon === undefined ? '' : String(c.balloon) }),
+    params: v => (v.balloon === '' ? { memory: v.memory, delete: 'balloon' } : { memory: v.memory, balloon: v.balloon }),
+  },
+  cpu: {
+    title: 'Processors',
+    fields: [{ name: 'sockets', label: 'Sockets', required: true }, { name: 'cores', label: 'Cores', required: true },
+      { name: 'cpu', label: 'Type', type: 'select', options: [['', 'Default (kvm64)'], ...['x86-64-v2-AES', 'x86-64-v2', 'x86-64-v3', 'kvm64', 'qemu64', 'host', 'max'].map(t => [t, t])] }],
+    initial: c => ({ sockets: String(c.sockets || 1), cores: String(c.cores || 1), cpu: c.cpu ? (propertyMap(c.cpu)._default || '') : '' }),
+    params: v => (v.cpu ? { sockets: v.sockets, cores: v.cores, cpu: v.cpu } : { sockets: v.sockets, cores: v.cores, delete: 'cpu' }),
+  },
+  name: { title: 'Name', fields: [{ name: 'name', label: 'Name' }], initial: c => ({ name: c.name || '' }), params: v => (v.name ? { name: v.name } : { delete: 'name' }) },
+  onboot: { title: 'Start at boot', fields: [{ name: 'onboot', label: 'Start at boot', type: 'checkbox' }], initial: c => ({ onboot: !!Number(c.onboot || 0) }), params: v => ({ onboot: v.onboot ? 1 : 0 }) },
+  protection: { title: 'Protection', fields: [{ name: 'protection', label: 'Protection', type: 'checkbox' }], initial: c => ({ protection: !!Number(c.protection || 0) }), params: v => ({ protection: v.protection ? 1 : 0 }) },
+  ostype: { title: 'OS Type', fields: [{ name: 'ostype', label: 'Guest OS', type: 'select', options: OS_TYPES }], initial: c => ({ ostype: c.ostype || 'other' }), params: v => ({ ostype: v.ostype }) },
+  boot: { title: 'Boot Order', fields: [{ name: 'boot', label: 'Boot order', placeholder: 'order=scsi0;net0' }], initial: c => ({ boot: c.boot || '' }), params: v => (v.boot ? { boot: v.boot } : { delete: 'boot' }) },
+  description: { title: 'Notes', fields: [{ name: 'description', label: 'Notes', type: 'textarea' }], initial: c => ({ description: c.description || '' }), params: v => (v.description ? { description: v.description } : { delete: 'description' }) },
+};
+const REMOVABLE = /^(net\d+|unused\d+|usb\d+|serial\d+|ide2|rng0|audio0|watchdog)$/;
+
+/** Grid of config rows with Edit (keys in EDITORS) and Remove (removable devices) through PUT …/config. */
+function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
+  const [sel, setSel] = useState(null);
+  const [dlg, setDlg] = useState(null);
+  const [error, setError] = useState(null);
+  const editor = sel && EDITORS[sel];
+  const put = params => api.put(`${base(res)}/config`, params);
+  const remove = async () => {
+    setDlg(null);
+    setError(null);
+    try { await put({ delete: sel }); setSel(null); reload(); } catch (e) { setError(e); }
+  };
+  return html`<div>
+    <div class="toolbar">
+      <button type="button" data-action="edit" disabled=${!editor} onClick=${() => setDlg('edit')}>Edit</button>
+      <button type="button" data-action="remove" disabled=${!sel || !REMOVABLE.test(sel)} onClick=${() => setDlg('remove')}>Remove</button>
+      <span class="hint">Changes to a running VM may stay pending until it restarts.</span>
+    </div>
+    <${ErrorBox} error=${error} />
+    <${Grid} name=${name} rows=${rows} rowKey=${r => r.key} selected=${sel} onSelect=${r => setSel(r.key)}
+      onOpen=${r => { setSel(r.key); if (EDITORS[r.key]) setDlg('edit'); }} columns=${[
+        { key: 'label', title: name === 'vm-hardware' ? 'Device' : 'Option', width: '16em' },
+        { key: 'value', title: 'Value', render: r => html`<span>${r.value}</span>${pend && pend[r.key] !== undefined && pend[r.key] !== r.value
+          ? html`<div class="pending">${pend[r.key] === 'delete' ? 'pending removal' : `pending: ${pend[r.key]}`}</div>` : ''}` },
+      ]} />
+    ${dlg === 'edit' && editor && html`<${EditDialog} title=${`Edit: ${editor.title}`} name="config-edit" fields=${editor.fields}
+      initial=${editor.initial(cfg)} onSubmit=${v => put(editor.params(v))} onClose=${changed => { setDlg(null); if (changed) reload(); }} />`}
+    ${dlg === 'remove' && html`<${Confirm} text=${`Remove ${sel}?`} onYes=${remove} onNo=${() => setDlg(null)} />`}
+  </div>`;
+}
+
 export function VmHardware({ res }) {
   const load = useLoad(() => api.get(`${base(res)}/pending`).then(
     list => ({ pending: true, list }),
@@ -77,20 +137,13 @@ export function VmHardware({ res }) {
         if (e.value === undefined && e.pending !== undefined) cfg[e.key] = e.pending;
       }
     }
-    const rows = hardwareRows(cfg);
-    return html`<${Grid} name="vm-hardware" rows=${rows} rowKey=${r => r.key} columns=${[
-      { key: 'label', title: 'Device', width: '16em' },
-      { key: 'value', title: 'Value', render: r => html`<span>${r.value}</span>${pend[r.key] !== undefined && pend[r.key] !== r.value
-        ? html`<div class="pending">${pend[r.key] === 'delete' ? 'pending removal' : `pending: ${pend[r.key]}`}</div>` : ''}` },
-    ]} />`;
+    return html`<${ConfigGrid} res=${res} name="vm-hardware" rows=${hardwareRows(cfg)} cfg=${cfg} pend=${pend} reload=${load.reload} />`;
   }}<//>`;
 }
 
 export function VmOptions({ res }) {
   const load = useLoad(() => api.get(`${base(res)}/config`), [res.node, res.vmid], 5000);
-  return html`<${Loaded} load=${load}>${cfg => html`<${Grid} name="vm-options" rows=${optionRows(cfg)} rowKey=${r => r.key} columns=${[
-    { key: 'label', title: 'Option', width: '16em' }, { key: 'value', title: 'Value' },
-  ]} />`}<//>`;
+  return html`<${Loaded} load=${load}>${cfg => html`<${ConfigGrid} res=${res} name="vm-options" rows=${optionRows(cfg)} cfg=${cfg} reload=${load.reload} />`}<//>`;
 }
 
 export function VmConsole({ res }) {
