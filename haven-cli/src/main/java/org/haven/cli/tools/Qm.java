@@ -92,6 +92,28 @@ public final class Qm implements CliTool {
         }));
         c.add(vm("template", HttpMethod.POST, VM + "/template").output(CliCommand.Output.TASK));
         c.add(vm("clone", HttpMethod.POST, VM + "/clone").positional("newid").output(CliCommand.Output.TASK));
+        c.add(vm("guest cmd", HttpMethod.POST, VM + "/agent").positional("command").printer((data, out) ->
+                out.println(data.path("result").toPrettyString())));
+        c.add(vm("guest exec-status", HttpMethod.GET, VM + "/agent/exec-status").positional("pid").printer((data, out) ->
+                out.println(data.toPrettyString())));
+        c.add(CliCommand.local("guest exec", inv -> {
+            // qm guest exec <vmid> [<command> ...]: start, wait for the end, print the status as JSON
+            List<String> args = new ArrayList<>(inv.args());
+            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
+            String vmid = args.remove(0);
+            String base = "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/agent/";
+            JsonNode r = inv.client().call(HttpMethod.POST, base + "exec", Map.of("command", args));
+            long pid = r.path("pid").asLong();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            JsonNode st;
+            do {
+                st = inv.client().call(HttpMethod.GET, base + "exec-status", Map.of("pid", Long.toString(pid)));
+                if (st.path("exited").asInt() == 1) break;
+                Thread.sleep(100);
+            } while (System.nanoTime() < deadline);
+            inv.out().println(st.toPrettyString());
+            return 0;
+        }).description("Executes the given command via the guest agent."));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",

@@ -71,7 +71,7 @@ class QemuEndToEndTest {
     void createWithQmAndReadTheConfigBack() throws Exception {
         CliResult r = node.cli("qm", "create", Integer.toString(VMID), "--name", "e2e-guest", "--memory", "256",
                 "--serial0", "socket", "--vga", "serial0", "--net0", "virtio=BC:24:11:AA:BB:01,bridge=" + BRIDGE,
-                "--virtio0", disk + ",size=16M", "--onboot", "yes", "--args", TestGuest.args(initrd));
+                "--virtio0", disk + ",size=16M", "--onboot", "yes", "--agent", "1", "--args", TestGuest.args(initrd));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         String conf = Files.readString(node.cfsDir().resolve("nodes/node1/qemu-server/" + VMID + ".conf"));
         assertThat(conf).contains("name: e2e-guest\n", "memory: 256\n", "onboot: 1\n",
@@ -151,6 +151,17 @@ class QemuEndToEndTest {
         assertThat(mine).isNotNull();
         assertThat(mine.path("status").asString()).isEqualTo("running");
         assertThat(mine.path("node").asString()).isEqualTo("node1");
+
+        // the guest agent: ping through the API, exec through qm
+        int code = 0;
+        for (int i = 0; i < 60 && code != 200; i++) {
+            code = node.post(api("/agent/ping"), Map.of(), a).status();
+            if (code != 200) Thread.sleep(500);
+        }
+        assertThat(code).isEqualTo(200);
+        CliResult exec = node.cli("qm", "guest", "exec", Integer.toString(VMID), "/bin/busybox", "echo", "hello");
+        assertThat(exec.exit()).as(exec.err()).isZero();
+        assertThat(exec.out()).contains("\"out-data\" : \"hello\\n\"", "\"exitcode\" : 0");
 
         // a change to a running VM waits in [PENDING]; the name applies at once
         assertThat(node.cli("qm", "set", Integer.toString(VMID), "--memory", "320", "--name", "renamed").exit()).isZero();

@@ -390,6 +390,7 @@ public final class QemuApi implements ApiModule {
                 })).build());
         snapshotMethods(m, vm);
         cloneMethods(m, vm);
+        agentMethods(m, vm);
         return m;
     }
 
@@ -510,6 +511,92 @@ public final class QemuApi implements ApiModule {
                             format = p.str("format", null), snap = p.str("snapname", null);
                     return rc.startTask("qmclone", Integer.toString(vmid), log ->
                             new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
+                })).build());
+    }
+
+    static final List<String> AGENT_GET = List.of("fsinfo", "get-fsinfo", "get-host-name", "get-memory-block-info", "get-memory-blocks",
+            "get-osinfo", "get-time", "get-timezone", "get-users", "get-vcpus", "info", "network-get-interfaces");
+    static final List<String> AGENT_POST = List.of("fsfreeze-freeze", "fsfreeze-status", "fsfreeze-thaw", "fstrim", "ping", "shutdown",
+            "suspend-disk", "suspend-hybrid", "suspend-ram");
+
+    private Object agent(int vmid, String command) {
+        String qga = command.equals("fsinfo") ? "guest-get-fsinfo" : "guest-" + command;
+        var r = service().vms().agentCommand(vmid, qga, null, Duration.ofSeconds(command.equals("fstrim") ? 600 : 10));
+        return Map.of("result", r == null ? Map.of() : r);
+    }
+
+    private void agentMethods(List<ApiMethod> m, String vm) {
+        List<String> all = new ArrayList<>(AGENT_GET);
+        all.addAll(AGENT_POST);
+        java.util.Collections.sort(all);
+        m.add(ApiMethod.get(vm + "/agent").name("agent_index").description("QEMU Guest Agent command index.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object()))
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    List<Map<String, Object>> out = new ArrayList<>();
+                    for (String c : all) out.add(Map.of("name", c));
+                    out.add(Map.of("name", "exec"));
+                    out.add(Map.of("name", "exec-status"));
+                    return out;
+                })).build());
+        m.add(ApiMethod.post(vm + "/agent").name("agent").description("Execute QEMU Guest Agent commands.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("command", Schema.string().enumValues(all).description("The QGA command."))
+                .returns(Schema.object())
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> agent(vmidOf(p), p.str("command")))).build());
+        for (String c : AGENT_GET) {
+            m.add(ApiMethod.get(vm + "/agent/" + c).name(c).description("Execute " + c + ".")
+                    .param("node", StandardOptions.node()).param("vmid", vmid())
+                    .returns(Schema.object()).permissions(Permission.perm(VMS, "VM.Monitor")).proxyto("node")
+                    .handler(wrap((p, rc) -> agent(vmidOf(p), c))).build());
+        }
+        for (String c : AGENT_POST) {
+            m.add(ApiMethod.post(vm + "/agent/" + c).name(c).description("Execute " + c + ".")
+                    .param("node", StandardOptions.node()).param("vmid", vmid())
+                    .returns(Schema.object()).permissions(Permission.perm(VMS, "VM.Monitor")).proxyto("node")
+                    .handler(wrap((p, rc) -> agent(vmidOf(p), c))).build());
+        }
+        m.add(ApiMethod.post(vm + "/agent/exec").name("exec").description("Executes the given command in the vm via the guest-agent and returns an object with the pid.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("command", Schema.array(Schema.string()).description("The command as a list of program + arguments."))
+                .param("input-data", Schema.string().optional().maxLength(65536).description("Data to pass as 'input-data' to the guest."))
+                .returns(Schema.object().property("pid", Schema.integer()))
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    List<String> cmd = new ArrayList<>();
+                    for (Object o : p.list("command")) cmd.add(String.valueOf(o));
+                    if (cmd.isEmpty()) throw ApiException.param("command", "no command specified");
+                    LinkedHashMap<String, Object> args = new LinkedHashMap<>();
+                    args.put("path", cmd.get(0));
+                    args.put("arg", cmd.subList(1, cmd.size()));
+                    args.put("capture-output", true);
+                    if (p.has("input-data")) args.put("input-data", java.util.Base64.getEncoder().encodeToString(p.str("input-data").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    var r = service().vms().agentCommand(vmidOf(p), "guest-exec", args, Duration.ofSeconds(10));
+                    return Map.of("pid", r.path("pid").asLong());
+                })).build());
+        m.add(ApiMethod.get(vm + "/agent/exec-status").name("exec-status").description("Gets the status of the given pid started by the guest-agent")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("pid", Schema.integer().description("The PID to query"))
+                .returns(Schema.object().property("exited", Schema.bool()))
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    var r = service().vms().agentCommand(vmidOf(p), "guest-exec-status", Map.of("pid", p.lng("pid")), Duration.ofSeconds(10));
+                    LinkedHashMap<String, Object> out = new LinkedHashMap<>();
+                    out.put("exited", r.path("exited").asBoolean() ? 1 : 0);
+                    if (r.has("exitcode")) out.put("exitcode", r.path("exitcode").asLong());
+                    if (r.has("signal")) out.put("signal", r.path("signal").asLong());
+                    for (String k : List.of("out-data", "err-data")) {
+                        if (r.has(k)) out.put(k, new String(java.util.Base64.getDecoder().decode(r.path(k).asString()), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    if (r.has("out-truncated")) out.put("out-truncated", r.path("out-truncated").asBoolean() ? 1 : 0);
+                    if (r.has("err-truncated")) out.put("err-truncated", r.path("err-truncated").asBoolean() ? 1 : 0);
+                    return out;
                 })).build());
     }
 

@@ -99,6 +99,33 @@ public final class VmManager {
         }
     }
 
+    /**
+     * Run a guest agent command (PVE's agent_cmd): the agent must be enabled in the config and answer a
+     * {@code guest-sync} first. Returns the agent's {@code return} value.
+     */
+    public JsonNode agentCommand(int vmid, String command, Map<String, ?> args, Duration timeout) {
+        GuestConfig cfg = store.load(vmid);
+        String agent = cfg.get("agent").orElse(null);
+        if (agent == null || !"1".equals(QemuOptions.props("agent", agent).getOrDefault("enabled", "0")))
+            throw new GuestException(500, "No QEMU guest agent configured");
+        if (!isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " is not running");
+        try (QmpClient ga = QmpClient.connectAgent(paths.qga(vmid))) {
+            long id = System.nanoTime() & 0x7fffffffL;
+            JsonNode sync;
+            try {
+                sync = ga.execute("guest-sync", Map.of("id", id), Duration.ofSeconds(3));
+            } catch (QmpException e) {
+                throw new GuestException(500, "QEMU guest agent is not running");
+            }
+            if (sync == null || sync.asLong() != id) throw new GuestException(500, "QEMU guest agent is not running");
+            return ga.execute(command, args, timeout);
+        } catch (IOException e) {
+            throw new GuestException(500, "QEMU guest agent is not running");
+        } catch (QmpException e) {
+            throw new GuestException(500, "Agent error: " + e.getMessage());
+        }
+    }
+
     // ---- command line -------------------------------------------------------------------------------
 
     /** The command line for the current config ({@code qm showcmd}). */

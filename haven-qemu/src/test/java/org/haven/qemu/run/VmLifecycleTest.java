@@ -83,6 +83,28 @@ class VmLifecycleTest {
                 assertThat(kvm.path("enabled").asBoolean()).isEqualTo(vms.host().kvm());
             }
 
+            // the guest agent inside the guest answers through the virtio port
+            JsonNode info = null;
+            for (int i = 0; i < 60 && info == null; i++) {
+                try {
+                    info = vms.agentCommand(vmid, "guest-info", null, Duration.ofSeconds(5));
+                } catch (org.haven.guest.config.GuestException e) {
+                    Thread.sleep(500);
+                }
+            }
+            assertThat(info).as(serial.text()).isNotNull();
+            assertThat(info.path("version").asString()).isNotEmpty();
+            JsonNode exec = vms.agentCommand(vmid, "guest-exec", Map.of("path", "/bin/busybox", "arg", List.of("echo", "from-agent"),
+                    "capture-output", true), Duration.ofSeconds(5));
+            long gpid = exec.path("pid").asLong();
+            JsonNode st2 = null;
+            for (int i = 0; i < 50; i++) {
+                st2 = vms.agentCommand(vmid, "guest-exec-status", Map.of("pid", gpid), Duration.ofSeconds(5));
+                if (st2.path("exited").asBoolean()) break;
+                Thread.sleep(100);
+            }
+            assertThat(new String(java.util.Base64.getDecoder().decode(st2.path("out-data").asString()))).isEqualTo("from-agent\n");
+
             vms.suspend(vmid, false);
             assertThat(vms.status(vmid, true)).containsEntry("qmpstatus", "paused").containsEntry("status", "running");
             vms.resume(vmid, false);
