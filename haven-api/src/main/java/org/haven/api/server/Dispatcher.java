@@ -54,7 +54,7 @@ public final class Dispatcher {
             return new ApiResponse(400, null, e.errors(), "Parameter verification failed.");
         } catch (ApiException e) {
             return ApiResponse.error(e.status(), e.getMessage());
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | StackOverflowError e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             if (!(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException) && !(e instanceof org.haven.core.cfs.CfsException))
                 LOG.warn("{} {}: {}", req.method(), req.path(), msg, e);
