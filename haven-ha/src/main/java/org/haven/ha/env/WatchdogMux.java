@@ -1,0 +1,207 @@
+package org.haven.ha.env;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The node's watchdog multiplexer: the CRM and the LRM each hold a client handle and must update it within
+ * {@code clientTimeout} seconds. While every open client is fresh the mux feeds the backend; when a client
+ * misses its deadline the backend is no longer fed and resets the node. Closing the last client disarms
+ * the backend (the "magic close").
+ *
+ * <p>Backends: {@link DeviceBackend} writes to {@code /dev/watchdog} (softdog or hardware) when present;
+ * {@link SupervisorBackend} runs a small separate process that kills the node daemon and the node's guest
+ * processes when it is not fed in time.
+ */
+public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
+
+    /** The device that resets the node when it is not fed. */
+    public interface Backend extends AutoCloseable {
+        /** Arms the device (if needed) and feeds it. */
+        void feed() throws IOException;
+
+        /** Disarms the device. */
+        void disarm() throws IOException;
+
+        @Override void close() throws IOException;
+    }
+
+    private final Backend backend;
+    private final long clientTimeout;
+    private final LongSupplier clock;
+    private final Map<String, Long> clients = new HashMap<>();
+    private final AtomicLong counter = new AtomicLong();
+    private boolean armed;
+    /** Once a client missed its deadline the node is going to be reset: feeding never resumes. */
+    private boolean expiredLatch;
+
+    /**
+     * @param clientTimeout seconds a client may go without update (PVE: 60)
+     * @param clock seconds
+     */
+    public WatchdogMux(Backend backend, long clientTimeout, LongSupplier clock) {
+        this.backend = backend;
+        this.clientTimeout = clientTimeout;
+        this.clock = clock;
+    }
+
+    @Override public synchronized String open() {
+        String h = "wd" + counter.incrementAndGet();
+        clients.put(h, clock.getAsLong());
+        tick();
+        return h;
+    }
+
+    @Override public synchronized void update(String handle) {
+        if (!clients.containsKey(handle)) throw new IllegalStateException("no such watchdog handle '" + handle + "'");
+        if (expired(clients.get(handle))) return;
+        clients.put(handle, clock.getAsLong());
+    }
+
+    @Override public synchronized void close(String handle) {
+        clients.remove(handle);
+        tick();
+    }
+
+    private boolean expired(long last) {
+        return clock.getAsLong() - last > clientTimeout;
+    }
+
+    /** True while every client is fresh (the backend is fed). */
+    public synchronized boolean healthy() {
+        if (clients.values().stream().anyMatch(this::expired)) expiredLatch = true;
+        return !expiredLatch;
+    }
+
+    public synchronized int clientCount() { return clients.size(); }
+
+    /** Called about once a second by the owner: feeds the backend while all clients are fresh. */
+    public synchronized void tick() {
+        try {
+            if (clients.isEmpty() && !expiredLatch) {
+                if (armed) {
+                    backend.disarm();
+                    armed = false;
+                }
+            } else if (!clients.isEmpty() && healthy()) {
+                backend.feed();
+                armed = true;
+            }
+        } catch (IOException e) {
+            // a backend that cannot be fed resets the node by itself
+        }
+    }
+
+    @Override public synchronized void close() throws IOException {
+        clients.clear();
+        if (armed) backend.disarm();
+        armed = false;
+        backend.close();
+    }
+
+    /** {@code /dev/watchdog}: any write feeds it, 'V' before closing disarms it. */
+    public static final class DeviceBackend implements Backend {
+        private final Path device;
+        private OutputStream out;
+
+        public DeviceBackend(Path device) { this.device = device; }
+
+        public static boolean available(Path device) {
+            return Files.isWritable(device);
+        }
+
+        @Override public void feed() throws IOException {
+            if (out == null) out = Files.newOutputStream(device);
+            out.write(0);
+            out.flush();
+        }
+
+        @Override public void disarm() throws IOException {
+            if (out == null) return;
+            out.write('V');
+            out.flush();
+            out.close();
+            out = null;
+        }
+
+        @Override public void close() throws IOException { disarm(); }
+    }
+
+    /**
+     * A separate supervisor process: fed through a pipe; when no feed arrives within {@code timeout} seconds
+     * (also after the daemon died without disarming it) it kills the daemon and every process whose pid is
+     * listed in the files of {@code guestPidDir}, then exits.
+     */
+    public static final class SupervisorBackend implements Backend {
+        static final String SCRIPT = """
+            t=$1; daemon=$2; piddir=$3
+            fire() {
+              for f in "$piddir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+              kill -9 "$daemon" 2>/dev/null
+              exit 1
+            }
+            while :; do
+              if IFS= read -r -t "$t" line; then
+                [ "$line" = V ] && exit 0
+              else
+                rc=$?
+                if [ "$rc" -gt 128 ]; then fire; fi
+                # the feeder is gone without disarming: wait for the deadline, then fire
+                sleep "$t"; fire
+              fi
+            done
+            """;
+
+        private final long timeout;
+        private final long daemonPid;
+        private final Path guestPidDir;
+        private Process process;
+        private OutputStream in;
+
+        public SupervisorBackend(long timeoutSeconds, long daemonPid, Path guestPidDir) {
+            this.timeout = timeoutSeconds;
+            this.daemonPid = daemonPid;
+            this.guestPidDir = guestPidDir;
+        }
+
+        @Override public void feed() throws IOException {
+            if (process == null || !process.isAlive()) {
+                process = new ProcessBuilder(List.of("bash", "-c", SCRIPT, "haven-watchdog", Long.toString(timeout),
+                    Long.toString(daemonPid), guestPidDir.toString())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                in = process.getOutputStream();
+            }
+            in.write("k\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        }
+
+        @Override public void disarm() throws IOException {
+            if (process == null) return;
+            try {
+                in.write("V\n".getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+                in.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            try {
+                process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+
+        public Process process() { return process; }
+
+        @Override public void close() throws IOException { disarm(); }
+    }
+}
