@@ -106,6 +106,7 @@ public final class AccessAdmin {
         if (!canUserMod) for (String g : checks.filterGroups(authid, privs)) allowed.addAll(cfg.groups.get(g).users);
         String self = Ids.ownerOf(authid);
         Domains domains = ac.domains();
+        TfaConfig tfa = ac.tfaConfig();
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map.Entry<String, UserConfig.User> e : cfg.users.entrySet()) {
             String userid = e.getKey();
@@ -125,6 +126,7 @@ public final class AccessAdmin {
                 entry.put("tokens", tokens);
             }
             domains.type(Ids.parseUserId(userid).realm()).ifPresent(t -> entry.put("realm-type", t));
+            entry.putAll(tfa.lockInfo(userid));
             out.add(entry);
         }
         return out;

@@ -150,7 +150,7 @@ public final class AccessControl {
      */
     public String verifyPassword(String username, String password, String realm) {
         if (username == null || username.isEmpty()) throw new AuthenticationException("no username specified");
-        Ids.UserId id = normalizeUser(username, realm);
+        Ids.UserId id = lookupUser(normalizeUser(username, realm));
         checkUserEnabled(id.userid());
         Optional<String> type = domains().type(id.realm());
         if (type.isEmpty()) throw new AuthenticationException("auth domain '" + id.realm() + "' does not exist");
@@ -166,6 +166,19 @@ public final class AccessControl {
             default -> throw new AuthenticationException("realm type '" + type.get() + "' is not supported for login");
         }
         return id.userid();
+    }
+
+    /**
+     * PVE's {@code lookup_username}: in realms with {@code case-sensitive 0} the user name matches the configured
+     * user regardless of case.
+     */
+    private Ids.UserId lookupUser(Ids.UserId id) {
+        UserConfig cfg = userConfig();
+        if (cfg.users.containsKey(id.userid())) return id;
+        boolean insensitive = domains().realm(id.realm()).flatMap(s -> s.get("case-sensitive")).map(v -> !UserConfig.truthy(v)).orElse(false);
+        if (!insensitive) return id;
+        for (String u : cfg.users.keySet()) if (u.equalsIgnoreCase(id.userid())) return Ids.parseUserId(u);
+        return id;
     }
 
     private static Ids.UserId normalizeUser(String username, String realm) {

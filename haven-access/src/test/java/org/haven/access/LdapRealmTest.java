@@ -160,6 +160,10 @@ class LdapRealmTest {
         assertThat(ac.login("heinz", "heinz-pw", "corp", null)).isEqualTo("heinz@corp");
         assertThatThrownBy(() -> ac.login("heinz@corp", "wrong", null, null)).isInstanceOf(AuthenticationException.class)
                 .hasMessage("ldap: invalid credentials");
+        // user names are case-sensitive unless the realm says otherwise
+        assertThatThrownBy(() -> ac.login("HEINZ@corp", "heinz-pw", null, null)).hasMessage("no such user ('HEINZ@corp')");
+        admin.updateRealm(Map.of("realm", "corp", "case-sensitive", 0));
+        assertThat(ac.login("HEINZ@corp", "heinz-pw", null, null)).isEqualTo("heinz@corp");
         // a directory user who is not in user.cfg cannot log in
         assertThatThrownBy(() -> ac.login("anna@corp", "anna-pw", null, null)).hasMessage("no such user ('anna@corp')");
     }

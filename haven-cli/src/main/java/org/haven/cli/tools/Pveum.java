@@ -104,6 +104,20 @@ public final class Pveum implements CliTool {
         c.add(CliCommand.api("pool modify", HttpMethod.PUT, "/pools").positional("poolid").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("pool delete", HttpMethod.DELETE, "/pools").positional("poolid").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("pool list", HttpMethod.GET, "/pools").columns("poolid", "comment", "members"));
+        // tickets
+        c.add(CliCommand.local("ticket", HttpMethod.POST, "/access/ticket", inv -> {
+            Object username = inv.params().get("username");
+            if (username == null) { inv.err().println("400 not enough arguments"); return 255; }
+            Map<String, Object> p = new LinkedHashMap<>(inv.params());
+            if (p.get("password") == null) {
+                String pw = readPassword(inv, "Enter password: ", null);
+                if (pw == null) return 255;
+                p.put("password", pw);
+            }
+            JsonNode data = inv.client().call(HttpMethod.POST, "/access/ticket", p);
+            Output.print(inv.out(), data, null, null, TEXT);
+            return 0;
+        }).positional("username").description("Create or verify authentication ticket (asks for the password)."));
         // offline on a configuration directory
         c.add(CliCommand.local("--local", PveumOffline::run).output(CliCommand.Output.NONE)
                 .description("Run a command without a daemon on a directory holding the configuration files: pveum --local <dir> <command> [ARGS] [OPTIONS]."));
@@ -153,7 +167,8 @@ public final class Pveum implements CliTool {
             }
             inv.client().call(HttpMethod.POST, "/access/users", p);
             return 0;
-        }).description("Create new user.");
+        }).description("Create new user. Options: --comment, --email, --enable, --expire, --firstname, --groups, --keys, --lastname, "
+                + "--password (asked for when given without a value). Unique abbreviations and single dashes are accepted.");
     }
 
     private static String abbrev(String given, List<String> names) {
@@ -190,13 +205,13 @@ public final class Pveum implements CliTool {
         String a, b;
         if (console != null && isTerminal(console)) {
             char[] x = console.readPassword(prompt);
-            char[] y = console.readPassword(again);
+            char[] y = again == null ? x : console.readPassword(again);
             a = x == null ? null : new String(x);
             b = y == null ? null : new String(y);
         } else {
             if (stdin == null) stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             a = stdin.readLine();
-            b = stdin.readLine();
+            b = again == null ? a : stdin.readLine();
             if (b == null) b = a;
         }
         if (a == null || a.isEmpty()) { inv.err().println("password must not be empty"); return null; }
