@@ -121,6 +121,76 @@ public sealed interface CfsOp {
         }
     }
 
+    byte BATCH = 2;
+
+    /** Several envelopes in one log entry (proposals gathered while earlier ones were in flight). */
+    static byte[] encodeBatch(List<Envelope> envs) {
+        if (envs.size() == 1) return encode(envs.get(0));
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(envs.size() * 64);
+        try (DataOutputStream out = new DataOutputStream(bos)) {
+            out.writeByte(BATCH);
+            out.writeInt(envs.size());
+            for (Envelope e : envs) {
+                byte[] one = encode(e);
+                out.writeInt(one.length);
+                out.write(one);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    /** Decodes a single envelope or a batch. */
+    static List<Envelope> decodeAll(byte[] bytes) {
+        if (bytes.length > 0 && bytes[0] == BATCH) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                in.readByte();
+                int n = in.readInt();
+                List<Envelope> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    byte[] one = new byte[in.readInt()];
+                    in.readFully(one);
+                    out.add(decode(one));
+                }
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return List.of(decode(bytes));
+    }
+
+    static byte[] encodeResults(List<Result> rs) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(rs.size() * 32);
+        try (DataOutputStream out = new DataOutputStream(bos)) {
+            out.writeInt(rs.size());
+            for (Result r : rs) {
+                byte[] one = encodeResult(r);
+                out.writeInt(one.length);
+                out.write(one);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    static List<Result> decodeResults(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            int n = in.readInt();
+            List<Result> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte[] one = new byte[in.readInt()];
+                in.readFully(one);
+                out.add(decodeResult(one));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static byte[] encodeResult(Result r) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(32);
         try (DataOutputStream out = new DataOutputStream(bos)) {

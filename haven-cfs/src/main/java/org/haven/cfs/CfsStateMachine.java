@@ -148,18 +148,23 @@ final class CfsStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         RaftProtos.LogEntryProto entry = trx.getLogEntry();
-        CfsOp.Envelope env = CfsOp.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-        CfsOp.Result res;
+        List<CfsOp.Envelope> envs = CfsOp.decodeAll(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        List<CfsOp.Result> results = new java.util.ArrayList<>(envs.size());
+        List<String> changed = new java.util.ArrayList<>();
         rw.writeLock().lock();
         try {
-            res = CfsOp.apply(tree, env);
+            for (CfsOp.Envelope env : envs) {
+                CfsOp.Result res = CfsOp.apply(tree, env);
+                results.add(res);
+                changed.addAll(res.changed());
+            }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } finally {
             rw.writeLock().unlock();
         }
         synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
-        if (!res.changed().isEmpty()) notifyChanged(res.changed());
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(CfsOp.encodeResult(res))));
+        if (!changed.isEmpty()) notifyChanged(changed);
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(CfsOp.encodeResults(results))));
     }
 
     @Override

@@ -172,6 +172,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             RaftClusterFs fs = new RaftClusterFs(cfg);
             fs.server.start();
             fs.refreshMembers();
+            fs.proposer = Thread.ofPlatform().daemon().name("cfs-propose-" + cfg.self().name()).start(fs::proposeLoop);
             Thread.ofVirtual().name("cfs-nodedirs-" + cfg.self().name()).start(fs::ensureNodeDirs);
             Thread.ofVirtual().name("cfs-members-" + cfg.self().name()).start(fs::reconcileLoop);
             return fs;
@@ -363,13 +364,67 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     // ------------------------------------------------------------------ writes
 
+    /** A proposal waiting to be sent; completed with its result and the log index that carried it. */
+    private record Pending(CfsOp.Envelope env, java.util.concurrent.CompletableFuture<long[]> done,
+                           java.util.concurrent.atomic.AtomicReference<CfsOp.Result> result) {}
+
+    private final java.util.concurrent.LinkedBlockingQueue<Pending> proposals = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(4);
+    private volatile Thread proposer;
+    private static final int MAX_BATCH = 512;
+
+    /**
+     * Sends queued proposals: whatever accumulated while earlier entries were in flight goes out as one log
+     * entry (group commit), with at most 4 entries outstanding.
+     */
+    private void proposeLoop() {
+        List<Pending> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                batch.clear();
+                batch.add(proposals.take());
+                inFlight.acquire();
+                proposals.drainTo(batch, MAX_BATCH - 1);
+                List<CfsOp.Envelope> envs = new ArrayList<>(batch.size());
+                for (Pending p : batch) envs.add(p.env());
+                List<Pending> mine = List.copyOf(batch);
+                client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.encodeBatch(envs)))).whenComplete((reply, err) -> {
+                    inFlight.release();
+                    if (err != null || reply == null || !reply.isSuccess()) {
+                        Throwable t = err != null ? err : reply == null ? new IllegalStateException("no reply") : reply.getException();
+                        for (Pending p : mine) p.done().completeExceptionally(t == null ? new IllegalStateException("failed") : t);
+                        return;
+                    }
+                    List<CfsOp.Result> rs;
+                    try {
+                        rs = CfsOp.decodeResults(reply.getMessage().getContent().toByteArray());
+                    } catch (RuntimeException e) {
+                        for (Pending p : mine) p.done().completeExceptionally(e);
+                        return;
+                    }
+                    for (int i = 0; i < mine.size(); i++) {
+                        mine.get(i).result().set(rs.get(i));
+                        mine.get(i).done().complete(new long[] {reply.getLogIndex()});
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                inFlight.release();
+                for (Pending p : batch) p.done().completeExceptionally(e);
+            }
+        }
+    }
+
     private CfsOp.Result submit(CfsOp op) {
         if (closed || !isQuorate()) throw new CfsException(NO_QUORUM);
-        byte[] bytes = CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op));
+        Pending p = new Pending(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op),
+                new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
+        proposals.add(p);
         long timeout = cfg.writeTimeout().toMillis();
-        RaftClientReply reply;
+        long index;
         try {
-            reply = client.async().send(Message.valueOf(ByteString.copyFrom(bytes))).get(timeout, TimeUnit.MILLISECONDS);
+            index = p.done().get(timeout, TimeUnit.MILLISECONDS)[0];
         } catch (TimeoutException e) {
             throw new CfsException(NO_QUORUM);
         } catch (ExecutionException e) {
@@ -378,16 +433,14 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CfsException("interrupted", e);
         }
-        if (!reply.isSuccess()) throw new CfsException(NO_QUORUM, reply.getException());
-        CfsOp.Result res = CfsOp.decodeResult(reply.getMessage().getContent().toByteArray());
         try {
-            if (!sm.awaitApplied(reply.getLogIndex(), timeout)) {
-                LOG.warn("change {} committed but not applied locally within {} ms", reply.getLogIndex(), timeout);
+            if (!sm.awaitApplied(index, timeout)) {
+                LOG.warn("change {} committed but not applied locally within {} ms", index, timeout);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return res;
+        return p.result().get();
     }
 
     private static CfsException failure(String what, CfsOp.Result r) {
@@ -713,6 +766,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        if (proposer != null) proposer.interrupt();
+        for (Pending p; (p = proposals.poll()) != null; ) p.done().completeExceptionally(new IllegalStateException("closed"));
         status.close();
         try {
             client.close();
