@@ -73,6 +73,7 @@ public final class HttpApiServer implements AutoCloseable {
         if (config.httpsPort() >= 0 && config.keyStore() != null) {
             HttpConfiguration hc = new HttpConfiguration();
             hc.setSendServerVersion(false);
+            hc.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT.with("haven", org.eclipse.jetty.http.UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR)); // volume IDs arrive as local%3A100%2Fvm-100-disk-0.raw
             SecureRequestCustomizer src = new SecureRequestCustomizer();
             src.setSniHostCheck(false);
             src.setSniRequired(false);
