@@ -118,7 +118,7 @@ public final class ApiTree implements ApiRegistry {
 
     static List<String> segments(String path) {
         List<String> out = new ArrayList<>();
-        for (String s : path.split("/")) if (!s.isEmpty()) out.add(s);
+        for (String s : path.split("/")) if (!s.isEmpty()) out.add(s.replace("%2F", "/").replace("%2f", "/")); // an encoded '/' stays in its segment
         return out;
     }
 }
