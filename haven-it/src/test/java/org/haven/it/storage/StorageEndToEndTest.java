@@ -76,6 +76,9 @@ class StorageEndToEndTest {
         Resp info = node.get("/nodes/" + NODE + "/storage/store2/content/store2:100/vm-100-disk10.raw", admin);
         assertThat(info.status()).as(info.body()).isEqualTo(200);
         assertThat(info.data().get("size").asLong()).isEqualTo(4L << 30);
+        Resp encoded = node.get("/nodes/" + NODE + "/storage/store2/content/" + java.net.URLEncoder.encode("store2:100/vm-100-disk10.raw", java.nio.charset.StandardCharsets.UTF_8), admin);
+        assertThat(encoded.status()).as(encoded.body()).isEqualTo(200);
+        assertThat(encoded.data().get("size").asLong()).isEqualTo(4L << 30);
 
         CliResult free = pvesm("free", "store2:100/vm-100-disk10.raw");
         assertThat(free.exit()).as(free.err()).isZero();
