@@ -54,17 +54,88 @@ export function DatacenterSummary() {
   </div>`;
 }
 
+const STORAGE_TYPES = {
+  dir: { title: 'Directory', fields: [{ name: 'path', label: 'Directory', required: true, placeholder: '/mnt/data' }], content: 'images,iso' },
+  lvm: { title: 'LVM', fields: [{ name: 'vgname', label: 'Volume group', required: true }], content: 'images,rootdir' },
+  lvmthin: { title: 'LVM-Thin', fields: [{ name: 'vgname', label: 'Volume group', required: true }, { name: 'thinpool', label: 'Thin Pool', required: true }], content: 'images,rootdir' },
+  btrfs: { title: 'BTRFS', fields: [{ name: 'path', label: 'Path', required: true }], content: 'images,rootdir' },
+  nfs: { title: 'NFS', fields: [{ name: 'server', label: 'Server', required: true }, { name: 'export', label: 'Export', required: true }], content: 'images,iso' },
+};
+
+function StorageDialog({ type, storage, onClose }) {
+  const t = STORAGE_TYPES[type] || { title: type, fields: [], content: storage && storage.content };
+  const edit = !!storage;
+  const fields = [
+    { name: 'storage', label: 'ID', required: true, disabled: edit },
+    ...t.fields.map(f => ({ ...f, disabled: edit })),
+    { name: 'content', label: 'Content', placeholder: 'images,rootdir,iso,vztmpl,backup,snippets,import' },
+    { name: 'nodes', label: 'Nodes', placeholder: 'All (no restrictions)' },
+    { name: 'enable', label: 'Enable', type: 'checkbox' },
+    ...(type === 'dir' || type === 'lvm' ? [{ name: 'shared', label: 'Shared', type: 'checkbox' }] : []),
+  ];
+  const initial = edit
+    ? { ...storage, enable: !Number(storage.disable || 0), shared: !!Number(storage.shared || 0), nodes: storage.nodes || '' }
+    : { content: t.content, enable: true };
+  return html`<${EditDialog} title=${edit ? `Edit: ${t.title} ${storage.storage}` : `Add: ${t.title}`} name="storage-edit" fields=${fields}
+    initial=${initial} onClose=${onClose}
+    onSubmit=${v => {
+      // flags: set when true, left out (create) or deleted (edit) when false, as PVE writes them
+      const flags = { disable: !v.enable, ...(type === 'dir' || type === 'lvm' ? { shared: !!v.shared } : {}) };
+      const content = v.content.replace(/\s+/g, '');
+      if (edit) {
+        const del = Object.keys(flags).filter(k => !flags[k]);
+        if (!v.nodes) del.push('nodes');
+        const p = { content };
+        for (const k of Object.keys(flags)) if (flags[k]) p[k] = 1;
+        if (v.nodes) p.nodes = v.nodes;
+        if (del.length) p.delete = del.join(',');
+        return api.put(`/storage/${encodeURIComponent(storage.storage)}`, p);
+      }
+      const p = { storage: v.storage.trim(), type, content };
+      for (const f of t.fields) p[f.name] = v[f.name].trim();
+      for (const k of Object.keys(flags)) if (flags[k]) p[k] = 1;
+      if (type === 'nfs') p.path = `/mnt/pve/${p.storage}`;
+      if (v.nodes) p.nodes = v.nodes;
+      return api.post('/storage', p);
+    }} />`;
+}
+
 export function StorageList() {
   const load = useLoad(() => api.get('/storage'), [], 10000);
-  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="storage-cfg" rows=${rows} rowKey=${s => s.storage} columns=${[
-    { key: 'storage', title: 'ID' },
-    { key: 'type', title: 'Type' },
-    { key: 'content', title: 'Content', render: s => (s.content || '').split(',').join(', ') },
-    { key: 'path', title: 'Path/Target', render: s => s.path || s.export || s.vgname || s.pool || s.portal || '' },
-    { key: 'shared', title: 'Shared', render: s => yesNo(s.shared || 0) },
-    { key: 'disable', title: 'Enabled', render: s => (Number(s.disable) ? 'No' : 'Yes') },
-    { key: 'nodes', title: 'Nodes', render: s => s.nodes || 'All' },
-  ]} />`}<//>`;
+  const [sel, setSel] = useState(null);
+  const [dlg, setDlg] = useState(null);
+  const [error, setError] = useState(null);
+  const selected = sel && load.data && load.data.find(s => s.storage === sel);
+  const close = changed => { setDlg(null); if (changed) load.reload(); };
+  const remove = async () => {
+    setDlg(null);
+    setError(null);
+    try { await api.del(`/storage/${encodeURIComponent(sel)}`); setSel(null); load.reload(); } catch (e) { setError(e); }
+  };
+  return html`<div>
+    <div class="toolbar">
+      <select id="storage-add" value="" onChange=${e => { if (e.target.value) setDlg({ add: e.target.value }); e.target.value = ''; }}>
+        <option value="">Add…</option>
+        ${Object.entries(STORAGE_TYPES).map(([k, t]) => html`<option value=${k}>${t.title}</option>`)}
+      </select>
+      <button type="button" data-action="edit" disabled=${!selected} onClick=${() => setDlg({ edit: selected })}>Edit</button>
+      <button type="button" data-action="remove" disabled=${!selected} onClick=${() => setDlg({ remove: true })}>Remove</button>
+    </div>
+    <${ErrorBox} error=${error} />
+    <${Loaded} load=${load}>${rows => html`<${Grid} name="storage-cfg" rows=${rows} rowKey=${s => s.storage} selected=${sel}
+      onSelect=${s => setSel(s.storage)} onOpen=${s => { setSel(s.storage); setDlg({ edit: s }); }} columns=${[
+      { key: 'storage', title: 'ID' },
+      { key: 'type', title: 'Type' },
+      { key: 'content', title: 'Content', render: s => (s.content || '').split(',').join(', ') },
+      { key: 'path', title: 'Path/Target', render: s => s.path || s.export || s.vgname || s.pool || s.portal || '' },
+      { key: 'shared', title: 'Shared', render: s => yesNo(s.shared || 0) },
+      { key: 'disable', title: 'Enabled', render: s => (Number(s.disable) ? 'No' : 'Yes') },
+      { key: 'nodes', title: 'Nodes', render: s => s.nodes || 'All' },
+    ]} />`}<//>
+    ${dlg && dlg.add && html`<${StorageDialog} type=${dlg.add} onClose=${close} />`}
+    ${dlg && dlg.edit && html`<${StorageDialog} type=${dlg.edit.type} storage=${dlg.edit} onClose=${close} />`}
+    ${dlg && dlg.remove && selected && html`<${Confirm} text=${`Remove storage ${selected.storage}? (The data on it stays.)`} onYes=${remove} onNo=${() => setDlg(null)} />`}
+  </div>`;
 }
 
 /**

@@ -172,6 +172,14 @@ class WebUiEndToEndTest {
         assertThat(el("[data-kv=node-status] td[data-key='CPU(s)']").getText())
                 .startsWith(st.get("cpuinfo").get("cpus").asInt() + " x ");
         assertThat(el("[data-kv=node-status] td[data-key='RAM usage']").getText()).contains("GiB");
+
+        // the console and graph libraries load in the browser through the import map (their whole module graphs)
+        Object loaded = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                Promise.all([import('@novnc/novnc'), import('@xterm/xterm'), import('@xterm/addon-fit'), import('uplot')])
+                  .then(([rfb, xterm, fit, uplot]) => done([typeof rfb.default, typeof xterm.Terminal, typeof fit.FitAddon, typeof uplot.default].join(',')),
+                        e => done('error: ' + e));""");
+        assertThat(loaded).isEqualTo("function,function,function,function");
     }
 
     @Test
