@@ -804,6 +804,11 @@ public final class AccessAdmin {
             throw ParamException.of("server1", "property is missing and it is not optional");
         if (s.type().equals("ldap") && (s.get("base_dn").isEmpty() || s.get("user_attr").isEmpty()))
             throw ParamException.of(s.get("base_dn").isEmpty() ? "base_dn" : "user_attr", "property is missing and it is not optional");
+        if (s.type().equals("ad") && s.get("domain").isEmpty())
+            throw ParamException.of("domain", "property is missing and it is not optional");
+        if (s.type().equals("openid"))
+            for (String k : List.of("issuer-url", "client-id"))
+                if (s.get(k).isEmpty()) throw ParamException.of(k, "property is missing and it is not optional");
     }
 
     private static void clearOtherDefaults(Domains d, String realm, Map<String, ?> p) {

@@ -38,7 +38,7 @@ class FormatFuzzTest {
     @Test
     void userCfgParserIsTotalAndWriteIsAFixedPoint() {
         Random r = new Random(1234);
-        for (int n = 0; n < 5000; n++) {
+        for (int n = 0; n < 2000; n++) {
             StringBuilder text = new StringBuilder();
             int lines = 1 + r.nextInt(8);
             for (int i = 0; i < lines; i++) {

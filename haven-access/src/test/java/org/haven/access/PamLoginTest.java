@@ -42,6 +42,17 @@ class PamLoginTest {
     }
 
     @Test
+    void passwordChangeOfAPamUserGoesToTheSystem() {
+        MemoryFs fs = new MemoryFs();
+        fs.put("user.cfg", "user:" + user + "@pam:1:0:::::\n");
+        AccessControl ac = new AccessControl(fs, Clock.SYSTEM);
+        ac.setPassword(user + "@pam", "N3w-system-pw");
+        assertThat(ac.login(user + "@pam", "N3w-system-pw", null, null)).isEqualTo(user + "@pam");
+        assertThatThrownBy(() -> ac.login(user + "@pam", "S3cret-pw", null, null)).isInstanceOf(AuthenticationException.class);
+        assertThat(fs.read("priv/shadow.cfg")).isEmpty();
+    }
+
+    @Test
     void lockedAccountIsRefusedByAccountManagement() throws Exception {
         run(null, "usermod", "--expiredate", "1970-01-02", user);
         MemoryFs fs = new MemoryFs();
