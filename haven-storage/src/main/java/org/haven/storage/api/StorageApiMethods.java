@@ -545,6 +545,24 @@ final class StorageApiMethods {
                 .protect()
                 .handler(wrap(this::upload)).build());
 
+        m.add(ApiMethod.post("/nodes/{node}/storage/{storage}/download-url").name("download_url")
+                .description("Download templates, ISO images and OVAs by using an URL.")
+                .param("node", nodeParam()).param("storage", storageParam())
+                .param("url", Schema.string().pattern("https?://.*").description("The URL to download the file from."))
+                .param("content", Schema.string().format("pve-storage-content").enumValues("iso", "vztmpl", "import").description("Content type."))
+                .param("filename", Schema.string().maxLength(255).description("The name of the file to create. Caution: This will be normalized!"))
+                .param("checksum", Schema.string().optional().requires("checksum-algorithm").description("The expected checksum of the file."))
+                .param("checksum-algorithm", Schema.string().optional().requires("checksum")
+                        .enumValues("md5", "sha1", "sha224", "sha256", "sha384", "sha512").description("The algorithm to calculate the checksum of the file."))
+                .param("compression", Schema.string().optional().description("Decompress the downloaded file using the specified compression algorithm."))
+                .param("verify-certificates", Schema.bool().optional().defaultValue(1).description("If false, no SSL/TLS certificates will be verified."))
+                .returns(Schema.string().description("The task ID."))
+                .permissions(Permission.check("and", List.of("perm", "/storage/{storage}", List.of("Datastore.AllocateTemplate")),
+                        List.of("or", List.of("perm", "/", List.of("Sys.Audit", "Sys.Modify")), List.of("perm", "/nodes/{node}", List.of("Sys.AccessNetwork"))))
+                        .withDescription("Requires allocation access on the storage and, as it lets the caller probe the host's network, Sys.Modify on / or Sys.AccessNetwork on the node."))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> { checkNode(p); return downloadUrl(p, rc); })).build());
+
         Schema pruneVmid = StandardOptions.vmid().optional().description("Only consider backups for this guest.");
         Schema pruneType = Schema.string().enumValues("qemu", "lxc").optional().description("Either 'qemu' or 'lxc'. Only consider backups for guests of this type.");
         Schema pruneOpts = Schema.string().format("prune-backups").optional()
@@ -694,60 +712,135 @@ final class StorageApiMethods {
         }
     }
 
-    private Object upload(Params p, RequestContext rc) {
-        String storeid = p.str("storage");
-        String content = p.str("content");
-        String filename = p.str("filename");
-        if (!p.has("tmpfilename")) throw ParamException.of("tmpfilename", "missing upload data (the request must be multipart/form-data)");
-        Path tmp = Path.of(p.str("tmpfilename"));
+    /** Target file of an upload/download: checks content type, storage and extension; returns the destination path. */
+    private Path templateTarget(String storeid, String content, String filename) {
         StorageEntry s = sm.enabledStorage(storeid);
         ContentType ct = ContentType.of(content).orElseThrow();
         if (!s.content().contains(ct)) throw new StorageException("storage '" + storeid + "' does not support '" + content + "' content");
+        if (!s.type().isFileBased()) throw new StorageException("storage '" + storeid + "' does not support uploads");
         String name = filename.replaceAll("[^\\w\\-.]", "_");
         String ext = switch (ct) {
             case ISO -> org.haven.storage.volume.VolumeNames.ISO_EXT;
             case VZTMPL -> org.haven.storage.volume.VolumeNames.VZTMPL_EXT;
             default -> org.haven.storage.volume.VolumeNames.IMPORT_EXT;
         };
-        if (!name.matches("[^/]+" + ext)) {
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
-            throw ParamException.of("filename", "wrong file extension");
-        }
-        if (!s.type().isFileBased()) throw new StorageException("storage '" + storeid + "' does not support uploads");
+        if (!name.matches("[^/]+" + ext)) throw ParamException.of("filename", "wrong file extension");
         sm.activateStorage(storeid);
         String prefix = switch (ct) { case ISO -> "iso/"; case VZTMPL -> "vztmpl/"; default -> "import/"; };
-        Path dest = Path.of(sm.path(storeid + ":" + prefix + name));
+        return Path.of(sm.path(storeid + ":" + prefix + name));
+    }
+
+    /** Verify the checksum of {@code tmp} (when given) and move it into place atomically. */
+    static void finishImport(org.haven.api.task.TaskLog log, Path tmp, Path dest, String algo, String expected) throws Exception {
+        if (algo != null) {
+            String jname = switch (algo) {
+                case "md5" -> "MD5"; case "sha1" -> "SHA-1"; case "sha224" -> "SHA-224"; case "sha256" -> "SHA-256";
+                case "sha384" -> "SHA-384"; default -> "SHA-512";
+            };
+            MessageDigest md = MessageDigest.getInstance(jname);
+            try (var in = Files.newInputStream(tmp)) {
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+            }
+            String got = HexFormat.of().formatHex(md.digest());
+            if (!got.equalsIgnoreCase(expected)) throw new StorageException("checksum mismatch: got '" + got + "' != expect '" + expected + "'");
+            log.log("calculating checksum...OK, checksum verified");
+        }
+        log.log("target file: " + dest);
+        log.log("file size is: " + Files.size(tmp));
+        Files.createDirectories(dest.getParent());
+        Path part = dest.resolveSibling(dest.getFileName() + ".tmp." + ProcessHandle.current().pid());
+        Files.copy(tmp, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(part, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Object upload(Params p, RequestContext rc) {
+        String storeid = p.str("storage");
+        if (!p.has("tmpfilename")) throw ParamException.of("tmpfilename", "missing upload data (the request must be multipart/form-data)");
+        Path tmp = Path.of(p.str("tmpfilename"));
+        Path dest;
+        try {
+            dest = templateTarget(storeid, p.str("content"), p.str("filename"));
+        } catch (RuntimeException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
+            throw e;
+        }
         String algo = p.str("checksum-algorithm", null);
         String expected = p.str("checksum", null);
         return rc.startTask("imgcopy", null, log -> {
             try {
-                if (algo != null) {
-                    String jname = switch (algo) {
-                        case "md5" -> "MD5"; case "sha1" -> "SHA-1"; case "sha224" -> "SHA-224"; case "sha256" -> "SHA-256";
-                        case "sha384" -> "SHA-384"; default -> "SHA-512";
-                    };
-                    MessageDigest md = MessageDigest.getInstance(jname);
-                    try (var in = Files.newInputStream(tmp)) {
-                        byte[] buf = new byte[1 << 16];
-                        int n;
-                        while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-                    }
-                    String got = HexFormat.of().formatHex(md.digest());
-                    if (!got.equalsIgnoreCase(expected)) throw new StorageException("checksum mismatch: got '" + got + "' != expect '" + expected + "'");
-                    log.log("calculating checksum...OK, checksum verified");
-                }
                 log.log("target node: " + sm.nodeName());
-                log.log("target file: " + dest);
-                log.log("file size is: " + Files.size(tmp));
-                Files.createDirectories(dest.getParent());
-                Path part = dest.resolveSibling(dest.getFileName() + ".tmp." + ProcessHandle.current().pid());
-                Files.copy(tmp, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                Files.move(part, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                finishImport(log, tmp, dest, algo, expected);
                 log.log("finished file import successfully");
             } finally {
                 Files.deleteIfExists(tmp);
             }
         });
+    }
+
+    private Object downloadUrl(Params p, RequestContext rc) throws Exception {
+        String storeid = p.str("storage");
+        Path dest = templateTarget(storeid, p.str("content"), p.str("filename"));
+        java.net.URI uri = java.net.URI.create(p.str("url"));
+        boolean verify = p.bool("verify-certificates", true);
+        String compression = p.str("compression", null);
+        if (compression != null && !List.of("gz", "lzo", "zst", "bz2").contains(compression))
+            throw ParamException.of("compression", "value '" + compression + "' does not have a value in the enumeration 'bz2, gz, lzo, zst'");
+        if (compression != null && !p.str("content").equals("iso"))
+            throw ParamException.of("compression", "decompression is only supported for ISO images");
+        String algo = p.str("checksum-algorithm", null);
+        String expected = p.str("checksum", null);
+        return rc.startTask("download", dest.getFileName().toString(), log -> {
+            Path tmp = dest.resolveSibling(".download-" + java.util.UUID.randomUUID());
+            Path raw = compression == null ? tmp : dest.resolveSibling(".download-" + java.util.UUID.randomUUID() + "." + compression);
+            try {
+                java.net.http.HttpClient.Builder cb = java.net.http.HttpClient.newBuilder()
+                        .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).connectTimeout(java.time.Duration.ofSeconds(30));
+                if (!verify) cb.sslContext(trustAll());
+                try (java.net.http.HttpClient client = cb.build()) {
+                    log.log("downloading " + uri + " to " + dest);
+                    var resp = client.send(java.net.http.HttpRequest.newBuilder(uri).GET().build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofFile(raw));
+                    if (resp.statusCode() != 200) throw new StorageException("download failed: HTTP " + resp.statusCode());
+                }
+                log.log("downloaded " + Files.size(raw) + " bytes");
+                if (compression != null) {
+                    // the checksum covers the downloaded (compressed) file, as PVE verifies before decompressing
+                    if (algo != null) finishImport(log, raw, raw.resolveSibling(raw.getFileName() + ".verified"), algo, expected);
+                    Files.deleteIfExists(raw.resolveSibling(raw.getFileName() + ".verified"));
+                    log.log("decompressing " + compression);
+                    List<String> cmd = switch (compression) {
+                        case "gz" -> List.of("gzip", "-d", "-c", raw.toString());
+                        case "lzo" -> List.of("lzop", "-d", "-c", raw.toString());
+                        case "bz2" -> List.of("bzip2", "-d", "-c", raw.toString());
+                        default -> List.of("zstd", "-q", "-d", "-c", raw.toString());
+                    };
+                    try (var out = Files.newOutputStream(tmp)) {
+                        var r = sm.runner().stream(cmd, Map.of(), null, out);
+                        if (!r.ok()) throw new StorageException("decompression failed: " + r.stderr().strip());
+                    }
+                    finishImport(log, tmp, dest, null, null);
+                } else {
+                    finishImport(log, tmp, dest, algo, expected);
+                }
+                log.log("download of '" + uri + "' to '" + dest + "' finished");
+            } finally {
+                Files.deleteIfExists(tmp);
+                Files.deleteIfExists(raw);
+            }
+        });
+    }
+
+    static javax.net.ssl.SSLContext trustAll() throws Exception {
+        javax.net.ssl.TrustManager[] tm = {new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }};
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tm, new java.security.SecureRandom());
+        return ctx;
     }
 
     // ---- scans ------------------------------------------------------------------------------------------------------

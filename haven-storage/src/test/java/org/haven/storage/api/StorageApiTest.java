@@ -292,6 +292,54 @@ class StorageApiTest {
     }
 
     @Test
+    void downloadUrlFetchesVerifiesAndDecompresses() throws Exception {
+        byte[] iso = "ISO9660 image bytes".repeat(1000).getBytes();
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var z = new java.util.zip.GZIPOutputStream(gz)) { z.write(iso); }
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/", ex -> {
+            byte[] body = ex.getRequestURI().getPath().endsWith(".gz") ? gz.toByteArray() : iso;
+            int code = ex.getRequestURI().getPath().contains("missing") ? 404 : 200;
+            ex.sendResponseHeaders(code, code == 200 ? body.length : -1);
+            if (code == 200) try (var o = ex.getResponseBody()) { o.write(body); }
+            ex.close();
+        });
+        http.start();
+        try {
+            String base = "http://127.0.0.1:" + http.getAddress().getPort();
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(iso));
+            ApiResponse r = root(HttpMethod.POST, "/nodes/n1/storage/local/download-url", p("url", base + "/debian.iso", "content", "iso",
+                    "filename", "debian.iso", "checksum-algorithm", "sha256", "checksum", sha));
+            assertThat(r.status()).as(r.message() + r.errors()).isEqualTo(200);
+            assertThat((String) r.data()).contains(":download:debian.iso:root@pam:");
+            assertThat(awaitTask(r.data())).isEqualTo("OK");
+            assertThat(Files.readAllBytes(tmp.resolve("data/storage/local/template/iso/debian.iso"))).isEqualTo(iso);
+
+            ApiResponse z = root(HttpMethod.POST, "/nodes/n1/storage/local/download-url", p("url", base + "/other.iso.gz", "content", "iso",
+                    "filename", "other.iso", "compression", "gz"));
+            assertThat(awaitTask(z.data())).isEqualTo("OK");
+            assertThat(Files.readAllBytes(tmp.resolve("data/storage/local/template/iso/other.iso"))).isEqualTo(iso);
+
+            ApiResponse bad = root(HttpMethod.POST, "/nodes/n1/storage/local/download-url", p("url", base + "/x.iso", "content", "iso",
+                    "filename", "x.iso", "checksum-algorithm", "md5", "checksum", "00"));
+            assertThat(awaitTask(bad.data())).startsWith("checksum mismatch");
+            ApiResponse missing = root(HttpMethod.POST, "/nodes/n1/storage/local/download-url", p("url", base + "/missing.iso", "content", "iso",
+                    "filename", "missing.iso"));
+            assertThat(awaitTask(missing.data())).isEqualTo("download failed: HTTP 404");
+            assertThat(tmp.resolve("data/storage/local/template/iso/x.iso")).doesNotExist();
+            assertThat(tmp.resolve("data/storage/local/template/iso/missing.iso")).doesNotExist();
+            try (var l = Files.list(tmp.resolve("data/storage/local/template/iso"))) {
+                assertThat(l.map(x -> x.getFileName().toString())).containsExactlyInAnyOrder("debian.iso", "other.iso");
+            }
+            ApiResponse ftp = root(HttpMethod.POST, "/nodes/n1/storage/local/download-url", p("url", "ftp://x/y.iso", "content", "iso", "filename", "y.iso"));
+            assertThat(ftp.status()).isEqualTo(400);
+            assertThat(ftp.errors()).containsKey("url");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
     void clusterResourcesListThisNodesStorages() {
         root(HttpMethod.POST, "/storage", p("storage", "off", "type", "dir", "path", tmp.resolve("off").toString(), "disable", "1"));
         org.haven.api.RequestContext rc = new org.haven.api.RequestContext() {
