@@ -38,8 +38,10 @@ class AccessEndToEndTest {
 
     record Run(int exit, String out, String err) {}
 
-    /** Run {@code pveum} as its own process against the node, with {@code input} on stdin. */
-    static Run pveum(String input, String... args) throws Exception {
+    static Run pveum(String input, String... args) throws Exception { return pveumOn(node, input, args); }
+
+    /** Run {@code pveum} as its own process against {@code node}, with {@code input} on stdin. */
+    static Run pveumOn(HavenNode node, String input, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", "pveum"));
         cmd.addAll(List.of(args));
