@@ -89,6 +89,9 @@ public final class StorageApi implements ApiModule {
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
+        // secrets that tools need as files (CIFS credentials, Ceph keyrings) go below the node's run directory
+        if (System.getProperty("haven.secret.dir") == null)
+            System.setProperty("haven.secret.dir", ctx.runDir().resolve("storage-secrets").toString());
         sm = new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner());
         ctx.publish(StorageManager.class, sm);
         reg.addAll(methods(sm));

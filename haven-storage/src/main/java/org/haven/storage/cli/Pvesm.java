@@ -32,6 +32,10 @@ import tools.jackson.databind.JsonNode;
  * volume data through stdin/stdout), reading the storage configuration from the daemon.
  */
 public final class Pvesm implements CliTool {
+    /** Storage plugin API version and age, as PVE 8.4's {@code pvesm apiinfo} reports them. */
+    public static final int APIVER = 11;
+    public static final int APIAGE = 2;
+
     @Override public String name() { return "pvesm"; }
 
     @Override public String description() { return "Proxmox VE Storage Manager"; }
@@ -59,6 +63,11 @@ public final class Pvesm implements CliTool {
                 .description("Used internally to export a volume."));
         c.add(CliCommand.local("import", Pvesm::importVolume).positional("volume", "format", "filename")
                 .description("Used internally to import a volume."));
+        c.add(CliCommand.local("apiinfo", inv -> {
+            inv.out().println("APIVER " + APIVER);
+            inv.out().println("APIAGE " + APIAGE);
+            return 0;
+        }).description("Returns APIVER and APIAGE."));
         c.add(CliCommand.local("extractconfig", Pvesm::extractConfig).positional("volume")
                 .description("Extract configuration from vzdump backup archive."));
         String[][] scans = {
