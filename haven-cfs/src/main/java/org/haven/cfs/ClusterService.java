@@ -440,6 +440,9 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     @Override public boolean tryLock(String name) { return fs.tryLock(name); }
     @Override public void unlock(String name) { fs.unlock(name); }
 
+    /** Writes the current tree as a pmxcfs config.db ({@code haven cfs export}). */
+    public void exportDb(Path db) { fs.exportDb(db); }
+
     /** Linearizable read barrier (see {@link RaftClusterFs#sync()}). */
     public void sync() { fs.sync(); }
 

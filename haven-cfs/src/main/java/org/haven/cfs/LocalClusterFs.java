@@ -465,13 +465,95 @@ public final class LocalClusterFs implements ClusterFs {
 
     private void notifyWatches(String p) {
         for (Watch w : watches) {
-            if (!CfsPath.isUnder(p, w.prefix())) continue;
+            if (!p.isEmpty() && !CfsPath.isUnder(p, w.prefix())) continue;
             try {
                 w.listener().accept(p);
             } catch (RuntimeException e) {
                 System.getLogger(LocalClusterFs.class.getName()).log(System.Logger.Level.WARNING, "cfs watcher failed for " + p, e);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- config.db
+
+    /**
+     * Writes the tree as a pmxcfs {@code config.db}. Inodes and versions are assigned in path order (this
+     * implementation keeps no inode numbers); writer is 0.
+     */
+    public void exportDb(Path db) {
+        mutex.lock();
+        try {
+            MemTree t = new MemTree(new CfsLimits(Long.MAX_VALUE / 4, Long.MAX_VALUE / 4, Long.MAX_VALUE / 4));
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path p : s.sorted().toList()) {
+                    if (p.equals(root)) continue;
+                    String rel = root.relativize(p).toString().replace('\\', '/');
+                    if (CfsPath.name(rel).startsWith(TMP_PREFIX)) continue;
+                    long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+                    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) t.mkdirs(rel, 0, mtime);
+                    else t.write(rel, Files.readAllBytes(p), false, 0, mtime);
+                }
+            }
+            ConfigDb.write(db, t.rows());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Replaces the whole tree with the contents of a pmxcfs {@code config.db} (files keep their mtimes).
+     * Watchers are told about the root ("") afterwards.
+     */
+    public void importDb(Path db) {
+        MemTree t = ConfigDb.load(db, limits);
+        mutex.lock();
+        try {
+            try (Stream<Path> s = Files.walk(root)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) if (!p.equals(root)) Files.delete(p);
+            }
+            versions.clear();
+            vmids.clear();
+            totalSize = 0;
+            inodes = 0;
+            List<String> stack = new ArrayList<>(List.of(""));
+            while (!stack.isEmpty()) {
+                String d = stack.remove(stack.size() - 1);
+                for (MemTree.Node n : t.list(d)) {
+                    String p = d.isEmpty() ? n.name() : d + "/" + n.name();
+                    Path f = file(p);
+                    if (n.isDir()) {
+                        Files.createDirectory(f);
+                        Files.setPosixFilePermissions(f, CfsPath.isPrivate(p) ? DIR_PRIVATE : DIR_PUBLIC);
+                        stack.add(p);
+                    } else {
+                        Files.write(f, n.data());
+                        Files.setPosixFilePermissions(f, CfsPath.isPrivate(p) ? FILE_PRIVATE : FILE_PUBLIC);
+                        Files.setLastModifiedTime(f, FileTime.fromMillis(n.mtime() * 1000));
+                        totalSize += n.size();
+                        CfsPath.guestConfig(p).ifPresent(g -> vmids.putIfAbsent(g.vmid(), g));
+                    }
+                    versions.put(p, n.version());
+                    inodes++;
+                }
+            }
+            treeVersion.set(Math.max(treeVersion.get(), t.version()));
+            vmlistVersion++;
+            // directory mtimes last (creating children touched them)
+            for (String p : versions.keySet()) {
+                MemTree.Node n = t.lookup(p).orElseThrow();
+                if (n.isDir()) Files.setLastModifiedTime(file(p), FileTime.fromMillis(n.mtime() * 1000));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            mutex.unlock();
+        }
+        for (String d : List.of("priv", "priv/lock", "nodes/" + nodeName + "/qemu-server", "nodes/" + nodeName + "/lxc", "nodes/" + nodeName + "/priv")) {
+            mkdirs(d);
+        }
+        notifyWatches("");
     }
 
     // ---------------------------------------------------------------- status files

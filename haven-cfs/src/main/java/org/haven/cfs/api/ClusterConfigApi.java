@@ -234,6 +234,21 @@ public final class ClusterConfigApi implements ApiModule {
                 .permissions(audit).returns(Schema.object()).protect()
                 .handler((p, rc) -> Map.of()).build());
 
+        reg.add(ApiMethod.get("/cluster/log").name("log").description("Read cluster log")
+                .param("max", Schema.integer().minimum(1).optional().description("Maximum number of entries."))
+                .permissions(Permission.perm("/", "Sys.Syslog"))
+                .returns(Schema.array(Schema.object()))
+                .handler((p, rc) -> {
+                    JsonNode log = JSON.readTree(rc.node().cfs().readString(".clusterlog").orElse("{\"data\":[]}"));
+                    List<JsonNode> out = new ArrayList<>();
+                    int max = p.integer("max", 50);
+                    for (JsonNode e : log.path("data")) {
+                        if (out.size() >= max) break;
+                        out.add(e);
+                    }
+                    return out;
+                }).build());
+
         reg.add(ApiMethod.post("/cluster/config/expected").name("expected")
                 .description("Tell the cluster file system the expected number of votes; on a node without quorum this forces a new configuration (Haven; pvecm expected).")
                 .param("expected", Schema.integer().minimum(1).description("Expected votes."))

@@ -23,7 +23,7 @@ import org.haven.core.time.Clock;
  * {@code ops} writes are done; reports throughput and p50/p99 latency. Run through {@code bench/cfs/run.sh}.
  *
  * <pre>
- * CfsBench haven --nodes 3 --clients 16 --ops 20000 --size 1024 [--preload N]
+ * CfsBench haven --nodes 3 --clients 16 --ops 20000 --size 1024 [--preload N] [--warmup 5000]
  * CfsBench etcd --endpoints http://127.0.0.1:23791,... --clients 16 --ops 20000 --size 1024 [--preload N]
  * </pre>
  */
@@ -39,6 +39,7 @@ public final class CfsBench {
         int ops = intArg(args, "--ops", 20000);
         int size = intArg(args, "--size", 1024);
         int preload = intArg(args, "--preload", 0);
+        int warmup = intArg(args, "--warmup", 5000);
         String endpoints = strArg(args, "--endpoints", "");
         byte[] value = new byte[size];
         Arrays.fill(value, (byte) 'x');
@@ -79,9 +80,8 @@ public final class CfsBench {
             label = "etcd (" + eps.length + " members, HTTP gateway)";
         }
         try {
-            if (preload > 0) {
-                run(w, clients, preload, value, 1_000_000, nodes, null);
-            }
+            // warm-up (JIT) and preload: written before the measured run, with other VMIDs
+            if (preload + warmup > 0) run(w, clients, preload + warmup, value, 1_000_000, nodes, null);
             long[] lat = new long[ops];
             long t0 = System.nanoTime();
             run(w, clients, ops, value, 100, nodes, lat);
