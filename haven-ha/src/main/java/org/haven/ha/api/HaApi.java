@@ -1,0 +1,279 @@
+package org.haven.ha.api;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.core.schema.Formats;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.ha.HaEnv;
+import org.haven.ha.env.ClusterHaEnv;
+import org.haven.ha.env.HaServices;
+import org.haven.ha.env.WatchdogMux;
+
+/**
+ * PVE's {@code /cluster/ha} API: resources, groups and status. Publishes {@link HaResources} for other
+ * modules, and starts the node's CRM and LRM when a guest driver ({@link ClusterHaEnv.ResourceDriver}) is
+ * published.
+ */
+public final class HaApi implements ApiModule {
+    private static final System.Logger LOG = System.getLogger("haven.ha");
+
+    static {
+        Formats.register("pve-ha-resource-or-vm-id", v -> {
+            if (!v.matches("((vm|ct):)?[1-9][0-9]{2,8}")) {
+                throw new Formats.FormatException("value does not look like a valid ha resource id");
+            }
+        });
+        Formats.register("pve-ha-resource-id", v -> {
+            if (!v.matches("(vm|ct):[1-9][0-9]{2,8}")) {
+                throw new Formats.FormatException("value does not look like a valid ha resource id");
+            }
+        });
+        Formats.register("pve-ha-group-node-list", v -> {
+            try {
+                HaResources.checkNodeList(v);
+            } catch (IllegalArgumentException e) {
+                throw new Formats.FormatException(e.getMessage());
+            }
+        });
+    }
+
+    private HaServices services;
+
+    private static Schema sid() {
+        return Schema.string().format("pve-ha-resource-or-vm-id").typetext("<type>:<name>")
+            .description("HA resource ID. This consists of a resource type followed by a resource specific name, separated"
+                + " with colon (example: vm:100 / ct:100). For virtual machines and containers, you can simply use the VM or"
+                + " CT id as a shortcut (example: 100).");
+    }
+
+    private static Schema state() {
+        return Schema.string().enumValues("started", "stopped", "enabled", "disabled", "ignored").optional()
+            .attr("default", "started").description("Requested resource state.");
+    }
+
+    private static Schema groupId() {
+        return Schema.string().format("pve-configid").description("The HA group identifier.");
+    }
+
+    private static void resourceOptions(ApiMethod.Builder b) {
+        b.param("comment", Schema.string().optional().maxLength(4096).description("Description."));
+        b.param("group", groupId().optional());
+        b.param("max_relocate", Schema.integer().minimum(0).optional().attr("default", 1)
+            .description("Maximal number of service relocate tries when a service failes to start."));
+        b.param("max_restart", Schema.integer().minimum(0).optional().attr("default", 1)
+            .description("Maximal number of tries to restart the service on a node after its start failed."));
+        b.param("state", state());
+    }
+
+    private static void groupOptions(ApiMethod.Builder b, boolean nodesRequired) {
+        b.param("comment", Schema.string().optional().maxLength(4096).description("Description."));
+        Schema nodes = Schema.string().format("pve-ha-group-node-list").typetext("<node>[:<pri>]{,<node>[:<pri>]}*")
+            .description("List of cluster node names with optional priority.");
+        b.param("nodes", nodesRequired ? nodes : nodes.optional());
+        b.param("nofailback", Schema.bool().optional().attr("default", 0)
+            .description("The CRM tries to run services on the node with the highest priority. If a node with higher priority"
+                + " comes online, the CRM migrates the service to that node. Enabling nofailback prevents that behavior."));
+        b.param("restricted", Schema.bool().optional().attr("default", 0)
+            .description("Resources bound to restricted groups may only run on nodes defined by the group."));
+    }
+
+    private static Map<String, String> strings(Params p, List<String> keys) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            Object v = p.get(k);
+            if (v == null) continue;
+            if (v instanceof Boolean b) out.put(k, b ? "1" : "0");
+            else out.put(k, v.toString());
+        }
+        return out;
+    }
+
+    private static List<String> deleteList(Params p) {
+        List<String> out = new ArrayList<>();
+        p.opt("delete").ifPresent(d -> {
+            for (String k : d.split("[,;\\s]+")) if (!k.isEmpty()) out.add(k);
+        });
+        return out;
+    }
+
+    private static Object call(java.util.concurrent.Callable<Object> c) {
+        try {
+            return c.call();
+        } catch (IllegalStateException e) {
+            throw ApiException.error(e.getMessage());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw ApiException.error(e.getMessage());
+        }
+    }
+
+    private static String sidParam(Params p) {
+        try {
+            return HaResources.normalizeSid(p.str("sid"), p.opt("type").orElse(null));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.param("sid", e.getMessage());
+        }
+    }
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        HaResources ha = new HaResources(ctx.cfs());
+        ctx.publish(HaResources.class, ha);
+        Permission audit = Permission.perm("/", "Sys.Audit");
+        Permission console = Permission.perm("/", "Sys.Console");
+        List<String> resKeys = List.of("comment", "group", "max_relocate", "max_restart", "state");
+        List<String> groupKeys = List.of("comment", "nodes", "nofailback", "restricted");
+
+        reg.add(ApiMethod.get("/cluster/ha").name("index").description("Directory index.").permissions(audit)
+            .returns(Schema.array(Schema.object().property("id", Schema.string())))
+            .handler((p, rc) -> List.of(Map.of("id", "status"), Map.of("id", "resources"), Map.of("id", "groups"))).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/resources").name("index").description("List HA resources.").permissions(audit)
+            .param("type", Schema.string().enumValues("ct", "vm").optional().description("Only list resources of specific type"))
+            .returns(Schema.array(Schema.object().property("sid", Schema.string())))
+            .handler((p, rc) -> ha.listResources(p.opt("type").orElse(null))).build());
+
+        ApiMethod.Builder create = ApiMethod.post("/cluster/ha/resources").name("create").description("Create a new HA resource.")
+            .permissions(console).protect().param("sid", sid())
+            .param("type", Schema.string().enumValues("ct", "vm").optional().description("Resource type."))
+            .returns(Schema.nullType());
+        resourceOptions(create);
+        reg.add(create.handler((p, rc) -> call(() -> {
+            ha.createResource(sidParam(p), strings(p, resKeys));
+            return null;
+        })).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/resources/{sid}").name("read").description("Read resource configuration.")
+            .permissions(audit).param("sid", sid()).returns(Schema.object())
+            .handler((p, rc) -> call(() -> ha.readResource(sidParam(p)))).build());
+
+        ApiMethod.Builder update = ApiMethod.put("/cluster/ha/resources/{sid}").name("update")
+            .description("Update resource configuration.").permissions(console).protect().param("sid", sid())
+            .param("delete", Schema.string().format("pve-configid-list").maxLength(4096).optional()
+                .description("A list of settings you want to delete."))
+            .param("digest", Schema.string().maxLength(64).optional()
+                .description("Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications."))
+            .returns(Schema.nullType());
+        resourceOptions(update);
+        reg.add(update.handler((p, rc) -> call(() -> {
+            ha.updateResource(sidParam(p), strings(p, resKeys), deleteList(p), p.opt("digest").orElse(null));
+            return null;
+        })).build());
+
+        reg.add(ApiMethod.delete("/cluster/ha/resources/{sid}").name("delete").description("Delete resource configuration.")
+            .permissions(console).protect().param("sid", sid()).returns(Schema.nullType())
+            .handler((p, rc) -> call(() -> {
+                ha.deleteResource(sidParam(p));
+                return null;
+            })).build());
+
+        for (String cmd : List.of("migrate", "relocate")) {
+            reg.add(ApiMethod.post("/cluster/ha/resources/{sid}/" + cmd).name(cmd)
+                .description(cmd.equals("migrate") ? "Request resource migration (online) to another node."
+                    : "Request resource relocatzion to another node. This stops the service on the old node, and restarts it on the target node.")
+                .permissions(console).protect().param("sid", sid())
+                .param("node", StandardOptions.node().description("Target node."))
+                .returns(Schema.nullType())
+                .handler((p, rc) -> call(() -> {
+                    ha.moveResource(sidParam(p), cmd, p.str("node"));
+                    return null;
+                })).build());
+        }
+
+        reg.add(ApiMethod.get("/cluster/ha/groups").name("index").description("Get HA groups.").permissions(audit)
+            .returns(Schema.array(Schema.object().property("group", Schema.string())))
+            .handler((p, rc) -> ha.listGroups()).build());
+
+        ApiMethod.Builder gcreate = ApiMethod.post("/cluster/ha/groups").name("create").description("Create a new HA group.")
+            .permissions(console).protect().param("group", groupId())
+            .param("type", Schema.string().enumValues("group").optional().description("Group type."))
+            .returns(Schema.nullType());
+        groupOptions(gcreate, true);
+        reg.add(gcreate.handler((p, rc) -> call(() -> {
+            ha.createGroup(p.str("group"), strings(p, groupKeys));
+            return null;
+        })).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/groups/{group}").name("read").description("Read ha group configuration.")
+            .permissions(audit).param("group", groupId()).returns(Schema.object())
+            .handler((p, rc) -> call(() -> ha.readGroup(p.str("group")))).build());
+
+        ApiMethod.Builder gupdate = ApiMethod.put("/cluster/ha/groups/{group}").name("update")
+            .description("Update ha group configuration.").permissions(console).protect().param("group", groupId())
+            .param("delete", Schema.string().format("pve-configid-list").maxLength(4096).optional()
+                .description("A list of settings you want to delete."))
+            .param("digest", Schema.string().maxLength(64).optional()
+                .description("Prevent changes if current configuration file has a different digest. This can be used to prevent concurrent modifications."))
+            .returns(Schema.nullType());
+        groupOptions(gupdate, false);
+        reg.add(gupdate.handler((p, rc) -> call(() -> {
+            ha.updateGroup(p.str("group"), strings(p, groupKeys), deleteList(p), p.opt("digest").orElse(null));
+            return null;
+        })).build());
+
+        reg.add(ApiMethod.delete("/cluster/ha/groups/{group}").name("delete").description("Delete ha group configuration.")
+            .permissions(console).protect().param("group", groupId()).returns(Schema.nullType())
+            .handler((p, rc) -> call(() -> {
+                ha.deleteGroup(p.str("group"));
+                return null;
+            })).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/status").name("index").description("Directory index.")
+            .permissions(Permission.all()).returns(Schema.array(Schema.object()))
+            .handler((p, rc) -> List.of(Map.of("name", "current"), Map.of("name", "manager_status"))).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/status/current").name("status").description("Get HA manger status.")
+            .permissions(audit).returns(Schema.array(Schema.object()))
+            .handler((p, rc) -> ha.currentStatus(ctx.clock().epochSeconds())).build());
+
+        reg.add(ApiMethod.get("/cluster/ha/status/manager_status").name("manager_status")
+            .description("Get full HA manger status, including LRM status.").permissions(audit).returns(Schema.object())
+            .handler((p, rc) -> ha.managerStatusData()).build());
+    }
+
+    @Override
+    public void start(NodeContext ctx) throws Exception {
+        var driver = ctx.findService(ClusterHaEnv.ResourceDriver.class);
+        if (driver.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "no guest driver published: HA services (CRM/LRM) not started");
+            return;
+        }
+        Path dev = Path.of("/dev/watchdog");
+        WatchdogMux.Backend backend = !ctx.embedded() && WatchdogMux.DeviceBackend.available(dev)
+            ? new WatchdogMux.DeviceBackend(dev)
+            : new WatchdogMux.SupervisorBackend(10, ProcessHandle.current().pid(),
+                Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
+        WatchdogMux mux = new WatchdogMux(backend, 60, () -> ctx.clock().epochSeconds());
+        services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
+            (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);
+    }
+
+    private static System.Logger.Level level(String l) {
+        return switch (l) {
+            case "err" -> System.Logger.Level.ERROR;
+            case "warning", "email" -> System.Logger.Level.WARNING;
+            default -> System.Logger.Level.INFO;
+        };
+    }
+
+    @Override
+    public void stop() throws Exception {
+        if (services != null) {
+            services.shutdown(120);
+            services.close();
+        }
+    }
+}
