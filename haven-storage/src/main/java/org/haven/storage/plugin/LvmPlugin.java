@@ -191,7 +191,8 @@ public class LvmPlugin implements StoragePlugin {
         long size = Sizes.readHeader(in);
         String alloc = alloc(s, vn.vmid(), "raw", name, size);
         try {
-            List<String> cmd = List.of("dd", "of=" + path(s, alloc, null), "conv=sparse", "bs=64k", "status=none");
+            // no conv=sparse: a new logical volume may hold old data, so zeros must be written
+            List<String> cmd = List.of("dd", "of=" + path(s, alloc, null), "bs=64k", "status=none");
             CommandRunner.Result r = run.stream(cmd, Map.of(), in, null);
             if (!r.ok()) throw new org.haven.storage.spi.CommandFailedException(cmd, r);
         } catch (RuntimeException e) {

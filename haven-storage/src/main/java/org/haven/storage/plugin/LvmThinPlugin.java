@@ -119,10 +119,12 @@ public class LvmThinPlugin extends LvmPlugin {
     public String createBase(StorageEntry s, String volname) {
         VolumeName vn = parseVolname(volname);
         if (vn.isBase()) throw new StorageException("create_base not possible with base image");
-        if (!snapshots(s, volname).isEmpty()) throw new StorageException("unable to create base volume - found snapshot");
+        for (String snap : snapshots(s, volname))
+            throw new StorageException("unable to create base volume - found snapshot '" + snapName(vn.name(), snap) + "'");
         String newName = vn.name().replaceFirst("^vm-", "base-");
         run.check(List.of("lvrename", vg(s), vn.name(), newName));
-        run.check(List.of("lvchange", "-ay", "-pr", "--setactivationskip", "y", vg(s) + "/" + newName));
+        // inactive, read-only and skipped on activation; failing to set the flags is not fatal (as PVE)
+        run.run(List.of("lvchange", "-an", "-pr", "-ky", vg(s) + "/" + newName));
         return newName;
     }
 

@@ -149,7 +149,7 @@ class PluginCommandsTest {
         run.clear();
         assertThat(p.createBase(s, "vm-100-disk-0")).isEqualTo("base-100-disk-0");
         assertThat(run.commands).contains("lvrename pve vm-100-disk-0 base-100-disk-0",
-                "lvchange -ay -pr --setactivationskip y pve/base-100-disk-0");
+                "lvchange -an -pr -ky pve/base-100-disk-0");
         run.clear();
         assertThat(p.cloneImage(s, "base-100-disk-0", 101, null)).isEqualTo("vm-101-disk-0");
         assertThat(run.commands).contains("lvcreate -n vm-101-disk-0 -prw -kn -s pve/base-100-disk-0");
