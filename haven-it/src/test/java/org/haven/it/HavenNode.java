@@ -73,6 +73,9 @@ public final class HavenNode implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("havend.stdout").toFile()).start();
         HavenNode n = new HavenNode(dataDir, node, port, p);
+        // a test JVM that dies (or skips its cleanup) must not leave daemons behind
+        Thread reaper = new Thread(() -> { if (p.isAlive()) p.destroyForcibly(); }, "havend-reaper-" + node);
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
             n.awaitReady();
         } catch (Exception e) {
