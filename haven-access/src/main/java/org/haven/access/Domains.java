@@ -16,26 +16,30 @@ public final class Domains {
 
     public static Domains parse(String text) {
         SectionConfig.Document doc = text == null ? new SectionConfig.Document() : SectionConfig.parse(text);
-        ensure(doc, "pve", "Proxmox VE authentication server");
-        ensure(doc, "pam", "Linux PAM standard authentication");
+        // missing built-in realms come first, by name (PVE sorts sections without a file position before the others)
+        int insert = 0;
+        insert += ensure(doc, "pam", "Linux PAM standard authentication", insert);
+        ensure(doc, "pve", "Proxmox VE authentication server", insert);
         return new Domains(doc);
     }
 
-    private static void ensure(SectionConfig.Document doc, String type, String comment) {
+    private static int ensure(SectionConfig.Document doc, String type, String comment, int at) {
         Optional<SectionConfig.Section> s = doc.find(type);
         if (s.isEmpty()) {
             SectionConfig.Section n = new SectionConfig.Section(type, type);
             n.set("comment", comment);
-            doc.add(n);
-        } else if (!s.get().type().equals(type)) {
+            doc.sections().add(at, n);
+            return 1;
+        }
+        if (!s.get().type().equals(type)) {
             // PVE forces the type of the two built-in realms
             SectionConfig.Section old = s.get();
             SectionConfig.Section n = new SectionConfig.Section(type, type);
             n.properties().putAll(old.properties());
             n.comments().addAll(old.comments());
-            int idx = doc.sections().indexOf(old);
-            doc.sections().set(idx, n);
+            doc.sections().set(doc.sections().indexOf(old), n);
         }
+        return 0;
     }
 
     public SectionConfig.Document document() { return doc; }

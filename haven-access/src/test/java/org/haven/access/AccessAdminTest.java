@@ -189,7 +189,10 @@ class AccessAdminTest {
 
     @Test
     void realms() {
-        assertThat(admin.listRealms()).extracting(r -> r.get("realm")).containsExactly("pve", "pam");
+        assertThat(admin.listRealms()).extracting(r -> r.get("realm")).containsExactly("pam", "pve");
+        // what PVE writes for a fresh cluster
+        assertThat(Domains.parse(null).write()).isEqualTo("pam: pam\n\tcomment Linux PAM standard authentication\n\n"
+                + "pve: pve\n\tcomment Proxmox VE authentication server\n\n");
         admin.createRealm(m("realm", "corp", "type", "ldap", "server1", "ldap.example.com", "base_dn", "dc=example,dc=com",
                 "user_attr", "uid", "password", "bindpw", "default", 1, "comment", "Corporate"));
         assertThat(fs.text("domains.cfg")).contains("ldap: corp\n\tbase_dn dc=example,dc=com\n\tcomment Corporate\n\tdefault 1\n\tserver1 ldap.example.com\n\tuser_attr uid\n\n");
