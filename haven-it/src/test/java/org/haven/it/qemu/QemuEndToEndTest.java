@@ -169,7 +169,64 @@ class QemuEndToEndTest {
         assertThat(pending.out()).contains("cur memory: 256\n", "new memory: 320\n", "cur name: renamed\n");
     }
 
-    @Test @Order(4)
+    @Test @Order(35)
+    void consolesOverWebsockets() throws Exception {
+        Auth a = admin();
+        String cookie = "PVEAuthCookie=" + java.net.URLEncoder.encode(a.ticket(), java.nio.charset.StandardCharsets.UTF_8);
+        // VNC: the websocket delivers QEMU's RFB handshake up to the ServerInit with the framebuffer size
+        JsonNode vnc = node.post(api("/vncproxy"), Map.of("websocket", "1"), a).data();
+        String ticket = vnc.path("ticket").asString();
+        int port = vnc.path("port").asInt();
+        java.net.URI uri = java.net.URI.create("wss://127.0.0.1:" + node.port() + "/api2/json" + api("/vncwebsocket") + "?port=" + port
+                + "&vncticket=" + java.net.URLEncoder.encode(ticket, java.nio.charset.StandardCharsets.UTF_8));
+        try (WsClient ws = WsClient.open(node.https(), uri, cookie, "binary")) {
+            assertThat(ws.subprotocol()).isEqualTo("binary");
+            assertThat(new String(ws.take(12, Duration.ofSeconds(10)))).isEqualTo("RFB 003.008\n");
+            ws.send("RFB 003.008\n".getBytes());
+            byte[] n = ws.take(1, Duration.ofSeconds(10));
+            byte[] types = ws.take(n[0], Duration.ofSeconds(10));
+            assertThat(types).contains((byte) 2);
+            ws.send(new byte[]{2});
+            byte[] challenge = ws.take(16, Duration.ofSeconds(10));
+            ws.send(vncResponse(ticket, challenge));
+            assertThat(ws.take(4, Duration.ofSeconds(10))).containsExactly(0, 0, 0, 0);
+            ws.send(new byte[]{1});
+            byte[] init = ws.take(24, Duration.ofSeconds(10));
+            int width = ((init[0] & 0xff) << 8) | (init[1] & 0xff);
+            int height = ((init[2] & 0xff) << 8) | (init[3] & 0xff);
+            assertThat(width).isPositive();
+            assertThat(height).isPositive();
+            int nameLen = java.nio.ByteBuffer.wrap(init, 20, 4).getInt();
+            assertThat(new String(ws.take(nameLen, Duration.ofSeconds(10)))).isEqualTo("QEMU (e2e-guest)");
+        }
+        // a wrong ticket is refused
+        java.net.URI bad = java.net.URI.create("wss://127.0.0.1:" + node.port() + "/api2/json" + api("/vncwebsocket") + "?port=" + port + "&vncticket=PVEVNC:nope");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> WsClient.open(node.https(), bad, cookie, "binary"))).isNotNull();
+
+        // serial terminal: PVE's termproxy protocol for xterm.js
+        JsonNode term = node.post(api("/termproxy"), Map.of(), a).data();
+        java.net.URI turi = java.net.URI.create("wss://127.0.0.1:" + node.port() + "/api2/json" + api("/vncwebsocket") + "?port="
+                + term.path("port").asInt() + "&vncticket=" + java.net.URLEncoder.encode(term.path("ticket").asString(), java.nio.charset.StandardCharsets.UTF_8));
+        try (WsClient ws = WsClient.open(node.https(), turi, cookie, "binary")) {
+            ws.sendText("admin@pve:" + term.path("ticket").asString() + "\n");
+            ws.awaitText("OK", Duration.ofSeconds(10));
+            ws.sendText("2");
+            ws.sendText("1:80:24:");
+            assertThat(ws.awaitText(TestGuest.MARKER, Duration.ofSeconds(30))).contains(TestGuest.MARKER);
+        }
+    }
+
+    /** VNC authentication: DES of the challenge with the password's first 8 bytes, bits of each key byte reversed. */
+    static byte[] vncResponse(String password, byte[] challenge) throws Exception {
+        byte[] key = new byte[8];
+        byte[] pw = password.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 8 && i < pw.length; i++) key[i] = (byte) (Integer.reverse(pw[i] & 0xff) >>> 24);
+        javax.crypto.Cipher des = javax.crypto.Cipher.getInstance("DES/ECB/NoPadding");
+        des.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "DES"));
+        return des.doFinal(challenge);
+    }
+
+    @Test @Order(40)
     void acpiShutdownStopsTheGuest() throws Exception {
         CliResult r = node.cli("qm", "shutdown", Integer.toString(VMID), "--timeout", "60");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
@@ -182,7 +239,7 @@ class QemuEndToEndTest {
         assertThat(task.path("exitstatus").asString()).isEqualTo("VM " + VMID + " not running");
     }
 
-    @Test @Order(5)
+    @Test @Order(50)
     void lockedVmIsNotDestroyedThenDestroyRemovesTheConfig() throws Exception {
         Auth a = admin();
         assertThat(node.cli("qm", "set", Integer.toString(VMID), "--lock", "backup").exit()).isZero();

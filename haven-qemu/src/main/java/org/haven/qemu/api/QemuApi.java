@@ -67,6 +67,9 @@ public final class QemuApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
+        org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, ctx);
+        reg.addAll(console.methods());
+        console.install(ctx);
         reg.addResources(rc -> resources(rc));
     }
 
