@@ -1,6 +1,6 @@
 // Datacenter panels: summary, storage definitions, users, groups, roles, ACL, realms.
 import { useState } from 'preact/hooks';
-import { html, Grid, KeyValue, Usage, useLoad, Loaded, Confirm, ErrorBox } from 'app/ui.js';
+import { html, Grid, KeyValue, Usage, useLoad, Loaded, Confirm, ErrorBox, Modal } from 'app/ui.js';
 import { EditDialog, nonEmpty } from 'app/edit.js';
 import * as api from 'app/api.js';
 import * as S from 'app/state.js';
@@ -294,3 +294,71 @@ export function Realms() {
 }
 
 export { formatBytes };
+
+export function Pools() {
+  const load = useLoad(() => api.get('/pools'), [], 10000);
+  const dialogs = (kind, p, close) => html`<${EditDialog} title=${p ? `Edit: Pool ${p.poolid}` : 'Add: Pool'} name="pool-edit" onClose=${close}
+    fields=${[{ name: 'poolid', label: 'Name', required: true, disabled: !!p }, { name: 'comment', label: 'Comment' },
+      ...(p ? [{ name: 'vms', label: 'Add VMs (IDs)', placeholder: '100,101' }] : [])]}
+    initial=${p ? { poolid: p.poolid, comment: p.comment || '' } : {}}
+    onSubmit=${v => (p ? api.put('/pools', nonEmpty({ poolid: p.poolid, comment: v.comment, vms: v.vms.replace(/\s+/g, '') }, ['comment']))
+      : api.post('/pools', nonEmpty({ poolid: v.poolid.trim(), comment: v.comment })))} />`;
+  return html`<${CrudList} name="pools" load=${load} rowKey=${p => p.poolid} dialogs=${dialogs}
+    remove=${p => api.del('/pools', { poolid: p.poolid })} removeText=${p => `Remove pool ${p.poolid}?`} columns=${[
+      { key: 'poolid', title: 'Name' },
+      { key: 'comment', title: 'Comment' },
+    ]} />`;
+}
+
+/** Base64 join information as PVE's "Join Information" dialog shows it. */
+function joinInfoText(j) {
+  const nodes = j.nodelist || [];
+  const me = nodes.find(n => n.name === j.preferred_node) || nodes[0] || {};
+  const info = { ipAddress: me.pve_addr || me.ring0_addr, fingerprint: me.pve_fp, peerLinks: { 0: me.ring0_addr }, ring_addr: [me.ring0_addr], totem: j.totem };
+  return btoa(JSON.stringify(info));
+}
+
+export function Cluster() {
+  const nodes = useLoad(() => api.get('/cluster/config/nodes'), [], 10000);
+  const status = useLoad(() => api.get('/cluster/status'), [], 10000);
+  const [dlg, setDlg] = useState(null);
+  const [info, setInfo] = useState(null);
+  const cl = (status.data || []).find(e => e.type === 'cluster');
+  const showJoin = async () => {
+    try { setInfo({ text: joinInfoText(await api.get('/cluster/config/join')) }); } catch (e) { setInfo({ error: e }); }
+    setDlg('info');
+  };
+  const close = changed => { setDlg(null); if (changed) { nodes.reload(); status.reload(); } };
+  const taskOf = upid => { if (typeof upid === 'string' && upid.startsWith('UPID:')) S.openTask(S.nodes.value[0], upid); };
+  return html`<div>
+    <div class="toolbar">
+      <button type="button" data-action="create-cluster" disabled=${!!cl} onClick=${() => setDlg('create')}>Create Cluster</button>
+      <button type="button" data-action="join-info" disabled=${!cl} onClick=${showJoin}>Join Information</button>
+      <button type="button" data-action="join-cluster" disabled=${!!cl} onClick=${() => setDlg('join')}>Join Cluster</button>
+    </div>
+    <div class="box"><${KeyValue} name="cluster-info" rows=${[
+      ['Cluster', cl ? cl.name : 'Standalone node - no cluster defined'],
+      cl ? ['Quorate', yesNo(cl.quorate)] : null,
+      cl ? ['Nodes', String(cl.nodes)] : null,
+    ]} /></div>
+    ${cl && html`<h3>Cluster Nodes</h3><${Loaded} load=${nodes}>${rows => html`<${Grid} name="cluster-nodes" rows=${rows} rowKey=${n => n.name} columns=${[
+      { key: 'name', title: 'Nodename' }, { key: 'nodeid', title: 'ID' }, { key: 'quorum_votes', title: 'Votes' },
+      { key: 'ring0_addr', title: 'Link 0' },
+    ]} />`}<//>`}
+    ${dlg === 'create' && html`<${EditDialog} title="Create Cluster" name="cluster-create" submitText="Create" onClose=${close}
+      fields=${[{ name: 'clustername', label: 'Cluster Name', required: true }, { name: 'link0', label: 'Cluster Network (link0)', placeholder: 'address of this node' }]}
+      onSubmit=${v => api.post('/cluster/config', nonEmpty({ clustername: v.clustername.trim(), link0: v.link0 })).then(taskOf)} />`}
+    ${dlg === 'join' && html`<${EditDialog} title="Cluster Join" name="cluster-join" submitText="Join" onClose=${close}
+      fields=${[{ name: 'information', label: 'Information', type: 'textarea', required: true },
+        { name: 'password', label: 'Peer password (root@pam)', type: 'password', required: true }, { name: 'link0', label: 'Link 0 address' }]}
+      validate=${v => { if (!v.information) return {}; try { JSON.parse(atob(v.information.trim())); return {}; } catch (e) { return { information: 'invalid join information' }; } }}
+      onSubmit=${v => {
+        const j = JSON.parse(atob(v.information.trim()));
+        return api.post('/cluster/config/join', nonEmpty({ hostname: j.ipAddress, fingerprint: j.fingerprint, password: v.password, link0: v.link0 })).then(taskOf);
+      }} />`}
+    ${dlg === 'info' && info && html`<${Modal} title="Cluster Join Information" onClose=${() => setDlg(null)} name="cluster-join-info">
+      ${info.error ? html`<${ErrorBox} error=${info.error} />` : html`<p>Copy the Join Information here and use it on the node you want to add.</p>
+        <textarea readonly rows="6" style="width:100%" id="join-information">${info.text}</textarea>`}
+    <//>`}
+  </div>`;
+}

@@ -2,9 +2,9 @@
 import { useState } from 'preact/hooks';
 import { html, NavTabs, Icon } from 'app/ui.js';
 import * as S from 'app/state.js';
-import { DatacenterSummary, StorageList, Users, Groups, Roles, Acl, Realms } from 'app/datacenter.js';
+import { DatacenterSummary, StorageList, Users, Groups, Roles, Acl, Realms, Pools, Cluster } from 'app/datacenter.js';
 import { NodeSummary, NodeTasks, NodeShell } from 'app/node.js';
-import { VmSummary, VmHardware, VmOptions, VmConsole, VmTasks, VmActions } from 'app/vm.js';
+import { VmSummary, VmHardware, VmOptions, VmConsole, VmTasks, VmActions, VmSnapshots } from 'app/vm.js';
 import { StorageSummary, StorageContent } from 'app/storage.js';
 
 const lastTab = {};
@@ -26,11 +26,13 @@ export function ObjectPanel() {
     case 'datacenter':
       return html`<${Panel} kind="datacenter" title="Datacenter" icon="datacenter" objectKey="root" tabs=${[
         { id: 'summary', title: 'Summary', render: () => html`<${DatacenterSummary} />` },
+        { id: 'cluster', title: 'Cluster', render: () => html`<${Cluster} />` },
         { id: 'storage', title: 'Storage', render: () => html`<${StorageList} />` },
         { id: 'users', title: 'Users', render: () => html`<${Users} />` },
         { id: 'groups', title: 'Groups', render: () => html`<${Groups} />` },
         { id: 'roles', title: 'Roles', render: () => html`<${Roles} />` },
         { id: 'acl', title: 'Permissions', render: () => html`<${Acl} />` },
+        { id: 'pools', title: 'Pools', render: () => html`<${Pools} />` },
         { id: 'realms', title: 'Realms', render: () => html`<${Realms} />` },
       ]} />`;
     case 'node':
@@ -46,6 +48,7 @@ export function ObjectPanel() {
         { id: 'console', title: 'Console', render: () => html`<${VmConsole} res=${d} />` },
         { id: 'hardware', title: 'Hardware', render: () => html`<${VmHardware} res=${d} />` },
         { id: 'options', title: 'Options', render: () => html`<${VmOptions} res=${d} />` },
+        { id: 'snapshots', title: 'Snapshots', render: () => html`<${VmSnapshots} res=${d} />` },
         { id: 'tasks', title: 'Task History', render: () => html`<${VmTasks} res=${d} />` },
       ]} />`;
     case 'storage':

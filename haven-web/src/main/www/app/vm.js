@@ -6,7 +6,7 @@ import { OS_TYPES } from 'app/vmparams.js';
 import { propertyMap } from 'app/hardware.js';
 import * as api from 'app/api.js';
 import * as S from 'app/state.js';
-import { formatUptime, formatBytes } from 'app/format.js';
+import { formatUptime, formatBytes, formatTime } from 'app/format.js';
 import { hardwareRows, optionRows } from 'app/hardware.js';
 import { TaskHistory } from 'app/tasks.js';
 import { VncConsole } from 'app/console.js';
@@ -153,4 +153,52 @@ export function VmConsole({ res }) {
 
 export function VmTasks({ res }) {
   return html`<${TaskHistory} node=${res.node} vmid=${res.vmid} />`;
+}
+
+/** Snapshots: take, rollback, remove, edit the description (tasks open in the viewer). */
+export function VmSnapshots({ res }) {
+  const load = useLoad(() => api.get(`${base(res)}/snapshot`), [res.node, res.vmid], 5000);
+  const [sel, setSel] = useState(null);
+  const [dlg, setDlg] = useState(null);
+  const [error, setError] = useState(null);
+  const snap = sel && sel !== 'current' && load.data && load.data.find(s => s.name === sel);
+  const task = async p => {
+    setDlg(null);
+    setError(null);
+    try {
+      const upid = await p;
+      if (typeof upid === 'string' && upid.startsWith('UPID:')) S.openTask(res.node, upid);
+      load.reload();
+    } catch (e) { setError(e); }
+  };
+  const close = changed => { setDlg(null); if (changed) load.reload(); };
+  const sbase = s => `${base(res)}/snapshot/${encodeURIComponent(s)}`;
+  return html`<div>
+    <div class="toolbar">
+      <button type="button" data-action="snapshot" onClick=${() => setDlg('take')}>Take Snapshot</button>
+      <button type="button" data-action="rollback" disabled=${!snap} onClick=${() => setDlg('rollback')}>Rollback</button>
+      <button type="button" data-action="edit" disabled=${!snap} onClick=${() => setDlg('edit')}>Edit</button>
+      <button type="button" data-action="remove" disabled=${!snap} onClick=${() => setDlg('remove')}>Remove</button>
+    </div>
+    <${ErrorBox} error=${error} />
+    <${Loaded} load=${load}>${rows => html`<${Grid} name="vm-snapshots" rowKey=${s => s.name} selected=${sel} onSelect=${s => setSel(s.name)}
+      rows=${[...rows].sort((a, b) => (a.name === 'current') - (b.name === 'current') || (a.snaptime || 0) - (b.snaptime || 0))} columns=${[
+        { key: 'name', title: 'Name', render: s => (s.name === 'current' ? 'NOW' : s.name) },
+        { key: 'vmstate', title: 'RAM', render: s => (Number(s.vmstate) ? 'Yes' : '') },
+        { key: 'snaptime', title: 'Date/Status', render: s => (s.name === 'current' ? 'You are here!' : formatTime(s.snaptime)) },
+        { key: 'description', title: 'Description', render: s => (s.name === 'current' ? '' : s.description || '') },
+      ]} />`}<//>
+    ${dlg === 'take' && html`<${EditDialog} title="Take Snapshot" name="snapshot-take" submitText="Take Snapshot" onClose=${close}
+      fields=${[{ name: 'snapname', label: 'Name', required: true }, { name: 'vmstate', label: 'Include RAM', type: 'checkbox' },
+        { name: 'description', label: 'Description', type: 'textarea' }]}
+      onSubmit=${v => api.post(`${base(res)}/snapshot`, { snapname: v.snapname.trim(), vmstate: v.vmstate ? 1 : undefined, description: v.description || undefined })
+        .then(upid => { if (typeof upid === 'string' && upid.startsWith('UPID:')) S.openTask(res.node, upid); })} />`}
+    ${dlg === 'edit' && snap && html`<${EditDialog} title=${`Edit: Snapshot ${snap.name}`} name="snapshot-edit" onClose=${close}
+      fields=${[{ name: 'description', label: 'Description', type: 'textarea' }]} initial=${{ description: snap.description || '' }}
+      onSubmit=${v => api.put(`${sbase(snap.name)}/config`, { description: v.description })} />`}
+    ${dlg === 'rollback' && snap && html`<${Confirm} text=${`Rollback VM ${res.vmid} to snapshot ${snap.name}? The current state is lost.`}
+      onYes=${() => task(api.post(`${sbase(snap.name)}/rollback`, {}))} onNo=${() => setDlg(null)} />`}
+    ${dlg === 'remove' && snap && html`<${Confirm} text=${`Remove snapshot ${snap.name}?`}
+      onYes=${() => task(api.del(sbase(snap.name)))} onNo=${() => setDlg(null)} />`}
+  </div>`;
 }
