@@ -81,7 +81,7 @@ public final class Dispatcher {
         Map<String, Object> raw = new LinkedHashMap<>(req.params());
         raw.putAll(match.pathParams());
         if (!perm.isWorld() && perm.check() != null && !evaluate(perm.check(), authid, raw))
-            throw ApiException.forbidden();
+            throw ApiException.forbidden(denial(perm.check(), authid, raw));
 
         Map<String, Object> valid = Validator.validateParams(m.parameters(), raw);
 
@@ -128,6 +128,19 @@ public final class Dispatcher {
         if (write && (req.csrfToken() == null || !auth.verifyCsrf(user, req.csrfToken())))
             throw new ApiException(401, "Permission denied - invalid csrf token");
         return user;
+    }
+
+    /** PVE's detail for a failed simple perm check: {@code path, priv} (the first missing one) or {@code path, a|b} for any. */
+    private String denial(List<Object> check, String authid, Map<String, Object> params) {
+        if (check.size() < 3 || !"perm".equals(check.get(0))) return null;
+        String path = substitute(String.valueOf(check.get(1)), params);
+        Collection<String> privs = privList(check.get(2));
+        if (privs.contains("__root__")) return null;
+        boolean any = false;
+        for (int i = 3; i + 1 < check.size(); i += 2) if ("any".equals(check.get(i))) any = truthy(check.get(i + 1));
+        if (any) return path + ", " + String.join("|", privs);
+        for (String p : privs) if (!node.access().check(authid, path, List.of(p), false)) return path + ", " + p;
+        return path + ", " + String.join(", ", privs);
     }
 
     /** Evaluate a PVE permission check array. */

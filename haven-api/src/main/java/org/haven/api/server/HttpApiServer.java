@@ -189,7 +189,7 @@ public final class HttpApiServer implements AutoCloseable {
         if (res.attributes() != null) res.attributes().forEach(m::putIfAbsent);
         if (res.errors() != null && !res.errors().isEmpty()) m.put("errors", res.errors());
         if (res.status() != 200 && res.message() != null) m.put("message", res.message() + "\n");
-        return Json.MAPPER.writeValueAsBytes(m);
+        return Json.RESPONSE.writeValueAsBytes(m);
     }
 
     static byte[] formatExtjs(ApiResponse res) {
@@ -202,7 +202,7 @@ public final class HttpApiServer implements AutoCloseable {
             if (res.message() != null) m.put("message", res.message() + "\n");
             if (res.errors() != null && !res.errors().isEmpty()) m.put("errors", res.errors());
         }
-        return Json.MAPPER.writeValueAsBytes(m);
+        return Json.RESPONSE.writeValueAsBytes(m);
     }
 
     private static void send(Response response, Callback callback, int status, byte[] body) {

@@ -143,7 +143,7 @@ class DispatcherTest {
     void permissionPathsAreSubstitutedFromParameters() {
         acl.put("alice@pve", Map.of("/vms/100", Set.of("VM.Audit")));
         assertThat(call(HttpMethod.GET, "/nodes/n1/qemu/101/config", Map.of(), "good:alice@pve", null, null))
-                .extracting(ApiResponse::status, ApiResponse::message).containsExactly(403, "Permission check failed");
+                .extracting(ApiResponse::status, ApiResponse::message).containsExactly(403, "Permission check failed (/vms/101, VM.Audit)");
     }
 
     @Test
