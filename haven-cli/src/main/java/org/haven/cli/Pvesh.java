@@ -65,6 +65,11 @@ public final class Pvesh {
         }
         String path = normalize(args.get(1));
         List<String> rest = args.subList(2, args.size());
+        if ((rest.contains("--help") || rest.contains("-help")) && !cmd.equals("usage")) {
+            List<String> u = new java.util.ArrayList<>(List.of("usage", args.get(1), "--verbose"));
+            if (VERBS.containsKey(cmd)) u.addAll(List.of("--command", cmd));
+            return run(u);
+        }
         try {
             JsonNode node = client().describe(path);
             if (node == null) {

@@ -53,6 +53,10 @@ public final class ToolRunner {
             return 255;
         }
         List<String> rest = args.subList(cmd.words().split(" ").length, args.size());
+        if (rest.contains("--help") || rest.contains("-help")) {
+            usage(out, cmd, true);
+            return 0;
+        }
         JsonNode info = cmd.path() == null ? null : methodInfo(cmd);
         CommandSpec spec = CommandSpec.create().name(tool.name() + " " + cmd.words());
         OptionBinder.bind(spec, info, cmd.positionalParams(), cmd.fixedParams().keySet(), cmd.output() == CliCommand.Output.DEFAULT);
