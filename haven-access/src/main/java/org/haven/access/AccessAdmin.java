@@ -1063,7 +1063,36 @@ public final class AccessAdmin {
                 out.put("id", "recovery");
                 out.put("recovery", keys);
             }
-            case "u2f", "webauthn", "yubico" -> throw ParamException.of("type", "TFA type '" + type + "' is not supported on this server");
+            case "webauthn" -> {
+                WebAuthn.Config cfg = ac.webAuthnConfig().orElseThrow(() -> new AccessException("no webauthn configuration available"));
+                String value = str(p, "value");
+                if (value == null) {
+                    // first call: hand out the creation options; the client answers with them as 'challenge'
+                    List<WebAuthn.Credential> existing = ac.tfaConfig().webAuthn(userid).stream().map(TfaConfig.WebAuthnEntry::credential).toList();
+                    out.put("challenge", WebAuthn.creationOptions(cfg, userid, ac.webAuthnRegistrationChallenge(userid), existing));
+                    return out;
+                }
+                String options = str(p, "challenge");
+                if (options == null) throw ParamException.of("challenge", "parameter is required when answering a webauthn challenge");
+                String challenge;
+                try {
+                    challenge = tools.jackson.databind.json.JsonMapper.builder().build().readTree(options).path("publicKey").path("challenge").asString(null);
+                } catch (RuntimeException e) {
+                    challenge = null;
+                }
+                if (challenge == null || !ac.checkWebAuthnRegistrationChallenge(userid, challenge))
+                    throw new AccessException("webauthn: invalid or expired registration challenge");
+                WebAuthn.Credential cred;
+                try {
+                    cred = WebAuthn.register(cfg, challenge, value);
+                } catch (AuthenticationException e) {
+                    throw new AccessException(e.getMessage());
+                }
+                for (TfaConfig.WebAuthnEntry e : ac.tfaConfig().webAuthn(userid))
+                    if (java.util.Arrays.equals(e.credential().id(), cred.id())) throw new AccessException("webauthn: credential already registered");
+                out.put("id", ac.modifyTfa(t -> t.addWebAuthn(userid, cred, description, now)));
+            }
+            case "u2f", "yubico" -> throw ParamException.of("type", "TFA type '" + type + "' is not supported on this server");
             default -> throw ParamException.of("type", "value '" + type + "' does not have a value in the enumeration 'totp, u2f, webauthn, recovery, yubico'");
         }
         markTfa(userid);

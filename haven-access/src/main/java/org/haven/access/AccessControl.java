@@ -220,7 +220,7 @@ public final class AccessControl {
                     .orElseThrow(() -> new AuthenticationException("invalid tfa challenge"));
             if (!v.data().startsWith("!tfa!")) throw new AuthenticationException("invalid tfa challenge");
             checkUserEnabled(id.userid());
-            verifySecondFactor(id.userid(), password);
+            verifySecondFactor(id.userid(), password, webAuthnChallenge(v.data()));
             return new LoginResult(id.userid(), createTicket(id.userid()), false);
         }
         String userid = verifyPassword(username, password, realm);
@@ -235,22 +235,98 @@ public final class AccessControl {
         TfaConfig tfa = tfaConfig();
         if (tfa.hasFactors(userid)) {
             if (otp != null && !otp.isEmpty()) {
-                verifySecondFactor(userid, otp);
+                verifySecondFactor(userid, otp, null);
                 return new LoginResult(userid, createTicket(userid), false);
             }
-            StringBuilder challenge = new StringBuilder("{");
+            tools.jackson.databind.node.ObjectNode challenge = TFA_JSON.createObjectNode();
             boolean totp = !tfa.totpLocked(userid) && tfa.entries(userid).stream().anyMatch(e -> e.type().equals("totp") && e.enable());
-            challenge.append("\"totp\":").append(totp);
+            challenge.put("totp", totp);
             List<Integer> rec = tfa.availableRecovery(userid);
-            if (!rec.isEmpty()) challenge.append(",\"recovery\":").append(rec.toString().replace(" ", ""));
-            challenge.append('}');
-            String data = "!tfa!" + java.net.URLEncoder.encode(challenge.toString(), StandardCharsets.UTF_8);
+            if (!rec.isEmpty()) {
+                tools.jackson.databind.node.ArrayNode r = challenge.putArray("recovery");
+                rec.forEach(r::add);
+            }
+            Optional<WebAuthn.Config> wa = webAuthnConfig();
+            List<TfaConfig.WebAuthnEntry> creds = tfa.webAuthn(userid);
+            if (wa.isPresent() && !creds.isEmpty())
+                challenge.set("webauthn", TFA_JSON.readTree(WebAuthn.requestOptions(wa.get(), WebAuthn.newChallenge(),
+                        creds.stream().map(TfaConfig.WebAuthnEntry::credential).toList())));
+            String data = "!tfa!" + java.net.URLEncoder.encode(TFA_JSON.writeValueAsString(challenge), StandardCharsets.UTF_8);
             return new LoginResult(userid, createTicket("PVE", data, userid), true);
         }
         return new LoginResult(userid, createTicket(userid), false);
     }
 
     static final long TFA_CHALLENGE_LIFETIME = 120;
+    private static final tools.jackson.databind.json.JsonMapper TFA_JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+
+    /** The WebAuthn relying party from {@code datacenter.cfg} ({@code webauthn: id=…,origin=…,rp=…}), when configured. */
+    public Optional<WebAuthn.Config> webAuthnConfig() {
+        Optional<String> dc = fs.readString("datacenter.cfg");
+        if (dc.isEmpty()) return Optional.empty();
+        for (String line : dc.get().split("\n")) {
+            String l = line.strip();
+            if (!l.startsWith("webauthn:")) continue;
+            try {
+                return Optional.of(WebAuthn.Config.parse(l.substring("webauthn:".length()).strip()));
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The WebAuthn challenge carried in a verified partial ticket, or null. */
+    private static String webAuthnChallenge(String ticketData) {
+        try {
+            tools.jackson.databind.JsonNode n = TFA_JSON.readTree(java.net.URLDecoder.decode(ticketData.substring(5), StandardCharsets.UTF_8));
+            return n.path("webauthn").path("publicKey").path("challenge").asString(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A registration challenge that needs no server-side state: time stamp, random bytes and an HMAC (keyed with
+     * {@code priv/pve-www.key}) over them and the user id, base64url-encoded.
+     */
+    public String webAuthnRegistrationChallenge(String userid) {
+        byte[] body = new byte[24];
+        random.nextBytes(body);
+        java.nio.ByteBuffer.wrap(body).putLong(clock.epochSeconds());
+        byte[] mac = challengeMac(userid, body);
+        byte[] out = new byte[40];
+        System.arraycopy(body, 0, out, 0, 24);
+        System.arraycopy(mac, 0, out, 24, 16);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+    }
+
+    /** True when {@code challenge} was issued by {@link #webAuthnRegistrationChallenge} for {@code userid} within 5 minutes. */
+    public boolean checkWebAuthnRegistrationChallenge(String userid, String challenge) {
+        byte[] raw;
+        try {
+            raw = Base64.getUrlDecoder().decode(challenge);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
+        if (raw.length != 40) return false;
+        byte[] body = java.util.Arrays.copyOf(raw, 24);
+        byte[] mac = challengeMac(userid, body);
+        if (!MessageDigest.isEqual(java.util.Arrays.copyOfRange(raw, 24, 40), java.util.Arrays.copyOf(mac, 16))) return false;
+        long age = clock.epochSeconds() - java.nio.ByteBuffer.wrap(body).getLong();
+        return age >= Tickets.MIN_AGE && age <= 300;
+    }
+
+    private byte[] challengeMac(String userid, byte[] body) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(wwwKey(), "HmacSHA256"));
+            mac.update(("webauthn-registration:" + userid + ":").getBytes(StandardCharsets.UTF_8));
+            return mac.doFinal(body);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private void verifyRealmOath(String userid, Map<String, String> cfg, String otp) {
         UserConfig.User u = userConfig().users.get(userid);
@@ -277,7 +353,7 @@ public final class AccessControl {
     public static final long TFA_LOCK_SECONDS = 3600;
     private final java.util.concurrent.ConcurrentHashMap<String, int[]> tfaFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private void verifySecondFactor(String userid, String response) {
+    private void verifySecondFactor(String userid, String response, String webAuthnChallenge) {
         if (response == null || response.isEmpty()) throw new AuthenticationException("missing second factor");
         long now = clock.epochSeconds();
         TfaConfig tfa = tfaConfig();
@@ -301,6 +377,24 @@ public final class AccessControl {
                 if (v.matches("\\d{6,8}")) recordFailure(userid, fails, true);
             }
             if (kind != null) throw new AuthenticationException(locked ? "totp: locked after too many failed attempts" : "totp: invalid code");
+        }
+        if ("webauthn".equals(kind)) {
+            Optional<WebAuthn.Config> cfg = webAuthnConfig();
+            if (cfg.isEmpty() || webAuthnChallenge == null) throw new AuthenticationException("webauthn: no challenge");
+            List<TfaConfig.WebAuthnEntry> entries = tfa.webAuthn(userid);
+            WebAuthn.Credential used;
+            try {
+                used = WebAuthn.authenticate(cfg.get(), webAuthnChallenge, v, entries.stream().map(TfaConfig.WebAuthnEntry::credential).toList());
+            } catch (AuthenticationException e) {
+                recordFailure(userid, fails, false);
+                throw e;
+            }
+            for (TfaConfig.WebAuthnEntry e : entries)
+                if (java.util.Arrays.equals(e.credential().id(), used.id()))
+                    modifyTfa(t -> { t.setWebAuthnCounter(userid, e.entryId(), used.counter()); return null; });
+            fails[0] = 0;
+            fails[1] = 0;
+            return;
         }
         if (kind == null || kind.equals("recovery")) {
             boolean used = modifyTfa(t -> {

@@ -250,4 +250,45 @@ public final class TfaConfig {
             throw new IllegalStateException(e);
         }
     }
+
+    // ---- WebAuthn credentials ---------------------------------------------------------------------------
+
+    /** A stored WebAuthn credential with the id of its tfa.cfg entry. */
+    public record WebAuthnEntry(String entryId, WebAuthn.Credential credential) {}
+
+    public String addWebAuthn(String userid, WebAuthn.Credential c, String description, long now) {
+        ObjectNode u = user(userid, true);
+        ArrayNode arr = u.get("webauthn") instanceof ArrayNode a ? a : u.putArray("webauthn");
+        String id = "webauthn-" + UUID.randomUUID().toString().substring(0, 13);
+        ObjectNode e = arr.addObject();
+        e.put("id", id);
+        e.put("description", description == null ? "" : description);
+        e.put("created", now);
+        ObjectNode entry = e.putObject("entry");
+        entry.put("cred_id", WebAuthn.b64(c.id()));
+        entry.put("alg", c.alg());
+        entry.put("public_key", WebAuthn.b64(c.publicKey()));
+        entry.put("counter", c.counter());
+        return id;
+    }
+
+    /** Enabled WebAuthn credentials of a user (entries in other formats are skipped). */
+    public List<WebAuthnEntry> webAuthn(String userid) {
+        List<WebAuthnEntry> out = new ArrayList<>();
+        ObjectNode u = user(userid, false);
+        if (u == null || !(u.get("webauthn") instanceof ArrayNode a)) return out;
+        for (JsonNode e : a) {
+            if (e.has("enable") && !e.get("enable").asBoolean(true)) continue;
+            JsonNode en = e.path("entry");
+            if (!en.has("cred_id") || !en.has("public_key")) continue;
+            out.add(new WebAuthnEntry(e.path("id").asString(""), new WebAuthn.Credential(WebAuthn.unb64(en.path("cred_id").asString()),
+                    en.path("alg").asInt(), WebAuthn.unb64(en.path("public_key").asString()), en.path("counter").asLong(0))));
+        }
+        return out;
+    }
+
+    public void setWebAuthnCounter(String userid, String entryId, long counter) {
+        ObjectNode e = findEntry(userid, "webauthn", entryId);
+        if (e != null && e.get("entry") instanceof ObjectNode en) en.put("counter", counter);
+    }
 }
