@@ -1,6 +1,5 @@
 package org.haven.access;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,8 +23,9 @@ import java.util.TreeMap;
  */
 public final class Permissions {
     private final UserConfig cfg;
-    private final Map<String, Map<String, Map<String, Boolean>>> cache = new HashMap<>();
-    private final Map<String, Map<String, Boolean>> poolRolesCache = new HashMap<>();
+    // shared by concurrent requests: the caches must be thread-safe
+    private final Map<String, Map<String, Map<String, Boolean>>> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<String, Boolean>> poolRolesCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Permissions(UserConfig cfg) { this.cfg = cfg; }
 
@@ -105,7 +105,7 @@ public final class Permissions {
         } else if (!Ids.isUserId(authid)) {
             return Map.of();
         }
-        Map<String, Map<String, Boolean>> byPath = cache.computeIfAbsent(authid, k -> new HashMap<>());
+        Map<String, Map<String, Boolean>> byPath = cache.computeIfAbsent(authid, k -> new java.util.concurrent.ConcurrentHashMap<>());
         Map<String, Boolean> hit = byPath.get(path);
         if (hit != null) return hit;
 
@@ -151,7 +151,11 @@ public final class Permissions {
         Map<String, Boolean> out = new TreeMap<>();
         for (String pool : poolNames) {
             String key = authid + "\0" + pool;
-            Map<String, Boolean> r = poolRolesCache.computeIfAbsent(key, k -> roles(authid, "/pool/" + pool));
+            Map<String, Boolean> r = poolRolesCache.get(key);
+            if (r == null) {
+                r = roles(authid, "/pool/" + pool);
+                poolRolesCache.put(key, r);
+            }
             for (String role : r.keySet()) out.put(role, true);
         }
         return out;

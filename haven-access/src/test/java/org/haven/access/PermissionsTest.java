@@ -216,4 +216,32 @@ class PermissionsTest {
         s.addAll(b);
         return s;
     }
+
+    /** One evaluator is shared by concurrent requests: answers stay the same as single-threaded ones. */
+    @Test
+    void concurrentUseGivesTheSameAnswers() throws Exception {
+        Permissions p = perms("group:H:joe@pve::\npool:p::100:local:\nacl:1:/pool/p:@G:PVEVMUser:\nacl:1:/:joe@pve:PVEAuditor:\nacl:1:/vms:@H:PVEAdmin:\n");
+        Permissions reference = perms("group:H:joe@pve::\npool:p::100:local:\nacl:1:/pool/p:@G:PVEVMUser:\nacl:1:/:joe@pve:PVEAuditor:\nacl:1:/vms:@H:PVEAdmin:\n");
+        String[] paths = new String[200];
+        for (int i = 0; i < paths.length; i++) paths[i] = i % 3 == 0 ? "/vms/" + (100 + i) : i % 3 == 1 ? "/storage/s" + i : "/nodes/n" + i;
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Boolean>> fs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int seed = t;
+                fs.add(ex.submit(() -> {
+                    Random r = new Random(seed);
+                    for (int i = 0; i < 2000; i++) {
+                        String path = paths[r.nextInt(paths.length)];
+                        String who = r.nextBoolean() ? "joe@pve" : "joe@pve!sep";
+                        if (!p.privileges(who, path).equals(reference.privileges(who, path))) return false;
+                    }
+                    return true;
+                }));
+            }
+            for (var f : fs) assertThat(f.get()).isTrue();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
 }
