@@ -36,7 +36,7 @@ export function VncConsole({ base, active }) {
     return () => { gone = true; if (rfb) rfb.disconnect(); };
   }, [base, active]);
   if (error) return html`<${ErrorBox} error=${error} />`;
-  return html`<div class="console-wrap"><div class="console-state">${state}</div><div class="vnc" ref=${el}></div></div>`;
+  return html`<div class="console-wrap"><div class="console-state" id="console-state" data-state=${state}>${state}</div><div class="vnc" ref=${el}></div></div>`;
 }
 
 /** xterm.js console: base is "/nodes/{node}" (node shell) or "/nodes/{node}/qemu/{vmid}" (serial). */
@@ -89,5 +89,5 @@ export function TermConsole({ base, active }) {
     return () => { gone = true; if (ping) clearInterval(ping); if (ws) ws.close(); if (term) term.dispose(); };
   }, [base, active]);
   if (error) return html`<${ErrorBox} error=${error} />`;
-  return html`<div class="console-wrap"><div class="console-state">${state}</div><div class="xterm-host" ref=${el}></div></div>`;
+  return html`<div class="console-wrap"><div class="console-state" id="console-state" data-state=${state}>${state}</div><div class="xterm-host" ref=${el}></div></div>`;
 }

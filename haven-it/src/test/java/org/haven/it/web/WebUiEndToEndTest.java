@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -75,11 +76,31 @@ class WebUiEndToEndTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         try {
             if (browser != null) browser.quit();
         } finally {
-            if (node != null) node.close();
+            try {
+                stopGuests();
+            } finally {
+                if (node != null) node.close();
+            }
+        }
+    }
+
+    /** QEMU processes outlive the daemon: stop every running guest before it goes. */
+    static void stopGuests() throws Exception {
+        if (node == null || admin == null) return;
+        Resp list = node.get("/nodes/" + NODE + "/qemu", admin);
+        if (list.status() != 200) return;
+        for (JsonNode vm : list.data()) {
+            if (!"running".equals(vm.get("status").asString())) continue;
+            String vmid = vm.get("vmid").asString();
+            node.post("/nodes/" + NODE + "/qemu/" + vmid + "/status/stop", Map.of(), admin);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline
+                    && "running".equals(node.get("/nodes/" + NODE + "/qemu/" + vmid + "/status/current", admin).data().get("status").asString()))
+                Thread.sleep(200);
         }
     }
 
@@ -117,10 +138,11 @@ class WebUiEndToEndTest {
 
     static boolean present(String css) { return !browser.findElements(By.cssSelector(css)).isEmpty(); }
 
+    /** Replace the text of an input with key presses (select all, then type), as a user does. */
     static void type(String css, String text) throws InterruptedException {
         WebElement e = el(css);
-        e.clear();
-        e.sendKeys(text);
+        e.sendKeys(Keys.chord(Keys.CONTROL, "a"), text);
+        waitUntil(css + " = " + text, () -> text.equals(browser.findElement(By.cssSelector(css)).getDomProperty("value")));
     }
 
     static void login(String user, String realm, String password) throws InterruptedException {
@@ -252,6 +274,39 @@ class WebUiEndToEndTest {
 
     @Test
     @Order(5)
+    void startAVmUseItsNoVncConsoleAndStopIt() throws Exception {
+        int vmid = node.get("/cluster/nextid", admin).data().asInt();
+        Resp created = node.post("/nodes/" + NODE + "/qemu", Map.of("vmid", Integer.toString(vmid), "name", "console-vm", "memory", "128"), admin);
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        waitUntil("guest in the tree", () -> present("[data-id='qemu/" + vmid + "']"));
+        el("[data-id='qemu/" + vmid + "']").click();
+        el("#vm-start").click();
+        el("[data-dialog=task-viewer]");
+        waitUntil("start task end", () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
+        assertThat(el("#task-state").getAttribute("data-exitstatus")).as(el("#task-log").getText()).isEqualTo("OK");
+        el("[data-dialog=task-viewer] .close").click();
+        waitUntil("running in the tree", () -> "running".equals(browser.findElement(By.cssSelector("[data-id='qemu/" + vmid + "']")).getAttribute("data-status")));
+
+        // noVNC through vncproxy + vncwebsocket: connected, and the guest's screen is drawn into the canvas
+        el("[data-tab=console]").click();
+        waitUntil("VNC connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
+        waitUntil("framebuffer", () -> {
+            Object w = ((JavascriptExecutor) browser).executeScript("const c = document.querySelector('.vnc canvas'); return c ? c.width : 0;");
+            return w instanceof Number n && n.intValue() >= 320;
+        });
+
+        el("#vm-stop").click();
+        el("[data-dialog=confirm] button.primary").click();
+        el("[data-dialog=task-viewer]");
+        waitUntil("stop task end", () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
+        assertThat(el("#task-state").getAttribute("data-exitstatus")).isEqualTo("OK");
+        el("[data-dialog=task-viewer] .close").click();
+        waitUntil("stopped in the tree", () -> "stopped".equals(browser.findElement(By.cssSelector("[data-id='qemu/" + vmid + "']")).getAttribute("data-status")));
+        assertThat(node.get("/nodes/" + NODE + "/qemu/" + vmid + "/status/current", admin).data().get("status").asString()).isEqualTo("stopped");
+    }
+
+    @Test
+    @Order(6)
     void sessionSurvivesAReloadAndLogoutOrALostTicketAsksAgain() throws Exception {
         browser.navigate().refresh();
         el("[data-id='node/" + NODE + "']");
