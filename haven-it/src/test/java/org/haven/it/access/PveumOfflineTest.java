@@ -65,4 +65,13 @@ class PveumOfflineTest {
         assertThat(missing.exit()).isEqualTo(255);
         assertThat(missing.err()).contains("does not exist");
     }
+
+    @Test
+    void helpForTheGuidesUseraddExample() {
+        Run help = pveum("help", "useradd");
+        assertThat(help.exit()).as(help.err()).isZero();
+        assertThat(help.out()).contains("USAGE: pveum useradd").contains("Create new user.").contains("--password");
+        Run all = pveum("help");
+        assertThat(all.out()).contains("pveum aclmod <path>").contains("pveum user token add <userid> <tokenid>").contains("pveum --local");
+    }
 }
