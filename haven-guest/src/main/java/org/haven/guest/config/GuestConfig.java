@@ -44,7 +44,7 @@ public final class GuestConfig {
     private static final Pattern SNAP_HEADER = Pattern.compile("^\\[([a-z][a-z0-9_\\-]+)\\]\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern DESCRIPTION = Pattern.compile("^description:\\s*(.*\\S)\\s*$");
     private static final Pattern DELETE = Pattern.compile("^delete:\\s*(.*\\S)\\s*$");
-    private static final Pattern KEY = Pattern.compile("^([a-z][a-z_]*\\d*):\\s*(.+?)\\s*$");
+    private static final Pattern KEY = Pattern.compile("^([a-z][a-z_\\-]*\\d*):\\s*(.+?)\\s*$");
     private static final Pattern LXC_RAW = Pattern.compile("^(lxc\\.[a-z0-9_\\-.]+)(?::|\\s*=)\\s*(.*?)\\s*$");
     /** Snapshot names as PVE's {@code pve-configid} format accepts them. */
     public static final Pattern SNAPSHOT_NAME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9_\\-]+$");
