@@ -399,7 +399,6 @@ public final class AccessControlApi implements ApiModule {
                 .param("client-id", Schema.string().maxLength(256).optional().description("OpenID Client ID"))
                 .param("client-key", Schema.string().maxLength(256).optional().description("OpenID Client Key"))
                 .param("autocreate", Schema.bool().defaultValue(0).optional().description("Automatically create users if they do not exist."))
-                .param("username-claim", Schema.string().optional().description("OpenID claim used to generate the unique username."))
                 .param("scopes", Schema.string().optional().description("Specifies the scopes (user details) that should be authorized and returned."))
                 .param("prompt", Schema.string().optional().description("Specifies whether the Authorization Server prompts the End-User for reauthentication and consent."))
                 .param("acr-values", Schema.string().optional().description("Specifies the Authentication Context Class Reference values."))
@@ -407,6 +406,7 @@ public final class AccessControlApi implements ApiModule {
                 .param("groups-autocreate", Schema.bool().defaultValue(0).optional().description("Automatically create groups if they do not exist."))
                 .param("groups-overwrite", Schema.bool().defaultValue(0).optional().description("All groups will be overwritten for the user on login."))
                 .param("query-userinfo", Schema.bool().defaultValue(1).optional().description("Enables querying the userinfo endpoint for claims values."));
+        if (!update) b.param("username-claim", Schema.string().optional().description("OpenID claim used to generate the unique username."));
         if (update) {
             b.param("delete", Schema.string().format("pve-configid-list").maxLength(4096).optional().description("A list of settings you want to delete."))
                     .param("digest", StandardOptions.configDigest());
