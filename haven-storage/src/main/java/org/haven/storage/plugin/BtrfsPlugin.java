@@ -247,7 +247,7 @@ public class BtrfsPlugin extends DirPlugin {
         try (Stream<Path> dirs = Files.list(images)) {
             for (Path d : dirs.sorted().toList()) {
                 String owner = d.getFileName().toString();
-                if (!owner.matches("\\d+")) continue;
+                if (!owner.matches("\\d{1,9}")) continue;
                 if (vmid != null && vmid != Integer.parseInt(owner)) continue;
                 try (Stream<Path> l = Files.list(d)) {
                     for (Path sv : l.sorted().toList()) {

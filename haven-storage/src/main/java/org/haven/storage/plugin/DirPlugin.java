@@ -193,7 +193,7 @@ public class DirPlugin implements StoragePlugin {
         try (Stream<Path> dirs = Files.list(images)) {
             for (Path d : dirs.sorted().toList()) {
                 String owner = d.getFileName().toString();
-                if (!owner.matches("\\d+") || !Files.isDirectory(d)) continue;
+                if (!owner.matches("\\d{1,9}") || !Files.isDirectory(d)) continue;
                 int ownerId = Integer.parseInt(owner);
                 if (vmid != null && vmid != ownerId) continue;
                 try (Stream<Path> files = Files.list(d)) {
@@ -333,7 +333,7 @@ public class DirPlugin implements StoragePlugin {
     protected String findFreeDiskname(StorageEntry s, int vmid, String fmt, boolean addSuffix) {
         Set<Integer> used = new HashSet<>();
         String prefix = "subvol".equals(fmt) ? "subvol" : "vm";
-        Pattern p = Pattern.compile(prefix + "-" + vmid + "-disk-(\\d+)(\\..*)?");
+        Pattern p = Pattern.compile(prefix + "-" + vmid + "-disk-(\\d{1,9})(\\..*)?");
         Path dir = imageDir(s, vmid);
         if (Files.isDirectory(dir)) {
             try (Stream<Path> files = Files.list(dir)) {

@@ -79,7 +79,7 @@ public class LvmPlugin implements StoragePlugin {
         List<VolumeInfo> out = new ArrayList<>();
         if (content != null && !content.isEmpty() && !content.contains(ContentType.IMAGES) && !content.contains(ContentType.ROOTDIR))
             return out;
-        Pattern p = Pattern.compile("(vm|base)-(\\d+)-\\S+");
+        Pattern p = Pattern.compile("(vm|base)-(\\d{1,9})-\\S+");
         for (Lvm.Lv lv : Lvm.lvs(run, vg(s)).values()) {
             Matcher m = p.matcher(lv.name());
             if (!m.matches() || lv.isThinPool()) continue;
@@ -96,7 +96,7 @@ public class LvmPlugin implements StoragePlugin {
 
     protected String findFreeDiskname(StorageEntry s, int vmid) {
         Set<Integer> used = new HashSet<>();
-        Pattern p = Pattern.compile("vm-" + vmid + "-disk-(\\d+)");
+        Pattern p = Pattern.compile("vm-" + vmid + "-disk-(\\d{1,9})");
         for (String name : Lvm.lvs(run, vg(s)).keySet()) {
             Matcher m = p.matcher(name);
             if (m.matches()) used.add(Integer.parseInt(m.group(1)));

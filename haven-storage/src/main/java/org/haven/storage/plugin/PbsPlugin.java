@@ -36,7 +36,7 @@ public class PbsPlugin implements StoragePlugin {
     public VolumeName parseVolname(String volname) {
         var m = java.util.regex.Pattern.compile("backup/(vm|ct|host)/(\\d+|[^/]+)/(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)").matcher(volname);
         if (!m.matches()) throw new StorageException("unable to parse PBS volume name '" + volname + "'");
-        Integer vmid = m.group(2).matches("\\d+") ? Integer.valueOf(m.group(2)) : null;
+        Integer vmid = m.group(2).matches("\\d{1,9}") ? Integer.valueOf(m.group(2)) : null;
         return new VolumeName(ContentType.BACKUP, volname.substring(7), vmid, null, null, false, m.group(1).equals("vm") ? "pbs-vm" : "pbs-ct");
     }
 
@@ -93,7 +93,7 @@ public class PbsPlugin implements StoragePlugin {
             String ts = java.time.Instant.ofEpochSecond(time).toString();
             String volname = "backup/" + btype + "/" + bid + "/" + ts;
             long size = n.path("size").asLong();
-            Integer owner = bid.matches("\\d+") ? Integer.valueOf(bid) : null;
+            Integer owner = bid.matches("\\d{1,9}") ? Integer.valueOf(bid) : null;
             out.add(new VolumeInfo(s.id() + ":" + volname, ContentType.BACKUP, "pbs-" + btype, size, size, owner, null, time,
                     n.path("protected").asBoolean(false), n.has("comment") ? n.path("comment").asString() : null));
         }

@@ -133,7 +133,7 @@ public class RbdPlugin implements StoragePlugin {
     public List<VolumeInfo> list(StorageEntry s, Integer vmid, Set<ContentType> content) {
         List<VolumeInfo> out = new ArrayList<>();
         JsonNode arr = DirPlugin.JSON.readTree(rbd(s, "ls", "-l", "--format", "json"));
-        Pattern p = Pattern.compile("(vm|base)-(\\d+)-\\S+");
+        Pattern p = Pattern.compile("(vm|base)-(\\d{1,9})-\\S+");
         for (JsonNode img : arr) {
             if (img.has("snapshot")) continue;
             String name = img.path("image").asString();
@@ -155,7 +155,7 @@ public class RbdPlugin implements StoragePlugin {
 
     private String findFreeDiskname(StorageEntry s, int vmid) {
         Set<Integer> used = new HashSet<>();
-        Pattern p = Pattern.compile("vm-" + vmid + "-disk-(\\d+)");
+        Pattern p = Pattern.compile("vm-" + vmid + "-disk-(\\d{1,9})");
         for (JsonNode img : DirPlugin.JSON.readTree(rbd(s, "ls", "--format", "json"))) {
             Matcher m = p.matcher(img.asString());
             if (m.matches()) used.add(Integer.parseInt(m.group(1)));

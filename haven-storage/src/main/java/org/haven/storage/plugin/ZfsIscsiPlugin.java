@@ -118,7 +118,7 @@ public class ZfsIscsiPlugin extends ZfsPoolPlugin {
         List<String> cmd = ssh(s);
         cmd.addAll(List.of("targetcli", "/iscsi/" + s.require("target") + "/" + s.get("lio_tpg").orElse("tpg1") + "/luns", "ls"));
         String out = run.check(cmd);
-        var m = java.util.regex.Pattern.compile("lun(\\d+)\\s.*block/" + java.util.regex.Pattern.quote(pool(s).replace('/', '-') + "-" + name) + "\\b").matcher(out);
+        var m = java.util.regex.Pattern.compile("lun(\\d{1,9})\\s.*block/" + java.util.regex.Pattern.quote(pool(s).replace('/', '-') + "-" + name) + "\\b").matcher(out);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 

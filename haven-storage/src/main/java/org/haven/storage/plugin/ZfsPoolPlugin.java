@@ -113,7 +113,7 @@ public class ZfsPoolPlugin implements StoragePlugin {
     @Override
     public List<VolumeInfo> list(StorageEntry s, Integer vmid, Set<ContentType> content) {
         List<VolumeInfo> out = new ArrayList<>();
-        Pattern p = Pattern.compile("(vm|base|subvol|basevol)-(\\d+)-\\S+");
+        Pattern p = Pattern.compile("(vm|base|subvol|basevol)-(\\d{1,9})-\\S+");
         for (ZfsEntry e : listDatasets(s)) {
             Matcher m = p.matcher(e.name());
             if (!m.matches()) continue;
@@ -140,7 +140,7 @@ public class ZfsPoolPlugin implements StoragePlugin {
     protected String findFreeDiskname(StorageEntry s, int vmid, String fmt) {
         Set<Integer> used = new HashSet<>();
         String prefix = "subvol".equals(fmt) ? "subvol" : "vm";
-        Pattern p = Pattern.compile(prefix + "-" + vmid + "-disk-(\\d+)");
+        Pattern p = Pattern.compile(prefix + "-" + vmid + "-disk-(\\d{1,9})");
         for (ZfsEntry e : listDatasets(s)) {
             Matcher m = p.matcher(e.name());
             if (m.matches()) used.add(Integer.parseInt(m.group(1)));

@@ -34,6 +34,12 @@ public final class VolumeNames {
     private static final Pattern ISCSI_LUN = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\S+)");
     private static final Pattern BTRFS_IMAGE = Pattern.compile("(\\d+)/((?:(base|vm|subvol)-)?\\d+-[^/\\s.]+)\\.(raw|subvol)");
 
+    /** A VMID in a volume name; numbers beyond PVE's VMID range are not volume names. */
+    static int vmid(String digits, String volname) {
+        if (digits.length() > 9) throw new StorageException("unable to parse volume name '" + volname + "' - VMID out of range");
+        return Integer.parseInt(digits);
+    }
+
     /** {@code parse_name_dir}: a file name of an image on a file-level storage. */
     public static String[] parseNameDir(String name) {
         Matcher m = DIR_NAME.matcher(name);
@@ -47,20 +53,20 @@ public final class VolumeNames {
         if ((m = DIR_CLONE.matcher(volname)).matches()) {
             parseNameDir(m.group(2));
             String[] n = parseNameDir(m.group(4));
-            return new VolumeName(ContentType.IMAGES, m.group(4), Integer.parseInt(m.group(3)), m.group(2),
-                    Integer.parseInt(m.group(1)), !n[2].isEmpty(), n[1]);
+            return new VolumeName(ContentType.IMAGES, m.group(4), vmid(m.group(3), volname), m.group(2),
+                    vmid(m.group(1), volname), !n[2].isEmpty(), n[1]);
         }
         if ((m = DIR_IMAGE.matcher(volname)).matches()) {
             String[] n = parseNameDir(m.group(2));
-            return new VolumeName(ContentType.IMAGES, m.group(2), Integer.parseInt(m.group(1)), null, null, !n[2].isEmpty(), n[1]);
+            return new VolumeName(ContentType.IMAGES, m.group(2), vmid(m.group(1), volname), null, null, !n[2].isEmpty(), n[1]);
         }
         if ((m = DIR_ISO.matcher(volname)).matches()) return new VolumeName(ContentType.ISO, m.group(1), null, null, null, false, "raw");
         if ((m = DIR_VZTMPL.matcher(volname)).matches()) return new VolumeName(ContentType.VZTMPL, m.group(1), null, null, null, false, "raw");
         if ((m = DIR_ROOTDIR.matcher(volname)).matches())
-            return new VolumeName(ContentType.ROOTDIR, m.group(1), Integer.parseInt(m.group(1)), null, null, false, null);
+            return new VolumeName(ContentType.ROOTDIR, m.group(1), vmid(m.group(1), volname), null, null, false, null);
         if ((m = DIR_BACKUP.matcher(volname)).matches()) {
             Matcher o = BACKUP_OWNER.matcher(m.group(1));
-            Integer vmid = o.matches() ? Integer.valueOf(o.group(2)) : null;
+            Integer vmid = o.matches() ? vmid(o.group(2), volname) : null;
             return new VolumeName(ContentType.BACKUP, m.group(1), vmid, null, null, false, "raw");
         }
         if ((m = DIR_SNIPPETS.matcher(volname)).matches()) return new VolumeName(ContentType.SNIPPETS, m.group(1), null, null, null, false, "raw");
@@ -82,7 +88,7 @@ public final class VolumeNames {
     public static VolumeName parseLvm(String volname) {
         checkLvmName(volname);
         Matcher m = LVM_IMAGE.matcher(volname);
-        if (m.matches()) return new VolumeName(ContentType.IMAGES, m.group(1), Integer.parseInt(m.group(3)), null, null,
+        if (m.matches()) return new VolumeName(ContentType.IMAGES, m.group(1), vmid(m.group(3), volname), null, null,
                 m.group(2).equals("base"), "raw");
         throw new StorageException("unable to parse lvm volume name '" + volname + "'");
     }
@@ -96,8 +102,8 @@ public final class VolumeNames {
             String format = ("subvol".equals(kind) || "basevol".equals(kind)) ? "subvol" : "raw";
             boolean isBase = m.group(6) != null || "base".equals(kind) || "basevol".equals(kind);
             ContentType vtype = ContentType.IMAGES;
-            Integer baseVmid = m.group(4) == null ? null : Integer.valueOf(m.group(4));
-            return new VolumeName(vtype, name, Integer.parseInt(m.group(8)), m.group(2), baseVmid, isBase, format);
+            Integer baseVmid = m.group(4) == null ? null : vmid(m.group(4), volname);
+            return new VolumeName(vtype, name, vmid(m.group(8), volname), m.group(2), baseVmid, isBase, format);
         }
         throw new StorageException("unable to parse zfs volume name '" + volname + "'");
     }
@@ -106,8 +112,8 @@ public final class VolumeNames {
     public static VolumeName parseRbd(String volname) {
         Matcher m = RBD_IMAGE.matcher(volname);
         if (m.matches()) {
-            Integer baseVmid = m.group(3) == null ? null : Integer.valueOf(m.group(3));
-            return new VolumeName(ContentType.IMAGES, m.group(4), Integer.parseInt(m.group(7)), m.group(2), baseVmid,
+            Integer baseVmid = m.group(3) == null ? null : vmid(m.group(3), volname);
+            return new VolumeName(ContentType.IMAGES, m.group(4), vmid(m.group(7), volname), m.group(2), baseVmid,
                     m.group(5) != null, "raw");
         }
         throw new StorageException("unable to parse rbd volume name '" + volname + "'");
@@ -136,7 +142,7 @@ public final class VolumeNames {
             String fmt = m.group(4);
             boolean base = "base".equals(m.group(3));
             return new VolumeName(ContentType.IMAGES, m.group(2) + "." + fmt,
-                    Integer.parseInt(m.group(1)), null, null, base, fmt);
+                    vmid(m.group(1), volname), null, null, base, fmt);
         }
         return parseDir(volname);
     }
@@ -152,7 +158,7 @@ public final class VolumeNames {
     public static void checkOwnedName(String name, int vmid) {
         Matcher m = Pattern.compile("(?:base|vm|subvol)-(\\d+)-\\S+").matcher(name);
         if (!m.matches()) throw new StorageException("illegal name '" + name + "' - should be 'vm-" + vmid + "-*'");
-        if (Integer.parseInt(m.group(1)) != vmid)
+        if (vmid(m.group(1), name) != vmid)
             throw new StorageException("illegal name '" + name + "' - should be 'vm-" + vmid + "-*'");
     }
 
@@ -173,8 +179,8 @@ public final class VolumeNames {
             String type = m.group(1).equals("openvz") ? "openvz" : m.group(1);
             String comp = m.group(10);
             if (comp == null && m.group(9).equals(".tgz")) comp = "gz";
-            return new BackupFileInfo(type, Integer.parseInt(m.group(2)), t, comp);
-        } catch (java.time.DateTimeException e) {
+            return new BackupFileInfo(type, vmid(m.group(2), filename), t, comp);
+        } catch (java.time.DateTimeException | StorageException e) {
             return null;
         }
     }

@@ -170,4 +170,41 @@ class VolumeNamesTest {
             assertThat(c.vmid()).isEqualTo(clone);
         }
     }
+
+    /** Random input never escapes as anything but a StorageException, for every grammar. */
+    @Test
+    void seededGarbageIsRejectedCleanly() {
+        Random r = new Random(31337);
+        String alphabet = "abvmbase-0123456789/._:@ isoqcow2rawvmdksubvol\n";
+        java.util.List<java.util.function.Function<String, Object>> parsers = java.util.List.of(VolumeNames::parseDir, VolumeNames::parseLvm,
+                VolumeNames::parseZfs, VolumeNames::parseRbd, VolumeNames::parseBtrfs, VolumeNames::parseIscsi, VolumeNames::parseIscsiDirect,
+                VolumeId::parse);
+        int parsed = 0;
+        for (int i = 0; i < 20000; i++) {
+            StringBuilder sb = new StringBuilder();
+            int len = r.nextInt(40);
+            for (int j = 0; j < len; j++) sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            for (var p : parsers) {
+                try {
+                    Object v = p.apply(sb.toString());
+                    assertThat(v).isNotNull();
+                    parsed++;
+                } catch (StorageException expected) {
+                    assertThat(expected.getMessage()).isNotBlank();
+                }
+            }
+        }
+        assertThat(parsed).isPositive();
+        // owners beyond the VMID range
+        for (String big : java.util.List.of("99999999999/vm-99999999999-disk-0.raw", "vm-99999999999-disk-0", "base-1-disk-0/vm-99999999999-x",
+                "99999999999/subvol-99999999999-disk-0.subvol", "rootdir/99999999999", "backup/vzdump-qemu-99999999999-2024_01_01-00_00_00.vma")) {
+            for (var p : parsers) {
+                try {
+                    p.apply(big);
+                } catch (StorageException expected) {
+                    // fine
+                }
+            }
+        }
+    }
 }
