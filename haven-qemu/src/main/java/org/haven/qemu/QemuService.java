@@ -492,6 +492,133 @@ public final class QemuService {
         });
     }
 
+    // ---- disk operations ------------------------------------------------------------------------------
+
+    /** Grow a disk: {@code size} absolute ({@code 10G}) or relative ({@code +1G}); running VMs see it at once. */
+    public void resize(int vmid, String disk, String size, String digest, boolean skiplock, Consumer<String> log) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            GuestConfigStore.assertDigest(cfg, digest);
+            if (!skiplock) store.checkLock(cfg);
+            String value = cfg.get(disk).orElseThrow(() -> new GuestException(500, "disk '" + disk + "' does not exist"));
+            LinkedHashMap<String, String> d = QemuOptions.props(disk, value);
+            if ("cdrom".equals(d.get("media"))) throw new GuestException(500, "you can't resize a cdrom");
+            String volid = d.get("file");
+            if (volid.startsWith("/")) throw new GuestException(500, "you can't resize a disk given by path");
+            long current = volumes.size(volid);
+            boolean relative = size.startsWith("+");
+            long amount = VmManager.parseSize(relative ? size.substring(1) : size);
+            long target = relative ? current + amount : amount;
+            if (target < current) throw new GuestException(500, "shrinking disks is not supported");
+            if (target == current) { log(log, "disk is already " + formatSize(target)); return null; }
+            log(log, "resizing " + disk + " (" + volid + ") from " + formatSize(current) + " to " + formatSize(target));
+            boolean running = vms.isRunning(vmid);
+            String format = volumes.resolve(volid).format();
+            if (!running || !"qcow2".equals(format)) volumes.resize(volid, target, running);
+            if (running) vms.qmpCommand(vmid, "block_resize", Map.of("device", "drive-" + disk, "size", target), Duration.ofSeconds(60));
+            d.put("size", formatSize(target));
+            cfg.set(disk, QemuOptions.print(disk, d));
+            store.write(vmid, cfg);
+            return null;
+        });
+    }
+
+    /**
+     * Move a disk to another storage (and format): copied with qemu-img when the VM is stopped, mirrored with
+     * QEMU's drive-mirror while it runs. The source becomes an unused volume unless {@code delete}.
+     */
+    public void moveDisk(int vmid, String disk, String targetStorage, String format, boolean delete, String digest, Consumer<String> log) {
+        GuestConfig cfg = store.load(vmid);
+        GuestConfigStore.assertDigest(cfg, digest);
+        store.checkLock(cfg);
+        String value = cfg.get(disk).orElseThrow(() -> new GuestException(500, "disk '" + disk + "' does not exist"));
+        LinkedHashMap<String, String> d = QemuOptions.props(disk, value);
+        String volid = d.get("file");
+        if ("cdrom".equals(d.get("media"))) throw new GuestException(500, "you can't move a cdrom");
+        if (volid.startsWith("/")) throw new GuestException(500, "you can't move a disk given by path");
+        var src = volumes.resolve(volid);
+        String fmt = format != null ? format : src.format();
+        String storage = volid.substring(0, volid.indexOf(':'));
+        if (storage.equals(targetStorage) && fmt.equals(src.format())) throw new GuestException(500, "you can't move to the same storage with same format");
+        store.locked(vmid, () -> { GuestConfig c = store.load(vmid); c.set("lock", "disk"); store.write(vmid, c); return null; });
+        String newVol = null;
+        try {
+            long size = volumes.size(volid);
+            newVol = volumes.alloc(targetStorage, vmid, fmt, size);
+            var dst = volumes.resolve(newVol);
+            log(log, "moving " + disk + " (" + volid + ") to " + newVol);
+            if (vms.isRunning(vmid)) {
+                mirror(vmid, disk, dst.path(), dst.format(), log);
+            } else {
+                Proc.Result r = Proc.run(List.of("qemu-img", "convert", "-p", "-n", "-f", src.format(), "-O", dst.format(), src.path(), dst.path()),
+                        Duration.ofHours(6));
+                if (!r.ok()) throw new GuestException(500, "storage migration failed: " + r.output().trim());
+            }
+        } catch (RuntimeException e) {
+            if (newVol != null) try { volumes.free(newVol); } catch (RuntimeException ignored) { }
+            store.locked(vmid, () -> { GuestConfig c = store.load(vmid); c.remove("lock"); store.write(vmid, c); return null; });
+            throw e;
+        }
+        String moved = newVol;
+        store.locked(vmid, () -> {
+            GuestConfig c = store.load(vmid);
+            LinkedHashMap<String, String> nd = QemuOptions.props(disk, c.get(disk).orElseThrow());
+            nd.put("file", moved);
+            nd.remove("format");
+            c.set(disk, QemuOptions.print(disk, nd));
+            c.remove("lock");
+            if (!delete) VmManager.addUnused(c, volid);
+            store.write(vmid, c);
+            return null;
+        });
+        if (delete) {
+            try { volumes.free(volid); } catch (RuntimeException e) { log(log, "WARN: unable to free '" + volid + "' - " + e.getMessage()); }
+        }
+    }
+
+    private void mirror(int vmid, String disk, String path, String format, Consumer<String> log) {
+        String job = "mirror-" + disk;
+        try (var q = vms.qmp(vmid)) {
+            q.execute("drive-mirror", Map.of("job-id", job, "device", "drive-" + disk, "target", path, "format", format,
+                    "mode", "existing", "sync", "full"), Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofHours(6).toNanos();
+            while (true) {
+                boolean ready = false, found = false;
+                for (var j : q.execute("query-block-jobs", null, Duration.ofSeconds(10))) {
+                    if (!j.path("device").asString().equals(job)) continue;
+                    found = true;
+                    ready = j.path("ready").asBoolean();
+                    log(log, "drive-" + disk + ": transferred " + j.path("offset").asLong() + " of " + j.path("len").asLong() + " bytes");
+                }
+                if (!found) throw new GuestException(500, "mirroring of " + disk + " failed");
+                if (ready) break;
+                if (System.nanoTime() > deadline) throw new GuestException(500, "mirroring of " + disk + " timed out");
+                try { Thread.sleep(200); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new GuestException(500, "interrupted"); }
+            }
+            q.execute("block-job-complete", Map.of("device", job), Duration.ofSeconds(30));
+            for (int i = 0; i < 600; i++) {
+                boolean found = false;
+                for (var j : q.execute("query-block-jobs", null, Duration.ofSeconds(10))) if (j.path("device").asString().equals(job)) found = true;
+                if (!found) return;
+                try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new GuestException(500, "interrupted"); }
+            }
+            throw new GuestException(500, "mirror job of " + disk + " did not complete");
+        } catch (org.haven.qemu.qmp.QmpException e) {
+            throw new GuestException(500, "VM " + vmid + " qmp command '" + e.command() + "' failed - " + e.getMessage());
+        }
+    }
+
+    /** Unlink disks (PVE's unlink): like deleting them, {@code force} frees the volumes instead of keeping them unused. */
+    public void unlink(int vmid, List<String> ids, boolean force, Consumer<String> log) {
+        update(vmid, Map.of(), ids, List.of(), null, false, force, log);
+    }
+
+    /** {@code qm monitor}: one human monitor command. */
+    public String monitor(int vmid, String command) {
+        var r = vms.qmpCommand(vmid, "human-monitor-command", Map.of("command-line", command), Duration.ofSeconds(30));
+        return r == null ? "" : r.asString("");
+    }
+
     /** {@code qm showcmd}. */
     public String showcmd(int vmid, boolean pretty, String snapshot) {
         GuestConfig cfg = store.load(vmid);

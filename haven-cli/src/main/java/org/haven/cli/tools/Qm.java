@@ -114,6 +114,28 @@ public final class Qm implements CliTool {
             inv.out().println(st.toPrettyString());
             return 0;
         }).description("Executes the given command via the guest agent."));
+        c.add(vm("resize", HttpMethod.PUT, VM + "/resize").positional("disk", "size").output(CliCommand.Output.TASK));
+        c.add(vm("disk resize", HttpMethod.PUT, VM + "/resize").positional("disk", "size").output(CliCommand.Output.TASK));
+        c.add(vm("move-disk", HttpMethod.POST, VM + "/move_disk").positional("disk", "storage").output(CliCommand.Output.TASK));
+        c.add(vm("disk move", HttpMethod.POST, VM + "/move_disk").positional("disk", "storage").output(CliCommand.Output.TASK));
+        c.add(vm("unlink", HttpMethod.PUT, VM + "/unlink").output(CliCommand.Output.NONE));
+        c.add(vm("disk unlink", HttpMethod.PUT, VM + "/unlink").output(CliCommand.Output.NONE));
+        c.add(vm("sendkey", HttpMethod.PUT, VM + "/sendkey").positional("key").output(CliCommand.Output.NONE));
+        c.add(vm("monitor", HttpMethod.POST, VM + "/monitor").positional("command").output(CliCommand.Output.RAW));
+        c.add(CliCommand.local("wait", inv -> {
+            // qm wait <vmid> [--timeout N]: until the VM is stopped
+            List<String> args = inv.args();
+            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
+            String vmid = args.get(0);
+            long timeout = args.size() > 2 && args.get(1).equals("--timeout") ? Long.parseLong(args.get(2)) : 0;
+            long deadline = System.nanoTime() + timeout * 1_000_000_000L;
+            while (true) {
+                JsonNode st = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/status/current", Map.of());
+                if (st.path("status").asString().equals("stopped")) return 0;
+                if (timeout > 0 && System.nanoTime() > deadline) { inv.err().println("timeout while waiting for VM " + vmid); return 255; }
+                Thread.sleep(200);
+            }
+        }).description("Wait until the VM is stopped."));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",

@@ -394,6 +394,7 @@ public final class QemuApi implements ApiModule {
         snapshotMethods(m, vm);
         cloneMethods(m, vm);
         agentMethods(m, vm);
+        diskMethods(m, vm);
         return m;
     }
 
@@ -600,6 +601,89 @@ public final class QemuApi implements ApiModule {
                     if (r.has("out-truncated")) out.put("out-truncated", r.path("out-truncated").asBoolean() ? 1 : 0);
                     if (r.has("err-truncated")) out.put("err-truncated", r.path("err-truncated").asBoolean() ? 1 : 0);
                     return out;
+                })).build());
+    }
+
+    private void diskMethods(List<ApiMethod> m, String vm) {
+        List<String> disks = new ArrayList<>();
+        for (String bus : List.of("ide", "scsi", "virtio", "sata")) for (int i = 0; i < QemuOptions.COUNTS.get(bus); i++) disks.add(bus + i);
+        disks.add("efidisk0");
+        disks.add("tpmstate0");
+        List<String> movable = new ArrayList<>(disks);
+        for (int i = 0; i < 256; i++) movable.add("unused" + i);
+        m.add(ApiMethod.put(vm + "/resize").name("resize_vm").description("Extend volume size.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("disk", Schema.string().enumValues(disks).description("The disk you want to resize."))
+                .param("size", Schema.string().pattern("\\+?\\d+(\\.\\d+)?[KMGT]?").description("The new size."))
+                .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file has different SHA1 digest."))
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    boolean skiplock = skiplock(p, rc);
+                    String disk = p.str("disk"), size = p.str("size"), digest = p.str("digest", null);
+                    return rc.startTask("resize", Integer.toString(vmid), log -> service().resize(vmid, disk, size, digest, skiplock, log::log));
+                })).build());
+        m.add(ApiMethod.post(vm + "/move_disk").name("move_vm_disk").description("Move volume to different storage or to a different VM.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("disk", Schema.string().enumValues(movable).description("The disk you want to move."))
+                .param("storage", StandardOptions.storageId().optional().description("Target storage."))
+                .param("format", Schema.string().optional().enumValues("raw", "qcow2", "vmdk").description("Target Format."))
+                .param("delete", Schema.bool().optional().defaultValue(0).description("Delete the original disk after successful copy."))
+                .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if the current config file has a different SHA1 digest."))
+                .param("target-vmid", vmid().optional().description("The (unique) ID of the VM."))
+                .param("target-disk", Schema.string().optional().enumValues(movable).description("The config key the disk will be moved to on the target VM."))
+                .param("target-digest", Schema.string().optional().maxLength(40).description("Prevent changes if the target config file has a different digest."))
+                .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    if (p.has("target-vmid")) throw new ApiException(501, "moving a disk to another VM is not implemented");
+                    if (!p.has("storage")) throw ApiException.param("storage", "missing property - 'storage' is required to move a disk");
+                    String disk = p.str("disk"), storage = p.str("storage"), format = p.str("format", null), digest = p.str("digest", null);
+                    boolean delete = p.bool("delete", false);
+                    return rc.startTask("qmmove", Integer.toString(vmid), log -> service().moveDisk(vmid, disk, storage, format, delete, digest, log::log));
+                })).build());
+        m.add(ApiMethod.put(vm + "/unlink").name("unlink").description("Unlink/delete disk images.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("idlist", Schema.string().format("pve-configid-list").description("A list of disk IDs you want to delete."))
+                .param("force", Schema.bool().optional().description("Force physical removal. Without this, we simple remove the disk from the config file and create an additional configuration entry called 'unused[n]', which contains the volume ID."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    service().unlink(vmidOf(p), Formats.splitList(p.str("idlist")), p.bool("force", false), null);
+                    return null;
+                })).build());
+        m.add(ApiMethod.post(vm + "/monitor").name("monitor").description("Execute QEMU monitor commands.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("command", Schema.string().description("The monitor command."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireRunning(vmid);
+                    return service().monitor(vmid, p.str("command"));
+                })).build());
+        m.add(ApiMethod.put(vm + "/sendkey").name("vm_sendkey").description("Send key event to virtual machine.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("key", Schema.string().description("The key (qemu monitor encoding)."))
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm(VMS, "VM.Console"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireRunning(vmid);
+                    service().monitor(vmid, "sendkey " + p.str("key"));
+                    return null;
                 })).build());
     }
 

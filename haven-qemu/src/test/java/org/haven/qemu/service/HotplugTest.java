@@ -45,7 +45,9 @@ class HotplugTest {
         DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
         Path images = dir.resolve("vmstore");
         Files.createDirectories(images);
-        cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images\n");
+        Files.createDirectories(dir.resolve("vmstore2"));
+        cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images\n\n"
+                + "dir: vmstore2\n\tpath " + dir.resolve("vmstore2") + "\n\tcontent images\n");
         StorageManager sm = new StorageManager(cfs, "node1", dir.resolve("local"), new ProcessCommandRunner());
         store = GuestConfigStore.qemu(cfs);
         VmPaths paths = new VmPaths(dir.resolve("run"));
@@ -90,6 +92,22 @@ class HotplugTest {
             assertThat(cfg.get("virtio1")).isEmpty();
             assertThat(cfg.get("unused0")).contains("vmstore:" + vmid + "/vm-" + vmid + "-disk-1.raw");
             assertThat(HostNet.linkExists("tap" + vmid + "i1")).isFalse();
+
+            // a running disk grows through block_resize and moves to another storage by mirroring
+            svc.resize(vmid, "virtio0", "+16M", null, false, log::add);
+            assertThat(store.load(vmid).get("virtio0").orElseThrow()).endsWith("size=80M");
+            var blocks = svc.vms().qmpCommand(vmid, "query-block", null, Duration.ofSeconds(5));
+            long virtual = 0;
+            for (var b : blocks) if (b.path("device").asString().equals("drive-virtio0")) virtual = b.path("inserted").path("image").path("virtual-size").asLong();
+            assertThat(virtual).isEqualTo(80L << 20);
+            svc.moveDisk(vmid, "virtio0", "vmstore2", "qcow2", true, null, log::add);
+            assertThat(store.load(vmid).get("virtio0").orElseThrow()).startsWith("vmstore2:" + vmid + "/vm-" + vmid + "-disk-0.qcow2");
+            blocks = svc.vms().qmpCommand(vmid, "query-block", null, Duration.ofSeconds(5));
+            String file = "";
+            for (var b : blocks) if (b.path("device").asString().equals("drive-virtio0")) file = b.path("inserted").path("file").asString();
+            assertThat(file).endsWith("vmstore2/images/" + vmid + "/vm-" + vmid + "-disk-0.qcow2");
+            int before = TestGuest.counters(s.text()).size();
+            assertThat(s.await(TestGuest.MARKER + " " + (TestGuest.counters(s.text()).get(before - 1) + 2), Duration.ofSeconds(30))).isTrue();
         }
         svc.vms().stop(vmid, false, Duration.ofSeconds(10), log::add);
         // the pending change applies at the next start

@@ -41,7 +41,9 @@ class QemuServiceTest {
         images = dir.resolve("vmstore");
         Files.createDirectories(images);
         Files.createDirectories(dir.resolve("isos"));
+        Files.createDirectories(dir.resolve("vmstore2"));
         cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images,rootdir\n\n"
+                + "dir: vmstore2\n\tpath " + dir.resolve("vmstore2") + "\n\tcontent images\n\n"
                 + "dir: isos\n\tpath " + dir.resolve("isos") + "\n\tcontent iso\n");
         StorageManager sm = new StorageManager(cfs, "node1", dir.resolve("local"), new ProcessCommandRunner());
         store = GuestConfigStore.qemu(cfs);
@@ -111,6 +113,38 @@ class QemuServiceTest {
         svc.update(102, Map.of(), List.of("lock"), List.of(), null, true, false, log::add);
         svc.destroy(102, false, log::add);
         assertThat(store.owner(102)).isEmpty();
+        assertThat(files()).isEmpty();
+    }
+
+    @Test
+    void resizeMoveAndUnlinkOfAStoppedVm() throws Exception {
+        svc.create(104, Map.of("scsi0", "vmstore:0.0625", "scsi1", "vmstore:0.0625"), log::add);
+        svc.resize(104, "scsi0", "+32M", null, false, log::add);
+        assertThat(store.load(104).get("scsi0")).contains("vmstore:104/vm-104-disk-0.raw,size=96M");
+        assertThat(Files.size(images.resolve("images/104/vm-104-disk-0.raw"))).isEqualTo(96L << 20);
+        svc.resize(104, "scsi0", "128M", null, false, log::add);
+        assertThat(store.load(104).get("scsi0")).contains("vmstore:104/vm-104-disk-0.raw,size=128M");
+        assertThatThrownBy(() -> svc.resize(104, "scsi0", "64M", null, false, log::add)).hasMessage("shrinking disks is not supported");
+        assertThatThrownBy(() -> svc.resize(104, "scsi5", "+1G", null, false, log::add)).hasMessage("disk 'scsi5' does not exist");
+
+        Files.write(images.resolve("images/104/vm-104-disk-0.raw"), "payload".getBytes(), java.nio.file.StandardOpenOption.WRITE);
+        svc.moveDisk(104, "scsi0", "vmstore2", "qcow2", false, null, log::add);
+        GuestConfig cfg = store.load(104);
+        assertThat(cfg.get("scsi0")).contains("vmstore2:104/vm-104-disk-0.qcow2,size=128M");
+        assertThat(cfg.get("unused0")).contains("vmstore:104/vm-104-disk-0.raw");
+        assertThat(cfg.lock()).isEmpty();
+        // the data came along
+        Path out = dir.resolve("check.raw");
+        assertThat(org.haven.qemu.run.Proc.run("qemu-img", "convert", "-O", "raw",
+                dir.resolve("vmstore2/images/104/vm-104-disk-0.qcow2").toString(), out.toString()).ok()).isTrue();
+        assertThat(new String(Files.readAllBytes(out), 0, 7)).isEqualTo("payload");
+        assertThatThrownBy(() -> svc.moveDisk(104, "scsi0", "vmstore2", "qcow2", false, null, log::add))
+                .hasMessage("you can't move to the same storage with same format");
+
+        svc.unlink(104, List.of("scsi1", "unused0"), true, log::add);
+        cfg = store.load(104);
+        assertThat(cfg.get("scsi1")).isEmpty();
+        assertThat(cfg.get("unused0")).isEmpty();
         assertThat(files()).isEmpty();
     }
 
