@@ -113,6 +113,17 @@ final class StorageApiMethods {
         return s.optional().description(DESCRIPTIONS.getOrDefault(d.name(), d.name()));
     }
 
+    static boolean alwaysFixed(String property) {
+        boolean any = false;
+        for (StorageType t : StorageType.values()) {
+            StorageType.Option o = t.options().get(property);
+            if (o == null) continue;
+            if (!o.fixed()) return false;
+            any = true;
+        }
+        return any;
+    }
+
     static Schema storageParam() { return StandardOptions.storageId(); }
 
     static Schema nodeParam() { return StandardOptions.node(); }
@@ -215,7 +226,8 @@ final class StorageApiMethods {
                 .returns(Schema.object().property("storage", Schema.string()).property("type", Schema.string()))
                 .permissions(Permission.perm("/storage", "Datastore.Allocate"))
                 .protect();
-        for (PropertyDef d : StorageType.PROPERTIES.values()) update.param(d.name(), schemaOf(d));
+        // properties fixed for every type that has them cannot be changed, so they are not parameters of update
+        for (PropertyDef d : StorageType.PROPERTIES.values()) if (!alwaysFixed(d.name())) update.param(d.name(), schemaOf(d));
         m.add(update.handler(wrap(this::update)).build());
 
         m.add(ApiMethod.delete("/storage/{storage}").name("delete").description("Delete storage configuration.")
@@ -482,7 +494,7 @@ final class StorageApiMethods {
                 .param("target", Schema.string().description("Target volume identifier"))
                 .param("target_node", StandardOptions.node().optional().description("Target node. Default is local node."))
                 .returns(Schema.string())
-                .permissions(Permission.all("You need 'Datastore.Allocate' on the source storage and 'Datastore.AllocateSpace' on the target storage."))
+                .permissions(Permission.rootOnly())
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     checkNode(p);

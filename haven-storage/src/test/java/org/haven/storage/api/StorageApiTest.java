@@ -123,7 +123,8 @@ class StorageApiTest {
         assertThat(stale.message()).contains("detected modified configuration");
         assertThat(cfs.readString("storage.cfg").orElseThrow()).contains("dir: store1\n\tdisable\n");
         ApiResponse fixed = root(HttpMethod.PUT, "/storage/store1", p("path", "/elsewhere"));
-        assertThat(fixed.message()).contains("can't change value of fixed parameter 'path'");
+        assertThat(fixed.status()).isEqualTo(400); // fixed properties are not parameters of update, as in PVE
+        assertThat(fixed.errors()).containsKey("path");
         assertThat(root(HttpMethod.PUT, "/storage/store1", p("delete", "disable,shared")).status()).isEqualTo(200);
         assertThat(cfs.readString("storage.cfg").orElseThrow()).contains("dir: store1\n\tpath " + dir + "\n\tcontent images,iso\n\n");
 

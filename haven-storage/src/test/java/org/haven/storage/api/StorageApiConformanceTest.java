@@ -1,0 +1,88 @@
+package org.haven.storage.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Json;
+import org.haven.api.server.SchemaExport;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** Every storage API method has PVE 8.4's path, HTTP method, name, parameters (names, types, formats), proxyto and flags. */
+class StorageApiConformanceTest {
+    static final Path SPEC = Path.of(System.getProperty("haven.spec", "../../shared/spec/pve-api-8.4.json"));
+    @TempDir Path tmp;
+
+    static Map<String, JsonNode> index(JsonNode tree) {
+        Map<String, JsonNode> out = new HashMap<>();
+        List<JsonNode> todo = new ArrayList<>();
+        tree.forEach(todo::add);
+        while (!todo.isEmpty()) {
+            JsonNode n = todo.remove(todo.size() - 1);
+            JsonNode info = n.get("info");
+            if (info != null) for (Map.Entry<String, JsonNode> e : info.properties()) out.put(e.getKey() + " " + n.get("path").asString(), e.getValue());
+            if (n.has("children")) n.get("children").forEach(todo::add);
+        }
+        return out;
+    }
+
+    @Test
+    void methodsMatchPve() throws Exception {
+        Assumptions.assumeTrue(Files.exists(SPEC), "PVE API schema not found at " + SPEC);
+        ApiTree tree = new ApiTree();
+        tree.addAll(StorageApi.methods(new ApiFixture(tmp).sm));
+        Map<String, JsonNode> mine = index(SchemaExport.apidump(tree));
+        Map<String, JsonNode> pve = index(Json.MAPPER.readTree(Files.readString(SPEC)));
+        assertThat(mine).hasSizeGreaterThan(20);
+        List<String> problems = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(mine).entrySet()) {
+            String key = e.getKey();
+            JsonNode m = e.getValue();
+            JsonNode p = pve.get(key);
+            if (p == null) { problems.add(key + ": not in PVE"); continue; }
+            if (!m.get("name").equals(p.get("name"))) problems.add(key + ": name " + m.get("name") + " vs " + p.get("name"));
+            JsonNode mp = m.get("parameters").path("properties");
+            JsonNode pp = p.get("parameters").path("properties");
+            Set<String> mn = new TreeSet<>(mp.propertyNames());
+            Set<String> pn = new TreeSet<>(pp.propertyNames());
+            Set<String> missing = new TreeSet<>(pn);
+            missing.removeAll(mn);
+            Set<String> extra = new TreeSet<>(mn);
+            extra.removeAll(pn);
+            // ESXi, PBS-only and PVE-9 options are not offered: the types are not implemented
+            missing.removeAll(Set.of("skip-cert-verification", "authsupported"));
+            if (!missing.isEmpty()) problems.add(key + ": missing parameters " + missing);
+            if (!extra.isEmpty()) problems.add(key + ": extra parameters " + extra);
+            for (String n : mn) {
+                if (!pp.has(n)) continue;
+                if (!mp.get(n).path("type").equals(pp.get(n).path("type"))) problems.add(key + ": type of " + n + " " + mp.get(n).path("type") + " vs " + pp.get(n).path("type"));
+                if (mp.get(n).path("optional").asInt(0) != pp.get(n).path("optional").asInt(0)) problems.add(key + ": optional of " + n);
+                JsonNode mf = mp.get(n).path("format");
+                JsonNode pf = pp.get(n).path("format");
+                if (pf.isString() && !mf.equals(pf)) problems.add(key + ": format of " + n + " " + mf + " vs " + pf);
+            }
+            if (!m.path("proxyto").equals(p.path("proxyto"))) problems.add(key + ": proxyto " + m.path("proxyto") + " vs " + p.path("proxyto"));
+            if (m.path("protected").asInt(0) != p.path("protected").asInt(0)) problems.add(key + ": protected");
+            if (!m.path("returns").path("type").equals(p.path("returns").path("type")))
+                problems.add(key + ": returns type " + m.path("returns").path("type") + " vs " + p.path("returns").path("type"));
+            boolean pveRootOnly = p.path("permissions").isMissingNode() || p.path("permissions").isNull();
+            if (pveRootOnly) {
+                if (!m.path("permissions").path("check").toString().equals("[\"perm\",\"/\",[\"__root__\"]]"))
+                    problems.add(key + ": permissions " + m.path("permissions") + " vs root only");
+            } else if (!m.path("permissions").path("user").equals(p.path("permissions").path("user"))
+                    || !m.path("permissions").path("check").equals(p.path("permissions").path("check")))
+                problems.add(key + ": permissions " + m.path("permissions") + " vs " + p.path("permissions"));
+        }
+        assertThat(problems).isEmpty();
+    }
+}
