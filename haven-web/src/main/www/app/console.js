@@ -40,7 +40,7 @@ export function VncConsole({ base, active }) {
 }
 
 /** xterm.js console: base is "/nodes/{node}" (node shell) or "/nodes/{node}/qemu/{vmid}" (serial). */
-export function TermConsole({ base, active }) {
+export function TermConsole({ base, active, params }) {
   const el = useRef(null);
   const [error, setError] = useState(null);
   const [state, setState] = useState('connecting');
@@ -52,7 +52,7 @@ export function TermConsole({ base, active }) {
     let gone = false;
     (async () => {
       try {
-        const proxy = await api.post(`${base}/termproxy`, {});
+        const proxy = await api.post(`${base}/termproxy`, params || {});
         const [{ Terminal }, { FitAddon }] = await Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]);
         if (gone) return;
         term = new Terminal({ cursorBlink: true, fontSize: 14 });
@@ -87,7 +87,7 @@ export function TermConsole({ base, active }) {
       }
     })();
     return () => { gone = true; if (ping) clearInterval(ping); if (ws) ws.close(); if (term) term.dispose(); };
-  }, [base, active]);
+  }, [base, active, JSON.stringify(params || {})]);
   if (error) return html`<${ErrorBox} error=${error} />`;
   return html`<div class="console-wrap"><div class="console-state" id="console-state" data-state=${state}>${state}</div><div class="xterm-host" ref=${el}></div></div>`;
 }

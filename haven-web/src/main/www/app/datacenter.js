@@ -142,7 +142,7 @@ export function StorageList() {
  * A list with Add / Edit / Remove: dialogs(kind, row, close) renders the dialog for 'add' or 'edit';
  * remove(row) deletes; reloads after every change.
  */
-function CrudList({ name, load, columns, rowKey, dialogs, remove, removeText, canEdit = true, extraTools }) {
+export function CrudList({ name, load, columns, rowKey, dialogs, remove, removeText, canEdit = true, extraTools }) {
   const [sel, setSel] = useState(null);
   const [dlg, setDlg] = useState(null);
   const [error, setError] = useState(null);

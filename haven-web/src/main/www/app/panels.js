@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { html, NavTabs, Icon } from 'app/ui.js';
 import * as S from 'app/state.js';
 import { DatacenterSummary, StorageList, Users, Groups, Roles, Acl, Realms, Pools, Cluster } from 'app/datacenter.js';
+import { Ha } from 'app/ha.js';
 import { NodeSummary, NodeTasks, NodeShell } from 'app/node.js';
 import { VmSummary, VmHardware, VmOptions, VmConsole, VmTasks, VmActions, VmSnapshots } from 'app/vm.js';
 import { StorageSummary, StorageContent } from 'app/storage.js';
@@ -33,6 +34,7 @@ export function ObjectPanel() {
         { id: 'roles', title: 'Roles', render: () => html`<${Roles} />` },
         { id: 'acl', title: 'Permissions', render: () => html`<${Acl} />` },
         { id: 'pools', title: 'Pools', render: () => html`<${Pools} />` },
+        { id: 'ha', title: 'HA', render: () => html`<${Ha} />` },
         { id: 'realms', title: 'Realms', render: () => html`<${Realms} />` },
       ]} />`;
     case 'node':

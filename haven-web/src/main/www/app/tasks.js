@@ -21,14 +21,30 @@ export const TASK_COLUMNS = [
 
 function openTask(t) { S.openTask(t.node, t.upid); }
 
-/** The cluster task list at the bottom of the page. */
+function ClusterLog() {
+  const load = useLoad(() => api.get('/cluster/log', { max: 100 }), [], 5000);
+  return html`<${Loaded} load=${load}>${rows => html`<${Grid} name="cluster-log" rows=${[...rows].sort((a, b) => b.time - a.time)}
+    rowKey=${(r, i) => r.uid || i} empty="No entries" columns=${[
+      { key: 'time', title: 'Time', width: '11em', render: r => formatTime(r.time) },
+      { key: 'node', title: 'Node', width: '8em' }, { key: 'tag', title: 'Service', width: '8em' },
+      { key: 'pid', title: 'PID', width: '5em' }, { key: 'user', title: 'User name', width: '10em' },
+      { key: 'pri', title: 'Severity', width: '6em' }, { key: 'msg', title: 'Message' },
+    ]} />`}<//>`;
+}
+
+/** The cluster task list (and the cluster log) at the bottom of the page. */
 export function TaskPanel() {
   const [open, setOpen] = useState(true);
+  const [tab, setTab] = useState('tasks');
   return html`<div class=${`task-panel ${open ? '' : 'collapsed'}`}>
-    <div class="task-panel-head"><span>Tasks</span><span class="spacer"></span>
+    <div class="task-panel-head">
+      ${[['tasks', 'Tasks'], ['log', 'Cluster log']].map(([id, t]) => html`<a href="#" data-bottom=${id} class=${tab === id ? 'active' : ''}
+        onClick=${e => { e.preventDefault(); setTab(id); setOpen(true); }}>${t}</a>`)}
+      <span class="spacer"></span>
       <button type="button" class="small" onClick=${() => setOpen(!open)}>${open ? 'Hide' : 'Show'}</button></div>
-    ${open && html`<${Grid} name="cluster-tasks" columns=${TASK_COLUMNS} rows=${S.tasks.value} rowKey=${t => t.upid}
+    ${open && tab === 'tasks' && html`<${Grid} name="cluster-tasks" columns=${TASK_COLUMNS} rows=${S.tasks.value} rowKey=${t => t.upid}
         onOpen=${openTask} empty="No tasks" />`}
+    ${open && tab === 'log' && html`<${ClusterLog} />`}
   </div>`;
 }
 

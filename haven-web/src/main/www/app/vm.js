@@ -9,7 +9,7 @@ import * as S from 'app/state.js';
 import { formatUptime, formatBytes, formatTime } from 'app/format.js';
 import { hardwareRows, optionRows } from 'app/hardware.js';
 import { TaskHistory } from 'app/tasks.js';
-import { VncConsole } from 'app/console.js';
+import { VncConsole, TermConsole } from 'app/console.js';
 import { RrdGraphs } from 'app/charts.js';
 
 const base = r => `/nodes/${encodeURIComponent(r.node)}/qemu/${r.vmid}`;
@@ -146,9 +146,24 @@ export function VmOptions({ res }) {
   return html`<${Loaded} load=${load}>${cfg => html`<${ConfigGrid} res=${res} name="vm-options" rows=${optionRows(cfg)} cfg=${cfg} reload=${load.reload} />`}<//>`;
 }
 
+/** noVNC for the display, xterm.js for serial ports that are sockets (the default when vga is serialN). */
 export function VmConsole({ res }) {
+  const cfg = useLoad(() => api.get(`${base(res)}/config`), [res.node, res.vmid]);
+  const [choice, setChoice] = useState(null);
   if (res.status !== 'running') return html`<div class="notice">VM ${res.vmid} is not running.</div>`;
-  return html`<${VncConsole} base=${base(res)} active=${true} />`;
+  if (!cfg.data && !cfg.error) return html`<div class="loading">Loading…</div>`;
+  const c = cfg.data || {};
+  const serials = Object.keys(c).filter(k => /^serial\d$/.test(k) && c[k] === 'socket').sort();
+  const vgaSerial = /^serial\d/.test(c.vga || '') ? c.vga.slice(0, 7) : null;
+  const options = [...(vgaSerial ? [] : [['novnc', 'noVNC']]), ...serials.map(sp => [sp, `xterm.js (${sp})`])];
+  const cur = choice || (vgaSerial && serials.includes(vgaSerial) ? vgaSerial : options[0] && options[0][0]);
+  if (!cur) return html`<div class="notice">No console: the display is a serial port that is not a socket.</div>`;
+  return html`<div class="console-tab">
+    ${options.length > 1 && html`<div class="toolbar"><select id="console-kind" value=${cur} onChange=${e => setChoice(e.target.value)}>
+      ${options.map(([v, t]) => html`<option value=${v} selected=${v === cur}>${t}</option>`)}</select></div>`}
+    ${cur === 'novnc' ? html`<${VncConsole} base=${base(res)} active=${true} />`
+      : html`<${TermConsole} key=${cur} base=${base(res)} active=${true} params=${{ serial: cur }} />`}
+  </div>`;
 }
 
 export function VmTasks({ res }) {
