@@ -206,6 +206,11 @@ public final class QemuService {
         String storage = m.group(1);
         long size;
         String format = d.remove("format");
+        String importFrom = d.remove("import-from");
+        if (importFrom != null) {
+            if (Double.parseDouble(m.group(2)) != 0) throw ParamException.of(key, "'import-from' requires special syntax - use <storage ID>:0,import-from=<source>");
+            return importDisk(vmid, key, d, storage, format, importFrom, allocated, log);
+        }
         if (key.equals("efidisk0")) {
             boolean fourMeg = "4m".equals(d.getOrDefault("efitype", "2m"));
             size = fourMeg ? 540672 : 131072;
@@ -224,6 +229,38 @@ public final class QemuService {
         allocated.add(volid);
         log(log, key + ": successfully created disk '" + volid + "," + printSizeProp(size) + "'");
         if (key.equals("efidisk0")) initEfiVars(volid, "4m".equals(d.getOrDefault("efitype", "2m")));
+        d.put("file", volid);
+        d.put("size", formatSize(size));
+        return QemuOptions.print(key, d);
+    }
+
+    /** Allocate a volume the size of {@code source} and copy the image into it (PVE's import-from). */
+    private String importDisk(int vmid, String key, LinkedHashMap<String, String> d, String storage, String format, String source,
+                              List<String> allocated, Consumer<String> log) {
+        CommandBuilder.Volume src;
+        try {
+            src = source.startsWith("/") ? new CommandBuilder.Volume(source, null) : volumes.resolve(source);
+        } catch (IllegalArgumentException e) {
+            throw ParamException.of(key, e.getMessage());
+        }
+        if (!java.nio.file.Files.exists(java.nio.file.Path.of(src.path()))) throw ParamException.of(key, "source '" + source + "' does not exist");
+        Proc.Result info = Proc.run(List.of("qemu-img", "info", "--output=json", src.path()), Duration.ofSeconds(60));
+        if (!info.ok()) throw new GuestException(500, "unable to read '" + source + "': " + info.output().trim());
+        var json = tools.jackson.databind.json.JsonMapper.builder().build().readTree(info.output());
+        long size = json.path("virtual-size").asLong();
+        String srcFormat = json.path("format").asString("raw");
+        String volid;
+        try {
+            volid = volumes.alloc(storage, vmid, format, size);
+        } catch (RuntimeException e) {
+            throw ParamException.of(key, e.getMessage());
+        }
+        allocated.add(volid);
+        var dst = volumes.resolve(volid);
+        log(log, "importing disk '" + source + "' to VM " + vmid + " ...");
+        Proc.Result r = Proc.run(List.of("qemu-img", "convert", "-p", "-n", "-f", srcFormat, "-O", dst.format(), src.path(), dst.path()), Duration.ofHours(6));
+        if (!r.ok()) throw new GuestException(500, "import failed: " + r.output().trim());
+        log(log, "Successfully imported disk as '" + key + ":" + volid + "'");
         d.put("file", volid);
         d.put("size", formatSize(size));
         return QemuOptions.print(key, d);

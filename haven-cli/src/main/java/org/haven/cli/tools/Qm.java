@@ -136,6 +136,32 @@ public final class Qm implements CliTool {
                 Thread.sleep(200);
             }
         }).description("Wait until the VM is stopped."));
+        c.add(CliCommand.local("terminal", inv -> {
+            // qm terminal <vmid> [--iface serialN]: the serial socket lives beside the daemon's socket
+            List<String> args = inv.args();
+            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
+            String vmid = args.get(0);
+            String iface = args.size() > 2 && args.get(1).equals("--iface") ? args.get(2) : "serial0";
+            JsonNode cfg = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config", Map.of());
+            if (!"socket".equals(cfg.path(iface).asString(""))) { inv.err().println("unable to find a serial interface"); return 255; }
+            java.nio.file.Path sock = org.haven.cli.CliEnv.socketPath(System.getenv()).getParent().resolve("qemu-server").resolve(vmid + "." + iface);
+            inv.err().println("starting serial terminal on interface " + iface + " (press Ctrl+O to exit)");
+            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(sock))) {
+                Thread reader = Thread.ofVirtual().start(() -> {
+                    try {
+                        var in = java.nio.channels.Channels.newInputStream(ch);
+                        byte[] buf = new byte[4096];
+                        int n;
+                        while ((n = in.read(buf)) > 0) { inv.out().write(buf, 0, n); inv.out().flush(); }
+                    } catch (java.io.IOException ignored) { }
+                });
+                var out = java.nio.channels.Channels.newOutputStream(ch);
+                int b;
+                while ((b = System.in.read()) >= 0 && b != 0x0f) { out.write(b); out.flush(); }
+                reader.interrupt();
+            }
+            return 0;
+        }).description("Open a terminal using a serial device."));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",

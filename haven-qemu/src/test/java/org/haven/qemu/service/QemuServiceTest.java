@@ -149,6 +149,20 @@ class QemuServiceTest {
     }
 
     @Test
+    void importFromCopiesAnImage() throws Exception {
+        Path src = dir.resolve("source.qcow2");
+        assertThat(org.haven.qemu.run.Proc.run("qemu-img", "create", "-f", "qcow2", src.toString(), "48M").ok()).isTrue();
+        svc.create(105, Map.of("scsi0", "vmstore:0,import-from=" + src), log::add);
+        assertThat(store.load(105).get("scsi0")).contains("vmstore:105/vm-105-disk-0.raw,size=48M");
+        assertThat(Files.size(images.resolve("images/105/vm-105-disk-0.raw"))).isEqualTo(48L << 20);
+        assertThatThrownBy(() -> svc.update(105, Map.of("scsi1", "vmstore:1,import-from=" + src), List.of(), List.of(), null, false, false, log::add))
+                .hasMessageContaining("'import-from' requires special syntax");
+        assertThatThrownBy(() -> svc.update(105, Map.of("scsi1", "vmstore:0,import-from=/nonexistent.raw"), List.of(), List.of(), null, false, false, log::add))
+                .hasMessageContaining("does not exist");
+        assertThat(files()).containsExactly("images/105/vm-105-disk-0.raw");
+    }
+
+    @Test
     void pendingViewAndConfigWithPendingValues() {
         svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
         GuestConfig cfg = store.load(103);
