@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
+import org.haven.it.HavenNode.CliResult;
 import org.haven.it.HavenNode.Resp;
+import org.haven.qemu.testing.TestGuest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -274,10 +276,19 @@ class WebUiEndToEndTest {
 
     @Test
     @Order(5)
-    void startAVmUseItsNoVncConsoleAndStopIt() throws Exception {
+    void startAVmUseItsConsolesAndStopIt() throws Exception {
         int vmid = node.get("/cluster/nextid", admin).data().asInt();
-        Resp created = node.post("/nodes/" + NODE + "/qemu", Map.of("vmid", Integer.toString(vmid), "name", "console-vm", "memory", "128"), admin);
-        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        // with a kernel at hand the guest is a busybox system that writes to its serial port (args need root: qm)
+        boolean guest = TestGuest.available();
+        if (guest) {
+            Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+            CliResult r = node.cli("qm", "create", Integer.toString(vmid), "--name", "console-vm", "--memory", "256",
+                    "--serial0", "socket", "--args", TestGuest.args(initrd));
+            assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        } else {
+            Resp created = node.post("/nodes/" + NODE + "/qemu", Map.of("vmid", Integer.toString(vmid), "name", "console-vm", "memory", "128"), admin);
+            assertThat(created.status()).as(created.body()).isEqualTo(200);
+        }
         waitUntil("guest in the tree", () -> present("[data-id='qemu/" + vmid + "']"));
         el("[data-id='qemu/" + vmid + "']").click();
         el("#vm-start").click();
@@ -294,6 +305,14 @@ class WebUiEndToEndTest {
             Object w = ((JavascriptExecutor) browser).executeScript("const c = document.querySelector('.vnc canvas'); return c ? c.width : 0;");
             return w instanceof Number n && n.intValue() >= 320;
         });
+
+        if (guest) {
+            // xterm.js on the serial port through termproxy: the guest's output appears in the terminal
+            el("#console-kind option[value=serial0]").click();
+            waitUntil("terminal connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
+            waitUntil("guest output in xterm.js", () -> String.valueOf(((JavascriptExecutor) browser).executeScript(
+                    "const r = document.querySelector('.xterm-rows'); return r ? r.textContent : '';")).contains(TestGuest.MARKER));
+        }
 
         el("#vm-stop").click();
         el("[data-dialog=confirm] button.primary").click();
