@@ -189,9 +189,16 @@ public final class HavenNode implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then wait; kill when it does not end. */
+    /** SIGTERM, then wait; kill when it does not end. The daemon's output is kept in {@code target/havend-logs/}. */
     @Override
     public void close() {
+        try {
+            Path logs = Path.of("target", "havend-logs");
+            Files.createDirectories(logs);
+            Files.writeString(logs.resolve(node + "-" + process.pid() + ".log"), stdout());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort
+        }
         if (http != null) http.close();
         if (process.isAlive()) {
             process.destroy();
@@ -201,6 +208,11 @@ public final class HavenNode implements AutoCloseable {
                 process.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
+        }
+        try {
+            Files.writeString(Path.of("target", "havend-logs", node + "-" + process.pid() + ".log"), stdout());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort
         }
     }
 }

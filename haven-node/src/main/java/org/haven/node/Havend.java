@@ -104,6 +104,7 @@ public final class Havend implements AutoCloseable {
     public void start() throws Exception {
         Files.createDirectories(paths.dataDir());
         Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(paths.logDir());
         Files.createDirectories(paths.cfsDir());
         writePidFile();

@@ -102,6 +102,9 @@ class PlatformEndToEndTest {
     @Test @Order(1)
     void adminLogsInWithTheGeneratedPasswordAndGetsCapabilities() throws Exception {
         assertThat(Files.getPosixFilePermissions(node.dataDir().resolve("admin-password")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(node.dataDir().resolve("run/haven.sock")))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(node.dataDir().resolve("run")))).isEqualTo("rwx------");
+        assertThat(Files.readString(node.dataDir().resolve("run/havend.pid")).strip()).isEqualTo(Long.toString(node.process().pid()));
         Resp r = node.post("/access/ticket", Map.of("username", "admin", "realm", "pve", "password", node.adminPassword()), null);
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.data().get("username").asString()).isEqualTo("admin@pve");
