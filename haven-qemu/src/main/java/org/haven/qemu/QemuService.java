@@ -650,6 +650,56 @@ public final class QemuService {
         update(vmid, Map.of(), ids, List.of(), null, false, force, log);
     }
 
+    /**
+     * Suspend to disk (hibernate): the VM state goes into a new {@code vm-<vmid>-state-suspend-<date>} volume, the
+     * VM stops, and the config keeps {@code vmstate} and {@code lock: suspended} until the next start resumes it.
+     */
+    public void hibernate(int vmid, String stateStorage, boolean skiplock, Consumer<String> log) {
+        GuestConfig cfg = store.locked(vmid, () -> {
+            GuestConfig c = store.load(vmid);
+            if (!skiplock) store.checkLock(c);
+            if (!vms.isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " not running");
+            c.set("lock", "suspending");
+            store.write(vmid, c);
+            return c;
+        });
+        String volid = null;
+        try {
+            String target = stateStorage != null ? stateStorage : cfg.get("vmstatestorage").orElse(null);
+            if (target == null) {
+                for (var e : driveOrder(cfg.current().values()).entrySet()) {
+                    if (!QemuOptions.isDisk(e.getKey())) continue;
+                    String f = QemuOptions.props(e.getKey(), e.getValue()).get("file");
+                    if (f != null && f.indexOf(':') > 0 && !f.startsWith("/")) { target = f.substring(0, f.indexOf(':')); break; }
+                }
+            }
+            if (target == null) throw new GuestException(500, "no storage for the VM state - set 'vmstatestorage' or pass 'statestorage'");
+            String memory = QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512");
+            long size = (Long.parseLong(memory) * 2 + 512) << 20;
+            String date = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(java.time.ZoneOffset.UTC)
+                    .format(java.time.Instant.ofEpochSecond(clock.epochSeconds()));
+            volid = vms.volumes() instanceof org.haven.qemu.run.StorageVolumes sv
+                    ? sv.storage().alloc(target, vmid, "raw", "vm-" + vmid + "-state-suspend-" + date + ".raw", size)
+                    : volumes.alloc(target, vmid, "raw", size);
+            String machine = vms.machineType(vmid, cfg.current().values());
+            log(log, "suspending VM " + vmid + " to '" + volid + "'");
+            vms.saveStateAndStop(vmid, volumes.resolve(volid).path(), log);
+            String sv = volid;
+            store.locked(vmid, () -> {
+                GuestConfig c = store.load(vmid);
+                c.set("vmstate", sv);
+                c.set("runningmachine", machine);
+                c.set("lock", "suspended");
+                store.write(vmid, c);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (volid != null) try { volumes.free(volid); } catch (RuntimeException ignored) { }
+            store.locked(vmid, () -> { GuestConfig c = store.load(vmid); c.remove("lock"); store.write(vmid, c); return null; });
+            throw e;
+        }
+    }
+
     /** {@code qm monitor}: one human monitor command. */
     public String monitor(int vmid, String command) {
         var r = vms.qmpCommand(vmid, "human-monitor-command", Map.of("command-line", command), Duration.ofSeconds(30));

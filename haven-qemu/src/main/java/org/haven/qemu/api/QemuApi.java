@@ -318,7 +318,8 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     var cfg = service().store().load(vmid);
                     boolean skiplock = skiplock(p, rc);
-                    if (!skiplock) service().store().checkLock(cfg);
+                    boolean hibernated = "suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent();
+                    if (!skiplock && !hibernated) service().store().checkLock(cfg);
                     if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " already running");
                     Duration timeout = Duration.ofSeconds(p.lng("timeout", 30));
                     return rc.startTask("qmstart", Integer.toString(vmid), log ->
@@ -379,7 +380,10 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
                     requireRunning(vmid);
-                    if (p.bool("todisk", false)) throw new ApiException(501, "suspend to disk is not implemented");
+                    if (p.bool("todisk", false)) {
+                        String storage = p.str("statestorage", null);
+                        return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().hibernate(vmid, storage, skiplock, log::log));
+                    }
                     return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().vms().suspend(vmid, skiplock));
                 })).build());
 
@@ -388,6 +392,9 @@ public final class QemuApi implements ApiModule {
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
+                    var cfg = service().store().load(vmid);
+                    if ("suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent() && !service().vms().isRunning(vmid))
+                        return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().start(vmid, VmManager.StartOptions.DEFAULT, log::log));
                     requireRunning(vmid);
                     return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resume(vmid, skiplock));
                 })).build());

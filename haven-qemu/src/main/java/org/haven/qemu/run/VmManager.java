@@ -148,21 +148,95 @@ public final class VmManager {
     public long start(int vmid, StartOptions opts, Consumer<String> log) {
         return store.locked(vmid, () -> {
             GuestConfig cfg = store.load(vmid);
-            if (!opts.skiplock()) store.checkLock(cfg);
+            boolean resume = "suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent();
+            if (!opts.skiplock() && !resume) store.checkLock(cfg);
             if (cfg.isTemplate()) throw new GuestException(500, "you can't start a vm if it's a template");
             if (isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " already running");
+            if (resume) return resumeFromDisk(vmid, cfg, opts, log);
             if (!cfg.pending().isEmpty()) {
                 pendingApplier.accept(vmid, cfg);
                 store.write(vmid, cfg);
             }
-            return doStart(vmid, cfg.current().values(), opts, log);
+            return doStart(vmid, cfg.current().values(), opts, log, null);
         });
     }
 
-    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log) {
+    /** Start a hibernated VM from its state volume, then drop the volume and the suspended lock. */
+    private long resumeFromDisk(int vmid, GuestConfig cfg, StartOptions opts, Consumer<String> log) {
+        String vmstate = cfg.get("vmstate").orElseThrow();
+        java.util.TreeMap<String, String> conf = new java.util.TreeMap<>(cfg.current().values());
+        conf.remove("vmstate");
+        conf.remove("lock");
+        String machine = conf.remove("runningmachine");
+        if (machine != null) {
+            var m = QemuOptions.props("machine", conf.getOrDefault("machine", "pc"));
+            m.put("type", machine);
+            conf.put("machine", QemuOptions.print("machine", m));
+        }
+        String statePath = volumes.resolve(vmstate).path();
+        log(log, "resuming VM " + vmid + " from '" + vmstate + "'");
+        long pid = doStart(vmid, conf, new StartOptions(true, false, opts.timeout()), log, statePath);
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (true) {
+            String st = qmpCommand(vmid, "query-status", null, Duration.ofSeconds(10)).path("status").asString();
+            if (st.equals("running")) break;
+            if (!st.equals("inmigrate") && !st.equals("prelaunch") && !st.equals("restore-vm") && !st.equals("paused"))
+                throw new GuestException(500, "resume from disk failed: VM status " + st);
+            if (st.equals("paused")) { qmpCommand(vmid, "cont", null, Duration.ofSeconds(10)); continue; }
+            if (System.nanoTime() > deadline) throw new GuestException(500, "resume from disk timed out");
+            try { Thread.sleep(50); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new GuestException(500, "interrupted"); }
+        }
+        cfg.remove("vmstate");
+        cfg.remove("lock");
+        cfg.remove("runningmachine");
+        store.write(vmid, cfg);
+        try { volumes.free(vmstate); } catch (RuntimeException e) { log(log, "WARN: unable to remove state volume '" + vmstate + "' - " + e.getMessage()); }
+        return pid;
+    }
+
+    /**
+     * Save the running VM's state into {@code statePath} (a migration to a file) and stop it; the caller
+     * records the state volume in the config (PVE's suspend to disk).
+     */
+    public void saveStateAndStop(int vmid, String statePath, Consumer<String> log) {
+        try (QmpClient q = qmp(vmid)) {
+            q.execute("stop", null, Duration.ofSeconds(10));
+            String quoted = "'" + statePath.replace("'", "'\\''") + "'";
+            q.execute("migrate", Map.of("uri", "exec:cat > " + quoted), Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+            while (true) {
+                JsonNode m = q.execute("query-migrate", null, Duration.ofSeconds(10));
+                String st = m.path("status").asString();
+                if (st.equals("completed")) break;
+                if (st.equals("failed") || st.equals("cancelled")) throw new GuestException(500, "saving VM state failed: " + m.path("error-desc").asString(st));
+                if (System.nanoTime() > deadline) throw new GuestException(500, "saving VM state timed out");
+                log(log, "saving VM state: " + st + " " + m.path("ram").path("transferred").asLong() + " bytes");
+                try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new GuestException(500, "interrupted"); }
+            }
+            JsonNode version = q.greeting().path("QMP").path("version").path("qemu");
+            log(log, "state saved (QEMU " + version.path("major").asInt() + "." + version.path("minor").asInt() + ")");
+        } catch (QmpException e) {
+            throw new GuestException(500, "VM " + vmid + " qmp command '" + e.command() + "' failed - " + e.getMessage());
+        }
+        doStop(vmid, Duration.ofSeconds(10), log);
+    }
+
+    /** The pinned machine type a config starts with ({@code pc-i440fx-7.2}), PVE's {@code runningmachine}. */
+    public String machineType(int vmid, Map<String, String> conf) {
+        List<String> a = command(vmid, conf).argv();
+        int i = a.lastIndexOf("-machine");
+        String m = a.get(i + 1);
+        return m.substring("type=".length(), m.indexOf(','));
+    }
+
+    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log, String incomingState) {
         QemuCommand cmd = command(vmid, conf);
         List<String> argv = new ArrayList<>(cmd.argv());
         if (opts.paused()) argv.add("-S");
+        if (incomingState != null) {
+            argv.add("-incoming");
+            argv.add("exec:cat '" + incomingState.replace("'", "'\\''") + "'");
+        }
         try {
             Files.createDirectories(paths.dir());
             Files.deleteIfExists(paths.qmp(vmid));

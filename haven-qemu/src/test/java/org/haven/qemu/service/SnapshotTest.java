@@ -98,6 +98,29 @@ class SnapshotTest {
         }
         assertThatThrownBy(() -> snaps.create(vmid, "live", false, null, log::add)).hasMessage("snapshot name 'live' already used");
 
+        // suspend to disk and back: the guest continues where it was
+        int beforeHibernate;
+        try (SerialReader s = new SerialReader(svc.vms().paths().serial(vmid, 0))) {
+            assertThat(s.await(TestGuest.MARKER, Duration.ofSeconds(30))).isTrue();
+            svc.hibernate(vmid, null, false, log::add);
+            beforeHibernate = last(s);
+        }
+        assertThat(svc.vms().isRunning(vmid)).isFalse();
+        cfg = store.load(vmid);
+        assertThat(cfg.lock()).contains("suspended");
+        String state = cfg.get("vmstate").orElseThrow();
+        assertThat(state).startsWith("vmstore:" + vmid + "/vm-" + vmid + "-state-suspend-");
+        assertThat(cfg.get("runningmachine")).contains("pc-i440fx-7.2");
+        svc.vms().start(vmid, VmManager.StartOptions.DEFAULT, log::add);
+        try (SerialReader s = new SerialReader(svc.vms().paths().serial(vmid, 0))) {
+            assertThat(s.await(TestGuest.MARKER, Duration.ofSeconds(30))).isTrue();
+            assertThat(TestGuest.counters(s.text()).get(0)).isBetween(beforeHibernate, beforeHibernate + 3);
+        }
+        cfg = store.load(vmid);
+        assertThat(cfg.lock()).isEmpty();
+        assertThat(cfg.get("vmstate")).isEmpty();
+        assertThat(Files.list(dir.resolve("vmstore/images/" + vmid)).map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("suspend"));
+
         snaps.delete(vmid, "live", false, log::add);
         cfg = store.load(vmid);
         assertThat(cfg.snapshots()).isEmpty();
