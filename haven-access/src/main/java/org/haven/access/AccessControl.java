@@ -41,6 +41,10 @@ public final class AccessControl {
     private final PamAuthenticator pam;
     private final String pamService;
     private final SecureRandom random = new SecureRandom();
+    private YubicoOtp yubico = new YubicoOtp();
+
+    /** Replace the YubiKey OTP verifier (its HTTP client). */
+    public void setYubico(YubicoOtp y) { this.yubico = y; }
 
     private byte[] userCfgBytes;
     private UserConfig userCfg;
@@ -230,6 +234,14 @@ public final class AccessControl {
                 .map(t -> org.haven.core.format.PropertyString.parse(t, "type"));
         if (realmTfa.isPresent() && "oath".equals(realmTfa.get().get("type"))) {
             verifyRealmOath(userid, realmTfa.get(), otp);
+            return new LoginResult(userid, createTicket(userid), false);
+        }
+        if (realmTfa.isPresent() && "yubico".equals(realmTfa.get().get("type"))) {
+            UserConfig.User u = userConfig().users.get(userid);
+            if (u == null || u.keys == null || u.keys.isBlank() || u.keys.equals("x"))
+                throw new AuthenticationException("missing required yubico keys for user '" + userid + "'");
+            if (otp == null || otp.isEmpty()) throw new AuthenticationException("missing otp");
+            yubico.verify(realmTfa.get(), u.keys, otp);
             return new LoginResult(userid, createTicket(userid), false);
         }
         TfaConfig tfa = tfaConfig();

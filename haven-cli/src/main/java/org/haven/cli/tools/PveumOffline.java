@@ -183,6 +183,9 @@ final class PveumOffline {
         try {
             return (ClusterFs) Class.forName("org.haven.cfs.LocalClusterFs").getConstructor(Path.class, String.class)
                     .newInstance(dir, "localhost");
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable c = e.getCause();
+            throw new IllegalStateException("cannot open '" + dir + "': " + (c.getMessage() == null ? c.toString() : c.getMessage()), c);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("offline mode needs haven-cfs on the class path: " + e);
         }
