@@ -126,11 +126,37 @@ public final class Manager {
         onlineNodeUsage = usage;
     }
 
+    /** Adds ({@code sign} 1) or removes (-1) a service's contribution, as {@link #recomputeOnlineNodeUsage} counts it. */
+    private static void applyBasicUsage(BasicUsage usage, ServiceState sd, int sign) {
+        String state = sd.state;
+        String target = sd.target;
+        List<String> nodes = new ArrayList<>(2);
+        if (usage.containsNode(sd.node)) {
+            switch (state) {
+                case "started", "request_stop", "fence", "freeze", "error", "recovery" -> nodes.add(sd.node);
+                case "migrate", "relocate", "request_start_balance" -> {
+                    if (!state.equals("request_start_balance")) nodes.add(sd.node);
+                    if (target != null) nodes.add(target);
+                }
+                default -> { }
+            }
+        } else if (target != null && usage.containsNode(target) && (state.equals("migrate") || state.equals("relocate"))) {
+            nodes.add(target);
+        }
+        for (String n : nodes) {
+            if (sign > 0) {
+                if (usage.containsNode(n)) usage.addServiceUsageToNode(n, "", n, null);
+            } else {
+                usage.removeServiceUsageFromNode(n);
+            }
+        }
+    }
+
     private void flushMasterStatus() {
         ms.nodeStatus.clear();
         ms.nodeStatus.putAll(ns.status());
         ms.serviceStatus.clear();
-        ss.forEach((k, v) -> ms.serviceStatus.put(k, v.copy()));
+        ms.serviceStatus.putAll(ss);
         ms.timestamp = env.getTime();
         env.writeManagerStatus(ms);
     }
@@ -153,6 +179,7 @@ public final class Manager {
         if (sd == null) throw new IllegalStateException("no such service '" + sid);
         String oldState = sd.state;
         if (oldState.equals(newState)) throw new IllegalStateException("no state change");
+        ServiceState usageState = onlineNodeUsage instanceof BasicUsage ? sd.copy() : null;
         if (!SERVICE_STATES.contains(newState)) {
             throw new IllegalStateException("invalid CRM service state '" + newState + "'");
         }
@@ -172,7 +199,13 @@ public final class Manager {
                 default -> throw new IllegalArgumentException("unknown service state parameter " + p.getKey());
             }
         }
-        recomputeOnlineNodeUsage();
+        if (onlineNodeUsage instanceof BasicUsage basic && usageState != null) {
+            // counting usage is exact when updated incrementally
+            applyBasicUsage(basic, usageState, -1);
+            applyBasicUsage(basic, sd, 1);
+        } else {
+            recomputeOnlineNodeUsage();
+        }
         sd.uid = computeNewUuid(newState);
         String suffix = text.length() > 0 ? "  (" + text + ")" : "";
         env.log("info", "service '" + sid + "': state changed from '" + oldState + "' to '" + newState + "'" + suffix);
@@ -383,6 +416,11 @@ public final class Manager {
     public static String selectServiceNode(Map<String, Group> groups, Usage usage, String sid, ServiceConfig cd,
                                            String currentNode, boolean tryNext, List<String> triedNodes,
                                            String maintenanceFallback, boolean bestScored) {
+        // without a group every online node has the same priority: an online current node stays
+        if (!tryNext && !bestScored && maintenanceFallback == null && usage.containsNode(currentNode)
+            && (cd.group() == null || !groups.containsKey(cd.group()))) {
+            return currentNode;
+        }
         Group group = serviceGroup(groups, usage, cd);
         TreeMap<Integer, TreeMap<String, Boolean>> priGroups = new TreeMap<>();
         Map<String, Integer> members = new HashMap<>();

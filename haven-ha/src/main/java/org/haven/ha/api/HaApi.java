@@ -49,6 +49,11 @@ public final class HaApi implements ApiModule {
         });
     }
 
+    /** PVE's defaults: watchdog clients 60 s, device 10 s, cluster locks 120 s. */
+    static final long WATCHDOG_TIMEOUT = 60;
+    static final long DEVICE_TIMEOUT = 10;
+    static final long LOCK_TIMEOUT = 120;
+
     private HaServices services;
 
     private static Schema sid() {
@@ -251,12 +256,13 @@ public final class HaApi implements ApiModule {
             LOG.log(System.Logger.Level.INFO, "no guest driver published: HA services (CRM/LRM) not started");
             return;
         }
+        HaServices.checkTimeouts(WATCHDOG_TIMEOUT, DEVICE_TIMEOUT, LOCK_TIMEOUT);
         Path dev = Path.of("/dev/watchdog");
         WatchdogMux.Backend backend = !ctx.embedded() && WatchdogMux.DeviceBackend.available(dev)
             ? new WatchdogMux.DeviceBackend(dev)
-            : new WatchdogMux.SupervisorBackend(10, ProcessHandle.current().pid(),
+            : new WatchdogMux.SupervisorBackend(DEVICE_TIMEOUT, ProcessHandle.current().pid(),
                 Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
-        WatchdogMux mux = new WatchdogMux(backend, 60, () -> ctx.clock().epochSeconds());
+        WatchdogMux mux = new WatchdogMux(backend, WATCHDOG_TIMEOUT, () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);
     }

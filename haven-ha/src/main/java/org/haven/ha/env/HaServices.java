@@ -21,6 +21,20 @@ public final class HaServices implements AutoCloseable {
     private final Thread lrmThread;
     private final Thread tickThread;
 
+    /** Safety margin between a node's self-fencing deadline and the expiry of its locks. */
+    public static final long FENCE_MARGIN = 10;
+
+    /**
+     * A node that loses its locks must be reset by its watchdog before another node can take them: client
+     * timeout + device timeout + margin must stay below the lock timeout.
+     */
+    public static void checkTimeouts(long watchdogTimeout, long deviceTimeout, long lockTimeout) {
+        if (watchdogTimeout + deviceTimeout + FENCE_MARGIN >= lockTimeout) {
+            throw new IllegalStateException("unsafe HA timeouts: watchdog " + watchdogTimeout + " s + device " + deviceTimeout
+                + " s + margin " + FENCE_MARGIN + " s must be below the lock timeout of " + lockTimeout + " s");
+        }
+    }
+
     /** {@code envFor} creates the environment for "crm" and "lrm". */
     public HaServices(Function<String, HaEnv> envFor, WatchdogMux mux) {
         this.mux = mux;

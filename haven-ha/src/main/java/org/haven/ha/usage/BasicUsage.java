@@ -28,6 +28,11 @@ public final class BasicUsage implements Usage {
         }
     }
 
+    /** Takes back one service from a node (incremental updates of the manager's usage). */
+    public void removeServiceUsageFromNode(String node) {
+        if (containsNode(node)) nodes.merge(node, -1.0, Double::sum);
+    }
+
     @Override public Map<String, Double> scoreNodesToStartService(String sid, String serviceNode) {
         return new TreeMap<>(nodes);
     }

@@ -57,6 +57,14 @@ class WatchdogMuxTest {
         mux.close();
     }
 
+    @Test
+    void timeoutsMustLeaveAMarginBeforeLocksExpire() {
+        HaServices.checkTimeouts(60, 10, 120);
+        HaServices.checkTimeouts(10, 5, 30);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HaServices.checkTimeouts(60, 10, 80))
+            .hasMessageContaining("unsafe HA timeouts");
+    }
+
     private static Process sleeper() throws Exception {
         return new ProcessBuilder("sleep", "300").start();
     }
