@@ -51,6 +51,15 @@
  * a virtual thread, writes its log through {@link org.haven.api.task.TaskLog}, and ends {@code OK} or with
  * the exception's message.
  *
+ * <p>Results: Java booleans are written as {@code 1}/{@code 0} like PVE's Perl API (return a Jackson
+ * {@code BooleanNode} for a literal JSON boolean); {@code rc.setResultAttribute("total", n)} adds
+ * top-level attributes beside {@code data}.
+ *
+ * <p>Services the daemon publishes for modules: {@link org.haven.api.server.ApiTree} (the registered
+ * methods), {@code org.haven.access.AccessControl}, {@link org.haven.core.cfs.ClusterFs} and
+ * {@link org.haven.api.server.HttpExtensions} (raw Jetty handlers consulted before the API router: web UI,
+ * websockets, downloads).
+ *
  * <h2>Contributing a CLI tool</h2>
  * Implement {@link org.haven.api.cli.CliTool} (list it in
  * {@code META-INF/services/org.haven.api.cli.CliTool}) with one {@link org.haven.api.cli.CliCommand} per
