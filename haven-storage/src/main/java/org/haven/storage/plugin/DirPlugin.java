@@ -246,7 +246,8 @@ public class DirPlugin implements StoragePlugin {
     private static String formatOf(ContentType c, String n) {
         return switch (c) {
             case ISO -> "iso";
-            case VZTMPL -> "tgz";
+            case VZTMPL -> "t" + n.substring(n.lastIndexOf('.') + 1); // tgz, txz, tzst, tbz2 as PVE
+            case SNIPPETS -> "snippet";
             case IMPORT -> n.substring(n.lastIndexOf('.') + 1);
             default -> "raw";
         };

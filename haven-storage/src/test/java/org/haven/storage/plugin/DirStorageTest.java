@@ -214,6 +214,9 @@ class DirStorageTest {
         assertThat(all).extracting(VolumeInfo::volid).containsExactlyInAnyOrder(
                 "local:iso/debian.iso", "local:vztmpl/debian-12.tar.zst", "local:backup/vzdump-qemu-100-2024_01_01-10_00_00.vma.zst",
                 "local:backup/vzdump-lxc-101-2024_01_02-10_00_00.tar.gz", "local:snippets/user.yaml");
+        assertThat(all).filteredOn(i -> i.volid().equals("local:vztmpl/debian-12.tar.zst")).extracting(VolumeInfo::format).containsExactly("tzst");
+        assertThat(all).filteredOn(i -> i.volid().equals("local:snippets/user.yaml")).extracting(VolumeInfo::format).containsExactly("snippet");
+        assertThat(all).filteredOn(i -> i.content() == ContentType.BACKUP).extracting(VolumeInfo::format).containsExactlyInAnyOrder("vma.zst", "tar.gz");
         assertThat(sm.list("local", 100, Set.of(ContentType.BACKUP))).extracting(VolumeInfo::volid)
                 .containsExactly("local:backup/vzdump-qemu-100-2024_01_01-10_00_00.vma.zst");
         String b = "local:backup/vzdump-qemu-100-2024_01_01-10_00_00.vma.zst";
