@@ -138,7 +138,15 @@ export function TaskViewer({ node, upid, onClose }) {
     ]} />
     <div class="buttons">
       <button type="button" id="task-stop" disabled=${!running} onClick=${stop}>Stop</button>
-      <a class="button" href=${`/api2/json/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}/log?download=1`} download="task.log">Download</a>
+      <button type="button" id="task-download" onClick=${() => {
+        // the log as a text file, from the lines read so far
+        const url = URL.createObjectURL(new Blob([lines.map(l => `${l.t}\n`).join('')], { type: 'text/plain' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = `task-${node}-${u.type || 'task'}-${u.starttime || ''}.log`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 1000);
+      }}>Download</button>
     </div>
   <//>`;
 }

@@ -24,6 +24,7 @@ import org.haven.qemu.testing.TestGuest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -106,7 +107,15 @@ class WebUiEndToEndTest {
         }
     }
 
-    /** A screenshot and the page text next to the node's data when a test fails (kept in the temp dir while it runs). */
+    /** Each test starts from a freshly loaded page (no dialog left open by an earlier one); a session resumes. */
+    @BeforeEach
+    void freshPage() throws InterruptedException {
+        if (browser.getCurrentUrl() == null || !browser.getCurrentUrl().startsWith(base)) return;
+        browser.navigate().refresh();
+        waitUntil("page", () -> present("#login-form") || present("[data-id='root']"));
+    }
+
+    /** A screenshot of the page after each test (kept in the temp dir while the class runs). */
     @AfterEach
     void evidence(TestInfo info) {
         try {
@@ -117,7 +126,11 @@ class WebUiEndToEndTest {
     }
 
     static void waitUntil(String what, Supplier<Boolean> cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        waitUntil(what, Duration.ofSeconds(30), cond);
+    }
+
+    static void waitUntil(String what, Duration timeout, Supplier<Boolean> cond) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (System.nanoTime() < deadline) {
             try {
@@ -293,7 +306,7 @@ class WebUiEndToEndTest {
         el("[data-id='qemu/" + vmid + "']").click();
         el("#vm-start").click();
         el("[data-dialog=task-viewer]");
-        waitUntil("start task end", () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
+        waitUntil("start task end", Duration.ofSeconds(90), () -> "stopped".equals(browser.findElement(By.id("task-state")).getAttribute("data-state")));
         assertThat(el("#task-state").getAttribute("data-exitstatus")).as(el("#task-log").getText()).isEqualTo("OK");
         el("[data-dialog=task-viewer] .close").click();
         waitUntil("running in the tree", () -> "running".equals(browser.findElement(By.cssSelector("[data-id='qemu/" + vmid + "']")).getAttribute("data-status")));
@@ -310,7 +323,7 @@ class WebUiEndToEndTest {
             // xterm.js on the serial port through termproxy: the guest's output appears in the terminal
             el("#console-kind option[value=serial0]").click();
             waitUntil("terminal connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
-            waitUntil("guest output in xterm.js", () -> String.valueOf(((JavascriptExecutor) browser).executeScript(
+            waitUntil("guest output in xterm.js", Duration.ofSeconds(90), () -> String.valueOf(((JavascriptExecutor) browser).executeScript(
                     "const r = document.querySelector('.xterm-rows'); return r ? r.textContent : '';")).contains(TestGuest.MARKER));
         }
 
