@@ -219,4 +219,18 @@ class PermissionMatrixTest {
         }
         assertThat(leaks).isEmpty();
     }
+
+    /** Methods open to every authenticated user do their own filtering; for a user without ACLs they must not fail. */
+    @Test
+    void methodsOpenToAllDoNotFailForTheUnprivileged() throws Exception {
+        Auth nobody = node.login("nobody@pve", "nobody-pw");
+        List<String> failures = new ArrayList<>();
+        for (ApiMethod m : methods) {
+            if (m.method() != HttpMethod.GET || m.permissions().isWorld() || m.permissions().check() != null) continue;
+            if (!m.pathParams().isEmpty() && !m.pathParams().stream().allMatch(p -> p.equals("node"))) continue;
+            Resp r = node.get(concretePath(m), nobody);
+            if (r.status() >= 500) failures.add(m.path() + " -> " + r.status() + " " + r.body());
+        }
+        assertThat(failures).isEmpty();
+    }
 }
