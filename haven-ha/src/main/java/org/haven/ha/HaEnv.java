@@ -118,6 +118,12 @@ public interface HaEnv {
 
     Map<String, Stats> getStaticNodeStats();
 
+    /**
+     * Powers {@code node} off through its hardware fencing devices ({@code ha/fence.cfg}). Returns null when
+     * the node has no fencing device, else whether fencing succeeded.
+     */
+    default Boolean hardwareFence(String node) { return null; }
+
     // --- resource agents -------------------------------------------------------------------------------
 
     boolean resourceTypeKnown(String type);

@@ -130,6 +130,15 @@ public final class NodeStatus {
             String msg = "Try to fence node '" + node + "'";
             sendFenceStateMail("FENCE", msg, node);
         }
+        Boolean hw = env.hardwareFence(node);
+        if (Boolean.TRUE.equals(hw)) {
+            String msg = "fencing: acknowledged - hardware fencing of node '" + node + "' succeeded";
+            env.log("info", msg);
+            setNodeState(node, "unknown");
+            sendFenceStateMail("SUCCEED", msg, node);
+            return true;
+        }
+        if (hw != null) env.log("err", "hardware fencing of node '" + node + "' failed, waiting for its agent lock");
         boolean success = env.getHaAgentLock(node);
         if (success) {
             String msg = "fencing: acknowledged - got agent lock for node '" + node + "'";

@@ -43,6 +43,23 @@ class NodeStatusTest {
     }
 
     @Test
+    void hardwareFencingAcknowledgesWithoutWaitingForTheLock() {
+        StubEnv env = new StubEnv() {
+            @Override public Boolean hardwareFence(String node) { return node.equals("b") ? Boolean.TRUE : Boolean.FALSE; }
+        };
+        env.agentLockAvailable = false;
+        NodeStatus ns = new NodeStatus(env, Map.of("a", "online", "b", "unknown", "c", "unknown"));
+        assertThat(ns.fenceNode("b")).isTrue();
+        assertThat(ns.getNodeState("b")).isEqualTo("unknown");
+        assertThat(env.log).contains("info: fencing: acknowledged - hardware fencing of node 'b' succeeded");
+        // a failed hardware fence falls back to the agent lock (the node's watchdog still guarantees the reset)
+        assertThat(ns.fenceNode("c")).isFalse();
+        assertThat(env.log).contains("err: hardware fencing of node 'c' failed, waiting for its agent lock");
+        env.agentLockAvailable = true;
+        assertThat(ns.fenceNode("c")).isTrue();
+    }
+
+    @Test
     void nodesLeavingTheClusterAreDropped() {
         StubEnv env = new StubEnv();
         NodeStatus ns = new NodeStatus(env, Map.of("a", "online", "old", "unknown"));

@@ -352,6 +352,80 @@ public final class ClusterHaEnv implements HaEnv {
 
     @Override public Map<String, Stats> getStaticNodeStats() { return nodeStats.get(); }
 
+    public static final String FENCE_CFG = "ha/fence.cfg";
+
+    /** Runs the fence agents configured for {@code node}: the first device whose connections all succeed wins. */
+    @Override public Boolean hardwareFence(String node) {
+        Optional<String> text = readOpt(FENCE_CFG);
+        if (text.isEmpty() || text.get().isBlank()) return null;
+        org.haven.ha.FenceConfig cfg;
+        try {
+            cfg = org.haven.ha.FenceConfig.parse(text.get());
+        } catch (IllegalArgumentException e) {
+            log("err", "unable to parse " + FENCE_CFG + " - " + e.getMessage());
+            return false;
+        }
+        List<List<List<String>>> ways = cfg.commandsFor(node);
+        if (ways.isEmpty()) return null;
+        for (List<List<String>> device : ways) {
+            boolean ok = true;
+            for (List<String> argv : device) {
+                if (!runAgent(argv)) {
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) return true;
+        }
+        return false;
+    }
+
+    private boolean runAgent(List<String> argv) {
+        String shown = argv.get(0) + " " + String.join(" ", argv.subList(1, argv.size()).stream()
+            .map(a -> a.startsWith("--password") || a.startsWith("--passwd") ? a.replaceAll("=.*", "=*****") : a).toList());
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+                } catch (java.io.IOException e) {
+                    return "";
+                }
+            }, r -> Thread.ofVirtual().start(r));
+            if (!p.waitFor(agentTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                log("err", "fence agent timed out: " + shown);
+                return false;
+            }
+            String out;
+            try {
+                out = output.get(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                out = "";
+            }
+            if (p.exitValue() != 0) {
+                log("err", "fence agent failed (exit code " + p.exitValue() + "): " + shown + (out.isEmpty() ? "" : " - " + out));
+                return false;
+            }
+            log("info", "fence agent succeeded: " + shown);
+            return true;
+        } catch (java.io.IOException e) {
+            log("err", "unable to run fence agent " + argv.get(0) + " - " + e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private Duration agentTimeout = Duration.ofSeconds(60);
+
+    public ClusterHaEnv withFenceAgentTimeout(Duration d) {
+        this.agentTimeout = d;
+        return this;
+    }
+
     // --- resources -------------------------------------------------------------------------------------
 
     @Override public boolean resourceTypeKnown(String type) { return type.equals("vm") || type.equals("ct"); }

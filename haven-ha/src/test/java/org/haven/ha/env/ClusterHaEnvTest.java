@@ -144,6 +144,41 @@ class ClusterHaEnvTest {
     }
 
     @Test
+    void hardwareFencingRunsTheConfiguredAgents() throws Exception {
+        Path agents = Files.createDirectories(dir.resolve("agents"));
+        Path calls = dir.resolve("calls");
+        Path agent = agents.resolve("fence_fake");
+        // a fence agent that records its arguments; plug 9 is "broken"
+        Files.writeString(agent, "#!/bin/sh\necho \"$*\" >> " + calls + "\ncase \"$*\" in *--plug=9*) echo 'Failed: Unable to obtain correct plug status'; exit 1;; esac\nexit 0\n");
+        agent.toFile().setExecutable(true);
+        Path slow = agents.resolve("fence_slow");
+        Files.writeString(slow, "#!/bin/sh\nsleep 30\n");
+        slow.toFile().setExecutable(true);
+        LocalClusterFs cfs = new LocalClusterFs(dir.resolve("cfs4"), "a");
+        cfs.mkdirs("ha");
+        cfs.writeString("ha/fence.cfg", "device broken " + agent + " ip=127.0.0.1 username=admin password=hunter2\n"
+            + "device good " + agent + " ip=127.0.0.2 username=admin password=hunter2\n"
+            + "device hung " + slow + "\n"
+            + "connect broken node=b plug=9\nconnect good node=b plug=1\nconnect good node=b plug=2\n"
+            + "connect broken node=c plug=9\nconnect hung node=d\n");
+        List<String> log = new ArrayList<>();
+        ClusterHaEnv env = env(cfs, new FakeClock(), new Driver(), new WatchdogMux(new RecordingBackend(), 60, () -> 0), log, "crm")
+            .withFenceAgentTimeout(java.time.Duration.ofSeconds(2));
+        assertThat(env.hardwareFence("b")).isTrue();
+        assertThat(Files.readAllLines(calls)).containsExactly(
+            "--ip=127.0.0.1 --username=admin --password=hunter2 --plug=9 --action=off",
+            "--ip=127.0.0.2 --username=admin --password=hunter2 --plug=1 --action=off",
+            "--ip=127.0.0.2 --username=admin --password=hunter2 --plug=2 --action=off");
+        assertThat(log).anyMatch(l -> l.startsWith("crm err: fence agent failed (exit code 1)") && l.contains("--password=*****")
+            && l.endsWith("Failed: Unable to obtain correct plug status"));
+        assertThat(log).noneMatch(l -> l.contains("hunter2"));
+        assertThat(env.hardwareFence("c")).isFalse();
+        assertThat(env.hardwareFence("d")).isFalse();
+        assertThat(log).anyMatch(l -> l.startsWith("crm err: fence agent timed out"));
+        assertThat(env.hardwareFence("e")).isNull();
+    }
+
+    @Test
     void crmCommandsAreConsumedOnce() {
         LocalClusterFs cfs = new LocalClusterFs(dir.resolve("cfs3"), "a");
         ClusterHaEnv env = env(cfs, new FakeClock(), new Driver(), new WatchdogMux(new RecordingBackend(), 60, () -> 0), new ArrayList<>(), "crm");
