@@ -239,6 +239,51 @@ class QemuEndToEndTest {
         assertThat(task.path("exitstatus").asString()).isEqualTo("VM " + VMID + " not running");
     }
 
+    @Test @Order(45)
+    void storageSnapshotsTemplatesAndClonesThroughQm() throws Exception {
+        Path store = dir.resolve("vmdata");
+        Files.createDirectories(store);
+        CliResult add = node.cli("pvesm", "add", "dir", "vmdata", "--path", store.toString(), "--content", "images");
+        assertThat(add.exit()).as(add.out() + add.err()).isZero();
+        String id = Integer.toString(VMID);
+        // a storage without 'images' content refuses disks
+        Files.createDirectories(dir.resolve("isos"));
+        assertThat(node.cli("pvesm", "add", "dir", "isos", "--path", dir.resolve("isos").toString(), "--content", "iso").exit()).isZero();
+        CliResult iso = node.cli("qm", "set", id, "--scsi1", "isos:1");
+        assertThat(iso.exit()).isNotZero();
+        assertThat(iso.err()).contains("scsi1").contains("does not support content-type 'images'");
+
+        assertThat(node.cli("qm", "set", id, "--scsi0", "vmdata:0.0625,format=qcow2").exit()).isZero();
+        assertThat(node.cli("qm", "config", id).out()).contains("scsi0: vmdata:" + id + "/vm-" + id + "-disk-0.qcow2,size=64M\n");
+        CliResult resize = node.cli("qm", "resize", id, "scsi0", "+64M");
+        assertThat(resize.exit()).as(resize.out() + resize.err()).isZero();
+        assertThat(node.cli("qm", "config", id).out()).contains("size=128M");
+
+        // the raw path disk cannot be snapshotted: drop it first
+        assertThat(node.cli("qm", "set", id, "--delete", "virtio0").exit()).isZero();
+        CliResult snap = node.cli("qm", "snapshot", id, "before", "--description", "first one");
+        assertThat(snap.exit()).as(snap.out() + snap.err()).isZero();
+        assertThat(node.cli("qm", "set", id, "--cores", "3").exit()).isZero();
+        CliResult list = node.cli("qm", "listsnapshot", id);
+        assertThat(list.out()).contains("`-> before").contains("first one").contains("`-> current").contains("You are here!");
+        assertThat(node.cli("qm", "rollback", id, "before").exit()).isZero();
+        assertThat(node.cli("qm", "config", id).out()).doesNotContain("cores: 3").contains("parent: before");
+        assertThat(node.cli("qm", "delsnapshot", id, "before").exit()).isZero();
+        assertThat(node.get(api("/snapshot"), admin()).data().size()).isEqualTo(1);
+
+        CliResult tmpl = node.cli("qm", "template", id);
+        assertThat(tmpl.exit()).as(tmpl.out() + tmpl.err()).isZero();
+        assertThat(node.cli("qm", "config", id).out()).contains("template: 1").contains("base-" + id + "-disk-0.qcow2");
+        CliResult clone = node.cli("qm", "clone", id, Integer.toString(VMID + 1), "--name", "linked");
+        assertThat(clone.exit()).as(clone.out() + clone.err()).isZero();
+        assertThat(node.cli("qm", "config", Integer.toString(VMID + 1)).out())
+                .contains("name: linked").contains("scsi0: vmdata:" + id + "/base-" + id + "-disk-0.qcow2/" + (VMID + 1) + "/vm-" + (VMID + 1) + "-disk-0.qcow2");
+        // the template cannot go while its clone uses the base volume
+        CliResult d = node.cli("qm", "destroy", id);
+        assertThat(d.exit()).isNotZero();
+        assertThat(node.cli("qm", "destroy", Integer.toString(VMID + 1)).exit()).isZero();
+    }
+
     @Test @Order(50)
     void lockedVmIsNotDestroyedThenDestroyRemovesTheConfig() throws Exception {
         Auth a = admin();
@@ -253,8 +298,11 @@ class QemuEndToEndTest {
         CliResult d = node.cli("qm", "destroy", Integer.toString(VMID));
         assertThat(d.exit()).as(d.out() + d.err()).isZero();
         assertThat(node.cfsDir().resolve("nodes/node1/qemu-server/" + VMID + ".conf")).doesNotExist();
-        // an absolute-path disk is not owned by the VM: it stays
+        // an absolute-path disk is not owned by the VM: it stays; the VM's own volumes are gone
         assertThat(disk).exists();
+        try (var files = Files.walk(dir.resolve("vmdata"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+        }
         assertThat(node.get(api("/config"), a).status()).isEqualTo(500);
     }
 
