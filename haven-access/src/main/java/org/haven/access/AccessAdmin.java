@@ -718,6 +718,8 @@ public final class AccessAdmin {
             for (String other : cfg.pools.keySet())
                 if (other.startsWith(poolid + "/")) throw new AccessException("pool '" + poolid + "' is not empty (contains sub-pools)");
             cfg.pools.remove(poolid);
+            // as PVE's delete_pool_acl: entries on the pool's path go with it
+            cfg.acl.remove("/pool/" + poolid);
             return null;
         });
     }

@@ -185,6 +185,10 @@ class AccessAdminTest {
         admin.updateAcl("root@pam", m("path", "/pool/dev", "users", "aud@pve", "roles", "PVEPoolUser"));
         assertThat(admin.listPools("aud@pve", null, null)).extracting(p -> p.get("poolid")).containsExactly("dev", "dev/sub");
         assertThatThrownBy(() -> admin.updatePool("aud@pve", "dev", m("vms", "200", "delete", 1))).isInstanceOf(Checks.Denied.class);
+        admin.createPool("empty", null);
+        admin.updateAcl("root@pam", m("path", "/pool/empty", "users", "aud@pve", "roles", "PVEPoolAdmin"));
+        admin.deletePool("empty");
+        assertThat(fs.text("user.cfg")).doesNotContain("/pool/empty").contains("acl:1:/pool/dev:aud@pve:PVEPoolUser:");
     }
 
     @Test
