@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeParams, apiPath, loginUser, ApiError } from '../../main/www/app/api.js';
+import { encodeParams, apiPath, loginUser, ApiError, hasCap } from '../../main/www/app/api.js';
 import { termInput, termResize, termAuth } from '../../main/www/app/termproto.js';
 import { toColumns } from '../../main/www/app/rrd.js';
 import { rng } from './rng.mjs';
@@ -41,4 +41,13 @@ test('paths, user names, errors, termproxy frames', () => {
 test('rrd rows to uPlot columns', () => {
   const cols = toColumns([{ time: 20, cpu: 0.5 }, { time: 10, cpu: 0.25, mem: 3 }, { cpu: 9 }], ['cpu', 'mem']);
   assert.deepEqual(cols, [[10, 20], [0.25, 0.5], [3, null]]);
+});
+
+test('capabilities from the ticket', () => {
+  const cap = { vms: { 'VM.Audit': 1, 'VM.PowerMgmt': 0 }, access: {} };
+  assert.equal(hasCap(cap, 'vms', 'VM.Audit'), true);
+  assert.equal(hasCap(cap, 'vms', 'VM.PowerMgmt'), false);
+  assert.equal(hasCap(cap, 'vms', 'VM.Allocate'), false);
+  assert.equal(hasCap(cap, 'storage', 'Datastore.Audit'), false);
+  assert.equal(hasCap(null, 'vms', 'VM.Allocate'), true, 'no capabilities sent: the server decides');
 });

@@ -45,7 +45,7 @@ export function loginUser(username, realm) {
 }
 
 const STORE = 'haven-login';
-const state = { csrf: null, username: null, onUnauthorized: null };
+const state = { csrf: null, username: null, cap: null, onUnauthorized: null };
 
 export const session = {
   get username() { return state.username; },
@@ -70,8 +70,23 @@ function ticketCookie() {
 function remember(data) {
   state.username = data.username;
   state.csrf = data.CSRFPreventionToken;
+  state.cap = data.cap || null;
   setCookie(data.ticket);
   try { sessionStorage.setItem(STORE, JSON.stringify({ username: state.username, csrf: state.csrf })); } catch (e) { /* private mode */ }
+}
+
+/**
+ * Whether the ticket's capabilities (PVE's "cap": privileges the user has somewhere below /vms, /storage,
+ * /access, /nodes, /dc …) include priv; true when the server sent none. A hint for the UI only.
+ */
+export function can(group, priv) {
+  return hasCap(state.cap, group, priv);
+}
+
+/** Pure form of {@link can}. */
+export function hasCap(cap, group, priv) {
+  if (!cap) return true;
+  return !!(cap[group] && Number(cap[group][priv]));
 }
 
 /** Send a request; resolves to the "data" member, rejects with ApiError. */
@@ -154,6 +169,7 @@ export function logout() {
   try { sessionStorage.removeItem(STORE); } catch (e) { /* ignore */ }
   state.csrf = null;
   state.username = null;
+  state.cap = null;
 }
 
 /** Poll a task's status until it stops; resolves to the final status object. */

@@ -114,7 +114,7 @@ export function StorageList() {
   };
   return html`<div>
     <div class="toolbar">
-      <select id="storage-add" value="" onChange=${e => { if (e.target.value) setDlg({ add: e.target.value }); e.target.value = ''; }}>
+      <select id="storage-add" value="" disabled=${!api.can('storage', 'Datastore.Allocate')} onChange=${e => { if (e.target.value) setDlg({ add: e.target.value }); e.target.value = ''; }}>
         <option value="">Add…</option>
         ${Object.entries(STORAGE_TYPES).map(([k, t]) => html`<option value=${k}>${t.title}</option>`)}
       </select>
@@ -142,7 +142,7 @@ export function StorageList() {
  * A list with Add / Edit / Remove: dialogs(kind, row, close) renders the dialog for 'add' or 'edit';
  * remove(row) deletes; reloads after every change.
  */
-export function CrudList({ name, load, columns, rowKey, dialogs, remove, removeText, canEdit = true, extraTools }) {
+export function CrudList({ name, load, columns, rowKey, dialogs, remove, removeText, canEdit = true, extraTools, allowed = true }) {
   const [sel, setSel] = useState(null);
   const [dlg, setDlg] = useState(null);
   const [error, setError] = useState(null);
@@ -155,14 +155,14 @@ export function CrudList({ name, load, columns, rowKey, dialogs, remove, removeT
   const selected = sel && load.data && load.data.find(r => rowKey(r) === rowKey(sel));
   return html`<div>
     <div class="toolbar">
-      <button type="button" data-action="add" onClick=${() => setDlg('add')}>Add</button>
-      ${canEdit && html`<button type="button" data-action="edit" disabled=${!selected} onClick=${() => setDlg('edit')}>Edit</button>`}
-      <button type="button" data-action="remove" disabled=${!selected} onClick=${() => setDlg('remove')}>Remove</button>
+      <button type="button" data-action="add" disabled=${!allowed} onClick=${() => setDlg('add')}>Add</button>
+      ${canEdit && html`<button type="button" data-action="edit" disabled=${!selected || !allowed} onClick=${() => setDlg('edit')}>Edit</button>`}
+      <button type="button" data-action="remove" disabled=${!selected || !allowed} onClick=${() => setDlg('remove')}>Remove</button>
       ${extraTools && extraTools(selected, setDlg)}
     </div>
     <${ErrorBox} error=${error} />
     <${Loaded} load=${load}>${rows => html`<${Grid} name=${name} rows=${rows} rowKey=${rowKey} columns=${columns}
-      selected=${selected ? rowKey(selected) : undefined} onSelect=${setSel} onOpen=${r => { if (canEdit) { setSel(r); setDlg('edit'); } }} />`}<//>
+      selected=${selected ? rowKey(selected) : undefined} onSelect=${setSel} onOpen=${r => { if (canEdit && allowed) { setSel(r); setDlg('edit'); } }} />`}<//>
     ${dlg === 'remove' && selected && html`<${Confirm} text=${removeText(selected)} onYes=${doRemove} onNo=${() => setDlg(null)} />`}
     ${dlg && dlg !== 'remove' && dialogs(dlg, dlg === 'add' ? null : selected, close)}
   </div>`;
@@ -211,7 +211,7 @@ export function Users() {
         return api.put(`/access/users/${enc(u.userid)}`, p);
       }} />`;
   };
-  return html`<${CrudList} name="users" load=${load} rowKey=${u => u.userid} dialogs=${dialogs}
+  return html`<${CrudList} name="users" allowed=${api.can('access', 'User.Modify')} load=${load} rowKey=${u => u.userid} dialogs=${dialogs}
     remove=${u => api.del(`/access/users/${enc(u.userid)}`)} removeText=${u => `Remove user ${u.userid}?`}
     extraTools=${(u, setDlg) => html`<button type="button" data-action="password" disabled=${!u || !/@pve$/.test(u.userid)} onClick=${() => setDlg('password')}>Password</button>`}
     columns=${[
@@ -232,7 +232,7 @@ export function Groups() {
     initial=${g ? { groupid: g.groupid, comment: g.comment || '' } : {}}
     onSubmit=${v => (g ? api.put(`/access/groups/${enc(g.groupid)}`, { comment: v.comment })
       : api.post('/access/groups', nonEmpty({ groupid: v.groupid.trim(), comment: v.comment })))} />`;
-  return html`<${CrudList} name="groups" load=${load} rowKey=${g => g.groupid} dialogs=${dialogs}
+  return html`<${CrudList} name="groups" allowed=${api.can('access', 'Group.Allocate')} load=${load} rowKey=${g => g.groupid} dialogs=${dialogs}
     remove=${g => api.del(`/access/groups/${enc(g.groupid)}`)} removeText=${g => `Remove group ${g.groupid}?`} columns=${[
       { key: 'groupid', title: 'Name' },
       { key: 'users', title: 'Users', render: g => (g.users || '').split(',').filter(Boolean).join(', ') },
@@ -249,7 +249,7 @@ export function Roles() {
       const privs = v.privs.split(/[\s,]+/).filter(Boolean).join(',');
       return r ? api.put(`/access/roles/${enc(r.roleid)}`, { privs }) : api.post('/access/roles', nonEmpty({ roleid: v.roleid.trim(), privs }));
     }} />`;
-  return html`<${CrudList} name="roles" load=${load} rowKey=${r => r.roleid} dialogs=${dialogs}
+  return html`<${CrudList} name="roles" allowed=${api.can('dc', 'Sys.Modify')} load=${load} rowKey=${r => r.roleid} dialogs=${dialogs}
     remove=${r => api.del(`/access/roles/${enc(r.roleid)}`)} removeText=${r => `Remove role ${r.roleid}?`} columns=${[
       { key: 'roleid', title: 'Name', width: '14em' },
       { key: 'special', title: 'Built-In', width: '6em', render: r => yesNo(r.special || 0) },
@@ -272,7 +272,7 @@ export function Acl() {
     ]}
     initial=${{ path: '/', type: 'user', roleid: 'PVEAuditor', propagate: true }}
     onSubmit=${v => api.put('/access/acl', { path: v.path.trim(), roles: v.roleid, propagate: v.propagate ? 1 : 0, ...target({ type: v.type, ugid: v.ugid.trim() }) })} />`;
-  return html`<${CrudList} name="acl" load=${load} rowKey=${key} dialogs=${dialogs} canEdit=${false}
+  return html`<${CrudList} name="acl" allowed=${api.can('access', 'Permissions.Modify')} load=${load} rowKey=${key} dialogs=${dialogs} canEdit=${false}
     remove=${a => api.put('/access/acl', { path: a.path, roles: a.roleid, delete: 1, ...target(a) })}
     removeText=${a => `Remove permission ${a.roleid} for ${a.ugid} on ${a.path}?`} columns=${[
       { key: 'path', title: 'Path' },

@@ -89,7 +89,7 @@ function Header() {
     <span class="logo"><img src="/favicon.svg" alt="" />Haven Virtual Environment</span>
     <span class="version">${v ? `${v.version}${v.release ? ` (${v.release})` : ''}` : ''}</span>
     <span class="spacer"></span>
-    <button type="button" class="primary" id="create-vm" onClick=${() => { S.dialog.value = { name: 'create-vm' }; }}>Create VM</button>
+    <button type="button" class="primary" id="create-vm" disabled=${!api.can('vms', 'VM.Allocate')} onClick=${() => { S.dialog.value = { name: 'create-vm' }; }}>Create VM</button>
     <span class="user" id="current-user">${S.user.value}</span>
     <button type="button" id="logout" onClick=${logout}>Logout</button>
   </header>`;

@@ -35,14 +35,15 @@ export function VmActions({ res }) {
     } catch (e) { setError(e); }
   };
   const action = a => run('POST', `${base(res)}/status/${a}`, {});
+  const power = api.can('vms', 'VM.PowerMgmt');
   return html`<span class="actions">
-    <button type="button" id="vm-start" disabled=${running} onClick=${() => action('start')}>Start</button>
-    <button type="button" id="vm-shutdown" disabled=${!running} onClick=${() => setConfirm({ text: `Shutdown VM ${res.vmid}?`, go: () => action('shutdown') })}>Shutdown</button>
-    <button type="button" id="vm-stop" disabled=${!running} onClick=${() => setConfirm({ text: `Stop VM ${res.vmid}?`, go: () => action('stop') })}>Stop</button>
-    <button type="button" id="vm-reboot" disabled=${!running} onClick=${() => setConfirm({ text: `Reboot VM ${res.vmid}?`, go: () => action('reboot') })}>Reboot</button>
-    <button type="button" id="vm-console" onClick=${() => window.open(`/?console=kvm&novnc=1&vmid=${res.vmid}&vmname=${encodeURIComponent(res.name || '')}&node=${encodeURIComponent(res.node)}&resize=off&cmd=`,
+    <button type="button" id="vm-start" disabled=${running || !power} onClick=${() => action('start')}>Start</button>
+    <button type="button" id="vm-shutdown" disabled=${!running || !power} onClick=${() => setConfirm({ text: `Shutdown VM ${res.vmid}?`, go: () => action('shutdown') })}>Shutdown</button>
+    <button type="button" id="vm-stop" disabled=${!running || !power} onClick=${() => setConfirm({ text: `Stop VM ${res.vmid}?`, go: () => action('stop') })}>Stop</button>
+    <button type="button" id="vm-reboot" disabled=${!running || !power} onClick=${() => setConfirm({ text: `Reboot VM ${res.vmid}?`, go: () => action('reboot') })}>Reboot</button>
+    <button type="button" id="vm-console" disabled=${!api.can('vms', 'VM.Console')} onClick=${() => window.open(`/?console=kvm&novnc=1&vmid=${res.vmid}&vmname=${encodeURIComponent(res.name || '')}&node=${encodeURIComponent(res.node)}&resize=off&cmd=`,
       `console-${res.vmid}`, 'width=900,height=700')}>Console</button>
-    <button type="button" id="vm-remove" disabled=${running} onClick=${() => setConfirm({ text: `Remove VM ${res.vmid} and all its disks?`, go: () => run('DELETE', base(res), { purge: 1 }) })}>Remove</button>
+    <button type="button" id="vm-remove" disabled=${running || !api.can('vms', 'VM.Allocate')} onClick=${() => setConfirm({ text: `Remove VM ${res.vmid} and all its disks?`, go: () => run('DELETE', base(res), { purge: 1 }) })}>Remove</button>
     ${confirm && html`<${Confirm} text=${confirm.text} onYes=${confirm.go} onNo=${() => setConfirm(null)} />`}
     ${error && html`<div class="action-error"><${ErrorBox} error=${error} /></div>`}
   </span>`;

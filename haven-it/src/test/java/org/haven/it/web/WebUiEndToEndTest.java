@@ -357,4 +357,26 @@ class WebUiEndToEndTest {
         login("admin", "pve", node.adminPassword());
         el("[data-id='node/" + NODE + "']");
     }
+
+    @Test
+    @Order(7)
+    void anAuditorSeesTheTreeButNoActions() throws Exception {
+        assertThat(node.post("/access/users", Map.of("userid", "auditor@pve", "password", "Auditor-pw-1"), admin).status()).isEqualTo(200);
+        assertThat(node.put("/access/acl", Map.of("path", "/", "users", "auditor@pve", "roles", "PVEAuditor"), admin).status()).isEqualTo(200);
+        el("#logout").click();
+        login("auditor", "pve", "Auditor-pw-1");
+        assertThat(el("#current-user").getText()).isEqualTo("auditor@pve");
+        // the capabilities of the ticket disable what the role does not allow; the tree is the same
+        assertThat(el("#create-vm").isEnabled()).isFalse();
+        String vm = el("[data-type=qemu]").getAttribute("data-id");
+        el("[data-id='" + vm + "']").click();
+        assertThat(el("#vm-start").isEnabled()).isFalse();
+        assertThat(el("#vm-remove").isEnabled()).isFalse();
+        el("[data-id=root]").click();
+        el("[data-tab=users]").click();
+        waitUntil("user list", () -> present("[data-grid=users] tr[data-row='auditor@pve']"));
+        assertThat(el("[data-action=add]").isEnabled()).isFalse();
+        el("#logout").click();
+        el("#login-form");
+    }
 }
