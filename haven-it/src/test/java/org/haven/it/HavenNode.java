@@ -53,6 +53,11 @@ public final class HavenNode implements AutoCloseable {
     /** Result of a CLI run. */
     public record CliResult(int exit, String out, String err) {}
 
+    /** A free loopback TCP port. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
+    }
+
     private HavenNode(Path dataDir, String node, int port, Process process) {
         this.dataDir = dataDir;
         this.node = node;
@@ -61,15 +66,21 @@ public final class HavenNode implements AutoCloseable {
     }
 
     public static HavenNode start(Path dataDir, String node, String... extraJvmArgs) throws Exception {
+        return start(dataDir, node, List.of(extraJvmArgs), List.of());
+    }
+
+    /** Start with extra JVM arguments and extra {@code havend} arguments (e.g. {@code --cfs-port 5405}). */
+    public static HavenNode start(Path dataDir, String node, List<String> extraJvmArgs, List<String> daemonArgs) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
         Files.createDirectories(dataDir);
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
                 "-Dhaven.auth.failDelayMs=100"));
-        cmd.addAll(List.of(extraJvmArgs));
+        cmd.addAll(extraJvmArgs);
         cmd.addAll(List.of("org.haven.node.Havend", "--data-dir", dataDir.toString(), "--node", node,
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--foreground"));
+        cmd.addAll(daemonArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("havend.stdout").toFile()).start();
         HavenNode n = new HavenNode(dataDir, node, port, p);

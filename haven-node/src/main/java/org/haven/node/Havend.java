@@ -23,7 +23,10 @@ import org.haven.api.server.HttpApiServer;
 import org.haven.api.server.HttpExtensions;
 import org.haven.api.server.SchemaExport;
 import org.haven.api.task.FileTaskManager;
+import org.haven.cfs.CfsLimits;
+import org.haven.cfs.ClusterService;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.cfs.RaftClusterFs;
 import org.haven.core.time.Clock;
 import org.haven.node.api.AccessApi;
 import org.haven.node.api.NodeApi;
@@ -38,13 +41,14 @@ import org.slf4j.LoggerFactory;
 public final class Havend implements AutoCloseable {
 
     /** Command-line options. */
-    public record Options(Path dataDir, String node, int port, String bind, boolean foreground) {
+    public record Options(Path dataDir, String node, int port, String bind, boolean foreground, int cfsPort) {
         public static Options parse(String[] args) {
             Path data = null;
             String node = null;
             int port = 8006;
             String bind = null;
             boolean fg = false;
+            int cfsPort = 0;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = null;
@@ -56,15 +60,16 @@ public final class Havend implements AutoCloseable {
                     case "--port" -> port = Integer.parseInt(v != null ? v : args[++i]);
                     case "--bind" -> bind = v != null ? v : args[++i];
                     case "--foreground" -> fg = true;
+                    case "--cfs-port" -> cfsPort = Integer.parseInt(v != null ? v : args[++i]);
                     case "--help", "-h" -> {
-                        System.out.println("USAGE: havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--foreground]");
+                        System.out.println("USAGE: havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--cfs-port PORT] [--foreground]");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
             if (node == null) node = defaultNodeName();
-            return new Options(data, node, port, bind, fg);
+            return new Options(data, node, port, bind, fg, cfsPort);
         }
     }
 
@@ -73,7 +78,8 @@ public final class Havend implements AutoCloseable {
     private final Options options;
     private final NodePaths paths;
     private final List<ApiModule> started = new ArrayList<>();
-    private LocalClusterFs cfs;
+    private org.haven.core.cfs.ClusterFs cfs;
+    private ClusterService clusterService;
     private FileTaskManager tasks;
     private HttpApiServer server;
     private HttpsNodeProxy proxy;
@@ -109,13 +115,23 @@ public final class Havend implements AutoCloseable {
         Files.createDirectories(paths.cfsDir());
         writePidFile();
         String node = options.node();
-        cfs = new LocalClusterFs(paths.cfsDir(), node);
-        for (String d : List.of("nodes/" + node + "/qemu-server", "nodes/" + node + "/lxc", "nodes/" + node + "/priv", "priv", "ha"))
-            if (cfs.stat(d).isEmpty()) cfs.mkdirs(d);
+        boolean writable = true;
+        if (options.cfsPort() > 0) {
+            clusterService = openClusterService(node);
+            cfs = clusterService;
+            writable = awaitQuorum(clusterService, 60_000);
+            if (!writable) log.warn("no quorum yet: the cluster file system is read-only until the cluster is quorate");
+        } else {
+            cfs = new LocalClusterFs(paths.cfsDir(), node);
+        }
+        if (writable) {
+            for (String d : List.of("nodes/" + node + "/qemu-server", "nodes/" + node + "/lxc", "nodes/" + node + "/priv", "priv", "ha"))
+                if (cfs.stat(d).isEmpty()) cfs.mkdirs(d);
+        }
         Clock clock = Clock.SYSTEM;
         AccessControl ac = new AccessControl(cfs, clock);
-        if (paths.embedded()) bootstrapAdmin(ac);
-        Certificates.ensure(cfs, node, localIps());
+        if (paths.embedded() && writable) bootstrapAdmin(ac);
+        if (writable) Certificates.ensure(cfs, node, localIps());
         tasks = new FileTaskManager(paths.taskDir(), node, clock);
         AccessAdapter access = new AccessAdapter(ac);
         tree = new ApiTree();
@@ -123,6 +139,7 @@ public final class Havend implements AutoCloseable {
         services.publish(ApiTree.class, tree);
         services.publish(AccessControl.class, ac);
         services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+        if (clusterService != null) services.publish(ClusterService.class, clusterService);
         HttpExtensions extensions = new HttpExtensions();
         services.publish(HttpExtensions.class, extensions);
         List<ApiModule> modules = new ArrayList<>();
@@ -158,12 +175,45 @@ public final class Havend implements AutoCloseable {
         log.info("node '{}' listening on https port {} and {} (data {})", node, server.httpsPort(), paths.socket(), paths.dataDir());
     }
 
-    private void writeEndpoint(String node) {
+    /**
+     * The replicated cluster file system ({@code --cfs-port}), with its state in {@code <data>/cfs-raft}. On the
+     * first start a tree kept so far by the local (directory) cfs is carried over.
+     */
+    private ClusterService openClusterService(String node) throws IOException {
+        Path dir = paths.dataDir().resolve("cfs-raft");
+        boolean fresh = !Files.exists(dir.resolve("node.properties"));
+        if (fresh && Files.isDirectory(paths.cfsDir()) && Files.list(paths.cfsDir()).findAny().isPresent()) {
+            Path db = paths.dataDir().resolve("cfs-import.db");
+            Files.deleteIfExists(db);
+            new LocalClusterFs(paths.cfsDir(), node).exportDb(db);
+            RaftClusterFs.importDb(dir, db, CfsLimits.PVE);
+            Files.deleteIfExists(db);
+            log.info("carried the local cluster file system over to the replicated one");
+        }
+        return new ClusterService(ClusterService.Options.of(dir, node, advertisedHost(), options.cfsPort()));
+    }
+
+    private static boolean awaitQuorum(ClusterService cs, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (cs.isQuorate()) return true;
+            Thread.sleep(100);
+        }
+        return cs.isQuorate();
+    }
+
+    /** The address other nodes use to reach this one: the bind address, or the first non-loopback IPv4 address. */
+    private String advertisedHost() {
         String host = options.bind();
         if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
             List<String> ips = localIps();
             host = ips.isEmpty() ? "127.0.0.1" : ips.get(0);
         }
+        return host;
+    }
+
+    private void writeEndpoint(String node) {
+        String host = advertisedHost();
         String ep = (host.contains(":") ? "[" + host + "]" : host) + ":" + server.httpsPort() + "\n";
         try {
             if (!cfs.readString(HttpsNodeProxy.endpointPath(node)).orElse("").equals(ep)) cfs.writeString(HttpsNodeProxy.endpointPath(node), ep);
@@ -225,6 +275,10 @@ public final class Havend implements AutoCloseable {
         }
         started.clear();
         if (tasks != null) { tasks.close(); tasks = null; }
+        if (clusterService != null) {
+            try { clusterService.close(); } catch (RuntimeException e) { log.warn("stopping the cluster file system: {}", e.toString()); }
+            clusterService = null;
+        }
         try {
             Path pid = paths.pidFile();
             if (Files.exists(pid) && Files.readString(pid).trim().equals(Long.toString(ProcessHandle.current().pid()))) Files.delete(pid);
