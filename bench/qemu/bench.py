@@ -4,20 +4,33 @@
 1. start latency: POST /status/start until QMP reports 'running', against starting the command line
    of `qm showcmd` by hand until its QMP socket reports 'running'; ratio Haven/by-hand.
 2. parallel starts: N VMs started at once through the API until all are running."""
-import json, os, socket, ssl, subprocess, sys, time, urllib.parse, urllib.request, concurrent.futures, shlex
+import json, os, socket, ssl, subprocess, sys, time, urllib.parse, urllib.request, concurrent.futures, shlex, threading, http.client
 
 url, ticket, csrf, node, rundir = sys.argv[1:6]
 rounds = int(os.environ.get("ROUNDS", "5"))
 parallel = int(os.environ.get("PARALLEL", "20"))
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 
+parsed = urllib.parse.urlparse(url)
+local = threading.local()
+
 def api(method, path, params=None):
-    data = urllib.parse.urlencode(params or {}).encode() if method != "GET" else None
-    req = urllib.request.Request(url + path, data=data, method=method)
-    req.add_header("Cookie", "PVEAuthCookie=" + urllib.parse.quote(ticket, safe=""))
-    req.add_header("CSRFPreventionToken", csrf)
-    with urllib.request.urlopen(req, context=ctx) as r:
-        return json.load(r)["data"]
+    """One request on this thread's keep-alive connection (as API clients keep their connections)."""
+    conn = getattr(local, "conn", None)
+    if conn is None:
+        conn = local.conn = http.client.HTTPSConnection(parsed.hostname, parsed.port, context=ctx)
+    body = urllib.parse.urlencode(params or {}) if method != "GET" else None
+    headers = {"Cookie": "PVEAuthCookie=" + urllib.parse.quote(ticket, safe=""), "CSRFPreventionToken": csrf}
+    if body is not None: headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, parsed.path + path, body=body, headers=headers)
+        r = conn.getresponse()
+    except (http.client.HTTPException, OSError):
+        local.conn = None
+        return api(method, path, params)
+    data = r.read()
+    if r.status != 200: raise SystemExit(f"{method} {path}: {r.status} {data[:200]}")
+    return json.loads(data)["data"]
 
 def wait_task(upid):
     while True:
