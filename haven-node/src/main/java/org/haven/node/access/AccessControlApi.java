@@ -95,7 +95,7 @@ public final class AccessControlApi implements ApiModule {
                 .param("redirect-url", Schema.string().maxLength(255).description("Where the provider sends the browser back to (the server URL the client uses)."))
                 .returns(Schema.string().description("Where to send the browser."))
                 .permissions(Permission.world())
-                .allowtoken(false)
+                .protect()
                 .handler(wrap((p, rc) -> openId().authUrl(p.str("realm"), p.str("redirect-url"))))
                 .build());
         reg.add(ApiMethod.post("/access/openid/login").name("login").description("Finish an OpenID login: check the authorization code and issue a ticket.")
@@ -105,7 +105,7 @@ public final class AccessControlApi implements ApiModule {
                 .returns(Schema.object().property("username", Schema.string()).property("ticket", Schema.string())
                         .property("CSRFPreventionToken", Schema.string()).property("clustername", Schema.string().optional()))
                 .permissions(Permission.world())
-                .allowtoken(false).protect()
+                .protect()
                 .handler((p, rc) -> {
                     String userid;
                     try {
@@ -148,6 +148,7 @@ public final class AccessControlApi implements ApiModule {
                         .property("groups", Schema.string().format("pve-groupid-list").optional())
                         .property("realm-type", Schema.string().optional())).attr("links", List.of(Map.of("href", "{userid}", "rel", "child"))))
                 .permissions(Permission.all("Lists the caller, and the users the caller may audit: 'User.Modify' or 'Sys.Audit' on /access/groups or on one of their groups."))
+                .protect()
                 .handler(wrap((p, rc) -> admin().listUsers(rc.authid(), p.has("enabled") ? p.bool("enabled", true) : null, p.bool("full", false))))
                 .build());
         reg.add(ApiMethod.post("/access/users").name("create_user").description("Add a user.")
@@ -198,6 +199,7 @@ public final class AccessControlApi implements ApiModule {
                 .param("multiple", Schema.bool().defaultValue(0).optional().description("Return the factor types of the user as one list."))
                 .returns(Schema.object())
                 .permissions(new Permission(null, null, List.of("or", SELF, List.of("userid-group", List.of("User.Modify", "Sys.Audit")))))
+                .protect()
                 .handler(wrap((p, rc) -> admin().userTfaTypes(p.str("userid"), p.bool("multiple", false))))
                 .build());
         reg.add(ApiMethod.put("/access/users/{userid}/unlock-tfa").name("unlock_tfa").description("Clear the second-factor lockout of a user.")
@@ -480,12 +482,14 @@ public final class AccessControlApi implements ApiModule {
         reg.add(ApiMethod.get("/access/tfa").name("list_tfa").description("List second-factor entries.")
                 .returns(Schema.array(Schema.object().property("userid", Schema.string()).property("entries", Schema.array(entry))))
                 .permissions(Permission.all("Users with 'User.Modify' or 'Sys.Audit' see everybody's entries, others their own."))
+                .protect()
                 .handler(wrap((p, rc) -> admin().listAllTfa(rc.authid())))
                 .build());
         reg.add(ApiMethod.get("/access/tfa/{userid}").name("list_user_tfa").description("List second-factor entries.")
                 .param("userid", StandardOptions.userid())
                 .returns(Schema.array(entry).attr("links", List.of(Map.of("href", "{id}", "rel", "child"))))
                 .permissions(audit)
+                .protect()
                 .handler(wrap((p, rc) -> admin().listUserTfa(p.str("userid"))))
                 .build());
         reg.add(ApiMethod.post("/access/tfa/{userid}").name("add_tfa_entry").description("Register a second factor for a user.")
@@ -499,13 +503,14 @@ public final class AccessControlApi implements ApiModule {
                 .returns(Schema.object().property("id", Schema.string()).property("recovery", Schema.array(Schema.string()).optional())
                         .property("challenge", Schema.string().optional()))
                 .permissions(modify)
-                .protect()
+                .protect().allowtoken(false)
                 .handler(wrap((p, rc) -> admin().addTfa(rc.authid(), p.str("userid"), p.asMap())))
                 .build());
         reg.add(ApiMethod.get("/access/tfa/{userid}/{id}").name("get_tfa_entry").description("Show one second-factor entry.")
                 .param("userid", StandardOptions.userid()).param("id", Schema.string().description("Identifier of the second-factor entry."))
                 .returns(entry)
                 .permissions(audit)
+                .protect()
                 .handler(wrap((p, rc) -> admin().readTfa(p.str("userid"), p.str("id"))))
                 .build());
         reg.add(ApiMethod.put("/access/tfa/{userid}/{id}").name("update_tfa_entry").description("Register a second factor for a user.")
@@ -514,14 +519,14 @@ public final class AccessControlApi implements ApiModule {
                 .param("enable", Schema.bool().optional().description("Whether the entry can be used to log in."))
                 .param("password", Schema.string().maxLength(64).optional().description("Password of the caller, to confirm the change."))
                 .permissions(modify)
-                .protect()
+                .protect().allowtoken(false)
                 .handler(wrap((p, rc) -> { admin().updateTfa(rc.authid(), p.str("userid"), p.str("id"), p.asMap()); return null; }))
                 .build());
         reg.add(ApiMethod.delete("/access/tfa/{userid}/{id}").name("delete_tfa").description("Remove one second-factor entry.")
                 .param("userid", StandardOptions.userid()).param("id", Schema.string().description("Identifier of the second-factor entry."))
                 .param("password", Schema.string().maxLength(64).optional().description("Password of the caller, to confirm the change."))
                 .permissions(modify)
-                .protect()
+                .protect().allowtoken(false)
                 .handler(wrap((p, rc) -> { admin().deleteTfa(rc.authid(), p.str("userid"), p.str("id"), p.str("password", null)); return null; }))
                 .build());
     }
@@ -535,7 +540,7 @@ public final class AccessControlApi implements ApiModule {
                 .param("confirmation-password", Schema.string().maxLength(64).optional().description("Password of the caller, to confirm the change."))
                 .permissions(new Permission("Users may change their own password. Changing another user's password needs 'Realm.AllocateUser' on that user's realm and 'User.Modify' on one of the user's groups. PAM passwords change on the local node only.", null,
                         List.of("or", SELF, List.of("and", List.of("userid-param", "Realm.AllocateUser"), USER_ADMIN_GROUP))))
-                .protect()
+                .protect().allowtoken(false)
                 .handler(wrap((p, rc) -> {
                     admin().changePassword(rc.authid(), p.str("userid"), p.str("password"), p.str("confirmation-password", null));
                     return null;
