@@ -480,6 +480,13 @@ public final class QemuService {
 
     /** Destroy a stopped VM: free every volume it owns and remove its config. */
     public void destroy(int vmid, boolean skiplock, Consumer<String> log) {
+        destroy(vmid, skiplock, false, log);
+    }
+
+    /** Destroy; with {@code purge} the VM also leaves the HA resources. */
+    public void destroy(int vmid, boolean skiplock, boolean purge, Consumer<String> log) {
+        if (!purge && haResource(vmid).isPresent())
+            throw new GuestException(500, "unable to remove VM " + vmid + " - used in HA resources and purge parameter not set.");
         store.locked(vmid, () -> {
             GuestConfig cfg = store.load(vmid);
             if (!skiplock) store.checkLock(cfg);
@@ -524,7 +531,10 @@ public final class QemuService {
             }
             store.destroy(vmid);
             vms.cleanupFiles(vmid);
-            log(log, "purging VM " + vmid + " from related configurations..");
+            if (purge) {
+                log(log, "purging VM " + vmid + " from related configurations..");
+                purgeHa(vmid, log);
+            }
             return null;
         });
     }
@@ -704,6 +714,52 @@ public final class QemuService {
     public String monitor(int vmid, String command) {
         var r = vms.qmpCommand(vmid, "human-monitor-command", Map.of("command-line", command), Duration.ofSeconds(30));
         return r == null ? "" : r.asString("");
+    }
+
+    // ---- HA --------------------------------------------------------------------------------------------
+
+    static final String HA_RESOURCES = "ha/resources.cfg";
+
+    /** The VM's entry in {@code ha/resources.cfg} ({@code vm: <vmid>}), if it is HA-managed. */
+    public java.util.Optional<Map<String, String>> haResource(int vmid) {
+        try {
+            var text = store.cfs().readString(HA_RESOURCES);
+            if (text.isEmpty()) return java.util.Optional.empty();
+            var doc = org.haven.core.format.SectionConfig.parse(text.get());
+            for (var sec : doc.sections()) {
+                if ((sec.type().equals("vm") && sec.id().equals(Integer.toString(vmid))) || sec.id().equals("vm:" + vmid))
+                    return java.util.Optional.of(sec.properties());
+            }
+        } catch (RuntimeException e) {
+            // an unreadable HA config means: not managed as far as this view goes
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** PVE's {@code ha} status object: {@code managed} 0/1 and the requested state. */
+    public Map<String, Object> haStatus(int vmid) {
+        var r = haResource(vmid);
+        if (r.isEmpty()) return Map.of("managed", 0);
+        LinkedHashMap<String, Object> m = new LinkedHashMap<>();
+        m.put("managed", 1);
+        m.put("state", r.get().getOrDefault("state", "started"));
+        if (r.get().get("group") != null) m.put("group", r.get().get("group"));
+        return m;
+    }
+
+    /** Remove the VM from {@code ha/resources.cfg} (destroy with purge). */
+    void purgeHa(int vmid, Consumer<String> log) {
+        store.cfs().withLock("file-ha_resources_cfg", Duration.ofSeconds(10), () -> {
+            var text = store.cfs().readString(HA_RESOURCES);
+            if (text.isEmpty()) return null;
+            var doc = org.haven.core.format.SectionConfig.parse(text.get());
+            boolean removed = doc.sections().removeIf(sec -> (sec.type().equals("vm") && sec.id().equals(Integer.toString(vmid))) || sec.id().equals("vm:" + vmid));
+            if (removed) {
+                store.cfs().writeString(HA_RESOURCES, org.haven.core.format.SectionConfig.write(doc));
+                log(log, "removed VM " + vmid + " from the HA resources");
+            }
+            return null;
+        });
     }
 
     /** {@code qm showcmd}. */

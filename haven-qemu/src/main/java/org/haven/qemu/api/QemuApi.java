@@ -210,7 +210,10 @@ public final class QemuApi implements ApiModule {
                     boolean skiplock = skiplock(p, rc);
                     if (!skiplock) service().store().checkLock(cfg);
                     if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " is running - destroy failed");
-                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().destroy(vmid, skiplock, log::log));
+                    boolean purge = p.bool("purge", false);
+                    if (!purge && service().haResource(vmid).isPresent())
+                        throw ApiException.error("unable to remove VM " + vmid + " - used in HA resources and purge parameter not set.");
+                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().destroy(vmid, skiplock, purge, log::log));
                 })).build());
 
         m.add(ApiMethod.get(vm + "/config").name("vm_config").description("Get the virtual machine configuration with pending configuration changes applied.")
@@ -305,7 +308,7 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     LinkedHashMap<String, Object> st = service().vms().status(vmid, true);
                     var cfg = service().store().load(vmid);
-                    st.put("ha", Map.of("managed", 0));
+                    st.put("ha", service().haStatus(vmid));
                     cfg.get("agent").ifPresent(a -> st.put("agent", Integer.parseInt(QemuOptions.props("agent", a).getOrDefault("enabled", "0"))));
                     if (!st.containsKey("qmpstatus")) st.put("qmpstatus", st.get("status"));
                     return st;
@@ -757,6 +760,8 @@ public final class QemuApi implements ApiModule {
                     r.put("diskread", st.get("diskread"));
                     r.put("diskwrite", st.get("diskwrite"));
                     r.put("template", st.containsKey("template") ? 1 : 0);
+                    var ha = s.haResource(vmid);
+                    if (ha.isPresent()) r.put("hastate", ha.get().getOrDefault("state", "started"));
                     if (st.get("tags") != null) r.put("tags", st.get("tags"));
                     if (st.get("lock") != null) r.put("lock", st.get("lock"));
                 } else {

@@ -163,6 +163,19 @@ class QemuServiceTest {
     }
 
     @Test
+    void haManagedVmsNeedPurgeToBeDestroyed() {
+        svc.create(106, Map.of("memory", "128"), log::add);
+        store.cfs().mkdirs("ha");
+        store.cfs().writeString("ha/resources.cfg", "vm: 106\n\tstate started\n\tgroup g1\n\nvm: 999\n\tstate stopped\n\n");
+        assertThat(svc.haStatus(106)).containsEntry("managed", 1).containsEntry("state", "started").containsEntry("group", "g1");
+        assertThatThrownBy(() -> svc.destroy(106, false, false, log::add))
+                .hasMessage("unable to remove VM 106 - used in HA resources and purge parameter not set.");
+        svc.destroy(106, false, true, log::add);
+        assertThat(store.owner(106)).isEmpty();
+        assertThat(store.cfs().readString("ha/resources.cfg").orElseThrow()).doesNotContain("106").contains("vm: 999");
+    }
+
+    @Test
     void pendingViewAndConfigWithPendingValues() {
         svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
         GuestConfig cfg = store.load(103);
