@@ -16,7 +16,7 @@ public final class Scanner {
 
     private String check(List<String> cmd, String what) {
         CommandRunner.Result r = run.run(cmd);
-        if (!r.ok()) throw new StorageException(what + " failed: " + r.stderr().strip());
+        if (!r.ok()) throw new StorageException(what + " failed: " + (r.stderr().isBlank() ? r.stdout() : r.stderr()).strip());
         return r.stdout();
     }
 
@@ -44,7 +44,12 @@ public final class Scanner {
         } else {
             cmd.add("-N");
         }
-        return parseSmbclient(check(cmd, "smbclient"));
+        CommandRunner.Result r = run.run(cmd);
+        // smbclient reports failures such as NT_STATUS_LOGON_FAILURE on stdout; PVE reports the status code
+        var status = java.util.regex.Pattern.compile("(NT_STATUS_\\S+)").matcher(r.stdout() + "\n" + r.stderr());
+        if (status.find()) throw new StorageException(status.group(1));
+        if (!r.ok()) throw new StorageException("smbclient failed: " + (r.stderr().isBlank() ? r.stdout() : r.stderr()).strip());
+        return parseSmbclient(r.stdout());
     }
 
     public static List<Map<String, Object>> parseSmbclient(String out) {
