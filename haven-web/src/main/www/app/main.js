@@ -32,9 +32,28 @@ async function nodeStorages(list) {
   return [...list, ...extra.flat()];
 }
 
+// Pools from GET /pools while /cluster/resources has no pool entries (members come from the guests' "pool").
+async function pools(list) {
+  if (list.some(r => r.type === 'pool')) return list;
+  try {
+    const ps = await api.get('/pools');
+    let out = list;
+    if (S.view.value === 'pool' && !list.some(r => r.pool)) {
+      // the pool view needs each member's pool: read the members of every pool
+      const owner = new Map();
+      await Promise.all(ps.map(p => api.get(`/pools/${encodeURIComponent(p.poolid)}`).then(
+        d => (d.members || []).forEach(m => owner.set(m.id, p.poolid)), () => {})));
+      out = list.map(r => (owner.has(r.id) ? { ...r, pool: owner.get(r.id) } : r));
+    }
+    return [...out, ...ps.map(p => ({ id: `pool/${p.poolid}`, type: 'pool', pool: p.poolid, comment: p.comment }))];
+  } catch (e) {
+    return list;
+  }
+}
+
 async function poll() {
   try {
-    S.resources.value = await nodeStorages(await api.get('/cluster/resources'));
+    S.resources.value = await pools(await nodeStorages(await api.get('/cluster/resources')));
     S.resourcesError.value = null;
   } catch (e) {
     if (e.status !== 401) S.resourcesError.value = e;

@@ -1,6 +1,7 @@
 // Object panels: what the content area shows for the selected tree node.
 import { useState } from 'preact/hooks';
-import { html, NavTabs, Icon } from 'app/ui.js';
+import { html, NavTabs, Icon, Grid, useLoad, Loaded } from 'app/ui.js';
+import * as api from 'app/api.js';
 import * as S from 'app/state.js';
 import { DatacenterSummary, StorageList, Users, Groups, Roles, Acl, Realms, Pools, Cluster } from 'app/datacenter.js';
 import { Ha } from 'app/ha.js';
@@ -9,6 +10,17 @@ import { VmSummary, VmHardware, VmOptions, VmConsole, VmTasks, VmActions, VmSnap
 import { StorageSummary, StorageContent } from 'app/storage.js';
 
 const lastTab = {};
+
+/** Members of a pool from GET /pools/{poolid}. */
+function PoolMembers({ pool }) {
+  const load = useLoad(() => api.get(`/pools/${encodeURIComponent(pool)}`), [pool], 10000);
+  return html`<${Loaded} load=${load}>${p => html`
+    ${p.comment && html`<p class="hint">${p.comment}</p>`}
+    <${Grid} name="pool-members" rows=${p.members || []} rowKey=${m => m.id} onOpen=${m => S.select(m.id)} empty="No members" columns=${[
+      { key: 'id', title: 'ID' }, { key: 'type', title: 'Type' }, { key: 'node', title: 'Node' },
+      { key: 'name', title: 'Name', render: m => m.name || m.storage || '' }, { key: 'status', title: 'Status' },
+    ]} />`}<//>`;
+}
 
 function Panel({ kind, title, icon, tools, tabs, objectKey }) {
   const [tab, setTab] = useState(lastTab[kind] || tabs[0].id);
@@ -57,6 +69,10 @@ export function ObjectPanel() {
       return html`<${Panel} kind="storage" title=${`Storage '${d.storage}' on node '${d.node}'`} icon=${n.icon} objectKey=${n.id} tabs=${[
         { id: 'summary', title: 'Summary', render: () => html`<${StorageSummary} res=${d} />` },
         { id: 'content', title: 'Content', render: () => html`<${StorageContent} res=${d} />` },
+      ]} />`;
+    case 'pool':
+      return html`<${Panel} kind="pool" title=${`Resource Pool: ${d.pool}`} icon="pool" objectKey=${n.id} tabs=${[
+        { id: 'members', title: 'Members', render: () => html`<${PoolMembers} pool=${d.pool} />` },
       ]} />`;
     default:
       return html`<div class="panel" data-panel=${n.type}>
