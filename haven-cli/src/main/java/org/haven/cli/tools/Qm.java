@@ -73,8 +73,23 @@ public final class Qm implements CliTool {
         c.add(vm("reset", HttpMethod.POST, VM + "/status/reset").output(CliCommand.Output.TASK));
         c.add(vm("suspend", HttpMethod.POST, VM + "/status/suspend").output(CliCommand.Output.TASK));
         c.add(vm("resume", HttpMethod.POST, VM + "/status/resume").output(CliCommand.Output.TASK));
-        c.add(vm("status", HttpMethod.GET, VM + "/status/current").printer((data, out) ->
-                out.println("status: " + data.path("status").asString())));
+        c.add(CliCommand.local("status", inv -> {
+            // qm status <vmid> [--verbose]
+            List<String> args = inv.args();
+            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
+            boolean verbose = args.contains("--verbose") || args.contains("-verbose") || args.contains("--verbose=1");
+            JsonNode st = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + args.get(0) + "/status/current", Map.of());
+            if (!verbose) {
+                inv.out().println("status: " + st.path("status").asString());
+                return 0;
+            }
+            TreeMap<String, String> sorted = new TreeMap<>();
+            st.properties().forEach(e -> sorted.put(e.getKey(), text(e.getValue())));
+            sorted.forEach((k, v) -> inv.out().println(k + ": " + v));
+            return 0;
+        }).description("Show VM status."));
+        c.add(CliCommand.api("rescan", HttpMethod.POST, "/nodes/{node}/qemu/rescan").fixed("node", CliCommand.LOCAL_NODE)
+                .printer((data, out) -> { for (JsonNode l : data) out.println(l.asString()); }));
         c.add(vm("destroy", HttpMethod.DELETE, VM).output(CliCommand.Output.TASK));
         c.add(vm("showcmd", HttpMethod.GET, VM + "/showcmd").output(CliCommand.Output.RAW));
         c.add(vm("snapshot", HttpMethod.POST, VM + "/snapshot").positional("snapname").output(CliCommand.Output.TASK));

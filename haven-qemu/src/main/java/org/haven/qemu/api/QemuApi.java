@@ -671,6 +671,14 @@ public final class QemuApi implements ApiModule {
                     service().unlink(vmidOf(p), Formats.splitList(p.str("idlist")), p.bool("force", false), null);
                     return null;
                 })).build());
+        m.add(ApiMethod.post("/nodes/{node}/qemu/rescan").name("rescan").description("Rescan all storages and update disk sizes and unused disk images (qm rescan).")
+                .param("node", StandardOptions.node())
+                .param("vmid", vmid().optional().description("Only rescan this VM."))
+                .param("dryrun", Schema.bool().optional().defaultValue(0).description("Do not actually write changes out to VM config(s)."))
+                .returns(Schema.array(Schema.string()))
+                .permissions(Permission.rootOnly())
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> service().rescan(p.has("vmid") ? p.integer("vmid") : null, p.bool("dryrun", false)))).build());
         m.add(ApiMethod.post(vm + "/monitor").name("monitor").description("Execute QEMU monitor commands.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("command", Schema.string().description("The monitor command."))

@@ -176,6 +176,22 @@ class QemuServiceTest {
     }
 
     @Test
+    void rescanAddsUnreferencedVolumesAndFixesSizes() throws Exception {
+        svc.create(107, Map.of("scsi0", "vmstore:0.0625"), log::add);
+        Path stray = images.resolve("images/107/vm-107-disk-5.raw");
+        Files.write(stray, new byte[4096]);
+        org.haven.qemu.run.Proc.run("qemu-img", "resize", "-f", "raw", images.resolve("images/107/vm-107-disk-0.raw").toString(), "96M");
+        List<String> dry = svc.rescan(107, true);
+        assertThat(dry).anyMatch(l -> l.contains("add unreferenced volume 'vmstore:107/vm-107-disk-5.raw' as 'unused0'"));
+        assertThat(store.load(107).get("unused0")).isEmpty();
+        svc.rescan(null, false);
+        GuestConfig cfg = store.load(107);
+        assertThat(cfg.get("unused0")).contains("vmstore:107/vm-107-disk-5.raw");
+        assertThat(cfg.get("scsi0")).contains("vmstore:107/vm-107-disk-0.raw,size=96M");
+        assertThat(svc.rescan(107, false)).noneMatch(l -> l.startsWith("VM 107"));
+    }
+
+    @Test
     void pendingViewAndConfigWithPendingValues() {
         svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
         GuestConfig cfg = store.load(103);
