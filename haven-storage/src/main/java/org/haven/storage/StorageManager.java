@@ -136,7 +136,12 @@ public final class StorageManager {
 
     /** Secrets kept under priv/: password, keyring, encryption-key, master-pubkey. */
     public Optional<String> secret(String storeid, String kind) {
-        return cfs.readString(secretPath(storeid, kind));
+        return cfs.readString(secretPath(storeid, kind)).map(v -> {
+            if (!kind.equals("password")) return v;
+            // PVE keeps CIFS passwords as "password=<pw>" (a mount credentials file) and PBS passwords as one line
+            String line = v.endsWith("\n") ? v.substring(0, v.length() - 1) : v;
+            return line.startsWith("password=") ? line.substring("password=".length()) : line;
+        });
     }
 
     public static String secretPath(String storeid, String kind) {
@@ -156,7 +161,12 @@ public final class StorageManager {
                 cfs.delete(p);
             } else {
                 cfs.mkdirs(p.substring(0, p.lastIndexOf('/')));
-                cfs.writeString(p, e.getValue());
+                String v = e.getValue();
+                if (e.getKey().equals("password")) {
+                    boolean cifs = config().get(storeid).map(x -> x.type() == org.haven.storage.config.StorageType.CIFS).orElse(false);
+                    v = (cifs ? "password=" : "") + v + "\n";
+                }
+                cfs.writeString(p, v);
             }
         }
     }

@@ -155,5 +155,8 @@ class CifsSambaTest {
             }
         }
         assertThat(Files.exists(tmp.resolve("secrets/auth.auth"))).isTrue();
+        // the password is kept in PVE's credentials format
+        assertThat(api.cfs.readString("priv/storage/auth.pw")).contains("password=" + PASSWORD + "\n");
+        assertThat(sm.secret("auth", "password")).contains(PASSWORD);
     }
 }
