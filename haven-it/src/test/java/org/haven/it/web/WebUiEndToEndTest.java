@@ -259,10 +259,40 @@ class WebUiEndToEndTest {
         assertThat(el("[data-grid=vm-hardware] tr[data-row=scsi0]").getText()).contains("Hard Disk (scsi0)").contains("vm-" + vmid + "-disk-0");
         assertThat(el("#vm-start").isEnabled()).isTrue();
         assertThat(el("#vm-stop").isEnabled()).isFalse();
+
+        // the new disk is in the storage's content list
+        el("[data-id='storage/" + NODE + "/local']").click();
+        el("[data-tab=content]").click();
+        waitUntil("disk in content", () -> present("[data-grid=storage-content] tr[data-row^='local:" + vmid + "/vm-" + vmid + "-disk-0']"));
+        assertThat(el("[data-grid=storage-content] tr[data-row^='local:" + vmid + "/']").getText()).contains("1.00 GiB");
     }
 
     @Test
     @Order(4)
+    void datacenterPanelsListAccessAndStorageConfiguration() throws Exception {
+        el("[data-id=root]").click();
+        el("[data-tab=users]").click();
+        assertThat(el("[data-grid=users] tr[data-row='admin@pve']").getText()).contains("pve");
+        el("[data-tab=acl]").click();
+        assertThat(el("[data-grid=acl] tr[data-row='/|user|admin@pve|Administrator']").getText()).contains("Administrator");
+        el("[data-tab=roles]").click();
+        assertThat(el("[data-grid=roles] tr[data-row=PVEAuditor]").getText()).contains("VM.Audit");
+        el("[data-tab=storage]").click();
+        assertThat(el("[data-grid=storage-cfg] tr[data-row=local]").getText()).contains("dir");
+
+        // a group added through its dialog is in the API
+        el("[data-tab=groups]").click();
+        el("[data-action=add]").click();
+        type("[data-dialog=group-edit] input[name=groupid]", "webops");
+        type("[data-dialog=group-edit] input[name=comment]", "from the browser");
+        el("#dialog-submit").click();
+        el("[data-grid=groups] tr[data-row=webops]");
+        JsonNode g = node.get("/access/groups/webops", admin).data();
+        assertThat(g.get("comment").asString()).isEqualTo("from the browser");
+    }
+
+    @Test
+    @Order(5)
     void taskViewerTailsARunningTask() throws Exception {
         Resp started = node.post("/nodes/" + NODE + "/haven-test/task", Map.of("gate", "webgate"), admin);
         assertThat(started.status()).isEqualTo(200);
@@ -288,7 +318,7 @@ class WebUiEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void startAVmUseItsConsolesAndStopIt() throws Exception {
         int vmid = node.get("/cluster/nextid", admin).data().asInt();
         // with a kernel at hand the guest is a busybox system that writes to its serial port (args need root: qm)
@@ -338,7 +368,7 @@ class WebUiEndToEndTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void sessionSurvivesAReloadAndLogoutOrALostTicketAsksAgain() throws Exception {
         browser.navigate().refresh();
         el("[data-id='node/" + NODE + "']");
@@ -359,7 +389,7 @@ class WebUiEndToEndTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void anAuditorSeesTheTreeButNoActions() throws Exception {
         assertThat(node.post("/access/users", Map.of("userid", "auditor@pve", "password", "Auditor-pw-1"), admin).status()).isEqualTo(200);
         assertThat(node.put("/access/acl", Map.of("path", "/", "users", "auditor@pve", "roles", "PVEAuditor"), admin).status()).isEqualTo(200);
