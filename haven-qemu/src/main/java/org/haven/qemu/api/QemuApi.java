@@ -528,7 +528,7 @@ public final class QemuApi implements ApiModule {
                 })).build());
     }
 
-    static final List<String> AGENT_GET = List.of("fsinfo", "get-fsinfo", "get-host-name", "get-memory-block-info", "get-memory-blocks",
+    static final List<String> AGENT_GET = List.of("get-fsinfo", "get-host-name", "get-memory-block-info", "get-memory-blocks",
             "get-osinfo", "get-time", "get-timezone", "get-users", "get-vcpus", "info", "network-get-interfaces");
     static final List<String> AGENT_POST = List.of("fsfreeze-freeze", "fsfreeze-status", "fsfreeze-thaw", "fstrim", "ping", "shutdown",
             "suspend-disk", "suspend-hybrid", "suspend-ram");
@@ -543,7 +543,7 @@ public final class QemuApi implements ApiModule {
         List<String> all = new ArrayList<>(AGENT_GET);
         all.addAll(AGENT_POST);
         java.util.Collections.sort(all);
-        m.add(ApiMethod.get(vm + "/agent").name("agent_index").description("QEMU Guest Agent command index.")
+        m.add(ApiMethod.get(vm + "/agent").name("index").description("QEMU Guest Agent command index.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .returns(Schema.array(Schema.object()))
                 .permissions(Permission.perm(VMS, "VM.Monitor"))
