@@ -160,6 +160,9 @@ public final class FileTaskManager implements TaskManager, AutoCloseable {
         r.done.countDown();
     }
 
+    /** Finished tasks kept in {@code index}; older ones move to {@code index.1} (their logs stay). */
+    static final int KEEP = 1000;
+
     private void finish(TaskInfo ti) {
         synchronized (indexLock) {
             try {
@@ -167,6 +170,28 @@ public final class FileTaskManager implements TaskManager, AutoCloseable {
                         StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException e) { LOG.warn("cannot write task index: {}", e.toString()); }
             finished.put(ti.upid(), ti);
+            if (finished.size() > 2 * KEEP) rotate();
+        }
+    }
+
+    /** Keep the newest {@link #KEEP} finished tasks in memory and in {@code index}; append the rest to {@code index.1}. */
+    private void rotate() {
+        List<TaskInfo> all = new ArrayList<>(finished.values());
+        all.sort(Comparator.comparingLong(TaskInfo::starttime).thenComparingLong(TaskInfo::pstart));
+        List<TaskInfo> old = all.subList(0, all.size() - KEEP);
+        StringBuilder archived = new StringBuilder();
+        for (TaskInfo t : old) archived.append(t.upid()).append(' ').append(String.format("%08X", t.endtime())).append(' ').append(t.status()).append('\n');
+        StringBuilder kept = new StringBuilder();
+        for (TaskInfo t : all.subList(all.size() - KEEP, all.size()))
+            kept.append(t.upid()).append(' ').append(String.format("%08X", t.endtime())).append(' ').append(t.status()).append('\n');
+        try {
+            Files.writeString(dir.resolve("index.1"), archived.toString(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Path tmp = dir.resolve("index.tmp");
+            Files.writeString(tmp, kept.toString(), StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve("index"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            for (TaskInfo t : List.copyOf(old)) finished.remove(t.upid());
+        } catch (IOException e) {
+            LOG.warn("cannot rotate the task index: {}", e.toString());
         }
     }
 

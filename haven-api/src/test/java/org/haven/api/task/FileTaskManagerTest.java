@@ -97,4 +97,25 @@ class FileTaskManagerTest {
             tm.await(b, 10_000);
         }
     }
+
+    @Test
+    void indexIsRotatedAndStaysBounded() throws Exception {
+        long[] now = {1_700_000_000L};
+        try (FileTaskManager tm = new FileTaskManager(dir, "n1", () -> now[0])) {
+            String last = null;
+            for (int i = 0; i < 2 * FileTaskManager.KEEP + 5; i++) {
+                now[0]++;
+                last = tm.start("t", Integer.toString(i), "root@pam", log -> { });
+                tm.await(last, 10_000);
+            }
+            assertThat(tm.list()).hasSizeLessThanOrEqualTo(2 * FileTaskManager.KEEP).hasSizeGreaterThanOrEqualTo(FileTaskManager.KEEP);
+            assertThat(tm.list().get(0).upid()).isEqualTo(last);
+            assertThat(dir.resolve("index.1")).exists();
+            long lines = Files.readAllLines(dir.resolve("index")).size();
+            assertThat(lines).isEqualTo(tm.list().size());
+        }
+        try (FileTaskManager again = new FileTaskManager(dir, "n1", Clock.SYSTEM)) {
+            assertThat(again.list()).hasSizeLessThanOrEqualTo(2 * FileTaskManager.KEEP);
+        }
+    }
 }
