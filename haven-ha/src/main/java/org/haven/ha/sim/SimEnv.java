@@ -165,6 +165,8 @@ public final class SimEnv implements HaEnv {
 
     @Override public Map<String, Stats> getStaticNodeStats() { return hw.staticNodeStats(); }
 
+    @Override public Boolean hardwareFence(String n) { return hw.hardwareFence(this, n); }
+
     @Override public boolean resourceTypeKnown(String type) {
         return type.equals("vm") || type.equals("ct") || type.equals("fa");
     }

@@ -121,6 +121,18 @@ public final class SimHardware {
         public int maxInFlight() { return maxInFlight; }
     }
 
+    private boolean hardwareFencing;
+
+    /** Simulated fence devices: fencing a node powers it off at once (off by default, as in PVE's tests). */
+    public void setHardwareFencing(boolean on) { hardwareFencing = on; }
+
+    Boolean hardwareFence(SimEnv env, String node) {
+        if (!hardwareFencing) return null;
+        SimNode d = node(node);
+        if (d.powered()) command("power " + node + " off", "fence");
+        return true;
+    }
+
     /** Number of parallel LRM workers (0, the default, runs resource commands inline). */
     public void setMaxWorkers(int n) { maxWorkers = n; }
 

@@ -32,6 +32,7 @@ class RandomFaultScheduleTest {
     static final int SCHEDULES = Integer.getInteger("haven.ha.schedules", 10_000);
     private static final Pattern TO_RECOVERY = Pattern.compile("^service '([^']+)': state changed from 'fence' to 'recovery'$");
     private static final Pattern ACK = Pattern.compile("^fencing: acknowledged - got agent lock for node '([^']+)'$");
+    private static final Pattern HW_ACK = Pattern.compile("^fencing: acknowledged - hardware fencing of node '([^']+)' succeeded$");
 
     /** Replays one schedule and prints its log: {@code -Dhaven.ha.seed=N}. */
     @Test
@@ -78,6 +79,7 @@ class RandomFaultScheduleTest {
         final List<String> sids = new ArrayList<>();
         final List<String> commands = new ArrayList<>();
         final Map<String, Long> acked = new HashMap<>();
+        final java.util.Set<String> hwFenced = new java.util.HashSet<>();
         int recoveries;
         int startedChecked;
 
@@ -114,6 +116,7 @@ class RandomFaultScheduleTest {
                 hw.putService(sid, p);
                 sids.add(sid);
             }
+            hw.setHardwareFencing(rnd.nextInt(4) == 0);
             hw.setAfterIteration(this::checkSafety);
             hw.setLogListener(this::onLog);
         }
@@ -195,6 +198,12 @@ class RandomFaultScheduleTest {
                 acked.put(m.group(1), hw.time());
                 return;
             }
+            m = HW_ACK.matcher(msg);
+            if (m.matches()) {
+                acked.put(m.group(1), hw.time());
+                hwFenced.add(m.group(1));
+                return;
+            }
             m = TO_RECOVERY.matcher(msg);
             if (m.matches()) {
                 String sid = m.group(1);
@@ -202,8 +211,12 @@ class RandomFaultScheduleTest {
                 Manager mgr = hw.node(master).crm().manager();
                 String fenced = mgr.serviceStatus().get(sid).node;
                 if (!acked.containsKey(fenced)) throw new AssertionError(sid + " recovered from " + fenced + " without fence acknowledgement");
-                String holder = hw.lockHolder("ha_agent_" + fenced + "_lock", hw.node(master).crmEnvTime());
-                if (!master.equals(holder)) throw new AssertionError(sid + " recovered from " + fenced + " but its agent lock is held by " + holder);
+                if (!hwFenced.contains(fenced)) {
+                    String holder = hw.lockHolder("ha_agent_" + fenced + "_lock", hw.node(master).crmEnvTime());
+                    if (!master.equals(holder)) throw new AssertionError(sid + " recovered from " + fenced + " but its agent lock is held by " + holder);
+                } else if (hw.node(fenced).powered()) {
+                    throw new AssertionError(sid + " recovered from " + fenced + " after hardware fencing but the node is powered");
+                }
                 if (hw.runningOn(sid).contains(fenced)) throw new AssertionError(sid + " recovered while still running on fenced node " + fenced);
                 recoveries++;
             }

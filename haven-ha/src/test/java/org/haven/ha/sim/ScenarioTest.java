@@ -33,6 +33,22 @@ class ScenarioTest {
     }
 
     @Test
+    void hardwareFencingRecoversWithoutWaitingForTheLockTimeout() {
+        Scenario s = new Scenario("n1", "n2", "n3")
+            .service("vm:220", "n3", "started")
+            .powerOnAll()
+            .then("network n3 off");
+        s.hw.setHardwareFencing(true);
+        s.run();
+        long fence = s.firstTime("^FENCE: Try to fence node 'n3'");
+        assertThat(s.firstTime("^execute power n3 off")).isEqualTo(fence);
+        assertThat(s.firstTime("fencing: acknowledged - hardware fencing of node 'n3' succeeded")).isEqualTo(fence);
+        assertThat(s.firstTime("recover service 'vm:220' from fenced node 'n3'")).isEqualTo(fence);
+        assertThat(s.logged("watchdog")).isFalse();
+        assertThat(s.runningOn("vm:220")).hasSize(1).doesNotContain("n3");
+    }
+
+    @Test
     void isolatedNodeFencesItselfBeforeItsServiceIsRecovered() {
         Scenario s = new Scenario("n1", "n2", "n3")
             .service("vm:210", "n3", "started")
