@@ -357,6 +357,15 @@ class WebUiEndToEndTest {
                     "const r = document.querySelector('.xterm-rows'); return r ? r.textContent : '';")).contains(TestGuest.MARKER));
         }
 
+        // the console window URL of the Console button (PVE's /?console=kvm&novnc=1&vmid=…&node=…)
+        String panel = browser.getCurrentUrl();
+        browser.get(base + "/?console=kvm&novnc=1&vmid=" + vmid + "&vmname=console-vm&node=" + NODE + "&resize=off&cmd=");
+        el("#console-window");
+        waitUntil("console window connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
+        assertThat(browser.getTitle()).isEqualTo("VM " + vmid + " ('console-vm') - Haven Console");
+        browser.get(panel);
+        el("#vm-stop");
+
         el("#vm-stop").click();
         el("[data-dialog=confirm] button.primary").click();
         el("[data-dialog=task-viewer]");
