@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeParams, apiPath, loginUser, ApiError, hasCap } from '../../main/www/app/api.js';
+import { encodeParams, apiPath, loginUser, ApiError, hasCap, ticketUser } from '../../main/www/app/api.js';
 import { termInput, termResize, termAuth } from '../../main/www/app/termproto.js';
 import { toColumns } from '../../main/www/app/rrd.js';
 import { rng } from './rng.mjs';
@@ -50,4 +50,12 @@ test('capabilities from the ticket', () => {
   assert.equal(hasCap(cap, 'vms', 'VM.Allocate'), false);
   assert.equal(hasCap(cap, 'storage', 'Datastore.Audit'), false);
   assert.equal(hasCap(null, 'vms', 'VM.Allocate'), true, 'no capabilities sent: the server decides');
+});
+
+test('user of a ticket', () => {
+  assert.equal(ticketUser('PVE:admin@pve:6B0239EA::c2lnbmF0dXJl+/='), 'admin@pve');
+  assert.equal(ticketUser('PVE:root@pam!tok:6B0239EA::x'), 'root@pam!tok');
+  assert.equal(ticketUser('PVEVNC:admin@pve:6B0239EA::x'), null);
+  assert.equal(ticketUser('PVE:!tfa!x:6B0239EA::x'), null);
+  assert.equal(ticketUser(null), null);
 });

@@ -153,14 +153,21 @@ export async function resume() {
   const ticket = ticketCookie();
   let saved = null;
   try { saved = JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch (e) { /* ignore */ }
-  if (!ticket || !saved || !saved.username) return null;
+  const username = (saved && saved.username) || ticketUser(ticket);
+  if (!ticket || !username) return null;
   try {
-    const data = await post('/access/ticket', { username: saved.username, password: ticket });
+    const data = await post('/access/ticket', { username, password: ticket });
     remember(data);
     return data.username;
   } catch (e) {
     return null;
   }
+}
+
+/** The user id inside a PVE ticket "PVE:<userid>:<hex time>::<signature>" (null when it is none). */
+export function ticketUser(ticket) {
+  const m = /^PVE:([^:]+@[^:]+):[0-9A-F]{8}::/.exec(ticket || '');
+  return m ? m[1] : null;
 }
 
 /** Forget the ticket (cookie and stored CSRF token). */
