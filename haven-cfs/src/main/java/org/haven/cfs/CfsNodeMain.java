@@ -15,7 +15,9 @@ import org.haven.core.time.Clock;
 /**
  * A stand-alone replicated cfs node driven by line commands on stdin (used by the multi-process tests):
  * {@code write|create <path> <base64>}, {@code read <path>}, {@code delete <path>}, {@code mkdirs <path>},
- * {@code rename <from> <to>}, {@code sync}, {@code quorate}, {@code leader}, {@code online}, {@code quit}.
+ * {@code rename <from> <to>}, {@code sync}, {@code sread <path>} (sync, then read), {@code readv <path>} (sync, then
+ * {@code ok <version> <base64>}), {@code cas <path> <version> <base64>} ({@code ok true|false}), {@code quorate},
+ * {@code leader}, {@code online}, {@code quit}.
  * Every command answers one line: {@code ok [value]} or {@code err <message>}; reads answer
  * {@code ok <base64>} or {@code none}. Prints {@code ready} once started.
  *
@@ -53,6 +55,15 @@ public final class CfsNodeMain {
                     case "write" -> { fs.write(c[1], dec.decode(c[2])); out.println("ok"); }
                     case "create" -> { fs.create(c[1], dec.decode(c[2])); out.println("ok"); }
                     case "read" -> out.println(fs.read(c[1]).map(b -> "ok " + enc.encodeToString(b)).orElse("none"));
+                    case "sread" -> {
+                        fs.sync();
+                        out.println(fs.read(c[1]).map(b -> "ok " + enc.encodeToString(b)).orElse("none"));
+                    }
+                    case "readv" -> {
+                        fs.sync();
+                        out.println(fs.readVersioned(c[1]).map(v -> "ok " + v.version() + " " + enc.encodeToString(v.data())).orElse("none"));
+                    }
+                    case "cas" -> out.println("ok " + (fs.compareAndWrite(c[1], Long.parseLong(c[2]), dec.decode(c[3])) > 0));
                     case "delete" -> out.println("ok " + fs.delete(c[1]));
                     case "mkdirs" -> { fs.mkdirs(c[1]); out.println("ok"); }
                     case "rename" -> { fs.rename(c[1], c[2]); out.println("ok"); }

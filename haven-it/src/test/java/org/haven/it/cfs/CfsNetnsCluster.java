@@ -165,6 +165,7 @@ final class CfsNetnsCluster implements AutoCloseable {
                     while ((l = r.readLine()) != null) {
                         if (l.equals("ready") || l.equals("none") || l.startsWith("ok") || l.startsWith("err ")) lines.put(l);
                     }
+                    lines.put("err process ended");
                 } catch (Exception ignored) {
                     // process ended
                 }
