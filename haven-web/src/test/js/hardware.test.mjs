@@ -44,3 +44,13 @@ test('options and property maps', () => {
   assert.deepEqual(propertyMap('virtio=AA:BB,bridge=vmbr0,firewall=1'), { virtio: 'AA:BB', bridge: 'vmbr0', firewall: '1' });
   assert.deepEqual(propertyMap('local:8,format=raw'), { _default: 'local:8', format: 'raw' });
 });
+
+test('next free device slot', async () => {
+  const { nextFree } = await import('../../main/www/app/hardware.js');
+  assert.equal(nextFree({}, 'scsi'), 'scsi0');
+  assert.equal(nextFree({ scsi0: 'x', scsi1: 'y', scsi3: 'z' }, 'scsi'), 'scsi2');
+  assert.equal(nextFree({ net0: 'a' }, 'net', ['net1']), 'net2');
+  const full = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`ide${i}`, 'x']));
+  assert.equal(nextFree(full, 'ide'), null);
+  assert.equal(nextFree(null, 'virtio'), 'virtio0');
+});

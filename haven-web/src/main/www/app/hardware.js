@@ -98,3 +98,16 @@ export function optionRows(cfg) {
     return { key, label, value: String(v) };
   });
 }
+
+/** Device slots per bus, as PVE allows them. */
+export const SLOTS = { ide: 4, sata: 6, scsi: 31, virtio: 16, net: 32, unused: 256, serial: 4, usb: 14 };
+
+/** The first free key "<prefix><n>" of a config (pending values count as used); null when all are taken. */
+export function nextFree(cfg, prefix, used = []) {
+  const max = SLOTS[prefix] ?? 32;
+  for (let i = 0; i < max; i++) {
+    const k = `${prefix}${i}`;
+    if (!(cfg && k in cfg) && !used.includes(k)) return k;
+  }
+  return null;
+}

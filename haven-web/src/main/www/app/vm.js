@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { html, Grid, KeyValue, Usage, useLoad, Loaded, Confirm, ErrorBox } from 'app/ui.js';
 import { EditDialog } from 'app/edit.js';
 import { OS_TYPES } from 'app/vmparams.js';
-import { propertyMap } from 'app/hardware.js';
+import { propertyMap, nextFree } from 'app/hardware.js';
 import * as api from 'app/api.js';
 import * as S from 'app/state.js';
 import { formatUptime, formatBytes, formatTime } from 'app/format.js';
@@ -90,9 +90,44 @@ const EDITORS = {
   boot: { title: 'Boot Order', fields: [{ name: 'boot', label: 'Boot order', placeholder: 'order=scsi0;net0' }], initial: c => ({ boot: c.boot || '' }), params: v => (v.boot ? { boot: v.boot } : { delete: 'boot' }) },
   description: { title: 'Notes', fields: [{ name: 'description', label: 'Notes', type: 'textarea' }], initial: c => ({ description: c.description || '' }), params: v => (v.description ? { description: v.description } : { delete: 'description' }) },
 };
-const REMOVABLE = /^(net\d+|unused\d+|usb\d+|serial\d+|ide2|rng0|audio0|watchdog)$/;
+const REMOVABLE = /^(net\d+|unused\d+|usb\d+|serial\d+|(ide|sata|scsi|virtio)\d+|rng0|audio0|watchdog)$/;
 
 /** Grid of config rows with Edit (keys in EDITORS) and Remove (removable devices) through PUT …/config. */
+/** Add a hard disk, network device or CD/DVD drive: the dialog's fields and the PUT …/config parameters. */
+function AddDevice({ res, kind, cfg, onClose }) {
+  const storages = useLoad(() => api.get(`/nodes/${encodeURIComponent(res.node)}/storage`, { enabled: 1 }), [res.node]);
+  const isos = useLoad(() => (kind === 'cdrom' ? Promise.all((storages.data || [])
+    .filter(s => (s.content || '').split(',').includes('iso'))
+    .map(s => api.get(`/nodes/${encodeURIComponent(res.node)}/storage/${encodeURIComponent(s.storage)}/content`, { content: 'iso' }).catch(() => [])))
+    .then(l => l.flat().map(v => v.volid)) : Promise.resolve([])), [res.node, kind, storages.data]);
+  if (!storages.data && !storages.error) return null;
+  const images = (storages.data || []).filter(s => (s.content || '').split(',').includes('images')).map(s => [s.storage, s.storage]);
+  const put = params => api.put(`${base(res)}/config`, params);
+  if (kind === 'disk') {
+    return html`<${EditDialog} title="Add: Hard Disk" name="add-disk" onClose=${onClose}
+      fields=${[{ name: 'bus', label: 'Bus/Device', type: 'select', options: [['scsi', 'SCSI'], ['virtio', 'VirtIO Block'], ['sata', 'SATA'], ['ide', 'IDE']] },
+        { name: 'storage', label: 'Storage', type: 'select', options: images }, { name: 'size', label: 'Disk size (GiB)', required: true }]}
+      initial=${{ bus: 'scsi', storage: images.length ? images[0][0] : '', size: '32' }}
+      validate=${v => (/^\d+(\.\d+)?$/.test(v.size) && Number(v.size) > 0 ? (nextFree(cfg, v.bus) ? {} : { bus: 'no free slot' }) : { size: 'a positive number' })}
+      onSubmit=${v => put({ [nextFree(cfg, v.bus)]: `${v.storage}:${Number(v.size)}` })} />`;
+  }
+  if (kind === 'net') {
+    return html`<${EditDialog} title="Add: Network Device" name="add-net" onClose=${onClose}
+      fields=${[{ name: 'bridge', label: 'Bridge', required: true }, { name: 'model', label: 'Model', type: 'select',
+        options: [['virtio', 'VirtIO (paravirtualized)'], ['e1000', 'Intel E1000'], ['e1000e', 'Intel E1000E'], ['rtl8139', 'Realtek RTL8139'], ['vmxnet3', 'VMware vmxnet3']] },
+        { name: 'firewall', label: 'Firewall', type: 'checkbox' }]}
+      initial=${{ bridge: 'vmbr0', model: 'virtio', firewall: true }}
+      validate=${() => (nextFree(cfg, 'net') ? {} : { bridge: 'no free slot' })}
+      onSubmit=${v => put({ [nextFree(cfg, 'net')]: `${v.model},bridge=${v.bridge.trim()}${v.firewall ? ',firewall=1' : ''}` })} />`;
+  }
+  return html`<${EditDialog} title="Add: CD/DVD Drive" name="add-cdrom" onClose=${onClose}
+    fields=${[{ name: 'bus', label: 'Bus/Device', type: 'select', options: [['ide', 'IDE'], ['sata', 'SATA'], ['scsi', 'SCSI']] },
+      { name: 'iso', label: 'ISO image', type: 'select', options: [['none', 'Do not use any media'], ...(isos.data || []).map(v => [v, v])] }]}
+    initial=${{ bus: 'ide', iso: 'none' }}
+    validate=${v => (nextFree(cfg, v.bus) ? {} : { bus: 'no free slot' })}
+    onSubmit=${v => put({ [nextFree(cfg, v.bus)]: `${v.iso},media=cdrom` })} />`;
+}
+
 function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
   const [sel, setSel] = useState(null);
   const [dlg, setDlg] = useState(null);
@@ -106,6 +141,10 @@ function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
   };
   return html`<div>
     <div class="toolbar">
+      ${name === 'vm-hardware' && html`<select id="hardware-add" value="" disabled=${!api.can('vms', 'VM.Config.Disk') && !api.can('vms', 'VM.Config.Network')}
+        onChange=${e => { if (e.target.value) setDlg(`add-${e.target.value}`); e.target.value = ''; }}>
+        <option value="">Add…</option><option value="disk">Hard Disk</option><option value="net">Network Device</option><option value="cdrom">CD/DVD Drive</option>
+      </select>`}
       <button type="button" data-action="edit" disabled=${!editor} onClick=${() => setDlg('edit')}>Edit</button>
       <button type="button" data-action="remove" disabled=${!sel || !REMOVABLE.test(sel)} onClick=${() => setDlg('remove')}>Remove</button>
       <span class="hint">Changes to a running VM may stay pending until it restarts.</span>
@@ -120,6 +159,8 @@ function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
     ${dlg === 'edit' && editor && html`<${EditDialog} title=${`Edit: ${editor.title}`} name="config-edit" fields=${editor.fields}
       initial=${editor.initial(cfg)} onSubmit=${v => put(editor.params(v))} onClose=${changed => { setDlg(null); if (changed) reload(); }} />`}
     ${dlg === 'remove' && html`<${Confirm} text=${`Remove ${sel}?`} onYes=${remove} onNo=${() => setDlg(null)} />`}
+    ${dlg && dlg.startsWith('add-') && html`<${AddDevice} res=${res} kind=${dlg.slice(4)} cfg=${{ ...cfg, ...(pend || {}) }}
+      onClose=${changed => { setDlg(null); if (changed) reload(); }} />`}
   </div>`;
 }
 
