@@ -227,7 +227,15 @@ class QemuEndToEndTest {
     }
 
     @Test @Order(40)
-    void acpiShutdownStopsTheGuest() throws Exception {
+    void rebootAppliesPendingChangesThenAcpiShutdownStopsTheGuest() throws Exception {
+        CliResult rb = node.cli("qm", "reboot", Integer.toString(VMID));
+        assertThat(rb.exit()).as(rb.out() + rb.err()).isZero();
+        assertThat(node.cli("qm", "status", Integer.toString(VMID)).out()).isEqualTo("status: running\n");
+        assertThat(node.cli("qm", "config", Integer.toString(VMID), "--current", "1").out()).contains("memory: 320\n");
+        assertThat(node.cli("qm", "pending", Integer.toString(VMID)).out()).doesNotContain("new ");
+        try (SerialReader console = new SerialReader(node.dataDir().resolve("run/qemu-server/" + VMID + ".serial0"))) {
+            assertThat(console.await(TestGuest.MARKER, Duration.ofSeconds(90))).as(console.text()).isTrue();
+        }
         CliResult r = node.cli("qm", "shutdown", Integer.toString(VMID), "--timeout", "60");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(node.cli("qm", "status", Integer.toString(VMID)).out()).isEqualTo("status: stopped\n");
