@@ -24,10 +24,29 @@ public final class HostNet {
             tap="$1"
             . "$(dirname "$0")/$tap.net"
             if [ -n "$MTU" ]; then ip link set dev "$tap" mtu "$MTU"; fi
-            ip link set dev "$tap" master "$BRIDGE"
             if [ -n "$TAG" ] && [ "$(cat /sys/class/net/$BRIDGE/bridge/vlan_filtering 2>/dev/null)" = 1 ]; then
+                ip link set dev "$tap" master "$BRIDGE"
                 bridge vlan del dev "$tap" vid 1 2>/dev/null || true
                 bridge vlan add dev "$tap" vid "$TAG" pvid untagged
+            elif [ -n "$TAG" ]; then
+                # a bridge without VLAN awareness: the tap goes to <bridge>v<tag>, which gets <port>.<tag> of the
+                # bridge's physical port (as PVE does)
+                vbr="${BRIDGE}v${TAG}"
+                if [ ! -d "/sys/class/net/$vbr" ]; then
+                    ip link add name "$vbr" type bridge 2>/dev/null || true
+                    ip link set dev "$vbr" up
+                fi
+                for p in /sys/class/net/$BRIDGE/brif/*; do
+                    port="${p##*/}"
+                    case "$port" in tap*|veth*|fwpr*|fwln*|\*) continue ;; esac
+                    if [ ! -d "/sys/class/net/$port.$TAG" ]; then
+                        ip link add link "$port" name "$port.$TAG" type vlan id "$TAG" 2>/dev/null || true
+                        ip link set dev "$port.$TAG" master "$vbr" up 2>/dev/null || true
+                    fi
+                done
+                ip link set dev "$tap" master "$vbr"
+            else
+                ip link set dev "$tap" master "$BRIDGE"
             fi
             ip link set dev "$tap" up
             """;

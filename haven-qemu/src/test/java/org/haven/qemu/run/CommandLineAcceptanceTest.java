@@ -48,6 +48,7 @@ class CommandLineAcceptanceTest {
             vms.cleanupFiles(vmid);
             for (int i = 0; i < 32; i++) HostNet.deleteLink("tap" + vmid + "i" + i);
         }
+        HostNet.deleteLink(BRIDGE + "v5");
         HostNet.deleteLink(BRIDGE);
     }
 
@@ -102,6 +103,11 @@ class CommandLineAcceptanceTest {
                 vms.start(vmid, new VmManager.StartOptions(false, true, Duration.ofSeconds(60)), null);
                 Map<String, Object> st = vms.status(vmid, true);
                 assertThat(st.get("qmpstatus")).as(c.toString()).isIn("prelaunch", "paused");
+                if (c.containsKey("net1")) {
+                    // tag 5 on a bridge without VLAN filtering: the tap sits on <bridge>v5
+                    assertThat(HostNet.bridgePorts(BRIDGE + "v5")).containsExactly("tap" + vmid + "i1");
+                    assertThat(HostNet.bridgePorts(BRIDGE)).contains("tap" + vmid + "i0", "tap" + vmid + "i7");
+                }
             } catch (RuntimeException e) {
                 failures.add(c + " -> " + e.getMessage() + "\n" + vms.command(vmid).toShell());
             } finally {
