@@ -63,6 +63,7 @@ test('task descriptions and states', () => {
   assert.equal(taskDescription('vzdump', ''), 'VM/CT - Backup');
   assert.equal(taskDescription('imgcreate', 'local:100/vm-100-disk-0.raw'), 'Create image local:100/vm-100-disk-0.raw');
   assert.equal(taskDescription('hatest', ''), 'hatest');
+  assert.equal(taskDescription('resize', '100'), 'VM/CT 100 - Resize');
   assert.equal(taskDescription('mystery', 'x'), 'mystery x');
   assert.equal(taskStatusText('OK'), 'OK');
   assert.equal(taskStatusText('WARNINGS: 2'), 'WARNINGS: 2');

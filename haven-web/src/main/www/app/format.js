@@ -94,7 +94,8 @@ const TASK_NAMES = {
   srvstart: ['SRV', 'Start'], srvstop: ['SRV', 'Stop'], srvrestart: ['SRV', 'Restart'], srvreload: ['SRV', 'Reload'],
   startall: ['', 'Bulk start VMs and Containers'], stopall: ['', 'Bulk shutdown VMs and Containers'],
   aptupdate: ['', 'Update package database'], hamigrate: ['HA', 'Migrate'], hastart: ['HA', 'Start'],
-  hastop: ['HA', 'Stop'], prunebackups: ['', 'Prune Backups'], upload: ['', 'Upload'],
+  hastop: ['HA', 'Stop'], prunebackups: ['', 'Prune Backups'], upload: ['', 'Upload'], resize: ['VM/CT', 'Resize'],
+  imgcopy: ['', 'Copy data'], qmigrate: ['VM', 'Migrate'], move_volume: ['CT', 'Move Volume'],
 };
 
 /** Human description of a task ("VM 100 - Start"); unknown types show as "type id". */

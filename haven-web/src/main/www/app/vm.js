@@ -21,6 +21,23 @@ const VM_GRAPHS = [
   { title: 'Disk IO', fields: ['diskread', 'diskwrite'], labels: ['diskread', 'diskwrite'], unit: 'bytes' },
 ];
 
+/** Clone: new VM ID (next free), name, full or linked copy, target storage; the task opens in the viewer. */
+function CloneDialog({ res, onClose }) {
+  const next = useLoad(() => api.get('/cluster/nextid'), []);
+  const storages = useLoad(() => api.get(`/nodes/${encodeURIComponent(res.node)}/storage`, { enabled: 1, content: 'images' }), [res.node]);
+  if (!next.data && !next.error) return null;
+  const template = Number(res.template) === 1;
+  return html`<${EditDialog} title=${`Clone VM ${res.vmid}`} name="vm-clone" submitText="Clone" onClose=${onClose}
+    fields=${[
+      { name: 'newid', label: 'VM ID', required: true }, { name: 'name', label: 'Name' },
+      { name: 'full', label: 'Full Clone', type: 'checkbox', disabled: !template },
+      { name: 'storage', label: 'Target Storage', type: 'select', options: [['', 'Same as source'], ...(storages.data || []).map(s => [s.storage, s.storage])] },
+    ]}
+    initial=${{ newid: String(next.data || ''), full: !template, storage: '' }}
+    onSubmit=${v => api.post(`${base(res)}/clone`, { newid: v.newid, name: v.name || undefined, full: template ? (v.full ? 1 : 0) : 1, storage: v.storage || undefined })
+      .then(upid => { if (typeof upid === 'string' && upid.startsWith('UPID:')) S.openTask(res.node, upid); })} />`;
+}
+
 /** Start / Shutdown / Stop / Reboot / Remove; each starts a task whose log opens in the task viewer. */
 export function VmActions({ res }) {
   const [confirm, setConfirm] = useState(null);
@@ -43,8 +60,15 @@ export function VmActions({ res }) {
     <button type="button" id="vm-reboot" disabled=${!running || !power} onClick=${() => setConfirm({ text: `Reboot VM ${res.vmid}?`, go: () => action('reboot') })}>Reboot</button>
     <button type="button" id="vm-console" disabled=${!api.can('vms', 'VM.Console')} onClick=${() => window.open(`/?console=kvm&novnc=1&vmid=${res.vmid}&vmname=${encodeURIComponent(res.name || '')}&node=${encodeURIComponent(res.node)}&resize=off&cmd=`,
       `console-${res.vmid}`, 'width=900,height=700')}>Console</button>
+    <select id="vm-more" value="" onChange=${e => { const v = e.target.value; e.target.value = ''; if (v) setConfirm(v === 'template'
+        ? { text: `Convert VM ${res.vmid} to a template?`, go: () => run('POST', `${base(res)}/template`, {}) } : { clone: true }); }}>
+      <option value="">More…</option>
+      <option value="clone" disabled=${!api.can('vms', 'VM.Clone')}>Clone</option>
+      <option value="template" disabled=${running || Number(res.template) === 1 || !api.can('vms', 'VM.Allocate')}>Convert to template</option>
+    </select>
     <button type="button" id="vm-remove" disabled=${running || !api.can('vms', 'VM.Allocate')} onClick=${() => setConfirm({ text: `Remove VM ${res.vmid} and all its disks?`, go: () => run('DELETE', base(res), { purge: 1 }) })}>Remove</button>
-    ${confirm && html`<${Confirm} text=${confirm.text} onYes=${confirm.go} onNo=${() => setConfirm(null)} />`}
+    ${confirm && confirm.text && html`<${Confirm} text=${confirm.text} onYes=${confirm.go} onNo=${() => setConfirm(null)} />`}
+    ${confirm && confirm.clone && html`<${CloneDialog} res=${res} onClose=${() => setConfirm(null)} />`}
     ${error && html`<div class="action-error"><${ErrorBox} error=${error} /></div>`}
   </span>`;
 }
@@ -90,6 +114,8 @@ const EDITORS = {
   boot: { title: 'Boot Order', fields: [{ name: 'boot', label: 'Boot order', placeholder: 'order=scsi0;net0' }], initial: c => ({ boot: c.boot || '' }), params: v => (v.boot ? { boot: v.boot } : { delete: 'boot' }) },
   description: { title: 'Notes', fields: [{ name: 'description', label: 'Notes', type: 'textarea' }], initial: c => ({ description: c.description || '' }), params: v => (v.description ? { description: v.description } : { delete: 'description' }) },
 };
+/** A config key that is a disk image (not a CD/DVD drive). */
+const isDisk = (key, cfg) => !!key && /^(ide|sata|scsi|virtio)\d+$|^efidisk0$|^tpmstate0$/.test(key) && cfg && cfg[key] && !/media=cdrom/.test(cfg[key]);
 const REMOVABLE = /^(net\d+|unused\d+|usb\d+|serial\d+|(ide|sata|scsi|virtio)\d+|rng0|audio0|watchdog)$/;
 
 /** Grid of config rows with Edit (keys in EDITORS) and Remove (removable devices) through PUT …/config. */
@@ -147,6 +173,7 @@ function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
       </select>`}
       <button type="button" data-action="edit" disabled=${!editor} onClick=${() => setDlg('edit')}>Edit</button>
       <button type="button" data-action="remove" disabled=${!sel || !REMOVABLE.test(sel)} onClick=${() => setDlg('remove')}>Remove</button>
+      ${name === 'vm-hardware' && html`<button type="button" data-action="resize" disabled=${!isDisk(sel, cfg)} onClick=${() => setDlg('resize')}>Resize disk</button>`}
       <span class="hint">Changes to a running VM may stay pending until it restarts.</span>
     </div>
     <${ErrorBox} error=${error} />
@@ -159,6 +186,11 @@ function ConfigGrid({ res, name, rows, cfg, reload, pend }) {
     ${dlg === 'edit' && editor && html`<${EditDialog} title=${`Edit: ${editor.title}`} name="config-edit" fields=${editor.fields}
       initial=${editor.initial(cfg)} onSubmit=${v => put(editor.params(v))} onClose=${changed => { setDlg(null); if (changed) reload(); }} />`}
     ${dlg === 'remove' && html`<${Confirm} text=${`Remove ${sel}?`} onYes=${remove} onNo=${() => setDlg(null)} />`}
+    ${dlg === 'resize' && isDisk(sel, cfg) && html`<${EditDialog} title=${`Resize disk ${sel}`} name="disk-resize" submitText="Resize disk" onClose=${changed => { setDlg(null); if (changed) reload(); }}
+      fields=${[{ name: 'incr', label: 'Size Increment (GiB)', required: true }]} initial=${{ incr: '1' }}
+      validate=${v => (/^\d+(\.\d+)?$/.test(v.incr) && Number(v.incr) > 0 ? {} : { incr: 'a positive number' })}
+      onSubmit=${v => api.put(`${base(res)}/resize`, { disk: sel, size: `+${Number(v.incr)}G` })
+        .then(upid => { if (typeof upid === 'string' && upid.startsWith('UPID:')) S.openTask(res.node, upid); })} />`}
     ${dlg && dlg.startsWith('add-') && html`<${AddDevice} res=${res} kind=${dlg.slice(4)} cfg=${{ ...cfg, ...(pend || {}) }}
       onClose=${changed => { setDlg(null); if (changed) reload(); }} />`}
   </div>`;
