@@ -172,6 +172,12 @@ public final class SimHardware {
 
     public void setManagerStatus(ManagerStatus ms) { managerStatus = ms.copy(); }
 
+    /** Presets a node's {@code lrm_status} (as left by an earlier LRM). */
+    public void setLrmStatus(String node, LrmStatus st) { lrmStatus.put(node, st.copy()); }
+
+    /** Marks a resource as running on a node (hardware state, e.g. left over from before the simulation). */
+    public void setRunning(String node, String sid) { node(node).running.add(sid); }
+
     public ManagerStatus managerStatus() { return managerStatus.copy(); }
 
     /** Adds or replaces a resource; props as in the case format (node, state, group, max_restart, ...). */

@@ -311,6 +311,28 @@ class ScenarioTest {
     }
 
     @Test
+    void lrmResultsAreMatchedByRequestUid() {
+        Scenario s = new Scenario("n1", "n2", "n3").service("vm:150", "n2", "disabled");
+        org.haven.ha.ManagerStatus ms = new org.haven.ha.ManagerStatus();
+        ms.masterNode = "n1";
+        for (String n : List.of("n1", "n2", "n3")) ms.nodeStatus.put(n, "online");
+        ms.serviceStatus.put("vm:150", new org.haven.ha.ServiceState("request_stop", "n2", "current-request"));
+        s.hw.setManagerStatus(ms);
+        // a result left over from an older request must not complete the current one
+        org.haven.ha.LrmStatus old = new org.haven.ha.LrmStatus();
+        old.mode = "active";
+        old.results.put("older-request", new org.haven.ha.LrmResult("vm:150", "request_stop", 0));
+        s.hw.setLrmStatus("n2", old);
+        s.hw.setRunning("n2", "vm:150");
+        s.then("power n1 on", "power n2 on", "power n3 on", "skip-round lrm 3").run();
+        long stopping = s.firstTime("^stopping service vm:150$");
+        long stopped = s.firstTime("service 'vm:150': state changed from 'request_stop' to 'stopped'");
+        assertThat(stopping).isGreaterThanOrEqualTo(80);
+        assertThat(stopped).isGreaterThan(stopping);
+        assertThat(s.runningOn("vm:150")).isEmpty();
+    }
+
+    @Test
     void commandsForUnknownServicesOrOfflineNodesAreRejected() {
         Scenario s = new Scenario("n1", "n2", "n3")
             .service("vm:110", "n1", "started")
