@@ -587,7 +587,6 @@ public final class QemuService {
         String fmt = format != null ? format : src.format();
         String storage = volid.substring(0, volid.indexOf(':'));
         if (storage.equals(targetStorage) && fmt.equals(src.format())) throw new GuestException(500, "you can't move to the same storage with same format");
-        store.locked(vmid, () -> { GuestConfig c = store.load(vmid); c.set("lock", "disk"); store.write(vmid, c); return null; });
         String newVol = null;
         try {
             long size = volumes.size(volid);
@@ -603,17 +602,18 @@ public final class QemuService {
             }
         } catch (RuntimeException e) {
             if (newVol != null) try { volumes.free(newVol); } catch (RuntimeException ignored) { }
-            store.locked(vmid, () -> { GuestConfig c = store.load(vmid); c.remove("lock"); store.write(vmid, c); return null; });
             throw e;
         }
         String moved = newVol;
         store.locked(vmid, () -> {
             GuestConfig c = store.load(vmid);
             LinkedHashMap<String, String> nd = QemuOptions.props(disk, c.get(disk).orElseThrow());
-            nd.put("file", moved);
             nd.remove("format");
+            String old = nd.get("file");
+            nd.put("file", old);
+            if (!volid.equals(nd.get("file"))) throw new GuestException(500, "disk '" + disk + "' changed during the move");
+            nd.put("file", moved);
             c.set(disk, QemuOptions.print(disk, nd));
-            c.remove("lock");
             if (!delete) VmManager.addUnused(c, volid);
             store.write(vmid, c);
             return null;

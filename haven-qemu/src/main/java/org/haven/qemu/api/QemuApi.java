@@ -324,7 +324,9 @@ public final class QemuApi implements ApiModule {
                     boolean hibernated = "suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent();
                     if (!skiplock && !hibernated) service().store().checkLock(cfg);
                     if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " already running");
-                    Duration timeout = Duration.ofSeconds(p.lng("timeout", 30));
+                    // PVE's default: max(30, memory in GiB)
+                    long memMb = Long.parseLong(QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512"));
+                    Duration timeout = Duration.ofSeconds(p.lng("timeout", Math.max(30, memMb / 1024)));
                     return rc.startTask("qmstart", Integer.toString(vmid), log ->
                             service().vms().start(vmid, new VmManager.StartOptions(skiplock, false, timeout), log::log));
                 })).build());

@@ -38,7 +38,7 @@ public final class HostNet {
                 fi
                 for p in /sys/class/net/$BRIDGE/brif/*; do
                     port="${p##*/}"
-                    case "$port" in tap*|veth*|fwpr*|fwln*|\*) continue ;; esac
+                    case "$port" in tap*|veth*|fwpr*|fwln*|'*') continue ;; esac
                     if [ ! -d "/sys/class/net/$port.$TAG" ]; then
                         ip link add link "$port" name "$port.$TAG" type vlan id "$TAG" 2>/dev/null || true
                         ip link set dev "$port.$TAG" master "$vbr" up 2>/dev/null || true
