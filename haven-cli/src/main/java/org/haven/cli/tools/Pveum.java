@@ -50,7 +50,21 @@ public final class Pveum implements CliTool {
             c.add(CliCommand.api(w, HttpMethod.DELETE, "/access/users/{userid}").positional("userid").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("user list", HttpMethod.GET, "/access/users").columns(USER_COLS));
         c.add(CliCommand.api("user permissions", HttpMethod.GET, "/access/permissions").positional("userid").printer(PERMISSIONS));
-        c.add(CliCommand.api("user tfa list", HttpMethod.GET, "/access/tfa").printer(TFA_LIST).description("List TFA entries."));
+        c.add(CliCommand.local("user tfa list", inv -> {
+            List<String> args = inv.args();
+            JsonNode data;
+            if (args.isEmpty()) {
+                data = inv.client().call(HttpMethod.GET, "/access/tfa", Map.of());
+            } else {
+                ArrayNode one = JSON.createArrayNode();
+                ObjectNode u = one.addObject();
+                u.put("userid", args.get(0));
+                u.set("entries", inv.client().call(HttpMethod.GET, "/access/tfa/" + args.get(0), Map.of()));
+                data = one;
+            }
+            TFA_LIST.print(data, inv.out());
+            return 0;
+        }).output(CliCommand.Output.NONE).description("List second-factor entries (all visible users, or the one given)."));
         c.add(CliCommand.local("user tfa delete", HttpMethod.DELETE, "/access/tfa/{userid}/{id}", Pveum::tfaDelete)
                 .positional("userid").description("Delete TFA entries from a user (all of them when no --id is given)."));
         c.add(CliCommand.api("user tfa unlock", HttpMethod.PUT, "/access/users/{userid}/unlock-tfa").positional("userid").output(CliCommand.Output.NONE));

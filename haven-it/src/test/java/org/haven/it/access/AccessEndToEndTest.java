@@ -204,6 +204,8 @@ class AccessEndToEndTest {
         assertThat(rec.data().get("recovery").size()).isEqualTo(10);
         assertThat(node.get("/access/tfa/joe@pve", joe).data().size()).isEqualTo(2);
         assertThat(userCfg()).contains("user:joe@pve:1:0:::::x:");
+        assertThat(ok(null, "user", "tfa", "list", "joe@pve").out()).contains("totp").contains("phone").contains("recovery");
+        assertThat(ok(null, "user", "tfa", "list").out()).contains("joe@pve");
         // the password alone no longer gives a full ticket
         Resp pwOnly = node.post("/access/ticket", Map.of("username", "joe@pve", "password", "joe-pw-123"), null);
         assertThat(pwOnly.status()).isEqualTo(200);
