@@ -84,7 +84,11 @@ class IscsiDirectTgtTest {
     @AfterAll
     static void stop() {
         if (tgtd != null) {
-            TestSupport.quiet("tgtadm", "-C", String.valueOf(control), "--op", "delete", "--mode", "system", "--force");
+            // tgtd exits on 'delete system' only without targets and when offline
+            String c = String.valueOf(control);
+            TestSupport.quiet("tgtadm", "-C", c, "--lld", "iscsi", "--op", "delete", "--mode", "target", "--tid", "1", "--force");
+            TestSupport.quiet("tgtadm", "-C", c, "--op", "update", "--mode", "sys", "--name", "State", "-v", "offline");
+            TestSupport.quiet("tgtadm", "-C", c, "--op", "delete", "--mode", "system");
             tgtd.destroy();
             try {
                 if (!tgtd.waitFor(10, TimeUnit.SECONDS)) tgtd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
