@@ -283,6 +283,26 @@ public final class StorageManager {
         return p.list(s, vmid, content);
     }
 
+    /**
+     * Images and container volumes of guest {@code vmid} on every enabled storage of this node that holds such
+     * content (PVE's {@code vdisk_list} for one VMID); storages that cannot be activated are skipped. Shared
+     * storages are listed once.
+     */
+    public List<VolumeInfo> imagesOf(int vmid) {
+        List<VolumeInfo> out = new ArrayList<>();
+        for (StorageEntry s : config().entries()) {
+            if (s.disabled() || !s.availableOn(nodeName)) continue;
+            if (!s.content().contains(ContentType.IMAGES) && !s.content().contains(ContentType.ROOTDIR)) continue;
+            try {
+                activate(s);
+                out.addAll(plugin(s).list(s, vmid, Set.of(ContentType.IMAGES, ContentType.ROOTDIR)));
+            } catch (StorageException e) {
+                // an unreachable storage does not hide the others
+            }
+        }
+        return out;
+    }
+
     // ---- allocation ---------------------------------------------------------------------------------------------------
 
     /**

@@ -143,6 +143,15 @@ class DirStorageTest {
     }
 
     @Test
+    void imagesOfAGuestAcrossStorages() {
+        String a = sm.alloc("local", 500, "raw", null, MIB);
+        String b = sm.alloc("other", 500, "qcow2", null, MIB);
+        sm.alloc("other", 501, "raw", null, MIB);
+        assertThat(sm.imagesOf(500)).extracting(VolumeInfo::volid).containsExactlyInAnyOrder(a, b);
+        assertThat(sm.imagesOf(502)).isEmpty();
+    }
+
+    @Test
     void rawHasNoSnapshots() {
         String v = sm.alloc("local", 300, "raw", null, MIB);
         assertThat(sm.hasFeature(Feature.SNAPSHOT, v, null, false)).isFalse();
