@@ -48,8 +48,13 @@ public final class Dispatcher {
     public void setProxy(NodeProxy proxy) { this.proxy = proxy; }
 
     public ApiResponse handle(ApiRequest req) {
+        String[] who = new String[1];
+        return handle(req, who).withAuthid(who[0]);
+    }
+
+    private ApiResponse handle(ApiRequest req, String[] who) {
         try {
-            return doHandle(req);
+            return doHandle(req, who);
         } catch (ParamException e) {
             return new ApiResponse(400, null, e.errors(), "Parameter verification failed.");
         } catch (ApiException e) {
@@ -62,7 +67,7 @@ public final class Dispatcher {
         }
     }
 
-    private ApiResponse doHandle(ApiRequest req) throws Exception {
+    private ApiResponse doHandle(ApiRequest req, String[] who) throws Exception {
         ApiTree.Match match = tree.lookup(req.path());
         if (match == null) return notImplemented(req);
         ApiMethod m = match.node().methods().get(req.method());
@@ -75,6 +80,7 @@ public final class Dispatcher {
         }
         Permission perm = m.permissions();
         String authid = perm.isWorld() ? optionalAuth(req) : authenticate(req, req.method() != HttpMethod.GET);
+        who[0] = authid;
         if (authid != null && authid.indexOf('!') >= 0 && !m.allowtoken())
             throw new ApiException(401, "API tokens are not allowed for this endpoint");
 

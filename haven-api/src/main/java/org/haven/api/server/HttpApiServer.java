@@ -42,7 +42,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class HttpApiServer implements AutoCloseable {
 
-    public record Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket) {}
+    /** {@code accessLog}: file for one line per API request (PVE's pveproxy access.log format), or null. */
+    public record Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog) {
+        public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket) {
+            this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, null);
+        }
+    }
 
     private final Dispatcher dispatcher;
     private final Config config;
@@ -52,6 +57,7 @@ public final class HttpApiServer implements AutoCloseable {
     private ServerConnector httpsConnector;
     private volatile Handler fallback;
     private volatile HttpExtensions extensions;
+    private AccessLog accessLog;
 
     public HttpApiServer(Dispatcher dispatcher, Config config, Supplier<JsonNode> openapi) {
         this.dispatcher = dispatcher;
@@ -108,6 +114,7 @@ public final class HttpApiServer implements AutoCloseable {
             }
         });
         server.setStopTimeout(3000);
+        if (config.accessLog() != null) accessLog = new AccessLog(config.accessLog());
         server.start();
         if (config.unixSocket() != null)
             Files.setPosixFilePermissions(config.unixSocket(), PosixFilePermissions.fromString("rw-------"));
@@ -119,6 +126,7 @@ public final class HttpApiServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.stop();
+        if (accessLog != null) accessLog.close();
         if (config.unixSocket() != null) Files.deleteIfExists(config.unixSocket());
     }
 
@@ -179,7 +187,10 @@ public final class HttpApiServer implements AutoCloseable {
                 request.getHeaders().get(HttpHeader.AUTHORIZATION), local, remote);
         ApiResponse res = dispatcher.handle(ar);
         byte[] out = json ? formatJson(res) : formatExtjs(res);
-        send(response, callback, extjs ? 200 : res.status(), out);
+        int status = extjs ? 200 : res.status();
+        send(response, callback, status, out);
+        if (accessLog != null) accessLog.log(remote, res.authid(), request.getMethod(), request.getHttpURI().getPathQuery(),
+                request.getConnectionMetaData().getProtocol(), status, out.length);
         return true;
     }
 

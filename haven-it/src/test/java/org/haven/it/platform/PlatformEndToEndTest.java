@@ -309,6 +309,22 @@ class PlatformEndToEndTest {
         assertThat(doc.get("paths").has("/nodes/{node}/tasks/{upid}/log")).isTrue();
     }
 
+    @Test @Order(10)
+    void requestsAreInTheAccessLog() throws Exception {
+        Auth a = admin();
+        assertThat(node.get("/nodes/" + NODE + "/time", a).status()).isEqualTo(200);
+        Path log = node.dataDir().resolve("log/access.log");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        String text = "";
+        while (System.nanoTime() < deadline) {
+            text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.contains("/api2/json/nodes/" + NODE + "/time")) break;
+            Thread.sleep(50);
+        }
+        assertThat(text).containsPattern("::ffff:127\\.0\\.0\\.1 - admin@pve \\[[0-9]{2}/[0-9]{2}/[0-9]{4}:[0-9:]{8} [+-][0-9]{4}\\] \"GET /api2/json/nodes/" + NODE + "/time HTTP/1\\.1\" 200 [0-9]+");
+        assertThat(text).contains(" - - [").contains("\"GET /api2/json/version HTTP/1.1\" 401");
+    }
+
     @Test @Order(11)
     void taskHistorySurvivesARestart() throws Exception {
         Auth a = admin();
