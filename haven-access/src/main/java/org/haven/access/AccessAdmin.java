@@ -845,15 +845,22 @@ public final class AccessAdmin {
             applyRealmProps(s, p, false);
             clearOtherDefaults(d, realm, p);
             if (p.containsKey("password")) storeRealmPassword(realm, str(p, "password"));
-            if (list(p, "delete").contains("password")) ac.fs().delete("priv/ldap/" + realm + ".pw");
+            if (list(p, "delete").contains("password")) deleteRealmPassword(realm);
             return null;
         });
     }
 
     private void storeRealmPassword(String realm, String password) {
         if (password == null) return;
-        if (ac.fs().stat("priv/ldap").isEmpty()) ac.fs().mkdirs("priv/ldap");
-        ac.fs().writeString("priv/ldap/" + realm + ".pw", password + "\n");
+        if (ac.fs().stat("priv/realm").isEmpty()) ac.fs().mkdirs("priv/realm");
+        ac.fs().writeString("priv/realm/" + realm + ".pw", password + "\n");
+        ac.fs().delete("priv/ldap/" + realm + ".pw");
+    }
+
+    /** PVE 8 keeps realm secrets in {@code priv/realm/}; older installations in {@code priv/ldap/}. */
+    private void deleteRealmPassword(String realm) {
+        ac.fs().delete("priv/realm/" + realm + ".pw");
+        ac.fs().delete("priv/ldap/" + realm + ".pw");
     }
 
     public void deleteRealm(String realm) {
@@ -861,7 +868,7 @@ public final class AccessAdmin {
             SectionConfig.Section s = d.realm(realm).orElseThrow(() -> new AccessException("domain '" + realm + "' does not exist"));
             if (s.type().equals("pam") || s.type().equals("pve")) throw new AccessException("can't delete builtin domain '" + realm + "'");
             d.document().remove(realm);
-            ac.fs().delete("priv/ldap/" + realm + ".pw");
+            deleteRealmPassword(realm);
             return null;
         });
     }

@@ -28,7 +28,7 @@ import org.haven.core.format.SectionConfig;
  * The {@code ldap} and {@code ad} realms over JNDI: password check by binding as the user, and the user/group
  * search behind {@code pveum realm sync}. Connection settings follow PVE's realm options ({@code server1},
  * {@code server2}, {@code port}, {@code mode} ldap|ldaps|ldap+starttls or legacy {@code secure}, {@code base_dn},
- * {@code user_attr}, {@code bind_dn} with the password in {@code priv/ldap/<realm>.pw}, {@code filter},
+ * {@code user_attr}, {@code bind_dn} with the password in {@code priv/realm/<realm>.pw} (or the older {@code priv/ldap/<realm>.pw}), {@code filter},
  * {@code user_classes}, {@code group_dn}, {@code group_filter}, {@code group_classes}, {@code group_name_attr},
  * {@code sync_attributes}).
  */
@@ -118,7 +118,9 @@ public final class LdapRealm {
     }
 
     private Optional<String> bindPassword(String realm) {
-        return fs.readString("priv/ldap/" + realm + ".pw").map(String::strip);
+        Optional<String> pw = fs.readString("priv/realm/" + realm + ".pw");
+        if (pw.isEmpty()) pw = fs.readString("priv/ldap/" + realm + ".pw");
+        return pw.map(String::strip);
     }
 
     /** A connection for searching: bound as {@code bind_dn} when configured, else anonymous. */

@@ -200,7 +200,7 @@ class AccessAdminTest {
         admin.createRealm(m("realm", "corp", "type", "ldap", "server1", "ldap.example.com", "base_dn", "dc=example,dc=com",
                 "user_attr", "uid", "password", "bindpw", "default", 1, "comment", "Corporate"));
         assertThat(fs.text("domains.cfg")).contains("ldap: corp\n\tbase_dn dc=example,dc=com\n\tcomment Corporate\n\tdefault 1\n\tserver1 ldap.example.com\n\tuser_attr uid\n\n");
-        assertThat(fs.text("priv/ldap/corp.pw")).isEqualTo("bindpw\n");
+        assertThat(fs.text("priv/realm/corp.pw")).isEqualTo("bindpw\n");
         assertThat(admin.readRealm("corp")).containsEntry("type", "ldap").containsEntry("default", "1");
         assertThatThrownBy(() -> admin.createRealm(m("realm", "corp", "type", "ldap", "server1", "x", "base_dn", "x", "user_attr", "uid")))
                 .hasMessage("create auth server failed: domain 'corp' already exists");
@@ -210,7 +210,7 @@ class AccessAdminTest {
         assertThat(admin.readRealm("corp")).doesNotContainKey("comment").containsEntry("port", "636");
         assertThatThrownBy(() -> admin.deleteRealm("pam")).hasMessageContaining("can't delete builtin domain 'pam'");
         admin.deleteRealm("corp");
-        assertThat(fs.read("priv/ldap/corp.pw")).isEmpty();
+        assertThat(fs.read("priv/realm/corp.pw")).isEmpty();
     }
 
     @Test

@@ -385,7 +385,7 @@ public final class AccessControlApi implements ApiModule {
                 .param("base_dn", Schema.string().maxLength(256).optional().description("Base DN for user searches."))
                 .param("user_attr", Schema.string().maxLength(256).optional().description("Attribute holding the user name."))
                 .param("bind_dn", Schema.string().maxLength(256).optional().description("DN to bind as for searches."))
-                .param("password", Schema.string().optional().description("Password for the bind DN (kept in priv/ldap/<realm>.pw)."))
+                .param("password", Schema.string().optional().description("Password for the bind DN (kept in priv/realm/<realm>.pw)."))
                 .param("domain", Schema.string().maxLength(256).optional().description("Active Directory domain."))
                 .param("secure", Schema.bool().optional().description("Obsolete form of 'mode ldaps'."))
                 .param("mode", Schema.string().enumValues("ldap", "ldaps", "ldap+starttls").optional().description("Plain LDAP, LDAPS, or LDAP with STARTTLS."))
