@@ -716,6 +716,36 @@ public final class QemuService {
         return r == null ? "" : r.asString("");
     }
 
+    /**
+     * {@code qm disk import}: copy an image into a new volume on {@code storage}; it is attached as
+     * {@code targetDisk} when given, else added as the next {@code unusedN}. Returns the config key.
+     */
+    public String importDisk(int vmid, String source, String storage, String format, String targetDisk, Consumer<String> log) {
+        if (targetDisk != null) {
+            if (!QemuOptions.isDisk(targetDisk)) throw ParamException.of("target-disk", "invalid disk key '" + targetDisk + "'");
+            String spec = storage + ":0,import-from=" + source + (format != null ? ",format=" + format : "");
+            update(vmid, Map.of(targetDisk, spec), List.of(), List.of(), null, false, false, log);
+            return targetDisk;
+        }
+        List<String> allocated = new ArrayList<>();
+        try {
+            return store.locked(vmid, () -> {
+                GuestConfig cfg = store.load(vmid);
+                store.checkLock(cfg);
+                LinkedHashMap<String, String> d = new LinkedHashMap<>();
+                String drive = importDisk(vmid, "scsi0", d, storage, format, source, allocated, log);
+                String volid = QemuOptions.props("scsi0", drive).get("file");
+                String key = VmManager.addUnused(cfg, volid);
+                store.write(vmid, cfg);
+                log(log, "unused disk '" + volid + "' added as '" + key + "'");
+                return key;
+            });
+        } catch (RuntimeException e) {
+            for (String v : allocated) try { volumes.free(v); } catch (RuntimeException ignored) { }
+            throw e;
+        }
+    }
+
     // ---- rescan -------------------------------------------------------------------------------------------
 
     /**

@@ -681,6 +681,22 @@ public final class QemuApi implements ApiModule {
                 .permissions(Permission.rootOnly())
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> service().rescan(p.has("vmid") ? p.integer("vmid") : null, p.bool("dryrun", false)))).build());
+        m.add(ApiMethod.post(vm + "/importdisk").name("importdisk").description("Import an external disk image as an unused disk or as the given disk (qm disk import).")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("source", Schema.string().description("Path or volume ID of the image to import."))
+                .param("storage", StandardOptions.storageId().description("Target storage ID"))
+                .param("format", Schema.string().optional().enumValues("raw", "qcow2", "vmdk").description("Target format"))
+                .param("target-disk", Schema.string().optional().description("The disk name where the volume will be attached to."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    requireVm(vmid);
+                    String source = p.str("source"), storage = p.str("storage"), format = p.str("format", null), target = p.str("target-disk", null);
+                    if (!source.startsWith("/") && source.indexOf(':') < 0) throw ApiException.param("source", "source must be an absolute path or a volume ID");
+                    return rc.startTask("qmimport", Integer.toString(vmid), log -> service().importDisk(vmid, source, storage, format, target, log::log));
+                })).build());
         m.add(ApiMethod.post(vm + "/monitor").name("monitor").description("Execute QEMU monitor commands.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("command", Schema.string().description("The monitor command."))

@@ -160,6 +160,11 @@ class QemuServiceTest {
         assertThatThrownBy(() -> svc.update(105, Map.of("scsi1", "vmstore:0,import-from=/nonexistent.raw"), List.of(), List.of(), null, false, false, log::add))
                 .hasMessageContaining("does not exist");
         assertThat(files()).containsExactly("images/105/vm-105-disk-0.raw");
+        // qm disk import: as unused disk, or attached
+        assertThat(svc.importDisk(105, src.toString(), "vmstore", "qcow2", null, log::add)).isEqualTo("unused0");
+        assertThat(store.load(105).get("unused0")).contains("vmstore:105/vm-105-disk-1.qcow2");
+        assertThat(svc.importDisk(105, src.toString(), "vmstore", null, "virtio3", log::add)).isEqualTo("virtio3");
+        assertThat(store.load(105).get("virtio3")).contains("vmstore:105/vm-105-disk-2.raw,size=48M");
     }
 
     @Test
