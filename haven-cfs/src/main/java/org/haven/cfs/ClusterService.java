@@ -412,16 +412,21 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
         return true;
     }
 
-    private void awaitQuorate(Duration max) {
+    /**
+     * Waits until this node may write (for a daemon at startup: a standalone node is quorate about one
+     * election timeout after start). Returns whether it is quorate.
+     */
+    public boolean awaitQuorate(Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         while (!fs.isQuorate() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
+        return fs.isQuorate();
     }
 
     // ------------------------------------------------------------------ ClusterFs
