@@ -445,6 +445,10 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     @Override public boolean tryLock(String name) { return fs.tryLock(name); }
     @Override public void unlock(String name) { fs.unlock(name); }
 
+    @Override public void setNodeStatus(String key, byte[] value) { fs.setNodeStatus(key, value); }
+    @Override public Optional<byte[]> nodeStatus(String node, String key) { return fs.nodeStatus(node, key); }
+    @Override public void clusterLog(int priority, String tag, String user, String message) { fs.clusterLog(priority, tag, user, message); }
+
     /** Writes the current tree as a pmxcfs config.db ({@code haven cfs export}). */
     public void exportDb(Path db) { fs.exportDb(db); }
 

@@ -556,6 +556,38 @@ public final class LocalClusterFs implements ClusterFs {
         notifyWatches("");
     }
 
+    // ---------------------------------------------------------------- node status and cluster log (this node only)
+
+    private final Map<String, byte[]> nodeKv = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.ArrayDeque<StatusFiles.LogEntry> clusterLog = new java.util.ArrayDeque<>();
+    private long logUid;
+
+    @Override
+    public void setNodeStatus(String key, byte[] value) {
+        if (value == null) nodeKv.remove(key);
+        else nodeKv.put(key, value.clone());
+    }
+
+    @Override
+    public Optional<byte[]> nodeStatus(String node, String key) {
+        return node.equals(nodeName) ? Optional.ofNullable(nodeKv.get(key)).map(byte[]::clone) : Optional.empty();
+    }
+
+    @Override
+    public void clusterLog(int priority, String tag, String user, String message) {
+        synchronized (clusterLog) {
+            clusterLog.addFirst(new StatusFiles.LogEntry(++logUid, clock.epochSeconds(), priority, tag,
+                    ProcessHandle.current().pid(), nodeName, user, message));
+            while (clusterLog.size() > StatusPlane.LOG_KEEP) clusterLog.removeLast();
+        }
+    }
+
+    private List<StatusFiles.LogEntry> clusterLogEntries() {
+        synchronized (clusterLog) {
+            return List.copyOf(clusterLog);
+        }
+    }
+
     // ---------------------------------------------------------------- status files
 
     private String statusFile(String p) {
@@ -565,7 +597,7 @@ public final class LocalClusterFs implements ClusterFs {
                 case ".vmlist" -> StatusFiles.vmlist(vmlistVersion, vmids.values(), this::versionOf);
                 case ".members" -> StatusFiles.membersLocal(nodeName, 0);
                 case ".version" -> StatusFiles.version(startTime, 0, vmlistVersion, this::versionOf);
-                case ".clusterlog" -> StatusFiles.clusterLog(List.of());
+                case ".clusterlog" -> StatusFiles.clusterLog(clusterLogEntries());
                 case ".rrd" -> "";
                 default -> throw new IllegalStateException(p);
             };

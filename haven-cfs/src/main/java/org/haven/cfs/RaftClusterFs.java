@@ -621,6 +621,15 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         return status.online();
     }
 
+    @Override
+    public void setNodeStatus(String key, byte[] value) { status.setStatus(key, value); }
+
+    @Override
+    public Optional<byte[]> nodeStatus(String node, String key) { return Optional.ofNullable(status.status(node, key)); }
+
+    @Override
+    public void clusterLog(int priority, String tag, String user, String message) { status.log(priority, tag, user, message); }
+
     /** The status plane (per-node key/value status and the cluster log). */
     public StatusPlane statusPlane() { return status; }
 

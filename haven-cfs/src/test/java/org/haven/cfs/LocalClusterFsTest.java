@@ -314,4 +314,17 @@ class LocalClusterFsTest {
         fs.unlock("ha_manager_lock");
         assertThat(fs.withLock("ha_manager_lock", Duration.ofMillis(100), () -> 3)).isEqualTo(3);
     }
+
+    @Test
+    void nodeStatusAndClusterLog() {
+        fs.setNodeStatus("rrd/node", "up".getBytes(StandardCharsets.UTF_8));
+        assertThat(fs.nodeStatus("n1", "rrd/node")).contains("up".getBytes(StandardCharsets.UTF_8));
+        assertThat(fs.nodeStatus("n2", "rrd/node")).isEmpty();
+        fs.setNodeStatus("rrd/node", null);
+        assertThat(fs.nodeStatus("n1", "rrd/node")).isEmpty();
+        for (int i = 0; i < 60; i++) fs.clusterLog(6, "pvedaemon", "root@pam", "entry " + i);
+        String log = fs.readString(".clusterlog").orElseThrow();
+        assertThat(log).contains("\"msg\": \"entry 59\"").contains("\"node\": \"n1\"").doesNotContain("\"entry 9\"");
+        assertThat(log.indexOf("entry 59")).isLessThan(log.indexOf("entry 58"));
+    }
 }

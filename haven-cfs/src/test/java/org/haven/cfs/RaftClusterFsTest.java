@@ -251,10 +251,10 @@ class RaftClusterFsTest {
         assertThat(fs[1].readString(".members").orElseThrow())
                 .contains("\"n3\": { \"id\": 3, \"online\": 1, \"ip\": \"127.0.0.1\"}")
                 .contains("\"quorate\": 1").contains("\"cluster\": { \"name\": \"lab\", \"version\": 1, \"nodes\": 3");
-        fs[1].statusPlane().log(6, "pvedaemon", "root@pam", "starting task UPID:n2:1");
-        fs[1].statusPlane().setStatus("rrd/pve2-node/n2", "uptime:5".getBytes(StandardCharsets.UTF_8));
+        fs[1].clusterLog(6, "pvedaemon", "root@pam", "starting task UPID:n2:1");
+        fs[1].setNodeStatus("rrd/pve2-node/n2", "uptime:5".getBytes(StandardCharsets.UTF_8));
         await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].readString(".clusterlog").orElseThrow().contains("starting task UPID:n2:1"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> fs[2].statusPlane().status("n2", "rrd/pve2-node/n2") != null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs[2].nodeStatus("n2", "rrd/pve2-node/n2").isPresent());
         cluster.stop(2);
         await().atMost(Duration.ofSeconds(5)).until(() -> !fs[0].onlineNodes().contains("n3"));
         assertThat(fs[0].readString(".members").orElseThrow()).contains("\"n3\": { \"id\": 3, \"online\": 0");

@@ -75,6 +75,27 @@ public interface ClusterFs {
         throw new UnsupportedOperationException("unlock not supported by " + getClass().getName());
     }
 
+    /**
+     * Publish a key/value of this node's status to all nodes (PVE's {@code broadcast_node_kv}); null removes it.
+     * Not replicated through consensus: nodes see it within seconds while they are connected.
+     */
+    default void setNodeStatus(String key, byte[] value) {
+        throw new UnsupportedOperationException("setNodeStatus not supported by " + getClass().getName());
+    }
+
+    /** A node's published status value (PVE's {@code get_node_kv}). */
+    default Optional<byte[]> nodeStatus(String node, String key) {
+        throw new UnsupportedOperationException("nodeStatus not supported by " + getClass().getName());
+    }
+
+    /**
+     * Add an entry to the cluster log ({@code .clusterlog}, PVE's {@code log_msg}): syslog priority (e.g. 6 = info),
+     * tag (e.g. {@code pvedaemon}), user (e.g. {@code root@pam}) and message.
+     */
+    default void clusterLog(int priority, String tag, String user, String message) {
+        throw new UnsupportedOperationException("clusterLog not supported by " + getClass().getName());
+    }
+
     /** Subscribe to changes below {@code prefix}; the listener gets the changed path. */
     AutoCloseable watch(String prefix, Consumer<String> listener);
 
