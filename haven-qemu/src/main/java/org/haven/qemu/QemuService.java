@@ -49,6 +49,38 @@ public final class QemuService {
         this.volumes = vms.volumes();
         this.clock = clock;
         vms.setPendingApplier((vmid, cfg) -> applyPending(vmid, cfg, null));
+        vms.setPreStart(this::prepareCloudInit);
+    }
+
+    /** Write the cloud-init NoCloud ISO into the VM's cloud-init drive, if it has one. */
+    public void prepareCloudInit(int vmid, Map<String, String> conf) {
+        for (var e : conf.entrySet()) {
+            if (!org.haven.qemu.config.CloudInit.isCloudInitDrive(e.getKey(), conf)) continue;
+            String volid = QemuOptions.props(e.getKey(), e.getValue()).get("file");
+            var vol = volumes.resolve(volid);
+            java.nio.file.Path tmp = null;
+            try {
+                tmp = java.nio.file.Files.createTempDirectory("haven-cloudinit");
+                List<String> cmd = new ArrayList<>(List.of("genisoimage", "-quiet", "-o", tmp.resolve("cidata.iso").toString(),
+                        "-volid", "cidata", "-rational-rock", "-joliet", "-input-charset", "utf-8"));
+                for (var f : org.haven.qemu.config.CloudInit.files(vmid, conf, null).entrySet()) {
+                    java.nio.file.Path p = tmp.resolve(f.getKey());
+                    java.nio.file.Files.writeString(p, f.getValue());
+                    cmd.add(p.toString());
+                }
+                Proc.Result r = Proc.run(cmd, Duration.ofSeconds(60));
+                if (!r.ok()) throw new GuestException(500, "unable to generate the cloud-init image: " + r.output().trim());
+                r = Proc.run(List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", vol.format(), tmp.resolve("cidata.iso").toString(), vol.path()),
+                        Duration.ofSeconds(60));
+                if (!r.ok()) throw new GuestException(500, "unable to write the cloud-init drive: " + r.output().trim());
+            } catch (java.io.IOException ex) {
+                throw new GuestException(500, "unable to generate the cloud-init image: " + ex.getMessage());
+            } finally {
+                if (tmp != null) try (var w = java.nio.file.Files.walk(tmp)) {
+                    w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (java.io.IOException ignored) { }
+            }
+        }
     }
 
     public VmManager vms() { return vms; }
@@ -192,6 +224,20 @@ public final class QemuService {
     String allocateIfNew(int vmid, String key, String value, List<String> allocated, Consumer<String> log) {
         LinkedHashMap<String, String> d = QemuOptions.props(key, value);
         String file = d.get("file");
+        if (file != null && file.endsWith(":cloudinit") && QemuOptions.isBusDrive(key)) {
+            String storage = file.substring(0, file.length() - ":cloudinit".length());
+            String volid;
+            try {
+                volid = allocCloudInit(storage, vmid);
+            } catch (RuntimeException e) {
+                throw ParamException.of(key, e.getMessage());
+            }
+            allocated.add(volid);
+            log(log, key + ": successfully created disk '" + volid + ",media=cdrom'");
+            d.put("file", volid);
+            d.put("media", "cdrom");
+            return QemuOptions.print(key, d);
+        }
         Matcher m = file == null ? null : NEW_DISK.matcher(file);
         if (m == null || !m.matches()) {
             if (file != null && !file.startsWith("/") && !file.equals("none") && !file.equals("cdrom")) {
@@ -232,6 +278,17 @@ public final class QemuService {
         d.put("file", volid);
         d.put("size", formatSize(size));
         return QemuOptions.print(key, d);
+    }
+
+    /** A 4 MiB {@code vm-<vmid>-cloudinit} volume (with the format's extension on file-based storages). */
+    private String allocCloudInit(String storage, int vmid) {
+        if (vms.volumes() instanceof org.haven.qemu.run.StorageVolumes sv) {
+            var entry = sv.storage().enabledStorage(storage);
+            String fmt = entry.format();
+            String name = "vm-" + vmid + "-cloudinit" + (entry.path().isPresent() || "dir".equals(entry.type().id()) ? "." + fmt : "");
+            return sv.storage().alloc(storage, vmid, fmt, name, 4L << 20);
+        }
+        return volumes.alloc(storage, vmid, null, 4L << 20);
     }
 
     /** Allocate a volume the size of {@code source} and copy the image into it (PVE's import-from). */

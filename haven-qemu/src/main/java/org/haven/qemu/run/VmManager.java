@@ -45,6 +45,11 @@ public final class VmManager {
     private final Map<Integer, long[]> cpuSamples = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> applyPending(cfg);
 
+    private volatile java.util.function.BiConsumer<Integer, Map<String, String>> preStart = (vmid, conf) -> { };
+
+    /** Work to do right before QEMU starts (the config service writes the cloud-init drive). */
+    public void setPreStart(java.util.function.BiConsumer<Integer, Map<String, String>> hook) { this.preStart = hook; }
+
     /** How pending changes are applied at start (the config service frees deleted volumes). */
     public void setPendingApplier(java.util.function.BiConsumer<Integer, GuestConfig> applier) { this.pendingApplier = applier; }
 
@@ -231,6 +236,7 @@ public final class VmManager {
 
     private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log, String incomingState) {
         QemuCommand cmd = command(vmid, conf);
+        preStart.accept(vmid, conf);
         List<String> argv = new ArrayList<>(cmd.argv());
         if (opts.paused()) argv.add("-S");
         if (incomingState != null) {

@@ -197,6 +197,30 @@ class QemuServiceTest {
     }
 
     @Test
+    void cloudInitDriveHoldsTheNoCloudData() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/genisoimage")), "needs genisoimage");
+        svc.create(108, Map.of("name", "ci", "ide2", "vmstore:cloudinit", "ciuser", "admin", "cipassword", "secret",
+                "net0", "virtio=BC:24:11:00:00:08", "ipconfig0", "ip=10.0.0.5/24,gw=10.0.0.1", "nameserver", "1.1.1.1",
+                "searchdomain", "example.com", "sshkeys", "ssh-ed25519%20AAAAC3Nz%20me%40host"), log::add);
+        String ide2 = store.load(108).get("ide2").orElseThrow();
+        assertThat(ide2).matches("vmstore:108/vm-108-cloudinit\\.(raw|qcow2),media=cdrom");
+        svc.prepareCloudInit(108, store.load(108).current().values());
+        String volid = ide2.substring(0, ide2.indexOf(','));
+        Path vol = images.resolve("images/108/" + volid.substring(volid.lastIndexOf('/') + 1));
+        Path iso = dir.resolve("ci.iso");
+        assertThat(org.haven.qemu.run.Proc.run("qemu-img", "convert", "-O", "raw", vol.toString(), iso.toString()).ok()).isTrue();
+        String userData = org.haven.qemu.run.Proc.run("isoinfo", "-R", "-i", iso.toString(), "-x", "/user-data").output();
+        assertThat(userData).startsWith("#cloud-config\nhostname: ci\nmanage_etc_hosts: true\nfqdn: ci.example.com\nuser: admin\npassword: secret\n")
+                .contains("ssh_authorized_keys:\n  - ssh-ed25519 AAAAC3Nz me@host\n");
+        String net = org.haven.qemu.run.Proc.run("isoinfo", "-R", "-i", iso.toString(), "-x", "/network-config").output();
+        assertThat(net).contains("mac_address: 'bc:24:11:00:00:08'", "address: '10.0.0.5'", "netmask: '255.255.255.0'", "gateway: '10.0.0.1'",
+                "- '1.1.1.1'", "- 'example.com'");
+        assertThat(org.haven.qemu.run.Proc.run("isoinfo", "-d", "-i", iso.toString()).output()).contains("Volume id: cidata");
+        // the drive is a cdrom on the command line
+        assertThat(svc.showcmd(108, false, null)).contains("media=cdrom").contains("vm-108-cloudinit");
+    }
+
+    @Test
     void pendingViewAndConfigWithPendingValues() {
         svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
         GuestConfig cfg = store.load(103);
