@@ -656,6 +656,46 @@ public final class AccessControl {
         return out;
     }
 
+    private static final Map<String, java.util.regex.Pattern> CAPABILITY_RE = new java.util.LinkedHashMap<>();
+    static {
+        CAPABILITY_RE.put("vms", java.util.regex.Pattern.compile("^(VM\\.|Permissions\\.Modify)"));
+        CAPABILITY_RE.put("access", java.util.regex.Pattern.compile("^((User|Group)\\.|Permissions\\.Modify)"));
+        CAPABILITY_RE.put("storage", java.util.regex.Pattern.compile("^(Datastore\\.|Permissions\\.Modify)"));
+        CAPABILITY_RE.put("nodes", java.util.regex.Pattern.compile("^(Sys\\.|Permissions\\.Modify)"));
+        CAPABILITY_RE.put("sdn", java.util.regex.Pattern.compile("^(SDN\\.|Permissions\\.Modify)"));
+        CAPABILITY_RE.put("dc", java.util.regex.Pattern.compile("^(Sys\\.Audit|Sys\\.Modify|SDN\\.)"));
+        CAPABILITY_RE.put("mapping", java.util.regex.Pattern.compile("^(Mapping\\.|Permissions\\.Modify)"));
+    }
+
+    /**
+     * PVE's {@code compute_api_permission}: the privileges the web UI uses to show features ({@code cap} of the
+     * login answer), per area (vms, access, storage, nodes, sdn, dc, mapping), from the standard paths and every
+     * ACL path; privileges on pools count for vms and storage.
+     */
+    public Map<String, Map<String, Integer>> capabilities(String authid) {
+        Map<String, Map<String, Integer>> res = new TreeMap<>();
+        for (String k : CAPABILITY_RE.keySet()) res.put(k, new TreeMap<>());
+        java.util.LinkedHashSet<String> paths = new java.util.LinkedHashSet<>(List.of("/", "/nodes", "/access/groups", "/vms", "/storage", "/sdn", "/mapping"));
+        paths.addAll(userConfig().acl.keySet());
+        for (String path : paths) {
+            Map<String, Boolean> privs = privileges(authid, path);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^/(\\w+)").matcher(path);
+            String top = m.find() ? m.group(1) : "dc";
+            if (top.equals("pool")) {
+                for (String priv : privs.keySet()) {
+                    if (priv.startsWith("VM.")) res.get("vms").put(priv, 1);
+                    else if (priv.startsWith("Datastore.")) res.get("storage").put(priv, 1);
+                    else if (priv.equals("Permissions.Modify")) { res.get("storage").put(priv, 1); res.get("vms").put(priv, 1); }
+                }
+                continue;
+            }
+            java.util.regex.Pattern re = CAPABILITY_RE.get(top);
+            if (re == null) continue;
+            for (String priv : privs.keySet()) if (re.matcher(priv).find()) res.get(top).put(priv, 1);
+        }
+        return res;
+    }
+
     private static Map<String, Integer> toInts(Map<String, Boolean> m) {
         Map<String, Integer> r = new TreeMap<>();
         m.forEach((k, v) -> r.put(k, v ? 1 : 0));

@@ -175,4 +175,18 @@ class AccessControlTest {
         now.set(now.get() - AccessControl.AUTHKEY_LIFETIME + 100);
         assertThat(ac.verifyTicket(before)).isEqualTo("joe@pve");
     }
+
+    @Test
+    void capabilitiesForTheWebUi() {
+        fs.put("user.cfg", fs.text("user.cfg") + "pool:p1::::\nacl:1:/pool/p1:joe@pve:PVEPoolAdmin,PVEDatastoreUser:\nacl:1:/nodes/n1:joe@pve:PVEAuditor:\n");
+        var cap = ac.capabilities("joe@pve");
+        assertThat(cap).containsOnlyKeys("access", "dc", "mapping", "nodes", "sdn", "storage", "vms");
+        assertThat(cap.get("vms")).containsKeys("VM.PowerMgmt", "VM.Audit").doesNotContainKey("Sys.Audit");
+        assertThat(cap.get("storage")).containsOnlyKeys("Datastore.AllocateSpace", "Datastore.Audit");
+        assertThat(cap.get("nodes")).containsOnlyKeys("Sys.Audit");
+        assertThat(cap.get("dc")).isEmpty();
+        var root = ac.capabilities("root@pam");
+        assertThat(root.get("dc")).containsKeys("Sys.Audit", "Sys.Modify", "SDN.Allocate");
+        assertThat(root.get("access")).containsKeys("User.Modify", "Group.Allocate", "Permissions.Modify");
+    }
 }

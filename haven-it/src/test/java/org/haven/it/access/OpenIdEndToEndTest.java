@@ -114,6 +114,7 @@ class OpenIdEndToEndTest {
         Resp login = node.post("/access/openid/login", Map.of("code", "code-1", "state", q.get("state"), "redirect-url", "https://haven.example:8006"), null);
         assertThat(login.status()).as(login.body()).isEqualTo(200);
         assertThat(login.data().get("username").asString()).isEqualTo("carla@sso");
+        assertThat(login.data().get("cap").has("vms")).isTrue();
         Auth carla = Auth.ticket(login.data().get("ticket").asString(), login.data().get("CSRFPreventionToken").asString());
         assertThat(node.get("/access/permissions", carla).status()).isEqualTo(200);
         // the code cannot be used twice, and a forged state is refused

@@ -103,7 +103,8 @@ public final class AccessControlApi implements ApiModule {
                 .param("state", Schema.string().maxLength(1024).description("State value from the authorization URL."))
                 .param("redirect-url", Schema.string().maxLength(255).description("Where the provider sends the browser back to (the server URL the client uses)."))
                 .returns(Schema.object().property("username", Schema.string()).property("ticket", Schema.string())
-                        .property("CSRFPreventionToken", Schema.string()).property("clustername", Schema.string().optional()))
+                        .property("CSRFPreventionToken", Schema.string()).property("clustername", Schema.string().optional())
+                        .property("cap", Schema.object().description("Privileges per area, for the web interface.")))
                 .permissions(Permission.world())
                 .protect()
                 .handler((p, rc) -> {
@@ -117,6 +118,7 @@ public final class AccessControlApi implements ApiModule {
                     AccessControl ac = admin().accessControl();
                     Map<String, Object> out = new java.util.LinkedHashMap<>();
                     out.put("CSRFPreventionToken", ac.csrfToken(userid));
+                    out.put("cap", ac.capabilities(userid));
                     ac.fs().readString("corosync.conf").ifPresent(c -> {
                         java.util.regex.Matcher m = java.util.regex.Pattern.compile("cluster_name:\\s*(\\S+)").matcher(c);
                         if (m.find()) out.put("clustername", m.group(1));
