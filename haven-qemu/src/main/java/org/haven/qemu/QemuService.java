@@ -803,6 +803,96 @@ public final class QemuService {
         }
     }
 
+    /** What PVE's importovf reads from an OVF manifest: name, cores, memory (MiB) and disk image paths in order. */
+    public record Ovf(String name, int cores, long memoryMb, List<String> disks) {}
+
+    /** Parse an OVF descriptor (DMTF CIM resource types 3 = CPU, 4 = memory, 17 = disk). */
+    public static Ovf parseOvf(java.nio.file.Path manifest) {
+        try {
+            var f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            var doc = f.newDocumentBuilder().parse(manifest.toFile());
+            Map<String, String> files = new LinkedHashMap<>();
+            var fileNodes = doc.getElementsByTagNameNS("*", "File");
+            for (int i = 0; i < fileNodes.getLength(); i++) {
+                var e = (org.w3c.dom.Element) fileNodes.item(i);
+                files.put(attr(e, "id"), attr(e, "href"));
+            }
+            Map<String, String> diskFiles = new LinkedHashMap<>();
+            var diskNodes = doc.getElementsByTagNameNS("*", "Disk");
+            for (int i = 0; i < diskNodes.getLength(); i++) {
+                var e = (org.w3c.dom.Element) diskNodes.item(i);
+                diskFiles.put(attr(e, "diskId"), files.get(attr(e, "fileRef")));
+            }
+            String name = null;
+            var vs = doc.getElementsByTagNameNS("*", "VirtualSystem");
+            if (vs.getLength() > 0) {
+                var names = ((org.w3c.dom.Element) vs.item(0)).getElementsByTagNameNS("*", "Name");
+                name = names.getLength() > 0 ? names.item(0).getTextContent().trim() : attr((org.w3c.dom.Element) vs.item(0), "id");
+            }
+            int cores = 1;
+            long memory = 512;
+            List<String> disks = new ArrayList<>();
+            var items = doc.getElementsByTagNameNS("*", "Item");
+            for (int i = 0; i < items.getLength(); i++) {
+                var item = (org.w3c.dom.Element) items.item(i);
+                String type = child(item, "ResourceType");
+                if (type == null) continue;
+                switch (type.trim()) {
+                    case "3" -> cores = Integer.parseInt(child(item, "VirtualQuantity").trim());
+                    case "4" -> {
+                        long q = Long.parseLong(child(item, "VirtualQuantity").trim());
+                        String units = child(item, "AllocationUnits");
+                        memory = units != null && units.contains("2^30") ? q * 1024 : q;
+                    }
+                    case "17" -> {
+                        String host = child(item, "HostResource");
+                        if (host == null) continue;
+                        String id = host.trim().replaceFirst("^ovf:/disk/", "").replaceFirst("^/disk/", "");
+                        String href = diskFiles.get(id);
+                        if (href != null) disks.add(manifest.resolveSibling(href).toString());
+                    }
+                    default -> { }
+                }
+            }
+            if (name != null) name = name.replaceAll("[^a-zA-Z0-9\\-.]", "-");
+            return new Ovf(name, cores, memory, disks);
+        } catch (Exception e) {
+            throw new GuestException(500, "unable to parse OVF manifest '" + manifest + "': " + e.getMessage());
+        }
+    }
+
+    private static String attr(org.w3c.dom.Element e, String local) {
+        var a = e.getAttributes();
+        for (int i = 0; i < a.getLength(); i++) {
+            var n = a.item(i);
+            String ln = n.getLocalName() != null ? n.getLocalName() : n.getNodeName();
+            if (ln.equals(local) || ln.endsWith(":" + local)) return n.getNodeValue();
+        }
+        return null;
+    }
+
+    private static String child(org.w3c.dom.Element e, String local) {
+        var l = e.getElementsByTagNameNS("*", local);
+        return l.getLength() == 0 ? null : l.item(0).getTextContent();
+    }
+
+    /** {@code qm importovf}: create a VM from an OVF manifest, its disks imported as scsi0, scsi1, … into {@code storage}. */
+    public Ovf importOvf(int vmid, java.nio.file.Path manifest, String storage, String format, boolean dryrun, Consumer<String> log) {
+        Ovf ovf = parseOvf(manifest);
+        if (dryrun) return ovf;
+        LinkedHashMap<String, String> opts = new LinkedHashMap<>();
+        if (ovf.name() != null && !ovf.name().isEmpty()) opts.put("name", ovf.name());
+        opts.put("cores", Integer.toString(ovf.cores()));
+        opts.put("memory", Long.toString(ovf.memoryMb()));
+        for (int i = 0; i < ovf.disks().size(); i++) {
+            opts.put("scsi" + i, storage + ":0,import-from=" + ovf.disks().get(i) + (format != null ? ",format=" + format : ""));
+        }
+        create(vmid, opts, log);
+        return ovf;
+    }
+
     // ---- rescan -------------------------------------------------------------------------------------------
 
     /**

@@ -134,6 +134,8 @@ public final class Qm implements CliTool {
         c.add(vm("move-disk", HttpMethod.POST, VM + "/move_disk").positional("disk", "storage").output(CliCommand.Output.TASK));
         c.add(vm("disk move", HttpMethod.POST, VM + "/move_disk").positional("disk", "storage").output(CliCommand.Output.TASK));
         c.add(vm("unlink", HttpMethod.PUT, VM + "/unlink").output(CliCommand.Output.NONE));
+        c.add(CliCommand.api("importovf", HttpMethod.POST, "/nodes/{node}/qemu/importovf").positional("vmid", "manifest", "storage")
+                .fixed("node", CliCommand.LOCAL_NODE).printer((data, out) -> out.println(data.toPrettyString())));
         c.add(vm("importdisk", HttpMethod.POST, VM + "/importdisk").positional("source", "storage").output(CliCommand.Output.TASK));
         c.add(vm("disk import", HttpMethod.POST, VM + "/importdisk").positional("source", "storage").output(CliCommand.Output.TASK));
         c.add(vm("disk unlink", HttpMethod.PUT, VM + "/unlink").output(CliCommand.Output.NONE));

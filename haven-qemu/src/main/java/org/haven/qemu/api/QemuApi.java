@@ -697,6 +697,26 @@ public final class QemuApi implements ApiModule {
                     if (!source.startsWith("/") && source.indexOf(':') < 0) throw ApiException.param("source", "source must be an absolute path or a volume ID");
                     return rc.startTask("qmimport", Integer.toString(vmid), log -> service().importDisk(vmid, source, storage, format, target, log::log));
                 })).build());
+        m.add(ApiMethod.post("/nodes/{node}/qemu/importovf").name("importovf").description("Create a new VM using parameters read from an OVF manifest (qm importovf).")
+                .param("node", StandardOptions.node())
+                .param("vmid", vmid())
+                .param("manifest", Schema.string().description("path to the ovf file"))
+                .param("storage", StandardOptions.storageId().description("Target storage ID"))
+                .param("format", Schema.string().optional().enumValues("raw", "qcow2", "vmdk").description("Target format"))
+                .param("dryrun", Schema.bool().optional().description("Print a parsed representation of the extracted OVF parameters, but do not create a VM"))
+                .returns(Schema.object())
+                .permissions(Permission.rootOnly())
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    java.nio.file.Path manifest = java.nio.file.Path.of(p.str("manifest"));
+                    if (!manifest.isAbsolute() || !java.nio.file.Files.exists(manifest)) throw ApiException.param("manifest", "manifest '" + manifest + "' does not exist");
+                    var ovf = service().importOvf(vmid, manifest, p.str("storage"), p.str("format", null), p.bool("dryrun", false), null);
+                    LinkedHashMap<String, Object> out = new LinkedHashMap<>();
+                    out.put("qm", Map.of("name", ovf.name() == null ? "" : ovf.name(), "cores", ovf.cores(), "memory", ovf.memoryMb()));
+                    out.put("disks", ovf.disks());
+                    return out;
+                })).build());
         m.add(ApiMethod.post(vm + "/monitor").name("monitor").description("Execute QEMU monitor commands.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("command", Schema.string().description("The monitor command."))

@@ -23,7 +23,7 @@ class QemuApiConformanceTest {
     static final Path SPEC = Path.of(System.getProperty("haven.spec", "../../shared/spec/pve-api-8.4.json"));
     /** Haven's own additions (no PVE counterpart; qm runs them locally in PVE). */
     static final Set<String> EXTENSIONS = Set.of("GET /nodes/{node}/qemu/{vmid}/showcmd", "POST /nodes/{node}/qemu/rescan",
-            "POST /nodes/{node}/qemu/{vmid}/importdisk");
+            "POST /nodes/{node}/qemu/{vmid}/importdisk", "POST /nodes/{node}/qemu/importovf");
 
     static Map<String, JsonNode> spec() throws Exception {
         JsonNode tree = JsonMapper.builder().build().readTree(Files.readString(SPEC));

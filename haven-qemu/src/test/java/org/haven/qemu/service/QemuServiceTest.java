@@ -221,6 +221,39 @@ class QemuServiceTest {
     }
 
     @Test
+    void importOvfCreatesTheVmWithItsDisks() throws Exception {
+        Path ovfDir = dir.resolve("ovf");
+        Files.createDirectories(ovfDir);
+        assertThat(org.haven.qemu.run.Proc.run("qemu-img", "create", "-f", "vmdk", ovfDir.resolve("disk1.vmdk").toString(), "40M").ok()).isTrue();
+        Path manifest = ovfDir.resolve("appliance.ovf");
+        Files.writeString(manifest, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+                    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+                  <References><File ovf:id="file1" ovf:href="disk1.vmdk"/></References>
+                  <DiskSection><Disk ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:capacity="40"/></DiskSection>
+                  <VirtualSystem ovf:id="appliance">
+                    <Name>My Appliance</Name>
+                    <VirtualHardwareSection>
+                      <Item><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>2</rasd:VirtualQuantity></Item>
+                      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>1024</rasd:VirtualQuantity></Item>
+                      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:ResourceType>17</rasd:ResourceType></Item>
+                    </VirtualHardwareSection>
+                  </VirtualSystem>
+                </Envelope>
+                """);
+        var dry = svc.importOvf(109, manifest, "vmstore", null, true, log::add);
+        assertThat(dry).isEqualTo(new QemuService.Ovf("My-Appliance", 2, 1024, List.of(ovfDir.resolve("disk1.vmdk").toString())));
+        assertThat(store.owner(109)).isEmpty();
+        svc.importOvf(109, manifest, "vmstore", "qcow2", false, log::add);
+        GuestConfig cfg = store.load(109);
+        assertThat(cfg.get("name")).contains("My-Appliance");
+        assertThat(cfg.get("cores")).contains("2");
+        assertThat(cfg.get("memory")).contains("1024");
+        assertThat(cfg.get("scsi0")).contains("vmstore:109/vm-109-disk-0.qcow2,size=40M");
+    }
+
+    @Test
     void pendingViewAndConfigWithPendingValues() {
         svc.create(103, Map.of("memory", "512", "name", "p"), log::add);
         GuestConfig cfg = store.load(103);
