@@ -377,6 +377,34 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     }
 
     /**
+     * {@code pvecm qdevice setup}: adds a witness (a cfs replica started with {@link WitnessMain}) as a voting
+     * member, giving a two-node cluster the deciding vote. The witness must be running and reachable.
+     */
+    public void qdeviceSetup(String host, int port) {
+        fs.withLock("file-corosync_conf", Duration.ofSeconds(10), () -> {
+            fs.sync();
+            CorosyncConf conf = corosync().orElseThrow(() -> new CfsException("no cluster configured"));
+            if (conf.witness().isPresent()) throw new CfsException("QDevice already configured!");
+            conf.setWitness(host, port);
+            conf.bumpConfigVersion();
+            fs.writeString(COROSYNC, conf.writePve());
+            return null;
+        });
+    }
+
+    /** {@code pvecm qdevice remove}. */
+    public void qdeviceRemove() {
+        fs.withLock("file-corosync_conf", Duration.ofSeconds(10), () -> {
+            fs.sync();
+            CorosyncConf conf = corosync().orElseThrow(() -> new CfsException("no cluster configured"));
+            if (!conf.removeWitness()) throw new CfsException("No QDevice configured!");
+            conf.bumpConfigVersion();
+            fs.writeString(COROSYNC, conf.writePve());
+            return null;
+        });
+    }
+
+    /**
      * {@code pvecm expected}: on a node without quorum whose own votes reach {@code expected}'s majority,
      * starts a new generation in which this node alone is the Raft group (see the class comment).
      * Returns false when nothing had to change (the node is quorate).

@@ -265,6 +265,42 @@ public final class CorosyncConf {
         return nodes().stream().mapToInt(Node::votes).sum();
     }
 
+    /** Raft member name of the witness (the counterpart of PVE's QDevice). */
+    public static final String WITNESS = "qdevice";
+    /** Node id the witness uses as writer (never written by guests or nodes). */
+    public static final int WITNESS_ID = 65535;
+
+    /** The witness configured in {@code quorum.device} ({@code model: net}, {@code net.host}), if any. */
+    public Optional<CfsNode> witness() {
+        Optional<Block> net = root.block("quorum").flatMap(q -> q.block("device")).flatMap(d -> d.block("net"));
+        Optional<String> host = net.flatMap(n -> n.get("host"));
+        if (host.isEmpty()) return Optional.empty();
+        int port = net.flatMap(n -> n.get(PORT_KEY)).map(Integer::parseInt).orElse(DEFAULT_CFS_PORT);
+        return Optional.of(new CfsNode(WITNESS, WITNESS_ID, host.get(), port));
+    }
+
+    /** Configures the witness as PVE's {@code pvecm qdevice setup} configures a QDevice. */
+    public void setWitness(String host, int port) {
+        Block quorum = root.blockOrAdd("quorum");
+        quorum.items.removeIf(i -> i instanceof Block b && b.name.equals("device"));
+        Block device = new Block("device");
+        device.set("model", "net");
+        device.set("votes", "1");
+        Block net = new Block("net");
+        net.set("algorithm", "ffsplit");
+        net.set("host", host);
+        net.set("tls", "on");
+        if (port != DEFAULT_CFS_PORT) net.set(PORT_KEY, Integer.toString(port));
+        device.items.add(net);
+        quorum.items.add(device);
+    }
+
+    /** Removes the witness; false when none was configured. */
+    public boolean removeWitness() {
+        Optional<Block> quorum = root.block("quorum");
+        return quorum.isPresent() && quorum.get().items.removeIf(i -> i instanceof Block b && b.name.equals("device"));
+    }
+
     /** {@code quorum.expected_votes} when set. */
     public Optional<Integer> expectedVotes() {
         return root.block("quorum").flatMap(q -> q.get("expected_votes")).map(Integer::parseInt);

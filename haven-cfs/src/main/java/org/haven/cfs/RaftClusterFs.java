@@ -182,6 +182,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     }
 
     private void ensureNodeDirs() {
+        if (cfg.self().name().equals(CorosyncConf.WITNESS)) return;
         String me = "nodes/" + cfg.self().name();
         while (!closed) {
             try {
@@ -652,6 +653,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 if (n.nodeId() <= 0 || n.ring0Addr() == null) continue;
                 list.add(new CfsNode(n.name(), n.nodeId(), n.ring0Addr(), n.cfsPort()));
             }
+            c.witness().ifPresent(list::add);
             if (list.stream().anyMatch(n -> n.name().equals(cfg.self().name()))) members = List.copyOf(list);
         } catch (RuntimeException e) {
             LOG.warn("cannot read members from corosync.conf: {}", e.getMessage());
@@ -756,7 +758,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                         yield StatusFiles.membersLocal(cfg.self().name(), t.version());
                     }
                     Set<String> online = onlineNodes();
-                    List<StatusFiles.Member> ms = members.stream()
+                    List<StatusFiles.Member> ms = members.stream().filter(n -> !n.name().equals(CorosyncConf.WITNESS))
                             .map(n -> new StatusFiles.Member(n.name(), n.nodeId(), online.contains(n.name()), n.host())).toList();
                     yield StatusFiles.members(cfg.self().name(), t.version(), conf.clusterName(), conf.configVersion(), isQuorate(), ms);
                 }

@@ -114,4 +114,41 @@ class ClusterServiceTest {
         assertThat(n1.readString("back")).contains("again");
         await().atMost(Duration.ofSeconds(5)).until(() -> n1.readString(".clusterlog").orElseThrow().contains("rejoined generation 1"));
     }
+
+    @Test
+    void witnessGivesTwoNodeClusterTheDecidingVote() throws Exception {
+        ClusterService n1 = node(1);
+        awaitQuorate(n1);
+        n1.createCluster("duo", null, null, null);
+        ClusterService n2 = node(2);
+        awaitQuorate(n2);
+        n2.join(n1.addNode("n2", null, "127.0.0.1", ports[1], null, false));
+        awaitQuorate(n2);
+        RaftClusterFs.Config c1 = n1.replica().config();
+        RaftClusterFs witness = WitnessMain.start("duo", c1.groupId(), c1.generation(), "127.0.0.1", ports[2],
+                n1.replica().members(), dir.resolve("witness"), Duration.ofMillis(300));
+        try {
+            n1.qdeviceSetup("127.0.0.1", ports[2]);
+            assertThatThrownBy(() -> n1.qdeviceSetup("127.0.0.1", ports[2])).hasMessage("QDevice already configured!");
+            assertThat(n1.readString("corosync.conf").orElseThrow()).contains("  device {\n").contains("    model: net\n")
+                    .contains("      host: 127.0.0.1\n");
+            await().atMost(Duration.ofSeconds(30)).until(() -> n1.replica().raftPeers().equals(List.of("n1", "n2", "qdevice")));
+            assertThat(n1.readString(".members").orElseThrow()).doesNotContain("qdevice");
+            // one of the two nodes fails: the witness's vote keeps the other writable
+            n2.close();
+            n1.writeString("with-one-node", "ok");
+            await().atMost(Duration.ofSeconds(10)).until(() -> n1.isQuorate());
+            n1.writeString("still", "ok");
+            witness.sync();
+            assertThat(witness.readString("still")).contains("ok");
+            assertThat(witness.list("nodes")).extracting(org.haven.core.cfs.ClusterFs.Entry::name).containsExactly("n1", "n2");
+            ClusterService n2b = node(2);
+            awaitQuorate(n2b);
+            n1.qdeviceRemove();
+            await().atMost(Duration.ofSeconds(30)).until(() -> n1.replica().raftPeers().equals(List.of("n1", "n2")));
+            assertThatThrownBy(n1::qdeviceRemove).hasMessage("No QDevice configured!");
+        } finally {
+            witness.close();
+        }
+    }
 }

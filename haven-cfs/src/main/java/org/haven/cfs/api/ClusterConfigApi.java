@@ -232,7 +232,36 @@ public final class ClusterConfigApi implements ApiModule {
 
         reg.add(ApiMethod.get("/cluster/config/qdevice").name("status").description("Get QDevice status")
                 .permissions(audit).returns(Schema.object()).protect()
-                .handler((p, rc) -> Map.of()).build());
+                .handler((p, rc) -> {
+                    Optional<org.haven.cfs.CfsNode> w = rc.node().cfs().readString("corosync.conf").map(CorosyncConf::parse)
+                            .flatMap(CorosyncConf::witness);
+                    if (w.isEmpty()) return Map.of();
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("Algorithm", "Fifty-Fifty split");
+                    m.put("QNetd host", w.get().host() + ":" + w.get().port());
+                    m.put("State", service(rc.node()).map(s -> s.replica().raftPeers().contains(CorosyncConf.WITNESS)).orElse(false)
+                            ? "Connected" : "Disconnected");
+                    m.put("Tie-breaker", "Node with lowest node ID");
+                    return m;
+                }).build());
+
+        reg.add(ApiMethod.post("/cluster/config/qdevice").name("qdevice_setup")
+                .description("Add a witness (started with havend --witness) as the external vote of the cluster (Haven; pvecm qdevice setup).")
+                .param("address", Schema.string().description("Address of the witness."))
+                .param("port", Schema.integer().minimum(1).maximum(65535).optional().description("Replication port of the witness."))
+                .returns(Schema.nullType()).protect()
+                .handler((p, rc) -> {
+                    requireService(rc.node()).qdeviceSetup(p.str("address"), p.integer("port", CorosyncConf.DEFAULT_CFS_PORT));
+                    return null;
+                }).build());
+
+        reg.add(ApiMethod.delete("/cluster/config/qdevice").name("qdevice_remove")
+                .description("Remove the witness (Haven; pvecm qdevice remove).")
+                .returns(Schema.nullType()).protect()
+                .handler((p, rc) -> {
+                    requireService(rc.node()).qdeviceRemove();
+                    return null;
+                }).build());
 
         reg.add(ApiMethod.get("/cluster/log").name("log").description("Read cluster log")
                 .param("max", Schema.integer().minimum(1).optional().description("Maximum number of entries."))

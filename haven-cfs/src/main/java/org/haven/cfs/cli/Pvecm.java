@@ -35,6 +35,8 @@ public final class Pvecm implements CliTool {
                 CliCommand.api("delnode", HttpMethod.DELETE, "/cluster/config/nodes/{node}").positional("node").output(CliCommand.Output.NONE),
                 CliCommand.local("expected", HttpMethod.POST, "/cluster/config/expected", Pvecm::expected).positional("expected")
                         .description("Tells corosync a new value of expected votes."),
+                CliCommand.api("qdevice setup", HttpMethod.POST, "/cluster/config/qdevice").positional("address").output(CliCommand.Output.NONE),
+                CliCommand.api("qdevice remove", HttpMethod.DELETE, "/cluster/config/qdevice").output(CliCommand.Output.NONE),
                 CliCommand.local("status", Pvecm::status).description("Displays the local view of the cluster status."),
                 CliCommand.local("nodes", Pvecm::nodes).description("Displays the local view of the cluster nodes."));
     }
