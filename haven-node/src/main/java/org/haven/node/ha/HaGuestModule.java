@@ -1,0 +1,98 @@
+package org.haven.node.ha;
+
+import java.util.List;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.Handler;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.server.ApiTree;
+import org.haven.ha.ManagerStatus;
+import org.haven.ha.api.HaResources;
+import org.haven.ha.env.ClusterHaEnv;
+import org.haven.qemu.QemuService;
+import org.haven.qemu.api.QemuApi;
+
+/**
+ * Ties guests to the HA manager on a node: publishes the {@code vm:} resource agent ({@link VmResourceDriver}),
+ * which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
+ * HA-managed guest through HA as PVE does (guide §14.3): start sets the requested state to {@code started}
+ * (task {@code hastart}); stop and shutdown queue the CRM command {@code stop <sid> <timeout>} (task
+ * {@code hastop}), which stops the guest and sets its requested state to {@code stopped}.
+ */
+public final class HaGuestModule implements ApiModule {
+    private static final System.Logger LOG = System.getLogger("haven.ha");
+    static final String VM_STATUS = "/nodes/{node}/qemu/{vmid}/status/";
+
+    private volatile QemuService qemu;
+
+    @Override public String name() { return "ha-guests"; }
+
+    private QemuService qemu(NodeContext ctx) {
+        QemuService s = qemu;
+        if (s != null) return s;
+        synchronized (this) {
+            if (qemu == null) qemu = QemuApi.createService(ctx);
+            return qemu;
+        }
+    }
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        ctx.publish(ClusterHaEnv.ResourceDriver.class, new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName(),
+            ctx.runDir().resolve("ha-guest-pids")));
+    }
+
+    @Override
+    public void start(NodeContext ctx) {
+        var tree = ctx.findService(ApiTree.class);
+        var ha = ctx.findService(HaResources.class);
+        if (tree.isEmpty() || ha.isEmpty()) return;
+        for (String action : List.of("start", "stop", "shutdown")) {
+            var hit = tree.get().lookup(VM_STATUS + action);
+            ApiMethod old = hit == null ? null : hit.node().methods().get(HttpMethod.POST);
+            if (old == null || !hit.node().path().equals(VM_STATUS + action)) {
+                LOG.log(System.Logger.Level.WARNING, "no POST " + VM_STATUS + action + ": qm " + action + " not routed through HA");
+                continue;
+            }
+            tree.get().replace(wrap(old, action, ha.get()));
+        }
+    }
+
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha) {
+        Handler inner = m.handler();
+        Handler h = (p, rc) -> {
+            int vmid = p.integer("vmid");
+            String sid = "vm:" + vmid;
+            if (!ha.isManaged(sid)) return inner.handle(p, rc);
+            return switch (action) {
+                case "start" -> rc.startTask("hastart", Integer.toString(vmid), log -> {
+                    log.log("Requesting HA start for VM " + vmid);
+                    ha.setRequestedState(sid, "started");
+                });
+                default -> {
+                    // PVE: stop is a hard stop (timeout 0); shutdown passes its timeout (default 60)
+                    long timeout = action.equals("stop") ? 0 : p.lng("timeout", 60);
+                    yield rc.startTask("hastop", Integer.toString(vmid), log -> {
+                        log.log("Requesting HA stop for VM " + vmid);
+                        requestStop(ha, sid, timeout);
+                    });
+                }
+            };
+        };
+        return new ApiMethod(m.path(), m.method(), m.name(), m.description(), m.parameters(), m.returns(), m.permissions(),
+            m.proxyto(), m.protect(), m.allowtoken(), h);
+    }
+
+    /** {@code ha-manager crm-command stop <sid> <timeout>}; a service the manager does not know yet just gets state stopped. */
+    static void requestStop(HaResources ha, String sid, long timeout) {
+        ManagerStatus ms = ha.managerStatus();
+        if (ms.serviceStatus.containsKey(sid)) {
+            ha.queueCrmCommand("stop " + sid + " " + timeout);
+        } else {
+            ha.setRequestedState(sid, "stopped");
+        }
+    }
+
+}

@@ -1,0 +1,156 @@
+package org.haven.node.ha;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.guest.config.GuestException;
+import org.haven.ha.HaException;
+import org.haven.ha.Sid;
+import org.haven.ha.env.ClusterHaEnv;
+import org.haven.qemu.QemuService;
+import org.haven.qemu.run.VmManager;
+
+/**
+ * The HA resource agent for {@code vm:<vmid>} (PVE's {@code PVE::HA::Resources::PVEVM}): start, shutdown and
+ * offline relocation through the VM module's {@link VmManager}. While a guest runs under HA its QEMU PID is
+ * kept in {@code <run>/ha-guest-pids/<vmid>.pid}, where the watchdog supervisor finds the processes to kill
+ * when the node is reset.
+ */
+final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
+    private static final System.Logger LOG = System.getLogger("haven.ha.vm");
+
+    private final Supplier<QemuService> qemu;
+    private final ClusterFs cfs;
+    private final String node;
+    private final Path guestPidDir;
+
+    VmResourceDriver(Supplier<QemuService> qemu, ClusterFs cfs, String node, Path guestPidDir) {
+        this.qemu = qemu;
+        this.cfs = cfs;
+        this.node = node;
+        this.guestPidDir = guestPidDir;
+    }
+
+    private static int vmid(Sid sid) {
+        if (!sid.type().equals("vm")) throw new HaException("resource type '" + sid.type() + "' is not supported on this node");
+        return Integer.parseInt(sid.name());
+    }
+
+    private VmManager vms() { return qemu.get().vms(); }
+
+    private static Consumer<String> log(int vmid) {
+        return line -> LOG.log(System.Logger.Level.INFO, "VM " + vmid + ": " + line);
+    }
+
+    private Path pidFile(int vmid) { return guestPidDir.resolve(vmid + ".pid"); }
+
+    /** Records (or forgets) the guest's QEMU PID for the watchdog supervisor. */
+    private void trackPid(int vmid) {
+        try {
+            var pid = vms().pid(vmid);
+            if (pid.isPresent()) {
+                Files.createDirectories(guestPidDir);
+                Path tmp = guestPidDir.resolve("." + vmid + ".tmp");
+                Files.writeString(tmp, pid.get() + "\n");
+                Files.move(tmp, pidFile(vmid), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                Files.deleteIfExists(pidFile(vmid));
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": unable to record the guest PID - " + e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean isRunning(Sid sid) {
+        if (!sid.type().equals("vm")) return false;
+        int vmid = vmid(sid);
+        boolean running = vms().isRunning(vmid);
+        trackPid(vmid);
+        return running;
+    }
+
+    @Override
+    public void start(Sid sid) {
+        int vmid = vmid(sid);
+        try {
+            if (!vms().isRunning(vmid)) {
+                var cfg = vms().store().load(vmid);
+                long memMb = memoryMb(cfg.get("memory").orElse(null));
+                vms().start(vmid, new VmManager.StartOptions(false, false, Duration.ofSeconds(Math.max(30, memMb / 1024))), log(vmid));
+            }
+        } catch (GuestException e) {
+            throw new HaException(e.getMessage(), e);
+        } finally {
+            trackPid(vmid);
+        }
+    }
+
+    static long memoryMb(String memory) {
+        if (memory == null || memory.isBlank()) return 512;
+        String v = memory;
+        for (String part : memory.split(",")) {
+            if (part.startsWith("current=")) v = part.substring(8);
+            else if (!part.contains("=")) v = part;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return 512;
+        }
+    }
+
+    @Override
+    public void shutdown(Sid sid, Integer timeout) {
+        int vmid = vmid(sid);
+        try {
+            if (!vms().isRunning(vmid)) return;
+            if (timeout != null && timeout == 0) {
+                vms().stop(vmid, false, Duration.ofSeconds(5), log(vmid));
+            } else {
+                // PVE's agent: shutdown with forceStop so the guest is down afterwards
+                vms().shutdown(vmid, false, Duration.ofSeconds(timeout == null ? 60 : timeout), true, log(vmid));
+            }
+        } catch (GuestException e) {
+            throw new HaException(e.getMessage(), e);
+        } finally {
+            trackPid(vmid);
+        }
+    }
+
+    /**
+     * Offline relocation moves the guest's config to {@code target} (the guest's disks must be on shared storage,
+     * as for PVE's offline migration of an HA guest). Live migration of a running guest is not available in the
+     * VM module yet: it fails and the guest keeps running here.
+     */
+    @Override
+    public boolean migrate(Sid sid, String target, boolean online) {
+        int vmid = vmid(sid);
+        if (target.equals(node)) return true;
+        if (vms().isRunning(vmid)) {
+            LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' is not supported");
+            return false;
+        }
+        String from = "nodes/" + node + "/qemu-server/" + vmid + ".conf";
+        String to = "nodes/" + target + "/qemu-server/" + vmid + ".conf";
+        try {
+            return vms().store().locked(vmid, () -> {
+                if (cfs.stat(from).isEmpty()) return cfs.stat(to).isPresent();
+                cfs.mkdirs("nodes/" + target + "/qemu-server");
+                cfs.rename(from, to);
+                LOG.log(System.Logger.Level.INFO, "VM " + vmid + ": config moved to node '" + target + "'");
+                return true;
+            });
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
+            return false;
+        } finally {
+            trackPid(vmid);
+        }
+    }
+}
