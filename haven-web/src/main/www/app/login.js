@@ -1,5 +1,5 @@
 // The login dialog: user name, password, realm (from GET /access/domains), optional second factor.
-import { useState, useEffect } from 'preact/hooks';
+import { useState, useEffect, useRef } from 'preact/hooks';
 import { html, Modal, Field } from 'app/ui.js';
 import * as api from 'app/api.js';
 
@@ -18,13 +18,14 @@ export function LoginDialog({ onLogin }) {
   const [tfa, setTfa] = useState(null);       // {ticket, username} of a login waiting for its second factor
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const realmChosen = useRef(false);   // the user picked a realm: the server's default must not replace it
 
   useEffect(() => {
     api.get('/access/domains').then(list => {
       if (!Array.isArray(list) || list.length === 0) return;
       list.sort((a, b) => (b.default ? 1 : 0) - (a.default ? 1 : 0) || a.realm.localeCompare(b.realm));
       setRealms(list);
-      if (!localStorage.getItem('haven-last-realm')) {
+      if (!localStorage.getItem('haven-last-realm') && !realmChosen.current) {
         const def = list.find(r => r.default) || list.find(r => r.realm === 'pam') || list[0];
         setRealm(def.realm);
       }
@@ -56,7 +57,7 @@ export function LoginDialog({ onLogin }) {
           onInput=${e => setUsername(e.target.value)} /><//>
       <${Field} label="Password"><input name="password" type="password" autocomplete="current-password" required value=${password}
           onInput=${e => setPassword(e.target.value)} /><//>
-      <${Field} label="Realm"><select name="realm" value=${realm} onChange=${e => setRealm(e.target.value)}>
+      <${Field} label="Realm"><select name="realm" value=${realm} onChange=${e => { realmChosen.current = true; setRealm(e.target.value); }}>
           ${realms.map(r => html`<option value=${r.realm} selected=${r.realm === realm}>${r.comment || r.realm}${r.comment ? ` (${r.realm})` : ''}</option>`)}
         </select><//>
       ${tfa && html`<div class="hint">Second login factor required for ${tfa.username}.</div>

@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.haven.access.Totp;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -415,6 +416,31 @@ class WebUiEndToEndTest {
         el("[data-tab=users]").click();
         waitUntil("user list", () -> present("[data-grid=users] tr[data-row='auditor@pve']"));
         assertThat(el("[data-action=add]").isEnabled()).isFalse();
+        el("#logout").click();
+        el("#login-form");
+    }
+
+    @Test
+    @Order(9)
+    void aUserWithTotpCompletesTheSecondStepInTheDialog() throws Exception {
+        assertThat(node.post("/access/users", Map.of("userid", "tfauser@pve", "password", "Tfa-pw-123"), admin).status()).isEqualTo(200);
+        assertThat(node.put("/access/acl", Map.of("path", "/", "users", "tfauser@pve", "roles", "PVEAuditor"), admin).status()).isEqualTo(200);
+        Auth self = node.login("tfauser@pve", "Tfa-pw-123");
+        Totp totp = Totp.parseUri("otpauth://totp/Haven:tfauser@pve?secret=" + Totp.generateSecret());
+        Resp added = node.post("/access/tfa/tfauser@pve", Map.of("type", "totp", "totp", totp.toUri(),
+                "value", totp.code(System.currentTimeMillis() / 1000), "password", "Tfa-pw-123"), self);
+        assertThat(added.status()).as(added.body()).isEqualTo(200);
+
+        browser.get(base + "/");
+        login("tfauser", "pve", "Tfa-pw-123");
+        // the password step answers with a partial ticket: the dialog asks for the second factor
+        type("input[name=otp]", "000000");
+        el("#login-submit").click();
+        assertThat(el("#login-error").getText()).contains("Login failed");
+        login("tfauser", "pve", "Tfa-pw-123");
+        type("input[name=otp]", totp.code(System.currentTimeMillis() / 1000));
+        el("#login-submit").click();
+        assertThat(el("#current-user").getText()).isEqualTo("tfauser@pve");
         el("#logout").click();
         el("#login-form");
     }
