@@ -186,9 +186,21 @@ public final class HttpApiServer implements AutoCloseable {
         ApiRequest ar = new ApiRequest(method, apiPath, params, ticket, request.getHeaders().get("CSRFPreventionToken"),
                 request.getHeaders().get(HttpHeader.AUTHORIZATION), local, remote);
         ApiResponse res = dispatcher.handle(ar);
-        byte[] out = json ? formatJson(res) : formatExtjs(res);
-        int status = extjs ? 200 : res.status();
-        send(response, callback, status, out);
+        byte[] out;
+        int status;
+        if (res.status() == 200 && res.data() instanceof org.haven.api.RawResult raw) {
+            out = raw.body();
+            status = 200;
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
+            if (raw.filename() != null)
+                response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + raw.filename().replace("\"", "") + "\"");
+            response.write(true, ByteBuffer.wrap(out), callback);
+        } else {
+            out = json ? formatJson(res) : formatExtjs(res);
+            status = extjs ? 200 : res.status();
+            send(response, callback, status, out);
+        }
         if (accessLog != null) accessLog.log(remote, res.authid(), request.getMethod(), request.getHttpURI().getPathQuery(),
                 request.getConnectionMetaData().getProtocol(), status, out.length);
         return true;

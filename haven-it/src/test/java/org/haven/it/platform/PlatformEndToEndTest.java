@@ -240,6 +240,10 @@ class PlatformEndToEndTest {
         Resp log = node.get("/nodes/" + NODE + "/tasks/" + upid + "/log?start=1", a);
         assertThat(texts(log.data())).containsExactly("step two", "TASK OK");
         assertThat(log.json().get("total").asInt()).isEqualTo(3);
+        Resp download = node.get("/nodes/" + NODE + "/tasks/" + upid + "/log?download=1", a);
+        assertThat(download.status()).isEqualTo(200);
+        assertThat(download.body()).isEqualTo("step one\nstep two\nTASK OK\n");
+        assertThat(node.get("/nodes/" + NODE + "/tasks/" + upid + "/log?download=1&limit=5", a).status()).isEqualTo(400);
 
         Files.createFile(node.dataDir().resolve("gatefail"));
         String failed = node.post("/nodes/" + NODE + "/haven-test/task", Map.of("gate", "gatefail", "fail", "boom"), a).data().asString();

@@ -537,6 +537,14 @@ public final class NodeApi implements ApiModule {
                 .proxyto("node").protect()
                 .handler((p, rc) -> {
                     TaskManager.TaskInfo t = task(p, rc, "Sys.Audit");
+                    if (p.bool("download", false)) {
+                        if (p.has("start") || p.has("limit"))
+                            throw ApiException.param("download", "Parameter 'download' cannot be used with other parameters");
+                        TaskManager.LogPage all = ctx.tasks().log(t.upid(), 0, 0);
+                        StringBuilder sb = new StringBuilder();
+                        for (String l : all.lines()) sb.append(l).append('\n');
+                        return org.haven.api.RawResult.text(sb.toString(), t.upid() + ".log");
+                    }
                     int start = p.integer("start", 0);
                     int limit = p.has("limit") ? p.integer("limit") : 50;
                     TaskManager.LogPage page = ctx.tasks().log(t.upid(), start, limit);
