@@ -53,7 +53,8 @@
  *
  * <p>Results: Java booleans are written as {@code 1}/{@code 0} like PVE's Perl API (return a Jackson
  * {@code BooleanNode} for a literal JSON boolean); {@code rc.setResultAttribute("total", n)} adds
- * top-level attributes beside {@code data}.
+ * top-level attributes beside {@code data}; return a {@link org.haven.api.RawResult} to send bytes as they
+ * are (downloads).
  *
  * <p>Services the daemon publishes for modules: {@link org.haven.api.server.ApiTree} (the registered
  * methods), {@code org.haven.access.AccessControl}, {@link org.haven.core.cfs.ClusterFs} and
