@@ -567,12 +567,33 @@ public final class VmManager {
                 if (st.path("status").asString().equals("paused") || st.path("status").asString().equals("prelaunch")) d.put("status", "running");
                 JsonNode bs = q.execute("query-blockstats", null, Duration.ofSeconds(3));
                 long rd = 0, wr = 0;
+                java.util.TreeMap<String, Object> blockstat = new java.util.TreeMap<>();
                 for (JsonNode b : bs) {
                     rd += b.path("stats").path("rd_bytes").asLong();
                     wr += b.path("stats").path("wr_bytes").asLong();
+                    String dev = b.path("device").asString("");
+                    if (dev.startsWith("drive-")) {
+                        LinkedHashMap<String, Object> st2 = new LinkedHashMap<>();
+                        for (String k : List.of("rd_bytes", "wr_bytes", "rd_operations", "wr_operations", "flush_operations",
+                                "rd_total_time_ns", "wr_total_time_ns", "unmap_bytes", "unmap_operations")) {
+                            st2.put(k, b.path("stats").path(k).asLong());
+                        }
+                        blockstat.put(dev.substring(6), st2);
+                    }
                 }
                 d.put("diskread", rd);
                 d.put("diskwrite", wr);
+                d.put("blockstat", blockstat);
+                java.util.TreeMap<String, Object> nics = new java.util.TreeMap<>();
+                for (int i = 0; i < 32; i++) {
+                    Path sp = Path.of("/sys/class/net/tap" + vmid + "i" + i + "/statistics");
+                    if (!Files.isDirectory(sp)) continue;
+                    try {
+                        nics.put("tap" + vmid + "i" + i, Map.of("netin", Long.parseLong(Files.readString(sp.resolve("tx_bytes")).trim()),
+                                "netout", Long.parseLong(Files.readString(sp.resolve("rx_bytes")).trim())));
+                    } catch (IOException | NumberFormatException ignored) { }
+                }
+                d.put("nics", nics);
                 JsonNode v = q.greeting().path("QMP").path("version").path("qemu");
                 d.put("running-qemu", v.path("major").asInt() + "." + v.path("minor").asInt() + "." + v.path("micro").asInt());
                 try {

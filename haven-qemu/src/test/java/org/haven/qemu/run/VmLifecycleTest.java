@@ -76,6 +76,11 @@ class VmLifecycleTest {
             assertThat(serial.await(TestGuest.MARKER, Duration.ofSeconds(90))).as(serial.text()).isTrue();
 
             Map<String, Object> st = vms.status(vmid, true);
+            @SuppressWarnings("unchecked") Map<String, Object> blockstat = (Map<String, Object>) st.get("blockstat");
+            @SuppressWarnings("unchecked") Map<String, Object> nics = (Map<String, Object>) st.get("nics");
+            assertThat(blockstat).containsKey("virtio0");
+            assertThat(((Map<?, ?>) blockstat.get("virtio0")).get("rd_bytes")).isInstanceOf(Long.class);
+            assertThat(nics).containsKey("tap" + vmid + "i0");
             assertThat(st).containsEntry("status", "running").containsEntry("qmpstatus", "running")
                     .containsEntry("pid", pid).containsEntry("name", "lifecycle-test").containsEntry("maxmem", 256L * 1024 * 1024);
             try (QmpClient q = vms.qmp(vmid)) {
