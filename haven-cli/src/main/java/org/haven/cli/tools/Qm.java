@@ -142,45 +142,93 @@ public final class Qm implements CliTool {
         c.add(vm("sendkey", HttpMethod.PUT, VM + "/sendkey").positional("key").output(CliCommand.Output.NONE));
         c.add(vm("monitor", HttpMethod.POST, VM + "/monitor").positional("command").output(CliCommand.Output.RAW));
         c.add(CliCommand.local("wait", inv -> {
-            // qm wait <vmid> [--timeout N]: until the VM is stopped
+            // qm wait <vmid> [--timeout N]: until the VM is stopped, polled once a second as PVE does
             List<String> args = inv.args();
             if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
             String vmid = args.get(0);
             long timeout = args.size() > 2 && args.get(1).equals("--timeout") ? Long.parseLong(args.get(2)) : 0;
-            long deadline = System.nanoTime() + timeout * 1_000_000_000L;
-            while (true) {
-                JsonNode st = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/status/current", Map.of());
-                if (st.path("status").asString().equals("stopped")) return 0;
-                if (timeout > 0 && System.nanoTime() > deadline) { inv.err().println("timeout while waiting for VM " + vmid); return 255; }
-                Thread.sleep(200);
+            JsonNode st = status(inv, vmid);
+            if (!"running".equals(st.path("status").asString())) return 0;
+            inv.out().println("waiting until VM " + vmid + " stopps (PID " + st.path("pid").asLong() + ")");
+            inv.out().flush();
+            long count = 0;
+            while ((timeout == 0 || count < timeout) && "running".equals(status(inv, vmid).path("status").asString())) {
+                count++;
+                Thread.sleep(1000);
             }
+            if ("running".equals(status(inv, vmid).path("status").asString())) { inv.err().println("wait failed - got timeout"); return 255; }
+            return 0;
         }).description("Wait until the VM is stopped."));
         c.add(CliCommand.local("terminal", inv -> {
-            // qm terminal <vmid> [--iface serialN]: the serial socket lives beside the daemon's socket
+            // qm terminal <vmid> [--iface serialN] [--escape ^O|0]: the serial socket lives beside the daemon's socket
             List<String> args = inv.args();
             if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
             String vmid = args.get(0);
-            String iface = args.size() > 2 && args.get(1).equals("--iface") ? args.get(2) : "serial0";
+            String iface = null;
+            String escape = "^O";
+            for (int i = 1; i + 1 < args.size(); i += 2) {
+                if (args.get(i).equals("--iface")) iface = args.get(i + 1);
+                else if (args.get(i).equals("--escape")) escape = args.get(i + 1);
+                else { inv.err().println("400 unable to parse option"); return 255; }
+            }
             JsonNode cfg = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config", Map.of());
-            if (!"socket".equals(cfg.path(iface).asString(""))) { inv.err().println("unable to find a serial interface"); return 255; }
-            java.nio.file.Path sock = org.haven.cli.CliEnv.socketPath(System.getenv()).getParent().resolve("qemu-server").resolve(vmid + "." + iface);
-            inv.err().println("starting serial terminal on interface " + iface + " (press Ctrl+O to exit)");
-            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(sock))) {
-                Thread reader = Thread.ofVirtual().start(() -> {
-                    try {
-                        var in = java.nio.channels.Channels.newInputStream(ch);
-                        byte[] buf = new byte[4096];
-                        int n;
-                        while ((n = in.read(buf)) > 0) { inv.out().write(buf, 0, n); inv.out().flush(); }
-                    } catch (java.io.IOException ignored) { }
-                });
-                var out = java.nio.channels.Channels.newOutputStream(ch);
-                int b;
-                while ((b = System.in.read()) >= 0 && b != 0x0f) { out.write(b); out.flush(); }
-                reader.interrupt();
+            if (iface != null) {
+                if (!cfg.has(iface)) { inv.err().println("serial interface '" + iface + "' is not configured"); return 255; }
+                if (!"socket".equals(cfg.path(iface).asString(""))) { inv.err().println("wrong serial type on interface '" + iface + "'"); return 255; }
+            } else {
+                for (String opt : List.of("serial0", "serial1", "serial2", "serial3")) {
+                    if ("socket".equals(cfg.path(opt).asString(""))) { iface = opt; break; }
+                }
+                if (iface == null) { inv.err().println("unable to find a serial interface"); return 255; }
+            }
+            if (!"running".equals(status(inv, vmid).path("status").asString())) { inv.err().println("VM " + vmid + " not running"); return 255; }
+            int esc = -1;
+            String escapeMsg = "";
+            if (!escape.equals("0")) {
+                if (escape.length() != 2 || escape.charAt(0) != '^' || Character.toUpperCase(escape.charAt(1)) < '@'
+                        || Character.toUpperCase(escape.charAt(1)) > '_') {
+                    inv.err().println("400 Parameter verification failed.\nescape: invalid escape character");
+                    return 255;
+                }
+                char k = Character.toUpperCase(escape.charAt(1));
+                esc = k - '@';
+                escapeMsg = " (press Ctrl+" + k + " to exit)";
+            }
+            inv.out().println("starting serial terminal on interface " + iface + escapeMsg);
+            inv.out().flush();
+            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(runDir().resolve(vmid + "." + iface)))) {
+                pipe(ch, System.in, inv.out(), esc);
             }
             return 0;
         }).description("Open a terminal using a serial device."));
+        c.add(CliCommand.local("vncproxy", inv -> {
+            // qm vncproxy <vmid>: the VM's VNC socket on stdin/stdout (run behind an ssh or websocket proxy)
+            List<String> args = inv.args();
+            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
+            String vmid = args.get(0);
+            inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config", Map.of());
+            if (!"running".equals(status(inv, vmid).path("status").asString())) { inv.err().println("VM " + vmid + " not running"); return 255; }
+            String ticket = System.getenv("LC_PVE_TICKET");
+            if (ticket != null && !ticket.isEmpty()) {
+                // the caller authenticates with its ticket as VNC password, valid for 30 seconds
+                String mon = "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/monitor";
+                inv.client().call(HttpMethod.POST, mon, Map.of("command", "set_password vnc " + ticket));
+                inv.client().call(HttpMethod.POST, mon, Map.of("command", "expire_password vnc +30"));
+            }
+            java.nio.file.Path sock = runDir().resolve(vmid + ".vnc");
+            for (int c0 = 1; c0 < 10 && !java.nio.file.Files.exists(sock); c0++) Thread.sleep(1000);
+            java.nio.channels.SocketChannel ch;
+            try {
+                ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(sock));
+            } catch (java.io.IOException e) {
+                inv.err().println("unable to connect to socket '" + sock + "' - " + e.getMessage());
+                return 255;
+            }
+            try (ch) {
+                pipe(ch, System.in, inv.out(), -1);
+            }
+            return 0;
+        }).description("Proxy VM VNC traffic to stdin/stdout"));
         c.add(CliCommand.local("unlock", HttpMethod.GET, VM + "/pending", inv -> {
             Object vmid = inv.params().get("vmid");
             inv.client().call(HttpMethod.PUT, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config",
@@ -188,6 +236,59 @@ public final class Qm implements CliTool {
             return 0;
         }).positional("vmid").fixed("node", CliCommand.LOCAL_NODE).description("Unlock the VM."));
         return c;
+    }
+
+    private static JsonNode status(org.haven.api.cli.CliInvocation inv, String vmid) {
+        return inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/status/current", Map.of());
+    }
+
+    /** The daemon's run directory for VM sockets ({@code <vmid>.vnc}, {@code <vmid>.serialN}), beside its API socket. */
+    private static java.nio.file.Path runDir() {
+        return org.haven.cli.CliEnv.socketPath(System.getenv()).getParent().resolve("qemu-server");
+    }
+
+    /**
+     * Copies bytes both ways between {@code ch} and {@code in}/{@code out} until either side closes, or until
+     * {@code escape} (a byte value, -1 for none) arrives on {@code in}.
+     */
+    static void pipe(java.nio.channels.SocketChannel ch, java.io.InputStream in, java.io.OutputStream out, int escape)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread.ofPlatform().daemon().name("pipe-out").start(() -> {
+            try {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(65536);
+                while (ch.read(buf) > 0) {
+                    out.write(buf.array(), 0, buf.position());
+                    out.flush();
+                    buf.clear();
+                }
+            } catch (java.io.IOException ignored) {
+                // the other side went away
+            } finally {
+                done.countDown();
+            }
+        });
+        Thread.ofPlatform().daemon().name("pipe-in").start(() -> {
+            try {
+                byte[] buf = new byte[65536];
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    int len = n;
+                    boolean stop = false;
+                    if (escape >= 0) {
+                        for (int i = 0; i < n; i++) if ((buf[i] & 0xff) == escape) { len = i; stop = true; break; }
+                    }
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, 0, len);
+                    while (b.hasRemaining()) ch.write(b);
+                    if (stop) break;
+                }
+            } catch (java.io.IOException ignored) {
+                // the other side went away
+            } finally {
+                done.countDown();
+            }
+        });
+        done.await();
     }
 
     private static void printTree(JsonNode n, Map<String, List<JsonNode>> children, int depth, java.io.PrintStream out) {

@@ -216,6 +216,40 @@ class QemuEndToEndTest {
         }
     }
 
+    @Test @Order(36)
+    void qmVncproxyAndTerminalAsProcessesAndWaitTimesOut() throws Exception {
+        String id = Integer.toString(VMID);
+        // qm vncproxy: the VM's VNC server on stdin/stdout, up to the security types; EOF on stdin ends it
+        try (CliProcess vnc = CliProcess.start(node, "qm", "vncproxy", id)) {
+            assertThat(new String(vnc.take(12, Duration.ofSeconds(60)), java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("RFB 003.008\n");
+            vnc.stdin().write("RFB 003.008\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            vnc.stdin().flush();
+            byte[] n = vnc.take(1, Duration.ofSeconds(10));
+            assertThat((int) n[0]).isPositive();
+            // password=on: VNC authentication
+            assertThat(vnc.take(n[0], Duration.ofSeconds(10))).contains((byte) 2);
+            vnc.stdin().close();
+            assertThat(vnc.waitFor(Duration.ofSeconds(30))).as(vnc.err()).isZero();
+            assertThat(vnc.err()).isEmpty();
+        }
+        // qm terminal: the guest's serial console on stdout, Ctrl+O on stdin ends it while stdin stays open
+        try (CliProcess term = CliProcess.start(node, "qm", "terminal", id)) {
+            assertThat(term.await(TestGuest.MARKER, Duration.ofSeconds(60))).as(term.out() + term.err()).isTrue();
+            assertThat(term.out()).startsWith("starting serial terminal on interface serial0 (press Ctrl+O to exit)\n");
+            term.stdin().write(0x0f);
+            term.stdin().flush();
+            assertThat(term.waitFor(Duration.ofSeconds(30))).as(term.err()).isZero();
+        }
+        CliResult noIface = node.cli("qm", "terminal", id, "--iface", "serial3");
+        assertThat(noIface.exit()).isEqualTo(255);
+        assertThat(noIface.err()).isEqualTo("serial interface 'serial3' is not configured\n");
+        // qm wait on a running VM: PVE's timeout error
+        CliResult w = node.cli("qm", "wait", id, "--timeout", "1");
+        assertThat(w.exit()).isEqualTo(255);
+        assertThat(w.err()).isEqualTo("wait failed - got timeout\n");
+        assertThat(w.out()).matches("waiting until VM " + id + " stopps \\(PID \\d+\\)\n");
+    }
+
     /** VNC authentication: DES of the challenge with the password's first 8 bytes, bits of each key byte reversed. */
     static byte[] vncResponse(String password, byte[] challenge) throws Exception {
         byte[] key = new byte[8];
@@ -236,9 +270,24 @@ class QemuEndToEndTest {
         try (SerialReader console = new SerialReader(node.dataDir().resolve("run/qemu-server/" + VMID + ".serial0"))) {
             assertThat(console.await(TestGuest.MARKER, Duration.ofSeconds(90))).as(console.text()).isTrue();
         }
-        CliResult r = node.cli("qm", "shutdown", Integer.toString(VMID), "--timeout", "60");
-        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        try (CliProcess wait = CliProcess.start(node, "qm", "wait", Integer.toString(VMID))) {
+            // qm wait blocks while the VM runs and ends with 0 once it stopped
+            assertThat(wait.await("waiting until VM " + VMID + " stopps (PID ", Duration.ofSeconds(60))).as(wait.out() + wait.err()).isTrue();
+            CliResult r = node.cli("qm", "shutdown", Integer.toString(VMID), "--timeout", "60");
+            assertThat(r.exit()).as(r.out() + r.err()).isZero();
+            assertThat(wait.waitFor(Duration.ofSeconds(30))).as(wait.out() + wait.err()).isZero();
+        }
         assertThat(node.cli("qm", "status", Integer.toString(VMID)).out()).isEqualTo("status: stopped\n");
+        CliResult w = node.cli("qm", "wait", Integer.toString(VMID), "--timeout", "1");
+        assertThat(w.exit()).isZero();
+        assertThat(w.out()).isEmpty();
+        CliResult vnc = node.cli("qm", "vncproxy", Integer.toString(VMID));
+        assertThat(vnc.exit()).isEqualTo(255);
+        assertThat(vnc.err()).isEqualTo("VM " + VMID + " not running\n");
+        assertThat(vnc.out()).isEmpty();
+        CliResult term = node.cli("qm", "terminal", Integer.toString(VMID));
+        assertThat(term.exit()).isEqualTo(255);
+        assertThat(term.err()).isEqualTo("VM " + VMID + " not running\n");
         Resp sh = node.post(api("/status/shutdown"), Map.of(), admin());
         assertThat(sh.status()).isEqualTo(200);
         // the task itself fails: the VM is not running

@@ -37,6 +37,6 @@ class QmCommandsTest {
         assertThat(problems).isEmpty();
         assertThat(new Qm().commands()).extracting(CliCommand::words).contains("create", "set", "config", "start", "stop", "shutdown",
                 "reboot", "reset", "suspend", "resume", "status", "list", "showcmd", "destroy", "snapshot", "rollback", "clone", "template",
-                "resize", "move-disk", "unlock", "pending", "terminal", "guest exec", "monitor", "wait", "rescan", "importdisk");
+                "resize", "move-disk", "unlock", "pending", "terminal", "guest exec", "monitor", "wait", "rescan", "importdisk", "vncproxy");
     }
 }
