@@ -167,7 +167,8 @@ public final class Havend implements AutoCloseable {
         char[] ksPass = HexFormat.of().formatHex(SecureRandom.getSeed(8)).toCharArray();
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
         server = new HttpApiServer(dispatcher,
-                new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket(), "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log")),
+                new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket(),
+                        "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log"), paths.uploadDir()),
                 () -> SchemaExport.openapi(tree, Version.VERSION));
         server.setExtensions(extensions);
         server.start();

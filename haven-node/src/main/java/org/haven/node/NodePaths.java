@@ -29,6 +29,9 @@ public record NodePaths(boolean embedded, Path dataDir, Path cfsDir, Path runDir
 
     public Path taskDir() { return logDir.resolve("tasks"); }
 
+    /** Where uploaded files are received before an API method takes them ({@code /var/tmp} as PVE). */
+    public Path uploadDir() { return embedded ? dataDir.resolve("tmp") : Path.of("/var/tmp"); }
+
     /** Root-only file holding the generated admin@pve password. */
     public Path adminPasswordFile() { return dataDir.resolve("admin-password"); }
 }

@@ -42,12 +42,22 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class HttpApiServer implements AutoCloseable {
 
-    /** {@code accessLog}: file for one line per API request (PVE's pveproxy access.log format), or null. */
-    public record Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog) {
+    /**
+     * {@code accessLog}: file for one line per API request (PVE's pveproxy access.log format), or null.
+     * {@code uploadDir}: where files of {@code multipart/form-data} requests are received ({@code pveupload-<hex>}).
+     */
+    public record Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog,
+                         Path uploadDir) {
+        public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog) {
+            this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, accessLog, Path.of(System.getProperty("java.io.tmpdir")));
+        }
         public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket) {
             this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, null);
         }
     }
+
+    /** The parameter through which a received upload reaches the API method, as with PVE's pveproxy. */
+    static final String UPLOAD_PARAM = "tmpfilename";
 
     private final Dispatcher dispatcher;
     private final Config config;
@@ -170,8 +180,18 @@ public final class HttpApiServer implements AutoCloseable {
         Map<String, Object> params = new LinkedHashMap<>();
         String q = request.getHttpURI().getQuery();
         if (q != null) parseForm(q, params);
-        if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.DELETE) {
-            String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        Path upload = null;
+        String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (method == HttpMethod.POST && ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+            params.remove(UPLOAD_PARAM);
+            try {
+                upload = receiveMultipart(request, ct, params);
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                send(response, callback, 400, Json.MAPPER.writeValueAsBytes(Map.of("data", "", "message", "unable to parse upload - " + cause.getMessage() + "\n")));
+                return true;
+            }
+        } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.DELETE) {
             String body = Content.Source.asString(request, StandardCharsets.UTF_8);
             if (body != null && !body.isEmpty()) {
                 if (ct != null && ct.startsWith("application/json")) {
@@ -181,11 +201,19 @@ public final class HttpApiServer implements AutoCloseable {
                 } else parseForm(body, params);
             }
         }
+        // only the server itself names a received upload file, except for root on the local socket
+        if (upload == null && !local) params.remove(UPLOAD_PARAM);
         String ticket = cookie(request, "PVEAuthCookie");
         String remote = local ? "unix" : Request.getRemoteAddr(request);
         ApiRequest ar = new ApiRequest(method, apiPath, params, ticket, request.getHeaders().get("CSRFPreventionToken"),
                 request.getHeaders().get(HttpHeader.AUTHORIZATION), local, remote);
-        ApiResponse res = dispatcher.handle(ar);
+        ApiResponse res = null;
+        try {
+            res = dispatcher.handle(ar);
+        } finally {
+            // on success the method owns the received file (its task removes it); otherwise nobody would
+            if (upload != null && (res == null || res.status() != 200)) Files.deleteIfExists(upload);
+        }
         byte[] out;
         int status;
         if (res.status() == 200 && res.data() instanceof org.haven.api.RawResult raw) {
@@ -204,6 +232,42 @@ public final class HttpApiServer implements AutoCloseable {
         if (accessLog != null) accessLog.log(remote, res.authid(), request.getMethod(), request.getHttpURI().getPathQuery(),
                 request.getConnectionMetaData().getProtocol(), status, out.length);
         return true;
+    }
+
+    /**
+     * Reads a {@code multipart/form-data} body: plain fields become parameters; the file part is stored as
+     * {@code <uploadDir>/pveupload-<hex>}, its field is set to the client's file name and {@link #UPLOAD_PARAM}
+     * to the stored path, as pveproxy does for PVE's upload methods. Returns the stored file, or null.
+     */
+    private Path receiveMultipart(Request request, String contentType, Map<String, Object> params) throws Exception {
+        String boundary = org.eclipse.jetty.http.MultiPart.extractBoundary(contentType);
+        if (boundary == null) throw new IllegalArgumentException("missing boundary");
+        Path dir = config.uploadDir();
+        Files.createDirectories(dir);
+        var parser = new org.eclipse.jetty.http.MultiPartFormData.Parser(boundary);
+        parser.setFilesDirectory(dir);
+        parser.setMaxMemoryFileSize(64 * 1024);
+        parser.setMaxParts(64);
+        Path stored = null;
+        try (var parts = parser.parse(request).get()) {
+            for (org.eclipse.jetty.http.MultiPart.Part part : parts) {
+                String name = part.getName();
+                if (name == null) continue;
+                if (part.getFileName() == null) {
+                    if (!name.equals(UPLOAD_PARAM)) params.put(name, part.getContentAsString(StandardCharsets.UTF_8));
+                    continue;
+                }
+                if (stored != null) throw new IllegalArgumentException("more than one file in upload");
+                stored = dir.resolve("pveupload-" + java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16)));
+                part.writeTo(stored);
+                params.put(name, part.getFileName());
+                params.put(UPLOAD_PARAM, stored.toString());
+            }
+        } catch (Exception e) {
+            if (stored != null) Files.deleteIfExists(stored);
+            throw e;
+        }
+        return stored;
     }
 
     static byte[] formatJson(ApiResponse res) {

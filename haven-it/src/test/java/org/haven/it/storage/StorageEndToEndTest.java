@@ -131,4 +131,79 @@ class StorageEndToEndTest {
         assertThat(rows.get(0).get("volid").asString()).isEqualTo("store3:200/vm-200-disk-0.raw");
         assertThat(rows.get(0).get("size").asLong()).isEqualTo(1 << 20);
     }
+    @Test
+    @Order(5)
+    void uploadThroughMultipartForm() throws Exception {
+        byte[] iso = new byte[300_000];
+        new java.util.Random(5).nextBytes(iso);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(iso));
+        String path = "/nodes/" + NODE + "/storage/local/upload";
+
+        Resp ok = multipart(path, Map.of("content", "iso", "checksum", sha, "checksum-algorithm", "sha256"), "boot.iso", iso);
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(waitTask(ok.data().asString())).isEqualTo("OK");
+        Path stored = node.dataDir().resolve("storage/local/template/iso/boot.iso");
+        assertThat(Files.readAllBytes(stored)).isEqualTo(iso);
+        Path tmp = node.dataDir().resolve("tmp");
+        assertThat(pveuploads(tmp)).as("received file is removed by the task").isEmpty();
+
+        // a checksum mismatch fails the task and leaves no file behind
+        Resp bad = multipart(path, Map.of("content", "iso", "checksum", "0".repeat(64), "checksum-algorithm", "sha256"), "bad.iso", iso);
+        assertThat(bad.status()).isEqualTo(200);
+        assertThat(waitTask(bad.data().asString())).contains("checksum");
+        assertThat(stored.resolveSibling("bad.iso")).doesNotExist();
+
+        // a refused request (wrong content type) removes the received file at once
+        Resp refused = multipart(path, Map.of("content", "images"), "x.raw", iso);
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(pveuploads(tmp)).isEmpty();
+
+        // a client cannot name a server-side file itself
+        Path victim = Files.write(tmp.resolve("pveupload-0123abcd"), new byte[] {1});
+        Resp forged = node.post(path, Map.of("content", "iso", "filename", "stolen.iso", "tmpfilename", victim.toString()), admin);
+        assertThat(forged.status()).isEqualTo(400);
+        assertThat(forged.json().get("errors").get("tmpfilename").asString()).contains("multipart");
+        assertThat(victim).exists();
+        assertThat(stored.resolveSibling("stolen.iso")).doesNotExist();
+        Files.delete(victim);
+    }
+
+    private static java.util.List<Path> pveuploads(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) return java.util.List.of();
+        try (var s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().startsWith("pveupload-")).toList();
+        }
+    }
+
+    private static Resp multipart(String apiPath, Map<String, String> fields, String fileName, byte[] file) throws Exception {
+        String boundary = "----haven" + System.nanoTime();
+        var body = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, String> f : fields.entrySet())
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey() + "\"\r\n\r\n" + f.getValue() + "\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"filename\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        body.writeBytes(file);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var req = java.net.http.HttpRequest.newBuilder(node.uri(apiPath))
+                .header("Cookie", "PVEAuthCookie=" + java.net.URLEncoder.encode(admin.ticket(), java.nio.charset.StandardCharsets.UTF_8))
+                .header("CSRFPreventionToken", admin.csrf())
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+        var r = node.https().send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+        JsonNode json = null;
+        try { json = HavenNode.JSON.readTree(r.body()); } catch (RuntimeException ignored) { }
+        return new Resp(r.statusCode(), json, r.body());
+    }
+
+    private static String waitTask(String upid) throws Exception {
+        String path = "/nodes/" + NODE + "/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8) + "/status";
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            JsonNode st = node.get(path, admin).data();
+            if ("stopped".equals(st.get("status").asString())) return st.get("exitstatus").asString();
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("task " + upid + " did not end");
+    }
 }
