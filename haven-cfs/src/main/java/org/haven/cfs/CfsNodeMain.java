@@ -18,7 +18,8 @@ import org.haven.core.time.Clock;
  * {@code rename <from> <to>}, {@code sync}, {@code sread <path>} (sync, then read), {@code readv <path>} (sync, then
  * {@code ok <version> <base64>}), {@code cas <path> <version> <base64>} ({@code ok true|false}), {@code quorate},
  * {@code leader}, {@code online}, {@code quit}.
- * Every command answers one line: {@code ok [value]} or {@code err <message>}; reads answer
+ * Every command answers one line: {@code ok [value]} or {@code err <message>} (with {@code " (not submitted)"}
+ * appended when the change was refused before it was proposed); reads answer
  * {@code ok <base64>} or {@code none}. Prints {@code ready} once started.
  *
  * <pre>CfsNodeMain --name n1 --id 1 --dir /data/n1 --listen 10.0.0.1:5405 --peers n1:1:10.0.0.1:5405,n2:2:10.0.0.2:5405,…</pre>
@@ -75,7 +76,8 @@ public final class CfsNodeMain {
                     default -> out.println("err unknown command " + c[0]);
                 }
             } catch (CfsException | IllegalArgumentException e) {
-                out.println("err " + e.getMessage().replace('\n', ' '));
+                out.println("err " + e.getMessage().replace('\n', ' ')
+                        + (e instanceof RaftClusterFs.NotSubmittedException ? " (not submitted)" : ""));
             }
         }
         fs.close();

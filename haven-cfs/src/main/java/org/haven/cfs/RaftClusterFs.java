@@ -417,8 +417,13 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /** A change refused before it was proposed (no quorum at the time): it certainly did not happen. */
+    public static final class NotSubmittedException extends CfsException {
+        public NotSubmittedException(String message) { super(message); }
+    }
+
     private CfsOp.Result submit(CfsOp op) {
-        if (closed || !isQuorate()) throw new CfsException(NO_QUORUM);
+        if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
         Pending p = new Pending(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op),
                 new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
         proposals.add(p);

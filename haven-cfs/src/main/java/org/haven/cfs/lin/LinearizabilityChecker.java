@@ -26,13 +26,26 @@ public final class LinearizabilityChecker {
 
     private record Event(Op op, boolean call, long time) {}
 
-    /** The result: whether a linearization exists and, when not, how far the search got. */
-    public record Result(boolean linearizable, int longestPrefix) {}
+    /**
+     * The result: whether a linearization exists and, when not, how far the search got; {@code inconclusive}
+     * when the search gave up after its step budget (then {@code linearizable} is false).
+     */
+    public record Result(boolean linearizable, int longestPrefix, boolean inconclusive) {
+        public Result(boolean linearizable, int longestPrefix) { this(linearizable, longestPrefix, false); }
+    }
+
+    /** Default search budget of {@link #check(List, String)}. */
+    public static final long DEFAULT_STEPS = 200_000_000L;
 
     private LinearizabilityChecker() {}
 
     /** Checks {@code ops} against a register whose initial value is {@code initial}. */
     public static Result check(List<Op> ops, String initial) {
+        return check(ops, initial, DEFAULT_STEPS);
+    }
+
+    /** As {@link #check(List, String)}, giving up (inconclusive) after {@code maxSteps} search steps. */
+    public static Result check(List<Op> ops, String initial, long maxSteps) {
         List<Event> events = new ArrayList<>();
         for (Op o : ops) {
             events.add(new Event(o, true, o.start()));
@@ -69,7 +82,9 @@ public final class LinearizabilityChecker {
         String state = initial;
         Node entry = head.next;
         int best = 0;
+        long steps = 0;
         while (true) {
+            if (++steps > maxSteps) return new Result(false, best, true);
             if (entry == null || allUnknownLeft(head)) return new Result(true, n);
             if (entry.ev.call()) {
                 Op op = entry.ev.op();
