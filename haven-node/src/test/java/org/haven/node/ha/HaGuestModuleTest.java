@@ -1,0 +1,132 @@
+package org.haven.node.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.haven.api.ApiMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.RequestContext;
+import org.haven.api.task.TaskLog;
+import org.haven.api.task.TaskWorker;
+import org.haven.cfs.LocalClusterFs;
+import org.haven.core.schema.Schema;
+import org.haven.ha.api.HaResources;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Routing of {@code qm start|stop|shutdown} through HA for managed guests only. */
+class HaGuestModuleTest {
+    @TempDir Path dir;
+
+    /** Runs tasks at once and records their type and log. */
+    static final class Rc implements RequestContext {
+        final List<String> tasks = new ArrayList<>();
+        final List<String> log = new ArrayList<>();
+
+        @Override public String authid() { return "root@pam"; }
+        @Override public NodeContext node() { return null; }
+        @Override public boolean viaCli() { return true; }
+        @Override public String clientAddress() { return "127.0.0.1"; }
+
+        @Override public String startTask(String type, String id, TaskWorker worker) {
+            tasks.add(type + ":" + id);
+            try {
+                worker.run(new TaskLog() {
+                    @Override public String upid() { return "UPID:test"; }
+                    @Override public void log(String line) { log.add(line); }
+                    @Override public void warn(String line) { log.add("WARN: " + line); }
+                    @Override public boolean stopRequested() { return false; }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return "UPID:" + type;
+        }
+    }
+
+    record Setup(LocalClusterFs cfs, HaResources ha, List<String> direct) {}
+
+    Setup setup() {
+        LocalClusterFs cfs = new LocalClusterFs(dir.resolve("cfs"), "node1");
+        cfs.mkdirs("nodes/node1/qemu-server");
+        cfs.writeString("nodes/node1/qemu-server/100.conf", "memory: 128\n");
+        cfs.writeString("nodes/node1/qemu-server/101.conf", "memory: 128\n");
+        HaResources ha = new HaResources(cfs);
+        ha.createResource("vm:100", Map.of("state", "stopped"));
+        return new Setup(cfs, ha, new ArrayList<>());
+    }
+
+    ApiMethod original(String action, List<String> direct) {
+        return ApiMethod.post(HaGuestModule.VM_STATUS + action).param("vmid", Schema.integer())
+            .param("timeout", Schema.integer().optional())
+            .handler((p, rc) -> { direct.add(action + " " + p.integer("vmid")); return "UPID:qm" + action; }).build();
+    }
+
+    String state(HaResources ha, String sid) { return ha.readResource(sid).get("state").toString(); }
+
+    @Test
+    void unmanagedGuestsUseTheOriginalHandler() throws Exception {
+        Setup s = setup();
+        for (String action : List.of("start", "stop", "shutdown")) {
+            ApiMethod m = HaGuestModule.wrap(original(action, s.direct()), action, s.ha());
+            Rc rc = new Rc();
+            assertThat(m.handler().handle(new Params(Map.of("vmid", 101)), rc)).isEqualTo("UPID:qm" + action);
+            assertThat(rc.tasks).isEmpty();
+        }
+        assertThat(s.direct()).containsExactly("start 101", "stop 101", "shutdown 101");
+    }
+
+    @Test
+    void startOfAManagedGuestSetsTheRequestedState() throws Exception {
+        Setup s = setup();
+        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha());
+        assertThat(m.path()).isEqualTo(HaGuestModule.VM_STATUS + "start");
+        Rc rc = new Rc();
+        m.handler().handle(new Params(Map.of("vmid", 100)), rc);
+        assertThat(s.direct()).isEmpty();
+        assertThat(rc.tasks).containsExactly("hastart:100");
+        assertThat(rc.log).containsExactly("Requesting HA start for VM 100");
+        assertThat(state(s.ha(), "vm:100")).isEqualTo("started");
+    }
+
+    @Test
+    void stopOfAServiceTheManagerKnowsQueuesACrmCommand() throws Exception {
+        Setup s = setup();
+        s.ha().setRequestedState("vm:100", "started");
+        s.cfs().writeString("ha/manager_status", "{\"master_node\":\"node1\",\"node_status\":{\"node1\":\"online\"},"
+            + "\"service_status\":{\"vm:100\":{\"node\":\"node1\",\"state\":\"started\",\"running\":1,\"uid\":\"x\"}},\"timestamp\":1}");
+        Rc rc = new Rc();
+        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha()).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        HaGuestModule.wrap(original("shutdown", s.direct()), "shutdown", s.ha()).handler()
+            .handle(new Params(Map.of("vmid", 100, "timeout", 30)), rc);
+        assertThat(s.direct()).isEmpty();
+        assertThat(rc.tasks).containsExactly("hastop:100", "hastop:100");
+        assertThat(rc.log).containsExactly("Requesting HA stop for VM 100", "Requesting HA stop for VM 100");
+        assertThat(s.cfs().readString("ha/crm_commands")).contains("stop vm:100 0\nstop vm:100 30\n");
+        // the manager records the requested state when it executes the command
+        assertThat(state(s.ha(), "vm:100")).isEqualTo("started");
+    }
+
+    @Test
+    void stopOfAServiceTheManagerDoesNotKnowYetSetsStateStopped() throws Exception {
+        Setup s = setup();
+        s.ha().setRequestedState("vm:100", "started");
+        Rc rc = new Rc();
+        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha()).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        assertThat(state(s.ha(), "vm:100")).isEqualTo("stopped");
+        assertThat(s.cfs().readString("ha/crm_commands")).isEmpty();
+    }
+
+    @Test
+    void memoryOfTheConfig() {
+        assertThat(VmResourceDriver.memoryMb(null)).isEqualTo(512);
+        assertThat(VmResourceDriver.memoryMb("")).isEqualTo(512);
+        assertThat(VmResourceDriver.memoryMb("2048")).isEqualTo(2048);
+        assertThat(VmResourceDriver.memoryMb("current=4096")).isEqualTo(4096);
+        assertThat(VmResourceDriver.memoryMb("bogus")).isEqualTo(512);
+    }
+}
