@@ -143,10 +143,19 @@ public final class Qm implements CliTool {
         c.add(vm("monitor", HttpMethod.POST, VM + "/monitor").positional("command").output(CliCommand.Output.RAW));
         c.add(CliCommand.local("wait", inv -> {
             // qm wait <vmid> [--timeout N]: until the VM is stopped, polled once a second as PVE does
-            List<String> args = inv.args();
-            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
-            String vmid = args.get(0);
-            long timeout = args.size() > 2 && args.get(1).equals("--timeout") ? Long.parseLong(args.get(2)) : 0;
+            Map<String, String> o = options(inv, "timeout");
+            if (o == null) return 255;
+            String vmid = o.get("");
+            long timeout = 0;
+            if (o.containsKey("timeout")) {
+                String t = o.get("timeout");
+                if (!t.matches("\\d+") || t.length() > 9 || Long.parseLong(t) < 1) {
+                    inv.err().println("400 Parameter verification failed.");
+                    inv.err().println("timeout: " + (t.matches("-?\\d+") ? "value must have a minimum value of 1" : "type check ('integer') failed - got '" + t + "'"));
+                    return 255;
+                }
+                timeout = Long.parseLong(t);
+            }
             JsonNode st = status(inv, vmid);
             if (!"running".equals(st.path("status").asString())) return 0;
             inv.out().println("waiting until VM " + vmid + " stopps (PID " + st.path("pid").asLong() + ")");
@@ -161,16 +170,11 @@ public final class Qm implements CliTool {
         }).description("Wait until the VM is stopped."));
         c.add(CliCommand.local("terminal", inv -> {
             // qm terminal <vmid> [--iface serialN] [--escape ^O|0]: the serial socket lives beside the daemon's socket
-            List<String> args = inv.args();
-            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
-            String vmid = args.get(0);
-            String iface = null;
-            String escape = "^O";
-            for (int i = 1; i + 1 < args.size(); i += 2) {
-                if (args.get(i).equals("--iface")) iface = args.get(i + 1);
-                else if (args.get(i).equals("--escape")) escape = args.get(i + 1);
-                else { inv.err().println("400 unable to parse option"); return 255; }
-            }
+            Map<String, String> o = options(inv, "iface", "escape");
+            if (o == null) return 255;
+            String vmid = o.get("");
+            String iface = o.get("iface");
+            String escape = o.getOrDefault("escape", "^O");
             JsonNode cfg = inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config", Map.of());
             if (iface != null) {
                 if (!cfg.has(iface)) { inv.err().println("serial interface '" + iface + "' is not configured"); return 255; }
@@ -203,9 +207,9 @@ public final class Qm implements CliTool {
         }).description("Open a terminal using a serial device."));
         c.add(CliCommand.local("vncproxy", inv -> {
             // qm vncproxy <vmid>: the VM's VNC socket on stdin/stdout (run behind an ssh or websocket proxy)
-            List<String> args = inv.args();
-            if (args.isEmpty()) { inv.err().println("400 not enough arguments"); return 255; }
-            String vmid = args.get(0);
+            Map<String, String> o = options(inv);
+            if (o == null) return 255;
+            String vmid = o.get("");
             inv.client().call(HttpMethod.GET, "/nodes/" + inv.localNode() + "/qemu/" + vmid + "/config", Map.of());
             if (!"running".equals(status(inv, vmid).path("status").asString())) { inv.err().println("VM " + vmid + " not running"); return 255; }
             String ticket = System.getenv("LC_PVE_TICKET");
@@ -236,6 +240,49 @@ public final class Qm implements CliTool {
             return 0;
         }).positional("vmid").fixed("node", CliCommand.LOCAL_NODE).description("Unlock the VM."));
         return c;
+    }
+
+    /**
+     * Options of the CLI-only commands ({@code qm wait|terminal|vncproxy}): the one positional {@code <vmid>}
+     * (under the key {@code ""}) and {@code --name value} or {@code --name=value} for the given names. Prints
+     * PVE's error and returns {@code null} on bad input.
+     */
+    static Map<String, String> options(org.haven.api.cli.CliInvocation inv, String... names) {
+        Map<String, String> o = new TreeMap<>();
+        List<String> positional = new ArrayList<>();
+        List<String> args = inv.args();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("-") || a.equals("-")) { positional.add(a); continue; }
+            String name = a.replaceFirst("^--?", "");
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) { value = name.substring(eq + 1); name = name.substring(0, eq); }
+            if (!List.of(names).contains(name)) {
+                inv.err().println("Unknown option: " + name);
+                inv.err().println("400 unable to parse option");
+                return null;
+            }
+            if (value == null) {
+                if (i + 1 >= args.size()) {
+                    inv.err().println("Option " + name + " requires an argument");
+                    inv.err().println("400 unable to parse option");
+                    return null;
+                }
+                value = args.get(++i);
+            }
+            o.put(name, value);
+        }
+        if (positional.isEmpty()) { inv.err().println("400 not enough arguments"); return null; }
+        if (positional.size() > 1) { inv.err().println("400 too many arguments"); return null; }
+        String vmid = positional.get(0);
+        if (!vmid.matches("[1-9]\\d{2,8}")) {
+            inv.err().println("400 Parameter verification failed.");
+            inv.err().println("vmid: " + (vmid.matches("-?\\d{1,18}") ? (Long.parseLong(vmid) < 100 ? "value must have a minimum value of 100" : "value must have a maximum value of 999999999") : "type check ('integer') failed - got '" + vmid + "'"));
+            return null;
+        }
+        o.put("", vmid);
+        return o;
     }
 
     private static JsonNode status(org.haven.api.cli.CliInvocation inv, String vmid) {

@@ -243,6 +243,15 @@ class QemuEndToEndTest {
         CliResult noIface = node.cli("qm", "terminal", id, "--iface", "serial3");
         assertThat(noIface.exit()).isEqualTo(255);
         assertThat(noIface.err()).isEqualTo("serial interface 'serial3' is not configured\n");
+        CliResult badTimeout = node.cli("qm", "wait", id, "--timeout=abc");
+        assertThat(badTimeout.exit()).isEqualTo(255);
+        assertThat(badTimeout.err()).isEqualTo("400 Parameter verification failed.\ntimeout: type check ('integer') failed - got 'abc'\n");
+        CliResult badOption = node.cli("qm", "vncproxy", id, "--bogus", "1");
+        assertThat(badOption.exit()).isEqualTo(255);
+        assertThat(badOption.err()).isEqualTo("Unknown option: bogus\n400 unable to parse option\n");
+        CliResult noVmid = node.cli("qm", "terminal");
+        assertThat(noVmid.exit()).isEqualTo(255);
+        assertThat(noVmid.err()).isEqualTo("400 not enough arguments\n");
         // qm wait on a running VM: PVE's timeout error
         CliResult w = node.cli("qm", "wait", id, "--timeout", "1");
         assertThat(w.exit()).isEqualTo(255);
