@@ -201,7 +201,14 @@ public final class Qm implements CliTool {
             inv.out().println("starting serial terminal on interface " + iface + escapeMsg);
             inv.out().flush();
             try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(runDir().resolve(vmid + "." + iface)))) {
-                pipe(ch, System.in, inv.out(), esc);
+                // like socat's STDIO,raw,echo=0: a terminal on stdin passes every key (Ctrl+O too) at once
+                String saved = stty("-g");
+                if (saved != null) stty("raw", "-echo");
+                try {
+                    pipe(ch, System.in, inv.out(), esc);
+                } finally {
+                    if (saved != null) stty(saved.strip());
+                }
             }
             return 0;
         }).description("Open a terminal using a serial device."));
@@ -283,6 +290,23 @@ public final class Qm implements CliTool {
         }
         o.put("", vmid);
         return o;
+    }
+
+    /** Runs {@code stty} on this process's stdin; its output, or {@code null} when stdin is not a terminal. */
+    private static String stty(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("stty"));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? out : null;
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static JsonNode status(org.haven.api.cli.CliInvocation inv, String vmid) {

@@ -31,10 +31,26 @@ final class CliProcess implements AutoCloseable {
     }
 
     static CliProcess start(HavenNode node, String tool, String... args) throws IOException {
+        return start(node, command(tool, args));
+    }
+
+    /** The tool on a pseudo terminal ({@code script}), with the pipes on its master side. */
+    static CliProcess startOnTerminal(HavenNode node, String tool, String... args) throws IOException {
+        StringBuilder line = new StringBuilder("exec");
+        for (String a : command(tool, args)) line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        return start(node, List.of("script", "-q", "-e", "-c", line.toString(), "/dev/null"));
+    }
+
+    private static List<String> command(String tool, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", tool));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static CliProcess start(HavenNode node, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("SHELL", "/bin/sh");
         pb.environment().put("HAVEN_DATA_DIR", node.dataDir().toString());
         pb.environment().remove("LC_PVE_TICKET");
         return new CliProcess(pb.start());

@@ -240,6 +240,13 @@ class QemuEndToEndTest {
             term.stdin().flush();
             assertThat(term.waitFor(Duration.ofSeconds(30))).as(term.err()).isZero();
         }
+        // on a terminal it switches to raw mode: Ctrl+O arrives without a newline
+        try (CliProcess term = CliProcess.startOnTerminal(node, "qm", "terminal", id)) {
+            assertThat(term.await(TestGuest.MARKER, Duration.ofSeconds(60))).as(term.out() + term.err()).isTrue();
+            term.stdin().write(0x0f);
+            term.stdin().flush();
+            assertThat(term.waitFor(Duration.ofSeconds(30))).as(term.out() + term.err()).isZero();
+        }
         CliResult noIface = node.cli("qm", "terminal", id, "--iface", "serial3");
         assertThat(noIface.exit()).isEqualTo(255);
         assertThat(noIface.err()).isEqualTo("serial interface 'serial3' is not configured\n");
