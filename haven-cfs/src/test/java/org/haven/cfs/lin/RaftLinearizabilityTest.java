@@ -127,8 +127,12 @@ class RaftLinearizabilityTest {
                 for (String key : KEYS) {
                     int id = ids.incrementAndGet();
                     long s = System.nanoTime();
-                    fs.get(i).sync();
-                    String v = fs.get(i).readString(key).orElse(null);
+                    RaftClusterFs node = fs.get(i);
+                    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                        node.sync();
+                        return true;
+                    });
+                    String v = node.readString(key).orElse(null);
                     history.add(tag(key, new Op(id, Kind.READ, null, v, true, false, s, System.nanoTime())));
                 }
             }
