@@ -203,11 +203,19 @@ public final class Qm implements CliTool {
             try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(runDir().resolve(vmid + "." + iface)))) {
                 // like socat's STDIO,raw,echo=0: a terminal on stdin passes every key (Ctrl+O too) at once
                 String saved = stty("-g");
-                if (saved != null) stty("raw", "-echo");
+                // a SIGTERM/SIGHUP ends the JVM without the finally block: the hook restores the terminal then
+                Thread restore = new Thread(() -> stty(saved.strip()), "qm-terminal-restore");
+                if (saved != null) {
+                    Runtime.getRuntime().addShutdownHook(restore);
+                    stty("raw", "-echo");
+                }
                 try {
                     pipe(ch, System.in, inv.out(), esc);
                 } finally {
-                    if (saved != null) stty(saved.strip());
+                    if (saved != null) {
+                        stty(saved.strip());
+                        Runtime.getRuntime().removeShutdownHook(restore);
+                    }
                 }
             }
             return 0;
