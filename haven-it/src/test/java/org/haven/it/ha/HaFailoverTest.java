@@ -19,7 +19,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Three node daemons on the replicated cluster file system, an HA-managed guest (kernel and initramfs from a
- * directory all nodes see, no local disks): the guest's node loses power (its daemon and guest are killed),
+ * directory all nodes see, no local disks) is relocated with {@code ha-manager relocate}; then its node loses power (its daemon and guest are killed),
  * the master acknowledges the fencing through the node's agent lock and recovers the guest on a surviving
  * node, where the LRM starts it; the guest never runs on two nodes.
  */
@@ -114,15 +114,24 @@ class HaFailoverTest {
         CliResult add = n1.cli("ha-manager", "add", SID, "--state", "started");
         assertThat(add.exit()).as(add.out() + add.err()).isZero();
         await("the guest running on node2", Duration.ofSeconds(180), () -> running(n2), n1);
-        long oldPid = Long.parseLong(Files.readString(n2.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+        long firstPid = Long.parseLong(Files.readString(n2.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+        guestPids.add(firstPid);
+
+        // relocation: stopped on node2, config moved, started on node3
+        CliResult relocate = n1.cli("ha-manager", "relocate", SID, "node3");
+        assertThat(relocate.exit()).as(relocate.out() + relocate.err()).isZero();
+        await("the guest relocated to node3", Duration.ofSeconds(180), () -> running(n3), n1);
+        assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(running(n2)).isFalse();
+        long oldPid = Long.parseLong(Files.readString(n3.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
         guestPids.add(oldPid);
 
-        // power loss of node2: its daemon and its guest die at once
-        n2.process().destroyForcibly();
+        // power loss of node3: its daemon and its guest die at once
+        n3.process().destroyForcibly();
         ProcessHandle.of(oldPid).ifPresent(ProcessHandle::destroyForcibly);
-        n2.process().waitFor();
+        n3.process().waitFor();
 
-        List<HavenNode> survivors = List.of(n1, n3);
+        List<HavenNode> survivors = List.of(n1, n2);
         await("the guest recovered on a surviving node", Duration.ofSeconds(420), () -> {
             for (HavenNode n : survivors) if (running(n)) return true;
             return false;
@@ -131,9 +140,9 @@ class HaFailoverTest {
         for (HavenNode n : survivors) if (running(n)) now = Optional.of(n);
         assertThat(now).isPresent();
         assertThat(ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-        String logs = n1.stdout() + n3.stdout();
-        assertThat(logs).contains("fencing: acknowledged - got agent lock for node 'node2'");
-        assertThat(logs).contains("recover service '" + SID + "' from fenced node 'node2' to node '" + now.get().node() + "'");
+        String logs = n1.stdout() + n2.stdout();
+        assertThat(logs).contains("fencing: acknowledged - got agent lock for node 'node3'");
+        assertThat(logs).contains("recover service '" + SID + "' from fenced node 'node3' to node '" + now.get().node() + "'");
         // exactly one node runs it
         int runningOn = 0;
         for (HavenNode n : survivors) if (running(n)) runningOn++;

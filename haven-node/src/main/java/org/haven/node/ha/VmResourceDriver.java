@@ -124,17 +124,29 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
     }
 
     /**
-     * Offline relocation moves the guest's config to {@code target} (the guest's disks must be on shared storage,
-     * as for PVE's offline migration of an HA guest). Live migration of a running guest is not available in the
-     * VM module yet: it fails and the guest keeps running here.
+     * Offline relocation (PVE's relocate: {@code online} false) shuts a running guest down and moves its config to
+     * {@code target} (the guest's disks must be on shared storage). Live migration of a running guest is not
+     * available in the VM module yet: it fails and the guest keeps running here.
      */
     @Override
     public boolean migrate(Sid sid, String target, boolean online) {
         int vmid = vmid(sid);
         if (target.equals(node)) return true;
         if (vms().isRunning(vmid)) {
-            LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' is not supported");
-            return false;
+            if (online) {
+                LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' is not supported");
+                return false;
+            }
+            // relocate: PVE's agent shuts the guest down here, then moves it offline
+            LOG.log(System.Logger.Level.INFO, "stopping service " + sid + " (relocate)");
+            try {
+                shutdown(sid, null);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": shutdown for relocation failed - " + e.getMessage());
+                return false;
+            }
+            if (vms().isRunning(vmid)) return false;
+            LOG.log(System.Logger.Level.INFO, "service status " + sid + " stopped");
         }
         String from = "nodes/" + node + "/qemu-server/" + vmid + ".conf";
         String to = "nodes/" + target + "/qemu-server/" + vmid + ".conf";
