@@ -17,7 +17,10 @@
  *   <li>{@link org.haven.ha.api.HaApi} contributes {@code /cluster/ha/...} and publishes
  *       {@link org.haven.ha.api.HaResources} (e.g. for {@code qm start} of an HA-managed guest, which only changes
  *       the requested state). The node's CRM and LRM start when a
- *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests is published.</li>
+ *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests is published: in the daemon that is
+ *       {@code org.haven.node.ha.HaGuestModule} (haven-node), whose {@code vm:} agent starts, shuts down and
+ *       relocates guests through the VM module and keeps their PIDs in {@code <run>/ha-guest-pids/} for the
+ *       watchdog supervisor; it also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
  * </ul>
  *
  * <p>Deviations from PVE found by the random fault-schedule test, kept deliberately: a restarted LRM keeps
