@@ -126,9 +126,10 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
         }
     }
 
-    private void writeLocalConf(String text) {
+    /** Replaces the local copy atomically; the change watcher and cluster operations may call this concurrently. */
+    private synchronized void writeLocalConf(String text) {
         try {
-            Path tmp = localConf().resolveSibling(COROSYNC + ".tmp");
+            Path tmp = Files.createTempFile(localConf().getParent(), COROSYNC + ".", ".tmp");
             Files.writeString(tmp, text);
             Files.move(tmp, localConf(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -212,7 +213,7 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     }
 
     /** Keeps the local corosync.conf in step with the tree's when the tree's has a higher config_version. */
-    private void syncLocalConf() {
+    private synchronized void syncLocalConf() {
         try {
             Optional<String> text = fs.readString(COROSYNC);
             if (text.isEmpty()) return;
