@@ -570,20 +570,7 @@ public final class NodeApi implements ApiModule {
     }
 
     private static Map<String, Object> taskEntry(TaskManager.TaskInfo t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("upid", t.upid());
-        m.put("node", t.node());
-        m.put("pid", t.pid());
-        m.put("pstart", t.pstart());
-        m.put("starttime", t.starttime());
-        m.put("type", t.type());
-        m.put("id", t.id());
-        m.put("user", t.user());
-        if (!t.running()) {
-            m.put("endtime", t.endtime());
-            m.put("status", t.status());
-        }
-        return m;
+        return ClusterTaskList.entry(t);
     }
 
     private static String statusClass(String status) {
@@ -621,15 +608,58 @@ public final class NodeApi implements ApiModule {
     }
 
     private List<Map<String, Object>> clusterTasks(RequestContext rc) {
-        boolean audit = rc.hasPermission("/nodes/" + ctx.nodeName(), false, "Sys.Audit");
+        List<String> nodes = membership().members().stream().map(Member::name).toList();
+        List<TaskManager.TaskInfo> all = ClusterTaskList.merge(nodes, ctx.nodeName(), ctx.tasks().list(),
+                n -> ctx.cfs().nodeStatus(n, ClusterTaskList.KEY));
+        Map<String, Boolean> audit = new TreeMap<>();
         List<Map<String, Object>> out = new ArrayList<>();
-        for (TaskManager.TaskInfo t : ctx.tasks().list()) {
-            if (!audit && !isOwner(rc, t.user())) continue;
+        for (TaskManager.TaskInfo t : all) {
+            boolean may = audit.computeIfAbsent(t.node(), n -> rc.hasPermission("/nodes/" + n, false, "Sys.Audit"));
+            if (!may && !isOwner(rc, t.user())) continue;
             Map<String, Object> e = taskEntry(t);
             e.put("saved", t.running() ? "0" : "1");
             out.add(e);
-            if (out.size() >= 50) break;
         }
         return out;
+    }
+
+    // ---- publishing this node's task list -----------------------------------------------------------
+
+    private volatile Thread publisher;
+
+    @Override
+    public void start(NodeContext ctx) {
+        this.ctx = ctx;
+        publisher = Thread.ofVirtual().name("tasklist-publisher").start(this::publishLoop);
+    }
+
+    @Override
+    public void stop() {
+        Thread t = publisher;
+        publisher = null;
+        if (t != null) t.interrupt();
+    }
+
+    /** Publishes the task list to the cfs status plane whenever it changed (checked every two seconds). */
+    private void publishLoop() {
+        byte[] last = null;
+        while (publisher == Thread.currentThread()) {
+            try {
+                byte[] now = ClusterTaskList.encode(ctx.tasks().list());
+                if (!java.util.Arrays.equals(now, last)) {
+                    ctx.cfs().setNodeStatus(ClusterTaskList.KEY, now);
+                    last = now;
+                }
+            } catch (UnsupportedOperationException e) {
+                return;
+            } catch (RuntimeException e) {
+                last = null;
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 }
