@@ -8,6 +8,7 @@ import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliTool;
 import org.haven.api.server.ApiTree;
 import org.haven.api.server.SchemaExport;
+import org.haven.cfs.LocalClusterFs;
 import org.haven.cli.OptionBinder;
 import org.haven.cli.Output;
 import picocli.AutoComplete;
@@ -46,7 +47,92 @@ public final class HavenTool implements CliTool {
                     }
                     if (names.isEmpty() || names.contains("pvesh")) inv.out().print(AutoComplete.bash("pvesh", pveshCommandLine()));
                     return 0;
-                }).description("Print bash completion scripts (all tools, or the ones named)."));
+                }).description("Print bash completion scripts (all tools, or the ones named)."),
+                CliCommand.local("cfs import", inv -> cfs("import", inv.args(), System.getenv(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Replace the cluster file system of a stopped node with a pmxcfs database: haven cfs import <config.db> [--data-dir DIR] [--node NAME]."),
+                CliCommand.local("cfs export", inv -> cfs("export", inv.args(), System.getenv(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."));
+    }
+
+    /**
+     * {@code haven cfs import|export <config.db> [--data-dir DIR] [--node NAME]}: works offline on the data
+     * directory ({@code --data-dir}, else {@code $HAVEN_DATA_DIR}, else the system paths). Import replaces the
+     * directory-backed tree and is refused while havend runs on that directory or once the replicated cfs has
+     * been initialised there (a node started later with {@code --cfs-port} carries the imported tree over).
+     * Export reads the directory-backed tree. Returns the exit code (0, or 255 with a message on {@code err}).
+     */
+    static int cfs(String op, List<String> args, Map<String, String> env, java.io.PrintStream out, java.io.PrintStream err) {
+        String usage = "USAGE: haven cfs " + op + " <config.db> [--data-dir DIR]" + (op.equals("import") ? " [--node NAME]" : "");
+        String file = null;
+        String dataDir = env.get("HAVEN_DATA_DIR");
+        String node = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String v = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) { v = a.substring(eq + 1); a = a.substring(0, eq); }
+            if (a.equals("--data-dir") || a.equals("--node")) {
+                if (v == null) {
+                    if (i + 1 >= args.size()) { err.println("400 Parameter verification failed.\n" + a.substring(2) + ": value missing"); err.println(usage); return 255; }
+                    v = args.get(++i);
+                }
+                if (a.equals("--data-dir")) dataDir = v; else node = v;
+            } else if (a.startsWith("--") || file != null) {
+                err.println("400 too many arguments or unknown option '" + a + "'");
+                err.println(usage);
+                return 255;
+            } else {
+                file = a;
+            }
+        }
+        if (file == null) { err.println("400 not enough arguments"); err.println(usage); return 255; }
+        NodePaths paths = dataDir != null && !dataDir.isEmpty() ? NodePaths.embedded(java.nio.file.Path.of(dataDir)) : NodePaths.system();
+        java.nio.file.Path db = java.nio.file.Path.of(file).toAbsolutePath();
+        java.nio.file.Path raft = paths.dataDir().resolve("cfs-raft");
+        boolean replicated = java.nio.file.Files.exists(raft.resolve("node.properties"));
+        try {
+            if (op.equals("import")) {
+                if (!java.nio.file.Files.isRegularFile(db)) { err.println("haven: cfs import: no such file '" + db + "'"); return 255; }
+                long pid = runningDaemon(paths);
+                if (pid > 0) {
+                    err.println("haven: cfs import: havend is running on " + paths.dataDir() + " (pid " + pid + "); stop it first");
+                    return 255;
+                }
+                if (replicated) {
+                    err.println("haven: cfs import: the replicated cluster file system in " + raft + " is already initialised; import only into a node that was never started with --cfs-port");
+                    return 255;
+                }
+                org.haven.cfs.ConfigDb.load(db, org.haven.cfs.CfsLimits.PVE); // validates before anything is replaced
+                LocalClusterFs fs = new LocalClusterFs(paths.cfsDir(), node != null ? node : Havend.defaultNodeName());
+                fs.importDb(db);
+                out.println("imported " + db + " into " + paths.cfsDir());
+            } else {
+                if (replicated) {
+                    err.println("haven: cfs export: the cluster file system in " + paths.dataDir() + " is replicated (" + raft + "); it cannot be exported offline");
+                    return 255;
+                }
+                if (!java.nio.file.Files.isDirectory(paths.cfsDir())) { err.println("haven: cfs export: no cluster file system in " + paths.cfsDir()); return 255; }
+                java.nio.file.Files.deleteIfExists(db);
+                new LocalClusterFs(paths.cfsDir(), node != null ? node : Havend.defaultNodeName()).exportDb(db);
+                out.println("exported " + paths.cfsDir() + " to " + db);
+            }
+            return 0;
+        } catch (Exception e) {
+            err.println("haven: cfs " + op + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 255;
+        }
+    }
+
+    /** The pid of a live havend holding the data directory's PID file, or 0. */
+    static long runningDaemon(NodePaths paths) {
+        try {
+            long pid = Long.parseLong(java.nio.file.Files.readString(paths.pidFile()).trim());
+            return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) ? pid : 0;
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** A picocli model of a tool: nested subcommands with options from the bound methods' schemas. */
