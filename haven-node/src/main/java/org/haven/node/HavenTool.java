@@ -115,7 +115,8 @@ public final class HavenTool implements CliTool {
                 }
                 if (!java.nio.file.Files.isDirectory(paths.cfsDir())) { err.println("haven: cfs export: no cluster file system in " + paths.cfsDir()); return 255; }
                 java.nio.file.Files.deleteIfExists(db);
-                new LocalClusterFs(paths.cfsDir(), node != null ? node : Havend.defaultNodeName()).exportDb(db);
+                if (node == null) node = existingNode(paths.cfsDir()); // opening the tree creates the node's directories
+                new LocalClusterFs(paths.cfsDir(), node).exportDb(db);
                 out.println("exported " + paths.cfsDir() + " to " + db);
             }
             return 0;
@@ -123,6 +124,18 @@ public final class HavenTool implements CliTool {
             err.println("haven: cfs " + op + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 255;
         }
+    }
+
+    /** A node directory already in the tree (the first by name), else this host's node name. */
+    private static String existingNode(java.nio.file.Path cfsDir) throws java.io.IOException {
+        java.nio.file.Path nodes = cfsDir.resolve("nodes");
+        if (java.nio.file.Files.isDirectory(nodes)) {
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(nodes)) {
+                java.util.Optional<String> n = s.filter(java.nio.file.Files::isDirectory).map(x -> x.getFileName().toString()).sorted().findFirst();
+                if (n.isPresent()) return n.get();
+            }
+        }
+        return Havend.defaultNodeName();
     }
 
     /** The pid of a live havend holding the data directory's PID file, or 0. */

@@ -98,7 +98,8 @@ class HavenCfsCommandTest {
              ResultSet rs = s.executeQuery("SELECT name, type FROM tree WHERE inode <> 0")) {
             while (rs.next()) names.add(rs.getString(1) + ":" + rs.getInt(2));
         }
-        assertThat(names).contains("storage.cfg:8", "user.cfg:8", "nodes:4", "100.conf:8", "200.conf:8", "resources.cfg:8");
+        assertThat(names).contains("storage.cfg:8", "user.cfg:8", "nodes:4", "100.conf:8", "200.conf:8", "resources.cfg:8")
+                .containsOnlyOnce("nodes:4").filteredOn(n -> n.endsWith(":4") && !n.equals("nodes:4")).doesNotContain(Havend.defaultNodeName() + ":4");
         assertThat(run("import", exported.toString(), "--data-dir", b.toString(), "--node", "pve2")).as(err()).isZero();
         for (String f : List.of("storage.cfg", "user.cfg", "nodes/pve1/qemu-server/100.conf", "nodes/pve2/lxc/200.conf", "priv/shadow.cfg", "ha/resources.cfg"))
             assertThat(Files.readString(b.resolve("cfs").resolve(f))).as(f).isEqualTo(Files.readString(a.resolve("cfs").resolve(f)));
