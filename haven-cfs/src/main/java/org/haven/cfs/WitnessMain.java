@@ -31,15 +31,28 @@ public final class WitnessMain {
     public static void main(String[] args) throws Exception {
         String dir = arg(args, "--dir");
         String[] listen = arg(args, "--listen").split(":");
-        List<CfsNode> nodes = new ArrayList<>();
-        for (String p : arg(args, "--peers").split(",")) {
-            String[] f = p.split(":");
-            nodes.add(new CfsNode(f[0], Integer.parseInt(f[1]), f[2], Integer.parseInt(f[3])));
-        }
+        List<CfsNode> nodes = parsePeers(arg(args, "--peers"));
         RaftClusterFs fs = start(arg(args, "--cluster"), java.util.UUID.fromString(arg(args, "--group")), 0, listen[0],
                 Integer.parseInt(listen[1]), nodes, Path.of(dir), Duration.ofMillis(1000));
         Runtime.getRuntime().addShutdownHook(new Thread(fs::close));
         Thread.currentThread().join();
+    }
+
+    /** Parses {@code name:nodeid:host:port,…} (the cluster's nodes as the witness reaches them). */
+    public static List<CfsNode> parsePeers(String peers) {
+        List<CfsNode> nodes = new ArrayList<>();
+        for (String p : peers.split(",")) {
+            if (p.isBlank()) continue;
+            String[] f = p.trim().split(":");
+            if (f.length != 4) throw new IllegalArgumentException("invalid peer '" + p + "' (expected NAME:NODEID:HOST:PORT)");
+            try {
+                nodes.add(new CfsNode(f[0], Integer.parseInt(f[1]), f[2], Integer.parseInt(f[3])));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid peer '" + p + "' (expected NAME:NODEID:HOST:PORT)");
+            }
+        }
+        if (nodes.isEmpty()) throw new IllegalArgumentException("no peers given");
+        return nodes;
     }
 
     private static String arg(String[] a, String name) {

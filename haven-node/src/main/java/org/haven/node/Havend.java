@@ -41,7 +41,18 @@ import org.slf4j.LoggerFactory;
 public final class Havend implements AutoCloseable {
 
     /** Command-line options. */
-    public record Options(Path dataDir, String node, int port, String bind, boolean foreground, int cfsPort) {
+    public record Options(Path dataDir, String node, int port, String bind, boolean foreground, int cfsPort, Witness witness) {
+        public Options(Path dataDir, String node, int port, String bind, boolean foreground, int cfsPort) {
+            this(dataDir, node, port, bind, foreground, cfsPort, null);
+        }
+
+        /**
+         * {@code --witness}: run only the witness replica of a two-node cluster (PVE's QDevice counterpart) on
+         * {@code --cfs-port}, with the cluster's name, Raft group ({@code cfs_group} of the join information)
+         * and its nodes as {@code name:nodeid:host:cfsport,…}.
+         */
+        public record Witness(String cluster, java.util.UUID group, long generation, List<org.haven.cfs.CfsNode> peers) {}
+
         public static Options parse(String[] args) {
             Path data = null;
             String node = null;
@@ -49,6 +60,9 @@ public final class Havend implements AutoCloseable {
             String bind = null;
             boolean fg = false;
             int cfsPort = 0;
+            boolean witness = false;
+            String cluster = null, group = null, peers = null;
+            long generation = 0;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String v = null;
@@ -61,15 +75,33 @@ public final class Havend implements AutoCloseable {
                     case "--bind" -> bind = v != null ? v : args[++i];
                     case "--foreground" -> fg = true;
                     case "--cfs-port" -> cfsPort = Integer.parseInt(v != null ? v : args[++i]);
+                    case "--witness" -> witness = true;
+                    case "--cluster" -> cluster = v != null ? v : args[++i];
+                    case "--group" -> group = v != null ? v : args[++i];
+                    case "--generation" -> generation = Long.parseLong(v != null ? v : args[++i]);
+                    case "--peers" -> peers = v != null ? v : args[++i];
                     case "--help", "-h" -> {
                         System.out.println("USAGE: havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--cfs-port PORT] [--foreground]");
+                        System.out.println("       havend --witness --data-dir DIR --cfs-port PORT --cluster NAME --group UUID --peers NAME:NODEID:HOST:CFSPORT,... [--bind ADDR]");
                         System.exit(0);
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + a + "'");
                 }
             }
             if (node == null) node = defaultNodeName();
-            return new Options(data, node, port, bind, fg, cfsPort);
+            Witness w = null;
+            if (witness) {
+                if (cfsPort <= 0) throw new IllegalArgumentException("--witness needs --cfs-port");
+                if (cluster == null) throw new IllegalArgumentException("--witness needs --cluster");
+                if (group == null) throw new IllegalArgumentException("--witness needs --group");
+                if (peers == null) throw new IllegalArgumentException("--witness needs --peers");
+                java.util.UUID g;
+                try { g = java.util.UUID.fromString(group); } catch (IllegalArgumentException e) { throw new IllegalArgumentException("invalid --group '" + group + "'"); }
+                w = new Witness(cluster, g, generation, org.haven.cfs.WitnessMain.parsePeers(peers));
+            } else if (cluster != null || group != null || peers != null) {
+                throw new IllegalArgumentException("--cluster, --group and --peers need --witness");
+            }
+            return new Options(data, node, port, bind, fg, cfsPort, w);
         }
     }
 
@@ -286,6 +318,35 @@ public final class Havend implements AutoCloseable {
         } catch (IOException ignored) { }
     }
 
+    /** {@code --witness}: the witness replica alone, its state in {@code <data>/witness}, until SIGTERM. */
+    private static void runWitness(Options o, NodePaths p) {
+        Options.Witness w = o.witness();
+        String host = o.bind();
+        if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
+            List<String> ips = localIps();
+            host = ips.isEmpty() ? "127.0.0.1" : ips.get(0);
+        }
+        RaftClusterFs fs;
+        try {
+            fs = org.haven.cfs.WitnessMain.start(w.cluster(), w.group(), w.generation(), host, o.cfsPort(), w.peers(),
+                    p.dataDir().resolve("witness"), java.time.Duration.ofMillis(1000));
+        } catch (Throwable e) {
+            log.error("witness start failed: {}", e.toString(), e);
+            System.err.println("havend: witness start failed: " + e.getMessage());
+            System.exit(255);
+            return;
+        }
+        log.info("witness for cluster '{}' listening on {}:{} (data {})", w.cluster(), host, o.cfsPort(), p.dataDir());
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fs.close();
+            done.countDown();
+        }, "shutdown"));
+        try {
+            done.await();
+        } catch (InterruptedException ignored) { }
+    }
+
     public static void main(String[] args) {
         Options o;
         try {
@@ -301,6 +362,10 @@ public final class Havend implements AutoCloseable {
             Logging.addFileAppender(p.logDir().resolve("havend.log"));
         } catch (Exception e) {
             System.err.println("havend: cannot open log file: " + e.getMessage());
+        }
+        if (o.witness() != null) {
+            runWitness(o, p);
+            return;
         }
         Havend d = new Havend(o);
         CountDownLatch done = new CountDownLatch(1);
