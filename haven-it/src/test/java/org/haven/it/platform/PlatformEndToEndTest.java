@@ -157,7 +157,9 @@ class PlatformEndToEndTest {
         String expired = oldClock.createTicket("carol@pve");
         assertThat(node.get("/version", Auth.ticket(expired, null)).status()).isEqualTo(401);
         AccessControl nowClock = new AccessControl(new LocalClusterFs(node.cfsDir(), NODE), org.haven.core.time.Clock.SYSTEM);
-        assertThat(node.get("/version", Auth.ticket(nowClock.createTicket("carol@pve"), null)).status()).isEqualTo(200);
+        String fresh = nowClock.createTicket("carol@pve");
+        Resp ok = node.get("/version", Auth.ticket(fresh, null));
+        assertThat(ok.status()).as("ticket %s (login ticket %s): %s%n%s", fresh, t, ok.body(), node.stdout()).isEqualTo(200);
     }
 
     @Test @Order(5)
