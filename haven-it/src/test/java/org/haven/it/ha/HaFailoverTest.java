@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.CliResult;
 import org.haven.qemu.testing.TestGuest;
@@ -28,17 +29,18 @@ class HaFailoverTest {
     static final String SID = "vm:" + VMID;
 
     Path dir;
-    final List<HavenNode> nodes = new ArrayList<>();
+    HavenCluster cluster;
     final List<Long> guestPids = new ArrayList<>();
 
     @AfterEach
     void cleanup() throws Exception {
+        List<HavenNode> nodes = cluster == null ? List.of() : cluster.nodes();
         for (HavenNode n : nodes) {
             Path pidfile = n.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
             if (Files.exists(pidfile)) guestPids.add(Long.parseLong(Files.readString(pidfile).trim()));
         }
         for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-        for (HavenNode n : nodes) n.close();
+        if (cluster != null) cluster.close();
         for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
         if (dir != null) {
             try (var s = Files.walk(dir)) {
@@ -50,24 +52,6 @@ class HaFailoverTest {
     static JsonNode json(CliResult r) {
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         return HavenNode.JSON.readTree(r.out());
-    }
-
-    /** Joins {@code name} by seeding its cfs state from the cluster's grant, as the joiner side of pvecm add does. */
-    HavenNode join(HavenNode first, String name) throws Exception {
-        int port = HavenNode.freePort();
-        JsonNode grant = json(first.cli("pvesh", "create", "/cluster/config/nodes/" + name, "--link0", "127.0.0.1",
-                "--cfsport", Integer.toString(port), "--output-format", "json"));
-        Path data = dir.resolve(name);
-        Path raft = data.resolve("cfs-raft");
-        Files.createDirectories(raft);
-        Files.writeString(raft.resolve("node.properties"), "group=" + grant.path("cfs_group").asString() + "\ngeneration="
-                + grant.path("cfs_generation").asLong() + "\nnodeid=" + grant.path("nodeid").asInt() + "\n");
-        Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
-        Files.createDirectories(data.resolve("cfs"));
-        Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
-        HavenNode n = HavenNode.start(data, name, List.of(), List.of("--cfs-port", Integer.toString(port)));
-        nodes.add(n);
-        return n;
     }
 
     static boolean running(HavenNode n) throws Exception {
@@ -92,21 +76,8 @@ class HaFailoverTest {
         dir = Files.createTempDirectory("haven-ha-failover");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
 
-        // a first local start creates the cluster CA the test's HTTPS client trusts; the tree moves to the replicated cfs
-        HavenNode.start(dir.resolve("node1"), "node1").close();
-        HavenNode n1 = HavenNode.start(dir.resolve("node1"), "node1", List.of(),
-                List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
-        nodes.add(n1);
-        CliResult create = n1.cli("pvecm", "create", "hatest");
-        assertThat(create.exit()).as(create.out() + create.err()).isZero();
-        HavenNode n2 = join(n1, "node2");
-        HavenNode n3 = join(n1, "node3");
-        await("three online members", Duration.ofSeconds(120), () -> {
-            JsonNode st = json(n1.cli("pvesh", "get", "/cluster/status", "--output-format", "json"));
-            int online = 0;
-            for (JsonNode e : st) if (e.path("type").asString().equals("node") && e.path("online").asInt() == 1) online++;
-            return online == 3;
-        }, n1);
+        cluster = HavenCluster.start(dir, "hatest", 3);
+        HavenNode n1 = cluster.node(0), n2 = cluster.node(1), n3 = cluster.node(2);
 
         CliResult qm = n2.cli("qm", "create", Integer.toString(VMID), "--name", "ha-failover", "--memory", "128",
                 "--serial0", "socket", "--vga", "serial0", "--args", TestGuest.args(initrd));

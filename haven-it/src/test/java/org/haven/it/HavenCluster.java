@@ -1,0 +1,103 @@
+package org.haven.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Several real {@code havend} processes forming one cluster on the replicated cluster file system, each with its
+ * own data directory under {@code dir} and loopback ports: {@code node1} creates the cluster with
+ * {@code pvecm create}, the others join it. Closing stops every daemon.
+ *
+ * <pre>{@code try (HavenCluster c = HavenCluster.start(dir, "demo", 3)) { c.node(0).cli("pvecm", "status"); }}</pre>
+ */
+public final class HavenCluster implements AutoCloseable {
+    private final Path dir;
+    private final List<HavenNode> nodes = new ArrayList<>();
+
+    private HavenCluster(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Starts {@code count} nodes named {@code node1…nodeN} and waits until all are online members. */
+    public static HavenCluster start(Path dir, String clusterName, int count) throws Exception {
+        HavenCluster c = new HavenCluster(dir);
+        try {
+            // a first local start creates the cluster CA; the tree then moves to the replicated cfs
+            HavenNode.start(dir.resolve("node1"), "node1").close();
+            HavenNode first = HavenNode.start(dir.resolve("node1"), "node1", List.of(),
+                    List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
+            c.nodes.add(first);
+            HavenNode.CliResult create = first.cli("pvecm", "create", clusterName);
+            if (create.exit() != 0) throw new IllegalStateException("pvecm create failed: " + create.out() + create.err());
+            for (int i = 2; i <= count; i++) c.join("node" + i);
+            c.awaitOnline(count, Duration.ofSeconds(120));
+            return c;
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    public List<HavenNode> nodes() { return List.copyOf(nodes); }
+
+    public HavenNode node(int index) { return nodes.get(index); }
+
+    public Path dir() { return dir; }
+
+    /**
+     * Adds a node {@code name}: node1 grants the membership ({@code POST /cluster/config/nodes/{name}}) and the
+     * new daemon starts from that grant with the cluster's CA.
+     */
+    public HavenNode join(String name) throws Exception {
+        HavenNode first = nodes.get(0);
+        int port = HavenNode.freePort();
+        HavenNode.CliResult r = first.cli("pvesh", "create", "/cluster/config/nodes/" + name, "--link0", "127.0.0.1",
+                "--cfsport", Integer.toString(port), "--output-format", "json");
+        if (r.exit() != 0) throw new IllegalStateException("adding " + name + " failed: " + r.out() + r.err());
+        JsonNode grant = HavenNode.JSON.readTree(r.out());
+        Path data = dir.resolve(name);
+        Path raft = data.resolve("cfs-raft");
+        Files.createDirectories(raft);
+        Files.writeString(raft.resolve("node.properties"), "group=" + grant.path("cfs_group").asString() + "\ngeneration="
+                + grant.path("cfs_generation").asLong() + "\nnodeid=" + grant.path("nodeid").asInt() + "\n");
+        Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
+        Files.createDirectories(data.resolve("cfs"));
+        Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
+        HavenNode n = HavenNode.start(data, name, List.of(), List.of("--cfs-port", Integer.toString(port)));
+        nodes.add(n);
+        return n;
+    }
+
+    /** Waits until node1 sees {@code count} online nodes in {@code /cluster/status}. */
+    public void awaitOnline(int count, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            HavenNode.CliResult r = nodes.get(0).cli("pvesh", "get", "/cluster/status", "--output-format", "json");
+            int online = 0;
+            if (r.exit() == 0) {
+                for (JsonNode e : HavenNode.JSON.readTree(r.out()))
+                    if (e.path("type").asString().equals("node") && e.path("online").asInt() == 1) online++;
+            }
+            if (online == count) return;
+            if (System.nanoTime() > deadline) throw new AssertionError("only " + online + " of " + count + " nodes online: " + r.out() + r.err());
+            Thread.sleep(500);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        for (HavenNode n : nodes) {
+            try {
+                n.close();
+            } catch (Exception e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
+    }
+}
