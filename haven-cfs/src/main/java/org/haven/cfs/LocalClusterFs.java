@@ -71,7 +71,8 @@ public final class LocalClusterFs implements ClusterFs {
     private long totalSize;
     private long inodes;
 
-    private final LockTable locks = new LockTable();
+    private final LockTable locks = new LockTable(name -> LockTable.haLockLifetimeMillis(name,
+        LockTable.isHaLock(name) ? readString(LockTable.HA_TIMING_FILE).orElse(null) : null));
     private final Object lockMonitor = new Object();
     private static final Object NODE_OWNER = new Object();
 

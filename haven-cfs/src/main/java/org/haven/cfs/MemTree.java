@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * tree version; a new entry's inode is that version (as in pmxcfs); entries carry version, writer node id and
  * mtime (seconds). Enforces the cfs rules: VMID uniqueness across {@code nodes/*&#47;(qemu-server|lxc|openvz)},
  * no renaming of non-empty directories, size limits, and pmxcfs locks (directories below {@code priv/lock}
- * owned by the node that created them, expiring {@link LockTable#LIFETIME_MILLIS} after their last refresh).
+ * owned by the node that created them, expiring {@link LockTable#LIFETIME_MILLIS} after their last refresh, HA locks as the HA timing file says).
  * <p>
  * Pure and deterministic: time and writer are arguments, so every replica that applies the same operations
  * in the same order ends in the same state. Not thread-safe; the owner synchronises.
@@ -358,9 +358,15 @@ public final class MemTree {
         return path;
     }
 
-    /** A lock is live until 120 s after its mtime (whole seconds, so every replica decides alike). */
-    private static boolean isLive(Node e, long timeMillis) {
-        return e.mtime * 1000 + LockTable.LIFETIME_MILLIS > timeMillis;
+    /**
+     * A lock is live until its lifetime after its mtime (whole seconds, so every replica decides alike): 120 s, or
+     * for HA locks what {@link LockTable#haLockLifetimeMillis(String, long, byte[], long)} decides from the tree.
+     */
+    private boolean isLive(Node e, long timeMillis) {
+        Node timing = LockTable.isHaLock(e.name) ? find(LockTable.HA_TIMING_FILE) : null;
+        long lifetime = timing == null || timing.isDir() ? LockTable.LIFETIME_MILLIS
+            : LockTable.haLockLifetimeMillis(e.name, e.version, timing.data, timing.version);
+        return e.mtime * 1000 + lifetime > timeMillis;
     }
 
     private void refresh(Node e, int writer, long timeMillis) {
