@@ -9,8 +9,13 @@ public interface PamAuthenticator {
      */
     void authenticate(String service, String user, String password, String rhost);
 
-    /** The default service: {@code proxmox-ve-auth} when configured, else Debian's fallback stack {@code other}. */
+    /**
+     * The PAM service of the {@code pam} realm: the system property {@code haven.pam.service} when set, else
+     * PVE's {@code proxmox-ve-auth} when installed, else {@code other}.
+     */
     static String defaultService() {
+        String configured = System.getProperty("haven.pam.service");
+        if (configured != null && !configured.isBlank()) return configured;
         if (java.nio.file.Files.exists(java.nio.file.Path.of("/etc/pam.d/proxmox-ve-auth"))) return "proxmox-ve-auth";
         return "other";
     }

@@ -330,10 +330,10 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     }
 
     /**
-     * Joiner side of {@code pvecm add}: this node's tree is replaced by the cluster's. Fails when the node
-     * holds guests or is already in a cluster.
+     * Whether this node may join a cluster (PVE's {@code assert_joinable}): it must not be in a cluster already
+     * and must hold no guests. Checked before the cluster is asked to add the node.
      */
-    public void join(JoinGrant grant) {
+    public void assertJoinable() {
         if (localCorosync().isPresent() || fs.read(COROSYNC).isPresent()) {
             throw new CfsException("this host already contains a cluster configuration");
         }
@@ -344,6 +344,14 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Joiner side of {@code pvecm add}: this node's tree is replaced by the cluster's. Fails when the node
+     * holds guests or is already in a cluster.
+     */
+    public void join(JoinGrant grant) {
+        assertJoinable();
         CorosyncConf conf = CorosyncConf.parse(grant.corosyncConf());
         CorosyncConf.Node meNode = conf.node(opt.nodeName())
                 .orElseThrow(() -> new CfsException("node '" + opt.nodeName() + "' is not in the cluster configuration"));
@@ -359,6 +367,8 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
         // the cluster's leader adds this node to the Raft group once it hears it on the status plane
         awaitQuorate(Duration.ofSeconds(60));
         if (!fs.isQuorate()) throw new CfsException("joining the cluster timed out (not added to the cluster file system)");
+        // the whole tree changed: the daemon re-creates this node's entries (directories, certificate, endpoint)
+        dispatch("");
     }
 
     /**

@@ -16,20 +16,24 @@ import tools.jackson.databind.JsonNode;
  */
 public final class HavenCluster implements AutoCloseable {
     private final Path dir;
+    private final List<String> jvmArgs;
     private final List<HavenNode> nodes = new ArrayList<>();
 
-    private HavenCluster(Path dir) {
+    private HavenCluster(Path dir, List<String> jvmArgs) {
         this.dir = dir;
+        this.jvmArgs = List.copyOf(jvmArgs);
     }
 
     /** Starts {@code count} nodes named {@code node1…nodeN} and waits until all are online members. */
     public static HavenCluster start(Path dir, String clusterName, int count) throws Exception {
-        HavenCluster c = new HavenCluster(dir);
+        return start(dir, clusterName, count, List.of());
+    }
+
+    /** As {@link #start(Path, String, int)}, every daemon started with the extra JVM arguments {@code jvmArgs}. */
+    public static HavenCluster start(Path dir, String clusterName, int count, List<String> jvmArgs) throws Exception {
+        HavenCluster c = new HavenCluster(dir, jvmArgs);
         try {
-            // a first local start creates the cluster CA; the tree then moves to the replicated cfs
-            HavenNode.start(dir.resolve("node1"), "node1").close();
-            HavenNode first = HavenNode.start(dir.resolve("node1"), "node1", List.of(),
-                    List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
+            HavenNode first = c.startStandalone("node1");
             c.nodes.add(first);
             HavenNode.CliResult create = first.cli("pvecm", "create", clusterName);
             if (create.exit() != 0) throw new IllegalStateException("pvecm create failed: " + create.out() + create.err());
@@ -43,6 +47,20 @@ public final class HavenCluster implements AutoCloseable {
     }
 
     public List<HavenNode> nodes() { return List.copyOf(nodes); }
+
+    /**
+     * Starts a daemon {@code name} with the replicated cfs that is not (yet) in any cluster. A first local
+     * start creates its CA (which the test's HTTPS client trusts); the tree then moves to the replicated cfs.
+     * The caller owns (closes) the node.
+     */
+    public HavenNode startStandalone(String name) throws Exception {
+        Path data = dir.resolve(name);
+        HavenNode.start(data, name, jvmArgs, List.of()).close();
+        return HavenNode.start(data, name, jvmArgs, List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
+    }
+
+    /** Makes {@code n} (started by {@link #startStandalone}) part of this cluster's nodes, closed with it. */
+    public void adopt(HavenNode n) { nodes.add(n); }
 
     public HavenNode node(int index) { return nodes.get(index); }
 
@@ -67,7 +85,7 @@ public final class HavenCluster implements AutoCloseable {
         Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
         Files.createDirectories(data.resolve("cfs"));
         Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
-        HavenNode n = HavenNode.start(data, name, List.of(), List.of("--cfs-port", Integer.toString(port)));
+        HavenNode n = HavenNode.start(data, name, jvmArgs, List.of("--cfs-port", Integer.toString(port)));
         nodes.add(n);
         return n;
     }

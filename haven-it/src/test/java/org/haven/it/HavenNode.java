@@ -183,6 +183,11 @@ public final class HavenNode implements AutoCloseable {
 
     /** Run a CLI tool ({@code pvesh}, {@code pvenode}, …) as its own process against this node. */
     public CliResult cli(String tool, String... args) throws Exception {
+        return cliWithInput("", tool, args);
+    }
+
+    /** Like {@link #cli}, with {@code input} on the tool's standard input (answers to prompts). */
+    public CliResult cliWithInput(String input, String tool, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", tool));
         cmd.addAll(List.of(args));
@@ -192,6 +197,11 @@ public final class HavenNode implements AutoCloseable {
         Path err = Files.createTempFile("cli", ".err");
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try (var in = p.getOutputStream()) {
+                in.write(input.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the tool exited without reading its input
+            }
             if (!p.waitFor(120, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("CLI timed out"); }
             return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -66,15 +67,48 @@ public final class Certificates {
 
     /** Create the CA and the node certificate when missing. */
     public static void ensure(ClusterFs cfs, String node, Collection<String> ips) throws Exception {
-        cfs.withLock("pve-ssl", Duration.ofSeconds(30), () -> {
+        update(cfs, node, ips, false);
+    }
+
+    /**
+     * {@code pvecm updatecerts}: creates the CA when missing, and the node certificate when missing, when it
+     * is not signed by the cluster CA (e.g. after joining a cluster) or when {@code force} is set. Returns
+     * whether the node certificate was (re)generated.
+     */
+    public static boolean update(ClusterFs cfs, String node, Collection<String> ips, boolean force) throws Exception {
+        return cfs.withLock("pve-ssl", Duration.ofSeconds(30), () -> {
             try {
                 if (cfs.read(CA_PEM).isEmpty() || cfs.read(CA_KEY).isEmpty()) createCa(cfs);
-                if (cfs.read(nodeCertPath(node)).isEmpty() || cfs.read(nodeKeyPath(node)).isEmpty()) createNodeCert(cfs, node, ips);
+                if (force || cfs.read(nodeKeyPath(node)).isEmpty() || !signedByCa(cfs, node)) {
+                    createNodeCert(cfs, node, ips);
+                    return true;
+                }
+                return false;
             } catch (Exception e) {
                 throw new IllegalStateException("unable to generate certificates: " + e.getMessage(), e);
             }
-            return null;
         });
+    }
+
+    /** Whether the node certificate exists and verifies against the cluster CA. */
+    static boolean signedByCa(ClusterFs cfs, String node) {
+        Optional<String> cert = cfs.readString(nodeCertPath(node));
+        Optional<String> ca = cfs.readString(CA_PEM);
+        if (cert.isEmpty() || ca.isEmpty()) return false;
+        try {
+            X509Certificate c = readCert(cert.get());
+            for (X509Certificate a : readChain(ca.get())) {
+                try {
+                    c.verify(a.getPublicKey());
+                    return true;
+                } catch (java.security.GeneralSecurityException e) {
+                    // another CA certificate of the bundle
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static KeyPair rsa(int bits) throws Exception {

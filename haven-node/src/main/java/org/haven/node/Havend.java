@@ -15,6 +15,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.haven.access.AccessControl;
 import org.haven.api.ApiModule;
 import org.haven.api.server.ApiTree;
@@ -113,10 +117,17 @@ public final class Havend implements AutoCloseable {
     private org.haven.core.cfs.ClusterFs cfs;
     private ClusterService clusterService;
     private FileTaskManager tasks;
-    private HttpApiServer server;
+    private volatile HttpApiServer server;
     private HttpsNodeProxy proxy;
     private NodeServices services;
     private ApiTree tree;
+    private final char[] ksPass = HexFormat.of().formatHex(SecureRandom.getSeed(8)).toCharArray();
+    private final ScheduledExecutorService housekeeper = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("node-tree").factory());
+    private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
+    private AutoCloseable treeWatch;
+    private volatile String servedCert;
+    private volatile String trustedCa;
 
     public Havend(Options options) {
         this.options = options;
@@ -156,14 +167,10 @@ public final class Havend implements AutoCloseable {
         } else {
             cfs = new LocalClusterFs(paths.cfsDir(), node);
         }
-        if (writable) {
-            for (String d : List.of("nodes/" + node + "/qemu-server", "nodes/" + node + "/lxc", "nodes/" + node + "/priv", "priv", "ha"))
-                if (cfs.stat(d).isEmpty()) cfs.mkdirs(d);
-        }
+        if (writable) syncNodeTree();
         Clock clock = Clock.SYSTEM;
         AccessControl ac = new AccessControl(cfs, clock);
         if (paths.embedded() && writable) bootstrapAdmin(ac);
-        if (writable) Certificates.ensure(cfs, node, localIps());
         tasks = new FileTaskManager(paths.taskDir(), node, clock);
         AccessAdapter access = new AccessAdapter(ac);
         tree = new ApiTree();
@@ -196,8 +203,9 @@ public final class Havend implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher(tree, services, access);
         proxy = new HttpsNodeProxy(cfs, ac);
         dispatcher.setProxy(proxy);
-        char[] ksPass = HexFormat.of().formatHex(SecureRandom.getSeed(8)).toCharArray();
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
+        servedCert = nodeCertificate();
+        trustedCa = cfs.readString(Certificates.CA_PEM).orElse("");
         server = new HttpApiServer(dispatcher,
                 new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket(),
                         "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log"), paths.uploadDir()),
@@ -205,6 +213,12 @@ public final class Havend implements AutoCloseable {
         server.setExtensions(extensions);
         server.start();
         writeEndpoint(node);
+        treeWatch = cfs.watch("", path -> {
+            if (path.isEmpty() || path.equals(Certificates.CA_PEM) || path.equals(Certificates.nodeCertPath(node))
+                    || path.equals(Certificates.nodeKeyPath(node)) || path.equals(HttpsNodeProxy.endpointPath(node))
+                    || path.equals("nodes/" + node)) requestHousekeeping(0);
+        });
+        if (!writable) requestHousekeeping(2);
         log.info("node '{}' listening on https port {} and {} (data {})", node, server.httpsPort(), paths.socket(), paths.dataDir());
     }
 
@@ -233,6 +247,63 @@ public final class Havend implements AutoCloseable {
             Thread.sleep(100);
         }
         return cs.isQuorate();
+    }
+
+    /** This node's directories and certificates in the cluster tree (created when missing). */
+    private void syncNodeTree() throws Exception {
+        String node = options.node();
+        for (String d : List.of("nodes/" + node + "/qemu-server", "nodes/" + node + "/lxc", "nodes/" + node + "/priv", "priv", "ha"))
+            if (cfs.stat(d).isEmpty()) cfs.mkdirs(d);
+        Certificates.ensure(cfs, node, localIps());
+    }
+
+    private String nodeCertificate() {
+        String node = options.node();
+        return cfs.readString(Certificates.nodeCertPath(node)).orElse("") + cfs.readString(Certificates.nodeKeyPath(node)).orElse("");
+    }
+
+    /**
+     * Brings this node's part of the cluster tree up to date after the tree changed under it (joining a
+     * cluster replaces the whole tree; {@code pvecm updatecerts} renews the certificate; a daemon that started
+     * without quorum catches up once it is quorate): directories, certificates, the API endpoint, the
+     * certificate served over HTTPS and the CA trusted by the node proxy.
+     */
+    private void requestHousekeeping(long delaySeconds) {
+        if (housekeepingQueued.compareAndSet(false, true)) {
+            try {
+                housekeeper.schedule(this::housekeep, delaySeconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                housekeepingQueued.set(false);
+            }
+        }
+    }
+
+    private void housekeep() {
+        housekeepingQueued.set(false);
+        HttpApiServer srv = server;
+        if (srv == null) return;
+        try {
+            if (!cfs.isQuorate()) {
+                requestHousekeeping(2);
+                return;
+            }
+            syncNodeTree();
+            writeEndpoint(options.node());
+            String cert = nodeCertificate();
+            if (!cert.equals(servedCert)) {
+                srv.reloadKeyStore(Certificates.keyStore(cfs, options.node(), ksPass), new String(ksPass));
+                servedCert = cert;
+                log.info("serving the node certificate of {}", Certificates.nodeCertPath(options.node()));
+            }
+            String ca = cfs.readString(Certificates.CA_PEM).orElse("");
+            if (!ca.equals(trustedCa)) {
+                if (proxy != null) proxy.resetTrust();
+                trustedCa = ca;
+            }
+        } catch (Exception e) {
+            log.warn("updating this node's entries in the cluster file system failed: {}", e.toString());
+            requestHousekeeping(5);
+        }
     }
 
     /** The address other nodes use to reach this one: the bind address, or the first non-loopback IPv4 address. */
@@ -281,7 +352,7 @@ public final class Havend implements AutoCloseable {
         Files.writeString(pid, ProcessHandle.current().pid() + "\n");
     }
 
-    static List<String> localIps() {
+    public static List<String> localIps() {
         List<String> out = new ArrayList<>();
         try {
             for (java.net.NetworkInterface ni : Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
@@ -295,6 +366,11 @@ public final class Havend implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        housekeeper.shutdownNow();
+        if (treeWatch != null) {
+            try { treeWatch.close(); } catch (Exception ignored) { }
+            treeWatch = null;
+        }
         if (server != null) {
             try { server.close(); } catch (Exception e) { log.warn("stopping server: {}", e.toString()); }
             server = null;

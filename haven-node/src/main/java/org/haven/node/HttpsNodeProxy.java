@@ -62,6 +62,24 @@ public final class HttpsNodeProxy implements NodeProxy, AutoCloseable {
         return c;
     }
 
+    /**
+     * Trust the cluster CA as it is now (after joining a cluster the CA is the cluster's): new requests use a
+     * new client, requests in flight finish on the old one.
+     */
+    public synchronized void resetTrust() {
+        HttpClient old = client;
+        client = null;
+        if (old == null) return;
+        Thread.ofVirtual().name("proxy-client-retire").start(() -> {
+            try {
+                Thread.sleep(60_000);
+                old.stop();
+            } catch (Exception ignored) {
+                // shutting down
+            }
+        });
+    }
+
     Optional<String> endpoint(String node) {
         Optional<String> e = cfs.readString(endpointPath(node)).map(String::strip).filter(s -> !s.isEmpty());
         if (e.isPresent()) return e;

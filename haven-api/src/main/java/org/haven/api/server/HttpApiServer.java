@@ -65,6 +65,7 @@ public final class HttpApiServer implements AutoCloseable {
     private final Server server;
     private Connector unixConnector;
     private ServerConnector httpsConnector;
+    private SslContextFactory.Server sslContext;
     private volatile Handler fallback;
     private volatile HttpExtensions extensions;
     private AccessLog accessLog;
@@ -98,6 +99,7 @@ public final class HttpApiServer implements AutoCloseable {
             ssl.setKeyStore(config.keyStore());
             ssl.setKeyStorePassword(config.keyStorePassword());
             ssl.setSniRequired(false);
+            sslContext = ssl;
             httpsConnector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(hc));
             httpsConnector.setHost(config.bindAddress());
             httpsConnector.setPort(config.httpsPort());
@@ -132,6 +134,16 @@ public final class HttpApiServer implements AutoCloseable {
 
     /** The bound HTTPS port (useful with port 0). */
     public int httpsPort() { return httpsConnector == null ? -1 : httpsConnector.getLocalPort(); }
+
+    /** Serves a new certificate and key (e.g. after joining a cluster) to new TLS connections. */
+    public void reloadKeyStore(KeyStore keyStore, String password) throws Exception {
+        SslContextFactory.Server ssl = sslContext;
+        if (ssl == null) return;
+        ssl.reload(f -> {
+            f.setKeyStore(keyStore);
+            f.setKeyStorePassword(password);
+        });
+    }
 
     @Override
     public void close() throws Exception {

@@ -212,6 +212,7 @@ public final class ClusterConfigApi implements ApiModule {
         links(join);
         reg.add(join.handler((p, rc) -> {
             ClusterService cs = requireService(rc.node());
+            cs.assertJoinable();
             return rc.startTask("clusterjoin", "", log -> {
                 log.log("Establishing API connection with host '" + p.str("hostname") + "'");
                 Map<String, Object> grant = JoinClient.requestJoin(p, cs, rc.node().nodeName());
@@ -382,13 +383,46 @@ public final class ClusterConfigApi implements ApiModule {
     }
 
     /** The joiner's side of the join: asks an existing member (verified by fingerprint) to add this node. */
+    /** {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port} as {@code host:port} (PVE's API port 8006 by default). */
+    static String hostPort(String host) {
+        if (host.contains(":") && !host.startsWith("[") && host.indexOf(':') == host.lastIndexOf(':')) return host;
+        if (host.startsWith("[") && host.contains("]:")) return host;
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":8006";
+    }
+
+    /**
+     * The SHA-256 fingerprint of the certificate {@code host}'s API presents, read without trusting it (for
+     * {@code pvecm add} without {@code --fingerprint}, which asks the user to confirm it).
+     */
+    public static String peerFingerprint(String host) throws Exception {
+        String hp = hostPort(host);
+        int colon = hp.lastIndexOf(':');
+        String h = hp.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(hp.substring(colon + 1));
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        X509Certificate[][] seen = new X509Certificate[1][];
+        ssl.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+
+            @Override public void checkServerTrusted(X509Certificate[] chain, String authType) { seen[0] = chain; }
+
+            @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, new SecureRandom());
+        try (javax.net.ssl.SSLSocket sock = (javax.net.ssl.SSLSocket) ssl.getSocketFactory().createSocket()) {
+            sock.connect(new java.net.InetSocketAddress(h, port), 10_000);
+            sock.setSoTimeout(10_000);
+            sock.startHandshake();
+        }
+        if (seen[0] == null || seen[0].length == 0) throw new IllegalStateException("no certificate from '" + host + "'");
+        return fingerprint(seen[0][0]);
+    }
+
     static final class JoinClient {
         private JoinClient() {}
 
         static Map<String, Object> requestJoin(Params p, ClusterService cs, String nodeName) throws Exception {
             String host = p.str("hostname");
-            String hostPort = host.contains(":") && !host.startsWith("[") && host.indexOf(':') == host.lastIndexOf(':') ? host
-                    : host.startsWith("[") && host.contains("]:") ? host : (host.contains(":") ? "[" + host + "]" : host) + ":8006";
+            String hostPort = hostPort(host);
             String fp = p.str("fingerprint").toUpperCase();
             SSLContext ssl = SSLContext.getInstance("TLS");
             ssl.init(null, new TrustManager[] {new X509TrustManager() {

@@ -37,6 +37,8 @@ public final class Pvecm implements CliTool {
                         .description("Tells corosync a new value of expected votes."),
                 CliCommand.api("qdevice setup", HttpMethod.POST, "/cluster/config/qdevice").positional("address").output(CliCommand.Output.NONE),
                 CliCommand.api("qdevice remove", HttpMethod.DELETE, "/cluster/config/qdevice").output(CliCommand.Output.NONE),
+                CliCommand.api("updatecerts", HttpMethod.POST, "/nodes/{node}/certificates/updatecerts").fixed("node", CliCommand.LOCAL_NODE)
+                        .output(CliCommand.Output.NONE),
                 CliCommand.local("status", Pvecm::status).description("Displays the local view of the cluster status."),
                 CliCommand.local("nodes", Pvecm::nodes).description("Displays the local view of the cluster nodes."));
     }
@@ -153,28 +155,46 @@ public final class Pvecm implements CliTool {
     static int add(CliInvocation inv) throws Exception {
         Map<String, Object> params = new LinkedHashMap<>(inv.params());
         PrintStream out = inv.out();
+        String host = String.valueOf(params.get("hostname"));
         if (!params.containsKey("password")) {
             String pw = System.getenv("PVE_CLUSTER_JOIN_PASSWORD");
-            if (pw == null) pw = readSecret("Please enter superuser (root) password for '" + params.get("hostname") + "': ");
+            if (pw == null) pw = readLine(out, "Please enter superuser (root) password for '" + host + "': ", true);
             params.put("password", pw);
         }
         if (!params.containsKey("fingerprint")) {
-            inv.err().println("option 'fingerprint' is required (see 'pvecm' on the cluster node: GET /cluster/config/join, pve_fp)");
-            return 255;
+            // as PVE's manual certificate verification: show the peer's fingerprint and ask
+            String fp = org.haven.cfs.api.ClusterConfigApi.peerFingerprint(host);
+            out.println("The authenticity of host '" + host + "' can't be established.");
+            out.println("X509 SHA256 key fingerprint is " + fp + ".");
+            String answer = readLine(out, "Are you sure you want to continue connecting (yes/no)? ", false);
+            if (answer == null || !answer.strip().equalsIgnoreCase("yes")) {
+                inv.err().println("Certificate verification failed, aborting.");
+                return 255;
+            }
+            params.put("fingerprint", fp);
         }
         JsonNode upid = inv.client().call(HttpMethod.POST, "/cluster/config/join", params);
         return followTask(inv, upid.asString());
     }
 
-    private static String readSecret(String prompt) throws Exception {
+    private static BufferedReader stdin;
+
+    /** A line from the terminal (not echoed when {@code secret}), else from standard input; null at its end. */
+    private static String readLine(PrintStream out, String prompt, boolean secret) throws Exception {
         Console c = System.console();
         if (c != null) {
-            char[] pw = c.readPassword("%s", prompt);
-            return pw == null ? "" : new String(pw);
+            if (secret) {
+                char[] pw = c.readPassword("%s", prompt);
+                return pw == null ? "" : new String(pw);
+            }
+            return c.readLine("%s", prompt);
         }
-        BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String line = r.readLine();
-        return line == null ? "" : line;
+        out.print(prompt);
+        out.flush();
+        if (stdin == null) stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String line = stdin.readLine();
+        if (secret) out.println();
+        return line == null && secret ? "" : line;
     }
 
     /** Prints a task's log while it runs; 0 when it ends OK, 255 otherwise (PVE's upid_exit). */

@@ -134,6 +134,17 @@ public final class NodeApi implements ApiModule {
                 .permissions(Permission.all())
                 .handler((p, rc) -> certInfo()).build());
 
+        reg.add(ApiMethod.post("/nodes/{node}/certificates/updatecerts").name("updatecerts")
+                .description("Create the node certificate when it is missing or not signed by the cluster CA (Haven; pvecm updatecerts).")
+                .param("node", node.copy()).proxyto("node").protect()
+                .param("force", Schema.bool().optional().attr("default", 0).description("Force generation of new SSL certificate."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Modify"))
+                .handler((p, rc) -> {
+                    Certificates.update(ctx.cfs(), ctx.nodeName(), org.haven.node.Havend.localIps(), p.bool("force", false));
+                    return null;
+                }).build());
+
         registerTasks(reg, node);
 
         reg.add(ApiMethod.get("/cluster").name("index").description("Cluster index.")
@@ -630,7 +641,10 @@ public final class NodeApi implements ApiModule {
     @Override
     public void start(NodeContext ctx) {
         this.ctx = ctx;
-        publisher = Thread.ofVirtual().name("tasklist-publisher").start(this::publishLoop);
+        // assigned before it runs: the loop ends as soon as it is no longer the publisher
+        Thread t = Thread.ofVirtual().name("tasklist-publisher").unstarted(this::publishLoop);
+        publisher = t;
+        t.start();
     }
 
     @Override

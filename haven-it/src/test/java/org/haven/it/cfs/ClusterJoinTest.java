@@ -1,0 +1,165 @@
+package org.haven.it.cfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.haven.it.HavenCluster;
+import org.haven.it.HavenNode;
+import org.haven.it.HavenNode.Auth;
+import org.haven.it.HavenNode.CliResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Clustering through real daemons as an administrator does it: {@code pvecm add} on a standalone node logs in
+ * to a cluster node as {@code root@pam} (PAM: a service of the test's own whose {@code pam_exec} module checks
+ * the password), confirms the certificate fingerprint, and replaces the joining node's tree by the cluster's;
+ * the joined node then serves a certificate of the cluster CA and its writes replicate. {@code pvecm delnode}
+ * removes a stopped member and the rest stays quorate.
+ */
+class ClusterJoinTest {
+    static final Path PAM_EXEC = Path.of("/lib/x86_64-linux-gnu/security/pam_exec.so");
+
+    @TempDir Path dir;
+    Path pamService;
+
+    @AfterEach
+    void removePamService() throws Exception {
+        if (pamService != null) Files.deleteIfExists(pamService);
+    }
+
+    /** A PAM service that accepts exactly root with {@code password}. */
+    String installPamService(String password) throws Exception {
+        String name = "haven-it-join-" + Integer.toString(new Random().nextInt(1 << 24), 36);
+        Path check = dir.resolve("check-root-password");
+        Files.writeString(check, "#!/bin/sh\n"
+                + "pw=$(tr -d '\\000')\n"
+                + "[ \"$PAM_USER\" = root ] && [ \"$pw\" = '" + password + "' ]\n");
+        Files.setPosixFilePermissions(check, PosixFilePermissions.fromString("rwx------"));
+        pamService = Path.of("/etc/pam.d", name);
+        Files.writeString(pamService, "auth required pam_exec.so expose_authtok quiet " + check + "\naccount required pam_permit.so\n");
+        return name;
+    }
+
+    static JsonNode json(CliResult r) {
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return HavenNode.JSON.readTree(r.out());
+    }
+
+    static String host(HavenNode n) { return "127.0.0.1:" + n.port(); }
+
+    static List<String> members(HavenNode n) {
+        try {
+            CliResult r = n.cli("pvesh", "get", "/cluster/config/nodes", "--output-format", "json");
+            return json(r).valueStream().map(e -> e.path("name").asString()).sorted().toList();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void await(String what, Duration max, java.util.concurrent.Callable<Boolean> c) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            try {
+                if (c.call()) return;
+            } catch (Exception | AssertionError e) {
+                if (System.nanoTime() > deadline) throw e;
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(500);
+        }
+    }
+
+    @Test
+    void pvecmAddJoinsRunningNodesAndDelnodeRemovesOne() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/etc/pam.d")) && Files.exists(PAM_EXEC), "needs root and pam_exec");
+        String rootPassword = "Join-" + Long.toString(new Random().nextLong() & Long.MAX_VALUE, 36);
+        List<String> jvm = List.of("-Dhaven.pam.service=" + installPamService(rootPassword));
+
+        try (HavenCluster c = HavenCluster.start(dir, "jointest", 1, jvm)) {
+            HavenNode n1 = c.node(0);
+            JsonNode info = json(n1.cli("pvesh", "get", "/cluster/config/join", "--output-format", "json"));
+            String fp = info.path("nodelist").get(0).path("pve_fp").asString();
+            assertThat(fp).matches("([0-9A-F]{2}:){31}[0-9A-F]{2}");
+
+            HavenNode n2 = c.startStandalone("node2");
+            c.adopt(n2);
+            // a node with guests may not join; nothing changes on it
+            assertThat(n2.cli("qm", "create", "901", "--memory", "64").exit()).isZero();
+            CliResult refused = n2.cliWithInput(rootPassword + "\n", "pvecm", "add", host(n1), "--fingerprint", fp, "--link0", "127.0.0.1");
+            assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(255);
+            assertThat(refused.out() + refused.err()).contains("this host already contains virtual guests");
+            assertThat(n2.cli("qm", "destroy", "901").exit()).isZero();
+            // a wrong root password is refused by the cluster node
+            CliResult badPassword = n2.cliWithInput("wrong\n", "pvecm", "add", host(n1), "--fingerprint", fp, "--link0", "127.0.0.1");
+            assertThat(badPassword.exit()).as(badPassword.out() + badPassword.err()).isEqualTo(255);
+            // declining the certificate aborts before anything is sent
+            CliResult declined = n2.cliWithInput(rootPassword + "\nno\n", "pvecm", "add", host(n1), "--link0", "127.0.0.1");
+            assertThat(declined.exit()).isEqualTo(255);
+            assertThat(declined.out()).contains("X509 SHA256 key fingerprint is " + fp + ".");
+            assertThat(n2.cli("pvecm", "status").out()).doesNotContain("jointest");
+
+            // confirming the fingerprint interactively joins
+            CliResult add = n2.cliWithInput(rootPassword + "\nyes\n", "pvecm", "add", host(n1), "--link0", "127.0.0.1");
+            assertThat(add.exit()).as(add.out() + add.err()).isZero();
+            assertThat(add.out()).contains("successfully added node 'node2' to cluster.");
+            c.awaitOnline(2, Duration.ofSeconds(60));
+            assertThat(members(n2)).containsExactly("node1", "node2");
+            assertThat(n2.cli("pvecm", "status").out()).contains("Name:             jointest");
+
+            // the joined node's certificate is re-issued by the cluster CA: node1's proxy (which trusts only
+            // the cluster CA) reaches it
+            Auth admin = n1.login("admin@pve", n1.adminPassword());
+            await("node2 reachable through node1's proxy", Duration.ofSeconds(60),
+                    () -> n1.get("/nodes/node2/status", admin).status() == 200);
+            JsonNode certs = json(n1.cli("pvesh", "get", "/nodes/node2/certificates/info", "--output-format", "json"));
+            JsonNode ca = certs.valueStream().filter(e -> e.path("filename").asString().equals("pve-root-ca.pem")).findFirst().orElseThrow();
+            JsonNode ssl = certs.valueStream().filter(e -> e.path("filename").asString().equals("pve-ssl.pem")).findFirst().orElseThrow();
+            assertThat(ssl.path("issuer").asString()).isEqualTo(ca.path("subject").asString());
+            // pvecm updatecerts --force issues a new one, served at once
+            assertThat(n2.cli("pvecm", "updatecerts", "--force", "1").exit()).isZero();
+            JsonNode renewed = json(n1.cli("pvesh", "get", "/nodes/node2/certificates/info", "--output-format", "json"))
+                    .valueStream().filter(e -> e.path("filename").asString().equals("pve-ssl.pem")).findFirst().orElseThrow();
+            assertThat(renewed.path("fingerprint").asString()).isNotEqualTo(ssl.path("fingerprint").asString());
+            await("the renewed certificate served", Duration.ofSeconds(30),
+                    () -> n1.get("/nodes/node2/status", admin).status() == 200);
+
+            // writes on the joined node replicate
+            assertThat(n2.cli("pvesh", "create", "/pools", "--poolid", "joined").exit()).isZero();
+            await("pool visible on node1", Duration.ofSeconds(30),
+                    () -> n1.cli("pvesh", "get", "/pools", "--output-format", "json").out().contains("\"joined\""));
+
+            // a third node joins with the fingerprint on the command line, then is stopped and deleted
+            HavenNode n3 = c.startStandalone("node3");
+            c.adopt(n3);
+            CliResult add3 = n3.cliWithInput(rootPassword + "\n", "pvecm", "add", host(n2), "--fingerprint",
+                    json(n2.cli("pvesh", "get", "/cluster/config/join", "--output-format", "json")).path("nodelist").valueStream()
+                            .filter(e -> e.path("name").asString().equals("node2")).findFirst().orElseThrow().path("pve_fp").asString(),
+                    "--link0", "127.0.0.1");
+            assertThat(add3.exit()).as(add3.out() + add3.err()).isZero();
+            c.awaitOnline(3, Duration.ofSeconds(60));
+            n3.close();
+            CliResult del = n1.cli("pvecm", "delnode", "node3");
+            assertThat(del.exit()).as(del.out() + del.err()).isZero();
+            assertThat(members(n1)).containsExactly("node1", "node2");
+            await("node2 sees the removal", Duration.ofSeconds(30), () -> members(n2).equals(List.of("node1", "node2")));
+            assertThat(n1.cli("pvecm", "nodes").out()).doesNotContain("node3");
+            // the two remaining nodes are quorate and writable
+            assertThat(n1.cli("pvesh", "create", "/pools", "--poolid", "afterdel").exit()).isZero();
+            await("pool visible on node2", Duration.ofSeconds(30),
+                    () -> n2.cli("pvesh", "get", "/pools", "--output-format", "json").out().contains("\"afterdel\""));
+            CliResult delSelf = n1.cli("pvecm", "delnode", "node1");
+            assertThat(delSelf.exit()).isEqualTo(255);
+            assertThat(delSelf.err()).contains("Cannot delete myself from cluster!");
+        }
+    }
+}
