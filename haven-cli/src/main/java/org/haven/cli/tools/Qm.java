@@ -73,6 +73,7 @@ public final class Qm implements CliTool {
         c.add(vm("reset", HttpMethod.POST, VM + "/status/reset").output(CliCommand.Output.TASK));
         c.add(vm("suspend", HttpMethod.POST, VM + "/status/suspend").output(CliCommand.Output.TASK));
         c.add(vm("resume", HttpMethod.POST, VM + "/status/resume").output(CliCommand.Output.TASK));
+        c.add(vm("migrate", HttpMethod.POST, VM + "/migrate").positional("target").output(CliCommand.Output.TASK));
         c.add(CliCommand.local("status", inv -> {
             // qm status <vmid> [--verbose]
             List<String> args = inv.args();
