@@ -271,6 +271,16 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
     // ------------------------------------------------------------------ cluster management
 
     /** {@code pvecm create}: makes this standalone node the first member of cluster {@code name}. */
+    /**
+     * A node's {@code quorum_votes}: Raft counts one vote per member, so other weights are refused rather than
+     * written into corosync.conf and silently ignored.
+     */
+    static int checkVotes(Integer votes) {
+        int v = votes == null ? 1 : votes;
+        if (v != 1) throw new CfsException("quorum_votes " + v + " is not supported: every node has exactly one vote in the replicated cluster file system");
+        return v;
+    }
+
     public void createCluster(String name, String link0, Integer nodeId, Integer votes) {
         if (!name.matches("[A-Za-z0-9\\-_]{1,15}")) throw new CfsException("invalid cluster name '" + name + "'");
         if (fs.read(COROSYNC).isPresent() || localCorosync().isPresent()) {
@@ -281,7 +291,7 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
             throw new CfsException("link0 address '" + addr + "' is not the address this node's cluster file system uses (" + opt.host() + ")");
         }
         int id = nodeId == null ? 1 : nodeId;
-        CorosyncConf conf = CorosyncConf.create(name, new CorosyncConf.Node(opt.nodeName(), id, votes == null ? 1 : votes, addr, opt.port()));
+        CorosyncConf conf = CorosyncConf.create(name, new CorosyncConf.Node(opt.nodeName(), id, checkVotes(votes), addr, opt.port()));
         String text = conf.writePve();
         fs.create(COROSYNC, text.getBytes(StandardCharsets.UTF_8));
         writeLocalConf(text);
@@ -320,7 +330,7 @@ public final class ClusterService implements ClusterFs, AutoCloseable {
                 }
             }
             int id = nodeId == null ? conf.nextNodeId() : nodeId;
-            conf.addNode(new CorosyncConf.Node(name, id, votes == null ? 1 : votes, link0, port));
+            conf.addNode(new CorosyncConf.Node(name, id, checkVotes(votes), link0, port));
             conf.bumpConfigVersion();
             String text = conf.writePve();
             fs.writeString(COROSYNC, text);

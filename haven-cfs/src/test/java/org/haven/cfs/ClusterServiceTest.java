@@ -47,6 +47,8 @@ class ClusterServiceTest {
         ClusterService n1 = node(1);
         awaitQuorate(n1);
         n1.writeString("storage.cfg", "dir: local\n");
+        assertThatThrownBy(() -> n1.createCluster("demo", null, null, 2)).hasMessageContaining("quorum_votes 2 is not supported");
+        assertThat(n1.read("corosync.conf")).isEmpty();
         n1.createCluster("demo", null, null, null);
         assertThat(n1.readString("corosync.conf").orElseThrow()).contains("cluster_name: demo").contains("config_version: 1");
         assertThat(n1.localCorosync().orElseThrow().clusterName()).isEqualTo("demo");
@@ -57,6 +59,7 @@ class ClusterServiceTest {
         ClusterService n2 = node(2);
         awaitQuorate(n2);
         n2.writeString("n2-local-only", "lost on join");
+        assertThatThrownBy(() -> n1.addNode("n2", null, "127.0.0.1", ports[1], 0, false)).hasMessageContaining("quorum_votes 0 is not supported");
         n2.join(n1.addNode("n2", null, "127.0.0.1", ports[1], null, false));
         awaitQuorate(n2);
         n2.sync();
