@@ -143,7 +143,7 @@ public final class Crm {
         switch (state) {
             case "wait_for_quorum" -> {
                 if (shutdownRequest) return false;
-                env.sleep(5);
+                env.sleep(Math.min(5, env.timing().round()));
             }
             case "master" -> {
                 long start = env.getTime();
@@ -180,7 +180,7 @@ public final class Crm {
                     env.log("err", "got unexpected error - " + e.getMessage());
                 }
                 if (shutdown) return false;
-                env.sleepUntil(start + 10);
+                env.sleepUntil(start + env.timing().round());
             }
             case "lost_manager_lock" -> {
                 giveUpWatchdog();

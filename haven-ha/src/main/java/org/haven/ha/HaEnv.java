@@ -107,6 +107,12 @@ public interface HaEnv {
     /** Executor for resource workers when {@link #getMaxWorkers()} is positive; null for a default one. */
     default java.util.concurrent.Executor workerExecutor() { return null; }
 
+    /**
+     * The cluster-wide failover timing (round pause, watchdog, lock lifetime, fence delay); PVE's fixed values
+     * by default. The real environment reads it from {@value org.haven.cfs.LockTable#HA_TIMING_FILE}.
+     */
+    default org.haven.cfs.LockTable.HaTiming timing() { return org.haven.cfs.LockTable.HaTiming.PVE; }
+
     String watchdogOpen();
 
     void watchdogUpdate(String handle);

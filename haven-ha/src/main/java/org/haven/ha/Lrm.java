@@ -298,7 +298,7 @@ public final class Lrm {
             } else {
                 // not quorate yet; still keep services found running here under watchdog protection
                 if (shutdownRequest == 0 && updateServiceStatus()) protectRunningServices(isFenceRequested());
-                env.sleep(5);
+                env.sleep(Math.min(5, env.timing().round()));
                 return shutdownRequest == 0;
             }
         }
@@ -357,7 +357,7 @@ public final class Lrm {
             case "wait_for_agent_lock" -> {
                 if (shutdownRequest != 0) return false;
                 updateLrmStatus();
-                env.sleep(5);
+                env.sleep(Math.min(5, env.timing().round()));
             }
             case "active" -> {
                 long start = env.getTime();
@@ -369,7 +369,7 @@ public final class Lrm {
                 }
                 updateLrmStatus();
                 if (shutdown) return false;
-                env.sleepUntil(start + 10);
+                env.sleepUntil(start + env.timing().round());
             }
             case "lost_agent_lock" -> {
                 // the watchdog is armed and fires soon unless the lock comes back
@@ -389,7 +389,7 @@ public final class Lrm {
                         return false;
                     }
                 }
-                env.sleep(5);
+                env.sleep(Math.min(5, env.timing().round()));
             }
             case "maintenance" -> {
                 long start = env.getTime();
@@ -405,7 +405,7 @@ public final class Lrm {
                 if (!exit) manageResources();
                 updateLrmStatus();
                 if (exit) return false;
-                env.sleepUntil(start + 5);
+                env.sleepUntil(start + Math.min(5, env.timing().round()));
             }
             default -> throw new IllegalStateException("got unexpected status '" + state + "'");
         }

@@ -13,6 +13,7 @@ import java.util.TreeMap;
  */
 public final class NodeStatus {
     public static final Set<String> STATES = Set.of("online", "maintenance", "unknown", "fence", "gone");
+    /** PVE's fence delay; the environment's {@link HaEnv#timing()} decides. */
     static final long FENCE_DELAY = 60;
     static final long DELETE_DELAY = 3600;
 
@@ -53,7 +54,7 @@ public final class NodeStatus {
     }
 
     public boolean nodeIsOfflineDelayed(String node) {
-        return nodeIsOfflineDelayed(node, FENCE_DELAY);
+        return nodeIsOfflineDelayed(node, env.timing().fenceDelay());
     }
 
     public List<String> listNodes() { return new ArrayList<>(status.keySet()); }

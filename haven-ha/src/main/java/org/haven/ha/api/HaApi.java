@@ -16,6 +16,7 @@ import org.haven.api.Permission;
 import org.haven.core.schema.Formats;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
+import org.haven.cfs.LockTable;
 import org.haven.ha.HaEnv;
 import org.haven.ha.env.ClusterHaEnv;
 import org.haven.ha.env.HaServices;
@@ -48,11 +49,6 @@ public final class HaApi implements ApiModule {
             }
         });
     }
-
-    /** PVE's defaults: watchdog clients 60 s, device 10 s, cluster locks 120 s. */
-    static final long WATCHDOG_TIMEOUT = 60;
-    static final long DEVICE_TIMEOUT = 10;
-    static final long LOCK_TIMEOUT = 120;
 
     private HaServices services;
 
@@ -236,6 +232,8 @@ public final class HaApi implements ApiModule {
                 return null;
             })).build());
 
+        registerTiming(reg, ctx);
+
         reg.add(ApiMethod.get("/cluster/ha/status").name("index").description("Directory index.")
             .permissions(Permission.all()).returns(Schema.array(Schema.object()))
             .handler((p, rc) -> List.of(Map.of("name", "current"), Map.of("name", "manager_status"))).build());
@@ -249,6 +247,77 @@ public final class HaApi implements ApiModule {
             .handler((p, rc) -> ha.managerStatusData()).build());
     }
 
+    private static Schema timingParam(String key, long min, long max, String what) {
+        return Schema.integer().minimum(min).maximum(max).optional().attr("default", LockTable.HaTiming.PVE.get(key))
+            .description(what);
+    }
+
+    /**
+     * Haven extension {@code /cluster/ha/timing}: the cluster-wide failover timing in the Haven-owned file
+     * {@value LockTable#HA_TIMING_FILE} (PVE has fixed values and no such file). Unsafe combinations are refused.
+     */
+    static void registerTiming(ApiRegistry reg, NodeContext ctx) {
+        Schema out = Schema.object();
+        for (String k : LockTable.HaTiming.KEYS) out = out.property(k, Schema.integer());
+        reg.add(ApiMethod.get("/cluster/ha/timing").name("timing")
+            .description("Get the cluster-wide HA failover timing in seconds (Haven extension; PVE's values are the defaults).")
+            .permissions(Permission.perm("/", "Sys.Audit")).returns(out)
+            .handler((p, rc) -> timingData(ClusterHaEnv.readTiming(ctx.cfs()))).build());
+        ApiMethod.Builder set = ApiMethod.put("/cluster/ha/timing").name("set_timing")
+            .description("Set the cluster-wide HA failover timing (Haven extension). The lock lifetime must exceed watchdog"
+                + " timeout + device timeout + " + LockTable.HaTiming.MARGIN + " s, so a node has reset itself before its"
+                + " agent lock can be taken.")
+            .permissions(Permission.perm("/", "Sys.Modify")).protect()
+            .param(LockTable.HaTiming.ROUND, timingParam(LockTable.HaTiming.ROUND, 1, 10, "Pause between two CRM or LRM rounds."))
+            .param(LockTable.HaTiming.WATCHDOG_TIMEOUT, timingParam(LockTable.HaTiming.WATCHDOG_TIMEOUT, 1, 60,
+                "A CRM or LRM that has not renewed its lock for this long lets the node's watchdog expire."))
+            .param(LockTable.HaTiming.DEVICE_TIMEOUT, timingParam(LockTable.HaTiming.DEVICE_TIMEOUT, 1, 10,
+                "The watchdog device resets the node this long after it was last fed."))
+            .param(LockTable.HaTiming.LOCK_LIFETIME, timingParam(LockTable.HaTiming.LOCK_LIFETIME, 1, 120,
+                "The HA manager and agent locks expire this long after their last renewal."))
+            .param(LockTable.HaTiming.FENCE_DELAY, timingParam(LockTable.HaTiming.FENCE_DELAY, 0, 60,
+                "The manager starts fencing a node's services once the node has been offline this long."))
+            .param("delete", Schema.string().format("pve-configid-list").maxLength(4096).optional()
+                .description("A list of settings to reset to their defaults."))
+            .returns(Schema.nullType());
+        reg.add(set.handler((p, rc) -> {
+            List<String> delete = deleteList(p);
+            for (String k : delete) {
+                if (!LockTable.HaTiming.KEYS.contains(k)) throw ApiException.param("delete", "unknown setting '" + k + "'");
+            }
+            ctx.cfs().withLock("ha_timing_cfg", null, () -> {
+                LockTable.HaTiming t = currentTimingForUpdate(ctx);
+                for (String k : delete) t = t.with(k, LockTable.HaTiming.PVE.get(k));
+                for (String k : LockTable.HaTiming.KEYS) if (p.has(k)) t = t.with(k, p.lng(k));
+                Map<String, String> problems = t.problems();
+                if (!problems.isEmpty()) throw new org.haven.core.schema.ParamException(new java.util.TreeMap<>(problems));
+                if (t.equals(LockTable.HaTiming.PVE)) {
+                    ctx.cfs().delete(LockTable.HA_TIMING_FILE);
+                } else {
+                    ctx.cfs().mkdirs("ha");
+                    ctx.cfs().writeString(LockTable.HA_TIMING_FILE, t.format());
+                }
+                return null;
+            });
+            return null;
+        }).build());
+    }
+
+    /** The file's values even when they are not safe (they are replaced as a whole); PVE's when unreadable. */
+    private static LockTable.HaTiming currentTimingForUpdate(NodeContext ctx) {
+        try {
+            return LockTable.HaTiming.parse(ctx.cfs().readString(LockTable.HA_TIMING_FILE).orElse(""));
+        } catch (IllegalArgumentException e) {
+            return LockTable.HaTiming.PVE;
+        }
+    }
+
+    static Map<String, Object> timingData(LockTable.HaTiming t) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String k : LockTable.HaTiming.KEYS) out.put(k, t.get(k));
+        return out;
+    }
+
     @Override
     public void start(NodeContext ctx) throws Exception {
         var driver = ctx.findService(ClusterHaEnv.ResourceDriver.class);
@@ -256,13 +325,15 @@ public final class HaApi implements ApiModule {
             LOG.log(System.Logger.Level.INFO, "no guest driver published: HA services (CRM/LRM) not started");
             return;
         }
-        HaServices.checkTimeouts(WATCHDOG_TIMEOUT, DEVICE_TIMEOUT, LOCK_TIMEOUT);
+        LockTable.HaTiming timing = ClusterHaEnv.readTiming(ctx.cfs());
+        HaServices.checkTimeouts(timing);
+        LOG.log(System.Logger.Level.INFO, "HA timing: " + ClusterHaEnv.describe(timing));
         Path dev = Path.of("/dev/watchdog");
         WatchdogMux.Backend backend = !ctx.embedded() && WatchdogMux.DeviceBackend.available(dev)
             ? new WatchdogMux.DeviceBackend(dev)
-            : new WatchdogMux.SupervisorBackend(DEVICE_TIMEOUT, ProcessHandle.current().pid(),
+            : new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
                 Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
-        WatchdogMux mux = new WatchdogMux(backend, WATCHDOG_TIMEOUT, () -> ctx.clock().epochSeconds());
+        WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);
     }

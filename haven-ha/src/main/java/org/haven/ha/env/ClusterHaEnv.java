@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.haven.cfs.LockTable;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.format.SectionConfig;
 import org.haven.core.time.Clock;
@@ -52,6 +53,15 @@ public final class ClusterHaEnv implements HaEnv {
         void update(String handle);
 
         void close(String handle);
+
+        /** Opens a client as if updated at {@code at} (epoch seconds). */
+        default String open(long at) { return open(); }
+
+        /** Updates a client as of {@code at} (epoch seconds, the start of the lock refresh it confirms). */
+        default void update(String handle, long at) { update(handle); }
+
+        /** Applies the cluster's current timing (client and device timeouts). */
+        default void configure(LockTable.HaTiming timing) { }
     }
 
     public static final String MANAGER_STATUS = "ha/manager_status";
@@ -151,7 +161,13 @@ public final class ClusterHaEnv implements HaEnv {
 
     // --- locks -----------------------------------------------------------------------------------------
 
-    @Override public boolean getHaManagerLock() { return cfs.tryLock("ha_manager_lock"); }
+    /** Time (epoch seconds) before the last lock request: the watchdog update that follows counts from it. */
+    private volatile long lockRequestedAt;
+
+    @Override public boolean getHaManagerLock() {
+        lockRequestedAt = clock.epochSeconds();
+        return cfs.tryLock("ha_manager_lock");
+    }
 
     @Override public boolean releaseHaManagerLock() {
         cfs.unlock("ha_manager_lock");
@@ -159,6 +175,7 @@ public final class ClusterHaEnv implements HaEnv {
     }
 
     @Override public boolean getHaAgentLock(String node) {
+        lockRequestedAt = clock.epochSeconds();
         return cfs.tryLock("ha_agent_" + (node == null ? nodename() : node) + "_lock");
     }
 
@@ -320,9 +337,54 @@ public final class ClusterHaEnv implements HaEnv {
         }
     }
 
-    @Override public String watchdogOpen() { return watchdog.open(); }
+    @Override public String watchdogOpen() {
+        watchdog.configure(timing());
+        return watchdog.open(lockRequestedAt == 0 ? clock.epochSeconds() : lockRequestedAt);
+    }
 
-    @Override public void watchdogUpdate(String handle) { watchdog.update(handle); }
+    @Override public void watchdogUpdate(String handle) {
+        watchdog.configure(timing());
+        watchdog.update(handle, lockRequestedAt == 0 ? clock.epochSeconds() : lockRequestedAt);
+    }
+
+    private volatile String lastTimingText;
+    private volatile LockTable.HaTiming lastTiming = LockTable.HaTiming.PVE;
+
+    /**
+     * The cluster's HA timing from {@value LockTable#HA_TIMING_FILE}: PVE's when the file is missing, and also
+     * when it is not valid and safe (logged once per content), exactly as the lock table of the cfs decides.
+     */
+    @Override public LockTable.HaTiming timing() {
+        String text;
+        try {
+            text = cfs.readString(LockTable.HA_TIMING_FILE).orElse(null);
+        } catch (RuntimeException e) {
+            return lastTiming;
+        }
+        if (java.util.Objects.equals(text, lastTimingText)) return lastTiming;
+        LockTable.HaTiming t = LockTable.HaTiming.PVE;
+        if (text != null) {
+            try {
+                t = LockTable.HaTiming.parse(text).validate();
+            } catch (IllegalArgumentException e) {
+                log("err", "ignoring " + LockTable.HA_TIMING_FILE + " (using PVE's timing) - " + e.getMessage());
+            }
+        }
+        if (!t.equals(lastTiming)) log("info", "HA timing: " + describe(t));
+        lastTiming = t;
+        lastTimingText = text;
+        return t;
+    }
+
+    public static String describe(LockTable.HaTiming t) {
+        return "round " + t.round() + " s, watchdog " + t.watchdogTimeout() + " s, device " + t.deviceTimeout()
+            + " s, lock lifetime " + t.lockLifetime() + " s, fence delay " + t.fenceDelay() + " s";
+    }
+
+    /** The timing a node starts with (no logging). */
+    public static LockTable.HaTiming readTiming(ClusterFs cfs) {
+        return LockTable.HaTiming.effective(cfs.readString(LockTable.HA_TIMING_FILE).orElse(null));
+    }
 
     @Override public void watchdogClose(String handle) { watchdog.close(handle); }
 

@@ -3,6 +3,7 @@ package org.haven.ha.env;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.haven.cfs.LockTable;
 import org.haven.ha.Crm;
 import org.haven.ha.HaEnv;
 import org.haven.ha.Lrm;
@@ -21,17 +22,15 @@ public final class HaServices implements AutoCloseable {
     private final Thread lrmThread;
     private final Thread tickThread;
 
-    /** Safety margin between a node's self-fencing deadline and the expiry of its locks. */
-    public static final long FENCE_MARGIN = 10;
-
     /**
      * A node that loses its locks must be reset by its watchdog before another node can take them: client
-     * timeout + device timeout + margin must stay below the lock timeout.
+     * timeout + device timeout + margin must stay below the lock lifetime (see {@link LockTable.HaTiming#validate()}).
      */
-    public static void checkTimeouts(long watchdogTimeout, long deviceTimeout, long lockTimeout) {
-        if (watchdogTimeout + deviceTimeout + FENCE_MARGIN >= lockTimeout) {
-            throw new IllegalStateException("unsafe HA timeouts: watchdog " + watchdogTimeout + " s + device " + deviceTimeout
-                + " s + margin " + FENCE_MARGIN + " s must be below the lock timeout of " + lockTimeout + " s");
+    public static void checkTimeouts(LockTable.HaTiming timing) {
+        try {
+            timing.validate();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("unsafe HA timing: " + e.getMessage(), e);
         }
     }
 

@@ -31,11 +31,15 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
         /** Disarms the device. */
         void disarm() throws IOException;
 
+        /** Changes the reset delay after the last feed, where the device allows it (from the next feed on). */
+        default void setTimeout(long seconds) throws IOException { }
+
         @Override void close() throws IOException;
     }
 
     private final Backend backend;
-    private final long clientTimeout;
+    private long clientTimeout;
+    private long deviceTimeout = -1;
     private final LongSupplier clock;
     private final Map<String, Long> clients = new HashMap<>();
     private final AtomicLong counter = new AtomicLong();
@@ -53,18 +57,46 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
         this.clock = clock;
     }
 
-    @Override public synchronized String open() {
+    @Override public synchronized String open() { return open(clock.getAsLong()); }
+
+    /** Opens a client as if updated at {@code at} (seconds, not later than now). */
+    @Override public synchronized String open(long at) {
         String h = "wd" + counter.incrementAndGet();
-        clients.put(h, clock.getAsLong());
+        clients.put(h, Math.min(at, clock.getAsLong()));
         tick();
         return h;
     }
 
-    @Override public synchronized void update(String handle) {
-        if (!clients.containsKey(handle)) throw new IllegalStateException("no such watchdog handle '" + handle + "'");
-        if (expired(clients.get(handle))) return;
-        clients.put(handle, clock.getAsLong());
+    @Override public synchronized void update(String handle) { update(handle, clock.getAsLong()); }
+
+    /**
+     * Updates a client as of {@code at} (seconds): the time before the lock refresh that this update confirms, so
+     * the node's reset deadline counts from before the lock's new expiry started. Never moves a client back.
+     */
+    @Override public synchronized void update(String handle, long at) {
+        Long last = clients.get(handle);
+        if (last == null) throw new IllegalStateException("no such watchdog handle '" + handle + "'");
+        if (expired(last)) return;
+        clients.put(handle, Math.max(last, Math.min(at, clock.getAsLong())));
     }
+
+    /**
+     * Applies the cluster's current timing: client timeout and device timeout. Called before every open and
+     * update, after the lock refresh whose lifetime was decided with the same (or a newer) timing file.
+     */
+    @Override public synchronized void configure(org.haven.cfs.LockTable.HaTiming timing) {
+        clientTimeout = timing.watchdogTimeout();
+        if (timing.deviceTimeout() != deviceTimeout) {
+            try {
+                backend.setTimeout(timing.deviceTimeout());
+                deviceTimeout = timing.deviceTimeout();
+            } catch (IOException e) {
+                // retried with the next configure
+            }
+        }
+    }
+
+    public synchronized long clientTimeout() { return clientTimeout; }
 
     @Override public synchronized void close(String handle) {
         clients.remove(handle);
@@ -150,7 +182,10 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             }
             while :; do
               if IFS= read -r -t "$t" line; then
-                [ "$line" = V ] && exit 0
+                case "$line" in
+                  V) exit 0 ;;
+                  "t "*) t=${line#t } ;;
+                esac
               else
                 rc=$?
                 if [ "$rc" -gt 128 ]; then fire; fi
@@ -160,7 +195,7 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             done
             """;
 
-        private final long timeout;
+        private long timeout;
         private final long daemonPid;
         private final Path guestPidDir;
         private Process process;
@@ -182,6 +217,17 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             in.write("k\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();
         }
+
+        /** A running supervisor takes the new delay from its next read on; a new one starts with it. */
+        @Override public void setTimeout(long seconds) throws IOException {
+            timeout = seconds;
+            if (process != null && process.isAlive()) {
+                in.write(("t " + seconds + "\n").getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+            }
+        }
+
+        public long timeout() { return timeout; }
 
         @Override public void disarm() throws IOException {
             if (process == null) return;

@@ -197,4 +197,38 @@ class HaApiTest {
         assertThat(full.path("quorum").path("quorate").asInt()).isEqualTo(1);
         assertThat(HaResources.localtime(0).length()).isEqualTo(24);
     }
+
+    @Test
+    void timingIsValidatedAndKeptInTheHavenOwnedFile() {
+        JsonNode t = ok(HttpMethod.GET, "/cluster/ha/timing", Map.of());
+        assertThat(t.toString()).isEqualTo("{\"round\":10,\"watchdog_timeout\":60,\"device_timeout\":10,\"lock_lifetime\":120,\"fence_delay\":60}");
+        ApiResponse unsafe = call(HttpMethod.PUT, "/cluster/ha/timing", Map.of("lock_lifetime", "60"));
+        assertThat(unsafe.status()).isEqualTo(400);
+        assertThat(unsafe.errors()).containsOnlyKeys("lock_lifetime");
+        assertThat(unsafe.errors().get("lock_lifetime")).startsWith("unsafe: lock_lifetime (60 s) must be more than watchdog_timeout"
+            + " + device_timeout + safety margin (60 + 10 + 5 = 75 s)");
+        assertThat(cfs.readString(org.haven.cfs.LockTable.HA_TIMING_FILE)).isEmpty();
+        ApiResponse range = call(HttpMethod.PUT, "/cluster/ha/timing", Map.of("lock_lifetime", "200"));
+        assertThat(range.status()).isEqualTo(400);
+        assertThat(range.errors()).containsOnlyKeys("lock_lifetime");
+
+        ok(HttpMethod.PUT, "/cluster/ha/timing", Map.of("round", "2", "watchdog_timeout", "8", "device_timeout", "4",
+            "lock_lifetime", "18", "fence_delay", "8"));
+        assertThat(cfs.readString(org.haven.cfs.LockTable.HA_TIMING_FILE).orElseThrow()).endsWith(
+            "round: 2\nwatchdog_timeout: 8\ndevice_timeout: 4\nlock_lifetime: 18\nfence_delay: 8\n");
+        assertThat(ok(HttpMethod.GET, "/cluster/ha/timing", Map.of()).path("lock_lifetime").asInt()).isEqualTo(18);
+        // raising the watchdog alone would be unsafe with the short lock lifetime
+        ApiResponse wd = call(HttpMethod.PUT, "/cluster/ha/timing", Map.of("watchdog_timeout", "20"));
+        assertThat(wd.status()).isEqualTo(400);
+        assertThat(wd.errors().get("lock_lifetime")).startsWith("unsafe: lock_lifetime (18 s)");
+        ApiResponse slow = call(HttpMethod.PUT, "/cluster/ha/timing", Map.of("round", "5"));
+        assertThat(slow.errors()).containsOnlyKeys("watchdog_timeout");
+        ApiResponse badDelete = call(HttpMethod.PUT, "/cluster/ha/timing", Map.of("delete", "nope"));
+        assertThat(badDelete.errors()).containsOnlyKeys("delete");
+        // datacenter.cfg is untouched
+        assertThat(cfs.readString("datacenter.cfg")).isEmpty();
+        // back to PVE's values: the file goes away
+        ok(HttpMethod.PUT, "/cluster/ha/timing", Map.of("delete", "round,watchdog_timeout,device_timeout,lock_lifetime,fence_delay"));
+        assertThat(cfs.readString(org.haven.cfs.LockTable.HA_TIMING_FILE)).isEmpty();
+    }
 }

@@ -43,7 +43,9 @@ class ClusterHaEnvTest {
     static final class RecordingBackend implements WatchdogMux.Backend {
         int feeds;
         int disarms;
+        final List<Long> timeouts = new java.util.ArrayList<>();
         @Override public void feed() { feeds++; }
+        @Override public void setTimeout(long seconds) { timeouts.add(seconds); }
         @Override public void disarm() { disarms++; }
         @Override public void close() { }
     }
@@ -188,5 +190,39 @@ class ClusterHaEnvTest {
         assertThat(env.readCrmCommands()).isEqualTo("migrate vm:100 b\nenable-node-maintenance a\n");
         assertThat(env.readCrmCommands()).isEmpty();
         assertThat(Files.exists(dir.resolve("cfs3"))).isTrue();
+    }
+
+    @Test
+    void timingComesFromTheCfsAndConfiguresTheWatchdogAfterEachLockRefresh() throws Exception {
+        FakeClock clock = new FakeClock();
+        LocalClusterFs cfs = new LocalClusterFs(dir.resolve("cfs5"), "pve1", clock, org.haven.cfs.CfsLimits.PVE);
+        cfs.mkdirs("nodes/pve1/qemu-server");
+        cfs.writeString("nodes/pve1/qemu-server/100.conf", "memory: 128\n");
+        cfs.mkdirs("ha");
+        cfs.writeString("ha/resources.cfg", "vm: 100\n\tstate started\n\n");
+        cfs.writeString(org.haven.cfs.LockTable.HA_TIMING_FILE, "round: 2\nwatchdog_timeout: 8\ndevice_timeout: 4\nlock_lifetime: 18\nfence_delay: 8\n");
+        RecordingBackend backend = new RecordingBackend();
+        WatchdogMux mux = new WatchdogMux(backend, 60, clock::epochSeconds);
+        List<String> log = new ArrayList<>();
+        List<Long> sleeps = new ArrayList<>();
+        ClusterHaEnv env = new ClusterHaEnv(cfs, clock, new Driver(), mux, (lvl, msg) -> log.add(lvl + ": " + msg),
+            () -> new HaEnv.Shutdown(false, false)).withSleeper(sleeps::add);
+        assertThat(env.timing()).isEqualTo(new org.haven.cfs.LockTable.HaTiming(2, 8, 4, 18, 8));
+        assertThat(log).contains("info: HA timing: round 2 s, watchdog 8 s, device 4 s, lock lifetime 18 s, fence delay 8 s");
+        Crm crm = new Crm(env);
+        crm.doOneIteration();
+        assertThat(crm.state()).isEqualTo("master");
+        assertThat(sleeps).containsExactly(2L);
+        assertThat(mux.clientTimeout()).isEqualTo(8);
+        assertThat(backend.timeouts).containsExactly(4L);
+
+        // an unsafe file is ignored as a whole (the cfs lock table does the same): PVE's timing
+        cfs.writeString(org.haven.cfs.LockTable.HA_TIMING_FILE, "lock_lifetime: 20\n");
+        crm.doOneIteration();
+        assertThat(env.timing()).isEqualTo(org.haven.cfs.LockTable.HaTiming.PVE);
+        assertThat(log).anyMatch(l -> l.startsWith("err: ignoring ha/haven-timing.cfg (using PVE's timing) - unsafe: lock_lifetime (20 s)"));
+        assertThat(mux.clientTimeout()).isEqualTo(60);
+        assertThat(sleeps).containsExactly(2L, 10L);
+        mux.close();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.haven.cfs.LockTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,10 +60,62 @@ class WatchdogMuxTest {
 
     @Test
     void timeoutsMustLeaveAMarginBeforeLocksExpire() {
-        HaServices.checkTimeouts(60, 10, 120);
-        HaServices.checkTimeouts(10, 5, 30);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HaServices.checkTimeouts(60, 10, 80))
-            .hasMessageContaining("unsafe HA timeouts");
+        HaServices.checkTimeouts(LockTable.HaTiming.PVE);
+        HaServices.checkTimeouts(new LockTable.HaTiming(2, 10, 5, 21, 10));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HaServices.checkTimeouts(new LockTable.HaTiming(10, 60, 10, 75, 60)))
+            .hasMessageStartingWith("unsafe HA timing: unsafe: lock_lifetime (75 s) must be more than");
+    }
+
+    @Test
+    void updatesCountFromTheLockRequestAndConfigureChangesTheTimeouts() throws Exception {
+        long[] now = {1000};
+        ClusterHaEnvTest.RecordingBackend b = new ClusterHaEnvTest.RecordingBackend();
+        WatchdogMux mux = new WatchdogMux(b, 60, () -> now[0]);
+        mux.configure(new LockTable.HaTiming(2, 8, 4, 18, 8));
+        assertThat(mux.clientTimeout()).isEqualTo(8);
+        assertThat(b.timeouts).containsExactly(4L);
+        String h = mux.open(now[0] - 3); // the lock was requested 3 s ago
+        now[0] += 5;
+        mux.tick();
+        assertThat(mux.healthy()).isTrue();
+        now[0] += 1; // 9 s after the lock request: expired although opened 6 s ago
+        mux.tick();
+        assertThat(mux.healthy()).isFalse();
+        mux.close();
+
+        WatchdogMux m2 = new WatchdogMux(b, 8, () -> now[0]);
+        String c = m2.open();
+        now[0] += 5;
+        m2.update(c, now[0] - 2);
+        m2.update(c, now[0] - 4); // never moves back
+        now[0] += 6;
+        assertThat(m2.healthy()).isTrue();
+        now[0] += 1;
+        assertThat(m2.healthy()).isFalse();
+        // the same device timeout is not sent twice
+        m2.configure(new LockTable.HaTiming(2, 8, 4, 18, 8));
+        m2.configure(new LockTable.HaTiming(2, 8, 4, 18, 8));
+        assertThat(b.timeouts).containsExactly(4L, 4L);
+        m2.close();
+    }
+
+    @Test
+    void supervisorTakesANewTimeoutWhileRunning() throws Exception {
+        Process daemon = sleeper();
+        Path pids = Files.createDirectories(dir.resolve("pids3"));
+        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(60, daemon.pid(), pids);
+        try {
+            b.feed();
+            b.setTimeout(1);
+            b.feed(); // the next read waits only 1 s
+            Process sup = b.process();
+            assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(sup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(sup.exitValue()).isEqualTo(1);
+        } finally {
+            daemon.destroyForcibly();
+            b.close();
+        }
     }
 
     private static Process sleeper() throws Exception {
