@@ -599,7 +599,7 @@ public final class LocalClusterFs implements ClusterFs {
                 case ".members" -> StatusFiles.membersLocal(nodeName, 0);
                 case ".version" -> StatusFiles.version(startTime, 0, vmlistVersion, this::versionOf);
                 case ".clusterlog" -> StatusFiles.clusterLog(clusterLogEntries());
-                case ".rrd" -> "";
+                case ".rrd" -> StatusFiles.rrd(nodeStatus(nodeName, StatusFiles.RRD_KEY).map(List::of).orElse(List.of()));
                 default -> throw new IllegalStateException(p);
             };
         } finally {

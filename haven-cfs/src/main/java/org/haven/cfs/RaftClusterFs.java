@@ -770,7 +770,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 case ".version" -> StatusFiles.version(startTime, 1, t.vmlistVersion(),
                         f -> t.lookup(f).filter(n -> !n.isDir()).map(MemTree.Node::version).orElse(-1L));
                 case ".clusterlog" -> StatusFiles.clusterLog(status.clusterLog(StatusPlane.LOG_KEEP));
-                case ".rrd" -> "";
+                case ".rrd" -> StatusFiles.rrd(onlineNodes().stream().sorted().map(n -> status.status(n, StatusFiles.RRD_KEY))
+                        .filter(java.util.Objects::nonNull).toList());
                 default -> throw new IllegalStateException(p);
             };
         } finally {

@@ -78,6 +78,23 @@ public final class StatusFiles {
         return sb.append("\n}\n").toString();
     }
 
+    /**
+     * Node status key under which each node broadcasts its latest RRD samples: lines
+     * {@code pve2-node/<node>:<uptime>:<sublevel>:<ctime>:…}, {@code pve2.3-vm/<vmid>:…}, as PVE's pvestatd sends them.
+     */
+    public static final String RRD_KEY = "rrd";
+
+    /** {@code .rrd}: the most recent RRD sample lines of every node, each line {@code key:data}. */
+    public static String rrd(List<byte[]> perNode) {
+        StringBuilder sb = new StringBuilder();
+        for (byte[] b : perNode) {
+            String s = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            sb.append(s);
+            if (!s.isEmpty() && !s.endsWith("\n")) sb.append('\n');
+        }
+        return sb.toString();
+    }
+
     /** {@code .clusterlog}: newest entries first, as pmxcfs lists them. */
     public static String clusterLog(List<LogEntry> newestFirst) {
         StringBuilder sb = new StringBuilder("{\n\"data\": [");

@@ -322,6 +322,9 @@ class LocalClusterFsTest {
         assertThat(fs.nodeStatus("n2", "rrd/node")).isEmpty();
         fs.setNodeStatus("rrd/node", null);
         assertThat(fs.nodeStatus("n1", "rrd/node")).isEmpty();
+        assertThat(fs.readString(".rrd")).contains("");
+        fs.setNodeStatus(StatusFiles.RRD_KEY, "pve2-node/n1:1:0:1700000000:0.5".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(fs.readString(".rrd")).contains("pve2-node/n1:1:0:1700000000:0.5\n");
         for (int i = 0; i < 60; i++) fs.clusterLog(6, "pvedaemon", "root@pam", "entry " + i);
         String log = fs.readString(".clusterlog").orElseThrow();
         assertThat(log).contains("\"msg\": \"entry 59\"").contains("\"node\": \"n1\"").doesNotContain("\"entry 9\"");

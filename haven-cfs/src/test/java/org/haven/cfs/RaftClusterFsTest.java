@@ -255,6 +255,11 @@ class RaftClusterFsTest {
         fs[1].setNodeStatus("rrd/pve2-node/n2", "uptime:5".getBytes(StandardCharsets.UTF_8));
         await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].readString(".clusterlog").orElseThrow().contains("starting task UPID:n2:1"));
         await().atMost(Duration.ofSeconds(5)).until(() -> fs[2].nodeStatus("n2", "rrd/pve2-node/n2").isPresent());
+        // .rrd: every online node's latest sample lines
+        fs[1].setNodeStatus(StatusFiles.RRD_KEY, "pve2-node/n2:100:0:1700000000:0.1".getBytes(StandardCharsets.UTF_8));
+        fs[2].setNodeStatus(StatusFiles.RRD_KEY, "pve2-node/n3:200:0:1700000000:0.2\n".getBytes(StandardCharsets.UTF_8));
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs[0].readString(".rrd").orElseThrow()
+                .equals("pve2-node/n2:100:0:1700000000:0.1\npve2-node/n3:200:0:1700000000:0.2\n"));
         cluster.stop(2);
         await().atMost(Duration.ofSeconds(5)).until(() -> !fs[0].onlineNodes().contains("n3"));
         assertThat(fs[0].readString(".members").orElseThrow()).contains("\"n3\": { \"id\": 3, \"online\": 0");

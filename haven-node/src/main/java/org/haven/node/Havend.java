@@ -184,6 +184,7 @@ public final class Havend implements AutoCloseable {
         List<ApiModule> modules = new ArrayList<>();
         modules.add(new NodeApi());
         modules.add(new AccessApi());
+        modules.add(new org.haven.node.rrd.RrdModule());
         modules.addAll(ApiModule.discover(e -> log.error("unable to load an API module: {}", e.toString())));
         for (ApiModule m : modules) {
             try {

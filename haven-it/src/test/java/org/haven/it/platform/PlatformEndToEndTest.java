@@ -211,6 +211,25 @@ class PlatformEndToEndTest {
         assertThat(node.get("/nosuch", a).status()).isEqualTo(501);
     }
 
+    @Test @Order(7)
+    void nodeStatisticsAreRecordedAndServedAsRrddata() throws Exception {
+        Auth a = admin();
+        // the collector records this node's samples in its statistics store
+        Path rrd = node.dataDir().resolve("rrd/pve2-node/" + NODE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(rrd) && System.nanoTime() < deadline) Thread.sleep(200);
+        assertThat(rrd).exists();
+        Resp hour = node.get("/nodes/" + NODE + "/rrddata?timeframe=hour&cf=AVERAGE", a);
+        assertThat(hour.status()).as(hour.body()).isEqualTo(200);
+        assertThat(hour.data().size()).isEqualTo(70);
+        long first = hour.data().get(0).get("time").asLong();
+        assertThat(hour.data().get(69).get("time").asLong() - first).isEqualTo(69 * 60);
+        assertThat(first % 60).isZero();
+        assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=minute", a).json().get("errors").has("timeframe")).isTrue();
+        // the separated token has no Sys.Audit on the node
+        assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=day", Auth.token("carol@pve!sep=" + TOKEN_SECRET_SEP)).status()).isEqualTo(403);
+    }
+
     JsonNode awaitStopped(String upid, Auth a) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {

@@ -1,0 +1,123 @@
+package org.haven.node.rrd;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.NodeContext;
+import org.haven.api.Permission;
+import org.haven.cfs.StatusFiles;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.node.HostStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Node statistics as pvestatd and pmxcfs keep them: every 10 s this node broadcasts its sample line
+ * ({@code pve2-node/<node>:uptime:sublevel:ctime:loadavg:maxcpu:cpu:iowait:memtotal:memused:swaptotal:swapused:roottotal:rootused:netin:netout})
+ * on the cfs status plane, where it shows in {@code .rrd}; every node records the lines of all nodes in its
+ * {@link RrdStore}, which {@code GET /nodes/{node}/rrddata} reads.
+ */
+public final class RrdModule implements ApiModule {
+    private static final Logger LOG = LoggerFactory.getLogger(RrdModule.class);
+    static final long INTERVAL_MS = 10_000;
+    /** Physical NICs, whose traffic PVE counts as the node's (PVE::Network's PHYSICAL_NIC_RE). */
+    static final Pattern PHYSICAL_NIC = Pattern.compile("(?:eth\\d+|en[^:.]+|ib[^:.]+)");
+
+    private NodeContext ctx;
+    private RrdStore store;
+    private final HostStats stats = new HostStats();
+    private volatile Thread loop;
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        this.ctx = ctx;
+        this.store = new RrdStore(ctx.dataDir().resolve("rrd"));
+        reg.add(ApiMethod.get("/nodes/{node}/rrddata").name("rrddata").description("Read node RRD statistics")
+                .param("node", StandardOptions.node())
+                .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
+                        .description("Specify the time frame you are interested in."))
+                .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
+                .proxyto("node").protect()
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .returns(Schema.array(Schema.object()))
+                .handler((p, rc) -> store.rrddata("pve2-node/" + p.str("node"), p.str("timeframe"), p.str("cf", null),
+                        ctx.clock().epochSeconds()))
+                .build());
+    }
+
+    @Override
+    public void start(NodeContext ctx) {
+        Thread t = Thread.ofVirtual().name("rrd-collector").unstarted(this::run);
+        loop = t;
+        t.start();
+    }
+
+    @Override
+    public void stop() {
+        Thread t = loop;
+        loop = null;
+        if (t != null) t.interrupt();
+    }
+
+    private void run() {
+        while (loop == Thread.currentThread()) {
+            try {
+                ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, nodeLine(ctx.clock().epochSeconds()).getBytes(StandardCharsets.UTF_8));
+                for (String line : ctx.cfs().readString(".rrd").orElse("").split("\n")) if (!line.isBlank()) store.update(line);
+            } catch (UnsupportedOperationException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("collecting statistics: {}", e.toString());
+            }
+            try {
+                Thread.sleep(INTERVAL_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** This node's sample line at {@code now}. */
+    String nodeLine(long now) {
+        Map<String, Long> mem = HostStats.meminfo();
+        long memTotal = mem.getOrDefault("MemTotal", 0L);
+        long memUsed = memTotal - mem.getOrDefault("MemAvailable", mem.getOrDefault("MemFree", 0L));
+        long swapTotal = mem.getOrDefault("SwapTotal", 0L);
+        long swapUsed = swapTotal - mem.getOrDefault("SwapFree", 0L);
+        Map<String, Long> root = HostStats.fs(Path.of("/"));
+        double[] cpu = stats.cpu();
+        long[] net = netTotals(HostStats.read("/proc/net/dev", ""));
+        int cpus = ((Number) HostStats.cpuinfo().get("cpus")).intValue();
+        return String.format(Locale.ROOT, "pve2-node/%s:%d:0:%d:%s:%d:%.6f:%.6f:%d:%d:%d:%d:%d:%d:%d:%d", ctx.nodeName(),
+                HostStats.uptime(), now, HostStats.loadavg().get(0), cpus, cpu[0], cpu[1], memTotal, memUsed,
+                swapTotal, swapUsed, root.get("total"), root.get("used"), net[0], net[1]);
+    }
+
+    /** Received and transmitted bytes of the physical NICs in a {@code /proc/net/dev} text. */
+    static long[] netTotals(String procNetDev) {
+        long in = 0, out = 0;
+        for (String l : procNetDev.split("\n")) {
+            int colon = l.indexOf(':');
+            if (colon < 0) continue;
+            String dev = l.substring(0, colon).strip();
+            if (!PHYSICAL_NIC.matcher(dev).matches()) continue;
+            String[] f = l.substring(colon + 1).trim().split("\\s+");
+            if (f.length < 9) continue;
+            try {
+                in += Long.parseLong(f[0]);
+                out += Long.parseLong(f[8]);
+            } catch (NumberFormatException ignored) {
+                // a malformed line counts nothing
+            }
+        }
+        return new long[] {in, out};
+    }
+
+    RrdStore store() { return store; }
+}
