@@ -133,6 +133,14 @@ class ClusterJoinTest {
             await("the renewed certificate served", Duration.ofSeconds(30),
                     () -> n1.get("/nodes/node2/status", admin).status() == 200);
 
+            // tasks run on node2 show in node1's cluster-wide task list
+            assertThat(n2.cli("qm", "create", "950", "--memory", "64").exit()).isZero();
+            await("node2's task in node1's /cluster/tasks", Duration.ofSeconds(30), () -> json(n1.cli("pvesh", "get", "/cluster/tasks",
+                    "--output-format", "json")).valueStream().anyMatch(t -> t.path("node").asString().equals("node2")
+                            && t.path("type").asString().equals("qmcreate") && t.path("id").asString().equals("950")));
+            assertThat(n1.cli("qm", "config", "950").exit()).isNotZero(); // the guest is node2's
+            assertThat(n2.cli("qm", "destroy", "950").exit()).isZero();
+
             // writes on the joined node replicate
             assertThat(n2.cli("pvesh", "create", "/pools", "--poolid", "joined").exit()).isZero();
             await("pool visible on node1", Duration.ofSeconds(30),

@@ -226,6 +226,13 @@ class PlatformEndToEndTest {
         assertThat(hour.data().get(69).get("time").asLong() - first).isEqualTo(69 * 60);
         assertThat(first % 60).isZero();
         assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=minute", a).json().get("errors").has("timeframe")).isTrue();
+        // and the samples of its active storages
+        Path local = node.dataDir().resolve("rrd/pve2-storage/" + NODE + "/local");
+        while (!Files.exists(local) && System.nanoTime() < deadline) Thread.sleep(200);
+        assertThat(local).exists();
+        Resp storage = node.get("/nodes/" + NODE + "/storage/local/rrddata?timeframe=week&cf=MAX", a);
+        assertThat(storage.status()).as(storage.body()).isEqualTo(200);
+        assertThat(storage.data().size()).isEqualTo(70);
         // the separated token has no Sys.Audit on the node
         assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=day", Auth.token("carol@pve!sep=" + TOKEN_SECRET_SEP)).status()).isEqualTo(403);
     }

@@ -2,8 +2,11 @@ package org.haven.node.rrd;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
@@ -14,6 +17,9 @@ import org.haven.cfs.StatusFiles;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.node.HostStats;
+import org.haven.storage.StorageManager;
+import org.haven.storage.config.StorageEntry;
+import org.haven.storage.spi.StorageStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Node statistics as pvestatd and pmxcfs keep them: every 10 s this node broadcasts its sample line
  * ({@code pve2-node/<node>:uptime:sublevel:ctime:loadavg:maxcpu:cpu:iowait:memtotal:memused:swaptotal:swapused:roottotal:rootused:netin:netout})
  * on the cfs status plane, where it shows in {@code .rrd}; every node records the lines of all nodes in its
- * {@link RrdStore}, which {@code GET /nodes/{node}/rrddata} reads.
+ * {@link RrdStore}, which {@code GET /nodes/{node}/rrddata} reads. Each active storage of the node gets its line
+ * {@code pve2-storage/<node>/<storage>:ctime:total:used} too ({@code GET /nodes/{node}/storage/{storage}/rrddata}).
  */
 public final class RrdModule implements ApiModule {
     private static final Logger LOG = LoggerFactory.getLogger(RrdModule.class);
@@ -49,6 +56,18 @@ public final class RrdModule implements ApiModule {
                 .handler((p, rc) -> store.rrddata("pve2-node/" + p.str("node"), p.str("timeframe"), p.str("cf", null),
                         ctx.clock().epochSeconds()))
                 .build());
+        reg.add(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").name("rrddata").description("Read storage RRD statistics.")
+                .param("node", StandardOptions.node())
+                .param("storage", Schema.string().format("pve-storage-id").typetext("<storage ID>").description("The storage identifier."))
+                .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
+                        .description("Specify the time frame you are interested in."))
+                .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
+                .proxyto("node").protect()
+                .permissions(Permission.permAny("/storage/{storage}", "Datastore.Audit", "Datastore.AllocateSpace"))
+                .returns(Schema.array(Schema.object()))
+                .handler((p, rc) -> store.rrddata("pve2-storage/" + p.str("node") + "/" + p.str("storage"), p.str("timeframe"),
+                        p.str("cf", null), ctx.clock().epochSeconds()))
+                .build());
     }
 
     @Override
@@ -68,7 +87,10 @@ public final class RrdModule implements ApiModule {
     private void run() {
         while (loop == Thread.currentThread()) {
             try {
-                ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, nodeLine(ctx.clock().epochSeconds()).getBytes(StandardCharsets.UTF_8));
+                long now = ctx.clock().epochSeconds();
+                StringBuilder lines = new StringBuilder(nodeLine(now)).append('\n');
+                for (String l : storageLines(now)) lines.append(l).append('\n');
+                ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, lines.toString().getBytes(StandardCharsets.UTF_8));
                 for (String line : ctx.cfs().readString(".rrd").orElse("").split("\n")) if (!line.isBlank()) store.update(line);
             } catch (UnsupportedOperationException e) {
                 return;
@@ -97,6 +119,19 @@ public final class RrdModule implements ApiModule {
         return String.format(Locale.ROOT, "pve2-node/%s:%d:0:%d:%s:%d:%.6f:%.6f:%d:%d:%d:%d:%d:%d:%d:%d", ctx.nodeName(),
                 HostStats.uptime(), now, HostStats.loadavg().get(0), cpus, cpu[0], cpu[1], memTotal, memUsed,
                 swapTotal, swapUsed, root.get("total"), root.get("used"), net[0], net[1]);
+    }
+
+    /** {@code pve2-storage/<node>/<storage>:ctime:total:used} of every active storage of this node. */
+    List<String> storageLines(long now) {
+        Optional<StorageManager> sm = ctx.findService(StorageManager.class);
+        if (sm.isEmpty()) return List.of();
+        List<String> out = new ArrayList<>();
+        for (StorageEntry e : sm.get().config().entries()) {
+            if (e.disabled() || !e.availableOn(ctx.nodeName())) continue;
+            StorageStatus st = sm.get().status(e.id());
+            if (st.active()) out.add("pve2-storage/" + ctx.nodeName() + "/" + e.id() + ":" + now + ":" + st.total() + ":" + st.used());
+        }
+        return out;
     }
 
     /** Received and transmitted bytes of the physical NICs in a {@code /proc/net/dev} text. */

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The statistics databases of a node, as pmxcfs keeps them: one {@link Rrd} per key ({@code pve2-node/<node>}),
- * fed from the sample lines every node broadcasts, stored in
+ * The statistics databases of a node, as pmxcfs keeps them: one {@link Rrd} per key ({@code pve2-node/<node>},
+ * {@code pve2-storage/<node>/<storage>}), fed from the sample lines every node broadcasts, stored in
  * {@code dir/<key>}, and read as PVE's {@code rrddata} API answers.
  */
 public final class RrdStore {
@@ -21,6 +21,8 @@ public final class RrdStore {
     public static final Rrd.Def NODE = def(List.of(
             gauge("loadavg"), gauge("maxcpu"), gauge("cpu"), gauge("iowait"), gauge("memtotal"), gauge("memused"),
             gauge("swaptotal"), gauge("swapused"), gauge("roottotal"), gauge("rootused"), derive("netin"), derive("netout")));
+
+    public static final Rrd.Def STORAGE = def(List.of(gauge("total"), gauge("used")));
 
     /** {@code timeframe} of the rrddata calls → row interval in seconds (70 rows each). */
     public static final Map<String, Long> TIMEFRAMES = Map.of("hour", 60L, "day", 1800L, "week", 10800L,
@@ -42,6 +44,7 @@ public final class RrdStore {
 
     static Optional<Kind> kind(String key) {
         if (key.startsWith("pve2-node/")) return Optional.of(new Kind(NODE, 2)); // uptime, sublevel
+        if (key.startsWith("pve2-storage/")) return Optional.of(new Kind(STORAGE, 0));
         return Optional.empty();
     }
 

@@ -52,6 +52,15 @@ class RrdStoreTest {
     }
 
     @Test
+    void storageSamples(@TempDir Path dir) {
+        RrdStore s = new RrdStore(dir);
+        for (long t = T0; t <= T0 + 600; t += 10) assertThat(s.update("pve2-storage/n1/local:" + t + ":1000:" + (t - T0))).isTrue();
+        Map<String, Object> last = s.rrddata("pve2-storage/n1/local", "hour", "MAX", T0 + 600).get(69);
+        assertThat(last).containsEntry("time", T0 + 540).containsEntry("total", 1000.0).containsEntry("used", 575.0); // the minute's time-weighted mean
+        assertThat(Files.exists(dir.resolve("pve2-storage/n1/local"))).isTrue();
+    }
+
+    @Test
     void physicalNicTrafficOnly() {
         String dev = """
                 Inter-|   Receive                                                |  Transmit
