@@ -65,7 +65,7 @@ public final class HaGuestModule implements ApiModule {
         Handler h = (p, rc) -> {
             int vmid = p.integer("vmid");
             String sid = "vm:" + vmid;
-            if (!ha.isManaged(sid)) return inner.handle(p, rc);
+            if (!ha.isManaged(sid) || p.has("migratedfrom") || p.has("stateuri")) return inner.handle(p, rc);
             return switch (action) {
                 case "start" -> rc.startTask("hastart", Integer.toString(vmid), log -> {
                     log.log("Requesting HA start for VM " + vmid);
