@@ -51,5 +51,27 @@ public final class CrmRoundBench {
         System.out.printf("CRM round: median %.2f ms, p90 %.2f ms, max %.2f ms (%d rounds)%n",
             times[rounds / 2] / 1e6, times[(int) (rounds * 0.9)] / 1e6, times[rounds - 1] / 1e6, rounds);
         System.out.printf("CRM round CPU time: median %.2f ms, p90 %.2f ms%n", cpu[rounds / 2] / 1e6, cpu[(int) (rounds * 0.9)] / 1e6);
+
+        // failover: a node loses power; the rounds that mark it, fence it and recover its services elsewhere
+        String victim = names.get(nodes > 1 ? 1 : 0);
+        long onVictim = hw.managerStatus().serviceStatus.values().stream().filter(s -> victim.equals(s.node)).count();
+        hw.command("power " + victim + " off", "bench");
+        long t = 40 + 20L * rounds;
+        List<Long> failover = new ArrayList<>();
+        long maxCpu = 0;
+        for (int r = 0; r < 50; r++) {
+            master.crmEnv.startAt(t);
+            t += 20;
+            long c = mx.getCurrentThreadCpuTime();
+            long s = System.nanoTime();
+            crm.doOneIteration();
+            failover.add(System.nanoTime() - s);
+            maxCpu = Math.max(maxCpu, mx.getCurrentThreadCpuTime() - c);
+            var st = hw.managerStatus().serviceStatus.values();
+            if (st.stream().noneMatch(x -> victim.equals(x.node)) && st.stream().noneMatch(x -> x.state.equals("fence") || x.state.equals("recovery"))) break;
+        }
+        long left = hw.managerStatus().serviceStatus.values().stream().filter(s -> victim.equals(s.node)).count();
+        System.out.printf("failover of %s (%d services): %d rounds until all recovered (%d left), slowest round %.2f ms (CPU %.2f ms)%n",
+            victim, onVictim, failover.size(), left, failover.stream().mapToLong(Long::longValue).max().orElse(0) / 1e6, maxCpu / 1e6);
     }
 }

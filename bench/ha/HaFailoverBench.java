@@ -1,0 +1,150 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.haven.cfs.LockTable.HaTiming;
+import org.haven.it.HavenCluster;
+import org.haven.it.HavenNode;
+import org.haven.qemu.testing.TestGuest;
+
+/**
+ * Failover time with real daemons: three {@code havend} processes on the replicated cluster file system, an
+ * HA-managed guest (qcow2 disk on a shared dir storage) running on node2; node2 loses power (its daemon and its
+ * guest are SIGKILLed at once) and the clock runs until the guest's QEMU process runs on a surviving node.
+ * Also reports when the survivors' logs first showed the fencing acknowledgement and the recovery.
+ *
+ * <p>{@code HaFailoverBench [pve|fast|both] [runs]}: {@code pve} is PVE's fixed timing (60/10/120 s),
+ * {@code fast} the fastest safe timing for a 2 s round ({@link HaTiming#fastest(long, long)} with a 4 s device
+ * timeout). Every run starts its own cluster in a temporary directory and removes it (daemons, guests, files).
+ */
+public final class HaFailoverBench {
+    static final int VMID = 4646;
+
+    record Result(String mode, double fenced, double recovered, double running) {}
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "both";
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        if (!TestGuest.available()) throw new IllegalStateException("needs a kernel in /boot, busybox-static and qemu-system-x86");
+        List<HaTiming> timings = new ArrayList<>();
+        if (mode.equals("pve") || mode.equals("both")) timings.add(HaTiming.PVE);
+        if (mode.equals("fast") || mode.equals("both")) timings.add(HaTiming.fastest(2, 4));
+        if (timings.isEmpty()) throw new IllegalArgumentException("usage: HaFailoverBench [pve|fast|both] [runs]");
+        List<Result> results = new ArrayList<>();
+        for (HaTiming t : timings) {
+            for (int i = 0; i < runs; i++) {
+                Result r = runOnce(t);
+                results.add(r);
+                System.out.println(line(r, t));
+            }
+        }
+        System.out.println();
+        System.out.println("timing                                   fenced   recovered  running elsewhere");
+        for (int i = 0; i < results.size(); i++) {
+            System.out.println(line(results.get(i), timings.get(i / runs)));
+        }
+    }
+
+    static String line(Result r, HaTiming t) {
+        return String.format(Locale.ROOT, "%-6s (round %2d, wd %2d, dev %2d, lock %3d)  %6.1f s  %6.1f s   %6.1f s", r.mode(),
+            t.round(), t.watchdogTimeout(), t.deviceTimeout(), t.lockLifetime(), r.fenced(), r.recovered(), r.running());
+    }
+
+    static boolean runningOn(HavenNode n) {
+        Path pidfile = n.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
+        try {
+            if (!Files.exists(pidfile)) return false;
+            long pid = Long.parseLong(Files.readString(pidfile).trim());
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static void ok(HavenNode.CliResult r) {
+        if (r.exit() != 0) throw new IllegalStateException(r.out() + r.err());
+    }
+
+    static void await(String what, long seconds, java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("timed out waiting for " + what);
+            Thread.sleep(100);
+        }
+    }
+
+    static Result runOnce(HaTiming timing) throws Exception {
+        Path dir = Files.createTempDirectory("haven-ha-bench");
+        List<Long> guests = new ArrayList<>();
+        HavenCluster cluster = null;
+        try {
+            Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+            Path shared = Files.createDirectories(dir.resolve("shared"));
+            cluster = HavenCluster.start(dir, "habench", 3);
+            HavenNode n1 = cluster.node(0), n2 = cluster.node(1), n3 = cluster.node(2);
+            if (!timing.equals(HaTiming.PVE)) {
+                List<String> set = new ArrayList<>(List.of("set", "/cluster/ha/timing"));
+                for (String k : HaTiming.KEYS) set.addAll(List.of("--" + k, Long.toString(timing.get(k))));
+                ok(n1.cli("pvesh", set.toArray(String[]::new)));
+            }
+            ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
+            ok(n2.cli("qm", "create", Integer.toString(VMID), "--name", "ha-bench", "--memory", "128", "--serial0", "socket",
+                "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
+            ok(n1.cli("ha-manager", "add", "vm:" + VMID, "--state", "started"));
+            await("the guest running on node2", 300, () -> runningOn(n2));
+            long pid = Long.parseLong(Files.readString(n2.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+            guests.add(pid);
+            // let the LRM renew its lock under the current timing at least once more
+            Thread.sleep(timing.round() * 1000L + 1000);
+
+            List<HavenNode> survivors = List.of(n1, n3);
+            String fenceLine = "fencing: acknowledged - got agent lock for node 'node2'";
+            String recoverLine = "recover service 'vm:" + VMID + "' from fenced node 'node2'";
+            long t0 = System.nanoTime();
+            n2.process().destroyForcibly();
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            double fenced = -1, recovered = -1, running = -1;
+            long deadline = t0 + 600_000_000_000L;
+            while (running < 0) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("no failover within 600 s");
+                double now = (System.nanoTime() - t0) / 1e9;
+                String logs = n1.stdout() + n3.stdout();
+                if (fenced < 0 && logs.contains(fenceLine)) fenced = now;
+                if (recovered < 0 && logs.contains(recoverLine)) recovered = now;
+                for (HavenNode n : survivors) {
+                    if (runningOn(n)) {
+                        running = now;
+                        guests.add(Long.parseLong(Files.readString(n.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim()));
+                    }
+                }
+                Thread.sleep(100);
+            }
+            int on = 0;
+            for (HavenNode n : survivors) if (runningOn(n)) on++;
+            if (on != 1 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                throw new IllegalStateException("the guest runs on " + on + " survivors (old process alive: "
+                    + ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) + ")");
+            }
+            return new Result(timing.equals(HaTiming.PVE) ? "pve" : "fast", fenced, recovered, running);
+        } finally {
+            if (cluster != null) {
+                for (HavenNode n : cluster.nodes()) {
+                    Path pidfile = n.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
+                    try {
+                        if (Files.exists(pidfile)) guests.add(Long.parseLong(Files.readString(pidfile).trim()));
+                    } catch (Exception ignored) {
+                        // the daemon is rewriting it
+                    }
+                }
+            }
+            for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+            if (cluster != null) cluster.close();
+            for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+            try (var s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}
