@@ -329,10 +329,28 @@ public final class HaApi implements ApiModule {
         HaServices.checkTimeouts(timing);
         LOG.log(System.Logger.Level.INFO, "HA timing: " + ClusterHaEnv.describe(timing));
         Path dev = Path.of("/dev/watchdog");
-        WatchdogMux.Backend backend = !ctx.embedded() && WatchdogMux.DeviceBackend.available(dev)
-            ? new WatchdogMux.DeviceBackend(dev)
-            : new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
+        WatchdogMux.Backend backend = null;
+        if (!ctx.embedded() && WatchdogMux.DeviceBackend.available(dev)) {
+            // the device must take the configured reset delay, or it could reset the node after its lock expired
+            WatchdogMux.DeviceBackend d = new WatchdogMux.DeviceBackend(dev);
+            try {
+                d.setTimeout(timing.deviceTimeout());
+                d.feed();
+                d.disarm();
+                backend = d;
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "not using " + dev + " - " + e.getMessage() + "; using the supervisor process");
+                try {
+                    d.close();
+                } catch (java.io.IOException ignored) {
+                    // already closed
+                }
+            }
+        }
+        if (backend == null) {
+            backend = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
                 Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
+        }
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);

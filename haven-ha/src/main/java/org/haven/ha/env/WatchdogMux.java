@@ -142,18 +142,69 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
     /** {@code /dev/watchdog}: any write feeds it, 'V' before closing disarms it. */
     public static final class DeviceBackend implements Backend {
         private final Path device;
+        private final List<String> wdctl;
         private OutputStream out;
+        private long timeout = -1;
+        private boolean timeoutPending;
 
-        public DeviceBackend(Path device) { this.device = device; }
+        public DeviceBackend(Path device) { this(device, List.of("wdctl")); }
+
+        /** {@code wdctl} is the command that sets the device's timeout ({@code wdctl --settimeout N DEVICE}). */
+        public DeviceBackend(Path device, List<String> wdctl) {
+            this.device = device;
+            this.wdctl = List.copyOf(wdctl);
+        }
 
         public static boolean available(Path device) {
             return Files.isWritable(device);
         }
 
+        /**
+         * The reset delay is set on the device (PVE's watchdog-mux sets 10 s the same way) before the next feed;
+         * an open device is closed with the magic character first, because a watchdog device allows one opener.
+         */
+        @Override public void setTimeout(long seconds) {
+            if (seconds == timeout) return;
+            timeout = seconds;
+            timeoutPending = true;
+        }
+
         @Override public void feed() throws IOException {
+            if (timeoutPending) {
+                if (out != null) disarm();
+                try {
+                    applyTimeout();
+                    timeoutPending = false;
+                } finally {
+                    // re-armed at once, also when the timeout could not be set
+                    out = Files.newOutputStream(device);
+                    out.write(0);
+                    out.flush();
+                }
+                return;
+            }
             if (out == null) out = Files.newOutputStream(device);
             out.write(0);
             out.flush();
+        }
+
+        private void applyTimeout() throws IOException {
+            List<String> cmd = new java.util.ArrayList<>(wdctl);
+            cmd.addAll(List.of("--settimeout", Long.toString(timeout), device.toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            try {
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException("unable to set the watchdog timeout of " + device + ": wdctl timed out");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException("unable to set the watchdog timeout of " + device + " to " + timeout + " s: " + output);
+            }
         }
 
         @Override public void disarm() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.haven.cfs.LockTable;
 import org.junit.jupiter.api.Test;
@@ -163,5 +164,43 @@ class WatchdogMuxTest {
             daemon.destroyForcibly();
             b.close();
         }
+    }
+
+    /** The device backend on a stand-in device file, with a stand-in wdctl that records its calls. */
+    @Test
+    void deviceBackendSetsTheResetDelayBeforeFeeding() throws Exception {
+        Path dev = dir.resolve("watchdog");
+        Path calls = dir.resolve("wdctl.calls");
+        Path fail = dir.resolve("wdctl.fail");
+        Path wdctl = dir.resolve("wdctl");
+        Files.writeString(wdctl, "#!/bin/sh\necho \"$*\" >> " + calls + "\ncp " + dev + " " + dev + ".seen 2>/dev/null\n"
+            + "[ -e " + fail + " ] && { echo 'cannot set timeout'; exit 1; }\nexit 0\n");
+        wdctl.toFile().setExecutable(true);
+        WatchdogMux.DeviceBackend b = new WatchdogMux.DeviceBackend(dev, List.of(wdctl.toString()));
+        b.setTimeout(4);
+        b.feed();
+        b.feed();
+        assertThat(Files.readAllLines(calls)).containsExactly("--settimeout 4 " + dev);
+        assertThat(Files.readAllBytes(dev)).containsExactly(0, 0);
+        b.setTimeout(4);
+        b.feed();
+        assertThat(Files.readAllLines(calls)).hasSize(1);
+        // a new delay: magic close (the device allows one opener), wdctl, open and feed again
+        b.setTimeout(6);
+        b.feed();
+        assertThat(Files.readAllLines(calls)).containsExactly("--settimeout 4 " + dev, "--settimeout 6 " + dev);
+        assertThat(Files.readAllBytes(dir.resolve("watchdog.seen"))).containsExactly(0, 0, 0, 'V');
+        assertThat(Files.readAllBytes(dev)).containsExactly(0);
+        // wdctl fails: the device is armed again at once and the error reported; the next feed retries
+        Files.writeString(fail, "");
+        b.setTimeout(3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(b::feed).isInstanceOf(java.io.IOException.class)
+            .hasMessage("unable to set the watchdog timeout of " + dev + " to 3 s: cannot set timeout");
+        assertThat(Files.readAllBytes(dev)).containsExactly(0);
+        Files.delete(fail);
+        b.feed();
+        assertThat(Files.readAllLines(calls)).hasSize(4);
+        b.close();
+        assertThat(Files.readAllBytes(dev)).containsExactly(0, 'V');
     }
 }
