@@ -636,44 +636,25 @@ public final class NodeApi implements ApiModule {
 
     // ---- publishing this node's task list -----------------------------------------------------------
 
-    private volatile Thread publisher;
+    private org.haven.node.Periodic publisher;
 
+    /** Publishes the task list to the cfs status plane whenever it changed (checked every two seconds). */
     @Override
     public void start(NodeContext ctx) {
         this.ctx = ctx;
-        // assigned before it runs: the loop ends as soon as it is no longer the publisher
-        Thread t = Thread.ofVirtual().name("tasklist-publisher").unstarted(this::publishLoop);
-        publisher = t;
-        t.start();
+        byte[][] last = {null};
+        publisher = org.haven.node.Periodic.start("tasklist-publisher", java.time.Duration.ofSeconds(2), () -> {
+            byte[] now = ClusterTaskList.encode(ctx.tasks().list());
+            if (java.util.Arrays.equals(now, last[0])) return;
+            last[0] = null;
+            ctx.cfs().setNodeStatus(ClusterTaskList.KEY, now);
+            last[0] = now;
+        });
     }
 
     @Override
     public void stop() {
-        Thread t = publisher;
+        if (publisher != null) publisher.close();
         publisher = null;
-        if (t != null) t.interrupt();
-    }
-
-    /** Publishes the task list to the cfs status plane whenever it changed (checked every two seconds). */
-    private void publishLoop() {
-        byte[] last = null;
-        while (publisher == Thread.currentThread()) {
-            try {
-                byte[] now = ClusterTaskList.encode(ctx.tasks().list());
-                if (!java.util.Arrays.equals(now, last)) {
-                    ctx.cfs().setNodeStatus(ClusterTaskList.KEY, now);
-                    last = now;
-                }
-            } catch (UnsupportedOperationException e) {
-                return;
-            } catch (RuntimeException e) {
-                last = null;
-            }
-            try {
-                Thread.sleep(2000);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
     }
 }

@@ -17,11 +17,10 @@ import org.haven.cfs.StatusFiles;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.node.HostStats;
+import org.haven.node.Periodic;
 import org.haven.storage.StorageManager;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.spi.StorageStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Node statistics as pvestatd and pmxcfs keep them: every 10 s this node broadcasts its sample line
@@ -31,15 +30,14 @@ import org.slf4j.LoggerFactory;
  * {@code pve2-storage/<node>/<storage>:ctime:total:used} too ({@code GET /nodes/{node}/storage/{storage}/rrddata}).
  */
 public final class RrdModule implements ApiModule {
-    private static final Logger LOG = LoggerFactory.getLogger(RrdModule.class);
-    static final long INTERVAL_MS = 10_000;
+    static final java.time.Duration INTERVAL = java.time.Duration.ofSeconds(10);
     /** Physical NICs, whose traffic PVE counts as the node's (PVE::Network's PHYSICAL_NIC_RE). */
     static final Pattern PHYSICAL_NIC = Pattern.compile("(?:eth\\d+|en[^:.]+|ib[^:.]+)");
 
     private NodeContext ctx;
     private RrdStore store;
     private final HostStats stats = new HostStats();
-    private volatile Thread loop;
+    private Periodic collector;
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
@@ -72,37 +70,19 @@ public final class RrdModule implements ApiModule {
 
     @Override
     public void start(NodeContext ctx) {
-        Thread t = Thread.ofVirtual().name("rrd-collector").unstarted(this::run);
-        loop = t;
-        t.start();
+        collector = Periodic.start("rrd-collector", INTERVAL, () -> {
+            long now = ctx.clock().epochSeconds();
+            StringBuilder lines = new StringBuilder(nodeLine(now)).append('\n');
+            for (String l : storageLines(now)) lines.append(l).append('\n');
+            ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, lines.toString().getBytes(StandardCharsets.UTF_8));
+            for (String line : ctx.cfs().readString(".rrd").orElse("").split("\n")) if (!line.isBlank()) store.update(line);
+        });
     }
 
     @Override
     public void stop() {
-        Thread t = loop;
-        loop = null;
-        if (t != null) t.interrupt();
-    }
-
-    private void run() {
-        while (loop == Thread.currentThread()) {
-            try {
-                long now = ctx.clock().epochSeconds();
-                StringBuilder lines = new StringBuilder(nodeLine(now)).append('\n');
-                for (String l : storageLines(now)) lines.append(l).append('\n');
-                ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, lines.toString().getBytes(StandardCharsets.UTF_8));
-                for (String line : ctx.cfs().readString(".rrd").orElse("").split("\n")) if (!line.isBlank()) store.update(line);
-            } catch (UnsupportedOperationException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.debug("collecting statistics: {}", e.toString());
-            }
-            try {
-                Thread.sleep(INTERVAL_MS);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+        if (collector != null) collector.close();
+        collector = null;
     }
 
     /** This node's sample line at {@code now}. */
