@@ -86,6 +86,17 @@ public final class QemuService {
     public VmManager vms() { return vms; }
     public GuestConfigStore store() { return store; }
 
+    private volatile org.haven.qemu.migrate.QemuMigrate migrator;
+
+    /** Migration between nodes (set where the node's cluster API is available). */
+    public void setMigrator(org.haven.qemu.migrate.QemuMigrate m) { this.migrator = m; }
+
+    public org.haven.qemu.migrate.QemuMigrate migrator() {
+        var m = migrator;
+        if (m == null) throw new GuestException(500, "migration is not available on this node");
+        return m;
+    }
+
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
     // ---- read ---------------------------------------------------------------------------------------

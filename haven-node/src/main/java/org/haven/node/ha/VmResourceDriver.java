@@ -124,9 +124,10 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
     }
 
     /**
-     * Offline relocation (PVE's relocate: {@code online} false) shuts a running guest down and moves its config to
-     * {@code target} (the guest's disks must be on shared storage). Live migration of a running guest is not
-     * available in the VM module yet: it fails and the guest keeps running here.
+     * PVE's agent: {@code online} (ha-manager migrate) live-migrates a running guest with the VM module's
+     * {@link org.haven.qemu.migrate.QemuMigrate} (the guest keeps running here when that fails); relocation
+     * ({@code online} false) shuts a running guest down and moves its config to {@code target}. A stopped guest's
+     * config just moves (its disks must be on shared storage).
      */
     @Override
     public boolean migrate(Sid sid, String target, boolean online) {
@@ -134,8 +135,15 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
         if (target.equals(node)) return true;
         if (vms().isRunning(vmid)) {
             if (online) {
-                LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' is not supported");
-                return false;
+                try {
+                    qemu.get().migrator().migrate(vmid, org.haven.qemu.migrate.QemuMigrate.Options.online(target), log(vmid));
+                    return true;
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - " + e.getMessage());
+                    return false;
+                } finally {
+                    trackPid(vmid);
+                }
             }
             // relocate: PVE's agent shuts the guest down here, then moves it offline
             LOG.log(System.Logger.Level.INFO, "stopping service " + sid + " (relocate)");

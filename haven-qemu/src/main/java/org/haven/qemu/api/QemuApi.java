@@ -26,6 +26,11 @@ import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.migrate.CfsMigrationTls;
+import org.haven.qemu.migrate.ClusterApi;
+import org.haven.qemu.migrate.HttpsClusterApi;
+import org.haven.qemu.migrate.MigrationChecks;
+import org.haven.qemu.migrate.QemuMigrate;
 import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
@@ -98,7 +103,18 @@ public final class QemuApi implements ApiModule {
         VmPaths paths = new VmPaths(run);
         HostInfo host = HostInfo.probe(run.resolve("haven-bridge"));
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
-        return new QemuService(vms, ctx.clock());
+        vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
+        QemuService service = new QemuService(vms, ctx.clock());
+        service.setMigrator(new QemuMigrate(vms, clusterApi(ctx)));
+        return service;
+    }
+
+    /** Calls to other nodes' APIs as root@pam, with tickets signed by this node's access control. */
+    public static ClusterApi clusterApi(NodeContext ctx) {
+        return new HttpsClusterApi(ctx.cfs(), () -> {
+            var ac = ctx.service(org.haven.access.AccessControl.class);
+            return new HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"));
+        });
     }
 
     // ---- declarations ---------------------------------------------------------------------------------
@@ -317,8 +333,17 @@ public final class QemuApi implements ApiModule {
         m.add(power(vm, "start", "vm_start", "qmstart", "Start virtual machine.")
                 .param("timeout", Schema.integer().optional().minimum(0).maximum(86400).description("Wait maximal timeout seconds."))
                 .param("machine", Schema.string().optional().maxLength(40).description("The QEMU machine type."))
+                .param("migratedfrom", StandardOptions.node().optional().description("The cluster node name."))
+                .param("migration_network", Schema.string().optional().format("CIDR").description("CIDR of the (sub) network that is used for migration."))
+                .param("migration_type", Schema.string().optional().enumValues("secure", "insecure").description("Migration traffic is encrypted (TLS with the cluster's certificates) by default. On secure, completely private networks this can be disabled to increase performance."))
+                .param("stateuri", Schema.string().optional().maxLength(128).description("Some command save/restore state from this location."))
+                .param("targetstorage", Schema.string().optional().format("storage-pair-list").description("Mapping from source to target storages."))
+                .param("force-cpu", Schema.string().optional().description("Override QEMU's -cpu argument with the given string."))
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
+                    for (String k : List.of("migratedfrom", "migration_network", "migration_type", "stateuri", "targetstorage", "force-cpu"))
+                        if (p.has(k) && !"root@pam".equals(rc.authid())) throw ApiException.param(k, "Only root may use this option.");
+                    if (p.has("migratedfrom")) return startIncoming(p, rc, vmid);
                     var cfg = service().store().load(vmid);
                     boolean skiplock = skiplock(p, rc);
                     boolean hibernated = "suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent();
@@ -335,11 +360,18 @@ public final class QemuApi implements ApiModule {
                 .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds."))
                 .param("keepActive", Schema.bool().optional().defaultValue(0).description("Do not deactivate storage volumes."))
                 .param("overrule-shutdown", Schema.bool().optional().defaultValue(0).description("Try to abort active 'qmshutdown' tasks before stopping."))
+                .param("migratedfrom", StandardOptions.node().optional().description("The cluster node name."))
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
-                    requireVm(vmid);
                     boolean skiplock = skiplock(p, rc);
                     Duration timeout = Duration.ofSeconds(p.lng("timeout", 5));
+                    if (p.has("migratedfrom")) {
+                        // the target of a failed migration: the config is still on the source node
+                        if (!"root@pam".equals(rc.authid())) throw ApiException.param("migratedfrom", "Only root may use this option.");
+                        service().store().load(p.str("migratedfrom"), vmid);
+                        return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stopProcess(vmid, timeout, log::log));
+                    }
+                    requireVm(vmid);
                     return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stop(vmid, skiplock, timeout, log::log));
                 })).build());
 
@@ -397,17 +429,163 @@ public final class QemuApi implements ApiModule {
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
+                    if (p.bool("nocheck", false)) {
+                        // the target of a live migration resumes right after the config moved here
+                        if (!"root@pam".equals(rc.authid())) throw ApiException.param("nocheck", "Only root may use this option.");
+                        if (!service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " not running");
+                        return rc.startTask("qmresume", Integer.toString(vmid), log ->
+                                service().vms().qmpCommand(vmid, "cont", null, Duration.ofSeconds(10)));
+                    }
                     var cfg = service().store().load(vmid);
                     if ("suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent() && !service().vms().isRunning(vmid))
                         return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().start(vmid, VmManager.StartOptions.DEFAULT, log::log));
                     requireRunning(vmid);
                     return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resume(vmid, skiplock));
                 })).build());
+        migrateMethods(m, vm);
         snapshotMethods(m, vm);
         cloneMethods(m, vm);
         agentMethods(m, vm);
         diskMethods(m, vm);
         return m;
+    }
+
+    /** The target side of a live migration: QEMU waits for the state (PVE's vm_start with migratedfrom). */
+    private Object startIncoming(Params p, RequestContext rc, int vmid) {
+        String from = p.str("migratedfrom");
+        if (from.equals(service().store().localNode())) throw ApiException.param("migratedfrom", "VM " + vmid + " cannot be migrated from this node to itself");
+        var cfg = service().store().load(from, vmid);
+        if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " already running");
+        if (p.has("targetstorage")) throw new ApiException(501, "storage migration (targetstorage) is not supported");
+        boolean secure = !"insecure".equals(p.str("migration_type", "secure"));
+        String address = migrationAddress(p.str("migration_network", null));
+        String machine = p.has("machine") ? QemuOptions.props("machine", p.str("machine")).get("type") : null;
+        long memMb = Long.parseLong(QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512"));
+        Duration timeout = Duration.ofSeconds(p.lng("timeout", Math.max(30, memMb / 1024)));
+        return rc.startTask("qmstart", Integer.toString(vmid), log -> service().vms().startIncoming(vmid,
+                new VmManager.Incoming(from, secure, address, machine, timeout), log::log));
+    }
+
+    /** The local address migration traffic comes to: one in {@code network} (CIDR), else this node's cluster address. */
+    private String migrationAddress(String network) {
+        if (network != null) {
+            String a = localAddressIn(network);
+            if (a == null) throw ApiException.error("could not get migration ip: no IP address configured on local node for network '" + network + "'");
+            return a;
+        }
+        String a = clusterApi(ctx).address(ctx.nodeName());
+        return a == null || a.equals("0.0.0.0") || a.equals("::") ? "127.0.0.1" : a;
+    }
+
+    /** The first local interface address inside {@code cidr}, or null. */
+    static String localAddressIn(String cidr) {
+        try {
+            String[] parts = cidr.split("/");
+            byte[] net = java.net.InetAddress.getByName(parts[0]).getAddress();
+            int bits = parts.length > 1 ? Integer.parseInt(parts[1]) : net.length * 8;
+            for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (var ia : java.util.Collections.list(ni.getInetAddresses())) {
+                    byte[] a = ia.getAddress();
+                    if (a.length != net.length) continue;
+                    boolean match = true;
+                    for (int i = 0; i < bits && match; i++) {
+                        int mask = 0x80 >> (i % 8);
+                        match = (a[i / 8] & mask) == (net[i / 8] & mask);
+                    }
+                    if (match) return ia.getHostAddress().replaceAll("%.*$", "");
+                }
+            }
+        } catch (Exception e) {
+            return null;
+        }
+        return null;
+    }
+
+    private void migrateMethods(List<ApiMethod> m, String vm) {
+        m.add(ApiMethod.get(vm + "/migrate").name("migrate_vm_precondition").description("Get preconditions for migration.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("target", StandardOptions.node().optional().description("Target node."))
+                .returns(Schema.object().property("running", Schema.bool()))
+                .permissions(Permission.perm(VMS, "VM.Migrate"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    var store = service().store();
+                    var cfg = store.load(vmid);
+                    var migrate = service().migrator();
+                    boolean running = service().vms().isRunning(vmid);
+                    var vols = QemuMigrate.volumes(cfg, migrate.storages());
+                    LinkedHashMap<String, Object> res = new LinkedHashMap<>();
+                    res.put("running", running);
+                    var volumes = service().vms().volumes();
+                    res.put("local_disks", MigrationChecks.localDisks(vols, volid -> {
+                        try { return volumes.size(volid); } catch (RuntimeException e) { return 0L; }
+                    }));
+                    res.put("local_resources", MigrationChecks.localResources(cfg.current().values()));
+                    res.put("mapped-resources", List.of());
+                    res.put("mapped-resource-info", Map.of());
+                    if (!running) {
+                        var considered = vols.stream().filter(v -> v.ref() == MigrationChecks.Ref.CONFIG || v.ref() == MigrationChecks.Ref.UNUSED).toList();
+                        List<String> allowed = new ArrayList<>();
+                        java.util.TreeMap<String, Object> notAllowed = new java.util.TreeMap<>();
+                        for (String node : QemuMigrate.members(store.cfs()).keySet()) {
+                            if (node.equals(store.localNode())) continue;
+                            List<String> unavailable = MigrationChecks.unavailableStorages(considered, node, migrate.storages());
+                            if (unavailable.isEmpty()) allowed.add(node);
+                            else notAllowed.put(node, Map.of("unavailable_storages", unavailable));
+                        }
+                        java.util.Collections.sort(allowed);
+                        res.put("allowed_nodes", allowed);
+                        res.put("not_allowed_nodes", notAllowed);
+                    }
+                    return res;
+                })).build());
+
+        m.add(ApiMethod.post(vm + "/migrate").name("migrate_vm").description("Migrate virtual machine. Creates a new migration task.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("target", StandardOptions.node().description("Target node."))
+                .param("online", Schema.bool().optional().description("Use online/live migration if VM is running. Ignored if VM is stopped."))
+                .param("force", Schema.bool().optional().description("Allow to migrate VMs which use local devices. Only root may use this option."))
+                .param("migration_type", Schema.string().optional().enumValues("secure", "insecure").description("Migration traffic is encrypted (TLS with the cluster's certificates) by default. On secure, completely private networks this can be disabled to increase performance."))
+                .param("migration_network", Schema.string().optional().format("CIDR").description("CIDR of the (sub) network that is used for migration."))
+                .param("targetstorage", Schema.string().optional().format("storage-pair-list").description("Mapping from source to target storages. Providing only a single storage ID maps all source storages to that storage. Providing the special value '1' will map each source storage to itself."))
+                .param("with-local-disks", Schema.bool().optional().description("Enable live storage migration for local disk"))
+                .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string().description("the task ID."))
+                .permissions(Permission.perm(VMS, "VM.Migrate"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    var store = service().store();
+                    String target = p.str("target");
+                    if (target.equals(store.localNode())) throw ApiException.param("target", "target is local node.");
+                    Map<String, Boolean> members = QemuMigrate.members(store.cfs());
+                    if (!members.containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
+                    for (String k : List.of("force", "migration_type", "migration_network"))
+                        if (p.has(k) && !"root@pam".equals(rc.authid())) throw ApiException.param(k, "Only root may use this option.");
+                    var cfg = store.load(vmid);
+                    store.checkLock(cfg);
+                    var migrate = service().migrator();
+                    boolean running = service().vms().isRunning(vmid);
+                    boolean online = p.bool("online", false);
+                    if (running && !online) throw ApiException.error("can't migrate running VM without --online");
+                    boolean offlineInstead = !running && online;
+                    var storageProblem = MigrationChecks.storageProblem(QemuMigrate.volumes(cfg, migrate.storages()), target, migrate.storages());
+                    if (storageProblem.isPresent()) throw ApiException.error(storageProblem.get());
+                    if (!members.get(target)) throw ApiException.error("target node '" + target + "' is not online");
+                    if (service().haResource(vmid).isPresent()) {
+                        return rc.startTask("hamigrate", Integer.toString(vmid), log -> {
+                            log.log("Requesting HA migration for VM " + vmid + " to node " + target);
+                            clusterApi(ctx).call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
+                        });
+                    }
+                    var opts = new QemuMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
+                            p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null);
+                    return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
+                        if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");
+                        migrate.migrate(vmid, opts, log::log);
+                    });
+                })).build());
     }
 
     private void snapshotMethods(List<ApiMethod> m, String vm) {

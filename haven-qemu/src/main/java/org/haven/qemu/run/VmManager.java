@@ -162,8 +162,98 @@ public final class VmManager {
                 pendingApplier.accept(vmid, cfg);
                 store.write(vmid, cfg);
             }
-            return doStart(vmid, cfg.current().values(), opts, log, null);
+            return doStart(vmid, cfg.current().values(), opts, log, List.of());
         });
+    }
+
+    /**
+     * How the target of a live migration starts QEMU (PVE's {@code vm_start} with {@code migratedfrom}): the config
+     * is read from {@code migratedFrom}'s directory, {@code machine} pins the machine type the source runs, the
+     * incoming channel listens on {@code address} (TCP; with {@code secure} wrapped in TLS with the cluster's
+     * certificates through {@code tls}).
+     */
+    public record Incoming(String migratedFrom, boolean secure, String address, String machine, Duration timeout) {}
+
+    /** TLS credentials for a migration channel: writes the files QEMU's {@code tls-creds-x509} reads into a directory. */
+    public interface MigrationTls {
+        void writeServer(Path dir);
+        void writeClient(Path dir);
+    }
+
+    private volatile MigrationTls migrationTls;
+
+    public void setMigrationTls(MigrationTls tls) { this.migrationTls = tls; }
+
+    public MigrationTls migrationTls() { return migrationTls; }
+
+    /** PVE's migration port range. */
+    static final int MIGRATE_PORT_FIRST = 60000, MIGRATE_PORT_LAST = 60050;
+
+    /**
+     * Start QEMU as the target of a live migration: paused, waiting for the incoming state. Returns the URI the
+     * source must send to ({@code tcp:<address>:<port>}); the task log shows it as {@code migration listens on ...},
+     * as PVE's target does.
+     */
+    public String startIncoming(int vmid, Incoming in, Consumer<String> log) {
+        return store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(in.migratedFrom(), vmid);
+            if (cfg.isTemplate()) throw new GuestException(500, "you can't start a vm if it's a template");
+            if (isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " already running");
+            TreeMap<String, String> conf = new TreeMap<>(cfg.current().values());
+            if (in.machine() != null) {
+                var m = QemuOptions.props("machine", conf.getOrDefault("machine", "pc"));
+                m.put("type", in.machine());
+                conf.put("machine", QemuOptions.print("machine", m));
+            }
+            MigrationTls tls = migrationTls;
+            if (in.secure() && tls == null) throw new GuestException(500, "secure migration is not available on this node");
+            int port = freeMigratePort(in.address());
+            String host = in.address().contains(":") ? "[" + in.address() + "]" : in.address();
+            String uri = "tcp:" + host + ":" + port;
+            doStart(vmid, conf, new StartOptions(true, true, in.timeout()), log, List.of("-incoming", in.secure() ? "defer" : uri), false);
+            if (in.secure()) {
+                Path dir = paths.dir().resolve(vmid + ".migrate-tls");
+                try (QmpClient q = qmp(vmid)) {
+                    tls.writeServer(dir);
+                    q.execute("object-add", Map.of("qom-type", "tls-creds-x509", "id", "migration-tls", "dir", dir.toString(),
+                            "endpoint", "server", "verify-peer", true), Duration.ofSeconds(10));
+                    q.execute("migrate-set-parameters", Map.of("tls-creds", "migration-tls"), Duration.ofSeconds(10));
+                    q.execute("migrate-incoming", Map.of("uri", uri), Duration.ofSeconds(10));
+                } catch (RuntimeException e) {
+                    doStop(vmid, Duration.ofSeconds(5), log);
+                    throw e instanceof QmpException qe ? new GuestException(500, "unable to prepare the incoming migration - " + qe.getMessage()) : e;
+                } finally {
+                    deleteTree(dir);
+                }
+            }
+            log(log, "migration listens on " + uri);
+            return uri;
+        });
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var w = Files.walk(dir)) {
+            w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) { }
+    }
+
+    private static int freeMigratePort(String address) {
+        for (int p = MIGRATE_PORT_FIRST; p <= MIGRATE_PORT_LAST; p++) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new java.net.InetSocketAddress(address, p));
+                return p;
+            } catch (IOException e) {
+                // in use
+            }
+        }
+        throw new GuestException(500, "unable to find free migration port");
+    }
+
+    /** Stop the QEMU process of {@code vmid} whatever the config says (the source after a migration, a failed target). */
+    public void stopProcess(int vmid, Duration timeout, Consumer<String> log) {
+        doStop(vmid, timeout, log);
     }
 
     /** Start a hibernated VM from its state volume, then drop the volume and the suspended lock. */
@@ -180,7 +270,8 @@ public final class VmManager {
         }
         String statePath = volumes.resolve(vmstate).path();
         log(log, "resuming VM " + vmid + " from '" + vmstate + "'");
-        long pid = doStart(vmid, conf, new StartOptions(true, false, opts.timeout()), log, statePath);
+        long pid = doStart(vmid, conf, new StartOptions(true, false, opts.timeout()), log,
+                List.of("-incoming", "exec:cat '" + statePath.replace("'", "'\\''") + "'"));
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         while (true) {
             String st = qmpCommand(vmid, "query-status", null, Duration.ofSeconds(10)).path("status").asString();
@@ -234,15 +325,16 @@ public final class VmManager {
         return m.substring("type=".length(), m.indexOf(','));
     }
 
-    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log, String incomingState) {
+    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log, List<String> extraArgs) {
+        return doStart(vmid, conf, opts, log, extraArgs, true);
+    }
+
+    private long doStart(int vmid, Map<String, String> conf, StartOptions opts, Consumer<String> log, List<String> extraArgs, boolean prepare) {
         QemuCommand cmd = command(vmid, conf);
-        preStart.accept(vmid, conf);
+        if (prepare) preStart.accept(vmid, conf);
         List<String> argv = new ArrayList<>(cmd.argv());
         if (opts.paused()) argv.add("-S");
-        if (incomingState != null) {
-            argv.add("-incoming");
-            argv.add("exec:cat '" + incomingState.replace("'", "'\\''") + "'");
-        }
+        argv.addAll(extraArgs);
         try {
             Files.createDirectories(paths.dir());
             Files.deleteIfExists(paths.qmp(vmid));

@@ -1,0 +1,211 @@
+package org.haven.it.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.haven.it.HavenCluster;
+import org.haven.it.HavenNode;
+import org.haven.it.HavenNode.CliResult;
+import org.haven.qemu.testing.SerialReader;
+import org.haven.qemu.testing.TestGuest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * VM migration between two real node daemons of one cluster, with a {@code dir} storage both nodes see
+ * ({@code shared 1}) holding the guest's qcow2 disk. One guest boot: it is live-migrated node1 → node2 (secure,
+ * TLS) and back (insecure), keeping its console counter (the same guest, never restarted); then stopped and
+ * migrated offline; then HA-managed and moved with {@code ha-manager migrate} while it runs. The refusals
+ * (local node, unknown node, running without --online, local devices, local disks) are checked on the way.
+ * The guest has no NIC: both nodes run on this one host, where tap device names would collide.
+ */
+class QemuMigrationTest {
+    static final int VMID = 901;
+
+    Path dir;
+    HavenCluster cluster;
+    final List<Long> guestPids = new ArrayList<>();
+
+    @AfterEach
+    void cleanup() throws Exception {
+        List<HavenNode> nodes = cluster == null ? List.of() : cluster.nodes();
+        for (HavenNode n : nodes) {
+            Path run = n.dataDir().resolve("run/qemu-server");
+            if (!Files.isDirectory(run)) continue;
+            try (var s = Files.list(run)) {
+                for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
+                    try { guestPids.add(Long.parseLong(Files.readString(p).trim())); } catch (Exception ignored) { }
+                }
+            }
+        }
+        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+        if (cluster != null) cluster.close();
+        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+        if (dir != null) {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    interface Check { boolean ok() throws Exception; }
+
+    static void await(String what, Duration max, Check c, HavenNode diag) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!c.ok()) {
+            if (System.nanoTime() > deadline) {
+                String s = diag.stdout();
+                throw new AssertionError("timed out waiting for " + what + "\n" + diag.cli("ha-manager", "status").out()
+                        + "\n" + (s.length() > 6000 ? s.substring(s.length() - 6000) : s));
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    static CliResult ok(CliResult r) {
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return r;
+    }
+
+    static String qmpStatus(HavenNode n) throws Exception {
+        CliResult r = n.cli("qm", "status", Integer.toString(VMID), "--verbose");
+        if (r.exit() != 0) return "none";
+        for (String l : r.out().split("\n")) if (l.startsWith("qmpstatus: ")) return l.substring(11).trim();
+        return "unknown";
+    }
+
+    static long pid(HavenNode n) throws Exception {
+        return Long.parseLong(Files.readString(n.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+    }
+
+    /** True while the process exists and is not a zombie. */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** The newest console counter of the guest on {@code n} (waits until one is printed). */
+    static int counter(HavenNode n) throws Exception {
+        try (SerialReader r = new SerialReader(n.dataDir().resolve("run/qemu-server/" + VMID + ".serial0"))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                List<Integer> c = TestGuest.counters(r.text());
+                if (c.size() >= 2) return c.get(c.size() - 1);
+                Thread.sleep(200);
+            }
+            throw new AssertionError("no console output from the guest on " + n.node() + ": " + r.text());
+        }
+    }
+
+    static String conf(HavenNode n) throws Exception {
+        CliResult r = n.cli("qm", "config", Integer.toString(VMID));
+        return r.exit() == 0 ? r.out() : "";
+    }
+
+    @Test
+    void liveOfflineAndHaMigrationBetweenTwoNodes() throws Exception {
+        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        dir = Files.createTempDirectory("haven-migrate");
+        Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+
+        cluster = HavenCluster.start(dir, "migtest", 2);
+        HavenNode n1 = cluster.node(0), n2 = cluster.node(1);
+        String id = Integer.toString(VMID);
+
+        ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
+        ok(n1.cli("qm", "create", id, "--name", "migrant", "--memory", "128", "--serial0", "socket", "--vga", "serial0",
+                "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
+        assertThat(Files.exists(shared.resolve("images/" + id + "/vm-" + id + "-disk-0.qcow2"))).isTrue();
+
+        // refusals that need no running guest
+        CliResult local = n1.cli("qm", "migrate", id, "node1");
+        assertThat(local.exit()).isNotZero();
+        assertThat(local.err()).contains("target is local node.");
+        CliResult unknown = n1.cli("qm", "migrate", id, "node7");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("no such cluster node 'node7'");
+
+        ok(n1.cli("qm", "create", "902", "--memory", "64", "--scsi0", "local:0.01"));
+        ok(n1.cli("qm", "create", "903", "--memory", "64", "--serial1", "/dev/ttyS0"));
+        CliResult localDisk = n1.cli("qm", "migrate", "902", "node2");
+        assertThat(localDisk.exit()).isNotZero();
+        assertThat(localDisk.out()).contains("ERROR: migration aborted").contains("can't migrate local disk 'local:902/vm-902-disk-0");
+        assertThat(n1.cli("qm", "config", "902").out()).doesNotContain("lock:");
+        CliResult device = n1.cli("qm", "migrate", "903", "node2");
+        assertThat(device.exit()).isNotZero();
+        assertThat(device.out()).contains("can't migrate VM which uses local devices: serial1");
+
+        JsonNode pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/902/migrate", "--output-format", "json")).out());
+        assertThat(pre.path("running").asInt()).isZero();
+        assertThat(pre.path("local_disks").get(0).path("volid").asString()).startsWith("local:902/vm-902-disk-0");
+        pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/903/migrate", "--output-format", "json")).out());
+        assertThat(pre.path("local_resources").get(0).asString()).isEqualTo("serial1");
+
+        // boot on node1
+        ok(n1.cli("qm", "start", id));
+        long pid1 = pid(n1);
+        guestPids.add(pid1);
+        int before = counter(n1);
+        pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/" + id + "/migrate", "--output-format", "json")).out());
+        assertThat(pre.path("running").asInt()).isEqualTo(1);
+        assertThat(pre.path("local_disks").size()).isZero();
+
+        CliResult notOnline = n1.cli("qm", "migrate", id, "node2");
+        assertThat(notOnline.exit()).isNotZero();
+        assertThat(notOnline.err()).contains("can't migrate running VM without --online");
+
+        // live: node1 -> node2 (TLS)
+        CliResult live = ok(n1.cli("qm", "migrate", id, "node2", "--online"));
+        assertThat(live.out()).contains("starting migration of VM " + id + " to node 'node2'")
+                .contains("starting online/live migration on tcp:").contains("migration status: completed")
+                .contains("migration finished successfully");
+        assertThat(alive(pid1)).as(live.out()).isFalse();
+        assertThat(qmpStatus(n2)).isEqualTo("running");
+        assertThat(qmpStatus(n1)).isEqualTo("none");
+        assertThat(conf(n2)).contains("name: migrant").doesNotContain("lock:");
+        long pid2 = pid(n2);
+        guestPids.add(pid2);
+        int after = counter(n2);
+        assertThat(after).as("the console counter continues on the target (same guest)").isGreaterThan(before);
+
+        // live back: node2 -> node1 without TLS
+        CliResult back = ok(n2.cli("qm", "migrate", id, "node1", "--online", "--migration_type", "insecure"));
+        assertThat(back.out()).contains("migration finished successfully");
+        assertThat(alive(pid2)).isFalse();
+        assertThat(qmpStatus(n1)).isEqualTo("running");
+        guestPids.add(pid(n1));
+        assertThat(counter(n1)).isGreaterThan(after);
+
+        // offline: stopped on node1, config moves to node2
+        ok(n1.cli("qm", "stop", id));
+        CliResult offline = ok(n1.cli("qm", "migrate", id, "node2"));
+        assertThat(offline.out()).contains("migration finished successfully").doesNotContain("online/live");
+        assertThat(conf(n2)).contains("name: migrant").doesNotContain("lock:");
+        assertThat(n1.cli("qm", "config", id).exit()).isNotZero();
+
+        // HA: started by the manager on node2, then live-migrated to node1 by ha-manager migrate
+        ok(n1.cli("ha-manager", "add", "vm:" + id, "--state", "started"));
+        await("the HA guest running on node2", Duration.ofSeconds(180), () -> qmpStatus(n2).equals("running"), n1);
+        long haPid = pid(n2);
+        guestPids.add(haPid);
+        int haBefore = counter(n2);
+        ok(n1.cli("ha-manager", "migrate", "vm:" + id, "node1"));
+        await("the HA guest running on node1", Duration.ofSeconds(180), () -> qmpStatus(n1).equals("running"), n1);
+        guestPids.add(pid(n1));
+        await("the source QEMU gone", Duration.ofSeconds(30), () -> !alive(haPid), n1);
+        assertThat(counter(n1)).as("migrated without a restart").isGreaterThan(haBefore);
+        assertThat(qmpStatus(n2)).isEqualTo("none");
+    }
+}

@@ -1,0 +1,54 @@
+package org.haven.qemu.migrate;
+
+import java.util.Map;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Calls to another node's API ({@code /api2/json}), as PVE's migration runs {@code qm start/resume/stop} on the
+ * target. Implemented over HTTPS between nodes by {@link HttpsClusterApi}; tests may substitute it.
+ */
+public interface ClusterApi {
+
+    /** Call {@code path} on {@code node}; the {@code data} of the answer; throws {@link CallException} for a non-2xx status. */
+    JsonNode call(String node, String method, String path, Map<String, ?> params);
+
+    /** Call a {@code /nodes/<node>/…} path on that node. */
+    default JsonNode call(String method, String path, Map<String, ?> params) {
+        String node = null;
+        if (path.startsWith("/nodes/")) {
+            int end = path.indexOf('/', 7);
+            node = end < 0 ? path.substring(7) : path.substring(7, end);
+        }
+        if (node == null) throw new CallException(500, "no node in path '" + path + "'", null);
+        return call(node, method, path, params);
+    }
+
+    /** True when {@code node} answers at all. */
+    boolean reachable(String node);
+
+    /** The address other nodes use to reach {@code node} (its API endpoint's host), or null when unknown. */
+    String address(String node);
+
+    /** A failed call: the HTTP status (595 when the node cannot be reached) and PVE's message. */
+    final class CallException extends RuntimeException {
+        private final int status;
+        private final Map<String, String> errors;
+
+        public CallException(int status, String message, Map<String, String> errors) {
+            super(message);
+            this.status = status;
+            this.errors = errors == null ? Map.of() : Map.copyOf(errors);
+        }
+
+        public int status() { return status; }
+        public Map<String, String> errors() { return errors; }
+
+        @Override public String getMessage() {
+            if (errors.isEmpty()) return super.getMessage();
+            StringBuilder sb = new StringBuilder(super.getMessage());
+            errors.forEach((k, v) -> sb.append('\n').append(k).append(": ").append(v));
+            return sb.toString();
+        }
+    }
+}

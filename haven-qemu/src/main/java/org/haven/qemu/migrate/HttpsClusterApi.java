@@ -1,0 +1,178 @@
+package org.haven.qemu.migrate;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.haven.core.cfs.ClusterFs;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@link ClusterApi} over the nodes' HTTPS APIs, as the daemon's own proxying does: the node's address comes from
+ * {@code nodes/<node>/haven-endpoint} ({@code host:port}) or from {@code .members} with port 8006, only
+ * certificates signed by the cluster CA ({@code pve-root-ca.pem}) are trusted, and calls carry a ticket for the
+ * caller signed with the cluster's key. Connection failures answer 595, as pveproxy does.
+ */
+public final class HttpsClusterApi implements ClusterApi {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A ticket and CSRF token for the user the calls run as. */
+    public record Credentials(String ticket, String csrf) {}
+
+    private final ClusterFs cfs;
+    private final java.util.function.Supplier<Credentials> credentials;
+    private volatile SSLContext ssl;
+    private volatile String sslFor;
+
+    public HttpsClusterApi(ClusterFs cfs, java.util.function.Supplier<Credentials> credentials) {
+        this.cfs = cfs;
+        this.credentials = credentials;
+    }
+
+    /** Host and port of {@code node}'s API. */
+    Optional<String> endpoint(String node) {
+        Optional<String> e = cfs.readString("nodes/" + node + "/haven-endpoint").map(String::strip).filter(s -> !s.isEmpty());
+        if (e.isPresent()) return e;
+        Optional<String> members = cfs.readString(".members");
+        if (members.isEmpty()) return Optional.empty();
+        try {
+            JsonNode n = JSON.readTree(members.get()).path("nodelist").get(node);
+            if (n == null || n.path("ip").asString("").isEmpty()) return Optional.empty();
+            String ip = n.path("ip").asString();
+            return Optional.of((ip.contains(":") ? "[" + ip + "]" : ip) + ":8006");
+        } catch (RuntimeException ex) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public String address(String node) {
+        return endpoint(node).map(HttpsClusterApi::hostOf).orElse(null);
+    }
+
+    static String hostOf(String endpoint) {
+        if (endpoint.startsWith("[")) return endpoint.substring(1, endpoint.indexOf(']'));
+        int i = endpoint.lastIndexOf(':');
+        return i < 0 ? endpoint : endpoint.substring(0, i);
+    }
+
+    private SSLContext ssl() throws Exception {
+        String ca = cfs.readString("pve-root-ca.pem").orElseThrow(() -> new IOException("no cluster CA certificate"));
+        SSLContext s = ssl;
+        if (s != null && ca.equals(sslFor)) return s;
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        int i = 0;
+        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(ca.getBytes(StandardCharsets.US_ASCII))))
+            ts.setCertificateEntry("ca" + i++, c);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        s = SSLContext.getInstance("TLS");
+        s.init(null, tmf.getTrustManagers(), null);
+        ssl = s;
+        sslFor = ca;
+        return s;
+    }
+
+    @Override
+    public boolean reachable(String node) {
+        try {
+            call("GET", "/nodes/" + node + "/version", Map.of());
+            return true;
+        } catch (CallException e) {
+            return e.status() != 595;
+        }
+    }
+
+    @Override
+    public JsonNode call(String node, String method, String path, Map<String, ?> params) {
+        Optional<String> ep = endpoint(node);
+        if (ep.isEmpty()) throw new CallException(500, "no such cluster node '" + node + "'", null);
+        String query = encode(params);
+        boolean body = method.equals("POST") || method.equals("PUT");
+        HttpURLConnection c = null;
+        int status;
+        String text;
+        try {
+            URI uri = URI.create("https://" + ep.get() + "/api2/json" + path + (!body && !query.isEmpty() ? "?" + query : ""));
+            HttpsURLConnection h = (HttpsURLConnection) uri.toURL().openConnection();
+            c = h;
+            h.setSSLSocketFactory(ssl().getSocketFactory());
+            // trust is limited to the cluster CA; node certificates name the node, not the address used here
+            h.setHostnameVerifier((host, session) -> true);
+            h.setConnectTimeout(10_000);
+            h.setReadTimeout(600_000);
+            h.setRequestMethod(method);
+            Credentials cr = credentials.get();
+            h.setRequestProperty("Cookie", "PVEAuthCookie=" + URLEncoder.encode(cr.ticket(), StandardCharsets.UTF_8));
+            if (!method.equals("GET")) h.setRequestProperty("CSRFPreventionToken", cr.csrf());
+            if (body) {
+                h.setDoOutput(true);
+                h.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+                try (OutputStream o = h.getOutputStream()) { o.write(query.getBytes(StandardCharsets.UTF_8)); }
+            }
+            status = h.getResponseCode();
+            InputStream in = status >= 400 ? h.getErrorStream() : h.getInputStream();
+            text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            Throwable t = e.getCause() != null ? e.getCause() : e;
+            throw new CallException(595, "Errors during connection establishment, proxy handshake: " + t.getMessage(), null);
+        } finally {
+            if (c != null) c.disconnect();
+        }
+        JsonNode env;
+        try {
+            env = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+        } catch (RuntimeException e) {
+            throw new CallException(status, "unparsable answer from node '" + node + "'", null);
+        }
+        if (status / 100 != 2) {
+            Map<String, String> errors = null;
+            if (env.path("errors").isObject()) {
+                errors = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> e : env.get("errors").properties()) errors.put(e.getKey(), e.getValue().asString().strip());
+            }
+            String msg = env.path("message").asString("").strip();
+            throw new CallException(status, msg.isEmpty() ? "HTTP status " + status : msg, errors);
+        }
+        return env.path("data");
+    }
+
+    static String encode(Map<String, ?> params) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, ?> e : params.entrySet()) {
+            if (e.getValue() == null) continue;
+            List<?> vals = e.getValue() instanceof List<?> l ? l : List.of(e.getValue());
+            for (Object v : vals) {
+                if (!sb.isEmpty()) sb.append('&');
+                Object val = v instanceof Boolean b ? (b ? 1 : 0) : v;
+                sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+                        .append(URLEncoder.encode(String.valueOf(val), StandardCharsets.UTF_8));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Credentials from a ticket factory (the daemon's access control) for {@code user}. */
+    public static java.util.function.Supplier<Credentials> credentials(Function<String, String> ticket, Function<String, String> csrf, String user) {
+        return () -> new Credentials(ticket.apply(user), csrf.apply(user));
+    }
+}
