@@ -335,8 +335,10 @@ public final class Manager {
             boolean repeat = false;
             recomputeOnlineNodeUsage();
 
-            for (String sid : new ArrayList<>(ss.keySet())) {
-                ServiceState sd = ss.get(sid);
+            // the service states do not change identity during a pass: iterate a snapshot of the entries
+            for (Map.Entry<String, ServiceState> entry : new ArrayList<>(ss.entrySet())) {
+                String sid = entry.getKey();
+                ServiceState sd = entry.getValue();
                 ServiceConfig cd = sc.get(sid);
                 if (cd == null) cd = ServiceConfig.disabled(sid);
                 LrmResult lrmRes = sd.uid != null ? results.get(sd.uid) : null;
@@ -369,8 +371,9 @@ public final class Manager {
             }
 
             Map<String, Boolean> fenced = new HashMap<>();
-            for (String sid : new ArrayList<>(ss.keySet())) {
-                ServiceState sd = ss.get(sid);
+            for (Map.Entry<String, ServiceState> entry : new ArrayList<>(ss.entrySet())) {
+                String sid = entry.getKey();
+                ServiceState sd = entry.getValue();
                 if (!sd.state.equals("fence")) continue;
                 Boolean ok = fenced.get(sd.node);
                 if (ok == null) {
