@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HA benchmarks. Usage: bench/ha/run.sh [nodes] [services] [rounds]
+# HA benchmarks. Usage: bench/ha/run.sh [nodes] [services] [rounds] (failover time with real daemons: failover.sh)
 #   CRM round cost in the simulator (default 1000 nodes, 10000 services, 50 rounds)
 #   and the wall time of the 48 PVE HA regression scenarios.
 set -euo pipefail
