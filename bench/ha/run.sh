@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$root/bin/haven-env"
 cd "$root"
-if [ ! -s haven-ha/target/ha-tester.classpath ]; then
+if [ ! -s haven-ha/target/ha-tester.classpath ] || ! grep -q haven-cfs haven-ha/target/ha-tester.classpath; then
   mvn -B -ntp -q -pl haven-ha -am install -DskipTests
   mvn -B -ntp -q -pl haven-ha dependency:build-classpath -Dmdep.outputFile="$root/haven-ha/target/ha-tester.classpath"
 fi
