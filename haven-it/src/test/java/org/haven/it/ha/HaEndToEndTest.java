@@ -23,7 +23,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The HA manager inside a real daemon: {@code ha-manager add} makes the node's LRM start a real guest,
  * {@code ha-manager set --state stopped} stops it, and {@code qm start|stop} of the HA-managed guest only
- * change its HA state (guide §14.3) while the LRM does the work.
+ * change its HA state (guide §14.3) while the LRM does the work. The daemon takes over a shorter HA timing set
+ * with {@code pvesh set /cluster/ha/timing} while it runs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HaEndToEndTest {
@@ -43,6 +44,10 @@ class HaEndToEndTest {
         CliResult r = node.cli("qm", "create", Integer.toString(VMID), "--name", "ha-guest", "--memory", "128",
                 "--serial0", "socket", "--vga", "serial0", "--args", TestGuest.args(initrd));
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        // short HA rounds (the fastest safe timing), taken over by the running daemon
+        CliResult t = node.cli("pvesh", "set", "/cluster/ha/timing", "--round", "2", "--watchdog_timeout", "8",
+                "--device_timeout", "4", "--lock_lifetime", "18", "--fence_delay", "8");
+        assertThat(t.exit()).as(t.out() + t.err()).isZero();
     }
 
     @AfterAll
@@ -118,6 +123,7 @@ class HaEndToEndTest {
         assertThat(Files.readString(tracked).trim()).isEqualTo(Long.toString(pid));
 
         await("status 'started'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, started)"));
+        assertThat(node.stdout()).contains("HA timing: round 2 s, watchdog 8 s, device 4 s, lock lifetime 18 s, fence delay 8 s");
         CliResult st = node.cli("ha-manager", "status");
         assertThat(st.out()).contains("quorum OK\n").containsPattern("master node1 \\(active, ")
                 .containsPattern("lrm node1 \\(active, ");
