@@ -210,4 +210,47 @@ class LockTableTest {
         t.join();
         return got[0];
     }
+
+    /**
+     * Three Raft replicas whose clocks run together ahead of real time: every replica applies the configured HA lock
+     * lifetime to locks renewed after the timing file's last change, PVE's 120 s to older ones and to other locks.
+     */
+    @Test
+    void raftReplicasApplyTheHaLockLifetime(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+        org.haven.core.time.Clock clock = new org.haven.core.time.Clock() {
+            @Override public long epochSeconds() { return epochMillis() / 1000; }
+            @Override public long epochMillis() { return System.currentTimeMillis() + offset.get(); }
+        };
+        try (RaftTestCluster cluster = new RaftTestCluster(dir, 3)) {
+            cluster.clock = clock;
+            cluster.startAll();
+            RaftClusterFs[] fs = cluster.fs;
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+                for (RaftClusterFs f : fs) if (!f.isQuorate()) return false;
+                return true;
+            });
+            assertThat(fs[2].tryLock("ha_agent_n3_lock")).isTrue(); // renewed before the timing exists
+            fs[0].mkdirs("ha");
+            fs[0].writeString(LockTable.HA_TIMING_FILE, HaTiming.fastest(2, 4).format());
+            assertThat(fs[1].tryLock("ha_agent_n2_lock")).isTrue();
+            assertThat(fs[1].tryLock("storage-x")).isTrue();
+            assertThat(fs[0].tryLock("ha_agent_n2_lock")).isFalse();
+
+            offset.addAndGet(14_000);
+            assertThat(fs[0].tryLock("ha_agent_n2_lock")).as("18 s lifetime not over").isFalse();
+            offset.addAndGet(5_000);
+            assertThat(fs[0].tryLock("ha_agent_n2_lock")).as("18 s lifetime over").isTrue();
+            assertThat(fs[0].tryLock("ha_agent_n3_lock")).as("renewed before the change: 120 s").isFalse();
+            assertThat(fs[0].tryLock("storage-x")).as("not an HA lock: 120 s").isFalse();
+            for (RaftClusterFs f : fs) {
+                f.sync();
+                assertThat(f.lockHolder("ha_agent_n2_lock")).contains(1);
+                assertThat(f.lockHolder("ha_agent_n3_lock")).contains(3);
+            }
+            offset.addAndGet(102_000);
+            assertThat(fs[0].tryLock("ha_agent_n3_lock")).isTrue();
+            assertThat(fs[0].tryLock("storage-x")).isTrue();
+        }
+    }
 }
