@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.RSAPublicKeySpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code <claim>@<realm>}, creating the user when the realm has {@code autocreate}.
  */
 public final class OpenIdRealm {
+    private static final System.Logger LOG = System.getLogger("haven.access.openid");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long STATE_LIFETIME = 600;
 
@@ -165,7 +167,50 @@ public final class OpenIdRealm {
             });
         }
         ac.checkUserEnabled(userid);
+        java.util.Optional<String> groupsClaim = s.get("groups-claim");
+        if (groupsClaim.isPresent()) mapGroups(claims, groupsClaim.get(), userid, realm, s);
         return userid;
+    }
+
+    /**
+     * PVE's group mapping on login: the groups of claim {@code groupsClaim} (an array; invalid characters become
+     * {@code X}) become groups {@code <group>-<realm>}; missing ones are created with {@code groups-autocreate},
+     * else skipped; with {@code groups-overwrite} the user first leaves all groups.
+     */
+    private void mapGroups(JsonNode claims, String groupsClaim, String userid, String realm, SectionConfig.Section s) {
+        JsonNode list = claims.path(groupsClaim);
+        if (list.isMissingNode() || list.isNull()) return;
+        if (!list.isArray()) {
+            LOG.log(System.Logger.Level.ERROR, "groups list is not an array; groups will not be updated");
+            return;
+        }
+        List<String> groups = new ArrayList<>();
+        for (JsonNode g : list) groups.add(g.asString("").replaceAll("[^A-Za-z0-9._-]", "X") + "-" + realm);
+        boolean autocreate = s.get("groups-autocreate").map(UserConfig::truthy).orElse(false);
+        boolean overwrite = s.get("groups-overwrite").map(UserConfig::truthy).orElse(false);
+        ac.modifyUserConfig(uc -> {
+            UserConfig.User u = uc.users.get(userid);
+            if (u == null) return null;
+            if (overwrite) {
+                for (String g : u.groups) {
+                    UserConfig.Group grp = uc.groups.get(g);
+                    if (grp != null) grp.users.remove(userid);
+                }
+                u.groups.clear();
+            }
+            for (String g : groups) {
+                if (!Ids.isGroupName(g)) continue;
+                UserConfig.Group grp = uc.groups.get(g);
+                if (grp == null) {
+                    if (!autocreate) continue;
+                    grp = new UserConfig.Group();
+                    uc.groups.put(g, grp);
+                }
+                grp.users.add(userid);
+                u.groups.add(g);
+            }
+            return null;
+        });
     }
 
     private JsonNode mergeUserinfo(JsonNode claims, String endpoint, String accessToken) {

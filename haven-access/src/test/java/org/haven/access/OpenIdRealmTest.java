@@ -13,6 +13,7 @@ import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,13 +38,7 @@ class OpenIdRealmTest {
     static String b64(byte[] b) { return Base64.getUrlEncoder().withoutPadding().encodeToString(b); }
 
     static String json(Map<String, Object> m) {
-        StringBuilder sb = new StringBuilder("{");
-        m.forEach((k, v) -> {
-            if (sb.length() > 1) sb.append(',');
-            sb.append('"').append(k).append("\":");
-            sb.append(v instanceof Number ? v.toString() : "\"" + v + "\"");
-        });
-        return sb.append('}').toString();
+        return tools.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(m);
     }
 
     String sign(Map<String, Object> claims) throws Exception {
@@ -134,6 +129,41 @@ class OpenIdRealmTest {
         assertThat(ac.userConfig().users.get("alice@sso").firstname).isEqualTo("Given");
         // the code is single use
         assertThatThrownBy(() -> oidc.login(code, q.get("state"), "https://pve.example:8006")).hasMessageContaining("token request failed");
+    }
+
+    @Test
+    void groupsClaimMapsToRealmGroups() {
+        fs.put("user.cfg", "group:admins-sso::Existing:\ngroup:old::Unrelated:\n");
+        new AccessAdmin(ac).updateRealm(Map.of("realm", "sso", "groups-claim", "roles"));
+        String url = oidc.authUrl("sso", "https://h");
+        // without groups-autocreate only existing groups are joined; invalid characters become X
+        oidc.login(issueCode(url, Map.of("sub", "carol", "roles", List.of("admins", "dev ops"))), query(url).get("state"), "https://h");
+        assertThat(ac.userConfig().users.get("carol@sso").groups).containsExactly("admins-sso");
+        assertThat(ac.userConfig().groups.get("admins-sso").users).containsExactly("carol@sso");
+        assertThat(ac.userConfig().groups).doesNotContainKey("devXops-sso");
+
+        // with groups-autocreate missing groups are created; without overwrite earlier groups stay
+        new AccessAdmin(ac).updateRealm(Map.of("realm", "sso", "groups-autocreate", 1));
+        ac.modifyUserConfig(c -> {
+            c.groups.get("old").users.add("carol@sso");
+            c.users.get("carol@sso").groups.add("old");
+            return null;
+        });
+        String url2 = oidc.authUrl("sso", "https://h");
+        oidc.login(issueCode(url2, Map.of("sub", "carol", "roles", List.of("dev ops"))), query(url2).get("state"), "https://h");
+        assertThat(ac.userConfig().users.get("carol@sso").groups).containsExactly("admins-sso", "devXops-sso", "old");
+
+        // groups-overwrite: the claim's groups are all the user has
+        new AccessAdmin(ac).updateRealm(Map.of("realm", "sso", "groups-overwrite", 1));
+        String url3 = oidc.authUrl("sso", "https://h");
+        oidc.login(issueCode(url3, Map.of("sub", "carol", "roles", List.of("dev ops"))), query(url3).get("state"), "https://h");
+        assertThat(ac.userConfig().users.get("carol@sso").groups).containsExactly("devXops-sso");
+        assertThat(ac.userConfig().groups.get("old").users).isEmpty();
+        assertThat(ac.userConfig().groups.get("admins-sso").users).isEmpty();
+        // a claim that is not a list changes nothing
+        String url4 = oidc.authUrl("sso", "https://h");
+        oidc.login(issueCode(url4, Map.of("sub", "carol", "roles", "admins")), query(url4).get("state"), "https://h");
+        assertThat(ac.userConfig().users.get("carol@sso").groups).containsExactly("devXops-sso");
     }
 
     @Test
