@@ -54,6 +54,7 @@ public final class NodeStatus {
     }
 
     public boolean nodeIsOfflineDelayed(String node) {
+        if (getNodeState(node).equals("online")) return false;
         return nodeIsOfflineDelayed(node, env.timing().fenceDelay());
     }
 
