@@ -180,6 +180,32 @@ class QemuMigrationTest {
         int after = counter(n2);
         assertThat(after).as("the console counter continues on the target (same guest)").isGreaterThan(before);
 
+        // the target dies during the transfer: the migration fails, the guest keeps running on node2, unlocked
+        var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return n2.cli("qm", "migrate", id, "node1", "--online", "--bwlimit", "2048");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Path incomingPid = n1.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
+        await("the incoming QEMU on node1", Duration.ofSeconds(60), () -> Files.exists(incomingPid) && alive(pid(n1)), n2);
+        long incoming = pid(n1);
+        guestPids.add(incoming);
+        Thread.sleep(1000);
+        ProcessHandle.of(incoming).ifPresent(ProcessHandle::destroyForcibly);
+        CliResult failed = slow.get(180, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(failed.exit()).as(failed.out() + failed.err()).isNotZero();
+        assertThat(failed.out()).contains("ERROR: online migrate failure").contains("aborting phase 2 - cleanup resources")
+                .contains("ERROR: migration finished with problems");
+        assertThat(qmpStatus(n2)).isEqualTo("running");
+        assertThat(pid(n2)).isEqualTo(pid2);
+        assertThat(conf(n2)).doesNotContain("lock:");
+        assertThat(n1.cli("qm", "config", id).exit()).isNotZero();
+        int stillUp = counter(n2);
+        assertThat(stillUp).isGreaterThan(after);
+        after = stillUp;
+
         // live back: node2 -> node1 without TLS
         CliResult back = ok(n2.cli("qm", "migrate", id, "node1", "--online", "--migration_type", "insecure"));
         assertThat(back.out()).contains("migration finished successfully");
@@ -207,5 +233,14 @@ class QemuMigrationTest {
         await("the source QEMU gone", Duration.ofSeconds(30), () -> !alive(haPid), n1);
         assertThat(counter(n1)).as("migrated without a restart").isGreaterThan(haBefore);
         assertThat(qmpStatus(n2)).isEqualTo("none");
+
+        // qm migrate of an HA-managed guest asks the manager (PVE's hamigrate task), once it has seen the move
+        await("the manager seeing the guest on node1", Duration.ofSeconds(60),
+                () -> n1.cli("ha-manager", "status").out().contains("service vm:" + id + " (node1, started)"), n1);
+        CliResult viaQm = ok(n1.cli("qm", "migrate", id, "node2", "--online"));
+        assertThat(viaQm.out()).contains("Requesting HA migration for VM " + id + " to node node2");
+        await("the HA guest back on node2", Duration.ofSeconds(180), () -> qmpStatus(n2).equals("running"), n1);
+        guestPids.add(pid(n2));
+        assertThat(qmpStatus(n1)).isEqualTo("none");
     }
 }
