@@ -63,6 +63,8 @@ public final class SimEnv implements HaEnv {
         curTime += 1;
     }
 
+    @Override public org.haven.cfs.LockTable.HaTiming timing() { return hw.timing; }
+
     @Override public boolean clusterStateUpdate() { return hw.cfsState(node, "update"); }
 
     @Override public boolean quorate() {

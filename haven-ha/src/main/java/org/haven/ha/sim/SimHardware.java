@@ -34,6 +34,11 @@ import org.haven.ha.Sid;
 public final class SimHardware {
     public static final long WATCHDOG_TIMEOUT = 60;
     public static final long LOCK_TIMEOUT = 120;
+    /** The HA timing of the simulated cluster (PVE's by default, as the regression cases expect). */
+    org.haven.cfs.LockTable.HaTiming timing = org.haven.cfs.LockTable.HaTiming.PVE;
+
+    /** Simulates a cluster with another HA timing: lock lifetime, watchdog timeout, rounds and fence delay. */
+    public void setTiming(org.haven.cfs.LockTable.HaTiming t) { timing = t.validate(); }
 
     /** One simulated node. */
     public static final class SimNode {
@@ -258,7 +263,7 @@ public final class SimHardware {
         if (unlock) {
             if (d == null) return false;
             long tdiff = now - d.time;
-            if (tdiff > LOCK_TIMEOUT) return true;
+            if (tdiff > timing.lockLifetime()) return true;
             if (d.node.equals(node)) {
                 locks.remove(name);
                 return true;
@@ -267,7 +272,7 @@ public final class SimHardware {
         }
         if (d != null) {
             long tdiff = now - d.time;
-            if (tdiff <= LOCK_TIMEOUT) {
+            if (tdiff <= timing.lockLifetime()) {
                 if (d.node.equals(node)) {
                     if (d.handedOver) env.log("info", "got lock '" + name + "'");
                     locks.put(name, new LockEntry(node, now));
@@ -284,7 +289,7 @@ public final class SimHardware {
     void handOverLock(SimEnv env, String name) {
         LockEntry d = locks.get(name);
         long now = env.getTime();
-        if (d != null && d.node.equals(env.nodename()) && now - d.time <= LOCK_TIMEOUT) {
+        if (d != null && d.node.equals(env.nodename()) && now - d.time <= timing.lockLifetime()) {
             locks.put(name, new LockEntry(d.node, d.time, true));
         } else if (d == null && env.quorate()) {
             locks.put(name, new LockEntry(env.nodename(), now, true));
@@ -295,7 +300,7 @@ public final class SimHardware {
         if (!env.quorate()) return false;
         LockEntry d = locks.get(name);
         long now = env.getTime();
-        if (d == null || now - d.time > LOCK_TIMEOUT) {
+        if (d == null || now - d.time > timing.lockLifetime()) {
             locks.put(name, new LockEntry(env.nodename(), now, true));
             return true;
         }
@@ -307,7 +312,7 @@ public final class SimHardware {
     /** Current holder of a cluster lock, or null when free or expired. */
     public String lockHolder(String name, long now) {
         LockEntry d = locks.get(name);
-        if (d == null || now - d.time > LOCK_TIMEOUT) return null;
+        if (d == null || now - d.time > timing.lockLifetime()) return null;
         return d.node;
     }
 
@@ -321,7 +326,7 @@ public final class SimHardware {
         Watchdog wd = watchdogs.get(handle);
         if (wd == null) throw new HaException("no such watchdog handle '" + handle + "'");
         // an expired watchdog has already reset its node; it is powered off at the next check
-        if (curTime - wd.updateTime > WATCHDOG_TIMEOUT) return;
+        if (curTime - wd.updateTime > timing.watchdogTimeout()) return;
         watchdogs.put(handle, new Watchdog(wd.node, curTime));
     }
 
@@ -333,7 +338,7 @@ public final class SimHardware {
             var e = it.next();
             Watchdog wd = e.getValue();
             if (!wd.node.equals(node)) continue;
-            if (curTime - wd.updateTime > WATCHDOG_TIMEOUT) {
+            if (curTime - wd.updateTime > timing.watchdogTimeout()) {
                 expired = true;
                 it.remove();
             }
@@ -620,7 +625,7 @@ public final class SimHardware {
     /** Runs one round: CRM then LRM of every node in sorted order, then advances the clock. */
     public void round() {
         long start = curTime;
-        long looptime = Math.max(20, 2L * nodes.size());
+        long looptime = Math.max(2 * timing.round(), 2L * nodes.size());
         boolean skipCrm = false;
         boolean skipLrm = false;
         if (skipCrmRounds > 0) {
