@@ -125,13 +125,21 @@ public sealed interface CfsOp {
 
     /** Several envelopes in one log entry (proposals gathered while earlier ones were in flight). */
     static byte[] encodeBatch(List<Envelope> envs) {
-        if (envs.size() == 1) return encode(envs.get(0));
-        ByteArrayOutputStream bos = new ByteArrayOutputStream(envs.size() * 64);
+        List<byte[]> encoded = new ArrayList<>(envs.size());
+        for (Envelope e : envs) encoded.add(encode(e));
+        return batchOf(encoded);
+    }
+
+    /** A log entry of envelopes already encoded with {@link #encode(Envelope)}. */
+    static byte[] batchOf(List<byte[]> encoded) {
+        if (encoded.size() == 1) return encoded.get(0);
+        int size = 5;
+        for (byte[] one : encoded) size += 4 + one.length;
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bos)) {
             out.writeByte(BATCH);
-            out.writeInt(envs.size());
-            for (Envelope e : envs) {
-                byte[] one = encode(e);
+            out.writeInt(encoded.size());
+            for (byte[] one : encoded) {
                 out.writeInt(one.length);
                 out.write(one);
             }

@@ -39,6 +39,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.haven.core.cfs.CfsException;
 import org.haven.core.cfs.ClusterFs;
@@ -144,6 +145,12 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
+        // a log entry (a batch of writes, or one write of the largest file allowed) must fit every buffer on its way
+        long entry = maxEntryBytes(cfg.limits());
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf(entry));
+        RaftServerConfigKeys.Log.setWriteBufferSize(props, SizeInBytes.valueOf(entry + (64 << 10)));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(Math.max(32L << 20, 4 * entry)));
+        GrpcConfigKeys.setMessageSizeMax(props, SizeInBytes.valueOf(Math.max(64L << 20, 2 * entry)));
 
         this.status = new StatusPlane(cfg.clusterName(), cfg.self(), () -> members, cfg.clock());
         status.setEpoch(cfg.generation());
@@ -366,8 +373,16 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     // ------------------------------------------------------------------ writes
 
     /** A proposal waiting to be sent; completed with its result and the log index that carried it. */
-    private record Pending(CfsOp.Envelope env, java.util.concurrent.CompletableFuture<long[]> done,
+    private record Pending(byte[] encoded, java.util.concurrent.CompletableFuture<long[]> done,
                            java.util.concurrent.atomic.AtomicReference<CfsOp.Result> result) {}
+
+    /**
+     * The largest log entry: room for a write of the largest file the limits allow (plus path and framing),
+     * at least 4 MiB. Batches of small writes stay below half of it.
+     */
+    static long maxEntryBytes(CfsLimits limits) {
+        return Math.max(4L << 20, 2 * limits.maxFileSize() + (1L << 20));
+    }
 
     private final java.util.concurrent.LinkedBlockingQueue<Pending> proposals = new java.util.concurrent.LinkedBlockingQueue<>();
     private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(4);
@@ -383,13 +398,20 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         while (!closed) {
             try {
                 batch.clear();
-                batch.add(proposals.take());
+                Pending first = proposals.take();
+                batch.add(first);
                 inFlight.acquire();
-                proposals.drainTo(batch, MAX_BATCH - 1);
-                List<CfsOp.Envelope> envs = new ArrayList<>(batch.size());
-                for (Pending p : batch) envs.add(p.env());
+                long bytes = first.encoded().length;
+                long budget = maxEntryBytes(cfg.limits()) / 2;
+                for (Pending next; batch.size() < MAX_BATCH && (next = proposals.peek()) != null
+                        && bytes + next.encoded().length <= budget; ) {
+                    batch.add(proposals.poll());
+                    bytes += next.encoded().length;
+                }
+                List<byte[]> encoded = new ArrayList<>(batch.size());
+                for (Pending p : batch) encoded.add(p.encoded());
                 List<Pending> mine = List.copyOf(batch);
-                client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.encodeBatch(envs)))).whenComplete((reply, err) -> {
+                client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.batchOf(encoded)))).whenComplete((reply, err) -> {
                     inFlight.release();
                     if (err != null || reply == null || !reply.isSuccess()) {
                         Throwable t = err != null ? err : reply == null ? new IllegalStateException("no reply") : reply.getException();
@@ -424,7 +446,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     private CfsOp.Result submit(CfsOp op) {
         if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
-        Pending p = new Pending(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op),
+        Pending p = new Pending(CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op)),
                 new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
         proposals.add(p);
         long timeout = cfg.writeTimeout().toMillis();
@@ -453,6 +475,11 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         return new CfsException(what + " '" + CfsPath.display(r.errPath()) + "' - " + r.errno().text);
     }
 
+    /** A file above the size limit is refused before it is proposed (the replicas would refuse it alike). */
+    private void checkSize(String what, String p, byte[] data) {
+        if (data.length > cfg.limits().maxFileSize()) throw new CfsException(what + " '" + CfsPath.display(p) + "' - " + Errno.EFBIG.text);
+    }
+
     private void checkStatus(String what, String p) {
         if (CfsPath.isStatusFile(p)) throw new CfsException(what + " '" + CfsPath.display(p) + "' - " + Errno.EACCES.text);
     }
@@ -461,6 +488,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     public void write(String path, byte[] data) {
         String p = norm(path);
         checkStatus("unable to write file", p);
+        checkSize("unable to write file", p, data);
         CfsOp.Result r = submit(new CfsOp.Write(p, data, -1));
         if (!r.ok()) throw failure("unable to write file", r);
     }
@@ -469,6 +497,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     public void create(String path, byte[] data) {
         String p = norm(path);
         checkStatus("unable to create file", p);
+        checkSize("unable to create file", p, data);
         CfsOp.Result r = submit(new CfsOp.Write(p, data, 0));
         if (!r.ok()) throw failure("unable to create file", r);
     }
@@ -481,6 +510,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         if (expectVersion < 0) throw new IllegalArgumentException("expectVersion must be >= 0");
         String p = norm(path);
         checkStatus("unable to write file", p);
+        checkSize("unable to write file", p, data);
         CfsOp.Result r = submit(new CfsOp.Write(p, data, expectVersion));
         if (r.ok()) return r.version();
         if (r.errno() == Errno.ESTALE || (expectVersion == 0 && r.errno() == Errno.EEXIST)) return -1;

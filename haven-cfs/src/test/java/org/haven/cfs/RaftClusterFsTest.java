@@ -234,6 +234,48 @@ class RaftClusterFsTest {
     }
 
     @Test
+    void concurrentWritesOfTheLargestFilesReplicate() throws Exception {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        int max = (int) CfsLimits.PVE.maxFileSize();
+        // sixteen writers on one node at once: the writes queued behind those in flight are sent together,
+        // and that entry must not outgrow what Raft can replicate
+        ExecutorService ex = Executors.newFixedThreadPool(16);
+        CountDownLatch go = new CountDownLatch(1);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                int k = i;
+                byte[] data = new byte[max];
+                java.util.Arrays.fill(data, (byte) ('a' + k));
+                done.add(ex.submit(() -> {
+                    go.await();
+                    fs[0].write("big" + k + ".cfg", data);
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : done) f.get();
+        } finally {
+            ex.shutdownNow();
+        }
+        for (RaftClusterFs f : fs) {
+            f.sync();
+            for (int i = 0; i < 16; i++) {
+                byte[] got = f.read("big" + i + ".cfg").orElseThrow();
+                assertThat(got).hasSize(max);
+                assertThat(got[max - 1]).isEqualTo((byte) ('a' + i));
+            }
+        }
+        // a file above the limit is refused before it reaches the log, and the cluster keeps working
+        assertThatThrownBy(() -> fs[1].write("huge.cfg", new byte[max + 1])).hasMessage("unable to write file '/etc/pve/huge.cfg' - File too large");
+        fs[2].writeString("after.cfg", "ok");
+        fs[0].sync();
+        assertThat(fs[0].readString("after.cfg")).contains("ok");
+    }
+
+    @Test
     void statusPlaneShowsOnlineNodesAndClusterLog() {
         cluster = new RaftTestCluster(dir, 3).startAll();
         RaftClusterFs[] fs = cluster.fs;
