@@ -139,17 +139,35 @@ class QemuMigrationTest {
 
         ok(n1.cli("qm", "create", "902", "--memory", "64", "--scsi0", "local:0.01"));
         ok(n1.cli("qm", "create", "903", "--memory", "64", "--serial1", "/dev/ttyS0"));
-        CliResult localDisk = n1.cli("qm", "migrate", "902", "node2");
-        assertThat(localDisk.exit()).isNotZero();
-        assertThat(localDisk.out()).contains("ERROR: migration aborted").contains("can't migrate local disk 'local:902/vm-902-disk-0");
-        assertThat(n1.cli("qm", "config", "902").out()).doesNotContain("lock:");
+        JsonNode pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/902/migrate", "--output-format", "json")).out());
+        assertThat(pre.path("running").asInt()).isZero();
+        assertThat(pre.path("local_disks").get(0).path("volid").asString()).startsWith("local:902/vm-902-disk-0");
+        assertThat(pre.path("allowed_nodes").get(0).asString()).isEqualTo("node2");
+        // offline with a local disk: the disk is copied to node2's local storage, the source copy removed
+        Path src902 = n1.dataDir().resolve("storage/local/images/902/vm-902-disk-0.raw");
+        long size902 = Files.size(src902);
+        try (var f = new java.io.RandomAccessFile(src902.toFile(), "rw")) {
+            f.seek(1 << 20);
+            f.write("HAVEN-DISK-MARK".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        CliResult localDisk = ok(n1.cli("qm", "migrate", "902", "node2"));
+        assertThat(localDisk.out()).contains("found local disk 'local:902/vm-902-disk-0.raw' (attached)")
+                .contains("volume 'local:902/vm-902-disk-0.raw' is 'local:902/vm-902-disk-0.raw' on the target")
+                .contains("migration finished successfully");
+        assertThat(Files.exists(src902)).isFalse();
+        Path dst902 = n2.dataDir().resolve("storage/local/images/902/vm-902-disk-0.raw");
+        assertThat(Files.size(dst902)).isEqualTo(size902);
+        try (var f = new java.io.RandomAccessFile(dst902.toFile(), "r")) {
+            byte[] b = new byte[15];
+            f.seek(1 << 20);
+            f.readFully(b);
+            assertThat(new String(b, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HAVEN-DISK-MARK");
+        }
+        assertThat(ok(n2.cli("qm", "config", "902")).out()).contains("scsi0: local:902/vm-902-disk-0.raw").doesNotContain("lock:");
         CliResult device = n1.cli("qm", "migrate", "903", "node2");
         assertThat(device.exit()).isNotZero();
         assertThat(device.out()).contains("can't migrate VM which uses local devices: serial1");
 
-        JsonNode pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/902/migrate", "--output-format", "json")).out());
-        assertThat(pre.path("running").asInt()).isZero();
-        assertThat(pre.path("local_disks").get(0).path("volid").asString()).startsWith("local:902/vm-902-disk-0");
         pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/903/migrate", "--output-format", "json")).out());
         assertThat(pre.path("local_resources").get(0).asString()).isEqualTo("serial1");
 

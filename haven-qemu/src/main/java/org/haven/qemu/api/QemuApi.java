@@ -75,6 +75,8 @@ public final class QemuApi implements ApiModule {
         org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, ctx);
         reg.addAll(console.methods());
         console.install(ctx);
+        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.qemu.migrate.VolumeImportHandler(
+                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class))));
         reg.addResources(rc -> resources(rc));
     }
 

@@ -24,6 +24,15 @@ public interface ClusterApi {
         return call(node, method, path, params);
     }
 
+    /**
+     * Stream a volume export to {@code node}, which imports it as {@code volid} (or the next free name) in
+     * {@code format}; {@code writer} writes the export stream. Returns the volume ID written on {@code node}.
+     */
+    default String importVolume(String node, String volid, String format, boolean withSnapshots,
+                                java.util.function.Consumer<java.io.OutputStream> writer) {
+        throw new CallException(501, "copying volumes between nodes is not supported", null);
+    }
+
     /** True when {@code node} answers at all. */
     boolean reachable(String node);
 

@@ -171,6 +171,58 @@ public final class HttpsClusterApi implements ClusterApi {
         return sb.toString();
     }
 
+    @Override
+    public String importVolume(String node, String volid, String format, boolean withSnapshots, java.util.function.Consumer<OutputStream> writer) {
+        Optional<String> ep = endpoint(node);
+        if (ep.isEmpty()) throw new CallException(500, "no such cluster node '" + node + "'", null);
+        String query = encode(Map.of("volume", volid, "format", format, "with-snapshots", withSnapshots ? 1 : 0));
+        HttpsURLConnection h = null;
+        int status;
+        String text;
+        try {
+            h = (HttpsURLConnection) URI.create("https://" + ep.get() + VolumeImportHandler.PATH + "?" + query).toURL().openConnection();
+            h.setSSLSocketFactory(ssl().getSocketFactory());
+            h.setHostnameVerifier((host, session) -> true);
+            h.setConnectTimeout(10_000);
+            h.setReadTimeout(0);
+            h.setRequestMethod("PUT");
+            Credentials cr = credentials.get();
+            h.setRequestProperty("Cookie", "PVEAuthCookie=" + URLEncoder.encode(cr.ticket(), StandardCharsets.UTF_8));
+            h.setRequestProperty("CSRFPreventionToken", cr.csrf());
+            h.setRequestProperty("Content-Type", "application/octet-stream");
+            h.setDoOutput(true);
+            h.setChunkedStreamingMode(1 << 16);
+            OutputStream o = h.getOutputStream();
+            try {
+                writer.accept(o);
+            } catch (RuntimeException e) {
+                // drop the connection so that the receiver sees a broken stream, not a short one
+                h.disconnect();
+                throw e;
+            }
+            o.close();
+            status = h.getResponseCode();
+            InputStream in = status >= 400 ? h.getErrorStream() : h.getInputStream();
+            text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CallException(595, "volume transfer to node '" + node + "' failed: " + e.getMessage(), null);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CallException(595, "volume transfer to node '" + node + "' failed: " + e.getMessage(), null);
+        } finally {
+            if (h != null) h.disconnect();
+        }
+        JsonNode env;
+        try {
+            env = JSON.readTree(text);
+        } catch (RuntimeException e) {
+            throw new CallException(status, "unparsable answer from node '" + node + "'", null);
+        }
+        if (status / 100 != 2) throw new CallException(status, env.path("message").asString("HTTP status " + status), null);
+        return env.path("data").asString();
+    }
+
     /** Credentials from a ticket factory (the daemon's access control) for {@code user}. */
     public static java.util.function.Supplier<Credentials> credentials(Function<String, String> ticket, Function<String, String> csrf, String user) {
         return () -> new Credentials(ticket.apply(user), csrf.apply(user));

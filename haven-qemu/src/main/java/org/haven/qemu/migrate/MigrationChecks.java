@@ -169,7 +169,8 @@ public final class MigrationChecks {
 
     /**
      * Why the migration cannot go ahead, as the message the migration task fails with; empty when it can.
-     * Local volumes are refused: copying them between nodes (PVE's storage migration) is not done here.
+     * Offline, local volumes are copied to the same storage on the target, which must exist there; live, local
+     * volumes are refused (live storage migration is not done here).
      */
     public static Optional<String> refusal(Request req, Map<String, String> conf, List<Volume> volumes, String target,
                                            Function<String, Optional<StorageFacts>> storages) {
@@ -182,19 +183,33 @@ public final class MigrationChecks {
         }
         Optional<String> st = storageProblem(volumes, target, storages);
         if (st.isPresent()) return st;
-        List<Volume> local = volumes.stream().filter(v -> v.local() && !v.volid().equals("cdrom")).toList();
-        if (local.isEmpty()) return Optional.empty();
-        for (Volume v : local) {
+        List<Volume> local = copies(volumes);
+        for (Volume v : volumes) {
+            if (!v.local() || v.volid().equals("cdrom")) continue;
             if (v.cdrom() && v.volid().contains("-cloudinit")) {
                 if (live) return Optional.of("can't live migrate VM with local cloudinit disk. use a shared storage instead");
                 continue;
             }
             if (v.cdrom()) return Optional.of("can't migrate '" + v.volid() + "' - local cdrom image");
         }
-        if (live && !req.withLocalDisks() && local.stream().anyMatch(v -> v.ref() == Ref.CONFIG && !v.cdrom()))
-            return Optional.of("can't live migrate attached local disks without with-local-disks option");
-        Volume first = local.get(0);
-        return Optional.of("can't migrate local disk '" + first.volid() + "': copying disks between nodes is not supported - use a shared storage");
+        if (local.isEmpty()) return Optional.empty();
+        if (live) {
+            if (!req.withLocalDisks() && local.stream().anyMatch(v -> v.ref() == Ref.CONFIG && !v.cdrom()))
+                return Optional.of("can't live migrate attached local disks without with-local-disks option");
+            return Optional.of("can't migrate local disk '" + local.get(0).volid() + "' of a running VM: live storage migration is not supported - use a shared storage or migrate offline");
+        }
+        for (Volume v : local) {
+            Optional<StorageFacts> s = storages.apply(v.storage());
+            if (s.isEmpty()) return Optional.of("storage '" + v.storage() + "' does not exist");
+            if (!s.get().enabled()) return Optional.of("storage '" + v.storage() + "' is disabled");
+            if (!s.get().availableOn(target)) return Optional.of("storage '" + v.storage() + "' is not available on node '" + target + "'");
+        }
+        return Optional.empty();
+    }
+
+    /** The volumes an offline migration copies to the target: local volumes on a storage (not ISO images). */
+    public static List<Volume> copies(List<Volume> volumes) {
+        return volumes.stream().filter(v -> v.local() && v.storage() != null && (!v.cdrom() || v.volid().contains("-cloudinit"))).toList();
     }
 
     /** The {@code local_disks} entries of the precondition check. */

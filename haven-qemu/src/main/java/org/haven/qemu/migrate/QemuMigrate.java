@@ -165,36 +165,70 @@ public final class QemuMigrate {
         }
         boolean live = running && o.online();
         if (!live) {
+            List<MigrationChecks.Volume> copies = List.of();
+            Map<String, String> copied = new LinkedHashMap<>();
+            Map<String, String> renamed = new LinkedHashMap<>();
             try {
-                moveConfig(vmid, source, target);
+                copies = MigrationChecks.copies(volumes(store.load(vmid), storages));
+                for (MigrationChecks.Volume v : copies) info(log, "found local disk '" + v.volid() + "' (" + where(v.ref()) + ")");
+                if (!copies.isEmpty()) info(log, "copying local disk images");
+                for (MigrationChecks.Volume v : copies) {
+                    String nv = copyVolume(v.volid(), target);
+                    copied.put(v.volid(), nv);
+                    if (!nv.equals(v.volid())) renamed.put(v.volid(), nv);
+                    info(log, "volume '" + v.volid() + "' is '" + nv + "' on the target");
+                }
+                moveConfig(vmid, source, target, renamed);
             } catch (RuntimeException e) {
+                for (String nv : copied.values()) {
+                    try {
+                        api.call("DELETE", "/nodes/" + target + "/storage/" + nv.substring(0, nv.indexOf(':')) + "/content/" + nv, Map.of());
+                    } catch (RuntimeException ex) {
+                        err(log, "unable to remove copied volume '" + nv + "' on node '" + target + "' - " + message(ex));
+                    }
+                }
                 unlock(source, vmid);
                 err(log, "migration aborted (duration " + duration(start) + "): " + message(e));
                 throw new GuestException(500, "migration aborted");
             }
             unlock(target, vmid);
+            for (String volid : copied.keySet()) {
+                try {
+                    vms.volumes().free(volid);
+                } catch (RuntimeException e) {
+                    err(log, "unable to remove the local copy of '" + volid + "' - " + message(e));
+                }
+            }
             info(log, "migration finished successfully (duration " + duration(start) + ")");
             return;
         }
-        boolean moved = false;
+        // a guest paused before the migration stays paused on the target (PVE's vm_was_paused)
+        boolean wasPaused = false;
+        try {
+            String before = vms.qmpCommand(vmid, "query-status", null, Duration.ofSeconds(10)).path("status").asString("");
+            wasPaused = before.equals("paused") || before.equals("prelaunch");
+        } catch (RuntimeException e) {
+            // phase 2 reports the monitor's failure
+        }
         try {
             phase2(vmid, o, source, target, log);
             moveConfig(vmid, source, target);
-            moved = true;
         } catch (RuntimeException e) {
             err(log, "online migrate failure - " + message(e));
             info(log, "aborting phase 2 - cleanup resources");
-            phase2Cleanup(vmid, source, target, log);
+            phase2Cleanup(vmid, source, target, log, wasPaused);
             err(log, "migration finished with problems (duration " + duration(start) + ")");
             throw new GuestException(500, "migration problems");
         }
         boolean problems = false;
-        try {
-            awaitTask(target, api.call("POST", "/nodes/" + target + "/qemu/" + vmid + "/status/resume",
-                    Map.of("skiplock", 1, "nocheck", 1)).asString(), Duration.ofSeconds(60));
-        } catch (RuntimeException e) {
-            err(log, "unable to resume the VM on node '" + target + "' - " + message(e));
-            problems = true;
+        if (!wasPaused) {
+            try {
+                awaitTask(target, api.call("POST", "/nodes/" + target + "/qemu/" + vmid + "/status/resume",
+                        Map.of("skiplock", 1, "nocheck", 1)).asString(), Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                err(log, "unable to resume the VM on node '" + target + "' - " + message(e));
+                problems = true;
+            }
         }
         try {
             vms.stopProcess(vmid, Duration.ofSeconds(10), null);
@@ -237,8 +271,6 @@ public final class QemuMigrate {
             Optional<String> refusal = MigrationChecks.refusal(req, cfg.current().values(), vols, target, storages);
             if (refusal.isPresent()) throw new GuestException(500, refusal.get());
             if (running && o.online()) {
-                if (o.withLocalDisks() && vols.stream().anyMatch(MigrationChecks.Volume::local))
-                    throw new GuestException(500, "live migration of local disks is not supported");
                 boolean nics = cfg.current().values().keySet().stream().anyMatch(QemuOptions::isNet);
                 if (nics && targetAddress != null && isLocalAddress(targetAddress))
                     throw new GuestException(500, "can't live migrate VM with network devices to node '" + target
@@ -259,15 +291,68 @@ public final class QemuMigrate {
         }
     }
 
-    /** The config moves to the target's directory in one cfs rename, under the config lock. */
-    private void moveConfig(int vmid, String source, String target) {
+    private static String where(MigrationChecks.Ref ref) {
+        return switch (ref) {
+            case CONFIG -> "attached";
+            case PENDING -> "in pending changes";
+            case SNAPSHOT -> "referenced by snapshot(s)";
+            case UNUSED -> "unused";
+        };
+    }
+
+    /** Copy a local volume to the same storage on {@code target} (export stream into the target's import); returns the new volume ID. */
+    private String copyVolume(String volid, String target) {
+        if (!(vms.volumes() instanceof StorageVolumes sv)) throw new GuestException(500, "can't copy volume '" + volid + "' without storage");
+        var sm = sv.storage();
+        String fmt = sm.parseVolname(volid).format();
+        boolean withSnapshots = "qcow2".equals(fmt) || "vmdk".equals(fmt);
+        var formats = sm.exportFormats(volid, null, null, withSnapshots);
+        if (formats.isEmpty()) throw new GuestException(500, "no export format for volume '" + volid + "'");
+        var f = formats.get(0);
+        return api.importVolume(target, volid, f.id(), withSnapshots, out -> sm.exportVolume(volid, f, null, null, withSnapshots, out));
+    }
+
+    /** {@code volid} → new volume ID in every section of the config (drives, unused disks, vmstate). */
+    static void replaceVolids(GuestConfig cfg, Map<String, String> renamed) {
+        if (renamed.isEmpty()) return;
+        List<GuestConfig.Section> sections = new ArrayList<>(List.of(cfg.current(), cfg.pending()));
+        sections.addAll(cfg.snapshots().values());
+        for (GuestConfig.Section sec : sections) {
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(sec.values()).entrySet()) {
+                String key = e.getKey();
+                if (key.equals("vmstate")) {
+                    if (renamed.containsKey(e.getValue())) sec.set(key, renamed.get(e.getValue()));
+                    continue;
+                }
+                if (!QemuOptions.isDisk(key) && !key.matches("unused\\d+")) continue;
+                LinkedHashMap<String, String> d = QemuOptions.props(key, e.getValue());
+                String nv = renamed.get(d.get("file"));
+                if (nv == null) continue;
+                d.put("file", nv);
+                sec.set(key, QemuOptions.print(key, d));
+            }
+        }
+    }
+
+    private void moveConfig(int vmid, String source, String target) { moveConfig(vmid, source, target, Map.of()); }
+
+    /** The config moves to the target's directory in one cfs rename, under the config lock (volume IDs rewritten first when copies got new names). */
+    private void moveConfig(int vmid, String source, String target, Map<String, String> renamed) {
         store.locked(vmid, () -> {
             String from = store.path(source, vmid), to = store.path(target, vmid);
             if (store.cfs().stat(from).isEmpty()) throw new GuestException(500, "Configuration file '" + from + "' does not exist");
+            GuestConfig original = null;
+            if (!renamed.isEmpty()) {
+                original = store.load(source, vmid);
+                GuestConfig cfg = GuestConfig.parse(original.writeBytes());
+                replaceVolids(cfg, renamed);
+                store.write(source, vmid, cfg);
+            }
             store.cfs().mkdirs("nodes/" + target + "/qemu-server");
             try {
                 store.cfs().rename(from, to);
             } catch (RuntimeException e) {
+                if (original != null) store.write(source, vmid, original);
                 throw new GuestException(500, "Failed to move config to node '" + target + "' - rename failed: " + message(e));
             }
             return null;
@@ -422,7 +507,7 @@ public final class QemuMigrate {
     }
 
     /** After a failed phase 2: cancel on the source, stop the target's QEMU, keep the source running, remove the lock. */
-    private void phase2Cleanup(int vmid, String source, String target, Consumer<String> log) {
+    private void phase2Cleanup(int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {
         info(log, "migrate_cancel");
         if (vms.isRunning(vmid)) {
             try (QmpClient q = vms.qmp(vmid)) {
@@ -432,6 +517,7 @@ public final class QemuMigrate {
                 for (int i = 0; i < 20; i++) {
                     String st = q.execute("query-status", null, Duration.ofSeconds(5)).path("status").asString("");
                     if (st.equals("running")) break;
+                    if (wasPaused && st.equals("paused")) break;
                     if (st.equals("postmigrate") || st.equals("paused") || st.equals("finish-migrate")) {
                         try { q.execute("cont", null, Duration.ofSeconds(5)); } catch (QmpException ignored) { }
                     }

@@ -27,7 +27,8 @@ class MigrationChecksTest {
             "local", new StorageFacts("local", true, false, Set.of()),
             "shared", new StorageFacts("shared", true, true, Set.of()),
             "nfs2", new StorageFacts("nfs2", true, true, Set.of("node1", "node3")),
-            "off", new StorageFacts("off", false, true, Set.of()));
+            "off", new StorageFacts("off", false, true, Set.of()),
+            "local3", new StorageFacts("local3", true, false, Set.of("node1", "node3")));
     static final Function<String, Optional<StorageFacts>> LOOKUP = id -> Optional.ofNullable(STORAGES.get(id));
 
     static Map<String, String> conf(String... kv) {
@@ -58,12 +59,14 @@ class MigrationChecksTest {
                 Arguments.of("shared iso", LIVE, conf("ide2", "shared:iso/x.iso,media=cdrom"), null),
                 Arguments.of("local disk, live", LIVE, conf("scsi0", "local:100/vm-100-disk-0.raw"),
                         "can't live migrate attached local disks without with-local-disks option"),
-                Arguments.of("local disk, offline", OFFLINE, conf("scsi0", "local:100/vm-100-disk-0.raw"),
-                        "can't migrate local disk 'local:100/vm-100-disk-0.raw': copying disks between nodes is not supported - use a shared storage"),
+                Arguments.of("local disk, offline (copied)", OFFLINE, conf("scsi0", "local:100/vm-100-disk-0.raw"), null),
                 Arguments.of("local disk, live with-local-disks", LIVE_LOCAL, conf("scsi0", "local:100/vm-100-disk-0.raw"),
-                        "can't migrate local disk 'local:100/vm-100-disk-0.raw': copying disks between nodes is not supported - use a shared storage"),
+                        "can't migrate local disk 'local:100/vm-100-disk-0.raw' of a running VM: live storage migration is not supported - use a shared storage or migrate offline"),
                 Arguments.of("local unused disk, live", LIVE, conf("scsi0", "shared:100/a.qcow2", "unused0", "local:100/vm-100-disk-1.raw"),
-                        "can't migrate local disk 'local:100/vm-100-disk-1.raw': copying disks between nodes is not supported - use a shared storage"),
+                        "can't migrate local disk 'local:100/vm-100-disk-1.raw' of a running VM: live storage migration is not supported - use a shared storage or migrate offline"),
+                Arguments.of("local unused disk, offline, storage not on target", OFFLINE, conf("unused0", "local3:100/vm-100-disk-1.raw"),
+                        "storage 'local3' is not available on node 'node2'"),
+                Arguments.of("local cloud-init, offline (copied)", OFFLINE, conf("ide2", "local:100/vm-100-cloudinit.qcow2,media=cdrom"), null),
                 Arguments.of("local cloud-init, live", LIVE, conf("ide2", "local:100/vm-100-cloudinit.qcow2,media=cdrom"),
                         "can't live migrate VM with local cloudinit disk. use a shared storage instead"),
                 Arguments.of("storage not on target", LIVE, conf("scsi0", "nfs2:100/vm-100-disk-0.raw"), "storage 'nfs2' is not available on node 'node2'"),
@@ -104,8 +107,11 @@ class MigrationChecksTest {
         assertThat(v).extracting(Volume::ref).containsExactly(Ref.CONFIG, Ref.UNUSED, Ref.CONFIG, Ref.PENDING, Ref.SNAPSHOT);
         assertThat(v).extracting(Volume::shared).containsExactly(true, false, true, false, false);
         assertThat(v.get(0).size()).isEqualTo("32G");
-        // a snapshot-only local volume also blocks
-        assertThat(MigrationChecks.refusal(OFFLINE, current, v, "node2", LOOKUP)).isPresent();
+        // local volumes, wherever referenced, are copied offline and block a live migration
+        assertThat(MigrationChecks.copies(v)).extracting(Volume::volid).containsExactly("local:100/vm-100-disk-2.raw",
+                "local:100/vm-100-disk-3.raw", "local:100/vm-100-disk-1.raw");
+        assertThat(MigrationChecks.refusal(OFFLINE, current, v, "node2", LOOKUP)).isEmpty();
+        assertThat(MigrationChecks.refusal(LIVE_LOCAL, current, v, "node2", LOOKUP)).isPresent();
     }
 
     @Test
@@ -131,7 +137,7 @@ class MigrationChecksTest {
         assertThat(MigrationChecks.unavailableStorages(v, "node3", LOOKUP)).containsExactly("off");
     }
 
-    /** Random configs of shared disks and socket serials always migrate; adding any local thing always refuses. */
+    /** Random configs of shared disks and socket serials always migrate; local devices always refuse, local disks refuse a live migration. */
     @Test
     void randomConfigsProperty() {
         Random rnd = new Random(20261122);
@@ -151,7 +157,8 @@ class MigrationChecksTest {
                 default -> c.put("ide3", "cdrom,media=cdrom");
             }
             Request strict = new Request(r.running(), r.online(), r.withLocalDisks(), false);
-            assertThat(refusal(strict, c)).as(c.toString()).isPresent();
+            boolean localDisk = c.containsKey("scsi9") || c.containsKey("unused3");
+            assertThat(refusal(strict, c).isPresent()).as(c + " " + strict).isEqualTo(!localDisk || (strict.running() && strict.online()));
         }
     }
 }
