@@ -21,9 +21,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * Three node daemons on the replicated cluster file system, an HA-managed guest whose qcow2 disk lives on a
  * shared {@code dir} storage (one directory for all nodes; kernel and initramfs also from a directory all nodes
- * see) is relocated with {@code ha-manager relocate}; then its node loses power (its daemon and guest are killed),
- * the master acknowledges the fencing through the node's agent lock and recovers the guest on a surviving
- * node, where the LRM starts it; the guest never runs on two nodes.
+ * see) is relocated with {@code ha-manager relocate}; then its node's daemon is killed (SIGKILL) while the guest keeps
+ * running: the node's watchdog supervisor kills the guest, the master acknowledges the fencing through the node's
+ * agent lock once it expired and recovers the guest on a surviving node, where the LRM starts it; the old guest
+ * died before the new one started, and the guest never runs on two nodes. ({@code bench/ha} kills daemon and
+ * guest together.)
  *
  * <p>The cluster runs with the fastest safe HA timing for a 2 s round ({@link #FAST}: watchdog 8 s, device 4 s,
  * lock lifetime 18 s = 8 + 4 + 5 s margin + 1, fence delay 8 s) instead of PVE's 60/10/120 s, so the failover takes
@@ -121,11 +123,14 @@ class HaFailoverTest {
         long oldPid = Long.parseLong(Files.readString(n3.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
         guestPids.add(oldPid);
 
-        // power loss of node3: its daemon and its guest die at once
+        // node3's daemon dies at once (SIGKILL); its guest is left running: the node's watchdog supervisor must kill
+        // it (device timeout after the last feed) before the master can take node3's agent lock and recover it
         long powerOff = System.nanoTime();
+        ProcessHandle oldGuest = ProcessHandle.of(oldPid).orElseThrow();
+        java.util.concurrent.CompletableFuture<java.time.Instant> oldGuestDied = oldGuest.onExit().thenApply(h -> java.time.Instant.now());
         n3.process().destroyForcibly();
-        ProcessHandle.of(oldPid).ifPresent(ProcessHandle::destroyForcibly);
         n3.process().waitFor();
+        assertThat(oldGuest.isAlive()).isTrue();
 
         List<HavenNode> survivors = List.of(n1, n2);
         await("the guest recovered on a surviving node", Duration.ofSeconds(420), () -> {
@@ -138,6 +143,12 @@ class HaFailoverTest {
         for (HavenNode n : survivors) if (running(n)) now = Optional.of(n);
         assertThat(now).isPresent();
         assertThat(ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        // the old guest was killed by node3's watchdog supervisor before the recovered one started
+        java.time.Instant died = oldGuestDied.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        long newPid = Long.parseLong(Files.readString(now.get().dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+        guestPids.add(newPid);
+        java.time.Instant started = ProcessHandle.of(newPid).flatMap(h -> h.info().startInstant()).orElseThrow();
+        assertThat(died).isBefore(started);
         String logs = n1.stdout() + n2.stdout();
         assertThat(logs).contains("fencing: acknowledged - got agent lock for node 'node3'");
         assertThat(logs).contains("recover service '" + SID + "' from fenced node 'node3' to node '" + now.get().node() + "'");
