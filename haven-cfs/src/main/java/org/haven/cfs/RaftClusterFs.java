@@ -148,7 +148,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         // a log entry (a batch of writes, or one write of the largest file allowed) must fit every buffer on its way
         long entry = maxEntryBytes(cfg.limits());
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, SizeInBytes.valueOf(entry));
-        RaftServerConfigKeys.Log.setWriteBufferSize(props, SizeInBytes.valueOf(entry + (64 << 10)));
+        RaftServerConfigKeys.Log.setWriteBufferSize(props, SizeInBytes.valueOf(Math.max(8L << 20, entry + (64 << 10))));
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(Math.max(32L << 20, 4 * entry)));
         GrpcConfigKeys.setMessageSizeMax(props, SizeInBytes.valueOf(Math.max(64L << 20, 2 * entry)));
 
