@@ -164,6 +164,23 @@ class QemuMigrationTest {
             assertThat(new String(b, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HAVEN-DISK-MARK");
         }
         assertThat(ok(n2.cli("qm", "config", "902")).out()).contains("scsi0: local:902/vm-902-disk-0.raw").doesNotContain("lock:");
+        // back with --targetstorage onto a dir storage at one path (not marked shared), then across again: the target
+        // finds the name taken (the same directory) and the copy gets the next free name, which the config follows
+        Path other = Files.createDirectories(dir.resolve("local2"));
+        ok(n1.cli("pvesm", "add", "dir", "local2", "--path", other.toString(), "--content", "images"));
+        ok(n2.cli("qm", "migrate", "902", "node1", "--targetstorage", "local:local2"));
+        assertThat(ok(n1.cli("qm", "config", "902")).out()).contains("scsi0: local2:902/vm-902-disk-0.raw");
+        assertThat(Files.exists(dst902)).isFalse();
+        CliResult renamed = ok(n1.cli("qm", "migrate", "902", "node2"));
+        assertThat(renamed.out()).contains("volume 'local2:902/vm-902-disk-0.raw' is 'local2:902/vm-902-disk-1.raw' on the target");
+        assertThat(ok(n2.cli("qm", "config", "902")).out()).contains("scsi0: local2:902/vm-902-disk-1.raw,size=");
+        assertThat(Files.exists(other.resolve("images/902/vm-902-disk-0.raw"))).isFalse();
+        try (var f = new java.io.RandomAccessFile(other.resolve("images/902/vm-902-disk-1.raw").toFile(), "r")) {
+            byte[] b = new byte[15];
+            f.seek(1 << 20);
+            f.readFully(b);
+            assertThat(new String(b, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HAVEN-DISK-MARK");
+        }
         CliResult device = n1.cli("qm", "migrate", "903", "node2");
         assertThat(device.exit()).isNotZero();
         assertThat(device.out()).contains("can't migrate VM which uses local devices: serial1");

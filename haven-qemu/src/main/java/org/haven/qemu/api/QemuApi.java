@@ -581,8 +581,14 @@ public final class QemuApi implements ApiModule {
                             clusterApi(ctx).call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
                         });
                     }
+                    MigrationChecks.StorageMap storageMap;
+                    try {
+                        storageMap = MigrationChecks.StorageMap.parse(p.str("targetstorage", null));
+                    } catch (IllegalArgumentException e) {
+                        throw ApiException.param("targetstorage", e.getMessage());
+                    }
                     var opts = new QemuMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
-                            p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null);
+                            p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap);
                     return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
                         if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");
                         migrate.migrate(vmid, opts, log::log);

@@ -41,6 +41,40 @@ public final class MigrationChecks {
     public record Request(boolean running, boolean online, boolean withLocalDisks, boolean force) {}
 
     /**
+     * PVE's {@code targetstorage} ({@code storage-pair-list}): {@code source:target} pairs, a bare storage as the
+     * default for all others, or {@code 1} for every storage mapped to itself (also what an empty map does).
+     */
+    public record StorageMap(Map<String, String> pairs, String fallback) {
+        public static final StorageMap IDENTITY = new StorageMap(Map.of(), null);
+
+        public String map(String source) {
+            String t = pairs.get(source);
+            if (t != null) return t;
+            return fallback != null ? fallback : source;
+        }
+
+        /** Parse the parameter; throws IllegalArgumentException with PVE's wording for a malformed list. */
+        public static StorageMap parse(String text) {
+            if (text == null || text.isBlank() || text.strip().equals("1")) return IDENTITY;
+            LinkedHashMap<String, String> pairs = new LinkedHashMap<>();
+            String fallback = null;
+            for (String e : text.split("[,;\\s]+")) {
+                if (e.isEmpty()) continue;
+                int c = e.indexOf(':');
+                if (c < 0) {
+                    if (fallback != null) throw new IllegalArgumentException("default target storage specified more than once");
+                    fallback = e;
+                } else {
+                    String src = e.substring(0, c), dst = e.substring(c + 1);
+                    if (src.isEmpty() || dst.isEmpty()) throw new IllegalArgumentException("invalid storage pair '" + e + "'");
+                    if (pairs.put(src, dst) != null) throw new IllegalArgumentException("source storage '" + src + "' is mapped more than once");
+                }
+            }
+            return new StorageMap(Map.copyOf(pairs), fallback);
+        }
+    }
+
+    /**
      * The volumes of a config. {@code sections} are the current config first, then pending values and snapshots;
      * a volume is listed once, with the first place it was found. {@code cdrom}/{@code none} entries are kept
      * (cdrom drives pointing at the host's drive pin the VM).
@@ -174,6 +208,12 @@ public final class MigrationChecks {
      */
     public static Optional<String> refusal(Request req, Map<String, String> conf, List<Volume> volumes, String target,
                                            Function<String, Optional<StorageFacts>> storages) {
+        return refusal(req, conf, volumes, target, storages, StorageMap.IDENTITY);
+    }
+
+    /** {@link #refusal} with local volumes copied to the storages {@code map} names. */
+    public static Optional<String> refusal(Request req, Map<String, String> conf, List<Volume> volumes, String target,
+                                           Function<String, Optional<StorageFacts>> storages, StorageMap map) {
         boolean live = req.running() && req.online();
         List<String> res = localResources(conf);
         if (!res.isEmpty() && (req.running() || !req.force()))
@@ -199,10 +239,11 @@ public final class MigrationChecks {
             return Optional.of("can't migrate local disk '" + local.get(0).volid() + "' of a running VM: live storage migration is not supported - use a shared storage or migrate offline");
         }
         for (Volume v : local) {
-            Optional<StorageFacts> s = storages.apply(v.storage());
-            if (s.isEmpty()) return Optional.of("storage '" + v.storage() + "' does not exist");
-            if (!s.get().enabled()) return Optional.of("storage '" + v.storage() + "' is disabled");
-            if (!s.get().availableOn(target)) return Optional.of("storage '" + v.storage() + "' is not available on node '" + target + "'");
+            String to = map.map(v.storage());
+            Optional<StorageFacts> s = storages.apply(to);
+            if (s.isEmpty()) return Optional.of("storage '" + to + "' does not exist");
+            if (!s.get().enabled()) return Optional.of("storage '" + to + "' is disabled");
+            if (!s.get().availableOn(target)) return Optional.of("storage '" + to + "' is not available on node '" + target + "'");
         }
         return Optional.empty();
     }

@@ -50,8 +50,10 @@ public final class QemuMigrate {
 
     /** A migration request (the API's parameters). {@code bwlimit} in KiB/s, null for the config's {@code migrate_speed}. */
     public record Options(String target, boolean online, boolean withLocalDisks, boolean force, String migrationType,
-                          String migrationNetwork, Long bwlimit) {
-        public static Options online(String target) { return new Options(target, true, false, false, null, null, null); }
+                          String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage) {
+        public static Options online(String target) {
+            return new Options(target, true, false, false, null, null, null, MigrationChecks.StorageMap.IDENTITY);
+        }
     }
 
     private static final Pattern LISTENS = Pattern.compile("migration listens on (\\S+)");
@@ -173,7 +175,7 @@ public final class QemuMigrate {
                 for (MigrationChecks.Volume v : copies) info(log, "found local disk '" + v.volid() + "' (" + where(v.ref()) + ")");
                 if (!copies.isEmpty()) info(log, "copying local disk images");
                 for (MigrationChecks.Volume v : copies) {
-                    String nv = copyVolume(v.volid(), target);
+                    String nv = copyVolume(v.volid(), target, o.targetStorage().map(v.storage()));
                     copied.put(v.volid(), nv);
                     if (!nv.equals(v.volid())) renamed.put(v.volid(), nv);
                     info(log, "volume '" + v.volid() + "' is '" + nv + "' on the target");
@@ -268,7 +270,7 @@ public final class QemuMigrate {
             if (running && !o.online()) throw new GuestException(500, "can't migrate running VM without --online");
             List<MigrationChecks.Volume> vols = volumes(cfg, storages);
             MigrationChecks.Request req = new MigrationChecks.Request(running, o.online(), o.withLocalDisks(), o.force());
-            Optional<String> refusal = MigrationChecks.refusal(req, cfg.current().values(), vols, target, storages);
+            Optional<String> refusal = MigrationChecks.refusal(req, cfg.current().values(), vols, target, storages, o.targetStorage());
             if (refusal.isPresent()) throw new GuestException(500, refusal.get());
             if (running && o.online()) {
                 boolean nics = cfg.current().values().keySet().stream().anyMatch(QemuOptions::isNet);
@@ -301,7 +303,7 @@ public final class QemuMigrate {
     }
 
     /** Copy a local volume to the same storage on {@code target} (export stream into the target's import); returns the new volume ID. */
-    private String copyVolume(String volid, String target) {
+    private String copyVolume(String volid, String target, String targetStorage) {
         if (!(vms.volumes() instanceof StorageVolumes sv)) throw new GuestException(500, "can't copy volume '" + volid + "' without storage");
         var sm = sv.storage();
         String fmt = sm.parseVolname(volid).format();
@@ -309,7 +311,16 @@ public final class QemuMigrate {
         var formats = sm.exportFormats(volid, null, null, withSnapshots);
         if (formats.isEmpty()) throw new GuestException(500, "no export format for volume '" + volid + "'");
         var f = formats.get(0);
-        return api.importVolume(target, volid, f.id(), withSnapshots, out -> sm.exportVolume(volid, f, null, null, withSnapshots, out));
+        int colon = volid.indexOf(':');
+        String source = volid.substring(0, colon);
+        String into = volid;
+        if (!targetStorage.equals(source)) {
+            // volume names are per storage type: a copy keeps its name on a storage of the same type
+            if (sm.storage(source).type() != sm.storage(targetStorage).type())
+                throw new GuestException(500, "can't map storage '" + source + "' to '" + targetStorage + "': storages of different types");
+            into = targetStorage + volid.substring(colon);
+        }
+        return api.importVolume(target, into, f.id(), withSnapshots, out -> sm.exportVolume(volid, f, null, null, withSnapshots, out));
     }
 
     /** {@code volid} → new volume ID in every section of the config (drives, unused disks, vmstate). */

@@ -129,6 +129,33 @@ class MigrationChecksTest {
         assertThat(byVol.get("local:100/vm-100-disk-1.raw")).containsEntry("size", 1234L).containsEntry("is_unused", 1);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "-", value = {
+            "-|local|local", "1|local|local", "store2|local|store2", "local:store2|local|store2", "local:store2|nfs|nfs",
+            "local:store2,other|nfs|other", "local:a;nfs:b|nfs|b"})
+    void storageMaps(String text, String source, String expected) {
+        assertThat(MigrationChecks.StorageMap.parse(text).map(source)).isEqualTo(expected);
+    }
+
+    @Test
+    void malformedStorageMaps() {
+        for (String bad : List.of("a,b", "local:x,local:y", ":x", "x:")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MigrationChecks.StorageMap.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void offlineCopiesGoToTheMappedStorage() {
+        Map<String, String> c = conf("scsi0", "local:100/vm-100-disk-0.raw");
+        List<Volume> v = MigrationChecks.volumes(c, Map.of(), Map.of(), LOOKUP);
+        assertThat(MigrationChecks.refusal(OFFLINE, c, v, "node2", LOOKUP, MigrationChecks.StorageMap.parse("local3")))
+                .contains("storage 'local3' is not available on node 'node2'");
+        assertThat(MigrationChecks.refusal(OFFLINE, c, v, "node3", LOOKUP, MigrationChecks.StorageMap.parse("local:local3"))).isEmpty();
+        assertThat(MigrationChecks.refusal(OFFLINE, c, v, "node2", LOOKUP, MigrationChecks.StorageMap.parse("local:nope")))
+                .contains("storage 'nope' does not exist");
+    }
+
     @Test
     void unavailableStoragesPerNode() {
         List<Volume> v = MigrationChecks.volumes(conf("scsi0", "nfs2:100/a.raw", "scsi1", "off:100/b.raw", "scsi2", "shared:100/c.raw"),
