@@ -139,9 +139,16 @@ public final class HaFailoverBench {
                     }
                 }
             }
-            for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-            if (cluster != null) cluster.close();
-            for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+            // stop the daemons first (a running LRM would start a killed HA guest again), then every guest
+            try {
+                if (cluster != null) cluster.close();
+            } finally {
+                for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+                String d = dir.toString();
+                ProcessHandle.allProcesses().filter(h -> h.pid() != ProcessHandle.current().pid())
+                    .filter(h -> h.info().commandLine().map(c -> c.contains(d)).orElse(false))
+                    .forEach(h -> { h.destroyForcibly(); h.onExit().join(); });
+            }
             try (var s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }

@@ -49,14 +49,27 @@ class HaFailoverTest {
             Path pidfile = n.dataDir().resolve("run/qemu-server/" + VMID + ".pid");
             if (Files.exists(pidfile)) guestPids.add(Long.parseLong(Files.readString(pidfile).trim()));
         }
-        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-        if (cluster != null) cluster.close();
-        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+        // stop the daemons first: a running LRM would start a killed HA guest again
+        try {
+            if (cluster != null) cluster.close();
+        } finally {
+            for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
+            if (dir != null) killProcessesUsing(dir);
+        }
         if (dir != null) {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    /** Kills every process whose command line mentions {@code dir} (guests started by the test's daemons). */
+    static void killProcessesUsing(Path dir) {
+        String d = dir.toString();
+        ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != ProcessHandle.current().pid())
+                .filter(h -> h.info().commandLine().map(c -> c.contains(d)).orElse(false))
+                .forEach(h -> { h.destroyForcibly(); h.onExit().join(); });
     }
 
     static JsonNode json(CliResult r) {
