@@ -127,7 +127,6 @@ public final class Havend implements AutoCloseable {
     private final AtomicBoolean housekeepingQueued = new AtomicBoolean();
     private AutoCloseable treeWatch;
     private volatile String servedCert;
-    private volatile String trustedCa;
 
     public Havend(Options options) {
         this.options = options;
@@ -206,7 +205,6 @@ public final class Havend implements AutoCloseable {
         dispatcher.setProxy(proxy);
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
         servedCert = nodeCertificate();
-        trustedCa = cfs.readString(Certificates.CA_PEM).orElse("");
         server = new HttpApiServer(dispatcher,
                 new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket(),
                         "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log"), paths.uploadDir()),
@@ -267,7 +265,7 @@ public final class Havend implements AutoCloseable {
      * Brings this node's part of the cluster tree up to date after the tree changed under it (joining a
      * cluster replaces the whole tree; {@code pvecm updatecerts} renews the certificate; a daemon that started
      * without quorum catches up once it is quorate): directories, certificates, the API endpoint, the
-     * certificate served over HTTPS and the CA trusted by the node proxy.
+     * certificate served over HTTPS.
      */
     private void requestHousekeeping(long delaySeconds) {
         if (housekeepingQueued.compareAndSet(false, true)) {
@@ -295,11 +293,6 @@ public final class Havend implements AutoCloseable {
                 srv.reloadKeyStore(Certificates.keyStore(cfs, options.node(), ksPass), new String(ksPass));
                 servedCert = cert;
                 log.info("serving the node certificate of {}", Certificates.nodeCertPath(options.node()));
-            }
-            String ca = cfs.readString(Certificates.CA_PEM).orElse("");
-            if (!ca.equals(trustedCa)) {
-                if (proxy != null) proxy.resetTrust();
-                trustedCa = ca;
             }
         } catch (Exception e) {
             log.warn("updating this node's entries in the cluster file system failed: {}", e.toString());

@@ -2,13 +2,13 @@ package org.haven.node;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -26,7 +26,8 @@ import org.haven.core.cfs.ClusterFs;
 import tools.jackson.databind.JsonNode;
 
 /**
- * PVE's proxyto: forwards a request for another node to that node's HTTPS API, trusting only the cluster CA.
+ * PVE's proxyto: forwards a request for another node to that node's HTTPS API, which must present one of that
+ * node's own certificates (pinned by fingerprint, see {@link PinnedNodeTrust}).
  * The caller's ticket (with its CSRF token) or API token is passed on; calls from the local socket (root)
  * get a fresh root@pam ticket signed with the cluster key. The node's address comes from
  * {@code nodes/<node>/haven-endpoint} ({@code host:port}, written by each daemon) or from {@code .members}
@@ -46,12 +47,10 @@ public final class HttpsNodeProxy implements NodeProxy, AutoCloseable {
 
     private synchronized HttpClient client() throws Exception {
         if (client != null) return client;
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {new PinnedNodeTrust()}, new java.security.SecureRandom());
         SslContextFactory.Client ssl = new SslContextFactory.Client();
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        int i = 0;
-        for (X509Certificate c : Certificates.readChain(cfs.readString(Certificates.CA_PEM).orElseThrow())) ts.setCertificateEntry("ca" + i++, c);
-        ssl.setTrustStore(ts);
+        ssl.setSslContext(tls);
         ssl.setEndpointIdentificationAlgorithm(null);
         ClientConnector cc = new ClientConnector();
         cc.setSslContextFactory(ssl);
@@ -62,22 +61,73 @@ public final class HttpsNodeProxy implements NodeProxy, AutoCloseable {
         return c;
     }
 
+    /** Which node each endpoint ({@code host:port}) was last resolved for; the pinning checks against it. */
+    private final Map<String, String> endpointNodes = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
-     * Trust the cluster CA as it is now (after joining a cluster the CA is the cluster's): new requests use a
-     * new client, requests in flight finish on the old one.
+     * The certificate fingerprints {@code node} may present, as PVE caches them: those of its
+     * {@code pveproxy-ssl.pem} (a custom certificate) and {@code pve-ssl.pem} (issued by the cluster CA).
      */
-    public synchronized void resetTrust() {
-        HttpClient old = client;
-        client = null;
-        if (old == null) return;
-        Thread.ofVirtual().name("proxy-client-retire").start(() -> {
+    List<String> expectedFingerprints(String node) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String f : List.of("nodes/" + node + "/pveproxy-ssl.pem", Certificates.nodeCertPath(node))) {
+            cfs.readString(f).ifPresent(pem -> {
+                try {
+                    out.add(Certificates.fingerprint(Certificates.readCert(pem)));
+                } catch (Exception ignored) {
+                    // an unreadable certificate pins nothing
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Accepts a node's server certificate only when its fingerprint is one of that node's certificates in
+     * the cluster file system, so one node cannot stand in for another even with a certificate of the CA.
+     */
+    private final class PinnedNodeTrust extends javax.net.ssl.X509ExtendedTrustManager {
+        private void check(X509Certificate[] chain, String host, int port) throws java.security.cert.CertificateException {
+            if (chain == null || chain.length == 0) throw new java.security.cert.CertificateException("no server certificate");
+            String h = host != null && host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+            String node = endpointNodes.get(h + ":" + port);
+            if (node == null) throw new java.security.cert.CertificateException("no cluster node at " + h + ":" + port);
+            String fp;
             try {
-                Thread.sleep(60_000);
-                old.stop();
-            } catch (Exception ignored) {
-                // shutting down
+                fp = Certificates.fingerprint(chain[0]);
+            } catch (Exception e) {
+                throw new java.security.cert.CertificateException(e);
             }
-        });
+            if (!expectedFingerprints(node).contains(fp)) {
+                throw new java.security.cert.CertificateException("certificate fingerprint " + fp + " is not one of node '" + node + "'");
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            check(chain, engine.getPeerHost(), engine.getPeerPort());
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            java.net.InetSocketAddress a = (java.net.InetSocketAddress) socket.getRemoteSocketAddress();
+            check(chain, a.getHostString(), a.getPort());
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("the peer of a certificate is needed to pin it");
+        }
+
+        @Override public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) { }
+
+        @Override public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) { }
+
+        @Override public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+
+        @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
     }
 
     Optional<String> endpoint(String node) {
@@ -99,6 +149,7 @@ public final class HttpsNodeProxy implements NodeProxy, AutoCloseable {
     public ApiResponse forward(String node, ApiRequest req, String authid) {
         Optional<String> ep = endpoint(node);
         if (ep.isEmpty()) return ApiResponse.error(500, "no such cluster node '" + node + "'");
+        endpointNodes.put(ep.get(), node);
         try {
             String q = encode(req.params());
             String url = "https://" + ep.get() + "/api2/json" + req.path();

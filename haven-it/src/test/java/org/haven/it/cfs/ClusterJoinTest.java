@@ -94,7 +94,8 @@ class ClusterJoinTest {
             HavenNode n2 = c.startStandalone("node2");
             c.adopt(n2);
             // a node with guests may not join; nothing changes on it
-            assertThat(n2.cli("qm", "create", "901", "--memory", "64").exit()).isZero();
+            CliResult guest = n2.cli("qm", "create", "901", "--memory", "64");
+            assertThat(guest.exit()).as(guest.out() + guest.err()).isZero();
             CliResult refused = n2.cliWithInput(rootPassword + "\n", "pvecm", "add", host(n1), "--fingerprint", fp, "--link0", "127.0.0.1");
             assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(255);
             assertThat(refused.out() + refused.err()).contains("this host already contains virtual guests");
@@ -114,7 +115,11 @@ class ClusterJoinTest {
             assertThat(add.out()).contains("successfully added node 'node2' to cluster.");
             c.awaitOnline(2, Duration.ofSeconds(60));
             assertThat(members(n2)).containsExactly("node1", "node2");
-            assertThat(n2.cli("pvecm", "status").out()).contains("Name:             jointest");
+            await("pvecm status on node2", Duration.ofSeconds(30), () -> {
+                CliResult st = n2.cli("pvecm", "status");
+                assertThat(st.out()).as(st.err()).contains("Name:             jointest");
+                return true;
+            });
 
             // the joined node's certificate is re-issued by the cluster CA: node1's proxy (which trusts only
             // the cluster CA) reaches it

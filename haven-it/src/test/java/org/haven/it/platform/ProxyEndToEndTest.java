@@ -46,6 +46,15 @@ class ProxyEndToEndTest {
             HavenNode.CliResult cli = n1.cli("pvesh", "get", "/nodes/pxb/time", "--output-format", "json");
             assertThat(cli.exit()).as(cli.err()).isZero();
             assertThat(HavenNode.JSON.readTree(cli.out()).has("timezone")).isTrue();
+            // a node must present its own certificate: an address that answers with another node's certificate
+            // (valid, issued by the same CA) is refused
+            Files.createDirectories(d1.resolve("cfs/nodes/pxc"));
+            Files.copy(d1.resolve("cfs/nodes/pxa/pve-ssl.pem"), d1.resolve("cfs/nodes/pxc/pve-ssl.pem"));
+            Files.writeString(d1.resolve("cfs/nodes/pxc/haven-endpoint"), "127.0.0.1:" + n2.port() + "\n");
+            Resp impostor = n1.get("/nodes/pxc/version", a);
+            assertThat(impostor.status()).as(impostor.body()).isEqualTo(595);
+            assertThat(impostor.json().get("message").asString()).contains("Errors during connection establishment").contains("is not one of node 'pxc'");
+            assertThat(n1.get("/nodes/pxb/version", a).status()).isEqualTo(200);
             // unknown nodes
             assertThat(n1.get("/nodes/nosuchnode/status", a).json().get("message").asString()).contains("no such cluster node 'nosuchnode'");
         }
