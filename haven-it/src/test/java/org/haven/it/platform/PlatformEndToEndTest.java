@@ -237,6 +237,44 @@ class PlatformEndToEndTest {
         assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=day", Auth.token("carol@pve!sep=" + TOKEN_SECRET_SEP)).status()).isEqualTo(403);
     }
 
+    @Test @Order(7)
+    void timeZoneIsSetAndPowerCommandsAreRefusedInEmbeddedMode() throws Exception {
+        Auth a = admin();
+        Path tzFile = Path.of("/etc/timezone");
+        Path localtime = Path.of("/etc/localtime");
+        byte[] oldTz = Files.exists(tzFile) ? Files.readAllBytes(tzFile) : null;
+        Path oldLink = Files.isSymbolicLink(localtime) ? Files.readSymbolicLink(localtime) : null;
+        byte[] oldLocaltime = oldLink == null && Files.exists(localtime) ? Files.readAllBytes(localtime) : null;
+        try {
+            Resp set = node.put("/nodes/" + NODE + "/time", Map.of("timezone", "Asia/Kolkata"), a);
+            assertThat(set.status()).as(set.body()).isEqualTo(200);
+            assertThat(Files.readString(tzFile)).isEqualTo("Asia/Kolkata\n");
+            assertThat(Files.readSymbolicLink(localtime)).isEqualTo(Path.of("/usr/share/zoneinfo/Asia/Kolkata"));
+            JsonNode t = node.get("/nodes/" + NODE + "/time", a).data();
+            assertThat(t.get("timezone").asString()).isEqualTo("Asia/Kolkata");
+            assertThat(t.get("localtime").asLong() - t.get("time").asLong()).isEqualTo(5 * 3600 + 1800);
+            for (String bad : List.of("Mars/Olympus", "../../etc/passwd", "/etc/passwd")) {
+                Resp r = node.put("/nodes/" + NODE + "/time", Map.of("timezone", bad), a);
+                assertThat(r.status()).as(bad).isEqualTo(400);
+                assertThat(r.json().get("errors").get("timezone").asString()).isEqualTo("invalid time zone '" + bad + "'");
+            }
+            assertThat(Files.readString(tzFile)).isEqualTo("Asia/Kolkata\n");
+        } finally {
+            if (oldTz != null) Files.write(tzFile, oldTz);
+            else Files.deleteIfExists(tzFile);
+            Files.deleteIfExists(localtime);
+            if (oldLink != null) Files.createSymbolicLink(localtime, oldLink);
+            else if (oldLocaltime != null) Files.write(localtime, oldLocaltime);
+        }
+        // a daemon started with --data-dir is not the host's installation: no reboot or poweroff from it
+        Resp reboot = node.post("/nodes/" + NODE + "/status", Map.of("command", "reboot"), a);
+        assertThat(reboot.status()).isEqualTo(501);
+        assertThat(reboot.json().get("message").asString()).contains("not available for a node in embedded mode");
+        assertThat(node.post("/nodes/" + NODE + "/status", Map.of("command", "suspend"), a).status()).isEqualTo(400);
+        // carol (auditor) may not
+        assertThat(node.post("/nodes/" + NODE + "/status", Map.of("command", "shutdown"), Auth.token("carol@pve!full=" + TOKEN_SECRET_FULL)).status()).isEqualTo(403);
+    }
+
     JsonNode awaitStopped(String upid, Auth a) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
@@ -308,7 +346,7 @@ class PlatformEndToEndTest {
         assertThat(text.out()).contains("| release | 8.4").contains("+=========+");
 
         CliResult ls = node.cli("pvesh", "ls", "/nodes/" + NODE);
-        assertThat(ls.out()).contains("Dr---        tasks", "-r---        status");
+        assertThat(ls.out()).contains("Dr---        tasks", "-r-c-        status", "-rw--        time");
 
         CliResult cert = node.cli("pvenode", "cert", "info");
         assertThat(cert.exit()).as(cert.err()).isZero();

@@ -113,6 +113,27 @@ public final class NodeApi implements ApiModule {
                 .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
                 .handler((p, rc) -> time()).build());
 
+        reg.add(ApiMethod.put("/nodes/{node}/time").name("set_timezone").description("Set time zone.")
+                .param("node", node.copy()).proxyto("node").protect()
+                .param("timezone", Schema.string().description("Time zone. The file '/usr/share/zoneinfo/zone.tab' contains the list of valid names."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Modify"))
+                .handler((p, rc) -> {
+                    setTimezone(p.str("timezone"));
+                    return null;
+                }).build());
+
+        reg.add(ApiMethod.post("/nodes/{node}/status").name("node_cmd")
+                .description("Reboot or shutdown a node.")
+                .param("node", node.copy()).proxyto("node").protect()
+                .param("command", Schema.string().enumValues("reboot", "shutdown").description("Specify the command."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm("/nodes/{node}", "Sys.PowerMgmt"))
+                .handler((p, rc) -> {
+                    powerCommand(p.str("command"));
+                    return null;
+                }).build());
+
         reg.add(ApiMethod.get("/nodes/{node}/certificates").name("index").description("Node index.")
                 .param("node", node.copy()).returns(indexReturns.copy())
                 .permissions(Permission.all())
@@ -274,9 +295,57 @@ public final class NodeApi implements ApiModule {
         return m;
     }
 
+    static final java.nio.file.Path ZONEINFO = java.nio.file.Path.of("/usr/share/zoneinfo");
+
+    /** PVE's set_timezone: {@code /etc/timezone} and the {@code /etc/localtime} link, for a zone that exists. */
+    static void setTimezone(String tz) {
+        java.nio.file.Path zone = ZONEINFO.resolve(tz).normalize();
+        if (tz.isEmpty() || tz.startsWith("/") || !zone.startsWith(ZONEINFO) || !java.nio.file.Files.isRegularFile(zone)) {
+            throw ApiException.param("timezone", "invalid time zone '" + tz + "'");
+        }
+        try {
+            java.nio.file.Path etc = java.nio.file.Path.of("/etc");
+            java.nio.file.Path tmp = etc.resolve(".timezone.tmp");
+            java.nio.file.Files.writeString(tmp, tz + "\n");
+            java.nio.file.Files.move(tmp, etc.resolve("timezone"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            java.nio.file.Path link = etc.resolve(".localtime.tmp");
+            java.nio.file.Files.deleteIfExists(link);
+            java.nio.file.Files.createSymbolicLink(link, zone);
+            java.nio.file.Files.move(link, etc.resolve("localtime"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new ApiException(500, "unable to set time zone - " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reboots or powers off the host two seconds after answering, as PVE does. A node in embedded mode
+     * ({@code --data-dir}) is not the host's installation and refuses.
+     */
+    private void powerCommand(String command) {
+        if (ctx.embedded()) {
+            throw new ApiException(501, "command '" + command + "' is not available for a node in embedded mode (--data-dir)");
+        }
+        String systemctl = command.equals("reboot") ? "reboot" : "poweroff";
+        Thread.ofVirtual().name("node-" + systemctl).start(() -> {
+            try {
+                Thread.sleep(2000);
+                new ProcessBuilder("systemctl", systemctl).inheritIO().start();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(NodeApi.class).error("{} failed: {}", systemctl, e.toString());
+            }
+        });
+    }
+
     private Map<String, Object> time() {
-        ZoneId zone = ZoneId.systemDefault();
-        String tz = HostStats.read("/etc/timezone", zone.getId());
+        String tz = HostStats.read("/etc/timezone", ZoneId.systemDefault().getId());
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(tz);
+        } catch (java.time.DateTimeException e) {
+            zone = ZoneId.systemDefault();
+        }
         long now = ctx.clock().epochSeconds();
         ZonedDateTime z = ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(now), zone);
         return ordered("localtime", now + z.getOffset().getTotalSeconds(), "time", now, "timezone", tz);
