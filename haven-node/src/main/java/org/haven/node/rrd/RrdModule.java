@@ -18,6 +18,7 @@ import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.node.HostStats;
 import org.haven.node.Periodic;
+import org.haven.qemu.QemuService;
 import org.haven.storage.StorageManager;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.spi.StorageStatus;
@@ -27,7 +28,8 @@ import org.haven.storage.spi.StorageStatus;
  * ({@code pve2-node/<node>:uptime:sublevel:ctime:loadavg:maxcpu:cpu:iowait:memtotal:memused:swaptotal:swapused:roottotal:rootused:netin:netout})
  * on the cfs status plane, where it shows in {@code .rrd}; every node records the lines of all nodes in its
  * {@link RrdStore}, which {@code GET /nodes/{node}/rrddata} reads. Each active storage of the node gets its line
- * {@code pve2-storage/<node>/<storage>:ctime:total:used} too ({@code GET /nodes/{node}/storage/{storage}/rrddata}).
+ * {@code pve2-storage/<node>/<storage>:ctime:total:used} too ({@code GET /nodes/{node}/storage/{storage}/rrddata}),
+ * and each VM its {@code pve2.3-vm/<vmid>} line ({@code GET /nodes/{node}/qemu/{vmid}/rrddata}).
  */
 public final class RrdModule implements ApiModule {
     static final java.time.Duration INTERVAL = java.time.Duration.ofSeconds(10);
@@ -74,6 +76,7 @@ public final class RrdModule implements ApiModule {
             long now = ctx.clock().epochSeconds();
             StringBuilder lines = new StringBuilder(nodeLine(now)).append('\n');
             for (String l : storageLines(now)) lines.append(l).append('\n');
+            for (String l : guestLines(now)) lines.append(l).append('\n');
             ctx.cfs().setNodeStatus(StatusFiles.RRD_KEY, lines.toString().getBytes(StandardCharsets.UTF_8));
             for (String line : ctx.cfs().readString(".rrd").orElse("").split("\n")) if (!line.isBlank()) store.update(line);
         });
@@ -112,6 +115,35 @@ public final class RrdModule implements ApiModule {
             if (st.active()) out.add("pve2-storage/" + ctx.nodeName() + "/" + e.id() + ":" + now + ":" + st.total() + ":" + st.used());
         }
         return out;
+    }
+
+    /**
+     * {@code pve2.3-vm/<vmid>:uptime:name:status:template:ctime:maxcpu:cpu:maxmem:mem:maxdisk:disk:netin:netout:diskread:diskwrite}
+     * of every VM of this node, as pvestatd sends them.
+     */
+    List<String> guestLines(long now) {
+        Optional<QemuService> q = ctx.findService(QemuService.class);
+        if (q.isEmpty()) return List.of();
+        List<String> out = new ArrayList<>();
+        for (Map<String, Object> d : q.get().list(false)) out.add(guestLine(d, now));
+        return out;
+    }
+
+    static String guestLine(Map<String, Object> d, long now) {
+        StringBuilder sb = new StringBuilder("pve2.3-vm/").append(d.get("vmid"));
+        sb.append(':').append(num(d.get("uptime"))).append(':').append(String.valueOf(d.getOrDefault("name", "")).replace(':', '_'))
+                .append(':').append(d.getOrDefault("status", "unknown")).append(':').append(num(d.get("template"))).append(':').append(now);
+        for (String k : List.of("cpus", "cpu", "maxmem", "mem", "maxdisk", "disk", "netin", "netout", "diskread", "diskwrite")) {
+            sb.append(':').append(num(d.get(k)));
+        }
+        return sb.toString();
+    }
+
+    private static String num(Object v) {
+        if (v instanceof Double x) return String.format(Locale.ROOT, "%.6f", x);
+        if (v instanceof Float x) return String.format(Locale.ROOT, "%.6f", x);
+        if (v instanceof Number n) return Long.toString(n.longValue());
+        return v == null ? "0" : v.toString();
     }
 
     /** Received and transmitted bytes of the physical NICs in a {@code /proc/net/dev} text. */

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * The statistics databases of a node, as pmxcfs keeps them: one {@link Rrd} per key ({@code pve2-node/<node>},
- * {@code pve2-storage/<node>/<storage>}), fed from the sample lines every node broadcasts, stored in
+ * {@code pve2-storage/<node>/<storage>}, {@code pve2.3-vm/<vmid>}), fed from the sample lines every node
+ * broadcasts, stored in
  * {@code dir/<key>}, and read as PVE's {@code rrddata} API answers.
  */
 public final class RrdStore {
@@ -23,6 +24,10 @@ public final class RrdStore {
             gauge("swaptotal"), gauge("swapused"), gauge("roottotal"), gauge("rootused"), derive("netin"), derive("netout")));
 
     public static final Rrd.Def STORAGE = def(List.of(gauge("total"), gauge("used")));
+
+    /** PVE's guest database ({@code pve2.3-vm/<vmid>}). */
+    public static final Rrd.Def GUEST = def(List.of(gauge("maxcpu"), gauge("cpu"), gauge("maxmem"), gauge("mem"), gauge("maxdisk"),
+            gauge("disk"), derive("netin"), derive("netout"), derive("diskread"), derive("diskwrite")));
 
     /** {@code timeframe} of the rrddata calls → row interval in seconds (70 rows each). */
     public static final Map<String, Long> TIMEFRAMES = Map.of("hour", 60L, "day", 1800L, "week", 10800L,
@@ -45,6 +50,7 @@ public final class RrdStore {
     static Optional<Kind> kind(String key) {
         if (key.startsWith("pve2-node/")) return Optional.of(new Kind(NODE, 2)); // uptime, sublevel
         if (key.startsWith("pve2-storage/")) return Optional.of(new Kind(STORAGE, 0));
+        if (key.startsWith("pve2.3-vm/")) return Optional.of(new Kind(GUEST, 4)); // uptime, name, status, template
         return Optional.empty();
     }
 

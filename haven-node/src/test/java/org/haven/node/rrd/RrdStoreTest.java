@@ -21,7 +21,7 @@ class RrdStoreTest {
     void recordsBroadcastLinesAndAnswersRrddata(@TempDir Path dir) {
         RrdStore s = new RrdStore(dir);
         for (long t = T0; t <= T0 + 1800; t += 10) assertThat(s.update(line("n1", t, 0.25, 100 * (t - T0)))).isTrue();
-        // repeated, older, unknown and malformed lines are ignored
+        // repeated, older, short, unknown and malformed lines are ignored
         assertThat(s.update(line("n1", T0 + 1800, 0.9, 0))).isFalse();
         assertThat(s.update(line("n1", T0 + 100, 0.9, 0))).isFalse();
         assertThat(s.update("pve2.3-vm/100:1:vm:running:0:" + T0 + ":1")).isFalse();
@@ -58,6 +58,21 @@ class RrdStoreTest {
         Map<String, Object> last = s.rrddata("pve2-storage/n1/local", "hour", "MAX", T0 + 600).get(69);
         assertThat(last).containsEntry("time", T0 + 540).containsEntry("total", 1000.0).containsEntry("used", 575.0); // the minute's time-weighted mean
         assertThat(Files.exists(dir.resolve("pve2-storage/n1/local"))).isTrue();
+    }
+
+    @Test
+    void guestSamples(@TempDir Path dir) {
+        RrdStore s = new RrdStore(dir);
+        for (long t = T0; t <= T0 + 600; t += 10) {
+            java.util.Map<String, Object> vm = new java.util.LinkedHashMap<>();
+            vm.put("vmid", 100); vm.put("name", "web"); vm.put("status", "running"); vm.put("uptime", t - T0);
+            vm.put("cpus", 2); vm.put("cpu", 0.5); vm.put("maxmem", 1024L); vm.put("mem", 512L); vm.put("maxdisk", 4096L); vm.put("disk", 0);
+            vm.put("netin", 3 * (t - T0)); vm.put("netout", 0L); vm.put("diskread", 7 * (t - T0)); vm.put("diskwrite", 0L);
+            assertThat(s.update(RrdModule.guestLine(vm, t))).isTrue();
+        }
+        Map<String, Object> last = s.rrddata("pve2.3-vm/100", "hour", null, T0 + 600).get(69);
+        assertThat(last).containsEntry("maxcpu", 2.0).containsEntry("cpu", 0.5).containsEntry("mem", 512.0)
+                .containsEntry("netin", 3.0).containsEntry("diskread", 7.0).containsEntry("diskwrite", 0.0);
     }
 
     @Test
