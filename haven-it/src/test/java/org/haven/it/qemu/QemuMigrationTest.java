@@ -261,7 +261,10 @@ class QemuMigrationTest {
         await("the HA guest running on node2", Duration.ofSeconds(180), () -> qmpStatus(n2).equals("running"), n1);
         long haPid = pid(n2);
         guestPids.add(haPid);
-        int haBefore = counter(n2);
+        // migrate a settled guest (one still loading its modules right after boot is not what this checks)
+        int[] seen = new int[1];
+        await("the HA guest settled", Duration.ofSeconds(60), () -> (seen[0] = counter(n2)) >= 5, n1);
+        int haBefore = seen[0];
         ok(n1.cli("ha-manager", "migrate", "vm:" + id, "node1"));
         await("the HA guest running on node1", Duration.ofSeconds(180), () -> qmpStatus(n1).equals("running"), n1);
         guestPids.add(pid(n1));

@@ -8,7 +8,6 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.LinkedHashMap;
@@ -19,7 +18,6 @@ import java.util.function.Function;
 
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.haven.core.cfs.ClusterFs;
 import tools.jackson.databind.JsonNode;
@@ -27,9 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link ClusterApi} over the nodes' HTTPS APIs, as the daemon's own proxying does: the node's address comes from
- * {@code nodes/<node>/haven-endpoint} ({@code host:port}) or from {@code .members} with port 8006, only
- * certificates signed by the cluster CA ({@code pve-root-ca.pem}) are trusted, and calls carry a ticket for the
- * caller signed with the cluster's key. Connection failures answer 595, as pveproxy does.
+ * {@code nodes/<node>/haven-endpoint} ({@code host:port}) or from {@code .members} with port 8006, only the
+ * node's own certificates ({@code pveproxy-ssl.pem}, {@code pve-ssl.pem}) are trusted, and calls carry a ticket for
+ * the caller signed with the cluster's key. Connection failures answer 595, as pveproxy does.
  */
 public final class HttpsClusterApi implements ClusterApi {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -39,8 +37,6 @@ public final class HttpsClusterApi implements ClusterApi {
 
     private final ClusterFs cfs;
     private final java.util.function.Supplier<Credentials> credentials;
-    private volatile SSLContext ssl;
-    private volatile String sslFor;
 
     public HttpsClusterApi(ClusterFs cfs, java.util.function.Supplier<Credentials> credentials) {
         this.cfs = cfs;
@@ -74,21 +70,53 @@ public final class HttpsClusterApi implements ClusterApi {
         return i < 0 ? endpoint : endpoint.substring(0, i);
     }
 
-    private SSLContext ssl() throws Exception {
-        String ca = cfs.readString("pve-root-ca.pem").orElseThrow(() -> new IOException("no cluster CA certificate"));
-        SSLContext s = ssl;
-        if (s != null && ca.equals(sslFor)) return s;
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        int i = 0;
-        for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(ca.getBytes(StandardCharsets.US_ASCII))))
-            ts.setCertificateEntry("ca" + i++, c);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        s = SSLContext.getInstance("TLS");
-        s.init(null, tmf.getTrustManagers(), null);
-        ssl = s;
-        sslFor = ca;
+    /** SHA-256 digests of the certificates {@code node} may present: its {@code pveproxy-ssl.pem} and {@code pve-ssl.pem}. */
+    List<byte[]> pinned(String node) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        for (String f : List.of("nodes/" + node + "/pveproxy-ssl.pem", "nodes/" + node + "/pve-ssl.pem")) {
+            cfs.read(f).ifPresent(pem -> {
+                try {
+                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
+                        out.add(java.security.MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+                        break;
+                    }
+                } catch (Exception ignored) {
+                    // an unreadable certificate pins nothing
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * TLS that accepts only {@code node}'s own certificates (pinned by fingerprint, as the daemon's proxy does), so
+     * another node cannot stand in for it even with a certificate of the cluster CA.
+     */
+    private SSLContext ssl(String node) throws Exception {
+        List<byte[]> pins = pinned(node);
+        javax.net.ssl.X509TrustManager tm = new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                throw new java.security.cert.CertificateException("client certificates are not accepted here");
+            }
+
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
+                    throws java.security.cert.CertificateException {
+                if (chain == null || chain.length == 0) throw new java.security.cert.CertificateException("no server certificate");
+                byte[] fp;
+                try {
+                    fp = java.security.MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new java.security.cert.CertificateException(e);
+                }
+                for (byte[] p : pins) if (java.security.MessageDigest.isEqual(p, fp)) return;
+                throw new java.security.cert.CertificateException("the certificate is not one of node '" + node + "'");
+            }
+
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        };
+        SSLContext s = SSLContext.getInstance("TLS");
+        s.init(null, new javax.net.ssl.TrustManager[]{tm}, null);
         return s;
     }
 
@@ -115,8 +143,8 @@ public final class HttpsClusterApi implements ClusterApi {
             URI uri = URI.create("https://" + ep.get() + "/api2/json" + path + (!body && !query.isEmpty() ? "?" + query : ""));
             HttpsURLConnection h = (HttpsURLConnection) uri.toURL().openConnection();
             c = h;
-            h.setSSLSocketFactory(ssl().getSocketFactory());
-            // trust is limited to the cluster CA; node certificates name the node, not the address used here
+            h.setSSLSocketFactory(ssl(node).getSocketFactory());
+            // trust is the node's pinned certificate; it names the node, not the address used here
             h.setHostnameVerifier((host, session) -> true);
             h.setConnectTimeout(10_000);
             h.setReadTimeout(600_000);
@@ -181,7 +209,7 @@ public final class HttpsClusterApi implements ClusterApi {
         String text;
         try {
             h = (HttpsURLConnection) URI.create("https://" + ep.get() + VolumeImportHandler.PATH + "?" + query).toURL().openConnection();
-            h.setSSLSocketFactory(ssl().getSocketFactory());
+            h.setSSLSocketFactory(ssl(node).getSocketFactory());
             h.setHostnameVerifier((host, session) -> true);
             h.setConnectTimeout(10_000);
             h.setReadTimeout(0);

@@ -193,13 +193,24 @@ public final class QemuMigrate {
                 err(log, "migration aborted (duration " + duration(start) + "): " + message(e));
                 throw new GuestException(500, "migration aborted");
             }
-            unlock(target, vmid);
+            boolean problems = false;
+            try {
+                unlock(target, vmid);
+            } catch (RuntimeException e) {
+                err(log, "failed to clear migrate lock - " + message(e));
+                problems = true;
+            }
             for (String volid : copied.keySet()) {
                 try {
                     vms.volumes().free(volid);
                 } catch (RuntimeException e) {
                     err(log, "unable to remove the local copy of '" + volid + "' - " + message(e));
+                    problems = true;
                 }
+            }
+            if (problems) {
+                err(log, "migration finished with problems (duration " + duration(start) + ")");
+                throw new GuestException(500, "migration problems");
             }
             info(log, "migration finished successfully (duration " + duration(start) + ")");
             return;
