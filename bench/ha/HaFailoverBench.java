@@ -21,12 +21,16 @@ import org.haven.qemu.testing.TestGuest;
  */
 public final class HaFailoverBench {
     static final int VMID = 4646;
+    /** Which node loses power: the guest's node when it is not the CRM master ("other"), when it is ("master"), or as placed ("any"). */
+    static String victim = "other";
 
-    record Result(String mode, double fenced, double recovered, double running) {}
+    record Result(String mode, boolean master, double fenced, double recovered, double running) {}
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "both";
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        victim = args.length > 2 ? args[2] : "other";
+        if (!List.of("other", "master", "any").contains(victim)) throw new IllegalArgumentException("victim: other, master or any");
         if (!TestGuest.available()) throw new IllegalStateException("needs a kernel in /boot, busybox-static and qemu-system-x86");
         List<HaTiming> timings = new ArrayList<>();
         if (mode.equals("pve") || mode.equals("both")) timings.add(HaTiming.PVE);
@@ -41,15 +45,16 @@ public final class HaFailoverBench {
             }
         }
         System.out.println();
-        System.out.println("timing                                   fenced   recovered  running elsewhere");
+        System.out.println("timing                                  master  fenced   recovered  running elsewhere");
         for (int i = 0; i < results.size(); i++) {
             System.out.println(line(results.get(i), timings.get(i / runs)));
         }
     }
 
     static String line(Result r, HaTiming t) {
-        return String.format(Locale.ROOT, "%-6s (round %2d, wd %2d, dev %2d, lock %3d)  %6.1f s  %6.1f s   %6.1f s", r.mode(),
-            t.round(), t.watchdogTimeout(), t.deviceTimeout(), t.lockLifetime(), r.fenced(), r.recovered(), r.running());
+        return String.format(Locale.ROOT, "%-6s (round %2d, wd %2d, dev %2d, lock %3d)  %-3s  %6.1f s  %6.1f s   %6.1f s", r.mode(),
+            t.round(), t.watchdogTimeout(), t.deviceTimeout(), t.lockLifetime(), r.master() ? "yes" : "no", r.fenced(),
+            r.recovered(), r.running());
     }
 
     static boolean runningOn(HavenNode n) {
@@ -94,23 +99,40 @@ public final class HaFailoverBench {
                 "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
             ok(n1.cli("ha-manager", "add", "vm:" + VMID, "--state", "started"));
             await("the guest running on node2", 300, () -> runningOn(n2));
-            long pid = Long.parseLong(Files.readString(n2.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
+            // when the guest's node is also the CRM master, a new master must first take over the manager lock (it
+            // expires like the agent lock) and then wait the fence delay, as in PVE
+            String masterNode = null;
+            String status = n1.cli("ha-manager", "status").out();
+            for (HavenNode n : cluster.nodes()) if (status.contains("master " + n.node() + " (")) masterNode = n.node();
+            if (masterNode == null) throw new IllegalStateException("no CRM master in: " + status);
+            HavenNode target = n2;
+            if (victim.equals("master") && !"node2".equals(masterNode)) target = masterNode.equals("node1") ? n1 : n3;
+            if (victim.equals("other") && "node2".equals(masterNode)) target = n3;
+            if (target != n2) {
+                ok(n1.cli("ha-manager", "relocate", "vm:" + VMID, target.node()));
+                HavenNode t = target;
+                await("the guest relocated to " + target.node(), 300, () -> runningOn(t));
+            }
+            HavenNode dead = target;
+            long pid = Long.parseLong(Files.readString(dead.dataDir().resolve("run/qemu-server/" + VMID + ".pid")).trim());
             guests.add(pid);
             // let the LRM renew its lock under the current timing at least once more
             Thread.sleep(timing.round() * 1000L + 1000);
 
-            List<HavenNode> survivors = List.of(n1, n3);
-            String fenceLine = "fencing: acknowledged - got agent lock for node 'node2'";
-            String recoverLine = "recover service 'vm:" + VMID + "' from fenced node 'node2'";
+            boolean master = dead.node().equals(masterNode);
+            List<HavenNode> survivors = new ArrayList<>(cluster.nodes());
+            survivors.remove(dead);
+            String fenceLine = "fencing: acknowledged - got agent lock for node '" + dead.node() + "'";
+            String recoverLine = "recover service 'vm:" + VMID + "' from fenced node '" + dead.node() + "'";
             long t0 = System.nanoTime();
-            n2.process().destroyForcibly();
+            dead.process().destroyForcibly();
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             double fenced = -1, recovered = -1, running = -1;
             long deadline = t0 + 600_000_000_000L;
             while (running < 0) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("no failover within 600 s");
                 double now = (System.nanoTime() - t0) / 1e9;
-                String logs = n1.stdout() + n3.stdout();
+                String logs = survivors.get(0).stdout() + survivors.get(1).stdout();
                 if (fenced < 0 && logs.contains(fenceLine)) fenced = now;
                 if (recovered < 0 && logs.contains(recoverLine)) recovered = now;
                 for (HavenNode n : survivors) {
@@ -127,7 +149,7 @@ public final class HaFailoverBench {
                 throw new IllegalStateException("the guest runs on " + on + " survivors (old process alive: "
                     + ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) + ")");
             }
-            return new Result(timing.equals(HaTiming.PVE) ? "pve" : "fast", fenced, recovered, running);
+            return new Result(timing.equals(HaTiming.PVE) ? "pve" : "fast", master, fenced, recovered, running);
         } finally {
             if (cluster != null) {
                 for (HavenNode n : cluster.nodes()) {

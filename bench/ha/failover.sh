@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HA failover time with real daemons. Usage: bench/ha/failover.sh [pve|fast|both] [runs]
+# HA failover time with real daemons. Usage: bench/ha/failover.sh [pve|fast|both] [runs] [other|master|any]
 #   Starts three havend processes per run (temporary directories, loopback ports), kills the guest's node
 #   and reports the time from power-off to the guest running on a surviving node.
 #   HAVEN_BENCH_NOBUILD=1 skips the maven build of haven-it and its dependencies.
@@ -28,4 +28,4 @@ done
 cp="$out/lib/it-test-classes$cp"
 "$JAVA_HOME/bin/javac" -d "$out/classes" -cp "$cp" "$here/HaFailoverBench.java"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-  -cp "$out/classes:$cp" HaFailoverBench "${1:-both}" "${2:-1}"
+  -cp "$out/classes:$cp" HaFailoverBench "${1:-both}" "${2:-1}" "${3:-other}"
