@@ -35,24 +35,39 @@ class QemuMigrationTest {
 
     @AfterEach
     void cleanup() throws Exception {
-        List<HavenNode> nodes = cluster == null ? List.of() : cluster.nodes();
-        for (HavenNode n : nodes) {
-            Path run = n.dataDir().resolve("run/qemu-server");
-            if (!Files.isDirectory(run)) continue;
-            try (var s = Files.list(run)) {
-                for (Path p : s.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
-                    try { guestPids.add(Long.parseLong(Files.readString(p).trim())); } catch (Exception ignored) { }
+        // daemons first: a running HA agent would start a killed HA guest again
+        if (cluster != null) cluster.close();
+        for (long pid : guestPids) kill(pid);
+        if (dir != null) {
+            // every QEMU still using the test directory (pidfiles may be gone or name a newer process)
+            String marker = dir.toString() + "/";
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : procs.filter(f -> f.getFileName().toString().matches("\\d+")).toList()) {
+                    try {
+                        String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+                        if (cmd.startsWith("/usr/bin/qemu-system") && cmd.contains(marker)) kill(Long.parseLong(p.getFileName().toString()));
+                    } catch (java.io.IOException | RuntimeException ignored) {
+                        // gone meanwhile
+                    }
                 }
             }
-        }
-        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-        if (cluster != null) cluster.close();
-        for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-        if (dir != null) {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
+    }
+
+    /** SIGKILL and wait a little (an exited QEMU may stay a zombie until it is reaped). */
+    static void kill(long pid) {
+        if (!alive(pid)) return;
+        ProcessHandle.of(pid).ifPresent(h -> {
+            h.destroyForcibly();
+            try {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // a zombie
+            }
+        });
     }
 
     interface Check { boolean ok() throws Exception; }
