@@ -152,6 +152,20 @@ class QemuMigrationTest {
         assertThat(unknown.exit()).isNotZero();
         assertThat(unknown.err()).contains("no such cluster node 'node7'");
 
+        // the receiving end of disk copies takes root's ticket and CSRF token only
+        HavenNode.Auth admin = n1.login("admin@pve", n1.adminPassword());
+        java.net.URI imp = java.net.URI.create("https://127.0.0.1:" + n1.port()
+                + "/haven/migration/import-volume?volume=local:902/vm-902-disk-9.raw&format=raw%2Bsize");
+        var body = java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[]{0, 0, 1, 0, 0, 0, 0, 0});
+        var anon = n1.https().send(java.net.http.HttpRequest.newBuilder(imp).PUT(body).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(anon.statusCode()).isEqualTo(401);
+        var asAdmin = n1.https().send(java.net.http.HttpRequest.newBuilder(imp).PUT(body)
+                .header("Cookie", "PVEAuthCookie=" + java.net.URLEncoder.encode(admin.ticket(), java.nio.charset.StandardCharsets.UTF_8))
+                .header("CSRFPreventionToken", admin.csrf()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(asAdmin.statusCode()).as(asAdmin.body()).isEqualTo(403);
+        assertThat(Files.exists(n1.dataDir().resolve("storage/local/images/902/vm-902-disk-9.raw"))).isFalse();
+
         ok(n1.cli("qm", "create", "902", "--memory", "64", "--scsi0", "local:0.01"));
         ok(n1.cli("qm", "create", "903", "--memory", "64", "--serial1", "/dev/ttyS0"));
         JsonNode pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/902/migrate", "--output-format", "json")).out());
