@@ -87,6 +87,12 @@ public final class QemuService {
     public GuestConfigStore store() { return store; }
 
     private volatile org.haven.qemu.migrate.QemuMigrate migrator;
+    private volatile org.haven.api.task.TaskManager tasks;
+
+    /** The node's tasks, for work started outside an API request (HA migrations run as {@code qmigrate} tasks). */
+    public void setTasks(org.haven.api.task.TaskManager t) { this.tasks = t; }
+
+    public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
     /** Migration between nodes (set where the node's cluster API is available). */
     public void setMigrator(org.haven.qemu.migrate.QemuMigrate m) { this.migrator = m; }

@@ -300,6 +300,14 @@ class QemuMigrationTest {
         await("the source QEMU gone", Duration.ofSeconds(30), () -> !alive(haPid), n1);
         assertThat(counter(n1)).as("migrated without a restart").isGreaterThan(haBefore);
         assertThat(qmpStatus(n2)).isEqualTo("none");
+        // the agent ran it as a qmigrate task of node2
+        await("node2's qmigrate task", Duration.ofSeconds(30), () -> {
+            CliResult t = n2.cli("pvesh", "get", "/nodes/node2/tasks", "--typefilter", "qmigrate", "--vmid", id, "--output-format", "json");
+            if (t.exit() != 0) return false;
+            for (JsonNode e : HavenNode.JSON.readTree(t.out()))
+                if (e.path("status").asString().equals("OK") && e.path("user").asString().equals("root@pam")) return true;
+            return false;
+        }, n1);
 
         // qm migrate of an HA-managed guest asks the manager (PVE's hamigrate task), once it has seen the move
         await("the manager seeing the guest on node1", Duration.ofSeconds(60),

@@ -136,8 +136,23 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
         if (vms().isRunning(vmid)) {
             if (online) {
                 try {
-                    qemu.get().migrator().migrate(vmid, org.haven.qemu.migrate.QemuMigrate.Options.online(target), log(vmid));
-                    return true;
+                    var migrate = qemu.get().migrator();
+                    var opts = org.haven.qemu.migrate.QemuMigrate.Options.online(target);
+                    var tasks = qemu.get().tasks();
+                    if (tasks.isEmpty()) {
+                        migrate.migrate(vmid, opts, log(vmid));
+                        return true;
+                    }
+                    // as PVE's agent: a qmigrate task of root@pam, so the migration shows in the node's task list
+                    String upid = tasks.get().start("qmigrate", Integer.toString(vmid), "root@pam", l -> migrate.migrate(vmid, opts, l::log));
+                    var info = tasks.get().await(upid, Duration.ofHours(24).toMillis());
+                    if (info != null && "OK".equals(info.status())) return true;
+                    LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - "
+                            + (info == null ? "no task status" : info.status()) + " (" + upid + ")");
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - " + e.getMessage());
                     return false;

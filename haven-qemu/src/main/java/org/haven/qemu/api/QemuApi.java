@@ -108,6 +108,7 @@ public final class QemuApi implements ApiModule {
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());
         service.setMigrator(new QemuMigrate(vms, clusterApi(ctx)));
+        service.setTasks(ctx.tasks());
         return service;
     }
 
