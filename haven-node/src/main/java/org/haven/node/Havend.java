@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.haven.access.AccessControl;
 import org.haven.api.ApiModule;
+import org.haven.api.ClusterNodes;
 import org.haven.api.server.ApiTree;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.server.HttpApiServer;
@@ -214,7 +215,7 @@ public final class Havend implements AutoCloseable {
         writeEndpoint(node);
         treeWatch = cfs.watch("", path -> {
             if (path.isEmpty() || path.equals(Certificates.CA_PEM) || path.equals(Certificates.nodeCertPath(node))
-                    || path.equals(Certificates.nodeKeyPath(node)) || path.equals(HttpsNodeProxy.endpointPath(node))
+                    || path.equals(Certificates.nodeKeyPath(node)) || path.equals(ClusterNodes.endpointPath(node))
                     || path.equals("nodes/" + node)) requestHousekeeping(0);
         });
         if (!writable) requestHousekeeping(2);
@@ -314,7 +315,7 @@ public final class Havend implements AutoCloseable {
         String host = advertisedHost();
         String ep = (host.contains(":") ? "[" + host + "]" : host) + ":" + server.httpsPort() + "\n";
         try {
-            if (!cfs.readString(HttpsNodeProxy.endpointPath(node)).orElse("").equals(ep)) cfs.writeString(HttpsNodeProxy.endpointPath(node), ep);
+            if (!cfs.readString(ClusterNodes.endpointPath(node)).orElse("").equals(ep)) cfs.writeString(ClusterNodes.endpointPath(node), ep);
         } catch (RuntimeException e) {
             log.warn("cannot record the API endpoint: {}", e.toString());
         }

@@ -1,6 +1,5 @@
 package org.haven.qemu.migrate;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,8 +7,6 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +16,7 @@ import java.util.function.Function;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
+import org.haven.api.ClusterNodes;
 import org.haven.core.cfs.ClusterFs;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -44,20 +42,7 @@ public final class HttpsClusterApi implements ClusterApi {
     }
 
     /** Host and port of {@code node}'s API. */
-    Optional<String> endpoint(String node) {
-        Optional<String> e = cfs.readString("nodes/" + node + "/haven-endpoint").map(String::strip).filter(s -> !s.isEmpty());
-        if (e.isPresent()) return e;
-        Optional<String> members = cfs.readString(".members");
-        if (members.isEmpty()) return Optional.empty();
-        try {
-            JsonNode n = JSON.readTree(members.get()).path("nodelist").get(node);
-            if (n == null || n.path("ip").asString("").isEmpty()) return Optional.empty();
-            String ip = n.path("ip").asString();
-            return Optional.of((ip.contains(":") ? "[" + ip + "]" : ip) + ":8006");
-        } catch (RuntimeException ex) {
-            return Optional.empty();
-        }
-    }
+    Optional<String> endpoint(String node) { return ClusterNodes.endpoint(cfs, node); }
 
     @Override
     public String address(String node) {
@@ -70,55 +55,8 @@ public final class HttpsClusterApi implements ClusterApi {
         return i < 0 ? endpoint : endpoint.substring(0, i);
     }
 
-    /** SHA-256 digests of the certificates {@code node} may present: its {@code pveproxy-ssl.pem} and {@code pve-ssl.pem}. */
-    List<byte[]> pinned(String node) {
-        List<byte[]> out = new java.util.ArrayList<>();
-        for (String f : List.of("nodes/" + node + "/pveproxy-ssl.pem", "nodes/" + node + "/pve-ssl.pem")) {
-            cfs.read(f).ifPresent(pem -> {
-                try {
-                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
-                        out.add(java.security.MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
-                        break;
-                    }
-                } catch (Exception ignored) {
-                    // an unreadable certificate pins nothing
-                }
-            });
-        }
-        return out;
-    }
-
-    /**
-     * TLS that accepts only {@code node}'s own certificates (pinned by fingerprint, as the daemon's proxy does), so
-     * another node cannot stand in for it even with a certificate of the cluster CA.
-     */
-    private SSLContext ssl(String node) throws Exception {
-        List<byte[]> pins = pinned(node);
-        javax.net.ssl.X509TrustManager tm = new javax.net.ssl.X509TrustManager() {
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
-                throw new java.security.cert.CertificateException("client certificates are not accepted here");
-            }
-
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType)
-                    throws java.security.cert.CertificateException {
-                if (chain == null || chain.length == 0) throw new java.security.cert.CertificateException("no server certificate");
-                byte[] fp;
-                try {
-                    fp = java.security.MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
-                } catch (java.security.NoSuchAlgorithmException e) {
-                    throw new java.security.cert.CertificateException(e);
-                }
-                for (byte[] p : pins) if (java.security.MessageDigest.isEqual(p, fp)) return;
-                throw new java.security.cert.CertificateException("the certificate is not one of node '" + node + "'");
-            }
-
-            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        };
-        SSLContext s = SSLContext.getInstance("TLS");
-        s.init(null, new javax.net.ssl.TrustManager[]{tm}, null);
-        return s;
-    }
+    /** TLS that accepts only {@code node}'s own certificates (see {@link ClusterNodes#pinnedTls}). */
+    private SSLContext ssl(String node) { return ClusterNodes.pinnedTls(cfs, node); }
 
     @Override
     public boolean reachable(String node) {
