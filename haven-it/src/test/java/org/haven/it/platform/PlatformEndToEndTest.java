@@ -233,6 +233,15 @@ class PlatformEndToEndTest {
         Resp storage = node.get("/nodes/" + NODE + "/storage/local/rrddata?timeframe=week&cf=MAX", a);
         assertThat(storage.status()).as(storage.body()).isEqualTo(200);
         assertThat(storage.data().size()).isEqualTo(70);
+        // and of its guests
+        assertThat(node.cli("qm", "create", "990", "--memory", "64").exit()).isZero();
+        Path guest = node.dataDir().resolve("rrd/pve2.3-vm/990");
+        while (!Files.exists(guest) && System.nanoTime() < deadline + Duration.ofSeconds(30).toNanos()) Thread.sleep(200);
+        assertThat(guest).exists();
+        Resp vm = node.get("/nodes/" + NODE + "/qemu/990/rrddata?timeframe=hour", a);
+        assertThat(vm.status()).as(vm.body()).isEqualTo(200);
+        assertThat(vm.data().size()).isEqualTo(70);
+        assertThat(node.cli("qm", "destroy", "990").exit()).isZero();
         // the separated token has no Sys.Audit on the node
         assertThat(node.get("/nodes/" + NODE + "/rrddata?timeframe=day", Auth.token("carol@pve!sep=" + TOKEN_SECRET_SEP)).status()).isEqualTo(403);
     }

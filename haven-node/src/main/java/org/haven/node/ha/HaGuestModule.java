@@ -12,7 +12,6 @@ import org.haven.ha.ManagerStatus;
 import org.haven.ha.api.HaResources;
 import org.haven.ha.env.ClusterHaEnv;
 import org.haven.qemu.QemuService;
-import org.haven.qemu.api.QemuApi;
 
 /**
  * Ties guests to the HA manager on a node: publishes the {@code vm:} resource agent ({@link VmResourceDriver}),
@@ -25,18 +24,12 @@ public final class HaGuestModule implements ApiModule {
     private static final System.Logger LOG = System.getLogger("haven.ha");
     static final String VM_STATUS = "/nodes/{node}/qemu/{vmid}/status/";
 
-    private volatile QemuService qemu;
+    /** The VM module's service (published when it starts; until then the agent's calls fail and are retried). */
+    private static QemuService qemu(NodeContext ctx) {
+        return ctx.findService(QemuService.class).orElseThrow(() -> new org.haven.ha.HaException("the VM service is not running yet"));
+    }
 
     @Override public String name() { return "ha-guests"; }
-
-    private QemuService qemu(NodeContext ctx) {
-        QemuService s = qemu;
-        if (s != null) return s;
-        synchronized (this) {
-            if (qemu == null) qemu = QemuApi.createService(ctx);
-            return qemu;
-        }
-    }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {

@@ -50,10 +50,22 @@ public final class RrdModule implements ApiModule {
                 .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
                         .description("Specify the time frame you are interested in."))
                 .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
-                .proxyto("node").protect()
+                .protect()
                 .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
                 .returns(Schema.array(Schema.object()))
                 .handler((p, rc) -> store.rrddata("pve2-node/" + p.str("node"), p.str("timeframe"), p.str("cf", null),
+                        ctx.clock().epochSeconds()))
+                .build());
+        reg.add(ApiMethod.get("/nodes/{node}/qemu/{vmid}/rrddata").name("rrddata").description("Read VM RRD statistics")
+                .param("node", StandardOptions.node())
+                .param("vmid", StandardOptions.vmid())
+                .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
+                        .description("Specify the time frame you are interested in."))
+                .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
+                .protect()
+                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit"))
+                .returns(Schema.array(Schema.object()))
+                .handler((p, rc) -> store.rrddata("pve2.3-vm/" + p.integer("vmid"), p.str("timeframe"), p.str("cf", null),
                         ctx.clock().epochSeconds()))
                 .build());
         reg.add(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").name("rrddata").description("Read storage RRD statistics.")

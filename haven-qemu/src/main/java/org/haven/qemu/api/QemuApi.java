@@ -80,6 +80,12 @@ public final class QemuApi implements ApiModule {
         reg.addResources(rc -> resources(rc));
     }
 
+    /** The daemon's one VM service, for the other modules (the HA agent, the statistics collector). */
+    @Override
+    public void start(NodeContext ctx) {
+        ctx.publish(QemuService.class, service());
+    }
+
     /** The service, created on first use (the storage service is looked up lazily). */
     public QemuService service() {
         QemuService s = service;
