@@ -12,6 +12,7 @@ import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
+import org.haven.api.Params;
 import org.haven.api.Permission;
 import org.haven.cfs.StatusFiles;
 import org.haven.core.schema.Schema;
@@ -45,41 +46,28 @@ public final class RrdModule implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         this.store = new RrdStore(ctx.dataDir().resolve("rrd"));
-        reg.add(ApiMethod.get("/nodes/{node}/rrddata").name("rrddata").description("Read node RRD statistics")
-                .param("node", StandardOptions.node())
-                .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
-                        .description("Specify the time frame you are interested in."))
-                .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
-                .protect()
-                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
-                .returns(Schema.array(Schema.object()))
-                .handler((p, rc) -> store.rrddata("pve2-node/" + p.str("node"), p.str("timeframe"), p.str("cf", null),
-                        ctx.clock().epochSeconds()))
-                .build());
-        reg.add(ApiMethod.get("/nodes/{node}/qemu/{vmid}/rrddata").name("rrddata").description("Read VM RRD statistics")
-                .param("node", StandardOptions.node())
+        reg.add(rrddata(ApiMethod.get("/nodes/{node}/rrddata").description("Read node RRD statistics")
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit")), p -> "pve2-node/" + p.str("node")));
+        reg.add(rrddata(ApiMethod.get("/nodes/{node}/qemu/{vmid}/rrddata").description("Read VM RRD statistics")
                 .param("vmid", StandardOptions.vmid())
+                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit")), p -> "pve2.3-vm/" + p.integer("vmid")));
+        reg.add(rrddata(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").description("Read storage RRD statistics.")
+                .param("storage", Schema.string().format("pve-storage-id").typetext("<storage ID>").description("The storage identifier."))
+                .proxyto("node")
+                .permissions(Permission.permAny("/storage/{storage}", "Datastore.Audit", "Datastore.AllocateSpace")),
+                p -> "pve2-storage/" + p.str("node") + "/" + p.str("storage")));
+    }
+
+    /** PVE's rrddata method on {@code b}: {@code timeframe} and {@code cf} over the database {@code key(params)}. */
+    private ApiMethod rrddata(ApiMethod.Builder b, java.util.function.Function<Params, String> key) {
+        return b.name("rrddata").param("node", StandardOptions.node())
                 .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
                         .description("Specify the time frame you are interested in."))
                 .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
                 .protect()
-                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit"))
                 .returns(Schema.array(Schema.object()))
-                .handler((p, rc) -> store.rrddata("pve2.3-vm/" + p.integer("vmid"), p.str("timeframe"), p.str("cf", null),
-                        ctx.clock().epochSeconds()))
-                .build());
-        reg.add(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").name("rrddata").description("Read storage RRD statistics.")
-                .param("node", StandardOptions.node())
-                .param("storage", Schema.string().format("pve-storage-id").typetext("<storage ID>").description("The storage identifier."))
-                .param("timeframe", Schema.string().enumValues("hour", "day", "week", "month", "year")
-                        .description("Specify the time frame you are interested in."))
-                .param("cf", Schema.string().enumValues("AVERAGE", "MAX").optional().description("The RRD consolidation function"))
-                .proxyto("node").protect()
-                .permissions(Permission.permAny("/storage/{storage}", "Datastore.Audit", "Datastore.AllocateSpace"))
-                .returns(Schema.array(Schema.object()))
-                .handler((p, rc) -> store.rrddata("pve2-storage/" + p.str("node") + "/" + p.str("storage"), p.str("timeframe"),
-                        p.str("cf", null), ctx.clock().epochSeconds()))
-                .build());
+                .handler((p, rc) -> store.rrddata(key.apply(p), p.str("timeframe"), p.str("cf", null), ctx.clock().epochSeconds()))
+                .build();
     }
 
     @Override
