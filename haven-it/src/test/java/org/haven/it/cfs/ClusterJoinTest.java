@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
@@ -66,17 +67,8 @@ class ClusterJoinTest {
         }
     }
 
-    static void await(String what, Duration max, java.util.concurrent.Callable<Boolean> c) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (true) {
-            try {
-                if (c.call()) return;
-            } catch (Exception | AssertionError e) {
-                if (System.nanoTime() > deadline) throw e;
-            }
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(500);
-        }
+    static void await(String what, Duration max, Await.Check c) throws Exception {
+        Await.until(what, max, c);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import org.haven.it.Await;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -90,20 +91,9 @@ class HaEndToEndTest {
         return st != null && "stopped".equals(st.path("status").asString());
     }
 
-    static void await(String what, Check c) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "\nha-manager status:\n"
-                        + node.cli("ha-manager", "status").out() + "\ndaemon output:\n" + tail(node.stdout()));
-            }
-            Thread.sleep(500);
-        }
+    static void await(String what, Await.Check c) throws Exception {
+        Await.until(what, WAIT, Duration.ofMillis(500), c, Await.haState(node));
     }
-
-    static String tail(String s) { return s.length() > 6000 ? s.substring(s.length() - 6000) : s; }
-
-    interface Check { boolean ok() throws Exception; }
 
     String resourcesCfg() throws Exception {
         Path p = node.cfsDir().resolve("ha/resources.cfg");

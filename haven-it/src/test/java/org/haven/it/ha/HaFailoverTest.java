@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.CliResult;
@@ -82,15 +83,8 @@ class HaFailoverTest {
         return r.exit() == 0 && r.out().equals("status: running\n");
     }
 
-    static void await(String what, Duration max, HaEndToEndTest.Check c, HavenNode diag) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "\n" + diag.cli("ha-manager", "status").out()
-                        + "\n" + HaEndToEndTest.tail(diag.stdout()));
-            }
-            Thread.sleep(1000);
-        }
+    static void await(String what, Duration max, Await.Check c, HavenNode diag) throws Exception {
+        Await.until(what, max, Duration.ofSeconds(1), c, Await.haState(diag));
     }
 
     /** The HA lines ({@code [crm]}/{@code [lrm]}) of the daemons' output. */

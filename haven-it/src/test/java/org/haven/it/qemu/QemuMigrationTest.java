@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.CliResult;
@@ -70,18 +71,8 @@ class QemuMigrationTest {
         });
     }
 
-    interface Check { boolean ok() throws Exception; }
-
-    static void await(String what, Duration max, Check c, HavenNode diag) throws Exception {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) {
-                String s = diag.stdout();
-                throw new AssertionError("timed out waiting for " + what + "\n" + diag.cli("ha-manager", "status").out()
-                        + "\n" + (s.length() > 6000 ? s.substring(s.length() - 6000) : s));
-            }
-            Thread.sleep(500);
-        }
+    static void await(String what, Duration max, Await.Check c, HavenNode diag) throws Exception {
+        Await.until(what, max, Duration.ofMillis(500), c, Await.haState(diag));
     }
 
     static CliResult ok(CliResult r) {
