@@ -85,6 +85,8 @@ public final class VolumeImportHandler extends Handler.Abstract {
         if (message != null) env.put("message", message);
         response.setStatus(status);
         response.getHeaders().put("Content-Type", "application/json;charset=UTF-8");
+        // a refusal comes before the upload was read: the connection cannot carry another request
+        response.getHeaders().put("Connection", "close");
         response.write(true, ByteBuffer.wrap(JSON.writeValueAsString(env).getBytes(StandardCharsets.UTF_8)), callback);
         return true;
     }
