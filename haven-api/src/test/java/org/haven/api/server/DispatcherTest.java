@@ -10,15 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.haven.api.AccessChecker;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.HttpMethod;
 import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
 import org.haven.api.Permission;
-import org.haven.api.task.TaskManager;
-import org.haven.core.cfs.ClusterFs;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.core.time.Clock;
@@ -47,19 +45,7 @@ class DispatcherTest {
         }
     };
 
-    final NodeContext node = new NodeContext() {
-        final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
-        @Override public String nodeName() { return "n1"; }
-        @Override public ClusterFs cfs() { return null; }
-        @Override public TaskManager tasks() { return null; }
-        @Override public AccessChecker access() { return access; }
-        @Override public Path dataDir() { return Path.of("/nonexistent"); }
-        @Override public Path runDir() { return Path.of("/nonexistent"); }
-        @Override public boolean embedded() { return true; }
-        @Override public Clock clock() { return Clock.SYSTEM; }
-        @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-        @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
-    };
+    final NodeContext node = new TestNodeContext(null, null, access, Path.of("/nonexistent"), Path.of("/nonexistent"), Clock.SYSTEM);
 
     @BeforeEach
     void setUp() {

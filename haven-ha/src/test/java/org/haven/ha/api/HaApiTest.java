@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
 import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
 import org.haven.api.server.ApiRequest;
 import org.haven.api.server.ApiResponse;
 import org.haven.api.server.ApiTree;
@@ -21,7 +21,6 @@ import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
 import org.haven.api.task.TaskManager;
 import org.haven.cfs.LocalClusterFs;
-import org.haven.core.cfs.ClusterFs;
 import org.haven.core.time.Clock;
 import org.haven.ha.HaJson;
 import org.haven.ha.LrmStatus;
@@ -53,19 +52,7 @@ class HaApiTest {
             @Override public long epochSeconds() { return now; }
             @Override public long epochMillis() { return now * 1000; }
         };
-        NodeContext node = new NodeContext() {
-            final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
-            @Override public String nodeName() { return "n1"; }
-            @Override public ClusterFs cfs() { return cfs; }
-            @Override public TaskManager tasks() { return tasks; }
-            @Override public AccessChecker access() { return access; }
-            @Override public Path dataDir() { return tmp.resolve("data"); }
-            @Override public Path runDir() { return tmp.resolve("run"); }
-            @Override public boolean embedded() { return true; }
-            @Override public Clock clock() { return clock; }
-            @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-            @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
-        };
+        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, clock);
         ApiTree tree = new ApiTree();
         new HaApi().register(tree, node);
         Authenticator auth = new Authenticator() {

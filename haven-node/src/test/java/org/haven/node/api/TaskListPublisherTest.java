@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import org.haven.api.AccessChecker;
 import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
 import org.haven.api.task.FileTaskManager;
 import org.haven.api.task.TaskManager;
 import org.haven.cfs.LocalClusterFs;
@@ -72,19 +71,7 @@ class TaskListPublisherTest {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) { return true; }
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
-        return new NodeContext() {
-            final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
-            @Override public String nodeName() { return "n1"; }
-            @Override public ClusterFs cfs() { return cfs; }
-            @Override public TaskManager tasks() { return tasks; }
-            @Override public AccessChecker access() { return access; }
-            @Override public Path dataDir() { return tmp.resolve("data"); }
-            @Override public Path runDir() { return tmp.resolve("run"); }
-            @Override public boolean embedded() { return true; }
-            @Override public Clock clock() { return Clock.SYSTEM; }
-            @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-            @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
-        };
+        return new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
     }
 
 }

@@ -6,10 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
 import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
 import org.haven.api.cli.ApiClient;
 import org.haven.api.server.ApiRequest;
 import org.haven.api.server.ApiResponse;
@@ -17,9 +17,7 @@ import org.haven.api.server.ApiTree;
 import org.haven.api.server.Authenticator;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
-import org.haven.api.task.TaskManager;
 import org.haven.cfs.LocalClusterFs;
-import org.haven.core.cfs.ClusterFs;
 import org.haven.core.time.Clock;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
@@ -42,19 +40,7 @@ public final class ApiFixture implements ApiClient {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) { return authid.equals("root@pam"); }
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
-        NodeContext node = new NodeContext() {
-            final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
-            @Override public String nodeName() { return "n1"; }
-            @Override public ClusterFs cfs() { return cfs; }
-            @Override public TaskManager tasks() { return tasks; }
-            @Override public AccessChecker access() { return access; }
-            @Override public Path dataDir() { return tmp.resolve("data"); }
-            @Override public Path runDir() { return tmp.resolve("run"); }
-            @Override public boolean embedded() { return true; }
-            @Override public Clock clock() { return Clock.SYSTEM; }
-            @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-            @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
-        };
+        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
         ApiTree tree = new ApiTree();
         new StorageApi().register(tree, node);
         // the task endpoints the CLI follows
