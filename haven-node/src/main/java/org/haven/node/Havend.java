@@ -302,8 +302,10 @@ public final class Havend implements AutoCloseable {
     }
 
     /** The address other nodes use to reach this one: the bind address, or the first non-loopback IPv4 address. */
-    private String advertisedHost() {
-        String host = options.bind();
+    private String advertisedHost() { return advertisedHost(options.bind()); }
+
+    private static String advertisedHost(String bind) {
+        String host = bind;
         if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
             List<String> ips = localIps();
             host = ips.isEmpty() ? "127.0.0.1" : ips.get(0);
@@ -392,11 +394,7 @@ public final class Havend implements AutoCloseable {
     /** {@code --witness}: the witness replica alone, its state in {@code <data>/witness}, until SIGTERM. */
     private static void runWitness(Options o, NodePaths p) {
         Options.Witness w = o.witness();
-        String host = o.bind();
-        if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
-            List<String> ips = localIps();
-            host = ips.isEmpty() ? "127.0.0.1" : ips.get(0);
-        }
+        String host = advertisedHost(o.bind());
         RaftClusterFs fs;
         try {
             fs = org.haven.cfs.WitnessMain.start(w.cluster(), w.group(), w.generation(), host, o.cfsPort(), w.peers(),
