@@ -122,110 +122,97 @@ public sealed interface CfsOp {
     }
 
     byte BATCH = 2;
+    byte GROUPS = 3;
 
-    /** Several envelopes in one log entry (proposals gathered while earlier ones were in flight). */
-    static byte[] encodeBatch(List<Envelope> envs) {
-        List<byte[]> encoded = new ArrayList<>(envs.size());
-        for (Envelope e : envs) encoded.add(encode(e));
-        return batchOf(encoded);
-    }
+    /**
+     * Changes a node proposed together under one attempt {@code id}. They take effect only when the log entry
+     * carrying them has the Raft term {@code term} in which the leader accepted them (-1: in any term), so a
+     * copy re-sent by a later leader is skipped instead of applied twice.
+     */
+    record Group(long term, long id, List<Envelope> envelopes) {}
 
-    /** A log entry of envelopes already encoded with {@link #encode(Envelope)}. */
-    static byte[] batchOf(List<byte[]> encoded) {
-        if (encoded.size() == 1) return encoded.get(0);
-        int size = 5;
+    /** A group of envelopes already encoded with {@link #encode(Envelope)}. */
+    static byte[] encodeGroup(long term, long id, List<byte[]> encoded) {
+        int size = 20;
         for (byte[] one : encoded) size += 4 + one.length;
         ByteArrayOutputStream bos = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bos)) {
-            out.writeByte(BATCH);
-            out.writeInt(encoded.size());
-            for (byte[] one : encoded) {
-                out.writeInt(one.length);
-                out.write(one);
-            }
+            out.writeLong(term);
+            out.writeLong(id);
+            writeAll(out, encoded);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bos.toByteArray();
     }
 
-    /** Decodes a single envelope or a batch. */
-    static List<Envelope> decodeAll(byte[] bytes) {
-        if (bytes.length > 0 && bytes[0] == BATCH) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+    /** Term and attempt id of an encoded group, without decoding its envelopes. */
+    static long[] groupHeader(byte[] group) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(group))) {
+            return new long[] {in.readLong(), in.readLong()};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A log entry of groups encoded with {@link #encodeGroup}. */
+    static byte[] entryOf(List<byte[]> groups) {
+        int size = 5;
+        for (byte[] one : groups) size += 4 + one.length;
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(size);
+        try (DataOutputStream out = new DataOutputStream(bos)) {
+            out.writeByte(GROUPS);
+            writeAll(out, groups);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    /**
+     * The groups of a log entry. Entries of the earlier formats (one envelope, or a plain batch of them) are one
+     * group that applies in any term.
+     */
+    static List<Group> decodeEntry(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (bytes.length > 0 && bytes[0] == GROUPS) {
                 in.readByte();
-                int n = in.readInt();
-                List<Envelope> out = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    byte[] one = new byte[in.readInt()];
-                    in.readFully(one);
-                    out.add(decode(one));
+                List<Group> groups = new ArrayList<>();
+                for (byte[] g : readAll(in)) {
+                    try (DataInputStream gin = new DataInputStream(new ByteArrayInputStream(g))) {
+                        long term = gin.readLong();
+                        long id = gin.readLong();
+                        groups.add(new Group(term, id, readAll(gin).stream().map(CfsOp::decode).toList()));
+                    }
                 }
-                return out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                return groups;
             }
-        }
-        return List.of(decode(bytes));
-    }
-
-    static byte[] encodeResults(List<Result> rs) {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream(rs.size() * 32);
-        try (DataOutputStream out = new DataOutputStream(bos)) {
-            out.writeInt(rs.size());
-            for (Result r : rs) {
-                byte[] one = encodeResult(r);
-                out.writeInt(one.length);
-                out.write(one);
+            if (bytes.length > 0 && bytes[0] == BATCH) {
+                in.readByte();
+                return List.of(new Group(-1, 0, readAll(in).stream().map(CfsOp::decode).toList()));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bos.toByteArray();
-    }
-
-    static List<Result> decodeResults(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            int n = in.readInt();
-            List<Result> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                byte[] one = new byte[in.readInt()];
-                in.readFully(one);
-                out.add(decodeResult(one));
-            }
-            return out;
+            return List.of(new Group(-1, 0, List.of(decode(bytes))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static byte[] encodeResult(Result r) {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream(32);
-        try (DataOutputStream out = new DataOutputStream(bos)) {
-            out.writeByte(r.errno() == null ? -1 : r.errno().ordinal());
-            out.writeUTF(r.errPath() == null ? "" : r.errPath());
-            out.writeBoolean(r.flag());
-            out.writeLong(r.version());
-            out.writeInt(r.changed().size());
-            for (String c : r.changed()) out.writeUTF(c);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static void writeAll(DataOutputStream out, List<byte[]> parts) throws IOException {
+        out.writeInt(parts.size());
+        for (byte[] one : parts) {
+            out.writeInt(one.length);
+            out.write(one);
         }
-        return bos.toByteArray();
     }
 
-    static Result decodeResult(byte[] bytes) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            int e = in.readByte();
-            String p = in.readUTF();
-            boolean flag = in.readBoolean();
-            long v = in.readLong();
-            int n = in.readInt();
-            List<String> changed = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) changed.add(in.readUTF());
-            return new Result(e < 0 ? null : Errno.values()[e], e < 0 ? null : p, flag, v, changed);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static List<byte[]> readAll(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] one = new byte[in.readInt()];
+            in.readFully(one);
+            out.add(one);
         }
+        return out;
     }
 }

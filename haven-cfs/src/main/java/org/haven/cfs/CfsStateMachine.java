@@ -40,23 +40,42 @@ final class CfsStateMachine extends BaseStateMachine {
     private final Path seed;
     private final Path configDbCopy;
     private final Consumer<List<String>> onChange;
+    private final Applied onApplied;
+    private final java.util.function.Function<byte[], CompletableFuture<byte[]>> forwarded;
     private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cfs-notify");
         t.setDaemon(true);
         return t;
     });
     private volatile MemTree tree;
-    private final Object appliedMonitor = new Object();
+
+    /**
+     * What the node learns from an applied log entry: its term and, per group it carried, the group's attempt id
+     * and results ({@code null} when the group was skipped because the entry is of another term).
+     */
+    interface Applied {
+        void applied(long term, List<AppliedGroup> groups);
+
+        /** The tree was replaced by a snapshot from the leader (entries it covers are not reported). */
+        void snapshotInstalled();
+    }
+
+    record AppliedGroup(long id, List<CfsOp.Result> results) {}
 
     /**
      * @param seed          config.db to start from when there is no snapshot yet (may be null or missing)
      * @param configDbCopy  where the latest snapshot is also kept as a plain config.db (may be null)
+     * @param onApplied     called on the apply thread after each entry, once the tree shows it
+     * @param forwarded     on the leader: takes a group another node forwards ({@link #query}) and answers it
      */
-    CfsStateMachine(CfsLimits limits, Path seed, Path configDbCopy, Consumer<List<String>> onChange) {
+    CfsStateMachine(CfsLimits limits, Path seed, Path configDbCopy, Consumer<List<String>> onChange, Applied onApplied,
+                    java.util.function.Function<byte[], CompletableFuture<byte[]>> forwarded) {
         this.limits = limits;
         this.seed = seed;
         this.configDbCopy = configDbCopy;
         this.onChange = onChange;
+        this.onApplied = onApplied;
+        this.forwarded = forwarded;
         this.tree = new MemTree(limits);
     }
 
@@ -97,6 +116,7 @@ final class CfsStateMachine extends BaseStateMachine {
     public void reinitialize() throws IOException {
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
         load(storage.loadLatestSnapshot());
+        if (onApplied != null) onApplied.snapshotInstalled();
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
         notifyChanged(List.of(""));
     }
@@ -113,7 +133,6 @@ final class CfsStateMachine extends BaseStateMachine {
         } finally {
             rw.writeLock().unlock();
         }
-        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
         LOG.info("cfs loaded snapshot {} (version {})", snap.getTermIndex(), t.version());
         return true;
     }
@@ -148,35 +167,44 @@ final class CfsStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         RaftProtos.LogEntryProto entry = trx.getLogEntry();
-        List<CfsOp.Envelope> envs = CfsOp.decodeAll(entry.getStateMachineLogEntry().getLogData().toByteArray());
-        List<CfsOp.Result> results = new java.util.ArrayList<>(envs.size());
+        List<CfsOp.Group> groups = CfsOp.decodeEntry(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        List<AppliedGroup> applied = new java.util.ArrayList<>(groups.size());
         List<String> changed = new java.util.ArrayList<>();
         rw.writeLock().lock();
         try {
-            for (CfsOp.Envelope env : envs) {
-                CfsOp.Result res = CfsOp.apply(tree, env);
-                results.add(res);
-                changed.addAll(res.changed());
+            for (CfsOp.Group g : groups) {
+                if (g.term() >= 0 && g.term() != entry.getTerm()) {
+                    applied.add(new AppliedGroup(g.id(), null));
+                    continue;
+                }
+                List<CfsOp.Result> results = new java.util.ArrayList<>(g.envelopes().size());
+                for (CfsOp.Envelope env : g.envelopes()) {
+                    CfsOp.Result res = CfsOp.apply(tree, env);
+                    results.add(res);
+                    changed.addAll(res.changed());
+                }
+                applied.add(new AppliedGroup(g.id(), results));
             }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } finally {
             rw.writeLock().unlock();
         }
-        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
+        if (onApplied != null) onApplied.applied(entry.getTerm(), applied);
         if (!changed.isEmpty()) notifyChanged(changed);
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(CfsOp.encodeResults(results))));
+        return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
         super.notifyTermIndexUpdated(term, index);
-        synchronized (appliedMonitor) { appliedMonitor.notifyAll(); }
+        if (onApplied != null) onApplied.applied(term, List.of());
     }
 
-    /** Linearizable-read hook: nothing to compute, the read itself happens locally once applied. */
+    /** A group forwarded to the leader (see {@link RaftClusterFs}); other queries have nothing to compute. */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        if (request.getContent().isEmpty() || forwarded == null) return CompletableFuture.completedFuture(Message.EMPTY);
+        return forwarded.apply(request.getContent().toByteArray()).thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
     }
 
     private void notifyChanged(List<String> paths) {
@@ -191,19 +219,6 @@ final class CfsStateMachine extends BaseStateMachine {
     long appliedIndex() {
         TermIndex ti = getLastAppliedTermIndex();
         return ti == null ? -1 : ti.getIndex();
-    }
-
-    /** Waits until the log entry {@code index} has been applied here; false on timeout. */
-    boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        synchronized (appliedMonitor) {
-            while (appliedIndex() < index) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) return false;
-                appliedMonitor.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
-        }
-        return true;
     }
 
     @Override

@@ -125,7 +125,11 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         Files.createDirectories(cfg.dataDir());
         Path raftDir = cfg.dataDir().resolve("raft");
         Files.createDirectories(raftDir);
-        this.sm = new CfsStateMachine(cfg.limits(), cfg.dataDir().resolve("config.db"), cfg.dataDir().resolve("config.db"), this::changed);
+        this.sm = new CfsStateMachine(cfg.limits(), cfg.dataDir().resolve("config.db"), cfg.dataDir().resolve("config.db"), this::changed,
+                new CfsStateMachine.Applied() {
+                    @Override public void applied(long term, List<CfsStateMachine.AppliedGroup> groups) { RaftClusterFs.this.applied(term, groups); }
+                    @Override public void snapshotInstalled() { RaftClusterFs.this.snapshotInstalled(); }
+                }, this::forwarded);
 
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
@@ -144,6 +148,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 20_000);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        // no extra log entry per commit recording the commit index: a restarted node learns it from the leader
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
         // a log entry (a batch of writes, or one write of the largest file allowed) must fit every buffer on its way
         long entry = maxEntryBytes(cfg.limits());
@@ -180,6 +186,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             fs.server.start();
             fs.refreshMembers();
             fs.proposer = Thread.ofPlatform().daemon().name("cfs-propose-" + cfg.self().name()).start(fs::proposeLoop);
+            fs.sender = Thread.ofPlatform().daemon().name("cfs-send-" + cfg.self().name()).start(fs::sendLoop);
             Thread.ofVirtual().name("cfs-nodedirs-" + cfg.self().name()).start(fs::ensureNodeDirs);
             Thread.ofVirtual().name("cfs-members-" + cfg.self().name()).start(fs::reconcileLoop);
             return fs;
@@ -332,6 +339,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /** Index of the last Raft log entry applied on this node. */
+    public long appliedIndex() { return sm.appliedIndex(); }
+
     /**
      * Linearizable read barrier: returns once this node has applied every change committed before the call
      * (a no-op entry goes through the log and is awaited locally). Fails without quorum.
@@ -372,71 +382,206 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     // ------------------------------------------------------------------ writes
 
-    /** A proposal waiting to be sent; completed with its result and the log index that carried it. */
-    private record Pending(byte[] encoded, java.util.concurrent.CompletableFuture<long[]> done,
-                           java.util.concurrent.atomic.AtomicReference<CfsOp.Result> result) {}
+    /*
+     * Writes go through the Raft leader, which gathers what every node sends into as few log entries as it can
+     * (group commit across the cluster). A node sends its queued changes as a group: an attempt with a random id,
+     * tagged with the node's current Raft term. The leader accepts a group only in that term, and the state
+     * machine applies it only from a log entry of that term; a copy that a later leader proposes again is skipped.
+     * The sending node learns the outcome from its own apply stream: it sees the group applied (with its results),
+     * or skipped, or it applies an entry of a later term without having seen it; in the last two cases the group
+     * certainly had no effect and its changes are sent again in a new attempt. A node that is not the leader
+     * forwards its groups as a non-linearizable query to the leader, which can be repeated safely: the leader
+     * remembers the ids it accepted.
+     */
+
+    /** A change waiting for its outcome. */
+    private record Pending(byte[] encoded, java.util.concurrent.CompletableFuture<CfsOp.Result> done) {}
+
+    /** Changes sent together; {@code delivered} once the leader of {@code term} has accepted them. */
+    private static final class Attempt {
+        final long id;
+        final long term;
+        final List<Pending> pendings;
+        final byte[] group;
+        volatile boolean delivered;
+        volatile long retryAt;
+
+        Attempt(long id, long term, List<Pending> pendings) {
+            this.id = id;
+            this.term = term;
+            this.pendings = pendings;
+            this.group = CfsOp.encodeGroup(term, id, pendings.stream().map(Pending::encoded).toList());
+        }
+
+        boolean abandoned() { return pendings.stream().allMatch(p -> p.done().isDone()); }
+    }
 
     /**
      * The largest log entry: room for a write of the largest file the limits allow (plus path and framing),
-     * at least 4 MiB. Batches of small writes stay below half of it.
+     * at least 4 MiB. Groups and the entries gathering them stay below half of it.
      */
     static long maxEntryBytes(CfsLimits limits) {
         return Math.max(4L << 20, 2 * limits.maxFileSize() + (1L << 20));
     }
 
-    private final java.util.concurrent.LinkedBlockingQueue<Pending> proposals = new java.util.concurrent.LinkedBlockingQueue<>();
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(4);
+    private static final int MAX_GROUP = 512;
+    private static final long REDELIVER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final byte[] ACCEPTED = {1};
+    private static final byte[] REFUSED = {0};
+    private final java.util.concurrent.LinkedBlockingQueue<Pending> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.ConcurrentHashMap<Long, Attempt> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long appliedTerm;
+    /** On the leader: accepted groups waiting to be proposed, and when each id was accepted. */
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> acceptedIds = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Thread sender;
     private volatile Thread proposer;
-    private static final int MAX_BATCH = 512;
 
-    /**
-     * Sends queued proposals: whatever accumulated while earlier entries were in flight goes out as one log
-     * entry (group commit), with at most 4 entries outstanding.
-     */
-    private void proposeLoop() {
-        List<Pending> batch = new ArrayList<>();
+    /** Sends queued changes as groups to the leader, one delivery at a time; what queues meanwhile forms the next group. */
+    private void sendLoop() {
+        long budget = maxEntryBytes(cfg.limits()) / 2;
         while (!closed) {
             try {
-                batch.clear();
-                Pending first = proposals.take();
-                batch.add(first);
-                inFlight.acquire();
-                long bytes = first.encoded().length;
-                long budget = maxEntryBytes(cfg.limits()) / 2;
-                for (Pending next; batch.size() < MAX_BATCH && (next = proposals.peek()) != null
-                        && bytes + next.encoded().length <= budget; ) {
-                    batch.add(proposals.poll());
-                    bytes += next.encoded().length;
+                Pending first = outbox.poll(TimeUnit.NANOSECONDS.toMillis(REDELIVER_NANOS), TimeUnit.MILLISECONDS);
+                for (Attempt a : attempts.values()) {
+                    if (a.delivered || System.nanoTime() - a.retryAt < 0) continue;
+                    if (a.abandoned()) attempts.remove(a.id, a);
+                    else deliver(a);
                 }
-                List<byte[]> encoded = new ArrayList<>(batch.size());
-                for (Pending p : batch) encoded.add(p.encoded());
-                List<Pending> mine = List.copyOf(batch);
-                client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.batchOf(encoded)))).whenComplete((reply, err) -> {
-                    inFlight.release();
-                    if (err != null || reply == null || !reply.isSuccess()) {
-                        Throwable t = err != null ? err : reply == null ? new IllegalStateException("no reply") : reply.getException();
-                        for (Pending p : mine) p.done().completeExceptionally(t == null ? new IllegalStateException("failed") : t);
-                        return;
+                if (first == null) continue;
+                List<Pending> group = new ArrayList<>();
+                long bytes = 0;
+                for (Pending next = first; next != null; next = outbox.poll()) {
+                    if (!next.done().isDone()) {
+                        group.add(next);
+                        bytes += next.encoded().length;
                     }
-                    List<CfsOp.Result> rs;
-                    try {
-                        rs = CfsOp.decodeResults(reply.getMessage().getContent().toByteArray());
-                    } catch (RuntimeException e) {
-                        for (Pending p : mine) p.done().completeExceptionally(e);
-                        return;
-                    }
-                    for (int i = 0; i < mine.size(); i++) {
-                        mine.get(i).result().set(rs.get(i));
-                        mine.get(i).done().complete(new long[] {reply.getLogIndex()});
-                    }
-                });
+                    Pending peek = outbox.peek();
+                    if (group.size() >= MAX_GROUP || peek == null || bytes + peek.encoded().length > budget) break;
+                }
+                if (group.isEmpty()) continue;
+                DivisionInfo info = info();
+                Attempt a = new Attempt(java.util.concurrent.ThreadLocalRandom.current().nextLong(), info == null ? 0 : info.getCurrentTerm(), group);
+                attempts.put(a.id, a);
+                if (appliedTerm > a.term && attempts.remove(a.id, a)) {
+                    resend(a);
+                    continue;
+                }
+                deliver(a);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                inFlight.release();
-                for (Pending p : batch) p.done().completeExceptionally(e);
+                LOG.warn("cfs: sending changes failed", e);
             }
         }
+    }
+
+    /** Offers an attempt to the leader (this node, or through a query to it); refused or unanswered ones are offered again. */
+    private void deliver(Attempt a) {
+        a.retryAt = System.nanoTime() + REDELIVER_NANOS;
+        byte[] answer = null;
+        DivisionInfo info = info();
+        if (info != null && info.isLeader()) {
+            answer = accept(a.group);
+        } else {
+            try {
+                RaftClientReply r = client.async().sendReadOnlyNonLinearizable(Message.valueOf(ByteString.copyFrom(a.group)))
+                        .get(Math.min(cfg.writeTimeout().toMillis(), 2000), TimeUnit.MILLISECONDS);
+                if (r.isSuccess()) answer = r.getMessage().getContent().toByteArray();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("cfs: forwarding to the leader: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (answer != null && java.util.Arrays.equals(answer, ACCEPTED)) a.delivered = true;
+    }
+
+    /** On the leader: takes a group for the next log entry if it was made for this term (once per id). */
+    private byte[] accept(byte[] group) {
+        long[] header = CfsOp.groupHeader(group);
+        DivisionInfo info = info();
+        if (closed || info == null || !info.isLeader() || info.getCurrentTerm() != header[0]) return REFUSED;
+        if (acceptedIds.putIfAbsent(header[1], System.nanoTime()) == null) accepted.add(group);
+        return ACCEPTED;
+    }
+
+    private java.util.concurrent.CompletableFuture<byte[]> forwarded(byte[] group) {
+        return java.util.concurrent.CompletableFuture.completedFuture(accept(group));
+    }
+
+    /**
+     * On the leader: proposes the accepted groups, whatever accumulated while the previous entry was being
+     * committed going out as one entry. Groups left over when this node stops leading are dropped (their
+     * senders see a later term and send them again).
+     */
+    private void proposeLoop() {
+        long budget = maxEntryBytes(cfg.limits()) / 2;
+        long keep = 2 * cfg.writeTimeout().toNanos() + TimeUnit.SECONDS.toNanos(10);
+        long nextExpiry = System.nanoTime() + keep;
+        List<byte[]> groups = new ArrayList<>();
+        while (!closed) {
+            try {
+                groups.clear();
+                byte[] first = accepted.take();
+                groups.add(first);
+                long bytes = first.length;
+                for (byte[] next; (next = accepted.peek()) != null && bytes + next.length <= budget; ) {
+                    groups.add(accepted.poll());
+                    bytes += next.length;
+                }
+                DivisionInfo info = info();
+                if (info != null && info.isLeader()) {
+                    try {
+                        RaftClientReply r = client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.entryOf(groups))))
+                                .get(cfg.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        if (!r.isSuccess()) LOG.debug("cfs: proposal failed: {}", r.getException());
+                    } catch (ExecutionException | TimeoutException e) {
+                        LOG.debug("cfs: proposal failed: {}", e.toString());
+                    }
+                }
+                long now = System.nanoTime();
+                if (now - nextExpiry > 0) {
+                    acceptedIds.values().removeIf(t -> now - t > keep);
+                    nextExpiry = now + keep;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("cfs: proposing changes failed", e);
+            }
+        }
+    }
+
+    /** Outcome of applied log entries for this node's attempts (on the apply thread). */
+    private void applied(long term, List<CfsStateMachine.AppliedGroup> groups) {
+        for (CfsStateMachine.AppliedGroup g : groups) {
+            Attempt a = attempts.remove(g.id());
+            if (a == null) continue;
+            if (g.results() == null) {
+                resend(a);
+                continue;
+            }
+            for (int i = 0; i < a.pendings.size(); i++) a.pendings.get(i).done().complete(g.results().get(i));
+        }
+        if (term > appliedTerm) appliedTerm = term;
+        for (Attempt a : attempts.values()) {
+            if (a.term < term && attempts.remove(a.id, a)) resend(a);
+        }
+    }
+
+    /** A snapshot replaced the tree: whether the pending attempts are in it cannot be known. */
+    private void snapshotInstalled() {
+        for (Attempt a : attempts.values()) {
+            if (attempts.remove(a.id, a)) {
+                for (Pending p : a.pendings) p.done().completeExceptionally(new CfsException("outcome unknown: the node caught up from a snapshot"));
+            }
+        }
+    }
+
+    /** The changes of an attempt that certainly had no effect go out again in the next one. */
+    private void resend(Attempt a) {
+        for (Pending p : a.pendings) if (!p.done().isDone()) outbox.add(p);
     }
 
     /** A change refused before it was proposed (no quorum at the time): it certainly did not happen. */
@@ -444,31 +589,24 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         public NotSubmittedException(String message) { super(message); }
     }
 
+    /** Proposes a change and waits until this node has applied it; its result is this node's, which every replica shares. */
     private CfsOp.Result submit(CfsOp op) {
         if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
         Pending p = new Pending(CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op)),
-                new java.util.concurrent.CompletableFuture<>(), new java.util.concurrent.atomic.AtomicReference<>());
-        proposals.add(p);
-        long timeout = cfg.writeTimeout().toMillis();
-        long index;
+                new java.util.concurrent.CompletableFuture<>());
+        outbox.add(p);
         try {
-            index = p.done().get(timeout, TimeUnit.MILLISECONDS)[0];
+            return p.done().get(cfg.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            p.done().completeExceptionally(e);
             throw new CfsException(NO_QUORUM);
         } catch (ExecutionException e) {
             throw new CfsException(NO_QUORUM, e.getCause());
         } catch (InterruptedException e) {
+            p.done().completeExceptionally(e);
             Thread.currentThread().interrupt();
             throw new CfsException("interrupted", e);
         }
-        try {
-            if (!sm.awaitApplied(index, timeout)) {
-                LOG.warn("change {} committed but not applied locally within {} ms", index, timeout);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return p.result().get();
     }
 
     private static CfsException failure(String what, CfsOp.Result r) {
@@ -814,7 +952,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         if (closed) return;
         closed = true;
         if (proposer != null) proposer.interrupt();
-        for (Pending p; (p = proposals.poll()) != null; ) p.done().completeExceptionally(new IllegalStateException("closed"));
+        if (sender != null) sender.interrupt();
+        for (Pending p; (p = outbox.poll()) != null; ) p.done().completeExceptionally(new IllegalStateException("closed"));
+        for (Attempt a : attempts.values()) for (Pending p : a.pendings) p.done().completeExceptionally(new IllegalStateException("closed"));
         status.close();
         try {
             client.close();

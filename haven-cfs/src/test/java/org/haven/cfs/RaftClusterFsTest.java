@@ -64,6 +64,72 @@ class RaftClusterFsTest {
         assertThat(fs[0].readString(".vmlist").orElseThrow()).contains("\"100\": { \"node\": \"n2\", \"type\": \"qemu\"");
     }
 
+    /**
+     * Writers on every node while the leader fails again and again: a change is applied at most once (a node
+     * that sends its changes again after a leader change must not have them applied twice), and every
+     * acknowledged change is there.
+     */
+    @Test
+    void changesApplyOnceWhileLeadersFail() throws Exception {
+        cluster = new RaftTestCluster(dir, 3).startAll();
+        RaftClusterFs[] fs = cluster.fs;
+        awaitQuorate(fs);
+        fs[0].mkdirs("w");
+        int observer = 0;
+        while (fs[observer].leader().orElse("").equals(cluster.nodes.get(observer).name())) observer++;
+        java.util.Map<String, AtomicInteger> applied = new java.util.concurrent.ConcurrentHashMap<>();
+        fs[observer].watch("w", p -> {
+            if (p.startsWith("w/")) applied.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
+        });
+        List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int node = t % 3;
+            int writer = t;
+            writers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    String path = "w/" + writer + "-" + i;
+                    RaftClusterFs f = cluster.fs[node];
+                    try {
+                        if (f == null) throw new CfsException("node down");
+                        f.writeString(path, "x");
+                        acknowledged.add(path);
+                    } catch (CfsException e) {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException ie) {
+                            return;
+                        }
+                    }
+                }
+            }));
+        }
+        int failovers = 0;
+        for (int round = 0; round < 3; round++) {
+            Thread.sleep(700);
+            String leader = fs[observer].leader().orElse("");
+            int victim = -1;
+            for (int i = 0; i < 3; i++) if (cluster.nodes.get(i).name().equals(leader) && i != observer) victim = i;
+            if (victim < 0) continue;
+            cluster.stop(victim);
+            failovers++;
+            Thread.sleep(1200);
+            cluster.start(victim);
+            awaitQuorate(cluster.fs);
+        }
+        Thread.sleep(500);
+        stop.set(true);
+        for (Thread w : writers) w.join();
+        RaftClusterFs obs = cluster.fs[observer];
+        obs.sync();
+        assertThat(failovers).isPositive();
+        assertThat(acknowledged).hasSizeGreaterThan(50);
+        await().atMost(Duration.ofSeconds(5)).until(() -> applied.keySet().containsAll(acknowledged));
+        for (String p : acknowledged) assertThat(obs.read(p)).as(p).isPresent();
+        assertThat(applied.entrySet()).allSatisfy(e -> assertThat(e.getValue().get()).as(e.getKey()).isEqualTo(1));
+    }
+
     @Test
     void survivesOneFailureAndMinorityIsReadOnly() {
         cluster = new RaftTestCluster(dir, 3).startAll();

@@ -46,6 +46,7 @@ public final class CfsBench {
         for (int i = 0; i < size; i += 64) value[i] = '\n';
 
         List<AutoCloseable> cleanup = new ArrayList<>();
+        java.util.function.LongSupplier entries = () -> 0;
         Writer w;
         String label;
         Path tmp = Files.createTempDirectory("cfs-bench");
@@ -65,6 +66,7 @@ public final class CfsBench {
             boolean leaderOnly = strArg(args, "--leader-only", "no").equals("yes");
             String leader = fs[0].leader().orElse("n1");
             int li = Integer.parseInt(leader.substring(1)) - 1;
+            entries = () -> fs[0].appliedIndex();
             w = (c, key, v) -> fs[leaderOnly ? li : c % nodes].write(key, v);
             label = "haven-cfs (Ratis, " + nodes + " nodes)";
         } else {
@@ -83,12 +85,15 @@ public final class CfsBench {
             // warm-up (JIT) and preload: written before the measured run, with other VMIDs
             if (preload + warmup > 0) run(w, clients, preload + warmup, value, 1_000_000, nodes, null);
             long[] lat = new long[ops];
+            long e0 = entries.getAsLong();
             long t0 = System.nanoTime();
             run(w, clients, ops, value, 100, nodes, lat);
             double secs = (System.nanoTime() - t0) / 1e9;
+            long logEntries = entries.getAsLong() - e0;
             Arrays.sort(lat);
             System.out.printf("%-36s clients=%-3d size=%-5d preload=%-7d ops=%-6d  %8.0f writes/s  p50 %6.2f ms  p99 %6.2f ms%n",
                     label, clients, size, preload, ops, ops / secs, lat[ops / 2] / 1e6, lat[(int) (ops * 0.99)] / 1e6);
+            if (logEntries > 0) System.out.printf("%-36s %d log entries, %.1f writes per entry%n", "", logEntries, ops / (double) logEntries);
         } finally {
             for (AutoCloseable c : cleanup) c.close();
             try (var s = Files.walk(tmp)) {
