@@ -24,7 +24,7 @@ trap cleanup EXIT
 mvn -B -q -ntp -pl haven-cfs -am install -DskipTests
 mvn -B -q -ntp -pl haven-cfs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
 CP="haven-cfs/target/classes:haven-cfs/target/test-classes:$(cat "$work/cp.txt")"
-bench() { java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx3g -cp "$CP" org.haven.cfs.bench.CfsBench "$@"; }
+bench() { java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xms3g -Xmx3g -cp "$CP" org.haven.cfs.bench.CfsBench "$@"; }
 
 # etcd: three members on loopback
 cluster=""

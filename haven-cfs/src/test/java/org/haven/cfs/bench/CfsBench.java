@@ -102,26 +102,30 @@ public final class CfsBench {
         }
     }
 
+    /** Runs the writes; a failed write ends the run with its error instead of a figure. */
     private static void run(Writer w, int clients, int ops, byte[] value, int firstId, int nodes, long[] lat) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         List<Thread> ts = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
             ts.add(Thread.ofPlatform().start(() -> {
                 int i;
-                while ((i = next.getAndIncrement()) < ops) {
+                while (failed.get() == null && (i = next.getAndIncrement()) < ops) {
                     String key = "nodes/n" + (1 + client % nodes) + "/qemu-server/" + (firstId + i) + ".conf";
                     long s = System.nanoTime();
                     try {
                         w.write(client, key, value);
                     } catch (Exception e) {
-                        throw new RuntimeException(e);
+                        failed.compareAndSet(null, e);
+                        return;
                     }
                     if (lat != null) lat[i] = System.nanoTime() - s;
                 }
             }));
         }
         for (Thread t : ts) t.join();
+        if (failed.get() != null) throw new IllegalStateException("a write failed; no figures", failed.get());
     }
 
     private static int intArg(String[] a, String name, int def) {
