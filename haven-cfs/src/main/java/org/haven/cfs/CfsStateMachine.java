@@ -56,8 +56,11 @@ final class CfsStateMachine extends BaseStateMachine {
     interface Applied {
         void applied(long term, List<AppliedGroup> groups);
 
-        /** The tree was replaced by a snapshot from the leader (entries it covers are not reported). */
-        void snapshotInstalled();
+        /**
+         * The tree was replaced by a snapshot from the leader whose last entry has the term {@code term} (entries
+         * it covers are not reported).
+         */
+        void snapshotInstalled(long term);
     }
 
     record AppliedGroup(long id, List<CfsOp.Result> results) {}
@@ -115,8 +118,9 @@ final class CfsStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() throws IOException {
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.STARTING);
-        load(storage.loadLatestSnapshot());
-        if (onApplied != null) onApplied.snapshotInstalled();
+        SingleFileSnapshotInfo snap = storage.loadLatestSnapshot();
+        load(snap);
+        if (onApplied != null && snap != null) onApplied.snapshotInstalled(snap.getTerm());
         getLifeCycle().transition(org.apache.ratis.util.LifeCycle.State.RUNNING);
         notifyChanged(List.of(""));
     }

@@ -97,6 +97,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final CfsStateMachine sm;
     private final RaftServer server;
     private final RaftClient client;
+    /** Forwards groups to the leader: unordered, so one waiting for a lost leader holds up no other. */
+    private final RaftClient forwarder;
     private final RaftGroup group;
     private final RaftPeerId selfId;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
@@ -128,7 +130,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         this.sm = new CfsStateMachine(cfg.limits(), cfg.dataDir().resolve("config.db"), cfg.dataDir().resolve("config.db"), this::changed,
                 new CfsStateMachine.Applied() {
                     @Override public void applied(long term, List<CfsStateMachine.AppliedGroup> groups) { RaftClusterFs.this.applied(term, groups); }
-                    @Override public void snapshotInstalled() { RaftClusterFs.this.snapshotInstalled(); }
+                    @Override public void snapshotInstalled(long term) { RaftClusterFs.this.snapshotInstalled(term); }
                 }, this::forwarded);
 
         RaftProperties props = new RaftProperties();
@@ -176,6 +178,14 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(clientId, props))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        ClientId forwarderId = ClientId.randomId();
+        this.forwarder = RaftClient.newBuilder()
+                .setProperties(props)
+                .setRaftGroup(group)
+                .setClientId(forwarderId)
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(forwarderId, props))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
                 .build();
     }
 
@@ -404,6 +414,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         final List<Pending> pendings;
         final byte[] group;
         volatile boolean delivered;
+        volatile boolean delivering;
         volatile long retryAt;
 
         Attempt(long id, long term, List<Pending> pendings) {
@@ -426,6 +437,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     private static final int MAX_GROUP = 512;
     private static final long REDELIVER_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long the sender waits for the leader's answer before gathering the next group regardless. */
+    private static final long DELIVERY_WAIT_MS = 200;
     private static final byte[] ACCEPTED = {1};
     private static final byte[] REFUSED = {0};
     private final java.util.concurrent.LinkedBlockingQueue<Pending> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -437,14 +450,17 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private volatile Thread sender;
     private volatile Thread proposer;
 
-    /** Sends queued changes as groups to the leader, one delivery at a time; what queues meanwhile forms the next group. */
+    /**
+     * Sends queued changes as groups to the leader; what queues while the newest group is being delivered forms
+     * the next one. Groups the leader refused or did not answer are offered again.
+     */
     private void sendLoop() {
         long budget = maxEntryBytes(cfg.limits()) / 2;
         while (!closed) {
             try {
                 Pending first = outbox.poll(TimeUnit.NANOSECONDS.toMillis(REDELIVER_NANOS), TimeUnit.MILLISECONDS);
                 for (Attempt a : attempts.values()) {
-                    if (a.delivered || System.nanoTime() - a.retryAt < 0) continue;
+                    if (a.delivered || a.delivering || System.nanoTime() - a.retryAt < 0) continue;
                     if (a.abandoned()) attempts.remove(a.id, a);
                     else deliver(a);
                 }
@@ -467,7 +483,11 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                     resend(a);
                     continue;
                 }
-                deliver(a);
+                try {
+                    deliver(a).get(DELIVERY_WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // still on its way, or offered again later
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -476,25 +496,30 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
-    /** Offers an attempt to the leader (this node, or through a query to it); refused or unanswered ones are offered again. */
-    private void deliver(Attempt a) {
-        a.retryAt = System.nanoTime() + REDELIVER_NANOS;
-        byte[] answer = null;
+    /**
+     * Offers an attempt to the leader: this node, or the leader through a query. Completes when the answer is in;
+     * an attempt that was refused or not answered is offered again after a pause.
+     */
+    private java.util.concurrent.CompletableFuture<?> deliver(Attempt a) {
+        a.delivering = true;
         DivisionInfo info = info();
+        java.util.concurrent.CompletableFuture<byte[]> answer;
         if (info != null && info.isLeader()) {
-            answer = accept(a.group);
+            answer = java.util.concurrent.CompletableFuture.completedFuture(accept(a.group));
         } else {
-            try {
-                RaftClientReply r = client.async().sendReadOnlyNonLinearizable(Message.valueOf(ByteString.copyFrom(a.group)))
-                        .get(Math.min(cfg.writeTimeout().toMillis(), 2000), TimeUnit.MILLISECONDS);
-                if (r.isSuccess()) answer = r.getMessage().getContent().toByteArray();
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.debug("cfs: forwarding to the leader: {}", e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            answer = org.apache.ratis.client.impl.UnorderedAsync.send(org.apache.ratis.protocol.RaftClientRequest.readRequestType(true),
+                            Message.valueOf(ByteString.copyFrom(a.group)), null, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
+                    .thenApply(r -> r.isSuccess() ? r.getMessage().getContent().toByteArray() : REFUSED);
         }
-        if (answer != null && java.util.Arrays.equals(answer, ACCEPTED)) a.delivered = true;
+        return answer.whenComplete((bytes, err) -> {
+            if (err == null && java.util.Arrays.equals(bytes, ACCEPTED)) {
+                a.delivered = true;
+            } else {
+                if (err != null) LOG.debug("cfs: forwarding to the leader: {}", err.toString());
+                a.retryAt = System.nanoTime() + REDELIVER_NANOS;
+            }
+            a.delivering = false;
+        });
     }
 
     /** On the leader: takes a group for the next log entry if it was made for this term (once per id). */
@@ -570,10 +595,18 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
-    /** A snapshot replaced the tree: whether the pending attempts are in it cannot be known. */
-    private void snapshotInstalled() {
+    /**
+     * A snapshot whose entries end in term {@code term} replaced the tree. An attempt of a later term cannot be
+     * in it and is awaited as before; one of term 0 was never accepted (no leader has that term) and goes out
+     * again; for the others this node cannot tell whether the snapshot includes them.
+     */
+    private void snapshotInstalled(long term) {
+        if (term > appliedTerm) appliedTerm = term;
         for (Attempt a : attempts.values()) {
-            if (attempts.remove(a.id, a)) {
+            if (a.term > term || !attempts.remove(a.id, a)) continue;
+            if (a.term == 0) {
+                resend(a);
+            } else {
                 for (Pending p : a.pendings) p.done().completeExceptionally(new CfsException("outcome unknown: the node caught up from a snapshot"));
             }
         }
@@ -956,10 +989,12 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         for (Pending p; (p = outbox.poll()) != null; ) p.done().completeExceptionally(new IllegalStateException("closed"));
         for (Attempt a : attempts.values()) for (Pending p : a.pendings) p.done().completeExceptionally(new IllegalStateException("closed"));
         status.close();
-        try {
-            client.close();
-        } catch (IOException e) {
-            LOG.debug("closing client", e);
+        for (RaftClient c : List.of(client, forwarder)) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.debug("closing client", e);
+            }
         }
         try {
             server.close();

@@ -61,7 +61,7 @@ class CfsLogEntryTest {
                 seen.addAll(groups);
             }
 
-            @Override public void snapshotInstalled() {}
+            @Override public void snapshotInstalled(long term) {}
         }, null);
         // an entry of term 5 carrying a group made for term 5, one re-proposed from term 4, and one of any term
         byte[] data = CfsOp.entryOf(List.of(group(5, 1, write("now")), group(4, 2, write("stale")),
