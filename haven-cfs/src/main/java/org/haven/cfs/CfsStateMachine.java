@@ -41,7 +41,7 @@ final class CfsStateMachine extends BaseStateMachine {
     private final Path configDbCopy;
     private final Consumer<List<String>> onChange;
     private final Applied onApplied;
-    private final java.util.function.Function<byte[], CompletableFuture<byte[]>> forwarded;
+    private final java.util.function.UnaryOperator<byte[]> forwarded;
     private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cfs-notify");
         t.setDaemon(true);
@@ -72,7 +72,7 @@ final class CfsStateMachine extends BaseStateMachine {
      * @param forwarded     on the leader: takes a group another node forwards ({@link #query}) and answers it
      */
     CfsStateMachine(CfsLimits limits, Path seed, Path configDbCopy, Consumer<List<String>> onChange, Applied onApplied,
-                    java.util.function.Function<byte[], CompletableFuture<byte[]>> forwarded) {
+                    java.util.function.UnaryOperator<byte[]> forwarded) {
         this.limits = limits;
         this.seed = seed;
         this.configDbCopy = configDbCopy;
@@ -208,7 +208,7 @@ final class CfsStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> query(Message request) {
         if (request.getContent().isEmpty() || forwarded == null) return CompletableFuture.completedFuture(Message.EMPTY);
-        return forwarded.apply(request.getContent().toByteArray()).thenApply(b -> Message.valueOf(ByteString.copyFrom(b)));
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(forwarded.apply(request.getContent().toByteArray()))));
     }
 
     private void notifyChanged(List<String> paths) {

@@ -131,7 +131,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 new CfsStateMachine.Applied() {
                     @Override public void applied(long term, List<CfsStateMachine.AppliedGroup> groups) { RaftClusterFs.this.applied(term, groups); }
                     @Override public void snapshotInstalled(long term) { RaftClusterFs.this.snapshotInstalled(term); }
-                }, this::forwarded);
+                }, this::accept);
 
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(raftDir.toFile()));
@@ -170,22 +170,19 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 .setGroup(group)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        ClientId clientId = ClientId.randomId();
-        this.client = RaftClient.newBuilder()
+        this.client = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+        this.forwarder = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)));
+    }
+
+    private RaftClient newClient(RaftProperties props, org.apache.ratis.retry.RetryPolicy retry) {
+        ClientId id = ClientId.randomId();
+        return RaftClient.newBuilder()
                 .setProperties(props)
                 .setRaftGroup(group)
-                .setClientId(clientId)
-                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(clientId, props))
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                        (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                .build();
-        ClientId forwarderId = ClientId.randomId();
-        this.forwarder = RaftClient.newBuilder()
-                .setProperties(props)
-                .setRaftGroup(group)
-                .setClientId(forwarderId)
-                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(forwarderId, props))
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)))
+                .setClientId(id)
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(id, props))
+                .setRetryPolicy(retry)
                 .build();
     }
 
@@ -465,16 +462,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                     else deliver(a);
                 }
                 if (first == null) continue;
-                List<Pending> group = new ArrayList<>();
-                long bytes = 0;
-                for (Pending next = first; next != null; next = outbox.poll()) {
-                    if (!next.done().isDone()) {
-                        group.add(next);
-                        bytes += next.encoded().length;
-                    }
-                    Pending peek = outbox.peek();
-                    if (group.size() >= MAX_GROUP || peek == null || bytes + peek.encoded().length > budget) break;
-                }
+                List<Pending> group = gather(first, outbox, p -> p.encoded().length, budget, MAX_GROUP);
+                group.removeIf(p -> p.done().isDone());
                 if (group.isEmpty()) continue;
                 DivisionInfo info = info();
                 Attempt a = new Attempt(java.util.concurrent.ThreadLocalRandom.current().nextLong(), info == null ? 0 : info.getCurrentTerm(), group);
@@ -531,10 +520,6 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         return ACCEPTED;
     }
 
-    private java.util.concurrent.CompletableFuture<byte[]> forwarded(byte[] group) {
-        return java.util.concurrent.CompletableFuture.completedFuture(accept(group));
-    }
-
     /**
      * On the leader: proposes the accepted groups, whatever accumulated while the previous entry was being
      * committed going out as one entry. Groups left over when this node stops leading are dropped (their
@@ -544,17 +529,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         long budget = maxEntryBytes(cfg.limits()) / 2;
         long keep = 2 * cfg.writeTimeout().toNanos() + TimeUnit.SECONDS.toNanos(10);
         long nextExpiry = System.nanoTime() + keep;
-        List<byte[]> groups = new ArrayList<>();
         while (!closed) {
             try {
-                groups.clear();
-                byte[] first = accepted.take();
-                groups.add(first);
-                long bytes = first.length;
-                for (byte[] next; (next = accepted.peek()) != null && bytes + next.length <= budget; ) {
-                    groups.add(accepted.poll());
-                    bytes += next.length;
-                }
+                List<byte[]> groups = gather(accepted.take(), accepted, g -> g.length, budget, Integer.MAX_VALUE);
                 DivisionInfo info = info();
                 if (info != null && info.isLeader()) {
                     try {
@@ -576,6 +553,22 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 LOG.warn("cfs: proposing changes failed", e);
             }
         }
+    }
+
+    /**
+     * {@code first} and what follows it in {@code queue} (of which the caller is the only consumer), as long as
+     * the items stay within {@code budget} bytes and {@code max} items.
+     */
+    private static <T> List<T> gather(T first, java.util.concurrent.BlockingQueue<T> queue, java.util.function.ToLongFunction<T> size,
+                                      long budget, int max) {
+        List<T> out = new ArrayList<>();
+        out.add(first);
+        long bytes = size.applyAsLong(first);
+        for (T next; out.size() < max && (next = queue.peek()) != null && bytes + size.applyAsLong(next) <= budget; ) {
+            out.add(queue.poll());
+            bytes += size.applyAsLong(next);
+        }
+        return out;
     }
 
     /** Outcome of applied log entries for this node's attempts (on the apply thread). */
