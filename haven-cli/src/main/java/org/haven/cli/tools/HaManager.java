@@ -33,6 +33,15 @@ public final class HaManager implements CliTool {
             .output(CliCommand.Output.NONE));
         c.add(CliCommand.api("crm-command relocate", HttpMethod.POST, "/cluster/ha/resources/{sid}/relocate").positional("sid", "node")
             .output(CliCommand.Output.NONE));
+        for (String action : List.of("enable", "disable"))
+            c.add(CliCommand.api("crm-command node-maintenance " + action, HttpMethod.POST, "/cluster/ha/crm-command/node-maintenance")
+                .positional("node").fixed("action", action).output(CliCommand.Output.NONE));
+        c.add(CliCommand.api("crm-command stop", HttpMethod.POST, "/cluster/ha/crm-command/stop").positional("sid", "timeout")
+            .output(CliCommand.Output.NONE));
+        c.add(CliCommand.api("timing", HttpMethod.GET, "/cluster/ha/timing")
+            .description("Show the cluster-wide HA failover timing in seconds."));
+        c.add(CliCommand.api("set-timing", HttpMethod.PUT, "/cluster/ha/timing").output(CliCommand.Output.NONE)
+            .description("Set the cluster-wide HA failover timing (values in seconds; unsafe combinations are refused)."));
         c.add(CliCommand.api("groupconfig", HttpMethod.GET, "/cluster/ha/groups").printer(HaManager::printGroups));
         c.add(CliCommand.api("groupadd", HttpMethod.POST, "/cluster/ha/groups").positional("group").output(CliCommand.Output.NONE));
         c.add(CliCommand.api("groupremove", HttpMethod.DELETE, "/cluster/ha/groups/{group}").positional("group").output(CliCommand.Output.NONE));

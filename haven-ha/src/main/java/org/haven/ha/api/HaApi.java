@@ -194,6 +194,8 @@ public final class HaApi implements ApiModule {
                 })).build());
         }
 
+        registerCrmCommands(reg, ha, console);
+
         reg.add(ApiMethod.get("/cluster/ha/groups").name("index").description("Get HA groups.").permissions(audit)
             .returns(Schema.array(Schema.object().property("group", Schema.string())))
             .handler((p, rc) -> ha.listGroups()).build());
@@ -245,6 +247,33 @@ public final class HaApi implements ApiModule {
         reg.add(ApiMethod.get("/cluster/ha/status/manager_status").name("manager_status")
             .description("Get full HA manger status, including LRM status.").permissions(audit).returns(Schema.object())
             .handler((p, rc) -> ha.managerStatusData()).build());
+    }
+
+    /**
+     * Haven extensions under {@code /cluster/ha/crm-command}: the commands PVE's {@code ha-manager crm-command}
+     * writes straight into the manager's command queue ({@code ha/crm_commands}), which Haven's CLI reaches
+     * through the API.
+     */
+    static void registerCrmCommands(ApiRegistry reg, HaResources ha, Permission console) {
+        reg.add(ApiMethod.post("/cluster/ha/crm-command/node-maintenance").name("node_maintenance")
+            .description("Request the manager to put a node into maintenance mode (enable) or take it out (disable) (Haven extension).")
+            .permissions(console).protect()
+            .param("action", Schema.string().enumValues("enable", "disable").description("Enable or disable maintenance mode."))
+            .param("node", StandardOptions.node().description("The cluster node name."))
+            .returns(Schema.nullType())
+            .handler((p, rc) -> call(() -> {
+                ha.nodeMaintenance(p.str("node"), p.str("action").equals("enable"));
+                return null;
+            })).build());
+        reg.add(ApiMethod.post("/cluster/ha/crm-command/stop").name("crm_stop")
+            .description("Request the manager to stop a service, waiting at most 'timeout' seconds before it is hard-stopped (Haven extension).")
+            .permissions(console).protect().param("sid", sid())
+            .param("timeout", Schema.integer().minimum(0).description("Timeout in seconds. If set to 0 a hard stop will be performed."))
+            .returns(Schema.nullType())
+            .handler((p, rc) -> call(() -> {
+                ha.requestStop(sidParam(p), p.integer("timeout"));
+                return null;
+            })).build());
     }
 
     private static Schema timingParam(String key, long min, long max, String what) {

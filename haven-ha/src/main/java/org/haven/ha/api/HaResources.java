@@ -191,6 +191,18 @@ public final class HaResources {
         });
     }
 
+    /** Queues PVE's {@code stop SID TIMEOUT} command: the manager stops the service, waiting up to the timeout. */
+    public void requestStop(String sid, long timeout) {
+        if (!isManaged(sid)) throw new IllegalStateException("service '" + sid + "' is not HA managed");
+        queueCrmCommand("stop " + sid + " " + timeout);
+    }
+
+    /** Queues {@code enable-node-maintenance NODE} or {@code disable-node-maintenance NODE} for the manager. */
+    public void nodeMaintenance(String node, boolean enable) {
+        if (cfs.stat("nodes/" + node).isEmpty()) throw new IllegalStateException("no such cluster node '" + node + "'");
+        queueCrmCommand((enable ? "enable" : "disable") + "-node-maintenance " + node);
+    }
+
     /** Queues a migrate/relocate request for the manager. */
     public void moveResource(String sid, String cmd, String node) {
         if (!isManaged(sid)) throw new IllegalStateException("service '" + sid + "' is not HA managed");
@@ -291,9 +303,13 @@ public final class HaResources {
 
     public Optional<String> lrmStatusText(String node) { return cfs.readString("nodes/" + node + "/lrm_status"); }
 
-    static String timestampToStatus(long now, long ts) {
+    /**
+     * PVE's reading of a status timestamp. PVE calls an agent dead after 30 s, three of its 10 s rounds; here it
+     * is three rounds of the cluster's configured timing.
+     */
+    static String timestampToStatus(long now, long ts, long round) {
         long d = now - ts;
-        if (d > 30) return "old timestamp - dead?";
+        if (d > 3 * round) return "old timestamp - dead?";
         if (d < -2) return "detected time drift!";
         return "active";
     }
@@ -319,6 +335,7 @@ public final class HaResources {
 
     /** Entries of {@code GET /cluster/ha/status/current}. */
     public List<Map<String, Object>> currentStatus(long now) {
+        long round = ClusterHaEnv.readTiming(cfs).round();
         List<Map<String, Object>> res = new ArrayList<>();
         String node = cfs.nodeName();
         boolean quorate = cfs.isQuorate();
@@ -335,7 +352,7 @@ public final class HaResources {
             conf.put(sec.type() + ":" + sec.id(), sec.properties());
         }
         if (ms.masterNode != null && ms.timestamp != 0) {
-            String st = timestampToStatus(now, ms.timestamp);
+            String st = timestampToStatus(now, ms.timestamp, round);
             if (st.equals("active") && conf.isEmpty()) st = "idle";
             String extra = "";
             String crs = datacenterCrsHa();
@@ -365,7 +382,7 @@ public final class HaResources {
             if (lrm == null || lrm.timestamp == 0) {
                 e.put("status", n + " (unable to read lrm status)");
             } else {
-                String st = timestampToStatus(now, lrm.timestamp);
+                String st = timestampToStatus(now, lrm.timestamp, round);
                 String mode = lrm.mode;
                 if (st.equals("active")) {
                     if (mode == null || mode.isEmpty()) mode = "active";

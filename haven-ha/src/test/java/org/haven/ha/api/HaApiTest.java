@@ -218,4 +218,55 @@ class HaApiTest {
         ok(HttpMethod.PUT, "/cluster/ha/timing", Map.of("delete", "round,watchdog_timeout,device_timeout,lock_lifetime,fence_delay"));
         assertThat(cfs.readString(org.haven.cfs.LockTable.HA_TIMING_FILE)).isEmpty();
     }
+
+    @Test
+    void anAgentIsCalledDeadAfterThreeRoundsOfTheConfiguredTiming() {
+        LrmStatus l1 = new LrmStatus();
+        l1.state = "active";
+        l1.mode = "active";
+        l1.timestamp = now - 10;
+        cfs.writeString("nodes/n1/lrm_status", HaJson.write(HaJson.toJson(l1)));
+        ManagerStatus ms = new ManagerStatus();
+        ms.masterNode = "n1";
+        ms.timestamp = now - 10;
+        ms.nodeStatus.put("n1", "online");
+        cfs.mkdirs("ha");
+        cfs.writeString("ha/manager_status", HaJson.write(HaJson.toJson(ms)));
+        // PVE's 10 s rounds: 10 s old is alive (dead after 30 s)
+        assertThat(statusLines()).contains("lrm n1 (active, " + HaResources.localtime(now - 10) + ")");
+        ok(HttpMethod.PUT, "/cluster/ha/timing", Map.of("round", "2", "watchdog_timeout", "8", "device_timeout", "4",
+            "lock_lifetime", "18", "fence_delay", "8"));
+        // 2 s rounds: 10 s is more than three rounds
+        assertThat(statusLines()).contains("lrm n1 (old timestamp - dead?, " + HaResources.localtime(now - 10) + ")",
+            "master n1 (old timestamp - dead?, " + HaResources.localtime(now - 10) + ")");
+    }
+
+    private List<String> statusLines() {
+        List<String> lines = new java.util.ArrayList<>();
+        for (JsonNode e : ok(HttpMethod.GET, "/cluster/ha/status/current", Map.of()))
+            lines.add(e.path("type").asString() + " " + e.path("status").asString());
+        return lines;
+    }
+
+    @Test
+    void crmCommandsAreCheckedAndQueuedForTheManager() {
+        ok(HttpMethod.POST, "/cluster/ha/resources", Map.of("sid", "vm:100"));
+        ok(HttpMethod.POST, "/cluster/ha/crm-command/node-maintenance", Map.of("action", "enable", "node", "n2"));
+        ok(HttpMethod.POST, "/cluster/ha/crm-command/stop", Map.of("sid", "100", "timeout", "30"));
+        ok(HttpMethod.POST, "/cluster/ha/crm-command/node-maintenance", Map.of("action", "disable", "node", "n2"));
+        assertThat(cfs.readString("ha/crm_commands").orElseThrow())
+            .isEqualTo("enable-node-maintenance n2\nstop vm:100 30\ndisable-node-maintenance n2\n");
+
+        ApiResponse noNode = call(HttpMethod.POST, "/cluster/ha/crm-command/node-maintenance", Map.of("action", "enable", "node", "n9"));
+        assertThat(noNode.status()).isEqualTo(500);
+        assertThat(noNode.message()).contains("no such cluster node 'n9'");
+        ApiResponse unmanaged = call(HttpMethod.POST, "/cluster/ha/crm-command/stop", Map.of("sid", "vm:101", "timeout", "0"));
+        assertThat(unmanaged.status()).isEqualTo(500);
+        assertThat(unmanaged.message()).contains("service 'vm:101' is not HA managed");
+        ApiResponse badAction = call(HttpMethod.POST, "/cluster/ha/crm-command/node-maintenance", Map.of("action", "on", "node", "n1"));
+        assertThat(badAction.errors()).containsOnlyKeys("action");
+        ApiResponse badTimeout = call(HttpMethod.POST, "/cluster/ha/crm-command/stop", Map.of("sid", "vm:100", "timeout", "-1"));
+        assertThat(badTimeout.errors()).containsOnlyKeys("timeout");
+        assertThat(cfs.readString("ha/crm_commands").orElseThrow().lines()).hasSize(3);
+    }
 }
