@@ -59,6 +59,7 @@ public final class LocalClusterFs implements ClusterFs {
     private final Path root;
     private final String nodeName;
     private final Clock clock;
+    private final LockedCommands lockedCommands;
     private final CfsLimits limits;
     private final long startTime;
 
@@ -89,6 +90,7 @@ public final class LocalClusterFs implements ClusterFs {
         this.root = root.toAbsolutePath().normalize();
         this.nodeName = nodeName;
         this.clock = clock;
+        this.lockedCommands = new LockedCommands(clock);
         this.limits = limits;
         this.startTime = clock.epochSeconds();
         try {
@@ -269,6 +271,7 @@ public final class LocalClusterFs implements ClusterFs {
     }
 
     private void checkWritable(String what, String p) {
+        lockedCommands.checkTime();
         if (!isQuorate()) throw new CfsException("cluster not ready - no quorum?");
         if (p.isEmpty()) throw err(what, p, "Is a directory");
         if (CfsPath.isStatusFile(p) || (!p.contains("/") && CfsPath.LINKS.contains(p))) throw err(what, p, "Permission denied");
@@ -434,7 +437,7 @@ public final class LocalClusterFs implements ClusterFs {
             }
         }
         try {
-            return body.get();
+            return lockedCommands.run(name, body);
         } finally {
             synchronized (lockMonitor) {
                 locks.release(name, me, false);

@@ -94,6 +94,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     }
 
     private final Config cfg;
+    private final LockedCommands lockedCommands;
     private final CfsStateMachine sm;
     private final RaftServer server;
     private final RaftClient client;
@@ -118,6 +119,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     private RaftClusterFs(Config cfg) throws IOException {
         this.cfg = cfg;
+        this.lockedCommands = new LockedCommands(cfg.clock());
         this.startTime = cfg.clock().epochSeconds();
         this.selfId = RaftPeerId.valueOf(cfg.self().name());
         this.members = List.copyOf(cfg.peers());
@@ -617,6 +619,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     /** Proposes a change and waits until this node has applied it; its result is this node's, which every replica shares. */
     private CfsOp.Result submit(CfsOp op) {
+        if (!(op instanceof CfsOp.Lock)) lockedCommands.checkTime();
         if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
         Pending p = new Pending(CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op)),
                 new java.util.concurrent.CompletableFuture<>());
@@ -749,7 +752,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
         held.put(name, 1);
         try {
-            return body.get();
+            return lockedCommands.run(name, body);
         } finally {
             held.remove(name);
             try {

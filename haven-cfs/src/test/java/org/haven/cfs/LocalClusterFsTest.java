@@ -301,6 +301,34 @@ class LocalClusterFsTest {
     }
 
     @Test
+    void lockedCodeMayChangeTheTreeFor60Seconds() {
+        fs.writeString("storage.cfg", "old\n");
+        // within 60 s: the change happens
+        fs.withLock("file-storage_cfg", null, () -> {
+            now.addAndGet(60_000);
+            fs.writeString("storage.cfg", "in time\n");
+            return null;
+        });
+        assertThat(fs.readString("storage.cfg")).contains("in time\n");
+        // past 60 s (the lock expires at 120 s): the change is refused, the old content stays
+        assertThatThrownBy(() -> fs.withLock("file-storage_cfg", null, () -> {
+            now.addAndGet(60_001);
+            fs.writeString("storage.cfg", "late\n");
+            return null;
+        })).isInstanceOf(CfsException.class)
+            .hasMessage("cfs-lock 'file-storage_cfg' error: 'file-storage_cfg'-locked command timed out - aborting");
+        assertThat(fs.readString("storage.cfg")).contains("in time\n");
+        // a locked call that overran is reported as failed even when it changed nothing late
+        assertThatThrownBy(() -> fs.withLock("file-storage_cfg", null, () -> now.addAndGet(61_000)))
+            .hasMessageContaining("locked command timed out");
+        // the lock was released, and code outside any lock is not limited
+        assertThat(fs.withLock("file-storage_cfg", Duration.ofMillis(100), () -> 1)).isEqualTo(1);
+        now.addAndGet(600_000);
+        fs.writeString("storage.cfg", "free\n");
+        assertThat(fs.readString("storage.cfg")).contains("free\n");
+    }
+
+    @Test
     void haLocksExpireAfter120sWithoutRefresh() throws Exception {
         assertThat(fs.tryLock("ha_manager_lock")).isTrue();
         assertThat(fs.tryLock("ha_manager_lock")).isTrue(); // refresh

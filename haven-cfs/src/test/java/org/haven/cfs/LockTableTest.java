@@ -253,4 +253,33 @@ class LockTableTest {
             assertThat(fs[0].tryLock("storage-x")).isTrue();
         }
     }
+
+    /** On the replicated tree too, code under a cluster lock may change the tree for 60 s only (PVE's cfs_lock). */
+    @Test
+    void raftLockedCodeIsRefusedChangesAfter60Seconds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
+        org.haven.core.time.Clock clock = new org.haven.core.time.Clock() {
+            @Override public long epochSeconds() { return epochMillis() / 1000; }
+            @Override public long epochMillis() { return System.currentTimeMillis() + offset.get(); }
+        };
+        try (RaftTestCluster cluster = new RaftTestCluster(dir, 3)) {
+            cluster.clock = clock;
+            cluster.startAll();
+            RaftClusterFs[] fs = cluster.fs;
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+                for (RaftClusterFs f : fs) if (!f.isQuorate()) return false;
+                return true;
+            });
+            fs[1].withLock("file-x", null, () -> { fs[1].writeString("x.cfg", "in time"); return null; });
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> fs[1].withLock("file-x", null, () -> {
+                offset.addAndGet(61_000);
+                fs[1].writeString("x.cfg", "late");
+                return null;
+            })).hasMessage("cfs-lock 'file-x' error: 'file-x'-locked command timed out - aborting");
+            fs[0].sync();
+            assertThat(fs[0].readString("x.cfg")).contains("in time");
+            // the lock was released: another node takes it at once
+            assertThat(fs[0].withLock("file-x", java.time.Duration.ofSeconds(5), () -> 1)).isEqualTo(1);
+        }
+    }
 }
