@@ -139,13 +139,14 @@ public final class Dispatcher {
 
     /**
      * The message a handler's failure may show to a client, as PVE shows the text a handler dies with: the
-     * message of Haven's own exceptions and of plain {@link IllegalArgumentException}/{@link IllegalStateException}
-     * (the handlers' "die"). Null for anything else (a bug or a library's internals: class names, stack details)
-     * and for messages that name Java classes.
+     * message of Haven's own exceptions, of plain {@link IllegalArgumentException}/{@link IllegalStateException}
+     * (the handlers' "die") and of I/O failures (a path, an OS error). Null for anything else (a bug or a
+     * library's internals: class names, stack details) and for messages that name Java classes.
      */
     static String clientMessage(Throwable e) {
         Class<?> c = e.getClass();
-        boolean ours = c.getName().startsWith("org.haven.") || c == IllegalArgumentException.class || c == IllegalStateException.class;
+        boolean ours = c.getName().startsWith("org.haven.") || c == IllegalArgumentException.class || c == IllegalStateException.class
+                || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException;
         String msg = e.getMessage();
         if (!ours || msg == null || msg.isBlank() || mentionsJava(msg)) return null;
         return msg;

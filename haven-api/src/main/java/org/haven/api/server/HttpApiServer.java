@@ -183,15 +183,14 @@ public final class HttpApiServer implements AutoCloseable {
     /** One HTTP exchange of the API: what is needed to answer it. */
     private static final class Exchange {
         final Request request;
-        final Response response;
+        final DelayedRefusal response;
         final Callback callback;
         final boolean extjs;
-        final long arrived = System.nanoTime();
         /** The request body was read to its end, so the connection can carry the next request. */
         boolean bodyConsumed;
         Path upload;
 
-        Exchange(Request request, Response response, Callback callback, boolean extjs) {
+        Exchange(Request request, DelayedRefusal response, Callback callback, boolean extjs) {
             this.request = request;
             this.response = response;
             this.callback = callback;
@@ -199,7 +198,30 @@ public final class HttpApiServer implements AutoCloseable {
         }
     }
 
-    private boolean handle(Request request, Response response, Callback callback) throws Exception {
+    /**
+     * A response whose 401 leaves no sooner than {@link Config#authFailureDelay()} after the request arrived,
+     * as with PVE, whoever answers (an API method, the login, a console or migration handler). The wait is
+     * scheduled on the server's scheduler and holds no thread.
+     */
+    private final class DelayedRefusal extends Response.Wrapper {
+        private final long arrived = System.nanoTime();
+        private boolean written;
+        /** The answer refuses authentication whatever its status (the extjs format answers 200). */
+        boolean refusal;
+
+        DelayedRefusal(Request request, Response wrapped) { super(request, wrapped); }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            long wait = !written && (refusal || getStatus() == 401) ? config.authFailureDelay().toNanos() - (System.nanoTime() - arrived) : 0;
+            written = true;
+            if (wait > 0) server.getScheduler().schedule(() -> super.write(last, content, callback), wait, TimeUnit.NANOSECONDS);
+            else super.write(last, content, callback);
+        }
+    }
+
+    private boolean handle(Request request, Response original, Callback callback) throws Exception {
+        DelayedRefusal response = new DelayedRefusal(request, original);
         HttpExtensions ext = extensions;
         if (ext != null) for (Handler h : ext.handlers()) if (h.handle(request, response, callback)) return true;
         String path = Request.getPathInContext(request);
@@ -325,36 +347,32 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Writes the answer. A 401 leaves no sooner than {@link Config#authFailureDelay()} after the request
-     * arrived, scheduled without holding a thread. An answer given without reading the whole request body
-     * says {@code Connection: close}, because the connection cannot carry another request after it.
+     * Writes the answer. An answer given without reading the whole request body says {@code Connection: close},
+     * because the connection cannot carry another request after it.
      */
     private void answer(Exchange x, ApiResponse res) {
-        Response response = x.response;
+        DelayedRefusal response = x.response;
         if (!x.bodyConsumed && announcesBody(x.request)) response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        Runnable write = () -> {
-            byte[] out;
-            int status;
-            if (res.status() == 200 && res.data() instanceof RawResult raw) {
-                out = raw.body();
-                status = 200;
-                response.setStatus(200);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
-                if (raw.filename() != null)
-                    response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + raw.filename().replace("\"", "") + "\"");
-                response.write(true, ByteBuffer.wrap(out), x.callback);
-            } else {
-                out = x.extjs ? formatExtjs(res) : formatJson(res);
-                status = x.extjs ? 200 : res.status();
-                send(response, x.callback, status, out);
-            }
-            AccessLog log = accessLog;
-            if (log != null) log.log(remote(x.request), res.authid(), x.request.getMethod(), x.request.getHttpURI().getPathQuery(),
-                    x.request.getConnectionMetaData().getProtocol(), status, out.length);
-        };
-        long wait = res.status() == 401 ? config.authFailureDelay().toNanos() - (System.nanoTime() - x.arrived) : 0;
-        if (wait > 0) server.getScheduler().schedule(write, wait, TimeUnit.NANOSECONDS);
-        else write.run();
+        byte[] out;
+        int status;
+        if (res.status() == 200 && res.data() instanceof RawResult raw) {
+            out = raw.body();
+            status = 200;
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
+            if (raw.filename() != null)
+                response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + raw.filename().replace("\"", "") + "\"");
+            response.write(true, ByteBuffer.wrap(out), x.callback);
+        } else {
+            out = x.extjs ? formatExtjs(res) : formatJson(res);
+            status = x.extjs ? 200 : res.status();
+            // the extjs format carries the status in the body: its 200 for a 401 is a refusal too
+            if (res.status() == 401) x.response.refusal = true;
+            send(response, x.callback, status, out);
+        }
+        AccessLog log = accessLog;
+        if (log != null) log.log(remote(x.request), res.authid(), x.request.getMethod(), x.request.getHttpURI().getPathQuery(),
+                x.request.getConnectionMetaData().getProtocol(), status, out.length);
     }
 
     private String remote(Request request) {

@@ -164,11 +164,15 @@ class DispatcherTest {
     @Test
     void unexpectedFailuresHideTheirDetails() {
         tree.add(ApiMethod.get("/npe").permissions(Permission.all()).handler((p, rc) -> { throw new NullPointerException("Cannot invoke \"String.length()\""); }).build());
-        tree.add(ApiMethod.get("/io").permissions(Permission.all()).handler((p, rc) -> { throw new java.io.UncheckedIOException(new java.io.IOException("x")); }).build());
+        tree.add(ApiMethod.get("/io").permissions(Permission.all()).handler((p, rc) -> { throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/x")); }).build());
         tree.add(ApiMethod.get("/named").permissions(Permission.all()).handler((p, rc) -> { throw new IllegalStateException("java.lang.Thread broke"); }).build());
-        for (String path : List.of("/npe", "/io", "/named"))
+        tree.add(ApiMethod.get("/number").permissions(Permission.all()).handler((p, rc) -> Long.parseLong("x")).build());
+        for (String path : List.of("/npe", "/io", "/named", "/number"))
             assertThat(call(HttpMethod.GET, path, Map.of(), "good:root@pam", null, null)).as(path)
                     .extracting(ApiResponse::status, ApiResponse::message).containsExactly(500, Dispatcher.INTERNAL_ERROR);
+        // an I/O failure with a plain message keeps it
+        tree.add(ApiMethod.get("/disk").permissions(Permission.all()).handler((p, rc) -> { throw new java.io.IOException("No space left on device"); }).build());
+        assertThat(call(HttpMethod.GET, "/disk", Map.of(), "good:root@pam", null, null).message()).isEqualTo("No space left on device");
     }
 
     @Test
