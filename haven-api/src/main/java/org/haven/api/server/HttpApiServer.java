@@ -444,7 +444,8 @@ public final class HttpApiServer implements AutoCloseable {
     /**
      * The answers Jetty gives itself (a request it cannot parse, a URI or headers too long, a failure outside
      * the handlers): PVE's JSON envelope with the status text and no exception details, and
-     * {@code Connection: close}, since Jetty closes the connection after them.
+     * {@code Connection: close}, since Jetty closes the connection after them (a 404 for a path no handler
+     * serves leaves the connection usable).
      */
     static final class ErrorAnswer extends ErrorHandler {
         @Override
@@ -458,7 +459,7 @@ public final class HttpApiServer implements AutoCloseable {
         public boolean handle(Request request, Response response, Callback callback) {
             int status = request.getAttribute(ERROR_STATUS) instanceof Integer i ? i : 500;
             Object reason = request.getAttribute(ERROR_MESSAGE);
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            if (status != HttpStatus.NOT_FOUND_404) response.getHeaders().put(HttpHeader.CONNECTION, "close");
             send(response, callback, status, formatJson(ApiResponse.error(status, message(status, reason == null ? null : reason.toString()))));
             return true;
         }

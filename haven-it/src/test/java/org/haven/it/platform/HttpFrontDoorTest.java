@@ -170,6 +170,16 @@ class HttpFrontDoorTest {
             assertThat(c.exchange("GET", "/api2/json/cluster/resources?type=%", withLogin(null), null).json().has("errors")).isTrue();
             assertThat(c.exchange("GET", time, withLogin(null), null).status()).isEqualTo(200);
         }
+        // malformed escapes, bytes that are not UTF-8 and NUL in the path itself
+        for (String target : new String[]{"/api2/json/nodes/%zz/time", "/api2/json/nodes/%ff/time", "/api2/json/nodes/a%00b/time",
+                "/api2/json/nodes/%C3/time", "/api2/json/nodes/" + NODE + "/time?timezone=%ff"}) {
+            try (Connection c = new Connection()) {
+                Answer a = c.exchange("GET", target, withLogin(null), null);
+                assertThat(a.status()).as(target + ": " + a.body()).isIn(400, 501);
+                assertThat(a.json().get("data").isNull()).as(target + ": " + a.body()).isTrue();
+                assertThat(JAVA.matcher(a.body()).find()).as(target + " names Java internals: " + a.body()).isFalse();
+            }
+        }
     }
 
     @Test
