@@ -85,26 +85,25 @@ public final class Dispatcher {
      * callers who may send one (PVE checks credentials from the request headers, before the body).
      */
     public Admission admit(ApiRequest req) {
-        String[] who = new String[1];
         try {
             ApiTree.Match match = tree.lookup(req.path());
-            if (match == null) return new Admission(req, null, null, null, notImplemented(req));
-            ApiMethod m = match.node().methods().get(req.method());
+            ApiMethod m = match == null ? null : match.node().methods().get(req.method());
             if (m == null) {
-                if (req.method() == HttpMethod.GET && !match.node().isLeaf()) {
-                    who[0] = authenticate(req, false);
-                    return new Admission(req, match, null, who[0], ApiResponse.ok(autoIndex(match.node())).withAuthid(who[0]));
-                }
-                return new Admission(req, match, null, null, notImplemented(req));
+                if (match == null || req.method() != HttpMethod.GET || match.node().isLeaf()) return answered(req, notImplemented(req), null);
+                String authid = authenticate(req, false);
+                return answered(req, ApiResponse.ok(autoIndex(match.node())), authid);
             }
             String authid = m.permissions().isWorld() ? optionalAuth(req) : authenticate(req, req.method() != HttpMethod.GET);
-            who[0] = authid;
             if (authid != null && authid.indexOf('!') >= 0 && !m.allowtoken())
-                throw new ApiException(401, "API tokens are not allowed for this endpoint");
+                return answered(req, ApiResponse.error(401, "API tokens are not allowed for this endpoint"), authid);
             return new Admission(req, match, m, authid, null);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
-            return new Admission(req, null, null, who[0], failure(req, e).withAuthid(who[0]));
+            return answered(req, failure(req, e), null);
         }
+    }
+
+    private static Admission answered(ApiRequest req, ApiResponse answer, String authid) {
+        return new Admission(req, null, null, authid, answer.withAuthid(authid));
     }
 
     /** Completes an admitted request with its query and body parameters. */
@@ -119,7 +118,11 @@ public final class Dispatcher {
         }
     }
 
-    private ApiResponse failure(ApiRequest req, Throwable e) {
+    /**
+     * PVE's answer for a failure: 400 with the field errors of a {@link ParamException}, the status of an
+     * {@link ApiException}, else 500 with the message {@link #clientMessage} allows.
+     */
+    ApiResponse failure(ApiRequest req, Throwable e) {
         if (e instanceof ParamException p) return new ApiResponse(400, null, p.errors(), "Parameter verification failed.");
         if (e instanceof ApiException a) return ApiResponse.error(a.status(), a.getMessage());
         String msg = clientMessage(e);

@@ -265,24 +265,24 @@ public final class HttpApiServer implements AutoCloseable {
     private ApiResponse serveExtra(Exchange x, String path) {
         if (!"GET".equals(x.request.getMethod())) return ApiResponse.error(501, "Method '" + x.request.getMethod() + " " + path + "' not implemented");
         ApiRequest who = credentials(x, HttpMethod.GET, path);
-        String authid;
+        String authid = null;
         try {
             authid = dispatcher.authenticate(who, false);
-        } catch (ApiException e) {
-            return ApiResponse.error(e.status(), e.getMessage());
+            ApiResponse res = switch (path) {
+                case OPENAPI -> ApiResponse.ok(new RawResult("application/json;charset=UTF-8", Json.MAPPER.writeValueAsBytes(openapi.get()), null));
+                case NODE_NAME -> ApiResponse.ok(dispatcher.nodeName());
+                default -> {
+                    Map<String, Object> q = new LinkedHashMap<>();
+                    String query = x.request.getHttpURI().getQuery();
+                    if (query != null) RequestDecoder.parseForm(query, q);
+                    JsonNode node = SchemaExport.describe(dispatcher.tree(), String.valueOf(q.getOrDefault("path", "/")));
+                    yield node == null ? new ApiResponse(404, "", null, null) : ApiResponse.ok(node);
+                }
+            };
+            return res.withAuthid(authid);
+        } catch (ParamException | ApiException e) {
+            return dispatcher.failure(who, e).withAuthid(authid);
         }
-        ApiResponse res = switch (path) {
-            case OPENAPI -> ApiResponse.ok(new RawResult("application/json;charset=UTF-8", Json.MAPPER.writeValueAsBytes(openapi.get()), null));
-            case NODE_NAME -> ApiResponse.ok(dispatcher.nodeName());
-            default -> {
-                Map<String, Object> q = new LinkedHashMap<>();
-                String query = x.request.getHttpURI().getQuery();
-                if (query != null) RequestDecoder.parseForm(query, q);
-                JsonNode node = SchemaExport.describe(dispatcher.tree(), String.valueOf(q.getOrDefault("path", "/")));
-                yield node == null ? new ApiResponse(404, "", null, null) : ApiResponse.ok(node);
-            }
-        };
-        return res.withAuthid(authid);
     }
 
     /**
@@ -306,10 +306,8 @@ public final class HttpApiServer implements AutoCloseable {
             String q = request.getHttpURI().getQuery();
             if (q != null) RequestDecoder.parseForm(q, params);
             readBody(x, method, params);
-        } catch (ParamException e) {
-            return new ApiResponse(400, null, e.errors(), "Parameter verification failed.").withAuthid(admission.authid());
-        } catch (ApiException e) {
-            return ApiResponse.error(e.status(), e.getMessage()).withAuthid(admission.authid());
+        } catch (ParamException | ApiException e) {
+            return dispatcher.failure(head, e).withAuthid(admission.authid());
         }
         // only the server itself names a received upload file, except for root on the local socket
         if (x.upload == null && !head.local()) params.remove(UPLOAD_PARAM);

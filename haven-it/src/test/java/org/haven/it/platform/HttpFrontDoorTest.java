@@ -195,6 +195,7 @@ class HttpFrontDoorTest {
                 assertThat(logged.status()).as(path).isEqualTo(200);
             }
             assertThat(c.exchange("GET", "/api2/haven/node", withLogin(null), null).json().get("data").asString()).isEqualTo(NODE);
+            assertPlain400("bad schema path escape", c.exchange("GET", "/api2/haven/schema?path=%zz", withLogin(null), null));
         }
     }
 
