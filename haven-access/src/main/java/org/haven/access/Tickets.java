@@ -60,18 +60,30 @@ public final class Tickets {
         String data = plain.substring(prefix.length() + 1, lastColon);
         String ts = plain.substring(lastColon + 1);
         if (!ts.matches("[0-9A-F]{8}")) return Optional.empty();
-        byte[] sigBytes;
-        try {
-            sigBytes = Base64.getDecoder().decode(sig);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        byte[] sigBytes = canonicalBase64(sig);
+        if (sigBytes == null) return Optional.empty();
         String full = secretData == null ? plain : plain + ":" + secretData;
         if (!verifySignature(key, full, sigBytes)) return Optional.empty();
         long time = Long.parseLong(ts, 16);
         long age = now - time;
         if (age < minAge || age > maxAge) return Optional.empty();
         return Optional.of(new Verified(data, age));
+    }
+
+    /**
+     * The bytes of {@code text} when it is exactly the canonical base64 text of those bytes, else null. The
+     * JDK decoder ignores the unused low bits of the last character and accepts missing padding, so several
+     * texts decode to the same signature; only the one the signer produced is a valid ticket.
+     */
+    static byte[] canonicalBase64(String text) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        byte[] again = Base64.getEncoder().encode(bytes);
+        return MessageDigest.isEqual(again, text.getBytes(StandardCharsets.ISO_8859_1)) ? bytes : null;
     }
 
     public static String csrfToken(byte[] secret, String userid, long now) {

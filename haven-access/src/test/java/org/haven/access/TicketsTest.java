@@ -48,6 +48,46 @@ class TicketsTest {
             assertThat(Tickets.verify(kp.getPublic(), "PVE", junk, null, t, -300, 7200)).isEmpty();
     }
 
+    /**
+     * Every one-character change of a valid ticket is refused: each position is replaced by every other
+     * character of the base64 alphabet (plus padding and a few separators). The last characters before the
+     * padding carry unused bits that a lenient decoder ignores; those changes must fail too.
+     */
+    @Test
+    void everyOneCharacterChangeIsRefused() {
+        long t = 1_700_000_000L;
+        String ticket = Tickets.assemble(kp.getPrivate(), "PVE", "joe@pve", null, t);
+        assertThat(ticket).endsWith("==");
+        String base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+        int sig = ticket.indexOf("::") + 2;
+        int tried = 0;
+        for (int i = 0; i < ticket.length(); i++) {
+            // the signed text is covered by the signature as a whole: a few replacements per position suffice
+            String replacements = i >= sig ? base64 + ":!-_ " : "A0a:=@+";
+            for (char c : replacements.toCharArray()) {
+                if (c == ticket.charAt(i)) continue;
+                String forged = ticket.substring(0, i) + c + ticket.substring(i + 1);
+                assertThat(Tickets.verify(kp.getPublic(), "PVE", forged, null, t, -300, 7200)).as("changed position %d to '%c'", i, c).isEmpty();
+                tried++;
+            }
+        }
+        assertThat(tried).isGreaterThan((ticket.length() - sig) * 64);
+        // dropping or adding padding keeps the decoded bytes, and must not make a second valid spelling either
+        assertThat(Tickets.verify(kp.getPublic(), "PVE", ticket.substring(0, ticket.length() - 2), null, t, -300, 7200)).isEmpty();
+        assertThat(Tickets.verify(kp.getPublic(), "PVE", ticket + "=", null, t, -300, 7200)).isEmpty();
+        assertThat(Tickets.verify(kp.getPublic(), "PVE", ticket, null, t, -300, 7200)).isPresent();
+    }
+
+    @Test
+    void onlyTheCanonicalBase64SpellingDecodes() {
+        // "QQ==" is 'A'; "QR==" .. "QZ==" carry the same byte in their used bits and differ only in ignored ones
+        assertThat(Base64.getDecoder().decode("QR==")).isEqualTo(Base64.getDecoder().decode("QQ=="));
+        assertThat(Tickets.canonicalBase64("QQ==")).isEqualTo(new byte[]{'A'});
+        assertThat(Tickets.canonicalBase64("QR==")).isNull();
+        assertThat(Tickets.canonicalBase64("QQ")).isNull();
+        assertThat(Tickets.canonicalBase64("Q!==")).isNull();
+    }
+
     @Test
     void secretDataIsBoundToTheSignature() {
         long t = 1_700_000_000L;

@@ -126,19 +126,22 @@ public final class HavenNode implements AutoCloseable {
 
     /** HTTPS client trusting only this node's cluster CA (with host name verification). */
     public synchronized HttpClient https() throws Exception {
-        if (http == null) {
-            byte[] pem = Files.readAllBytes(cfsDir().resolve("pve-root-ca.pem"));
-            X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            ts.setCertificateEntry("ca", ca);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ts);
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(null, tmf.getTrustManagers(), null);
-            http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
-        }
+        if (http == null) http = HttpClient.newBuilder().sslContext(sslContext()).connectTimeout(Duration.ofSeconds(10)).build();
         return http;
+    }
+
+    /** A TLS context trusting only this node's cluster CA (for raw sockets). */
+    public SSLContext sslContext() throws Exception {
+        byte[] pem = Files.readAllBytes(cfsDir().resolve("pve-root-ca.pem"));
+        X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        return ssl;
     }
 
     public URI uri(String apiPath) { return URI.create("https://127.0.0.1:" + port + "/api2/json" + apiPath); }

@@ -208,7 +208,8 @@ public final class Havend implements AutoCloseable {
         servedCert = nodeCertificate();
         server = new HttpApiServer(dispatcher,
                 new HttpApiServer.Config(options.bind(), options.port(), ks, new String(ksPass), paths.socket(),
-                        "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log"), paths.uploadDir()),
+                        "off".equals(System.getProperty("haven.accessLog")) ? null : paths.logDir().resolve("access.log"), paths.uploadDir())
+                        .withAuthFailureDelay(authFailureDelay()),
                 () -> SchemaExport.openapi(tree, Version.VERSION));
         server.setExtensions(extensions);
         server.start();
@@ -220,6 +221,11 @@ public final class Havend implements AutoCloseable {
         });
         if (!writable) requestHousekeeping(2);
         log.info("node '{}' listening on https port {} and {} (data {})", node, server.httpsPort(), paths.socket(), paths.dataDir());
+    }
+
+    /** PVE's 3 s before a 401; {@code -Dhaven.auth.failDelayMs} shortens it for test clusters. */
+    static java.time.Duration authFailureDelay() {
+        return java.time.Duration.ofMillis(Long.getLong("haven.auth.failDelayMs", HttpApiServer.AUTH_FAILURE_DELAY.toMillis()));
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.haven.cfs.CfsNode;
 import org.junit.jupiter.api.Test;
 
-/** havend's command line, in particular {@code --witness}. */
+/** havend's command line, in particular {@code --witness}, and its configuration of the HTTPS server. */
 class HavendOptionsTest {
     static final String G = "0f2d3c4b-1a2b-4c5d-8e9f-001122334455";
 
@@ -21,6 +21,12 @@ class HavendOptionsTest {
         assertThat(o.cfsPort()).isEqualTo(5405);
         assertThat(o.foreground()).isTrue();
         assertThat(o.witness()).isNull();
+    }
+
+    @Test
+    void failedAuthenticationWaitsThreeSecondsUnlessShortenedForTests() {
+        assertThat(System.getProperty("haven.auth.failDelayMs")).isNull();
+        assertThat(Havend.authFailureDelay()).isEqualTo(java.time.Duration.ofSeconds(3));
     }
 
     @Test

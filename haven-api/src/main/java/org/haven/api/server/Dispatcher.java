@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.haven.api.AccessChecker;
@@ -48,47 +49,123 @@ public final class Dispatcher {
     public void setProxy(NodeProxy proxy) { this.proxy = proxy; }
 
     public ApiResponse handle(ApiRequest req) {
-        String[] who = new String[1];
-        return handle(req, who).withAuthid(who[0]);
+        Admission a = admit(req);
+        return a.answer() != null ? a.answer() : handle(a, req.params());
     }
 
-    private ApiResponse handle(ApiRequest req, String[] who) {
+    /**
+     * The outcome of the first phase of a request, decided from its method, path and credentials alone: either
+     * a final {@link #answer()} (401, 501, a directory index), or an admitted call that
+     * {@link Dispatcher#handle(Admission, Map)} completes once the parameters are read.
+     */
+    public static final class Admission {
+        private final ApiRequest request;
+        private final ApiTree.Match match;
+        private final ApiMethod method;
+        private final String authid;
+        private final ApiResponse answer;
+
+        private Admission(ApiRequest request, ApiTree.Match match, ApiMethod method, String authid, ApiResponse answer) {
+            this.request = request;
+            this.match = match;
+            this.method = method;
+            this.authid = authid;
+            this.answer = answer;
+        }
+
+        /** The final response when the request ends in this phase, else null. */
+        public ApiResponse answer() { return answer; }
+
+        /** The authenticated caller, or null. */
+        public String authid() { return authid; }
+    }
+
+    /**
+     * Routes and authenticates a request without looking at its parameters, so that a body is read only for
+     * callers who may send one (PVE checks credentials from the request headers, before the body).
+     */
+    public Admission admit(ApiRequest req) {
         try {
-            return doHandle(req, who);
-        } catch (ParamException e) {
-            return new ApiResponse(400, null, e.errors(), "Parameter verification failed.");
-        } catch (ApiException e) {
-            return ApiResponse.error(e.status(), e.getMessage());
-        } catch (Exception | LinkageError | StackOverflowError e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (!(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException) && !(e instanceof org.haven.core.cfs.CfsException))
-                LOG.warn("{} {}: {}", req.method(), req.path(), msg, e);
-            return ApiResponse.error(500, msg.endsWith("\n") ? msg.substring(0, msg.length() - 1) : msg);
+            ApiTree.Match match = tree.lookup(req.path());
+            ApiMethod m = match == null ? null : match.node().methods().get(req.method());
+            if (m == null) {
+                if (match == null || req.method() != HttpMethod.GET || match.node().isLeaf()) return answered(req, notImplemented(req), null);
+                String authid = authenticate(req, false);
+                return answered(req, ApiResponse.ok(autoIndex(match.node())), authid);
+            }
+            String authid = m.permissions().isWorld() ? optionalAuth(req) : authenticate(req, req.method() != HttpMethod.GET);
+            if (authid != null && authid.indexOf('!') >= 0 && !m.allowtoken())
+                return answered(req, ApiResponse.error(401, "API tokens are not allowed for this endpoint"), authid);
+            return new Admission(req, match, m, authid, null);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            return answered(req, failure(req, e), null);
         }
     }
 
-    private ApiResponse doHandle(ApiRequest req, String[] who) throws Exception {
-        ApiTree.Match match = tree.lookup(req.path());
-        if (match == null) return notImplemented(req);
-        ApiMethod m = match.node().methods().get(req.method());
-        if (m == null) {
-            if (req.method() == HttpMethod.GET && !match.node().isLeaf()) {
-                authenticate(req, false);
-                return ApiResponse.ok(autoIndex(match.node()));
-            }
-            return notImplemented(req);
-        }
-        Permission perm = m.permissions();
-        String authid = perm.isWorld() ? optionalAuth(req) : authenticate(req, req.method() != HttpMethod.GET);
-        who[0] = authid;
-        if (authid != null && authid.indexOf('!') >= 0 && !m.allowtoken())
-            throw new ApiException(401, "API tokens are not allowed for this endpoint");
+    private static Admission answered(ApiRequest req, ApiResponse answer, String authid) {
+        return new Admission(req, null, null, authid, answer.withAuthid(authid));
+    }
 
+    /** Completes an admitted request with its query and body parameters. */
+    public ApiResponse handle(Admission a, Map<String, Object> params) {
+        if (a.answer != null) throw new IllegalArgumentException("request already answered");
+        ApiRequest req = new ApiRequest(a.request.method(), a.request.path(), params, a.request.ticket(), a.request.csrfToken(),
+                a.request.authorization(), a.request.local(), a.request.remote());
+        try {
+            return call(req, a.match, a.method, a.authid).withAuthid(a.authid);
+        } catch (Exception | LinkageError | StackOverflowError e) {
+            return failure(req, e).withAuthid(a.authid);
+        }
+    }
+
+    /**
+     * PVE's answer for a failure: 400 with the field errors of a {@link ParamException}, the status of an
+     * {@link ApiException}, else 500 with the message {@link #clientMessage} allows.
+     */
+    ApiResponse failure(ApiRequest req, Throwable e) {
+        if (e instanceof ParamException p) return new ApiResponse(400, null, p.errors(), "Parameter verification failed.");
+        if (e instanceof ApiException a) return ApiResponse.error(a.status(), a.getMessage());
+        String msg = clientMessage(e);
+        if (msg == null) {
+            LOG.error("{} {}: {}", req.method(), req.path(), e, e);
+            return ApiResponse.error(500, INTERNAL_ERROR);
+        }
+        if (!(e instanceof IllegalArgumentException) && !(e instanceof IllegalStateException) && !(e instanceof org.haven.core.cfs.CfsException))
+            LOG.warn("{} {}: {}", req.method(), req.path(), msg, e);
+        return ApiResponse.error(500, msg.endsWith("\n") ? msg.substring(0, msg.length() - 1) : msg);
+    }
+
+    /** The message of an unexpected failure: no details, those are in the daemon's log. */
+    public static final String INTERNAL_ERROR = "internal error (see the node's log)";
+
+    private static final Pattern JAVA_NAME = Pattern.compile("\\b(?:java|javax|jdk|sun|com\\.sun|tools\\.jackson|com\\.fasterxml|org\\.eclipse|org\\.apache)\\.[a-z]\\w*\\.");
+
+    /**
+     * The message a handler's failure may show to a client, as PVE shows the text a handler dies with: the
+     * message of Haven's own exceptions, of plain {@link IllegalArgumentException}/{@link IllegalStateException}
+     * (the handlers' "die") and of I/O failures (a path, an OS error). Null for anything else (a bug or a
+     * library's internals: class names, stack details) and for messages that name Java classes.
+     */
+    static String clientMessage(Throwable e) {
+        Class<?> c = e.getClass();
+        boolean ours = c.getName().startsWith("org.haven.") || c == IllegalArgumentException.class || c == IllegalStateException.class
+                || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException;
+        String msg = e.getMessage();
+        if (!ours || msg == null || msg.isBlank() || mentionsJava(msg)) return null;
+        return msg;
+    }
+
+    /** Does {@code text} name a Java class or package (of the JDK or a library)? */
+    static boolean mentionsJava(String text) { return JAVA_NAME.matcher(text).find(); }
+
+    private ApiResponse call(ApiRequest req, ApiTree.Match match, ApiMethod m, String authid) throws Exception {
+        Permission perm = m.permissions();
         Map<String, Object> raw = new LinkedHashMap<>(req.params());
         raw.putAll(match.pathParams());
         if (!perm.isWorld() && perm.check() != null && !evaluate(perm.check(), authid, raw))
             throw ApiException.forbidden(denial(perm.check(), authid, raw));
 
+        refuseNul(raw);
         Map<String, Object> valid = Validator.validateParams(m.parameters(), raw);
 
         if (m.proxyto() != null) {
@@ -102,6 +179,20 @@ public final class Dispatcher {
         Ctx rc = new Ctx(authid, req.local(), req.remote());
         Object result = m.handler().handle(new Params(valid), rc);
         return new ApiResponse(200, result, null, null, rc.attributes);
+    }
+
+    /** No parameter of any method takes a NUL character; refusing it here keeps it out of paths, files and commands. */
+    static void refuseNul(Map<String, Object> params) {
+        Map<String, String> errors = new TreeMap<>();
+        params.forEach((k, v) -> { if (containsNul(v)) errors.put(k, "value must not contain a NUL character"); });
+        if (!errors.isEmpty()) throw new ParamException(errors);
+    }
+
+    private static boolean containsNul(Object v) {
+        if (v instanceof CharSequence s) return s.chars().anyMatch(c -> c == 0);
+        if (v instanceof Collection<?> c) return c.stream().anyMatch(Dispatcher::containsNul);
+        if (v instanceof Map<?, ?> m) return m.entrySet().stream().anyMatch(e -> containsNul(e.getKey()) || containsNul(e.getValue()));
+        return false;
     }
 
     private static ApiResponse notImplemented(ApiRequest req) {

@@ -1,20 +1,21 @@
 package org.haven.api.server;
 
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.security.KeyStore;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
@@ -26,13 +27,18 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.haven.api.ApiException;
 import org.haven.api.HttpMethod;
+import org.haven.api.RawResult;
+import org.haven.core.schema.ParamException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Serves the API over HTTPS ({@code /api2/json/…}, {@code /api2/extjs/…}, {@code /api2/openapi.json}) and
@@ -41,20 +47,38 @@ import tools.jackson.databind.node.ObjectNode;
  * web UI).
  */
 public final class HttpApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpApiServer.class);
 
     /**
      * {@code accessLog}: file for one line per API request (PVE's pveproxy access.log format), or null.
      * {@code uploadDir}: where files of {@code multipart/form-data} requests are received ({@code pveupload-<hex>}).
+     * {@code authFailureDelay}: how long after its arrival a request that fails authentication gets its 401
+     * (PVE: {@link #AUTH_FAILURE_DELAY}); the wait holds no thread.
+     * {@code maxBody}: the largest request body read for parameters (uploads are not bounded by it).
      */
     public record Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog,
-                         Path uploadDir) {
+                         Path uploadDir, Duration authFailureDelay, int maxBody) {
+        public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog,
+                      Path uploadDir) {
+            this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, accessLog, uploadDir, AUTH_FAILURE_DELAY, MAX_BODY);
+        }
         public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket, Path accessLog) {
             this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, accessLog, Path.of(System.getProperty("java.io.tmpdir")));
         }
         public Config(String bindAddress, int httpsPort, KeyStore keyStore, String keyStorePassword, Path unixSocket) {
             this(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, null);
         }
+
+        public Config withAuthFailureDelay(Duration d) {
+            return new Config(bindAddress, httpsPort, keyStore, keyStorePassword, unixSocket, accessLog, uploadDir, d, maxBody);
+        }
     }
+
+    /** PVE delays every failed authentication (bad ticket, bad token, wrong password) to 3 seconds. */
+    public static final Duration AUTH_FAILURE_DELAY = Duration.ofSeconds(3);
+
+    /** The default bound of a parameter body (PVE's own limit is 64 KiB). */
+    public static final int MAX_BODY = 1 << 20;
 
     /** The parameter through which a received upload reaches the API method, as with PVE's pveproxy. */
     static final String UPLOAD_PARAM = "tmpfilename";
@@ -125,6 +149,7 @@ public final class HttpApiServer implements AutoCloseable {
                 return HttpApiServer.this.handle(request, response, callback);
             }
         });
+        server.setErrorHandler(new ErrorAnswer());
         server.setStopTimeout(3000);
         if (config.accessLog() != null) accessLog = new AccessLog(config.accessLog());
         server.start();
@@ -152,98 +177,208 @@ public final class HttpApiServer implements AutoCloseable {
         if (config.unixSocket() != null) Files.deleteIfExists(config.unixSocket());
     }
 
-    private boolean handle(Request request, Response response, Callback callback) throws Exception {
+    /** Endpoints outside the method tree, for authenticated callers (the CLI asks them over the Unix socket). */
+    private static final String OPENAPI = "/api2/openapi.json", NODE_NAME = "/api2/haven/node", SCHEMA = "/api2/haven/schema";
+
+    /** One HTTP exchange of the API: what is needed to answer it. */
+    private static final class Exchange {
+        final Request request;
+        final DelayedRefusal response;
+        final Callback callback;
+        final boolean extjs;
+        /** The request body was read to its end, so the connection can carry the next request. */
+        boolean bodyConsumed;
+        Path upload;
+
+        Exchange(Request request, DelayedRefusal response, Callback callback, boolean extjs) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.extjs = extjs;
+        }
+    }
+
+    /**
+     * A response whose 401 leaves no sooner than {@link Config#authFailureDelay()} after the request arrived,
+     * as with PVE, whoever answers (an API method, the login, a console or migration handler). The wait is
+     * scheduled on the server's scheduler and holds no thread.
+     */
+    private final class DelayedRefusal extends Response.Wrapper {
+        private final long arrived = System.nanoTime();
+        private boolean written;
+        /** The answer refuses authentication whatever its status (the extjs format answers 200). */
+        boolean refusal;
+
+        DelayedRefusal(Request request, Response wrapped) { super(request, wrapped); }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback) {
+            long wait = !written && (refusal || getStatus() == 401) ? config.authFailureDelay().toNanos() - (System.nanoTime() - arrived) : 0;
+            written = true;
+            if (wait > 0) server.getScheduler().schedule(() -> super.write(last, content, callback), wait, TimeUnit.NANOSECONDS);
+            else super.write(last, content, callback);
+        }
+    }
+
+    private boolean handle(Request request, Response original, Callback callback) throws Exception {
+        DelayedRefusal response = new DelayedRefusal(request, original);
         HttpExtensions ext = extensions;
         if (ext != null) for (Handler h : ext.handlers()) if (h.handle(request, response, callback)) return true;
         String path = Request.getPathInContext(request);
         boolean json = path.startsWith("/api2/json/") || path.equals("/api2/json");
         boolean extjs = path.startsWith("/api2/extjs/") || path.equals("/api2/extjs");
-        if (path.equals("/api2/openapi.json")) {
-            send(response, callback, 200, Json.MAPPER.writeValueAsBytes(openapi.get()));
-            return true;
-        }
-        if (path.equals("/api2/haven/node")) {
-            send(response, callback, 200, Json.MAPPER.writeValueAsBytes(Map.of("data", dispatcher.nodeName())));
-            return true;
-        }
-        if (path.equals("/api2/haven/schema")) {
-            Map<String, Object> q = new LinkedHashMap<>();
-            if (request.getHttpURI().getQuery() != null) parseForm(request.getHttpURI().getQuery(), q);
-            JsonNode node = SchemaExport.describe(dispatcher.tree(), String.valueOf(q.getOrDefault("path", "/")));
-            send(response, callback, node == null ? 404 : 200, Json.MAPPER.writeValueAsBytes(Map.of("data", node == null ? "" : node)));
-            return true;
-        }
-        if (!json && !extjs) {
+        boolean extra = path.equals(OPENAPI) || path.equals(NODE_NAME) || path.equals(SCHEMA);
+        if (!json && !extjs && !extra) {
             Handler fb = fallback;
             if (fb != null) return fb.handle(request, response, callback);
             send(response, callback, 404, Json.MAPPER.writeValueAsBytes(Map.of("data", (Object) "")));
             return true;
         }
-        String apiPath = path.substring(json ? "/api2/json".length() : "/api2/extjs".length());
+        Exchange x = new Exchange(request, response, callback, extjs);
+        ApiResponse res;
+        try {
+            res = extra ? serveExtra(x, path) : serveApi(x, path.substring(json ? "/api2/json".length() : "/api2/extjs".length()));
+        } catch (Throwable e) {
+            LOG.error("{} {}: {}", request.getMethod(), path, e.toString(), e);
+            res = ApiResponse.error(500, Dispatcher.INTERNAL_ERROR);
+        } finally {
+            // on success the method owns the received file (its task removes it); otherwise nobody would
+            if (x.upload != null) {
+                try { Files.deleteIfExists(x.upload); } catch (java.io.IOException e) { LOG.warn("unable to remove {}: {}", x.upload, e.getMessage()); }
+            }
+        }
+        answer(x, res);
+        return true;
+    }
+
+    private ApiRequest credentials(Exchange x, HttpMethod method, String apiPath) {
+        Request request = x.request;
+        boolean local = request.getConnectionMetaData().getConnector() == unixConnector;
+        return new ApiRequest(method, apiPath, Map.of(), cookie(request, "PVEAuthCookie"), request.getHeaders().get("CSRFPreventionToken"),
+                request.getHeaders().get(HttpHeader.AUTHORIZATION), local, local ? "unix" : Request.getRemoteAddr(request));
+    }
+
+    /**
+     * The OpenAPI document, the node's name and one path's schema: like every API method, only for an
+     * authenticated caller (the CLI reads the latter two over the Unix socket, where the caller is root).
+     */
+    private ApiResponse serveExtra(Exchange x, String path) {
+        if (!"GET".equals(x.request.getMethod())) return ApiResponse.error(501, "Method '" + x.request.getMethod() + " " + path + "' not implemented");
+        ApiRequest who = credentials(x, HttpMethod.GET, path);
+        String authid = null;
+        try {
+            authid = dispatcher.authenticate(who, false);
+            ApiResponse res = switch (path) {
+                case OPENAPI -> ApiResponse.ok(new RawResult("application/json;charset=UTF-8", Json.MAPPER.writeValueAsBytes(openapi.get()), null));
+                case NODE_NAME -> ApiResponse.ok(dispatcher.nodeName());
+                default -> {
+                    Map<String, Object> q = new LinkedHashMap<>();
+                    String query = x.request.getHttpURI().getQuery();
+                    if (query != null) RequestDecoder.parseForm(query, q);
+                    JsonNode node = SchemaExport.describe(dispatcher.tree(), String.valueOf(q.getOrDefault("path", "/")));
+                    yield node == null ? new ApiResponse(404, "", null, null) : ApiResponse.ok(node);
+                }
+            };
+            return res.withAuthid(authid);
+        } catch (ParamException | ApiException e) {
+            return dispatcher.failure(who, e).withAuthid(authid);
+        }
+    }
+
+    /**
+     * Authenticates from the request line and headers first; then decodes the query and reads the body
+     * (bounded), strictly, and runs the method. Every malformed input is a 400.
+     */
+    private ApiResponse serveApi(Exchange x, String apiPath) throws Exception {
         if (apiPath.isEmpty()) apiPath = "/";
+        Request request = x.request;
         HttpMethod method;
         try {
             method = HttpMethod.valueOf(request.getMethod());
         } catch (IllegalArgumentException e) {
-            send(response, callback, 501, Json.MAPPER.writeValueAsBytes(Map.of("data", (Object) "")));
-            return true;
+            return ApiResponse.error(501, "Method '" + request.getMethod() + " /api2/json" + apiPath + "' not implemented");
         }
-        boolean local = request.getConnectionMetaData().getConnector() == unixConnector;
+        ApiRequest head = credentials(x, method, apiPath);
+        Dispatcher.Admission admission = dispatcher.admit(head);
+        if (admission.answer() != null) return admission.answer();
         Map<String, Object> params = new LinkedHashMap<>();
-        String q = request.getHttpURI().getQuery();
-        if (q != null) parseForm(q, params);
-        Path upload = null;
-        String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        if (method == HttpMethod.POST && ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
-            params.remove(UPLOAD_PARAM);
-            try {
-                upload = receiveMultipart(request, ct, params);
-            } catch (Exception e) {
-                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-                send(response, callback, 400, Json.MAPPER.writeValueAsBytes(Map.of("data", "", "message", "unable to parse upload - " + cause.getMessage() + "\n")));
-                return true;
-            }
-        } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.DELETE) {
-            String body = Content.Source.asString(request, StandardCharsets.UTF_8);
-            if (body != null && !body.isEmpty()) {
-                if (ct != null && ct.startsWith("application/json")) {
-                    JsonNode n = Json.MAPPER.readTree(body);
-                    if (n instanceof ObjectNode o)
-                        for (Map.Entry<String, JsonNode> e : o.properties()) params.put(e.getKey(), jsonValue(e.getValue()));
-                } else parseForm(body, params);
-            }
+        try {
+            String q = request.getHttpURI().getQuery();
+            if (q != null) RequestDecoder.parseForm(q, params);
+            readBody(x, method, params);
+        } catch (ParamException | ApiException e) {
+            return dispatcher.failure(head, e).withAuthid(admission.authid());
         }
         // only the server itself names a received upload file, except for root on the local socket
-        if (upload == null && !local) params.remove(UPLOAD_PARAM);
-        String ticket = cookie(request, "PVEAuthCookie");
-        String remote = local ? "unix" : Request.getRemoteAddr(request);
-        ApiRequest ar = new ApiRequest(method, apiPath, params, ticket, request.getHeaders().get("CSRFPreventionToken"),
-                request.getHeaders().get(HttpHeader.AUTHORIZATION), local, remote);
-        ApiResponse res = null;
-        try {
-            res = dispatcher.handle(ar);
-        } finally {
-            // on success the method owns the received file (its task removes it); otherwise nobody would
-            if (upload != null && (res == null || res.status() != 200)) Files.deleteIfExists(upload);
+        if (x.upload == null && !head.local()) params.remove(UPLOAD_PARAM);
+        ApiResponse res = dispatcher.handle(admission, params);
+        if (res.status() == 200) x.upload = null;
+        return res;
+    }
+
+    /** Adds the parameters of the body of a POST, PUT or DELETE: a form, a JSON object or a multipart upload. */
+    private void readBody(Exchange x, HttpMethod method, Map<String, Object> params) throws Exception {
+        if (method != HttpMethod.POST && method != HttpMethod.PUT && method != HttpMethod.DELETE) return;
+        Request request = x.request;
+        String ct = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        String type = ct == null ? "" : ct.toLowerCase(java.util.Locale.ROOT);
+        if (method == HttpMethod.POST && type.startsWith("multipart/form-data")) {
+            params.remove(UPLOAD_PARAM);
+            try {
+                x.upload = receiveMultipart(request, ct, params);
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                String why = cause.getMessage() == null || Dispatcher.mentionsJava(cause.getMessage()) ? "malformed multipart body" : cause.getMessage();
+                throw new ApiException(400, "unable to parse upload - " + why);
+            }
+            x.bodyConsumed = true;
+            return;
         }
+        int max = config.maxBody();
+        if (request.getLength() > max) throw new ApiException(413, "request entity too large");
+        byte[] body = Content.Source.asInputStream(request).readNBytes(max + 1);
+        if (body.length > max) throw new ApiException(413, "request entity too large");
+        x.bodyConsumed = true;
+        if (body.length == 0) return;
+        if (type.startsWith("application/json")) RequestDecoder.parseJson(body, params);
+        else RequestDecoder.parseFormBody(body, params);
+    }
+
+    /**
+     * Writes the answer. An answer given without reading the whole request body says {@code Connection: close},
+     * because the connection cannot carry another request after it.
+     */
+    private void answer(Exchange x, ApiResponse res) {
+        DelayedRefusal response = x.response;
+        if (!x.bodyConsumed && announcesBody(x.request)) response.getHeaders().put(HttpHeader.CONNECTION, "close");
         byte[] out;
         int status;
-        if (res.status() == 200 && res.data() instanceof org.haven.api.RawResult raw) {
+        if (res.status() == 200 && res.data() instanceof RawResult raw) {
             out = raw.body();
             status = 200;
             response.setStatus(200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, raw.contentType());
             if (raw.filename() != null)
                 response.getHeaders().put("Content-Disposition", "attachment; filename=\"" + raw.filename().replace("\"", "") + "\"");
-            response.write(true, ByteBuffer.wrap(out), callback);
+            response.write(true, ByteBuffer.wrap(out), x.callback);
         } else {
-            out = json ? formatJson(res) : formatExtjs(res);
-            status = extjs ? 200 : res.status();
-            send(response, callback, status, out);
+            out = x.extjs ? formatExtjs(res) : formatJson(res);
+            status = x.extjs ? 200 : res.status();
+            // the extjs format carries the status in the body: its 200 for a 401 is a refusal too
+            if (res.status() == 401) x.response.refusal = true;
+            send(response, x.callback, status, out);
         }
-        if (accessLog != null) accessLog.log(remote, res.authid(), request.getMethod(), request.getHttpURI().getPathQuery(),
-                request.getConnectionMetaData().getProtocol(), status, out.length);
-        return true;
+        AccessLog log = accessLog;
+        if (log != null) log.log(remote(x.request), res.authid(), x.request.getMethod(), x.request.getHttpURI().getPathQuery(),
+                x.request.getConnectionMetaData().getProtocol(), status, out.length);
+    }
+
+    private String remote(Request request) {
+        return request.getConnectionMetaData().getConnector() == unixConnector ? "unix" : Request.getRemoteAddr(request);
+    }
+
+    private static boolean announcesBody(Request request) {
+        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
     /**
@@ -304,36 +439,41 @@ public final class HttpApiServer implements AutoCloseable {
         return Json.RESPONSE.writeValueAsBytes(m);
     }
 
+    /**
+     * The answers Jetty gives itself (a request it cannot parse, a URI or headers too long, a failure outside
+     * the handlers): PVE's JSON envelope with the status text and no exception details, and
+     * {@code Connection: close}, since Jetty closes the connection after them (a 404 for a path no handler
+     * serves leaves the connection usable).
+     */
+    static final class ErrorAnswer extends ErrorHandler {
+        @Override
+        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+            fields.put(HttpHeader.CONNECTION, "close");
+            fields.put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
+            return ByteBuffer.wrap(formatJson(ApiResponse.error(status, message(status, reason))));
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = request.getAttribute(ERROR_STATUS) instanceof Integer i ? i : 500;
+            Object reason = request.getAttribute(ERROR_MESSAGE);
+            if (status != HttpStatus.NOT_FOUND_404) response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            send(response, callback, status, formatJson(ApiResponse.error(status, message(status, reason == null ? null : reason.toString()))));
+            return true;
+        }
+
+        private static String message(int status, String reason) {
+            String text = HttpStatus.getMessage(status);
+            return reason == null || reason.isBlank() || reason.equals(text) || Dispatcher.mentionsJava(reason) ? text : text + " - " + reason;
+        }
+    }
+
     private static void send(Response response, Callback callback, int status, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=0");
         response.getHeaders().put(HttpHeader.PRAGMA, "no-cache");
         response.write(true, ByteBuffer.wrap(body), callback);
-    }
-
-    private static Object jsonValue(JsonNode n) {
-        if (n.isArray()) { List<Object> l = new ArrayList<>(); for (JsonNode x : n) l.add(jsonValue(x)); return l; }
-        if (n.isObject()) return Json.MAPPER.convertValue(n, Map.class);
-        if (n.isNull()) return null;
-        if (n.isBoolean()) return n.asBoolean();
-        if (n.isIntegralNumber()) return n.asLong();
-        if (n.isNumber()) return n.asDouble();
-        return n.asString();
-    }
-
-    @SuppressWarnings("unchecked")
-    static void parseForm(String text, Map<String, Object> out) {
-        for (String part : text.split("&")) {
-            if (part.isEmpty()) continue;
-            int eq = part.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-            Object prev = out.get(k);
-            if (prev == null) out.put(k, v);
-            else if (prev instanceof List<?> l) ((List<Object>) l).add(v);
-            else { List<Object> l = new ArrayList<>(); l.add(prev); l.add(v); out.put(k, l); }
-        }
     }
 
     static String cookie(Request request, String name) {

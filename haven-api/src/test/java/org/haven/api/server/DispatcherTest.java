@@ -162,6 +162,45 @@ class DispatcherTest {
     }
 
     @Test
+    void unexpectedFailuresHideTheirDetails() {
+        tree.add(ApiMethod.get("/npe").permissions(Permission.all()).handler((p, rc) -> { throw new NullPointerException("Cannot invoke \"String.length()\""); }).build());
+        tree.add(ApiMethod.get("/io").permissions(Permission.all()).handler((p, rc) -> { throw new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/x")); }).build());
+        tree.add(ApiMethod.get("/named").permissions(Permission.all()).handler((p, rc) -> { throw new IllegalStateException("java.lang.Thread broke"); }).build());
+        tree.add(ApiMethod.get("/number").permissions(Permission.all()).handler((p, rc) -> Long.parseLong("x")).build());
+        for (String path : List.of("/npe", "/io", "/named", "/number"))
+            assertThat(call(HttpMethod.GET, path, Map.of(), "good:root@pam", null, null)).as(path)
+                    .extracting(ApiResponse::status, ApiResponse::message).containsExactly(500, Dispatcher.INTERNAL_ERROR);
+        // an I/O failure with a plain message keeps it
+        tree.add(ApiMethod.get("/disk").permissions(Permission.all()).handler((p, rc) -> { throw new java.io.IOException("No space left on device"); }).build());
+        assertThat(call(HttpMethod.GET, "/disk", Map.of(), "good:root@pam", null, null).message()).isEqualTo("No space left on device");
+    }
+
+    @Test
+    void admissionNeedsNoParameters() {
+        ApiRequest head = new ApiRequest(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), "forged", null, null, false, "127.0.0.1");
+        assertThat(d.admit(head).answer()).extracting(ApiResponse::status).isEqualTo(401);
+        acl.put("alice@pve", Map.of("/vms/100", Set.of("VM.PowerMgmt")));
+        Dispatcher.Admission ok = d.admit(new ApiRequest(HttpMethod.POST, "/nodes/n1/qemu/100/status/start", Map.of(), "good:alice@pve",
+                "csrf:alice@pve", null, false, "127.0.0.1"));
+        assertThat(ok.answer()).isNull();
+        assertThat(ok.authid()).isEqualTo("alice@pve");
+        assertThat(d.handle(ok, Map.of("timeout", "5")).data()).isEqualTo("started 100");
+        assertThat(d.handle(ok, Map.of("timeout", "x")).status()).isEqualTo(400);
+        // world methods are admitted without credentials; the body decides
+        assertThat(d.admit(new ApiRequest(HttpMethod.POST, "/access/ticket", Map.of(), null, null, null, false, "127.0.0.1")).answer()).isNull();
+        assertThat(d.admit(new ApiRequest(HttpMethod.GET, "/nope", Map.of(), null, null, null, false, "127.0.0.1")).answer().status()).isEqualTo(501);
+    }
+
+    @Test
+    void nulCharactersAreRefusedInEveryParameter() {
+        ApiResponse r = call(HttpMethod.POST, "/access/ticket", Map.of("username", "a\0b"), null, null, null);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errors()).containsExactly(Map.entry("username", "value must not contain a NUL character"));
+        assertThat(call(HttpMethod.POST, "/access/ticket", Map.of("username", List.of("ok", "a\0")), null, null, null).errors()).containsKey("username");
+        assertThat(call(HttpMethod.POST, "/access/ticket", Map.of("username", "bob"), null, null, null).data()).isEqualTo("hello bob");
+    }
+
+    @Test
     void duplicateRegistrationIsRejected() {
         assertThatThrownBy(() -> tree.add(ApiMethod.get("/version").permissions(Permission.all()).handler((p, rc) -> null).build()))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -37,7 +37,7 @@ class EnvelopeTest {
     @Test
     void formParsingKeepsRepeatedKeysAndPercentDecodingKeepsPlus() {
         Map<String, Object> m = new LinkedHashMap<>();
-        HttpApiServer.parseForm("a=1&b=x%20y&a=2&c=&d", m);
+        RequestDecoder.parseForm("a=1&b=x%20y&a=2&c=&d", m);
         assertThat(m).containsEntry("a", List.of("1", "2")).containsEntry("b", "x y").containsEntry("c", "").containsEntry("d", "");
         assertThat(HttpApiServer.percentDecode("PVE%3Aroot%40pam%3A5F+a/b=")).isEqualTo("PVE:root@pam:5F+a/b=");
     }

@@ -381,7 +381,8 @@ class PlatformEndToEndTest {
         JsonNode ext = HavenNode.JSON.readTree(res.body());
         assertThat(ext.get("success").asInt()).isZero();
         assertThat(ext.get("errors").get("vmid").asString()).isEqualTo("value must have a minimum value of 100");
-        var oa = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + node.port() + "/api2/openapi.json")).build(),
+        var oa = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + node.port() + "/api2/openapi.json"))
+                        .header("Cookie", "PVEAuthCookie=" + java.net.URLEncoder.encode(a.ticket(), java.nio.charset.StandardCharsets.UTF_8)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         JsonNode doc = HavenNode.JSON.readTree(oa.body());
         assertThat(doc.get("openapi").asString()).isEqualTo("3.1.0");

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 /** {@code /access} index, login ({@code /access/ticket}) and {@code /access/permissions}. */
 public final class AccessApi implements ApiModule {
     private static final Logger LOG = LoggerFactory.getLogger(AccessApi.class);
-    private static final long FAIL_DELAY_MS = Long.getLong("haven.auth.failDelayMs", 2000);
 
     private AccessControl ac;
     private ApiTree tree;
@@ -117,7 +116,7 @@ public final class AccessApi implements ApiModule {
             }
         } catch (AuthenticationException | IllegalArgumentException e) {
             LOG.warn("authentication failure; rhost={} user={} msg={}", rc.clientAddress(), username, e.getMessage());
-            if (FAIL_DELAY_MS > 0) Thread.sleep(FAIL_DELAY_MS);
+            // the HTTP server delays every 401
             throw new ApiException(401, "authentication failure");
         }
         if (p.has("path") && p.has("privs")) {
