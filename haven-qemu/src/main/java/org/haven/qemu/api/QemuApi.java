@@ -66,6 +66,11 @@ public final class QemuApi implements ApiModule {
         });
     }
 
+    public QemuApi() {}
+
+    /** A module serving {@code service} (for tests that build the service themselves). */
+    QemuApi(QemuService service) { this.service = service; }
+
     @Override public String name() { return "qemu"; }
 
     @Override
@@ -200,6 +205,7 @@ public final class QemuApi implements ApiModule {
             if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
             if (service().store().owner(vmid).isPresent()) throw ApiException.error("unable to create VM " + vmid + ": config file already exists");
+            QemuConfigAccess.check(rc, service().vms().volumes(), vmid, opts, List.of(), null);
             boolean start = p.bool("start", false);
             return rc.startTask("qmcreate", Integer.toString(vmid), log -> {
                 service().create(vmid, opts, log::log);
@@ -276,6 +282,9 @@ public final class QemuApi implements ApiModule {
                 List<String> delete = Formats.splitList(p.str("delete", ""));
                 List<String> revert = Formats.splitList(p.str("revert", ""));
                 if (set.isEmpty() && delete.isEmpty() && revert.isEmpty()) throw ApiException.error("no options specified");
+                List<String> removed = new ArrayList<>(delete);
+                removed.addAll(revert);
+                QemuConfigAccess.check(rc, service().vms().volumes(), vmid, set, removed, service().store().load(vmid));
                 boolean skiplock = skiplock(p, rc);
                 boolean force = p.bool("force", false);
                 String digest = p.str("digest", null);
@@ -888,6 +897,7 @@ public final class QemuApi implements ApiModule {
                     requireVm(vmid);
                     String source = p.str("source"), storage = p.str("storage"), format = p.str("format", null), target = p.str("target-disk", null);
                     if (!source.startsWith("/") && source.indexOf(':') < 0) throw ApiException.param("source", "source must be an absolute path or a volume ID");
+                    QemuConfigAccess.checkImport(rc, service().vms().volumes(), vmid, source, storage);
                     return rc.startTask("qmimport", Integer.toString(vmid), log -> service().importDisk(vmid, source, storage, format, target, log::log));
                 })).build());
         m.add(ApiMethod.post("/nodes/{node}/qemu/importovf").name("importovf").description("Create a new VM using parameters read from an OVF manifest (qm importovf).")
