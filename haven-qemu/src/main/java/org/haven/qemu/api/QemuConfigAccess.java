@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 
 import org.haven.api.RequestContext;
-import org.haven.guest.access.RootOnlyOptions;
+import org.haven.guest.access.OptionAccess;
 import org.haven.guest.config.GuestConfig;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.run.StorageVolumes;
@@ -15,16 +15,16 @@ import org.haven.storage.volume.VolumeName;
 
 /**
  * The caller-dependent checks of a VM config change, run by the API before anything is written: the
- * root-only VM options of {@link RootOnlyOptions#QEMU}, with volume names checked by {@link VolumeIdCheck}
- * against the node's storage.
+ * per-option privileges and root-only options of {@link OptionAccess#QEMU}, with volume names checked by
+ * {@link VolumeIdCheck} against the node's storage.
  */
-record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) implements RootOnlyOptions.Context {
+record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) implements OptionAccess.Context {
 
     /** Check options to set on VM {@code vmid} and keys to delete or revert in {@code cfg} (null on create). */
     static void check(RequestContext rc, VolumeAccess volumes, int vmid, Map<String, String> set, Collection<String> removed, GuestConfig cfg) {
-        Map<String, String> old = RootOnlyOptions.oldValues(removed,
+        Map<String, String> old = OptionAccess.oldValues(removed,
                 k -> cfg.pending().has(k) ? cfg.pending().getOrNull(k) : cfg.current().getOrNull(k));
-        RootOnlyOptions.check(RootOnlyOptions.QEMU, new QemuConfigAccess(rc, volumes, vmid), set, old);
+        OptionAccess.check(OptionAccess.QEMU, new QemuConfigAccess(rc, volumes, vmid), set, old);
     }
 
     /** {@code qm disk import}: the source, and a new volume on {@code storage}. */
@@ -35,6 +35,8 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) imple
     }
 
     @Override public String authid() { return rc.authid(); }
+
+    @Override public String guestPath() { return "/vms/" + vmid; }
 
     @Override public boolean has(String path, boolean any, String... privs) { return rc.hasPermission(path, any, privs); }
 

@@ -23,11 +23,13 @@ import org.haven.api.server.Authenticator;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
 import org.haven.core.time.Clock;
+import org.haven.guest.access.OptionAccess;
 import org.haven.guest.config.DirClusterFs;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
+import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageManager;
@@ -68,7 +70,10 @@ class RootOnlyConfigApiTest {
         // root@pam and the Administrator both hold every privilege; only the user id tells them apart
         AccessChecker access = new AccessChecker() {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
-                return authid.equals("root@pam") || authid.equals(ADMIN);
+                if (authid.equals("root@pam") || authid.equals(ADMIN)) return true;
+                // a user who may only change the CD-ROM of VM 100
+                boolean cd = authid.equals("cdrom@pve") && path.equals("/vms/100");
+                return cd && (any ? privs.contains("VM.Config.CDROM") : privs.equals(List.of("VM.Config.CDROM")));
             }
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
@@ -114,7 +119,7 @@ class RootOnlyConfigApiTest {
     }
 
     @Test
-    void administratorCannotSetRootOnlyOptionsOrHostPaths() throws Exception {
+    void administratorCannotSetOptionAccessOrHostPaths() throws Exception {
         String before = config();
         List<String> vols = volumes();
         Map<String, String[]> attempts = new LinkedHashMap<>();
@@ -177,6 +182,22 @@ class RootOnlyConfigApiTest {
         assertThat(await(call("root@pam", HttpMethod.POST, "/100/importdisk", "source", image.toString(), "storage", "local"))).isEqualTo("OK");
         assertThat(volumes()).contains("images/100/vm-100-disk-1.raw");
         assertThat(config()).isNotEqualTo(before).contains("unused0: local:100/vm-100-disk-1.raw");
+    }
+
+    @Test
+    void eachOptionNeedsItsOwnPrivilege() {
+        String before = config();
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "memory", "8192"), 403, "Permission check failed (/vms/100, VM.Config.Memory)");
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "scsi1", "local:1"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "delete", "scsi0"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        assertThat(config()).isEqualTo(before);
+        assertThat(call("cdrom@pve", HttpMethod.PUT, "/100/config", "ide2", "none,media=cdrom").status()).isEqualTo(200);
+        assertThat(config()).contains("ide2: none,media=cdrom");
+    }
+
+    @Test
+    void everyVmOptionIsClassified() {
+        for (String key : QemuOptions.keys()) assertThat(OptionAccess.rule(OptionAccess.QEMU, key)).as(key).isNotNull();
     }
 
     @Test
