@@ -35,6 +35,7 @@ import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
+import org.haven.storage.volume.VolumeIdCheck;
 
 /**
  * The VM API ({@code /nodes/{node}/qemu/...}): list, create, destroy, config (GET/POST/PUT), pending,
@@ -727,6 +728,8 @@ public final class QemuApi implements ApiModule {
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
                             format = p.str("format", null), snap = p.str("snapname", null);
+                    var source = snap == null ? cfg.current() : cfg.snapshots().get(snap);
+                    QemuConfigAccess.checkClone(rc, service().vms().volumes(), newid, source == null ? Map.of() : source.values(), storage);
                     return rc.startTask("qmclone", Integer.toString(vmid), log ->
                             new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
                 })).build());
@@ -861,6 +864,7 @@ public final class QemuApi implements ApiModule {
                     if (p.has("target-vmid")) throw new ApiException(501, "moving a disk to another VM is not implemented");
                     if (!p.has("storage")) throw ApiException.param("storage", "missing property - 'storage' is required to move a disk");
                     String disk = p.str("disk"), storage = p.str("storage"), format = p.str("format", null), digest = p.str("digest", null);
+                    VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, storage);
                     boolean delete = p.bool("delete", false);
                     return rc.startTask("qmmove", Integer.toString(vmid), log -> service().moveDisk(vmid, disk, storage, format, delete, digest, log::log));
                 })).build());

@@ -3,6 +3,7 @@ package org.haven.qemu.api;
 import java.util.Collection;
 import java.util.Map;
 
+import org.haven.api.ApiException;
 import org.haven.api.RequestContext;
 import org.haven.guest.access.OptionAccess;
 import org.haven.guest.config.GuestConfig;
@@ -10,6 +11,7 @@ import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VolumeAccess;
 import org.haven.storage.StorageException;
+import org.haven.storage.volume.VolumeId;
 import org.haven.storage.volume.VolumeIdCheck;
 import org.haven.storage.volume.VolumeName;
 
@@ -32,6 +34,29 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) imple
         QemuConfigAccess a = new QemuConfigAccess(rc, volumes, vmid);
         a.importSource("source", source);
         a.allocate("storage", storage);
+    }
+
+    /**
+     * Clone to {@code newid}: {@code VM.Allocate} on the new guest, and for every disk of the copied config
+     * {@code Datastore.AllocateSpace} on the storage it lands on ({@code storage}, else its own); CD-ROMs
+     * are attached as they are, so they need read access (PVE's check_storage_access_clone).
+     */
+    static void checkClone(RequestContext rc, VolumeAccess volumes, int newid, Map<String, String> source, String storage) {
+        if (!rc.hasPermission("/vms/" + newid, false, "VM.Allocate")) throw ApiException.forbidden("/vms/" + newid + ", VM.Allocate");
+        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, newid);
+        for (var e : source.entrySet()) {
+            if (!QemuOptions.isDisk(e.getKey())) continue;
+            Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
+            String file = d.get("file");
+            if (file == null || file.equals("none") || file.equals("cdrom")) continue;
+            if ("cdrom".equals(d.get("media"))) {
+                a.volume(e.getKey(), file);
+            } else if (storage != null) {
+                a.allocate(e.getKey(), storage);
+            } else if (VolumeId.isVolumeId(file)) {
+                a.allocate(e.getKey(), VolumeId.parse(file).storage());
+            }
+        }
     }
 
     @Override public String authid() { return rc.authid(); }

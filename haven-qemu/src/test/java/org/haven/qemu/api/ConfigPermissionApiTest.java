@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * path) and as root@pam: root-only options, host paths, '..' in volume names and import sources. Every
  * refused attempt leaves the config file and the storage as they were.
  */
-class RootOnlyConfigApiTest {
+class ConfigPermissionApiTest {
     static final String ADMIN = "admin@pve";
 
     @TempDir Path tmp;
@@ -53,6 +53,8 @@ class RootOnlyConfigApiTest {
     FileTaskManager tasks;
     Dispatcher d;
     Path images;
+    /** Privileges of the other users by path; root@pam and the Administrator hold every privilege, only the user id tells them apart. */
+    final Map<String, Map<String, Set<String>>> acl = new java.util.HashMap<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -71,9 +73,8 @@ class RootOnlyConfigApiTest {
         AccessChecker access = new AccessChecker() {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
                 if (authid.equals("root@pam") || authid.equals(ADMIN)) return true;
-                // a user who may only change the CD-ROM of VM 100
-                boolean cd = authid.equals("cdrom@pve") && path.equals("/vms/100");
-                return cd && (any ? privs.contains("VM.Config.CDROM") : privs.equals(List.of("VM.Config.CDROM")));
+                Set<String> have = acl.getOrDefault(authid, Map.of()).getOrDefault(path, Set.of());
+                return any ? privs.stream().anyMatch(have::contains) : have.containsAll(privs);
             }
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
@@ -186,6 +187,7 @@ class RootOnlyConfigApiTest {
 
     @Test
     void eachOptionNeedsItsOwnPrivilege() {
+        acl.put("cdrom@pve", Map.of("/vms/100", Set.of("VM.Config.CDROM")));
         String before = config();
         assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "memory", "8192"), 403, "Permission check failed (/vms/100, VM.Config.Memory)");
         assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "scsi1", "local:1"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
@@ -193,6 +195,27 @@ class RootOnlyConfigApiTest {
         assertThat(config()).isEqualTo(before);
         assertThat(call("cdrom@pve", HttpMethod.PUT, "/100/config", "ide2", "none,media=cdrom").status()).isEqualTo(200);
         assertThat(config()).contains("ide2: none,media=cdrom");
+    }
+
+    @Test
+    void cloneAndMoveNeedTheTargetAndItsStorage() throws Exception {
+        List<String> vols = volumes();
+        acl.put("cloner@pve", new java.util.HashMap<>(Map.of("/vms/100", Set.of("VM.Clone"))));
+        assertRefused(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"), 403, "Permission check failed (/vms/150, VM.Allocate)");
+        acl.get("cloner@pve").put("/vms/150", Set.of("VM.Allocate"));
+        assertRefused(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        assertThat(store.owner(150)).isEmpty();
+        acl.get("cloner@pve").put("/storage/local", Set.of("Datastore.AllocateSpace"));
+        assertThat(await(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"))).isEqualTo("OK");
+        assertThat(store.owner(150)).isPresent();
+
+        acl.put("disk@pve", Map.of("/vms/100", Set.of("VM.Config.Disk")));
+        String before = config();
+        assertRefused(call("disk@pve", HttpMethod.POST, "/100/move_disk", "disk", "scsi0", "storage", "local"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        assertThat(config()).isEqualTo(before);
+        assertThat(volumes()).containsAll(vols).contains("images/150/vm-150-disk-0.raw");
     }
 
     @Test
