@@ -716,7 +716,7 @@ public final class QemuApi implements ApiModule {
                 .param("pool", Schema.string().optional().format("pve-poolid").description("Add the new VM to the specified pool."))
                 .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Clone"))
+                .permissions(Permission.perm(VMS, "VM.Clone").withDescription("You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid}. You also need 'Datastore.AllocateSpace' on any used storage."))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
@@ -856,7 +856,7 @@ public final class QemuApi implements ApiModule {
                 .param("target-digest", Schema.string().optional().maxLength(40).description("Prevent changes if the target config file has a different digest."))
                 .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .permissions(Permission.perm(VMS, "VM.Config.Disk").withDescription("You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage."))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
@@ -928,10 +928,13 @@ public final class QemuApi implements ApiModule {
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("command", Schema.string().description("The monitor command."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .permissions(Permission.perm(VMS, "VM.Monitor").withDescription("Sys.Modify is required for (sub)commands which are not read-only ('info *' and 'help')"))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
+                    // a monitor command can reach the host (migrate to exec:, files, devices): only 'info' and 'help' are read-only
+                    if (!p.str("command").matches("(?s)\\s*info(\\s.*)?|\\s*help\\s*") && !rc.hasPermission("/", false, "Sys.Modify"))
+                        throw ApiException.forbidden("/, Sys.Modify");
                     requireRunning(vmid);
                     return service().monitor(vmid, p.str("command"));
                 })).build());

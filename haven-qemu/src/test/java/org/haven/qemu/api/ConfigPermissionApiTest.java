@@ -219,6 +219,19 @@ class ConfigPermissionApiTest {
     }
 
     @Test
+    void monitorCommandsBeyondInfoNeedSysModify() {
+        acl.put("mon@pve", Map.of("/vms/100", Set.of("VM.Monitor")));
+        Path canary = tmp.resolve("monitor-canary");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "migrate \"exec:touch " + canary + "\""), 403,
+                "Permission check failed (/, Sys.Modify)");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "information"), 403, "Permission check failed (/, Sys.Modify)");
+        // read-only commands pass the check (and then find the VM stopped)
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "info status"), 500, "VM 100 not running");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "help"), 500, "VM 100 not running");
+        assertThat(canary).doesNotExist();
+    }
+
+    @Test
     void everyVmOptionIsClassified() {
         for (String key : QemuOptions.keys()) assertThat(OptionAccess.rule(OptionAccess.QEMU, key)).as(key).isNotNull();
     }
