@@ -413,7 +413,9 @@ final class StorageApiMethods {
                     Set<ContentType> cts = p.has("content") ? Set.of(ContentType.of(p.str("content")).orElseThrow()) : Set.of();
                     List<Map<String, Object>> out = new ArrayList<>();
                     for (VolumeInfo v : sm.list(p.str("storage"), vmid, cts)) {
-                        if (!VolumeIdCheck.mayAccess(rc.authid(), rc::hasPermission, sm::parseVolname, null, v.volid())) continue;
+                        // the listing already knows each volume's type and owner
+                        VolumeName listed = new VolumeName(v.content(), v.volid(), v.vmid(), null, null, false, v.format());
+                        if (!VolumeIdCheck.mayAccess(rc.authid(), rc::hasPermission, id -> listed, null, v.volid())) continue;
                         out.add(contentView(v));
                     }
                     return out;

@@ -247,9 +247,11 @@ class StorageApiTest {
         assertThat(change.message()).isEqualTo("Permission check failed (/vms/100, VM.Config.Disk)");
         try (var files = Files.list(images)) { assertThat(files.map(Path::toString).sorted().toList()).isEqualTo(before); }
         assertThat(((Map<String, Object>) root(HttpMethod.GET, url, p()).data())).containsEntry("protected", 0).doesNotContainKey("notes");
-        // the listing shows the auditor only what it may read
+        // the listing shows the auditor only what it may read: ISO images, not the guest's disk
+        Files.createDirectories(tmp.resolve("data/storage/local/template/iso"));
+        Files.writeString(tmp.resolve("data/storage/local/template/iso/install.iso"), "iso");
         List<Map<String, Object>> listed = (List<Map<String, Object>>) as("auditor@pve", HttpMethod.GET, "/nodes/n1/storage/local/content", p()).data();
-        assertThat(listed).extracting(m -> m.get("volid")).doesNotContain(disk);
+        assertThat(listed).extracting(m -> m.get("volid")).containsExactly("local:iso/install.iso");
         ApiResponse del = as("auditor@pve", HttpMethod.DELETE, url, p());
         assertThat(del.status()).isEqualTo(403);
         assertThat(tmp.resolve("data/storage/local/images/100/vm-100-disk-0.raw")).exists();
