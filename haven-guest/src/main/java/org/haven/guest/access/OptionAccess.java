@@ -70,6 +70,7 @@ public final class OptionAccess {
                     + "|protection|reboot|startdate|tags|tdf|template", "VM.Config.Options", "general options"),
             new Rule("startup", Kind.PRIVILEGE, List.of("VM.Config.Options", "/:Sys.Modify"), false, "the host's start order"),
             priv("freeze", "VM.PowerMgmt", "power management"),
+            new Rule("vmstate", Kind.PRIVILEGE, List.of("VM.Config.Disk", "VM.PowerMgmt"), false, "the saved state of a hibernated guest"),
             priv("boot|bootdisk|vmstatestorage", "VM.Config.Disk", "disk layout"),
             priv("net\\d+", "VM.Config.Network", "network devices"),
             new Rule("cipassword|citype|ciuser|ciupgrade|nameserver|searchdomain|sshkeys|ipconfig\\d+", Kind.PRIVILEGE,

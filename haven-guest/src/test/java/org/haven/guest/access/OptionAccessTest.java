@@ -134,6 +134,8 @@ class OptionAccessTest {
                 Arguments.of(ADMIN, "serial0", "/dev/ttyS0", "403 only root can delete 'serial0' config for real devices"),
                 Arguments.of(ADMIN, "serial0", "socket", "ok"),
                 Arguments.of(ADMIN, "serial0", null, "ok"),
+                Arguments.of(ADMIN, "vmstate", "local:100/vm-100-state-x.raw", "ok"),
+                Arguments.of(ADMIN, "runningmachine", "pc-i440fx-9.0", "403 only root can set 'runningmachine' config"),
                 Arguments.of(ADMIN, "usb0", "host=1234:5678", "403 only root can set 'usb0' config for real devices"),
                 Arguments.of(ADMIN, "hostpci1", "0000:01:00.0", "403 only root can set 'hostpci1' config for non-mapped devices"),
                 // deleting a drive or snippets names no new volume
