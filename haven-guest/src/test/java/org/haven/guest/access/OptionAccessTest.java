@@ -23,11 +23,17 @@ class OptionAccessTest {
     static final String ADMIN = "admin@pve";
     static final String ROOT = "root@pam";
 
-    /** A caller with {@code granted} ("path:priv", or "*" for every privilege) that records the storage checks it is asked for. */
-    record Caller(String authid, Set<String> granted, List<String> calls) implements OptionAccess.Context {
-        Caller(String authid, Set<String> granted) { this(authid, granted, new ArrayList<>()); }
+    /**
+     * A caller with {@code granted} ("path:priv", or "*" for every privilege) on a guest with {@code config},
+     * recording the storage checks it is asked for.
+     */
+    record Caller(String authid, Set<String> granted, Map<String, String> config, List<String> calls) implements OptionAccess.Context {
+        Caller(String authid, Set<String> granted) { this(authid, granted, Map.of(), new ArrayList<>()); }
+        Caller(String authid, Set<String> granted, Map<String, String> config) { this(authid, granted, config, new ArrayList<>()); }
 
         @Override public String guestPath() { return "/vms/100"; }
+
+        @Override public String current(String key) { return config.get(key); }
 
         @Override public boolean has(String path, boolean any, String... privs) {
             if (granted.contains("*")) return true;
@@ -36,7 +42,8 @@ class OptionAccessTest {
         }
 
         @Override public Map<String, String> props(String key, String value) {
-            String dk = key.matches("usb\\d+|hostpci\\d+") ? "host" : key.startsWith("virtiofs") ? "dirid" : key.equals("cicustom") ? null : "file";
+            String dk = key.matches("usb\\d+|hostpci\\d+") ? "host" : key.startsWith("virtiofs") ? "dirid"
+                    : key.matches("rootfs|mp\\d+") ? "volume" : key.matches("cicustom|features") ? null : "file";
             return PropertyString.parse(value, dk);
         }
 
@@ -115,7 +122,7 @@ class OptionAccessTest {
     @MethodSource
     void set(String authid, Set<String> granted, String key, String value, String expected) {
         Caller c = new Caller(authid, granted);
-        Runnable check = () -> OptionAccess.check(OptionAccess.QEMU, c, Map.of(key, value), Map.of());
+        Runnable check = () -> OptionAccess.check(OptionAccess.QEMU, c, Map.of(key, value), List.of());
         if (expected.startsWith("403 ")) {
             assertThatThrownBy(check::run).isInstanceOf(GuestException.class).hasMessage(expected.substring(4))
                     .satisfies(e -> assertThat(((GuestException) e).status()).isEqualTo(403));
@@ -146,10 +153,8 @@ class OptionAccessTest {
     @ParameterizedTest
     @MethodSource
     void remove(String authid, String key, String old, String expected) {
-        Caller c = new Caller(authid, Set.of("*"));
-        java.util.HashMap<String, String> removed = new java.util.HashMap<>();
-        removed.put(key, old);
-        Runnable check = () -> OptionAccess.check(OptionAccess.QEMU, c, Map.of(), removed);
+        Caller c = new Caller(authid, Set.of("*"), old == null ? Map.of() : Map.of(key, old));
+        Runnable check = () -> OptionAccess.check(OptionAccess.QEMU, c, Map.of(), List.of(key));
         if (expected.startsWith("403 ")) {
             assertThatThrownBy(check::run).isInstanceOf(GuestException.class).hasMessage(expected.substring(4));
         } else {
@@ -161,14 +166,77 @@ class OptionAccessTest {
     @Test
     void malformedDeviceValuesAreParameterErrors() {
         Caller c = new Caller(ADMIN, Set.of("*"));
-        assertThatThrownBy(() -> OptionAccess.check(OptionAccess.QEMU, c, Map.of("usb0", "host=a,host=b"), Map.of()))
+        assertThatThrownBy(() -> OptionAccess.check(OptionAccess.QEMU, c, Map.of("usb0", "host=a,host=b"), List.of()))
                 .isInstanceOf(GuestException.class)
                 .satisfies(e -> assertThat(((GuestException) e).status()).isEqualTo(400))
                 .satisfies(e -> assertThat(((GuestException) e).errors()).containsKey("usb0"));
     }
 
+    static Stream<Arguments> container() {
+        Set<String> all = Set.of("*");
+        Set<String> disk = Set.of("/vms/100:VM.Config.Disk");
+        Set<String> options = Set.of("/vms/100:VM.Config.Options");
+        Map<String, String> unpriv = Map.of("unprivileged", "1");
+        Map<String, String> nested = Map.of("unprivileged", "1", "features", "nesting=1,keyctl=1");
+        return Stream.of(
+                // mount points: bind mounts and devices are root's, volumes go to the storage layer
+                Arguments.of(ADMIN, all, Map.of(), "mp0", "/etc,mp=/mnt/etc", "403 Permission check failed (mount point type bind is only allowed for root@pam)"),
+                Arguments.of(ADMIN, all, Map.of(), "mp1", "/dev/sda1,mp=/mnt/disk", "403 Permission check failed (mount point type device is only allowed for root@pam)"),
+                Arguments.of(ROOT, Set.of(), Map.of(), "mp0", "/srv/share,mp=/mnt/share", "ok volume mp0 /srv/share"),
+                Arguments.of(ADMIN, disk, Map.of(), "mp0", "local:8,mp=/data", "ok allocate mp0 local"),
+                Arguments.of(ADMIN, disk, Map.of(), "rootfs", "local:100/vm-100-disk-0.raw,size=8G", "ok volume rootfs local:100/vm-100-disk-0.raw"),
+                Arguments.of(ADMIN, options, Map.of(), "rootfs", "local:8", "403 Permission check failed (/vms/100, VM.Config.Disk)"),
+                // device passthrough, hook scripts, raw LXC keys and locks are root's
+                Arguments.of(ADMIN, all, Map.of(), "dev0", "/dev/ttyUSB0", "403 Permission check failed (configuring device passthrough is only allowed for root@pam)"),
+                Arguments.of(ADMIN, all, Map.of(), "hookscript", "local:snippets/hook.pl", "403 Permission check failed (changing the hookscript is only allowed for root@pam)"),
+                Arguments.of(ADMIN, all, Map.of(), "lxc.apparmor.profile", "unconfined", "403 only root can set 'lxc.apparmor.profile' config"),
+                Arguments.of(ADMIN, all, Map.of(), "lock", "backup", "403 only root can set 'lock' config"),
+                // feature flags: nesting only, and only in an unprivileged container
+                Arguments.of(ADMIN, options, unpriv, "features", "nesting=1", "ok"),
+                Arguments.of(ADMIN, options, Map.of(), "features", "nesting=1",
+                        "403 Permission check failed (changing feature flags for privileged container is only allowed for root@pam)"),
+                Arguments.of(ADMIN, options, unpriv, "features", "nesting=1,mount=nfs",
+                        "403 Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)"),
+                Arguments.of(ADMIN, options, unpriv, "features", "mknod=1", "403 Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)"),
+                Arguments.of(ADMIN, options, nested, "features", "nesting=0,keyctl=1", "ok"),
+                Arguments.of(ADMIN, options, nested, "features", "nesting=1,keyctl=0",
+                        "403 Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)"),
+                Arguments.of(ROOT, Set.of(), Map.of(), "features", "mount=nfs;cifs,fuse=1", "ok"),
+                // the rest needs its family's privilege, unnamed options VM.Config.Options
+                Arguments.of(ADMIN, options, Map.of(), "memory", "512", "403 Permission check failed (/vms/100, VM.Config.Memory)"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network"), Map.of(), "hostname", "ct1", "ok"),
+                Arguments.of(ADMIN, options, Map.of(), "onboot", "1", "ok"),
+                Arguments.of(ADMIN, disk, Map.of(), "ostype", "debian", "403 Permission check failed (/vms/100, VM.Config.Options)"));
+    }
+
+    @ParameterizedTest
+    @MethodSource
+    void container(String authid, Set<String> granted, Map<String, String> config, String key, String value, String expected) {
+        Caller c = new Caller(authid, granted, config);
+        Runnable check = () -> OptionAccess.check(OptionAccess.LXC, c, Map.of(key, value), List.of());
+        if (expected.startsWith("403 ")) {
+            assertThatThrownBy(check::run).isInstanceOf(GuestException.class).hasMessage(expected.substring(4));
+        } else {
+            check.run();
+            assertThat(String.join("; ", c.calls())).isEqualTo(expected.substring(2).trim());
+        }
+    }
+
+    @Test
+    void containerFeatureDeletesCountWhatIsDeleted() {
+        Caller nesting = new Caller(ADMIN, Set.of("/vms/100:VM.Config.Options"), Map.of("unprivileged", "1", "features", "nesting=1"));
+        OptionAccess.check(OptionAccess.LXC, nesting, Map.of(), List.of("features"));
+        Caller fuse = new Caller(ADMIN, Set.of("/vms/100:VM.Config.Options"), Map.of("unprivileged", "1", "features", "nesting=1,fuse=1"));
+        assertThatThrownBy(() -> OptionAccess.check(OptionAccess.LXC, fuse, Map.of(), List.of("features")))
+                .hasMessage("Permission check failed (changing feature flags (except nesting) is only allowed for root@pam)");
+        // a new container states unprivileged among the values it sets
+        Caller create = new Caller(ADMIN, Set.of("/vms/100:VM.Config.Options"));
+        OptionAccess.check(OptionAccess.LXC, create, Map.of("unprivileged", "1", "features", "nesting=1"), List.of());
+    }
+
     @Test
     void everyRuleHasAReasonAndTheTableCoversEachKeyOnce() {
+        for (OptionAccess.Rule r : OptionAccess.LXC) assertThat(r.reason()).isNotBlank();
         for (OptionAccess.Rule r : OptionAccess.QEMU) assertThat(r.reason()).isNotBlank();
         for (String key : List.of("args", "lock", "hookscript", "scsi30", "efidisk0", "usb13", "hostpci15", "serial3", "parallel2", "cicustom")) {
             assertThat(OptionAccess.QEMU.stream().filter(r -> r.keys().matcher(key).matches())).as(key).hasSize(1);

@@ -20,18 +20,16 @@ import org.haven.storage.volume.VolumeName;
  * per-option privileges and root-only options of {@link OptionAccess#QEMU}, with volume names checked by
  * {@link VolumeIdCheck} against the node's storage.
  */
-record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) implements OptionAccess.Context {
+record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid, GuestConfig cfg) implements OptionAccess.Context {
 
     /** Check options to set on VM {@code vmid} and keys to delete or revert in {@code cfg} (null on create). */
     static void check(RequestContext rc, VolumeAccess volumes, int vmid, Map<String, String> set, Collection<String> removed, GuestConfig cfg) {
-        Map<String, String> old = OptionAccess.oldValues(removed,
-                k -> cfg.pending().has(k) ? cfg.pending().getOrNull(k) : cfg.current().getOrNull(k));
-        OptionAccess.check(OptionAccess.QEMU, new QemuConfigAccess(rc, volumes, vmid), set, old);
+        OptionAccess.check(OptionAccess.QEMU, new QemuConfigAccess(rc, volumes, vmid, cfg), set, removed);
     }
 
     /** {@code qm disk import}: the source, and a new volume on {@code storage}. */
     static void checkImport(RequestContext rc, VolumeAccess volumes, int vmid, String source, String storage) {
-        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, vmid);
+        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, vmid, null);
         a.importSource("source", source);
         a.allocate("storage", storage);
     }
@@ -43,7 +41,7 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) imple
      */
     static void checkClone(RequestContext rc, VolumeAccess volumes, int newid, Map<String, String> source, String storage) {
         if (!rc.hasPermission("/vms/" + newid, false, "VM.Allocate")) throw ApiException.forbidden("/vms/" + newid + ", VM.Allocate");
-        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, newid);
+        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, newid, null);
         for (var e : source.entrySet()) {
             if (!QemuOptions.isDisk(e.getKey())) continue;
             Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
@@ -62,6 +60,11 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid) imple
     @Override public String authid() { return rc.authid(); }
 
     @Override public String guestPath() { return "/vms/" + vmid; }
+
+    @Override public String current(String key) {
+        if (cfg == null) return null;
+        return cfg.pending().has(key) ? cfg.pending().getOrNull(key) : cfg.current().getOrNull(key);
+    }
 
     @Override public boolean has(String path, boolean any, String... privs) { return rc.hasPermission(path, any, privs); }
 
