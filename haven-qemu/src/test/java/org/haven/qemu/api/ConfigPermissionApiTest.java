@@ -41,8 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The VM API's host-escape attempts, as an Administrator without root (who holds every privilege on every
- * path) and as root@pam: root-only options, host paths, '..' in volume names and import sources. Every
- * refused attempt leaves the config file and the storage as they were.
+ * path) and as root@pam: root-only options, host paths, '..' in volume names and import sources, monitor
+ * commands; and the privileges PVE asks per option, per clone target and per storage. Every refused
+ * attempt leaves the config file and the storage as they were.
  */
 class ConfigPermissionApiTest {
     static final String ADMIN = "admin@pve";
@@ -69,7 +70,6 @@ class ConfigPermissionApiTest {
         QemuService service = new QemuService(new VmManager(store, host, paths, new StorageVolumes(sm), true), () -> 1700000000L);
         tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
         service.setTasks(tasks);
-        // root@pam and the Administrator both hold every privilege; only the user id tells them apart
         AccessChecker access = new AccessChecker() {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
                 if (authid.equals("root@pam") || authid.equals(ADMIN)) return true;
@@ -120,7 +120,7 @@ class ConfigPermissionApiTest {
     }
 
     @Test
-    void administratorCannotSetOptionAccessOrHostPaths() throws Exception {
+    void administratorCannotSetRootOnlyOptionsOrHostPaths() throws Exception {
         String before = config();
         List<String> vols = volumes();
         Map<String, String[]> attempts = new LinkedHashMap<>();
