@@ -430,14 +430,21 @@ public final class QemuApi implements ApiModule {
                 })).build());
 
         m.add(power(vm, "suspend", "vm_suspend", "qmsuspend", "Suspend virtual machine.")
+                .permissions(Permission.perm(VMS, "VM.PowerMgmt").withDescription("You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the vmstate."))
                 .param("todisk", Schema.bool().optional().defaultValue(0).description("If set, suspends the VM to disk. Will be resumed on next VM start."))
                 .param("statestorage", StandardOptions.storageId().optional().description("The storage for the VM state"))
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
+                    String storage = p.str("statestorage", null);
+                    if (p.bool("todisk", false)) {
+                        // the state lands on a storage: disk and space privileges first, as PVE checks them early
+                        if (!rc.hasPermission("/vms/" + vmid, false, "VM.Config.Disk")) throw ApiException.forbidden("/vms/" + vmid + ", VM.Config.Disk");
+                        String target = QemuService.stateStorage(service().store().load(vmid), storage);
+                        if (target != null) VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, target);
+                    }
                     requireRunning(vmid);
                     if (p.bool("todisk", false)) {
-                        String storage = p.str("statestorage", null);
                         return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().hibernate(vmid, storage, skiplock, log::log));
                     }
                     return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().vms().suspend(vmid, skiplock));

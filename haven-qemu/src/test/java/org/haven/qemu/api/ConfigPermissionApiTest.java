@@ -232,6 +232,18 @@ class ConfigPermissionApiTest {
     }
 
     @Test
+    void hibernationNeedsDiskAndSpace() {
+        acl.put("power@pve", new java.util.HashMap<>(Map.of("/vms/100", Set.of("VM.PowerMgmt"))));
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        acl.get("power@pve").put("/vms/100", Set.of("VM.PowerMgmt", "VM.Config.Disk"));
+        // the state would go to the storage of the VM's disk
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        acl.get("power@pve").put("/storage/local", Set.of("Datastore.AllocateSpace"));
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 500, "VM 100 not running");
+    }
+
+    @Test
     void everyVmOptionIsClassified() {
         for (String key : QemuOptions.keys()) assertThat(OptionAccess.rule(OptionAccess.QEMU, key)).as(key).isNotNull();
     }
