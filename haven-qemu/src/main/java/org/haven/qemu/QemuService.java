@@ -738,6 +738,19 @@ public final class QemuService {
      * Suspend to disk (hibernate): the VM state goes into a new {@code vm-<vmid>-state-suspend-<date>} volume, the
      * VM stops, and the config keeps {@code vmstate} and {@code lock: suspended} until the next start resumes it.
      */
+    /** Where a hibernated VM's state goes: {@code given}, else {@code vmstatestorage}, else the storage of its first disk (null: none). */
+    public static String stateStorage(GuestConfig cfg, String given) {
+        if (given != null) return given;
+        String target = cfg.get("vmstatestorage").orElse(null);
+        if (target != null) return target;
+        for (var e : driveOrder(cfg.current().values()).entrySet()) {
+            if (!QemuOptions.isDisk(e.getKey())) continue;
+            String f = QemuOptions.props(e.getKey(), e.getValue()).get("file");
+            if (f != null && f.indexOf(':') > 0 && !f.startsWith("/")) return f.substring(0, f.indexOf(':'));
+        }
+        return null;
+    }
+
     public void hibernate(int vmid, String stateStorage, boolean skiplock, Consumer<String> log) {
         GuestConfig cfg = store.locked(vmid, () -> {
             GuestConfig c = store.load(vmid);
@@ -749,14 +762,7 @@ public final class QemuService {
         });
         String volid = null;
         try {
-            String target = stateStorage != null ? stateStorage : cfg.get("vmstatestorage").orElse(null);
-            if (target == null) {
-                for (var e : driveOrder(cfg.current().values()).entrySet()) {
-                    if (!QemuOptions.isDisk(e.getKey())) continue;
-                    String f = QemuOptions.props(e.getKey(), e.getValue()).get("file");
-                    if (f != null && f.indexOf(':') > 0 && !f.startsWith("/")) { target = f.substring(0, f.indexOf(':')); break; }
-                }
-            }
+            String target = stateStorage(cfg, stateStorage);
             if (target == null) throw new GuestException(500, "no storage for the VM state - set 'vmstatestorage' or pass 'statestorage'");
             String memory = QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512");
             long size = (Long.parseLong(memory) * 2 + 512) << 20;

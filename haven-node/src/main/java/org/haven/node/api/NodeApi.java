@@ -459,7 +459,8 @@ public final class NodeApi implements ApiModule {
         for (Member m : membership().members()) {
             if (!rc.hasPermission("/nodes/" + m.name(), true, "Sys.Audit", "Sys.Modify", "Sys.Console", "Sys.PowerMgmt", "Sys.Syslog")
                     && !rc.hasPermission("/", true, "Sys.Audit")) continue;
-            Map<String, Object> e = m.name().equals(ctx.nodeName()) ? localNodeEntry() : new TreeMap<>();
+            boolean audit = rc.hasPermission("/nodes/" + m.name(), false, "Sys.Audit");
+            Map<String, Object> e = m.name().equals(ctx.nodeName()) && audit ? localNodeEntry() : new TreeMap<>();
             e.put("id", "node/" + m.name());
             e.put("type", "node");
             e.put("node", m.name());
@@ -478,7 +479,9 @@ public final class NodeApi implements ApiModule {
         } catch (Exception ignored) { }
         for (Member m : membership().members()) {
             boolean local = m.name().equals(ctx.nodeName());
-            Map<String, Object> e = local ? localNodeEntry() : new TreeMap<>();
+            // PVE's extract_node_stats leaves the figures out for callers without Sys.Audit on the node
+            boolean audit = rc.hasPermission("/nodes/" + m.name(), false, "Sys.Audit");
+            Map<String, Object> e = local && audit ? localNodeEntry() : new TreeMap<>();
             e.remove("cgroup-mode");
             e.put("id", "node/" + m.name());
             e.put("type", "node");

@@ -35,6 +35,7 @@ import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
+import org.haven.storage.volume.VolumeIdCheck;
 
 /**
  * The VM API ({@code /nodes/{node}/qemu/...}): list, create, destroy, config (GET/POST/PUT), pending,
@@ -65,6 +66,11 @@ public final class QemuApi implements ApiModule {
             }
         });
     }
+
+    public QemuApi() {}
+
+    /** A module serving {@code service} (for tests that build the service themselves). */
+    QemuApi(QemuService service) { this.service = service; }
 
     @Override public String name() { return "qemu"; }
 
@@ -200,6 +206,7 @@ public final class QemuApi implements ApiModule {
             if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
             if (service().store().owner(vmid).isPresent()) throw ApiException.error("unable to create VM " + vmid + ": config file already exists");
+            QemuConfigAccess.check(rc, service().vms().volumes(), vmid, opts, List.of(), null);
             boolean start = p.bool("start", false);
             return rc.startTask("qmcreate", Integer.toString(vmid), log -> {
                 service().create(vmid, opts, log::log);
@@ -276,6 +283,9 @@ public final class QemuApi implements ApiModule {
                 List<String> delete = Formats.splitList(p.str("delete", ""));
                 List<String> revert = Formats.splitList(p.str("revert", ""));
                 if (set.isEmpty() && delete.isEmpty() && revert.isEmpty()) throw ApiException.error("no options specified");
+                List<String> removed = new ArrayList<>(delete);
+                removed.addAll(revert);
+                QemuConfigAccess.check(rc, service().vms().volumes(), vmid, set, removed, service().store().load(vmid));
                 boolean skiplock = skiplock(p, rc);
                 boolean force = p.bool("force", false);
                 String digest = p.str("digest", null);
@@ -420,14 +430,21 @@ public final class QemuApi implements ApiModule {
                 })).build());
 
         m.add(power(vm, "suspend", "vm_suspend", "qmsuspend", "Suspend virtual machine.")
+                .permissions(Permission.perm(VMS, "VM.PowerMgmt").withDescription("You need 'VM.PowerMgmt' on /vms/{vmid}, and if you have set 'todisk', you need also 'VM.Config.Disk' on /vms/{vmid} and 'Datastore.AllocateSpace' on the storage for the vmstate."))
                 .param("todisk", Schema.bool().optional().defaultValue(0).description("If set, suspends the VM to disk. Will be resumed on next VM start."))
                 .param("statestorage", StandardOptions.storageId().optional().description("The storage for the VM state"))
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
+                    String storage = p.str("statestorage", null);
+                    if (p.bool("todisk", false)) {
+                        // the state lands on a storage: disk and space privileges first, as PVE checks them early
+                        if (!rc.hasPermission("/vms/" + vmid, false, "VM.Config.Disk")) throw ApiException.forbidden("/vms/" + vmid + ", VM.Config.Disk");
+                        String target = QemuService.stateStorage(service().store().load(vmid), storage);
+                        if (target != null) VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, target);
+                    }
                     requireRunning(vmid);
                     if (p.bool("todisk", false)) {
-                        String storage = p.str("statestorage", null);
                         return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().hibernate(vmid, storage, skiplock, log::log));
                     }
                     return rc.startTask("qmsuspend", Integer.toString(vmid), log -> service().vms().suspend(vmid, skiplock));
@@ -706,7 +723,7 @@ public final class QemuApi implements ApiModule {
                 .param("pool", Schema.string().optional().format("pve-poolid").description("Add the new VM to the specified pool."))
                 .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Clone"))
+                .permissions(Permission.perm(VMS, "VM.Clone").withDescription("You need 'VM.Clone' permissions on /vms/{vmid}, and 'VM.Allocate' permissions on /vms/{newid}. You also need 'Datastore.AllocateSpace' on any used storage."))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
@@ -718,6 +735,8 @@ public final class QemuApi implements ApiModule {
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
                             format = p.str("format", null), snap = p.str("snapname", null);
+                    var source = snap == null ? cfg.current() : cfg.snapshots().get(snap);
+                    QemuConfigAccess.checkClone(rc, service().vms().volumes(), newid, source == null ? Map.of() : source.values(), storage);
                     return rc.startTask("qmclone", Integer.toString(vmid), log ->
                             new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
                 })).build());
@@ -844,7 +863,7 @@ public final class QemuApi implements ApiModule {
                 .param("target-digest", Schema.string().optional().maxLength(40).description("Prevent changes if the target config file has a different digest."))
                 .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Config.Disk"))
+                .permissions(Permission.perm(VMS, "VM.Config.Disk").withDescription("You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage."))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
@@ -852,6 +871,7 @@ public final class QemuApi implements ApiModule {
                     if (p.has("target-vmid")) throw new ApiException(501, "moving a disk to another VM is not implemented");
                     if (!p.has("storage")) throw ApiException.param("storage", "missing property - 'storage' is required to move a disk");
                     String disk = p.str("disk"), storage = p.str("storage"), format = p.str("format", null), digest = p.str("digest", null);
+                    VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, storage);
                     boolean delete = p.bool("delete", false);
                     return rc.startTask("qmmove", Integer.toString(vmid), log -> service().moveDisk(vmid, disk, storage, format, delete, digest, log::log));
                 })).build());
@@ -888,6 +908,7 @@ public final class QemuApi implements ApiModule {
                     requireVm(vmid);
                     String source = p.str("source"), storage = p.str("storage"), format = p.str("format", null), target = p.str("target-disk", null);
                     if (!source.startsWith("/") && source.indexOf(':') < 0) throw ApiException.param("source", "source must be an absolute path or a volume ID");
+                    QemuConfigAccess.checkImport(rc, service().vms().volumes(), vmid, source, storage);
                     return rc.startTask("qmimport", Integer.toString(vmid), log -> service().importDisk(vmid, source, storage, format, target, log::log));
                 })).build());
         m.add(ApiMethod.post("/nodes/{node}/qemu/importovf").name("importovf").description("Create a new VM using parameters read from an OVF manifest (qm importovf).")
@@ -914,10 +935,13 @@ public final class QemuApi implements ApiModule {
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("command", Schema.string().description("The monitor command."))
                 .returns(Schema.string())
-                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .permissions(Permission.perm(VMS, "VM.Monitor").withDescription("Sys.Modify is required for (sub)commands which are not read-only ('info *' and 'help')"))
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
+                    // a monitor command can reach the host (migrate to exec:, files, devices): only 'info' and 'help' are read-only
+                    if (!p.str("command").matches("(?s)\\s*info(\\s.*)?|\\s*help\\s*") && !rc.hasPermission("/", false, "Sys.Modify"))
+                        throw ApiException.forbidden("/, Sys.Modify");
                     requireRunning(vmid);
                     return service().monitor(vmid, p.str("command"));
                 })).build());

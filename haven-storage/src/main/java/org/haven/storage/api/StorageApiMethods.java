@@ -38,6 +38,7 @@ import org.haven.storage.spi.StorageStatus;
 import org.haven.storage.spi.VolumeInfo;
 import org.haven.storage.volume.FileLayout;
 import org.haven.storage.volume.VolumeId;
+import org.haven.storage.volume.VolumeIdCheck;
 import org.haven.storage.volume.VolumeName;
 
 /** The method declarations and handlers of {@link StorageApi}. */
@@ -412,8 +413,9 @@ final class StorageApiMethods {
                     Set<ContentType> cts = p.has("content") ? Set.of(ContentType.of(p.str("content")).orElseThrow()) : Set.of();
                     List<Map<String, Object>> out = new ArrayList<>();
                     for (VolumeInfo v : sm.list(p.str("storage"), vmid, cts)) {
-                        if (v.vmid() != null && !rc.hasPermission("/vms/" + v.vmid(), true, "VM.Audit", "VM.Config.Disk", "VM.Backup")
-                                && !rc.hasPermission("/storage/" + p.str("storage"), false, "Datastore.Allocate")) continue;
+                        // the listing already knows each volume's type and owner
+                        VolumeName listed = new VolumeName(v.content(), v.volid(), v.vmid(), null, null, false, v.format());
+                        if (!VolumeIdCheck.mayAccess(rc.authid(), rc::hasPermission, id -> listed, null, v.volid())) continue;
                         out.add(contentView(v));
                     }
                     return out;
@@ -460,7 +462,7 @@ final class StorageApiMethods {
                 .handler(wrap((p, rc) -> {
                     checkNode(p);
                     String volid = volid(p);
-                    checkVolumeAccess(rc, volid, false);
+                    checkVolumeAccess(rc, volid);
                     VolumeInfo info = sm.attributes(volid);
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("path", sm.path(volid));
@@ -482,7 +484,7 @@ final class StorageApiMethods {
                 .handler(wrap((p, rc) -> {
                     checkNode(p);
                     String volid = volid(p);
-                    checkVolumeAccess(rc, volid, true);
+                    checkVolumeAccess(rc, volid);
                     if (p.bool("protected", false)) checkProtectedLimit(rc, volid);
                     sm.updateAttributes(volid, p.has("protected") ? p.bool("protected", false) : null, p.str("notes", null));
                     return null;
@@ -664,6 +666,7 @@ final class StorageApiMethods {
     String volid(Params p) {
         String volume = p.str("volume");
         String storage = p.str("storage", null);
+        VolumeIdCheck.checkSegments("volume", volume);
         if (VolumeId.isVolumeId(volume)) {
             VolumeId v = VolumeId.parse(volume);
             if (storage != null && !storage.equals(v.storage()))
@@ -674,14 +677,9 @@ final class StorageApiMethods {
         return storage + ":" + volume;
     }
 
-    void checkVolumeAccess(RequestContext rc, String volid, boolean modify) {
-        String storeid = VolumeId.parse(volid).storage();
-        if (rc.hasPermission("/storage/" + storeid, false, "Datastore.Allocate")) return;
-        VolumeName vn = sm.parseVolname(volid);
-        if (vn.vmid() != null && rc.hasPermission("/vms/" + vn.vmid(), true, "VM.Audit", "VM.Config.Disk", "VM.Backup")
-                && rc.hasPermission("/storage/" + storeid, true, "Datastore.AllocateSpace", "Datastore.Audit")) return;
-        if (vn.vmid() == null && !modify && rc.hasPermission("/storage/" + storeid, true, "Datastore.Audit", "Datastore.AllocateSpace")) return;
-        throw ApiException.forbidden();
+    /** PVE's check_volume_access: "You need read access for the volume." */
+    void checkVolumeAccess(RequestContext rc, String volid) {
+        VolumeIdCheck.checkAccess("volume", rc.authid(), rc::hasPermission, sm::parseVolname, null, volid);
     }
 
     /**

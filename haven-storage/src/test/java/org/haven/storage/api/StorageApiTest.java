@@ -227,6 +227,51 @@ class StorageApiTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void guestVolumesNeedReadAccessForTheVolume() throws Exception {
+        String disk = "local:100/vm-100-disk-0.raw";
+        assertThat(root(HttpMethod.POST, "/nodes/n1/storage/local/content", p("vmid", "100", "filename", "", "size", "1M", "format", "raw")).data())
+                .isEqualTo(disk);
+        Path images = tmp.resolve("data/storage/local/images/100");
+        List<String> before;
+        try (var files = Files.list(images)) { before = files.map(Path::toString).sorted().toList(); }
+
+        // an auditor (Datastore.Audit on the storage, VM.Audit on the guest) neither reads nor changes the disk
+        acl.put("auditor@pve", Map.of("/storage/local", Set.of("Datastore.Audit"), "/vms/100", Set.of("VM.Audit")));
+        String url = "/nodes/n1/storage/local/content/" + disk;
+        ApiResponse read = as("auditor@pve", HttpMethod.GET, url, p());
+        assertThat(read.status()).isEqualTo(403);
+        assertThat(read.message()).isEqualTo("Permission check failed (/vms/100, VM.Config.Disk)");
+        assertThat(read.data()).isNull();
+        ApiResponse change = as("auditor@pve", HttpMethod.PUT, url, p("notes", "mine", "protected", "1"));
+        assertThat(change.status()).isEqualTo(403);
+        assertThat(change.message()).isEqualTo("Permission check failed (/vms/100, VM.Config.Disk)");
+        try (var files = Files.list(images)) { assertThat(files.map(Path::toString).sorted().toList()).isEqualTo(before); }
+        assertThat(((Map<String, Object>) root(HttpMethod.GET, url, p()).data())).containsEntry("protected", 0).doesNotContainKey("notes");
+        // the listing shows the auditor only what it may read: ISO images, not the guest's disk
+        Files.createDirectories(tmp.resolve("data/storage/local/template/iso"));
+        Files.writeString(tmp.resolve("data/storage/local/template/iso/install.iso"), "iso");
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) as("auditor@pve", HttpMethod.GET, "/nodes/n1/storage/local/content", p()).data();
+        assertThat(listed).extracting(m -> m.get("volid")).containsExactly("local:iso/install.iso");
+        ApiResponse del = as("auditor@pve", HttpMethod.DELETE, url, p());
+        assertThat(del.status()).isEqualTo(403);
+        assertThat(tmp.resolve("data/storage/local/images/100/vm-100-disk-0.raw")).exists();
+
+        // Datastore.Audit plus VM.Config.Disk on the owner is read access
+        acl.put("disk@pve", Map.of("/storage/local", Set.of("Datastore.Audit"), "/vms/100", Set.of("VM.Config.Disk")));
+        assertThat(as("disk@pve", HttpMethod.GET, url, p()).status()).isEqualTo(200);
+        assertThat((List<Map<String, Object>>) as("disk@pve", HttpMethod.GET, "/nodes/n1/storage/local/content", p()).data())
+                .extracting(m -> m.get("volid")).contains(disk);
+
+        // '..' is no volume name, not even for root
+        ApiResponse up = root(HttpMethod.GET, "/nodes/n1/storage/local/content/local:snippets/..", p());
+        assertThat(up.status()).isEqualTo(400);
+        assertThat(up.errors()).containsEntry("volume", "invalid volume 'local:snippets/..' - path component '..' is not allowed");
+        assertThat(root(HttpMethod.DELETE, "/nodes/n1/storage/local/content/local:snippets/..", p()).status()).isEqualTo(400);
+        assertThat(tmp.resolve("data/storage/local/snippets")).exists();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void pruneUploadAndAttributes() throws Exception {
         sm.setZone(java.time.ZoneOffset.UTC);
         sm.activateStorage("local");

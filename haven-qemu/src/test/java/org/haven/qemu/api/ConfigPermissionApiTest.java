@@ -1,0 +1,263 @@
+package org.haven.qemu.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.haven.api.AccessChecker;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
+import org.haven.api.server.ApiRequest;
+import org.haven.api.server.ApiResponse;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Authenticator;
+import org.haven.api.server.Dispatcher;
+import org.haven.api.task.FileTaskManager;
+import org.haven.core.time.Clock;
+import org.haven.guest.access.OptionAccess;
+import org.haven.guest.config.DirClusterFs;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.qemu.QemuService;
+import org.haven.qemu.cmd.HostInfo;
+import org.haven.qemu.cmd.VmPaths;
+import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.run.StorageVolumes;
+import org.haven.qemu.run.VmManager;
+import org.haven.storage.StorageManager;
+import org.haven.storage.spi.ProcessCommandRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The VM API's host-escape attempts, as an Administrator without root (who holds every privilege on every
+ * path) and as root@pam: root-only options, host paths, '..' in volume names and import sources, monitor
+ * commands; and the privileges PVE asks per option, per clone target and per storage. Every refused
+ * attempt leaves the config file and the storage as they were.
+ */
+class ConfigPermissionApiTest {
+    static final String ADMIN = "admin@pve";
+
+    @TempDir Path tmp;
+    DirClusterFs cfs;
+    GuestConfigStore store;
+    FileTaskManager tasks;
+    Dispatcher d;
+    Path images;
+    /** Privileges of the other users by path; root@pam and the Administrator hold every privilege, only the user id tells them apart. */
+    final Map<String, Map<String, Set<String>>> acl = new java.util.HashMap<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cfs = new DirClusterFs(tmp.resolve("cfs"), "n1");
+        images = tmp.resolve("local");
+        Files.createDirectories(images);
+        cfs.writeString("storage.cfg", "dir: local\n\tpath " + images + "\n\tcontent images,iso,snippets,import\n");
+        StorageManager sm = new StorageManager(cfs, "n1", tmp.resolve("local"), new ProcessCommandRunner());
+        store = GuestConfigStore.qemu(cfs);
+        VmPaths paths = new VmPaths(tmp.resolve("run/qemu-server"));
+        HostInfo host = new HostInfo(HostInfo.QEMU, "7.2", false, false, "/usr/share/OVMF", paths.dir().resolve("haven-bridge").toString(), false);
+        QemuService service = new QemuService(new VmManager(store, host, paths, new StorageVolumes(sm), true), () -> 1700000000L);
+        tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
+        service.setTasks(tasks);
+        AccessChecker access = new AccessChecker() {
+            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
+                if (authid.equals("root@pam") || authid.equals(ADMIN)) return true;
+                Set<String> have = acl.getOrDefault(authid, Map.of()).getOrDefault(path, Set.of());
+                return any ? privs.stream().anyMatch(have::contains) : have.containsAll(privs);
+            }
+            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
+        };
+        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
+        node.publish(StorageManager.class, sm);
+        ApiTree tree = new ApiTree();
+        new QemuApi(service).register(tree, node);
+        Authenticator auth = new Authenticator() {
+            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
+            @Override public boolean verifyCsrf(String userid, String token) { return true; }
+            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
+        };
+        d = new Dispatcher(tree, node, auth);
+        service.create(100, Map.of("scsi0", "local:1", "name", "victim"), null);
+    }
+
+    @AfterEach
+    void tearDown() { tasks.close(); }
+
+    ApiResponse call(String user, HttpMethod m, String path, Object... kv) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], kv[i + 1]);
+        return d.handle(new ApiRequest(m, "/nodes/n1/qemu" + path, params, user, "csrf", null, false, "127.0.0.1"));
+    }
+
+    String config() { return cfs.readString("nodes/n1/qemu-server/100.conf").orElseThrow(); }
+
+    List<String> volumes() throws Exception {
+        try (Stream<Path> s = Files.walk(images)) {
+            return s.filter(Files::isRegularFile).map(p -> images.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    String await(ApiResponse r) throws InterruptedException {
+        assertThat(r.status()).as(r.message() + r.errors()).isEqualTo(200);
+        return tasks.await((String) r.data(), 60_000).status();
+    }
+
+    static void assertRefused(ApiResponse r, int status, String message) {
+        assertThat(r.status()).as(r.message() + r.errors()).isEqualTo(status);
+        if (status == 400) assertThat(r.errors().values()).as(r.errors().toString()).anyMatch(m -> m.contains(message));
+        else assertThat(r.message()).isEqualTo(message);
+    }
+
+    @Test
+    void administratorCannotSetRootOnlyOptionsOrHostPaths() throws Exception {
+        String before = config();
+        List<String> vols = volumes();
+        Map<String, String[]> attempts = new LinkedHashMap<>();
+        attempts.put("args", new String[] {"-chardev file,id=x,path=/etc/shadow", "403", "only root can set 'args' config"});
+        attempts.put("lock", new String[] {"backup", "403", "only root can set 'lock' config"});
+        attempts.put("hookscript", new String[] {"local:snippets/../../../../etc/passwd", "403", "only root can set 'hookscript' config"});
+        attempts.put("hostpci0", new String[] {"0000:01:00.0", "403", "only root can set 'hostpci0' config for non-mapped devices"});
+        attempts.put("usb0", new String[] {"host=1d6b:0002", "403", "only root can set 'usb0' config for real devices"});
+        attempts.put("serial0", new String[] {"/dev/ttyS0", "403", "only root can set 'serial0' config for real devices"});
+        attempts.put("parallel0", new String[] {"/dev/parport0", "403", "only root can set 'parallel0' config"});
+        attempts.put("scsi1", new String[] {"/etc/hostname", "403", "Only root can pass arbitrary filesystem paths."});
+        attempts.put("efidisk0", new String[] {"/etc/hostname", "403", "Only root can pass arbitrary filesystem paths."});
+        attempts.put("scsi2", new String[] {"local:0,import-from=/etc/hostname", "403", "Only root can pass arbitrary filesystem paths."});
+        attempts.put("virtio0", new String[] {"local:0,import-from=/var/lib/vz/canary/../../../../etc/passwd", "400", "'..' is not allowed"});
+        attempts.put("cicustom", new String[] {"user=local:snippets/../../../../etc/shadow", "400", "'..' is not allowed"});
+        for (var e : attempts.entrySet()) {
+            for (HttpMethod m : List.of(HttpMethod.PUT, HttpMethod.POST)) {
+                ApiResponse r = call(ADMIN, m, "/100/config", e.getKey(), e.getValue()[0]);
+                assertRefused(r, Integer.parseInt(e.getValue()[1]), e.getValue()[2]);
+            }
+        }
+        // unlocking is root's too
+        assertRefused(call(ADMIN, HttpMethod.PUT, "/100/config", "delete", "lock"), 403, "only root can set 'lock' config");
+        assertThat(config()).isEqualTo(before);
+        assertThat(volumes()).isEqualTo(vols);
+    }
+
+    @Test
+    void administratorCannotCreateWithHostPaths() throws Exception {
+        List<String> vols = volumes();
+        assertRefused(call(ADMIN, HttpMethod.POST, "", "vmid", "101", "args", "-S"), 403, "only root can set 'args' config");
+        assertRefused(call(ADMIN, HttpMethod.POST, "", "vmid", "101", "scsi1", "/etc/hostname"), 403, "Only root can pass arbitrary filesystem paths.");
+        assertRefused(call(ADMIN, HttpMethod.POST, "", "vmid", "101", "scsi0", "local:0,import-from=/etc/hostname"), 403,
+                "Only root can pass arbitrary filesystem paths.");
+        assertRefused(call(ADMIN, HttpMethod.POST, "", "vmid", "101", "scsi0", "local:1", "efidisk0", "/etc/hostname"), 403,
+                "Only root can pass arbitrary filesystem paths.");
+        assertThat(store.owner(101)).isEmpty();
+        assertThat(volumes()).isEqualTo(vols);
+        // what an Administrator may do still works
+        assertThat(await(call(ADMIN, HttpMethod.POST, "", "vmid", "101", "scsi0", "local:1", "serial0", "socket"))).isEqualTo("OK");
+        assertThat(store.load(101).get("serial0")).contains("socket");
+    }
+
+    @Test
+    void importdiskSourcesAreCheckedForEveryCaller() throws Exception {
+        List<String> vols = volumes();
+        assertThat(vols).containsExactly("images/100/vm-100-disk-0.raw");
+        assertRefused(call(ADMIN, HttpMethod.POST, "/100/importdisk", "source", "/etc/passwd", "storage", "local"), 403,
+                "Only root can pass arbitrary filesystem paths.");
+        Path canary = Files.createDirectories(tmp.resolve("canary"));
+        String escape = canary + "/../../../../../../../../etc/passwd";
+        assertRefused(call(ADMIN, HttpMethod.POST, "/100/importdisk", "source", escape, "storage", "local"), 400, "'..' is not allowed");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/importdisk", "source", escape, "storage", "local"), 400, "'..' is not allowed");
+        assertThat(volumes()).isEqualTo(vols);
+
+        // root may import a host file
+        Path image = tmp.resolve("image.raw");
+        Files.write(image, new byte[1 << 20]);
+        String before = config();
+        assertThat(await(call("root@pam", HttpMethod.POST, "/100/importdisk", "source", image.toString(), "storage", "local"))).isEqualTo("OK");
+        assertThat(volumes()).contains("images/100/vm-100-disk-1.raw");
+        assertThat(config()).isNotEqualTo(before).contains("unused0: local:100/vm-100-disk-1.raw");
+    }
+
+    @Test
+    void eachOptionNeedsItsOwnPrivilege() {
+        acl.put("cdrom@pve", Map.of("/vms/100", Set.of("VM.Config.CDROM")));
+        String before = config();
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "memory", "8192"), 403, "Permission check failed (/vms/100, VM.Config.Memory)");
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "scsi1", "local:1"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        assertRefused(call("cdrom@pve", HttpMethod.PUT, "/100/config", "delete", "scsi0"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        assertThat(config()).isEqualTo(before);
+        assertThat(call("cdrom@pve", HttpMethod.PUT, "/100/config", "ide2", "none,media=cdrom").status()).isEqualTo(200);
+        assertThat(config()).contains("ide2: none,media=cdrom");
+    }
+
+    @Test
+    void cloneAndMoveNeedTheTargetAndItsStorage() throws Exception {
+        List<String> vols = volumes();
+        acl.put("cloner@pve", new java.util.HashMap<>(Map.of("/vms/100", Set.of("VM.Clone"))));
+        assertRefused(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"), 403, "Permission check failed (/vms/150, VM.Allocate)");
+        acl.get("cloner@pve").put("/vms/150", Set.of("VM.Allocate"));
+        assertRefused(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        assertThat(store.owner(150)).isEmpty();
+        acl.get("cloner@pve").put("/storage/local", Set.of("Datastore.AllocateSpace"));
+        assertThat(await(call("cloner@pve", HttpMethod.POST, "/100/clone", "newid", "150"))).isEqualTo("OK");
+        assertThat(store.owner(150)).isPresent();
+
+        acl.put("disk@pve", Map.of("/vms/100", Set.of("VM.Config.Disk")));
+        String before = config();
+        assertRefused(call("disk@pve", HttpMethod.POST, "/100/move_disk", "disk", "scsi0", "storage", "local"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        assertThat(config()).isEqualTo(before);
+        assertThat(volumes()).containsAll(vols).contains("images/150/vm-150-disk-0.raw");
+    }
+
+    @Test
+    void monitorCommandsBeyondInfoNeedSysModify() {
+        acl.put("mon@pve", Map.of("/vms/100", Set.of("VM.Monitor")));
+        Path canary = tmp.resolve("monitor-canary");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "migrate \"exec:touch " + canary + "\""), 403,
+                "Permission check failed (/, Sys.Modify)");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "information"), 403, "Permission check failed (/, Sys.Modify)");
+        // read-only commands pass the check (and then find the VM stopped)
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "info status"), 500, "VM 100 not running");
+        assertRefused(call("mon@pve", HttpMethod.POST, "/100/monitor", "command", "help"), 500, "VM 100 not running");
+        assertThat(canary).doesNotExist();
+    }
+
+    @Test
+    void hibernationNeedsDiskAndSpace() {
+        acl.put("power@pve", new java.util.HashMap<>(Map.of("/vms/100", Set.of("VM.PowerMgmt"))));
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 403, "Permission check failed (/vms/100, VM.Config.Disk)");
+        acl.get("power@pve").put("/vms/100", Set.of("VM.PowerMgmt", "VM.Config.Disk"));
+        // the state would go to the storage of the VM's disk
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 403,
+                "Permission check failed (/storage/local, Datastore.AllocateSpace)");
+        acl.get("power@pve").put("/storage/local", Set.of("Datastore.AllocateSpace"));
+        assertRefused(call("power@pve", HttpMethod.POST, "/100/status/suspend", "todisk", "1"), 500, "VM 100 not running");
+    }
+
+    @Test
+    void everyVmOptionIsClassified() {
+        for (String key : QemuOptions.keys()) assertThat(OptionAccess.rule(OptionAccess.QEMU, key)).as(key).isNotNull();
+    }
+
+    @Test
+    void rootMaySetWhatIsRootOnlyButNotDotDot() {
+        assertThat(call("root@pam", HttpMethod.PUT, "/100/config", "args", "-no-reboot", "serial0", "/dev/ttyS0").status()).isEqualTo(200);
+        assertThat(config()).contains("args: -no-reboot").contains("serial0: /dev/ttyS0");
+        String before = config();
+        assertRefused(call("root@pam", HttpMethod.PUT, "/100/config", "hookscript", "local:snippets/../../../../etc/passwd"), 400, "'..' is not allowed");
+        assertRefused(call("root@pam", HttpMethod.PUT, "/100/config", "cicustom", "user=local:snippets/../../../../etc/shadow"), 400, "'..' is not allowed");
+        assertThat(config()).isEqualTo(before);
+        // and an Administrator may not undo root's args either
+        assertRefused(call(ADMIN, HttpMethod.PUT, "/100/config", "delete", "args"), 403, "only root can set 'args' config");
+        assertThat(config()).isEqualTo(before);
+    }
+}
