@@ -181,6 +181,7 @@ public final class AccessAdmin {
             u.comment = nonEmpty(str(p, "comment"));
             cfg.users.put(id.userid(), u);
             addUserGroups(cfg, id.userid(), list(p, "groups"));
+            cfg.write(); // refuses what user.cfg cannot hold before the password is stored
             if (password != null) ac.setPassword(id.userid(), password);
             return null;
         });

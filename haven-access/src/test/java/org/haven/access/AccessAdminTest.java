@@ -93,6 +93,29 @@ class AccessAdminTest {
     }
 
     @Test
+    void injectedLinesAreRefusedAndUserCfgStaysUnchanged() {
+        admin.createGroup("staff", null);
+        admin.createUser("root@pam", m("userid", "member@pve", "groups", "staff"));
+        String before = fs.text("user.cfg");
+        String acl = "x\nacl:1:/:member@pve:Administrator:";
+        for (Map<String, Object> p : List.of(m("userid", "member@pve", "keys", acl), m("userid", "member@pve", "keys", "a:b"),
+                m("userid", "member@pve", "email", "a@b.c\nuser:evil@pve:1:0::::::"), m("userid", "member@pve", "keys", "x\ry"))) {
+            String field = p.containsKey("keys") ? "keys" : "email";
+            assertThatThrownBy(() -> admin.updateUser("root@pam", p)).isInstanceOf(ParamException.class)
+                    .satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys(field));
+        }
+        assertThatThrownBy(() -> admin.createUser("root@pam", m("userid", "new@pve", "keys", acl, "password", "new-secret")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("keys"));
+        assertThat(fs.text("user.cfg")).isEqualTo(before);
+        assertThat(ac.shadow().hashes).doesNotContainKey("new");
+        assertThat(ac.permissions().check("member@pve", "/", List.of("Sys.Modify"), false)).isFalse();
+        // free text is encoded, so it cannot inject anything and reads back as given
+        admin.updateUser("root@pam", m("userid", "member@pve", "comment", acl, "firstname", " %41: "));
+        assertThat(admin.readUser("member@pve")).containsEntry("comment", acl).containsEntry("firstname", " %41: ");
+        assertThat(fs.text("user.cfg")).doesNotContain("\nacl:");
+    }
+
+    @Test
     void deletingThingsCleansReferences() {
         admin.createGroup("g", null);
         admin.createUser("root@pam", m("userid", "joe@pve", "groups", "g", "password", "joe-secret"));

@@ -2,6 +2,7 @@ package org.haven.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,81 @@ class FormatFuzzTest {
             Permissions p = new Permissions(again);
             for (String who : new String[]{"joe@pve", "ann@pam", "joe@pve!ci", "root@pam"}) p.effective(who);
         }
+    }
+
+    /** Harmless characters, the delimiters of user.cfg, white space, '%' escapes and line breaks of some reader. */
+    static final String HOSTILE = "abz09AZ-_.é€ :,;=@!/%41%zz\t\n\r\u0000\u001b\u0085\u2028\u3000";
+
+    static String hostile(Random r, int max) {
+        StringBuilder sb = new StringBuilder();
+        int n = r.nextInt(max + 1);
+        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? HOSTILE.charAt(r.nextInt(HOSTILE.length())) : (char) ('a' + r.nextInt(26)));
+        return sb.toString();
+    }
+
+    /** Everything user.cfg holds, in a form independent of the writer ("" and null are the same: an empty field). */
+    static String model(UserConfig c) {
+        StringBuilder sb = new StringBuilder();
+        c.users.forEach((id, u) -> {
+            sb.append(List.of(id, u.enable, u.expire, opt(u.firstname), opt(u.lastname), opt(u.email), opt(u.comment), opt(u.keys), u.groups)).append('\n');
+            u.tokens.forEach((t, v) -> sb.append(List.of(t, v.privsep, v.expire, opt(v.comment))).append('\n'));
+        });
+        c.groups.forEach((g, v) -> sb.append(List.of(g, v.users, opt(v.comment))).append('\n'));
+        c.pools.forEach((p, v) -> sb.append(List.of(p, v.vms, v.storage, opt(v.comment))).append('\n'));
+        c.roles.forEach((r, v) -> sb.append(List.of(r, v)).append('\n'));
+        c.acl.forEach((p, v) -> sb.append(List.of(p, v.users, v.groups, v.tokens)).append('\n'));
+        return sb.toString();
+    }
+
+    static String opt(String v) { return v == null ? "" : v; }
+
+    @Test
+    void randomUserConfigsAreRefusedOrReadBackExactly() {
+        Random r = new Random(17);
+        int written = 0, refused = 0;
+        for (int n = 0; n < 3000; n++) {
+            UserConfig c = new UserConfig();
+            boolean onlyFreeText = r.nextInt(4) == 0;
+            String user = onlyFreeText || r.nextBoolean() ? "u" + n + "@pve" : hostile(r, 6) + "@pve";
+            UserConfig.User u = new UserConfig.User();
+            u.firstname = hostile(r, 8);
+            u.lastname = hostile(r, 8);
+            u.comment = hostile(r, 12);
+            if (!onlyFreeText) {
+                u.email = r.nextBoolean() ? null : hostile(r, 8);
+                u.keys = r.nextBoolean() ? null : hostile(r, 8);
+            }
+            c.users.put(user, u);
+            if (!onlyFreeText && r.nextBoolean()) u.tokens.put(r.nextBoolean() ? "t1" : hostile(r, 4), new UserConfig.Token());
+            String group = onlyFreeText || r.nextBoolean() ? "g" : hostile(r, 5);
+            UserConfig.Group g = new UserConfig.Group();
+            g.comment = hostile(r, 8);
+            g.users.add(user);
+            u.groups.add(group);
+            c.groups.put(group, g);
+            UserConfig.Pool pool = new UserConfig.Pool();
+            pool.comment = hostile(r, 8);
+            if (!onlyFreeText) { pool.vms.add(r.nextBoolean() ? "100" : hostile(r, 3)); pool.storage.add(r.nextBoolean() ? "local" : hostile(r, 5)); }
+            c.pools.put(onlyFreeText || r.nextBoolean() ? "p" : hostile(r, 5), pool);
+            String role = onlyFreeText || r.nextBoolean() ? "R" : hostile(r, 4);
+            c.roles.put(role, new java.util.TreeSet<>(List.of(onlyFreeText || r.nextBoolean() ? "VM.Audit" : hostile(r, 6))));
+            String path = onlyFreeText || r.nextBoolean() ? "/vms" : "/" + hostile(r, 6);
+            c.aclNode(path).users.computeIfAbsent(user, k -> new java.util.TreeMap<>()).put(role, true);
+            String text;
+            try {
+                text = c.write();
+            } catch (org.haven.core.format.ConfigText.UnwritableValueException e) {
+                assertThat(onlyFreeText).as("free text is encoded, never refused: %s", e.errors()).isFalse();
+                refused++;
+                continue;
+            }
+            written++;
+            UserConfig back = UserConfig.parse(text);
+            assertThat(back.warnings()).as(text).isEmpty();
+            assertThat(model(back)).as(text).isEqualTo(model(c));
+        }
+        assertThat(written).isGreaterThan(800);
+        assertThat(refused).isGreaterThan(800);
     }
 
     @Test

@@ -116,6 +116,52 @@ class CorosyncConfTest {
         }
     }
 
+    static final String HOSTILE = "abz09-_.é :,;=#{}[]\t\n\r\u0000\u001b\u0085\u2028\u3000";
+
+    static String hostile(Random r, int max) {
+        StringBuilder sb = new StringBuilder();
+        int n = r.nextInt(max + 1);
+        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? HOSTILE.charAt(r.nextInt(HOSTILE.length())) : (char) ('a' + r.nextInt(26)));
+        return sb.toString();
+    }
+
+    /** The tree as the reader keeps it: values without surrounding white space. */
+    static String model(CorosyncConf.Block b) {
+        StringBuilder sb = new StringBuilder(b.name).append('{');
+        for (CorosyncConf.Item i : b.items) {
+            switch (i) {
+                case CorosyncConf.Value v -> sb.append(v.key()).append('=').append(v.value().strip()).append(';');
+                case CorosyncConf.Comment c -> sb.append(c.text()).append(';');
+                case CorosyncConf.Block c -> sb.append(model(c));
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    @Test
+    void hostileKeysNamesAndValuesAreRefusedOrReadBackExactly() {
+        Random r = new Random(20261207);
+        int written = 0, refused = 0;
+        for (int n = 0; n < 3000; n++) {
+            CorosyncConf c = CorosyncConf.create("lab", new CorosyncConf.Node("n1", 1, 1, "10.0.0.1", CorosyncConf.DEFAULT_CFS_PORT));
+            CorosyncConf.Block totem = c.root().block("totem").orElseThrow();
+            totem.set(r.nextInt(4) == 0 ? hostile(r, 5) : "cluster_name", hostile(r, 10));
+            if (r.nextInt(3) == 0) totem.items.add(new CorosyncConf.Block(hostile(r, 5)));
+            String text;
+            try {
+                text = c.toString();
+            } catch (org.haven.core.format.ConfigText.UnwritableValueException e) {
+                assertThatThrownBy(c::writePve).isInstanceOf(org.haven.core.format.ConfigText.UnwritableValueException.class);
+                refused++;
+                continue;
+            }
+            written++;
+            assertThat(model(CorosyncConf.parse(text).root())).as(text).isEqualTo(model(c.root()));
+        }
+        assertThat(written).isGreaterThan(500);
+        assertThat(refused).isGreaterThan(500);
+    }
+
     private static String dumpVia(CorosyncConf.Block root) {
         CorosyncConf c = CorosyncConf.parse("");
         c.root().items.addAll(root.items);

@@ -1,5 +1,7 @@
 package org.haven.core.format;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.haven.core.schema.ParamException;
 
@@ -53,6 +55,52 @@ public final class ConfigText {
             if (Character.isWhitespace(c) || Character.isSpaceChar(c)) throw refused(key, "white space");
         }
         return value;
+    }
+
+    /**
+     * PVE's {@code encode_text} for free text in line-based files: control characters, non-ASCII bytes (of the UTF-8
+     * form) and ':' are percent-encoded. So that {@link #decodeText} returns exactly the text, a '%' that starts an
+     * escape is encoded too, and with {@code edgeSpaces} a space at either end (for readers that strip fields); PVE
+     * decodes both.
+     */
+    public static String encodeText(String text, boolean edgeSpaces) {
+        StringBuilder sb = new StringBuilder();
+        byte[] in = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < in.length; i++) {
+            int c = in[i] & 0xff;
+            boolean escape = c < 0x20 || c > 0x7e || c == ':' || (c == '%' && escapeAt(in, i))
+                    || (edgeSpaces && c == ' ' && (i == 0 || i == in.length - 1));
+            if (escape) sb.append('%').append(HEX[c >> 4]).append(HEX[c & 15]);
+            else sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** PVE's {@code decode_text}: undoes %XX escapes, then decodes UTF-8. */
+    public static String decodeText(String text) {
+        if (text.indexOf('%') < 0) return text;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] in = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == '%' && escapeAt(in, i)) {
+                out.write(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+                i += 2;
+            } else {
+                out.write(in[i]);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private static boolean escapeAt(byte[] in, int i) { return i + 2 < in.length && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0; }
+
+    private static int hex(byte b) {
+        if (b >= '0' && b <= '9') return b - '0';
+        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
+        if (b >= 'A' && b <= 'F') return b - 'A' + 10;
+        return -1;
     }
 
     private static UnwritableValueException refused(String key, String what) {

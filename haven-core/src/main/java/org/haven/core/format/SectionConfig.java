@@ -139,7 +139,7 @@ public final class SectionConfig {
         for (Section s : doc.sections) {
             for (String c : s.comments) out.append(comment(c)).append('\n');
             if (s.type.startsWith("#")) throw new ConfigText.UnwritableValueException("type", "value must not start with '#'");
-            ConfigText.name("type", s.type, ":");
+            ConfigText.name("type", s.type, "");
             ConfigText.name("id", s.id, "");
             if (!ids.add(s.id)) throw new ConfigText.UnwritableValueException("id", "duplicate section '" + s.id + "'");
             out.append(s.type).append(": ").append(s.id).append('\n');

@@ -70,7 +70,7 @@ class ConfigTextTest {
         doc.sections().add(new SectionConfig.Section("nfs", "local"));
         assertThat(refusal(() -> SectionConfig.write(doc))).containsEntry("id", "duplicate section 'local'");
         doc.sections().remove(1);
-        doc.add(new SectionConfig.Section("a:b", "c"));
+        doc.add(new SectionConfig.Section("#dir", "c"));
         assertThat(refusal(() -> SectionConfig.write(doc))).containsOnlyKeys("type");
     }
 
