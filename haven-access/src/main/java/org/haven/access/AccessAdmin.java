@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.haven.core.format.ConfigText;
 import org.haven.core.format.SectionConfig;
 import org.haven.core.schema.ParamException;
 
@@ -831,7 +832,7 @@ public final class AccessAdmin {
             applyRealmProps(s, p, true);
             clearOtherDefaults(d, realm, p);
             d.document().add(s);
-            storeRealmPassword(realm, str(p, "password"));
+            storeRealmPassword(d, realm, str(p, "password"));
             return null;
         });
     }
@@ -845,14 +846,17 @@ public final class AccessAdmin {
                 throw new AccessException("detected modified configuration - file changed by other user? Try again.");
             applyRealmProps(s, p, false);
             clearOtherDefaults(d, realm, p);
-            if (p.containsKey("password")) storeRealmPassword(realm, str(p, "password"));
+            if (p.containsKey("password")) storeRealmPassword(d, realm, str(p, "password"));
             if (list(p, "delete").contains("password")) deleteRealmPassword(realm);
             return null;
         });
     }
 
-    private void storeRealmPassword(String realm, String password) {
+    /** Stores the bind password once the changed domains.cfg is known to be writable. */
+    private void storeRealmPassword(Domains d, String realm, String password) {
         if (password == null) return;
+        d.write();
+        ConfigText.line("password", password); // the file holds one line
         if (ac.fs().stat("priv/realm").isEmpty()) ac.fs().mkdirs("priv/realm");
         ac.fs().writeString("priv/realm/" + realm + ".pw", password + "\n");
         ac.fs().delete("priv/ldap/" + realm + ".pw");

@@ -229,6 +229,13 @@ class AccessAdminTest {
                 .hasMessage("create auth server failed: domain 'corp' already exists");
         assertThatThrownBy(() -> admin.createRealm(m("realm", "bad", "type", "ldap"))).isInstanceOf(ParamException.class);
         assertThatThrownBy(() -> admin.createRealm(m("realm", "x2", "type", "pve"))).hasMessageContaining("unable to create builtin type 'pve'");
+        String domains = fs.text("domains.cfg");
+        assertThatThrownBy(() -> admin.updateRealm(m("realm", "corp", "password", "new\nline")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("password"));
+        assertThatThrownBy(() -> admin.updateRealm(m("realm", "corp", "base_dn", "dc=x\nldap: evil", "password", "other")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("base_dn"));
+        assertThat(fs.text("domains.cfg")).isEqualTo(domains);
+        assertThat(fs.text("priv/realm/corp.pw")).isEqualTo("bindpw\n");
         admin.updateRealm(m("realm", "corp", "delete", "comment", "port", 636));
         assertThat(admin.readRealm("corp")).doesNotContainKey("comment").containsEntry("port", "636");
         assertThatThrownBy(() -> admin.deleteRealm("pam")).hasMessageContaining("can't delete builtin domain 'pam'");
