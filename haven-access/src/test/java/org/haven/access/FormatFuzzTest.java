@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Random;
+import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,16 +57,6 @@ class FormatFuzzTest {
         }
     }
 
-    /** Harmless characters, the delimiters of user.cfg, white space, '%' escapes and line breaks of some reader. */
-    static final String HOSTILE = "abz09AZ-_.é€ :,;=@!/%41%zz\t\n\r\u0000\u001b\u0085\u2028\u3000";
-
-    static String hostile(Random r, int max) {
-        StringBuilder sb = new StringBuilder();
-        int n = r.nextInt(max + 1);
-        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? HOSTILE.charAt(r.nextInt(HOSTILE.length())) : (char) ('a' + r.nextInt(26)));
-        return sb.toString();
-    }
-
     /** Everything user.cfg holds, in a form independent of the writer ("" and null are the same: an empty field). */
     static String model(UserConfig c) {
         StringBuilder sb = new StringBuilder();
@@ -89,30 +80,30 @@ class FormatFuzzTest {
         for (int n = 0; n < 3000; n++) {
             UserConfig c = new UserConfig();
             boolean onlyFreeText = r.nextInt(4) == 0;
-            String user = onlyFreeText || r.nextBoolean() ? "u" + n + "@pve" : hostile(r, 6) + "@pve";
+            String user = onlyFreeText || r.nextBoolean() ? "u" + n + "@pve" : HostileText.random(r, 6) + "@pve";
             UserConfig.User u = new UserConfig.User();
-            u.firstname = hostile(r, 8);
-            u.lastname = hostile(r, 8);
-            u.comment = hostile(r, 12);
+            u.firstname = HostileText.random(r, 8);
+            u.lastname = HostileText.random(r, 8);
+            u.comment = HostileText.random(r, 12);
             if (!onlyFreeText) {
-                u.email = r.nextBoolean() ? null : hostile(r, 8);
-                u.keys = r.nextBoolean() ? null : hostile(r, 8);
+                u.email = r.nextBoolean() ? null : HostileText.random(r, 8);
+                u.keys = r.nextBoolean() ? null : HostileText.random(r, 8);
             }
             c.users.put(user, u);
-            if (!onlyFreeText && r.nextBoolean()) u.tokens.put(r.nextBoolean() ? "t1" : hostile(r, 4), new UserConfig.Token());
-            String group = onlyFreeText || r.nextBoolean() ? "g" : hostile(r, 5);
+            if (!onlyFreeText && r.nextBoolean()) u.tokens.put(r.nextBoolean() ? "t1" : HostileText.random(r, 4), new UserConfig.Token());
+            String group = onlyFreeText || r.nextBoolean() ? "g" : HostileText.random(r, 5);
             UserConfig.Group g = new UserConfig.Group();
-            g.comment = hostile(r, 8);
+            g.comment = HostileText.random(r, 8);
             g.users.add(user);
             u.groups.add(group);
             c.groups.put(group, g);
             UserConfig.Pool pool = new UserConfig.Pool();
-            pool.comment = hostile(r, 8);
-            if (!onlyFreeText) { pool.vms.add(r.nextBoolean() ? "100" : hostile(r, 3)); pool.storage.add(r.nextBoolean() ? "local" : hostile(r, 5)); }
-            c.pools.put(onlyFreeText || r.nextBoolean() ? "p" : hostile(r, 5), pool);
-            String role = onlyFreeText || r.nextBoolean() ? "R" : hostile(r, 4);
-            c.roles.put(role, new java.util.TreeSet<>(List.of(onlyFreeText || r.nextBoolean() ? "VM.Audit" : hostile(r, 6))));
-            String path = onlyFreeText || r.nextBoolean() ? "/vms" : "/" + hostile(r, 6);
+            pool.comment = HostileText.random(r, 8);
+            if (!onlyFreeText) { pool.vms.add(r.nextBoolean() ? "100" : HostileText.random(r, 3)); pool.storage.add(r.nextBoolean() ? "local" : HostileText.random(r, 5)); }
+            c.pools.put(onlyFreeText || r.nextBoolean() ? "p" : HostileText.random(r, 5), pool);
+            String role = onlyFreeText || r.nextBoolean() ? "R" : HostileText.random(r, 4);
+            c.roles.put(role, new java.util.TreeSet<>(List.of(onlyFreeText || r.nextBoolean() ? "VM.Audit" : HostileText.random(r, 6))));
+            String path = onlyFreeText || r.nextBoolean() ? "/vms" : "/" + HostileText.random(r, 6);
             c.aclNode(path).users.computeIfAbsent(user, k -> new java.util.TreeMap<>()).put(role, true);
             String text;
             try {

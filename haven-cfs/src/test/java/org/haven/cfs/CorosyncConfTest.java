@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
+import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
 
 class CorosyncConfTest {
@@ -116,15 +117,6 @@ class CorosyncConfTest {
         }
     }
 
-    static final String HOSTILE = "abz09-_.é :,;=#{}[]\t\n\r\u0000\u001b\u0085\u2028\u3000";
-
-    static String hostile(Random r, int max) {
-        StringBuilder sb = new StringBuilder();
-        int n = r.nextInt(max + 1);
-        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? HOSTILE.charAt(r.nextInt(HOSTILE.length())) : (char) ('a' + r.nextInt(26)));
-        return sb.toString();
-    }
-
     /** The tree as the reader keeps it: values without surrounding white space. */
     static String model(CorosyncConf.Block b) {
         StringBuilder sb = new StringBuilder(b.name).append('{');
@@ -145,8 +137,8 @@ class CorosyncConfTest {
         for (int n = 0; n < 3000; n++) {
             CorosyncConf c = CorosyncConf.create("lab", new CorosyncConf.Node("n1", 1, 1, "10.0.0.1", CorosyncConf.DEFAULT_CFS_PORT));
             CorosyncConf.Block totem = c.root().block("totem").orElseThrow();
-            totem.set(r.nextInt(4) == 0 ? hostile(r, 5) : "cluster_name", hostile(r, 10));
-            if (r.nextInt(3) == 0) totem.items.add(new CorosyncConf.Block(hostile(r, 5)));
+            totem.set(r.nextInt(4) == 0 ? HostileText.random(r, 5) : "cluster_name", HostileText.random(r, 10));
+            if (r.nextInt(3) == 0) totem.items.add(new CorosyncConf.Block(HostileText.random(r, 5)));
             String text;
             try {
                 text = c.toString();

@@ -16,16 +16,6 @@ import org.junit.jupiter.api.Test;
  * tests for the section-config and property-string writers.
  */
 class ConfigTextTest {
-    /** Characters that are harmless, delimiters of some format, white space, and line breaks of some reader. */
-    static final String ALPHABET = "abz09AZ-_.é€ :,;=\"'\\#{}[]@!/%\t\n\r\u0000\u000b\u000c\u001b\u007f\u0085\u00a0\u2028\u2029\u3000";
-
-    static String random(Random r, int max) {
-        StringBuilder sb = new StringBuilder();
-        int n = r.nextInt(max + 1);
-        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? ALPHABET.charAt(r.nextInt(ALPHABET.length())) : (char) ('a' + r.nextInt(26)));
-        return sb.toString();
-    }
-
     static Map<String, String> refusal(Runnable r) {
         try {
             r.run();
@@ -96,12 +86,12 @@ class ConfigTextTest {
             SectionConfig.Document doc = new SectionConfig.Document();
             int sections = 1 + r.nextInt(3);
             for (int i = 0; i < sections; i++) {
-                String id = r.nextInt(4) == 0 ? random(r, 6) : "s" + i;
+                String id = r.nextInt(4) == 0 ? HostileText.random(r, 6) : "s" + i;
                 if (doc.find(id).isPresent()) continue;
-                SectionConfig.Section s = new SectionConfig.Section(r.nextInt(5) == 0 ? random(r, 4) : "dir", id);
-                if (r.nextInt(6) == 0) s.comments().add("#" + random(r, 8));
+                SectionConfig.Section s = new SectionConfig.Section(r.nextInt(5) == 0 ? HostileText.random(r, 4) : "dir", id);
+                if (r.nextInt(6) == 0) s.comments().add("#" + HostileText.random(r, 8));
                 int props = r.nextInt(4);
-                for (int k = 0; k < props; k++) s.set(r.nextInt(5) == 0 ? random(r, 5) : "k" + k, random(r, 12));
+                for (int k = 0; k < props; k++) s.set(r.nextInt(5) == 0 ? HostileText.random(r, 5) : "k" + k, HostileText.random(r, 12));
                 doc.add(s);
             }
             String text;
@@ -135,7 +125,7 @@ class ConfigTextTest {
         for (int n = 0; n < 5000; n++) {
             TreeMap<String, String> m = new TreeMap<>();
             int keys = 1 + r.nextInt(4);
-            for (int k = 0; k < keys; k++) m.put(r.nextInt(4) == 0 ? random(r, 4) : "k" + k, random(r, 10));
+            for (int k = 0; k < keys; k++) m.put(r.nextInt(4) == 0 ? HostileText.random(r, 4) : "k" + k, HostileText.random(r, 10));
             String defaultKey = r.nextBoolean() ? "k0" : null;
             String text;
             try {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.haven.core.format.ConfigText;
+import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -204,15 +205,6 @@ class GuestConfigTest {
         }
     }
 
-    static final String HOSTILE = "abz09-_.é€ :,;=\"'\\#[]@%41\t\n\r\u0000\u001b\u0085\u2028\u3000";
-
-    static String hostile(Random r, int max) {
-        StringBuilder sb = new StringBuilder();
-        int n = r.nextInt(max + 1);
-        for (int i = 0; i < n; i++) sb.append(r.nextInt(3) == 0 ? HOSTILE.charAt(r.nextInt(HOSTILE.length())) : (char) ('a' + r.nextInt(26)));
-        return sb.toString();
-    }
-
     /** The reader drops ASCII blanks around a value and white space at the end of the description (as PVE's). */
     static GuestConfig.Section normalized(GuestConfig.Section s) {
         GuestConfig.Section n = new GuestConfig.Section();
@@ -230,9 +222,9 @@ class GuestConfigTest {
             GuestConfig cfg = new GuestConfig();
             boolean onlyDescription = r.nextInt(5) == 0;
             cfg.set("memory", "512");
-            if (!onlyDescription) cfg.set(r.nextInt(4) == 0 ? hostile(r, 6) : "name", hostile(r, 12));
-            cfg.current().description(hostile(r, 20));
-            if (!onlyDescription && r.nextBoolean()) cfg.snapshots().put(r.nextBoolean() ? "snap1" : hostile(r, 6), new GuestConfig.Section().set("snaptime", "1"));
+            if (!onlyDescription) cfg.set(r.nextInt(4) == 0 ? HostileText.random(r, 6) : "name", HostileText.random(r, 12));
+            cfg.current().description(HostileText.random(r, 20));
+            if (!onlyDescription && r.nextBoolean()) cfg.snapshots().put(r.nextBoolean() ? "snap1" : HostileText.random(r, 6), new GuestConfig.Section().set("snaptime", "1"));
             String text;
             try {
                 text = cfg.write();
