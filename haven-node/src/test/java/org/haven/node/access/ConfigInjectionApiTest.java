@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +11,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.haven.access.AccessControl;
 import org.haven.access.UserConfig;
-import org.haven.api.ApiModule;
 import org.haven.api.HttpMethod;
 import org.haven.api.server.ApiRequest;
 import org.haven.api.server.ApiResponse;
-import org.haven.api.server.ApiTree;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
@@ -24,8 +21,7 @@ import org.haven.core.time.Clock;
 import org.haven.node.AccessAdapter;
 import org.haven.node.NodePaths;
 import org.haven.node.NodeServices;
-import org.haven.node.api.AccessApi;
-import org.haven.node.api.NodeApi;
+import org.haven.node.OfflineApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,15 +50,7 @@ class ConfigInjectionApiTest {
         AccessAdapter adapter = new AccessAdapter(ac);
         tasks = new FileTaskManager(paths.taskDir(), "n1", Clock.SYSTEM);
         NodeServices services = new NodeServices("n1", cfs, tasks, adapter, paths, Clock.SYSTEM);
-        ApiTree tree = new ApiTree();
-        services.publish(ApiTree.class, tree);
-        services.publish(AccessControl.class, ac);
-        services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
-        services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
-        List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
-        modules.addAll(ApiModule.discover(e -> System.err.println("cannot load an API module: " + e)));
-        for (ApiModule m : modules) m.register(tree, services);
-        dispatcher = new Dispatcher(tree, services, adapter);
+        dispatcher = new Dispatcher(OfflineApi.register(services, ac), services, adapter);
         // a user administrator of one group and of the pve realm, PVE's delegation example
         ac.modifyUserConfig(c -> {
             c.users.put("useradmin@pve", new UserConfig.User());
