@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.haven.core.format.ConfigText;
 import org.haven.core.format.SectionConfig;
+import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 
 /**
@@ -86,6 +87,15 @@ public final class AccessAdmin {
             return out;
         }
         return UserConfig.splitList(v.toString());
+    }
+
+    /** A parameter checked against its named format, length bound included, as the API validator does. */
+    private static void requireFormat(String param, String format, String value) {
+        try {
+            Formats.check(format, value == null ? "" : value);
+        } catch (Formats.FormatException e) {
+            throw ParamException.of(param, e.getMessage());
+        }
     }
 
     private static String nonEmpty(String s) { return s == null || s.isEmpty() ? null : s; }
@@ -278,7 +288,7 @@ public final class AccessAdmin {
     }
 
     public void createGroup(String groupid, String comment) {
-        Ids.verifyGroupName(groupid);
+        requireFormat("groupid", "pve-groupid", groupid);
         locked("create group failed", cfg -> {
             if (cfg.groups.containsKey(groupid)) throw new AccessException("group '" + groupid + "' already exists");
             UserConfig.Group g = new UserConfig.Group();
@@ -337,7 +347,7 @@ public final class AccessAdmin {
     }
 
     public void createRole(String roleid, String privs) {
-        Ids.verifyRoleName(roleid);
+        requireFormat("roleid", "pve-roleid", roleid);
         List<String> list = verifyPrivs(UserConfig.splitList(privs == null ? "" : privs));
         locked("create role failed", cfg -> {
             if (cfg.roles.containsKey(roleid)) throw new AccessException("role '" + roleid + "' already exists");
@@ -465,6 +475,7 @@ public final class AccessAdmin {
 
     private static void verifyTokenName(String tokenid) {
         if (!Ids.isTokenSubId(tokenid)) throw ParamException.of("tokenid", "value does not match the regex pattern");
+        if (tokenid.length() > Formats.ID_MAX) throw ParamException.of("tokenid", "value may only be " + Formats.ID_MAX + " characters long");
     }
 
     public List<Map<String, Object>> listTokens(String userid) {
@@ -654,7 +665,7 @@ public final class AccessAdmin {
     }
 
     public void createPool(String poolid, String comment) {
-        Ids.verifyPoolName(poolid);
+        requireFormat("poolid", "pve-poolid", poolid);
         locked("create pool failed", cfg -> {
             if (cfg.pools.containsKey(poolid)) throw new AccessException("pool '" + poolid + "' already exists");
             int slash = poolid.lastIndexOf('/');
@@ -823,7 +834,7 @@ public final class AccessAdmin {
     public void createRealm(Map<String, ?> p) {
         String realm = str(p, "realm");
         String type = str(p, "type");
-        if (!Ids.isRealm(realm)) throw ParamException.of("realm", "value '" + realm + "' does not look like a valid realm");
+        requireFormat("realm", "pve-realm", realm);
         if (type == null || !Domains.TYPES.contains(type)) throw ParamException.of("type", "value '" + type + "' does not have a value in the enumeration 'ad, ldap, openid, pam, pve'");
         lockedDomains("create auth server failed", d -> {
             if (d.realm(realm).isPresent()) throw new AccessException("domain '" + realm + "' already exists");

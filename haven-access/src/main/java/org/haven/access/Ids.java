@@ -68,19 +68,6 @@ public final class Ids {
     public static boolean isRoleName(String r) { return r != null && NAME.matcher(r).matches(); }
     public static boolean isPoolName(String p) { return p != null && POOL.matcher(p).matches(); }
 
-    public static String verifyGroupName(String g) {
-        if (!isGroupName(g)) throw new IllegalArgumentException("group name '" + g + "' contains invalid characters");
-        return g;
-    }
-    public static String verifyRoleName(String r) {
-        if (!isRoleName(r)) throw new IllegalArgumentException("role name '" + r + "' contains invalid characters");
-        return r;
-    }
-    public static String verifyPoolName(String p) {
-        if (!isPoolName(p)) throw new IllegalArgumentException("pool name '" + p + "' contains invalid characters");
-        return p;
-    }
-
     /** PVE's {@code normalize_path}: collapses slashes, strips a trailing one, prepends one; null when invalid. */
     public static String normalizePath(String path) {
         if (path == null || path.isEmpty()) return null;

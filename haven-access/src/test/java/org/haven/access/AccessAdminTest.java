@@ -116,6 +116,24 @@ class AccessAdminTest {
     }
 
     @Test
+    void idsAreBoundedForDirectCallersToo() {
+        String before = fs.text("user.cfg");
+        String big = "a".repeat(10_000);
+        Map<String, Runnable> calls = new java.util.LinkedHashMap<>();
+        calls.put("groupid", () -> admin.createGroup(big, null));
+        calls.put("roleid", () -> admin.createRole(big, "VM.Audit"));
+        calls.put("poolid", () -> admin.createPool(big, null));
+        calls.put("realm", () -> admin.createRealm(m("realm", big, "type", "ldap")));
+        calls.put("tokenid", () -> admin.createToken("root@pam", big, m()));
+        calls.forEach((param, call) -> assertThatThrownBy(call::run).as(param).isInstanceOf(ParamException.class)
+                .satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys(param)
+                        .hasValueSatisfying(new org.assertj.core.api.Condition<>(v -> v.startsWith("value may only be "), "a length error"))));
+        assertThat(fs.text("user.cfg")).isEqualTo(before);
+        admin.createGroup("g" + "a".repeat(63), null);
+        assertThat(admin.readGroup("g" + "a".repeat(63))).containsKey("members");
+    }
+
+    @Test
     void deletingThingsCleansReferences() {
         admin.createGroup("g", null);
         admin.createUser("root@pam", m("userid", "joe@pve", "groups", "g", "password", "joe-secret"));

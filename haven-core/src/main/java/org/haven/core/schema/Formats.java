@@ -120,7 +120,7 @@ public final class Formats {
         register("pve-configid", ID_MAX, v -> { if (!v.matches("(?i)" + CONFIGID)) throw new FormatException("invalid configuration ID '" + v + "'"); });
         register("pve-storage-id", ID_MAX, v -> { if (!v.matches("(?i)" + SAFE_ID)) throw new FormatException("storage ID '" + v + "' contains illegal characters"); });
         register("pve-poolid", POOLID_MAX, v -> {
-            if (!v.matches("[A-Za-z0-9.\\-_]+(/[A-Za-z0-9.\\-_]+){0,2}")) throw new FormatException("invalid pool ID '" + v + "'");
+            if (!v.matches("[A-Za-z0-9.\\-_]+(/[A-Za-z0-9.\\-_]+){0,2}")) throw new FormatException("pool name '" + v + "' contains invalid characters");
             for (String level : v.split("/")) if (level.length() > ID_MAX) throw new FormatException("value may only be " + ID_MAX + " characters long");
         });
         register("pve-groupid", ID_MAX, v -> { if (!v.matches("[A-Za-z0-9.\\-_]+")) throw new FormatException("group name '" + v + "' contains invalid characters"); });
