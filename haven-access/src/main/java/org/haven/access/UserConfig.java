@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.haven.core.format.ConfigText;
 
 /**
@@ -130,6 +131,8 @@ public final class UserConfig {
     }
 
     // ---- parse ---------------------------------------------------------------------------------------
+
+    private static final Pattern STORAGE_ID = Pattern.compile("(?i)[a-z][a-z0-9\\-_.]*[a-z0-9]");
 
     public static UserConfig parse(String text) {
         UserConfig cfg = new UserConfig();
@@ -300,13 +303,13 @@ public final class UserConfig {
         out.append('\n');
         acl.forEach((path, node) -> {
             id("path", path, p -> p.equals(Ids.normalizePath(p)));
+            list("groups", node.groups.keySet(), Ids::isGroupName);
+            list("users", node.users.keySet(), Ids::isUserId);
+            list("tokens", node.tokens.keySet(), Ids::isTokenId);
             for (var members : List.of(node.users, node.groups, node.tokens))
                 members.values().forEach(r -> list("roles", r.keySet(), Ids::isRoleName));
             // propagate flag → role list → members
             List<TreeMap<String, TreeSet<String>>> byProp = List.of(new TreeMap<>(), new TreeMap<>());
-            list("groups", node.groups.keySet(), Ids::isGroupName);
-            list("users", node.users.keySet(), Ids::isUserId);
-            list("tokens", node.tokens.keySet(), Ids::isTokenId);
             collect(node.groups, "@", null, byProp);
             collect(node.users, "", "root@pam", byProp);
             collect(node.tokens, "", null, byProp);
@@ -319,8 +322,6 @@ public final class UserConfig {
         });
         return out.toString();
     }
-
-    private static final java.util.regex.Pattern STORAGE_ID = java.util.regex.Pattern.compile("(?i)[a-z][a-z0-9\\-_.]*[a-z0-9]");
 
     /** An ID field: one token the parser reads back as the same ID. */
     private static String id(String key, String value, Predicate<String> valid) { return id(key, value, valid, ":"); }

@@ -112,7 +112,7 @@ public final class ConfigText {
             case '\n' -> "a line feed";
             case '\r' -> "a carriage return";
             case 0 -> "a NUL character";
-            default -> String.format("the control character U+%04X", (int) c);
+            default -> String.format(c < 0x20 || c == 0x7f ? "the control character U+%04X" : "the line break U+%04X", (int) c);
         };
     }
 }

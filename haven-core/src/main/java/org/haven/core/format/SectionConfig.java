@@ -1,11 +1,13 @@
 package org.haven.core.format;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -135,7 +137,7 @@ public final class SectionConfig {
      */
     public static String write(Document doc) {
         StringBuilder out = new StringBuilder();
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (Section s : doc.sections) {
             for (String c : s.comments) out.append(comment(c)).append('\n');
             if (s.type.startsWith("#")) throw new ConfigText.UnwritableValueException("type", "value must not start with '#'");

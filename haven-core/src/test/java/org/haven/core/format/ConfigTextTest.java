@@ -32,7 +32,7 @@ class ConfigTextTest {
                 {"a\rb", "value contains a carriage return, which cannot be written to the configuration file"},
                 {"a\0b", "value contains a NUL character, which cannot be written to the configuration file"},
                 {"a\u001bb", "value contains the control character U+001B, which cannot be written to the configuration file"},
-                {"a\u2028b", "value contains the control character U+2028, which cannot be written to the configuration file"},
+                {"a\u2028b", "value contains the line break U+2028, which cannot be written to the configuration file"},
                 {"a:b", "value contains ':', which cannot be written to the configuration file"},
         };
         for (Object[] row : table) {
