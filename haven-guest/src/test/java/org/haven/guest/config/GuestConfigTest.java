@@ -274,6 +274,11 @@ class GuestConfigTest {
         store.update(100, c -> c.set("cores", "2"));
         assertThatThrownBy(() -> GuestConfigStore.assertDigest(store.load(100), cfg.digest()))
                 .hasMessage("detected modified configuration - file changed by other user? Try again.");
+        String before = cfs.readString("nodes/node1/qemu-server/100.conf").orElseThrow();
+        assertThatThrownBy(() -> store.update(100, c -> c.set("name", "vm\nlock: backup"))).isInstanceOf(ConfigText.UnwritableValueException.class);
+        assertThatThrownBy(() -> store.update(100, c -> c.snapshots().put("x]\n[PENDING", new GuestConfig.Section())))
+                .isInstanceOf(ConfigText.UnwritableValueException.class);
+        assertThat(cfs.readString("nodes/node1/qemu-server/100.conf")).contains(before);
         store.update(100, c -> c.set("lock", "backup"));
         assertThatThrownBy(() -> store.checkLock(store.load(100))).hasMessage("VM is locked (backup)");
         assertThatThrownBy(() -> store.load(101)).hasMessage("Configuration file 'nodes/node1/qemu-server/101.conf' does not exist");
