@@ -12,7 +12,9 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.haven.core.format.ConfigText;
 import org.haven.core.format.SectionConfig;
+import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 
 /**
@@ -85,6 +87,15 @@ public final class AccessAdmin {
             return out;
         }
         return UserConfig.splitList(v.toString());
+    }
+
+    /** A parameter checked against its named format, length bound included, as the API validator does. */
+    private static void requireFormat(String param, String format, String value) {
+        try {
+            Formats.check(format, value == null ? "" : value);
+        } catch (Formats.FormatException e) {
+            throw ParamException.of(param, e.getMessage());
+        }
     }
 
     private static String nonEmpty(String s) { return s == null || s.isEmpty() ? null : s; }
@@ -181,6 +192,7 @@ public final class AccessAdmin {
             u.comment = nonEmpty(str(p, "comment"));
             cfg.users.put(id.userid(), u);
             addUserGroups(cfg, id.userid(), list(p, "groups"));
+            cfg.write(); // refuses what user.cfg cannot hold before the password is stored
             if (password != null) ac.setPassword(id.userid(), password);
             return null;
         });
@@ -276,7 +288,7 @@ public final class AccessAdmin {
     }
 
     public void createGroup(String groupid, String comment) {
-        Ids.verifyGroupName(groupid);
+        requireFormat("groupid", "pve-groupid", groupid);
         locked("create group failed", cfg -> {
             if (cfg.groups.containsKey(groupid)) throw new AccessException("group '" + groupid + "' already exists");
             UserConfig.Group g = new UserConfig.Group();
@@ -335,7 +347,7 @@ public final class AccessAdmin {
     }
 
     public void createRole(String roleid, String privs) {
-        Ids.verifyRoleName(roleid);
+        requireFormat("roleid", "pve-roleid", roleid);
         List<String> list = verifyPrivs(UserConfig.splitList(privs == null ? "" : privs));
         locked("create role failed", cfg -> {
             if (cfg.roles.containsKey(roleid)) throw new AccessException("role '" + roleid + "' already exists");
@@ -463,6 +475,7 @@ public final class AccessAdmin {
 
     private static void verifyTokenName(String tokenid) {
         if (!Ids.isTokenSubId(tokenid)) throw ParamException.of("tokenid", "value does not match the regex pattern");
+        if (tokenid.length() > Formats.ID_MAX) throw ParamException.of("tokenid", "value may only be " + Formats.ID_MAX + " characters long");
     }
 
     public List<Map<String, Object>> listTokens(String userid) {
@@ -652,7 +665,7 @@ public final class AccessAdmin {
     }
 
     public void createPool(String poolid, String comment) {
-        Ids.verifyPoolName(poolid);
+        requireFormat("poolid", "pve-poolid", poolid);
         locked("create pool failed", cfg -> {
             if (cfg.pools.containsKey(poolid)) throw new AccessException("pool '" + poolid + "' already exists");
             int slash = poolid.lastIndexOf('/');
@@ -821,7 +834,7 @@ public final class AccessAdmin {
     public void createRealm(Map<String, ?> p) {
         String realm = str(p, "realm");
         String type = str(p, "type");
-        if (!Ids.isRealm(realm)) throw ParamException.of("realm", "value '" + realm + "' does not look like a valid realm");
+        requireFormat("realm", "pve-realm", realm);
         if (type == null || !Domains.TYPES.contains(type)) throw ParamException.of("type", "value '" + type + "' does not have a value in the enumeration 'ad, ldap, openid, pam, pve'");
         lockedDomains("create auth server failed", d -> {
             if (d.realm(realm).isPresent()) throw new AccessException("domain '" + realm + "' already exists");
@@ -830,7 +843,7 @@ public final class AccessAdmin {
             applyRealmProps(s, p, true);
             clearOtherDefaults(d, realm, p);
             d.document().add(s);
-            storeRealmPassword(realm, str(p, "password"));
+            storeRealmPassword(d, realm, str(p, "password"));
             return null;
         });
     }
@@ -844,14 +857,17 @@ public final class AccessAdmin {
                 throw new AccessException("detected modified configuration - file changed by other user? Try again.");
             applyRealmProps(s, p, false);
             clearOtherDefaults(d, realm, p);
-            if (p.containsKey("password")) storeRealmPassword(realm, str(p, "password"));
+            if (p.containsKey("password")) storeRealmPassword(d, realm, str(p, "password"));
             if (list(p, "delete").contains("password")) deleteRealmPassword(realm);
             return null;
         });
     }
 
-    private void storeRealmPassword(String realm, String password) {
+    /** Stores the bind password once the changed domains.cfg is known to be writable. */
+    private void storeRealmPassword(Domains d, String realm, String password) {
         if (password == null) return;
+        d.write();
+        ConfigText.line("password", password); // the file holds one line
         if (ac.fs().stat("priv/realm").isEmpty()) ac.fs().mkdirs("priv/realm");
         ac.fs().writeString("priv/realm/" + realm + ".pw", password + "\n");
         ac.fs().delete("priv/ldap/" + realm + ".pw");

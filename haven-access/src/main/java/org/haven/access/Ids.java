@@ -2,14 +2,15 @@ package org.haven.access;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.haven.core.schema.Formats;
 
 /** PVE's identifier rules for user ids, token ids, realms, groups, roles, pools and ACL paths. */
 public final class Ids {
     private Ids() {}
 
-    public static final String REALM_REGEX = "[A-Za-z][A-Za-z0-9\\.\\-_]+";
-    public static final String USER_REGEX = "[^\\s:/]+";
-    public static final String TOKEN_SUBID_REGEX = "[A-Za-z][A-Za-z0-9\\.\\-_]+";
+    public static final String REALM_REGEX = Formats.REALM;
+    public static final String USER_REGEX = Formats.USER;
+    public static final String TOKEN_SUBID_REGEX = Formats.TOKEN;
     private static final Pattern USERID = Pattern.compile("^(" + USER_REGEX + ")@(" + REALM_REGEX + ")$");
     private static final Pattern TOKENID = Pattern.compile("^(" + USER_REGEX + "@" + REALM_REGEX + ")!(" + TOKEN_SUBID_REGEX + ")$");
     private static final Pattern REALM = Pattern.compile("^" + REALM_REGEX + "$");
@@ -26,14 +27,14 @@ public final class Ids {
         if (userid == null) userid = "";
         int len = userid.length();
         if (len < 3) throw new IllegalArgumentException("user name '" + userid + "' is too short");
-        if (len > 64) throw new IllegalArgumentException("user name '" + userid + "' is too long (" + len + " > 64)");
+        if (len > Formats.USERID_MAX) throw new IllegalArgumentException("user name '" + userid + "' is too long (" + len + " > " + Formats.USERID_MAX + ")");
         Matcher m = USERID.matcher(userid);
         if (!m.matches()) throw new IllegalArgumentException("value '" + userid + "' does not look like a valid user name");
         return new UserId(userid, m.group(1), m.group(2));
     }
 
     public static boolean isUserId(String userid) {
-        return userid != null && userid.length() >= 3 && userid.length() <= 64 && USERID.matcher(userid).matches();
+        return userid != null && userid.length() >= 3 && userid.length() <= Formats.USERID_MAX && USERID.matcher(userid).matches();
     }
 
     /** A token id {@code user@realm!name} split into user id and token name. */
@@ -66,19 +67,6 @@ public final class Ids {
     public static boolean isGroupName(String g) { return g != null && NAME.matcher(g).matches(); }
     public static boolean isRoleName(String r) { return r != null && NAME.matcher(r).matches(); }
     public static boolean isPoolName(String p) { return p != null && POOL.matcher(p).matches(); }
-
-    public static String verifyGroupName(String g) {
-        if (!isGroupName(g)) throw new IllegalArgumentException("group name '" + g + "' contains invalid characters");
-        return g;
-    }
-    public static String verifyRoleName(String r) {
-        if (!isRoleName(r)) throw new IllegalArgumentException("role name '" + r + "' contains invalid characters");
-        return r;
-    }
-    public static String verifyPoolName(String p) {
-        if (!isPoolName(p)) throw new IllegalArgumentException("pool name '" + p + "' contains invalid characters");
-        return p;
-    }
 
     /** PVE's {@code normalize_path}: collapses slashes, strips a trailing one, prepends one; null when invalid. */
     public static String normalizePath(String path) {

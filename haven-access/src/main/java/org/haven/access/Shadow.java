@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.haven.core.format.ConfigText;
 
 /**
  * {@code priv/shadow.cfg}: password hashes of the {@code pve} realm, one {@code <user>:<crypt hash>:} line per
@@ -33,9 +34,11 @@ public final class Shadow {
         return s;
     }
 
+    /** One line per user; a name or hash with ':' or white space (see {@link ConfigText}) is refused. */
     public String write() {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : hashes.entrySet()) sb.append(e.getKey()).append(':').append(e.getValue()).append(":\n");
+        for (Map.Entry<String, String> e : hashes.entrySet())
+            sb.append(ConfigText.name("userid", e.getKey(), ":")).append(':').append(ConfigText.name("password", e.getValue(), ":")).append(":\n");
         return sb.toString();
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.haven.core.format.ConfigText;
 
 /** {@code priv/token.cfg}: one {@code <tokenid> <secret>} line per API token, sorted by token id. */
 public final class TokenSecrets {
@@ -27,9 +28,13 @@ public final class TokenSecrets {
         return t;
     }
 
+    /** One line per token; an invalid token ID or a secret with white space (see {@link ConfigText}) is refused. */
     public String write() {
         StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : secrets.entrySet()) sb.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+        for (Map.Entry<String, String> e : secrets.entrySet()) {
+            if (!Ids.isTokenId(e.getKey())) throw new ConfigText.UnwritableValueException("tokenid", "invalid token ID '" + e.getKey() + "'");
+            sb.append(e.getKey()).append(' ').append(ConfigText.name("value", e.getValue(), "")).append('\n');
+        }
         return sb.toString();
     }
 }

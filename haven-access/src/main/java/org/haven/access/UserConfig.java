@@ -1,15 +1,17 @@
 package org.haven.access;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.haven.core.format.ConfigText;
 
 /**
  * The model of PVE's {@code user.cfg}: users (with their API tokens), groups, pools, custom roles and the ACL.
@@ -130,6 +132,8 @@ public final class UserConfig {
 
     // ---- parse ---------------------------------------------------------------------------------------
 
+    private static final Pattern STORAGE_ID = Pattern.compile("(?i)[a-z][a-z0-9\\-_.]*[a-z0-9]");
+
     public static UserConfig parse(String text) {
         UserConfig cfg = new UserConfig();
         if (text == null) return cfg;
@@ -233,7 +237,7 @@ public final class UserConfig {
                     vmPool.put(v, pool);
                 }
                 for (String storeid : splitList(field(f, 4))) {
-                    if (!storeid.matches("(?i)^[a-z][a-z0-9\\-_.]*[a-z0-9]$")) {
+                    if (!STORAGE_ID.matcher(storeid).matches()) {
                         warn("ignore invalid storage '" + storeid + "' in pool '" + pool + "'");
                         continue;
                     }
@@ -264,32 +268,46 @@ public final class UserConfig {
 
     // ---- write ---------------------------------------------------------------------------------------
 
+    /**
+     * PVE's canonical text. Free-text fields are percent-encoded; every other field is written raw, so it is refused
+     * (see {@link ConfigText}) when it holds a line break, a ':' or, in a list, a list separator, or when the parser
+     * would not read it back (an invalid ID, path or privilege).
+     */
     public String write() {
         StringBuilder out = new StringBuilder();
         for (Map.Entry<String, User> e : users.entrySet()) {
             User d = e.getValue();
-            out.append("user:").append(e.getKey()).append(':').append(d.enable ? 1 : 0).append(':').append(d.expire).append(':')
+            String userid = id("userid", e.getKey(), Ids::isUserId);
+            out.append("user:").append(userid).append(':').append(d.enable ? 1 : 0).append(':').append(d.expire).append(':')
                     .append(enc(d.firstname)).append(':').append(enc(d.lastname)).append(':')
-                    .append(d.email == null ? "" : d.email).append(':').append(enc(d.comment)).append(':')
-                    .append(d.keys == null ? "" : d.keys).append(":\n");
+                    .append(raw("email", d.email)).append(':').append(enc(d.comment)).append(':')
+                    .append(raw("keys", d.keys)).append(":\n");
             for (Map.Entry<String, Token> t : d.tokens.entrySet()) {
                 Token td = t.getValue();
-                out.append("token:").append(e.getKey()).append('!').append(t.getKey()).append(':').append(td.expire).append(':')
-                        .append(td.privsep ? 1 : 0).append(':').append(enc(td.comment)).append(":\n");
+                out.append("token:").append(userid).append('!').append(id("tokenid", t.getKey(), Ids::isTokenSubId)).append(':')
+                        .append(td.expire).append(':').append(td.privsep ? 1 : 0).append(':').append(enc(td.comment)).append(":\n");
             }
         }
         out.append('\n');
-        groups.forEach((name, g) -> out.append("group:").append(name).append(':').append(String.join(",", g.users))
-                .append(':').append(enc(g.comment)).append(":\n"));
+        groups.forEach((name, g) -> out.append("group:").append(id("groupid", name, Ids::isGroupName)).append(':')
+                .append(list("users", g.users, Ids::isUserId)).append(':').append(enc(g.comment)).append(":\n"));
         out.append('\n');
-        pools.forEach((name, p) -> out.append("pool:").append(name).append(':').append(enc(p.comment)).append(':')
-                .append(String.join(",", p.vms)).append(':').append(String.join(",", p.storage)).append(":\n"));
+        pools.forEach((name, p) -> out.append("pool:").append(id("poolid", name, Ids::isPoolName)).append(':').append(enc(p.comment)).append(':')
+                .append(list("vms", p.vms, v -> v.matches("0|[1-9][0-9]{0,17}"))).append(':')
+                .append(list("storage", p.storage, v -> STORAGE_ID.matcher(v).matches())).append(":\n"));
         out.append('\n');
         roles.forEach((name, privs) -> {
-            if (!Privileges.isBuiltinRole(name)) out.append("role:").append(name).append(':').append(String.join(",", privs)).append(":\n");
+            if (!Privileges.isBuiltinRole(name))
+                out.append("role:").append(id("roleid", name, Ids::isRoleName)).append(':').append(list("privs", privs, Privileges::isValid)).append(":\n");
         });
         out.append('\n');
         acl.forEach((path, node) -> {
+            id("path", path, p -> p.equals(Ids.normalizePath(p)));
+            list("groups", node.groups.keySet(), Ids::isGroupName);
+            list("users", node.users.keySet(), Ids::isUserId);
+            list("tokens", node.tokens.keySet(), Ids::isTokenId);
+            for (var members : List.of(node.users, node.groups, node.tokens))
+                members.values().forEach(r -> list("roles", r.keySet(), Ids::isRoleName));
             // propagate flag → role list → members
             List<TreeMap<String, TreeSet<String>>> byProp = List.of(new TreeMap<>(), new TreeMap<>());
             collect(node.groups, "@", null, byProp);
@@ -303,6 +321,28 @@ public final class UserConfig {
             }
         });
         return out.toString();
+    }
+
+    /** An ID field: one token the parser reads back as the same ID. */
+    private static String id(String key, String value, Predicate<String> valid) { return id(key, value, valid, ":"); }
+
+    private static String id(String key, String value, Predicate<String> valid, String delimiters) {
+        ConfigText.name(key, value, delimiters);
+        if (!valid.test(value)) throw new ConfigText.UnwritableValueException(key, "invalid value '" + value + "' for user.cfg");
+        return value;
+    }
+
+    /** A comma-separated list of ID fields (the parser splits on ',', ';' and white space). */
+    private static String list(String key, Collection<String> values, Predicate<String> valid) {
+        for (String v : values) id(key, v, valid, ":,;");
+        return String.join(",", values);
+    }
+
+    /** A field written as is (email, keys): without ':' and without white space at either end (the parser strips it). */
+    private static String raw(String key, String value) {
+        if (value == null) return "";
+        if (!value.equals(value.strip())) throw new ConfigText.UnwritableValueException(key, "value must not start or end with white space");
+        return ConfigText.field(key, value, ":");
     }
 
     private static void collect(Map<String, TreeMap<String, Boolean>> members, String prefix, String exclude,
@@ -339,38 +379,11 @@ public final class UserConfig {
 
     private static String enc(String s) { return s == null || s.isEmpty() ? "" : encodeText(s); }
 
-    /** PVE's {@code encode_text}: percent-encodes control, high-bit and ':' bytes of the UTF-8 form. */
-    public static String encodeText(String text) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if ((c >= 0x20 && c <= 0x39) || (c >= 0x3b && c <= 0x7e)) sb.append((char) c);
-            else sb.append('%').append(String.format("%02X", c));
-        }
-        return sb.toString();
-    }
+    /** PVE's {@code encode_text}, with spaces at either end encoded (the parser strips fields). */
+    public static String encodeText(String text) { return ConfigText.encodeText(text, true); }
 
-    /** PVE's {@code decode_text}: undoes %XX escapes and decodes UTF-8. */
-    public static String decodeText(String data) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] in = data.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < in.length; i++) {
-            if (in[i] == '%' && i + 2 < in.length && hex(in[i + 1]) >= 0 && hex(in[i + 2]) >= 0) {
-                bytes.write(hex(in[i + 1]) * 16 + hex(in[i + 2]));
-                i += 2;
-            } else {
-                bytes.write(in[i]);
-            }
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int hex(byte b) {
-        if (b >= '0' && b <= '9') return b - '0';
-        if (b >= 'a' && b <= 'f') return b - 'a' + 10;
-        if (b >= 'A' && b <= 'F') return b - 'A' + 10;
-        return -1;
-    }
+    /** PVE's {@code decode_text}. */
+    public static String decodeText(String data) { return ConfigText.decodeText(data); }
 
     /** Deep copy, so a change can be prepared and validated before it is written. */
     public UserConfig copy() {

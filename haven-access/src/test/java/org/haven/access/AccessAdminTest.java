@@ -93,6 +93,47 @@ class AccessAdminTest {
     }
 
     @Test
+    void injectedLinesAreRefusedAndUserCfgStaysUnchanged() {
+        admin.createGroup("staff", null);
+        admin.createUser("root@pam", m("userid", "member@pve", "groups", "staff"));
+        String before = fs.text("user.cfg");
+        String acl = "x\nacl:1:/:member@pve:Administrator:";
+        for (Map<String, Object> p : List.of(m("userid", "member@pve", "keys", acl), m("userid", "member@pve", "keys", "a:b"),
+                m("userid", "member@pve", "email", "a@b.c\nuser:evil@pve:1:0::::::"), m("userid", "member@pve", "keys", "x\ry"))) {
+            String field = p.containsKey("keys") ? "keys" : "email";
+            assertThatThrownBy(() -> admin.updateUser("root@pam", p)).isInstanceOf(ParamException.class)
+                    .satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys(field));
+        }
+        assertThatThrownBy(() -> admin.createUser("root@pam", m("userid", "new@pve", "keys", acl, "password", "new-secret")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("keys"));
+        assertThat(fs.text("user.cfg")).isEqualTo(before);
+        assertThat(ac.shadow().hashes).doesNotContainKey("new");
+        assertThat(ac.permissions().check("member@pve", "/", List.of("Sys.Modify"), false)).isFalse();
+        // free text is encoded, so it cannot inject anything and reads back as given
+        admin.updateUser("root@pam", m("userid", "member@pve", "comment", acl, "firstname", " %41: "));
+        assertThat(admin.readUser("member@pve")).containsEntry("comment", acl).containsEntry("firstname", " %41: ");
+        assertThat(fs.text("user.cfg")).doesNotContain("\nacl:");
+    }
+
+    @Test
+    void idsAreBoundedForDirectCallersToo() {
+        String before = fs.text("user.cfg");
+        String big = "a".repeat(10_000);
+        Map<String, Runnable> calls = new java.util.LinkedHashMap<>();
+        calls.put("groupid", () -> admin.createGroup(big, null));
+        calls.put("roleid", () -> admin.createRole(big, "VM.Audit"));
+        calls.put("poolid", () -> admin.createPool(big, null));
+        calls.put("realm", () -> admin.createRealm(m("realm", big, "type", "ldap")));
+        calls.put("tokenid", () -> admin.createToken("root@pam", big, m()));
+        calls.forEach((param, call) -> assertThatThrownBy(call::run).as(param).isInstanceOf(ParamException.class)
+                .satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys(param)
+                        .hasValueSatisfying(new org.assertj.core.api.Condition<>(v -> v.startsWith("value may only be "), "a length error"))));
+        assertThat(fs.text("user.cfg")).isEqualTo(before);
+        admin.createGroup("g" + "a".repeat(63), null);
+        assertThat(admin.readGroup("g" + "a".repeat(63))).containsKey("members");
+    }
+
+    @Test
     void deletingThingsCleansReferences() {
         admin.createGroup("g", null);
         admin.createUser("root@pam", m("userid", "joe@pve", "groups", "g", "password", "joe-secret"));
@@ -206,6 +247,13 @@ class AccessAdminTest {
                 .hasMessage("create auth server failed: domain 'corp' already exists");
         assertThatThrownBy(() -> admin.createRealm(m("realm", "bad", "type", "ldap"))).isInstanceOf(ParamException.class);
         assertThatThrownBy(() -> admin.createRealm(m("realm", "x2", "type", "pve"))).hasMessageContaining("unable to create builtin type 'pve'");
+        String domains = fs.text("domains.cfg");
+        assertThatThrownBy(() -> admin.updateRealm(m("realm", "corp", "password", "new\nline")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("password"));
+        assertThatThrownBy(() -> admin.updateRealm(m("realm", "corp", "base_dn", "dc=x\nldap: evil", "password", "other")))
+                .isInstanceOf(ParamException.class).satisfies(e -> assertThat(((ParamException) e).errors()).containsOnlyKeys("base_dn"));
+        assertThat(fs.text("domains.cfg")).isEqualTo(domains);
+        assertThat(fs.text("priv/realm/corp.pw")).isEqualTo("bindpw\n");
         admin.updateRealm(m("realm", "corp", "delete", "comment", "port", 636));
         assertThat(admin.readRealm("corp")).doesNotContainKey("comment").containsEntry("port", "636");
         assertThatThrownBy(() -> admin.deleteRealm("pam")).hasMessageContaining("can't delete builtin domain 'pam'");

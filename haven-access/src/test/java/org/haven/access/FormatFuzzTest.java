@@ -2,7 +2,9 @@ package org.haven.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Random;
+import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,6 +55,71 @@ class FormatFuzzTest {
             Permissions p = new Permissions(again);
             for (String who : new String[]{"joe@pve", "ann@pam", "joe@pve!ci", "root@pam"}) p.effective(who);
         }
+    }
+
+    /** Everything user.cfg holds, in a form independent of the writer ("" and null are the same: an empty field). */
+    static String model(UserConfig c) {
+        StringBuilder sb = new StringBuilder();
+        c.users.forEach((id, u) -> {
+            sb.append(List.of(id, u.enable, u.expire, opt(u.firstname), opt(u.lastname), opt(u.email), opt(u.comment), opt(u.keys), u.groups)).append('\n');
+            u.tokens.forEach((t, v) -> sb.append(List.of(t, v.privsep, v.expire, opt(v.comment))).append('\n'));
+        });
+        c.groups.forEach((g, v) -> sb.append(List.of(g, v.users, opt(v.comment))).append('\n'));
+        c.pools.forEach((p, v) -> sb.append(List.of(p, v.vms, v.storage, opt(v.comment))).append('\n'));
+        c.roles.forEach((r, v) -> sb.append(List.of(r, v)).append('\n'));
+        c.acl.forEach((p, v) -> sb.append(List.of(p, v.users, v.groups, v.tokens)).append('\n'));
+        return sb.toString();
+    }
+
+    static String opt(String v) { return v == null ? "" : v; }
+
+    @Test
+    void randomUserConfigsAreRefusedOrReadBackExactly() {
+        Random r = new Random(17);
+        int written = 0, refused = 0;
+        for (int n = 0; n < 3000; n++) {
+            UserConfig c = new UserConfig();
+            boolean onlyFreeText = r.nextInt(4) == 0;
+            String user = onlyFreeText || r.nextBoolean() ? "u" + n + "@pve" : HostileText.random(r, 6) + "@pve";
+            UserConfig.User u = new UserConfig.User();
+            u.firstname = HostileText.random(r, 8);
+            u.lastname = HostileText.random(r, 8);
+            u.comment = HostileText.random(r, 12);
+            if (!onlyFreeText) {
+                u.email = r.nextBoolean() ? null : HostileText.random(r, 8);
+                u.keys = r.nextBoolean() ? null : HostileText.random(r, 8);
+            }
+            c.users.put(user, u);
+            if (!onlyFreeText && r.nextBoolean()) u.tokens.put(r.nextBoolean() ? "t1" : HostileText.random(r, 4), new UserConfig.Token());
+            String group = onlyFreeText || r.nextBoolean() ? "g" : HostileText.random(r, 5);
+            UserConfig.Group g = new UserConfig.Group();
+            g.comment = HostileText.random(r, 8);
+            g.users.add(user);
+            u.groups.add(group);
+            c.groups.put(group, g);
+            UserConfig.Pool pool = new UserConfig.Pool();
+            pool.comment = HostileText.random(r, 8);
+            if (!onlyFreeText) { pool.vms.add(r.nextBoolean() ? "100" : HostileText.random(r, 3)); pool.storage.add(r.nextBoolean() ? "local" : HostileText.random(r, 5)); }
+            c.pools.put(onlyFreeText || r.nextBoolean() ? "p" : HostileText.random(r, 5), pool);
+            String role = onlyFreeText || r.nextBoolean() ? "R" : HostileText.random(r, 4);
+            c.roles.put(role, new java.util.TreeSet<>(List.of(onlyFreeText || r.nextBoolean() ? "VM.Audit" : HostileText.random(r, 6))));
+            String path = onlyFreeText || r.nextBoolean() ? "/vms" : "/" + HostileText.random(r, 6);
+            c.aclNode(path).users.computeIfAbsent(user, k -> new java.util.TreeMap<>()).put(role, true);
+            String text;
+            try {
+                text = c.write();
+            } catch (org.haven.core.format.ConfigText.UnwritableValueException e) {
+                assertThat(onlyFreeText).as("free text is encoded, never refused: %s", e.errors()).isFalse();
+                refused++;
+                continue;
+            }
+            written++;
+            UserConfig back = UserConfig.parse(text);
+            assertThat(back.warnings()).as(text).isEmpty();
+            assertThat(model(back)).as(text).isEqualTo(model(c));
+        }
+        assertThat(written).isGreaterThan(800);
+        assertThat(refused).isGreaterThan(800);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.haven.core.format.ConfigText;
 
 /**
  * corosync.conf: nested {@code name { key: value }} blocks. {@link #parse} keeps order and comments so that
@@ -135,6 +136,13 @@ public final class CorosyncConf {
         return sb.toString();
     }
 
+    /** Characters that delimit keys and block names. */
+    private static final String STRUCTURE = ":{}#";
+
+    /**
+     * Writes one block. Keys, block names and values that would read back differently (see {@link ConfigText}: a
+     * line break, a '{', '}' or '#' in a value, a ':' or white space in a key or name) are refused.
+     */
     private static void dump(Block b, String prefix, StringBuilder sb, boolean canonical) {
         List<Item> items = b.items;
         if (canonical) {
@@ -162,10 +170,17 @@ public final class CorosyncConf {
         }
         for (Item i : items) {
             switch (i) {
-                case Value v -> sb.append(prefix).append(v.key()).append(": ").append(v.value()).append('\n');
-                case Comment c -> sb.append(prefix).append(c.text()).append('\n');
+                case Value v -> {
+                    ConfigText.name(v.key(), v.key(), STRUCTURE);
+                    if (v.value().isBlank()) throw new ConfigText.UnwritableValueException(v.key(), "value must not be empty");
+                    sb.append(prefix).append(v.key()).append(": ").append(ConfigText.field(v.key(), v.value(), "{}#")).append('\n');
+                }
+                case Comment c -> {
+                    if (!c.text().startsWith("#")) throw new ConfigText.UnwritableValueException("comment", "comment line must start with '#'");
+                    sb.append(prefix).append(ConfigText.line("comment", c.text())).append('\n');
+                }
                 case Block c -> {
-                    sb.append(prefix).append(c.name).append(" {\n");
+                    sb.append(prefix).append(ConfigText.name(c.name, c.name, STRUCTURE)).append(" {\n");
                     dump(c, prefix + "  ", sb, canonical);
                     sb.append(prefix).append("}\n");
                     if (prefix.isEmpty()) sb.append('\n');

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Random;
+import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
 
 class CorosyncConfTest {
@@ -114,6 +115,43 @@ class CorosyncConfTest {
             String canon = CorosyncConf.parse(text).writePve();
             assertThat(CorosyncConf.parse(canon).writePve()).isEqualTo(canon);
         }
+    }
+
+    /** The tree as the reader keeps it: values without surrounding white space. */
+    static String model(CorosyncConf.Block b) {
+        StringBuilder sb = new StringBuilder(b.name).append('{');
+        for (CorosyncConf.Item i : b.items) {
+            switch (i) {
+                case CorosyncConf.Value v -> sb.append(v.key()).append('=').append(v.value().strip()).append(';');
+                case CorosyncConf.Comment c -> sb.append(c.text()).append(';');
+                case CorosyncConf.Block c -> sb.append(model(c));
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    @Test
+    void hostileKeysNamesAndValuesAreRefusedOrReadBackExactly() {
+        Random r = new Random(20261207);
+        int written = 0, refused = 0;
+        for (int n = 0; n < 3000; n++) {
+            CorosyncConf c = CorosyncConf.create("lab", new CorosyncConf.Node("n1", 1, 1, "10.0.0.1", CorosyncConf.DEFAULT_CFS_PORT));
+            CorosyncConf.Block totem = c.root().block("totem").orElseThrow();
+            totem.set(r.nextInt(4) == 0 ? HostileText.random(r, 5) : "cluster_name", HostileText.random(r, 10));
+            if (r.nextInt(3) == 0) totem.items.add(new CorosyncConf.Block(HostileText.random(r, 5)));
+            String text;
+            try {
+                text = c.toString();
+            } catch (org.haven.core.format.ConfigText.UnwritableValueException e) {
+                assertThatThrownBy(c::writePve).isInstanceOf(org.haven.core.format.ConfigText.UnwritableValueException.class);
+                refused++;
+                continue;
+            }
+            written++;
+            assertThat(model(CorosyncConf.parse(text).root())).as(text).isEqualTo(model(c.root()));
+        }
+        assertThat(written).isGreaterThan(500);
+        assertThat(refused).isGreaterThan(500);
     }
 
     private static String dumpVia(CorosyncConf.Block root) {

@@ -23,6 +23,25 @@ import org.haven.node.api.NodeApi;
 public final class OfflineApi {
     private OfflineApi() {}
 
+    /**
+     * Registers the node's own modules and every {@link ApiModule} on the class path in a new tree, with the services
+     * the modules look up published in {@code services}. A module that cannot be loaded or registered is reported on
+     * stderr and left out.
+     */
+    public static ApiTree register(NodeServices services, AccessControl ac) {
+        ApiTree tree = new ApiTree();
+        services.publish(ApiTree.class, tree);
+        services.publish(AccessControl.class, ac);
+        services.publish(org.haven.core.cfs.ClusterFs.class, services.cfs());
+        services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
+        List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
+        modules.addAll(ApiModule.discover(e -> System.err.println("haven: cannot load an API module: " + e)));
+        for (ApiModule m : modules) {
+            try { m.register(tree, services); } catch (Throwable e) { System.err.println("haven: module " + m.name() + " failed to register: " + e); }
+        }
+        return tree;
+    }
+
     /** Registers the node's own modules and every {@link ApiModule} on the class path. */
     public static ApiTree build() throws IOException {
         Path tmp = Files.createTempDirectory("haven-apidump");
@@ -31,20 +50,9 @@ public final class OfflineApi {
             Files.createDirectories(paths.cfsDir());
             LocalClusterFs cfs = new LocalClusterFs(paths.cfsDir(), "localhost");
             AccessControl ac = new AccessControl(cfs, Clock.SYSTEM);
-            ApiTree tree = new ApiTree();
             try (FileTaskManager tasks = new FileTaskManager(paths.taskDir(), "localhost", Clock.SYSTEM)) {
-                NodeServices services = new NodeServices("localhost", cfs, tasks, new AccessAdapter(ac), paths, Clock.SYSTEM);
-                services.publish(ApiTree.class, tree);
-                services.publish(AccessControl.class, ac);
-                services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
-                services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
-                List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
-                modules.addAll(ApiModule.discover(e -> System.err.println("haven: cannot load an API module: " + e)));
-                for (ApiModule m : modules) {
-                    try { m.register(tree, services); } catch (Throwable e) { System.err.println("haven: module " + m.name() + " failed to register: " + e); }
-                }
+                return register(new NodeServices("localhost", cfs, tasks, new AccessAdapter(ac), paths, Clock.SYSTEM), ac);
             }
-            return tree;
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

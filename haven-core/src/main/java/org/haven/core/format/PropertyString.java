@@ -38,14 +38,25 @@ public final class PropertyString {
         return out;
     }
 
-    /** Join a map back into a property string; the default key's value is written bare and first. */
+    /**
+     * Join a map back into a property string; the default key's value is written bare and first. Other values are
+     * quoted when they hold ',' or '"'. What cannot be written so that {@link #parse} returns it (see
+     * {@link ConfigText}: a line break, a key with ',', '=', '"' or white space, an empty default value or one with
+     * ',', '=' or a leading '"') is refused.
+     */
     public static String print(Map<String, String> values, String defaultKey) {
         StringBuilder sb = new StringBuilder();
-        if (defaultKey != null && values.containsKey(defaultKey)) sb.append(values.get(defaultKey));
+        if (defaultKey != null && values.containsKey(defaultKey)) {
+            String v = ConfigText.field(defaultKey, values.get(defaultKey), ",=");
+            if (v != null && (v.isEmpty() || v.startsWith("\"")))
+                throw new ConfigText.UnwritableValueException(defaultKey, "value must not be empty or start with '\"'");
+            if (v != null) sb.append(v);
+        }
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
             if (e.getKey().equals(defaultKey) || e.getValue() == null) continue;
+            ConfigText.name(e.getKey(), e.getKey(), ",=\"");
             if (!sb.isEmpty()) sb.append(',');
-            sb.append(e.getKey()).append('=').append(quoteIfNeeded(e.getValue()));
+            sb.append(e.getKey()).append('=').append(quoteIfNeeded(ConfigText.line(e.getKey(), e.getValue())));
         }
         return sb.toString();
     }

@@ -1,11 +1,13 @@
 package org.haven.core.format;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -129,23 +131,40 @@ public final class SectionConfig {
         return doc;
     }
 
-    /** Canonical text: each section as header plus tab-indented properties, followed by one blank line. */
+    /**
+     * Canonical text: each section as header plus tab-indented properties, followed by one blank line. A type, ID,
+     * key or value the format cannot hold (see {@link ConfigText}) is refused before anything is written.
+     */
     public static String write(Document doc) {
         StringBuilder out = new StringBuilder();
+        Set<String> ids = new HashSet<>();
         for (Section s : doc.sections) {
-            for (String c : s.comments) out.append(c).append('\n');
+            for (String c : s.comments) out.append(comment(c)).append('\n');
+            if (s.type.startsWith("#")) throw new ConfigText.UnwritableValueException("type", "value must not start with '#'");
+            ConfigText.name("type", s.type, "");
+            ConfigText.name("id", s.id, "");
+            if (!ids.add(s.id)) throw new ConfigText.UnwritableValueException("id", "duplicate section '" + s.id + "'");
             out.append(s.type).append(": ").append(s.id).append('\n');
             for (Map.Entry<String, String> e : s.properties.entrySet()) {
-                String v = e.getValue();
-                if (e.getKey().contains("\n") || (v != null && v.contains("\n")))
-                    throw new IllegalArgumentException("property '" + e.getKey() + "' contains a line feed");
-                out.append('\t').append(e.getKey());
+                String k = e.getKey();
+                if (k.startsWith("#")) throw new ConfigText.UnwritableValueException(k, "property name must not start with '#'");
+                ConfigText.name(k, k, "");
+                String v = ConfigText.line(k, e.getValue());
+                out.append('\t').append(k);
                 if (v != null && !v.isEmpty()) out.append(' ').append(v);
                 out.append('\n');
             }
             out.append('\n');
         }
-        for (String c : doc.trailingComments) out.append(c).append('\n');
+        for (String c : doc.trailingComments) out.append(comment(c)).append('\n');
         return out.toString();
+    }
+
+    /** A comment line as the parser keeps it: '#' first, one line, no surrounding white space. */
+    private static String comment(String c) {
+        ConfigText.line("comment", c);
+        if (!c.startsWith("#") || !c.equals(c.strip()))
+            throw new ConfigText.UnwritableValueException("comment", "comment line must start with '#'");
+        return c;
     }
 }

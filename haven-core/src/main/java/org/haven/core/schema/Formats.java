@@ -27,9 +27,26 @@ public final class Formats {
     public interface Check { void check(String value); }
 
     private static final Map<String, Check> CHECKS = new ConcurrentHashMap<>();
+    private static final Map<String, Integer> MAX_LENGTH = new ConcurrentHashMap<>();
     private static final Map<String, Map<String, Schema>> PROPERTY_FORMATS = new ConcurrentHashMap<>();
 
     public static void register(String name, Check check) { CHECKS.put(name, check); }
+
+    /**
+     * Register a format whose values are at most {@code maxLength} characters long. The bound is checked before
+     * the format (also for every element of a {@code -list}), and {@link Schema#format(String)} copies it into the
+     * schema's {@code maxLength}, so every parameter of this format is bounded and the API dump shows it.
+     */
+    public static void register(String name, int maxLength, Check check) {
+        MAX_LENGTH.put(name, maxLength);
+        CHECKS.put(name, check);
+    }
+
+    /** The length bound of a named format ({@code -opt} variants included), or null when it has none. */
+    public static Integer maxLength(String name) {
+        if (name == null) return null;
+        return MAX_LENGTH.get(name.endsWith("-opt") ? name.substring(0, name.length() - 4) : name);
+    }
 
     public static void register(String name, Map<String, Schema> propertyFormat) { PROPERTY_FORMATS.put(name, propertyFormat); }
 
@@ -40,6 +57,8 @@ public final class Formats {
 
     /** Run the named check; a no-op for unknown names. */
     public static void check(String name, String value) {
+        Integer max = MAX_LENGTH.get(name);
+        if (max != null && value.length() > max) throw new FormatException("value may only be " + max + " characters long");
         Check c = CHECKS.get(name);
         if (c != null) c.check(value);
     }
@@ -61,9 +80,19 @@ public final class Formats {
     public static final String IPV4 = "(?:" + IPV4_OCTET + "\\.){3}" + IPV4_OCTET;
     public static final String CONFIGID = "[a-z][a-z0-9_-]+";
     public static final String SAFE_ID = "[a-z][a-z0-9\\-_.]*[a-z0-9]";
-    public static final String USER = "[^\\s:/]+";
-    public static final String REALM = "[A-Za-z][A-Za-z.\\-_]+";
+    /** The user part of a user ID: PVE's {@code [^\\s:/]+}, without control characters and Unicode line breaks. */
+    public static final String USER = "[^\\s:/\\p{Cntrl}\\u0085\\u2028\\u2029]+";
+    public static final String REALM = "[A-Za-z][A-Za-z0-9.\\-_]+";
     public static final String TOKEN = "[A-Za-z][A-Za-z0-9.\\-_]+";
+    /**
+     * Length bounds of IDs. PVE bounds user IDs (64) and realms (32); Haven also bounds the IDs PVE leaves open, so
+     * that every ID fits in a URL and a file name: configuration, storage, group, role and pool IDs and token names.
+     */
+    public static final int USERID_MAX = 64;
+    public static final int REALM_MAX = 32;
+    public static final int ID_MAX = 64;
+    /** A pool ID has up to three levels. */
+    public static final int POOLID_MAX = 3 * ID_MAX + 2;
     private static final Pattern NODE = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?");
 
     static boolean isIpv6(String v) {
@@ -81,23 +110,29 @@ public final class Formats {
     public static void checkUserid(String u) {
         if (u == null) u = "";
         if (u.length() < 3) throw new FormatException("user name '" + u + "' is too short");
-        if (u.length() > 64) throw new FormatException("user name '" + u + "' is too long (" + u.length() + " > 64)");
+        if (u.length() > USERID_MAX) throw new FormatException("user name '" + u + "' is too long (" + u.length() + " > " + USERID_MAX + ")");
         if (!u.matches("(" + USER + ")@(" + REALM + ")")) throw new FormatException("value '" + u + "' does not look like a valid user name");
     }
 
     static {
         register("pve-vmid", regex("[1-9][0-9]{2,8}", "value does not look like a valid VM ID"));
         register("pve-node", v -> { if (!NODE.matcher(v).matches() && !isIpv4(v)) throw new FormatException("value does not look like a valid node name"); });
-        register("pve-configid", v -> { if (!v.matches("(?i)" + CONFIGID)) throw new FormatException("invalid configuration ID '" + v + "'"); });
-        register("pve-storage-id", v -> { if (!v.matches("(?i)" + SAFE_ID)) throw new FormatException("storage ID '" + v + "' contains illegal characters"); });
-        register("pve-poolid", v -> { if (!v.matches("[A-Za-z0-9_\\-]+(/[A-Za-z0-9_\\-]+){0,2}")) throw new FormatException("invalid pool ID '" + v + "'"); });
-        register("pve-groupid", v -> { if (!v.matches("[A-Za-z0-9.\\-_]+")) throw new FormatException("group name '" + v + "' contains invalid characters"); });
-        register("pve-roleid", v -> { if (!v.matches("[A-Za-z0-9.\\-_]+")) throw new FormatException("role name '" + v + "' contains invalid characters"); });
-        register("pve-realm", v -> { if (!v.matches(REALM)) throw new FormatException("value '" + v + "' does not look like a valid realm"); });
-        register("pve-userid", Formats::checkUserid);
-        register("pve-tokenid", v -> {
-            if (!v.matches("(?:" + USER + ")@(?:" + REALM + ")!" + TOKEN) && !v.matches(TOKEN))
-                throw new FormatException("value '" + v + "' does not look like a valid token ID");
+        register("pve-configid", ID_MAX, v -> { if (!v.matches("(?i)" + CONFIGID)) throw new FormatException("invalid configuration ID '" + v + "'"); });
+        register("pve-storage-id", ID_MAX, v -> { if (!v.matches("(?i)" + SAFE_ID)) throw new FormatException("storage ID '" + v + "' contains illegal characters"); });
+        register("pve-poolid", POOLID_MAX, v -> {
+            if (!v.matches("[A-Za-z0-9.\\-_]+(/[A-Za-z0-9.\\-_]+){0,2}")) throw new FormatException("pool name '" + v + "' contains invalid characters");
+            for (String level : v.split("/")) if (level.length() > ID_MAX) throw new FormatException("value may only be " + ID_MAX + " characters long");
+        });
+        register("pve-groupid", ID_MAX, v -> { if (!v.matches("[A-Za-z0-9.\\-_]+")) throw new FormatException("group name '" + v + "' contains invalid characters"); });
+        register("pve-roleid", ID_MAX, v -> { if (!v.matches("[A-Za-z0-9.\\-_]+")) throw new FormatException("role name '" + v + "' contains invalid characters"); });
+        register("pve-realm", REALM_MAX, v -> { if (!v.matches(REALM)) throw new FormatException("value '" + v + "' does not look like a valid realm"); });
+        register("pve-userid", USERID_MAX, Formats::checkUserid);
+        register("pve-tokenid", USERID_MAX + 1 + ID_MAX, v -> {
+            int bang = v.lastIndexOf('!');
+            String name = bang < 0 ? v : v.substring(bang + 1);
+            if (bang >= 0) checkUserid(v.substring(0, bang));
+            if (!name.matches(TOKEN)) throw new FormatException("value '" + v + "' does not look like a valid token ID");
+            if (name.length() > ID_MAX) throw new FormatException("value may only be " + ID_MAX + " characters long");
         });
         register("pve-volume-id", v -> { if (!v.matches("(?i)(" + SAFE_ID + "):(.+)")) throw new FormatException("unable to parse volume ID '" + v + "'"); });
         register("pve-volume-id-or-qm-path", v -> {

@@ -131,8 +131,17 @@ public final class Schema {
     public Schema pattern(String p) { this.pattern = p; return this; }
     public Schema enumValues(String... v) { this.enumValues = List.of(v); return this; }
     public Schema enumValues(List<String> v) { this.enumValues = List.copyOf(v); return this; }
-    /** A named format, see {@link Formats}; {@code NAME-list}/{@code NAME-alist}/{@code NAME-opt} variants are understood. */
-    public Schema format(String f) { this.format = f; this.formatProperties = null; return this; }
+    /**
+     * A named format, see {@link Formats}; {@code NAME-list}/{@code NAME-alist}/{@code NAME-opt} variants are understood.
+     * A format with a length bound ({@link Formats#maxLength}) also sets {@code maxLength}.
+     */
+    public Schema format(String f) {
+        this.format = f;
+        this.formatProperties = null;
+        Integer max = Formats.maxLength(f);
+        if (max != null && (maxLength == null || maxLength > max)) maxLength = max;
+        return this;
+    }
     /** A property-string format: the value is {@code v,key=v,…} validated against these sub-schemas. */
     public Schema format(Map<String, Schema> props) { this.formatProperties = new LinkedHashMap<>(props); this.format = null; return this; }
     /** Marks this sub-schema of a property-string format as the key of a bare leading value. */

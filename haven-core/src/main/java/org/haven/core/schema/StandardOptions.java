@@ -18,14 +18,14 @@ public final class StandardOptions {
     public static Schema storageId() { return Schema.string().format("pve-storage-id").description("The storage identifier."); }
 
     public static Schema userid() {
-        return Schema.string().format("pve-userid").maxLength(64).description("Full User ID, in the `name@realm` format.");
+        return Schema.string().format("pve-userid").description("Full User ID, in the `name@realm` format.");
     }
 
     public static Schema tokenid() {
         return Schema.string().format("pve-tokenid").description("User-specific token identifier.");
     }
 
-    public static Schema realm() { return Schema.string().format("pve-realm").maxLength(32).description("Authentication domain ID"); }
+    public static Schema realm() { return Schema.string().format("pve-realm").description("Authentication domain ID"); }
 
     public static Schema poolid() { return Schema.string().format("pve-poolid").description("Pool ID"); }
 

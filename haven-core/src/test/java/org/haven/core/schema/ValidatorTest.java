@@ -86,6 +86,37 @@ class ValidatorTest {
         }
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "storage|pve-storage-id|64", "id|pve-configid|64", "groupid|pve-groupid|64", "roleid|pve-roleid|64",
+            "realm|pve-realm|32", "userid|pve-userid|64", "poolid|pve-poolid|194", "tokenid|pve-tokenid|129",
+    })
+    void idFormatsCarryTheirLengthBound(String param, String format, int max) {
+        Schema s = Schema.object().property(param, Schema.string().format(format));
+        assertThat(s.properties().get(param).maxLength()).isEqualTo(max);
+        assertThat(Formats.maxLength(format)).isEqualTo(max);
+        assertThat(errors(s, Map.of(param, "a".repeat(10_000)))).containsExactly(Map.entry(param, "value may only be " + max + " characters long"));
+        // a list of the format bounds each element
+        Schema list = Schema.object().property(param, Schema.string().format(format + "-list"));
+        assertThat(errors(list, Map.of(param, "a".repeat(10_000))))
+                .containsExactly(Map.entry(param, "invalid format - value may only be " + max + " characters long\n"));
+    }
+
+    @Test
+    void idBoundsAcceptTheLongestValidIds() {
+        Formats.check("pve-storage-id", "s" + "a".repeat(63));
+        Formats.check("pve-realm", "R" + "a".repeat(31));
+        Formats.check("pve-userid", "u".repeat(59) + "@pve2");
+        Formats.check("pve-tokenid", "u".repeat(59) + "@pve2!" + "t".repeat(64));
+        Formats.check("pve-poolid", "p".repeat(64) + "/" + "q".repeat(64) + "/" + "r".repeat(64));
+        assertThatThrownBy(() -> Formats.check("pve-poolid", "p".repeat(65) + "/q")).hasMessage("value may only be 64 characters long");
+        assertThatThrownBy(() -> Formats.check("pve-tokenid", "joe@pve!" + "t".repeat(65))).hasMessage("value may only be 64 characters long");
+        assertThatThrownBy(() -> Formats.check("pve-userid", "jo\u0000e@pve")).hasMessage("value 'jo\u0000e@pve' does not look like a valid user name");
+        // a narrower bound of the parameter stays
+        assertThat(Schema.string().format("pve-configid").maxLength(40).maxLength()).isEqualTo(40);
+        assertThat(Schema.string().maxLength(40).format("pve-configid").maxLength()).isEqualTo(40);
+    }
+
     @Test
     void propertyStringFormat() {
         Map<String, Schema> fmt = new LinkedHashMap<>();

@@ -1,6 +1,5 @@
 package org.haven.guest.config;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.haven.core.format.ConfigText;
 
 /**
  * A guest configuration file ({@code qemu-server/<vmid>.conf} or {@code lxc/<vmid>.conf}) in PVE's format:
@@ -44,7 +44,9 @@ public final class GuestConfig {
     private static final Pattern SNAP_HEADER = Pattern.compile("^\\[([a-z][a-z0-9_\\-]+)\\]\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern DESCRIPTION = Pattern.compile("^description:\\s*(.*\\S)\\s*$");
     private static final Pattern DELETE = Pattern.compile("^delete:\\s*(.*\\S)\\s*$");
-    private static final Pattern KEY = Pattern.compile("^([a-z][a-z_\\-]*\\d*):\\s*(.+?)\\s*$");
+    private static final String KEY_NAME = "[a-z][a-z_\\-]*\\d*";
+    /** A key and its value; a line with a blank value is not a property (it could not be written back). */
+    private static final Pattern KEY = Pattern.compile("^(" + KEY_NAME + "):\\s*(\\S.*?)\\s*$");
     private static final Pattern LXC_RAW = Pattern.compile("^(lxc\\.[a-z0-9_\\-.]+)(?::|\\s*=)\\s*(.*?)\\s*$");
     /** Snapshot names as PVE's {@code pve-configid} format accepts them. */
     public static final Pattern SNAPSHOT_NAME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9_\\-]+$");
@@ -178,7 +180,11 @@ public final class GuestConfig {
         sec.description = d;
     }
 
-    /** The canonical file text. */
+    /**
+     * The canonical file text. A key, section name or value the parser would not read back as written (see
+     * {@link ConfigText}: a line break in a value, a key or name outside the format) is refused before anything is
+     * written.
+     */
     public String write() {
         StringBuilder raw = new StringBuilder();
         writeSection(raw, current, false);
@@ -188,14 +194,21 @@ public final class GuestConfig {
         }
         for (var e : special.entrySet()) {
             if (e.getValue().isEmpty()) continue;
-            raw.append("\n[special:").append(e.getKey()).append("]\n");
+            raw.append("\n[special:").append(header("special", e.getKey(), SPECIAL_HEADER, "[special:" + e.getKey() + "]")).append("]\n");
             writeSection(raw, e.getValue(), false);
         }
         for (var e : snapshots.entrySet()) {
-            raw.append("\n[").append(e.getKey()).append("]\n");
+            if (e.getKey().equalsIgnoreCase("pending")) throw new ConfigText.UnwritableValueException("snapname", "invalid snapshot name 'pending'");
+            raw.append("\n[").append(header("snapname", e.getKey(), SNAP_HEADER, "[" + e.getKey() + "]")).append("]\n");
             writeSection(raw, e.getValue(), false);
         }
         return raw.toString();
+    }
+
+    private static String header(String key, String name, Pattern header, String line) {
+        ConfigText.name(key, name, "");
+        if (!header.matcher(line).matches()) throw new ConfigText.UnwritableValueException(key, "invalid section name '" + name + "'");
+        return name;
     }
 
     public byte[] writeBytes() { return write().getBytes(StandardCharsets.UTF_8); }
@@ -211,11 +224,15 @@ public final class GuestConfig {
         for (var e : s.values.entrySet()) {
             String k = e.getKey();
             if (k.equals("digest") || k.equals("description") || k.equals("pending") || k.equals("snapshots")) continue;
-            String v = e.getValue();
-            if (v.indexOf('\n') >= 0) throw new IllegalArgumentException("detected invalid newline inside property '" + k + "'");
+            String v = ConfigText.line(k, e.getValue());
+            if (v.isBlank()) throw new ConfigText.UnwritableValueException(k, "value must not be empty");
+            if (!k.matches(KEY_NAME)) throw new ConfigText.UnwritableValueException(k, "invalid property name '" + k + "'");
             raw.append(k).append(": ").append(v).append('\n');
         }
-        for (var e : s.rawLxc) raw.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        for (var e : s.rawLxc) {
+            if (!LXC_RAW.matcher(e.getKey() + ":").matches()) throw new ConfigText.UnwritableValueException(e.getKey(), "invalid property name '" + e.getKey() + "'");
+            raw.append(e.getKey()).append(": ").append(ConfigText.line(e.getKey(), e.getValue())).append('\n');
+        }
     }
 
     /** Perl's split(/\n/): trailing empty fields are dropped. */
@@ -279,36 +296,11 @@ public final class GuestConfig {
 
     // ---- text encoding ------------------------------------------------------------------------------
 
-    /** PVE::Tools::encode_text: control characters, non-ASCII bytes and ':' are percent-encoded (UTF-8). */
-    public static String encodeText(String text) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c >= 0x20 && c <= 0x7e && c != ':') sb.append((char) c);
-            else sb.append('%').append(String.format("%02X", c));
-        }
-        return sb.toString();
-    }
+    /** PVE::Tools::encode_text (a '%' that starts an escape is encoded too, so the text reads back exactly). */
+    public static String encodeText(String text) { return ConfigText.encodeText(text, false); }
 
     /** PVE::Tools::decode_text: percent-decoding, then UTF-8. */
-    public static String decodeText(String text) {
-        if (text.indexOf('%') < 0) return text;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] in = text.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < in.length; i++) {
-            if (in[i] == '%' && i + 2 < in.length && isHex(in[i + 1]) && isHex(in[i + 2])) {
-                out.write(Integer.parseInt(new String(in, i + 1, 2, StandardCharsets.US_ASCII), 16));
-                i += 2;
-            } else {
-                out.write(in[i]);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static boolean isHex(byte b) {
-        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
-    }
+    public static String decodeText(String text) { return ConfigText.decodeText(text); }
 
     public static String sha1Hex(byte[] data) {
         try {

@@ -137,9 +137,15 @@ public final class AccessControlApi implements ApiModule {
                 .property("email", Schema.string().format("email-opt").maxLength(254).optional())
                 .property("enable", Schema.bool().defaultValue(1).optional().description("Whether the account may log in (default yes)."))
                 .property("expire", Schema.integer().minimum(0).optional().description("When the account expires (epoch seconds); 0 for never."))
-                .property("firstname", Schema.string().optional())
-                .property("lastname", Schema.string().optional())
-                .property("keys", Schema.string().optional().description("Second-factor keys of realm-level TFA (OATH secrets or YubiKey ids)."));
+                .property("firstname", Schema.string().maxLength(1024).optional())
+                .property("lastname", Schema.string().maxLength(1024).optional())
+                .property("keys", keys());
+    }
+
+    /** PVE's {@code keys}: realm-level second-factor keys, a restricted alphabet (it is written raw to user.cfg). */
+    private static Schema keys() {
+        return Schema.string().pattern("[0-9a-zA-Z!=]{0,4096}").optional()
+                .description("Second-factor keys of realm-level TFA (OATH secrets or YubiKey ids).");
     }
 
     private void users(ApiRegistry reg) {
@@ -163,10 +169,10 @@ public final class AccessControlApi implements ApiModule {
                 .param("email", Schema.string().format("email-opt").maxLength(254).optional())
                 .param("enable", Schema.bool().defaultValue(1).optional().description("Whether the account may log in (default yes)."))
                 .param("expire", Schema.integer().minimum(0).optional().description("When the account expires (epoch seconds); 0 for never."))
-                .param("firstname", Schema.string().optional())
-                .param("lastname", Schema.string().optional())
+                .param("firstname", Schema.string().maxLength(1024).optional())
+                .param("lastname", Schema.string().maxLength(1024).optional())
                 .param("groups", Schema.string().format("pve-groupid-list").optional())
-                .param("keys", Schema.string().optional().description("Second-factor keys of realm-level TFA (OATH secrets or YubiKey ids)."))
+                .param("keys", keys())
                 .param("password", Schema.string().minLength(5).maxLength(64).optional().description("Password to set (pve and pam realms)."))
                 .permissions(new Permission("Requires 'Realm.AllocateUser' on the new user's realm and 'User.Modify' on every group given (or on /access/groups when none is).", null,
                         List.of("and", List.of("userid-param", "Realm.AllocateUser"), List.of("userid-group", List.of("User.Modify"), "groups_param", "create"))))
@@ -186,10 +192,10 @@ public final class AccessControlApi implements ApiModule {
                 .param("email", Schema.string().format("email-opt").maxLength(254).optional())
                 .param("enable", Schema.bool().defaultValue(1).optional().description("Whether the account may log in (default yes)."))
                 .param("expire", Schema.integer().minimum(0).optional().description("When the account expires (epoch seconds); 0 for never."))
-                .param("firstname", Schema.string().optional())
-                .param("lastname", Schema.string().optional())
+                .param("firstname", Schema.string().maxLength(1024).optional())
+                .param("lastname", Schema.string().maxLength(1024).optional())
                 .param("groups", Schema.string().format("pve-groupid-list").optional())
-                .param("keys", Schema.string().optional().description("Second-factor keys of realm-level TFA (OATH secrets or YubiKey ids)."))
+                .param("keys", keys())
                 .permissions(new Permission(null, null, List.of("userid-group", List.of("User.Modify"), "groups_param", "update")))
                 .protect()
                 .handler(wrap((p, rc) -> { admin().updateUser(rc.authid(), p.asMap()); return null; }))
@@ -229,7 +235,8 @@ public final class AccessControlApi implements ApiModule {
     }
 
     private static Schema tokenName() {
-        return Schema.string().pattern("[A-Za-z][A-Za-z0-9\\.\\-_]+").description("Token name (unique per user).");
+        return Schema.string().pattern(org.haven.core.schema.Formats.TOKEN).maxLength(org.haven.core.schema.Formats.ID_MAX)
+                .description("Token name (unique per user).");
     }
 
     private void tokens(ApiRegistry reg) {
