@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Base64;
+import org.haven.core.testing.RealTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,7 @@ class TicketsTest {
     }
 
     /** Keys written by openssl (as PVE creates them) are readable, PKCS#8 and traditional PKCS#1 alike. */
+    @RealTest
     @Test
     void readsOpensslKeys(@TempDir Path dir) throws Exception {
         for (String variant : new String[]{"pkcs8", "traditional"}) {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -220,7 +221,7 @@ class GuestConfigTest {
 
     @Test
     void storeChecksLocksDigestsAndDuplicates(@TempDir Path dir) {
-        DirClusterFs cfs = new DirClusterFs(dir, "node1");
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         GuestConfigStore store = GuestConfigStore.qemu(cfs);
         store.create(100, new GuestConfig().set("memory", "512"));
         assertThat(cfs.readString("nodes/node1/qemu-server/100.conf")).contains("memory: 512\n");

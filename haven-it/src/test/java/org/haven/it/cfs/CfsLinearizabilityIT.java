@@ -1,7 +1,6 @@
 package org.haven.it.cfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.haven.cfs.lin.LinearizabilityChecker;
 import org.haven.cfs.lin.LinearizabilityChecker.Kind;
 import org.haven.cfs.lin.LinearizabilityChecker.Op;
+import org.haven.core.testing.E2eTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nemesis cuts nodes off the network and kills/restarts them; the recorded history must be linearizable per
  * file and every acknowledged write must be accounted for.
  */
+@E2eTest
 class CfsLinearizabilityIT {
     @TempDir Path dir;
 
@@ -42,7 +43,7 @@ class CfsLinearizabilityIT {
 
     @Test
     void historyUnderPartitionsAndCrashesIsLinearizable() throws Exception {
-        assumeTrue(CfsNetnsCluster.supported(), "needs root and ip netns");
+        CfsNetnsCluster.require();
         try (CfsNetnsCluster c = new CfsNetnsCluster(dir, 3).network()) {
             for (int i = 0; i < 3; i++) c.start(i);
             CfsProcessClusterTest.waitFor("quorum", 60, () -> c.nodes[0].quorate() && c.nodes[1].quorate() && c.nodes[2].quorate());
