@@ -34,8 +34,8 @@ class RandomFaultScheduleTest {
     private static final Pattern ACK = Pattern.compile("^fencing: acknowledged - got agent lock for node '([^']+)'$");
     private static final Pattern HW_ACK = Pattern.compile("^fencing: acknowledged - hardware fencing of node '([^']+)' succeeded$");
 
-    /** The first schedule of {@link #invariantsHoldForRandomFaultSchedules}: it fails over and runs services. */
-    static final long REPLAY_SEED = new Random(0x4a11_5eedL).nextLong();
+    /** Schedule 11 of {@link #invariantsHoldForRandomFaultSchedules}: two services recovered from fenced nodes. */
+    static final long REPLAY_SEED = 8962946996086236721L;
 
     /**
      * A seed replays exactly (the same commands and the same log), which is what makes a failing seed reproducible,
