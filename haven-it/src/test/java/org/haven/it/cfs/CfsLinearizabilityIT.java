@@ -31,6 +31,7 @@ class CfsLinearizabilityIT {
     @TempDir Path dir;
 
     static final String[] KEYS = {"lin-a", "lin-b"};
+    static final int FAULTS = 6;
 
     /** A command whose answer is lost (process killed, pipe closed) counts as failed with unknown outcome. */
     static String safe(CfsNetnsCluster.Node n, String line) {
@@ -108,10 +109,11 @@ class CfsLinearizabilityIT {
                     }
                 }));
             }
+            // the nemesis: a number of faults (not a time span: a restart takes longer on a busy machine), each cutting
+            // one node off the network for a while or killing and restarting it
             Random nr = new Random(11);
-            long end = System.nanoTime() + 30_000_000_000L;
             int faults = 0;
-            while (System.nanoTime() < end) {
+            while (faults < FAULTS) {
                 Thread.sleep(1000 + nr.nextInt(1000));
                 int i = nr.nextInt(3);
                 if (nr.nextBoolean()) {
@@ -161,7 +163,6 @@ class CfsLinearizabilityIT {
                 assertThat(LinearizabilityChecker.check(e.getValue(), null).linearizable())
                         .as("history of %s (%d ops) is linearizable", e.getKey(), e.getValue().size()).isTrue();
             }
-            assertThat(faults).isGreaterThanOrEqualTo(3);
             assertThat(completed).isGreaterThan(20);
             System.out.printf("cfs linearizability: %d ops, %d completed, %d faults%n", history.size(), completed, faults);
         }
