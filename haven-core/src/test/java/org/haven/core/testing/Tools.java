@@ -44,7 +44,7 @@ public final class Tools {
      * The executable file of {@code command}: an absolute path as it is, otherwise the first match on {@code PATH} and
      * in the system directories.
      */
-    public static Optional<Path> find(String command) {
+    private static Optional<Path> find(String command) {
         if (command.startsWith("/")) return Optional.of(Path.of(command)).filter(Files::isExecutable);
         Set<String> dirs = new LinkedHashSet<>();
         String path = System.getenv("PATH");
@@ -53,12 +53,10 @@ public final class Tools {
         return dirs.stream().map(d -> Path.of(d, command)).filter(Files::isExecutable).findFirst();
     }
 
-    public static boolean has(String command) { return find(command).isPresent(); }
-
     /** Fail unless all {@code commands} (names or absolute paths) are installed; they come with Debian's {@code pkg}. */
     public static void require(String pkg, String... commands) {
         List<String> missing = new ArrayList<>();
-        for (String c : commands) if (!has(c)) missing.add(c);
+        for (String c : commands) if (find(c).isEmpty()) missing.add(c);
         if (!missing.isEmpty()) {
             Assertions.fail("missing " + String.join(", ", missing) + " (Debian package " + pkg + "; ./test installs it)");
         }
@@ -71,10 +69,8 @@ public final class Tools {
 
     /** Fail unless the test runs as root ({@code ./test} and CI do); {@code why} says what needs it. */
     public static void requireRoot(String why) {
-        if (!isRoot()) Assertions.fail("must run as root: " + why);
+        if (!"root".equals(System.getProperty("user.name"))) Assertions.fail("must run as root: " + why);
     }
-
-    public static boolean isRoot() { return "root".equals(System.getProperty("user.name")); }
 
     /** Skip the test: it needs {@code what}, which this machine cannot have; {@code reason} says what needs it. */
     public static void unavailableHere(Impossible what, String reason) {

@@ -3,14 +3,12 @@ package org.haven.guest.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class GuestConfigTest {
 
@@ -220,7 +218,7 @@ class GuestConfigTest {
     // ---- store ------------------------------------------------------------------------------------------
 
     @Test
-    void storeChecksLocksDigestsAndDuplicates(@TempDir Path dir) {
+    void storeChecksLocksDigestsAndDuplicates() {
         MemoryClusterFs cfs = new MemoryClusterFs("node1");
         GuestConfigStore store = GuestConfigStore.qemu(cfs);
         store.create(100, new GuestConfig().set("memory", "512"));
