@@ -7,19 +7,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.schema.ParamException;
 import org.haven.core.time.Clock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class AccessAdminTest {
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AccessControl ac;
     AccessAdmin admin;
 
     @BeforeEach
     void setUp() {
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         Clock clock = () -> 1_750_000_000L;
         ac = new AccessControl(fs, clock, (s, u, p, r) -> { throw new AuthenticationException("no PAM here"); }, "other");
         admin = new AccessAdmin(ac);

@@ -5,21 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.time.Clock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class AccessControlTest {
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AtomicLong now;
     AccessControl ac;
     Clock clock;
 
     @BeforeEach
     void setUp() {
-        fs = new MemoryFs();
         now = new AtomicLong(1_750_000_000L);
         clock = now::get;
+        fs = new MemoryClusterFs("node1", clock);
         ac = new AccessControl(fs, clock, (service, user, password, rhost) -> {
             // PAM seam for these unit tests; the real stack is exercised in PamLoginTest
             if (!(user.equals("root") && password.equals("rootpw"))) throw new AuthenticationException("PAM auth failed: Authentication failure");
@@ -122,13 +123,13 @@ class AccessControlTest {
     @Test
     void failedChangeLeavesUserCfgIntact() {
         String before = fs.text("user.cfg");
-        int writes = fs.writes;
+        int writes = fs.writes();
         assertThatThrownBy(() -> ac.modifyUserConfig(c -> {
             c.users.remove("joe@pve");
             throw new IllegalArgumentException("role 'Nope' does not exist");
         })).hasMessage("role 'Nope' does not exist");
         assertThat(fs.text("user.cfg")).isEqualTo(before);
-        assertThat(fs.writes).isEqualTo(writes);
+        assertThat(fs.writes()).isEqualTo(writes);
     }
 
     @Test
@@ -157,7 +158,6 @@ class AccessControlTest {
 
     @Test
     void signingKeyRotatesDailyAndOldTicketsStayValid() {
-        fs.time = now::get;
         String before = ac.createTicket("joe@pve");
         String pub = fs.text("authkey.pub");
         now.addAndGet(3600);

@@ -2,7 +2,6 @@ package org.haven.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.core.time.Clock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** LDAP realm login and sync against a real OpenLDAP slapd started on loopback for this test class. */
+@RealTest
 class LdapRealmTest {
     static Path dir;
     static Process slapd;
@@ -74,7 +77,7 @@ class LdapRealmTest {
 
     @BeforeAll
     static void startSlapd() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/slapd")), "slapd is not installed");
+        Tools.require("slapd", "slapd", "slapadd");
         dir = Files.createTempDirectory("haven-slapd");
         Files.createDirectories(dir.resolve("db"));
         try (ServerSocket s = new ServerSocket(0); ServerSocket t = new ServerSocket(0)) {
@@ -132,13 +135,13 @@ class LdapRealmTest {
         assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
     }
 
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AccessControl ac;
     AccessAdmin admin;
 
     @BeforeEach
     void setUp() {
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         ac = new AccessControl(fs, Clock.SYSTEM, (s, u, p, r) -> { throw new AuthenticationException("no PAM"); }, "other");
         admin = new AccessAdmin(ac);
     }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class OpenIdRealmTest {
     /** code → claims to put in the ID token. */
     final Map<String, Map<String, Object>> codes = new ConcurrentHashMap<>();
     volatile boolean signWithOtherKey;
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AtomicLong now = new AtomicLong(System.currentTimeMillis() / 1000);
     AccessControl ac;
     OpenIdRealm oidc;
@@ -80,7 +81,7 @@ class OpenIdRealmTest {
             reply(ex, 200, "{\"sub\":\"" + sub + "\",\"preferred_username\":\"" + sub + "-name\",\"given_name\":\"Given\"}");
         });
         server.start();
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         ac = new AccessControl(fs, now::get, (s, u, p, r) -> { throw new AuthenticationException("no PAM"); }, "other");
         oidc = new OpenIdRealm(ac);
         new AccessAdmin(ac).createRealm(Map.of("realm", "sso", "type", "openid", "issuer-url", issuer, "client-id", "haven",

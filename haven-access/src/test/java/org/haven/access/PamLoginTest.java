@@ -2,21 +2,24 @@ package org.haven.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.core.time.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Logs in through the real PAM stack with a system user created (and removed) by the test. */
+@RealTest
 class PamLoginTest {
     String user;
 
     @BeforeEach
     void createUser() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to create system users");
+        Tools.requireRoot("creates system users");
         user = "hvt" + Long.toString(System.nanoTime() % 100000000L, 36);
         run(null, "useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
         run(user + ":S3cret-pw\n", "chpasswd");
@@ -29,7 +32,7 @@ class PamLoginTest {
 
     @Test
     void loginWithSystemPassword() {
-        MemoryFs fs = new MemoryFs();
+        MemoryClusterFs fs = new MemoryClusterFs("node1");
         fs.put("user.cfg", "user:" + user + "@pam:1:0:::::\nuser:nosys@pam:1:0:::::\n");
         AccessControl ac = new AccessControl(fs, Clock.SYSTEM);
         assertThat(ac.login(user, "S3cret-pw", "pam", null)).isEqualTo(user + "@pam");
@@ -43,7 +46,7 @@ class PamLoginTest {
 
     @Test
     void passwordChangeOfAPamUserGoesToTheSystem() {
-        MemoryFs fs = new MemoryFs();
+        MemoryClusterFs fs = new MemoryClusterFs("node1");
         fs.put("user.cfg", "user:" + user + "@pam:1:0:::::\n");
         AccessControl ac = new AccessControl(fs, Clock.SYSTEM);
         ac.setPassword(user + "@pam", "N3w-system-pw");
@@ -55,7 +58,7 @@ class PamLoginTest {
     @Test
     void lockedAccountIsRefusedByAccountManagement() throws Exception {
         run(null, "usermod", "--expiredate", "1970-01-02", user);
-        MemoryFs fs = new MemoryFs();
+        MemoryClusterFs fs = new MemoryClusterFs("node1");
         fs.put("user.cfg", "user:" + user + "@pam:1:0:::::\n");
         AccessControl ac = new AccessControl(fs, Clock.SYSTEM);
         assertThatThrownBy(() -> ac.login(user + "@pam", "S3cret-pw", null, null))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import org.haven.core.testing.RealTest;
 import org.junit.jupiter.api.Test;
 
 class ShaCryptTest {
@@ -32,6 +33,7 @@ class ShaCryptTest {
     }
 
     /** Differential test against libxcrypt through {@code openssl passwd} for random passwords and salts. */
+    @RealTest
     @Test
     void matchesOpensslForRandomInputs() throws Exception {
         Random r = new Random(20261122);

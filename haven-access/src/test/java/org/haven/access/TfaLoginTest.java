@@ -7,18 +7,19 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class TfaLoginTest {
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AtomicLong now = new AtomicLong(1_750_000_000L);
     AccessControl ac;
     Totp totp = Totp.of(TotpTest.K20);
 
     @BeforeEach
     void setUp() {
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         ac = new AccessControl(fs, now::get, (s, u, p, r) -> { throw new AuthenticationException("no PAM"); }, "other");
         fs.put("user.cfg", "user:joe@pve:1:0::::::x:\nuser:ann@pve:1:0:::::\n");
         fs.put("priv/shadow.cfg", "joe:" + ShaCrypt.hash512("joepass") + ":\nann:" + ShaCrypt.hash512("annpass") + ":\n");

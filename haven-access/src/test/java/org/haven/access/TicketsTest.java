@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Base64;
+import org.haven.core.testing.RealTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +113,7 @@ class TicketsTest {
     }
 
     /** Keys written by openssl (as PVE creates them) are readable, PKCS#8 and traditional PKCS#1 alike. */
+    @RealTest
     @Test
     void readsOpensslKeys(@TempDir Path dir) throws Exception {
         for (String variant : new String[]{"pkcs8", "traditional"}) {

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -28,14 +29,14 @@ import tools.jackson.databind.json.JsonMapper;
 class WebAuthnTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final String ORIGIN = "https://pve.example:8006";
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AtomicLong now = new AtomicLong(1_750_000_000L);
     AccessControl ac;
     AccessAdmin admin;
 
     @BeforeEach
     void setUp() {
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         ac = new AccessControl(fs, now::get, (s, u, p, r) -> { throw new AuthenticationException("no PAM"); }, "other");
         admin = new AccessAdmin(ac);
         fs.put("datacenter.cfg", "keyboard: en-us\nwebauthn: id=pve.example,origin=" + ORIGIN + ",rp=Haven\n");

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.time.Clock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,7 +24,7 @@ class YubicoOtpTest {
     volatile String status = "OK";
     volatile boolean badSignature;
     volatile boolean echoOtherNonce;
-    MemoryFs fs;
+    MemoryClusterFs fs;
     AccessControl ac;
 
     @BeforeEach
@@ -50,7 +51,7 @@ class YubicoOtpTest {
             ex.close();
         });
         server.start();
-        fs = new MemoryFs();
+        fs = new MemoryClusterFs("node1");
         ac = new AccessControl(fs, Clock.SYSTEM, (s, u, p, r) -> { throw new AuthenticationException("no PAM"); }, "other");
         fs.put("domains.cfg", "pve: pve\n\tcomment Proxmox VE authentication server\n\ttfa type=yubico,id=42,key=" + Base64.getEncoder().encodeToString(KEY)
                 + ",url=http://127.0.0.1:" + server.getAddress().getPort() + "/wsapi/2.0/verify\n\n");

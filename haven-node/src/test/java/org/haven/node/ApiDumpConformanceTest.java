@@ -3,7 +3,6 @@ package org.haven.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.haven.api.server.Json;
 import org.haven.api.server.SchemaExport;
-import org.junit.jupiter.api.Assumptions;
+import org.haven.core.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -22,7 +21,6 @@ import tools.jackson.databind.JsonNode;
  * have PVE's paths, methods, names and parameter names/types.
  */
 class ApiDumpConformanceTest {
-    static final Path SPEC = Path.of(System.getProperty("haven.spec", "../../shared/spec/pve-api-8.4.json"));
     static final Set<String> NODE_KEYS = Set.of("path", "text", "leaf", "children", "info");
     static final Set<String> INFO_KEYS = Set.of("allowtoken", "description", "method", "name", "parameters", "returns",
             "permissions", "protected", "proxyto", "download_allowed");
@@ -84,8 +82,7 @@ class ApiDumpConformanceTest {
 
     @Test
     void platformMethodsMatchPve() throws Exception {
-        Assumptions.assumeTrue(Files.exists(SPEC), "PVE API schema not found at " + SPEC);
-        Map<String, JsonNode> pve = index(Json.MAPPER.readTree(Files.readString(SPEC)));
+        Map<String, JsonNode> pve = index(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec())));
         Map<String, JsonNode> mine = index(ours);
         List<String> problems = new ArrayList<>();
         for (String key : PLATFORM) {

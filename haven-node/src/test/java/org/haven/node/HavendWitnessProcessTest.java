@@ -12,11 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.haven.cfs.ClusterService;
 import org.haven.cfs.RaftClusterFs;
+import org.haven.core.testing.E2eTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real {@code havend --witness} process gives a two-node cluster the deciding vote. */
+@E2eTest
 class HavendWitnessProcessTest {
     @TempDir Path dir;
     final List<ClusterService> open = new ArrayList<>();

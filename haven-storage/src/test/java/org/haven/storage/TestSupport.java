@@ -19,10 +19,6 @@ public final class TestSupport {
 
     public static final CommandRunner SH = new ProcessCommandRunner();
 
-    public static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
     /** Run a command, fail the test when it exits non-zero; returns stdout. */
     public static String sh(String... cmd) {
         CommandRunner.Result r = SH.run(List.of(cmd));

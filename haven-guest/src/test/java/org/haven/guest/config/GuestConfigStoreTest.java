@@ -2,22 +2,19 @@ package org.haven.guest.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class GuestConfigStoreTest {
-    @TempDir Path dir;
-
     @Test
     void configUpdatesOfOneGuestAreSerialisedAndTheLockIsReentrant() throws Exception {
-        GuestConfigStore store = GuestConfigStore.qemu(new DirClusterFs(dir, "n1"));
+        GuestConfigStore store = GuestConfigStore.qemu(new MemoryClusterFs("n1"));
         store.create(100, new GuestConfig().set("cores", "0"));
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();

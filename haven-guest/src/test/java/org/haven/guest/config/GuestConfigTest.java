@@ -3,15 +3,14 @@ package org.haven.guest.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.format.ConfigText;
 import org.haven.core.format.HostileText;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class GuestConfigTest {
 
@@ -261,8 +260,8 @@ class GuestConfigTest {
     // ---- store ------------------------------------------------------------------------------------------
 
     @Test
-    void storeChecksLocksDigestsAndDuplicates(@TempDir Path dir) {
-        DirClusterFs cfs = new DirClusterFs(dir, "node1");
+    void storeChecksLocksDigestsAndDuplicates() {
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         GuestConfigStore store = GuestConfigStore.qemu(cfs);
         store.create(100, new GuestConfig().set("memory", "512"));
         assertThat(cfs.readString("nodes/node1/qemu-server/100.conf")).contains("memory: 512\n");

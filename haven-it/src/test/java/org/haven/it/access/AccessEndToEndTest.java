@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.haven.access.Totp;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.Resp;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ACL/role/pool/token/TFA API calls with PVE's permission checks and errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class AccessEndToEndTest {
     @TempDir static Path dir;
     static HavenNode node;

@@ -1,10 +1,11 @@
 package org.haven.it.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.haven.core.testing.E2eTest;
+import org.haven.core.testing.Tools;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.Resp;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** An LDAP realm through the daemon: pveum realm add/sync (as a task) against a real slapd, then logins and group ACLs. */
+@E2eTest
 class LdapEndToEndTest {
     static final String BASE = "dc=corp,dc=test";
     @TempDir static Path dir;
@@ -22,7 +24,7 @@ class LdapEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Slapd.available(), "slapd is not installed");
+        Tools.require("slapd", "slapd", "slapadd");
         slapd = Slapd.start(BASE, "admin-secret", """
                 dn: dc=corp,dc=test
                 objectClass: dcObject

@@ -20,6 +20,7 @@ import org.haven.access.UserConfig;
 import org.haven.api.ApiMethod;
 import org.haven.api.HttpMethod;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.E2eTest;
 import org.haven.core.time.Clock;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <li>no GET method discloses the contents of {@code priv/} files to a non-root administrator.</li>
  * </ul>
  */
+@E2eTest
 class PermissionMatrixTest {
     static final String NODE = "permnode";
     static final String PROBE = "zz-haven-probe";

@@ -24,8 +24,6 @@ final class Slapd implements AutoCloseable {
         this.process = process;
     }
 
-    static boolean available() { return Files.isExecutable(Path.of("/usr/sbin/slapd")); }
-
     static Slapd start(String base, String rootPassword, String ldif) throws Exception {
         Path dir = Files.createTempDirectory("haven-slapd");
         Files.createDirectories(dir.resolve("db"));

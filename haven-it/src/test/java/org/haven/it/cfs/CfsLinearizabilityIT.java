@@ -1,7 +1,6 @@
 package org.haven.it.cfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.haven.cfs.lin.LinearizabilityChecker;
 import org.haven.cfs.lin.LinearizabilityChecker.Kind;
 import org.haven.cfs.lin.LinearizabilityChecker.Op;
+import org.haven.core.testing.E2eTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,10 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * nemesis cuts nodes off the network and kills/restarts them; the recorded history must be linearizable per
  * file and every acknowledged write must be accounted for.
  */
+@E2eTest
 class CfsLinearizabilityIT {
     @TempDir Path dir;
 
     static final String[] KEYS = {"lin-a", "lin-b"};
+    static final int FAULTS = 6;
 
     /** A command whose answer is lost (process killed, pipe closed) counts as failed with unknown outcome. */
     static String safe(CfsNetnsCluster.Node n, String line) {
@@ -42,7 +44,7 @@ class CfsLinearizabilityIT {
 
     @Test
     void historyUnderPartitionsAndCrashesIsLinearizable() throws Exception {
-        assumeTrue(CfsNetnsCluster.supported(), "needs root and ip netns");
+        CfsNetnsCluster.require();
         try (CfsNetnsCluster c = new CfsNetnsCluster(dir, 3).network()) {
             for (int i = 0; i < 3; i++) c.start(i);
             CfsProcessClusterTest.waitFor("quorum", 60, () -> c.nodes[0].quorate() && c.nodes[1].quorate() && c.nodes[2].quorate());
@@ -107,10 +109,11 @@ class CfsLinearizabilityIT {
                     }
                 }));
             }
+            // the nemesis: a number of faults (not a time span: a restart takes longer on a busy machine), each cutting
+            // one node off the network for a while or killing and restarting it
             Random nr = new Random(11);
-            long end = System.nanoTime() + 30_000_000_000L;
             int faults = 0;
-            while (System.nanoTime() < end) {
+            while (faults < FAULTS) {
                 Thread.sleep(1000 + nr.nextInt(1000));
                 int i = nr.nextInt(3);
                 if (nr.nextBoolean()) {
@@ -160,7 +163,6 @@ class CfsLinearizabilityIT {
                 assertThat(LinearizabilityChecker.check(e.getValue(), null).linearizable())
                         .as("history of %s (%d ops) is linearizable", e.getKey(), e.getValue().size()).isTrue();
             }
-            assertThat(faults).isGreaterThanOrEqualTo(3);
             assertThat(completed).isGreaterThan(20);
             System.out.printf("cfs linearizability: %d ops, %d completed, %d faults%n", history.size(), completed, faults);
         }

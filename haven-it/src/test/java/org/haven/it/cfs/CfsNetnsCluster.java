@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.haven.core.testing.Tools;
 
 /**
  * Replicated cfs nodes as separate JVM processes ({@code org.haven.cfs.CfsNodeMain}), each in its own network
@@ -38,14 +39,10 @@ final class CfsNetnsCluster implements AutoCloseable {
         this.nodes = new Node[size];
     }
 
-    static boolean supported() {
-        try {
-            if (!"root".equals(System.getProperty("user.name"))) return false;
-            Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (Exception e) {
-            return false;
-        }
+    /** Fails the test unless it can create network namespaces (root and iproute2). */
+    static void require() {
+        Tools.requireRoot("creates network namespaces");
+        Tools.require("iproute2", "ip");
     }
 
     static void sh(String... cmd) {

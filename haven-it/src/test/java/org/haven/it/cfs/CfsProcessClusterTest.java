@@ -1,7 +1,6 @@
 package org.haven.it.cfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import org.haven.core.testing.E2eTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * race between nodes, SIGKILL of one and two nodes (the survivor is read-only with PVE's message), restart
  * and catch-up, and a node cut off the network (read-only while the majority continues; converges on heal).
  */
+@E2eTest
 class CfsProcessClusterTest {
     @TempDir Path dir;
 
@@ -45,7 +46,7 @@ class CfsProcessClusterTest {
 
     @Test
     void crashesPartitionsAndRaces() throws Exception {
-        assumeTrue(CfsNetnsCluster.supported(), "needs root and ip netns");
+        CfsNetnsCluster.require();
         try (CfsNetnsCluster c = new CfsNetnsCluster(dir, 3).network()) {
             for (int i = 0; i < 3; i++) c.start(i);
             CfsNetnsCluster.Node[] n = c.nodes;

@@ -1,7 +1,6 @@
 package org.haven.it.cfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.haven.core.testing.E2eTest;
+import org.haven.core.testing.Tools;
 import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
@@ -27,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  * the joined node then serves a certificate of the cluster CA and its writes replicate. {@code pvecm delnode}
  * removes a stopped member and the rest stays quorate.
  */
+@E2eTest
 class ClusterJoinTest {
     static final Path PAM_EXEC = Path.of("/lib/x86_64-linux-gnu/security/pam_exec.so");
 
@@ -73,7 +75,8 @@ class ClusterJoinTest {
 
     @Test
     void pvecmAddJoinsRunningNodesAndDelnodeRemovesOne() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/etc/pam.d")) && Files.exists(PAM_EXEC), "needs root and pam_exec");
+        Tools.requireRoot("adds a PAM service to /etc/pam.d");
+        Tools.requireFile(PAM_EXEC, "libpam-modules");
         String rootPassword = "Join-" + Long.toString(new Random().nextLong() & Long.MAX_VALUE, 36);
         List<String> jvm = List.of("-Dhaven.pam.service=" + installPamService(rootPassword));
 

@@ -1,13 +1,13 @@
 package org.haven.it.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
+import org.haven.core.testing.E2eTest;
 import org.haven.it.Await;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
@@ -28,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  * with {@code pvesh set /cluster/ha/timing} while it runs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class HaEndToEndTest {
 
     static Path dir;
@@ -38,7 +39,7 @@ class HaEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        TestGuest.require();
         dir = Files.createTempDirectory("haven-ha-e2e");
         node = HavenNode.start(dir.resolve("node1"), "node1");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));

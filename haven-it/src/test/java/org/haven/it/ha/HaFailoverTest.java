@@ -1,7 +1,6 @@
 package org.haven.it.ha;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.haven.core.testing.E2eTest;
 import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
@@ -33,6 +33,7 @@ import tools.jackson.databind.JsonNode;
  * about 25 s instead of about 2 minutes. It is safe because the dead node's supervisor resets it (kills its
  * daemon and guests) at most watchdog + device timeout after its last lock renewal, before the lock expires.
  */
+@E2eTest
 class HaFailoverTest {
     static final int VMID = 4545;
     static final String SID = "vm:" + VMID;
@@ -100,7 +101,7 @@ class HaFailoverTest {
 
     @Test
     void powerLossOfTheGuestsNodeRecoversTheGuestElsewhere() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        TestGuest.require();
         dir = Files.createTempDirectory("haven-ha-failover");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
 

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +29,7 @@ import tools.jackson.databind.JsonNode;
  * PVE's envelope and no Java internals, the endpoints outside the method tree need a login, and a kept-alive
  * connection the server closes after its answer is told so with {@code Connection: close}.
  */
+@E2eTest
 class HttpFrontDoorTest {
     private static final String NODE = "door";
     /** A Java class or package name, or an exception's simple name. */

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.haven.access.AccessControl;
 import org.haven.access.UserConfig;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -32,6 +33,7 @@ import tools.jackson.databind.JsonNode;
  * tokens with privilege separation, field errors, tasks, and history across a restart.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class PlatformEndToEndTest {
     static final String NODE = "itnode";
     static final String PVE_PASSWORD = "carol-secret-1";

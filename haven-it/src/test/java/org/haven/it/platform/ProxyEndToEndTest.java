@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.Resp;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Two daemons sharing one cluster file system directory (as the local cfs allows): requests for the other
  * node are proxied to it over HTTPS (PVE's proxyto), with tickets, tokens and the CLI's root identity.
  */
+@E2eTest
 class ProxyEndToEndTest {
     @TempDir Path dir;
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code havend --cfs-port}: the daemon holds the replicated cluster file system; a tree written by an earlier
  * start with the local cfs is carried over, and everything survives a restart.
  */
+@E2eTest
 class ReplicatedCfsDaemonTest {
     @TempDir Path dir;
 

@@ -1,7 +1,6 @@
 package org.haven.it.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.haven.core.testing.E2eTest;
+import org.haven.core.testing.Tools;
 import org.haven.it.HavenNode;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code /run/haven}, {@code /var/log/haven}), found by the CLI without any setting. Runs only on a machine
  * where those paths do not exist yet, and removes them afterwards.
  */
+@E2eTest
 class SystemModeTest {
     static final List<Path> SYSTEM_DIRS = List.of(Path.of("/var/lib/haven"), Path.of("/run/haven"), Path.of("/var/log/haven"));
 
@@ -47,8 +49,8 @@ class SystemModeTest {
 
     @Test
     void systemPathsAndTheCliWithoutSettings() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        assumeTrue(SYSTEM_DIRS.stream().noneMatch(Files::exists), "a system-mode node already exists on this machine");
+        Tools.requireRoot("runs havend in system mode");
+        assertThat(SYSTEM_DIRS.stream().filter(Files::exists).toList()).as("a system-mode node already exists on this machine").isEmpty();
         int port = HavenNode.freePort();
         Process d = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC", "org.haven.node.Havend", "--node", "sysnode",

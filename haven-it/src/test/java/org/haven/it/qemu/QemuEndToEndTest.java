@@ -1,13 +1,13 @@
 package org.haven.it.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -28,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  * input and locks, destroy.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class QemuEndToEndTest {
 
     static Path dir;
@@ -39,7 +40,7 @@ class QemuEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        TestGuest.require();
         dir = Files.createTempDirectory("haven-qemu-e2e");
         node = HavenNode.start(dir.resolve("node1"), "node1");
         initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));

@@ -1,7 +1,6 @@
 package org.haven.it.qemu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.haven.core.testing.E2eTest;
 import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
@@ -27,6 +27,7 @@ import tools.jackson.databind.JsonNode;
  * (local node, unknown node, running without --online, local devices, local disks) are checked on the way.
  * The guest has no NIC: both nodes run on this one host, where tap device names would collide.
  */
+@E2eTest
 class QemuMigrationTest {
     static final int VMID = 901;
 
@@ -121,7 +122,7 @@ class QemuMigrationTest {
 
     @Test
     void liveOfflineAndHaMigrationBetweenTwoNodes() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        TestGuest.require();
         dir = Files.createTempDirectory("haven-migrate");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
         Path shared = Files.createDirectories(dir.resolve("shared"));

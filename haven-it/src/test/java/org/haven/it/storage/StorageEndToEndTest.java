@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -20,6 +21,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Storage on a real daemon: pvesm as a separate process, and the API over HTTPS with a logged-in user. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class StorageEndToEndTest {
     static final String NODE = "stnode";
     @TempDir static Path dir;

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.haven.access.Totp;
+import org.haven.core.testing.E2eTest;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.Auth;
 import org.haven.it.HavenNode.CliResult;
@@ -50,6 +51,7 @@ import tools.jackson.databind.JsonNode;
  * task, and re-login after logout and after the ticket is gone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@E2eTest
 class WebUiEndToEndTest {
     static final String NODE = "webnode";
 
@@ -322,17 +324,12 @@ class WebUiEndToEndTest {
     @Order(6)
     void startAVmUseItsConsolesAndStopIt() throws Exception {
         int vmid = node.get("/cluster/nextid", admin).data().asInt();
-        // with a kernel at hand the guest is a busybox system that writes to its serial port (args need root: qm)
-        boolean guest = TestGuest.available();
-        if (guest) {
-            Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
-            CliResult r = node.cli("qm", "create", Integer.toString(vmid), "--name", "console-vm", "--memory", "256",
-                    "--serial0", "socket", "--args", TestGuest.args(initrd));
-            assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        } else {
-            Resp created = node.post("/nodes/" + NODE + "/qemu", Map.of("vmid", Integer.toString(vmid), "name", "console-vm", "memory", "128"), admin);
-            assertThat(created.status()).as(created.body()).isEqualTo(200);
-        }
+        // the guest is a busybox system that writes to its serial port (args need root: qm)
+        TestGuest.require();
+        Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+        CliResult r = node.cli("qm", "create", Integer.toString(vmid), "--name", "console-vm", "--memory", "256",
+                "--serial0", "socket", "--args", TestGuest.args(initrd));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
         waitUntil("guest in the tree", () -> present("[data-id='qemu/" + vmid + "']"));
         el("[data-id='qemu/" + vmid + "']").click();
         el("#vm-start").click();
@@ -350,13 +347,11 @@ class WebUiEndToEndTest {
             return w instanceof Number n && n.intValue() >= 320;
         });
 
-        if (guest) {
-            // xterm.js on the serial port through termproxy: the guest's output appears in the terminal
-            el("#console-kind option[value=serial0]").click();
-            waitUntil("terminal connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
-            waitUntil("guest output in xterm.js", Duration.ofSeconds(90), () -> String.valueOf(((JavascriptExecutor) browser).executeScript(
-                    "const r = document.querySelector('.xterm-rows'); return r ? r.textContent : '';")).contains(TestGuest.MARKER));
-        }
+        // xterm.js on the serial port through termproxy: the guest's output appears in the terminal
+        el("#console-kind option[value=serial0]").click();
+        waitUntil("terminal connected", () -> "connected".equals(browser.findElement(By.id("console-state")).getAttribute("data-state")));
+        waitUntil("guest output in xterm.js", Duration.ofSeconds(90), () -> String.valueOf(((JavascriptExecutor) browser).executeScript(
+                "const r = document.querySelector('.xterm-rows'); return r ? r.textContent : '';")).contains(TestGuest.MARKER));
 
         // the console window URL of the Console button (PVE's /?console=kvm&novnc=1&vmid=…&node=…)
         String panel = browser.getCurrentUrl();

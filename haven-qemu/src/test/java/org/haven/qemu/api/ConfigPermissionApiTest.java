@@ -24,7 +24,7 @@ import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
 import org.haven.core.time.Clock;
 import org.haven.guest.access.OptionAccess;
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
@@ -49,7 +49,7 @@ class ConfigPermissionApiTest {
     static final String ADMIN = "admin@pve";
 
     @TempDir Path tmp;
-    DirClusterFs cfs;
+    MemoryClusterFs cfs;
     GuestConfigStore store;
     FileTaskManager tasks;
     Dispatcher d;
@@ -59,7 +59,7 @@ class ConfigPermissionApiTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        cfs = new DirClusterFs(tmp.resolve("cfs"), "n1");
+        cfs = new MemoryClusterFs("n1");
         images = tmp.resolve("local");
         Files.createDirectories(images);
         cfs.writeString("storage.cfg", "dir: local\n\tpath " + images + "\n\tcontent images,iso,snippets,import\n");

@@ -1,10 +1,8 @@
 package org.haven.qemu.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import org.haven.api.ApiMethod;
+import org.haven.core.testing.Tools;
 import org.haven.qemu.console.ConsoleApi;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -20,13 +19,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The VM API methods have PVE 8.4's paths, HTTP methods, names, parameter names and types. */
 class QemuApiConformanceTest {
-    static final Path SPEC = Path.of(System.getProperty("haven.spec", "../../shared/spec/pve-api-8.4.json"));
     /** Haven's own additions (no PVE counterpart; qm runs them locally in PVE). */
     static final Set<String> EXTENSIONS = Set.of("GET /nodes/{node}/qemu/{vmid}/showcmd", "POST /nodes/{node}/qemu/rescan",
             "POST /nodes/{node}/qemu/{vmid}/importdisk", "POST /nodes/{node}/qemu/importovf");
 
     static Map<String, JsonNode> spec() throws Exception {
-        JsonNode tree = JsonMapper.builder().build().readTree(Files.readString(SPEC));
+        JsonNode tree = JsonMapper.builder().build().readTree(Files.readString(Tools.pveApiSpec()));
         Map<String, JsonNode> out = new HashMap<>();
         List<JsonNode> todo = new ArrayList<>();
         tree.forEach(todo::add);
@@ -40,7 +38,6 @@ class QemuApiConformanceTest {
 
     @Test
     void methodsMatchPve() throws Exception {
-        assumeTrue(Files.exists(SPEC), "needs the PVE API schema beside the project");
         Map<String, JsonNode> spec = spec();
         List<ApiMethod> ours = new ArrayList<>(new QemuApi().methods());
         ours.addAll(new ConsoleApi(() -> null, null).methods());

@@ -1,7 +1,6 @@
 package org.haven.qemu.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.cmd.HostInfo;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Every generated command line is given to the real QEMU: each config starts paused through the lifecycle
  * code (taps, OVMF vars, swtpm included) and must reach QMP, then is stopped again.
  */
+@RealTest
 class CommandLineAcceptanceTest {
 
     @TempDir static Path dir;
@@ -34,8 +36,8 @@ class CommandLineAcceptanceTest {
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(Files.isExecutable(Path.of(HostInfo.QEMU)), "needs qemu-system-x86");
-        store = GuestConfigStore.qemu(new DirClusterFs(dir.resolve("cfs"), "node1"));
+        Tools.require("qemu-system-x86", HostInfo.QEMU);
+        store = GuestConfigStore.qemu(new MemoryClusterFs("node1"));
         VmPaths paths = new VmPaths(dir.resolve("run"));
         vms = new VmManager(store, HostInfo.probe(paths.dir().resolve("haven-bridge")), paths, VolumeAccess.PATHS_ONLY, true);
     }

@@ -2,7 +2,6 @@ package org.haven.qemu.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.cmd.HostInfo;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Boots a real Linux guest (KVM, or TCG without /dev/kvm) through the VM lifecycle code. */
+@RealTest
 class VmLifecycleTest {
 
     @TempDir Path dir;
@@ -37,8 +38,8 @@ class VmLifecycleTest {
 
     @BeforeEach
     void setUp() {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
-        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        TestGuest.require();
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         store = GuestConfigStore.qemu(cfs);
         VmPaths paths = new VmPaths(dir.resolve("run"));
         vms = new VmManager(store, HostInfo.probe(paths.dir().resolve("haven-bridge")), paths, VolumeAccess.PATHS_ONLY, true);

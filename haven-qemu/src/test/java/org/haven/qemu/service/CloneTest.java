@@ -2,7 +2,6 @@ package org.haven.qemu.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuClone;
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Templates, linked clones (which boot) and full clones on a directory storage. */
+@RealTest
 class CloneTest {
 
     @TempDir Path dir;
@@ -43,8 +44,8 @@ class CloneTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
-        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        TestGuest.require();
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         images = dir.resolve("vmstore");
         Files.createDirectories(images);
         cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images\n");

@@ -1,7 +1,6 @@
 package org.haven.qemu.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuService;
@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A disk and a nic plugged into a running guest show up inside it; unplugging removes them; other changes stay pending. */
+@RealTest
 class HotplugTest {
 
     @TempDir Path dir;
@@ -41,8 +42,8 @@ class HotplugTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
-        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        TestGuest.require();
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         Path images = dir.resolve("vmstore");
         Files.createDirectories(images);
         Files.createDirectories(dir.resolve("vmstore2"));

@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.schema.ParamException;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.core.time.Clock;
-import org.haven.guest.config.DirClusterFs;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuService;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Config operations against a real directory storage: allocation, unused volumes, destroy, failures. */
+@RealTest
 class QemuServiceTest {
 
     @TempDir Path dir;
@@ -37,7 +40,7 @@ class QemuServiceTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         images = dir.resolve("vmstore");
         Files.createDirectories(images);
         Files.createDirectories(dir.resolve("isos"));
@@ -198,7 +201,7 @@ class QemuServiceTest {
 
     @Test
     void cloudInitDriveHoldsTheNoCloudData() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/genisoimage")), "needs genisoimage");
+        Tools.require("genisoimage", "genisoimage");
         svc.create(108, Map.of("name", "ci", "ide2", "vmstore:cloudinit", "ciuser", "admin", "cipassword", "secret",
                 "net0", "virtio=BC:24:11:00:00:08", "ipconfig0", "ip=10.0.0.5/24,gw=10.0.0.1", "nameserver", "1.1.1.1",
                 "searchdomain", "example.com", "sshkeys", "ssh-ed25519%20AAAAC3Nz%20me%40host"), log::add);

@@ -2,7 +2,6 @@ package org.haven.qemu.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.haven.guest.config.DirClusterFs;
+import org.haven.core.cfs.MemoryClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.qemu.QemuService;
@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Snapshots of a real guest on qcow2 disks: with RAM while running (rollback resumes the guest), and offline. */
+@RealTest
 class SnapshotTest {
 
     @TempDir Path dir;
@@ -42,8 +43,8 @@ class SnapshotTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
-        DirClusterFs cfs = new DirClusterFs(dir.resolve("cfs"), "node1");
+        TestGuest.require();
+        MemoryClusterFs cfs = new MemoryClusterFs("node1");
         Path images = dir.resolve("vmstore");
         Files.createDirectories(images);
         cfs.writeString("storage.cfg", "dir: vmstore\n\tpath " + images + "\n\tcontent images\n");

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.haven.core.testing.Tools;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * A tiny Linux guest for tests, built from Debian packages on the host: the kernel of
@@ -36,6 +38,13 @@ public final class TestGuest {
     public static boolean available() {
         return kernel().isPresent() && Files.isExecutable(Path.of("/bin/busybox"))
                 && Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64"));
+    }
+
+    /** Fails the test unless a kernel, busybox-static and qemu-system-x86 are installed. */
+    public static void require() {
+        Tools.require("qemu-system-x86", "/usr/bin/qemu-system-x86_64");
+        Tools.require("busybox-static", "/bin/busybox");
+        if (kernel().isEmpty()) Assertions.fail("missing a kernel in /boot (Debian package linux-image-cloud-amd64; ./test installs it)");
     }
 
     static final String INIT = """

@@ -17,6 +17,7 @@ import org.haven.api.cli.ApiClient;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliInvocation;
 import org.haven.api.cli.CliTool;
+import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.format.SectionConfig;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;

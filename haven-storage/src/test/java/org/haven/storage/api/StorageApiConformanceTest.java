@@ -13,14 +13,13 @@ import java.util.TreeSet;
 import org.haven.api.server.ApiTree;
 import org.haven.api.server.Json;
 import org.haven.api.server.SchemaExport;
-import org.junit.jupiter.api.Assumptions;
+import org.haven.core.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Every storage API method has PVE 8.4's path, HTTP method, name, parameters (names, types, formats), proxyto and flags. */
 class StorageApiConformanceTest {
-    static final Path SPEC = Path.of(System.getProperty("haven.spec", "../../shared/spec/pve-api-8.4.json"));
     @TempDir Path tmp;
 
     static Map<String, JsonNode> index(JsonNode tree) {
@@ -38,11 +37,10 @@ class StorageApiConformanceTest {
 
     @Test
     void methodsMatchPve() throws Exception {
-        Assumptions.assumeTrue(Files.exists(SPEC), "PVE API schema not found at " + SPEC);
         ApiTree tree = new ApiTree();
         tree.addAll(StorageApi.methods(new ApiFixture(tmp).sm));
         Map<String, JsonNode> mine = index(SchemaExport.apidump(tree));
-        Map<String, JsonNode> pve = index(Json.MAPPER.readTree(Files.readString(SPEC)));
+        Map<String, JsonNode> pve = index(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec())));
         assertThat(mine).hasSizeGreaterThan(20);
         List<String> problems = new ArrayList<>();
         for (var e : new java.util.TreeMap<>(mine).entrySet()) {

@@ -22,6 +22,7 @@ import org.haven.api.server.Authenticator;
 import org.haven.api.server.Dispatcher;
 import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.core.time.Clock;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The storage API through the real dispatcher (validation, permissions, error envelopes) on a dir storage. */
+@RealTest
 class StorageApiTest {
     @TempDir Path tmp;
     LocalClusterFs cfs;

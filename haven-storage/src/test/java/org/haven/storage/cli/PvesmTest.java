@@ -17,6 +17,7 @@ import org.haven.api.HttpMethod;
 import org.haven.api.cli.ApiClient;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliInvocation;
+import org.haven.core.testing.RealTest;
 import org.haven.storage.TestSupport;
 import org.haven.storage.api.ApiFixture;
 import org.haven.storage.spi.ProcessCommandRunner;
@@ -27,6 +28,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** pvesm's output and local commands against the storage API of a test node. */
+@RealTest
 class PvesmTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
     @TempDir Path tmp;

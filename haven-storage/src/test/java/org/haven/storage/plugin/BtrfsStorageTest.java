@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.ContentType;
 import org.haven.storage.LoopDevice;
 import org.haven.storage.StorageManager;
@@ -22,11 +24,11 @@ import org.haven.storage.spi.ProcessCommandRunner;
 import org.haven.storage.spi.StorageStatus;
 import org.haven.storage.spi.VolumeInfo;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The btrfs plugin on a real btrfs file system on a loop device. */
+@RealTest
 class BtrfsStorageTest {
     static final long MIB = 1024 * 1024;
 
@@ -38,7 +40,8 @@ class BtrfsStorageTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot(), "needs root for loop devices and mounts");
+        Tools.requireRoot("loop devices and mounts");
+        Tools.require("btrfs-progs", "mkfs.btrfs", "btrfs");
         tmp = Files.createTempDirectory("haven-btrfs");
         try {
             loop = LoopDevice.create(tmp, "btrfs", 512 * MIB);

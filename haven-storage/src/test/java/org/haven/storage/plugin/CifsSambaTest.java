@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.haven.api.HttpMethod;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
 import org.haven.storage.api.ApiFixture;
 import org.haven.storage.spi.CommandRunner;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -28,14 +29,13 @@ import tools.jackson.databind.JsonNode;
  * temporary directory) on loopback port 445. Share scanning (guest and with a password) and the server check run
  * for real; the mount needs the kernel's CIFS client, so without it the test checks the clean mount error.
  */
+@RealTest
 class CifsSambaTest {
     static final String PASSWORD = "Smb-secret-7";
     static Path tmp;
     static Process smbd;
     static ApiFixture api;
     static StorageManager sm;
-
-    static boolean have(String tool) { return TestSupport.SH.run(List.of("sh", "-c", "command -v " + tool)).ok(); }
 
     static boolean portInUse(int port) {
         try (Socket s = new Socket()) {
@@ -56,8 +56,10 @@ class CifsSambaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot() && have("smbd") && have("smbclient") && have("smbpasswd"), "needs root, samba and smbclient");
-        Assumptions.assumeFalse(portInUse(445), "port 445 is taken by another SMB server");
+        Tools.requireRoot("runs smbd on port 445");
+        Tools.require("samba", "smbd", "smbpasswd");
+        Tools.require("smbclient", "smbclient");
+        assertThat(portInUse(445)).as("port 445 is taken by another SMB server").isFalse();
         tmp = Files.createTempDirectory("haven-smb");
         try {
             for (String d : List.of("share", "priv", "lock", "state", "cache", "pid", "rpc")) Files.createDirectories(tmp.resolve(d));

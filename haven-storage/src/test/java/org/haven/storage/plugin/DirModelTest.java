@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Seeded random sequences of alloc, free, rename, template and linked-clone operations on a real dir storage,
  * checked after every step against a model of which volumes must exist (and which operations must be refused).
  */
+@RealTest
 class DirModelTest {
     static final long MIB = 1024 * 1024;
     @TempDir Path tmp;

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The dir plugin against real files and the real qemu-img. */
+@RealTest
 class DirStorageTest {
     static final long MIB = 1024 * 1024;
 

@@ -14,13 +14,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
 import org.haven.storage.spi.ProcessCommandRunner;
 import org.haven.storage.spi.VolumeInfo;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * directory, the volume mounted by the plugin through the FUSE client at /mnt/pve/&lt;storage&gt;, images made on the
  * mount and written by QEMU through the plugin's gluster:// path.
  */
+@RealTest
 class GlusterfsTest {
     static final long MIB = 1024 * 1024;
     static Path tmp;
@@ -37,8 +39,6 @@ class GlusterfsTest {
     static String volume;
     static String storeid;
     static StorageManager sm;
-
-    static boolean have(String tool) { return TestSupport.SH.run(List.of("sh", "-c", "command -v " + tool)).ok(); }
 
     static String hostAddress() throws Exception {
         for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
@@ -69,11 +69,13 @@ class GlusterfsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot() && have("glusterd") && have("gluster") && Files.exists(Path.of("/dev/fuse")),
-                "needs root, glusterfs-server, glusterfs-client and /dev/fuse");
-        Assumptions.assumeFalse(portInUse(24007), "port 24007 is taken by another glusterd");
+        Tools.requireRoot("runs glusterd and mounts through FUSE");
+        Tools.require("glusterfs-server", "glusterd", "gluster");
+        Tools.require("glusterfs-client", "glusterfs");
+        Tools.requireFile(Path.of("/dev/fuse"), "fuse3");
+        assertThat(portInUse(24007)).as("port 24007 is taken by another glusterd").isFalse();
         ip = hostAddress();
-        Assumptions.assumeTrue(ip != null, "GlusterFS needs a non-loopback address");
+        assertThat(ip).as("GlusterFS needs a non-loopback IPv4 address").isNotNull();
         tmp = Files.createTempDirectory("haven-gluster");
         String suffix = Integer.toHexString(new Random().nextInt(1 << 20));
         volume = "havenvol" + suffix;

@@ -12,13 +12,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
 import org.haven.storage.spi.Feature;
 import org.haven.storage.spi.ProcessCommandRunner;
 import org.haven.storage.spi.VolumeInfo;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * file-backed LUNs on loopback, listed with libiscsi's {@code iscsi-ls} and opened by QEMU through the plugin's
  * {@code iscsi://} paths (all user space, no kernel initiator needed).
  */
+@RealTest
 class IscsiDirectTgtTest {
     static final long MIB = 1024 * 1024;
     static Path tmp;
@@ -35,10 +37,6 @@ class IscsiDirectTgtTest {
     static int port;
     static String iqn;
     static StorageManager sm;
-
-    static boolean have(String tool) {
-        return TestSupport.SH.run(List.of("sh", "-c", "command -v " + tool)).ok();
-    }
 
     static void tgtadm(String... args) {
         String[] cmd = new String[args.length + 3];
@@ -51,7 +49,9 @@ class IscsiDirectTgtTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot() && have("tgtd") && have("iscsi-ls"), "needs root, tgtd (tgt) and iscsi-ls (libiscsi-bin)");
+        Tools.requireRoot("runs tgtd");
+        Tools.require("tgt", "tgtd", "tgtadm");
+        Tools.require("libiscsi-bin", "iscsi-ls");
         tmp = Files.createTempDirectory("haven-tgt");
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
         control = 2000 + new Random().nextInt(20000);

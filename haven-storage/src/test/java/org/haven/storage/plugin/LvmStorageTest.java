@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.ContentType;
 import org.haven.storage.LoopDevice;
 import org.haven.storage.StorageManager;
@@ -22,7 +24,6 @@ import org.haven.storage.spi.ProcessCommandRunner;
 import org.haven.storage.spi.StorageStatus;
 import org.haven.storage.spi.VolumeInfo;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * (some sandboxes), LVM runs with activation disabled: metadata operations (create, list, resize, rename, remove,
  * status) are real, block I/O and thin pools are not possible and those tests are skipped.
  */
+@RealTest
 class LvmStorageTest {
     static final long MIB = 1024 * 1024;
 
@@ -57,7 +59,8 @@ class LvmStorageTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot(), "needs root for loop devices and LVM");
+        Tools.requireRoot("loop devices and LVM");
+        Tools.require("lvm2", "pvcreate", "vgcreate", "lvcreate");
         tmp = Files.createTempDirectory("haven-lvm");
         dm = deviceMapperAvailable();
         Map<String, String> env = Map.of();
@@ -89,11 +92,16 @@ class LvmStorageTest {
                     	vgname %s
                     	content images
 
+                    lvmthin: nothin
+                    	thinpool nosuch
+                    	vgname %s
+                    	content images
+
                     dir: plain
                     	path %s
                     	content images
 
-                    """.formatted(vg, vg, vg + "missing", tmp.resolve("plain")));
+                    """.formatted(vg, vg, vg + "missing", vg, tmp.resolve("plain")));
             sm = new StorageManager(cfs, "node1", tmp.resolve("vz"), lvmRunner);
         } catch (Exception | AssertionError e) {
             tearDown();
@@ -180,7 +188,7 @@ class LvmStorageTest {
 
     @Test
     void exportImportRawBetweenLvmAndDir() throws Exception {
-        Assumptions.assumeTrue(dm, "block I/O on logical volumes needs device-mapper in the kernel");
+        if (!dm) Tools.unavailableHere(Tools.Impossible.DEVICE_MAPPER, "block I/O on logical volumes");
         String v = sm.alloc("lv1", 400, null, null, 4 * MIB);
         try {
             TestSupport.write(sm.path(v), "raw", 0x77, 0, MIB);
@@ -202,7 +210,7 @@ class LvmStorageTest {
 
     @Test
     void thinSnapshotsTemplatesClones() {
-        Assumptions.assumeTrue(dm, "thin pools need device-mapper in the kernel");
+        if (!dm) Tools.unavailableHere(Tools.Impossible.DM_THIN, "thin pools");
         String v = sm.alloc("thin", 500, null, null, 8 * MIB);
         TestSupport.write(sm.path(v), "raw", 0x10, 0, MIB);
         sm.snapshot(v, "s1");
@@ -223,7 +231,7 @@ class LvmStorageTest {
 
     @Test
     void thinPoolMissingIsReported() {
-        Assumptions.assumeFalse(dm);
-        assertThatThrownBy(() -> sm.alloc("thin", 600, null, null, MIB)).hasMessage("no such thin pool '" + vg + "/data'");
+        assertThatThrownBy(() -> sm.alloc("nothin", 600, null, null, MIB)).hasMessage("no such thin pool '" + vg + "/nosuch'");
+        if (!dm) assertThatThrownBy(() -> sm.alloc("thin", 600, null, null, MIB)).hasMessage("no such thin pool '" + vg + "/data'");
     }
 }

@@ -11,12 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.haven.api.HttpMethod;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
 import org.haven.storage.TestSupport;
 import org.haven.storage.api.ApiFixture;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -26,6 +27,7 @@ import tools.jackson.databind.JsonNode;
  * rpcbind. Scanning and the server check run for real everywhere; the mount needs the kernel's NFS client, so on
  * kernels without it the test checks that activation fails cleanly with the mount error.
  */
+@RealTest
 class NfsGaneshaTest {
     static Path tmp;
     static Process rpcbind;
@@ -34,8 +36,6 @@ class NfsGaneshaTest {
     static StorageManager sm;
     static Path export;
     static Path mnt;
-
-    static boolean have(String tool) { return TestSupport.SH.run(List.of("sh", "-c", "command -v " + tool)).ok(); }
 
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
@@ -51,8 +51,10 @@ class NfsGaneshaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Assumptions.assumeTrue(TestSupport.isRoot() && have("ganesha.nfsd") && have("rpcbind") && have("showmount") && have("rpcinfo"),
-                "needs root, nfs-ganesha, rpcbind and nfs-common");
+        Tools.requireRoot("runs nfs-ganesha and rpcbind");
+        Tools.require("nfs-ganesha", "ganesha.nfsd");
+        Tools.require("rpcbind", "rpcbind", "rpcinfo");
+        Tools.require("nfs-common", "showmount");
         tmp = Files.createTempDirectory("haven-nfs");
         try {
             export = tmp.resolve("export");
