@@ -293,7 +293,7 @@ public final class FwCompiler {
         elems.put(4, new ArrayList<>(List.of("0.0.0.0")));
         elems.put(6, new ArrayList<>(List.of("::")));
         if (nic.mac() != null) elems.get(6).add(linkLocal(nic.mac()));
-        for (String ip : nic.ips()) addElem(elems, ip, "net" + nic.index() + " ip");
+        for (String ip : nic.ips()) addElem(elems, ip.replaceFirst("/.*", ""), "net" + nic.index() + " ip");
         if (has) collectSet(elems, g.fw().ipset(setName), new Scope(g, g.vmid(), "", "nolog"), "ipset " + setName);
         String base = "g" + g.vmid() + "-" + setName;
         for (int v : new int[]{4, 6}) {
