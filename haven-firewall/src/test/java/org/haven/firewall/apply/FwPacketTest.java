@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.haven.firewall.compile.Simulator;
 import org.haven.cfs.LocalClusterFs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,9 +116,32 @@ class FwPacketTest {
             "out,   tcp,  10.77.0.1,   80,   ACCEPT",
             "out,   tcp,  10.77.0.1,   3306, DROP",
     })
-    void trafficFollowsTheRules(String from, String proto, String to, int port, String expected) {
+    void trafficFollowsTheRulesAndTheSimulatorAgrees(String from, String proto, String to, int port, String expected) {
         assertThat(lab.probe(from, proto, to, port)).isEqualTo(expected);
+        Simulator sim = new Simulator(service.compile().tables());
+        Simulator.Result r = sim.simulate(new Simulator.Packet(zone(from), zoneOf(to), proto, ipOf(from), to,
+                proto.equals("icmp") ? null : 40000, proto.equals("icmp") ? null : port, null, "new", "vmbr0"));
+        assertThat(r.action()).as("simulated: %s", r.trace()).isEqualTo(expected);
     }
+
+    static final Map<String, String[]> ZONES = Map.of(
+            "vm100", new String[]{"tap100i0", "02:00:00:00:01:00", "10.77.0.100"},
+            "ct101", new String[]{"veth101i0", "02:00:00:00:01:01", "10.77.0.101"},
+            "out", new String[]{null, null, "10.77.0.200"},
+            "host", new String[]{null, null, "10.77.0.1"});
+
+    static Simulator.Zone zone(String name) {
+        if (name.equals("host")) return Simulator.Zone.host();
+        if (name.equals("out")) return Simulator.Zone.outside();
+        return new Simulator.Zone(name, ZONES.get(name)[0], ZONES.get(name)[1]);
+    }
+
+    static Simulator.Zone zoneOf(String ip) {
+        for (var e : ZONES.entrySet()) if (e.getValue()[2].equals(ip)) return zone(e.getKey());
+        throw new IllegalArgumentException(ip);
+    }
+
+    static String ipOf(String zone) { return ZONES.get(zone)[2]; }
 
     @Order(2)
     @Test
@@ -128,6 +153,9 @@ class FwPacketTest {
             assertThat(lab.probe("ct101", "tcp", "10.77.0.200", 80, "10.77.0.101")).isEqualTo("ACCEPT");
             // VM 100 has no ipfilter: the same spoofed source gets through
             assertThat(lab.probe("vm100", "tcp", "10.77.0.200", 80, "10.77.0.151")).isEqualTo("ACCEPT");
+            Simulator sim = new Simulator(service.compile().tables());
+            assertThat(sim.simulate(new Simulator.Packet(zone("ct101"), zone("out"), "tcp", "10.77.0.150", "10.77.0.200", 40000, 80, null, "new", null)).action()).isEqualTo("DROP");
+            assertThat(sim.simulate(new Simulator.Packet(zone("vm100"), zone("out"), "tcp", "10.77.0.151", "10.77.0.200", 40000, 80, null, "new", null)).action()).isEqualTo("ACCEPT");
         } finally {
             lab.ns("ct101").exec("ip", "addr", "del", "10.77.0.150/24", "dev", "eth0");
             lab.ns("vm100").exec("ip", "addr", "del", "10.77.0.151/24", "dev", "eth0");
@@ -141,6 +169,9 @@ class FwPacketTest {
         try {
             lab.ns("out").exec("ip", "neigh", "flush", "all");
             assertThat(lab.probe("vm100", "tcp", "10.77.0.200", 80)).isEqualTo("DROP");
+            Simulator.Zone spoofed = new Simulator.Zone("vm100", "tap100i0", "02:00:00:00:09:09");
+            assertThat(new Simulator(service.compile().tables()).simulate(new Simulator.Packet(spoofed, zone("out"), "tcp",
+                    "10.77.0.100", "10.77.0.200", 40000, 80, null, "new", null)).action()).isEqualTo("DROP");
         } finally {
             lab.ns("vm100").exec("ip", "link", "set", "eth0", "address", "02:00:00:00:01:00");
             lab.ns("out").exec("ip", "neigh", "flush", "all");
