@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Duration;
 import java.util.function.Function;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
@@ -22,6 +23,10 @@ import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.Permission;
 import org.haven.core.schema.Formats;
+import org.haven.firewall.apply.FirewallService;
+import org.haven.firewall.apply.GuestNics;
+import org.haven.firewall.apply.LocalNetwork;
+import org.haven.firewall.apply.NftApplier;
 import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.firewall.config.FwFile;
@@ -77,12 +82,33 @@ public final class FirewallApi implements ApiModule {
     }
 
     private FwStore store;
-    private String nodeName;
+    private FirewallService service;
+
+    /**
+     * Follow the configuration and load the node's ruleset. In system mode the rules go into the machine's
+     * nftables; in embedded mode (several nodes on one machine) only when {@code haven.firewall.netns} (or
+     * {@code HAVEN_FIREWALL_NETNS}) names a network namespace for this node, never into the machine's own ruleset.
+     */
+    @Override
+    public void start(NodeContext ctx) {
+        String ns = System.getProperty("haven.firewall.netns", System.getenv("HAVEN_FIREWALL_NETNS"));
+        List<String> prefix;
+        if (ns != null && !ns.isBlank()) prefix = List.of("ip", "netns", "exec", ns);
+        else if (!ctx.embedded()) prefix = List.of();
+        else return;
+        service = new FirewallService(ctx.cfs(), ctx.nodeName(), GuestNics.fromCfs(ctx.cfs()),
+                () -> LocalNetwork.addresses(prefix), NftApplier.local(prefix), Duration.ofSeconds(10));
+        service.start();
+    }
+
+    @Override
+    public void stop() {
+        if (service != null) service.close();
+    }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         store = new FwStore(ctx.cfs());
-        nodeName = ctx.nodeName();
         String c = "/cluster/firewall";
         add(reg, "GET", c, "Directory index.", (p, rc) -> index("aliases", "groups", "ipset", "macros", "options", "refs", "rules"));
         ruleMethods(reg, c + "/rules", p -> FwStore.Target.cluster(), Rules.MAIN);

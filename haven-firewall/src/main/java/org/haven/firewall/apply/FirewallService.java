@@ -8,11 +8,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.firewall.compile.FwCompiler;
-import org.haven.firewall.config.FwFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,20 +45,7 @@ public final class FirewallService implements AutoCloseable {
 
     /** The compiler input as the cluster file system has it now. */
     public FwCompiler.Input input() {
-        FwFile cluster = FwFile.parse(FwFile.Kind.CLUSTER, cfs.readString("firewall/cluster.fw").orElse(""));
-        FwFile host = FwFile.parse(FwFile.Kind.HOST, cfs.readString("nodes/" + node + "/host.fw").orElse(""));
-        List<FwCompiler.Guest> gs = new ArrayList<>();
-        for (GuestNics.GuestInfo g : guests.guests(node)) {
-            FwFile fw = FwFile.parse(FwFile.Kind.GUEST, cfs.readString("firewall/" + g.vmid() + ".fw").orElse(""));
-            gs.add(new FwCompiler.Guest(g.vmid(), g.container(), fw, g.nics()));
-        }
-        String members = cfs.readString(".members").orElse("");
-        return new FwCompiler.Input(node, cluster, host, gs, memberIps(members), localNetwork());
-    }
-
-    /** The detected local network: the network of this node's address from {@code .members}. */
-    public String localNetwork() {
-        return LocalNetwork.detect(nodeIp(cfs.readString(".members").orElse(""), node), localAddresses.get());
+        return FwInputs.read(ConfigReader.of(cfs), node, guests, localAddresses.get());
     }
 
     public FwCompiler.Output compile() {
@@ -114,19 +98,4 @@ public final class FirewallService implements AutoCloseable {
         timer = null;
     }
 
-    private static final Pattern IP = Pattern.compile("\"ip\"\\s*:\\s*\"([^\"]+)\"");
-
-    /** Addresses of the members in {@code .members}. */
-    static List<String> memberIps(String members) {
-        List<String> out = new ArrayList<>();
-        Matcher m = IP.matcher(members);
-        while (m.find()) out.add(m.group(1));
-        return out;
-    }
-
-    /** This node's address in {@code .members}, or null. */
-    static String nodeIp(String members, String node) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(node) + "\"\\s*:\\s*\\{[^}]*\"ip\"\\s*:\\s*\"([^\"]+)\"").matcher(members);
-        return m.find() ? m.group(1) : null;
-    }
 }

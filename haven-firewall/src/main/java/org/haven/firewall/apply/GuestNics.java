@@ -24,15 +24,20 @@ public interface GuestNics {
 
     /** The guests whose configuration lies on {@code node} in the cluster file system. */
     static GuestNics fromCfs(ClusterFs cfs) {
+        return fromConfig(ConfigReader.of(cfs));
+    }
+
+    /** The guests whose configuration files lie below {@code nodes/<node>/} of a configuration tree. */
+    static GuestNics fromConfig(ConfigReader reader) {
         return node -> {
             List<GuestInfo> out = new ArrayList<>();
             for (String[] dir : new String[][]{{"qemu-server", "0"}, {"lxc", "1"}}) {
                 String base = "nodes/" + node + "/" + dir[0];
-                for (ClusterFs.Entry e : cfs.list(base)) {
-                    Matcher m = Pattern.compile("(\\d+)\\.conf").matcher(e.name());
-                    if (e.directory() || !m.matches()) continue;
+                for (String name : reader.files(base)) {
+                    Matcher m = Pattern.compile("(\\d+)\\.conf").matcher(name);
+                    if (!m.matches()) continue;
                     boolean ct = dir[1].equals("1");
-                    cfs.readString(base + "/" + e.name()).ifPresent(text ->
+                    reader.read(base + "/" + name).ifPresent(text ->
                             out.add(new GuestInfo(Integer.parseInt(m.group(1)), ct, parseNics(text, ct))));
                 }
             }

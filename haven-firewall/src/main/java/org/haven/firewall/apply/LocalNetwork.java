@@ -29,6 +29,14 @@ public final class LocalNetwork {
         return null;
     }
 
+    /** This machine's addresses ({@code ip -o addr show}, run with the command prefix, e.g. {@code ip netns exec <ns>}). */
+    public static List<String> addresses(List<String> prefix) {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of("ip", "-o", "addr", "show"));
+        NftApplier.Result r = NftApplier.runProcess(cmd, null);
+        return r.ok() ? parseIpAddr(r.message()) : List.of();
+    }
+
     /** The {@code addr/prefix} entries of {@code ip -o addr show} output. */
     public static List<String> parseIpAddr(String output) {
         List<String> out = new java.util.ArrayList<>();

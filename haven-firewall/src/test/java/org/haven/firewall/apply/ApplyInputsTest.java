@@ -40,9 +40,9 @@ class ApplyInputsTest {
                   }
                 }
                 """;
-        assertThat(FirewallService.memberIps(members)).containsExactly("192.168.7.11", "192.168.7.12");
-        assertThat(FirewallService.nodeIp(members, "n2")).isEqualTo("192.168.7.12");
-        assertThat(FirewallService.nodeIp(members, "n3")).isNull();
+        assertThat(FwInputs.memberIps(members)).containsExactly("192.168.7.11", "192.168.7.12");
+        assertThat(FwInputs.nodeIp(members, "n2")).isEqualTo("192.168.7.12");
+        assertThat(FwInputs.nodeIp(members, "n3")).isNull();
         List<String> addrs = LocalNetwork.parseIpAddr("""
                 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
                 2: eth0    inet 192.168.7.12/20 brd 192.168.15.255 scope global eth0\\       valid_lft forever
@@ -51,5 +51,22 @@ class ApplyInputsTest {
         assertThat(addrs).containsExactly("127.0.0.1/8", "192.168.7.12/20", "fe80::1/64");
         assertThat(LocalNetwork.detect("192.168.7.12", addrs)).isEqualTo("192.168.0.0/20");
         assertThat(LocalNetwork.detect("10.0.0.1", addrs)).isNull();
+        String corosync = """
+                nodelist {
+                  node {
+                    name: n1
+                    nodeid: 1
+                    ring0_addr: 192.168.7.11
+                  }
+                  node {
+                    ring0_addr: 192.168.7.12
+                    name: n2
+                    nodeid: 2
+                  }
+                }
+                """;
+        assertThat(FwInputs.corosyncIps(corosync)).containsExactly("192.168.7.11", "192.168.7.12");
+        assertThat(FwInputs.corosyncNodeIp(corosync, "n1")).isEqualTo("192.168.7.11");
+        assertThat(FwInputs.corosyncNodeIp(corosync, "n2")).isEqualTo("192.168.7.12");
     }
 }
