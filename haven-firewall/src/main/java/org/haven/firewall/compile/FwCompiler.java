@@ -520,8 +520,8 @@ public final class FwCompiler {
     static String linkLocal(String mac) {
         String[] b = mac.split(":");
         int first = Integer.parseInt(b[0], 16) ^ 0x02;
-        String eui = String.format("%02x%s:%sff:fe%s:%s%s", first, b[1], b[2], b[3], b[4], b[5]);
-        BigInteger v = new BigInteger("fe800000000000000000000000000000", 16).or(new BigInteger(eui.replace(":", ""), 16));
+        String eui = (first < 16 ? "0" : "") + Integer.toHexString(first) + b[1] + b[2] + "fffe" + b[3] + b[4] + b[5];
+        BigInteger v = new BigInteger("fe800000000000000000000000000000", 16).or(new BigInteger(eui, 16));
         return IpNet.format(6, v);
     }
 

@@ -137,11 +137,11 @@ public final class Nft {
         return switch (m) {
             case IfName i -> (i.out() ? "oifname " : "iifname ") + (i.negate() ? "!= " : "") + '"' + quote(i.name()) + '"';
             case L4Proto p -> "meta l4proto " + p.proto();
-            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + "{ " + p.ports().stream().map(PortRange::toString).collect(Collectors.joining(", ")) + " }";
-            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type { " + String.join(", ", t.types()) + " }";
+            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set(p.ports().stream().map(PortRange::toString).toList());
+            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.types());
             case NfProto n -> "meta nfproto " + (n.version() == 4 ? "ipv4" : "ipv6");
             case Addr a -> (a.version() == 4 ? "ip " : "ip6 ") + (a.src() ? "saddr " : "daddr ") + (a.negate() ? "!= " : "")
-                    + (a.set() != null ? "@" + a.set() : "{ " + String.join(", ", a.elements()) + " }");
+                    + (a.set() != null ? "@" + a.set() : set(a.elements()));
             case EtherSaddr e -> "ether saddr " + (e.negate() ? "!= " : "") + e.mac();
             case ArpSaddr a -> "arp saddr ip " + (a.negate() ? "!= " : "") + "@" + a.set();
             case CtState c -> "ct state " + String.join(",", c.states());
@@ -171,6 +171,11 @@ public final class Nft {
             case MarkVmap m -> "meta mark & " + hex(m.mask()) + " vmap { " + m.jumps().entrySet().stream()
                     .map(e -> hex(e.getKey()) + " : jump " + e.getValue()).collect(Collectors.joining(", ")) + " }";
         };
+    }
+
+    /** A single value as is, several as an anonymous set (each anonymous set costs the kernel a set object). */
+    private static String set(List<String> values) {
+        return values.size() == 1 ? values.get(0) : "{ " + String.join(", ", values) + " }";
     }
 
     private static String hex(long v) { return String.format("0x%08x", v); }

@@ -15,6 +15,8 @@ public record FwRule(String type, String action, String macro, String iface, Str
 
     private static final Pattern HEAD = Pattern.compile("(\\S+)\\s+(\\S+)\\s*");
     private static final Pattern MACRO_ACTION = Pattern.compile("(\\S+)\\((ACCEPT|DROP|REJECT)\\)");
+    private static final Pattern IFACE = Pattern.compile("[a-zA-Z][a-zA-Z0-9_.\\-]{1,19}");
+    private static final Pattern GUEST_IFACE = Pattern.compile("net\\d+");
     private static final Pattern OPT = Pattern.compile("-(i|iface|p|proto|source|dest|dport|sport|log|icmp-type)\\s+(\\S+)\\s*");
 
     public static FwRule of(String type, String action) {
@@ -122,8 +124,8 @@ public record FwRule(String type, String action, String macro, String iface, Str
             default -> add.accept("type", "unknown rule type '" + type + "'");
         }
         if (iface != null) {
-            if (!iface.matches("[a-zA-Z][a-zA-Z0-9_.\\-]{1,19}")) add.accept("iface", "invalid format - invalid interface name '" + iface + "'");
-            else if (guest && !iface.matches("net\\d+")) add.accept("iface", "wrong interface name ('" + iface + "')");
+            if (!IFACE.matcher(iface).matches()) add.accept("iface", "invalid format - invalid interface name '" + iface + "'");
+            else if (guest && !GUEST_IFACE.matcher(iface).matches()) add.accept("iface", "wrong interface name ('" + iface + "')");
         }
         if (macro != null && Macros.get(macro) == null) add.accept("macro", "unknown macro '" + macro + "'");
         boolean icmp = false;

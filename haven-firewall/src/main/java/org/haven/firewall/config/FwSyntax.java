@@ -115,11 +115,15 @@ public final class FwSyntax {
         @Override public String toString() { return from == to ? Integer.toString(from) : from + "-" + to; }
     }
 
+    private static final Pattern SMALL_NUMBER = Pattern.compile("\\d{1,3}");
+    private static final Pattern NOT_A_WORD = Pattern.compile("[\\s#]");
+    private static final Pattern PORT = Pattern.compile("(\\d+)(?::(\\d+))?");
+
     /** Parse a {@code dport}/{@code sport} value: comma list of numbers, service names and {@code a:b} ranges. */
     public static List<PortRange> parsePorts(String str) {
         List<PortRange> out = new ArrayList<>();
         for (String item : str.split(",", -1)) {
-            var m = Pattern.compile("(\\d+)(?::(\\d+))?").matcher(item);
+            var m = PORT.matcher(item);
             if (m.matches()) {
                 int a = port(m.group(1), str);
                 int b = m.group(2) == null ? a : port(m.group(2), str);
@@ -141,7 +145,7 @@ public final class FwSyntax {
 
     /** Protocol number of a name or number; throws for an unknown protocol. */
     public static int protocolNumber(String proto) {
-        if (proto.matches("\\d{1,3}") && Integer.parseInt(proto) <= 255) return Integer.parseInt(proto);
+        if (SMALL_NUMBER.matcher(proto).matches() && Integer.parseInt(proto) <= 255) return Integer.parseInt(proto);
         Integer n = PROTOCOLS.get(proto);
         if (n == null) throw new IllegalArgumentException("unknown protocol '" + proto + "'");
         return n;
@@ -153,7 +157,7 @@ public final class FwSyntax {
 
     /** Check an {@code icmp-type} for the given protocol; a number 0-255 is always valid. */
     public static void checkIcmpType(String type, String proto) {
-        if (type.matches("\\d{1,3}") && Integer.parseInt(type) <= 255) return;
+        if (SMALL_NUMBER.matcher(type).matches() && Integer.parseInt(type) <= 255) return;
         boolean v6 = proto != null && !proto.equals("icmp") && !proto.equals("1");
         if (!(v6 ? ICMPV6_TYPES : ICMP_TYPES).contains(type)) throw new IllegalArgumentException("invalid icmp-type '" + type + "'");
     }
@@ -168,7 +172,7 @@ public final class FwSyntax {
     /** Refuse whitespace, '#' and newlines in a single-token value. */
     public static String token(String what, String value) {
         noNewline(what, value);
-        if (value != null && (value.isEmpty() || value.matches(".*[\\s#].*")))
+        if (value != null && (value.isEmpty() || NOT_A_WORD.matcher(value).find()))
             throw new IllegalArgumentException(what + ": value must be one word without '#'");
         return value;
     }

@@ -32,7 +32,7 @@ public record IpNet(int version, BigInteger address, int prefix) {
         int prefix = bits;
         if (slash >= 0) {
             String p = text.substring(slash + 1);
-            if (!p.matches("[0-9]{1,3}") || Integer.parseInt(p) > bits) throw new IllegalArgumentException("invalid IP address '" + text + "'");
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > bits) throw new IllegalArgumentException("invalid IP address '" + text + "'");
             prefix = Integer.parseInt(p);
         }
         return new IpNet(version, a, prefix);

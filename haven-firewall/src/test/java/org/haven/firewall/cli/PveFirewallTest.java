@@ -95,7 +95,7 @@ class PveFirewallTest {
         Run v = run("simulate", "--from", "ct101", "--to", "vm100", "--dport", "22", "--verbose");
         assertThat(v.out()).contains("  source  : 10.1.0.101", "  dest    : 10.1.0.100", "g101-net0-out: drop comment \"policy DROP\"", "ACTION: DROP\n");
         assertThat(run("simulate", "--from", "outside", "--to", "vm100", "--source", "10.1.0.5", "--dport", "22", "--verbose").out())
-                .contains("  dest    : 10.1.0.100", "g100-net0-in: meta nfproto ipv4 ip saddr { 10.1.0.0/24 } meta l4proto 6 th dport { 22 } accept", "ACTION: ACCEPT\n");
+                .contains("  dest    : 10.1.0.100", "g100-net0-in: meta nfproto ipv4 ip saddr 10.1.0.0/24 meta l4proto 6 th dport 22 accept", "ACTION: ACCEPT\n");
         assertThat(run("simulate", "--from", "outside", "--to", "vm100", "--source", "10.2.0.1", "--dport", "22").out()).isEqualTo("ACTION: DROP\n");
         assertThat(run("simulate", "--from", "ct101", "--to", "outside", "--dest", "198.51.100.1", "--dport", "443").out()).isEqualTo("ACTION: DROP\n");
         assertThat(run("simulate", "--from", "vm100", "--to", "outside", "--dest", "198.51.100.1", "--protocol", "udp", "--dport", "53").out()).isEqualTo("ACTION: ACCEPT\n");

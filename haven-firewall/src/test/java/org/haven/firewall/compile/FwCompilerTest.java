@@ -60,16 +60,16 @@ class FwCompilerTest {
                 "meta l4proto 6 jump tcpflags",
                 "meta l4proto 2 accept",
                 "ip saddr @cluster-members-v4 accept comment \"cluster members\"",
-                "meta l4proto 17 th sport { 53 } drop comment \"no dns\"",
-                "meta nfproto ipv4 ip saddr { 10.1.0.1-10.1.0.9 } meta l4proto 6 th dport { 22 } limit rate 1/second burst 5 packets log prefix \":0:6:host-in: ACCEPT: \" level info",
-                "meta nfproto ipv4 ip saddr { 10.1.0.1-10.1.0.9 } meta l4proto 6 th dport { 22 } accept",
+                "meta l4proto 17 th sport 53 drop comment \"no dns\"",
+                "meta nfproto ipv4 ip saddr 10.1.0.1-10.1.0.9 meta l4proto 6 th dport 22 limit rate 1/second burst 5 packets log prefix \":0:6:host-in: ACCEPT: \" level info",
+                "meta nfproto ipv4 ip saddr 10.1.0.1-10.1.0.9 meta l4proto 6 th dport 22 accept",
                 "iifname \"eth0\" meta l4proto 6 th dport { 80, 443, 8000-8080 } accept",
                 "ip saddr @dc-management-v4 meta l4proto 6 th dport { 8006, 5900-5999, 3128, 22, 60000-60050 } accept comment \"management\"",
                 "ip6 saddr @dc-management-v6 meta l4proto 6 th dport { 8006, 5900-5999, 3128, 22, 60000-60050 } accept comment \"management\"",
-                "ip saddr { 192.168.0.0/24 } ip daddr { 192.168.0.0/24 } meta l4proto 17 th dport { 5404-5405 } accept comment \"corosync\"",
+                "ip saddr 192.168.0.0/24 ip daddr 192.168.0.0/24 meta l4proto 17 th dport 5404-5405 accept comment \"corosync\"",
                 "drop comment \"policy DROP\"");
         assertThat(chain(o, "inet", "host-out")).contains(
-                "meta nfproto ipv6 ip6 daddr { 2001:db8::/32 } goto do-reject", "accept comment \"policy ACCEPT\"");
+                "meta nfproto ipv6 ip6 daddr 2001:db8::/32 goto do-reject", "accept comment \"policy ACCEPT\"");
         assertThat(o.text()).contains("set dc-management-v4 {\n    type ipv4_addr\n    flags interval\n    auto-merge\n    elements = { 10.9.0.0/16, 192.168.0.0/24 }\n  }");
     }
 
@@ -107,16 +107,16 @@ class FwCompilerTest {
                 "iifname \"tap100i0\" arp saddr ip != @g100-ipfilter-net0-v4 drop comment \"ipfilter\"");
         assertThat(o.text()).contains("elements = { 0.0.0.0, 10.0.0.100 }", "elements = { ::, fe80::ff:fe00:100 }");
         assertThat(chain(o, "inet", "g100-net0-in")).containsSubsequence(
-                "meta l4proto 6 th dport { 80 } accept",
-                "meta nfproto ipv4 ip saddr { 198.51.100.0/24 } meta l4proto 17 th dport { 53 } accept",
-                "meta nfproto ipv4 ip saddr { 198.51.100.0/24 } meta l4proto 6 th dport { 53 } accept",
+                "meta l4proto 6 th dport 80 accept",
+                "meta nfproto ipv4 ip saddr 198.51.100.0/24 meta l4proto 17 th dport 53 accept",
+                "meta nfproto ipv4 ip saddr 198.51.100.0/24 meta l4proto 6 th dport 53 accept",
                 "goto do-reject comment \"policy REJECT\"");
-        assertThat(chain(o, "inet", "g100-net0-in")).noneMatch(r -> r.contains("dport { 22 }"));
+        assertThat(chain(o, "inet", "g100-net0-in")).noneMatch(r -> r.contains("dport 22"));
         assertThat(chain(o, "inet", "g100-net0-out")).containsSubsequence(
-                "meta nfproto ipv4 meta l4proto 17 th sport { 68 } th dport { 67 } return comment \"dhcp\"",
+                "meta nfproto ipv4 meta l4proto 17 th sport 68 th dport 67 return comment \"dhcp\"",
                 "ct state established,related return",
-                "icmpv6 type { nd-router-advert } drop",
-                "meta l4proto 6 th dport { 25 } drop",
+                "icmpv6 type nd-router-advert drop",
+                "meta l4proto 6 th dport 25 drop",
                 "return comment \"policy ACCEPT\"");
         assertThat(chain(o, "inet", "forward")).containsExactly(
                 "meta mark & 0xffff0000 vmap { 0x00010000 : jump g100-net0-out }",
