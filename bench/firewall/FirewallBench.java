@@ -9,7 +9,7 @@ import org.haven.firewall.config.FwFile;
 import org.haven.firewall.config.FwRule;
 
 /**
- * Compile time and nft load time of a large node: {@code FirewallBench [guests] [rules per guest] [runs] [compile-only]}
+ * Compile time and nft load time of a large node: {@code FirewallBench [guests] [rules per guest] [runs] [compile-only|print]}
  * (default 1000 × 20, 5 runs). The ruleset is loaded into a network namespace the bench creates and removes.
  */
 public final class FirewallBench {
@@ -37,6 +37,7 @@ public final class FirewallBench {
         System.out.printf("compile (parse excluded, render included): median %.1f ms, min %.1f ms%n", median(compile), min(compile));
 
         if (args.length > 3 && args[3].equals("compile-only")) return;
+        if (args.length > 3 && args[3].equals("print")) { System.err.print(text); return; }
         String ns = "hfw-bench-" + ProcessHandle.current().pid();
         run(null, "ip", "netns", "add", ns);
         try {

@@ -122,7 +122,7 @@ public final class FirewallApi implements ApiModule {
         add(reg, "GET", c + "/refs", "IP sets and aliases that rules can refer to.", (p, rc) -> refs(p, FwStore.Target.cluster()));
 
         String n = "/nodes/{node}/firewall";
-        add(reg, "GET", n, "Directory index.", (p, rc) -> index("log", "options", "rules"));
+        add(reg, "GET", n, "Directory index.", (p, rc) -> index("options", "rules"));
         ruleMethods(reg, n + "/rules", p -> FwStore.Target.host(p.str("node")), Rules.MAIN);
         optionMethods(reg, n, p -> FwStore.Target.host(p.str("node")));
 
@@ -130,7 +130,7 @@ public final class FirewallApi implements ApiModule {
             String g = "/nodes/{node}/" + type + "/{vmid}/firewall";
             String dir = type.equals("qemu") ? "qemu-server" : "lxc";
             Function<Params, FwStore.Target> t = p -> guestTarget(ctx, p, dir);
-            add(reg, "GET", g, "Directory index.", (p, rc) -> index("aliases", "ipset", "log", "options", "refs", "rules"));
+            add(reg, "GET", g, "Directory index.", (p, rc) -> index("aliases", "ipset", "options", "refs", "rules"));
             ruleMethods(reg, g + "/rules", t, Rules.MAIN);
             setMethods(reg, g, t);
             optionMethods(reg, g, t);
