@@ -30,7 +30,7 @@ public final class FirewallService implements AutoCloseable {
     private final NftApplier applier;
     private final Duration period;
     private final AtomicBoolean pending = new AtomicBoolean();
-    private ScheduledExecutorService timer;
+    private volatile ScheduledExecutorService timer;
     private final List<AutoCloseable> watches = new ArrayList<>();
 
     public FirewallService(ClusterFs cfs, String node, GuestNics guests, Supplier<List<String>> localAddresses,
@@ -72,8 +72,6 @@ public final class FirewallService implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::safeUpdate, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public synchronized boolean running() { return timer != null; }
-
     private void schedule() {
         ScheduledExecutorService t = timer;
         if (t != null && pending.compareAndSet(false, true)) t.schedule(() -> { pending.set(false); safeUpdate(); }, 200, TimeUnit.MILLISECONDS);
@@ -97,5 +95,4 @@ public final class FirewallService implements AutoCloseable {
         if (timer != null) timer.shutdownNow();
         timer = null;
     }
-
 }
