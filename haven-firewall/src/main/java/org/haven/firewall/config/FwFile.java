@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * A firewall configuration file ({@code cluster.fw}, {@code host.fw} or {@code <vmid>.fw}) in PVE's format.
  * Every line is kept: comments, blank lines and lines that do not parse are written back as they were, and an
  * entry that is not changed keeps its original text, so a file Haven did not change is written byte for byte.
- * Lines that do not parse are reported by {@link #errors()} and take no part in the model.
+ * Lines that do not parse are reported by {@link #errors()} and take no part in the model. A rule line that
+ * parses but has invalid fields stays in the model (the API lists it with its {@code errors}, as PVE does), is
+ * reported by {@link #errors()} too, and the compiler leaves it out.
  */
 public final class FwFile {
 
