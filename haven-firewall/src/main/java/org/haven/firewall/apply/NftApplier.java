@@ -41,12 +41,13 @@ public final class NftApplier {
     public synchronized String applied() { return applied; }
 
     /**
-     * Load {@code ruleset} unless it equals the last one loaded. Bridge netfilter is switched on first when
+     * Load {@code ruleset} unless it equals the last one loaded and its tables are still there (someone may have
+     * removed them, e.g. {@code pve-firewall stop} or {@code nft flush ruleset}). Bridge netfilter is switched on first when
      * {@code bridgeNetfilter} (guest ports are filtered in the inet hooks). On failure the previous rules stay
      * and the error is logged and returned.
      */
     public synchronized Result apply(String ruleset, boolean bridgeNetfilter) {
-        if (ruleset.equals(applied)) return new Result(true, "unchanged");
+        if (ruleset.equals(applied) && tablesPresent(ruleset)) return new Result(true, "unchanged");
         if (bridgeNetfilter) {
             for (String key : List.of("net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1")) {
                 Result r = exec.run(cmd("sysctl", "-q", "-w", key), null);
@@ -60,6 +61,16 @@ public final class NftApplier {
         }
         applied = ruleset;
         return new Result(true, "applied");
+    }
+
+    private boolean tablesPresent(String ruleset) {
+        Result r = exec.run(cmd("nft", "list", "tables"), null);
+        if (!r.ok()) return false;
+        for (String family : List.of("inet", "bridge")) {
+            boolean defined = ruleset.contains("table " + family + " haven-fw {");
+            if (defined && !r.message().contains("table " + family + " haven-fw")) return false;
+        }
+        return true;
     }
 
     /** Remove Haven's tables (the firewall stops filtering). */

@@ -74,7 +74,7 @@ public final class PveFirewall implements CliTool {
     private static int run(CliInvocation inv, Cmd cmd) {
         try {
             Map<String, String> opts = options(inv.args());
-            List<String> addresses = LocalNetwork.addresses(List.of());
+            List<String> addresses = LocalNetwork.addresses(nftPrefix());
             List<String> warnings = new ArrayList<>();
             FwCompiler.Input input;
             String node;
@@ -122,6 +122,12 @@ public final class PveFirewall implements CliTool {
         return out;
     }
 
+    /** Where start/stop/status act: the namespace {@code HAVEN_FIREWALL_NETNS} names (as for the daemon), else this machine. */
+    static List<String> nftPrefix() {
+        String ns = System.getenv("HAVEN_FIREWALL_NETNS");
+        return ns == null || ns.isBlank() ? List.of() : List.of("ip", "netns", "exec", ns);
+    }
+
     static int compile(Ctx c) {
         c.out().print(compileWithWarnings(c).text());
         return 0;
@@ -147,20 +153,20 @@ public final class PveFirewall implements CliTool {
     static int status(Ctx c) {
         FwCompiler.Output out = compileWithWarnings(c);
         boolean enabled = !out.table("inet").chains().isEmpty();
-        NftApplier.Result live = NftApplier.local(List.of()).list();
+        NftApplier.Result live = NftApplier.local(nftPrefix()).list();
         c.out().println("Status: " + (enabled ? "enabled" : "disabled") + "/" + (live.ok() && !live.message().isBlank() ? "running" : "stopped"));
         return 0;
     }
 
     static int start(Ctx c) {
         FwCompiler.Output out = compileWithWarnings(c);
-        NftApplier.Result r = NftApplier.local(List.of()).apply(out.text(), !out.table("bridge").chains().isEmpty());
+        NftApplier.Result r = NftApplier.local(nftPrefix()).apply(out.text(), !out.table("bridge").chains().isEmpty());
         if (!r.ok()) { c.err().println("unable to load the ruleset: " + r.message().strip()); return 255; }
         return 0;
     }
 
     static int stop(Ctx c) {
-        NftApplier.Result r = NftApplier.local(List.of()).clear();
+        NftApplier.Result r = NftApplier.local(nftPrefix()).clear();
         if (!r.ok()) { c.err().println("unable to remove the ruleset: " + r.message().strip()); return 255; }
         return 0;
     }

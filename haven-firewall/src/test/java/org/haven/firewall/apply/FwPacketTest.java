@@ -195,6 +195,10 @@ class FwPacketTest {
             assertThat(bad.ok()).isFalse();
             assertThat(applier.list().message()).isEqualTo(before);
             assertThat(conn.send("three")).isEqualTo("ACCEPT");
+            // the tables removed behind the service's back are loaded again even though the configuration is unchanged
+            lab.host.exec("nft", "delete", "table", "inet", "haven-fw");
+            assertThat(service.update().message()).isEqualTo("applied");
+            assertThat(service.update().message()).isEqualTo("unchanged");
         } finally {
             cfs.writeString("firewall/100.fw", VM100);
             assertThat(service.update().ok()).isTrue();
