@@ -1,0 +1,107 @@
+package org.haven.firewall.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.haven.api.HttpMethod;
+import org.haven.api.cli.ApiClient;
+import org.haven.firewall.apply.GuestNics;
+import org.haven.firewall.compile.FwCompiler;
+import org.haven.firewall.config.FwFile;
+import org.haven.firewall.config.FwRule;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The compiler input as the local daemon serves it: the firewall files rebuilt from the firewall API, the
+ * node's guests from {@code /cluster/resources} and their configurations, the members from
+ * {@code /cluster/status}.
+ */
+final class ApiSource {
+    private final ApiClient api;
+    final List<String> warnings = new ArrayList<>();
+
+    ApiSource(ApiClient api) { this.api = api; }
+
+    FwCompiler.Input read(String node, String localNetwork) {
+        FwFile cluster = file(FwFile.Kind.CLUSTER, "/cluster/firewall", true);
+        FwFile host = file(FwFile.Kind.HOST, "/nodes/" + node + "/firewall", false);
+        List<FwCompiler.Guest> guests = new ArrayList<>();
+        for (JsonNode r : get("/cluster/resources", Map.of("type", "vm"))) {
+            if (!node.equals(r.path("node").asString())) continue;
+            String type = r.path("type").asString();
+            int vmid = r.path("vmid").asInt();
+            String base = "/nodes/" + node + "/" + type + "/" + vmid;
+            try {
+                StringBuilder conf = new StringBuilder();
+                for (Map.Entry<String, JsonNode> e : get(base + "/config", Map.of()).properties())
+                    if (e.getKey().matches("net\\d+")) conf.append(e.getKey()).append(": ").append(e.getValue().asString()).append('\n');
+                boolean ct = type.equals("lxc");
+                guests.add(new FwCompiler.Guest(vmid, ct, file(FwFile.Kind.GUEST, base + "/firewall", true), GuestNics.parseNics(conf.toString(), ct)));
+            } catch (ApiClient.ApiCallException e) {
+                warnings.add("guest " + vmid + ": " + e.getMessage());
+            }
+        }
+        return new FwCompiler.Input(node, cluster, host, guests, memberIps(), localNetwork);
+    }
+
+    /** Member addresses from {@code /cluster/status}. */
+    List<String> memberIps() {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : get("/cluster/status", Map.of()))
+            if ("node".equals(n.path("type").asString()) && n.hasNonNull("ip")) out.add(n.get("ip").asString());
+        return out;
+    }
+
+    /** This node's address from {@code /cluster/status}, or null. */
+    String nodeIp(String node) {
+        for (JsonNode n : get("/cluster/status", Map.of()))
+            if ("node".equals(n.path("type").asString()) && node.equals(n.path("name").asString()) && n.hasNonNull("ip")) return n.get("ip").asString();
+        return null;
+    }
+
+    private FwFile file(FwFile.Kind kind, String base, boolean sets) {
+        FwFile f = FwFile.empty(kind);
+        for (Map.Entry<String, JsonNode> e : get(base + "/options", Map.of()).properties())
+            if (!e.getKey().equals("digest")) f.setOption(e.getKey(), e.getValue().asString());
+        if (sets) {
+            List<FwFile.Alias> aliases = new ArrayList<>();
+            for (JsonNode a : get(base + "/aliases", Map.of()))
+                aliases.add(new FwFile.Alias(a.path("name").asString(), a.path("cidr").asString(), text(a, "comment")));
+            f.setAliases(aliases);
+            for (JsonNode s : get(base + "/ipset", Map.of())) {
+                String name = s.path("name").asString();
+                f.createIpset(name, text(s, "comment"));
+                List<FwFile.IpEntry> entries = new ArrayList<>();
+                for (JsonNode e : get(base + "/ipset/" + name, Map.of()))
+                    entries.add(new FwFile.IpEntry(e.path("cidr").asString(), e.path("nomatch").asInt(0) != 0, text(e, "comment")));
+                f.setIpset(name, entries);
+            }
+        }
+        if (kind == FwFile.Kind.CLUSTER) {
+            for (JsonNode g : get(base + "/groups", Map.of())) {
+                String name = g.path("group").asString();
+                f.createGroup(name, text(g, "comment"));
+                f.setGroupRules(name, rules(get(base + "/groups/" + name, Map.of())));
+            }
+        }
+        f.setRules(rules(get(base + "/rules", Map.of())));
+        return f;
+    }
+
+    private static List<FwRule> rules(JsonNode list) {
+        List<FwRule> out = new ArrayList<>();
+        for (JsonNode r : list)
+            out.add(new FwRule(text(r, "type"), text(r, "action"), text(r, "macro"), text(r, "iface"), text(r, "source"), text(r, "dest"),
+                    text(r, "proto"), text(r, "dport"), text(r, "sport"), text(r, "icmp-type"), text(r, "log"), r.path("enable").asInt(1) != 0,
+                    text(r, "comment")));
+        return out;
+    }
+
+    private static String text(JsonNode n, String key) {
+        return n.hasNonNull(key) ? n.get(key).asString() : null;
+    }
+
+    private JsonNode get(String path, Map<String, ?> params) {
+        return api.call(HttpMethod.GET, path, params);
+    }
+}

@@ -1,0 +1,563 @@
+package org.haven.firewall.compile;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.haven.firewall.compile.Nft.Addr;
+import org.haven.firewall.compile.Nft.Match;
+import org.haven.firewall.compile.Nft.Verdict;
+import org.haven.firewall.config.FwFile;
+import org.haven.firewall.config.FwRule;
+import org.haven.firewall.config.FwSyntax;
+import org.haven.firewall.config.IpNet;
+import org.haven.firewall.config.Macros;
+
+/**
+ * Compiles the firewall configuration of one node into nftables: a pure function of the cluster, host and
+ * guest files, the guests' NICs, the cluster members and the local network.
+ *
+ * <p>Layout. {@code table inet haven-fw} holds the host zone ({@code host-in}/{@code host-out}, hooked to input
+ * and output) and the per-NIC guest chains ({@code g<vmid>-net<N>-in}/{@code -out}), entered from the forward
+ * and input hooks. Bridged guest traffic reaches the inet hooks through bridge netfilter
+ * ({@code net.bridge.bridge-nf-call-iptables}), which also gives it connection tracking. {@code table bridge
+ * haven-fw} sees the bridge ports: it drops frames with a foreign MAC ({@code macfilter}) or source IP
+ * ({@code ipfilter}, including ARP) and tags each packet with the guest port it came from (mark bits 16-31) and
+ * the one it goes to (bits 0-15), which the inet chains dispatch on. In the guest {@code -out} chains an
+ * accepting rule returns, so the destination's {@code -in} chain (another guest, or the host) still applies.
+ */
+public final class FwCompiler {
+
+    public static final String TABLE = "haven-fw";
+
+    /** A guest NIC: {@code net<index>}, its MAC, bridge, {@code firewall=1} flag and configured IPs (containers). */
+    public record Nic(int index, String mac, String bridge, boolean firewall, List<String> ips) {}
+
+    /** A guest on this node with its firewall file (empty when it has none). */
+    public record Guest(int vmid, boolean container, FwFile fw, List<Nic> nics) {
+        /** The host side device of a NIC, as PVE names it. */
+        public String port(Nic nic) { return (container ? "veth" : "tap") + vmid + "i" + nic.index(); }
+    }
+
+    /**
+     * Everything the ruleset depends on. {@code localNetwork} is the detected local network (CIDR) used when
+     * {@code cluster.fw} has no {@code local_network} alias; {@code members} are the cluster members' addresses.
+     */
+    public record Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork) {}
+
+    /** The ruleset and the problems found (skipped rules, unknown references). */
+    public record Output(List<Nft.Table> tables, List<String> warnings) {
+        public String text() { return Nft.render(tables); }
+
+        public Nft.Table table(String family) {
+            for (Nft.Table t : tables) if (t.family().equals(family)) return t;
+            return null;
+        }
+    }
+
+    /** PVE's management ports: API, VNC consoles, SPICE proxy, SSH, migration. */
+    static final List<FwSyntax.PortRange> MANAGEMENT_PORTS = List.of(new FwSyntax.PortRange(8006, 8006),
+            new FwSyntax.PortRange(5900, 5999), new FwSyntax.PortRange(3128, 3128), new FwSyntax.PortRange(22, 22),
+            new FwSyntax.PortRange(60000, 60050));
+
+    private static final List<String> NDP_IN = List.of("nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert");
+    private static final List<String> NDP_OUT = List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert");
+    private static final String REJECT_CHAIN = "do-reject";
+
+    private final Input in;
+    private final java.util.Set<String> warnings = new java.util.LinkedHashSet<>();
+    private final Map<String, Nft.Set> inetSets = new TreeMap<>();
+    private final Map<String, Nft.Set> bridgeSets = new TreeMap<>();
+    private final List<Nft.Chain> inetChains = new ArrayList<>();
+    private final Map<String, String> dcAliases = new LinkedHashMap<>();
+    private final Nft.Limit logLimit;
+    private boolean usesSmurfs;
+    private boolean usesTcpflags;
+
+    private FwCompiler(Input in) {
+        this.in = in;
+        for (FwFile.Alias a : in.cluster().aliases()) dcAliases.put(a.name().toLowerCase(Locale.ROOT), a.cidr());
+        if (!dcAliases.containsKey("local_network") && in.localNetwork() != null) dcAliases.put("local_network", in.localNetwork());
+        logLimit = rateLimit(in.cluster().options().get("log_ratelimit"));
+    }
+
+    /** Compile. Never throws for bad configuration: bad rules are left out and reported as warnings. */
+    public static Output compile(Input in) {
+        return new FwCompiler(in).run();
+    }
+
+    private Output run() {
+        Map<String, String> copt = in.cluster().options();
+        boolean enabled = parseInt(copt.get("enable"), 0) > 0;
+        if (!enabled) {
+            return new Output(List.of(new Nft.Table("inet", TABLE, List.of(), List.of()),
+                    new Nft.Table("bridge", TABLE, List.of(), List.of())), List.of());
+        }
+        for (FwFile.Error e : in.cluster().errors()) warnings.add("cluster.fw " + e);
+        for (FwFile.Error e : in.host().errors()) warnings.add("host.fw " + e);
+        inetChains.add(new Nft.Chain(REJECT_CHAIN, null, List.of(
+                new Nft.Rule(List.of(new Nft.L4Proto(6)), new Nft.Reject(true)),
+                new Nft.Rule(List.of(), new Nft.Reject(false)))));
+
+        // guest ports
+        List<Nft.Rule> bridgePre = new ArrayList<>();
+        List<Nft.Rule> bridgeFwd = new ArrayList<>();
+        Map<Long, String> outJumps = new TreeMap<>();
+        Map<Long, String> inJumps = new TreeMap<>();
+        long id = 0;
+        List<Guest> guests = new ArrayList<>(in.guests());
+        guests.sort(java.util.Comparator.comparingInt(Guest::vmid));
+        for (Guest g : guests) {
+            for (FwFile.Error e : g.fw().errors()) warnings.add(g.vmid() + ".fw " + e);
+            Map<String, String> gopt = g.fw().options();
+            if (!bool(gopt.get("enable"), false)) continue;
+            List<Nic> nics = new ArrayList<>(g.nics());
+            nics.sort(java.util.Comparator.comparingInt(Nic::index));
+            for (Nic nic : nics) {
+                if (!nic.firewall()) continue;
+                id++;
+                String port = g.port(nic);
+                String base = "g" + g.vmid() + "-net" + nic.index();
+                bridgePre.add(new Nft.Rule(List.of(new Nft.IfName(false, false, port)), List.of(new Nft.SetMark(0, id << 16)), Nft.CONTINUE, null));
+                bridgeFwd.add(new Nft.Rule(List.of(new Nft.IfName(true, false, port)), List.of(new Nft.SetMark(0xffff0000L, id)), Nft.CONTINUE, null));
+                portFilters(bridgePre, g, nic, port, gopt);
+                outJumps.put(id << 16, base + "-out");
+                inJumps.put(id, base + "-in");
+                inetChains.add(guestChain(g, nic, base + "-out", false, gopt));
+                inetChains.add(guestChain(g, nic, base + "-in", true, gopt));
+            }
+        }
+
+        List<Nft.Rule> input = new ArrayList<>();
+        List<Nft.Rule> forward = new ArrayList<>();
+        List<Nft.Rule> output = new ArrayList<>();
+        if (!outJumps.isEmpty()) {
+            input.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffff0000L, outJumps), null));
+            forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffff0000L, outJumps), null));
+            forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffffL, inJumps), null));
+        }
+        Map<String, String> hopt = in.host().options();
+        if (bool(hopt.get("enable"), true)) {
+            inetChains.add(hostIn(copt, hopt));
+            inetChains.add(hostOut(copt, hopt));
+            input.add(new Nft.Rule(List.of(), new Nft.Jump("host-in")));
+            output.add(new Nft.Rule(List.of(), new Nft.Jump("host-out")));
+        }
+        if (usesSmurfs) addSmurfChains(hopt);
+        if (usesTcpflags) addTcpflagsChains(hopt);
+        inetChains.add(new Nft.Chain("input", new Nft.Hook("input", "filter"), input));
+        inetChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), forward));
+        inetChains.add(new Nft.Chain("output", new Nft.Hook("output", "filter"), output));
+
+        List<Nft.Chain> bridgeChains = new ArrayList<>();
+        if (!bridgePre.isEmpty()) {
+            bridgeChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), bridgePre));
+            bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
+        }
+        return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), List.copyOf(inetChains)),
+                new Nft.Table("bridge", TABLE, List.copyOf(bridgeSets.values()), bridgeChains)), List.copyOf(warnings));
+    }
+
+    // ---- host zone ----
+
+    private Nft.Chain hostIn(Map<String, String> copt, Map<String, String> hopt) {
+        List<Nft.Rule> r = new ArrayList<>();
+        r.add(new Nft.Rule(List.of(new Nft.IfName(false, false, "lo")), Nft.ACCEPT));
+        connFilters(r, hopt, Nft.ACCEPT);
+        if (bool(hopt.get("ndp"), true)) r.add(new Nft.Rule(List.of(new Nft.IcmpType(6, NDP_IN)), Nft.ACCEPT));
+        inputFilters(r, hopt.getOrDefault("log_level_in", "nolog"), bool(hopt.get("nosmurfs"), true), bool(hopt.get("tcpflags"), false), "0", "host-in");
+        r.add(new Nft.Rule(List.of(new Nft.L4Proto(2)), Nft.ACCEPT));
+        membersRule(r, true);
+        Scope scope = new Scope(null, 0, "host-in", hopt.getOrDefault("log_level_in", "nolog"));
+        for (FwRule rule : concat(in.host().rules(), in.cluster().rules())) rule(r, rule, scope, true, Nft.ACCEPT, null);
+        for (int v : new int[]{4, 6}) {
+            List<Match> mgmt = new ArrayList<>(setMatch(v, true, dcSet("management")));
+            mgmt.add(new Nft.L4Proto(6));
+            mgmt.add(new Nft.Ports(true, MANAGEMENT_PORTS));
+            r.add(new Nft.Rule(mgmt, List.of(), Nft.ACCEPT, "management"));
+        }
+        String ln = dcAliases.get("local_network");
+        if (ln != null) {
+            IpNet net = IpNet.parse(ln);
+            String cidr = cidr(net);
+            r.add(new Nft.Rule(List.of(new Addr(net.version(), true, false, List.of(cidr), null),
+                    new Addr(net.version(), false, false, List.of(cidr), null), new Nft.L4Proto(17),
+                    new Nft.Ports(true, List.of(new FwSyntax.PortRange(5404, 5405)))), List.of(), Nft.ACCEPT, "corosync"));
+        }
+        policy(r, copt.getOrDefault("policy_in", "DROP"), hopt.getOrDefault("log_level_in", "nolog"), "0", "host-in", Nft.ACCEPT);
+        return new Nft.Chain("host-in", null, r);
+    }
+
+    private Nft.Chain hostOut(Map<String, String> copt, Map<String, String> hopt) {
+        List<Nft.Rule> r = new ArrayList<>();
+        r.add(new Nft.Rule(List.of(new Nft.IfName(true, false, "lo")), Nft.ACCEPT));
+        connFilters(r, hopt, Nft.ACCEPT);
+        r.add(new Nft.Rule(List.of(new Nft.L4Proto(2)), Nft.ACCEPT));
+        membersRule(r, false);
+        Scope scope = new Scope(null, 0, "host-out", hopt.getOrDefault("log_level_out", "nolog"));
+        for (FwRule rule : concat(in.host().rules(), in.cluster().rules())) rule(r, rule, scope, false, Nft.ACCEPT, null);
+        String ln = dcAliases.get("local_network");
+        if (ln != null) {
+            IpNet net = IpNet.parse(ln);
+            r.add(new Nft.Rule(List.of(new Addr(net.version(), false, false, List.of(cidr(net)), null), new Nft.L4Proto(17),
+                    new Nft.Ports(true, List.of(new FwSyntax.PortRange(5404, 5405)))), List.of(), Nft.ACCEPT, "corosync"));
+        }
+        policy(r, copt.getOrDefault("policy_out", "ACCEPT"), hopt.getOrDefault("log_level_out", "nolog"), "0", "host-out", Nft.ACCEPT);
+        return new Nft.Chain("host-out", null, r);
+    }
+
+    /** Traffic between cluster members is always allowed, before user rules, so that no rule can cut the cluster. */
+    private void membersRule(List<Nft.Rule> r, boolean src) {
+        Map<Integer, List<String>> byVersion = new TreeMap<>();
+        for (String m : in.members()) {
+            try {
+                IpNet n = IpNet.parse(m);
+                byVersion.computeIfAbsent(n.version(), k -> new ArrayList<>()).add(cidr(n));
+            } catch (IllegalArgumentException e) {
+                warnings.add("cluster member address '" + m + "' is not an IP address");
+            }
+        }
+        for (var e : byVersion.entrySet()) {
+            String name = "cluster-members-v" + e.getKey();
+            inetSets.put(name, new Nft.Set(name, e.getKey(), e.getValue()));
+            r.add(new Nft.Rule(List.of(new Addr(e.getKey(), src, false, null, name)), List.of(), Nft.ACCEPT, "cluster members"));
+        }
+    }
+
+    private void connFilters(List<Nft.Rule> r, Map<String, String> opt, Verdict accept) {
+        if (!bool(opt.get("nf_conntrack_allow_invalid"), false)) r.add(new Nft.Rule(List.of(new Nft.CtState(List.of("invalid"))), Nft.DROP));
+        r.add(new Nft.Rule(List.of(new Nft.CtState(List.of("established", "related"))), accept));
+    }
+
+    private void inputFilters(List<Nft.Rule> r, String level, boolean nosmurfs, boolean tcpflags, String vmid, String chain) {
+        if (in.cluster().hasIpset("blacklist")) {
+            for (int v : new int[]{4, 6}) {
+                List<Match> m = setMatch(v, true, dcSet("blacklist"));
+                if (!"nolog".equals(level)) r.add(new Nft.Rule(withLimit(m), List.of(log(vmid, level, chain, "DROP")), Nft.CONTINUE, null));
+                r.add(new Nft.Rule(m, List.of(), Nft.DROP, "blacklist"));
+            }
+        }
+        if (nosmurfs) {
+            usesSmurfs = true;
+            r.add(new Nft.Rule(List.of(new Nft.NfProto(4), new Nft.CtState(List.of("new", "invalid"))), new Nft.Jump("smurfs")));
+        }
+        if (tcpflags) {
+            usesTcpflags = true;
+            r.add(new Nft.Rule(List.of(new Nft.L4Proto(6)), new Nft.Jump("tcpflags")));
+        }
+    }
+
+    private void addSmurfChains(Map<String, String> hopt) {
+        inetChains.add(new Nft.Chain("smurfs", null, List.of(
+                new Nft.Rule(List.of(new Addr(4, true, false, List.of("0.0.0.0"), null)), Nft.RETURN),
+                new Nft.Rule(List.of(new Nft.FibSaddrBroadcast()), new Nft.Goto("smurflog")),
+                new Nft.Rule(List.of(new Addr(4, true, false, List.of("224.0.0.0/4"), null)), new Nft.Goto("smurflog")))));
+        inetChains.add(new Nft.Chain("smurflog", null, logThenDrop(hopt.getOrDefault("smurf_log_level", "nolog"), "smurfs")));
+    }
+
+    private void addTcpflagsChains(Map<String, String> hopt) {
+        String all = "fin|syn|rst|psh|ack|urg";
+        List<Nft.Rule> r = new ArrayList<>();
+        for (String[] f : new String[][]{{all, "fin|psh|urg"}, {"fin|syn", "fin|syn"}, {"syn|rst", "syn|rst"}, {"fin|rst", "fin|rst"}, {"fin|ack", "fin"}})
+            r.add(new Nft.Rule(List.of(new Nft.TcpFlags(f[0], f[1])), new Nft.Goto("logflags")));
+        r.add(new Nft.Rule(List.of(new Nft.Ports(false, List.of(new FwSyntax.PortRange(0, 0))), new Nft.TcpFlags("fin|syn|rst|ack", "syn")), new Nft.Goto("logflags")));
+        inetChains.add(new Nft.Chain("tcpflags", null, r));
+        inetChains.add(new Nft.Chain("logflags", null, logThenDrop(hopt.getOrDefault("tcp_flags_log_level", "nolog"), "logflags")));
+    }
+
+    private List<Nft.Rule> logThenDrop(String level, String chain) {
+        List<Nft.Rule> r = new ArrayList<>();
+        if (!"nolog".equals(level)) r.add(new Nft.Rule(withLimit(List.of()), List.of(log("0", level, chain, "DROP")), Nft.CONTINUE, null));
+        r.add(new Nft.Rule(List.of(), Nft.DROP));
+        return r;
+    }
+
+    private void policy(List<Nft.Rule> r, String policy, String level, String vmid, String chain, Verdict accept) {
+        if (!"nolog".equals(level)) r.add(new Nft.Rule(withLimit(List.of()), List.of(log(vmid, level, chain, "policy " + policy)), Nft.CONTINUE, null));
+        r.add(new Nft.Rule(List.of(), List.of(), verdict(policy, accept), "policy " + policy));
+    }
+
+    // ---- guest zone ----
+
+    private void portFilters(List<Nft.Rule> pre, Guest g, Nic nic, String port, Map<String, String> gopt) {
+        Nft.IfName iif = new Nft.IfName(false, false, port);
+        if (bool(gopt.get("macfilter"), true) && nic.mac() != null)
+            pre.add(new Nft.Rule(List.of(iif, new Nft.EtherSaddr(true, nic.mac().toLowerCase(Locale.ROOT))), List.of(), Nft.DROP, "macfilter"));
+        String setName = "ipfilter-net" + nic.index();
+        boolean has = g.fw().hasIpset(setName);
+        if (!has && !bool(gopt.get("ipfilter"), false)) return;
+        Map<Integer, List<String>> elems = new TreeMap<>();
+        elems.put(4, new ArrayList<>(List.of("0.0.0.0")));
+        elems.put(6, new ArrayList<>(List.of("::")));
+        if (nic.mac() != null) elems.get(6).add(linkLocal(nic.mac()));
+        for (String ip : nic.ips()) addElem(elems, ip.replaceFirst("/.*", ""), "net" + nic.index() + " ip");
+        if (has) collectSet(elems, g.fw().ipset(setName), new Scope(g, g.vmid(), "", "nolog"), "ipset " + setName);
+        String base = "g" + g.vmid() + "-" + setName;
+        for (int v : new int[]{4, 6}) {
+            String n = base + "-v" + v;
+            bridgeSets.put(n, new Nft.Set(n, v, elems.get(v)));
+            pre.add(new Nft.Rule(List.of(iif, new Addr(v, true, true, null, n)), List.of(), Nft.DROP, "ipfilter"));
+        }
+        pre.add(new Nft.Rule(List.of(iif, new Nft.ArpSaddr(true, base + "-v4")), List.of(), Nft.DROP, "ipfilter"));
+    }
+
+    private Nft.Chain guestChain(Guest g, Nic nic, String chain, boolean incoming, Map<String, String> gopt) {
+        List<Nft.Rule> r = new ArrayList<>();
+        Verdict accept = incoming ? Nft.ACCEPT : Nft.RETURN;
+        String vmid = Integer.toString(g.vmid());
+        String level = gopt.getOrDefault(incoming ? "log_level_in" : "log_level_out", "nolog");
+        if (bool(gopt.get("dhcp"), true)) {
+            int[][] ports = incoming ? new int[][]{{4, 67, 68}, {6, 547, 546}} : new int[][]{{4, 68, 67}, {6, 546, 547}};
+            for (int[] p : ports)
+                r.add(new Nft.Rule(List.of(new Nft.NfProto(p[0]), new Nft.L4Proto(17), new Nft.Ports(false, List.of(new FwSyntax.PortRange(p[1], p[1]))),
+                        new Nft.Ports(true, List.of(new FwSyntax.PortRange(p[2], p[2])))), List.of(), accept, "dhcp"));
+        }
+        connFilters(r, Map.of(), accept);
+        if (!incoming && !bool(gopt.get("radv"), false)) r.add(new Nft.Rule(List.of(new Nft.IcmpType(6, List.of("nd-router-advert"))), Nft.DROP));
+        if (bool(gopt.get("ndp"), true)) r.add(new Nft.Rule(List.of(new Nft.IcmpType(6, incoming ? NDP_IN : NDP_OUT)), accept));
+        if (incoming) inputFilters(r, level, true, false, vmid, chain);
+        Scope scope = new Scope(g, g.vmid(), chain, level);
+        for (FwRule rule : g.fw().rules()) rule(r, rule, scope, incoming, accept, "net" + nic.index());
+        policy(r, gopt.getOrDefault(incoming ? "policy_in" : "policy_out", incoming ? "DROP" : "ACCEPT"), level, vmid, chain, accept);
+        return new Nft.Chain(chain, null, r);
+    }
+
+    // ---- rules ----
+
+    /** Where a rule is compiled: the guest (null for the host), for logging the vmid, chain and default log level. */
+    private record Scope(Guest guest, int vmid, String chain, String level) {}
+
+    private void rule(List<Nft.Rule> out, FwRule r, Scope s, boolean incoming, Verdict accept, String nic) {
+        if (!r.enable()) return;
+        String where = s.guest() == null ? "host" : "VM " + s.vmid();
+        if (r.type().equals("group")) {
+            if (!in.cluster().hasGroup(r.action())) { warnings.add(where + ": no such security group '" + r.action() + "'"); return; }
+            if (r.iface() != null && nic != null && !r.iface().equals(nic)) return;
+            for (FwRule gr : in.cluster().groupRules(r.action())) {
+                if (gr.type().equals("group")) continue;
+                FwRule eff = gr.iface() == null && r.iface() != null ? gr.withIface(r.iface()) : gr;
+                rule(out, eff, s, incoming, accept, nic);
+            }
+            return;
+        }
+        if (!r.type().equals(incoming ? "in" : "out")) return;
+        Map<String, String> errs = r.errors(s.guest() != null);
+        if (!errs.isEmpty()) { warnings.add(where + ": skipped rule '" + r.format() + "': " + errs); return; }
+        if (nic != null && r.iface() != null && !r.iface().equals(nic)) return;
+        List<FwRule> parts = new ArrayList<>();
+        if (r.macro() != null) {
+            for (Macros.Part p : Macros.get(r.macro()).parts())
+                parts.add(r.withProto(or(p.proto(), r.proto())).withDport(or(p.dport(), r.dport())).withSport(or(p.sport(), r.sport()))
+                        .withSource(or(p.source(), r.source())).withDest(or(p.dest(), r.dest())).withIcmpType(or(p.icmpType(), r.icmpType())));
+        } else parts.add(r);
+        for (FwRule p : parts) {
+            try {
+                part(out, p, s, incoming, accept, nic == null);
+            } catch (IllegalArgumentException e) {
+                warnings.add(where + ": skipped rule '" + r.format() + "': " + e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private static String or(String a, String b) { return a != null ? a : b; }
+
+    private void part(List<Nft.Rule> out, FwRule r, Scope s, boolean incoming, Verdict accept, boolean host) {
+        Map<Integer, List<Match>> src = r.source() == null ? null : addr(r.source(), true, s);
+        Map<Integer, List<Match>> dst = r.dest() == null ? null : addr(r.dest(), false, s);
+        List<Integer> versions = new ArrayList<>();
+        int fixed = 0;
+        if (r.proto() != null) {
+            int pn = FwSyntax.protocolNumber(r.proto());
+            if (pn == 1) fixed = 4;
+            if (pn == 58) fixed = 6;
+        }
+        if (src == null && dst == null && fixed == 0) versions.add(0);
+        else for (int v : new int[]{4, 6}) {
+            if (fixed != 0 && v != fixed) continue;
+            if (src != null && !src.containsKey(v)) continue;
+            if (dst != null && !dst.containsKey(v)) continue;
+            versions.add(v);
+        }
+        String level = r.log() != null ? r.log() : "nolog";
+        for (int v : versions) {
+            List<Match> m = new ArrayList<>();
+            if (host && r.iface() != null) m.add(new Nft.IfName(!incoming, false, r.iface()));
+            if (v != 0) m.add(new Nft.NfProto(v));
+            if (src != null) m.addAll(src.get(v));
+            if (dst != null) m.addAll(dst.get(v));
+            if (r.proto() != null) {
+                int pn = FwSyntax.protocolNumber(r.proto());
+                m.add(new Nft.L4Proto(pn));
+                if (r.dport() != null) m.add(new Nft.Ports(true, FwSyntax.parsePorts(r.dport())));
+                if (r.sport() != null) m.add(new Nft.Ports(false, FwSyntax.parsePorts(r.sport())));
+                if (r.icmpType() != null) m.add(new Nft.IcmpType(pn == 1 ? 4 : 6, List.of(r.icmpType())));
+            }
+            if (!"nolog".equals(level)) out.add(new Nft.Rule(withLimit(m), List.of(log(Integer.toString(s.vmid()), level, s.chain(), r.action())), Nft.CONTINUE, null));
+            out.add(new Nft.Rule(m, List.of(), verdict(r.action(), accept), r.comment()));
+        }
+    }
+
+    private Verdict verdict(String action, Verdict accept) {
+        return switch (action) {
+            case "ACCEPT" -> accept;
+            case "DROP" -> Nft.DROP;
+            default -> new Nft.Goto(REJECT_CHAIN);
+        };
+    }
+
+    /** Address matches per IP version of a {@code source}/{@code dest} value; a version missing from the map cannot match. */
+    private Map<Integer, List<Match>> addr(String spec, boolean src, Scope s) {
+        Map<Integer, List<Match>> out = new TreeMap<>();
+        List<FwSyntax.Addr> list = FwSyntax.parseAddressList(spec);
+        if (list.get(0) instanceof FwSyntax.Ref ref) {
+            if (ref.ipset()) {
+                SetRef set = resolveSet(ref, s);
+                for (int v : new int[]{4, 6}) out.put(v, setMatch(v, src, set));
+            } else {
+                IpNet n = resolveAlias(ref, s);
+                out.put(n.version(), List.of(new Addr(n.version(), src, false, List.of(cidr(n)), null)));
+            }
+            return out;
+        }
+        int v = FwSyntax.ipVersion(list);
+        List<String> elems = new ArrayList<>();
+        for (FwSyntax.Addr a : list) elems.add(element(a));
+        out.put(v, List.of(new Addr(v, src, false, elems, null)));
+        return out;
+    }
+
+    private static String element(FwSyntax.Addr a) {
+        return switch (a) {
+            case FwSyntax.Net n -> cidr(n.net());
+            case FwSyntax.Range r -> r.from() + "-" + r.to();
+            case FwSyntax.Ref r -> throw new IllegalStateException();
+        };
+    }
+
+    /** An nft set pair (base name; {@code -v4}/{@code -v6}, and {@code -v4-nm}/{@code -v6-nm} for nomatch entries). */
+    private record SetRef(String base, boolean v4nomatch, boolean v6nomatch) {}
+
+    private List<Match> setMatch(int v, boolean src, SetRef set) {
+        List<Match> m = new ArrayList<>();
+        m.add(new Addr(v, src, false, null, set.base() + "-v" + v));
+        if (v == 4 ? set.v4nomatch() : set.v6nomatch()) m.add(new Addr(v, src, true, null, set.base() + "-v" + v + "-nm"));
+        return m;
+    }
+
+    private SetRef resolveSet(FwSyntax.Ref ref, Scope s) {
+        String name = ref.name();
+        boolean guestScope = s.guest() != null && !"dc".equals(ref.scope()) && s.guest().fw().hasIpset(name);
+        if ("guest".equals(ref.scope()) && !guestScope) throw new IllegalArgumentException("no such ipset '" + name + "'");
+        if (guestScope) return defineSet("g" + s.vmid() + "-" + name, s.guest().fw().ipset(name), s);
+        if (!in.cluster().hasIpset(name) && !name.equals("management")) throw new IllegalArgumentException("no such ipset '" + name + "'");
+        return dcSet(name);
+    }
+
+    private SetRef dcSet(String name) {
+        List<FwFile.IpEntry> entries = new ArrayList<>(in.cluster().ipset(name));
+        if (name.equals("management") && dcAliases.containsKey("local_network")) entries.add(new FwFile.IpEntry("local_network", false, null));
+        return defineSet("dc-" + name, entries, new Scope(null, 0, "", "nolog"));
+    }
+
+    private SetRef defineSet(String base, List<FwFile.IpEntry> entries, Scope s) {
+        Map<Integer, List<String>> match = new TreeMap<>(Map.of(4, new ArrayList<>(), 6, new ArrayList<>()));
+        Map<Integer, List<String>> nomatch = new TreeMap<>(Map.of(4, new ArrayList<>(), 6, new ArrayList<>()));
+        for (FwFile.IpEntry e : entries) collectSet(e.nomatch() ? nomatch : match, List.of(new FwFile.IpEntry(e.cidr(), false, null)), s, "ipset " + base);
+        for (int v : new int[]{4, 6}) {
+            inetSets.put(base + "-v" + v, new Nft.Set(base + "-v" + v, v, match.get(v)));
+            if (!nomatch.get(v).isEmpty()) inetSets.put(base + "-v" + v + "-nm", new Nft.Set(base + "-v" + v + "-nm", v, nomatch.get(v)));
+        }
+        return new SetRef(base, !nomatch.get(4).isEmpty(), !nomatch.get(6).isEmpty());
+    }
+
+    private void collectSet(Map<Integer, List<String>> into, List<FwFile.IpEntry> entries, Scope s, String what) {
+        for (FwFile.IpEntry e : entries) {
+            if (e.nomatch()) continue;
+            if (FwSyntax.SCOPED_NAME.matcher(e.cidr()).matches()) {
+                try {
+                    IpNet n = resolveAlias((FwSyntax.Ref) FwSyntax.parseAddressList(e.cidr()).get(0), s);
+                    into.get(n.version()).add(cidr(n));
+                } catch (IllegalArgumentException ex) {
+                    warnings.add(what + ": " + ex.getMessage());
+                }
+            } else addElem(into, e.cidr(), what);
+        }
+    }
+
+    private void addElem(Map<Integer, List<String>> into, String ip, String what) {
+        try {
+            IpNet n = IpNet.parse(ip);
+            into.get(n.version()).add(cidr(n));
+        } catch (IllegalArgumentException ex) {
+            warnings.add(what + ": " + ex.getMessage());
+        }
+    }
+
+    private IpNet resolveAlias(FwSyntax.Ref ref, Scope s) {
+        String key = ref.name().toLowerCase(Locale.ROOT);
+        if (s.guest() != null && !"dc".equals(ref.scope())) {
+            for (FwFile.Alias a : s.guest().fw().aliases()) if (a.name().equalsIgnoreCase(key)) return IpNet.parse(a.cidr());
+            if ("guest".equals(ref.scope())) throw new IllegalArgumentException("no such alias '" + ref.name() + "'");
+        }
+        String cidr = dcAliases.get(key);
+        if (cidr == null) throw new IllegalArgumentException("no such alias '" + ref.name() + "'");
+        return IpNet.parse(cidr);
+    }
+
+    // ---- helpers ----
+
+    /** A network as nft wants it: host bits cleared, no prefix for a single address. */
+    static String cidr(IpNet n) {
+        String a = IpNet.format(n.version(), n.first());
+        return n.prefix() == n.bits() ? a : a + "/" + n.prefix();
+    }
+
+    /** The IPv6 link-local address derived from a MAC (EUI-64). */
+    static String linkLocal(String mac) {
+        String[] b = mac.split(":");
+        int first = Integer.parseInt(b[0], 16) ^ 0x02;
+        String eui = (first < 16 ? "0" : "") + Integer.toHexString(first) + b[1] + b[2] + "fffe" + b[3] + b[4] + b[5];
+        BigInteger v = new BigInteger("fe800000000000000000000000000000", 16).or(new BigInteger(eui, 16));
+        return IpNet.format(6, v);
+    }
+
+    private Nft.Log log(String vmid, String level, String chain, String action) {
+        return new Nft.Log(":" + vmid + ":" + levelNumber(level) + ":" + chain + ": " + action + ": ", nftLevel(level));
+    }
+
+    private List<Match> withLimit(List<Match> m) {
+        if (logLimit == null) return m;
+        List<Match> out = new ArrayList<>(m);
+        out.add(logLimit);
+        return out;
+    }
+
+    private static Nft.Limit rateLimit(String opt) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (opt != null) {
+            try { m = org.haven.core.format.PropertyString.parse(opt, "enable"); } catch (IllegalArgumentException ignored) { }
+        }
+        if ("0".equals(m.get("enable"))) return null;
+        return new Nft.Limit(m.getOrDefault("rate", "1/second"), parseInt(m.get("burst"), 5));
+    }
+
+    static int levelNumber(String level) { return FwSyntax.LOG_LEVELS.indexOf(level); }
+
+    private static String nftLevel(String level) { return level.equals("warning") ? "warn" : level; }
+
+    private static boolean bool(String v, boolean dflt) { return v == null ? dflt : v.equals("1"); }
+
+    private static int parseInt(String v, int dflt) {
+        try { return v == null ? dflt : Integer.parseInt(v); } catch (NumberFormatException e) { return dflt; }
+    }
+
+    private static List<FwRule> concat(List<FwRule> a, List<FwRule> b) {
+        List<FwRule> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}

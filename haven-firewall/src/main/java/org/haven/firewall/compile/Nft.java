@@ -1,0 +1,186 @@
+package org.haven.firewall.compile;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.haven.firewall.config.FwSyntax.PortRange;
+
+/**
+ * The subset of nftables the firewall compiler emits, as data: the compiler builds it, {@link #render} prints
+ * it as an {@code nft -f} file and the {@link Simulator} evaluates it. Every construct here has exactly one
+ * printed form.
+ */
+public final class Nft {
+    private Nft() {}
+
+    /** A match expression. */
+    public sealed interface Match permits IfName, L4Proto, Ports, IcmpType, NfProto, Addr, EtherSaddr, ArpSaddr, CtState,
+            TcpFlags, FibSaddrBroadcast, MarkEq, Limit {}
+
+    /** {@code iifname}/{@code oifname} [!=] name. */
+    public record IfName(boolean out, boolean negate, String name) implements Match {}
+    /** {@code meta l4proto N}. */
+    public record L4Proto(int proto) implements Match {}
+    /** {@code th dport|sport { … }} (the protocol is matched before). */
+    public record Ports(boolean dst, List<PortRange> ports) implements Match {}
+    /** {@code icmp type X} / {@code icmpv6 type X}: names or numbers. */
+    public record IcmpType(int version, List<String> types) implements Match {}
+    /** {@code meta nfproto ipv4|ipv6}. */
+    public record NfProto(int version) implements Match {}
+    /**
+     * {@code ip|ip6 saddr|daddr [!=] { elements }} or {@code @set}; elements are CIDRs and ranges
+     * ({@code a-b}); {@code set} is a set name in the same table.
+     */
+    public record Addr(int version, boolean src, boolean negate, List<String> elements, String set) implements Match {}
+    /** Bridge family: {@code ether saddr [!=] mac}. */
+    public record EtherSaddr(boolean negate, String mac) implements Match {}
+    /** Bridge family: {@code arp saddr ip [!=] @set}. */
+    public record ArpSaddr(boolean negate, String set) implements Match {}
+    /** {@code ct state a,b}. */
+    public record CtState(List<String> states) implements Match {}
+    /** {@code tcp flags & (mask) == value} with flag names joined by '|'. */
+    public record TcpFlags(String mask, String value) implements Match {}
+    /** {@code fib saddr type broadcast}. */
+    public record FibSaddrBroadcast() implements Match {}
+    /** {@code meta mark & mask == value}. */
+    public record MarkEq(long mask, long value) implements Match {}
+    /** {@code limit rate R burst B packets} (always true when simulating). */
+    public record Limit(String rate, int burst) implements Match {}
+
+    /** A statement before the verdict. */
+    public sealed interface Stmt permits Log, SetMark {}
+    /** {@code log prefix "…" level L}. */
+    public record Log(String prefix, String level) implements Stmt {}
+    /** {@code meta mark set …}: {@code keep == 0} sets the value, otherwise {@code meta mark & keep | value}. */
+    public record SetMark(long keep, long value) implements Stmt {}
+
+    public sealed interface Verdict permits Accept, Drop, Reject, Return, Jump, Goto, Continue, MarkVmap {}
+    public record Accept() implements Verdict {}
+    public record Drop() implements Verdict {}
+    /** {@code reject with tcp reset} or {@code reject} (ICMP port unreachable). */
+    public record Reject(boolean tcpReset) implements Verdict {}
+    public record Return() implements Verdict {}
+    public record Jump(String chain) implements Verdict {}
+    public record Goto(String chain) implements Verdict {}
+    /** No verdict: evaluation continues with the next rule. */
+    public record Continue() implements Verdict {}
+    /** {@code meta mark & mask vmap { value : jump chain, … }}. */
+    public record MarkVmap(long mask, Map<Long, String> jumps) implements Verdict {}
+
+    public static final Verdict ACCEPT = new Accept();
+    public static final Verdict DROP = new Drop();
+    public static final Verdict RETURN = new Return();
+    public static final Verdict CONTINUE = new Continue();
+
+    public record Rule(List<Match> matches, List<Stmt> stmts, Verdict verdict, String comment) {
+        public Rule(List<Match> matches, Verdict verdict) { this(matches, List.of(), verdict, null); }
+    }
+
+    /** A base chain's hook (type filter) and priority keyword. */
+    public record Hook(String hook, String priority) {}
+
+    public record Chain(String name, Hook hook, List<Rule> rules) {}
+
+    public record Set(String name, int version, List<String> elements) {}
+
+    public record Table(String family, String name, List<Set> sets, List<Chain> chains) {
+        public Chain chain(String n) {
+            for (Chain c : chains) if (c.name().equals(n)) return c;
+            return null;
+        }
+    }
+
+    /**
+     * The {@code nft -f} file for these tables: each table is created (so that deleting it cannot fail),
+     * deleted and defined again, all in the one transaction {@code nft -f} makes of a file. A table with no
+     * chains is only deleted.
+     */
+    public static String render(List<Table> tables) {
+        StringBuilder sb = new StringBuilder();
+        for (Table t : tables) {
+            String id = t.family() + " " + t.name();
+            sb.append("table ").append(id).append('\n');
+            sb.append("delete table ").append(id).append('\n');
+            if (t.chains().isEmpty()) continue;
+            sb.append("table ").append(id).append(" {\n");
+            for (Set s : t.sets()) {
+                sb.append("  set ").append(s.name()).append(" {\n");
+                sb.append("    type ").append(s.version() == 4 ? "ipv4_addr" : "ipv6_addr").append('\n');
+                sb.append("    flags interval\n    auto-merge\n");
+                if (!s.elements().isEmpty()) sb.append("    elements = { ").append(String.join(", ", s.elements())).append(" }\n");
+                sb.append("  }\n");
+            }
+            for (Chain c : t.chains()) {
+                sb.append("  chain ").append(c.name()).append(" {\n");
+                if (c.hook() != null)
+                    sb.append("    type filter hook ").append(c.hook().hook()).append(" priority ").append(c.hook().priority()).append("; policy accept;\n");
+                for (Rule r : c.rules()) sb.append("    ").append(render(r)).append('\n');
+                sb.append("  }\n");
+            }
+            sb.append("}\n");
+        }
+        return sb.toString();
+    }
+
+    public static String render(Rule r) {
+        StringBuilder sb = new StringBuilder();
+        for (Match m : r.matches()) sb.append(render(m)).append(' ');
+        for (Stmt s : r.stmts()) sb.append(render(s)).append(' ');
+        String v = render(r.verdict());
+        if (v.isEmpty() && !sb.isEmpty()) sb.setLength(sb.length() - 1);
+        sb.append(v);
+        if (r.comment() != null) sb.append(" comment \"").append(quote(r.comment())).append('"');
+        return sb.toString();
+    }
+
+    static String render(Match m) {
+        return switch (m) {
+            case IfName i -> (i.out() ? "oifname " : "iifname ") + (i.negate() ? "!= " : "") + '"' + quote(i.name()) + '"';
+            case L4Proto p -> "meta l4proto " + p.proto();
+            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set(p.ports().stream().map(PortRange::toString).toList());
+            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.types());
+            case NfProto n -> "meta nfproto " + (n.version() == 4 ? "ipv4" : "ipv6");
+            case Addr a -> (a.version() == 4 ? "ip " : "ip6 ") + (a.src() ? "saddr " : "daddr ") + (a.negate() ? "!= " : "")
+                    + (a.set() != null ? "@" + a.set() : set(a.elements()));
+            case EtherSaddr e -> "ether saddr " + (e.negate() ? "!= " : "") + e.mac();
+            case ArpSaddr a -> "arp saddr ip " + (a.negate() ? "!= " : "") + "@" + a.set();
+            case CtState c -> "ct state " + String.join(",", c.states());
+            case TcpFlags f -> "tcp flags & (" + f.mask() + ") == " + f.value();
+            case FibSaddrBroadcast f -> "fib saddr type broadcast";
+            case MarkEq k -> "meta mark & " + hex(k.mask()) + " == " + hex(k.value());
+            case Limit l -> "limit rate " + l.rate() + " burst " + l.burst() + " packets";
+        };
+    }
+
+    static String render(Stmt s) {
+        return switch (s) {
+            case Log l -> "log prefix \"" + quote(l.prefix()) + "\" level " + l.level();
+            case SetMark k -> "meta mark set " + (k.keep() == 0 ? hex(k.value()) : "meta mark & " + hex(k.keep()) + " | " + hex(k.value()));
+        };
+    }
+
+    static String render(Verdict v) {
+        return switch (v) {
+            case Accept a -> "accept";
+            case Drop d -> "drop";
+            case Reject r -> r.tcpReset() ? "reject with tcp reset" : "reject";
+            case Return r -> "return";
+            case Jump j -> "jump " + j.chain();
+            case Goto g -> "goto " + g.chain();
+            case Continue c -> "";
+            case MarkVmap m -> "meta mark & " + hex(m.mask()) + " vmap { " + m.jumps().entrySet().stream()
+                    .map(e -> hex(e.getKey()) + " : jump " + e.getValue()).collect(Collectors.joining(", ")) + " }";
+        };
+    }
+
+    /** A single value as is, several as an anonymous set (each anonymous set costs the kernel a set object). */
+    private static String set(List<String> values) {
+        return values.size() == 1 ? values.get(0) : "{ " + String.join(", ", values) + " }";
+    }
+
+    private static String hex(long v) { return String.format("0x%08x", v); }
+
+    private static String quote(String s) {
+        return s.replace("\\", "").replace("\"", "'").replace("\n", " ");
+    }
+}

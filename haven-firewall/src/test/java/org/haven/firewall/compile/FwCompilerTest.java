@@ -1,0 +1,139 @@
+package org.haven.firewall.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.haven.firewall.config.FwFile;
+import org.junit.jupiter.api.Test;
+
+class FwCompilerTest {
+
+    static FwCompiler.Output compile(String cluster, String host, List<FwCompiler.Guest> guests) {
+        return FwCompiler.compile(new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, cluster),
+                FwFile.parse(FwFile.Kind.HOST, host), guests, List.of("192.168.0.11", "192.168.0.12"), "192.168.0.0/24"));
+    }
+
+    static FwCompiler.Guest vm(int vmid, String fw, String mac) {
+        return new FwCompiler.Guest(vmid, false, FwFile.parse(FwFile.Kind.GUEST, fw),
+                List.of(new FwCompiler.Nic(0, mac, "vmbr0", true, List.of())));
+    }
+
+    static List<String> chain(FwCompiler.Output o, String family, String chain) {
+        return o.table(family).chain(chain).rules().stream().map(Nft::render).toList();
+    }
+
+    @Test
+    void disabledClusterOnlyRemovesTheTables() {
+        FwCompiler.Output o = compile("[OPTIONS]\nenable: 0\n[RULES]\nIN DROP\n", "", List.of(vm(100, "[OPTIONS]\nenable: 1\n", "02:00:00:00:01:00")));
+        assertThat(o.text()).isEqualTo("""
+                table inet haven-fw
+                delete table inet haven-fw
+                table bridge haven-fw
+                delete table bridge haven-fw
+                """);
+    }
+
+    @Test
+    void hostChainHasPveDefaultsAroundTheRules() {
+        FwCompiler.Output o = compile("""
+                [OPTIONS]
+                enable: 1
+                [IPSET management]
+                10.9.0.0/16
+                [IPSET blacklist]
+                203.0.113.0/24
+                !203.0.113.7
+                [RULES]
+                IN SSH(ACCEPT) -source 10.1.0.1-10.1.0.9 -log info
+                IN ACCEPT -p tcp -dport 80,443,8000:8080 -i eth0
+                OUT REJECT -dest 2001:db8::/32
+                """, "[OPTIONS]\ntcpflags: 1\n[RULES]\nIN DROP -p udp -sport 53 # no dns\n", List.of());
+        assertThat(o.warnings()).isEmpty();
+        assertThat(chain(o, "inet", "host-in")).containsExactly(
+                "iifname \"lo\" accept",
+                "ct state invalid drop",
+                "ct state established,related accept",
+                "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept",
+                "ip saddr @dc-blacklist-v4 ip saddr != @dc-blacklist-v4-nm drop comment \"blacklist\"",
+                "ip6 saddr @dc-blacklist-v6 drop comment \"blacklist\"",
+                "meta nfproto ipv4 ct state new,invalid jump smurfs",
+                "meta l4proto 6 jump tcpflags",
+                "meta l4proto 2 accept",
+                "ip saddr @cluster-members-v4 accept comment \"cluster members\"",
+                "meta l4proto 17 th sport 53 drop comment \"no dns\"",
+                "meta nfproto ipv4 ip saddr 10.1.0.1-10.1.0.9 meta l4proto 6 th dport 22 limit rate 1/second burst 5 packets log prefix \":0:6:host-in: ACCEPT: \" level info",
+                "meta nfproto ipv4 ip saddr 10.1.0.1-10.1.0.9 meta l4proto 6 th dport 22 accept",
+                "iifname \"eth0\" meta l4proto 6 th dport { 80, 443, 8000-8080 } accept",
+                "ip saddr @dc-management-v4 meta l4proto 6 th dport { 8006, 5900-5999, 3128, 22, 60000-60050 } accept comment \"management\"",
+                "ip6 saddr @dc-management-v6 meta l4proto 6 th dport { 8006, 5900-5999, 3128, 22, 60000-60050 } accept comment \"management\"",
+                "ip saddr 192.168.0.0/24 ip daddr 192.168.0.0/24 meta l4proto 17 th dport 5404-5405 accept comment \"corosync\"",
+                "drop comment \"policy DROP\"");
+        assertThat(chain(o, "inet", "host-out")).contains(
+                "meta nfproto ipv6 ip6 daddr 2001:db8::/32 goto do-reject", "accept comment \"policy ACCEPT\"");
+        assertThat(o.text()).contains("set dc-management-v4 {\n    type ipv4_addr\n    flags interval\n    auto-merge\n    elements = { 10.9.0.0/16, 192.168.0.0/24 }\n  }");
+    }
+
+    @Test
+    void guestChainsFilterPortsAndExpandGroupsAndMacros() {
+        String cluster = """
+                [OPTIONS]
+                enable: 1
+                [ALIASES]
+                office 198.51.100.0/24
+                [group web]
+                IN ACCEPT -p tcp -dport 80
+                OUT DROP -p tcp -dport 25
+                """;
+        String fw = """
+                [OPTIONS]
+                enable: 1
+                ipfilter: 1
+                policy_in: REJECT
+                [IPSET ipfilter-net0]
+                10.0.0.100
+                [RULES]
+                GROUP web -i net0
+                IN DNS(ACCEPT) -source office
+                IN ACCEPT -i net1 -p tcp -dport 22
+                IN ACCEPT -source +nosuchset
+                """;
+        FwCompiler.Output o = compile(cluster, "", List.of(vm(100, fw, "02:00:00:00:01:00")));
+        assertThat(o.warnings()).containsExactly("VM 100: skipped rule 'IN ACCEPT -source +nosuchset': no such ipset 'nosuchset'");
+        assertThat(chain(o, "bridge", "prerouting")).containsExactly(
+                "iifname \"tap100i0\" meta mark set 0x00010000",
+                "iifname \"tap100i0\" ether saddr != 02:00:00:00:01:00 drop comment \"macfilter\"",
+                "iifname \"tap100i0\" ip saddr != @g100-ipfilter-net0-v4 drop comment \"ipfilter\"",
+                "iifname \"tap100i0\" ip6 saddr != @g100-ipfilter-net0-v6 drop comment \"ipfilter\"",
+                "iifname \"tap100i0\" arp saddr ip != @g100-ipfilter-net0-v4 drop comment \"ipfilter\"");
+        assertThat(o.text()).contains("elements = { 0.0.0.0, 10.0.0.100 }", "elements = { ::, fe80::ff:fe00:100 }");
+        assertThat(chain(o, "inet", "g100-net0-in")).containsSubsequence(
+                "meta l4proto 6 th dport 80 accept",
+                "meta nfproto ipv4 ip saddr 198.51.100.0/24 meta l4proto 17 th dport 53 accept",
+                "meta nfproto ipv4 ip saddr 198.51.100.0/24 meta l4proto 6 th dport 53 accept",
+                "goto do-reject comment \"policy REJECT\"");
+        assertThat(chain(o, "inet", "g100-net0-in")).noneMatch(r -> r.contains("dport 22"));
+        assertThat(chain(o, "inet", "g100-net0-out")).containsSubsequence(
+                "meta nfproto ipv4 meta l4proto 17 th sport 68 th dport 67 return comment \"dhcp\"",
+                "ct state established,related return",
+                "icmpv6 type nd-router-advert drop",
+                "meta l4proto 6 th dport 25 drop",
+                "return comment \"policy ACCEPT\"");
+        assertThat(chain(o, "inet", "forward")).containsExactly(
+                "meta mark & 0xffff0000 vmap { 0x00010000 : jump g100-net0-out }",
+                "meta mark & 0x0000ffff vmap { 0x00000001 : jump g100-net0-in }");
+    }
+
+    @Test
+    void guestWithoutEnableOrNicFirewallGetsNoChains() {
+        FwCompiler.Output o = compile("[OPTIONS]\nenable: 1\n", "", List.of(vm(100, "[RULES]\nIN DROP\n", "02:00:00:00:01:00"),
+                new FwCompiler.Guest(101, true, FwFile.parse(FwFile.Kind.GUEST, "[OPTIONS]\nenable: 1\n"),
+                        List.of(new FwCompiler.Nic(0, "02:00:00:00:01:01", "vmbr0", false, List.of())))));
+        assertThat(o.table("bridge").chains()).isEmpty();
+        assertThat(o.table("inet").chain("forward").rules()).isEmpty();
+    }
+
+    @Test
+    void linkLocalFromMac() {
+        assertThat(FwCompiler.linkLocal("52:54:00:12:34:56")).isEqualTo("fe80::5054:ff:fe12:3456");
+    }
+}
