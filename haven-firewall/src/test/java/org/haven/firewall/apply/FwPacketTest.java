@@ -1,7 +1,6 @@
 package org.haven.firewall.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.haven.firewall.compile.Simulator;
 import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * cluster file system, as on a node, and {@link FirewallService} compiles and loads it into the host namespace.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RealTest
 class FwPacketTest {
     static PacketLab lab;
     static LocalClusterFs cfs;
@@ -64,7 +66,10 @@ class FwPacketTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(PacketLab.supported(), "needs root, iproute2, nftables and python3");
+        Tools.requireRoot("network namespaces and nftables");
+        Tools.require("nftables", "nft");
+        Tools.require("iproute2", "ip");
+        Tools.require("python3", "python3");
         lab = new PacketLab();
         lab.plug("vm100", "tap100i0", "02:00:00:00:01:00", "10.77.0.100/24");
         lab.plug("ct101", "veth101i0", "02:00:00:00:01:01", "10.77.0.101/24");

@@ -45,10 +45,6 @@ final class PacketLab implements AutoCloseable {
         }
     }
 
-    static boolean supported() {
-        if (!Netns.supported()) return false;
-        return Netns.runResult(List.of("python3", "--version"), null, 30).code() == 0;
-    }
 
     /** Plug a new namespace into the bridge: port {@code port} on the bridge, {@code eth0} inside with mac and ip. */
     Netns plug(String name, String port, String mac, String cidr) {

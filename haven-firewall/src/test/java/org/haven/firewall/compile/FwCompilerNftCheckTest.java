@@ -1,24 +1,28 @@
 package org.haven.firewall.compile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.haven.firewall.config.FwFile;
 import org.haven.firewall.config.FwRule;
 import org.haven.firewall.config.RandomFw;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Seeded random configurations always compile to a ruleset that {@code nft -c} accepts. */
+@RealTest
 class FwCompilerNftCheckTest {
     static Netns ns;
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(Netns.supported(), "needs root, iproute2 and nftables");
+        Tools.requireRoot("network namespaces and nftables");
+        Tools.require("nftables", "nft");
+        Tools.require("iproute2", "ip");
         ns = new Netns("hfw-check");
     }
 

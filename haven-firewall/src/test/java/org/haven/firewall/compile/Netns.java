@@ -26,16 +26,6 @@ public final class Netns implements AutoCloseable {
         exec("ip", "link", "set", "lo", "up");
     }
 
-    /** True when namespaces and nft can be used (root, iproute2 and nftables installed). */
-    public static boolean supported() {
-        try {
-            return new ProcessBuilder("id", "-u").start().inputReader().readLine().equals("0")
-                    && new ProcessBuilder("nft", "--version").start().waitFor() == 0
-                    && new ProcessBuilder("ip", "-V").start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
 
     /** Run a command in the namespace; fails when it exits non-zero. */
     public String exec(String... cmd) {
