@@ -53,14 +53,8 @@ final class ApiCatalog {
         if (!n.isObject()) throw new IllegalStateException("no schema for " + path + ": " + n);
         for (Map.Entry<String, JsonNode> e : n.path("info").properties()) {
             JsonNode params = e.getValue().path("parameters");
-            out.add(new Method(path, e.getKey(), e.getValue(), Schema.fromJson(params.isObject() ? params : HavenJson.EMPTY_OBJECT)));
+            out.add(new Method(path, e.getKey(), e.getValue(), Schema.fromJson(params.isObject() ? params : org.haven.it.HavenNode.JSON.createObjectNode())));
         }
         for (JsonNode c : n.path("children")) walk(fetch, c.path("path").asString(), out);
-    }
-
-    /** Small JSON constants. */
-    static final class HavenJson {
-        static final JsonNode EMPTY_OBJECT = org.haven.it.HavenNode.JSON.createObjectNode();
-        private HavenJson() {}
     }
 }

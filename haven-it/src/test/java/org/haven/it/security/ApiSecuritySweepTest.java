@@ -45,7 +45,7 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApiSecuritySweepTest {
     static final long SEED = Long.getLong("haven.sweep.seed", 16017L);
-    static final int CASES_PER_METHOD = Integer.getInteger("haven.sweep.cases", 12);
+    static final int CASES_PER_METHOD = Integer.getInteger("haven.sweep.cases", 10);
 
     /** Methods the root sweep does not call, and why. The permission matrix still calls them (they must be refused). */
     static final Map<String, String> SKIPPED_AS_ROOT = Map.of(
@@ -193,7 +193,8 @@ class ApiSecuritySweepTest {
         List<String> leaked = sweep.leakedSecrets(a.body());
         if (!leaked.isEmpty()) f.add("secret disclosed", m.http(), m.path(), who, "no priv/ secret", got + " " + leaked, a.excerpt());
         String internals = a.status() >= 400 ? SweepNode.internals(a.body()) : null;
-        if (internals != null) f.add("java internals", m.http(), m.path(), who, "plain message", got + " '" + internals + "'", a.excerpt());
+        if (internals != null) f.add(internals.equalsIgnoreCase("<html") ? "html error page" : "java internals", m.http(), m.path(), who,
+                "plain message", got + " '" + internals + "'", a.excerpt());
         else if (a.status() >= 500 && a.message().isBlank()) f.add("5xx without message", m.http(), m.path(), who, "plain message", got, a.excerpt());
     }
 
@@ -204,12 +205,14 @@ class ApiSecuritySweepTest {
         Findings f = new Findings();
         long started = System.nanoTime();
         int calls = 0, accepted = 0;
-        List<String> skipped = new ArrayList<>();
+        List<String> skipped = new ArrayList<>(), slow = new ArrayList<>();
+        Set<String> unrestorable = new HashSet<>();
         Map<String, String> before = sweep.snapshot();
         for (ApiCatalog.Method m : methods) {
             String why = SKIPPED_AS_ROOT.get(m.key());
             if (why != null) { skipped.add(m.key() + ": " + why); continue; }
             boolean dirty = false;
+            long t0 = System.nanoTime();
             List<Case> cases = gen.cases(m, SEED, CASES_PER_METHOD);
             for (int i = 0; i < cases.size(); i++) {
                 Case c = cases.get(i);
@@ -227,22 +230,34 @@ class ApiSecuritySweepTest {
                 before = after;
             }
             if (dirty) {
-                sweep.ensureObjects();
+                for (String problem : sweep.ensureObjects())
+                    if (unrestorable.add(problem)) // reported after the first method that left it, once
+                        f.add("objects not restorable", m.http(), m.path(), "after its cases", "objects recreated", "failed",
+                                problem.replace("\n", "\\n").substring(0, Math.min(problem.length(), 300)));
                 before = sweep.snapshot();
             }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            if (ms > 3000) slow.add(m.key() + " " + ms + " ms");
         }
         double secs = (System.nanoTime() - started) / 1e9;
         System.out.printf("bad-input sweep (seed %d, %d cases per method): %d calls in %.1f s, %d accepted, %d connections closed"
-                + " without an answer; skipped:%n  %s%n", SEED, CASES_PER_METHOD, calls, secs, accepted, sweep.connectionResets, String.join("\n  ", skipped));
+                + " without an answer; skipped:%n  %s%nslow methods:%n  %s%n", SEED, CASES_PER_METHOD, calls, secs, accepted, sweep.connectionResets,
+                String.join("\n  ", skipped), String.join("\n  ", slow));
         assertThat(calls).isGreaterThan(methods.size() * 5);
         assertThat(f.isEmpty()).as(f.table("bad-input sweep, seed " + SEED)).isTrue();
     }
 
+    /** Let a started task end, so that its writes are not taken for those of the next call; a long one is stopped. */
     private static void awaitQuietly(String upid) {
         try {
-            sweep.awaitTask(upid, java.time.Duration.ofSeconds(10));
+            sweep.awaitTask(upid, java.time.Duration.ofSeconds(4));
         } catch (Exception | AssertionError e) {
-            // a long task (console proxy, started guest) keeps running; the fixtures are checked afterwards
+            try {
+                sweep.call("DELETE", "/nodes/{node}/tasks/{upid}", Map.of("node", SweepNode.NODE, "upid", upid), sweep.root, null);
+                sweep.awaitTask(upid, java.time.Duration.ofSeconds(4));
+            } catch (Exception | AssertionError again) {
+                System.out.println("sweep: task still running: " + upid);
+            }
         }
     }
 
@@ -256,18 +271,18 @@ class ApiSecuritySweepTest {
             if (!injected.isEmpty()) f.add("newline injected", m.http(), m.path(), label, "no new config line", got + " " + injected, a.excerpt());
         }
         Expect e = c.expect();
+        // a value too long for a URL may be refused by HTTP itself (414), before any parameter is looked at
+        boolean tooLongForUrl = a.status() == 414 && (m.isGet() || m.http().equals("DELETE") || m.pathParams().contains(c.param()));
         boolean pass = switch (e) {
-            case FIELD_400 -> a.status() == 400 && a.fieldError(c.param());
+            case FIELD_400 -> a.status() == 400 && a.fieldError(c.param()) || tooLongForUrl;
             case BAD_REQUEST -> a.status() == 400;
             case NOT_2XX -> !ok;
-            case NOT_5XX -> a.status() < 500;
             case ANY -> true;
         };
         if (!pass) f.add(switch (e) {
             case FIELD_400 -> a.status() == 400 ? "400 without field" : ok ? "invalid accepted" : "invalid: not 400";
             case BAD_REQUEST -> "undecodable: not 400";
-            case NOT_2XX -> "bad path accepted";
-            default -> "NUL: server error";
+            default -> "bad path accepted";
         }, m.http(), m.path(), label, e.name(), got, a.excerpt());
     }
 }

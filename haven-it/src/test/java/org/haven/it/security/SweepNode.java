@@ -22,7 +22,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.haven.access.AccessControl;
 import org.haven.access.UserConfig;
 import org.haven.cfs.LocalClusterFs;
@@ -144,7 +143,8 @@ final class SweepNode implements AutoCloseable {
 
     /** Real objects for every kind of path parameter, created as root through the API. */
     private void createObjects() throws Exception {
-        ensureObjects();
+        List<String> problems = ensureObjects();
+        if (!problems.isEmpty()) throw new IllegalStateException("cannot create the sweep's objects: " + problems);
         String volid = "sweepstore:100/vm-100-disk-0.raw";
         String upid = call("GET", "/nodes/" + NODE + "/tasks", Map.of("limit", "1"), root, null).json().path("data").path(0).path("upid").asString();
         objects.putAll(Map.ofEntries(
@@ -166,48 +166,81 @@ final class SweepNode implements AutoCloseable {
 
     private boolean absent(String path) throws Exception { return call("GET", path, Map.of(), root, null).status() != 200; }
 
-    /** (Re)create the objects the sweep's calls may have removed or changed, as root through the API. */
-    void ensureObjects() throws Exception {
+    interface Step { void run() throws Exception; }
+
+    /**
+     * (Re)create the objects the sweep's calls may have removed or changed, as root through the API. Returns what
+     * could not be restored (e.g. a config file the node can no longer parse); every step is tried.
+     */
+    List<String> ensureObjects() {
         String vm = "/nodes/" + NODE + "/qemu/100";
-        if (absent("/storage/sweepstore")) {
-            Path store = dir.resolve("storemarker-q7");
-            Files.createDirectories(store);
-            ok("POST", "/storage", Map.of("storage", "sweepstore", "type", "dir", "path", store.toString(), "content", "images,iso,vztmpl,backup,snippets"));
+        List<Step> steps = List.of(
+                () -> {
+                    if (!absent("/storage/sweepstore")) return;
+                    Path store = dir.resolve("storemarker-q7");
+                    Files.createDirectories(store);
+                    ok("POST", "/storage", Map.of("storage", "sweepstore", "type", "dir", "path", store.toString(), "content", "images,iso,vztmpl,backup,snippets"));
+                },
+                () -> {
+                    Answer cfg = call("GET", vm + "/config", Map.of(), root, null);
+                    boolean exists = cfg.status() == 200;
+                    stopGuests();
+                    if (exists && (cfg.json().path("data").has("template") || cfg.json().path("data").has("lock"))) {
+                        call("DELETE", "/cluster/ha/resources/vm:100", Map.of(), root, null);
+                        Answer d = call("DELETE", vm, Map.of("skiplock", "1", "purge", "1"), root, null);
+                        String upid = d.json() == null ? "" : d.json().path("data").asString("");
+                        if (upid.startsWith("UPID:")) awaitTask(upid);
+                        if (!absent(vm + "/config")) throw new IllegalStateException("cannot reset VM 100: " + d.body() + " " + cfg.body());
+                        exists = false;
+                    }
+                    if (!exists) {
+                        String upid = ok("POST", "/nodes/" + NODE + "/qemu", Map.of("vmid", "100", "name", "vmmarker-q7", "memory", "64")).path("data").asString("");
+                        if (upid.startsWith("UPID:")) awaitTask(upid);
+                    }
+                },
+                () -> {
+                    if (absent("/nodes/" + NODE + "/storage/sweepstore/content/sweepstore:100%2Fvm-100-disk-0.raw"))
+                        ok("POST", "/nodes/" + NODE + "/storage/sweepstore/content", Map.of("vmid", "100", "filename", "vm-100-disk-0.raw", "size", "1M"));
+                },
+                () -> {
+                    if (!ok("GET", vm + "/snapshot", Map.of()).path("data").toString().contains("\"snap1\""))
+                        awaitTask(ok("POST", vm + "/snapshot", Map.of("snapname", "snap1")).path("data").asString());
+                },
+                () -> {
+                    if (!absent("/pools/p1")) return;
+                    ok("POST", "/pools", Map.of("poolid", "p1", "comment", "poolmarker-q7"));
+                    ok("PUT", "/pools/p1", Map.of("vms", "100"));
+                },
+                () -> { if (absent("/access/roles/SweepRole")) ok("POST", "/access/roles", Map.of("roleid", "SweepRole", "privs", "VM.Audit")); },
+                () -> { if (absent("/access/groups/g1")) ok("POST", "/access/groups", Map.of("groupid", "g1", "comment", "groupmarker-q7")); },
+                () -> {
+                    if (absent("/access/users/victim@pve"))
+                        ok("POST", "/access/users", Map.of("userid", "victim@pve", "comment", "usermarker-q7", "groups", "g1", "password", "victim-pw-sweep"));
+                },
+                () -> { if (absent("/access/users/victim@pve/token/vt")) ok("POST", "/access/users/victim@pve/token/vt", Map.of()); },
+                () -> {
+                    if (absent("/cluster/ha/groups/hg1"))
+                        ok("POST", "/cluster/ha/groups", Map.of("group", "hg1", "nodes", NODE, "comment", "hagroupmarker-q7"));
+                },
+                () -> {
+                    if (!absent("/cluster/ha/resources/vm:100")) return;
+                    ok("POST", "/cluster/ha/resources", Map.of("sid", "vm:100", "state", "stopped", "group", "hg1"));
+                    Thread.sleep(1000); // the HA manager takes the new resource up
+                },
+                () -> {
+                    if (absent("/access/domains/sweepldap"))
+                        ok("POST", "/access/domains", Map.of("realm", "sweepldap", "type", "ldap", "base_dn", "dc=example,dc=com", "server1", "127.0.0.1",
+                                "user_attr", "uid", "bind_dn", "cn=admin,dc=example,dc=com", "password", MARKER_LDAP_PW));
+                });
+        List<String> problems = new ArrayList<>();
+        for (Step st : steps) {
+            try {
+                st.run();
+            } catch (Exception | AssertionError e) {
+                problems.add(String.valueOf(e.getMessage()));
+            }
         }
-        Answer cfg = call("GET", vm + "/config", Map.of(), root, null);
-        boolean exists = cfg.status() == 200;
-        if (exists && (cfg.json().path("data").has("template") || cfg.json().path("data").has("lock") || !absent(vm + "/status/current")
-                && "running".equals(ok("GET", vm + "/status/current", Map.of()).path("data").path("status").asString("")))) {
-            stopGuests();
-            call("DELETE", "/cluster/ha/resources/vm:100", Map.of(), root, null);
-            Answer d = call("DELETE", vm, Map.of("skiplock", "1", "purge", "1"), root, null);
-            String upid = d.json() == null ? "" : d.json().path("data").asString("");
-            if (upid.startsWith("UPID:")) awaitTask(upid);
-            if (!absent(vm + "/config")) throw new IllegalStateException("cannot reset VM 100: " + d.body() + " " + cfg.body());
-            exists = false;
-        }
-        if (!exists) {
-            String upid = ok("POST", "/nodes/" + NODE + "/qemu", Map.of("vmid", "100", "name", "vmmarker-q7", "memory", "64")).path("data").asString("");
-            if (upid.startsWith("UPID:")) awaitTask(upid);
-        }
-        if (absent("/nodes/" + NODE + "/storage/sweepstore/content/sweepstore:100%2Fvm-100-disk-0.raw"))
-            ok("POST", "/nodes/" + NODE + "/storage/sweepstore/content", Map.of("vmid", "100", "filename", "vm-100-disk-0.raw", "size", "1M"));
-        if (!ok("GET", vm + "/snapshot", Map.of()).path("data").toString().contains("\"snap1\""))
-            awaitTask(ok("POST", vm + "/snapshot", Map.of("snapname", "snap1")).path("data").asString());
-        if (absent("/pools/p1")) {
-            ok("POST", "/pools", Map.of("poolid", "p1", "comment", "poolmarker-q7"));
-            ok("PUT", "/pools/p1", Map.of("vms", "100"));
-        }
-        if (absent("/access/roles/SweepRole")) ok("POST", "/access/roles", Map.of("roleid", "SweepRole", "privs", "VM.Audit"));
-        if (absent("/access/groups/g1")) ok("POST", "/access/groups", Map.of("groupid", "g1", "comment", "groupmarker-q7"));
-        if (absent("/access/users/victim@pve"))
-            ok("POST", "/access/users", Map.of("userid", "victim@pve", "comment", "usermarker-q7", "groups", "g1", "password", "victim-pw-sweep"));
-        if (absent("/access/users/victim@pve/token/vt")) ok("POST", "/access/users/victim@pve/token/vt", Map.of());
-        if (absent("/cluster/ha/groups/hg1")) ok("POST", "/cluster/ha/groups", Map.of("group", "hg1", "nodes", NODE, "comment", "hagroupmarker-q7"));
-        if (absent("/cluster/ha/resources/vm:100")) ok("POST", "/cluster/ha/resources", Map.of("sid", "vm:100", "state", "stopped", "group", "hg1"));
-        if (absent("/access/domains/sweepldap"))
-            ok("POST", "/access/domains", Map.of("realm", "sweepldap", "type", "ldap", "base_dn", "dc=example,dc=com", "server1", "127.0.0.1",
-                    "user_attr", "uid", "bind_dn", "cn=admin,dc=example,dc=com", "password", MARKER_LDAP_PW));
+        return problems;
     }
 
     /** Secrets of {@code priv/} (and the private keys beside it) that no answer may contain. */
@@ -242,23 +275,31 @@ final class SweepNode implements AutoCloseable {
     /** Files the node's services rewrite on their own (HA status, locks), whatever the API is asked. */
     static final Pattern STATUS_FILES = Pattern.compile("(^|/)(lrm_status|manager_status|crm_commands)$|/lock/|^priv/lock");
 
-    /** Content hash of every file of the cluster file system. */
+    /** Content hash of every file of the cluster file system (files replaced while walking are skipped). */
     Map<String, String> snapshot() throws IOException {
         Map<String, String> out = new TreeMap<>();
-        Path cfs = node.cfsDir();
-        try (Stream<Path> s = Files.walk(cfs)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (!Files.isRegularFile(p)) continue;
-                String rel = cfs.relativize(p).toString();
-                try {
-                    out.put(rel, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-                } catch (java.nio.file.NoSuchFileException e) {
-                    // removed while walking
-                } catch (java.security.NoSuchAlgorithmException e) {
-                    throw new IllegalStateException(e);
-                }
+        for (Path p : files()) {
+            try {
+                out.put(node.cfsDir().relativize(p).toString(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // replaced while walking
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
         }
+        return out;
+    }
+
+    /** The regular files of the cluster file system, without the temporary files of atomic replacements. */
+    private List<Path> files() throws IOException {
+        List<Path> out = new ArrayList<>();
+        Files.walkFileTree(node.cfsDir(), new java.nio.file.SimpleFileVisitor<>() {
+            @Override public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !f.getFileName().toString().startsWith(".tmp")) out.add(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+            @Override public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) { return java.nio.file.FileVisitResult.CONTINUE; }
+        });
         return out;
     }
 
@@ -278,12 +319,13 @@ final class SweepNode implements AutoCloseable {
     /** Files of the cluster file system with a line that a newline injection added. */
     List<String> injectedLines() throws IOException {
         List<String> out = new ArrayList<>();
-        Path cfs = node.cfsDir();
-        try (Stream<Path> s = Files.walk(cfs)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (!Files.isRegularFile(p) || Files.size(p) > 4 << 20) continue;
-                String text = new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1);
-                if (Pattern.compile("(?m)^\\s*" + ParamGen.INJECTED).matcher(text).find()) out.add(cfs.relativize(p).toString());
+        Pattern injected = Pattern.compile("(?m)^\\s*" + ParamGen.INJECTED);
+        for (Path p : files()) {
+            try {
+                if (Files.size(p) < 4 << 20 && injected.matcher(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)).find())
+                    out.add(node.cfsDir().relativize(p).toString());
+            } catch (java.nio.file.NoSuchFileException e) {
+                // replaced while reading
             }
         }
         return out;
@@ -299,7 +341,7 @@ final class SweepNode implements AutoCloseable {
 
     static final Pattern INTERNALS = Pattern.compile(
             "\\b(?:java|javax|jakarta|sun|tools\\.jackson|com\\.fasterxml|org\\.eclipse|org\\.haven)\\.[a-z]+\\.|\\b[A-Z][A-Za-z0-9]*(?:Exception|Error)\\b"
-                    + "|\\bat [a-z][\\w$]*(?:\\.[\\w$]+)+\\(|\\.java:\\d+\\)|<html|<HTML");
+                    + "|\\bat [a-z][\\w$]*(?:\\.[\\w$]+)+\\(|\\.java:\\d+\\)|Nul character not allowed|<html|<HTML");
 
     /** Java class names, stack frames or a servlet error page in an answer. */
     static String internals(String body) {
