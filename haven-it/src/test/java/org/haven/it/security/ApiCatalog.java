@@ -22,8 +22,7 @@ final class ApiCatalog {
         JsonNode permissions() { return info.path("permissions"); }
         JsonNode check() { return permissions().get("check"); }
         boolean isWorld() { return "world".equals(permissions().path("user").asString("")); }
-        boolean isAll() { return "all".equals(permissions().path("user").asString("")) && check() == null; }
-        /** Declared root-only: PVE's missing permissions, or Haven's {@code __root__} check. */
+        /** Declared root-only: the {@code __root__} check ({@code Permission.rootOnly()}). */
         boolean isRootOnly() { return check() != null && check().toString().contains("\"__root__\""); }
         boolean allowToken() { return info.path("allowtoken").asInt(1) != 0; }
         boolean isGet() { return http.equals("GET"); }

@@ -54,6 +54,16 @@ class SweepLogicTest {
     }
 
     @Test
+    void javaInternalsAndServletPagesAreRecognised() {
+        assertThat(SweepNode.internals("{\"message\":\"URLDecoder: java.lang.IllegalArgumentException: bad\"}")).isEqualTo("java.lang.");
+        assertThat(SweepNode.internals("<html><title>Error 500 StreamReadException</title>")).isEqualTo("StreamReadException");
+        assertThat(SweepNode.internals("\tat org.haven.api.server.Dispatcher.call(Dispatcher.java:12)")).isNotNull();
+        assertThat(SweepNode.internals("<html><title>Error 414 URI Too Long</title>")).isEqualTo("<html");
+        assertThat(SweepNode.internals("{\"data\":null,\"message\":\"Configuration file 'nodes/n1/qemu-server/9999.conf' does not exist\\n\"}")).isNull();
+        assertThat(SweepNode.internals("{\"data\":null,\"message\":\"Nul character not allowed\"}")).isNotNull();
+    }
+
+    @Test
     void casesAreAFixedNumberAndReproducibleBySeed() {
         Schema params = Schema.object().additionalProperties(false)
                 .property("node", Schema.string().format("pve-node"))

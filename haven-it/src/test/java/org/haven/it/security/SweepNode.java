@@ -46,7 +46,6 @@ final class SweepNode implements AutoCloseable {
     static final String MARKER_LDAP_PW = "sweep-ldap-bind-secret-9f8e7d";
     /** Strings only callers with the matching audit privileges may see (VM name, storage path, comments). */
     static final List<String> PRIVILEGED = List.of("vmmarker-q7", "storemarker-q7", "usermarker-q7", "groupmarker-q7", "poolmarker-q7", "hagroupmarker-q7");
-    static final Pattern PAM_EXEC = Pattern.compile("pam_exec");
 
     final Path dir;
     final HavenNode node;
@@ -341,13 +340,15 @@ final class SweepNode implements AutoCloseable {
 
     static final Pattern INTERNALS = Pattern.compile(
             "\\b(?:java|javax|jakarta|sun|tools\\.jackson|com\\.fasterxml|org\\.eclipse|org\\.haven)\\.[a-z]+\\.|\\b[A-Z][A-Za-z0-9]*(?:Exception|Error)\\b"
-                    + "|\\bat [a-z][\\w$]*(?:\\.[\\w$]+)+\\(|\\.java:\\d+\\)|Nul character not allowed|<html|<HTML");
+                    + "|\\bat [a-z][\\w$]*(?:\\.[\\w$]+)+\\(|\\.java:\\d+\\)|Nul character not allowed");
+    static final Pattern HTML = Pattern.compile("<html", Pattern.CASE_INSENSITIVE);
 
-    /** Java class names, stack frames or a servlet error page in an answer. */
+    /** Java class names or stack frames in an answer (the first found), else {@code <html} for a servlet error page, else null. */
     static String internals(String body) {
         if (body == null) return null;
         Matcher m = INTERNALS.matcher(body);
-        return m.find() ? m.group() : null;
+        if (m.find()) return m.group();
+        return HTML.matcher(body).find() ? "<html" : null;
     }
 
     /** Send one call; GET and DELETE carry the parameters in the query, the others in a form body. */
