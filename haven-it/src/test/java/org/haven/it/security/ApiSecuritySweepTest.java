@@ -190,6 +190,7 @@ class ApiSecuritySweepTest {
     /** Checks for every answer: no secret of priv/, no Java internals, no server error without a message. */
     private static void common(Findings f, ApiCatalog.Method m, String who, Answer a, String got) {
         if (a.status() == SweepNode.NO_ANSWER) f.add("no answer", m.http(), m.path(), who, "an HTTP answer", "none", a.excerpt());
+        else if (a.reset()) f.add("connection reset", m.http(), m.path(), who, "kept alive or Connection: close", "closed before this call", "");
         List<String> leaked = sweep.leakedSecrets(a.body());
         if (!leaked.isEmpty()) f.add("secret disclosed", m.http(), m.path(), who, "no priv/ secret", got + " " + leaked, a.excerpt());
         String internals = a.status() >= 400 ? SweepNode.internals(a.body()) : null;

@@ -60,8 +60,11 @@ final class SweepNode implements AutoCloseable {
     /** Status of a call that got no answer even on a second connection. */
     static final int NO_ANSWER = -1;
 
-    /** An answer: status, body and parsed JSON (null when the body is not JSON). */
-    record Answer(int status, String body, JsonNode json) {
+    /**
+     * An answer: status, body and parsed JSON (null when the body is not JSON); {@code reset} when the server had
+     * closed the kept-alive connection without saying so and the call was sent again on a new one.
+     */
+    record Answer(int status, String body, JsonNode json, boolean reset) {
         String message() { return json == null ? "" : json.path("message").asString(""); }
         boolean fieldError(String param) { return json != null && json.path("errors").has(param); }
         String excerpt() {
@@ -378,6 +381,7 @@ final class SweepNode implements AutoCloseable {
         if (query) b.method(method, HttpRequest.BodyPublishers.noBody());
         else b.header("Content-Type", "application/x-www-form-urlencoded").method(method, HttpRequest.BodyPublishers.ofString(form.toString()));
         HttpResponse<String> r;
+        boolean reset = false;
         try {
             r = node.https().send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -385,13 +389,14 @@ final class SweepNode implements AutoCloseable {
             try {
                 r = node.https().send(b.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException again) {
-                return new Answer(NO_ANSWER, "no answer: " + again.getMessage(), null);
+                return new Answer(NO_ANSWER, "no answer: " + again.getMessage(), null, true);
             }
             connectionResets++;
+            reset = true;
         }
         JsonNode json = null;
         try { json = HavenNode.JSON.readTree(r.body()); } catch (RuntimeException ignored) { }
-        return new Answer(r.statusCode(), r.body(), json);
+        return new Answer(r.statusCode(), r.body(), json, reset);
     }
 
     /** A GET of a Haven path outside {@code /api2/json} as root (the node's schema). */
