@@ -318,16 +318,17 @@ final class SweepNode implements AutoCloseable {
         return out;
     }
 
-    /** Files of the cluster file system with a line that a newline injection added. */
-    List<String> injectedLines() throws IOException {
+    /** Those of {@code changed} (entries of {@link #changes}) that now hold a line a newline injection added. */
+    List<String> injectedLines(List<String> changed) throws IOException {
         List<String> out = new ArrayList<>();
         Pattern injected = Pattern.compile("(?m)^\\s*" + ParamGen.INJECTED);
-        for (Path p : files()) {
+        for (String c : changed) {
+            Path p = node.cfsDir().resolve(c.substring(0, c.lastIndexOf(" (")));
             try {
                 if (Files.size(p) < 4 << 20 && injected.matcher(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)).find())
-                    out.add(node.cfsDir().relativize(p).toString());
+                    out.add(c);
             } catch (java.nio.file.NoSuchFileException e) {
-                // replaced while reading
+                // removed
             }
         }
         return out;
