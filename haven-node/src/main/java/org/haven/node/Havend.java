@@ -33,8 +33,6 @@ import org.haven.cfs.ClusterService;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.cfs.RaftClusterFs;
 import org.haven.core.time.Clock;
-import org.haven.node.api.AccessApi;
-import org.haven.node.api.NodeApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -181,10 +179,7 @@ public final class Havend implements AutoCloseable {
         if (clusterService != null) services.publish(ClusterService.class, clusterService);
         HttpExtensions extensions = new HttpExtensions();
         services.publish(HttpExtensions.class, extensions);
-        List<ApiModule> modules = new ArrayList<>();
-        modules.add(new NodeApi());
-        modules.add(new AccessApi());
-        modules.add(new org.haven.node.rrd.RrdModule());
+        List<ApiModule> modules = OfflineApi.builtInModules();
         modules.addAll(ApiModule.discover(e -> log.error("unable to load an API module: {}", e.toString())));
         for (ApiModule m : modules) {
             try {

@@ -34,12 +34,20 @@ public final class OfflineApi {
         services.publish(AccessControl.class, ac);
         services.publish(org.haven.core.cfs.ClusterFs.class, services.cfs());
         services.publish(org.haven.api.server.HttpExtensions.class, new org.haven.api.server.HttpExtensions());
-        List<ApiModule> modules = new ArrayList<>(List.of(new NodeApi(), new AccessApi()));
+        List<ApiModule> modules = builtInModules();
         modules.addAll(ApiModule.discover(e -> System.err.println("haven: cannot load an API module: " + e)));
         for (ApiModule m : modules) {
             try { m.register(tree, services); } catch (Throwable e) { System.err.println("haven: module " + m.name() + " failed to register: " + e); }
         }
         return tree;
+    }
+
+    /**
+     * The modules of the node itself, registered before the discovered ones: by the daemon and by this offline
+     * tree alike, so that {@code haven apidump} lists every method a node serves.
+     */
+    public static List<ApiModule> builtInModules() {
+        return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule()));
     }
 
     /** Registers the node's own modules and every {@link ApiModule} on the class path. */
