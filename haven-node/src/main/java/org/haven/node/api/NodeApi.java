@@ -580,7 +580,10 @@ public final class NodeApi implements ApiModule {
                 .param("node", node.copy()).param("upid", StandardOptions.upid())
                 .returns(Schema.array(Schema.object()).attr("links", List.of(Map.of("href", "{name}", "rel", "child"))))
                 .permissions(Permission.all())
-                .handler((p, rc) -> List.of(Map.of("name", "log"), Map.of("name", "status"))).build());
+                .handler((p, rc) -> {
+                    checkUpid(p);
+                    return List.of(Map.of("name", "log"), Map.of("name", "status"));
+                }).build());
 
         reg.add(ApiMethod.delete("/nodes/{node}/tasks/{upid}").name("stop_task").description("Stop a task.")
                 .param("node", node.copy()).param("upid", StandardOptions.upid())
@@ -640,9 +643,15 @@ public final class NodeApi implements ApiModule {
                 }).build());
     }
 
-    private TaskManager.TaskInfo task(Params p, RequestContext rc, String priv) {
+    /** The {@code upid} parameter, refused (400) unless it is a UPID. */
+    private static String checkUpid(Params p) {
         String upid = p.str("upid");
         if (!Upid.isValid(upid)) throw ApiException.param("upid", "unable to parse worker upid '" + upid + "'");
+        return upid;
+    }
+
+    private TaskManager.TaskInfo task(Params p, RequestContext rc, String priv) {
+        String upid = checkUpid(p);
         TaskManager.TaskInfo t = ctx.tasks().info(upid).orElseThrow(() -> ApiException.param("upid", "no such task"));
         if (!isOwner(rc, t.user())) rc.requirePermission("/nodes/" + p.str("node"), priv);
         return t;
