@@ -31,7 +31,7 @@ import org.haven.qemu.migrate.ClusterApi;
 import org.haven.qemu.migrate.HttpsClusterApi;
 import org.haven.qemu.migrate.MigrationChecks;
 import org.haven.qemu.migrate.QemuMigrate;
-import org.haven.qemu.run.StorageVolumes;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -45,7 +45,7 @@ public final class QemuApi implements ApiModule {
 
     private static final String VMS = "/vms/{vmid}";
     private volatile QemuService service;
-    private volatile org.haven.qemu.QemuSnapshots snapshots;
+    private volatile org.haven.guest.snapshot.GuestSnapshots snapshots;
     private NodeContext ctx;
 
     static {
@@ -96,11 +96,11 @@ public final class QemuApi implements ApiModule {
         }
     }
 
-    public org.haven.qemu.QemuSnapshots snapshots() {
-        org.haven.qemu.QemuSnapshots s = snapshots;
+    public org.haven.guest.snapshot.GuestSnapshots snapshots() {
+        org.haven.guest.snapshot.GuestSnapshots s = snapshots;
         if (s != null) return s;
         synchronized (this) {
-            if (snapshots == null) snapshots = new org.haven.qemu.QemuSnapshots(service(), ctx.clock());
+            if (snapshots == null) snapshots = new org.haven.guest.snapshot.GuestSnapshots(service().guests(), ctx.clock());
             return snapshots;
         }
     }
@@ -199,7 +199,7 @@ public final class QemuApi implements ApiModule {
             int vmid = vmidOf(p);
             if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
-            if (service().store().owner(vmid).isPresent()) throw ApiException.error("unable to create VM " + vmid + ": config file already exists");
+            service().store().checkUnused(vmid);
             boolean start = p.bool("start", false);
             return rc.startTask("qmcreate", Integer.toString(vmid), log -> {
                 service().create(vmid, opts, log::log);
@@ -236,9 +236,9 @@ public final class QemuApi implements ApiModule {
                     if (!skiplock) service().store().checkLock(cfg);
                     if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " is running - destroy failed");
                     boolean purge = p.bool("purge", false);
-                    if (!purge && service().haResource(vmid).isPresent())
+                    if (!purge && service().guests().haResource(vmid).isPresent())
                         throw ApiException.error("unable to remove VM " + vmid + " - used in HA resources and purge parameter not set.");
-                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().destroy(vmid, skiplock, purge, log::log));
+                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().guests().destroy(vmid, skiplock, purge, log::log));
                 })).build());
 
         m.add(ApiMethod.get(vm + "/config").name("vm_config").description("Get the virtual machine configuration with pending configuration changes applied.")
@@ -301,7 +301,7 @@ public final class QemuApi implements ApiModule {
                 .returns(Schema.array(Schema.object().property("key", Schema.string())))
                 .permissions(Permission.perm(VMS, "VM.Audit"))
                 .proxyto("node")
-                .handler(wrap((p, rc) -> service().pending(vmidOf(p)))).build());
+                .handler(wrap((p, rc) -> service().guests().pending(vmidOf(p)))).build());
 
         m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
@@ -333,7 +333,7 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     LinkedHashMap<String, Object> st = service().vms().status(vmid, true);
                     var cfg = service().store().load(vmid);
-                    st.put("ha", service().haStatus(vmid));
+                    st.put("ha", service().guests().haStatus(vmid));
                     cfg.get("agent").ifPresent(a -> st.put("agent", Integer.parseInt(QemuOptions.props("agent", a).getOrDefault("enabled", "0"))));
                     if (!st.containsKey("qmpstatus")) st.put("qmpstatus", st.get("status"));
                     return st;
@@ -582,7 +582,7 @@ public final class QemuApi implements ApiModule {
                     var storageProblem = MigrationChecks.storageProblem(QemuMigrate.volumes(cfg, migrate.storages()), target, migrate.storages());
                     if (storageProblem.isPresent()) throw ApiException.error(storageProblem.get());
                     if (!members.get(target)) throw ApiException.error("target node '" + target + "' is not online");
-                    if (service().haResource(vmid).isPresent()) {
+                    if (service().guests().haResource(vmid).isPresent()) {
                         return rc.startTask("hamigrate", Integer.toString(vmid), log -> {
                             log.log("Requesting HA migration for VM " + vmid + " to node " + target);
                             clusterApi(ctx).call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
@@ -691,7 +691,7 @@ public final class QemuApi implements ApiModule {
                     service().store().checkLock(cfg);
                     if (cfg.isTemplate()) throw ApiException.error("VM " + vmid + " is already a template");
                     if (service().vms().isRunning(vmid)) throw ApiException.error("you can't convert a running VM to a template");
-                    return rc.startTask("qmtemplate", Integer.toString(vmid), log -> new org.haven.qemu.QemuClone(service()).template(vmid, log::log));
+                    return rc.startTask("qmtemplate", Integer.toString(vmid), log -> new org.haven.guest.clone.GuestClone(service().guests()).template(vmid, log::log));
                 })).build());
         m.add(ApiMethod.post(vm + "/clone").name("clone_vm").description("Create a copy of virtual machine/template.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
@@ -714,12 +714,12 @@ public final class QemuApi implements ApiModule {
                     var cfg = service().store().load(vmid);
                     if (p.has("target") && !p.str("target").equals(service().store().localNode()))
                         throw new ApiException(501, "cloning to another node is not implemented");
-                    if (service().store().owner(newid).isPresent()) throw ApiException.error("unable to create VM " + newid + ": config file already exists");
+                    service().store().checkUnused(newid);
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
                             format = p.str("format", null), snap = p.str("snapname", null);
                     return rc.startTask("qmclone", Integer.toString(vmid), log ->
-                            new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
+                            new org.haven.guest.clone.GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
                 })).build());
     }
 
@@ -999,7 +999,7 @@ public final class QemuApi implements ApiModule {
                     r.put("diskread", st.get("diskread"));
                     r.put("diskwrite", st.get("diskwrite"));
                     r.put("template", st.containsKey("template") ? 1 : 0);
-                    var ha = s.haResource(vmid);
+                    var ha = s.guests().haResource(vmid);
                     if (ha.isPresent()) r.put("hastate", ha.get().getOrDefault("state", "started"));
                     if (st.get("tags") != null) r.put("tags", st.get("tags"));
                     if (st.get("lock") != null) r.put("lock", st.get("lock"));

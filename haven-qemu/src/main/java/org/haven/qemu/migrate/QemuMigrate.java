@@ -27,7 +27,7 @@ import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.qmp.QmpClient;
 import org.haven.qemu.qmp.QmpException;
 import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import tools.jackson.databind.JsonNode;
 

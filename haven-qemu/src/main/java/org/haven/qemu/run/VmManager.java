@@ -13,14 +13,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
+import org.haven.guest.GuestVolumes;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.QemuCommand;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.config.QemuVolumeKeys;
 import org.haven.qemu.qmp.QmpClient;
 import org.haven.qemu.qmp.QmpException;
 import tools.jackson.databind.JsonNode;
@@ -43,7 +46,7 @@ public final class VmManager {
     private final VolumeAccess volumes;
     private final boolean embedded;
     private final Map<Integer, long[]> cpuSamples = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> applyPending(cfg);
+    private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> GuestVolumes.applyPending(QemuVolumeKeys.INSTANCE, cfg);
 
     private volatile java.util.function.BiConsumer<Integer, Map<String, String>> preStart = (vmid, conf) -> { };
 
@@ -463,48 +466,6 @@ public final class VmManager {
         }
         cleanupFiles(vmid);
         cpuSamples.remove(vmid);
-    }
-
-    /**
-     * Move pending values into the config and execute pending deletions (disks become unused volumes).
-     * Returns true when something changed.
-     */
-    public static boolean applyPending(GuestConfig cfg) {
-        GuestConfig.Section pending = cfg.pending();
-        if (pending.isEmpty()) return false;
-        for (var e : cfg.pendingDeletes().entrySet()) {
-            String key = e.getKey();
-            String old = cfg.current().getOrNull(key);
-            if (old != null && QemuOptions.isBusDrive(key)) {
-                Map<String, String> d = QemuOptions.props(key, old);
-                String file = d.get("file");
-                if (file != null && !"cdrom".equals(d.get("media")) && !file.equals("none") && !file.startsWith("/")) addUnused(cfg, file);
-            }
-            cfg.current().remove(key);
-        }
-        for (var e : new TreeMap<>(pending.values()).entrySet()) {
-            if (e.getKey().equals("delete")) continue;
-            cfg.current().set(e.getKey(), e.getValue());
-        }
-        if (pending.description() != null) cfg.current().description(pending.description());
-        cfg.pending().values().clear();
-        cfg.pending().description(null);
-        return true;
-    }
-
-    /** Add {@code volid} as the next free {@code unusedN} unless it is already referenced. */
-    public static String addUnused(GuestConfig cfg, String volid) {
-        for (int i = 0; i < 256; i++) {
-            String v = cfg.current().getOrNull("unused" + i);
-            if (v != null && QemuOptions.props("unused" + i, v).get("file").equals(volid)) return "unused" + i;
-        }
-        for (int i = 0; i < 256; i++) {
-            if (!cfg.current().has("unused" + i)) {
-                cfg.current().set("unused" + i, volid);
-                return "unused" + i;
-            }
-        }
-        throw new GuestException(500, "too many unused volumes");
     }
 
     // ---- stop / shutdown ------------------------------------------------------------------------------

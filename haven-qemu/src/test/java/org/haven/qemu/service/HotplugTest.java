@@ -18,7 +18,7 @@ import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.run.HostNet;
 import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.qemu.testing.SerialReader;
 import org.haven.qemu.testing.TestGuest;
