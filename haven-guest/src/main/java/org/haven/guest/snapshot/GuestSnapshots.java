@@ -136,7 +136,7 @@ public final class GuestSnapshots {
                 return null;
             });
             for (String volid : disks(cfg.current()).values()) {
-                try { if (!running || !type.snapshotsWhileRunning()) storage().deleteSnapshot(volid, name, running); } catch (RuntimeException ignored) { }
+                try { if (!running || !type.snapshotsWhileRunning()) storage().deleteSnapshot(volid, name, false); } catch (RuntimeException ignored) { }
             }
             if (sv != null) try { storage().free(sv); } catch (RuntimeException ignored) { }
             throw e;
@@ -216,7 +216,7 @@ public final class GuestSnapshots {
                 if (running && type.snapshotsWhileRunning() && e.getValue().equals(currentDisks.get(e.getKey()))) {
                     type.deleteRunningVolumeSnapshot(vmid, e.getKey(), e.getValue(), name);
                 } else {
-                    storage().deleteSnapshot(e.getValue(), name, running);
+                    storage().deleteSnapshot(e.getValue(), name, running && type.snapshotsWhileRunning());
                 }
             } catch (RuntimeException ex) {
                 if (!force) throw ex;
