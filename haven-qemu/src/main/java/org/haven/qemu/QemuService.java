@@ -102,7 +102,7 @@ public final class QemuService {
     /** The shared config operations (pending, destroy, HA entry) for VMs. */
     public GuestService guests() { return guests; }
 
-    private volatile org.haven.qemu.migrate.QemuMigrate migrator;
+    private volatile org.haven.guest.migrate.GuestMigrate migrator;
     private volatile org.haven.api.task.TaskManager tasks;
 
     /** The node's tasks, for work started outside an API request (HA migrations run as {@code qmigrate} tasks). */
@@ -111,9 +111,9 @@ public final class QemuService {
     public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
     /** Migration between nodes (set where the node's cluster API is available). */
-    public void setMigrator(org.haven.qemu.migrate.QemuMigrate m) { this.migrator = m; }
+    public void setMigrator(org.haven.guest.migrate.GuestMigrate m) { this.migrator = m; }
 
-    public org.haven.qemu.migrate.QemuMigrate migrator() {
+    public org.haven.guest.migrate.GuestMigrate migrator() {
         var m = migrator;
         if (m == null) throw new GuestException(500, "migration is not available on this node");
         return m;
@@ -455,7 +455,7 @@ public final class QemuService {
             if (volid.startsWith("/")) throw new GuestException(500, "you can't resize a disk given by path");
             long current = volumes.size(volid);
             boolean relative = size.startsWith("+");
-            long amount = VmManager.parseSize(relative ? size.substring(1) : size);
+            long amount = GuestVolumes.parseSize(relative ? size.substring(1) : size);
             long target = relative ? current + amount : amount;
             if (target < current) throw new GuestException(500, "shrinking disks is not supported");
             if (target == current) { log(log, "disk is already " + formatSize(target)); return null; }

@@ -27,10 +27,11 @@ import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.migrate.CfsMigrationTls;
-import org.haven.qemu.migrate.ClusterApi;
-import org.haven.qemu.migrate.HttpsClusterApi;
-import org.haven.qemu.migrate.MigrationChecks;
-import org.haven.qemu.migrate.QemuMigrate;
+import org.haven.guest.migrate.ClusterApi;
+import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.HttpsClusterApi;
+import org.haven.guest.migrate.MigrationChecks;
+import org.haven.qemu.migrate.QemuLiveMigration;
 import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
@@ -75,8 +76,12 @@ public final class QemuApi implements ApiModule {
         org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, ctx);
         reg.addAll(console.methods());
         console.install(ctx);
-        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.qemu.migrate.VolumeImportHandler(
-                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class))));
+        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.guest.migrate.VolumeImportHandler(
+                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class).map(ac ->
+                        new org.haven.guest.migrate.VolumeImportHandler.Credentials() {
+                            @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
+                            @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
+                        }))));
         reg.addResources(rc -> resources(rc));
     }
 
@@ -113,7 +118,7 @@ public final class QemuApi implements ApiModule {
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());
-        service.setMigrator(new QemuMigrate(vms, clusterApi(ctx)));
+        service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms)));
         service.setTasks(ctx.tasks());
         return service;
     }
@@ -523,7 +528,7 @@ public final class QemuApi implements ApiModule {
                     var cfg = store.load(vmid);
                     var migrate = service().migrator();
                     boolean running = service().vms().isRunning(vmid);
-                    var vols = QemuMigrate.volumes(cfg, migrate.storages());
+                    var vols = GuestMigrate.volumes(service().type().volumeKeys(), cfg, migrate.storages());
                     LinkedHashMap<String, Object> res = new LinkedHashMap<>();
                     res.put("running", running);
                     var volumes = service().vms().volumes();
@@ -537,7 +542,7 @@ public final class QemuApi implements ApiModule {
                         var considered = vols.stream().filter(v -> v.ref() == MigrationChecks.Ref.CONFIG || v.ref() == MigrationChecks.Ref.UNUSED).toList();
                         List<String> allowed = new ArrayList<>();
                         java.util.TreeMap<String, Object> notAllowed = new java.util.TreeMap<>();
-                        for (String node : QemuMigrate.members(store.cfs()).keySet()) {
+                        for (String node : GuestMigrate.members(store.cfs()).keySet()) {
                             if (node.equals(store.localNode())) continue;
                             List<String> unavailable = MigrationChecks.unavailableStorages(considered, node, migrate.storages());
                             if (unavailable.isEmpty()) allowed.add(node);
@@ -568,7 +573,7 @@ public final class QemuApi implements ApiModule {
                     var store = service().store();
                     String target = p.str("target");
                     if (target.equals(store.localNode())) throw ApiException.param("target", "target is local node.");
-                    Map<String, Boolean> members = QemuMigrate.members(store.cfs());
+                    Map<String, Boolean> members = GuestMigrate.members(store.cfs());
                     if (!members.containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
                     for (String k : List.of("force", "migration_type", "migration_network"))
                         if (p.has(k) && !"root@pam".equals(rc.authid())) throw ApiException.param(k, "Only root may use this option.");
@@ -579,7 +584,7 @@ public final class QemuApi implements ApiModule {
                     boolean online = p.bool("online", false);
                     if (running && !online) throw ApiException.error("can't migrate running VM without --online");
                     boolean offlineInstead = !running && online;
-                    var storageProblem = MigrationChecks.storageProblem(QemuMigrate.volumes(cfg, migrate.storages()), target, migrate.storages());
+                    var storageProblem = MigrationChecks.storageProblem(GuestMigrate.volumes(service().type().volumeKeys(), cfg, migrate.storages()), target, migrate.storages());
                     if (storageProblem.isPresent()) throw ApiException.error(storageProblem.get());
                     if (!members.get(target)) throw ApiException.error("target node '" + target + "' is not online");
                     if (service().guests().haResource(vmid).isPresent()) {
@@ -594,7 +599,7 @@ public final class QemuApi implements ApiModule {
                     } catch (IllegalArgumentException e) {
                         throw ApiException.param("targetstorage", e.getMessage());
                     }
-                    var opts = new QemuMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
+                    var opts = new GuestMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
                             p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap);
                     return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
                         if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");

@@ -31,6 +31,7 @@ import org.haven.api.server.HttpExtensions;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.config.GuestConfig;
+import org.haven.guest.console.ConsoleBridge;
 import org.haven.qemu.QemuService;
 
 /**

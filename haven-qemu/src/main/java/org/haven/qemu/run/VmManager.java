@@ -676,24 +676,11 @@ public final class VmManager {
             if (!QemuOptions.isBusDrive(e.getKey())) continue;
             Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
             if ("cdrom".equals(d.get("media"))) continue;
-            return parseSize(d.get("size"));
+            return GuestVolumes.parseSize(d.get("size"));
         }
         return 0;
     }
 
-    /** PVE disk sizes: a number with an optional K/M/G/T suffix (bytes without suffix). */
-    public static long parseSize(String s) {
-        if (s == null || s.isEmpty()) return 0;
-        char u = Character.toUpperCase(s.charAt(s.length() - 1));
-        double n;
-        long mul = 1;
-        if (Character.isDigit(u)) n = Double.parseDouble(s);
-        else {
-            n = Double.parseDouble(s.substring(0, s.length() - 1));
-            mul = switch (u) { case 'K' -> 1L << 10; case 'M' -> 1L << 20; case 'G' -> 1L << 30; case 'T' -> 1L << 40; default -> 1; };
-        }
-        return (long) (n * mul);
-    }
 
     private long[] netCounters(int vmid) {
         long in = 0, out = 0;
