@@ -681,7 +681,6 @@ public final class VmManager {
         return 0;
     }
 
-
     private long[] netCounters(int vmid) {
         long in = 0, out = 0;
         for (int i = 0; i < 32; i++) {
