@@ -21,11 +21,11 @@ import org.haven.guest.GuestVolumes;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.run.Proc;
 import org.haven.qemu.run.VmManager;
-import org.haven.guest.volume.VolumeAccess;
 
 /**
  * VM configuration operations behind the API: create, update (directly when stopped, as pending changes

@@ -11,11 +11,11 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import org.haven.guest.migrate.MigrationChecks;
 import org.haven.guest.migrate.MigrationChecks.Ref;
 import org.haven.guest.migrate.MigrationChecks.Request;
 import org.haven.guest.migrate.MigrationChecks.StorageFacts;
 import org.haven.guest.migrate.MigrationChecks.Volume;
+import org.haven.guest.migrate.MigrationChecks;
 import org.haven.qemu.config.QemuVolumeKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

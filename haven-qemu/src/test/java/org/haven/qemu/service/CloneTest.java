@@ -11,15 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.DirClusterFs;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
-import org.haven.guest.clone.GuestClone;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.run.Proc;
-import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.qemu.testing.SerialReader;
 import org.haven.qemu.testing.TestGuest;
