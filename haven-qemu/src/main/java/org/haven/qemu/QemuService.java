@@ -15,14 +15,17 @@ import java.util.regex.Pattern;
 
 import org.haven.core.schema.ParamException;
 import org.haven.core.time.Clock;
+import org.haven.guest.GuestPurge;
+import org.haven.guest.GuestService;
+import org.haven.guest.GuestVolumes;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.run.Proc;
 import org.haven.qemu.run.VmManager;
-import org.haven.qemu.run.VolumeAccess;
 
 /**
  * VM configuration operations behind the API: create, update (directly when stopped, as pending changes
@@ -42,13 +45,22 @@ public final class QemuService {
     private final GuestConfigStore store;
     private final VolumeAccess volumes;
     private final Clock clock;
+    private final QemuGuestType type;
+    private final GuestService guests;
 
     public QemuService(VmManager vms, Clock clock) {
+        this(vms, clock, List.of());
+    }
+
+    /** @param purges what a destroy with {@code purge} cleans besides the HA resources */
+    public QemuService(VmManager vms, Clock clock, List<GuestPurge> purges) {
         this.vms = vms;
         this.store = vms.store();
         this.volumes = vms.volumes();
         this.clock = clock;
-        vms.setPendingApplier((vmid, cfg) -> applyPending(vmid, cfg, null));
+        this.type = new QemuGuestType(vms);
+        this.guests = new GuestService(type, store, volumes, purges);
+        vms.setPendingApplier((vmid, cfg) -> guests.applyPending(vmid, cfg, null));
         vms.setPreStart(this::prepareCloudInit);
     }
 
@@ -85,8 +97,12 @@ public final class QemuService {
 
     public VmManager vms() { return vms; }
     public GuestConfigStore store() { return store; }
+    /** The VM's guest type, for the guest framework. */
+    public QemuGuestType type() { return type; }
+    /** The shared config operations (pending, destroy, HA entry) for VMs. */
+    public GuestService guests() { return guests; }
 
-    private volatile org.haven.qemu.migrate.QemuMigrate migrator;
+    private volatile org.haven.guest.migrate.GuestMigrate migrator;
     private volatile org.haven.api.task.TaskManager tasks;
 
     /** The node's tasks, for work started outside an API request (HA migrations run as {@code qmigrate} tasks). */
@@ -95,9 +111,9 @@ public final class QemuService {
     public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
     /** Migration between nodes (set where the node's cluster API is available). */
-    public void setMigrator(org.haven.qemu.migrate.QemuMigrate m) { this.migrator = m; }
+    public void setMigrator(org.haven.guest.migrate.GuestMigrate m) { this.migrator = m; }
 
-    public org.haven.qemu.migrate.QemuMigrate migrator() {
+    public org.haven.guest.migrate.GuestMigrate migrator() {
         var m = migrator;
         if (m == null) throw new GuestException(500, "migration is not available on this node");
         return m;
@@ -108,68 +124,8 @@ public final class QemuService {
     // ---- read ---------------------------------------------------------------------------------------
 
     /** GET config: the current values, or with pending values applied ({@code current=false}, PVE's default). */
-    public Map<String, Object> config(int vmid, boolean current, String snapshot) {
-        GuestConfig cfg = store.load(vmid);
-        GuestConfig.Section s;
-        if (snapshot != null) {
-            s = cfg.snapshots().get(snapshot);
-            if (s == null) throw new GuestException(500, "snapshot '" + snapshot + "' does not exist");
-        } else {
-            s = cfg.current();
-        }
-        TreeMap<String, Object> out = new TreeMap<>();
-        s.values().forEach((k, v) -> out.put(k, typed(k, v)));
-        if (s.description() != null) out.put("description", s.description());
-        if (snapshot == null && !current) {
-            cfg.pending().values().forEach((k, v) -> { if (!k.equals("delete")) out.put(k, typed(k, v)); });
-            if (cfg.pending().description() != null) out.put("description", cfg.pending().description());
-            for (String d : cfg.pendingDeletes().keySet()) out.remove(d);
-        }
-        out.put("digest", cfg.digest());
-        return out;
-    }
+    public Map<String, Object> config(int vmid, boolean current, String snapshot) { return guests.config(vmid, current, snapshot); }
 
-    /** Values as PVE's JSON has them: integers and numbers as numbers, the rest as strings. */
-    static Object typed(String key, String value) {
-        var s = QemuOptions.option(key);
-        if (s == null) {
-            if (key.equals("snaptime")) try { return Long.parseLong(value); } catch (NumberFormatException e) { return value; }
-            return value;
-        }
-        try {
-            switch (s.type()) {
-                case "integer": return Long.parseLong(value);
-                case "boolean": return Long.parseLong(value);
-                case "number": {
-                    double d = Double.parseDouble(value);
-                    return d == Math.rint(d) ? (Object) (long) d : (Object) d;
-                }
-                default: return value;
-            }
-        } catch (NumberFormatException e) {
-            return value;
-        }
-    }
-
-    /** GET pending: every key with its current {@code value}, {@code pending} value and {@code delete} flag (1, or 2 when forced). */
-    public List<Map<String, Object>> pending(int vmid) {
-        GuestConfig cfg = store.load(vmid);
-        TreeMap<String, Map<String, Object>> out = new TreeMap<>();
-        cfg.current().values().forEach((k, v) -> entry(out, k).put("value", typed(k, v)));
-        if (cfg.current().description() != null) entry(out, "description").put("value", cfg.current().description());
-        cfg.pending().values().forEach((k, v) -> { if (!k.equals("delete")) entry(out, k).put("pending", typed(k, v)); });
-        if (cfg.pending().description() != null) entry(out, "description").put("pending", cfg.pending().description());
-        cfg.pendingDeletes().forEach((k, force) -> entry(out, k).put("delete", force ? 2 : 1));
-        return new ArrayList<>(out.values());
-    }
-
-    private static Map<String, Object> entry(TreeMap<String, Map<String, Object>> m, String k) {
-        return m.computeIfAbsent(k, x -> {
-            LinkedHashMap<String, Object> e = new LinkedHashMap<>();
-            e.put("key", x);
-            return e;
-        });
-    }
 
     /** The VM list of this node (PVE's vmlist). */
     public List<Map<String, Object>> list(boolean full) {
@@ -195,7 +151,7 @@ public final class QemuService {
         Map<String, String> opts = new LinkedHashMap<>(options);
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = driveOrder(QemuOptions.checkAll(opts));
-        if (store.owner(vmid).isPresent()) throw new GuestException(500, "unable to create VM " + vmid + ": config file already exists");
+        store.checkUnused(vmid);
         List<String> allocated = new ArrayList<>();
         GuestConfig placeholder = new GuestConfig().set("lock", "create");
         store.create(vmid, placeholder);
@@ -299,7 +255,7 @@ public final class QemuService {
 
     /** A 4 MiB {@code vm-<vmid>-cloudinit} volume (with the format's extension on file-based storages). */
     private String allocCloudInit(String storage, int vmid) {
-        if (vms.volumes() instanceof org.haven.qemu.run.StorageVolumes sv) {
+        if (vms.volumes() instanceof org.haven.guest.volume.StorageVolumes sv) {
             var entry = sv.storage().enabledStorage(storage);
             String fmt = entry.format();
             String name = "vm-" + vmid + "-cloudinit" + (entry.path().isPresent() || "dir".equals(entry.type().id()) ? "." + fmt : "");
@@ -311,9 +267,9 @@ public final class QemuService {
     /** Allocate a volume the size of {@code source} and copy the image into it (PVE's import-from). */
     private String importDisk(int vmid, String key, LinkedHashMap<String, String> d, String storage, String format, String source,
                               List<String> allocated, Consumer<String> log) {
-        CommandBuilder.Volume src;
+        org.haven.guest.volume.Volume src;
         try {
-            src = source.startsWith("/") ? new CommandBuilder.Volume(source, null) : volumes.resolve(source);
+            src = source.startsWith("/") ? new org.haven.guest.volume.Volume(source, null) : volumes.resolve(source);
         } catch (IllegalArgumentException e) {
             throw ParamException.of(key, e.getMessage());
         }
@@ -406,14 +362,14 @@ public final class QemuService {
                 if (description != null) cfg.pending().description(description);
                 boolean running = vms.isRunning(vmid);
                 if (!running) {
-                    applyPending(vmid, cfg, log);
+                    guests.applyPending(vmid, cfg, log);
                 } else {
                     applyFastPlug(cfg);
                     hotplugPending(vmid, cfg, log);
                 }
                 // the result must still be startable
                 GuestConfig merged = cfg.copy();
-                applyPendingKeys(merged);
+                guests.applyPendingKeys(merged);
                 vms.command(vmid, merged.current().values());
                 store.write(vmid, cfg);
                 return null;
@@ -439,7 +395,7 @@ public final class QemuService {
                 cfg.current().remove(key);
                 if (QemuOptions.isBusDrive(key)) {
                     String file = QemuOptions.props(key, old).get("file");
-                    if (isOwnedBy(file, vmid)) VmManager.addUnused(cfg, file);
+                    if (guests.isOwnedBy(file, vmid)) GuestVolumes.addUnused(cfg, file);
                 }
                 deletes.remove(key);
                 log(log, "hot-unplugged " + key);
@@ -484,135 +440,6 @@ public final class QemuService {
         cfg.setPendingDeletes(deletes);
     }
 
-    /** Apply pending changes of a stopped VM: deleted disks become unused volumes, deleted unused volumes are freed. */
-    void applyPending(int vmid, GuestConfig cfg, Consumer<String> log) {
-        for (var e : cfg.pendingDeletes().entrySet()) {
-            String key = e.getKey();
-            String old = cfg.current().getOrNull(key);
-            if (old == null) continue;
-            if (key.startsWith("unused")) {
-                String volid = QemuOptions.props(key, old).get("file");
-                if (isOwnedBy(volid, vmid) && !referencedElsewhere(cfg, key, volid)) {
-                    log(log, "removing unused disk '" + volid + "'");
-                    volumes.free(volid);
-                }
-            } else if (QemuOptions.isDisk(key)) {
-                Map<String, String> d = QemuOptions.props(key, old);
-                String file = d.get("file");
-                if (file != null && !"cdrom".equals(d.get("media")) && !file.equals("none") && isOwnedBy(file, vmid)) {
-                    if (key.equals("efidisk0") || key.equals("tpmstate0") || e.getValue()) {
-                        if (!referencedElsewhere(cfg, key, file)) volumes.free(file);
-                    } else {
-                        cfg.current().remove(key);
-                        VmManager.addUnused(cfg, file);
-                    }
-                }
-            }
-            cfg.current().remove(key);
-        }
-        // replaced disks: the old volume becomes unused
-        for (var e : new TreeMap<>(cfg.pending().values()).entrySet()) {
-            String key = e.getKey();
-            if (!QemuOptions.isBusDrive(key)) continue;
-            String old = cfg.current().getOrNull(key);
-            if (old == null) continue;
-            String oldFile = QemuOptions.props(key, old).get("file");
-            String newFile = QemuOptions.props(key, e.getValue()).get("file");
-            if (oldFile != null && !oldFile.equals(newFile) && isOwnedBy(oldFile, vmid)) {
-                cfg.current().remove(key);
-                VmManager.addUnused(cfg, oldFile);
-            }
-        }
-        applyPendingKeys(cfg);
-    }
-
-    private static void applyPendingKeys(GuestConfig cfg) {
-        VmManager.applyPending(cfg);
-    }
-
-    private boolean isOwnedBy(String volid, int vmid) {
-        if (volid == null || volid.startsWith("/") || volid.equals("none") || volid.equals("cdrom")) return false;
-        Integer owner = volumes.owner(volid);
-        return owner != null && owner == vmid;
-    }
-
-    private static boolean referencedElsewhere(GuestConfig cfg, String exceptKey, String volid) {
-        for (var e : cfg.current().values().entrySet()) {
-            if (e.getKey().equals(exceptKey) || !(QemuOptions.isDisk(e.getKey()) || e.getKey().startsWith("unused"))) continue;
-            if (volid.equals(QemuOptions.props(e.getKey(), e.getValue()).get("file"))) return true;
-        }
-        for (GuestConfig.Section s : cfg.snapshots().values()) {
-            for (var e : s.values().entrySet()) {
-                if (!QemuOptions.isDisk(e.getKey())) continue;
-                if (volid.equals(QemuOptions.props(e.getKey(), e.getValue()).get("file"))) return true;
-            }
-        }
-        return false;
-    }
-
-    // ---- destroy -------------------------------------------------------------------------------------
-
-    /** Destroy a stopped VM: free every volume it owns and remove its config. */
-    public void destroy(int vmid, boolean skiplock, Consumer<String> log) {
-        destroy(vmid, skiplock, false, log);
-    }
-
-    /** Destroy; with {@code purge} the VM also leaves the HA resources. */
-    public void destroy(int vmid, boolean skiplock, boolean purge, Consumer<String> log) {
-        if (!purge && haResource(vmid).isPresent())
-            throw new GuestException(500, "unable to remove VM " + vmid + " - used in HA resources and purge parameter not set.");
-        store.locked(vmid, () -> {
-            GuestConfig cfg = store.load(vmid);
-            if (!skiplock) store.checkLock(cfg);
-            if ("1".equals(cfg.get("protection").orElse("0")))
-                throw new GuestException(500, "can't remove VM " + vmid + " - protection mode enabled");
-            if (vms.isRunning(vmid)) throw new GuestException(500, "VM " + vmid + " is running - destroy failed");
-            Set<String> vols = new LinkedHashSet<>();
-            List<GuestConfig.Section> sections = new ArrayList<>();
-            sections.add(cfg.current());
-            sections.add(cfg.pending());
-            sections.addAll(cfg.snapshots().values());
-            for (GuestConfig.Section s : sections) {
-                for (var e : s.values().entrySet()) {
-                    String k = e.getKey();
-                    if (QemuOptions.isDisk(k) || k.startsWith("unused")) {
-                        String f = QemuOptions.props(k, e.getValue()).get("file");
-                        if (isOwnedBy(f, vmid)) vols.add(f);
-                    } else if (k.equals("vmstate") && isOwnedBy(e.getValue(), vmid)) {
-                        vols.add(e.getValue());
-                    }
-                }
-            }
-            // base volumes of a template still used by linked clones keep the whole VM
-            for (String v : vols) {
-                if (v.contains("/base-") || v.contains(":base-")) {
-                    try {
-                        volumes.free(v);
-                        log(log, "Removing image: " + v);
-                    } catch (RuntimeException e) {
-                        throw new GuestException(500, e.getMessage());
-                    }
-                }
-            }
-            for (String v : vols) {
-                if (v.contains("/base-") || v.contains(":base-")) continue;
-                try {
-                    volumes.free(v);
-                    log(log, "Removing image: " + v);
-                } catch (RuntimeException e) {
-                    log(log, "WARN: unable to free '" + v + "' - " + e.getMessage());
-                }
-            }
-            store.destroy(vmid);
-            vms.cleanupFiles(vmid);
-            if (purge) {
-                log(log, "purging VM " + vmid + " from related configurations..");
-                purgeHa(vmid, log);
-            }
-            return null;
-        });
-    }
-
     // ---- disk operations ------------------------------------------------------------------------------
 
     /** Grow a disk: {@code size} absolute ({@code 10G}) or relative ({@code +1G}); running VMs see it at once. */
@@ -628,7 +455,7 @@ public final class QemuService {
             if (volid.startsWith("/")) throw new GuestException(500, "you can't resize a disk given by path");
             long current = volumes.size(volid);
             boolean relative = size.startsWith("+");
-            long amount = VmManager.parseSize(relative ? size.substring(1) : size);
+            long amount = GuestVolumes.parseSize(relative ? size.substring(1) : size);
             long target = relative ? current + amount : amount;
             if (target < current) throw new GuestException(500, "shrinking disks is not supported");
             if (target == current) { log(log, "disk is already " + formatSize(target)); return null; }
@@ -688,7 +515,7 @@ public final class QemuService {
             if (!volid.equals(nd.get("file"))) throw new GuestException(500, "disk '" + disk + "' changed during the move");
             nd.put("file", moved);
             c.set(disk, QemuOptions.print(disk, nd));
-            if (!delete) VmManager.addUnused(c, volid);
+            if (!delete) GuestVolumes.addUnused(c, volid);
             store.write(vmid, c);
             return null;
         });
@@ -768,7 +595,7 @@ public final class QemuService {
             long size = (Long.parseLong(memory) * 2 + 512) << 20;
             String date = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(java.time.ZoneOffset.UTC)
                     .format(java.time.Instant.ofEpochSecond(clock.epochSeconds()));
-            volid = vms.volumes() instanceof org.haven.qemu.run.StorageVolumes sv
+            volid = vms.volumes() instanceof org.haven.guest.volume.StorageVolumes sv
                     ? sv.storage().alloc(target, vmid, "raw", "vm-" + vmid + "-state-suspend-" + date + ".raw", size)
                     : volumes.alloc(target, vmid, "raw", size);
             String machine = vms.machineType(vmid, cfg.current().values());
@@ -815,7 +642,7 @@ public final class QemuService {
                 LinkedHashMap<String, String> d = new LinkedHashMap<>();
                 String drive = importDisk(vmid, "scsi0", d, storage, format, source, allocated, log);
                 String volid = QemuOptions.props("scsi0", drive).get("file");
-                String key = VmManager.addUnused(cfg, volid);
+                String key = GuestVolumes.addUnused(cfg, volid);
                 store.write(vmid, cfg);
                 log(log, "unused disk '" + volid + "' added as '" + key + "'");
                 return key;
@@ -924,7 +751,7 @@ public final class QemuService {
      */
     public List<String> rescan(Integer onlyVmid, boolean dryrun) {
         List<String> out = new ArrayList<>();
-        if (!(vms.volumes() instanceof org.haven.qemu.run.StorageVolumes sv)) return out;
+        if (!(vms.volumes() instanceof org.haven.guest.volume.StorageVolumes sv)) return out;
         var sm = sv.storage();
         var cfgAll = sm.config();
         java.util.TreeMap<Integer, List<org.haven.storage.spi.VolumeInfo>> byVm = new java.util.TreeMap<>();
@@ -961,7 +788,7 @@ public final class QemuService {
                 for (var vi : vols) {
                     if (referenced.contains(vi.volid())) continue;
                     if (vi.volid().contains("-state-")) continue;
-                    String key = VmManager.addUnused(cfg, vi.volid());
+                    String key = GuestVolumes.addUnused(cfg, vi.volid());
                     out.add("VM " + vmid + ": add unreferenced volume '" + vi.volid() + "' as '" + key + "' to config");
                     changed = true;
                 }
@@ -985,52 +812,6 @@ public final class QemuService {
             });
         }
         return out;
-    }
-
-    // ---- HA --------------------------------------------------------------------------------------------
-
-    static final String HA_RESOURCES = "ha/resources.cfg";
-
-    /** The VM's entry in {@code ha/resources.cfg} ({@code vm: <vmid>}), if it is HA-managed. */
-    public java.util.Optional<Map<String, String>> haResource(int vmid) {
-        try {
-            var text = store.cfs().readString(HA_RESOURCES);
-            if (text.isEmpty()) return java.util.Optional.empty();
-            var doc = org.haven.core.format.SectionConfig.parse(text.get());
-            for (var sec : doc.sections()) {
-                if ((sec.type().equals("vm") && sec.id().equals(Integer.toString(vmid))) || sec.id().equals("vm:" + vmid))
-                    return java.util.Optional.of(sec.properties());
-            }
-        } catch (RuntimeException e) {
-            // an unreadable HA config means: not managed as far as this view goes
-        }
-        return java.util.Optional.empty();
-    }
-
-    /** PVE's {@code ha} status object: {@code managed} 0/1 and the requested state. */
-    public Map<String, Object> haStatus(int vmid) {
-        var r = haResource(vmid);
-        if (r.isEmpty()) return Map.of("managed", 0);
-        LinkedHashMap<String, Object> m = new LinkedHashMap<>();
-        m.put("managed", 1);
-        m.put("state", r.get().getOrDefault("state", "started"));
-        if (r.get().get("group") != null) m.put("group", r.get().get("group"));
-        return m;
-    }
-
-    /** Remove the VM from {@code ha/resources.cfg} (destroy with purge). */
-    void purgeHa(int vmid, Consumer<String> log) {
-        store.cfs().withLock("file-ha_resources_cfg", Duration.ofSeconds(10), () -> {
-            var text = store.cfs().readString(HA_RESOURCES);
-            if (text.isEmpty()) return null;
-            var doc = org.haven.core.format.SectionConfig.parse(text.get());
-            boolean removed = doc.sections().removeIf(sec -> (sec.type().equals("vm") && sec.id().equals(Integer.toString(vmid))) || sec.id().equals("vm:" + vmid));
-            if (removed) {
-                store.cfs().writeString(HA_RESOURCES, org.haven.core.format.SectionConfig.write(doc));
-                log(log, "removed VM " + vmid + " from the HA resources");
-            }
-            return null;
-        });
     }
 
     /** {@code qm showcmd}. */

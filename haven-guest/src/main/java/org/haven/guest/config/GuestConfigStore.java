@@ -24,21 +24,31 @@ public final class GuestConfigStore {
     private final ClusterFs cfs;
     private final String dir;
     private final String guestWord;
+    private final VmidRegistry vmids;
 
     /**
      * @param dir       {@code qemu-server} or {@code lxc}
      * @param guestWord {@code VM} or {@code CT}, used in messages as PVE does
      */
     public GuestConfigStore(ClusterFs cfs, String dir, String guestWord) {
+        this(cfs, dir, guestWord, new VmidRegistry(cfs));
+    }
+
+    /** A store whose new guests take VMIDs from {@code vmids}, shared by every guest type of the cluster. */
+    public GuestConfigStore(ClusterFs cfs, String dir, String guestWord, VmidRegistry vmids) {
         this.cfs = cfs;
         this.dir = dir;
         this.guestWord = guestWord;
+        this.vmids = vmids.register(dir, guestWord);
     }
 
     public static GuestConfigStore qemu(ClusterFs cfs) { return new GuestConfigStore(cfs, "qemu-server", "VM"); }
     public static GuestConfigStore lxc(ClusterFs cfs) { return new GuestConfigStore(cfs, "lxc", "CT"); }
 
     public ClusterFs cfs() { return cfs; }
+    public VmidRegistry vmids() { return vmids; }
+    /** The config directory below {@code nodes/<node>/}. */
+    public String dir() { return dir; }
     public String localNode() { return cfs.nodeName(); }
 
     public String path(String node, int vmid) { return "nodes/" + node + "/" + dir + "/" + vmid + ".conf"; }
@@ -87,11 +97,12 @@ public final class GuestConfigStore {
         cfs.write(path(node, vmid), cfg.writeBytes());
     }
 
-    /** Write a new config; fails when the VMID is already used (on any node, for this guest type). */
+    /** Fails when a guest of any type uses {@code vmid}, with PVE's message. */
+    public void checkUnused(int vmid) { vmids.checkUnused(vmid, dir, guestWord); }
+
+    /** Write a new config; fails when the VMID is already used (on any node, by any guest type). */
     public void create(int vmid, GuestConfig cfg) {
-        Optional<String> owner = owner(vmid);
-        if (owner.isPresent()) throw new GuestException(500, "unable to create " + guestWord + " " + vmid
-                + ": config file already exists");
+        checkUnused(vmid);
         cfs.mkdirs("nodes/" + localNode() + "/" + dir);
         try {
             cfs.create(path(localNode(), vmid), cfg.writeBytes());

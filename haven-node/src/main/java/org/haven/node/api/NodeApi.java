@@ -525,10 +525,7 @@ public final class NodeApi implements ApiModule {
                 if (ids != null) for (Map.Entry<String, JsonNode> e : ids.properties()) used.add(Long.parseLong(e.getKey()));
             } catch (RuntimeException ignored) { }
         }
-        for (org.haven.core.cfs.ClusterFs.Entry n : ctx.cfs().list("nodes"))
-            for (String dir : List.of("qemu-server", "lxc"))
-                for (org.haven.core.cfs.ClusterFs.Entry f : ctx.cfs().list("nodes/" + n.name() + "/" + dir))
-                    if (f.name().matches("[1-9][0-9]*\\.conf")) used.add(Long.parseLong(f.name().substring(0, f.name().length() - 5)));
+        for (int vmid : new org.haven.guest.config.VmidRegistry(ctx.cfs()).used()) used.add((long) vmid);
         if (p.has("vmid")) {
             long v = p.lng("vmid");
             if (used.contains(v)) throw ApiException.param("vmid", "VM " + v + " already exists");

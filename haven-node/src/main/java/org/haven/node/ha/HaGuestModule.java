@@ -14,8 +14,8 @@ import org.haven.ha.env.ClusterHaEnv;
 import org.haven.qemu.QemuService;
 
 /**
- * Ties guests to the HA manager on a node: publishes the {@code vm:} resource agent ({@link VmResourceDriver}),
- * which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
+ * Ties guests to the HA manager on a node: publishes the resource agents by type ({@link GuestResourceDrivers};
+ * {@code vm:} is {@link VmResourceDriver}), which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
  * HA-managed guest through HA as PVE does (guide §14.3): start sets the requested state to {@code started}
  * (task {@code hastart}); stop and shutdown queue the CRM command {@code stop <sid> <timeout>} (task
  * {@code hastop}), which stops the guest and sets its requested state to {@code stopped}.
@@ -33,8 +33,8 @@ public final class HaGuestModule implements ApiModule {
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
-        ctx.publish(ClusterHaEnv.ResourceDriver.class, new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName(),
-            ctx.runDir().resolve("ha-guest-pids")));
+        ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
+            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName(), ctx.runDir().resolve("ha-guest-pids")))));
     }
 
     @Override

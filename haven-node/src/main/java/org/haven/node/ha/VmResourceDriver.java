@@ -125,7 +125,7 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
 
     /**
      * PVE's agent: {@code online} (ha-manager migrate) live-migrates a running guest with the VM module's
-     * {@link org.haven.qemu.migrate.QemuMigrate} (the guest keeps running here when that fails); relocation
+     * {@link org.haven.guest.migrate.GuestMigrate} (the guest keeps running here when that fails); relocation
      * ({@code online} false) shuts a running guest down and moves its config to {@code target}. A stopped guest's
      * config just moves (its disks must be on shared storage).
      */
@@ -137,7 +137,7 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
             if (online) {
                 try {
                     var migrate = qemu.get().migrator();
-                    var opts = org.haven.qemu.migrate.QemuMigrate.Options.online(target);
+                    var opts = org.haven.guest.migrate.GuestMigrate.Options.online(target);
                     var tasks = qemu.get().tasks();
                     if (tasks.isEmpty()) {
                         migrate.migrate(vmid, opts, log(vmid));

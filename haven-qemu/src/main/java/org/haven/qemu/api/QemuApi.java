@@ -22,16 +22,17 @@ import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.migrate.ClusterApi;
+import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.HttpsClusterApi;
+import org.haven.guest.migrate.MigrationChecks;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.migrate.CfsMigrationTls;
-import org.haven.qemu.migrate.ClusterApi;
-import org.haven.qemu.migrate.HttpsClusterApi;
-import org.haven.qemu.migrate.MigrationChecks;
-import org.haven.qemu.migrate.QemuMigrate;
-import org.haven.qemu.run.StorageVolumes;
+import org.haven.qemu.migrate.QemuLiveMigration;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -46,7 +47,7 @@ public final class QemuApi implements ApiModule {
 
     private static final String VMS = "/vms/{vmid}";
     private volatile QemuService service;
-    private volatile org.haven.qemu.QemuSnapshots snapshots;
+    private volatile org.haven.guest.snapshot.GuestSnapshots snapshots;
     private NodeContext ctx;
 
     static {
@@ -81,8 +82,12 @@ public final class QemuApi implements ApiModule {
         org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, ctx);
         reg.addAll(console.methods());
         console.install(ctx);
-        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.qemu.migrate.VolumeImportHandler(
-                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class))));
+        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.guest.migrate.VolumeImportHandler(
+                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class).map(ac ->
+                        new org.haven.guest.migrate.VolumeImportHandler.Credentials() {
+                            @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
+                            @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
+                        }))));
         reg.addResources(rc -> resources(rc));
     }
 
@@ -102,11 +107,11 @@ public final class QemuApi implements ApiModule {
         }
     }
 
-    public org.haven.qemu.QemuSnapshots snapshots() {
-        org.haven.qemu.QemuSnapshots s = snapshots;
+    public org.haven.guest.snapshot.GuestSnapshots snapshots() {
+        org.haven.guest.snapshot.GuestSnapshots s = snapshots;
         if (s != null) return s;
         synchronized (this) {
-            if (snapshots == null) snapshots = new org.haven.qemu.QemuSnapshots(service(), ctx.clock());
+            if (snapshots == null) snapshots = new org.haven.guest.snapshot.GuestSnapshots(service().guests(), ctx.clock());
             return snapshots;
         }
     }
@@ -119,7 +124,7 @@ public final class QemuApi implements ApiModule {
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());
-        service.setMigrator(new QemuMigrate(vms, clusterApi(ctx)));
+        service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms)));
         service.setTasks(ctx.tasks());
         return service;
     }
@@ -205,7 +210,7 @@ public final class QemuApi implements ApiModule {
             int vmid = vmidOf(p);
             if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
-            if (service().store().owner(vmid).isPresent()) throw ApiException.error("unable to create VM " + vmid + ": config file already exists");
+            service().store().checkUnused(vmid);
             QemuConfigAccess.check(rc, service().vms().volumes(), vmid, opts, List.of(), null);
             boolean start = p.bool("start", false);
             return rc.startTask("qmcreate", Integer.toString(vmid), log -> {
@@ -243,9 +248,9 @@ public final class QemuApi implements ApiModule {
                     if (!skiplock) service().store().checkLock(cfg);
                     if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " is running - destroy failed");
                     boolean purge = p.bool("purge", false);
-                    if (!purge && service().haResource(vmid).isPresent())
+                    if (!purge && service().guests().haResource(vmid).isPresent())
                         throw ApiException.error("unable to remove VM " + vmid + " - used in HA resources and purge parameter not set.");
-                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().destroy(vmid, skiplock, purge, log::log));
+                    return rc.startTask("qmdestroy", Integer.toString(vmid), log -> service().guests().destroy(vmid, skiplock, purge, log::log));
                 })).build());
 
         m.add(ApiMethod.get(vm + "/config").name("vm_config").description("Get the virtual machine configuration with pending configuration changes applied.")
@@ -311,7 +316,7 @@ public final class QemuApi implements ApiModule {
                 .returns(Schema.array(Schema.object().property("key", Schema.string())))
                 .permissions(Permission.perm(VMS, "VM.Audit"))
                 .proxyto("node")
-                .handler(wrap((p, rc) -> service().pending(vmidOf(p)))).build());
+                .handler(wrap((p, rc) -> service().guests().pending(vmidOf(p)))).build());
 
         m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
@@ -343,7 +348,7 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     LinkedHashMap<String, Object> st = service().vms().status(vmid, true);
                     var cfg = service().store().load(vmid);
-                    st.put("ha", service().haStatus(vmid));
+                    st.put("ha", service().guests().haStatus(vmid));
                     cfg.get("agent").ifPresent(a -> st.put("agent", Integer.parseInt(QemuOptions.props("agent", a).getOrDefault("enabled", "0"))));
                     if (!st.containsKey("qmpstatus")) st.put("qmpstatus", st.get("status"));
                     return st;
@@ -540,7 +545,7 @@ public final class QemuApi implements ApiModule {
                     var cfg = store.load(vmid);
                     var migrate = service().migrator();
                     boolean running = service().vms().isRunning(vmid);
-                    var vols = QemuMigrate.volumes(cfg, migrate.storages());
+                    var vols = GuestMigrate.volumes(service().type().volumeKeys(), cfg, migrate.storages());
                     LinkedHashMap<String, Object> res = new LinkedHashMap<>();
                     res.put("running", running);
                     var volumes = service().vms().volumes();
@@ -554,7 +559,7 @@ public final class QemuApi implements ApiModule {
                         var considered = vols.stream().filter(v -> v.ref() == MigrationChecks.Ref.CONFIG || v.ref() == MigrationChecks.Ref.UNUSED).toList();
                         List<String> allowed = new ArrayList<>();
                         java.util.TreeMap<String, Object> notAllowed = new java.util.TreeMap<>();
-                        for (String node : QemuMigrate.members(store.cfs()).keySet()) {
+                        for (String node : GuestMigrate.members(store.cfs()).keySet()) {
                             if (node.equals(store.localNode())) continue;
                             List<String> unavailable = MigrationChecks.unavailableStorages(considered, node, migrate.storages());
                             if (unavailable.isEmpty()) allowed.add(node);
@@ -585,7 +590,7 @@ public final class QemuApi implements ApiModule {
                     var store = service().store();
                     String target = p.str("target");
                     if (target.equals(store.localNode())) throw ApiException.param("target", "target is local node.");
-                    Map<String, Boolean> members = QemuMigrate.members(store.cfs());
+                    Map<String, Boolean> members = GuestMigrate.members(store.cfs());
                     if (!members.containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
                     for (String k : List.of("force", "migration_type", "migration_network"))
                         if (p.has(k) && !"root@pam".equals(rc.authid())) throw ApiException.param(k, "Only root may use this option.");
@@ -596,10 +601,10 @@ public final class QemuApi implements ApiModule {
                     boolean online = p.bool("online", false);
                     if (running && !online) throw ApiException.error("can't migrate running VM without --online");
                     boolean offlineInstead = !running && online;
-                    var storageProblem = MigrationChecks.storageProblem(QemuMigrate.volumes(cfg, migrate.storages()), target, migrate.storages());
+                    var storageProblem = MigrationChecks.storageProblem(GuestMigrate.volumes(service().type().volumeKeys(), cfg, migrate.storages()), target, migrate.storages());
                     if (storageProblem.isPresent()) throw ApiException.error(storageProblem.get());
                     if (!members.get(target)) throw ApiException.error("target node '" + target + "' is not online");
-                    if (service().haResource(vmid).isPresent()) {
+                    if (service().guests().haResource(vmid).isPresent()) {
                         return rc.startTask("hamigrate", Integer.toString(vmid), log -> {
                             log.log("Requesting HA migration for VM " + vmid + " to node " + target);
                             clusterApi(ctx).call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
@@ -611,7 +616,7 @@ public final class QemuApi implements ApiModule {
                     } catch (IllegalArgumentException e) {
                         throw ApiException.param("targetstorage", e.getMessage());
                     }
-                    var opts = new QemuMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
+                    var opts = new GuestMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
                             p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap);
                     return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
                         if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");
@@ -708,7 +713,7 @@ public final class QemuApi implements ApiModule {
                     service().store().checkLock(cfg);
                     if (cfg.isTemplate()) throw ApiException.error("VM " + vmid + " is already a template");
                     if (service().vms().isRunning(vmid)) throw ApiException.error("you can't convert a running VM to a template");
-                    return rc.startTask("qmtemplate", Integer.toString(vmid), log -> new org.haven.qemu.QemuClone(service()).template(vmid, log::log));
+                    return rc.startTask("qmtemplate", Integer.toString(vmid), log -> new org.haven.guest.clone.GuestClone(service().guests()).template(vmid, log::log));
                 })).build());
         m.add(ApiMethod.post(vm + "/clone").name("clone_vm").description("Create a copy of virtual machine/template.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
@@ -731,14 +736,14 @@ public final class QemuApi implements ApiModule {
                     var cfg = service().store().load(vmid);
                     if (p.has("target") && !p.str("target").equals(service().store().localNode()))
                         throw new ApiException(501, "cloning to another node is not implemented");
-                    if (service().store().owner(newid).isPresent()) throw ApiException.error("unable to create VM " + newid + ": config file already exists");
+                    service().store().checkUnused(newid);
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
                             format = p.str("format", null), snap = p.str("snapname", null);
                     var source = snap == null ? cfg.current() : cfg.snapshots().get(snap);
                     QemuConfigAccess.checkClone(rc, service().vms().volumes(), newid, source == null ? Map.of() : source.values(), storage);
                     return rc.startTask("qmclone", Integer.toString(vmid), log ->
-                            new org.haven.qemu.QemuClone(service()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
+                            new org.haven.guest.clone.GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
                 })).build());
     }
 
@@ -1023,7 +1028,7 @@ public final class QemuApi implements ApiModule {
                     r.put("diskread", st.get("diskread"));
                     r.put("diskwrite", st.get("diskwrite"));
                     r.put("template", st.containsKey("template") ? 1 : 0);
-                    var ha = s.haResource(vmid);
+                    var ha = s.guests().haResource(vmid);
                     if (ha.isPresent()) r.put("hastate", ha.get().getOrDefault("state", "started"));
                     if (st.get("tags") != null) r.put("tags", st.get("tags"));
                     if (st.get("lock") != null) r.put("lock", st.get("lock"));

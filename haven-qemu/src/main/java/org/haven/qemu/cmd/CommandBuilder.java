@@ -10,6 +10,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.haven.guest.volume.Volume;
+import org.haven.guest.volume.VolumeResolver;
 import org.haven.qemu.config.QemuOptions;
 
 /**
@@ -20,14 +22,6 @@ import org.haven.qemu.config.QemuOptions;
  * {@link VolumeResolver}, host facts come from {@link HostInfo}.
  */
 public final class CommandBuilder {
-
-    /** Resolves a volume id ({@code local:100/vm-100-disk-0.qcow2}) or absolute path to a file and format. */
-    @FunctionalInterface
-    public interface VolumeResolver {
-        Volume resolve(String volid);
-    }
-
-    public record Volume(String path, String format) {}
 
     /** Thrown for configs that cannot be turned into a command line, with PVE's message. */
     public static final class ConfigError extends RuntimeException {

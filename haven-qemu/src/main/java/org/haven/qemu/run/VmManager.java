@@ -13,14 +13,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
+import org.haven.guest.GuestVolumes;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.QemuCommand;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.config.QemuVolumeKeys;
 import org.haven.qemu.qmp.QmpClient;
 import org.haven.qemu.qmp.QmpException;
 import tools.jackson.databind.JsonNode;
@@ -43,7 +46,7 @@ public final class VmManager {
     private final VolumeAccess volumes;
     private final boolean embedded;
     private final Map<Integer, long[]> cpuSamples = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> applyPending(cfg);
+    private volatile java.util.function.BiConsumer<Integer, GuestConfig> pendingApplier = (vmid, cfg) -> GuestVolumes.applyPending(QemuVolumeKeys.INSTANCE, cfg);
 
     private volatile java.util.function.BiConsumer<Integer, Map<String, String>> preStart = (vmid, conf) -> { };
 
@@ -465,48 +468,6 @@ public final class VmManager {
         cpuSamples.remove(vmid);
     }
 
-    /**
-     * Move pending values into the config and execute pending deletions (disks become unused volumes).
-     * Returns true when something changed.
-     */
-    public static boolean applyPending(GuestConfig cfg) {
-        GuestConfig.Section pending = cfg.pending();
-        if (pending.isEmpty()) return false;
-        for (var e : cfg.pendingDeletes().entrySet()) {
-            String key = e.getKey();
-            String old = cfg.current().getOrNull(key);
-            if (old != null && QemuOptions.isBusDrive(key)) {
-                Map<String, String> d = QemuOptions.props(key, old);
-                String file = d.get("file");
-                if (file != null && !"cdrom".equals(d.get("media")) && !file.equals("none") && !file.startsWith("/")) addUnused(cfg, file);
-            }
-            cfg.current().remove(key);
-        }
-        for (var e : new TreeMap<>(pending.values()).entrySet()) {
-            if (e.getKey().equals("delete")) continue;
-            cfg.current().set(e.getKey(), e.getValue());
-        }
-        if (pending.description() != null) cfg.current().description(pending.description());
-        cfg.pending().values().clear();
-        cfg.pending().description(null);
-        return true;
-    }
-
-    /** Add {@code volid} as the next free {@code unusedN} unless it is already referenced. */
-    public static String addUnused(GuestConfig cfg, String volid) {
-        for (int i = 0; i < 256; i++) {
-            String v = cfg.current().getOrNull("unused" + i);
-            if (v != null && QemuOptions.props("unused" + i, v).get("file").equals(volid)) return "unused" + i;
-        }
-        for (int i = 0; i < 256; i++) {
-            if (!cfg.current().has("unused" + i)) {
-                cfg.current().set("unused" + i, volid);
-                return "unused" + i;
-            }
-        }
-        throw new GuestException(500, "too many unused volumes");
-    }
-
     // ---- stop / shutdown ------------------------------------------------------------------------------
 
     /** Hard stop: QMP quit, then TERM, then KILL (PVE's vm_stop without shutdown). */
@@ -715,23 +676,9 @@ public final class VmManager {
             if (!QemuOptions.isBusDrive(e.getKey())) continue;
             Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
             if ("cdrom".equals(d.get("media"))) continue;
-            return parseSize(d.get("size"));
+            return GuestVolumes.parseSize(d.get("size"));
         }
         return 0;
-    }
-
-    /** PVE disk sizes: a number with an optional K/M/G/T suffix (bytes without suffix). */
-    public static long parseSize(String s) {
-        if (s == null || s.isEmpty()) return 0;
-        char u = Character.toUpperCase(s.charAt(s.length() - 1));
-        double n;
-        long mul = 1;
-        if (Character.isDigit(u)) n = Double.parseDouble(s);
-        else {
-            n = Double.parseDouble(s.substring(0, s.length() - 1));
-            mul = switch (u) { case 'K' -> 1L << 10; case 'M' -> 1L << 20; case 'G' -> 1L << 30; case 'T' -> 1L << 40; default -> 1; };
-        }
-        return (long) (n * mul);
     }
 
     private long[] netCounters(int vmid) {

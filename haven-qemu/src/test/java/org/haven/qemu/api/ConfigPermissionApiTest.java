@@ -30,7 +30,7 @@ import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
-import org.haven.qemu.run.StorageVolumes;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.ProcessCommandRunner;

@@ -16,12 +16,12 @@ class CommandBuilderTest {
     static final HostInfo HOST = new HostInfo("/usr/bin/qemu-system-x86_64", "7.2", true, true, "/usr/share/OVMF",
             "/run/haven/qemu-server/haven-bridge", true);
     static final VmPaths PATHS = new VmPaths(Path.of("/run/haven/qemu-server"));
-    static final CommandBuilder.VolumeResolver VOLS = volid -> {
-        if (volid.startsWith("/")) return new CommandBuilder.Volume(volid, "raw");
+    static final org.haven.guest.volume.VolumeResolver VOLS = volid -> {
+        if (volid.startsWith("/")) return new org.haven.guest.volume.Volume(volid, "raw");
         String[] p = volid.split(":", 2);
         String name = p[1].contains("/") ? p[1].substring(p[1].indexOf('/') + 1) : p[1];
         String fmt = name.endsWith(".qcow2") ? "qcow2" : "raw";
-        return new CommandBuilder.Volume("/var/lib/vz/images/" + name, fmt);
+        return new org.haven.guest.volume.Volume("/var/lib/vz/images/" + name, fmt);
     };
 
     static Map<String, String> conf(String text) {

@@ -11,10 +11,12 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
-import org.haven.qemu.migrate.MigrationChecks.Ref;
-import org.haven.qemu.migrate.MigrationChecks.Request;
-import org.haven.qemu.migrate.MigrationChecks.StorageFacts;
-import org.haven.qemu.migrate.MigrationChecks.Volume;
+import org.haven.guest.migrate.MigrationChecks.Ref;
+import org.haven.guest.migrate.MigrationChecks.Request;
+import org.haven.guest.migrate.MigrationChecks.StorageFacts;
+import org.haven.guest.migrate.MigrationChecks.Volume;
+import org.haven.guest.migrate.MigrationChecks;
+import org.haven.qemu.config.QemuVolumeKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,7 +40,7 @@ class MigrationChecksTest {
     }
 
     static Optional<String> refusal(Request r, Map<String, String> conf) {
-        List<Volume> vols = MigrationChecks.volumes(conf, Map.of(), Map.of(), LOOKUP);
+        List<Volume> vols = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, conf, Map.of(), Map.of(), LOOKUP);
         return MigrationChecks.refusal(r, conf, vols, "node2", LOOKUP);
     }
 
@@ -101,7 +103,7 @@ class MigrationChecksTest {
         Map<String, String> pending = conf("scsi1", "local:100/vm-100-disk-3.raw");
         Map<String, Map<String, String>> snaps = Map.of("s1", conf("scsi0", "shared:100/vm-100-disk-0.qcow2,size=32G",
                 "virtio0", "local:100/vm-100-disk-1.raw"));
-        List<Volume> v = MigrationChecks.volumes(current, pending, snaps, LOOKUP);
+        List<Volume> v = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, current, pending, snaps, LOOKUP);
         assertThat(v).extracting(Volume::volid).containsExactly("shared:100/vm-100-disk-0.qcow2", "local:100/vm-100-disk-2.raw",
                 "shared:100/vm-100-state-s1.raw", "local:100/vm-100-disk-3.raw", "local:100/vm-100-disk-1.raw");
         assertThat(v).extracting(Volume::ref).containsExactly(Ref.CONFIG, Ref.UNUSED, Ref.CONFIG, Ref.PENDING, Ref.SNAPSHOT);
@@ -118,7 +120,7 @@ class MigrationChecksTest {
     void localDisksOfThePreconditionCheck() {
         Map<String, String> current = conf("scsi0", "local:100/vm-100-disk-0.raw,size=4G", "ide2", "local:iso/d.iso,media=cdrom",
                 "unused0", "local:100/vm-100-disk-1.raw", "scsi1", "shared:100/vm-100-disk-2.raw,size=1G");
-        List<Volume> v = MigrationChecks.volumes(current, Map.of(), Map.of(), LOOKUP);
+        List<Volume> v = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, current, Map.of(), Map.of(), LOOKUP);
         List<Map<String, Object>> d = MigrationChecks.localDisks(v, volid -> volid.endsWith("disk-1.raw") ? 1234L : 0L);
         assertThat(d).hasSize(3);
         Map<String, Map<String, Object>> byVol = new LinkedHashMap<>();
@@ -148,7 +150,7 @@ class MigrationChecksTest {
     @Test
     void offlineCopiesGoToTheMappedStorage() {
         Map<String, String> c = conf("scsi0", "local:100/vm-100-disk-0.raw");
-        List<Volume> v = MigrationChecks.volumes(c, Map.of(), Map.of(), LOOKUP);
+        List<Volume> v = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, c, Map.of(), Map.of(), LOOKUP);
         assertThat(MigrationChecks.refusal(OFFLINE, c, v, "node2", LOOKUP, MigrationChecks.StorageMap.parse("local3")))
                 .contains("storage 'local3' is not available on node 'node2'");
         assertThat(MigrationChecks.refusal(OFFLINE, c, v, "node3", LOOKUP, MigrationChecks.StorageMap.parse("local:local3"))).isEmpty();
@@ -158,7 +160,7 @@ class MigrationChecksTest {
 
     @Test
     void unavailableStoragesPerNode() {
-        List<Volume> v = MigrationChecks.volumes(conf("scsi0", "nfs2:100/a.raw", "scsi1", "off:100/b.raw", "scsi2", "shared:100/c.raw"),
+        List<Volume> v = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, conf("scsi0", "nfs2:100/a.raw", "scsi1", "off:100/b.raw", "scsi2", "shared:100/c.raw"),
                 Map.of(), Map.of(), LOOKUP);
         assertThat(MigrationChecks.unavailableStorages(v, "node2", LOOKUP)).containsExactly("nfs2", "off");
         assertThat(MigrationChecks.unavailableStorages(v, "node3", LOOKUP)).containsExactly("off");

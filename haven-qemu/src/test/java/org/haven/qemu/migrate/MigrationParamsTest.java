@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import org.haven.guest.migrate.GuestMigrate;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,6 @@ class MigrationParamsTest {
     @ParameterizedTest
     @CsvSource({"0, 0.0 B", "1023, 1023.0 B", "1024, 1.0 KiB", "119118643, 113.6 MiB", "2147483648, 2.0 GiB"})
     void renderBytes(long v, String expected) {
-        assertThat(QemuMigrate.bytes(v)).isEqualTo(expected);
+        assertThat(GuestMigrate.bytes(v)).isEqualTo(expected);
     }
 }

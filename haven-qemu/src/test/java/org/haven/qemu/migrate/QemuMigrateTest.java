@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 
 import org.haven.guest.config.GuestConfig;
+import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.HttpsClusterApi;
+import org.haven.qemu.config.QemuVolumeKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -28,7 +31,7 @@ class QemuMigrateTest {
                 scsi0: local:100/vm-100-disk-0.raw,size=4G
                 snaptime: 1700000000
                 """);
-        QemuMigrate.replaceVolids(cfg, Map.of("local:100/vm-100-disk-0.raw", "local:100/vm-100-disk-5.raw",
+        GuestMigrate.replaceVolids(QemuVolumeKeys.INSTANCE, cfg, Map.of("local:100/vm-100-disk-0.raw", "local:100/vm-100-disk-5.raw",
                 "local:100/vm-100-disk-2.raw", "local:100/vm-100-disk-6.raw", "local:100/vm-100-state-s1.raw", "local:100/vm-100-state-s2.raw"));
         assertThat(cfg.current().getOrNull("scsi0")).isEqualTo("local:100/vm-100-disk-5.raw,cache=writeback,size=4G");
         assertThat(cfg.current().getOrNull("scsi1")).isEqualTo("shared:100/vm-100-disk-1.qcow2,size=1G");
@@ -44,7 +47,7 @@ class QemuMigrateTest {
     void noRenamesLeaveTheConfigAlone() {
         String text = "scsi0: local:100/vm-100-disk-0.raw,size=4G\n";
         GuestConfig cfg = GuestConfig.parse(text);
-        QemuMigrate.replaceVolids(cfg, Map.of());
+        GuestMigrate.replaceVolids(QemuVolumeKeys.INSTANCE, cfg, Map.of());
         assertThat(cfg.write()).isEqualTo(GuestConfig.parse(text).write());
     }
 
@@ -71,7 +74,7 @@ class QemuMigrateTest {
 
     @Test
     void localAddresses() {
-        assertThat(QemuMigrate.isLocalAddress("127.0.0.1")).isTrue();
-        assertThat(QemuMigrate.isLocalAddress("192.0.2.77")).isFalse();
+        assertThat(GuestMigrate.isLocalAddress("127.0.0.1")).isTrue();
+        assertThat(GuestMigrate.isLocalAddress("192.0.2.77")).isFalse();
     }
 }

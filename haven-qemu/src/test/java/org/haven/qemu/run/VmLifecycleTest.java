@@ -14,6 +14,7 @@ import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.qmp.QmpClient;

@@ -12,14 +12,14 @@ import java.util.Map;
 
 import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.testing.RealTest;
+import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
-import org.haven.qemu.QemuClone;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.qemu.testing.SerialReader;
 import org.haven.qemu.testing.TestGuest;
@@ -36,7 +36,7 @@ class CloneTest {
 
     @TempDir Path dir;
     QemuService svc;
-    QemuClone clones;
+    GuestClone clones;
     GuestConfigStore store;
     Path images;
     final List<String> log = new ArrayList<>();
@@ -54,7 +54,7 @@ class CloneTest {
         VmPaths paths = new VmPaths(dir.resolve("run"));
         svc = new QemuService(new VmManager(store, HostInfo.probe(paths.dir().resolve("haven-bridge")), paths, new StorageVolumes(sm), true),
                 org.haven.core.time.Clock.SYSTEM);
-        clones = new QemuClone(svc);
+        clones = new GuestClone(svc.guests());
     }
 
     @AfterEach
@@ -102,10 +102,10 @@ class CloneTest {
         assertThat(f.get("name")).contains("Copy-of-VM-tmpl");
         assertThat(f.get("virtio0").orElseThrow()).startsWith("vmstore:" + (base + 2) + "/vm-" + (base + 2) + "-disk-0.raw");
         // the base cannot go while a linked clone uses it
-        assertThatThrownBy(() -> svc.destroy(base, false, log::add)).hasMessageContaining("still in use by linked clones");
+        assertThatThrownBy(() -> svc.guests().destroy(base, false, log::add)).hasMessageContaining("still in use by linked clones");
         assertThat(store.owner(base)).isPresent();
-        svc.destroy(base + 1, false, log::add);
-        svc.destroy(base, false, log::add);
+        svc.guests().destroy(base + 1, false, log::add);
+        svc.guests().destroy(base, false, log::add);
         assertThat(store.owner(base)).isEmpty();
     }
 }

@@ -17,10 +17,10 @@ import org.haven.core.testing.Tools;
 import org.haven.core.time.Clock;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
-import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.ProcessCommandRunner;
@@ -110,11 +110,11 @@ class QemuServiceTest {
         assertThatThrownBy(() -> svc.update(102, Map.of("cores", "2"), List.of("cores"), List.of(), null, false, false, log::add))
                 .isInstanceOf(ParamException.class).hasMessageContaining("cannot set and delete 'cores' at the same time");
         svc.update(102, Map.of("protection", "1"), List.of(), List.of(), null, false, false, log::add);
-        assertThatThrownBy(() -> svc.destroy(102, false, log::add)).hasMessage("can't remove VM 102 - protection mode enabled");
+        assertThatThrownBy(() -> svc.guests().destroy(102, false, log::add)).hasMessage("can't remove VM 102 - protection mode enabled");
         svc.update(102, Map.of("lock", "backup"), List.of("protection"), List.of(), null, false, false, log::add);
-        assertThatThrownBy(() -> svc.destroy(102, false, log::add)).hasMessage("VM is locked (backup)");
+        assertThatThrownBy(() -> svc.guests().destroy(102, false, log::add)).hasMessage("VM is locked (backup)");
         svc.update(102, Map.of(), List.of("lock"), List.of(), null, true, false, log::add);
-        svc.destroy(102, false, log::add);
+        svc.guests().destroy(102, false, log::add);
         assertThat(store.owner(102)).isEmpty();
         assertThat(files()).isEmpty();
     }
@@ -175,10 +175,10 @@ class QemuServiceTest {
         svc.create(106, Map.of("memory", "128"), log::add);
         store.cfs().mkdirs("ha");
         store.cfs().writeString("ha/resources.cfg", "vm: 106\n\tstate started\n\tgroup g1\n\nvm: 999\n\tstate stopped\n\n");
-        assertThat(svc.haStatus(106)).containsEntry("managed", 1).containsEntry("state", "started").containsEntry("group", "g1");
-        assertThatThrownBy(() -> svc.destroy(106, false, false, log::add))
+        assertThat(svc.guests().haStatus(106)).containsEntry("managed", 1).containsEntry("state", "started").containsEntry("group", "g1");
+        assertThatThrownBy(() -> svc.guests().destroy(106, false, false, log::add))
                 .hasMessage("unable to remove VM 106 - used in HA resources and purge parameter not set.");
-        svc.destroy(106, false, true, log::add);
+        svc.guests().destroy(106, false, true, log::add);
         assertThat(store.owner(106)).isEmpty();
         assertThat(store.cfs().readString("ha/resources.cfg").orElseThrow()).doesNotContain("106").contains("vm: 999");
     }
@@ -265,7 +265,7 @@ class QemuServiceTest {
         store.write(103, cfg);
         assertThat(svc.config(103, true, null)).containsEntry("memory", "512").containsEntry("name", "p");
         assertThat(svc.config(103, false, null)).containsEntry("memory", "1024").doesNotContainKey("name");
-        List<Map<String, Object>> pending = svc.pending(103);
+        List<Map<String, Object>> pending = svc.guests().pending(103);
         assertThat(pending).contains(Map.of("key", "memory", "value", "512", "pending", "1024"), Map.of("key", "name", "value", "p", "delete", 1));
     }
 }

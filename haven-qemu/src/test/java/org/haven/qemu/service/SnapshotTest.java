@@ -14,12 +14,12 @@ import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.snapshot.GuestSnapshots;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
-import org.haven.qemu.QemuSnapshots;
 import org.haven.qemu.cmd.HostInfo;
 import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.qemu.testing.SerialReader;
 import org.haven.qemu.testing.TestGuest;
@@ -36,7 +36,7 @@ class SnapshotTest {
 
     @TempDir Path dir;
     QemuService svc;
-    QemuSnapshots snaps;
+    GuestSnapshots snaps;
     GuestConfigStore store;
     final List<String> log = new ArrayList<>();
     final int vmid = 300 + (int) (ProcessHandle.current().pid() % 500);
@@ -53,7 +53,7 @@ class SnapshotTest {
         VmPaths paths = new VmPaths(dir.resolve("run"));
         svc = new QemuService(new VmManager(store, HostInfo.probe(paths.dir().resolve("haven-bridge")), paths, new StorageVolumes(sm), true),
                 org.haven.core.time.Clock.SYSTEM);
-        snaps = new QemuSnapshots(svc, org.haven.core.time.Clock.SYSTEM);
+        snaps = new GuestSnapshots(svc.guests(), org.haven.core.time.Clock.SYSTEM);
     }
 
     @AfterEach
@@ -157,7 +157,7 @@ class SnapshotTest {
         assertThatThrownBy(() -> snaps.rollback(vmid, "nosuch", false, log::add)).hasMessage("snapshot 'nosuch' does not exist");
         assertThatThrownBy(() -> snaps.create(vmid, "current", false, null, log::add)).hasMessage("invalid snapshot name 'current'");
         // destroy removes the disk with its snapshots
-        svc.destroy(vmid, false, log::add);
+        svc.guests().destroy(vmid, false, log::add);
         assertThat(Path.of(disk)).doesNotExist();
     }
 

@@ -1,4 +1,4 @@
-package org.haven.qemu.migrate;
+package org.haven.guest.migrate;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +49,7 @@ public final class HttpsClusterApi implements ClusterApi {
         return endpoint(node).map(HttpsClusterApi::hostOf).orElse(null);
     }
 
-    static String hostOf(String endpoint) {
+    public static String hostOf(String endpoint) {
         if (endpoint.startsWith("[")) return endpoint.substring(1, endpoint.indexOf(']'));
         int i = endpoint.lastIndexOf(':');
         return i < 0 ? endpoint : endpoint.substring(0, i);
@@ -122,7 +122,7 @@ public final class HttpsClusterApi implements ClusterApi {
         return env.path("data");
     }
 
-    static String encode(Map<String, ?> params) {
+    public static String encode(Map<String, ?> params) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, ?> e : params.entrySet()) {
             if (e.getValue() == null) continue;

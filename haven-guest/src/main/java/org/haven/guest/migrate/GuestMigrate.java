@@ -1,8 +1,7 @@
-package org.haven.qemu.migrate;
+package org.haven.guest.migrate;
 
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -16,37 +15,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.haven.core.cfs.ClusterFs;
+import org.haven.guest.GuestService;
+import org.haven.guest.GuestType;
+import org.haven.guest.GuestVolumes;
+import org.haven.guest.VolumeKeys;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
-import org.haven.qemu.config.QemuOptions;
-import org.haven.qemu.qmp.QmpClient;
-import org.haven.qemu.qmp.QmpException;
-import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
-import org.haven.qemu.run.VmManager;
+import org.haven.guest.volume.StorageVolumes;
+import org.haven.guest.volume.VolumeAccess;
 import tools.jackson.databind.JsonNode;
 
 /**
- * VM migration between cluster nodes, in PVE's phases ({@code PVE::QemuMigrate}):
+ * Guest migration between cluster nodes, in PVE's phases ({@code PVE::AbstractMigrate} with the steps both
+ * guest types share):
  * <ol>
  * <li>prepare and phase 1, under the config lock: the checks (lock, running without {@code online}, local devices,
- *     local disks, storages on the target), then {@code lock: migrate} in the config;</li>
- * <li>phase 2, for a running VM: the target node starts QEMU in incoming mode through its API
- *     ({@code POST /nodes/<target>/qemu/<vmid>/status/start} with {@code migratedfrom}, {@code migration_type},
- *     {@code machine}, {@code stateuri}); the source sets PVE's migration capabilities and parameters, runs QMP
- *     {@code migrate} and follows {@code query-migrate};</li>
+ *     local volumes, storages on the target, and the type's own live checks), then {@code lock: migrate};</li>
+ * <li>offline: local volumes are copied to the target through its storage API (export stream into
+ *     {@code import}), then the config moves;</li>
+ * <li>live: the guest type's {@link LiveMigration} starts the guest on the target and sends its state (phase 2);</li>
  * <li>phase 3: the config moves to the target's directory (one cfs rename), the target resumes the guest, the
- *     source QEMU quits and the lock is removed.</li>
+ *     source ends and the lock is removed.</li>
  * </ol>
- * Until the config has moved, any failure leaves the VM where it was: the target QEMU is stopped, the source keeps
- * running, the lock is removed. Task log lines carry PVE's timestamps.
+ * Until the config has moved, any failure leaves the guest where it was: the live part is cleaned up by the type,
+ * copied volumes are removed from the target, the lock is removed. Task log lines carry PVE's timestamps.
  */
-public final class QemuMigrate {
+public final class GuestMigrate {
+
 
     /** A migration request (the API's parameters). {@code bwlimit} in KiB/s, null for the config's {@code migrate_speed}. */
     public record Options(String target, boolean online, boolean withLocalDisks, boolean force, String migrationType,
@@ -56,25 +54,36 @@ public final class QemuMigrate {
         }
     }
 
-    private static final Pattern LISTENS = Pattern.compile("migration listens on (\\S+)");
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final Map<Integer, ReentrantLock> MIGRATION_LOCKS = new ConcurrentHashMap<>();
 
-    private final VmManager vms;
+    private final GuestType type;
+    private final VolumeKeys keys;
     private final GuestConfigStore store;
+    private final VolumeAccess volumes;
     private final ClusterApi api;
+    private final LiveMigration liveMigration;
+    private final String word;
     private final Function<String, Optional<MigrationChecks.StorageFacts>> storages;
 
-    public QemuMigrate(VmManager vms, ClusterApi api) {
-        this.vms = vms;
-        this.store = vms.store();
+    /** @param live how the guest type moves a running guest */
+    public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live) {
+        this.type = guests.type();
+        this.keys = type.volumeKeys();
+        this.store = guests.store();
+        this.volumes = guests.volumes();
         this.api = api;
-        this.storages = storageFacts(vms);
+        this.liveMigration = live;
+        this.word = type.guestWord();
+        this.storages = storageFacts(volumes);
     }
 
+    public ClusterApi api() { return api; }
+    public GuestConfigStore store() { return store; }
+
     /** Storage facts from the storage configuration (nothing is known about storages without it). */
-    public static Function<String, Optional<MigrationChecks.StorageFacts>> storageFacts(VmManager vms) {
-        if (!(vms.volumes() instanceof StorageVolumes sv)) return id -> Optional.empty();
+    public static Function<String, Optional<MigrationChecks.StorageFacts>> storageFacts(VolumeAccess volumes) {
+        if (!(volumes instanceof StorageVolumes sv)) return id -> Optional.empty();
         return id -> sv.storage().config().get(id)
                 .map(e -> new MigrationChecks.StorageFacts(e.id(), !e.disabled(), e.shared(), e.nodes()));
     }
@@ -82,10 +91,10 @@ public final class QemuMigrate {
     public Function<String, Optional<MigrationChecks.StorageFacts>> storages() { return storages; }
 
     /** The volumes of a config, for the checks. */
-    public static List<MigrationChecks.Volume> volumes(GuestConfig cfg, Function<String, Optional<MigrationChecks.StorageFacts>> storages) {
+    public static List<MigrationChecks.Volume> volumes(VolumeKeys keys, GuestConfig cfg, Function<String, Optional<MigrationChecks.StorageFacts>> storages) {
         Map<String, Map<String, String>> snaps = new LinkedHashMap<>();
         cfg.snapshots().forEach((k, v) -> snaps.put(k, v.values()));
-        return MigrationChecks.volumes(cfg.current().values(), cfg.pending().values(), snaps, storages);
+        return MigrationChecks.volumes(keys, cfg.current().values(), cfg.pending().values(), snaps, storages);
     }
 
     // ---- cluster membership -------------------------------------------------------------------------------
@@ -109,11 +118,12 @@ public final class QemuMigrate {
 
     // ---- logging ---------------------------------------------------------------------------------------------
 
-    private static void info(Consumer<String> log, String msg) {
+    /** A task log line with PVE's timestamp. */
+    public static void info(Consumer<String> log, String msg) {
         if (log != null) log.accept(LocalDateTime.now().format(TS) + " " + msg);
     }
 
-    private static void err(Consumer<String> log, String msg) {
+    public static void err(Consumer<String> log, String msg) {
         if (log != null) for (String l : msg.split("\n")) log.accept(LocalDateTime.now().format(TS) + " ERROR: " + l);
     }
 
@@ -123,7 +133,7 @@ public final class QemuMigrate {
     }
 
     /** PVE's render_bytes with one decimal ({@code 113.6 MiB}). */
-    static String bytes(double v) {
+    public static String bytes(double v) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
         int u = 0;
         while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
@@ -157,7 +167,7 @@ public final class QemuMigrate {
         String source = store.localNode();
         String target = o.target();
         String addr = api.address(target);
-        info(log, "starting migration of VM " + vmid + " to node '" + target + "' (" + (addr == null ? "unknown" : addr) + ")");
+        info(log, "starting migration of " + word + " " + vmid + " to node '" + target + "' (" + (addr == null ? "unknown" : addr) + ")");
         boolean running;
         try {
             running = prepare(vmid, o, addr);
@@ -171,7 +181,7 @@ public final class QemuMigrate {
             Map<String, String> copied = new LinkedHashMap<>();
             Map<String, String> renamed = new LinkedHashMap<>();
             try {
-                copies = MigrationChecks.copies(volumes(store.load(vmid), storages));
+                copies = MigrationChecks.copies(volumes(keys, store.load(vmid), storages));
                 for (MigrationChecks.Volume v : copies) info(log, "found local disk '" + v.volid() + "' (" + where(v.ref()) + ")");
                 if (!copies.isEmpty()) info(log, "copying local disk images");
                 for (MigrationChecks.Volume v : copies) {
@@ -202,7 +212,7 @@ public final class QemuMigrate {
             }
             for (String volid : copied.keySet()) {
                 try {
-                    vms.volumes().free(volid);
+                    volumes.free(volid);
                 } catch (RuntimeException e) {
                     err(log, "unable to remove the local copy of '" + volid + "' - " + message(e));
                     problems = true;
@@ -216,37 +226,36 @@ public final class QemuMigrate {
             return;
         }
         // a guest paused before the migration stays paused on the target (PVE's vm_was_paused)
-        boolean wasPaused = false;
+        boolean wasPaused = liveMigration.paused(vmid);
         try {
-            String before = vms.qmpCommand(vmid, "query-status", null, Duration.ofSeconds(10)).path("status").asString("");
-            wasPaused = before.equals("paused") || before.equals("prelaunch");
-        } catch (RuntimeException e) {
-            // phase 2 reports the monitor's failure
-        }
-        try {
-            phase2(vmid, o, source, target, log);
+            liveMigration.phase2(this, vmid, o, source, target, log);
             moveConfig(vmid, source, target);
         } catch (RuntimeException e) {
             err(log, "online migrate failure - " + message(e));
             info(log, "aborting phase 2 - cleanup resources");
-            phase2Cleanup(vmid, source, target, log, wasPaused);
+            liveMigration.phase2Cleanup(this, vmid, source, target, log, wasPaused);
+            try {
+                unlock(source, vmid);
+            } catch (RuntimeException ex) {
+                err(log, "failed to clear migrate lock - " + message(ex));
+            }
             err(log, "migration finished with problems (duration " + duration(start) + ")");
             throw new GuestException(500, "migration problems");
         }
         boolean problems = false;
         if (!wasPaused) {
             try {
-                awaitTask(target, api.call("POST", "/nodes/" + target + "/qemu/" + vmid + "/status/resume",
+                awaitTask(target, api.call("POST", "/nodes/" + target + "/" + type.typeWord() + "/" + vmid + "/status/resume",
                         Map.of("skiplock", 1, "nocheck", 1)).asString(), Duration.ofSeconds(60));
             } catch (RuntimeException e) {
-                err(log, "unable to resume the VM on node '" + target + "' - " + message(e));
+                err(log, "unable to resume the " + word + " on node '" + target + "' - " + message(e));
                 problems = true;
             }
         }
         try {
-            vms.stopProcess(vmid, Duration.ofSeconds(10), null);
+            liveMigration.stopSource(vmid);
         } catch (RuntimeException e) {
-            err(log, "unable to stop the source VM - " + message(e));
+            err(log, "unable to stop the source " + word + " - " + message(e));
             problems = true;
         }
         try {
@@ -262,12 +271,12 @@ public final class QemuMigrate {
         info(log, "migration finished successfully (duration " + duration(start) + ")");
     }
 
-    private static String message(Throwable e) {
+    public static String message(Throwable e) {
         String m = e.getMessage();
         return m == null ? e.toString() : m.strip();
     }
 
-    /** Prepare and phase 1: the checks, then {@code lock: migrate}. Returns whether the VM runs. */
+    /** Prepare and phase 1: the checks, then {@code lock: migrate}. Returns whether the guest runs. */
     private boolean prepare(int vmid, Options o, String targetAddress) {
         String target = o.target();
         if (target.equals(store.localNode())) throw new GuestException(500, "target is local node.");
@@ -277,17 +286,15 @@ public final class QemuMigrate {
         return store.locked(vmid, () -> {
             GuestConfig cfg = store.load(vmid);
             store.checkLock(cfg);
-            boolean running = vms.isRunning(vmid);
-            if (running && !o.online()) throw new GuestException(500, "can't migrate running VM without --online");
-            List<MigrationChecks.Volume> vols = volumes(cfg, storages);
+            boolean running = type.isRunning(vmid);
+            if (running && !o.online()) throw new GuestException(500, "can't migrate running " + word + " without --online");
+            List<MigrationChecks.Volume> vols = volumes(keys, cfg, storages);
             MigrationChecks.Request req = new MigrationChecks.Request(running, o.online(), o.withLocalDisks(), o.force());
             Optional<String> refusal = MigrationChecks.refusal(req, cfg.current().values(), vols, target, storages, o.targetStorage());
             if (refusal.isPresent()) throw new GuestException(500, refusal.get());
             if (running && o.online()) {
-                boolean nics = cfg.current().values().keySet().stream().anyMatch(QemuOptions::isNet);
-                if (nics && targetAddress != null && isLocalAddress(targetAddress))
-                    throw new GuestException(500, "can't live migrate VM with network devices to node '" + target
-                            + "' on the same host: the tap devices would collide");
+                Optional<String> liveRefusal = liveMigration.refusal(cfg, target, targetAddress);
+                if (liveRefusal.isPresent()) throw new GuestException(500, liveRefusal.get());
             }
             cfg.set("lock", "migrate");
             store.write(vmid, cfg);
@@ -295,7 +302,8 @@ public final class QemuMigrate {
         });
     }
 
-    static boolean isLocalAddress(String address) {
+    /** Whether {@code address} belongs to this host. */
+    public static boolean isLocalAddress(String address) {
         try {
             InetAddress a = InetAddress.getByName(address);
             return a.isLoopbackAddress() || a.isAnyLocalAddress() || NetworkInterface.getByInetAddress(a) != null;
@@ -315,7 +323,7 @@ public final class QemuMigrate {
 
     /** Copy a local volume to the same storage on {@code target} (export stream into the target's import); returns the new volume ID. */
     private String copyVolume(String volid, String target, String targetStorage) {
-        if (!(vms.volumes() instanceof StorageVolumes sv)) throw new GuestException(500, "can't copy volume '" + volid + "' without storage");
+        if (!(volumes instanceof StorageVolumes sv)) throw new GuestException(500, "can't copy volume '" + volid + "' without storage");
         var sm = sv.storage();
         String fmt = sm.parseVolname(volid).format();
         boolean withSnapshots = "qcow2".equals(fmt) || "vmdk".equals(fmt);
@@ -335,7 +343,7 @@ public final class QemuMigrate {
     }
 
     /** {@code volid} → new volume ID in every section of the config (drives, unused disks, vmstate). */
-    static void replaceVolids(GuestConfig cfg, Map<String, String> renamed) {
+    public static void replaceVolids(VolumeKeys keys, GuestConfig cfg, Map<String, String> renamed) {
         if (renamed.isEmpty()) return;
         List<GuestConfig.Section> sections = new ArrayList<>(List.of(cfg.current(), cfg.pending()));
         sections.addAll(cfg.snapshots().values());
@@ -346,12 +354,17 @@ public final class QemuMigrate {
                     if (renamed.containsKey(e.getValue())) sec.set(key, renamed.get(e.getValue()));
                     continue;
                 }
-                if (!QemuOptions.isDisk(key) && !key.matches("unused\\d+")) continue;
-                LinkedHashMap<String, String> d = QemuOptions.props(key, e.getValue());
-                String nv = renamed.get(d.get("file"));
+                if (key.matches("unused\\d+")) {
+                    String nv = renamed.get(GuestVolumes.unusedVolume(e.getValue()));
+                    if (nv != null) sec.set(key, nv);
+                    continue;
+                }
+                if (!keys.isVolumeKey(key)) continue;
+                LinkedHashMap<String, String> d = keys.parse(key, e.getValue());
+                String nv = renamed.get(d.get(keys.volumeProperty()));
                 if (nv == null) continue;
-                d.put("file", nv);
-                sec.set(key, QemuOptions.print(key, d));
+                d.put(keys.volumeProperty(), nv);
+                sec.set(key, keys.print(key, d));
             }
         }
     }
@@ -367,10 +380,10 @@ public final class QemuMigrate {
             if (!renamed.isEmpty()) {
                 original = store.load(source, vmid);
                 GuestConfig cfg = GuestConfig.parse(original.writeBytes());
-                replaceVolids(cfg, renamed);
+                replaceVolids(keys, cfg, renamed);
                 store.write(source, vmid, cfg);
             }
-            store.cfs().mkdirs("nodes/" + target + "/qemu-server");
+            store.cfs().mkdirs("nodes/" + target + "/" + store.dir());
             try {
                 store.cfs().rename(from, to);
             } catch (RuntimeException e) {
@@ -411,175 +424,10 @@ public final class QemuMigrate {
         return Map.of();
     }
 
-    /** Phase 2: the target QEMU waits for the state, the source sends it. */
-    private void phase2(int vmid, Options o, String source, String target, Consumer<String> log) {
-        String machine = runningMachine(vmid);
-        Map<String, String> dc = datacenterMigration(store.cfs());
-        String type = o.migrationType() != null ? o.migrationType() : dc.getOrDefault("type", "secure");
-        String network = o.migrationNetwork() != null ? o.migrationNetwork() : dc.get("network");
-        LinkedHashMap<String, Object> params = new LinkedHashMap<>();
-        params.put("skiplock", 1);
-        params.put("migratedfrom", source);
-        params.put("migration_type", type);
-        params.put("stateuri", "tcp");
-        if (machine != null) params.put("machine", machine);
-        if (network != null) params.put("migration_network", network);
-        info(log, "starting VM " + vmid + " on remote node '" + target + "'");
-        String upid = api.call("POST", "/nodes/" + target + "/qemu/" + vmid + "/status/start", params).asString();
-        awaitTask(target, upid, Duration.ofMinutes(5));
-        String uri = null;
-        for (String line : taskLog(target, upid)) {
-            Matcher m = LISTENS.matcher(line);
-            if (m.find()) uri = m.group(1);
-        }
-        if (uri == null) throw new GuestException(500, "unable to detect remote migration address");
-        GuestConfig cfg = store.load(vmid);
-        Map<String, String> conf = cfg.current().values();
-        info(log, "starting online/live migration on " + uri);
-        Path tlsDir = vms.paths().dir().resolve(vmid + ".migrate-tls-client");
-        try (QmpClient q = vms.qmp(vmid)) {
-            Duration t = Duration.ofSeconds(10);
-            info(log, "set migration capabilities");
-            java.util.Set<String> supported = new java.util.HashSet<>();
-            for (JsonNode c : q.execute("query-migrate-capabilities", null, t)) supported.add(c.path("capability").asString());
-            List<Map<String, Object>> caps = new ArrayList<>();
-            for (String c : MigrationParams.CAPABILITIES) if (supported.contains(c)) caps.add(Map.of("capability", c, "state", true));
-            if (!caps.isEmpty()) q.execute("migrate-set-capabilities", Map.of("capabilities", caps), t);
-            MigrationParams p = MigrationParams.of(conf, o.bwlimit());
-            info(log, "migration downtime limit: " + p.downtimeMs() + " ms");
-            info(log, "migration cachesize: " + bytes(p.cacheSize()));
-            if (p.maxBandwidth() > 0) info(log, "migration speed limit: " + bytes(p.maxBandwidth()) + "/s");
-            info(log, "set migration parameters");
-            q.execute("migrate-set-parameters", p.qmpArguments(), t);
-            // a VM that came here by a secure migration still has the server credentials of its incoming side
-            q.execute("migrate-set-parameters", Map.of("tls-creds", "", "tls-hostname", ""), t);
-            try { q.execute("object-del", Map.of("id", "migration-tls"), t); } catch (QmpException ignored) { }
-            if (type.equals("secure")) {
-                VmManager.MigrationTls tls = vms.migrationTls();
-                if (tls == null) throw new GuestException(500, "secure migration is not available on this node");
-                tls.writeClient(tlsDir);
-                q.execute("object-add", Map.of("qom-type", "tls-creds-x509", "id", "migration-tls", "dir", tlsDir.toString(),
-                        "endpoint", "client", "verify-peer", true), t);
-                q.execute("migrate-set-parameters", Map.of("tls-creds", "migration-tls", "tls-hostname", target), t);
-            }
-            info(log, "start migrate command to " + uri);
-            q.execute("migrate", Map.of("uri", uri), t);
-            follow(q, log);
-        } catch (QmpException e) {
-            throw new GuestException(500, "VM " + vmid + " qmp command '" + e.command() + "' failed - " + e.getMessage());
-        } finally {
-            deleteTree(tlsDir);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!java.nio.file.Files.exists(dir)) return;
-        try (var w = java.nio.file.Files.walk(dir)) {
-            w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException ignored) { }
-    }
-
-    /** Poll {@code query-migrate} until the migration completes; progress lines as PVE logs them. */
-    private static void follow(QmpClient q, Consumer<String> log) {
-        long lastLog = 0;
-        long setupDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        long lastTransferred = 0, lastTime = System.nanoTime();
-        while (true) {
-            sleep(500);
-            JsonNode m = q.execute("query-migrate", null, Duration.ofSeconds(10));
-            String st = m.path("status").asString("");
-            switch (st) {
-                case "setup", "" -> {
-                    if (System.nanoTime() > setupDeadline) throw new GuestException(500, "migration setup timed out");
-                }
-                case "completed" -> {
-                    JsonNode ram = m.path("ram");
-                    long total = ram.path("transferred").asLong();
-                    long ms = Math.max(1, m.path("total-time").asLong());
-                    info(log, "average migration speed: " + bytes(total * 1000.0 / ms) + "/s - downtime " + m.path("downtime").asLong() + " ms");
-                    info(log, "migration status: completed");
-                    return;
-                }
-                case "failed", "cancelled" -> {
-                    String desc = m.path("error-desc").asString("");
-                    info(log, "migration status error: " + st);
-                    throw new GuestException(500, desc.isEmpty() ? "aborting" : desc);
-                }
-                default -> {
-                    long now = System.nanoTime();
-                    if (now - lastLog >= TimeUnit.SECONDS.toNanos(1)) {
-                        JsonNode ram = m.path("ram");
-                        long transferred = ram.path("transferred").asLong();
-                        double secs = Math.max(0.001, (now - lastTime) / 1e9);
-                        double speed = (transferred - lastTransferred) / secs;
-                        info(log, "migration " + st + ", transferred " + bytes(transferred) + " of " + bytes(ram.path("total").asLong())
-                                + " VM-state, " + bytes(Math.max(0, speed)) + "/s");
-                        JsonNode x = m.path("xbzrle-cache");
-                        if (x.path("cache-miss").asLong() > 0) {
-                            info(log, "xbzrle: send updates to " + x.path("pages").asLong() + " pages in " + bytes(x.path("bytes").asLong())
-                                    + " encoded memory, cache-miss " + x.path("cache-miss").asLong() + ", overflow " + x.path("overflow").asLong());
-                        }
-                        lastLog = now;
-                        lastTransferred = transferred;
-                        lastTime = now;
-                    }
-                }
-            }
-        }
-    }
-
-    /** After a failed phase 2: cancel on the source, stop the target's QEMU, keep the source running, remove the lock. */
-    private void phase2Cleanup(int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {
-        info(log, "migrate_cancel");
-        if (vms.isRunning(vmid)) {
-            try (QmpClient q = vms.qmp(vmid)) {
-                try { q.execute("migrate_cancel", null, Duration.ofSeconds(10)); } catch (QmpException e) { err(log, "migrate_cancel failed - " + e.getMessage()); }
-                try { q.execute("object-del", Map.of("id", "migration-tls"), Duration.ofSeconds(5)); } catch (QmpException ignored) { }
-                // a VM paused by the switch-over runs again
-                for (int i = 0; i < 20; i++) {
-                    String st = q.execute("query-status", null, Duration.ofSeconds(5)).path("status").asString("");
-                    if (st.equals("running")) break;
-                    if (wasPaused && st.equals("paused")) break;
-                    if (st.equals("postmigrate") || st.equals("paused") || st.equals("finish-migrate")) {
-                        try { q.execute("cont", null, Duration.ofSeconds(5)); } catch (QmpException ignored) { }
-                    }
-                    sleep(250);
-                }
-            } catch (RuntimeException e) {
-                err(log, "unable to resume the source VM - " + message(e));
-            }
-        }
-        try {
-            String upid = api.call("POST", "/nodes/" + target + "/qemu/" + vmid + "/status/stop",
-                    Map.of("skiplock", 1, "migratedfrom", source)).asString();
-            awaitTask(target, upid, Duration.ofSeconds(60));
-        } catch (RuntimeException e) {
-            err(log, "stopping the VM on node '" + target + "' failed - " + message(e));
-        }
-        try {
-            unlock(source, vmid);
-        } catch (RuntimeException e) {
-            err(log, "failed to clear migrate lock - " + message(e));
-        }
-    }
-
-    /** The machine type the running QEMU was started with ({@code -machine type=...}). */
-    private String runningMachine(int vmid) {
-        Optional<Long> pid = vms.pid(vmid);
-        if (pid.isEmpty()) throw new GuestException(500, "VM " + vmid + " not running");
-        List<String> cmd = Proc.cmdline(pid.get());
-        int i = cmd.lastIndexOf("-machine");
-        if (i < 0 || i + 1 >= cmd.size()) return null;
-        for (String part : cmd.get(i + 1).split(",")) {
-            if (part.startsWith("type=")) return part.substring(5);
-        }
-        return null;
-    }
-
     // ---- tasks on other nodes ---------------------------------------------------------------------------------
 
     /** Wait until a task on {@code node} ends; fails with its exit status unless it is OK. */
-    void awaitTask(String node, String upid, Duration max) {
+    public void awaitTask(String node, String upid, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         String path = "/nodes/" + node + "/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/status";
         while (true) {
@@ -594,14 +442,15 @@ public final class QemuMigrate {
         }
     }
 
-    List<String> taskLog(String node, String upid) {
+    /** The log lines of a task on {@code node}. */
+    public List<String> taskLog(String node, String upid) {
         String path = "/nodes/" + node + "/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/log";
         List<String> out = new ArrayList<>();
         for (JsonNode l : api.call(node, "GET", path, Map.of("start", 0, "limit", 1000))) out.add(l.path("t").asString(""));
         return out;
     }
 
-    private static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

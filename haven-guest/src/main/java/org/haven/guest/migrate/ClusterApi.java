@@ -1,4 +1,4 @@
-package org.haven.qemu.migrate;
+package org.haven.guest.migrate;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package org.haven.qemu.migrate;
+package org.haven.guest.migrate;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -12,7 +12,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
-import org.haven.access.AccessControl;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.ExportFormat;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,9 +27,15 @@ public final class VolumeImportHandler extends Handler.Abstract {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Supplier<Optional<StorageManager>> storage;
-    private final Supplier<Optional<AccessControl>> access;
+    private final Supplier<Optional<Credentials>> access;
 
-    public VolumeImportHandler(Supplier<Optional<StorageManager>> storage, Supplier<Optional<AccessControl>> access) {
+    /** What the handler needs from access control: the user of a ticket (throws when invalid) and CSRF checks. */
+    public interface Credentials {
+        String verifyTicket(String ticket);
+        boolean verifyCsrfToken(String user, String token);
+    }
+
+    public VolumeImportHandler(Supplier<Optional<StorageManager>> storage, Supplier<Optional<Credentials>> access) {
         this.storage = storage;
         this.access = access;
     }
@@ -39,7 +44,7 @@ public final class VolumeImportHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (!PATH.equals(Request.getPathInContext(request))) return false;
         if (!request.getMethod().equals("PUT")) return reply(response, callback, 501, null, "Method '" + request.getMethod() + "' not implemented");
-        Optional<AccessControl> ac = access.get();
+        Optional<Credentials> ac = access.get();
         String user = null;
         String ticket = cookie(request);
         if (ac.isPresent() && ticket != null) {

@@ -1,79 +1,71 @@
-package org.haven.qemu;
+package org.haven.guest.clone;
 
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
+import org.haven.guest.GuestService;
+import org.haven.guest.GuestType;
+import org.haven.guest.GuestVolumes;
+import org.haven.guest.VolumeKeys;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
-import org.haven.qemu.config.QemuOptions;
-import org.haven.qemu.run.Proc;
-import org.haven.qemu.run.StorageVolumes;
-import org.haven.qemu.run.VmManager;
+import org.haven.guest.volume.StorageVolumes;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.Feature;
 
-/** Templates ({@code qm template}) and clones ({@code qm clone}, linked or {@code --full}). */
-public final class QemuClone {
+/**
+ * Templates ({@code qm template}, {@code pct template}) and clones (linked or full) for every guest type. The
+ * {@link GuestType} adjusts the clone's config (name, unique ids, MAC addresses) and copies volume content.
+ */
+public final class GuestClone {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final QemuService service;
-    private final VmManager vms;
+    private final GuestService service;
+    private final GuestType type;
+    private final VolumeKeys keys;
     private final GuestConfigStore store;
+    private final String word;
 
-    public QemuClone(QemuService service) {
+    public GuestClone(GuestService service) {
         this.service = service;
-        this.vms = service.vms();
+        this.type = service.type();
+        this.keys = type.volumeKeys();
         this.store = service.store();
+        this.word = type.guestWord();
     }
 
     private StorageManager storage() {
-        if (vms.volumes() instanceof StorageVolumes sv) return sv.storage();
+        if (service.volumes() instanceof StorageVolumes sv) return sv.storage();
         throw new GuestException(500, "clone feature is not available");
     }
 
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
-    /** Disk keys (no cdroms) with their parsed drive properties. */
-    private static LinkedHashMap<String, LinkedHashMap<String, String>> disks(Map<String, String> conf) {
-        LinkedHashMap<String, LinkedHashMap<String, String>> out = new LinkedHashMap<>();
-        for (var e : conf.entrySet()) {
-            if (!QemuOptions.isDisk(e.getKey())) continue;
-            LinkedHashMap<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
-            String f = d.get("file");
-            if (f == null || f.equals("none") || f.equals("cdrom") || "cdrom".equals(d.get("media"))) continue;
-            out.put(e.getKey(), d);
-        }
-        return out;
-    }
-
-    /** Convert a stopped VM into a template: its disks become base volumes. */
+    /** Convert a stopped guest into a template: its volumes become base volumes. */
     public void template(int vmid, Consumer<String> log) {
         store.locked(vmid, () -> {
             GuestConfig cfg = store.load(vmid);
             store.checkLock(cfg);
-            if (cfg.isTemplate()) throw new GuestException(500, "VM " + vmid + " is already a template");
-            if (vms.isRunning(vmid)) throw new GuestException(500, "you can't convert a running VM to a template");
-            if (!cfg.snapshots().isEmpty()) throw new GuestException(500, "you can't convert a VM to template if VM has snapshots");
-            var disks = disks(cfg.current().values());
+            if (cfg.isTemplate()) throw new GuestException(500, word + " " + vmid + " is already a template");
+            if (type.isRunning(vmid)) throw new GuestException(500, "you can't convert a running " + word + " to a template");
+            if (!cfg.snapshots().isEmpty()) throw new GuestException(500, "you can't convert a " + word + " to template if " + word + " has snapshots");
+            var disks = GuestVolumes.diskProps(keys, cfg.current().values());
             for (var e : disks.entrySet()) {
-                String volid = e.getValue().get("file");
+                String volid = e.getValue().get(keys.volumeProperty());
                 if (volid.startsWith("/") || !storage().hasFeature(Feature.TEMPLATE, volid, null, false))
                     throw new GuestException(500, "template feature is not available for '" + e.getKey() + "'");
             }
             for (var e : disks.entrySet()) {
                 LinkedHashMap<String, String> d = e.getValue();
-                String base = storage().createBase(d.get("file"));
+                String base = storage().createBase(d.get(keys.volumeProperty()));
                 log(log, e.getKey() + ": converted to base volume '" + base + "'");
-                d.put("file", base);
-                cfg.set(e.getKey(), QemuOptions.print(e.getKey(), d));
+                d.put(keys.volumeProperty(), base);
+                cfg.set(e.getKey(), keys.print(e.getKey(), d));
             }
             cfg.set("template", "1");
             store.write(vmid, cfg);
@@ -83,15 +75,15 @@ public final class QemuClone {
 
     /**
      * Clone {@code vmid} to {@code newid}. Linked clones ({@code full=false}) need a template; full clones copy
-     * every disk with qemu-img (the source must not run). {@code target} may name another storage for full clones.
+     * every volume through the guest type (the source must not run). {@code target} may name another storage for full clones.
      */
     public void clone(int vmid, int newid, String name, String description, boolean full, String targetStorage,
                       String format, String snapname, Consumer<String> log) {
         GuestConfig src = store.load(vmid);
         boolean template = src.isTemplate();
-        if (!template && !full) throw new GuestException(500, "parameter 'full' must be set to clone a VM that is not a template (linked clones need a template)");
-        if (store.owner(newid).isPresent()) throw new GuestException(500, "unable to create VM " + newid + ": config file already exists");
-        if (full && !template && vms.isRunning(vmid)) throw new GuestException(500, "cloning a running VM is not supported - shut it down first");
+        if (!template && !full) throw new GuestException(500, "parameter 'full' must be set to clone a " + word + " that is not a template (linked clones need a template)");
+        store.checkUnused(newid);
+        if (full && !template && type.isRunning(vmid)) throw new GuestException(500, "cloning a running " + word + " is not supported - shut it down first");
         GuestConfig.Section from = snapname == null ? src.current() : src.snapshots().get(snapname);
         if (from == null) throw new GuestException(500, "snapshot '" + snapname + "' does not exist");
         if (!full && targetStorage != null) throw new GuestException(500, "storage migration is only possible for full clones");
@@ -106,21 +98,11 @@ public final class QemuClone {
                 cfg.set(k, v);
             });
             cfg.current().description(description != null ? description : from.description());
-            String srcName = from.getOrNull("name");
-            cfg.set("name", name != null ? name : srcName == null ? "Copy-of-VM-" + vmid : "Copy-of-VM-" + srcName);
-            cfg.set("smbios1", newSmbios(from.getOrNull("smbios1")));
-            if (cfg.current().has("vmgenid")) cfg.set("vmgenid", UUID.randomUUID().toString());
-            for (int i = 0; i < 32; i++) {
-                String k = "net" + i;
-                if (!cfg.current().has(k)) continue;
-                LinkedHashMap<String, String> n = QemuOptions.props(k, cfg.get(k).orElseThrow());
-                n.put("macaddr", randomMac());
-                cfg.set(k, QemuOptions.print(k, n));
-            }
-            for (var e : disks(from.values()).entrySet()) {
+            type.prepareClone(cfg, from, vmid, name);
+            for (var e : GuestVolumes.diskProps(keys, from.values()).entrySet()) {
                 String key = e.getKey();
                 LinkedHashMap<String, String> d = e.getValue();
-                String volid = d.get("file");
+                String volid = d.get(keys.volumeProperty());
                 String newVol;
                 if (!full) {
                     newVol = storage().cloneImage(volid, newid, snapname);
@@ -129,9 +111,9 @@ public final class QemuClone {
                     newVol = fullCopy(volid, newid, targetStorage, format, snapname, log, key);
                 }
                 created.add(newVol);
-                d.put("file", newVol);
+                d.put(keys.volumeProperty(), newVol);
                 if (full && format != null) d.remove("format");
-                cfg.set(key, QemuOptions.print(key, d));
+                cfg.set(key, keys.print(key, d));
             }
             store.write(newid, cfg);
         } catch (RuntimeException e) {
@@ -144,29 +126,17 @@ public final class QemuClone {
     private String fullCopy(String volid, int newid, String targetStorage, String format, String snapname, Consumer<String> log, String key) {
         StorageManager sm = storage();
         String storageId = targetStorage != null ? targetStorage : volid.substring(0, volid.indexOf(':'));
-        var src = vms.volumes().resolve(volid);
-        String fmt = format != null ? format : src.format();
+        String fmt = format != null ? format : service.volumes().resolve(volid).format();
         long size = sm.size(volid);
         String newVol = sm.alloc(storageId, newid, fmt, null, size);
         log(log, "create full clone of drive " + key + " (" + volid + ")");
-        var dst = vms.volumes().resolve(newVol);
-        List<String> cmd = new ArrayList<>(List.of("qemu-img", "convert", "-p", "-n", "-f", src.format(), "-O", dst.format()));
-        if (snapname != null && "qcow2".equals(src.format())) cmd.addAll(List.of("-l", "snapshot.name=" + snapname));
-        cmd.add(src.path());
-        cmd.add(dst.path());
-        Proc.Result r = Proc.run(cmd, Duration.ofHours(6));
-        if (!r.ok()) {
+        try {
+            type.copyVolume(volid, newVol, snapname, log);
+        } catch (RuntimeException e) {
             try { sm.free(newVol); } catch (RuntimeException ignored) { }
-            throw new GuestException(500, "clone failed: " + r.output().trim());
+            throw e;
         }
         return newVol;
-    }
-
-    /** A new smbios1 value: the same fields with a fresh uuid. */
-    static String newSmbios(String old) {
-        LinkedHashMap<String, String> m = old == null ? new LinkedHashMap<>() : QemuOptions.props("smbios1", old);
-        m.put("uuid", UUID.randomUUID().toString());
-        return QemuOptions.print("smbios1", m);
     }
 
     /** A random unicast MAC with Proxmox's prefix BC:24:11, as PVE generates them. */

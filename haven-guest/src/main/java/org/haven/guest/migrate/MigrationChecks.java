@@ -1,4 +1,4 @@
-package org.haven.qemu.migrate;
+package org.haven.guest.migrate;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +10,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
-import org.haven.qemu.config.QemuOptions;
+import org.haven.guest.GuestVolumes;
+import org.haven.guest.VolumeKeys;
 
 /**
  * What decides whether a VM can migrate, as PVE's {@code check_local_resources}, {@code check_storage_availability}
@@ -79,34 +80,36 @@ public final class MigrationChecks {
      * a volume is listed once, with the first place it was found. {@code cdrom}/{@code none} entries are kept
      * (cdrom drives pointing at the host's drive pin the VM).
      */
-    public static List<Volume> volumes(Map<String, String> current, Map<String, String> pending, Map<String, Map<String, String>> snapshots,
+    public static List<Volume> volumes(VolumeKeys keys, Map<String, String> current, Map<String, String> pending, Map<String, Map<String, String>> snapshots,
                                        Function<String, Optional<StorageFacts>> storages) {
         LinkedHashMap<String, Volume> out = new LinkedHashMap<>();
-        scan(current, Ref.CONFIG, storages, out);
-        if (pending != null) scan(pending, Ref.PENDING, storages, out);
-        if (snapshots != null) for (Map<String, String> s : snapshots.values()) scan(s, Ref.SNAPSHOT, storages, out);
+        scan(keys, current, Ref.CONFIG, storages, out);
+        if (pending != null) scan(keys, pending, Ref.PENDING, storages, out);
+        if (snapshots != null) for (Map<String, String> s : snapshots.values()) scan(keys, s, Ref.SNAPSHOT, storages, out);
         return new ArrayList<>(out.values());
     }
 
-    private static void scan(Map<String, String> conf, Ref ref, Function<String, Optional<StorageFacts>> storages, Map<String, Volume> out) {
+    private static void scan(VolumeKeys keys, Map<String, String> conf, Ref ref, Function<String, Optional<StorageFacts>> storages, Map<String, Volume> out) {
         for (Map.Entry<String, String> e : new TreeMap<>(conf).entrySet()) {
             String key = e.getKey();
             boolean unused = key.matches("unused\\d+");
-            if (!QemuOptions.isDisk(key) && !unused && !key.equals("vmstate")) continue;
+            if (!keys.isVolumeKey(key) && !unused && !key.equals("vmstate")) continue;
             String file;
             boolean cdrom = false;
             String size = null;
             if (key.equals("vmstate")) {
                 file = e.getValue();
+            } else if (unused) {
+                file = GuestVolumes.unusedVolume(e.getValue());
             } else {
                 Map<String, String> d;
                 try {
-                    d = QemuOptions.props(key, e.getValue());
+                    d = keys.parse(key, e.getValue());
                 } catch (IllegalArgumentException ex) {
                     continue;
                 }
-                file = d.get("file");
-                cdrom = "cdrom".equals(d.get("media"));
+                file = d.get(keys.volumeProperty());
+                cdrom = keys.isMedia(d);
                 size = d.get("size");
             }
             if (file == null || file.isEmpty()) continue;
@@ -262,7 +265,7 @@ public final class MigrationChecks {
             d.put("volid", v.volid());
             d.put("drivename", v.key());
             long size = sizeOf.apply(v.volid());
-            if (size <= 0 && v.size() != null) size = org.haven.qemu.run.VmManager.parseSize(v.size());
+            if (size <= 0 && v.size() != null) size = GuestVolumes.parseSize(v.size());
             d.put("size", size);
             d.put("cdrom", v.cdrom() ? 1 : 0);
             d.put("is_unused", v.ref() == Ref.UNUSED ? 1 : 0);

@@ -1,13 +1,11 @@
-package org.haven.qemu.run;
-
-import org.haven.qemu.cmd.CommandBuilder;
+package org.haven.guest.volume;
 
 /**
- * What the VM code needs from storage: turn a volume id into a path and format, make volumes usable,
+ * What guest code needs from storage: turn a volume id into a path and format, make volumes usable,
  * allocate and free them. {@link #PATHS_ONLY} accepts absolute paths only; {@link StorageVolumes} is the
  * implementation over haven-storage.
  */
-public interface VolumeAccess extends CommandBuilder.VolumeResolver {
+public interface VolumeAccess extends VolumeResolver {
 
     /** Make the volumes usable on this node (activate LVs, …). */
     default void activate(java.util.Collection<String> volids) {}
@@ -36,7 +34,7 @@ public interface VolumeAccess extends CommandBuilder.VolumeResolver {
     VolumeAccess PATHS_ONLY = volid -> {
         if (volid.startsWith("/")) {
             String fmt = volid.endsWith(".qcow2") ? "qcow2" : volid.endsWith(".vmdk") ? "vmdk" : "raw";
-            return new CommandBuilder.Volume(volid, fmt);
+            return new Volume(volid, fmt);
         }
         int i = volid.indexOf(':');
         String storage = i < 0 ? volid : volid.substring(0, i);

@@ -1,9 +1,8 @@
-package org.haven.qemu.run;
+package org.haven.guest.volume;
 
 import java.util.Collection;
 import java.util.List;
 
-import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
 import org.haven.storage.volume.VolumeName;
@@ -16,11 +15,11 @@ public final class StorageVolumes implements VolumeAccess {
 
     public StorageManager storage() { return sm; }
 
-    @Override public CommandBuilder.Volume resolve(String volid) {
+    @Override public Volume resolve(String volid) {
         if (volid.startsWith("/")) return PATHS_ONLY.resolve(volid);
         try {
             VolumeName vn = sm.parseVolname(volid);
-            return new CommandBuilder.Volume(sm.path(volid), vn.format() == null ? "raw" : vn.format());
+            return new Volume(sm.path(volid), vn.format() == null ? "raw" : vn.format());
         } catch (StorageException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -1,4 +1,4 @@
-package org.haven.qemu.console;
+package org.haven.guest.console;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -13,7 +13,7 @@ import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 
 /**
- * One console websocket, bridged to a VM's Unix socket: the VNC server ({@code mode VNC}, raw binary
+ * One console websocket, bridged to a guest's Unix socket: the VNC server ({@code mode VNC}, raw binary
  * frames both ways, as noVNC speaks it) or a serial port ({@code mode TERM}, PVE's termproxy protocol for
  * xterm.js: the client first sends {@code user:ticket\n} and gets {@code OK}, then {@code 0:LEN:DATA} for
  * input, {@code 1:COLS:ROWS:} for a resize, {@code 2} as ping; output goes out as binary frames).

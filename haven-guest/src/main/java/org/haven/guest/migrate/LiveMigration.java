@@ -1,0 +1,41 @@
+package org.haven.guest.migrate;
+
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import org.haven.guest.config.GuestConfig;
+
+/**
+ * How a guest type moves a running guest (PVE's {@code phase2}, {@code phase2_cleanup} and the end of
+ * {@code phase3} of a type's migrate class). {@link GuestMigrate} runs everything around it.
+ */
+public interface LiveMigration {
+
+    /** Why the running guest cannot migrate live to {@code target} (checked under the config lock); empty when it can. */
+    default Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) { return Optional.empty(); }
+
+    /** Whether the running guest is paused now: it then stays paused on the target. */
+    boolean paused(int vmid);
+
+    /** Phase 2: start the guest on {@code target}, waiting for its state, and send the state there. */
+    void phase2(GuestMigrate migration, int vmid, GuestMigrate.Options o, String source, String target, Consumer<String> log);
+
+    /** After a failed phase 2: cancel, keep the source running, stop the guest started on the target. */
+    void phase2Cleanup(GuestMigrate migration, int vmid, String source, String target, Consumer<String> log, boolean wasPaused);
+
+    /** Phase 3 on the source: end the guest's process here (its config has moved). */
+    void stopSource(int vmid);
+
+    /** A type that cannot migrate running guests. */
+    LiveMigration NONE = new LiveMigration() {
+        @Override public Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) {
+            return Optional.of("live migration is not supported");
+        }
+        @Override public boolean paused(int vmid) { return false; }
+        @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target, Consumer<String> log) {
+            throw new IllegalStateException("live migration is not supported");
+        }
+        @Override public void phase2Cleanup(GuestMigrate m, int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {}
+        @Override public void stopSource(int vmid) {}
+    };
+}

@@ -1,0 +1,245 @@
+package org.haven.qemu;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import org.haven.guest.GuestType;
+import org.haven.guest.GuestVolumes;
+import org.haven.guest.VolumeKeys;
+import org.haven.guest.clone.GuestClone;
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.config.GuestException;
+import org.haven.guest.volume.StorageVolumes;
+import org.haven.qemu.config.QemuOptions;
+import org.haven.qemu.config.QemuVolumeKeys;
+import org.haven.qemu.qmp.QmpClient;
+import org.haven.qemu.qmp.QmpException;
+import org.haven.qemu.run.Proc;
+import org.haven.qemu.run.VmManager;
+import org.haven.storage.StorageManager;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The VM as a {@link GuestType}: {@code qemu-server} configs, drives as volumes, QEMU processes as the runtime.
+ * Snapshots of a running VM are qcow2 internal snapshots through QMP; with RAM ({@code vmstate}) the state goes
+ * into a {@code vm-<vmid>-state-<snap>} qcow2 volume through QEMU's {@code snapshot-save} job, and a rollback
+ * resumes the guest from it with {@code snapshot-load}. Clones get a fresh SMBIOS uuid, vmgenid and MACs,
+ * and full clones copy with {@code qemu-img convert}.
+ */
+public final class QemuGuestType implements GuestType {
+
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
+
+    private final VmManager vms;
+    private final GuestConfigStore store;
+
+    public QemuGuestType(VmManager vms) {
+        this.vms = vms;
+        this.store = vms.store();
+    }
+
+    @Override public String configDir() { return "qemu-server"; }
+    @Override public String typeWord() { return "qemu"; }
+    @Override public String guestWord() { return "VM"; }
+    @Override public String haPrefix() { return "vm"; }
+    @Override public VolumeKeys volumeKeys() { return QemuVolumeKeys.INSTANCE; }
+    @Override public List<String> consoles() { return List.of("vnc", "term"); }
+
+    /** Values as PVE's JSON has them: integers and numbers as numbers, the rest as strings. */
+    @Override public Object typed(String key, String value) {
+        var s = QemuOptions.option(key);
+        if (s == null) {
+            if (key.equals("snaptime")) try { return Long.parseLong(value); } catch (NumberFormatException e) { return value; }
+            return value;
+        }
+        try {
+            switch (s.type()) {
+                case "integer": return Long.parseLong(value);
+                case "boolean": return Long.parseLong(value);
+                case "number": {
+                    double d = Double.parseDouble(value);
+                    return d == Math.rint(d) ? (Object) (long) d : (Object) d;
+                }
+                default: return value;
+            }
+        } catch (NumberFormatException e) {
+            return value;
+        }
+    }
+
+    // ---- runtime ----------------------------------------------------------------------------------
+
+    @Override public boolean isRunning(int vmid) { return vms.isRunning(vmid); }
+
+    @Override public void start(int vmid, Consumer<String> log) { vms.start(vmid, VmManager.StartOptions.DEFAULT, log); }
+
+    @Override public void stop(int vmid, Duration timeout, Consumer<String> log) { vms.stop(vmid, false, timeout, log); }
+
+    @Override public void shutdown(int vmid, Duration timeout, boolean forceStop, Consumer<String> log) {
+        vms.shutdown(vmid, false, timeout, forceStop, log);
+    }
+
+    @Override public Map<String, Object> status(int vmid, boolean full) { return vms.status(vmid, full); }
+
+    @Override public void cleanupFiles(int vmid) { vms.cleanupFiles(vmid); }
+
+    // ---- snapshots --------------------------------------------------------------------------------
+
+    private StorageManager storage() {
+        if (vms.volumes() instanceof StorageVolumes sv) return sv.storage();
+        throw new GuestException(500, "snapshot feature is not available");
+    }
+
+    private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
+
+    private static GuestException qmpFailed(int vmid, QmpException q) {
+        return new GuestException(500, "VM " + vmid + " qmp command '" + q.command() + "' failed - " + q.getMessage());
+    }
+
+    @Override public boolean snapshotsWhileRunning() { return true; }
+
+    @Override public void snapshotRunningVolume(int vmid, String key, String volid, String snapname) {
+        try (QmpClient q = vms.qmp(vmid)) {
+            q.execute("blockdev-snapshot-internal-sync", Map.of("device", "drive-" + key, "name", snapname), JOB_TIMEOUT);
+        } catch (QmpException e) {
+            throw qmpFailed(vmid, e);
+        }
+    }
+
+    @Override public void deleteRunningVolumeSnapshot(int vmid, String key, String volid, String snapname) {
+        try (QmpClient q = vms.qmp(vmid)) {
+            q.execute("blockdev-snapshot-delete-internal-sync", Map.of("device", "drive-" + key, "name", snapname), JOB_TIMEOUT);
+        } catch (QmpException e) {
+            throw new GuestException(500, e.getMessage());
+        }
+    }
+
+    @Override public boolean savesState() { return true; }
+
+    /** Save RAM and disks with QEMU's snapshot-save job into a new state volume; returns its volid. */
+    @Override public String saveState(int vmid, String name, GuestConfig cfg, Map<String, String> disks, Consumer<String> log) {
+        String memory = QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512");
+        long size = (Long.parseLong(memory) * 2 + 512) << 20;
+        String target = cfg.get("vmstatestorage").orElse(null);
+        if (target == null) {
+            String first = disks.values().stream().filter(v -> !v.startsWith("/")).findFirst()
+                    .orElseThrow(() -> new GuestException(500, "no storage for the VM state"));
+            target = first.substring(0, first.indexOf(':'));
+        }
+        String stateVolid = storage().alloc(target, vmid, "qcow2", "vm-" + vmid + "-state-" + name + ".qcow2", size);
+        log(log, "saving VM state and RAM using storage '" + target + "'");
+        try (QmpClient q = vms.qmp(vmid)) {
+            String stateNode = attachStateVolume(q, stateVolid);
+            List<String> nodes = new ArrayList<>(nodeNames(q, disks.keySet()).values());
+            nodes.add(stateNode);
+            runJob(q, "snapshot-save", Map.of("job-id", "snapshot-save-" + name, "tag", name, "vmstate", stateNode, "devices", nodes));
+            q.execute("blockdev-del", Map.of("node-name", stateNode), Duration.ofSeconds(30));
+        } catch (QmpException e) {
+            throw qmpFailed(vmid, e);
+        }
+        return stateVolid;
+    }
+
+    private String attachStateVolume(QmpClient q, String volid) {
+        String path = storage().path(volid);
+        String node = "vmstate-" + Integer.toHexString(volid.hashCode());
+        Map<String, Object> file = Map.of("driver", "file", "filename", path);
+        q.execute("blockdev-add", Map.of("driver", "qcow2", "node-name", node, "file", file), Duration.ofSeconds(30));
+        return node;
+    }
+
+    /** Drive key → block node name of the running VM. */
+    private static Map<String, String> nodeNames(QmpClient q, java.util.Collection<String> keys) {
+        Map<String, String> out = new LinkedHashMap<>();
+        JsonNode blocks = q.execute("query-block", null, Duration.ofSeconds(10));
+        for (String k : keys) {
+            for (JsonNode b : blocks) {
+                if (b.path("device").asString().equals("drive-" + k) && b.has("inserted"))
+                    out.put(k, b.path("inserted").path("node-name").asString());
+            }
+        }
+        return out;
+    }
+
+    /** Run a QMP job to its end; throws with the job's error. */
+    private static void runJob(QmpClient q, String command, Map<String, ?> args) {
+        String id = (String) args.get("job-id");
+        q.execute(command, args, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode jobs = q.execute("query-jobs", null, Duration.ofSeconds(10));
+            for (JsonNode j : jobs) {
+                if (!j.path("id").asString().equals(id)) continue;
+                String status = j.path("status").asString();
+                if (status.equals("concluded") || status.equals("null")) {
+                    String err = j.path("error").asString("");
+                    q.execute("job-dismiss", Map.of("id", id), Duration.ofSeconds(10));
+                    if (!err.isEmpty()) throw new QmpException(command, err);
+                    return;
+                }
+            }
+            try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new QmpException(command, "interrupted"); }
+        }
+        throw new QmpException(command, "got timeout");
+    }
+
+    /** Start paused, load RAM and device state from the state volume, continue. */
+    @Override public void startFromState(int vmid, String name, String stateVolid, Consumer<String> log) {
+        log(log, "starting VM " + vmid + " from the saved state of snapshot '" + name + "'");
+        vms.start(vmid, new VmManager.StartOptions(false, true, Duration.ofSeconds(60)), log);
+        try (QmpClient q = vms.qmp(vmid)) {
+            String stateNode = attachStateVolume(q, stateVolid);
+            GuestConfig cfg = store.load(vmid);
+            List<String> nodes = new ArrayList<>(nodeNames(q, GuestVolumes.disks(QemuVolumeKeys.INSTANCE, cfg.current()).keySet()).values());
+            nodes.add(stateNode);
+            runJob(q, "snapshot-load", Map.of("job-id", "snapshot-load-" + name, "tag", name, "vmstate", stateNode, "devices", nodes));
+            q.execute("blockdev-del", Map.of("node-name", stateNode), Duration.ofSeconds(30));
+            q.execute("cont", null, Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            vms.stop(vmid, true, Duration.ofSeconds(10), log);
+            throw e instanceof QmpException q ? qmpFailed(vmid, q) : e;
+        }
+    }
+
+    // ---- clone ----------------------------------------------------------------------------------------
+
+    /** The clone is named {@code Copy-of-VM-<name>}, gets a new SMBIOS uuid and vmgenid, and new MAC addresses. */
+    @Override public void prepareClone(GuestConfig cfg, GuestConfig.Section from, int vmid, String name) {
+        String srcName = from.getOrNull("name");
+        cfg.set("name", name != null ? name : srcName == null ? "Copy-of-VM-" + vmid : "Copy-of-VM-" + srcName);
+        cfg.set("smbios1", newSmbios(from.getOrNull("smbios1")));
+        if (cfg.current().has("vmgenid")) cfg.set("vmgenid", UUID.randomUUID().toString());
+        for (int i = 0; i < 32; i++) {
+            String k = "net" + i;
+            if (!cfg.current().has(k)) continue;
+            LinkedHashMap<String, String> n = QemuOptions.props(k, cfg.get(k).orElseThrow());
+            n.put("macaddr", GuestClone.randomMac());
+            cfg.set(k, QemuOptions.print(k, n));
+        }
+    }
+
+    /** {@code qemu-img convert}, from the snapshot's state of a qcow2 image when {@code snapname} is given. */
+    @Override public void copyVolume(String srcVolid, String dstVolid, String snapname, Consumer<String> log) {
+        var src = vms.volumes().resolve(srcVolid);
+        var dst = vms.volumes().resolve(dstVolid);
+        List<String> cmd = new ArrayList<>(List.of("qemu-img", "convert", "-p", "-n", "-f", src.format(), "-O", dst.format()));
+        if (snapname != null && "qcow2".equals(src.format())) cmd.addAll(List.of("-l", "snapshot.name=" + snapname));
+        cmd.add(src.path());
+        cmd.add(dst.path());
+        Proc.Result r = Proc.run(cmd, Duration.ofHours(6));
+        if (!r.ok()) throw new GuestException(500, "clone failed: " + r.output().trim());
+    }
+
+    /** A new smbios1 value: the same fields with a fresh uuid. */
+    static String newSmbios(String old) {
+        LinkedHashMap<String, String> m = old == null ? new LinkedHashMap<>() : QemuOptions.props("smbios1", old);
+        m.put("uuid", UUID.randomUUID().toString());
+        return QemuOptions.print("smbios1", m);
+    }
+}
