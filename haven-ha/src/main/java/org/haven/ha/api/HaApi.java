@@ -1,6 +1,5 @@
 package org.haven.ha.api;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -348,8 +347,9 @@ public final class HaApi implements ApiModule {
             }
         }
         if (backend == null) {
+            // every guest process of the node names a file below its run directory (QEMU's pid file and sockets)
             backend = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
-                Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
+                List.of(ctx.runDir()), !ctx.embedded());
         }
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,

@@ -219,51 +219,60 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
     }
 
     /**
-     * A separate supervisor process: fed through a pipe; when no feed arrives within {@code timeout} seconds
-     * (also after the daemon died without disarming it) it kills the daemon and every process whose pid is
-     * listed in the files of {@code guestPidDir}, then exits.
+     * A separate supervisor process ({@link WatchdogSupervisor}, a small JVM) fed through a pipe: when no feed
+     * arrives within {@code timeout} seconds (also after the daemon died without disarming it) it kills the daemon,
+     * what the daemon spawned and every guest process of the node, found through {@code /proc} by the node's guest
+     * directories in their command lines ({@link NodeProcesses}), then exits.
      */
     public static final class SupervisorBackend implements Backend {
-        static final String SCRIPT = """
-            t=$1; daemon=$2; piddir=$3
-            fire() {
-              for f in "$piddir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
-              kill -9 "$daemon" 2>/dev/null
-              exit 1
-            }
-            while :; do
-              if IFS= read -r -t "$t" line; then
-                case "$line" in
-                  V) exit 0 ;;
-                  "t "*) t=${line#t } ;;
-                esac
-              else
-                rc=$?
-                if [ "$rc" -gt 128 ]; then fire; fi
-                # the feeder is gone without disarming: wait for the deadline, then fire
-                sleep "$t"; fire
-              fi
-            done
-            """;
-
         private long timeout;
         private final long daemonPid;
-        private final Path guestPidDir;
+        private final List<Path> guestDirs;
+        private final boolean syslog;
         private Process process;
         private OutputStream in;
 
-        public SupervisorBackend(long timeoutSeconds, long daemonPid, Path guestPidDir) {
+        /**
+         * @param guestDirs directories every guest process of the node names in its command line (the node's run
+         *     directory: QEMU's pid file and sockets, and what other guest types keep there)
+         * @param syslog also log to the system log (system mode)
+         */
+        public SupervisorBackend(long timeoutSeconds, long daemonPid, List<Path> guestDirs, boolean syslog) {
             this.timeout = timeoutSeconds;
             this.daemonPid = daemonPid;
-            this.guestPidDir = guestPidDir;
+            this.guestDirs = List.copyOf(guestDirs);
+            this.syslog = syslog;
         }
 
+        /** The supervisor's command line: this JVM's java and the code source of haven-ha, which it needs alone. */
+        List<String> command() {
+            List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms4m", "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-cp", codeSource(), WatchdogSupervisor.class.getName(), Long.toString(timeout), Long.toString(daemonPid)));
+            if (syslog) cmd.add("--syslog");
+            for (Path d : guestDirs) cmd.add(d.toAbsolutePath().normalize().toString());
+            return cmd;
+        }
+
+        private static String codeSource() {
+            try {
+                return Path.of(WatchdogSupervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Starts the supervisor when none runs (and waits until it watches), then feeds it. */
         @Override public void feed() throws IOException {
             if (process == null || !process.isAlive()) {
-                process = new ProcessBuilder(List.of("bash", "-c", SCRIPT, "haven-watchdog", Long.toString(timeout),
-                    Long.toString(daemonPid), guestPidDir.toString())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                process = new ProcessBuilder(command()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 in = process.getOutputStream();
+                var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+                String ready = out.readLine();
+                if (!"ready".equals(ready)) {
+                    process.destroyForcibly();
+                    throw new IOException("the watchdog supervisor did not start");
+                }
             }
             in.write("k\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();

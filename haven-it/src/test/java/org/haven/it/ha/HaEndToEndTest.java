@@ -107,11 +107,6 @@ class HaEndToEndTest {
         assertThat(add.exit()).as(add.out() + add.err()).isZero();
         await("the LRM to start " + SID, this::qmpRunning);
 
-        // the watchdog supervisor knows the guest's process
-        long pid = status().path("pid").asLong();
-        Path tracked = node.dataDir().resolve("run/ha-guest-pids/" + VMID + ".pid");
-        assertThat(Files.readString(tracked).trim()).isEqualTo(Long.toString(pid));
-
         await("status 'started'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, started)"));
         assertThat(node.stdout()).contains("HA timing: round 2 s, watchdog 8 s, device 4 s, lock lifetime 18 s, fence delay 8 s");
         CliResult st = node.cli("ha-manager", "status");
@@ -126,7 +121,6 @@ class HaEndToEndTest {
         assertThat(set.exit()).as(set.out() + set.err()).isZero();
         await("the LRM to stop " + SID, this::stopped);
         await("status 'stopped'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, stopped)"));
-        assertThat(Files.exists(node.dataDir().resolve("run/ha-guest-pids/" + VMID + ".pid"))).isFalse();
     }
 
     @Test @Order(3)

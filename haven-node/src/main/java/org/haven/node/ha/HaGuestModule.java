@@ -33,8 +33,7 @@ public final class HaGuestModule implements ApiModule {
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
-        ctx.publish(ClusterHaEnv.ResourceDriver.class, new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName(),
-            ctx.runDir().resolve("ha-guest-pids")));
+        ctx.publish(ClusterHaEnv.ResourceDriver.class, new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName()));
     }
 
     @Override
