@@ -353,7 +353,13 @@ public final class HaApi implements ApiModule {
         }
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
-            (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);
+            haLog(id), () -> new HaEnv.Shutdown(false, false)), mux);
+    }
+
+    /** The CRM's and LRM's messages go to the loggers named as PVE's daemons, {@code pve-ha-crm} and {@code pve-ha-lrm}. */
+    static java.util.function.BiConsumer<String, String> haLog(String id) {
+        System.Logger log = System.getLogger("pve-ha-" + id);
+        return (lvl, msg) -> log.log(level(lvl), msg);
     }
 
     private static System.Logger.Level level(String l) {

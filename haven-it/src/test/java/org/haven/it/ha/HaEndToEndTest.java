@@ -109,6 +109,10 @@ class HaEndToEndTest {
 
         await("status 'started'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, started)"));
         assertThat(node.stdout()).contains("HA timing: round 2 s, watchdog 8 s, device 4 s, lock lifetime 18 s, fence delay 8 s");
+        // the HA log is in the daemon log, under PVE's daemon names
+        String log = Files.readString(node.dataDir().resolve("log/havend.log"));
+        assertThat(log).containsPattern("pve-ha-crm: status change \\w+ => master")
+                .contains("pve-ha-lrm: starting service " + SID).contains("pve-ha-lrm: service status " + SID + " started");
         CliResult st = node.cli("ha-manager", "status");
         assertThat(st.out()).contains("quorum OK\n").containsPattern("master node1 \\(active, ")
                 .containsPattern("lrm node1 \\(active, ");

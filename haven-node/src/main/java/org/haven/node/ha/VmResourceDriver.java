@@ -3,6 +3,7 @@ package org.haven.node.ha;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.haven.core.HaltPoint;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.guest.config.GuestException;
 import org.haven.ha.HaException;
@@ -17,7 +18,7 @@ import org.haven.qemu.run.VmManager;
  * by itself when it resets the node (see {@link org.haven.ha.env.NodeProcesses}).
  */
 final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
-    private static final System.Logger LOG = System.getLogger("haven.ha.vm");
+    private static final System.Logger LOG = System.getLogger("pve-ha-lrm");
 
     private final Supplier<QemuService> qemu;
     private final ClusterFs cfs;
@@ -54,6 +55,7 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
                 var cfg = vms().store().load(vmid);
                 long memMb = memoryMb(cfg.get("memory").orElse(null));
                 vms().start(vmid, new VmManager.StartOptions(false, false, Duration.ofSeconds(Math.max(30, memMb / 1024))), log(vmid));
+                HaltPoint.reach("ha-start:after");
             }
         } catch (GuestException e) {
             throw new HaException(e.getMessage(), e);

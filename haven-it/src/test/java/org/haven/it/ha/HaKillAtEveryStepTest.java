@@ -1,0 +1,250 @@
+package org.haven.it.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.haven.core.HaltPoint;
+import org.haven.ha.env.NodeProcesses;
+import org.haven.it.Await;
+import org.haven.it.HavenCluster;
+import org.haven.it.HavenNode;
+import org.haven.it.HavenNode.CliResult;
+import org.haven.qemu.testing.TestGuest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A node's daemon dies (halts, as on power loss) at each step of an HA start and of a recovery: before QEMU runs,
+ * after QEMU runs but before the start returned to the LRM, and after the start returned. Three real daemons, a
+ * guest on shared storage, the fastest safe HA timing. After each death the node's watchdog supervisor must leave
+ * no guest process of that node behind, the master fences the node and recovers the guest, and the guest never
+ * runs on two nodes at once: a sampler looks at every node's QEMU processes for the guest through the whole test.
+ *
+ * <p>The guest is restricted to the two nodes that are not the CRM master ("a" and "b"), so the master survives
+ * and each recovery has one target. The test arms a node's step in the file its daemon's
+ * {@code haven.test.haltfile} names ({@link HaltPoint}); the next start on that node halts there. One cluster
+ * serves all six deaths, chained so that each death's recovery is the next step:
+ * <ol>
+ *   <li>start on a, a dies before QEMU runs; the recovery on b dies after QEMU runs; the recovery on a dies after
+ *       the start returned; the recovery on b dies before QEMU runs; the recovery on a runs the guest;</li>
+ *   <li>stopped and started again on a, a dies after QEMU runs; the recovery on b runs it;</li>
+ *   <li>stopped and started again on b, b dies after the start returned; the recovery on a runs it.</li>
+ * </ol>
+ */
+class HaKillAtEveryStepTest {
+    static final int VMID = 4747;
+    static final String SID = "vm:" + VMID;
+    static final String BEFORE = "qemu-start:before", AFTER_EXEC = "qemu-start:after", AFTER = "ha-start:after";
+    static final Duration HALT_WAIT = Duration.ofSeconds(150);
+
+    Path dir;
+    HavenCluster cluster;
+    Sampler sampler;
+
+    @AfterEach
+    void cleanup() throws Exception {
+        if (sampler != null) sampler.interrupt();
+        try {
+            if (cluster != null) cluster.close();
+        } finally {
+            if (dir != null) {
+                HaFailoverTest.killProcessesUsing(dir);
+                try (var s = Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+
+    Path haltFile(String node) { return dir.resolve(node + ".halt"); }
+
+    /** The guest's QEMU processes started by {@code node}'s daemons (by the pid file QEMU was given). */
+    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) {
+        String pidfile = dataDir.resolve("run/qemu-server/" + VMID + ".pid").toString();
+        List<Long> out = new ArrayList<>();
+        for (NodeProcesses.Process p : table) {
+            int i = p.argv().indexOf("-pidfile");
+            if (p.state() != 'Z' && i >= 0 && i + 1 < p.argv().size() && p.argv().get(i + 1).equals(pidfile)) out.add(p.pid());
+        }
+        return out;
+    }
+
+    /** Samples every node's QEMU processes for the guest; remembers every sample where two nodes had one. */
+    final class Sampler extends Thread {
+        final List<String> twoCopies = Collections.synchronizedList(new ArrayList<>());
+        volatile int samples;
+
+        Sampler() { super("copies-sampler"); setDaemon(true); }
+
+        Map<String, List<Long>> sample() {
+            List<NodeProcesses.Process> table = NodeProcesses.read(Path.of("/proc"));
+            Map<String, List<Long>> on = new TreeMap<>();
+            for (String n : List.of("node1", "node2", "node3")) {
+                List<Long> pids = qemuOf(dir.resolve(n), table);
+                if (!pids.isEmpty()) on.put(n, pids);
+            }
+            return on;
+        }
+
+        @Override public void run() {
+            while (!isInterrupted()) {
+                Map<String, List<Long>> on = sample();
+                samples++;
+                if (on.size() > 1) twoCopies.add(java.time.Instant.now() + " " + on);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    int index(String node) { return Integer.parseInt(node.substring(4)) - 1; }
+
+    HavenNode node(String name) { return cluster.node(index(name)); }
+
+    void arm(String node, String step) throws Exception { Files.writeString(haltFile(node), step); }
+
+    /**
+     * Waits until {@code node}'s daemon halted at {@code step} (with the guest's QEMU left running when it had
+     * started), then until the node's watchdog supervisor reset the node and no guest process of it is left;
+     * disarms the node.
+     */
+    void awaitDeath(String node, String step, boolean guestStarted) throws Exception {
+        HavenNode n = node(node);
+        Await.until(node + " halting at " + step, HALT_WAIT, Duration.ofMillis(100), () -> !n.process().isAlive(),
+            () -> haLog() + "\nguest now: " + sampler.sample());
+        List<Long> left = qemuOf(n.dataDir(), NodeProcesses.read(Path.of("/proc")));
+        assertThat(n.process().exitValue()).isEqualTo(137);
+        assertThat(n.stdout()).contains("halting at step " + step);
+        Files.deleteIfExists(haltFile(node));
+        if (guestStarted) assertThat(left).as("the guest's QEMU on " + node + " right after its daemon died").isNotEmpty();
+        else assertThat(left).isEmpty();
+        Await.until(node + "'s watchdog reset", Duration.ofSeconds(30), Duration.ofMillis(200),
+            () -> n.stdout().contains("watchdog-mux: node reset: killed"), n::stdout);
+        var table = NodeProcesses.read(Path.of("/proc"));
+        assertThat(qemuOf(n.dataDir(), table)).isEmpty();
+        assertThat(NodeProcesses.select(table, List.of(n.dataDir().resolve("run")), 0, ProcessHandle.current().pid()))
+            .as("processes of " + node + " after its reset").isEmpty();
+    }
+
+    /** The node the manager has the guest on, from {@code ha-manager status}. */
+    static String serviceNode(HavenNode via) throws Exception {
+        Matcher m = Pattern.compile("service " + SID + " \\((node\\d), ").matcher(via.cli("ha-manager", "status").out());
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** Waits until the guest runs on {@code node} (and nowhere else). */
+    void awaitRunningOn(String node) throws Exception {
+        Await.until("the guest running on " + node, HALT_WAIT, Duration.ofMillis(500),
+            () -> sampler.sample().keySet().equals(Set.of(node)) && HaFailoverTest.running(node(node)), this::haLog);
+    }
+
+    String haLog() {
+        StringBuilder sb = new StringBuilder();
+        for (HavenNode n : cluster.nodes()) {
+            for (String line : n.stdout().split("\n")) {
+                if (line.contains("pve-ha-") || line.contains("watchdog-mux") || line.contains("halting")) {
+                    sb.append(n.node()).append(": ").append(line).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aNodeThatDiesAtAnyStepOfAStartOrRecoveryLeavesNoGuestBehindAndTheGuestNeverRunsTwice() throws Exception {
+        assumeTrue(TestGuest.available(), "needs a kernel in /boot, busybox-static and qemu-system-x86");
+        dir = Files.createTempDirectory("haven-ha-kill");
+        Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        cluster = HavenCluster.start(dir, "killtest", 3,
+            node -> List.of("-D" + HaltPoint.PROPERTY + "=" + haltFile(node)));
+        HavenNode n1 = cluster.node(0);
+        sampler = new Sampler();
+        sampler.start();
+
+        List<String> set = new ArrayList<>(List.of("set", "/cluster/ha/timing"));
+        for (String k : org.haven.cfs.LockTable.HaTiming.KEYS) set.addAll(List.of("--" + k, Long.toString(HaFailoverTest.FAST.get(k))));
+        ok(n1.cli("pvesh", set.toArray(String[]::new)));
+        ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
+        ok(n1.cli("qm", "create", Integer.toString(VMID), "--name", "ha-kill", "--memory", "128", "--serial0", "socket",
+            "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
+        // the manager is elected once there is a service; the guest then goes to the two other nodes
+        ok(n1.cli("ha-manager", "add", SID, "--state", "stopped"));
+        String[] master = new String[1];
+        Await.until("a CRM master", Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
+            Matcher m = Pattern.compile("master (node\\d) \\(active").matcher(n1.cli("ha-manager", "status").out());
+            if (m.find()) master[0] = m.group(1);
+            return master[0] != null;
+        }, Await.haState(n1));
+        List<String> victims = new ArrayList<>(List.of("node1", "node2", "node3"));
+        victims.remove(master[0]);
+        HavenNode m = node(master[0]);
+        ok(m.cli("ha-manager", "groupadd", "victims", "--nodes", String.join(",", victims), "--restricted", "1", "--nofailback", "1"));
+        ok(m.cli("ha-manager", "set", SID, "--group", "victims"));
+        if (!victims.contains(serviceNode(m))) ok(m.cli("ha-manager", "migrate", SID, victims.get(0)));
+        Await.until("the guest's config on a node of the group", Duration.ofSeconds(60), Duration.ofSeconds(1),
+            () -> victims.contains(serviceNode(m)), Await.haState(m));
+        String a = serviceNode(m), b = victims.get(0).equals(a) ? victims.get(1) : victims.get(0);
+
+        // 1. a start on a dies before QEMU runs, then each recovery dies at the next step
+        arm(a, BEFORE);
+        arm(b, AFTER_EXEC);
+        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        awaitDeath(a, BEFORE, false);
+        awaitDeath(b, AFTER_EXEC, true);
+        // a comes back (a and the master are a quorum) and gets the recovery from b
+        arm(a, AFTER);
+        cluster.restart(index(a));
+        awaitDeath(a, AFTER, true);
+        arm(b, BEFORE);
+        cluster.restart(index(b));
+        awaitDeath(b, BEFORE, false);
+        cluster.restart(index(a));
+        awaitRunningOn(a);
+        cluster.restart(index(b));
+
+        // 2. a fresh start on a dies after QEMU runs
+        ok(m.cli("ha-manager", "set", SID, "--state", "stopped"));
+        Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
+        arm(a, AFTER_EXEC);
+        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        awaitDeath(a, AFTER_EXEC, true);
+        awaitRunningOn(b);
+        cluster.restart(index(a));
+
+        // 3. a fresh start on b dies after the start returned
+        ok(m.cli("ha-manager", "set", SID, "--state", "stopped"));
+        Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
+        arm(b, AFTER);
+        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        awaitDeath(b, AFTER, true);
+        awaitRunningOn(a);
+
+        assertThat(sampler.samples).isGreaterThan(100);
+        assertThat(sampler.twoCopies).as("samples with the guest on two nodes").isEmpty();
+        String masterLog = Files.readString(m.dataDir().resolve("log/havend.log"));
+        for (String victim : List.of(a, b)) {
+            assertThat(masterLog).contains("pve-ha-crm: fencing: acknowledged - got agent lock for node '" + victim + "'")
+                .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim + "'");
+        }
+    }
+
+    static void ok(CliResult r) {
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    }
+}
