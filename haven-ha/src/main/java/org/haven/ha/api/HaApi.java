@@ -348,8 +348,15 @@ public final class HaApi implements ApiModule {
         }
         if (backend == null) {
             // every guest process of the node names a file below its run directory (QEMU's pid file and sockets)
-            backend = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
+            var supervisor = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
                 List.of(ctx.runDir()), !ctx.embedded());
+            try {
+                // it runs beside the daemon from now on, so arming it later takes no time
+                supervisor.start();
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "unable to start the watchdog supervisor - " + e.getMessage());
+            }
+            backend = supervisor;
         }
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,

@@ -219,10 +219,11 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
     }
 
     /**
-     * A separate supervisor process ({@link WatchdogSupervisor}, a small JVM) fed through a pipe: when no feed
-     * arrives within {@code timeout} seconds (also after the daemon died without disarming it) it kills the daemon,
-     * what the daemon spawned and every guest process of the node, found through {@code /proc} by the node's guest
-     * directories in their command lines ({@link NodeProcesses}), then exits.
+     * A separate supervisor process ({@link WatchdogSupervisor}, a small JVM that runs beside the daemon from
+     * {@link #start} on) fed through a pipe: when it is armed and no feed arrives within {@code timeout} seconds (also
+     * after the daemon died without disarming it) it kills the daemon, what the daemon spawned and every guest process
+     * of the node, found through {@code /proc} by the node's guest directories in their command lines
+     * ({@link NodeProcesses}), then exits. Arming and feeding only write to the pipe.
      */
     public static final class SupervisorBackend implements Backend {
         private long timeout;
@@ -262,24 +263,28 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             }
         }
 
-        /** Starts the supervisor when none runs (and waits until it watches), then feeds it. */
-        @Override public void feed() throws IOException {
-            if (process == null || !process.isAlive()) {
-                process = new ProcessBuilder(command()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                in = process.getOutputStream();
-                var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
-                String ready = out.readLine();
-                if (!"ready".equals(ready)) {
-                    process.destroyForcibly();
-                    throw new IOException("the watchdog supervisor did not start");
-                }
+        /** Starts the supervisor, disarmed, unless it runs, and waits until it listens. */
+        public synchronized void start() throws IOException {
+            if (process != null && process.isAlive()) return;
+            process = new ProcessBuilder(command()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = process.getOutputStream();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            if (!"ready".equals(out.readLine())) {
+                process.destroyForcibly();
+                process = null;
+                throw new IOException("the watchdog supervisor did not start");
             }
+        }
+
+        /** Arms and feeds the supervisor (started again first when it is gone). */
+        @Override public synchronized void feed() throws IOException {
+            start();
             in.write("k\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();
         }
 
         /** A running supervisor takes the new delay from its next read on; a new one starts with it. */
-        @Override public void setTimeout(long seconds) throws IOException {
+        @Override public synchronized void setTimeout(long seconds) throws IOException {
             timeout = seconds;
             if (process != null && process.isAlive()) {
                 in.write(("t " + seconds + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -289,11 +294,19 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
 
         public long timeout() { return timeout; }
 
-        @Override public void disarm() throws IOException {
+        @Override public synchronized void disarm() throws IOException {
+            if (process == null || !process.isAlive()) return;
+            in.write("V\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        }
+
+        public synchronized Process process() { return process; }
+
+        /** Disarms the supervisor and lets it end. */
+        @Override public synchronized void close() throws IOException {
             if (process == null) return;
             try {
-                in.write("V\n".getBytes(StandardCharsets.US_ASCII));
-                in.flush();
+                disarm();
                 in.close();
             } catch (IOException ignored) {
                 // already gone
@@ -305,9 +318,5 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             }
             process = null;
         }
-
-        public Process process() { return process; }
-
-        @Override public void close() throws IOException { disarm(); }
     }
 }

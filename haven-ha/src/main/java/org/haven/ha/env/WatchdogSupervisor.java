@@ -15,12 +15,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The node's watchdog when there is no watchdog device: a process of its own, started by the daemon and fed
- * through its standard input (it answers {@code ready} on standard output once it watches) ({@code k} feeds, {@code t N} sets the delay, {@code V} disarms and exits). When no
- * feed arrives within the delay, also after the daemon died without disarming it, it resets the node as far as a
- * process can: it freezes the daemon (SIGSTOP), so that it spawns nothing more, then kills with SIGKILL the daemon,
- * everything the daemon spawned and every guest process of the node ({@link NodeProcesses#select}), and repeats
- * until no such process is left.
+ * The node's watchdog when there is no watchdog device: a process of its own beside the daemon (as PVE's
+ * watchdog-mux), started by it and driven through its standard input: {@code k} arms and feeds it, {@code t N} sets
+ * the delay, {@code V} disarms it; it answers {@code ready} on standard output once it listens, and exits when its
+ * input ends while it is disarmed. When an armed supervisor gets no feed within the delay, also after the daemon died
+ * without disarming it, it resets the node as far as a process can: it freezes the daemon (SIGSTOP), so that it
+ * spawns nothing more, then kills with SIGKILL the daemon, everything the daemon spawned and every guest process of
+ * the node ({@link NodeProcesses#select}), and repeats until no such process is left.
  *
  * <p>Usage: {@code WatchdogSupervisor TIMEOUT DAEMON_PID [--syslog] GUEST_DIR...}; with {@code --syslog} its
  * messages also go to the system log (as {@code watchdog-mux}), else only to standard error.
@@ -53,21 +54,27 @@ public final class WatchdogSupervisor {
         reader.start();
         System.out.println("ready");
         System.out.flush();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+        boolean armed = false;
+        long deadline = 0;
         while (true) {
-            String l = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            String l = armed ? lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) : lines.take();
             if (l == null) break;
             switch (l) {
-                case "V" -> System.exit(0);
+                case "V" -> armed = false;
                 case "EOF" -> {
+                    if (!armed) System.exit(0);
                     // the feeder is gone without disarming: wait for the deadline, then fire
                     long left = deadline - System.nanoTime();
                     if (left > 0) TimeUnit.NANOSECONDS.sleep(left);
                     reset(daemon, dirs);
                 }
                 default -> {
-                    if (l.startsWith("t ")) timeout = Long.parseLong(l.substring(2).trim());
-                    else deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+                    if (l.startsWith("t ")) {
+                        timeout = Long.parseLong(l.substring(2).trim());
+                    } else {
+                        armed = true;
+                        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout);
+                    }
                 }
             }
         }

@@ -165,23 +165,33 @@ class WatchdogMuxTest {
         }
     }
 
+    /** Disarmed, the supervisor stays beside the daemon and fires no more; it ends when its input closes. */
     @Test
     void supervisorStandsDownOnMagicClose() throws Exception {
         Process daemon = sleeper();
         Process guest = guestNaming(dir.resolve("run2/qemu-server/100.pid"));
-        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(2, daemon.pid(), List.of(dir.resolve("run2")), false);
+        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(1, daemon.pid(), List.of(dir.resolve("run2")), false);
         try {
+            b.start();
+            Process sup = b.process();
+            Thread.sleep(1500); // not armed yet
             for (int i = 0; i < 3; i++) {
                 b.feed();
                 Thread.sleep(500);
             }
-            Process sup = b.process();
             b.disarm();
-            assertThat(sup.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(sup.exitValue()).isZero();
             Thread.sleep(2500);
+            assertThat(sup.isAlive()).isTrue();
             assertThat(daemon.isAlive()).isTrue();
             assertThat(guest.isAlive()).isTrue();
+            // armed again through the same process
+            b.feed();
+            assertThat(b.process()).isSameAs(sup);
+            b.disarm();
+            b.close();
+            assertThat(sup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(sup.exitValue()).isZero();
+            assertThat(daemon.isAlive()).isTrue();
         } finally {
             daemon.destroyForcibly();
             guest.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.haven.core.HaltPoint;
 import org.haven.ha.env.NodeProcesses;
@@ -141,16 +139,31 @@ class HaKillAtEveryStepTest {
             .as("processes of " + node + " after its reset").isEmpty();
     }
 
-    /** The node the manager has the guest on, from {@code ha-manager status}. */
-    static String serviceNode(HavenNode via) throws Exception {
-        Matcher m = Pattern.compile("service " + SID + " \\((node\\d), ").matcher(via.cli("ha-manager", "status").out());
-        return m.find() ? m.group(1) : null;
+    HavenNode.Auth auth;
+
+    /** The entry of type {@code type} (and {@code sid} for a service) of the master's {@code /cluster/ha/status/current}. */
+    tools.jackson.databind.JsonNode haStatus(HavenNode via, String type) throws Exception {
+        HavenNode.Resp r = via.get("/cluster/ha/status/current", auth);
+        if (r.status() != 200 || r.data() == null) return null;
+        for (tools.jackson.databind.JsonNode e : r.data()) {
+            if (e.path("type").asString().equals(type) && (!type.equals("service") || e.path("sid").asString().equals(SID))) return e;
+        }
+        return null;
+    }
+
+    /** The node the manager has the guest on. */
+    String serviceNode(HavenNode via) throws Exception {
+        var e = haStatus(via, "service");
+        return e == null ? null : e.path("node").asString();
     }
 
     /** Waits until the guest runs on {@code node} (and nowhere else). */
-    void awaitRunningOn(String node) throws Exception {
-        Await.until("the guest running on " + node, HALT_WAIT, Duration.ofMillis(500),
-            () -> sampler.sample().keySet().equals(Set.of(node)) && HaFailoverTest.running(node(node)), this::haLog);
+    void awaitRunningOn(HavenNode master, String node) throws Exception {
+        Await.until("the guest running on " + node, HALT_WAIT, Duration.ofMillis(500), () -> {
+            var e = haStatus(master, "service");
+            return sampler.sample().keySet().equals(Set.of(node)) && e != null && e.path("node").asString().equals(node)
+                && e.path("state").asString().equals("started");
+        }, this::haLog);
     }
 
     String haLog() {
@@ -185,18 +198,20 @@ class HaKillAtEveryStepTest {
             "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
         // the manager is elected once there is a service; the guest then goes to the two other nodes
         ok(n1.cli("ha-manager", "add", SID, "--state", "stopped"));
+        auth = n1.login("admin@pve", n1.adminPassword());
         String[] master = new String[1];
         Await.until("a CRM master", Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
-            Matcher m = Pattern.compile("master (node\\d) \\(active").matcher(n1.cli("ha-manager", "status").out());
-            if (m.find()) master[0] = m.group(1);
+            var e = haStatus(n1, "master");
+            if (e != null && e.path("status").asString().contains("(active")) master[0] = e.path("node").asString();
             return master[0] != null;
         }, Await.haState(n1));
         List<String> victims = new ArrayList<>(List.of("node1", "node2", "node3"));
         victims.remove(master[0]);
         HavenNode m = node(master[0]);
-        ok(m.cli("ha-manager", "groupadd", "victims", "--nodes", String.join(",", victims), "--restricted", "1", "--nofailback", "1"));
-        ok(m.cli("ha-manager", "set", SID, "--group", "victims"));
-        if (!victims.contains(serviceNode(m))) ok(m.cli("ha-manager", "migrate", SID, victims.get(0)));
+        api(m, "POST", "/cluster/ha/groups", Map.of("group", "victims", "nodes", String.join(",", victims), "restricted", "1",
+            "nofailback", "1"));
+        api(m, "PUT", "/cluster/ha/resources/" + SID, Map.of("group", "victims"));
+        if (!victims.contains(serviceNode(m))) api(m, "POST", "/cluster/ha/resources/" + SID + "/migrate", Map.of("node", victims.get(0)));
         Await.until("the guest's config on a node of the group", Duration.ofSeconds(60), Duration.ofSeconds(1),
             () -> victims.contains(serviceNode(m)), Await.haState(m));
         String a = serviceNode(m), b = victims.get(0).equals(a) ? victims.get(1) : victims.get(0);
@@ -204,7 +219,7 @@ class HaKillAtEveryStepTest {
         // 1. a start on a dies before QEMU runs, then each recovery dies at the next step
         arm(a, BEFORE);
         arm(b, AFTER_EXEC);
-        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        requestState(m, "started");
         awaitDeath(a, BEFORE, false);
         awaitDeath(b, AFTER_EXEC, true);
         // a comes back (a and the master are a quorum) and gets the recovery from b
@@ -215,25 +230,25 @@ class HaKillAtEveryStepTest {
         cluster.restart(index(b));
         awaitDeath(b, BEFORE, false);
         cluster.restart(index(a));
-        awaitRunningOn(a);
+        awaitRunningOn(m, a);
         cluster.restart(index(b));
 
         // 2. a fresh start on a dies after QEMU runs
-        ok(m.cli("ha-manager", "set", SID, "--state", "stopped"));
+        requestState(m, "stopped");
         Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
         arm(a, AFTER_EXEC);
-        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        requestState(m, "started");
         awaitDeath(a, AFTER_EXEC, true);
-        awaitRunningOn(b);
+        awaitRunningOn(m, b);
         cluster.restart(index(a));
 
         // 3. a fresh start on b dies after the start returned
-        ok(m.cli("ha-manager", "set", SID, "--state", "stopped"));
+        requestState(m, "stopped");
         Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
         arm(b, AFTER);
-        ok(m.cli("ha-manager", "set", SID, "--state", "started"));
+        requestState(m, "started");
         awaitDeath(b, AFTER, true);
-        awaitRunningOn(a);
+        awaitRunningOn(m, a);
 
         assertThat(sampler.samples).isGreaterThan(100);
         assertThat(sampler.twoCopies).as("samples with the guest on two nodes").isEmpty();
@@ -242,6 +257,16 @@ class HaKillAtEveryStepTest {
             assertThat(masterLog).contains("pve-ha-crm: fencing: acknowledged - got agent lock for node '" + victim + "'")
                 .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim + "'");
         }
+    }
+
+    void api(HavenNode via, String method, String path, Map<String, String> form) throws Exception {
+        HavenNode.Resp r = via.send(method, path, form, auth);
+        assertThat(r.status()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
+    }
+
+    /** {@code ha-manager set SID --state STATE}. */
+    void requestState(HavenNode via, String state) throws Exception {
+        api(via, "PUT", "/cluster/ha/resources/" + SID, Map.of("state", state));
     }
 
     static void ok(CliResult r) {
