@@ -68,18 +68,23 @@ class HaKillAtEveryStepTest {
 
     Path haltFile(String node) { return dir.resolve(node + ".halt"); }
 
-    /** The guest's QEMU processes started by {@code node}'s daemons (by the pid file QEMU was given). */
+    /**
+     * The guest's QEMU copies started by {@code node}'s daemons (by the pid file QEMU was given): live processes, less
+     * the child a daemonizing QEMU forks (one copy while both exist).
+     */
     static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) {
         String pidfile = dataDir.resolve("run/qemu-server/" + VMID + ".pid").toString();
-        List<Long> out = new ArrayList<>();
+        Map<Long, Long> guests = new TreeMap<>();
         for (NodeProcesses.Process p : table) {
             int i = p.argv().indexOf("-pidfile");
-            if (p.state() != 'Z' && i >= 0 && i + 1 < p.argv().size() && p.argv().get(i + 1).equals(pidfile)) out.add(p.pid());
+            if (p.state() != 'Z' && i >= 0 && i + 1 < p.argv().size() && p.argv().get(i + 1).equals(pidfile)) guests.put(p.pid(), p.ppid());
         }
+        List<Long> out = new ArrayList<>();
+        guests.forEach((pid, ppid) -> { if (!guests.containsKey(ppid)) out.add(pid); });
         return out;
     }
 
-    /** Samples every node's QEMU processes for the guest; remembers every sample where two nodes had one. */
+    /** Samples every node's QEMU processes for the guest; remembers every sample with two copies of it. */
     final class Sampler extends Thread {
         final List<String> twoCopies = Collections.synchronizedList(new ArrayList<>());
         volatile int samples;
@@ -100,7 +105,7 @@ class HaKillAtEveryStepTest {
             while (!isInterrupted()) {
                 Map<String, List<Long>> on = sample();
                 samples++;
-                if (on.size() > 1) twoCopies.add(java.time.Instant.now() + " " + on);
+                if (on.values().stream().mapToInt(List::size).sum() > 1) twoCopies.add(java.time.Instant.now() + " " + on);
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
@@ -184,79 +189,75 @@ class HaKillAtEveryStepTest {
         dir = Files.createTempDirectory("haven-ha-kill");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
         Path shared = Files.createDirectories(dir.resolve("shared"));
-        cluster = HavenCluster.start(dir, "killtest", 3,
-            node -> List.of("-D" + HaltPoint.PROPERTY + "=" + haltFile(node)));
-        HavenNode n1 = cluster.node(0);
+        // node1 alone first: it becomes the CRM master (and stays the cfs leader), the others only ever die
+        cluster = HavenCluster.start(dir, "killtest", 1, node -> List.of("-D" + HaltPoint.PROPERTY + "=" + haltFile(node)));
+        HavenNode m = cluster.node(0);
         sampler = new Sampler();
         sampler.start();
-
         List<String> set = new ArrayList<>(List.of("set", "/cluster/ha/timing"));
         for (String k : org.haven.cfs.LockTable.HaTiming.KEYS) set.addAll(List.of("--" + k, Long.toString(HaFailoverTest.FAST.get(k))));
-        ok(n1.cli("pvesh", set.toArray(String[]::new)));
-        ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
-        ok(n1.cli("qm", "create", Integer.toString(VMID), "--name", "ha-kill", "--memory", "128", "--serial0", "socket",
+        ok(m.cli("pvesh", set.toArray(String[]::new)));
+        ok(m.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
+        ok(m.cli("qm", "create", Integer.toString(VMID), "--name", "ha-kill", "--memory", "128", "--serial0", "socket",
             "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
-        // the manager is elected once there is a service; the guest then goes to the two other nodes
-        ok(n1.cli("ha-manager", "add", SID, "--state", "stopped"));
-        auth = n1.login("admin@pve", n1.adminPassword());
-        String[] master = new String[1];
-        Await.until("a CRM master", Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
-            var e = haStatus(n1, "master");
-            if (e != null && e.path("status").asString().contains("(active")) master[0] = e.path("node").asString();
-            return master[0] != null;
-        }, Await.haState(n1));
-        List<String> victims = new ArrayList<>(List.of("node1", "node2", "node3"));
-        victims.remove(master[0]);
-        HavenNode m = node(master[0]);
-        api(m, "POST", "/cluster/ha/groups", Map.of("group", "victims", "nodes", String.join(",", victims), "restricted", "1",
-            "nofailback", "1"));
+        auth = m.login("admin@pve", m.adminPassword());
+        api(m, "POST", "/cluster/ha/resources", Map.of("sid", SID, "state", "stopped"));
+        Await.until("node1 the CRM master", Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
+            var e = haStatus(m, "master");
+            return e != null && e.path("node").asString().equals("node1") && e.path("status").asString().contains("(active");
+        }, Await.haState(m));
+        cluster.join("node2");
+        cluster.join("node3");
+        cluster.awaitOnline(3, Duration.ofSeconds(180));
+        String a = "node2", b = "node3";
+        api(m, "POST", "/cluster/ha/groups", Map.of("group", "victims", "nodes", a + "," + b, "restricted", "1", "nofailback", "1"));
         api(m, "PUT", "/cluster/ha/resources/" + SID, Map.of("group", "victims"));
-        if (!victims.contains(serviceNode(m))) api(m, "POST", "/cluster/ha/resources/" + SID + "/migrate", Map.of("node", victims.get(0)));
-        Await.until("the guest's config on a node of the group", Duration.ofSeconds(60), Duration.ofSeconds(1),
-            () -> victims.contains(serviceNode(m)), Await.haState(m));
-        String a = serviceNode(m), b = victims.get(0).equals(a) ? victims.get(1) : victims.get(0);
+        api(m, "POST", "/cluster/ha/resources/" + SID + "/migrate", Map.of("node", a));
+        Await.until("the guest's config on " + a, Duration.ofSeconds(90), Duration.ofSeconds(1), () -> a.equals(serviceNode(m)), this::haLog);
 
-        // 1. a start on a dies before QEMU runs, then each recovery dies at the next step
-        arm(a, BEFORE);
-        arm(b, AFTER_EXEC);
-        requestState(m, "started");
-        awaitDeath(a, BEFORE, false);
-        awaitDeath(b, AFTER_EXEC, true);
-        // a comes back (a and the master are a quorum) and gets the recovery from b
-        arm(a, AFTER);
-        cluster.restart(index(a));
-        awaitDeath(a, AFTER, true);
-        arm(b, BEFORE);
-        cluster.restart(index(b));
-        awaitDeath(b, BEFORE, false);
-        cluster.restart(index(a));
-        awaitRunningOn(m, a);
-        cluster.restart(index(b));
+        // a start dies at each step on the guest's node; the guest is recovered on the other node of the group
+        String on = a;
+        for (String step : List.of(BEFORE, AFTER_EXEC, AFTER)) {
+            String other = on.equals(a) ? b : a;
+            arm(on, step);
+            requestState(m, "started");
+            awaitDeath(on, step, !step.equals(BEFORE));
+            awaitRunningOn(m, other);
+            cluster.restart(index(on));
+            requestState(m, "stopped");
+            Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty()
+                && "stopped".equals(haStatus(m, "service").path("state").asString()), this::haLog);
+            on = other;
+        }
 
-        // 2. a fresh start on a dies after QEMU runs
-        requestState(m, "stopped");
-        Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
-        arm(a, AFTER_EXEC);
+        // recoveries: the group holds only the guest's node, so each recovery waits for it to come back (the other
+        // node and the master stay a quorum); the node dies first with the guest running, then at each step of the
+        // recovery of the guest to it
+        api(m, "PUT", "/cluster/ha/groups/victims", Map.of("nodes", on));
         requestState(m, "started");
-        awaitDeath(a, AFTER_EXEC, true);
-        awaitRunningOn(m, b);
-        cluster.restart(index(a));
-
-        // 3. a fresh start on b dies after the start returned
-        requestState(m, "stopped");
-        Await.until("the guest stopped", HALT_WAIT, Duration.ofMillis(500), () -> sampler.sample().isEmpty(), this::haLog);
-        arm(b, AFTER);
-        requestState(m, "started");
-        awaitDeath(b, AFTER, true);
-        awaitRunningOn(m, a);
+        awaitRunningOn(m, on);
+        HavenNode x = node(on);
+        long first = qemuOf(x.dataDir(), NodeProcesses.read(Path.of("/proc"))).getFirst();
+        x.process().destroyForcibly().waitFor();
+        Await.until("the guest killed by " + on + "'s watchdog reset", Duration.ofSeconds(30), Duration.ofMillis(200),
+            () -> ProcessHandle.of(first).map(h -> !h.isAlive()).orElse(true) && x.stdout().contains("watchdog-mux: node reset: killed"),
+            x::stdout);
+        for (String step : List.of(BEFORE, AFTER_EXEC, AFTER)) {
+            arm(on, step);
+            cluster.restart(index(on));
+            awaitDeath(on, step, !step.equals(BEFORE));
+        }
+        cluster.restart(index(on));
+        awaitRunningOn(m, on);
 
         assertThat(sampler.samples).isGreaterThan(100);
-        assertThat(sampler.twoCopies).as("samples with the guest on two nodes").isEmpty();
+        assertThat(sampler.twoCopies).as("samples with two copies of the guest").isEmpty();
         String masterLog = Files.readString(m.dataDir().resolve("log/havend.log"));
         for (String victim : List.of(a, b)) {
             assertThat(masterLog).contains("pve-ha-crm: fencing: acknowledged - got agent lock for node '" + victim + "'")
                 .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim + "'");
         }
+        assertThat(masterLog).contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + on + "' to node '" + on + "'");
     }
 
     void api(HavenNode via, String method, String path, Map<String, String> form) throws Exception {
