@@ -73,7 +73,8 @@ public final class HavenCluster implements AutoCloseable {
 
     /** Starts node {@code index} again ({@link HavenNode#restart}), e.g. after it died; it stays in this cluster. */
     public HavenNode restart(int index) throws Exception {
-        HavenNode n = nodes.get(index).restart();
+        HavenNode old = nodes.get(index);
+        HavenNode n = startRetrying(old::restart);
         nodes.set(index, n);
         return n;
     }
@@ -99,9 +100,23 @@ public final class HavenCluster implements AutoCloseable {
         Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
         Files.createDirectories(data.resolve("cfs"));
         Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
-        HavenNode n = HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(port)));
+        HavenNode n = startRetrying(() -> HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(port))));
         nodes.add(n);
         return n;
+    }
+
+    /**
+     * Starts a daemon of the cluster; a daemon gives up when its cfs does not reach the cluster in time ("no
+     * quorum?"), which happens on a loaded host, so that is tried again (three times in all).
+     */
+    static HavenNode startRetrying(java.util.concurrent.Callable<HavenNode> start) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.call();
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("no quorum?")) throw e;
+            }
+        }
     }
 
     /** Waits until node1 sees {@code count} online nodes in {@code /cluster/status}. */
