@@ -114,7 +114,7 @@ public final class HavenCluster implements AutoCloseable {
             try {
                 return start.call();
             } catch (IllegalStateException e) {
-                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("no quorum?")) throw e;
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("no quorum")) throw e;
             }
         }
     }
