@@ -19,8 +19,7 @@
  *       the requested state). The node's CRM and LRM start when a
  *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests is published: in the daemon that is
  *       {@code org.haven.node.ha.HaGuestModule} (haven-node), whose {@code vm:} agent starts, shuts down and
- *       relocates guests through the VM module and keeps their PIDs in {@code <run>/ha-guest-pids/} for the
- *       watchdog supervisor; it also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
+ *       relocates guests through the VM module; it also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
  * </ul>
  *
  * <p><b>Failover timing.</b> PVE's timing is fixed: CRM/LRM round 10 s, watchdog clients 60 s, watchdog device

@@ -16,12 +16,12 @@ import tools.jackson.databind.JsonNode;
  */
 public final class HavenCluster implements AutoCloseable {
     private final Path dir;
-    private final List<String> jvmArgs;
+    private final java.util.function.Function<String, List<String>> jvmArgs;
     private final List<HavenNode> nodes = new ArrayList<>();
 
-    private HavenCluster(Path dir, List<String> jvmArgs) {
+    private HavenCluster(Path dir, java.util.function.Function<String, List<String>> jvmArgs) {
         this.dir = dir;
-        this.jvmArgs = List.copyOf(jvmArgs);
+        this.jvmArgs = jvmArgs;
     }
 
     /** Starts {@code count} nodes named {@code node1…nodeN} and waits until all are online members. */
@@ -31,6 +31,13 @@ public final class HavenCluster implements AutoCloseable {
 
     /** As {@link #start(Path, String, int)}, every daemon started with the extra JVM arguments {@code jvmArgs}. */
     public static HavenCluster start(Path dir, String clusterName, int count, List<String> jvmArgs) throws Exception {
+        List<String> args = List.copyOf(jvmArgs);
+        return start(dir, clusterName, count, node -> args);
+    }
+
+    /** As {@link #start(Path, String, int)}, each daemon started with the extra JVM arguments {@code jvmArgs(node name)}. */
+    public static HavenCluster start(Path dir, String clusterName, int count, java.util.function.Function<String, List<String>> jvmArgs)
+            throws Exception {
         HavenCluster c = new HavenCluster(dir, jvmArgs);
         try {
             HavenNode first = c.startStandalone("node1");
@@ -55,14 +62,22 @@ public final class HavenCluster implements AutoCloseable {
      */
     public HavenNode startStandalone(String name) throws Exception {
         Path data = dir.resolve(name);
-        HavenNode.start(data, name, jvmArgs, List.of()).close();
-        return HavenNode.start(data, name, jvmArgs, List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
+        HavenNode.start(data, name, jvmArgs.apply(name), List.of()).close();
+        return HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
     }
 
     /** Makes {@code n} (started by {@link #startStandalone}) part of this cluster's nodes, closed with it. */
     public void adopt(HavenNode n) { nodes.add(n); }
 
     public HavenNode node(int index) { return nodes.get(index); }
+
+    /** Starts node {@code index} again ({@link HavenNode#restart}), e.g. after it died; it stays in this cluster. */
+    public HavenNode restart(int index) throws Exception {
+        HavenNode old = nodes.get(index);
+        HavenNode n = startRetrying(old::restart);
+        nodes.set(index, n);
+        return n;
+    }
 
     public Path dir() { return dir; }
 
@@ -85,9 +100,23 @@ public final class HavenCluster implements AutoCloseable {
         Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
         Files.createDirectories(data.resolve("cfs"));
         Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
-        HavenNode n = HavenNode.start(data, name, jvmArgs, List.of("--cfs-port", Integer.toString(port)));
+        HavenNode n = startRetrying(() -> HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(port))));
         nodes.add(n);
         return n;
+    }
+
+    /**
+     * Starts a daemon of the cluster; a daemon gives up when its cfs does not reach the cluster in time ("no
+     * quorum?"), which happens on a loaded host, so that is tried again (three times in all).
+     */
+    static HavenNode startRetrying(java.util.concurrent.Callable<HavenNode> start) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.call();
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("no quorum")) throw e;
+            }
+        }
     }
 
     /** Waits until node1 sees {@code count} online nodes in {@code /cluster/status}. */

@@ -36,6 +36,7 @@ public final class HavenNode implements AutoCloseable {
     private final String node;
     private final int port;
     private final Process process;
+    private final List<String> jvmArgs, daemonArgs;
     private HttpClient http;
 
     /** An HTTP answer: status and parsed JSON body (null when not JSON). */
@@ -58,11 +59,13 @@ public final class HavenNode implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
     }
 
-    private HavenNode(Path dataDir, String node, int port, Process process) {
+    private HavenNode(Path dataDir, String node, int port, Process process, List<String> jvmArgs, List<String> daemonArgs) {
         this.dataDir = dataDir;
         this.node = node;
         this.port = port;
         this.process = process;
+        this.jvmArgs = List.copyOf(jvmArgs);
+        this.daemonArgs = List.copyOf(daemonArgs);
     }
 
     public static HavenNode start(Path dataDir, String node, String... extraJvmArgs) throws Exception {
@@ -83,7 +86,7 @@ public final class HavenNode implements AutoCloseable {
         cmd.addAll(daemonArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("havend.stdout").toFile()).start();
-        HavenNode n = new HavenNode(dataDir, node, port, p);
+        HavenNode n = new HavenNode(dataDir, node, port, p, extraJvmArgs, daemonArgs);
         // a test JVM that dies (or skips its cleanup) must not leave daemons behind
         Thread reaper = new Thread(() -> { if (p.isAlive()) p.destroyForcibly(); }, "havend-reaper-" + node);
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -113,6 +116,12 @@ public final class HavenNode implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("timeout");
+    }
+
+    /** Stops this daemon (as {@link #close}) when it still runs and starts it again with the same arguments. */
+    public HavenNode restart() throws Exception {
+        close();
+        return start(dataDir, node, jvmArgs, daemonArgs);
     }
 
     public Path dataDir() { return dataDir; }

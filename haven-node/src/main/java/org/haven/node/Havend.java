@@ -430,6 +430,7 @@ public final class Havend implements AutoCloseable {
         try {
             Files.createDirectories(p.logDir());
             Logging.addFileAppender(p.logDir().resolve("havend.log"));
+            if (!p.embedded()) Logging.addJournalAppender();
         } catch (Exception e) {
             System.err.println("havend: cannot open log file: " + e.getMessage());
         }

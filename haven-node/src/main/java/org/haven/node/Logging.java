@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Adds the daemon's log file next to the console output configured in {@code logback.xml}. */
+/** Adds the daemon's log file (and in system mode the journal) next to the console output configured in {@code logback.xml}. */
 final class Logging {
     private Logging() {}
 
@@ -26,5 +26,15 @@ final class Logging {
         fa.setEncoder(enc);
         fa.start();
         lc.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(fa);
+    }
+
+    /** The HA daemons' messages also go to the journal (system mode, where it runs), as PVE's pve-ha-crm and pve-ha-lrm. */
+    static void addJournalAppender() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) || !JournalAppender.available()) return;
+        JournalAppender ja = new JournalAppender(JournalAppender::systemdCat);
+        ja.setContext(lc);
+        ja.setName("journal");
+        ja.start();
+        for (String name : JournalAppender.LOGGERS) lc.getLogger(name).addAppender(ja);
     }
 }

@@ -1,8 +1,13 @@
 package org.haven.guest.config;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -113,15 +118,34 @@ public final class GuestConfigStore {
 
     public boolean destroy(int vmid) { return cfs.delete(path(localNode(), vmid)); }
 
-    /** Run {@code body} under the config lock of {@code vmid}. */
+    /**
+     * The config locks of the daemons in this JVM, per cluster file system (a node): PVE's {@code lock_config} is
+     * a local {@code flock} on {@code /var/lock/qemu-server/lock-<vmid>.conf}, so a lock dies with the process that
+     * holds it and never holds up another node (e.g. the recovery of a guest whose node died while starting it).
+     */
+    private static final Map<ClusterFs, Map<String, ReentrantLock>> LOCKS = new WeakHashMap<>();
+
+    private ReentrantLock lockOf(int vmid) {
+        synchronized (LOCKS) {
+            return LOCKS.computeIfAbsent(cfs, k -> new HashMap<>()).computeIfAbsent(dir + "/" + vmid, k -> new ReentrantLock());
+        }
+    }
+
+    /** Run {@code body} under the config lock of {@code vmid} (this node's, as PVE's). */
     public <T> T locked(int vmid, Supplier<T> body) {
+        ReentrantLock lock = lockOf(vmid);
         try {
-            return cfs.withLock(dir + "-lock-" + vmid, LOCK_TIMEOUT, body);
-        } catch (CfsException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("can't lock")) {
+            if (!lock.tryLock(LOCK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new GuestException(500, "can't lock file '/var/lock/" + dir + "/lock-" + vmid + ".conf' - got timeout");
             }
-            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GuestException(500, "can't lock file '/var/lock/" + dir + "/lock-" + vmid + ".conf' - interrupted");
+        }
+        try {
+            return body.get();
+        } finally {
+            lock.unlock();
         }
     }
 

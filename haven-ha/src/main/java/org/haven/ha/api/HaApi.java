@@ -1,6 +1,5 @@
 package org.haven.ha.api;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -377,12 +376,26 @@ public final class HaApi implements ApiModule {
             }
         }
         if (backend == null) {
-            backend = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
-                Files.createDirectories(ctx.runDir().resolve("ha-guest-pids")));
+            // every guest process of the node names a file below its run directory (QEMU's pid file and sockets)
+            var supervisor = new WatchdogMux.SupervisorBackend(timing.deviceTimeout(), ProcessHandle.current().pid(),
+                List.of(ctx.runDir()), !ctx.embedded());
+            try {
+                // it runs beside the daemon from now on, so arming it later takes no time
+                supervisor.start();
+            } catch (java.io.IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "unable to start the watchdog supervisor - " + e.getMessage());
+            }
+            backend = supervisor;
         }
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
-            (lvl, msg) -> LOG.log(level(lvl), "[" + id + "] " + msg), () -> new HaEnv.Shutdown(false, false)), mux);
+            haLog(id), () -> new HaEnv.Shutdown(false, false)), mux);
+    }
+
+    /** The CRM's and LRM's messages go to the loggers named as PVE's daemons, {@code pve-ha-crm} and {@code pve-ha-lrm}. */
+    static java.util.function.BiConsumer<String, String> haLog(String id) {
+        System.Logger log = System.getLogger("pve-ha-" + id);
+        return (lvl, msg) -> log.log(level(lvl), msg);
     }
 
     private static System.Logger.Level level(String l) {

@@ -219,58 +219,72 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
     }
 
     /**
-     * A separate supervisor process: fed through a pipe; when no feed arrives within {@code timeout} seconds
-     * (also after the daemon died without disarming it) it kills the daemon and every process whose pid is
-     * listed in the files of {@code guestPidDir}, then exits.
+     * A separate supervisor process ({@link WatchdogSupervisor}, a small JVM that runs beside the daemon from
+     * {@link #start} on) fed through a pipe: when it is armed and no feed arrives within {@code timeout} seconds (also
+     * after the daemon died without disarming it) it kills the daemon, what the daemon spawned and every guest process
+     * of the node, found through {@code /proc} by the node's guest directories in their command lines
+     * ({@link NodeProcesses}), then exits. Arming and feeding only write to the pipe.
      */
     public static final class SupervisorBackend implements Backend {
-        static final String SCRIPT = """
-            t=$1; daemon=$2; piddir=$3
-            fire() {
-              for f in "$piddir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
-              kill -9 "$daemon" 2>/dev/null
-              exit 1
-            }
-            while :; do
-              if IFS= read -r -t "$t" line; then
-                case "$line" in
-                  V) exit 0 ;;
-                  "t "*) t=${line#t } ;;
-                esac
-              else
-                rc=$?
-                if [ "$rc" -gt 128 ]; then fire; fi
-                # the feeder is gone without disarming: wait for the deadline, then fire
-                sleep "$t"; fire
-              fi
-            done
-            """;
-
         private long timeout;
         private final long daemonPid;
-        private final Path guestPidDir;
+        private final List<Path> guestDirs;
+        private final boolean syslog;
         private Process process;
         private OutputStream in;
 
-        public SupervisorBackend(long timeoutSeconds, long daemonPid, Path guestPidDir) {
+        /**
+         * @param guestDirs directories every guest process of the node names in its command line (the node's run
+         *     directory: QEMU's pid file and sockets, and what other guest types keep there)
+         * @param syslog also log to the system log (system mode)
+         */
+        public SupervisorBackend(long timeoutSeconds, long daemonPid, List<Path> guestDirs, boolean syslog) {
             this.timeout = timeoutSeconds;
             this.daemonPid = daemonPid;
-            this.guestPidDir = guestPidDir;
+            this.guestDirs = List.copyOf(guestDirs);
+            this.syslog = syslog;
         }
 
-        @Override public void feed() throws IOException {
-            if (process == null || !process.isAlive()) {
-                process = new ProcessBuilder(List.of("bash", "-c", SCRIPT, "haven-watchdog", Long.toString(timeout),
-                    Long.toString(daemonPid), guestPidDir.toString())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                in = process.getOutputStream();
+        /** The supervisor's command line: this JVM's java and the code source of haven-ha, which it needs alone. */
+        List<String> command() {
+            List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms4m", "-Xmx16m", "-Xss256k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+                "-cp", codeSource(), WatchdogSupervisor.class.getName(), Long.toString(timeout), Long.toString(daemonPid)));
+            if (syslog) cmd.add("--syslog");
+            for (Path d : guestDirs) cmd.add(d.toAbsolutePath().normalize().toString());
+            return cmd;
+        }
+
+        private static String codeSource() {
+            try {
+                return Path.of(WatchdogSupervisor.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
             }
+        }
+
+        /** Starts the supervisor, disarmed, unless it runs, and waits until it listens. */
+        public synchronized void start() throws IOException {
+            if (process != null && process.isAlive()) return;
+            process = new ProcessBuilder(command()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = process.getOutputStream();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            if (!"ready".equals(out.readLine())) {
+                process.destroyForcibly();
+                process = null;
+                throw new IOException("the watchdog supervisor did not start");
+            }
+        }
+
+        /** Arms and feeds the supervisor (started again first when it is gone). */
+        @Override public synchronized void feed() throws IOException {
+            start();
             in.write("k\n".getBytes(StandardCharsets.US_ASCII));
             in.flush();
         }
 
         /** A running supervisor takes the new delay from its next read on; a new one starts with it. */
-        @Override public void setTimeout(long seconds) throws IOException {
+        @Override public synchronized void setTimeout(long seconds) throws IOException {
             timeout = seconds;
             if (process != null && process.isAlive()) {
                 in.write(("t " + seconds + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -280,11 +294,19 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
 
         public long timeout() { return timeout; }
 
-        @Override public void disarm() throws IOException {
+        @Override public synchronized void disarm() throws IOException {
+            if (process == null || !process.isAlive()) return;
+            in.write("V\n".getBytes(StandardCharsets.US_ASCII));
+            in.flush();
+        }
+
+        public synchronized Process process() { return process; }
+
+        /** Disarms the supervisor and lets it end. */
+        @Override public synchronized void close() throws IOException {
             if (process == null) return;
             try {
-                in.write("V\n".getBytes(StandardCharsets.US_ASCII));
-                in.flush();
+                disarm();
                 in.close();
             } catch (IOException ignored) {
                 // already gone
@@ -296,9 +318,5 @@ public final class WatchdogMux implements ClusterHaEnv.Watchdog, AutoCloseable {
             }
             process = null;
         }
-
-        public Process process() { return process; }
-
-        @Override public void close() throws IOException { disarm(); }
     }
 }

@@ -103,8 +103,7 @@ class WatchdogMuxTest {
     @Test
     void supervisorTakesANewTimeoutWhileRunning() throws Exception {
         Process daemon = sleeper();
-        Path pids = Files.createDirectories(dir.resolve("pids3"));
-        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(60, daemon.pid(), pids);
+        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(60, daemon.pid(), List.of(dir.resolve("run3")), false);
         try {
             b.feed();
             b.setTimeout(1);
@@ -123,45 +122,80 @@ class WatchdogMuxTest {
         return new ProcessBuilder("sleep", "300").start();
     }
 
+    /** A shell that names {@code file} in its arguments and waits for a child {@code sleep}. */
+    private static Process guestNaming(Path file) throws Exception {
+        return new ProcessBuilder("sh", "-c", "sleep 300 & wait", "guest", file.toString()).start();
+    }
+
+    private static List<ProcessHandle> children(Process p) throws Exception {
+        for (int i = 0; i < 100 && p.children().findAny().isEmpty(); i++) Thread.sleep(20);
+        return p.children().toList();
+    }
+
+    /**
+     * Not fed, the supervisor kills the daemon and what it spawned, and every process that names a file below the
+     * node's run directory with its descendants, whatever the node recorded; a guest of another node stays.
+     */
     @Test
     void supervisorKillsDaemonAndGuestsWhenNotFed() throws Exception {
-        Process daemon = sleeper();
-        Process guest = sleeper();
-        Path pids = Files.createDirectories(dir.resolve("pids"));
-        Files.writeString(pids.resolve("100.pid"), Long.toString(guest.pid()));
-        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(1, daemon.pid(), pids);
+        Path run = dir.resolve("node1/run"), otherRun = dir.resolve("node10/run");
+        Process daemon = new ProcessBuilder("sh", "-c", "sleep 300 & wait").start();
+        Process guest = guestNaming(run.resolve("qemu-server/100.pid"));
+        Process other = guestNaming(otherRun.resolve("qemu-server/100.pid"));
+        List<ProcessHandle> spawned = new java.util.ArrayList<>(children(daemon));
+        spawned.addAll(children(guest));
+        assertThat(spawned).hasSize(2);
+        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(1, daemon.pid(), List.of(run), false);
         try {
             b.feed();
             Process sup = b.process();
             assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(guest.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            for (ProcessHandle h : spawned) assertThat(h.onExit().get(10, TimeUnit.SECONDS).isAlive()).isFalse();
             assertThat(sup.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(sup.exitValue()).isEqualTo(1);
+            assertThat(other.isAlive()).isTrue();
+            assertThat(children(other)).hasSize(1);
         } finally {
-            daemon.destroyForcibly();
-            guest.destroyForcibly();
+            for (Process p : List.of(daemon, guest, other)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
             b.close();
         }
     }
 
+    /** Disarmed, the supervisor stays beside the daemon and fires no more; it ends when its input closes. */
     @Test
     void supervisorStandsDownOnMagicClose() throws Exception {
         Process daemon = sleeper();
-        Path pids = Files.createDirectories(dir.resolve("pids2"));
-        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(2, daemon.pid(), pids);
+        Process guest = guestNaming(dir.resolve("run2/qemu-server/100.pid"));
+        WatchdogMux.SupervisorBackend b = new WatchdogMux.SupervisorBackend(1, daemon.pid(), List.of(dir.resolve("run2")), false);
         try {
+            b.start();
+            Process sup = b.process();
+            Thread.sleep(1500); // not armed yet
             for (int i = 0; i < 3; i++) {
                 b.feed();
                 Thread.sleep(500);
             }
-            Process sup = b.process();
             b.disarm();
+            Thread.sleep(2500);
+            assertThat(sup.isAlive()).isTrue();
+            assertThat(daemon.isAlive()).isTrue();
+            assertThat(guest.isAlive()).isTrue();
+            // armed again through the same process
+            b.feed();
+            assertThat(b.process()).isSameAs(sup);
+            b.disarm();
+            b.close();
             assertThat(sup.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(sup.exitValue()).isZero();
-            Thread.sleep(2500);
             assertThat(daemon.isAlive()).isTrue();
         } finally {
             daemon.destroyForcibly();
+            guest.descendants().forEach(ProcessHandle::destroyForcibly);
+            guest.destroyForcibly();
             b.close();
         }
     }

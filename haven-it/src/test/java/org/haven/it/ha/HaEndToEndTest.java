@@ -108,13 +108,12 @@ class HaEndToEndTest {
         assertThat(add.exit()).as(add.out() + add.err()).isZero();
         await("the LRM to start " + SID, this::qmpRunning);
 
-        // the watchdog supervisor knows the guest's process
-        long pid = status().path("pid").asLong();
-        Path tracked = node.dataDir().resolve("run/ha-guest-pids/" + VMID + ".pid");
-        assertThat(Files.readString(tracked).trim()).isEqualTo(Long.toString(pid));
-
         await("status 'started'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, started)"));
         assertThat(node.stdout()).contains("HA timing: round 2 s, watchdog 8 s, device 4 s, lock lifetime 18 s, fence delay 8 s");
+        // the HA log is in the daemon log, under PVE's daemon names
+        String log = Files.readString(node.dataDir().resolve("log/havend.log"));
+        assertThat(log).containsPattern("pve-ha-crm: status change \\w+ => master")
+                .contains("pve-ha-lrm: starting service " + SID).contains("pve-ha-lrm: service status " + SID + " started");
         CliResult st = node.cli("ha-manager", "status");
         assertThat(st.out()).contains("quorum OK\n").containsPattern("master node1 \\(active, ")
                 .containsPattern("lrm node1 \\(active, ");
@@ -127,7 +126,6 @@ class HaEndToEndTest {
         assertThat(set.exit()).as(set.out() + set.err()).isZero();
         await("the LRM to stop " + SID, this::stopped);
         await("status 'stopped'", () -> node.cli("ha-manager", "status").out().contains("service " + SID + " (node1, stopped)"));
-        assertThat(Files.exists(node.dataDir().resolve("run/ha-guest-pids/" + VMID + ".pid"))).isFalse();
     }
 
     @Test @Order(3)

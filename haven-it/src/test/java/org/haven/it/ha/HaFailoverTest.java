@@ -88,12 +88,14 @@ class HaFailoverTest {
         Await.until(what, max, Duration.ofSeconds(1), c, Await.haState(diag));
     }
 
-    /** The HA lines ({@code [crm]}/{@code [lrm]}) of the daemons' output. */
+    /** The HA lines of the daemons' output: CRM and LRM ({@code pve-ha-crm}/{@code pve-ha-lrm}), watchdog, halts. */
     static String haLog(HavenNode... nodes) {
         StringBuilder sb = new StringBuilder();
         for (HavenNode n : nodes) {
             for (String line : n.stdout().split("\n")) {
-                if (line.contains("[crm]") || line.contains("[lrm]")) sb.append(n.node()).append(": ").append(line).append('\n');
+                if (line.contains("pve-ha-") || line.contains("watchdog-mux") || line.contains("halting at step")) {
+                    sb.append(n.node()).append(": ").append(line).append('\n');
+                }
             }
         }
         return sb.toString();

@@ -34,7 +34,7 @@ public final class HaGuestModule implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
-            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName(), ctx.runDir().resolve("ha-guest-pids")))));
+            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName()))));
     }
 
     @Override

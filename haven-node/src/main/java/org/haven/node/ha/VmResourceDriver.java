@@ -1,11 +1,9 @@
 package org.haven.node.ha;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.haven.core.HaltPoint;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.guest.config.GuestException;
 import org.haven.ha.HaException;
@@ -16,23 +14,20 @@ import org.haven.qemu.run.VmManager;
 
 /**
  * The HA resource agent for {@code vm:<vmid>} (PVE's {@code PVE::HA::Resources::PVEVM}): start, shutdown and
- * offline relocation through the VM module's {@link VmManager}. While a guest runs under HA its QEMU PID is
- * kept in {@code <run>/ha-guest-pids/<vmid>.pid}, where the watchdog supervisor finds the processes to kill
- * when the node is reset.
+ * offline relocation through the VM module's {@link VmManager}. The node's watchdog finds the guests' processes
+ * by itself when it resets the node (see {@link org.haven.ha.env.NodeProcesses}).
  */
 final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
-    private static final System.Logger LOG = System.getLogger("haven.ha.vm");
+    private static final System.Logger LOG = System.getLogger("pve-ha-lrm");
 
     private final Supplier<QemuService> qemu;
     private final ClusterFs cfs;
     private final String node;
-    private final Path guestPidDir;
 
-    VmResourceDriver(Supplier<QemuService> qemu, ClusterFs cfs, String node, Path guestPidDir) {
+    VmResourceDriver(Supplier<QemuService> qemu, ClusterFs cfs, String node) {
         this.qemu = qemu;
         this.cfs = cfs;
         this.node = node;
-        this.guestPidDir = guestPidDir;
     }
 
     private static int vmid(Sid sid) {
@@ -46,33 +41,10 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
         return line -> LOG.log(System.Logger.Level.INFO, "VM " + vmid + ": " + line);
     }
 
-    private Path pidFile(int vmid) { return guestPidDir.resolve(vmid + ".pid"); }
-
-    /** Records (or forgets) the guest's QEMU PID for the watchdog supervisor. */
-    private void trackPid(int vmid) {
-        try {
-            var pid = vms().pid(vmid);
-            if (pid.isPresent()) {
-                Files.createDirectories(guestPidDir);
-                Path tmp = guestPidDir.resolve("." + vmid + ".tmp");
-                Files.writeString(tmp, pid.get() + "\n");
-                Files.move(tmp, pidFile(vmid), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                Files.deleteIfExists(pidFile(vmid));
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": unable to record the guest PID - " + e.getMessage());
-        }
-    }
-
     @Override
     public boolean isRunning(Sid sid) {
         if (!sid.type().equals("vm")) return false;
-        int vmid = vmid(sid);
-        boolean running = vms().isRunning(vmid);
-        trackPid(vmid);
-        return running;
+        return vms().isRunning(vmid(sid));
     }
 
     @Override
@@ -83,11 +55,10 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
                 var cfg = vms().store().load(vmid);
                 long memMb = memoryMb(cfg.get("memory").orElse(null));
                 vms().start(vmid, new VmManager.StartOptions(false, false, Duration.ofSeconds(Math.max(30, memMb / 1024))), log(vmid));
+                HaltPoint.reach("ha-start:after");
             }
         } catch (GuestException e) {
             throw new HaException(e.getMessage(), e);
-        } finally {
-            trackPid(vmid);
         }
     }
 
@@ -118,8 +89,6 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
             }
         } catch (GuestException e) {
             throw new HaException(e.getMessage(), e);
-        } finally {
-            trackPid(vmid);
         }
     }
 
@@ -156,8 +125,6 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - " + e.getMessage());
                     return false;
-                } finally {
-                    trackPid(vmid);
                 }
             }
             // relocate: PVE's agent shuts the guest down here, then moves it offline
@@ -184,8 +151,6 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
             return false;
-        } finally {
-            trackPid(vmid);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import org.haven.guest.GuestVolumes;
+import org.haven.core.HaltPoint;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
@@ -366,7 +367,9 @@ public final class VmManager {
         }
         if (cmd.efiVars() != null) prepareEfiVars(cmd.efiVars());
         if (cmd.tpm() != null) startSwtpm(vmid, cmd.tpm(), log);
+        HaltPoint.reach("qemu-start:before");
         Proc.Result r = Proc.run(argv, opts.timeout());
+        HaltPoint.reach("qemu-start:after");
         if (!r.ok()) {
             stopSwtpm(vmid);
             cleanupFiles(vmid);
