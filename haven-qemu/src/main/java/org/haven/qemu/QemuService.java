@@ -21,6 +21,7 @@ import org.haven.guest.GuestVolumes;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.config.MacAddress;
 import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.config.QemuOptions;
@@ -151,6 +152,7 @@ public final class QemuService {
         Map<String, String> opts = new LinkedHashMap<>(options);
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = driveOrder(QemuOptions.checkAll(opts));
+        generateMacs(checked);
         store.checkUnused(vmid);
         List<String> allocated = new ArrayList<>();
         GuestConfig placeholder = new GuestConfig().set("lock", "create");
@@ -181,6 +183,24 @@ public final class QemuService {
             throw e;
         }
     }
+
+    /**
+     * Gives every NIC being set without a MAC address a generated one, as PVE does on create and update
+     * (with the {@code mac_prefix} of {@code datacenter.cfg}).
+     */
+    private void generateMacs(Map<String, String> options) {
+        String prefix = null;
+        for (var e : options.entrySet()) {
+            if (!QemuOptions.isNet(e.getKey())) continue;
+            LinkedHashMap<String, String> nic = QemuOptions.props(e.getKey(), e.getValue());
+            if (nic.get("macaddr") != null) continue;
+            if (prefix == null) prefix = MacAddress.prefix(store.cfs().readString("datacenter.cfg").orElse(null));
+            nic.put("macaddr", MacAddress.random(prefix, MAC_RANDOM));
+            e.setValue(QemuOptions.print(e.getKey(), nic));
+        }
+    }
+
+    private static final java.security.SecureRandom MAC_RANDOM = new java.security.SecureRandom();
 
     /** Options sorted as PVE walks them: other keys sorted, then drives in PVE's drive order (ide, sata, scsi, virtio, efidisk0, tpmstate0). */
     static LinkedHashMap<String, String> driveOrder(Map<String, String> in) {
@@ -327,6 +347,7 @@ public final class QemuService {
         Map<String, String> opts = new LinkedHashMap<>(set);
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = driveOrder(QemuOptions.checkAll(opts));
+        generateMacs(checked);
         Map<String, String> errors = new TreeMap<>();
         Set<String> deletes = new LinkedHashSet<>(delete);
         for (String d : deletes) {

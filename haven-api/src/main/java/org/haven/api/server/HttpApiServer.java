@@ -16,11 +16,13 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -231,7 +233,7 @@ public final class HttpApiServer implements AutoCloseable {
         if (!json && !extjs && !extra) {
             Handler fb = fallback;
             if (fb != null) return fb.handle(request, response, callback);
-            send(response, callback, 404, Json.MAPPER.writeValueAsBytes(Map.of("data", (Object) "")));
+            send(response, callback, 404, null, Json.MAPPER.writeValueAsBytes(Map.of("data", (Object) "")));
             return true;
         }
         Exchange x = new Exchange(request, response, callback, extjs);
@@ -366,7 +368,7 @@ public final class HttpApiServer implements AutoCloseable {
             status = x.extjs ? 200 : res.status();
             // the extjs format carries the status in the body: its 200 for a 401 is a refusal too
             if (res.status() == 401) x.response.refusal = true;
-            send(response, x.callback, status, out);
+            send(response, x.callback, status, res.message(), out);
         }
         AccessLog log = accessLog;
         if (log != null) log.log(remote(x.request), res.authid(), x.request.getMethod(), x.request.getHttpURI().getPathQuery(),
@@ -458,7 +460,8 @@ public final class HttpApiServer implements AutoCloseable {
             int status = request.getAttribute(ERROR_STATUS) instanceof Integer i ? i : 500;
             Object reason = request.getAttribute(ERROR_MESSAGE);
             if (status != HttpStatus.NOT_FOUND_404) response.getHeaders().put(HttpHeader.CONNECTION, "close");
-            send(response, callback, status, formatJson(ApiResponse.error(status, message(status, reason == null ? null : reason.toString()))));
+            String text = message(status, reason == null ? null : reason.toString());
+            send(response, callback, status, text, formatJson(ApiResponse.error(status, text)));
             return true;
         }
 
@@ -468,8 +471,39 @@ public final class HttpApiServer implements AutoCloseable {
         }
     }
 
-    private static void send(Response response, Callback callback, int status, byte[] body) {
+    /**
+     * The reason phrase of an answer's status line: as with PVE, the first line of an error's message
+     * (clients such as proxmoxer show it as the error), without control characters. Null (Jetty's standard
+     * phrase) for a success or when there is no such text.
+     */
+    static String reason(int status, String message) {
+        if (status < 400 || message == null) return null;
+        int nl = message.indexOf('\n');
+        String line = (nl < 0 ? message : message.substring(0, nl)).replaceAll("[\\p{Cntrl}\\p{Zl}\\p{Zp}]", "").strip();
+        return line.isEmpty() ? null : line;
+    }
+
+    /**
+     * Makes the HTTP/1 status line of an error answer carry its message as the reason phrase, as PVE's
+     * does (see {@link #reason}); call after setting the status, before writing. HTTP/2 has no reason phrase.
+     */
+    public static void setReason(Response response, String message) {
+        String reason = reason(response.getStatus(), message);
+        if (reason == null) return;
+        response.getRequest().addHttpStreamWrapper(stream -> new HttpStream.Wrapper(stream) {
+            @Override
+            public void send(MetaData.Request request, MetaData.Response meta, boolean last, ByteBuffer content, Callback callback) {
+                if (meta != null && meta.getReason() == null && meta.getHttpVersion().getVersion() < 20)
+                    meta = new MetaData.Response(meta.getStatus(), reason, meta.getHttpVersion(), meta.getHttpFields(), meta.getContentLength(),
+                            meta.getTrailersSupplier());
+                super.send(request, meta, last, content, callback);
+            }
+        });
+    }
+
+    private static void send(Response response, Callback callback, int status, String message, byte[] body) {
         response.setStatus(status);
+        setReason(response, message);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=0");
         response.getHeaders().put(HttpHeader.PRAGMA, "no-cache");

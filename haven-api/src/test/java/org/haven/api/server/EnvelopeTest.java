@@ -35,6 +35,25 @@ class EnvelopeTest {
     }
 
     @Test
+    void errorReasonPhraseIsTheMessagesFirstLineWithoutControlCharacters() {
+        String[][] table = {
+                // status, message, reason phrase (null: the standard phrase)
+                {"500", "Configuration file 'nodes/n1/qemu-server/9999.conf' does not exist", "Configuration file 'nodes/n1/qemu-server/9999.conf' does not exist"},
+                {"400", "Parameter verification failed.", "Parameter verification failed."},
+                {"403", "Permission check failed (/vms/100, VM.PowerMgmt)", "Permission check failed (/vms/100, VM.PowerMgmt)"},
+                {"500", "start failed: QEMU exited\nsecond line", "start failed: QEMU exited"},
+                {"500", "a\rb\u0000c\td\u007fe\u2028f", "abcdef"},
+                {"401", "\r\n", null},
+                {"401", "", null},
+                {"401", null, null},
+                {"200", "OK then", null},
+                {"302", "moved", null},
+        };
+        for (String[] row : table)
+            assertThat(HttpApiServer.reason(Integer.parseInt(row[0]), row[1])).as("%s %s", row[0], row[1]).isEqualTo(row[2]);
+    }
+
+    @Test
     void formParsingKeepsRepeatedKeysAndPercentDecodingKeepsPlus() {
         Map<String, Object> m = new LinkedHashMap<>();
         RequestDecoder.parseForm("a=1&b=x%20y&a=2&c=&d", m);

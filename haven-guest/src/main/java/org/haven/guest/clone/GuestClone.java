@@ -141,8 +141,6 @@ public final class GuestClone {
 
     /** A random unicast MAC with Proxmox's prefix BC:24:11, as PVE generates them. */
     public static String randomMac() {
-        byte[] b = new byte[3];
-        RANDOM.nextBytes(b);
-        return String.format("BC:24:11:%02X:%02X:%02X", b[0], b[1], b[2]);
+        return org.haven.guest.config.MacAddress.random(org.haven.guest.config.MacAddress.DEFAULT_PREFIX, RANDOM);
     }
 }

@@ -182,6 +182,7 @@ public final class ConsoleSessions {
 
     private static boolean reject(Response response, Callback callback, int status, String message) {
         response.setStatus(status);
+        org.haven.api.server.HttpApiServer.setReason(response, message);
         response.getHeaders().put("Content-Type", "application/json;charset=UTF-8");
         response.write(true, java.nio.ByteBuffer.wrap(("{\"data\":null,\"message\":\"" + message + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
         return true;

@@ -89,6 +89,7 @@ public final class VolumeImportHandler extends Handler.Abstract {
         if (data == null) env.putNull("data"); else env.put("data", String.valueOf(data));
         if (message != null) env.put("message", message);
         response.setStatus(status);
+        org.haven.api.server.HttpApiServer.setReason(response, message);
         response.getHeaders().put("Content-Type", "application/json;charset=UTF-8");
         // a refusal comes before the upload was read: the connection cannot carry another request
         response.getHeaders().put("Connection", "close");

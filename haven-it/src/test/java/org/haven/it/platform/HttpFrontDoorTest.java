@@ -27,7 +27,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The HTTPS front door of a real daemon, spoken to over raw TLS sockets: malformed requests are 400s with
  * PVE's envelope and no Java internals, the endpoints outside the method tree need a login, and a kept-alive
- * connection the server closes after its answer is told so with {@code Connection: close}.
+ * connection the server closes after its answer is told so with {@code Connection: close}; an error's status
+ * line carries its message as the reason phrase, as PVE's does.
  */
 @E2eTest
 class HttpFrontDoorTest {
@@ -49,7 +50,7 @@ class HttpFrontDoorTest {
     static void stop() { if (node != null) node.close(); }
 
     /** One parsed HTTP/1.1 answer. */
-    record Answer(int status, Map<String, String> headers, String body) {
+    record Answer(int status, String reason, Map<String, String> headers, String body) {
         JsonNode json() { return HavenNode.JSON.readTree(body); }
         boolean closes() { return "close".equalsIgnoreCase(headers.getOrDefault("connection", "")); }
     }
@@ -87,7 +88,8 @@ class HttpFrontDoorTest {
                 h.write(c);
             }
             String[] lines = h.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            String[] statusLine = lines[0].split(" ", 3);
+            int status = Integer.parseInt(statusLine[1]);
             Map<String, String> fields = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
@@ -97,7 +99,7 @@ class HttpFrontDoorTest {
             if (fields.containsKey("content-length")) body = in.readNBytes(Integer.parseInt(fields.get("content-length")));
             else if ("chunked".equalsIgnoreCase(fields.get("transfer-encoding"))) body = chunked();
             else body = in.readAllBytes();
-            return new Answer(status, fields, new String(body, StandardCharsets.UTF_8));
+            return new Answer(status, statusLine.length > 2 ? statusLine[2] : "", fields, new String(body, StandardCharsets.UTF_8));
         }
 
         private byte[] chunked() throws IOException {
@@ -247,6 +249,39 @@ class HttpFrontDoorTest {
             Answer a = c.exchange("GET", "/api2/json/version", withLogin(null), null);
             assertThat(a.status()).isEqualTo(200);
             assertThat(a.closes()).isFalse();
+        }
+    }
+
+    @Test
+    void theReasonPhraseOfAnErrorIsItsMessage() throws Exception {
+        String user = "reason@pve", password = "reason-pass-1";
+        assertThat(node.post("/access/users", Map.of("userid", user, "password", password), admin).status()).isEqualTo(200);
+        Auth plain = node.login(user, password);
+        Map<String, String> plainLogin = Map.of("Cookie", "PVEAuthCookie=" + URLEncoder.encode(plain.ticket(), StandardCharsets.UTF_8));
+        record Case(String method, String target, Map<String, String> headers, int status, String reason) {}
+        Case[] cases = {
+                new Case("GET", "/api2/json/nodes/" + NODE + "/qemu/9999/config", withLogin(null), 500,
+                        "Configuration file 'nodes/" + NODE + "/qemu-server/9999.conf' does not exist"),
+                new Case("GET", "/api2/json/cluster/resources?type=bogus", withLogin(null), 400, "Parameter verification failed."),
+                new Case("GET", "/api2/json/version", Map.of(), 401, "No ticket"),
+                new Case("GET", "/api2/json/version", Map.of("Cookie", "PVEAuthCookie=PVE:admin@pve:00000000::AAAA"), 401, "authentication failure"),
+                new Case("GET", "/api2/json/nodes/" + NODE + "/qemu/100/status/current", plainLogin, 403, "Permission check failed (/vms/100, VM.Audit)"),
+                new Case("PATCH", "/api2/json/version", withLogin(null), 501, "Method 'PATCH /api2/json/version' not implemented"),
+                new Case("GET", "/api2/json/version", withLogin(null), 200, "OK"),
+        };
+        for (Case k : cases) {
+            try (Connection c = new Connection()) {
+                Answer a = c.exchange(k.method(), k.target(), k.headers(), null);
+                assertThat(a.status()).as(k.target() + ": " + a.body()).isEqualTo(k.status());
+                assertThat(a.reason()).as(k.method() + " " + k.target()).isEqualTo(k.reason());
+                if (k.status() != 200) assertThat(a.json().get("message").asString()).isEqualTo(k.reason() + "\n");
+            }
+        }
+        // an answer of Jetty itself: its text, on one line
+        try (Connection c = new Connection()) {
+            Answer a = c.exchange("GET", "/api2/json/version?x=" + "a".repeat(20_000), withLogin(null), null);
+            assertThat(a.status()).isEqualTo(414);
+            assertThat(a.reason()).isEqualTo(a.json().get("message").asString().strip()).doesNotContain("\r", "\n");
         }
     }
 }

@@ -62,6 +62,29 @@ class QemuServiceTest {
     }
 
     @Test
+    void nicsWithoutAMacGetAGeneratedOneOnCreateAndUpdate() throws Exception {
+        svc.create(100, Map.of("net0", "virtio,bridge=vmbr0", "net1", "e1000=02:00:00:00:00:01,bridge=vmbr0"), log::add);
+        svc.create(101, Map.of("net0", "virtio,bridge=vmbr0"), log::add);
+        String mac100 = store.load(100).get("net0").orElseThrow();
+        assertThat(mac100).matches("virtio=BC:24:11(:[0-9A-F]{2}){3},bridge=vmbr0");
+        assertThat(store.load(101).get("net0").orElseThrow()).matches("virtio=BC:24:11(:[0-9A-F]{2}){3},bridge=vmbr0").isNotEqualTo(mac100);
+        assertThat(store.load(100).get("net1")).contains("e1000=02:00:00:00:00:01,bridge=vmbr0");
+        assertThat(svc.showcmd(100, false, null)).contains("mac=" + mac100.substring("virtio=".length(), "virtio=".length() + 17));
+
+        // the cluster's prefix; a NIC edited without its MAC gets a new one, one given keeps it
+        store.cfs().writeString("datacenter.cfg", "keyboard: en-us\nmac_prefix: 02:ab\n");
+        svc.update(100, Map.of("net0", "virtio,bridge=vmbr1", "net2", "rtl8139,bridge=vmbr0", "net1", "e1000=02:00:00:00:00:01,bridge=vmbr1"),
+                List.of(), List.of(), null, false, false, log::add);
+        GuestConfig cfg = store.load(100);
+        assertThat(cfg.get("net0").orElseThrow()).matches("virtio=02:AB(:[0-9A-F]{2}){4},bridge=vmbr1");
+        assertThat(cfg.get("net2").orElseThrow()).matches("rtl8139=02:AB(:[0-9A-F]{2}){4},bridge=vmbr0");
+        assertThat(cfg.get("net1")).contains("e1000=02:00:00:00:00:01,bridge=vmbr1");
+        // changes without a NIC leave the MACs alone
+        svc.update(100, Map.of("name", "macs"), List.of(), List.of(), null, false, false, log::add);
+        assertThat(store.load(100).get("net0")).isEqualTo(cfg.get("net0"));
+    }
+
+    @Test
     void createAllocatesDisksInPveSyntax() throws Exception {
         svc.create(100, Map.of("scsi0", "vmstore:1,cache=writeback", "virtio1", "vmstore:0.5,format=qcow2",
                 "efidisk0", "vmstore:1,efitype=4m", "bios", "ovmf", "name", "alloc", "description", "two lines\nof text"), log::add);
