@@ -107,14 +107,16 @@ public final class HavenCluster implements AutoCloseable {
 
     /**
      * Starts a daemon of the cluster; a daemon gives up when its cfs does not reach the cluster in time ("no
-     * quorum?"), which happens on a loaded host, so that is tried again (three times in all).
+     * quorum"), or when a cfs lock its earlier start left is still live ("got lock request timeout"), which happens
+     * on a loaded host, so that is tried again (five times in all).
      */
     static HavenNode startRetrying(java.util.concurrent.Callable<HavenNode> start) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
                 return start.call();
             } catch (IllegalStateException e) {
-                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("no quorum")) throw e;
+                String m = e.getMessage() == null ? "" : e.getMessage();
+                if (attempt == 5 || !(m.contains("no quorum") || m.contains("got lock request timeout"))) throw e;
             }
         }
     }
