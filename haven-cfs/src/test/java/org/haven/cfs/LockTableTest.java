@@ -218,18 +218,8 @@ class LockTableTest {
     @Test
     void raftReplicasApplyTheHaLockLifetime(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
-        org.haven.core.time.Clock clock = new org.haven.core.time.Clock() {
-            @Override public long epochSeconds() { return epochMillis() / 1000; }
-            @Override public long epochMillis() { return System.currentTimeMillis() + offset.get(); }
-        };
-        try (RaftTestCluster cluster = new RaftTestCluster(dir, 3)) {
-            cluster.clock = clock;
-            cluster.startAll();
+        try (RaftTestCluster cluster = quorateClusterAhead(dir, offset)) {
             RaftClusterFs[] fs = cluster.fs;
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
-                for (RaftClusterFs f : fs) if (!f.isQuorate()) return false;
-                return true;
-            });
             assertThat(fs[2].tryLock("ha_agent_n3_lock")).isTrue(); // renewed before the timing exists
             fs[0].mkdirs("ha");
             fs[0].writeString(LockTable.HA_TIMING_FILE, HaTiming.fastest(2, 4).format());
@@ -258,18 +248,8 @@ class LockTableTest {
     @Test
     void raftLockedCodeIsRefusedChangesAfter60Seconds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         java.util.concurrent.atomic.AtomicLong offset = new java.util.concurrent.atomic.AtomicLong();
-        org.haven.core.time.Clock clock = new org.haven.core.time.Clock() {
-            @Override public long epochSeconds() { return epochMillis() / 1000; }
-            @Override public long epochMillis() { return System.currentTimeMillis() + offset.get(); }
-        };
-        try (RaftTestCluster cluster = new RaftTestCluster(dir, 3)) {
-            cluster.clock = clock;
-            cluster.startAll();
+        try (RaftTestCluster cluster = quorateClusterAhead(dir, offset)) {
             RaftClusterFs[] fs = cluster.fs;
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
-                for (RaftClusterFs f : fs) if (!f.isQuorate()) return false;
-                return true;
-            });
             fs[1].withLock("file-x", null, () -> { fs[1].writeString("x.cfg", "in time"); return null; });
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> fs[1].withLock("file-x", null, () -> {
                 offset.addAndGet(61_000);
@@ -281,5 +261,20 @@ class LockTableTest {
             // the lock was released: another node takes it at once
             assertThat(fs[0].withLock("file-x", java.time.Duration.ofSeconds(5), () -> 1)).isEqualTo(1);
         }
+    }
+
+    /** Three quorate Raft replicas whose clocks run {@code offset} ms ahead of real time. */
+    private static RaftTestCluster quorateClusterAhead(java.nio.file.Path dir, java.util.concurrent.atomic.AtomicLong offset) {
+        RaftTestCluster cluster = new RaftTestCluster(dir, 3);
+        cluster.clock = new org.haven.core.time.Clock() {
+            @Override public long epochSeconds() { return epochMillis() / 1000; }
+            @Override public long epochMillis() { return System.currentTimeMillis() + offset.get(); }
+        };
+        cluster.startAll();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> {
+            for (RaftClusterFs f : cluster.fs) if (!f.isQuorate()) return false;
+            return true;
+        });
+        return cluster;
     }
 }
