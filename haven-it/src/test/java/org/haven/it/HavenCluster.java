@@ -105,6 +105,13 @@ public final class HavenCluster implements AutoCloseable {
         return n;
     }
 
+    /** As {@link #restart}, without waiting until the daemon serves ({@link HavenNode#restartNoWait}). */
+    public HavenNode restartNoWait(int index) throws Exception {
+        HavenNode n = nodes.get(index).restartNoWait();
+        nodes.set(index, n);
+        return n;
+    }
+
     /**
      * Starts a daemon of the cluster; a daemon gives up when its cfs does not reach the cluster in time ("no
      * quorum"), or when a cfs lock its earlier start left is still live ("got lock request timeout"), which happens

@@ -74,6 +74,12 @@ public final class HavenNode implements AutoCloseable {
 
     /** Start with extra JVM arguments and extra {@code havend} arguments (e.g. {@code --cfs-port 5405}). */
     public static HavenNode start(Path dataDir, String node, List<String> extraJvmArgs, List<String> daemonArgs) throws Exception {
+        return start(dataDir, node, extraJvmArgs, daemonArgs, true);
+    }
+
+    /** As {@link #start(Path, String, List, List)}; with {@code awaitReady} false it returns as soon as the process runs. */
+    static HavenNode start(Path dataDir, String node, List<String> extraJvmArgs, List<String> daemonArgs, boolean awaitReady)
+            throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
         Files.createDirectories(dataDir);
@@ -90,6 +96,7 @@ public final class HavenNode implements AutoCloseable {
         // a test JVM that dies (or skips its cleanup) must not leave daemons behind
         Thread reaper = new Thread(() -> { if (p.isAlive()) p.destroyForcibly(); }, "havend-reaper-" + node);
         Runtime.getRuntime().addShutdownHook(reaper);
+        if (!awaitReady) return n;
         try {
             n.awaitReady();
         } catch (Exception e) {
@@ -122,6 +129,12 @@ public final class HavenNode implements AutoCloseable {
     public HavenNode restart() throws Exception {
         close();
         return start(dataDir, node, jvmArgs, daemonArgs);
+    }
+
+    /** As {@link #restart}, without waiting until the daemon serves (it may be meant to die while it starts). */
+    public HavenNode restartNoWait() throws Exception {
+        close();
+        return start(dataDir, node, jvmArgs, daemonArgs, false);
     }
 
     public Path dataDir() { return dataDir; }

@@ -237,7 +237,8 @@ class HaKillAtEveryStepTest {
             x::stdout);
         for (String step : List.of(BEFORE, AFTER_EXEC, AFTER)) {
             arm(on, step);
-            cluster.restart(index(on));
+            // the recovery may reach the node before its API serves
+            cluster.restartNoWait(index(on));
             awaitDeath(on, step, !step.equals(BEFORE));
         }
         cluster.restart(index(on));
