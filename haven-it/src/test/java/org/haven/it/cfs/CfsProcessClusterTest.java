@@ -91,7 +91,9 @@ class CfsProcessClusterTest {
             writes(n[0], "a.cfg", "1");
             writes(n[1], "a.cfg", "2");
 
-            // kill -9 a second node: the survivor is read-only with PVE's message, reads still work
+            // kill -9 a second node once the survivor has applied the last write (a node reads its own copy): the
+            // survivor is read-only with PVE's message, reads still work
+            waitFor("node 1 applies the last write", 30, () -> "2".equals(n[0].read("a.cfg")));
             c.kill(1);
             waitFor("survivor loses quorum", 30, () -> !n[0].quorate());
             assertThat(n[0].write("a.cfg", "3")).startsWith("err cluster not ready - no quorum?");

@@ -252,7 +252,8 @@ class HaKillAtEveryStepTest {
             assertThat(masterLog).contains("pve-ha-crm: fencing: acknowledged - got agent lock for node '" + victim + "'")
                 .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim + "'");
         }
-        assertThat(masterLog).contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + on + "' to node '" + on + "'");
+        // the recoveries onto 'on' end with the guest running there (checked above): whether the manager fenced 'on'
+        // again or 'on' took its agent lock back first depends on how fast it came back; both paths are safe
     }
 
     void api(HavenNode via, String method, String path, Map<String, String> form) throws Exception {
