@@ -36,22 +36,34 @@ import tools.jackson.databind.JsonNode;
  *     local volumes, storages on the target, and the type's own live checks), then {@code lock: migrate};</li>
  * <li>offline: local volumes are copied to the target through its storage API (export stream into
  *     {@code import}), then the config moves;</li>
- * <li>live: the guest type's {@link LiveMigration} starts the guest on the target and sends its state (phase 2);</li>
+ * <li>live: unused local volumes are copied as offline; the guest type's {@link LiveMigration} starts the guest on
+ *     the target (with new volumes for its local disks, mirrored while it runs) and sends its state (phase 2);</li>
  * <li>phase 3: the config moves to the target's directory (one cfs rename), the target resumes the guest, the
  *     source ends and the lock is removed.</li>
  * </ol>
  * Until the config has moved, any failure leaves the guest where it was: the live part is cleaned up by the type,
- * copied volumes are removed from the target, the lock is removed. Task log lines carry PVE's timestamps.
+ * copied volumes are removed from the target, the lock is removed. After a move the source's local volumes are freed. Task log lines carry PVE's timestamps.
  */
 public final class GuestMigrate {
 
 
-    /** A migration request (the API's parameters). {@code bwlimit} in KiB/s, null for the config's {@code migrate_speed}. */
+    /**
+     * A migration request (the API's parameters). {@code bwlimit} in KiB/s, null for none requested; {@code rights}
+     * tell which configured bandwidth limits the requesting user may exceed ({@link BandwidthLimit}).
+     */
     public record Options(String target, boolean online, boolean withLocalDisks, boolean force, String migrationType,
-                          String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage) {
+                          String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage, BandwidthLimit.Rights rights) {
         public static Options online(String target) {
-            return new Options(target, true, false, false, null, null, null, MigrationChecks.StorageMap.IDENTITY);
+            return new Options(target, true, false, false, null, null, null, MigrationChecks.StorageMap.IDENTITY, BandwidthLimit.Rights.ROOT);
         }
+    }
+
+    /** The bandwidth limit of this migration over {@code storages} (KiB/s, null for none), by PVE's rules. */
+    public Long bandwidthLimit(Options o, List<String> storages) {
+        Function<String, String> storageLimit = id -> volumes instanceof StorageVolumes sv
+                ? sv.storage().config().get(id).flatMap(e -> e.get("bwlimit")).orElse(null) : null;
+        return BandwidthLimit.resolve("migration", storages, o.bwlimit(), storageLimit,
+                BandwidthLimit.datacenter(store.cfs().readString("datacenter.cfg").orElse(null)), o.rights());
     }
 
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -192,13 +204,7 @@ public final class GuestMigrate {
                 }
                 moveConfig(vmid, source, target, renamed);
             } catch (RuntimeException e) {
-                for (String nv : copied.values()) {
-                    try {
-                        api.call("DELETE", "/nodes/" + target + "/storage/" + nv.substring(0, nv.indexOf(':')) + "/content/" + nv, Map.of());
-                    } catch (RuntimeException ex) {
-                        err(log, "unable to remove copied volume '" + nv + "' on node '" + target + "' - " + message(ex));
-                    }
-                }
+                removeOnTarget(target, copied.values(), log);
                 unlock(source, vmid);
                 err(log, "migration aborted (duration " + duration(start) + "): " + message(e));
                 throw new GuestException(500, "migration aborted");
@@ -210,14 +216,7 @@ public final class GuestMigrate {
                 err(log, "failed to clear migrate lock - " + message(e));
                 problems = true;
             }
-            for (String volid : copied.keySet()) {
-                try {
-                    volumes.free(volid);
-                } catch (RuntimeException e) {
-                    err(log, "unable to remove the local copy of '" + volid + "' - " + message(e));
-                    problems = true;
-                }
-            }
+            problems |= !freeLocal(copied.keySet(), log);
             if (problems) {
                 err(log, "migration finished with problems (duration " + duration(start) + ")");
                 throw new GuestException(500, "migration problems");
@@ -227,13 +226,26 @@ public final class GuestMigrate {
         }
         // a guest paused before the migration stays paused on the target (PVE's vm_was_paused)
         boolean wasPaused = liveMigration.paused(vmid);
+        // source volume → its copy on the target: unused local volumes copied here, attached ones placed by the type
+        Map<String, String> copied = new LinkedHashMap<>();
+        Map<String, String> placed = new LinkedHashMap<>();
         try {
-            liveMigration.phase2(this, vmid, o, source, target, log);
-            moveConfig(vmid, source, target);
+            for (MigrationChecks.Volume v : MigrationChecks.liveCopies(volumes(keys, store.load(vmid), storages))) {
+                info(log, "found local disk '" + v.volid() + "' (" + where(v.ref()) + ")");
+                String nv = copyVolume(v.volid(), target, o.targetStorage().map(v.storage()));
+                copied.put(v.volid(), nv);
+                info(log, "volume '" + v.volid() + "' is '" + nv + "' on the target");
+            }
+            placed.putAll(copied);
+            liveMigration.phase2(this, vmid, o, source, target, placed, log);
+            Map<String, String> renamed = new LinkedHashMap<>();
+            placed.forEach((from, to) -> { if (!from.equals(to)) renamed.put(from, to); });
+            moveConfig(vmid, source, target, renamed);
         } catch (RuntimeException e) {
             err(log, "online migrate failure - " + message(e));
             info(log, "aborting phase 2 - cleanup resources");
             liveMigration.phase2Cleanup(this, vmid, source, target, log, wasPaused);
+            removeOnTarget(target, copied.values(), log);
             try {
                 unlock(source, vmid);
             } catch (RuntimeException ex) {
@@ -254,6 +266,7 @@ public final class GuestMigrate {
         }
         try {
             liveMigration.stopSource(vmid);
+            problems |= !freeLocal(placed.keySet(), log);
         } catch (RuntimeException e) {
             err(log, "unable to stop the source " + word + " - " + message(e));
             problems = true;
@@ -269,6 +282,31 @@ public final class GuestMigrate {
             throw new GuestException(500, "migration problems");
         }
         info(log, "migration finished successfully (duration " + duration(start) + ")");
+    }
+
+    /** Remove volumes copied to {@code target} by a migration that failed (errors are logged). */
+    private void removeOnTarget(String target, java.util.Collection<String> volids, Consumer<String> log) {
+        for (String nv : volids) {
+            try {
+                api.call("DELETE", "/nodes/" + target + "/storage/" + nv.substring(0, nv.indexOf(':')) + "/content/" + nv, Map.of());
+            } catch (RuntimeException ex) {
+                err(log, "unable to remove copied volume '" + nv + "' on node '" + target + "' - " + message(ex));
+            }
+        }
+    }
+
+    /** Free the source volumes whose copies now serve the guest on the target; false when one could not be freed. */
+    private boolean freeLocal(java.util.Collection<String> volids, Consumer<String> log) {
+        boolean ok = true;
+        for (String volid : volids) {
+            try {
+                volumes.free(volid);
+            } catch (RuntimeException e) {
+                err(log, "unable to remove the local copy of '" + volid + "' - " + message(e));
+                ok = false;
+            }
+        }
+        return ok;
     }
 
     public static String message(Throwable e) {

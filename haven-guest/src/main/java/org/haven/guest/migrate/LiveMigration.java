@@ -17,10 +17,16 @@ public interface LiveMigration {
     /** Whether the running guest is paused now: it then stays paused on the target. */
     boolean paused(int vmid);
 
-    /** Phase 2: start the guest on {@code target}, waiting for its state, and send the state there. */
-    void phase2(GuestMigrate migration, int vmid, GuestMigrate.Options o, String source, String target, Consumer<String> log);
+    /**
+     * Phase 2: start the guest on {@code target}, waiting for its state, and send the state there. Local volumes
+     * the type moves with the guest (mirrored disks) go into {@code placed} (source volume → volume on the target):
+     * when the migration succeeds the framework points the config at them and frees the source's; when it fails,
+     * {@link #phase2Cleanup} removes them from the target.
+     */
+    void phase2(GuestMigrate migration, int vmid, GuestMigrate.Options o, String source, String target,
+                java.util.Map<String, String> placed, Consumer<String> log);
 
-    /** After a failed phase 2: cancel, keep the source running, stop the guest started on the target. */
+    /** After a failed phase 2: cancel, keep the source running, stop the guest started on the target and remove its new volumes. */
     void phase2Cleanup(GuestMigrate migration, int vmid, String source, String target, Consumer<String> log, boolean wasPaused);
 
     /** Phase 3 on the source: end the guest's process here (its config has moved). */
@@ -32,7 +38,8 @@ public interface LiveMigration {
             return Optional.of("live migration is not supported");
         }
         @Override public boolean paused(int vmid) { return false; }
-        @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target, Consumer<String> log) {
+        @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target,
+                                     java.util.Map<String, String> placed, Consumer<String> log) {
             throw new IllegalStateException("live migration is not supported");
         }
         @Override public void phase2Cleanup(GuestMigrate m, int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {}

@@ -48,6 +48,15 @@ public final class MigrationChecks {
     public record StorageMap(Map<String, String> pairs, String fallback) {
         public static final StorageMap IDENTITY = new StorageMap(Map.of(), null);
 
+        /** The parameter's text ({@code 1} for the identity), as the target's start takes it. */
+        public String print() {
+            if (pairs.isEmpty() && fallback == null) return "1";
+            List<String> parts = new ArrayList<>();
+            new TreeMap<>(pairs).forEach((k, v) -> parts.add(k + ":" + v));
+            if (fallback != null) parts.add(fallback);
+            return String.join(",", parts);
+        }
+
         public String map(String source) {
             String t = pairs.get(source);
             if (t != null) return t;
@@ -206,8 +215,9 @@ public final class MigrationChecks {
 
     /**
      * Why the migration cannot go ahead, as the message the migration task fails with; empty when it can.
-     * Offline, local volumes are copied to the same storage on the target, which must exist there; live, local
-     * volumes are refused (live storage migration is not done here).
+     * Local volumes go to the same storage on the target (or the one {@code map} names), which must be usable there:
+     * offline they are copied; live, attached disks are mirrored while the guest runs (only with
+     * {@code with-local-disks}), unused ones copied, and local volumes of snapshots or pending changes refused.
      */
     public static Optional<String> refusal(Request req, Map<String, String> conf, List<Volume> volumes, String target,
                                            Function<String, Optional<StorageFacts>> storages) {
@@ -237,9 +247,12 @@ public final class MigrationChecks {
         }
         if (local.isEmpty()) return Optional.empty();
         if (live) {
-            if (!req.withLocalDisks() && local.stream().anyMatch(v -> v.ref() == Ref.CONFIG && !v.cdrom()))
-                return Optional.of("can't live migrate attached local disks without with-local-disks option");
-            return Optional.of("can't migrate local disk '" + local.get(0).volid() + "' of a running VM: live storage migration is not supported - use a shared storage or migrate offline");
+            for (Volume v : local) {
+                if (v.ref() == Ref.SNAPSHOT || v.ref() == Ref.PENDING)
+                    return Optional.of("can't live migrate local disk '" + v.volid() + "' referenced in a snapshot or a pending change - use a shared storage or migrate offline");
+                if (v.ref() == Ref.CONFIG && !v.cdrom() && !req.withLocalDisks())
+                    return Optional.of("can't live migrate attached local disks without with-local-disks option");
+            }
         }
         for (Volume v : local) {
             String to = map.map(v.storage());
@@ -254,6 +267,11 @@ public final class MigrationChecks {
     /** The volumes an offline migration copies to the target: local volumes on a storage (not ISO images). */
     public static List<Volume> copies(List<Volume> volumes) {
         return volumes.stream().filter(v -> v.local() && v.storage() != null && (!v.cdrom() || v.volid().contains("-cloudinit"))).toList();
+    }
+
+    /** The volumes a live migration copies while the guest runs elsewhere: local unused volumes (attached ones are mirrored). */
+    public static List<Volume> liveCopies(List<Volume> volumes) {
+        return copies(volumes).stream().filter(v -> v.ref() == Ref.UNUSED).toList();
     }
 
     /** The {@code local_disks} entries of the precondition check. */

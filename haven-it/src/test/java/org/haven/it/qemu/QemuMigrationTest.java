@@ -40,6 +40,11 @@ class QemuMigrationTest {
         // daemons first: a running HA agent would start a killed HA guest again
         if (cluster != null) cluster.close();
         for (long pid : guestPids) kill(pid);
+        removeTestDir(dir);
+    }
+
+    /** Kill every QEMU still using {@code dir}, then delete it. */
+    static void removeTestDir(Path dir) throws Exception {
         if (dir != null) {
             // every QEMU still using the test directory (pidfiles may be gone or name a newer process)
             String marker = dir.toString() + "/";

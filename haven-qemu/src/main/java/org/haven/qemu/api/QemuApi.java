@@ -25,6 +25,7 @@ import org.haven.guest.config.GuestException;
 import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.GuestMigrate;
 import org.haven.guest.migrate.HttpsClusterApi;
+import org.haven.guest.migrate.MigrateAll;
 import org.haven.guest.migrate.MigrationChecks;
 import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.QemuService;
@@ -33,6 +34,7 @@ import org.haven.qemu.cmd.VmPaths;
 import org.haven.qemu.config.QemuOptions;
 import org.haven.qemu.migrate.CfsMigrationTls;
 import org.haven.qemu.migrate.QemuLiveMigration;
+import org.haven.qemu.run.IncomingDisks;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -191,6 +193,33 @@ public final class QemuApi implements ApiModule {
                         if (rc.hasPermission("/vms/" + d.get("vmid"), false, "VM.Audit")) out.add(d);
                     }
                     return out;
+                })).build());
+
+        m.add(ApiMethod.post("/nodes/{node}/migrateall").name("migrateall").description("Migrate all VMs and Containers.")
+                .param("node", StandardOptions.node())
+                .param("target", StandardOptions.node().description("Target node."))
+                .param("maxworkers", Schema.integer().optional().minimum(1).description("Maximal number of parallel migration job. If not set, uses 'max_workers' from datacenter.cfg. One of both must be set!"))
+                .param("vms", StandardOptions.vmidList().optional().description("Only consider Guests with these IDs."))
+                .param("with-local-disks", Schema.bool().optional().description("Enable live storage migration for local disk"))
+                .returns(Schema.string())
+                .permissions(Permission.all("The 'VM.Migrate' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter."))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    var store = service().store();
+                    String node = store.localNode(), target = p.str("target");
+                    if (target.equals(node)) throw ApiException.param("target", "target is local node.");
+                    if (!GuestMigrate.members(store.cfs()).containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
+                    java.util.TreeSet<Integer> only = new java.util.TreeSet<>();
+                    for (String v : p.str("vms", "").split("[,;\\s]+")) if (!v.isEmpty()) only.add(Integer.parseInt(v));
+                    if (!rc.hasPermission("/", false, "VM.Migrate")) {
+                        if (only.isEmpty()) throw ApiException.forbidden("/, VM.Migrate");
+                        for (int v : only) rc.requirePermission("/vms/" + v, "VM.Migrate");
+                    }
+                    int workers = MigrateAll.maxWorkers(p.has("maxworkers") ? p.lng("maxworkers") : null,
+                            store.cfs().readString("datacenter.cfg").orElse(null));
+                    List<MigrateAll.Guest> guests = MigrateAll.guests(store.cfs(), node, only);
+                    Boolean localDisks = p.has("with-local-disks") ? p.bool("with-local-disks", false) : null;
+                    return rc.startTask("migrateall", null, log -> MigrateAll.run(clusterApi(ctx), node, target, guests, workers, localDisks, log::log));
                 })).build());
 
         ApiMethod.Builder create = ApiMethod.post(base).name("create_vm").description("Create or restore a virtual machine.")
@@ -393,7 +422,7 @@ public final class QemuApi implements ApiModule {
                         // the target of a failed migration: the config is still on the source node
                         if (!"root@pam".equals(rc.authid())) throw ApiException.param("migratedfrom", "Only root may use this option.");
                         service().store().load(p.str("migratedfrom"), vmid);
-                        return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stopProcess(vmid, timeout, log::log));
+                        return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stopIncoming(vmid, timeout, log::log));
                     }
                     requireVm(vmid);
                     return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stop(vmid, skiplock, timeout, log::log));
@@ -464,8 +493,7 @@ public final class QemuApi implements ApiModule {
                         // the target of a live migration resumes right after the config moved here
                         if (!"root@pam".equals(rc.authid())) throw ApiException.param("nocheck", "Only root may use this option.");
                         if (!service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " not running");
-                        return rc.startTask("qmresume", Integer.toString(vmid), log ->
-                                service().vms().qmpCommand(vmid, "cont", null, Duration.ofSeconds(10)));
+                        return rc.startTask("qmresume", Integer.toString(vmid), log -> service().vms().resumeMigrated(vmid));
                     }
                     var cfg = service().store().load(vmid);
                     if ("suspended".equals(cfg.lock().orElse(null)) && cfg.get("vmstate").isPresent() && !service().vms().isRunning(vmid))
@@ -487,49 +515,60 @@ public final class QemuApi implements ApiModule {
         if (from.equals(service().store().localNode())) throw ApiException.param("migratedfrom", "VM " + vmid + " cannot be migrated from this node to itself");
         var cfg = service().store().load(from, vmid);
         if (service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " already running");
-        if (p.has("targetstorage")) throw new ApiException(501, "storage migration (targetstorage) is not supported");
+        List<IncomingDisks.Disk> disks = List.of();
+        if (p.has("targetstorage")) {
+            MigrationChecks.StorageMap map;
+            try {
+                map = MigrationChecks.StorageMap.parse(p.str("targetstorage"));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.param("targetstorage", e.getMessage());
+            }
+            disks = incomingDisks(cfg.current().values(), map);
+        }
         boolean secure = !"insecure".equals(p.str("migration_type", "secure"));
         String address = migrationAddress(p.str("migration_network", null));
         String machine = p.has("machine") ? QemuOptions.props("machine", p.str("machine")).get("type") : null;
         long memMb = Long.parseLong(QemuOptions.props("memory", cfg.get("memory").orElse("512")).getOrDefault("current", "512"));
         Duration timeout = Duration.ofSeconds(p.lng("timeout", Math.max(30, memMb / 1024)));
+        List<IncomingDisks.Disk> plan = disks;
         return rc.startTask("qmstart", Integer.toString(vmid), log -> service().vms().startIncoming(vmid,
-                new VmManager.Incoming(from, secure, address, machine, timeout), log::log));
+                new VmManager.Incoming(from, secure, address, machine, timeout, plan), log::log));
+    }
+
+    /** Which bandwidth limits the user of {@code rc} may exceed (PVE's checks in get_bandwidth_limit). */
+    static org.haven.guest.migrate.BandwidthLimit.Rights bandwidthRights(RequestContext rc) {
+        return new org.haven.guest.migrate.BandwidthLimit.Rights() {
+            @Override public boolean datastoreAllocate(String storage) {
+                return rc.hasPermission(storage == null ? "/storage" : "/storage/" + storage, false, "Datastore.Allocate");
+            }
+            @Override public boolean sysModify() { return rc.hasPermission("/", false, "Sys.Modify"); }
+        };
+    }
+
+    /** The local disks the target of a live migration allocates, with this node's view of the storages. */
+    private List<IncomingDisks.Disk> incomingDisks(Map<String, String> conf, MigrationChecks.StorageMap map) {
+        if (!(service().vms().volumes() instanceof org.haven.guest.volume.StorageVolumes sv)) throw ApiException.error("no storage configured on this node");
+        var sm = sv.storage();
+        return IncomingDisks.plan(conf, map, id -> sm.config().get(id).map(e ->
+                        new IncomingDisks.StorageFacts(e.shared(), e.type().formats(), e.format())),
+                volid -> {
+                    try {
+                        return sm.parseVolname(volid).format();
+                    } catch (RuntimeException e) {
+                        return null;
+                    }
+                });
     }
 
     /** The local address migration traffic comes to: one in {@code network} (CIDR), else this node's cluster address. */
     private String migrationAddress(String network) {
         if (network != null) {
-            String a = localAddressIn(network);
+            String a = org.haven.guest.migrate.MigrationNetwork.addressIn(network, org.haven.guest.migrate.MigrationNetwork.localAddresses());
             if (a == null) throw ApiException.error("could not get migration ip: no IP address configured on local node for network '" + network + "'");
             return a;
         }
         String a = clusterApi(ctx).address(ctx.nodeName());
         return a == null || a.equals("0.0.0.0") || a.equals("::") ? "127.0.0.1" : a;
-    }
-
-    /** The first local interface address inside {@code cidr}, or null. */
-    static String localAddressIn(String cidr) {
-        try {
-            String[] parts = cidr.split("/");
-            byte[] net = java.net.InetAddress.getByName(parts[0]).getAddress();
-            int bits = parts.length > 1 ? Integer.parseInt(parts[1]) : net.length * 8;
-            for (var ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-                for (var ia : java.util.Collections.list(ni.getInetAddresses())) {
-                    byte[] a = ia.getAddress();
-                    if (a.length != net.length) continue;
-                    boolean match = true;
-                    for (int i = 0; i < bits && match; i++) {
-                        int mask = 0x80 >> (i % 8);
-                        match = (a[i / 8] & mask) == (net[i / 8] & mask);
-                    }
-                    if (match) return ia.getHostAddress().replaceAll("%.*$", "");
-                }
-            }
-        } catch (Exception e) {
-            return null;
-        }
-        return null;
     }
 
     private void migrateMethods(List<ApiMethod> m, String vm) {
@@ -617,7 +656,8 @@ public final class QemuApi implements ApiModule {
                         throw ApiException.param("targetstorage", e.getMessage());
                     }
                     var opts = new GuestMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
-                            p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap);
+                            p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap,
+                            bandwidthRights(rc));
                     return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
                         if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");
                         migrate.migrate(vmid, opts, log::log);

@@ -9,8 +9,9 @@ import org.haven.qemu.config.QemuOptions;
 /**
  * The QMP migration settings PVE derives from a VM config ({@code phase2} of {@code PVE::QemuMigrate}): the
  * downtime limit from {@code migrate_downtime} (seconds, default 0.1), the XBZRLE cache as a tenth of the memory
- * rounded up to a power of two, and the bandwidth limit from the {@code bwlimit} parameter (KiB/s) or
- * {@code migrate_speed} (MiB/s); without a limit QEMU's 128 MiB/s default is lifted. Pure.
+ * rounded up to a power of two, and the bandwidth as the lower of the migration's bandwidth limit (KiB/s, see
+ * {@link org.haven.guest.migrate.BandwidthLimit}) and {@code migrate_speed} (MiB/s); without a limit QEMU's
+ * 128 MiB/s default is lifted. Pure.
  */
 public record MigrationParams(long downtimeMs, long cacheSize, long maxBandwidth) {
 
@@ -31,7 +32,8 @@ public record MigrationParams(long downtimeMs, long cacheSize, long maxBandwidth
         long speedKiB = 0;
         String s = conf.get("migrate_speed");
         if (s != null && !s.isBlank()) speedKiB = Long.parseLong(s) * 1024;
-        if (bwlimitKiB != null && bwlimitKiB > 0) speedKiB = bwlimitKiB;
+        // the lower of migrate_speed and the bandwidth limit
+        if (bwlimitKiB != null && bwlimitKiB > 0) speedKiB = speedKiB > 0 ? Math.min(speedKiB, bwlimitKiB) : bwlimitKiB;
         return new MigrationParams(downtimeMs, cache, speedKiB * 1024);
     }
 

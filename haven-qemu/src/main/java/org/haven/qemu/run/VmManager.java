@@ -174,9 +174,15 @@ public final class VmManager {
      * How the target of a live migration starts QEMU (PVE's {@code vm_start} with {@code migratedfrom}): the config
      * is read from {@code migratedFrom}'s directory, {@code machine} pins the machine type the source runs, the
      * incoming channel listens on {@code address} (TCP; with {@code secure} wrapped in TLS with the cluster's
-     * certificates through {@code tls}).
+     * certificates through {@code tls}); {@code disks} are allocated anew here and exported writable over NBD for
+     * the source's mirrors.
      */
-    public record Incoming(String migratedFrom, boolean secure, String address, String machine, Duration timeout) {}
+    public record Incoming(String migratedFrom, boolean secure, String address, String machine, Duration timeout,
+                           List<IncomingDisks.Disk> disks) {
+        public Incoming(String migratedFrom, boolean secure, String address, String machine, Duration timeout) {
+            this(migratedFrom, secure, address, machine, timeout, List.of());
+        }
+    }
 
     /** TLS credentials for a migration channel: writes the files QEMU's {@code tls-creds-x509} reads into a directory. */
     public interface MigrationTls {
@@ -189,6 +195,9 @@ public final class VmManager {
     public void setMigrationTls(MigrationTls tls) { this.migrationTls = tls; }
 
     public MigrationTls migrationTls() { return migrationTls; }
+
+    /** Volumes allocated for incoming migrations that have not resumed here yet: freed when the incoming VM is stopped. */
+    private final Map<Integer, List<String>> incomingVolumes = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** PVE's migration port range. */
     static final int MIGRATE_PORT_FIRST = 60000, MIGRATE_PORT_LAST = 60050;
@@ -211,28 +220,96 @@ public final class VmManager {
             }
             MigrationTls tls = migrationTls;
             if (in.secure() && tls == null) throw new GuestException(500, "secure migration is not available on this node");
-            int port = freeMigratePort(in.address());
             String host = in.address().contains(":") ? "[" + in.address() + "]" : in.address();
-            String uri = "tcp:" + host + ":" + port;
-            doStart(vmid, conf, new StartOptions(true, true, in.timeout()), log, List.of("-incoming", in.secure() ? "defer" : uri), false);
-            if (in.secure()) {
+            LinkedHashMap<String, String> allocated = new LinkedHashMap<>();
+            try {
+                for (IncomingDisks.Disk d : in.disks()) {
+                    String nv = volumes.alloc(d.storage(), vmid, d.format(), d.sizeBytes());
+                    allocated.put(d.key(), nv);
+                    var props = QemuOptions.props(d.key(), conf.get(d.key()));
+                    props.put("file", nv);
+                    if (props.containsKey("format")) props.put("format", d.format());
+                    conf.put(d.key(), QemuOptions.print(d.key(), props));
+                }
+                int port = freeMigratePort(in.address());
+                String uri = "tcp:" + host + ":" + port;
+                doStart(vmid, conf, new StartOptions(true, true, in.timeout()), log, List.of("-incoming", in.secure() ? "defer" : uri), false);
                 Path dir = paths.dir().resolve(vmid + ".migrate-tls");
                 try (QmpClient q = qmp(vmid)) {
-                    tls.writeServer(dir);
-                    q.execute("object-add", Map.of("qom-type", "tls-creds-x509", "id", "migration-tls", "dir", dir.toString(),
-                            "endpoint", "server", "verify-peer", true), Duration.ofSeconds(10));
-                    q.execute("migrate-set-parameters", Map.of("tls-creds", "migration-tls"), Duration.ofSeconds(10));
-                    q.execute("migrate-incoming", Map.of("uri", uri), Duration.ofSeconds(10));
+                    Duration t = Duration.ofSeconds(10);
+                    if (in.secure()) {
+                        tls.writeServer(dir);
+                        q.execute("object-add", Map.of("qom-type", "tls-creds-x509", "id", "migration-tls", "dir", dir.toString(),
+                                "endpoint", "server", "verify-peer", true), t);
+                        q.execute("migrate-set-parameters", Map.of("tls-creds", "migration-tls"), t);
+                        q.execute("migrate-incoming", Map.of("uri", uri), t);
+                    }
+                    if (!allocated.isEmpty()) {
+                        exportDisks(q, in, host, allocated, log);
+                        incomingVolumes.put(vmid, List.copyOf(allocated.values()));
+                    }
                 } catch (RuntimeException e) {
                     doStop(vmid, Duration.ofSeconds(5), log);
                     throw e instanceof QmpException qe ? new GuestException(500, "unable to prepare the incoming migration - " + qe.getMessage()) : e;
                 } finally {
                     deleteTree(dir);
                 }
+                log(log, "migration listens on " + uri);
+                return uri;
+            } catch (RuntimeException e) {
+                for (String nv : allocated.values()) {
+                    try {
+                        volumes.free(nv);
+                    } catch (RuntimeException ex) {
+                        log(log, "WARN: unable to remove volume '" + nv + "' - " + ex.getMessage());
+                    }
+                }
+                throw e;
             }
-            log(log, "migration listens on " + uri);
-            return uri;
         });
+    }
+
+    /**
+     * Export the new disks of an incoming VM writable over NBD (PVE's {@code nbd-server-start} and
+     * {@code block-export-add}); the server listens in the migration port range, with the migration's TLS when
+     * secure. Each export is logged as {@code storage migration listens on nbd:<host>:<port>:exportname=drive-<key>
+     * volume:<volid>} for the source.
+     */
+    private void exportDisks(QmpClient q, Incoming in, String host, Map<String, String> allocated, Consumer<String> log) {
+        Duration t = Duration.ofSeconds(10);
+        int port = freeMigratePort(in.address());
+        LinkedHashMap<String, Object> server = new LinkedHashMap<>();
+        server.put("addr", Map.of("type", "inet", "data", Map.of("host", in.address(), "port", Integer.toString(port))));
+        if (in.secure()) server.put("tls-creds", "migration-tls");
+        q.execute("nbd-server-start", server, t);
+        // the export takes the drive's node (QEMU 7.2 does not look up a drive's device name here)
+        Map<String, String> nodes = new java.util.HashMap<>();
+        for (JsonNode b : q.execute("query-block", null, t)) {
+            if (b.has("inserted")) nodes.put(b.path("device").asString(), b.path("inserted").path("node-name").asString());
+        }
+        for (Map.Entry<String, String> e : allocated.entrySet()) {
+            String drive = "drive-" + e.getKey();
+            String node = nodes.get(drive);
+            if (node == null) throw new GuestException(500, "unable to export '" + drive + "': no such block device");
+            q.execute("block-export-add", Map.of("type", "nbd", "id", drive, "node-name", node, "name", drive, "writable", true), t);
+            log(log, "storage migration listens on nbd:" + host + ":" + port + ":exportname=" + drive + " volume:" + e.getValue());
+        }
+    }
+
+    /**
+     * Resume the target of a live migration once the config moved here: the NBD server of a migration with local
+     * disks stops (the source's mirrors are done), then the guest runs.
+     */
+    public void resumeMigrated(int vmid) {
+        incomingVolumes.remove(vmid);
+        try (QmpClient q = qmp(vmid)) {
+            try {
+                q.execute("nbd-server-stop", null, Duration.ofSeconds(10));
+            } catch (QmpException e) {
+                // no NBD server: a migration without local disks
+            }
+            q.execute("cont", null, Duration.ofSeconds(10));
+        }
     }
 
     static void deleteTree(Path dir) {
@@ -258,6 +335,21 @@ public final class VmManager {
     /** Stop the QEMU process of {@code vmid} whatever the config says (the source after a migration, a failed target). */
     public void stopProcess(int vmid, Duration timeout, Consumer<String> log) {
         doStop(vmid, timeout, log);
+    }
+
+    /** Stop the target of a failed live migration and free the disks allocated for it here. */
+    public void stopIncoming(int vmid, Duration timeout, Consumer<String> log) {
+        doStop(vmid, timeout, log);
+        List<String> vols = incomingVolumes.remove(vmid);
+        if (vols == null) return;
+        for (String volid : vols) {
+            try {
+                volumes.free(volid);
+                log(log, "removed volume '" + volid + "'");
+            } catch (RuntimeException e) {
+                log(log, "WARN: unable to remove volume '" + volid + "' - " + e.getMessage());
+            }
+        }
     }
 
     /** Start a hibernated VM from its state volume, then drop the volume and the suspended lock. */

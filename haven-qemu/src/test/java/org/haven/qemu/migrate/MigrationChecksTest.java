@@ -62,10 +62,10 @@ class MigrationChecksTest {
                 Arguments.of("local disk, live", LIVE, conf("scsi0", "local:100/vm-100-disk-0.raw"),
                         "can't live migrate attached local disks without with-local-disks option"),
                 Arguments.of("local disk, offline (copied)", OFFLINE, conf("scsi0", "local:100/vm-100-disk-0.raw"), null),
-                Arguments.of("local disk, live with-local-disks", LIVE_LOCAL, conf("scsi0", "local:100/vm-100-disk-0.raw"),
-                        "can't migrate local disk 'local:100/vm-100-disk-0.raw' of a running VM: live storage migration is not supported - use a shared storage or migrate offline"),
-                Arguments.of("local unused disk, live", LIVE, conf("scsi0", "shared:100/a.qcow2", "unused0", "local:100/vm-100-disk-1.raw"),
-                        "can't migrate local disk 'local:100/vm-100-disk-1.raw' of a running VM: live storage migration is not supported - use a shared storage or migrate offline"),
+                Arguments.of("local disk, live with-local-disks (mirrored)", LIVE_LOCAL, conf("scsi0", "local:100/vm-100-disk-0.raw"), null),
+                Arguments.of("local disk, live with-local-disks, storage not on target", LIVE_LOCAL, conf("scsi0", "local3:100/vm-100-disk-0.raw"),
+                        "storage 'local3' is not available on node 'node2'"),
+                Arguments.of("local unused disk, live (copied)", LIVE, conf("scsi0", "shared:100/a.qcow2", "unused0", "local:100/vm-100-disk-1.raw"), null),
                 Arguments.of("local unused disk, offline, storage not on target", OFFLINE, conf("unused0", "local3:100/vm-100-disk-1.raw"),
                         "storage 'local3' is not available on node 'node2'"),
                 Arguments.of("local cloud-init, offline (copied)", OFFLINE, conf("ide2", "local:100/vm-100-cloudinit.qcow2,media=cdrom"), null),
@@ -113,7 +113,17 @@ class MigrationChecksTest {
         assertThat(MigrationChecks.copies(v)).extracting(Volume::volid).containsExactly("local:100/vm-100-disk-2.raw",
                 "local:100/vm-100-disk-3.raw", "local:100/vm-100-disk-1.raw");
         assertThat(MigrationChecks.refusal(OFFLINE, current, v, "node2", LOOKUP)).isEmpty();
-        assertThat(MigrationChecks.refusal(LIVE_LOCAL, current, v, "node2", LOOKUP)).isPresent();
+        assertThat(MigrationChecks.refusal(LIVE_LOCAL, current, v, "node2", LOOKUP))
+                .contains("can't live migrate local disk 'local:100/vm-100-disk-3.raw' referenced in a snapshot or a pending change - use a shared storage or migrate offline");
+        assertThat(MigrationChecks.liveCopies(v)).extracting(Volume::volid).containsExactly("local:100/vm-100-disk-2.raw");
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "-", value = {
+            "-|1", "1|1", "store2|store2", "local:store2|local:store2", "nfs:b;local:a,c|local:a,nfs:b,c"})
+    void storageMapsPrintForTheTarget(String text, String printed) {
+        assertThat(MigrationChecks.StorageMap.parse(text).print()).isEqualTo(printed);
+        assertThat(MigrationChecks.StorageMap.parse(printed)).isEqualTo(MigrationChecks.StorageMap.parse(text));
     }
 
     @Test
@@ -166,7 +176,10 @@ class MigrationChecksTest {
         assertThat(MigrationChecks.unavailableStorages(v, "node3", LOOKUP)).containsExactly("off");
     }
 
-    /** Random configs of shared disks and socket serials always migrate; local devices always refuse, local disks refuse a live migration. */
+    /**
+     * Random configs of shared disks and socket serials always migrate; local devices always refuse, an attached local
+     * disk refuses a live migration without with-local-disks, an unused one never.
+     */
     @Test
     void randomConfigsProperty() {
         Random rnd = new Random(20261122);
@@ -187,7 +200,9 @@ class MigrationChecksTest {
             }
             Request strict = new Request(r.running(), r.online(), r.withLocalDisks(), false);
             boolean localDisk = c.containsKey("scsi9") || c.containsKey("unused3");
-            assertThat(refusal(strict, c).isPresent()).as(c + " " + strict).isEqualTo(!localDisk || (strict.running() && strict.online()));
+            boolean live = strict.running() && strict.online();
+            assertThat(refusal(strict, c).isPresent()).as(c + " " + strict)
+                    .isEqualTo(!localDisk || (c.containsKey("scsi9") && live && !strict.withLocalDisks()));
         }
     }
 }

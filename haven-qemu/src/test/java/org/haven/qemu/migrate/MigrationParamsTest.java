@@ -23,6 +23,8 @@ class MigrationParamsTest {
             "4096,    0.5,  -,   -,     500, 536870912,  0",
             "1000,    2,    100, -,     2000, 134217728, 104857600",
             "1000,    0.05, 100, 2048,  50,  134217728,  2097152",
+            "1000,    -,    1,   2048,  100, 134217728,  1048576",
+            "1000,    -,    -,   2048,  100, 134217728,  2097152",
             "'1024,min=512', -, -, -,   100, 134217728,  0",
     })
     void fromConfig(String memory, String downtime, String speed, Long bwlimit, long ms, long cache, long bw) {

@@ -60,6 +60,14 @@ public final class TestGuest {
             # report block devices and nics as they appear (hot-plug)
             (seen=""; while true; do for d in /sys/block/vd* /sys/block/sd* /sys/class/net/eth*; do n=${d##*/}; [ -e "$d" ] || continue
                 case " $seen " in *" $n "*) ;; *) seen="$seen $n"; echo "HAVEN-DEV $n" ;; esac; done; sleep 1; done) > /dev/ttyS0 2>&1 &
+            # with haven.writer=<disk> on the kernel command line: write "HAVEN-WRITE <n>" into sector n of /dev/<disk>,
+            # synced, then report it on the console
+            w=$(sed -n 's/.*haven\\.writer=\\([a-z0-9]*\\).*/\\1/p' /proc/cmdline)
+            if [ -n "$w" ]; then
+                (while [ ! -b /dev/$w ]; do sleep 1; done; n=0; while true; do n=$((n+1))
+                    printf 'HAVEN-WRITE %d\\n' $n | dd of=/dev/$w bs=512 seek=$n count=1 conv=notrunc,sync,fsync 2>/dev/null && echo "HAVEN-WROTE $n"
+                    sleep 0.3; done) > /dev/ttyS0 2>&1 &
+            fi
             # the ACPI power button: any event on its input device powers the guest off
             for e in /sys/class/input/event*; do
                 if [ "$(cat $e/device/name 2>/dev/null)" = "Power Button" ]; then
@@ -139,6 +147,22 @@ public final class TestGuest {
     public static String args(Path initrd) {
         return "-kernel " + kernel().orElseThrow() + " -initrd " + initrd + " -append 'console=ttyS0 quiet panic=-1'";
     }
+
+    /** {@link #args} for a guest that keeps writing numbered sectors to {@code /dev/<disk>} (see {@link #written}). */
+    public static String writerArgs(Path initrd, String disk) {
+        return "-kernel " + kernel().orElseThrow() + " -initrd " + initrd + " -append 'console=ttyS0 quiet panic=-1 haven.writer=" + disk + "'";
+    }
+
+    /** The sector numbers the writing guest reported as written and synced, in order. */
+    public static java.util.List<Integer> written(String console) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("HAVEN-WROTE (\\d+)").matcher(console);
+        while (m.find()) out.add(Integer.parseInt(m.group(1)));
+        return out;
+    }
+
+    /** Sector {@code n} of a raw disk image as the writing guest leaves it. */
+    public static String sectorText(int n) { return "HAVEN-WRITE " + n + "\n"; }
 
     /** Minimal newc cpio writer. */
     static final class Cpio {
