@@ -24,7 +24,6 @@ import org.haven.it.Await;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
 import org.haven.it.HavenNode.CliResult;
-import org.haven.qemu.testing.SerialReader;
 import org.haven.qemu.testing.TestGuest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,15 +52,14 @@ class QemuLocalDiskMigrationTest {
 
     /** The newest sector the guest on {@code n} reported as written (waits until it reported two). */
     static int written(HavenNode n) throws Exception {
-        try (SerialReader r = new SerialReader(n.dataDir().resolve("run/qemu-server/" + VMID + ".serial0"))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline) {
-                List<Integer> w = TestGuest.written(r.text());
-                if (w.size() >= 2) return w.get(w.size() - 1);
-                Thread.sleep(200);
-            }
-            throw new AssertionError("the guest on " + n.node() + " writes nothing: " + r.text());
-        }
+        return QemuMigrationTest.newest(n, TestGuest::written, "the guest on " + n.node() + " writes nothing");
+    }
+
+    /** The bytes a file occupies on disk (a new qcow2 is preallocated: its size says nothing about the data in it). */
+    static long allocated(Path file) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().split(" ");
+        return p.waitFor() == 0 ? Long.parseLong(out[0]) * Long.parseLong(out[1]) : 0;
     }
 
     static void run(String... cmd) throws Exception {
@@ -105,7 +103,7 @@ class QemuLocalDiskMigrationTest {
         Path incomingPid = n2.dataDir().resolve("run/qemu-server/" + id + ".pid");
         Path disk2 = n2.dataDir().resolve("storage/local/images/" + id + "/vm-" + id + "-disk-0.qcow2");
         Await.until("the mirror writing into node2's new volume", Duration.ofSeconds(120), Duration.ofMillis(200),
-                () -> Files.exists(incomingPid) && Files.exists(disk2) && Files.size(disk2) > 4 << 20, () -> "");
+                () -> Files.exists(incomingPid) && Files.exists(disk2) && allocated(disk2) > 4 << 20, () -> "");
         long incoming = pid(n2);
         guestPids.add(incoming);
         kill(incoming);

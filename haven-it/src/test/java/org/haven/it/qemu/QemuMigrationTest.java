@@ -109,14 +109,19 @@ class QemuMigrationTest {
 
     /** The newest console counter of the guest on {@code n} (waits until one is printed). */
     static int counter(HavenNode n) throws Exception {
+        return newest(n, TestGuest::counters, "no console output from the guest on " + n.node());
+    }
+
+    /** The newest number {@code parse} finds on the console of the guest on {@code n} (waits until it found two). */
+    static int newest(HavenNode n, java.util.function.Function<String, List<Integer>> parse, String failure) throws Exception {
         try (SerialReader r = new SerialReader(n.dataDir().resolve("run/qemu-server/" + VMID + ".serial0"))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline) {
-                List<Integer> c = TestGuest.counters(r.text());
+                List<Integer> c = parse.apply(r.text());
                 if (c.size() >= 2) return c.get(c.size() - 1);
                 Thread.sleep(200);
             }
-            throw new AssertionError("no console output from the guest on " + n.node() + ": " + r.text());
+            throw new AssertionError(failure + ": " + r.text());
         }
     }
 
