@@ -38,6 +38,9 @@ public final class HavenTool implements CliTool {
                     inv.out().println(Output.json(SchemaExport.openapi(OfflineApi.build(), Version.VERSION), true, 0));
                     return 0;
                 }).description("Print the OpenAPI 3.1 document of the API."),
+                CliCommand.local("apicoverage", HavenTool::apiCoverage)
+                        .output(CliCommand.Output.NONE)
+                        .description("Compare the API with PVE's schema per area: haven apicoverage [--spec FILE] [--missing] [--params]."),
                 CliCommand.local("completion", inv -> {
                     ApiTree tree = OfflineApi.build();
                     List<String> names = inv.args();
@@ -122,6 +125,31 @@ public final class HavenTool implements CliTool {
             return 0;
         } catch (Exception e) {
             err.println("haven: cfs " + op + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 255;
+        }
+    }
+
+    /** {@code haven apicoverage}: the schema defaults to {@code shared/spec/pve-api-8.4.json} beside the checkout. */
+    private static int apiCoverage(org.haven.api.cli.CliInvocation inv) {
+        String home = System.getenv("HAVEN_HOME");
+        java.nio.file.Path spec = java.nio.file.Path.of(home != null ? home : ".").resolve("../shared/spec/pve-api-8.4.json");
+        boolean missing = false, params = false;
+        List<String> args = inv.args();
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--spec" -> { if (i + 1 >= args.size()) { inv.err().println("400 Parameter verification failed.\nspec: value missing"); return 255; } spec = java.nio.file.Path.of(args.get(++i)); }
+                case "--missing" -> missing = true;
+                case "--params" -> params = true;
+                default -> { inv.err().println("400 unknown option '" + args.get(i) + "'"); return 255; }
+            }
+        }
+        if (!java.nio.file.Files.isRegularFile(spec)) { inv.err().println("haven: apicoverage: no PVE schema at " + spec.normalize() + " (use --spec FILE)"); return 255; }
+        try {
+            JsonNode pve = org.haven.api.server.Json.MAPPER.readTree(spec.toFile());
+            ApiCoverage.print(ApiCoverage.compare(pve, SchemaExport.apidump(OfflineApi.build())), missing, params, inv.out());
+            return 0;
+        } catch (RuntimeException | java.io.IOException e) {
+            inv.err().println("haven: apicoverage: " + e.getMessage());
             return 255;
         }
     }
