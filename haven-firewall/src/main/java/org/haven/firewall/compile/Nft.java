@@ -93,7 +93,9 @@ public final class Nft {
     /**
      * The {@code nft -f} file for these tables: each table is created (so that deleting it cannot fail),
      * deleted and defined again, all in the one transaction {@code nft -f} makes of a file. A table with no
-     * chains is only deleted.
+     * chains is only deleted. Every list of several ports, ICMP types or addresses in a rule becomes a named set
+     * shared by all rules of the table with the same list ({@code lst-N}): {@code nft}'s time for anonymous sets
+     * grows with the square of their number, and a node's guests repeat the same few lists thousands of times.
      */
     public static String render(List<Table> tables) {
         StringBuilder sb = new StringBuilder();
@@ -103,28 +105,40 @@ public final class Nft {
             sb.append("delete table ").append(id).append('\n');
             if (t.chains().isEmpty()) continue;
             sb.append("table ").append(id).append(" {\n");
-            for (Set s : t.sets()) {
-                sb.append("  set ").append(s.name()).append(" {\n");
-                sb.append("    type ").append(s.version() == 4 ? "ipv4_addr" : "ipv6_addr").append('\n');
-                sb.append("    flags interval\n    auto-merge\n");
-                if (!s.elements().isEmpty()) sb.append("    elements = { ").append(String.join(", ", s.elements())).append(" }\n");
-                sb.append("  }\n");
-            }
+            for (Set s : t.sets()) appendSet(sb, s.name(), s.version() == 4 ? "ipv4_addr" : "ipv6_addr", s.elements());
+            Map<List<String>, String> lists = new java.util.LinkedHashMap<>();
+            StringBuilder chains = new StringBuilder();
             for (Chain c : t.chains()) {
-                sb.append("  chain ").append(c.name()).append(" {\n");
+                chains.append("  chain ").append(c.name()).append(" {\n");
                 if (c.hook() != null)
-                    sb.append("    type filter hook ").append(c.hook().hook()).append(" priority ").append(c.hook().priority()).append("; policy accept;\n");
-                for (Rule r : c.rules()) sb.append("    ").append(render(r)).append('\n');
-                sb.append("  }\n");
+                    chains.append("    type filter hook ").append(c.hook().hook()).append(" priority ").append(c.hook().priority()).append("; policy accept;\n");
+                for (Rule r : c.rules()) chains.append("    ").append(render(r, lists)).append('\n');
+                chains.append("  }\n");
             }
-            sb.append("}\n");
+            lists.forEach((key, name) -> appendSet(sb, name, key.get(0), key.subList(1, key.size())));
+            sb.append(chains).append("}\n");
         }
         return sb.toString();
     }
 
+    /** A named set; address and port sets hold ranges ({@code flags interval}), merged where they overlap. */
+    private static void appendSet(StringBuilder sb, String name, String type, List<String> elements) {
+        sb.append("  set ").append(name).append(" {\n");
+        sb.append("    type ").append(type).append('\n');
+        if (!type.endsWith("_type")) sb.append("    flags interval\n    auto-merge\n");
+        if (!elements.isEmpty()) sb.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
+        sb.append("  }\n");
+    }
+
+    /** One rule as it stands alone (lists as anonymous sets). */
     public static String render(Rule r) {
+        return render(r, null);
+    }
+
+    /** A rule; with {@code lists}, several values become a reference to the table's named set of that type and list. */
+    private static String render(Rule r, Map<List<String>, String> lists) {
         StringBuilder sb = new StringBuilder();
-        for (Match m : r.matches()) sb.append(render(m)).append(' ');
+        for (Match m : r.matches()) sb.append(render(m, lists)).append(' ');
         for (Stmt s : r.stmts()) sb.append(render(s)).append(' ');
         String v = render(r.verdict());
         if (v.isEmpty() && !sb.isEmpty()) sb.setLength(sb.length() - 1);
@@ -134,14 +148,18 @@ public final class Nft {
     }
 
     static String render(Match m) {
+        return render(m, null);
+    }
+
+    private static String render(Match m, Map<List<String>, String> lists) {
         return switch (m) {
             case IfName i -> (i.out() ? "oifname " : "iifname ") + (i.negate() ? "!= " : "") + '"' + quote(i.name()) + '"';
             case L4Proto p -> "meta l4proto " + p.proto();
-            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set(p.ports().stream().map(PortRange::toString).toList());
-            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.types());
+            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set("inet_service", p.ports().stream().map(PortRange::toString).toList(), lists);
+            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.version() == 4 ? "icmp_type" : "icmpv6_type", t.types(), lists);
             case NfProto n -> "meta nfproto " + (n.version() == 4 ? "ipv4" : "ipv6");
             case Addr a -> (a.version() == 4 ? "ip " : "ip6 ") + (a.src() ? "saddr " : "daddr ") + (a.negate() ? "!= " : "")
-                    + (a.set() != null ? "@" + a.set() : set(a.elements()));
+                    + (a.set() != null ? "@" + a.set() : set(a.version() == 4 ? "ipv4_addr" : "ipv6_addr", a.elements(), lists));
             case EtherSaddr e -> "ether saddr " + (e.negate() ? "!= " : "") + e.mac();
             case ArpSaddr a -> "arp saddr ip " + (a.negate() ? "!= " : "") + "@" + a.set();
             case CtState c -> "ct state " + String.join(",", c.states());
@@ -173,9 +191,14 @@ public final class Nft {
         };
     }
 
-    /** A single value as is, several as an anonymous set (each anonymous set costs the kernel a set object). */
-    private static String set(List<String> values) {
-        return values.size() == 1 ? values.get(0) : "{ " + String.join(", ", values) + " }";
+    /** A single value as is; several as the table's named set for that list when rendering a table, else an anonymous set. */
+    private static String set(String type, List<String> values, Map<List<String>, String> lists) {
+        if (values.size() == 1) return values.get(0);
+        if (lists == null) return "{ " + String.join(", ", values) + " }";
+        List<String> key = new java.util.ArrayList<>(values.size() + 1);
+        key.add(type);
+        key.addAll(values);
+        return "@" + lists.computeIfAbsent(List.copyOf(key), k -> "lst-" + lists.size());
     }
 
     private static String hex(long v) { return String.format("0x%08x", v); }
