@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.haven.firewall.compile.Simulator;
+import org.haven.firewall.log.FwLog;
+import org.haven.firewall.log.KmsgLogger;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
@@ -237,4 +239,38 @@ class FwPacketTest {
             Thread.sleep(200);
         }
     }
+
+    @Order(5)
+    @Test
+    void loggedPacketsReachTheFirewallLog() throws Exception {
+        Path allNetns = Path.of("/proc/sys/net/netfilter/nf_log_all_netns");
+        Tools.requireFile(allNetns, "the kernel's netfilter logging (linux-image-cloud-amd64)");
+        String old = Files.readString(allNetns).strip();
+        Path log = dir.resolve("pve-firewall.log");
+        cfs.writeString("firewall/100.fw", VM100 + "IN DROP -p tcp -dport 2222 -log info\n");
+        assertThat(service.update().ok()).isTrue();
+        Files.writeString(allNetns, "1");
+        try (KmsgLogger logger = KmsgLogger.system(log)) {
+            logger.start();
+            long since = System.currentTimeMillis() / 1000;
+            assertThat(lab.probe("out", "tcp", "10.77.0.100", 2222)).isEqualTo("DROP");
+            String line = null;
+            for (int i = 0; i < 100 && line == null; i++) {
+                line = Files.readAllLines(log).stream().filter(l -> l.contains("DPT=2222")).findFirst().orElse(null);
+                if (line == null) Thread.sleep(100);
+            }
+            assertThat(line).as("firewall log %s", Files.readString(log)).isNotNull()
+                    .matches("^100 6 \\S+ \\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4} DROP: .*SRC=10\\.77\\.0\\.200 DST=10\\.77\\.0\\.100 .*PROTO=TCP .*DPT=2222.*");
+            assertThat(Files.readAllLines(log).get(0)).matches("^0 5 - .* starting pvefw logger$");
+            long until = System.currentTimeMillis() / 1000 + 1;
+            assertThat(FwLog.filter(100, since, until).test(line)).isTrue();
+            assertThat(FwLog.filter(101, null, null).test(line)).isFalse();
+            assertThat(FwLog.filter(null, until + 10, null).test(line)).isFalse();
+        } finally {
+            Files.writeString(allNetns, old);
+            cfs.writeString("firewall/100.fw", VM100);
+            service.update();
+        }
+    }
+
 }
