@@ -1,6 +1,6 @@
 # Traffic for the firewall packet tests.
 #   serve tcp:80,22 udp:53   echo servers; prints "ready"
-#   tcp HOST PORT [SRC]      prints ACCEPT (echo came back), REJECT (refused) or DROP (timeout)
+#   tcp HOST PORT [SRC]      (IPv4 or IPv6) prints ACCEPT (echo came back), REJECT (refused) or DROP (timeout)
 #   udp HOST PORT            same for one datagram
 #   hold HOST PORT           connects, prints "connected", then for each stdin line sends it and prints ACCEPT/DROP
 import socket, sys, threading, time
@@ -20,10 +20,21 @@ def echo(c):
     c.close()
 
 
-def serve_tcp(port):
-    s = socket.socket()
+def dual(kind):
+    # one socket for IPv4 and IPv6
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
+    return s
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def serve_tcp(port):
+    s = dual(socket.SOCK_STREAM)
+    s.bind(("::", port))
     s.listen(64)
     while True:
         c, _ = s.accept()
@@ -31,8 +42,8 @@ def serve_tcp(port):
 
 
 def serve_udp(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", port))
+    s = dual(socket.SOCK_DGRAM)
+    s.bind(("::", port))
     while True:
         d, a = s.recvfrom(2048)
         s.sendto(d, a)
@@ -64,7 +75,7 @@ def main():
     host, port = sys.argv[2], int(sys.argv[3])
     if mode == "tcp":
         def f():
-            s = socket.socket()
+            s = socket.socket(family(host))
             s.settimeout(TIMEOUT)
             if len(sys.argv) > 4:
                 s.bind((sys.argv[4], 0))
@@ -74,14 +85,14 @@ def main():
         print(verdict(f), flush=True)
     elif mode == "udp":
         def f():
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s = socket.socket(family(host), socket.SOCK_DGRAM)
             s.settimeout(TIMEOUT)
             s.connect((host, port))
             s.send(b"x")
             return s.recv(10) == b"x"
         print(verdict(f), flush=True)
     elif mode == "hold":
-        s = socket.socket()
+        s = socket.socket(family(host))
         s.settimeout(TIMEOUT)
         s.connect((host, port))
         s.sendall(b"a")

@@ -76,6 +76,10 @@ class FwPacketTest {
         lab.plug("vm100", "tap100i0", "02:00:00:00:01:00", "10.77.0.100/24");
         lab.plug("ct101", "veth101i0", "02:00:00:00:01:01", "10.77.0.101/24");
         lab.plug("out", "uplink", "02:00:00:00:02:00", "10.77.0.200/24");
+        lab.host.exec("ip", "-6", "addr", "add", "fd77::1/64", "dev", "vmbr0", "nodad");
+        for (String[] a : new String[][]{{"vm100", "fd77::100"}, {"ct101", "fd77::101"}, {"out", "fd77::200"}}) {
+            lab.ns(a[0]).exec("ip", "-6", "addr", "add", a[1] + "/64", "dev", "eth0", "nodad");
+        }
         lab.serve("vm100", "tcp:22,80,3306", "udp:53");
         lab.serve("ct101", "tcp:80");
         lab.serve("out", "tcp:22,80,8006");
@@ -129,6 +133,23 @@ class FwPacketTest {
         Simulator.Result r = sim.simulate(new Simulator.Packet(zone(from), zoneOf(to), proto, ipOf(from), to,
                 proto.equals("icmp") ? null : 40000, proto.equals("icmp") ? null : port, null, "new", "vmbr0"));
         assertThat(r.action()).as("simulated: %s", r.trace()).isEqualTo(expected);
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "IPv6 {0} {1} {2}:{3} -> {4}")
+    @CsvSource({
+            "out,   tcp, fd77::100, 80,   ACCEPT",
+            "out,   tcp, fd77::100, 22,   DROP",
+            "out,   tcp, fd77::100, 3306, REJECT",
+            "out,   udp, fd77::100, 53,   DROP",
+            "vm100, tcp, fd77::200, 22,   ACCEPT",
+            "vm100, tcp, fd77::101, 80,   DROP",
+            "ct101, tcp, fd77::200, 80,   DROP",
+    })
+    void ipv6FollowsTheSameRules(String from, String proto, String to, int port, String expected) {
+        // the rules name no address family except the DNS rule's IPv4 source; container 101 has ipfilter and
+        // only an IPv4 address configured, so every packet it sends from its IPv6 address is dropped (its answers too)
+        assertThat(lab.probe(from, proto, to, port)).isEqualTo(expected);
     }
 
     static final Map<String, String[]> ZONES = Map.of(
