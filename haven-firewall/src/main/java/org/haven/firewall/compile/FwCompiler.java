@@ -167,6 +167,7 @@ public final class FwCompiler {
         List<Nft.Rule> r = new ArrayList<>();
         r.add(new Nft.Rule(List.of(new Nft.IfName(false, false, "lo")), Nft.ACCEPT));
         connFilters(r, hopt, Nft.ACCEPT);
+        synflood(r, hopt);
         if (bool(hopt.get("ndp"), true)) r.add(new Nft.Rule(List.of(new Nft.IcmpType(6, NDP_IN)), Nft.ACCEPT));
         inputFilters(r, hopt.getOrDefault("log_level_in", "nolog"), bool(hopt.get("nosmurfs"), true), bool(hopt.get("tcpflags"), false), "0", "host-in");
         r.add(new Nft.Rule(List.of(new Nft.L4Proto(2)), Nft.ACCEPT));
@@ -224,6 +225,23 @@ public final class FwCompiler {
             String name = "cluster-members-v" + e.getKey();
             inetSets.put(name, new Nft.Set(name, e.getKey(), e.getValue()));
             r.add(new Nft.Rule(List.of(new Addr(e.getKey(), src, false, null, name)), List.of(), Nft.ACCEPT, "cluster members"));
+        }
+    }
+
+    /**
+     * {@code protection_synflood}: new TCP connections (SYN alone) from a source faster than
+     * {@code protection_synflood_rate} per second (default 200) beyond a burst of {@code protection_synflood_burst}
+     * (default 1000) are dropped, counted per source address.
+     */
+    private void synflood(List<Nft.Rule> r, Map<String, String> hopt) {
+        if (!bool(hopt.get("protection_synflood"), false)) return;
+        long rate = parseInt(hopt.get("protection_synflood_rate"), 200);
+        long burst = parseInt(hopt.get("protection_synflood_burst"), 1000);
+        for (int v : new int[]{4, 6}) {
+            String set = "synflood-v" + v;
+            inetSets.put(set, new Nft.Set(set, v, List.of(), true));
+            r.add(new Nft.Rule(List.of(new Nft.NfProto(v), new Nft.L4Proto(6), new Nft.TcpFlags("fin|syn|rst|ack", "syn"),
+                    new Nft.OverRate(v, set, rate, burst)), List.of(), Nft.DROP, "synflood"));
         }
     }
 

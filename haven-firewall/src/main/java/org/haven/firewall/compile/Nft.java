@@ -15,7 +15,7 @@ public final class Nft {
 
     /** A match expression. */
     public sealed interface Match permits IfName, L4Proto, Ports, IcmpType, NfProto, Addr, EtherSaddr, ArpSaddr, CtState,
-            TcpFlags, FibSaddrBroadcast, MarkEq, Limit {}
+            TcpFlags, FibSaddrBroadcast, MarkEq, Limit, OverRate {}
 
     /** {@code iifname}/{@code oifname} [!=] name. */
     public record IfName(boolean out, boolean negate, String name) implements Match {}
@@ -46,6 +46,12 @@ public final class Nft {
     public record MarkEq(long mask, long value) implements Match {}
     /** {@code limit rate R burst B packets} (always true when simulating). */
     public record Limit(String rate, int burst) implements Match {}
+    /**
+     * {@code update @set { ip|ip6 saddr limit rate over R/second burst B packets }}: true for a source that sends
+     * faster than the rate, counted per source address in the dynamic set {@code set} (never true when simulating
+     * one packet).
+     */
+    public record OverRate(int version, String set, long rate, long burst) implements Match {}
 
     /** A statement before the verdict. */
     public sealed interface Stmt permits Log, SetMark {}
@@ -81,7 +87,10 @@ public final class Nft {
 
     public record Chain(String name, Hook hook, List<Rule> rules) {}
 
-    public record Set(String name, int version, List<String> elements) {}
+    /** A set of addresses; a {@code dynamic} one is filled by the rules (with a timeout for its entries). */
+    public record Set(String name, int version, List<String> elements, boolean dynamic) {
+        public Set(String name, int version, List<String> elements) { this(name, version, elements, false); }
+    }
 
     public record Table(String family, String name, List<Set> sets, List<Chain> chains) {
         public Chain chain(String n) {
@@ -105,7 +114,12 @@ public final class Nft {
             sb.append("delete table ").append(id).append('\n');
             if (t.chains().isEmpty()) continue;
             sb.append("table ").append(id).append(" {\n");
-            for (Set s : t.sets()) appendSet(sb, s.name(), s.version() == 4 ? "ipv4_addr" : "ipv6_addr", s.elements());
+            for (Set s : t.sets()) {
+                String type = s.version() == 4 ? "ipv4_addr" : "ipv6_addr";
+                if (s.dynamic()) sb.append("  set ").append(s.name()).append(" {\n    type ").append(type)
+                        .append("\n    flags dynamic,timeout\n    timeout 60s\n    size 65535\n  }\n");
+                else appendSet(sb, s.name(), type, s.elements());
+            }
             Map<List<String>, String> lists = new java.util.LinkedHashMap<>();
             StringBuilder chains = new StringBuilder();
             for (Chain c : t.chains()) {
@@ -167,6 +181,8 @@ public final class Nft {
             case FibSaddrBroadcast f -> "fib saddr type broadcast";
             case MarkEq k -> "meta mark & " + hex(k.mask()) + " == " + hex(k.value());
             case Limit l -> "limit rate " + l.rate() + " burst " + l.burst() + " packets";
+            case OverRate o -> "update @" + o.set() + " { " + (o.version() == 4 ? "ip" : "ip6") + " saddr limit rate over "
+                    + o.rate() + "/second burst " + o.burst() + " packets }";
         };
     }
 

@@ -294,4 +294,26 @@ class FwPacketTest {
         }
     }
 
+
+    @Order(6)
+    @Test
+    void synfloodProtectionDropsNewConnectionsOverTheRate() throws Exception {
+        cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 1\nprotection_synflood_burst: 2\n");
+        try {
+            assertThat(service.update().ok()).isTrue();
+            // eight new connections to the host's open port 80 as fast as they go: the first pass, later ones are
+            // dropped once the source is over 1/s beyond the burst
+            String out = lab.ns("out").exec("bash", "-c",
+                    "for i in 1 2 3 4 5 6 7 8; do timeout 1 bash -c '</dev/tcp/10.77.0.1/80' 2>/dev/null && echo ok || echo no; done");
+            List<String> results = out.lines().toList();
+            assertThat(results).hasSize(8);
+            assertThat(results.get(0)).isEqualTo("ok");
+            assertThat(results).contains("no");
+        } finally {
+            cfs.delete("nodes/n1/host.fw");
+            service.update();
+        }
+        assertThat(lab.probe("out", "tcp", "10.77.0.1", 80)).isEqualTo("ACCEPT");
+    }
+
 }

@@ -136,4 +136,29 @@ class FwCompilerTest {
     void linkLocalFromMac() {
         assertThat(FwCompiler.linkLocal("52:54:00:12:34:56")).isEqualTo("fe80::5054:ff:fe12:3456");
     }
+
+    @Test
+    void synfloodProtectionLimitsNewConnectionsPerSource() {
+        String cluster = "[OPTIONS]\nenable: 1\n";
+        FwCompiler.Output off = compile(cluster, "", List.of());
+        assertThat(off.text()).doesNotContain("synflood");
+        FwCompiler.Output on = compile(cluster, "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 30\n", List.of());
+        assertThat(chain(on, "inet", "host-in")).containsSubsequence(
+                "ct state established,related accept",
+                "meta nfproto ipv4 meta l4proto 6 tcp flags & (fin|syn|rst|ack) == syn update @synflood-v4 { ip saddr limit rate over 30/second burst 1000 packets } drop comment \"synflood\"",
+                "meta nfproto ipv6 meta l4proto 6 tcp flags & (fin|syn|rst|ack) == syn update @synflood-v6 { ip6 saddr limit rate over 30/second burst 1000 packets } drop comment \"synflood\"");
+        assertThat(on.text()).contains("""
+                  set synflood-v4 {
+                    type ipv4_addr
+                    flags dynamic,timeout
+                    timeout 60s
+                    size 65535
+                  }
+                """);
+        // a single new connection is never over the rate
+        Simulator.Result r = new Simulator(on.tables()).simulate(new Simulator.Packet(Simulator.Zone.outside(), Simulator.Zone.host(),
+                "tcp", "192.168.0.50", "192.168.0.1", 40000, 22, null, "new", null));
+        assertThat(r.action()).isEqualTo("ACCEPT");
+    }
+
 }
