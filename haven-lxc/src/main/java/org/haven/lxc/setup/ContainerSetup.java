@@ -79,6 +79,8 @@ public final class ContainerSetup {
             case "fedora" -> new OtherDistros.RedHat(fs, config, env, fedoraVersion(fs, osRelease), true);
             case "opensuse" -> { checkSuse(osRelease); yield new OtherDistros.Suse(fs, config, env); }
             case "archlinux" -> new OtherDistros.Arch(fs, config, env);
+            case "gentoo" -> new OtherDistros.Gentoo(fs, config, env);
+            case "nixos" -> new OtherDistros.NixOs(fs, config, env);
             case "unmanaged" -> new OtherDistros.Unmanaged(fs, config, env);
             default -> throw new IOException("setup of '" + type + "' containers is not supported");
         };

@@ -174,4 +174,31 @@ final class NetworkFiles {
         out.append(routes);
         return out.toString();
     }
+
+    /**
+     * Gentoo's netifrc settings ({@code /etc/conf.d/net}): {@code config_NAME} addresses (or {@code dhcp}) and
+     * {@code routes_NAME}, a host route first where the gateway lies outside the subnet. netifrc picks the link and
+     * DHCP tools the container has.
+     */
+    static String netifrc(List<NetIf> nets) {
+        StringBuilder data = new StringBuilder();
+        for (NetIf n : nets) {
+            List<String> config = new ArrayList<>();
+            List<String> routes = new ArrayList<>();
+            if (n.ip() != null && n.ip().equals("dhcp")) config.add("dhcp");
+            else if (n.staticIp()) config.add(n.ip());
+            if (n.gw() != null) {
+                if (n.gwNeedsRoute()) routes.add(n.gw() + " dev " + n.name());
+                routes.add("default via " + n.gw() + " dev " + n.name());
+            }
+            if (n.staticIp6()) config.add(n.ip6());
+            if (n.gw6() != null) {
+                if (n.gw6NeedsRoute()) routes.add(n.gw6() + " dev " + n.name());
+                routes.add("default via " + n.gw6() + " dev " + n.name());
+            }
+            if (!config.isEmpty()) data.append("config_").append(n.name()).append("=\"").append(String.join("\n", config)).append("\"\n");
+            if (!routes.isEmpty()) data.append("routes_").append(n.name()).append("=\"").append(String.join("\n", routes)).append("\"\n");
+        }
+        return data.toString();
+    }
 }

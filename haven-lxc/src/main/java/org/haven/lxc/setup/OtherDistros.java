@@ -152,6 +152,47 @@ final class OtherDistros {
         @Override void setupNetwork() throws IOException { setupSystemdNetworkd(); }
     }
 
+    /** Gentoo: OpenRC with netifrc ({@code /etc/conf.d/net}), {@code /etc/conf.d/hostname}, gettys in inittab. */
+    static final class Gentoo extends Distro {
+        Gentoo(RootFs fs, Map<String, String> conf, Distro.Env env) { super(fs, conf, env); }
+
+        @Override void setupInit() throws IOException {
+            String inittab = fs.read("/etc/inittab");
+            if (inittab != null) fs.write("/etc/inittab", SystemFiles.gentooInittab(inittab, ttyCount()), 0644);
+        }
+
+        @Override void setupNetwork() throws IOException {
+            List<NetIf> nets = nets().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList();
+            fs.modify("/etc/conf.d/net", NetworkFiles.netifrc(nets), ManagedSection.Placement.REPLACE, false, 0644);
+            for (NetIf n : nets) {
+                fs.symlink("net.lo", "/etc/init.d/net." + n.name());
+                fs.symlink("/etc/init.d/net." + n.name(), "/etc/runlevels/default/net." + n.name());
+            }
+        }
+
+        @Override void setHostname() throws IOException {
+            updateEtcHosts();
+            fs.makePath("/etc/conf.d", 0755);
+            fs.write("/etc/conf.d/hostname", "hostname=\"" + namepart(hostname()) + "\"\n", 0644);
+        }
+    }
+
+    /**
+     * NixOS: the system configuration owns hostname, network, DNS and timezone, so setup only sets the root password
+     * and SSH keys.
+     */
+    static final class NixOs extends Distro {
+        NixOs(RootFs fs, Map<String, String> conf, Distro.Env env) { super(fs, conf, env); }
+
+        @Override void templateFixup() {}
+
+        @Override void randomizeCrontab() {}
+
+        @Override void preStart() {}
+
+        @Override void setupNetwork() {}
+    }
+
     /** {@code ostype: unmanaged}: setup leaves the container alone. */
     static final class Unmanaged extends Distro {
         Unmanaged(RootFs fs, Map<String, String> conf, Distro.Env env) { super(fs, conf, env); }

@@ -127,6 +127,18 @@ final class SystemFiles {
         return out.toString();
     }
 
+    private static final Pattern GENTOO_GETTY = Pattern.compile("^\\s*c?\\d+:\\d*:[^:]*:.*getty.*");
+
+    /** Gentoo's {@code /etc/inittab}: its getty lines replaced by one agetty per container tty. */
+    static String gentooInittab(String text, int ttys) {
+        StringBuilder out = new StringBuilder();
+        for (String line : ManagedSection.lines(text)) if (!GENTOO_GETTY.matcher(line).matches()) out.append(line).append('\n');
+        for (int id = 1; id <= ttys; id++) {
+            if (id != 7) out.append('c').append(id).append(":2345:respawn:/sbin/agetty --noclear 38400 tty").append(id).append(" linux\n");
+        }
+        return out.toString();
+    }
+
     /** {@code /etc/securetty} with the devices added that it does not list yet. */
     static String securetty(String text, List<String> devices) {
         StringBuilder out = new StringBuilder(text);

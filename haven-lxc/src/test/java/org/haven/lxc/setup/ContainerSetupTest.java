@@ -133,6 +133,33 @@ class ContainerSetupTest {
     }
 
     @Test
+    void gentooUsesNetifrcAndConfdHostname() throws IOException {
+        file("etc/gentoo-release", "Gentoo Base System release 2.15\n");
+        file("etc/conf.d/net", "# set by hand\nconfig_eth0=\"dhcp\"\n");
+        file("etc/init.d/net.lo", "#!/sbin/openrc-run\n");
+        Files.createDirectories(root.resolve("etc/runlevels/default"));
+        ContainerSetup.apply(root, Map.of("hostname", "g1", "net0", "name=eth0,ip=192.0.2.44/24,gw=192.0.2.1"), TEST);
+        assertThat(read("etc/conf.d/net")).isEqualTo(ManagedSection.wrap("config_eth0=\"192.0.2.44/24\"\nroutes_eth0=\"default via 192.0.2.1 dev eth0\"\n"));
+        assertThat(read("etc/conf.d/hostname")).isEqualTo("hostname=\"g1\"\n");
+        assertThat(Files.readSymbolicLink(root.resolve("etc/init.d/net.eth0"))).isEqualTo(Path.of("net.lo"));
+        assertThat(root.resolve("etc/runlevels/default/net.eth0")).isSymbolicLink();
+    }
+
+    @Test
+    void nixosOnlyGetsPasswordAndKeys() throws IOException {
+        Files.createDirectories(root.resolve("nix/store"));
+        file("etc/passwd", "root:x:0:0::/root:/run/current-system/sw/bin/bash\n");
+        file("etc/shadow", "root:!:1::::::\n");
+        ContainerSetup.apply(root, Map.of("hostname", "n", "net0", "name=eth0,ip=dhcp", "timezone", "UTC"),
+                new ContainerSetup.Options("$5$SALT$HASH", "ssh-rsa K", true));
+        assertThat(read("etc/shadow")).startsWith("root:$5$SALT$HASH:");
+        assertThat(read("root/.ssh/authorized_keys")).contains("ssh-rsa K\n");
+        assertThat(root.resolve("etc/hostname")).doesNotExist();
+        assertThat(root.resolve("etc/hosts")).doesNotExist();
+        assertThat(root.resolve("etc/resolv.conf")).doesNotExist();
+    }
+
+    @Test
     void unmanagedContainersAreLeftAlone() throws IOException {
         file("etc/debian_version", "12\n");
         Map<String, String> before = snapshot();

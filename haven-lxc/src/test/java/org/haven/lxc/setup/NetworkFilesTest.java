@@ -106,6 +106,15 @@ class NetworkFilesTest {
         assertThat(NetworkFiles.networkd(n)).isEqualTo(expected);
     }
 
+    @Test
+    void gentooNetifrc() {
+        List<NetIf> nets = List.of(new NetIf(0, "eth0", "dhcp", null, "2001:db8::2/64", "2001:db8:9::1"),
+                new NetIf(1, "eth1", "10.3.3.3/24", "10.3.3.1", "auto", null), new NetIf(2, "eth2", "manual", null, null, null));
+        assertThat(NetworkFiles.netifrc(nets)).isEqualTo("config_eth0=\"dhcp\n2001:db8::2/64\"\n"
+                + "routes_eth0=\"2001:db8:9::1 dev eth0\ndefault via 2001:db8:9::1 dev eth0\"\n"
+                + "config_eth1=\"10.3.3.3/24\"\nroutes_eth1=\"default via 10.3.3.1 dev eth1\"\n");
+    }
+
     static Stream<Arguments> cidr() {
         return Stream.of(
                 Arguments.of("10.0.0.1", "10.0.0.0/8", true),

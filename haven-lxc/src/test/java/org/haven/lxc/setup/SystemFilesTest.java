@@ -100,6 +100,14 @@ class SystemFilesTest {
     }
 
     @Test
+    void gentooInittabGettys() {
+        String text = "si::sysinit:/sbin/openrc sysinit\nc1:12345:respawn:/sbin/agetty 38400 tty1 linux\nc2:2345:respawn:/sbin/agetty 38400 tty2 linux\n";
+        String once = SystemFiles.gentooInittab(text, 1);
+        assertThat(once).isEqualTo("si::sysinit:/sbin/openrc sysinit\nc1:2345:respawn:/sbin/agetty --noclear 38400 tty1 linux\n");
+        assertThat(SystemFiles.gentooInittab(once, 1)).isEqualTo(once);
+    }
+
+    @Test
     void securettyAddsOnlyMissingDevices() {
         assertThat(SystemFiles.securetty("console\nlxc/tty1  \ntty1", List.of("lxc/console", "lxc/tty1", "lxc/tty2")))
                 .isEqualTo("console\nlxc/tty1  \ntty1\nlxc/console\nlxc/tty2\n");
