@@ -173,7 +173,6 @@ abstract class Distro {
         String target = template;
         if (!replaced.equals(text)) {
             fs.makePath("/etc/systemd/system", 0755);
-            if (fs.isSymlink(instance)) fs.unlink(instance);
             fs.write(instance, replaced, 0644);
             target = instance;
         }
