@@ -56,7 +56,39 @@ public final class HavenTool implements CliTool {
                         .description("Replace the cluster file system of a stopped node with a pmxcfs database: haven cfs import <config.db> [--data-dir DIR] [--node NAME]."),
                 CliCommand.local("cfs export", inv -> cfs("export", inv.args(), System.getenv(), inv.out(), inv.err()))
                         .output(CliCommand.Output.NONE)
-                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."));
+                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."),
+                CliCommand.local("lxc-setup", inv -> lxcSetup(inv.args(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Run a container's post-create distribution setup on a root file system: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]."));
+    }
+
+    /**
+     * {@code haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]}: the setup
+     * {@code pct create} runs, on a root file system and a container config file ({@code lxc/<vmid>.conf} format).
+     */
+    static int lxcSetup(List<String> args, java.io.PrintStream err) {
+        String usage = "USAGE: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]";
+        Map<String, String> opts = new java.util.HashMap<>();
+        boolean testMode = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--test-mode")) { testMode = true; continue; }
+            if (!List.of("--conf", "--rootfs", "--root-password", "--ssh-keys").contains(a)) {
+                err.println("400 unknown option '" + a + "'"); err.println(usage); return 255;
+            }
+            if (i + 1 >= args.size()) { err.println("400 Parameter verification failed.\n" + a.substring(2) + ": value missing"); err.println(usage); return 255; }
+            opts.put(a.substring(2), args.get(++i));
+        }
+        if (!opts.containsKey("conf") || !opts.containsKey("rootfs")) { err.println("400 not enough arguments"); err.println(usage); return 255; }
+        try {
+            org.haven.guest.config.GuestConfig conf = org.haven.guest.config.GuestConfig.parse(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(opts.get("conf"))));
+            org.haven.lxc.setup.ContainerSetup.apply(java.nio.file.Path.of(opts.get("rootfs")), conf.current().asMap(),
+                    new org.haven.lxc.setup.ContainerSetup.Options(opts.get("root-password"), opts.get("ssh-keys"), testMode));
+            return 0;
+        } catch (Exception e) {
+            err.println("haven: lxc-setup: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 255;
+        }
     }
 
     /**
