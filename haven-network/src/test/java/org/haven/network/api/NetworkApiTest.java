@@ -31,65 +31,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@code /nodes/{node}/network} behind the real dispatcher on an embedded node's data directory. */
-class NetworkApiTest {
-    static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @TempDir Path tmp;
-    Dispatcher dispatcher;
-    FileTaskManager tasks;
-    Path file;
-
-    /** A node whose interfaces are applied through {@code prefix} and whose live links come from {@code live}. */
-    void start(List<String> prefix, Supplier<Map<String, Links.Link>> live) {
-        LocalClusterFs cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
-        AccessChecker access = new AccessChecker() {
-            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
-                if (authid.equals("root@pam")) return true;
-                return authid.equals("audit@pve") && path.equals("/nodes/n1") && privs.stream().allMatch(p -> p.equals("Sys.Audit"));
-            }
-            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
-        };
-        tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
-        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp.resolve("data"), Clock.SYSTEM);
-        ApiTree tree = new ApiTree();
-        new NetworkApi(prefix, live).register(tree, node);
-        Authenticator auth = new Authenticator() {
-            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
-            @Override public boolean verifyCsrf(String userid, String token) { return true; }
-            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
-        };
-        dispatcher = new Dispatcher(tree, node, auth);
-        file = node.dataDir().resolve("network/interfaces");
-    }
-
+class NetworkApiTest extends NetworkApiHarness {
     static final Map<String, Links.Link> LIVE = Map.of(
             "eno1", new Links.Link("eno1", true, null, "vmbr0", 1500),
             "eno2", new Links.Link("eno2", false, null, null, 1500),
             "vmbr0", new Links.Link("vmbr0", true, "bridge", null, 1500));
-
-    ApiResponse call(String user, HttpMethod m, String path, Object... kv) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], String.valueOf(kv[i + 1]));
-        return dispatcher.handle(new ApiRequest(m, path, params, user, "csrf", null, false, "127.0.0.1"));
-    }
-
-    ApiResponse call(HttpMethod m, String path, Object... kv) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], String.valueOf(kv[i + 1]));
-        return dispatcher.handle(new ApiRequest(m, path, params, null, null, null, true, "unix"));
-    }
-
-    JsonNode ok(HttpMethod m, String path, Object... kv) {
-        ApiResponse r = call(m, path, kv);
-        assertThat(r.status()).as("%s %s: %s %s", m, path, r.message(), r.errors()).isEqualTo(200);
-        return JSON.valueToTree(r.data());
-    }
-
-    Map<String, String> errors(HttpMethod m, String path, Object... kv) {
-        ApiResponse r = call(m, path, kv);
-        assertThat(r.status()).as("%s %s", m, path).isEqualTo(400);
-        return r.errors();
-    }
 
     static final String HOST_FILE = """
             auto lo
