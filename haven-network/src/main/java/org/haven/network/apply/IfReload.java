@@ -64,7 +64,7 @@ public final class IfReload {
     /** Run {@code ifreload -a}; returns its output, throws with it when it fails. */
     public String apply() throws IOException {
         if (!file.equals(SYSTEM_FILE)) prepare();
-        return Links.Cmd.run(command(), 300);
+        return Cmd.run(command(), 300);
     }
 
     private void prepare() throws IOException {

@@ -1,12 +1,9 @@
 package org.haven.network.apply;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -38,28 +35,5 @@ public final class Links {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of("ip", "-j", "-d", "link", "show"));
         return parse(Cmd.run(cmd, 30));
-    }
-
-    /** Running a command and returning its output; a non-zero exit is an error with the output. */
-    static final class Cmd {
-        static String run(List<String> cmd, int timeoutSeconds) {
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                p.getOutputStream().close();
-                byte[] out = p.getInputStream().readAllBytes();
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", cmd) + ": timeout");
-                }
-                String s = new String(out, StandardCharsets.UTF_8);
-                if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + s.strip());
-                return s;
-            } catch (IOException e) {
-                throw new IllegalStateException(String.join(" ", cmd) + ": " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
     }
 }

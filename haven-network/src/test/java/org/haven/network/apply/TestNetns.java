@@ -11,7 +11,7 @@ public final class TestNetns implements AutoCloseable {
 
     public TestNetns(String prefix) {
         name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000));
-        Links.Cmd.run(List.of("ip", "netns", "add", name), 30);
+        Cmd.run(List.of("ip", "netns", "add", name), 30);
         hook = new Thread(this::delete);
         Runtime.getRuntime().addShutdownHook(hook);
         run("ip", "link", "set", "lo", "up");
@@ -24,7 +24,7 @@ public final class TestNetns implements AutoCloseable {
     public String run(String... cmd) {
         List<String> c = new ArrayList<>(prefix());
         c.addAll(List.of(cmd));
-        return Links.Cmd.run(c, 60);
+        return Cmd.run(c, 60);
     }
 
     /** True when the command succeeds in the namespace. */
@@ -39,7 +39,7 @@ public final class TestNetns implements AutoCloseable {
 
     private void delete() {
         try {
-            Links.Cmd.run(List.of("ip", "netns", "del", name), 30);
+            Cmd.run(List.of("ip", "netns", "del", name), 30);
         } catch (IllegalStateException ignored) {
             // already gone
         }
