@@ -19,7 +19,10 @@ import org.haven.network.apply.IfReload;
 import org.haven.network.apply.Links;
 import org.haven.network.ifaces.Iface;
 import org.haven.network.ifaces.Interfaces;
+import org.haven.network.guest.GuestNetwork;
 import org.haven.network.ifaces.NetworkConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * PVE's {@code /nodes/{node}/network}: list (with the {@code type} filter), create, read, update and delete
@@ -27,8 +30,13 @@ import org.haven.network.ifaces.NetworkConfig;
  * In system mode the file is {@code /etc/network/interfaces}; in embedded mode it is
  * {@code <data-dir>/network/interfaces}, applied only inside the network namespace named by
  * {@code haven.network.netns} (or {@code HAVEN_NETWORK_NETNS}), never to the machine's own interfaces.
+ *
+ * <p>An embedded node also sets up the {@link GuestNetwork} (NAT and DHCP for guests) on the bridge named by
+ * {@code haven.network.guest} (or {@code HAVEN_GUEST_NETWORK}, as {@code ./run} sets it) when that bridge does
+ * not exist yet, and takes it down when the node stops.
  */
 public final class NetworkApi implements ApiModule {
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkApi.class);
     static {
         Formats.register("ipv4mask", v -> {
             try {
@@ -82,24 +90,34 @@ public final class NetworkApi implements ApiModule {
     private static final SpecMethods SPEC = SpecMethods.load(NetworkApi.class, "network-api.json", DESCRIPTIONS);
 
     private final List<String> netnsPrefix;
+    private final String guestBridge;
     private NetworkStore store;
     private IfReload reload;
     private Supplier<Map<String, Links.Link>> live;
+    private GuestNetwork guestNetwork;
 
-    /** The node's module: the namespace comes from {@code haven.network.netns} or {@code HAVEN_NETWORK_NETNS}. */
+    /**
+     * The node's module: the namespace comes from {@code haven.network.netns} or {@code HAVEN_NETWORK_NETNS}, the
+     * guest network's bridge from {@code haven.network.guest} or {@code HAVEN_GUEST_NETWORK}.
+     */
     public NetworkApi() {
-        this(netnsFromEnvironment());
+        this(netnsFromEnvironment(), null, guestBridgeFromEnvironment());
     }
 
-    /** With the {@code ip netns exec NS} prefix of the namespace the interfaces are applied in (empty: the host). */
-    public NetworkApi(List<String> netnsPrefix) {
-        this(netnsPrefix, null);
-    }
-
-    /** With the live links given ({@code null}: read with {@code ip -j -d link} in the namespace). */
-    NetworkApi(List<String> netnsPrefix, Supplier<Map<String, Links.Link>> live) {
+    /**
+     * @param netnsPrefix the {@code ip netns exec NS} prefix of the namespace the interfaces are applied in (empty: the host)
+     * @param live the live links ({@code null}: read with {@code ip -j -d link} in the namespace)
+     * @param guestBridge the bridge of the embedded node's guest network, or null for none
+     */
+    NetworkApi(List<String> netnsPrefix, Supplier<Map<String, Links.Link>> live, String guestBridge) {
         this.netnsPrefix = List.copyOf(netnsPrefix);
         this.live = live;
+        this.guestBridge = guestBridge;
+    }
+
+    private static String guestBridgeFromEnvironment() {
+        String b = System.getProperty("haven.network.guest", System.getenv("HAVEN_GUEST_NETWORK"));
+        return b == null || b.isBlank() || b.equals("off") || b.equals("0") ? null : b;
     }
 
     private static List<String> netnsFromEnvironment() {
@@ -131,6 +149,32 @@ public final class NetworkApi implements ApiModule {
         SPEC.add(reg, "DELETE", n + "/{iface}", "Remove an interface from the pending configuration.", (p, rc) -> change(c -> IfaceParams.delete(c, p.str("iface"))));
     }
 
+    @Override
+    public void start(NodeContext ctx) {
+        String bridge = guestBridge;
+        if (!ctx.embedded() || bridge == null) return;
+        GuestNetwork gn = new GuestNetwork(GuestNetwork.Config.defaults(bridge), netnsPrefix, ctx.dataDir().resolve("network").resolve("guest"));
+        try {
+            if (gn.up()) {
+                guestNetwork = gn;
+                LOG.info("guest network on {}: {} with NAT and DHCP", bridge, GuestNetwork.Config.defaults(bridge).cidr());
+            } else LOG.info("guest network: {} exists already, left as it is", bridge);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("guest network on {} not set up: {}", bridge, e.getMessage());
+            try {
+                gn.down();
+            } catch (IOException | RuntimeException e2) {
+                LOG.warn("guest network on {}: cleanup failed: {}", bridge, e2.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void stop() throws IOException {
+        if (guestNetwork != null) guestNetwork.down();
+        guestNetwork = null;
+    }
+
     private static boolean ovs() {
         return Files.isDirectory(Path.of("/sys/module/openvswitch"));
     }
@@ -144,9 +188,18 @@ public final class NetworkApi implements ApiModule {
 
     static final Set<String> BRIDGES = Set.of("bridge", "OVSBridge");
 
+    /** The configuration as listed: the file's, plus the guest network's bridge that guests attach to. */
+    private NetworkConfig listed(Map<String, Links.Link> links) throws IOException {
+        NetworkConfig c = store.read(links);
+        GuestNetwork gn = guestNetwork;
+        if (gn == null || c.ifaces().containsKey(gn.config().bridge())) return c;
+        return c.with(new Iface(gn.config().bridge(), true, false, new java.util.TreeMap<>(),
+                List.of(org.haven.network.ifaces.Stanza.of("inet", "static").withAddress(gn.config().cidr()))));
+    }
+
     private Object list(Params p) throws IOException {
         Map<String, Links.Link> links = live.get();
-        NetworkConfig c = store.read(links);
+        NetworkConfig c = listed(links);
         String want = p.str("type", null);
         List<Map<String, Object>> out = new ArrayList<>();
         int index = 0;
@@ -163,7 +216,7 @@ public final class NetworkApi implements ApiModule {
 
     private Object get(Params p) throws IOException {
         Map<String, Links.Link> links = live.get();
-        NetworkConfig c = store.read(links);
+        NetworkConfig c = listed(links);
         String name = p.str("iface");
         int idx = new ArrayList<>(c.ifaces().keySet()).indexOf(name);
         if (idx < 0) throw ParamException.of("iface", "interface does not exist");

@@ -56,6 +56,8 @@ public final class GuestNetwork {
         this.stateDir = stateDir;
     }
 
+    public Config config() { return config; }
+
     // ---- pure ----
 
     /** The nftables ruleset: a NAT table of its own that masquerades the guests' traffic leaving the subnet. */

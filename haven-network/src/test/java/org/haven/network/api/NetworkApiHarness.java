@@ -36,9 +36,16 @@ abstract class NetworkApiHarness {
     Dispatcher dispatcher;
     FileTaskManager tasks;
     Path file;
+    NodeContext node;
+    NetworkApi module;
 
     /** A node whose interfaces are applied through {@code prefix} and whose live links come from {@code live}. */
     void start(List<String> prefix, Supplier<Map<String, Links.Link>> live) {
+        start(prefix, live, null);
+    }
+
+    /** The same with the embedded node's guest network on {@code guestBridge}. */
+    void start(List<String> prefix, Supplier<Map<String, Links.Link>> live, String guestBridge) {
         LocalClusterFs cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
         AccessChecker access = new AccessChecker() {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
@@ -48,9 +55,10 @@ abstract class NetworkApiHarness {
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
         tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
-        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp.resolve("data"), Clock.SYSTEM);
+        node = new TestNodeContext(cfs, tasks, access, tmp.resolve("data"), Clock.SYSTEM);
         ApiTree tree = new ApiTree();
-        new NetworkApi(prefix, live).register(tree, node);
+        module = new NetworkApi(prefix, live, guestBridge);
+        module.register(tree, node);
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
             @Override public boolean verifyCsrf(String userid, String token) { return true; }

@@ -26,7 +26,6 @@ class NetworkApplyTest extends NetworkApiHarness {
         Assumptions.assumeTrue(Files.isExecutable(java.nio.file.Path.of("/usr/sbin/ifreload")), "ifupdown2 is not installed");
         ns = new TestNetns("hvnet");
         ns.run("ip", "link", "add", "eth1", "type", "veth", "peer", "name", "peer1");
-        start(ns.prefix(), null);
     }
 
     @AfterEach
@@ -48,6 +47,7 @@ class NetworkApplyTest extends NetworkApiHarness {
 
     @Test
     void bridgeIsCreatedAndRemovedByIfreload() throws Exception {
+        start(ns.prefix(), null);
         ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr9", "type", "bridge", "bridge_ports", "eth1",
                 "cidr", "10.99.0.1/24", "autostart", 1, "mtu", 1400);
         ok(HttpMethod.PUT, "/nodes/n1/network/eth1", "type", "eth", "autostart", 1);
@@ -78,6 +78,7 @@ class NetworkApplyTest extends NetworkApiHarness {
         Assumptions.assumeTrue(ns.succeeds("ip", "link", "add", "link", "peer1", "name", "probe.5", "type", "vlan", "id", "5"),
                 "this kernel has no 802.1Q VLAN support");
         ns.run("ip", "link", "del", "probe.5");
+        start(ns.prefix(), null);
         ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr9", "type", "bridge", "bridge_ports", "eth1", "autostart", 1);
         ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr9.20", "type", "vlan", "cidr", "10.99.20.1/24", "autostart", 1);
         ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vlan30", "type", "vlan", "vlan-raw-device", "vmbr9", "autostart", 1);
@@ -87,5 +88,24 @@ class NetworkApplyTest extends NetworkApiHarness {
         assertThat(v.path("linkinfo").path("info_data").path("id").asInt()).isEqualTo(20);
         assertThat(v.path("addr_info").findValuesAsString("local")).contains("10.99.20.1");
         assertThat(link(ns, "vlan30").path("linkinfo").path("info_data").path("id").asInt()).isEqualTo(30);
+    }
+
+    @Test
+    void embeddedNodeStartsAndStopsItsGuestNetwork() throws Exception {
+        start(ns.prefix(), null, "vmbr0");
+        module.start(node);
+        try {
+            assertThat(Links.read(ns.prefix()).get("vmbr0").kind()).isEqualTo("bridge");
+            assertThat(ns.run("nft", "list", "table", "ip", "haven-guestnet-vmbr0")).contains("masquerade");
+            JsonNode bridges = ok(HttpMethod.GET, "/nodes/n1/network", "type", "any_bridge");
+            assertThat(bridges).hasSize(1);
+            assertThat(bridges.get(0).get("iface").asString()).isEqualTo("vmbr0");
+            assertThat(bridges.get(0).get("cidr").asString()).isEqualTo("10.253.0.1/24");
+            assertThat(bridges.get(0).get("active").asInt()).isEqualTo(1);
+        } finally {
+            module.stop();
+        }
+        assertThat(Links.read(ns.prefix())).doesNotContainKey("vmbr0");
+        assertThat(ns.run("nft", "list", "tables")).doesNotContain("haven-guestnet");
     }
 }
