@@ -139,7 +139,10 @@ public final class NetworkApi implements ApiModule {
             }
         };
         String n = "/nodes/{node}/network";
-        SPEC.add(reg, "GET", n, "List the network interfaces (pending changes included).", (p, rc) -> list(p));
+        SPEC.add(reg, "GET", n, "List the network interfaces (pending changes included).", (p, rc) -> {
+            store.changes().ifPresent(d -> rc.setResultAttribute("changes", d));
+            return list(p);
+        });
         SPEC.add(reg, "POST", n, "Create an interface in the pending configuration.", (p, rc) -> change(c -> IfaceParams.create(c, p, ovs())));
         SPEC.add(reg, "PUT", n, "Apply the pending configuration (ifreload -a).",
                 (p, rc) -> ctx.tasks().start("srvreload", "networking", rc.authid(), log -> apply(log::log)));

@@ -79,7 +79,10 @@ public final class NetworkStore {
         Files.deleteIfExists(pending);
     }
 
-    public Optional<String> currentText() throws IOException {
-        return Files.exists(file) ? Optional.of(Files.readString(file)) : Optional.empty();
+    /** PVE's {@code changes}: {@code diff -u} of the file and the pending copy, empty when nothing is pending. */
+    public synchronized Optional<String> changes() {
+        if (!Files.exists(pending)) return Optional.empty();
+        String from = Files.exists(file) ? file.toString() : "/dev/null";
+        return Optional.of(org.haven.network.apply.Cmd.result(List.of("diff", "-u", from, pending.toString()), 30).output());
     }
 }

@@ -5,11 +5,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Running a command and returning its output; a non-zero exit is an error carrying the output. */
+/** Running a command and returning its output (standard error merged in). */
 public final class Cmd {
     private Cmd() {}
 
+    public record Result(int exit, String output) {}
+
+    /** The output; a non-zero exit is an error carrying the output. */
     public static String run(List<String> cmd, int timeoutSeconds) {
+        Result r = result(cmd, timeoutSeconds);
+        if (r.exit() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + r.exit() + "): " + r.output().strip());
+        return r.output();
+    }
+
+    /** The exit code and output, whatever the exit code. */
+    public static Result result(List<String> cmd, int timeoutSeconds) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -18,9 +28,7 @@ public final class Cmd {
                 p.destroyForcibly();
                 throw new IllegalStateException(String.join(" ", cmd) + ": timeout");
             }
-            String s = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + s.strip());
-            return s;
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(String.join(" ", cmd) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -120,7 +120,9 @@ class NetworkApiTest extends NetworkApiHarness {
                 #guests
 
                 """);
-        // the listing reads the pending file
+        // the listing reads the pending file and shows the pending changes as a diff
+        ApiResponse listed = call(HttpMethod.GET, "/nodes/n1/network");
+        assertThat((String) listed.attributes().get("changes")).contains("+auto vmbr1\n", "+\tbridge-ports eno2\n", "-        address 192.0.2.10/24\n");
         assertThat(ok(HttpMethod.GET, "/nodes/n1/network/vmbr1").get("bridge_vlan_aware").asInt()).isEqualTo(1);
 
         ok(HttpMethod.PUT, "/nodes/n1/network/vmbr1", "type", "bridge", "delete", "bridge_vlan_aware,comments", "mtu", 9000);
@@ -133,6 +135,7 @@ class NetworkApiTest extends NetworkApiHarness {
         assertThat(ok(HttpMethod.GET, "/nodes/n1/network", "type", "bridge")).hasSize(1);
         ok(HttpMethod.DELETE, "/nodes/n1/network");
         assertThat(pending).doesNotExist();
+        assertThat(call(HttpMethod.GET, "/nodes/n1/network").attributes()).isNull();
         assertThat(Files.readString(file)).isEqualTo(HOST_FILE);
     }
 
@@ -173,6 +176,11 @@ class NetworkApiTest extends NetworkApiHarness {
         assertThat(vlans).extracting(n -> n.get("iface").asString()).containsExactly("eno2.30", "vlan40", "storage");
         assertThat(vlans.get(0).get("cidr").asString()).isEqualTo("10.30.0.5/24");
         assertThat(vlans.get(2).get("vlan-id").asInt()).isEqualTo(50);
+    }
+
+    @Test
+    void theNodeFindsTheModule() {
+        assertThat(org.haven.api.ApiModule.discover(e -> { throw new AssertionError(e); })).anyMatch(m -> m instanceof NetworkApi);
     }
 
     @Test
