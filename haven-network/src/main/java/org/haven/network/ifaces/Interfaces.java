@@ -61,7 +61,8 @@ public final class Interfaces {
 
         Stanza build() {
             String a = address;
-            if (a != null && netmask != null && !a.contains("/")) a = a + "/" + maskBits(netmask);
+            String bits = netmask == null ? null : validBits(netmask);
+            if (a != null && bits != null && !a.contains("/")) a = a + "/" + bits;
             else if (netmask != null) options.add("netmask " + netmask);
             return new Stanza(family, method, a, gateway, options, comments);
         }
@@ -77,6 +78,14 @@ public final class Interfaces {
         int bits = Long.bitCount(v);
         if (v != ((0xffffffffL << (32 - bits)) & 0xffffffffL)) throw new IllegalArgumentException("invalid netmask '" + mask + "'");
         return Integer.toString(bits);
+    }
+
+    private static String validBits(String mask) {
+        try {
+            return maskBits(mask);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public static NetworkConfig parse(String text) {
@@ -99,7 +108,7 @@ public final class Interfaces {
                     Draft d = ifaces.computeIfAbsent(w[i], Draft::new);
                     if (kw.equals("allow-hotplug")) d.hotplug = true; else d.auto = true;
                 }
-            } else if (kw.equals("iface") && w.length >= 4) {
+            } else if (kw.equals("iface") && w.length >= 4 && (w[2].equals("inet") || w[2].equals("inet6"))) {
                 cur = ifaces.computeIfAbsent(w[1], Draft::new);
                 st = cur.stanzas.get(w[2]);
                 if (st == null) {
@@ -142,6 +151,7 @@ public final class Interfaces {
     /** {@code config} in PVE's layout. */
     public static String write(NetworkConfig config) {
         StringBuilder sb = new StringBuilder(HEADER);
+        for (String d : config.directives()) if (!NetworkConfig.endsStanza(d)) sb.append(d).append('\n');
         for (Iface i : ordered(config)) {
             if (i.autostart()) sb.append("auto ").append(i.name()).append('\n');
             if (i.hotplug()) sb.append("allow-hotplug ").append(i.name()).append('\n');
@@ -152,7 +162,7 @@ public final class Interfaces {
             }
             if (i.stanzas().isEmpty()) sb.append('\n');
         }
-        for (String d : config.directives()) sb.append(d).append('\n');
+        for (String d : config.directives()) if (NetworkConfig.endsStanza(d)) sb.append(d).append('\n');
         return sb.toString();
     }
 

@@ -6,13 +6,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The contents of an interfaces file: the interfaces in file order and the top-level directives kept verbatim
- * ({@code source}, {@code source-directory} and lines Haven does not know).
+ * The contents of an interfaces file: the interfaces in file order and the top-level directives kept verbatim:
+ * first the lines outside any stanza that Haven does not know, then {@code source}, {@code source-directory},
+ * {@code mapping} and {@code allow-CLASS} lines (each group in file order), the order they are written in.
  */
 public record NetworkConfig(Map<String, Iface> ifaces, List<String> directives) {
     public NetworkConfig {
         ifaces = Collections.unmodifiableMap(new LinkedHashMap<>(ifaces));
-        directives = List.copyOf(directives);
+        List<String> d = new java.util.ArrayList<>(directives);
+        d.sort(java.util.Comparator.comparing(NetworkConfig::endsStanza));
+        directives = List.copyOf(d);
+    }
+
+    /** Whether a directive line ends a stanza when read (so it may follow one). */
+    static boolean endsStanza(String line) {
+        String kw = line.strip().split("\\s+", 2)[0];
+        return kw.equals("source") || kw.equals("source-directory") || kw.equals("mapping") || kw.equals("iface")
+                || kw.equals("auto") || kw.startsWith("allow-");
     }
 
     public static NetworkConfig empty() { return new NetworkConfig(Map.of(), List.of()); }

@@ -26,6 +26,32 @@ class InterfacesPropertyTest {
         }
     }
 
+    /** Any text made of interfaces-file pieces reads without error, and its written form reads back the same. */
+    @Test
+    void arbitraryTextReadsAndRewritesStably() {
+        Random r = new Random(SEED + 1);
+        List<String> words = List.of("auto", "allow-hotplug", "allow-ovs", "iface", "source", "mapping", "#", "# c", "address",
+                "netmask", "gateway", "bridge-ports", "bridge_stp", "bridge-vlan-aware", "bond-slaves", "bond-mode", "vlan-raw-device",
+                "vlan-id", "mtu", "ovs_type", "ovs_mtu", "OVSBridge", "inet", "inet6", "ipx", "static", "manual", "dhcp", "loopback",
+                "lo", "eno1", "vmbr0", "bond0", "eno1.5", "vlan9", "10.0.0.1", "10.0.0.1/24", "255.255.255.0", "255.0.255.0", "24",
+                "yes", "no", "none", "\t", " ", "", "x");
+        for (int n = 0; n < 2000; n++) {
+            StringBuilder sb = new StringBuilder();
+            int lines = r.nextInt(15);
+            for (int i = 0; i < lines; i++) {
+                if (r.nextInt(3) == 0) sb.append(r.nextBoolean() ? "\t" : "  ");
+                int w = r.nextInt(5);
+                for (int j = 0; j < w; j++) sb.append(j == 0 ? "" : " ").append(pick(r, words).replace("\\t", "\t"));
+                sb.append('\n');
+            }
+            String text = sb.toString();
+            NetworkConfig c = Interfaces.parse(text);
+            String written = Interfaces.write(c);
+            assertThat(Interfaces.parse(written)).as("seed %d case %d:\n%s\n---\n%s", SEED + 1, n, text, written).isEqualTo(c);
+            assertThat(Interfaces.write(c, text)).isSameAs(text);
+        }
+    }
+
     private static <T> T pick(Random r, List<T> l) { return l.get(r.nextInt(l.size())); }
 
     static NetworkConfig config(Random r) {
