@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
@@ -17,10 +20,11 @@ import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 import org.haven.network.apply.IfReload;
 import org.haven.network.apply.Links;
+import org.haven.network.guest.GuestNetwork;
 import org.haven.network.ifaces.Iface;
 import org.haven.network.ifaces.Interfaces;
-import org.haven.network.guest.GuestNetwork;
 import org.haven.network.ifaces.NetworkConfig;
+import org.haven.network.ifaces.Stanza;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NetworkApi implements ApiModule {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkApi.class);
+
     static {
         Formats.register("ipv4mask", v -> {
             try {
@@ -161,7 +166,7 @@ public final class NetworkApi implements ApiModule {
             if (gn.up()) {
                 guestNetwork = gn;
                 LOG.info("guest network on {}: {} with NAT and DHCP", bridge, GuestNetwork.Config.defaults(bridge).cidr());
-            } else LOG.info("guest network: {} exists already, left as it is", bridge);
+            } else LOG.info("guest network: {} exists already and is not this node's, left as it is", bridge);
         } catch (IOException | RuntimeException e) {
             LOG.warn("guest network on {} not set up: {}", bridge, e.getMessage());
             try {
@@ -182,7 +187,7 @@ public final class NetworkApi implements ApiModule {
         return Files.isDirectory(Path.of("/sys/module/openvswitch"));
     }
 
-    private Object change(java.util.function.UnaryOperator<NetworkConfig> edit) throws IOException {
+    private Object change(UnaryOperator<NetworkConfig> edit) throws IOException {
         synchronized (store) {
             store.write(edit.apply(store.read(live.get())));
         }
@@ -196,8 +201,8 @@ public final class NetworkApi implements ApiModule {
         NetworkConfig c = store.read(links);
         GuestNetwork gn = guestNetwork;
         if (gn == null || c.ifaces().containsKey(gn.config().bridge())) return c;
-        return c.with(new Iface(gn.config().bridge(), true, false, new java.util.TreeMap<>(),
-                List.of(org.haven.network.ifaces.Stanza.of("inet", "static").withAddress(gn.config().cidr()))));
+        return c.with(new Iface(gn.config().bridge(), true, false, new TreeMap<>(),
+                List.of(Stanza.of("inet", "static").withAddress(gn.config().cidr()))));
     }
 
     private Object list(Params p) throws IOException {
@@ -227,7 +232,7 @@ public final class NetworkApi implements ApiModule {
     }
 
     /** Move the pending file in place and reload it where this node may: the work of PUT's task. */
-    void apply(java.util.function.Consumer<String> log) throws IOException {
+    void apply(Consumer<String> log) throws IOException {
         synchronized (store) {
             if (store.commit()) log.accept("moved " + store.pending() + " to " + store.file());
             else log.accept("no pending changes in " + store.pending());

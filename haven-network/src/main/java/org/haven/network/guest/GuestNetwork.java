@@ -16,8 +16,9 @@ import org.haven.network.apply.Links;
  * table {@code ip haven-guestnet-<bridge>}, apart from the firewall's) for the traffic that leaves it, and
  * DHCP/DNS for guests from {@code dnsmasq}, as PVE's SDN simple zone with SNAT and DHCP gives. The host's
  * uplink is not touched: the masquerade rule matches whatever interface the host routes through. A bridge of
- * that name that already exists is left alone (nothing is set up); {@link #down()} removes only what
- * {@link #up()} made, and puts IPv4 forwarding back as it was.
+ * that name that already exists is left alone (nothing is set up) unless this network made it before (a node
+ * that did not stop cleanly), in which case it is taken over; {@link #down()} removes only what {@link #up()}
+ * made, and puts IPv4 forwarding back as it was.
  */
 public final class GuestNetwork {
 
@@ -95,9 +96,15 @@ public final class GuestNetwork {
 
     // ---- effects ----
 
-    /** Set the network up unless the bridge exists already; true when it did. */
+    /** Set the network up unless a bridge of that name that it did not make exists; true when it is up. */
     public synchronized boolean up() throws IOException {
-        if (Links.read(prefix).containsKey(config.bridge())) return false;
+        if (Links.read(prefix).containsKey(config.bridge())) {
+            if (!config.bridge().equals(state().getProperty("bridge"))) return false;
+            nft(nftReplace(config));
+            if (!dnsmasqPid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false))
+                run(dnsmasqArgs(config, stateDir).toArray(String[]::new));
+            return true;
+        }
         Files.createDirectories(stateDir);
         Properties st = new Properties();
         st.setProperty("ip_forward", run("sysctl", "-n", "net.ipv4.ip_forward").strip());
@@ -119,8 +126,7 @@ public final class GuestNetwork {
     public synchronized void down() throws IOException {
         Path stFile = stateDir.resolve(config.bridge() + ".state");
         if (!Files.exists(stFile)) return;
-        Properties st = new Properties();
-        try (var in = Files.newBufferedReader(stFile)) { st.load(in); }
+        Properties st = state();
         dnsmasqPid().flatMap(ProcessHandle::of).ifPresent(h -> {
             h.destroy();
             h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> { h.destroyForcibly(); return h; }).join();
@@ -150,6 +156,14 @@ public final class GuestNetwork {
             if (w.length >= 3) out.put(w[1], w[2]);
         }
         return out;
+    }
+
+    /** What {@link #up()} changed, kept so that {@link #down()} undoes exactly that. */
+    private Properties state() throws IOException {
+        Properties st = new Properties();
+        Path f = stateDir.resolve(config.bridge() + ".state");
+        if (Files.exists(f)) try (var in = Files.newBufferedReader(f)) { st.load(in); }
+        return st;
     }
 
     private void save(Properties st) throws IOException {

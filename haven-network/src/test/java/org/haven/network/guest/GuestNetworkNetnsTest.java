@@ -35,8 +35,15 @@ class GuestNetworkNetnsTest {
             long dnsmasq;
             try {
                 assertThat(gn.up()).isTrue();
-                assertThat(gn.up()).as("a second start finds the bridge and leaves it").isFalse();
+                assertThat(new GuestNetwork(GuestNetwork.Config.defaults("vmbr0"), host.prefix(), tmp.resolve("other")).up())
+                        .as("a bridge this network did not make is left alone").isFalse();
                 assertThat(host.run("sysctl", "-n", "net.ipv4.ip_forward").strip()).isEqualTo("1");
+                dnsmasq = gn.dnsmasqPid().orElseThrow();
+                assertThat(ProcessHandle.of(dnsmasq).map(ProcessHandle::isAlive)).contains(true);
+                // a node that stopped without taking it down takes it over, restarting dnsmasq when it is gone
+                ProcessHandle.of(dnsmasq).orElseThrow().destroy();
+                ProcessHandle.of(dnsmasq).ifPresent(h -> h.onExit().join());
+                assertThat(new GuestNetwork(GuestNetwork.Config.defaults("vmbr0"), host.prefix(), tmp).up()).isTrue();
                 dnsmasq = gn.dnsmasqPid().orElseThrow();
                 assertThat(ProcessHandle.of(dnsmasq).map(ProcessHandle::isAlive)).contains(true);
 
