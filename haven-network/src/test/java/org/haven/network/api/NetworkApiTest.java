@@ -179,6 +179,26 @@ class NetworkApiTest extends NetworkApiHarness {
     }
 
     @Test
+    void ipv6StanzaBesideIpv4() throws Exception {
+        start(List.of(), () -> LIVE);
+        ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr4", "type", "bridge", "cidr", "10.4.0.1/24",
+                "address6", "fd00:4::1", "netmask6", 64, "gateway6", "fd00:4::fe", "comments6", "v6 side");
+        JsonNode v = ok(HttpMethod.GET, "/nodes/n1/network/vmbr4");
+        assertThat(v.get("families")).extracting(JsonNode::asString).containsExactly("inet", "inet6");
+        assertThat(v.get("method6").asString()).isEqualTo("static");
+        assertThat(v.get("cidr6").asString()).isEqualTo("fd00:4::1/64");
+        assertThat(v.get("netmask6").asInt()).isEqualTo(64);
+        assertThat(v.get("gateway6").asString()).isEqualTo("fd00:4::fe");
+        assertThat(v.get("comments6").asString()).isEqualTo("v6 side\n");
+        assertThat(errors(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr5", "type", "bridge", "cidr6", "fd00:5::1/64", "gateway6", "fd00:5::fe"))
+                .containsEntry("gateway6", "Default ipv6 gateway already exists on interface 'vmbr4'.");
+        ok(HttpMethod.PUT, "/nodes/n1/network/vmbr4", "type", "bridge", "delete", "address6");
+        v = ok(HttpMethod.GET, "/nodes/n1/network/vmbr4");
+        assertThat(v.get("families")).extracting(JsonNode::asString).containsExactly("inet");
+        assertThat(v.has("gateway6")).isFalse();
+    }
+
+    @Test
     void theNodeFindsTheModule() {
         assertThat(org.haven.api.ApiModule.discover(e -> { throw new AssertionError(e); })).anyMatch(m -> m instanceof NetworkApi);
     }
