@@ -45,7 +45,7 @@ public final class IfaceParams {
         Map<String, Object> m = new TreeMap<>();
         m.put("iface", i.name());
         String type = i.type();
-        m.put("type", type.equals("loopback") ? "loopback" : type);
+        m.put("type", type);
         m.put("priority", index + 1);
         if (i.autostart()) m.put("autostart", 1);
         Links.Link l = live.get(i.name());
@@ -60,7 +60,7 @@ public final class IfaceParams {
                 m.put("address" + sfx, s.ip());
                 if (s.prefix() != null) {
                     m.put("cidr" + sfx, s.address());
-                    m.put("netmask" + sfx, sfx.isEmpty() ? s.prefix() : Integer.valueOf(s.prefix()));
+                    m.put("netmask" + sfx, sfx.isEmpty() || !s.prefix().matches("\\d{1,3}") ? s.prefix() : Integer.valueOf(s.prefix()));
                 }
             }
             if (s.gateway() != null) m.put("gateway" + sfx, s.gateway());
@@ -72,7 +72,7 @@ public final class IfaceParams {
             String v = i.settings().get(e.getValue());
             if (v == null) continue;
             if (e.getKey().equals("bridge_vlan_aware")) m.put("bridge_vlan_aware", 1);
-            else if (INTEGERS.contains(e.getKey()) && v.matches("\\d+")) m.put(e.getKey(), Integer.valueOf(v));
+            else if (INTEGERS.contains(e.getKey()) && v.matches("\\d{1,9}")) m.put(e.getKey(), Integer.valueOf(v));
             else m.put(e.getKey(), v);
         }
         if (i.type().startsWith("OVS")) m.put("ovs_type", i.type());

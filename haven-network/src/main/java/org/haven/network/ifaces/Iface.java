@@ -84,11 +84,11 @@ public record Iface(String name, boolean autostart, boolean hotplug, SortedMap<S
 
     /** The VLAN tag: {@code vlan-id}, or the number of {@code ethX.N} or {@code vlanN}. */
     public Integer vlanId() {
-        if (settings.containsKey("vlan-id")) return Integer.valueOf(settings.get("vlan-id"));
+        if (settings.containsKey("vlan-id")) return settings.get("vlan-id").matches("\\d{1,4}") ? Integer.valueOf(settings.get("vlan-id")) : null;
         var m = DOT_VLAN.matcher(name);
-        if (m.matches()) return Integer.valueOf(m.group(2));
+        if (m.matches()) return m.group(2).length() <= 4 ? Integer.valueOf(m.group(2)) : null;
         var v = VLAN_N.matcher(name);
-        return v.matches() ? Integer.valueOf(v.group(1)) : null;
+        return v.matches() && v.group(1).length() <= 4 ? Integer.valueOf(v.group(1)) : null;
     }
 
     /** The names of the interfaces this one uses as ports, slaves or raw device. */
