@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * One interface of {@code /etc/network/interfaces}: its {@code auto}/{@code allow-hotplug} marks, the
  * interface-wide settings Haven interprets (bridge, bond, VLAN, OVS and MTU options, under their file names)
  * and one {@link Stanza} per address family in file order. The type follows PVE's rules (name patterns and
- * the options present); the settings get PVE's defaults for the type, the ones PVE's writer adds.
+ * the options present); the settings get PVE's defaults for the type, the ones PVE's writer adds, and lose the
+ * bond options PVE's writer leaves out for the bond's mode.
  */
 public record Iface(String name, boolean autostart, boolean hotplug, SortedMap<String, String> settings, List<Stanza> stanzas) {
 
@@ -51,6 +52,10 @@ public record Iface(String name, boolean autostart, boolean hotplug, SortedMap<S
             s.putIfAbsent("bond-slaves", "none");
             s.putIfAbsent("bond-miimon", "100");
             s.putIfAbsent("bond-mode", "balance-rr");
+            // as PVE writes bonds: the hash policy only for the modes that hash, the primary only for active-backup
+            String mode = s.get("bond-mode");
+            if (!mode.equals("balance-xor") && !mode.equals("802.3ad")) s.remove("bond-xmit-hash-policy");
+            if (!mode.equals("active-backup")) s.remove("bond-primary");
         }
         settings = java.util.Collections.unmodifiableSortedMap(s);
         stanzas = List.copyOf(stanzas);

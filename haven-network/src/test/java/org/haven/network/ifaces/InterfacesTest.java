@@ -244,6 +244,11 @@ class InterfacesTest {
                 Arguments.of("iface bond1 inet manual\n mtu 9000\n bond-primary eno1\n bond-mode active-backup\n bond-slaves eno1 eno2\n",
                         "iface bond1 inet manual\n\tbond-slaves eno1 eno2\n\tbond-miimon 100\n\tbond-mode active-backup\n\tbond-primary eno1\n\tmtu 9000\n\n"),
                 Arguments.of("iface bond1 inet manual\n", "iface bond1 inet manual\n\tbond-slaves none\n\tbond-miimon 100\n\tbond-mode balance-rr\n\n"),
+                // the hash policy only for balance-xor and 802.3ad, the primary only for active-backup
+                Arguments.of("iface bond1 inet manual\n bond-mode balance-alb\n bond-xmit-hash-policy layer2\n bond-primary eno1\n",
+                        "iface bond1 inet manual\n\tbond-slaves none\n\tbond-miimon 100\n\tbond-mode balance-alb\n\n"),
+                Arguments.of("iface bond1 inet manual\n bond-mode balance-xor\n bond-xmit-hash-policy layer2+3\n bond-primary eno1\n",
+                        "iface bond1 inet manual\n\tbond-slaves none\n\tbond-miimon 100\n\tbond-mode balance-xor\n\tbond-xmit-hash-policy layer2+3\n\n"),
                 // address and netmask become one CIDR address
                 Arguments.of("iface eth1 inet static\n netmask 255.255.0.0\n address 172.16.0.9\n", "iface eth1 inet static\n\taddress 172.16.0.9/16\n\n"),
                 Arguments.of("iface eth1 inet6 static\n address fd00::9\n netmask 64\n", "iface eth1 inet6 static\n\taddress fd00::9/64\n\n"),
