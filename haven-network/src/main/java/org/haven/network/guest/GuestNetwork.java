@@ -115,9 +115,9 @@ public final class GuestNetwork {
         run("ip", "addr", "add", config.cidr(), "dev", config.bridge());
         run("ip", "link", "set", config.bridge(), "up");
         run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-        nft(nftReplace(config));
         st.setProperty("table", config.table());
         save(st);
+        nft(nftReplace(config));
         run(dnsmasqArgs(config, stateDir).toArray(String[]::new));
         return true;
     }
