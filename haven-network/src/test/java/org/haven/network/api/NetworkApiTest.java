@@ -162,6 +162,8 @@ class NetworkApiTest extends NetworkApiHarness {
         assertThat(errors(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr2", "type", "bridge", "bridge_vids", "5000"))
                 .containsKey("bridge_vids");
         assertThat(file.resolveSibling("interfaces.new")).doesNotExist();
+        ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr6", "type", "bridge", "bridge_vlan_aware", 1, "bridge_vids", "2 4 100-200");
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/network/vmbr6").get("bridge_vids").asString()).isEqualTo("2 4 100-200");
 
         // a bond in every mode, a VLAN in both name forms, address + netmask
         for (String mode : List.of("balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb", "balance-alb")) {
