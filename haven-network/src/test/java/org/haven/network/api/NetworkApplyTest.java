@@ -9,21 +9,22 @@ import org.haven.api.task.TaskManager;
 import org.haven.network.apply.Links;
 import org.haven.network.apply.TestNetns;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The apply path for real: ifupdown2's {@code ifreload -a} on the node's file inside a namespace the test makes. */
-@Tag("real")
+@RealTest
 class NetworkApplyTest extends NetworkApiHarness {
     TestNetns ns;
 
     @BeforeEach
     void namespace() {
-        Assumptions.assumeTrue(Files.isExecutable(java.nio.file.Path.of("/usr/sbin/ifreload")), "ifupdown2 is not installed");
+        Tools.requireRoot("network namespaces");
+        Tools.require("ifupdown2", "ifreload");
         ns = new TestNetns("hvnet");
         ns.run("ip", "link", "add", "eth1", "type", "veth", "peer", "name", "peer1");
     }
@@ -75,8 +76,9 @@ class NetworkApplyTest extends NetworkApiHarness {
 
     @Test
     void vlanOnABridgeIsCreatedByIfreload() throws Exception {
-        Assumptions.assumeTrue(ns.succeeds("ip", "link", "add", "link", "peer1", "name", "probe.5", "type", "vlan", "id", "5"),
-                "this kernel has no 802.1Q VLAN support");
+        if (!ns.succeeds("ip", "link", "add", "link", "peer1", "name", "probe.5", "type", "vlan", "id", "5")) {
+            Tools.unavailableHere(Tools.Impossible.KERNEL_VLAN, "VLAN interfaces applied by ifreload");
+        }
         ns.run("ip", "link", "del", "probe.5");
         start(ns.prefix(), null);
         ok(HttpMethod.POST, "/nodes/n1/network", "iface", "vmbr9", "type", "bridge", "bridge_ports", "eth1", "autostart", 1);

@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.haven.core.testing.RealTest;
+import org.haven.core.testing.Tools;
 import org.haven.network.apply.Cmd;
 import org.haven.network.apply.Links;
 import org.haven.network.apply.TestNetns;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
  * a port of the bridge, and "uplink" stands in for the world behind the host's uplink (a veth pair). The guest
  * reaches the uplink only through the masquerade, since the uplink has no route back to the guest subnet.
  */
-@Tag("real")
+@RealTest
 class GuestNetworkNetnsTest {
     @TempDir Path tmp;
 
     @Test
     void guestGetsAnAddressAndReachesTheUplinkThroughNat() throws Exception {
+        Tools.requireRoot("network namespaces");
+        Tools.require("dnsmasq-base", "dnsmasq");
+        Tools.require("busybox", "busybox");
+        Tools.require("nftables", "nft");
         try (TestNetns host = new TestNetns("hvgn-host"); TestNetns guest = new TestNetns("hvgn-guest"); TestNetns uplink = new TestNetns("hvgn-up")) {
             host.run("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "up0", "netns", uplink.name);
             host.run("ip", "addr", "add", "198.51.100.2/24", "dev", "eth0");
