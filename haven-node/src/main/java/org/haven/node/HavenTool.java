@@ -53,7 +53,11 @@ public final class HavenTool implements CliTool {
                         .description("Replace the cluster file system of a stopped node with a pmxcfs database: haven cfs import <config.db> [--data-dir DIR] [--node NAME]."),
                 CliCommand.local("cfs export", inv -> cfs("export", inv.args(), System.getenv(), inv.out(), inv.err()))
                         .output(CliCommand.Output.NONE)
-                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."));
+                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."),
+                CliCommand.local("calendar", inv -> org.haven.core.calendar.CalendarCommand.run(inv.args(), System.currentTimeMillis() / 1000,
+                                java.time.ZoneId.systemDefault(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Print the next times of a calendar event as epoch seconds: haven calendar <schedule> [--from EPOCH] [--iterations N]."));
     }
 
     /**
