@@ -124,6 +124,8 @@ public interface GuestType {
         void release(int vmid, String mode, Consumer<String> log);
         /** The volumes (key → volid) a backup includes. */
         Map<String, String> volumes(GuestConfig cfg);
+        /** Give a restored config new identities where a copy must not share them (MAC addresses), as {@code --unique}. */
+        default void makeUnique(GuestConfig cfg) {}
     }
 
     /** The type's backup hooks, when it can be backed up. */

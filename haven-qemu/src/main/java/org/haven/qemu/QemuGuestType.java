@@ -215,6 +215,11 @@ public final class QemuGuestType implements GuestType {
         cfg.set("name", name != null ? name : srcName == null ? "Copy-of-VM-" + vmid : "Copy-of-VM-" + srcName);
         cfg.set("smbios1", newSmbios(from.getOrNull("smbios1")));
         if (cfg.current().has("vmgenid")) cfg.set("vmgenid", UUID.randomUUID().toString());
+        newMacs(cfg);
+    }
+
+    /** A new random MAC address on every nic. */
+    private static void newMacs(GuestConfig cfg) {
         for (int i = 0; i < 32; i++) {
             String k = "net" + i;
             if (!cfg.current().has(k)) continue;
@@ -241,5 +246,45 @@ public final class QemuGuestType implements GuestType {
         LinkedHashMap<String, String> m = old == null ? new LinkedHashMap<>() : QemuOptions.props("smbios1", old);
         m.put("uuid", UUID.randomUUID().toString());
         return QemuOptions.print("smbios1", m);
+    }
+
+    // ---- backup ---------------------------------------------------------------------------------------
+
+    /**
+     * vzdump's VM hooks: {@code suspend} pauses the VM (QMP {@code stop} drains and flushes its I/O) while the
+     * backup reads the disks and resumes it afterwards; {@code stop} is done by the backup module with
+     * {@link #shutdown}. The backup includes every disk except CD-ROMs, {@code none} and {@code backup=0}.
+     */
+    @Override public java.util.Optional<Backup> backup() {
+        return java.util.Optional.of(new Backup() {
+            @Override public void prepare(int vmid, String mode, Consumer<String> log) {
+                if (mode.equals("suspend") && vms.isRunning(vmid)) {
+                    log(log, "suspending guest");
+                    vms.suspend(vmid, true);
+                }
+            }
+
+            @Override public void release(int vmid, String mode, Consumer<String> log) {
+                if (mode.equals("suspend") && vms.isRunning(vmid)) {
+                    log(log, "resuming VM again");
+                    vms.resume(vmid, true);
+                }
+            }
+
+            @Override public Map<String, String> volumes(GuestConfig cfg) {
+                Map<String, String> out = new LinkedHashMap<>();
+                for (var e : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
+                    String k = e.getKey();
+                    if (!QemuVolumeKeys.INSTANCE.isVolumeKey(k) || k.startsWith("unused")) continue;
+                    Map<String, String> d = QemuVolumeKeys.INSTANCE.parse(k, e.getValue());
+                    String file = d.get("file");
+                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d) || "0".equals(d.get("backup"))) continue;
+                    out.put(k, file);
+                }
+                return out;
+            }
+
+            @Override public void makeUnique(GuestConfig cfg) { newMacs(cfg); }
+        });
     }
 }
