@@ -71,7 +71,8 @@ public final class Restore {
         String word = type.guestWord();
         Path file = archivePath(archive);
         boolean exists = g.store().exists(vmid);
-        if (exists && !opt.force()) g.store().checkUnused(vmid);
+        if (exists && !opt.force())
+            throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " already exists on node '" + g.store().owner(vmid).orElse("") + "'");
         if (exists) {
             if (!g.store().owner(vmid).map(g.store().localNode()::equals).orElse(false))
                 throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " is not on this node");

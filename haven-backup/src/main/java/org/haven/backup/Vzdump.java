@@ -35,8 +35,9 @@ import org.haven.storage.config.StorageEntry;
 /**
  * One vzdump run (PVE's {@code PVE::VZDump}): backs up each selected guest of this node into a VMA archive on
  * the backup storage or dump directory, with PVE's log lines in the task log and in a {@code .log} beside the
- * archive. A guest is stopped ({@code stop}) or paused ({@code suspend}) while its disks are read, and locked
- * ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete; a
+ * archive. A guest is stopped ({@code stop}) or paused ({@code suspend}) while its disks are read; in
+ * {@code snapshot} mode a running guest keeps running and its type makes point-in-time copies that are read
+ * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete; a
  * failed backup removes it, unlocks and restarts or resumes the guest. Retention runs after each backup.
  */
 public final class Vzdump {
@@ -151,10 +152,6 @@ public final class Vzdump {
             boolean running = type.isRunning(vmid);
             log.info("status = " + (running ? "running" : "stopped"));
             String mode = o.mode();
-            if (mode.equals("snapshot") && running) {
-                log.add("WARN: snapshot mode is not available for a running VM, using suspend mode");
-                mode = "suspend";
-            }
             log.info("backup mode: " + mode);
             log.info("ionice priority: " + o.ionice());
             cfg.get("name").ifPresent(n -> log.info("VM Name: " + n));
@@ -171,22 +168,27 @@ public final class Vzdump {
                 type.shutdown(vmid, Duration.ofMinutes(o.stopwaitMinutes()), true, log);
                 stopped = true;
             }
-            String snapshotConfig;
+            String archivedConfig;
             try {
-                snapshotConfig = g.store().update(vmid, c -> {
+                archivedConfig = g.store().update(vmid, c -> {
                     g.store().checkLock(c);
                     c.set("lock", "backup");
                     return archiveConfig(c, disks, vmid);
                 });
                 boolean paused = false;
+                Map<String, Path> copies = Map.of();
                 try {
                     if (mode.equals("suspend") && running) {
                         hooks.prepare(vmid, mode, log);
                         paused = true;
                     }
+                    if (mode.equals("snapshot") && running) {
+                        copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
+                    }
                     log.info("creating vzdump archive '" + archive + "'");
-                    writeArchive(g, vmid, snapshotConfig, disks, sizes, o, tmp, log);
+                    writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
                 } finally {
+                    for (Path c : copies.values()) Files.deleteIfExists(c);
                     if (paused) hooks.release(vmid, mode, log);
                     unlock(g, vmid);
                 }
@@ -266,8 +268,9 @@ public final class Vzdump {
         return sb.append(c.write()).toString();
     }
 
+    /** Writes the archive; a disk with an entry in {@code copies} is read from that raw point-in-time copy. */
     private void writeArchive(GuestService g, int vmid, String config, Map<String, String> disks, Map<String, Long> sizes,
-                              VzdumpOptions o, Path tmp, GuestLog log) throws IOException {
+                              Map<String, Path> copies, VzdumpOptions o, Path tmp, GuestLog log) throws IOException {
         List<Vma.Config> configs = new ArrayList<>();
         configs.add(new Vma.Config(g.type().configDir() + ".conf", config.getBytes(StandardCharsets.UTF_8)));
         Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
@@ -283,7 +286,8 @@ public final class Vzdump {
             VmaWriter w = new VmaWriter(new java.io.BufferedOutputStream(out, 1 << 20), UUID.randomUUID(), clock.epochSeconds(), configs, devices);
             for (Vma.Device dev : devices) {
                 String key = dev.name().substring("drive-".length());
-                try (DiskReader in = DiskReader.open(g.volumes().resolve(disks.get(key)), dev.size(), o.tmpdir() != null ? o.tmpdir() : tmp.getParent())) {
+                Volume source = copies.containsKey(key) ? new Volume(copies.get(key).toString(), "raw") : g.volumes().resolve(disks.get(key));
+                try (DiskReader in = DiskReader.open(source, o.tmpdir() != null ? o.tmpdir() : tmp.getParent())) {
                     long base = doneBefore[0];
                     w.writeDevice(dev.id(), in.stream(), n -> {
                         long done = base + n;
@@ -337,7 +341,7 @@ public final class Vzdump {
 
         private DiskReader(InputStream in, Path temp) { this.in = in; this.temp = temp; }
 
-        static DiskReader open(Volume v, long size, Path tmpdir) throws IOException {
+        static DiskReader open(Volume v, Path tmpdir) throws IOException {
             if ("raw".equals(v.format())) return new DiskReader(Files.newInputStream(Path.of(v.path())), null);
             Path t = Files.createTempFile(tmpdir, "vzdumptmp", ".raw");
             try {

@@ -167,10 +167,88 @@ public final class QemuGuestType implements GuestType {
         return out;
     }
 
+    /**
+     * Point-in-time copies for a backup of the running VM: a raw target file per disk, and one QMP
+     * {@code transaction} of {@code blockdev-backup} jobs ({@code sync=full}), so all disks are copied as they were
+     * at the same moment while the guest runs (copy-before-write). With the agent enabled, the guest's file systems
+     * are frozen around the transaction.
+     */
+    private Map<String, java.nio.file.Path> backupJobs(int vmid, GuestConfig cfg, Map<String, String> disks, Map<String, Long> sizes,
+                                                       java.nio.file.Path tmpdir, Consumer<String> log) {
+        Map<String, java.nio.file.Path> files = new LinkedHashMap<>();
+        List<String> nodes = new ArrayList<>();
+        List<String> jobs = new ArrayList<>();
+        boolean ok = false;
+        try (QmpClient q = vms.qmp(vmid)) {
+            try {
+                String tag = Long.toHexString(System.nanoTime());
+                List<Map<String, Object>> actions = new ArrayList<>();
+                for (String key : disks.keySet()) {
+                    java.nio.file.Path f = tmpdir.resolve("vzdump-" + vmid + "-" + key + "-" + tag + ".raw");
+                    try (java.io.RandomAccessFile r = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+                        r.setLength(sizes.get(key));
+                    }
+                    files.put(key, f);
+                    String node = "vzdump-" + key;
+                    q.execute("blockdev-add", Map.of("driver", "raw", "node-name", node, "file", Map.of("driver", "file", "filename", f.toString())), Duration.ofSeconds(30));
+                    nodes.add(node);
+                    actions.add(Map.of("type", "blockdev-backup", "data", Map.of("device", "drive-" + key, "target", node, "sync", "full",
+                            "job-id", node, "auto-dismiss", false)));
+                }
+                boolean agent = "1".equals(QemuOptions.props("agent", cfg.get("agent").orElse("0")).getOrDefault("enabled", "0"));
+                if (agent) {
+                    log(log, "issuing guest-agent 'fs-freeze' command");
+                    try {
+                        vms.agentCommand(vmid, "guest-fsfreeze-freeze", null, Duration.ofSeconds(60));
+                    } catch (RuntimeException e) {
+                        log(log, "unable to freeze guest fs - " + e.getMessage());
+                    }
+                }
+                try {
+                    q.execute("transaction", Map.of("actions", actions), Duration.ofSeconds(30));
+                    jobs.addAll(nodes);
+                } finally {
+                    if (agent) {
+                        log(log, "issuing guest-agent 'fs-thaw' command");
+                        try {
+                            vms.agentCommand(vmid, "guest-fsfreeze-thaw", null, Duration.ofSeconds(60));
+                        } catch (RuntimeException e) {
+                            log(log, "unable to thaw guest fs - " + e.getMessage());
+                        }
+                    }
+                }
+                log(log, "started backup jobs for " + String.join(", ", disks.keySet()));
+                for (String j : new ArrayList<>(jobs)) {
+                    awaitJob(q, "blockdev-backup", j);
+                    jobs.remove(j);
+                }
+                ok = true;
+            } catch (java.io.IOException e) {
+                throw new GuestException(500, "unable to create the backup target - " + e.getMessage());
+            } catch (QmpException e) {
+                throw qmpFailed(vmid, e);
+            } finally {
+                for (String j : jobs) {
+                    try { q.execute("job-cancel", Map.of("id", j), Duration.ofSeconds(10)); } catch (QmpException e) { /* gone already */ }
+                    try { awaitJob(q, "job-cancel", j); } catch (QmpException e) { /* cancelled */ }
+                }
+                for (String n : nodes) {
+                    try { q.execute("blockdev-del", Map.of("node-name", n), Duration.ofSeconds(30)); } catch (QmpException e) { log(log, "unable to remove " + n + " - " + e.getMessage()); }
+                }
+                if (!ok) for (java.nio.file.Path f : files.values()) f.toFile().delete();
+            }
+        }
+        return files;
+    }
+
     /** Run a QMP job to its end; throws with the job's error. */
     private static void runJob(QmpClient q, String command, Map<String, ?> args) {
-        String id = (String) args.get("job-id");
         q.execute(command, args, Duration.ofSeconds(30));
+        awaitJob(q, command, (String) args.get("job-id"));
+    }
+
+    /** Wait for job {@code id} to conclude and dismiss it; throws with the job's error. */
+    private static void awaitJob(QmpClient q, String command, String id) {
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode jobs = q.execute("query-jobs", null, Duration.ofSeconds(10));
@@ -285,6 +363,11 @@ public final class QemuGuestType implements GuestType {
             }
 
             @Override public void makeUnique(GuestConfig cfg) { newMacs(cfg); }
+
+            @Override public Map<String, java.nio.file.Path> pointInTimeCopies(int vmid, GuestConfig cfg, Map<String, String> disks,
+                                                                               Map<String, Long> sizes, java.nio.file.Path tmpdir, Consumer<String> log) {
+                return backupJobs(vmid, cfg, disks, sizes, tmpdir, log);
+            }
         });
     }
 }
