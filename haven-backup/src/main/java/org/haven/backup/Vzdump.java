@@ -42,7 +42,7 @@ import org.haven.storage.config.StorageEntry;
  */
 public final class Vzdump {
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyy_MM_dd-HH_mm_ss");
-    static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    public static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final List<GuestService> guests;
     private final StorageManager storage;
