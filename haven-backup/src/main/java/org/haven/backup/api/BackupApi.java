@@ -161,6 +161,10 @@ public final class BackupApi implements ApiModule, GuestBackups {
 
     // ---- backup jobs -------------------------------------------------------------------------------------
 
+    /** Job keys whose values the API shows as numbers (integers and booleans). */
+    static final java.util.Set<String> NUMERIC_KEYS = java.util.Set.of("enabled", "repeat-missed", "all", "zstd", "pigz", "remove", "protected",
+            "stopwait", "lockwait", "ionice", "bwlimit", "maxfiles", "stdexcludes");
+
     /** Keys of a job that are not vzdump options. */
     static final List<String> JOB_KEYS = List.of("schedule", "enabled", "comment", "repeat-missed", "node", "id", "type");
 
@@ -187,7 +191,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
 
     private Map<String, Object> jobView(String id, Map<String, String> job) {
         Map<String, Object> out = new java.util.TreeMap<>();
-        job.forEach((k, v) -> out.put(k, v.matches("-?\\d{1,15}") && !k.equals("vmid") && !k.equals("exclude") ? (Object) Long.parseLong(v) : v));
+        job.forEach((k, v) -> out.put(k, NUMERIC_KEYS.contains(k) && v.matches("-?\\d{1,15}") ? (Object) Long.parseLong(v) : v));
         out.put("id", id);
         out.put("type", BackupJobs.TYPE);
         out.putIfAbsent("enabled", 1L);
