@@ -96,8 +96,7 @@ public final class Vzdump {
             try {
                 backup(e.getKey(), e.getValue(), o, dir, log);
             } catch (Exception ex) {
-                errors++;
-                log.log("ERROR: Backup of VM " + e.getKey() + " failed - " + message(ex));
+                errors++; // logged by backup()
             }
         }
         if (errors > 0) {
@@ -131,7 +130,10 @@ public final class Vzdump {
 
     /** Backs up one guest; returns the archive's path. */
     Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, TaskLog task) throws Exception {
-        if (g == null) throw new IllegalStateException("unable to find VM " + vmid);
+        if (g == null) {
+            task.log("ERROR: Backup of VM " + vmid + " failed - unable to find VM " + vmid);
+            throw new IllegalStateException("unable to find VM " + vmid);
+        }
         GuestType type = g.type();
         GuestLog log = new GuestLog(task);
         long start = clock.epochSeconds();
@@ -173,7 +175,7 @@ public final class Vzdump {
                 archivedConfig = g.store().update(vmid, c -> {
                     g.store().checkLock(c);
                     c.set("lock", "backup");
-                    return archiveConfig(c, disks, vmid);
+                    return archiveConfig(c, disks);
                 });
                 boolean paused = false;
                 Map<String, Path> copies = Map.of();
@@ -250,7 +252,7 @@ public final class Vzdump {
      * The config as the archive keeps it: the current section without the lock, after PVE's
      * {@code #qmdump#map:<key>:<device>:<storage>:<format>:} lines that tell the restore where each disk came from.
      */
-    static String archiveConfig(GuestConfig cfg, Map<String, String> disks, int vmid) {
+    static String archiveConfig(GuestConfig cfg, Map<String, String> disks) {
         GuestConfig c = cfg.copy();
         c.snapshots().clear();
         c.pending().values().clear();
@@ -290,6 +292,7 @@ public final class Vzdump {
                 try (DiskReader in = DiskReader.open(source, o.tmpdir() != null ? o.tmpdir() : tmp.getParent())) {
                     long base = doneBefore[0];
                     w.writeDevice(dev.id(), in.stream(), n -> {
+                        log.task.checkStop();
                         long done = base + n;
                         int pct = total == 0 ? 100 : (int) (done * 100 / total);
                         if (pct / 10 != lastPercent[0] / 10 || done == total) {

@@ -182,6 +182,10 @@ class VzdumpRestoreTest {
             assertThat(s.map(p -> p.getFileName().toString())).allMatch(n -> n.endsWith(".log"));
         }
         assertThat(f.qemu.store().load(vmid).lock()).isEmpty();
+
+        List<String> unknown = new ArrayList<>();
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "999", "storage", "bk"), unknown)).hasMessage("job errors");
+        assertThat(unknown).contains("ERROR: Backup of VM 999 failed - unable to find VM 999");
     }
 
     @Test

@@ -196,26 +196,12 @@ public final class QemuGuestType implements GuestType {
                             "job-id", node, "auto-dismiss", false)));
                 }
                 boolean agent = "1".equals(QemuOptions.props("agent", cfg.get("agent").orElse("0")).getOrDefault("enabled", "0"));
-                if (agent) {
-                    log(log, "issuing guest-agent 'fs-freeze' command");
-                    try {
-                        vms.agentCommand(vmid, "guest-fsfreeze-freeze", null, Duration.ofSeconds(60));
-                    } catch (RuntimeException e) {
-                        log(log, "unable to freeze guest fs - " + e.getMessage());
-                    }
-                }
+                if (agent) fsfreeze(vmid, "freeze", log);
                 try {
                     q.execute("transaction", Map.of("actions", actions), Duration.ofSeconds(30));
                     jobs.addAll(nodes);
                 } finally {
-                    if (agent) {
-                        log(log, "issuing guest-agent 'fs-thaw' command");
-                        try {
-                            vms.agentCommand(vmid, "guest-fsfreeze-thaw", null, Duration.ofSeconds(60));
-                        } catch (RuntimeException e) {
-                            log(log, "unable to thaw guest fs - " + e.getMessage());
-                        }
-                    }
+                    if (agent) fsfreeze(vmid, "thaw", log);
                 }
                 log(log, "started backup jobs for " + String.join(", ", disks.keySet()));
                 for (String j : new ArrayList<>(jobs)) {
@@ -239,6 +225,16 @@ public final class QemuGuestType implements GuestType {
             }
         }
         return files;
+    }
+
+    /** {@code guest-fsfreeze-freeze} / {@code -thaw} through the agent; a failure is logged, as PVE's vzdump does. */
+    private void fsfreeze(int vmid, String op, Consumer<String> log) {
+        log(log, "issuing guest-agent 'fs-" + op + "' command");
+        try {
+            vms.agentCommand(vmid, "guest-fsfreeze-" + op, null, Duration.ofSeconds(60));
+        } catch (RuntimeException e) {
+            log(log, "unable to " + op + " guest fs - " + e.getMessage());
+        }
     }
 
     /** Run a QMP job to its end; throws with the job's error. */
