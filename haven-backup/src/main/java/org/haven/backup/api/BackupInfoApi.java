@@ -1,8 +1,6 @@
 package org.haven.backup.api;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,15 +15,15 @@ import org.haven.api.ApiException;
 import org.haven.api.ApiRegistry;
 import org.haven.api.RequestContext;
 import org.haven.api.SpecMethods;
-import org.haven.backup.Compression;
 import org.haven.backup.jobs.BackupJobs;
 import org.haven.backup.jobs.JobGuests;
-import org.haven.backup.vma.Vma;
-import org.haven.backup.vma.VmaReader;
 import org.haven.core.format.PropertyString;
 import org.haven.core.schema.Schema;
 import org.haven.guest.GuestService;
+import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
+import org.haven.storage.cli.BackupConfig;
+import org.haven.storage.spi.ProcessCommandRunner;
 import org.haven.storage.ContentType;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.volume.VolumeId;
@@ -114,7 +112,7 @@ final class BackupInfoApi {
         return v;
     }
 
-    /** The guest config inside a backup archive (the VMA's {@code qemu-server.conf}, the tar's {@code ./etc/vzdump/pct.conf}). */
+    /** The guest config inside a backup archive, as {@code pvesm extractconfig} reads it. */
     String extractConfig(String volume, RequestContext rc) throws IOException {
         VolumeId vid;
         try {
@@ -128,24 +126,11 @@ final class BackupInfoApi {
         rc.requirePermission("/storage/" + vid.storage(), "Datastore.AllocateSpace");
         Path file = Path.of(storage.get().path(volume));
         if (!Files.isRegularFile(file)) throw ApiException.error("volume '" + volume + "' does not exist");
-        Compression comp = Compression.ofFileName(file.getFileName().toString());
-        if (m.group(3).equals("vma")) {
-            try (InputStream in = comp.readFrom(file)) {
-                VmaReader.Header h = VmaReader.readHeader(in);
-                Vma.Config c = h.config("qemu-server.conf");
-                if (c == null) throw ApiException.error("unable to extract configuration for VM " + m.group(2) + " - archive has no qemu-server.conf");
-                return new String(c.data(), StandardCharsets.UTF_8);
-            }
-        }
-        Process p = new ProcessBuilder("tar", "-xOf", file.toString(), "./etc/vzdump/pct.conf").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (p.waitFor() != 0) throw ApiException.error("unable to extract configuration for container " + m.group(2) + " from '" + volume + "'");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.error("interrupted");
+            return BackupConfig.extract(file, new ProcessCommandRunner());
+        } catch (StorageException e) {
+            throw ApiException.error(e.getMessage());
         }
-        return text;
     }
 
 }
