@@ -25,11 +25,13 @@ import tools.jackson.databind.JsonNode;
  * TLS) and back (insecure), keeping its console counter (the same guest, never restarted); then stopped and
  * migrated offline; then HA-managed and moved with {@code ha-manager migrate} while it runs. The refusals
  * (local node, unknown node, running without --online, local devices, local disks) are checked on the way.
- * The guest has no NIC: both nodes run on this one host, where tap device names would collide.
+ * The guest has a NIC on an isolated bridge: both nodes run on this one host and name their taps per node, so the
+ * guest and its incoming copy have one each.
  */
 @E2eTest
 class QemuMigrationTest {
     static final int VMID = 901;
+    static final String BRIDGE = "hvm" + ProcessHandle.current().pid() % 100000;
 
     Path dir;
     HavenCluster cluster;
@@ -41,6 +43,12 @@ class QemuMigrationTest {
         if (cluster != null) cluster.close();
         for (long pid : guestPids) kill(pid);
         removeTestDir(dir);
+        new ProcessBuilder("ip", "link", "delete", "dev", BRIDGE).start().waitFor();
+    }
+
+    /** Whether node {@code node}'s tap of the guest's {@code net0} exists. */
+    static boolean tap(String node) {
+        return Files.exists(Path.of("/sys/class/net", org.haven.qemu.cmd.HostInfo.tapName(VMID, 0, node)));
     }
 
     /** Kill every QEMU still using {@code dir}, then delete it. */
@@ -143,7 +151,7 @@ class QemuMigrationTest {
 
         ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
         ok(n1.cli("qm", "create", id, "--name", "migrant", "--memory", "128", "--serial0", "socket", "--vga", "serial0",
-                "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
+                "--scsi0", "shared:0.1,format=qcow2", "--net0", "virtio=BC:24:11:AA:BB:09,bridge=" + BRIDGE, "--args", TestGuest.args(initrd)));
         assertThat(Files.exists(shared.resolve("images/" + id + "/vm-" + id + "-disk-0.qcow2"))).isTrue();
 
         // refusals that need no running guest
@@ -224,6 +232,7 @@ class QemuMigrationTest {
         long pid1 = pid(n1);
         guestPids.add(pid1);
         int before = counter(n1);
+        assertThat(tap("node1")).isTrue();
         pre = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/qemu/" + id + "/migrate", "--output-format", "json")).out());
         assertThat(pre.path("running").asInt()).isEqualTo(1);
         assertThat(pre.path("local_disks").size()).isZero();
@@ -245,6 +254,8 @@ class QemuMigrationTest {
         guestPids.add(pid2);
         int after = counter(n2);
         assertThat(after).as("the console counter continues on the target (same guest)").isGreaterThan(before);
+        assertThat(tap("node2")).as("node2's tap").isTrue();
+        assertThat(tap("node1")).as("node1's tap is gone with its QEMU").isFalse();
 
         // the target dies during the transfer: the migration fails, the guest keeps running on node2, unlocked
         var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

@@ -123,7 +123,8 @@ public final class QemuApi implements ApiModule {
         StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
         Path run = ctx.runDir().resolve("qemu-server");
         VmPaths paths = new VmPaths(run);
-        HostInfo host = HostInfo.probe(run.resolve("haven-bridge"));
+        // nodes sharing one host (embedded mode) name their taps per node: a VM migrating between them has two
+        HostInfo host = HostInfo.probe(run.resolve("haven-bridge")).withTapNode(ctx.embedded() ? ctx.nodeName() : null);
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());

@@ -649,7 +649,7 @@ public final class CommandBuilder {
             String bridge = n.get("bridge");
             List<String> nd = new ArrayList<>();
             if (bridge != null) {
-                String tap = "tap" + vmid + "i" + i;
+                String tap = host.tap(vmid, i);
                 taps.add(new QemuCommand.Tap(tap, bridge, n.get("tag") == null ? null : Integer.parseInt(n.get("tag")),
                         n.get("trunks"), n.get("mtu") == null ? null : Integer.parseInt(n.get("mtu")), "1".equals(n.get("firewall"))));
                 nd.add("type=tap");

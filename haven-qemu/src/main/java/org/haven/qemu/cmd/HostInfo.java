@@ -16,9 +16,16 @@ import java.nio.file.Path;
  * @param bridgeScript   the script QEMU runs to plug a tap into its bridge
  * @param cpuEnforce     add {@code enforce} to CPU models (PVE does; some nested hosts' KVM lacks features
  *                       of even {@code kvm64}, and then QEMU refuses to start with it)
+ * @param tapNode        null on a node of its own host (PVE's tap names); the node's name where several nodes
+ *                       share one host (embedded mode), which makes the tap names per node ({@link #tap})
  */
 public record HostInfo(String qemuBinary, String machineVersion, boolean kvm, boolean vhostNet, String ovmfDir,
-                       String bridgeScript, boolean cpuEnforce) {
+                       String bridgeScript, boolean cpuEnforce, String tapNode) {
+
+    public HostInfo(String qemuBinary, String machineVersion, boolean kvm, boolean vhostNet, String ovmfDir,
+                    String bridgeScript, boolean cpuEnforce) {
+        this(qemuBinary, machineVersion, kvm, vhostNet, ovmfDir, bridgeScript, cpuEnforce, null);
+    }
 
     public static final String QEMU = "/usr/bin/qemu-system-x86_64";
 
@@ -63,7 +70,27 @@ public record HostInfo(String qemuBinary, String machineVersion, boolean kvm, bo
         return enforce;
     }
 
-    public HostInfo withKvm(boolean k) { return new HostInfo(qemuBinary, machineVersion, k, vhostNet, ovmfDir, bridgeScript, cpuEnforce); }
+    public HostInfo withKvm(boolean k) { return new HostInfo(qemuBinary, machineVersion, k, vhostNet, ovmfDir, bridgeScript, cpuEnforce, tapNode); }
+
+    /** This host with tap names per node {@code node} (null: PVE's names). */
+    public HostInfo withTapNode(String node) { return new HostInfo(qemuBinary, machineVersion, kvm, vhostNet, ovmfDir, bridgeScript, cpuEnforce, node); }
+
+    /** The tap device of NIC {@code net<index>} of VM {@code vmid} on this host ({@link #tapName}). */
+    public String tap(int vmid, int index) { return tapName(vmid, index, tapNode); }
+
+    /**
+     * PVE's tap device name {@code tap<vmid>i<index>}; with a {@code node}, followed by {@code n} and a base-36
+     * hash of the node's name, as long as the 15 characters of a Linux interface name allow, so that the VM
+     * and its copy being migrated to another node on the same host have a tap each. Pure.
+     */
+    public static String tapName(int vmid, int index, String node) {
+        String name = "tap" + vmid + "i" + index;
+        if (node == null) return name;
+        int room = 15 - name.length() - 1;
+        if (room <= 0) return name;
+        String hash = Long.toString(Integer.toUnsignedLong(node.hashCode()) + (1L << 32), 36);
+        return name + "n" + hash.substring(hash.length() - Math.min(room, 6));
+    }
 
     public String ovmfCode(boolean fourMeg) { return ovmfDir + (fourMeg ? "/OVMF_CODE_4M.fd" : "/OVMF_CODE.fd"); }
 

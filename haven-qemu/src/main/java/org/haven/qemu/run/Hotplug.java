@@ -68,7 +68,7 @@ public final class Hotplug {
         try (QmpClient q = vms.qmp(vmid)) {
             if (QemuOptions.isNet(key)) {
                 for (QemuCommand.Tap tap : cmd.taps()) {
-                    if (!tap.name().equals("tap" + vmid + "i" + key.substring(3))) continue;
+                    if (!tap.name().equals(vms.host().tap(vmid, Integer.parseInt(key.substring(3))))) continue;
                     HostNet.installBridgeScript(Path.of(vms.host().bridgeScript()));
                     if (!HostNet.isBridge(tap.bridge())) throw new GuestException(500, "bridge '" + tap.bridge() + "' does not exist");
                     HostNet.writeTapConf(vms.paths().tapConf(tap.name()), tap);

@@ -544,7 +544,7 @@ public final class VmManager {
             Files.deleteIfExists(paths.swtpm(vmid));
             for (int i = 0; i < 4; i++) Files.deleteIfExists(paths.serial(vmid, i));
             for (int i = 0; i < 32; i++) {
-                String tap = "tap" + vmid + "i" + i;
+                String tap = host.tap(vmid, i);
                 Files.deleteIfExists(paths.tapConf(tap));
             }
             Files.deleteIfExists(paths.dir().resolve(vmid + ".efivars.fd"));
@@ -556,7 +556,7 @@ public final class VmManager {
     private void afterStop(int vmid) {
         stopSwtpm(vmid);
         for (int i = 0; i < 32; i++) {
-            String tap = "tap" + vmid + "i" + i;
+            String tap = host.tap(vmid, i);
             if (HostNet.linkExists(tap)) HostNet.deleteLink(tap);
         }
         cleanupFiles(vmid);
@@ -734,10 +734,10 @@ public final class VmManager {
                 d.put("blockstat", blockstat);
                 java.util.TreeMap<String, Object> nics = new java.util.TreeMap<>();
                 for (int i = 0; i < 32; i++) {
-                    Path sp = Path.of("/sys/class/net/tap" + vmid + "i" + i + "/statistics");
+                    Path sp = Path.of("/sys/class/net/" + host.tap(vmid, i) + "/statistics");
                     if (!Files.isDirectory(sp)) continue;
                     try {
-                        nics.put("tap" + vmid + "i" + i, Map.of("netin", Long.parseLong(Files.readString(sp.resolve("tx_bytes")).trim()),
+                        nics.put(host.tap(vmid, i), Map.of("netin", Long.parseLong(Files.readString(sp.resolve("tx_bytes")).trim()),
                                 "netout", Long.parseLong(Files.readString(sp.resolve("rx_bytes")).trim())));
                     } catch (IOException | NumberFormatException ignored) { }
                 }
@@ -779,7 +779,7 @@ public final class VmManager {
     private long[] netCounters(int vmid) {
         long in = 0, out = 0;
         for (int i = 0; i < 32; i++) {
-            Path p = Path.of("/sys/class/net/tap" + vmid + "i" + i + "/statistics");
+            Path p = Path.of("/sys/class/net/" + host.tap(vmid, i) + "/statistics");
             if (!Files.isDirectory(p)) continue;
             try {
                 // the tap's tx is the guest's rx

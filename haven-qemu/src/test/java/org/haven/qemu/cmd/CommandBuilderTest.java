@@ -10,6 +10,8 @@ import java.util.TreeMap;
 
 import org.haven.guest.config.GuestConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CommandBuilderTest {
 
@@ -212,5 +214,29 @@ class CommandBuilderTest {
         assertThat(QemuCommand.quote("it's")).isEqualTo("'it'\\''s'");
         assertThat(QemuCommand.quote("")).isEqualTo("''");
         assertThat(CommandBuilder.splitArgs("-a 'b c' \"d\\\"e\" f\\ g")).containsExactly("-a", "b c", "d\"e", "f g");
+    }
+
+    /** PVE's tap names; per node where nodes share a host, within the 15 characters of an interface name. */
+    @ParameterizedTest(name = "{0}i{1} on {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "100       | 0  | -     | tap100i0",
+            "999999999 | 31 | -     | tap999999999i31",
+            "100       | 0  | node1 | tap100i0n0rmfe7",
+            "100       | 0  | node2 | tap100i0n0rmfe8",
+            "901       | 12 | node2 | tap901i12nrmfe8",
+            "99999999  | 1  | node2 | tap99999999i1n8",
+            "99999999  | 12 | node2 | tap99999999i12"})
+    void tapNames(int vmid, int index, String node, String name) {
+        assertThat(HostInfo.tapName(vmid, index, node)).isEqualTo(name).hasSizeLessThanOrEqualTo(15);
+        assertThat(HOST.withTapNode(node).tap(vmid, index)).isEqualTo(name);
+    }
+
+    @Test
+    void tapsOfEmbeddedNodesDiffer() {
+        String net = "net0: virtio=BC:24:11:AA:BB:01,bridge=vmbr0\n";
+        QemuCommand one = CommandBuilder.build(100, conf(net), HOST.withTapNode("node1"), PATHS, VOLS);
+        QemuCommand two = CommandBuilder.build(100, conf(net), HOST.withTapNode("node2"), PATHS, VOLS);
+        assertThat(one.taps().get(0).name()).isEqualTo("tap100i0n0rmfe7").isNotEqualTo(two.taps().get(0).name());
+        assertThat(String.join(" ", one.argv())).contains("ifname=tap100i0n0rmfe7,");
     }
 }
