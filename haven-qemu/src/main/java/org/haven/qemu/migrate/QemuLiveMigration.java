@@ -55,10 +55,10 @@ public final class QemuLiveMigration implements LiveMigration {
 
     public QemuLiveMigration(VmManager vms) { this.vms = vms; }
 
-    /** Two VMs on one host would use the same tap devices. */
+    /** Two VMs on one host would use the same tap devices, unless the nodes name their taps per node (embedded mode). */
     @Override public Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) {
         boolean nics = cfg.current().values().keySet().stream().anyMatch(QemuOptions::isNet);
-        if (nics && targetAddress != null && isLocalAddress(targetAddress))
+        if (nics && vms.host().tapNode() == null && targetAddress != null && isLocalAddress(targetAddress))
             return Optional.of("can't live migrate VM with network devices to node '" + target
                     + "' on the same host: the tap devices would collide");
         return Optional.empty();
