@@ -59,7 +59,11 @@ public final class HavenTool implements CliTool {
                         .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."),
                 CliCommand.local("lxc-setup", inv -> lxcSetup(inv.args(), inv.err()))
                         .output(CliCommand.Output.NONE)
-                        .description("Run a container's post-create distribution setup on a root file system: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]."));
+                        .description("Run a container's post-create distribution setup on a root file system: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]."),
+                CliCommand.local("calendar", inv -> org.haven.core.calendar.CalendarCommand.run(inv.args(), System.currentTimeMillis() / 1000,
+                                java.time.ZoneId.systemDefault(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Print the next times of a calendar event as epoch seconds: haven calendar <schedule> [--from EPOCH] [--iterations N]."));
     }
 
     /**
@@ -213,19 +217,17 @@ public final class HavenTool implements CliTool {
         CommandLine root = new CommandLine(CommandSpec.create().name(tool.name()));
         for (CliCommand c : tool.commands()) {
             String[] words = c.words().split(" ");
+            if (c.words().isEmpty()) { // a tool without subcommands (vzdump, qmrestore): the options sit on the tool
+                OptionBinder.bind(root.getCommandSpec(), methodInfo(c, tree), c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
+                continue;
+            }
             CommandLine parent = root;
             for (int i = 0; i < words.length; i++) {
                 CommandLine sub = parent.getSubcommands().get(words[i]);
                 if (sub == null) {
                     CommandSpec spec = CommandSpec.create().name(words[i]);
                     if (i == words.length - 1) {
-                        JsonNode info = null;
-                        if (c.path() != null) {
-                            ApiTree.Match m = tree.lookup(c.path());
-                            ApiMethod am = m == null ? null : m.node().methods().get(c.method());
-                            if (am != null) info = SchemaExport.method(am);
-                        }
-                        OptionBinder.bind(spec, info, c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
+                        OptionBinder.bind(spec, methodInfo(c, tree), c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
                     }
                     sub = new CommandLine(spec);
                     parent.addSubcommand(words[i], sub);
@@ -234,6 +236,13 @@ public final class HavenTool implements CliTool {
             }
         }
         return root;
+    }
+
+    private static JsonNode methodInfo(CliCommand c, ApiTree tree) {
+        if (c.path() == null) return null;
+        ApiTree.Match m = tree.lookup(c.path());
+        ApiMethod am = m == null ? null : m.node().methods().get(c.method());
+        return am == null ? null : SchemaExport.method(am);
     }
 
     static CommandLine pveshCommandLine() {

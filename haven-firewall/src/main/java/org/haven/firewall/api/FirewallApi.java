@@ -14,22 +14,19 @@ import java.util.TreeMap;
 import java.time.Duration;
 import java.util.function.Function;
 import org.haven.api.ApiException;
-import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.Handler;
-import org.haven.api.HttpMethod;
 import org.haven.api.LogFiles;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
-import org.haven.api.Permission;
+import org.haven.api.SpecMethods;
 import org.haven.core.schema.Formats;
 import org.haven.firewall.apply.FirewallService;
 import org.haven.firewall.apply.GuestNics;
 import org.haven.firewall.apply.LocalNetwork;
 import org.haven.firewall.apply.NftApplier;
 import org.haven.core.schema.ParamException;
-import org.haven.core.schema.Schema;
 import org.haven.firewall.config.FwFile;
 import org.haven.firewall.config.FwOptions;
 import org.haven.firewall.config.FwRefs;
@@ -190,24 +187,10 @@ public final class FirewallApi implements ApiModule {
             Map.entry("nomatch", "Exclude this entry from the set."),
             Map.entry("force", "Delete the IP set even when it has entries."));
 
+    private static final SpecMethods METHODS = new SpecMethods(SPEC, PARAM_DESCRIPTIONS);
+
     private void add(ApiRegistry reg, String method, String path, String description, Handler h) {
-        JsonNode m = SPEC.get(method + " " + path);
-        if (m == null) throw new IllegalStateException("no schema for " + method + " " + path);
-        ApiMethod.Builder b = ApiMethod.of(HttpMethod.valueOf(method), path).name(m.path("name").asString()).description(description);
-        for (Map.Entry<String, JsonNode> e : m.path("parameters").path("properties").properties()) {
-            Schema s = Schema.fromJson(e.getValue());
-            b.param(e.getKey(), s.description(PARAM_DESCRIPTIONS.getOrDefault(e.getKey(), e.getKey())));
-        }
-        if (m.has("returns")) b.returns(Schema.fromJson(m.get("returns")));
-        JsonNode perm = m.path("permissions");
-        String descr = perm.has("description") ? perm.get("description").asString() : null;
-        String user = perm.has("user") ? perm.get("user").asString() : null;
-        @SuppressWarnings("unchecked")
-        List<Object> check = perm.has("check") ? (List<Object>) JSON.convertValue(perm.get("check"), List.class) : null;
-        b.permissions(new Permission(descr, user, check));
-        if (m.hasNonNull("proxyto")) b.proxyto(m.get("proxyto").asString());
-        if (m.path("protected").asInt(0) == 1) b.protect();
-        reg.add(b.handler(h).build());
+        METHODS.add(reg, method, path, description, h);
     }
 
     /** The firewall log (of one guest when {@code vmid} is set), paged and filtered by time as PVE's. */

@@ -84,6 +84,25 @@ public final class FwCompiler {
         logLimit = rateLimit(in.cluster().options().get("log_ratelimit"));
     }
 
+    /**
+     * The connection-tracking settings of {@code host.fw} as kernel settings, as PVE's firewall sets them while it
+     * is enabled: {@code nf_conntrack_max} (at least 262144; a larger value rounded up to a multiple of 8192),
+     * {@code nf_conntrack_tcp_timeout_established} (default 432000 s) and {@code …_syn_recv} (default 60 s).
+     * Empty when the firewall is off.
+     */
+    public static Map<String, String> sysctls(Input in) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (parseInt(in.cluster().options().get("enable"), 0) <= 0) return out;
+        Map<String, String> h = in.host().options();
+        long max = 262144;
+        long want = parseInt(h.get("nf_conntrack_max"), 0);
+        if (want > max) max = (want + 8191) / 8192 * 8192;
+        out.put("net.netfilter.nf_conntrack_max", Long.toString(max));
+        out.put("net.netfilter.nf_conntrack_tcp_timeout_established", Integer.toString(parseInt(h.get("nf_conntrack_tcp_timeout_established"), 432000)));
+        out.put("net.netfilter.nf_conntrack_tcp_timeout_syn_recv", Integer.toString(parseInt(h.get("nf_conntrack_tcp_timeout_syn_recv"), 60)));
+        return out;
+    }
+
     /** Compile. Never throws for bad configuration: bad rules are left out and reported as warnings. */
     public static Output compile(Input in) {
         return new FwCompiler(in).run();

@@ -297,10 +297,13 @@ class FwPacketTest {
 
     @Order(6)
     @Test
-    void synfloodProtectionDropsNewConnectionsOverTheRate() throws Exception {
-        cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 1\nprotection_synflood_burst: 2\n");
+    void hostOptionsProtectFromSynfloodAndTuneConnectionTracking() throws Exception {
+        cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 1\nprotection_synflood_burst: 2\n"
+                + "nf_conntrack_tcp_timeout_established: 86400\n");
         try {
             assertThat(service.update().ok()).isTrue();
+            // the connection-tracking setting of host.fw is the namespace's kernel setting now
+            assertThat(lab.host.exec("sysctl", "-n", "net.netfilter.nf_conntrack_tcp_timeout_established").strip()).isEqualTo("86400");
             // eight new connections to the host's open port 80 as fast as they go: the first pass, later ones are
             // dropped once the source is over 1/s beyond the burst
             String out = lab.ns("out").exec("bash", "-c",

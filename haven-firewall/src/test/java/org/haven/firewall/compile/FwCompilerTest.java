@@ -161,4 +161,26 @@ class FwCompilerTest {
         assertThat(r.action()).isEqualTo("ACCEPT");
     }
 
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "''                                             | 262144 | 432000 | 60",
+        "nf_conntrack_max: 100000                       | 262144 | 432000 | 60",
+        "nf_conntrack_max: 300000                       | 303104 | 432000 | 60",
+        "nf_conntrack_max: 303104                       | 303104 | 432000 | 60",
+        "nf_conntrack_tcp_timeout_established: 7875     | 262144 | 7875   | 60",
+        "nf_conntrack_tcp_timeout_syn_recv: 30          | 262144 | 432000 | 30",
+    })
+    void conntrackSettingsFollowTheHostOptions(String option, String max, String established, String synRecv) {
+        FwCompiler.Input in = new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 1\n"),
+                FwFile.parse(FwFile.Kind.HOST, "[OPTIONS]\n" + option + "\n"), List.of(), List.of(), null);
+        assertThat(FwCompiler.sysctls(in)).containsExactly(
+                java.util.Map.entry("net.netfilter.nf_conntrack_max", max),
+                java.util.Map.entry("net.netfilter.nf_conntrack_tcp_timeout_established", established),
+                java.util.Map.entry("net.netfilter.nf_conntrack_tcp_timeout_syn_recv", synRecv));
+        FwCompiler.Input off = new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 0\n"),
+                in.host(), List.of(), List.of(), null);
+        assertThat(FwCompiler.sysctls(off)).isEmpty();
+    }
+
 }
