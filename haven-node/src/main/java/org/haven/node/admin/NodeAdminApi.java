@@ -9,7 +9,6 @@ import org.haven.api.NodeContext;
  * hosts, services, configuration and hardware.
  */
 public final class NodeAdminApi implements ApiModule {
-
     @Override public String name() { return "node-admin"; }
 
     @Override
@@ -17,5 +16,6 @@ public final class NodeAdminApi implements ApiModule {
         NodeShellApi shell = new NodeShellApi(ctx);
         reg.addAll(shell.methods());
         shell.install();
+        new HostApi(ctx, Host.of(ctx)).register(reg);
     }
 }

@@ -40,10 +40,7 @@ public final class NodeConfig {
     public static String write(Map<String, String> conf) {
         StringBuilder b = new StringBuilder();
         String descr = conf.getOrDefault("description", "");
-        if (!descr.isEmpty()) for (String l : descr.split("\n", -1)) {
-            if (l.isEmpty() && descr.endsWith("\n")) continue;
-            b.append('#').append(ConfigText.encodeText(l, false)).append('\n');
-        }
+        if (!descr.isEmpty()) for (String l : descr.split("\n")) b.append('#').append(ConfigText.encodeText(l, false)).append('\n');
         for (Map.Entry<String, String> e : new TreeMap<>(conf).entrySet()) {
             if (e.getKey().equals("description") || e.getKey().equals("digest")) continue;
             if (e.getValue().contains("\n")) throw new IllegalArgumentException("detected invalid newline inside property '" + e.getKey() + "'");

@@ -1,7 +1,9 @@
 package org.haven.node.admin;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +15,9 @@ import java.util.regex.Pattern;
 public final class ResolvConf {
     private ResolvConf() {}
 
-    private static final Pattern SEARCH = Pattern.compile("^(?:search|domain)\\s+(\\S+)\\s*.*");
-    private static final Pattern NAMESERVER = Pattern.compile("^\\s*nameserver\\s+([0-9A-Fa-f.:]+)\\s*.*");
+    private static final Pattern SEARCH = Pattern.compile("^(?:search|domain)\\s+(\\S+).*");
+    private static final Pattern NAMESERVER = Pattern.compile("^\\s*nameserver\\s+([0-9A-Fa-f.:]+).*");
+    private static final Pattern REPLACED = Pattern.compile("(?:search|domain|nameserver)\\s");
 
     /** The {@code search}, {@code dns1..3} of {@code text} (absent keys are left out). */
     public static Map<String, String> parse(String text) {
@@ -36,12 +39,12 @@ public final class ResolvConf {
     public static String update(String old, String search, String dns1, String dns2, String dns3) {
         StringBuilder b = new StringBuilder();
         if (search != null && !search.isEmpty()) b.append("search ").append(search).append('\n');
-        java.util.Set<String> written = new java.util.HashSet<>();
+        Set<String> written = new HashSet<>();
         for (String ns : new String[]{dns1, dns2, dns3})
             if (ns != null && !ns.isEmpty() && written.add(ns)) b.append("nameserver ").append(ns).append('\n');
-        for (String line : old.split("\n")) {
-            if (line.isEmpty() || SEARCH.matcher(line).matches() || line.matches("^\\s*nameserver\\s.*")) continue;
-            b.append(line).append('\n');
+        for (String line : old.split("(?<=\n)")) {
+            if (line.isEmpty() || REPLACED.matcher(line).lookingAt()) continue;
+            b.append(line);
         }
         return b.toString();
     }
