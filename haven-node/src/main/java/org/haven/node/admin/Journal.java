@@ -49,10 +49,13 @@ public final class Journal {
         return cmd;
     }
 
-    /** PVE's {@code dump_journal} command ({@code since}/{@code until} as {@code YYYY-MM-DD[ HH:MM[:SS]]}). */
+    /**
+     * PVE's {@code dump_journal} command ({@code since}/{@code until} as {@code YYYY-MM-DD[ HH:MM[:SS]]}); a service
+     * of the node's service list is read from the unit behind it ({@link Services#unit}), any other name as a unit.
+     */
     static List<String> syslogCommand(Path directory, String since, String until, String service) {
         List<String> cmd = base(directory, "short");
-        if (service != null) cmd.add("--unit=" + ("postfix".equals(service) ? "postfix@-" : service));
+        if (service != null) cmd.add("--unit=" + (Services.LIST.containsKey(service) ? Services.unit(service) : service));
         if (since != null) cmd.add("--since=" + since);
         if (until != null) cmd.add("--until=" + until);
         return cmd;

@@ -24,7 +24,9 @@ class JournalTest {
                 new Row(null, null, null, List.of()),
                 new Row("2024-01-02", "2024-01-03 10:00", null, List.of("--since=2024-01-02", "--until=2024-01-03 10:00")),
                 new Row(null, null, "postfix", List.of("--unit=postfix@-")),
-                new Row(null, null, "cron", List.of("--unit=cron"))))
+                new Row(null, null, "cron", List.of("--unit=cron")),
+                new Row(null, null, "pveproxy", List.of("--unit=havend.service")),
+                new Row(null, null, "ssh.service", List.of("--unit=ssh.service"))))
             assertThat(Journal.syslogCommand(DIR, r.since(), r.until(), r.service())).as(r.toString())
                     .isEqualTo(concat(List.of("journalctl", "--no-pager", "-o", "short", "--directory=/j"), r.args()));
     }
