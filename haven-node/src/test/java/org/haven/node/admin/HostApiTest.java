@@ -67,7 +67,7 @@ class HostApiTest {
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
         tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
-        TestNodeContext node = new TestNodeContext(cfs, tasks, access, tmp.resolve("data"), Clock.SYSTEM);
+        TestNodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
         ApiTree tree = new ApiTree();
         new HostApi(node, new Host(root, root.resolve("etc"), journal)).register(tree);
         Authenticator auth = new Authenticator() {
