@@ -90,7 +90,10 @@ final class HostApi {
         }));
         SPEC.add(reg, "GET", N + "/hosts", "Read /etc/hosts.", (p, rc) -> {
             String text = host.readEtc("hosts");
-            return Map.of("data", text, "digest", EtcHosts.digest(text));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("data", text);
+            out.put("digest", EtcHosts.digest(text));
+            return out;
         });
         SPEC.add(reg, "POST", N + "/hosts", "Write /etc/hosts.", (p, rc) -> locked(() -> {
             if (p.has("digest") && !EtcHosts.digest(host.readEtc("hosts")).equals(p.str("digest"))) throw ApiException.error(MODIFIED);
