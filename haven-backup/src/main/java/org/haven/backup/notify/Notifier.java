@@ -1,0 +1,76 @@
+package org.haven.backup.notify;
+
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.haven.core.cfs.ClusterFs;
+
+/**
+ * Routes notifications: reads {@code notifications.cfg} and its private part from the cluster file system, asks
+ * the matchers for targets and sends through each enabled one. A failing target is reported and does not keep
+ * the others from being notified.
+ */
+public final class Notifier {
+    private final ClusterFs cfs;
+    private final Targets targets;
+    private final ZoneId zone;
+
+    public Notifier(ClusterFs cfs, Targets targets, ZoneId zone) {
+        this.cfs = cfs;
+        this.targets = targets;
+        this.zone = zone;
+    }
+
+    /** A node's notifier: user e-mail addresses from {@code user.cfg}, the sender from {@code datacenter.cfg}'s {@code email_from}. */
+    public static Notifier of(ClusterFs cfs, String hostname, ZoneId zone) {
+        return new Notifier(cfs, new Targets(Targets.Env.system(u -> userEmail(cfs, u), defaultFrom(cfs, hostname))), zone);
+    }
+
+    public NotifyConfig config() {
+        return NotifyConfig.parse(cfs.readString(NotifyConfig.PATH).orElse(""), cfs.readString(NotifyConfig.PRIV_PATH).orElse(""));
+    }
+
+    /** Sends {@code n} to every target a matcher routes it to; {@code errors} receives one line per failed target. */
+    public void notify(Notification n, Consumer<String> errors) {
+        notify(config(), n, errors);
+    }
+
+    void notify(NotifyConfig cfg, Notification n, Consumer<String> errors) {
+        for (String name : Matchers.targets(cfg, n, zone)) {
+            var t = cfg.find(name).filter(s -> NotifyConfig.TARGET_TYPES.contains(s.type()));
+            if (t.isEmpty()) { errors.accept("could not notify via target '" + name + "': target does not exist"); continue; }
+            if (t.get().flag("disable")) continue;
+            try {
+                targets.send(t.get(), cfg.secret(name).orElse(null), n);
+            } catch (Exception e) {
+                errors.accept("could not notify via target '" + name + "': " + e.getMessage());
+            }
+        }
+    }
+
+    /** Sends {@code n} through the one target {@code name} (the test endpoint); throws what it failed with. */
+    public void send(NotifyConfig cfg, String name, Notification n) throws Exception {
+        NotifyConfig.Section t = cfg.find(name).filter(s -> NotifyConfig.TARGET_TYPES.contains(s.type()))
+                .orElseThrow(() -> new IllegalArgumentException("target '" + name + "' does not exist"));
+        targets.send(t, cfg.secret(name).orElse(null), n);
+    }
+
+    /** The e-mail address of user {@code userid} in {@code user.cfg} ({@code user:ID:ENABLE:EXPIRE:FIRST:LAST:EMAIL:…}), or null. */
+    static String userEmail(ClusterFs cfs, String userid) {
+        for (String line : cfs.readString("user.cfg").orElse("").split("\n")) {
+            List<String> f = new ArrayList<>(List.of(line.split(":", -1)));
+            if (f.size() > 6 && f.get(0).equals("user") && f.get(1).equals(userid)) return f.get(6).isEmpty() ? null : f.get(6);
+        }
+        return null;
+    }
+
+    /** {@code email_from} of {@code datacenter.cfg}, else {@code root@<hostname>}. */
+    static String defaultFrom(ClusterFs cfs, String hostname) {
+        for (String line : cfs.readString("datacenter.cfg").orElse("").split("\n")) {
+            String l = line.strip();
+            if (l.startsWith("email_from:")) return l.substring(11).strip();
+        }
+        return "root@" + hostname;
+    }
+}
