@@ -56,6 +56,11 @@ public final class Notifier {
         targets.send(t, cfg.secret(name).orElse(null), n);
     }
 
+    /** Sends {@code n} through the ad-hoc target {@code t} (no secrets). */
+    public void send(NotifyConfig.Section t, Notification n) throws Exception {
+        targets.send(t, null, n);
+    }
+
     /** The e-mail address of user {@code userid} in {@code user.cfg} ({@code user:ID:ENABLE:EXPIRE:FIRST:LAST:EMAIL:…}), or null. */
     static String userEmail(ClusterFs cfs, String userid) {
         for (String line : cfs.readString("user.cfg").orElse("").split("\n")) {
