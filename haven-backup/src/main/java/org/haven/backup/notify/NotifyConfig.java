@@ -47,7 +47,7 @@ public final class NotifyConfig {
 
     private static final Pattern HEADER = Pattern.compile("^([a-z]+):\\s*(\\S+)\\s*$");
     private static final Pattern PROPERTY = Pattern.compile("^\\s+(\\S+)(?:\\s+(.*?))?\\s*$");
-    private static final Pattern NAME = Pattern.compile("(?i)[a-z][a-z0-9_\\-]*");
+    private static final Pattern NAME = Pattern.compile("(?i)[a-z][a-z0-9_\\-]+");
 
     /** One section: its type, name and properties (each key with its values in file order). */
     public static final class Section {

@@ -50,7 +50,7 @@ class NotifyConfigTest {
             """;
 
     @ParameterizedTest
-    @ValueSource(strings = {PUB, PRIV, "", "gotify: g\n\tserver https://g.example.com\n\tdisable true\n\n"})
+    @ValueSource(strings = {PUB, PRIV, "", "gotify: gt\n\tserver https://g.example.com\n\tdisable true\n\n"})
     void writesBackWhatItRead(String text) {
         assertThat(NotifyConfig.write(NotifyConfig.sections("f", text))).isEqualTo(text);
     }
@@ -99,7 +99,7 @@ class NotifyConfigTest {
     void refusesUnwritableNamesAndValues() {
         assertThatThrownBy(() -> NotifyConfig.write(List.of(new NotifyConfig.Section("matcher", "<bad>"))))
                 .hasMessage("invalid configuration ID '<bad>'");
-        assertThatThrownBy(() -> NotifyConfig.write(List.of(new NotifyConfig.Section("matcher", "m").set("comment", "a\nb"))))
+        assertThatThrownBy(() -> NotifyConfig.write(List.of(new NotifyConfig.Section("matcher", "m1").set("comment", "a\nb"))))
                 .hasMessage("value of 'comment' must not contain a line break");
     }
 }
