@@ -203,14 +203,14 @@ public final class NotificationApi implements ApiModule {
             Permission write = matcher ? perm("Mapping.Modify") : WRITE;
             m.add(ApiMethod.get(base).name(matcher ? "get_matchers" : "get_" + type + "_endpoints")
                     .description("Returns a list of all " + (matcher ? "matchers" : type + " endpoints"))
-                    .returns(Schema.array(Schema.object())).permissions(list)
+                    .returns(Schema.array(Schema.object())).permissions(list).protect()
                     .handler((p, rc) -> {
                         NotifyConfig cfg = read();
                         return cfg.effective().stream().filter(s -> s.type().equals(type)).map(s -> view(cfg, s, false)).toList();
                     }).build());
             m.add(ApiMethod.get(base + "/{name}").name(matcher ? "get_matcher" : "get_" + type + "_endpoint").description("Return a specific " + label)
                     .param("name", nameSchema.copy())
-                    .returns(Schema.object()).permissions(READ)
+                    .returns(Schema.object()).permissions(READ).protect()
                     .handler((p, rc) -> {
                         NotifyConfig cfg = read();
                         return view(cfg, find(cfg, type, p.str("name")), true);
@@ -272,7 +272,7 @@ public final class NotificationApi implements ApiModule {
                     }).build());
         }
         m.add(ApiMethod.get("/cluster/notifications/targets").name("get_all_targets").description("Returns a list of all entities that can be used as notification targets.")
-                .returns(Schema.array(Schema.object())).permissions(USE)
+                .returns(Schema.array(Schema.object())).permissions(USE).protect()
                 .handler((p, rc) -> {
                     NotifyConfig cfg = read();
                     List<Map<String, Object>> out = new ArrayList<>();
@@ -308,7 +308,7 @@ public final class NotificationApi implements ApiModule {
                 .handler((p, rc) -> fieldValues().stream().map(v -> v.get("field")).distinct().map(f -> Map.of("name", f)).toList()).build());
         m.add(ApiMethod.get("/cluster/notifications/matcher-field-values").name("get_matcher_field_values")
                 .description("Returns known notification metadata fields and their known values")
-                .returns(Schema.array(Schema.object())).permissions(READ)
+                .returns(Schema.array(Schema.object())).permissions(READ).protect()
                 .handler((p, rc) -> fieldValues()).build());
         return m;
     }
