@@ -13,9 +13,11 @@ import org.haven.api.task.TaskWorker;
  * Where it goes follows {@code notification-mode}: {@code notification-system} uses the matchers,
  * {@code legacy-sendmail} mails the {@code mailto} addresses directly (only on failure with
  * {@code mailnotification failure}), {@code auto} is legacy when {@code mailto} is set and the notification
- * system otherwise.
+ * system otherwise. As PVE's, a target that fails is reported in the daemon's log, not in the task log, so the
+ * task's status stays the backup's.
  */
 public final class VzdumpNotification {
+    private static final System.Logger LOG = System.getLogger("haven.notify");
     private VzdumpNotification() {}
 
     /** Where a run's notification goes. */
@@ -51,7 +53,7 @@ public final class VzdumpNotification {
 
     /**
      * Runs {@code body} (the vzdump run) with its log kept, then notifies as {@code opts} say; the run's outcome is
-     * passed on unchanged. Failures to notify are logged as warnings.
+     * passed on unchanged.
      */
     public static void run(TaskLog log, Map<String, String> opts, String hostname, String jobId, Notifier notifier, org.haven.core.time.Clock clock, TaskWorker body) throws Exception {
         List<String> lines = new ArrayList<>();
@@ -70,17 +72,19 @@ public final class VzdumpNotification {
         Notification n;
         synchronized (lines) { n = of(failure != null, hostname, jobId, List.copyOf(lines), clock.epochSeconds()); }
         switch (route(opts, failure != null)) {
-            case NOTIFICATION_SYSTEM -> notifier.notify(n, log::warn);
+            case NOTIFICATION_SYSTEM -> notifier.notify(n, VzdumpNotification::report);
             case LEGACY_SENDMAIL -> {
                 NotifyConfig.Section t = new NotifyConfig.Section("sendmail", "mail-to-vzdump").set("mailto", mailto(opts)).set("author", "vzdump backup tool");
                 try {
                     notifier.send(t, n);
                 } catch (Exception e) {
-                    log.warn("could not send notification mail: " + e.getMessage());
+                    report("could not notify via target 'mail-to-<" + String.join(",", mailto(opts)) + ">': " + e.getMessage());
                 }
             }
             case NONE -> { }
         }
         if (failure != null) throw failure;
     }
+
+    private static void report(String message) { LOG.log(System.Logger.Level.WARNING, message); }
 }
