@@ -28,7 +28,7 @@ import org.haven.storage.spi.ProcessCommandRunner;
  * A node for backup tests: a memory cfs, dir storages {@code src} (images), {@code dst} (images) and {@code bk}
  * (backups), the VM service, and a clock the test moves.
  */
-final class BackupFixture implements AutoCloseable {
+public final class BackupFixture implements AutoCloseable {
     final Path dir;
     final MemoryClusterFs cfs = new MemoryClusterFs("node1");
     final StorageManager sm;
@@ -65,7 +65,8 @@ final class BackupFixture implements AutoCloseable {
         restore().restore(qemu.guests(), archive, vmid, o, lines::add);
     }
 
-    static TaskLog log(List<String> lines) {
+    /** A task log that keeps its lines in {@code lines}. */
+    public static TaskLog log(List<String> lines) {
         return new TaskLog() {
             @Override public String upid() { return "UPID:node1:0:0:0:vzdump::root@pam:"; }
             @Override public void log(String line) { lines.add(line); }

@@ -153,6 +153,14 @@ public final class NotificationApi implements ApiModule {
         return out;
     }
 
+    /** Applies the parameters to the section and its secrets, checks the result and puts both into {@code cfg}. */
+    static void store(NotifyConfig cfg, Params p, NotifyConfig.Section s, NotifyConfig.Section secret) {
+        apply(s.type(), p, s, secret);
+        check(cfg, s, secret);
+        cfg.put(s);
+        cfg.putSecret(secret);
+    }
+
     /** Checks a section as it will be stored; throws PVE's messages. */
     static void check(NotifyConfig cfg, NotifyConfig.Section s, NotifyConfig.Section secret) {
         try {
@@ -169,7 +177,7 @@ public final class NotificationApi implements ApiModule {
                 case NotifyConfig.MATCHER -> {
                     Matchers.check(s);
                     for (String t : s.all("target"))
-                        if (cfg.find(t).filter(x -> NotifyConfig.TARGET_TYPES.contains(x.type())).isEmpty())
+                        if (cfg.target(t).isEmpty())
                             throw new ApiException(404, "endpoint '" + t + "' does not exist");
                 }
                 default -> { }
@@ -230,10 +238,7 @@ public final class NotificationApi implements ApiModule {
                 return modify(null, cfg -> {
                     if (cfg.find(name).isPresent()) throw new ApiException(400, "Cannot create '" + name + "', an entity with the same name already exists");
                     NotifyConfig.Section s = new NotifyConfig.Section(type, name), secret = new NotifyConfig.Section(type, name);
-                    apply(type, p, s, secret);
-                    check(cfg, s, secret);
-                    cfg.put(s);
-                    cfg.putSecret(secret);
+                    store(cfg, p, s, secret);
                     return null;
                 });
             }).build());
@@ -249,10 +254,7 @@ public final class NotificationApi implements ApiModule {
                         s.properties().remove(k);
                         secret.properties().remove(k);
                     }
-                    apply(type, p, s, secret);
-                    check(cfg, s, secret);
-                    cfg.put(s);
-                    cfg.putSecret(secret);
+                    store(cfg, p, s, secret);
                     return null;
                 });
             }).build());
@@ -294,8 +296,7 @@ public final class NotificationApi implements ApiModule {
                 .handler((p, rc) -> {
                     String name = p.str("name");
                     NotifyConfig cfg = read();
-                    if (cfg.find(name).filter(s -> NotifyConfig.TARGET_TYPES.contains(s.type())).isEmpty())
-                        throw ApiException.notFound("target '" + name + "' does not exist");
+                    if (cfg.target(name).isEmpty()) throw ApiException.notFound("target '" + name + "' does not exist");
                     try {
                         Notifier.of(ctx.cfs(), ctx.nodeName(), ZoneId.systemDefault()).send(cfg, name, Notification.test(name, ctx.clock().epochSeconds()));
                     } catch (Exception e) {

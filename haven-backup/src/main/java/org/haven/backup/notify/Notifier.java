@@ -38,7 +38,7 @@ public final class Notifier {
 
     void notify(NotifyConfig cfg, Notification n, Consumer<String> errors) {
         for (String name : Matchers.targets(cfg, n, zone)) {
-            var t = cfg.find(name).filter(s -> NotifyConfig.TARGET_TYPES.contains(s.type()));
+            var t = cfg.target(name);
             if (t.isEmpty()) { errors.accept("could not notify via target '" + name + "': target does not exist"); continue; }
             if (t.get().flag("disable")) continue;
             try {
@@ -51,8 +51,7 @@ public final class Notifier {
 
     /** Sends {@code n} through the one target {@code name} (the test endpoint); throws what it failed with. */
     public void send(NotifyConfig cfg, String name, Notification n) throws Exception {
-        NotifyConfig.Section t = cfg.find(name).filter(s -> NotifyConfig.TARGET_TYPES.contains(s.type()))
-                .orElseThrow(() -> new IllegalArgumentException("target '" + name + "' does not exist"));
+        NotifyConfig.Section t = cfg.target(name).orElseThrow(() -> new IllegalArgumentException("target '" + name + "' does not exist"));
         targets.send(t, cfg.secret(name).orElse(null), n);
     }
 

@@ -172,6 +172,11 @@ public final class NotifyConfig {
         return sections.stream().filter(s -> s.name.equals(name)).findFirst().or(() -> builtin(name));
     }
 
+    /** The target (not matcher) {@code name}, from the file or built in. */
+    public Optional<Section> target(String name) {
+        return find(name).filter(s -> TARGET_TYPES.contains(s.type()));
+    }
+
     /** The private section of {@code name}, if it has one. */
     public Optional<Section> secret(String name) {
         return secrets.stream().filter(s -> s.name.equals(name)).findFirst();

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sends a notification through one target section: {@code sendmail} (pipes the mail to {@code /usr/sbin/sendmail}),
@@ -37,6 +38,7 @@ public final class Targets {
         }
     }
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private final Env env;
 
     public Targets(Env env) { this.env = env; }
@@ -101,8 +103,12 @@ public final class Targets {
     private void gotify(NotifyConfig.Section t, NotifyConfig.Section secret, Notification n) throws IOException, InterruptedException {
         String server = t.get("server", "");
         String url = (server.endsWith("/") ? server : server + "/") + "message";
-        String body = "{\"title\":\"" + Template.escape(n.title()) + "\",\"message\":\"" + Template.escape(n.message()) + "\",\"priority\":"
-                + priority(n.severity()) + ",\"extras\":{\"client::display\":{\"contentType\":\"text/markdown\"}}}";
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("title", n.title());
+        message.put("message", n.message());
+        message.put("priority", priority(n.severity()));
+        message.put("extras", Map.of("client::display", Map.of("contentType", "text/markdown")));
+        String body = JSON.writeValueAsString(message);
         HttpRequest.Builder rq = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (secret != null) secret.get("token").ifPresent(tok -> rq.header("Authorization", "Bearer " + tok));

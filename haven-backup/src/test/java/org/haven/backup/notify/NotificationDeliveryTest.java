@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.haven.api.task.TaskLog;
+import org.haven.backup.BackupFixture;
 import org.haven.backup.Vzdump;
 import org.haven.backup.VzdumpOptions;
 import org.haven.core.cfs.MemoryClusterFs;
@@ -114,15 +114,6 @@ class NotificationDeliveryTest {
         clientSsl.init(null, tmf.getTrustManagers(), null);
     }
 
-    static TaskLog log(List<String> lines) {
-        return new TaskLog() {
-            @Override public String upid() { return "UPID:node1:0:0:0:vzdump::root@pam:"; }
-            @Override public void log(String line) { lines.add(line); }
-            @Override public void warn(String line) { lines.add("WARN: " + line); }
-            @Override public boolean stopRequested() { return false; }
-        };
-    }
-
     /** Runs a vzdump of the missing guest 999 with {@code opts}, notifying through {@code n}; returns the task log. */
     List<String> failingBackup(Notifier n, Map<String, String> opts, String jobId) throws Exception {
         StorageManager sm = new StorageManager(cfs, "node1", tmp.resolve("local"), new ProcessCommandRunner());
@@ -130,7 +121,7 @@ class NotificationDeliveryTest {
         List<String> lines = new ArrayList<>();
         Map<String, String> params = new java.util.LinkedHashMap<>(Map.of("vmid", "999", "storage", "bk"));
         params.putAll(opts);
-        assertThatThrownBy(() -> VzdumpNotification.run(log(lines), params, "node1", jobId, n, () -> 1_764_671_400L,
+        assertThatThrownBy(() -> VzdumpNotification.run(BackupFixture.log(lines), params, "node1", jobId, n, () -> 1_764_671_400L,
                 l -> v.run(VzdumpOptions.of(params, Map.of()), l))).hasMessage("job errors");
         return lines;
     }
