@@ -1,8 +1,6 @@
 package org.haven.backup.notify;
 
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 import org.haven.core.cfs.ClusterFs;
 
@@ -63,8 +61,8 @@ public final class Notifier {
     /** The e-mail address of user {@code userid} in {@code user.cfg} ({@code user:ID:ENABLE:EXPIRE:FIRST:LAST:EMAIL:…}), or null. */
     static String userEmail(ClusterFs cfs, String userid) {
         for (String line : cfs.readString("user.cfg").orElse("").split("\n")) {
-            List<String> f = new ArrayList<>(List.of(line.split(":", -1)));
-            if (f.size() > 6 && f.get(0).equals("user") && f.get(1).equals(userid)) return f.get(6).isEmpty() ? null : f.get(6);
+            String[] f = line.strip().split(":", -1);
+            if (f.length > 6 && f[0].equals("user") && f[1].equals(userid)) return f[6].isEmpty() ? null : f[6];
         }
         return null;
     }
