@@ -126,6 +126,26 @@ class NotificationDeliveryTest {
         return lines;
     }
 
+    @Test
+    void successfulRunIsRoutedBySeverity() throws Exception {
+        SmtpReceiver rx = smtp(false, false);
+        String base = "http://127.0.0.1:" + http.getAddress().getPort();
+        cfs.writeString(NotifyConfig.PATH, "matcher: default-matcher\n\tdisable true\n\n"
+                + "smtp: relay\n\tserver 127.0.0.1\n\tport " + rx.port() + "\n\tmode insecure\n\tfrom-address a@b.c\n\tmailto x@example.com\n\n"
+                + "webhook: hook\n\tmethod post\n\turl " + base + "/{{ severity }}\n\n"
+                + "matcher: failures\n\tmatch-severity error\n\ttarget relay\n\n"
+                + "matcher: always\n\tmatch-field exact:type=vzdump\n\ttarget hook\n\n");
+        StorageManager sm = new StorageManager(cfs, "node1", tmp.resolve("local"), new ProcessCommandRunner());
+        Vzdump v = new Vzdump(List.of(), sm, "node1", () -> 1_764_671_400L, UTC);
+        List<String> lines = new ArrayList<>();
+        Map<String, String> params = Map.of("all", "1", "storage", "bk");
+        VzdumpNotification.run(BackupFixture.log(lines), params, "node1", null, notifier(), () -> 1_764_671_400L,
+                l -> v.run(VzdumpOptions.of(params, Map.of()), l));
+        assertThat(lines).last().isEqualTo("INFO: Backup job finished successfully");
+        assertThat(requests.poll(10, TimeUnit.SECONDS)).containsEntry("uri", "/info");
+        assertThat(rx.mails.poll(1, TimeUnit.SECONDS)).isNull();
+    }
+
     static Map<String, String> headers(String data) {
         Map<String, String> h = new java.util.HashMap<>();
         for (String l : data.substring(0, data.indexOf("\n\n")).split("\n")) {
