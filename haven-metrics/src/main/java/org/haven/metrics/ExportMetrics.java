@@ -23,7 +23,13 @@ public final class ExportMetrics {
     /** One exported value. */
     public record Metric(String id, String metric, long timestamp, String type, double value) {
         public Map<String, Object> toMap() {
-            return Map.of("id", id, "metric", metric, "timestamp", timestamp, "type", type, "value", value);
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("id", id);
+            m.put("metric", metric);
+            m.put("timestamp", timestamp);
+            m.put("type", type);
+            m.put("value", value);
+            return m;
         }
     }
 

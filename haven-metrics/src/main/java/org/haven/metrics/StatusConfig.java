@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.haven.core.format.SectionConfig;
 
@@ -68,11 +69,14 @@ public final class StatusConfig {
         return out;
     }
 
-    /** Adds server {@code id}; fails when it exists. */
+    /** Adds server {@code id}, its properties in PVE's order (the required ones, then the others, each sorted); fails when it exists. */
     public static void create(SectionConfig.Document doc, String id, String type, Map<String, String> values) {
         if (doc.find(id).isPresent()) throw new IllegalArgumentException("Metric server '" + id + "' already exists");
         SectionConfig.Section s = new SectionConfig.Section(type, id);
-        check(type, values, true).forEach(s::set);
+        Map<String, String> checked = new TreeMap<>(check(type, values, true));
+        Map<String, Boolean> opts = OPTIONS.get(type);
+        checked.forEach((k, v) -> { if (opts.get(k)) s.set(k, v); });
+        checked.forEach((k, v) -> { if (!opts.get(k)) s.set(k, v); });
         doc.add(s);
     }
 

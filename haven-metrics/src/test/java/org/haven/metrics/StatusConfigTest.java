@@ -109,7 +109,7 @@ class StatusConfigTest {
         v.put("influxdbproto", "http");
         v.put("token", "secret");
         StatusConfig.create(doc, "i", "influxdb", v);
-        assertThat(StatusConfig.write(doc)).isEqualTo("influxdb: i\n\tserver h\n\tport 8086\n\tinfluxdbproto http\n\n");
+        assertThat(StatusConfig.write(doc)).isEqualTo("influxdb: i\n\tport 8086\n\tserver h\n\tinfluxdbproto http\n\n");
         assertThatThrownBy(() -> StatusConfig.create(doc, "i", "graphite", Map.of("server", "h"))).hasMessage("Metric server 'i' already exists");
     }
 
