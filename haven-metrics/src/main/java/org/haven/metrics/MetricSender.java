@@ -89,7 +89,7 @@ public final class MetricSender {
     }
 
     private static void sendHttp(MetricServer s, List<String> batches) throws IOException {
-        HttpClient.Builder cb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(Math.max(1, s.timeout())));
+        HttpClient.Builder cb = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(Math.max(1, s.timeout())));
         if (!s.verifyCertificate()) cb.sslContext(trustAll());
         try (HttpClient client = cb.build()) {
             for (String b : batches) {
