@@ -12,14 +12,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.api.RawResult;
 import org.haven.api.SpecMethods;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.format.SectionConfig;
 import org.haven.core.schema.Formats;
+import org.haven.core.schema.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -34,6 +38,8 @@ public final class MetricsModule implements ApiModule {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsModule.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final String LOCK = "file-status_cfg";
+    /** The API method behind {@code GET /api2/prometheus/metrics} (beyond PVE). */
+    public static final String PROMETHEUS_PATH = "/cluster/metrics/prometheus";
     static final String STATUS_KEY = "metrics";
     static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
@@ -92,6 +98,13 @@ public final class MetricsModule implements ApiModule {
         SPEC.add(reg, "DELETE", "/cluster/metrics/server/{id}", "Remove metric server.", (p, rc) -> delete(p.str("id")));
         SPEC.add(reg, "GET", "/cluster/metrics/export", "Retrieve metrics of the cluster.",
                 (p, rc) -> Map.of("data", export(p.bool("local-only", false), p.bool("history", false), p.lng("start-time", 0))));
+        reg.add(ApiMethod.get(PROMETHEUS_PATH).name("prometheus")
+                .description("The newest metrics of the cluster in Prometheus' text format (served at /api2/prometheus/metrics).")
+                .permissions(Permission.perm("/", "Sys.Audit"))
+                .returns(Schema.string())
+                .handler((p, rc) -> new RawResult(PrometheusFormat.CONTENT_TYPE,
+                        PrometheusFormat.exposition(export(false, false, 0)).getBytes(StandardCharsets.UTF_8), null))
+                .build());
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
+import org.haven.api.RawResult;
 import org.haven.api.TestNodeContext;
 import org.haven.api.server.ApiRequest;
 import org.haven.api.server.ApiResponse;
@@ -182,5 +183,14 @@ class MetricsApiTest {
                 + "{\"id\":\"qemu/100\",\"metric\":\"mem_used\",\"timestamp\":1700000010,\"type\":\"gauge\",\"value\":10.0}]");
         assertThat(ok(HttpMethod.GET, "/cluster/metrics/export", "history", 1).path("data")).hasSize(10);
         assertThat(ok(HttpMethod.GET, "/cluster/metrics/export", "history", 1, "start-time", 1_700_000_005L).path("data")).hasSize(5);
+
+        ApiResponse prom = call("audit@pve", HttpMethod.GET, MetricsModule.PROMETHEUS_PATH);
+        assertThat(prom.data()).isInstanceOf(RawResult.class);
+        RawResult raw = (RawResult) prom.data();
+        assertThat(raw.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(new String(raw.body(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("# TYPE haven_uptime gauge\nhaven_uptime{id=\"node/n1\",type=\"node\"} 1010\n")
+                .contains("haven_cpu_current{id=\"qemu/100\",type=\"qemu\"} 0.5\n");
+        assertThat(call("nobody@pve", HttpMethod.GET, MetricsModule.PROMETHEUS_PATH).status()).isEqualTo(403);
     }
 }
