@@ -18,7 +18,7 @@ public final class ExportMetrics {
     /** Samples kept: 30 minutes at pvestatd's 10 s interval. */
     public static final int KEEP = 180;
     /** Physical NICs, whose traffic counts as the node's (PVE's PHYSICAL_NIC_RE). */
-    static final Pattern PHYSICAL_NIC = Pattern.compile("(?:eth\\d+|en[^:.]+|ib[^:.]+)");
+    public static final Pattern PHYSICAL_NIC = Pattern.compile("(?:eth\\d+|en[^:.]+|ib[^:.]+)");
 
     /** One exported value. */
     public record Metric(String id, String metric, long timestamp, String type, double value) {
