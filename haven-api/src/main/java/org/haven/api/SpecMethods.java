@@ -33,6 +33,13 @@ public final class SpecMethods {
         }
     }
 
+    /** The return schema PVE declares for {@code method path}. */
+    public Schema returns(String method, String path) {
+        JsonNode m = spec.get(method + " " + path);
+        if (m == null) throw new IllegalStateException("no schema for " + method + " " + path);
+        return Schema.fromJson(m.path("returns"));
+    }
+
     /** Declare {@code method path} with PVE's parameters, returns and permissions, and register it. */
     public void add(ApiRegistry reg, String method, String path, String description, Handler h) {
         JsonNode m = spec.get(method + " " + path);

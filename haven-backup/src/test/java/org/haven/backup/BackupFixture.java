@@ -28,16 +28,16 @@ import org.haven.storage.spi.ProcessCommandRunner;
  * A node for backup tests: a memory cfs, dir storages {@code src} (images), {@code dst} (images) and {@code bk}
  * (backups), the VM service, and a clock the test moves.
  */
-final class BackupFixture implements AutoCloseable {
+public final class BackupFixture implements AutoCloseable {
     final Path dir;
-    final MemoryClusterFs cfs = new MemoryClusterFs("node1");
-    final StorageManager sm;
-    final QemuService qemu;
+    public final MemoryClusterFs cfs = new MemoryClusterFs("node1");
+    public final StorageManager sm;
+    public final QemuService qemu;
     final AtomicLong now = new AtomicLong(1_780_000_000L);
     final Clock clock = now::get;
-    final List<Integer> vmids = new ArrayList<>();
+    public final List<Integer> vmids = new ArrayList<>();
 
-    BackupFixture(Path dir) throws IOException {
+    public BackupFixture(Path dir) throws IOException {
         this.dir = dir;
         for (String s : List.of("src", "dst", "bk")) Files.createDirectories(dir.resolve(s));
         cfs.writeString("storage.cfg", "dir: src\n\tpath " + dir.resolve("src") + "\n\tcontent images\n\n"
@@ -54,7 +54,7 @@ final class BackupFixture implements AutoCloseable {
     Restore restore() { return new Restore(sm, ZoneId.of("UTC")); }
 
     /** Runs vzdump like the API does; returns the task log lines, or throws what the task would end with. */
-    List<String> vzdump(Map<String, String> params, List<String> lines) throws Exception {
+    public List<String> vzdump(Map<String, String> params, List<String> lines) throws Exception {
         VzdumpOptions o = VzdumpOptions.of(params, Map.of());
         vzdump().run(o, log(lines));
         return lines;

@@ -61,6 +61,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
         this.ctx = ctx;
         ctx.publish(GuestBackups.class, this);
         reg.addAll(methods());
+        new BackupInfoApi(guests, this::storage, this::defaults, jobs()).register(reg);
     }
 
     @Override public void register(GuestService g) { guests.add(g); }

@@ -171,13 +171,46 @@ public final class FwCompiler {
         inetChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), forward));
         inetChains.add(new Nft.Chain("output", new Nft.Hook("output", "filter"), output));
 
+        List<Nft.CtHelper> helpers = new ArrayList<>();
+        List<Nft.Rule> prerouting = new ArrayList<>();
+        conntrackHelpers(hopt.get("nf_conntrack_helpers"), helpers, prerouting);
+        if (!prerouting.isEmpty()) inetChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), prerouting));
+
         List<Nft.Chain> bridgeChains = new ArrayList<>();
         if (!bridgePre.isEmpty()) {
             bridgeChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), bridgePre));
             bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
         }
-        return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), List.copyOf(inetChains)),
+        return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), helpers, List.copyOf(inetChains)),
                 new Nft.Table("bridge", TABLE, List.copyOf(bridgeSets.values()), bridgeChains)), List.copyOf(warnings));
+    }
+
+    /** A connection-tracking helper of PVE's list: the protocol and port it follows, and whether IPv6 has it. */
+    private record Helper(String protocol, int port, boolean v6) {}
+
+    private static final Map<String, Helper> HELPERS = Map.of(
+            "amanda", new Helper("udp", 10080, true), "ftp", new Helper("tcp", 21, true), "irc", new Helper("tcp", 6667, false),
+            "netbios-ns", new Helper("udp", 137, false), "pptp", new Helper("tcp", 1723, false), "sane", new Helper("tcp", 6566, true),
+            "sip", new Helper("udp", 5060, true), "snmp", new Helper("udp", 161, false), "tftp", new Helper("udp", 69, true));
+
+    /**
+     * {@code nf_conntrack_helpers} of host.fw: each named helper follows new connections to its port (PVE's raw
+     * {@code -j CT --helper} rules), so that the related connections it announces (FTP data, TFTP transfers, …)
+     * are let in by the established/related rules.
+     */
+    private void conntrackHelpers(String option, List<Nft.CtHelper> objects, List<Nft.Rule> rules) {
+        if (option == null || option.isBlank()) return;
+        for (String name : new java.util.TreeSet<>(List.of(option.split(",")))) {
+            Helper h = HELPERS.get(name.strip());
+            if (h == null) continue;
+            String obj = "helper-" + name.strip();
+            objects.add(new Nft.CtHelper(obj, name.strip(), h.protocol()));
+            List<Match> m = new ArrayList<>();
+            if (!h.v6()) m.add(new Nft.NfProto(4));
+            m.add(new Nft.L4Proto(h.protocol().equals("tcp") ? 6 : 17));
+            m.add(new Nft.Ports(true, List.of(new FwSyntax.PortRange(h.port(), h.port()))));
+            rules.add(new Nft.Rule(m, List.of(new Nft.SetHelper(obj)), Nft.CONTINUE, null));
+        }
     }
 
     // ---- host zone ----

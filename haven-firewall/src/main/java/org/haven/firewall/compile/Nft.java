@@ -54,11 +54,13 @@ public final class Nft {
     public record OverRate(int version, String set, long rate, long burst) implements Match {}
 
     /** A statement before the verdict. */
-    public sealed interface Stmt permits Log, SetMark {}
+    public sealed interface Stmt permits Log, SetMark, SetHelper {}
     /** {@code log prefix "…" level L}. */
     public record Log(String prefix, String level) implements Stmt {}
     /** {@code meta mark set …}: {@code keep == 0} sets the value, otherwise {@code meta mark & keep | value}. */
     public record SetMark(long keep, long value) implements Stmt {}
+    /** {@code ct helper set "name"}: the connection is followed by the table's connection-tracking helper {@code name}. */
+    public record SetHelper(String name) implements Stmt {}
 
     public sealed interface Verdict permits Accept, Drop, Reject, Return, Jump, Goto, Continue, MarkVmap {}
     public record Accept() implements Verdict {}
@@ -92,7 +94,12 @@ public final class Nft {
         public Set(String name, int version, List<String> elements) { this(name, version, elements, false); }
     }
 
-    public record Table(String family, String name, List<Set> sets, List<Chain> chains) {
+    /** A connection-tracking helper object ({@code ct helper name { type "ftp" protocol tcp; l3proto inet; }}). */
+    public record CtHelper(String name, String type, String protocol) {}
+
+    public record Table(String family, String name, List<Set> sets, List<CtHelper> helpers, List<Chain> chains) {
+        public Table(String family, String name, List<Set> sets, List<Chain> chains) { this(family, name, sets, List.of(), chains); }
+
         public Chain chain(String n) {
             for (Chain c : chains) if (c.name().equals(n)) return c;
             return null;
@@ -120,6 +127,8 @@ public final class Nft {
                         .append("\n    flags dynamic,timeout\n    timeout 60s\n    size 65535\n  }\n");
                 else appendSet(sb, s.name(), type, s.elements());
             }
+            for (CtHelper h : t.helpers()) sb.append("  ct helper ").append(h.name()).append(" {\n    type \"").append(h.type())
+                    .append("\" protocol ").append(h.protocol()).append("\n    l3proto inet\n  }\n");
             Map<List<String>, String> lists = new java.util.LinkedHashMap<>();
             StringBuilder chains = new StringBuilder();
             for (Chain c : t.chains()) {
@@ -190,6 +199,7 @@ public final class Nft {
         return switch (s) {
             case Log l -> "log prefix \"" + quote(l.prefix()) + "\" level " + l.level();
             case SetMark k -> "meta mark set " + (k.keep() == 0 ? hex(k.value()) : "meta mark & " + hex(k.keep()) + " | " + hex(k.value()));
+            case SetHelper h -> "ct helper set \"" + quote(h.name()) + '"';
         };
     }
 

@@ -319,4 +319,22 @@ class FwPacketTest {
         assertThat(lab.probe("out", "tcp", "10.77.0.1", 80)).isEqualTo("ACCEPT");
     }
 
+    @Order(7)
+    @Test
+    void conntrackHelperLetsTheAnnouncedDataConnectionIn() throws Exception {
+        // the host allows only the FTP control port; the passive data port is let in only as a related connection
+        lab.serveFtp("host", "10.77.0.1", 40021);
+        cfs.writeString("nodes/n1/host.fw", "[RULES]\nIN FTP(ACCEPT)\n");
+        try {
+            assertThat(service.update().ok()).isTrue();
+            assertThat(lab.probe("out", "ftp", "10.77.0.1", 21)).isEqualTo("DROP");
+            cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nnf_conntrack_helpers: ftp\n\n[RULES]\nIN FTP(ACCEPT)\n");
+            assertThat(service.update().ok()).isTrue();
+            assertThat(lab.probe("out", "ftp", "10.77.0.1", 21)).isEqualTo("ACCEPT");
+            assertThat(lab.probe("out", "tcp", "10.77.0.1", 40021)).as("the data port without the control connection").isEqualTo("DROP");
+        } finally {
+            cfs.delete("nodes/n1/host.fw");
+            service.update();
+        }
+    }
 }

@@ -138,6 +138,25 @@ class FwCompilerTest {
     }
 
     @Test
+    void conntrackHelpersFollowTheirPorts() {
+        String cluster = "[OPTIONS]\nenable: 1\n";
+        FwCompiler.Output off = compile(cluster, "", List.of());
+        assertThat(off.table("inet").chain("prerouting")).isNull();
+        assertThat(off.text()).doesNotContain("ct helper");
+        FwCompiler.Output on = compile(cluster, "[OPTIONS]\nnf_conntrack_helpers: tftp,ftp,irc\n", List.of());
+        assertThat(chain(on, "inet", "prerouting")).containsExactly(
+                "meta l4proto 6 th dport 21 ct helper set \"helper-ftp\"",
+                "meta nfproto ipv4 meta l4proto 6 th dport 6667 ct helper set \"helper-irc\"",
+                "meta l4proto 17 th dport 69 ct helper set \"helper-tftp\"");
+        assertThat(on.text()).contains("""
+                  ct helper helper-ftp {
+                    type "ftp" protocol tcp
+                    l3proto inet
+                  }
+                """).contains("chain prerouting {\n    type filter hook prerouting priority filter; policy accept;");
+    }
+
+    @Test
     void synfloodProtectionLimitsNewConnectionsPerSource() {
         String cluster = "[OPTIONS]\nenable: 1\n";
         FwCompiler.Output off = compile(cluster, "", List.of());
