@@ -7,25 +7,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
-import org.haven.api.TestNodeContext;
-import org.haven.api.server.ApiRequest;
+import org.haven.api.TestApi;
 import org.haven.api.server.ApiResponse;
-import org.haven.api.server.ApiTree;
-import org.haven.api.server.Authenticator;
-import org.haven.api.server.Dispatcher;
-import org.haven.api.task.FileTaskManager;
 import org.haven.core.cfs.MemoryClusterFs;
-import org.haven.core.time.Clock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,34 +31,17 @@ class NotificationApiTest {
 
     @TempDir Path tmp;
     final MemoryClusterFs cfs = new MemoryClusterFs("n1");
-    Dispatcher dispatcher;
+    TestApi api;
 
     @BeforeEach
     void start() {
-        AccessChecker access = new AccessChecker() {
-            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
-                if (authid.equals("root@pam")) return true;
-                Set<String> has = path.equals(NotificationApi.ACL) ? PRIVS.getOrDefault(authid, Set.of()) : Set.of();
-                return any ? privs.stream().anyMatch(has::contains) : has.containsAll(privs);
-            }
-            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
-        };
-        var node = new TestNodeContext(cfs, new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM), access, tmp, Clock.SYSTEM);
-        ApiTree tree = new ApiTree();
-        new NotificationApi().register(tree, node);
-        Authenticator auth = new Authenticator() {
-            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
-            @Override public boolean verifyCsrf(String userid, String token) { return true; }
-            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
-        };
-        dispatcher = new Dispatcher(tree, node, auth);
+        api = new TestApi(cfs, tmp, (authid, path, privs, any) -> {
+            Set<String> has = path.equals(NotificationApi.ACL) ? PRIVS.getOrDefault(authid, Set.of()) : Set.of();
+            return any ? privs.stream().anyMatch(has::contains) : has.containsAll(privs);
+        }, new NotificationApi());
     }
 
-    ApiResponse as(String user, HttpMethod m, String path, Object... kv) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], kv[i + 1] instanceof List<?> l ? l : String.valueOf(kv[i + 1]));
-        return dispatcher.handle(new ApiRequest(m, path, params, user, "csrf", null, false, "127.0.0.1"));
-    }
+    ApiResponse as(String user, HttpMethod m, String path, Object... kv) { return api.as(user, m, path, kv); }
 
     JsonNode ok(HttpMethod m, String path, Object... kv) {
         ApiResponse r = as("root@pam", m, path, kv);
