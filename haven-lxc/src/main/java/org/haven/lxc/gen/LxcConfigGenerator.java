@@ -13,7 +13,8 @@ import org.haven.lxc.config.Net;
  * {@code update_lxc_config} writes it: arch and includes, AppArmor, idmap of unprivileged containers, ttys,
  * hostname, cgroup limits (v1 or v2) for memory, swap, cpulimit, cpuunits and cores, the root file system, veth
  * interfaces on their bridges, bind entries for mount points, then the raw {@code lxc.*} keys of the container
- * config. Pure: the host's facts and the mounted paths come in as arguments.
+ * config. {@code proc}, {@code sys} and the container's cgroups are mounted by LXC ({@code lxc.mount.auto}), as
+ * PVE's own common config does. Pure: the host's facts and the mounted paths come in as arguments.
  */
 public final class LxcConfigGenerator {
     private LxcConfigGenerator() {}
@@ -37,6 +38,7 @@ public final class LxcConfigGenerator {
             out.add("lxc.apparmor.profile = generated");
             if (c.feature("nesting")) out.add("lxc.apparmor.allow_nesting = 1");
         }
+        out.add("lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed");
         out.add("lxc.monitor.unshare = 1");
         if (c.unprivileged()) {
             if (host.uids() == null || host.gids() == null)

@@ -49,6 +49,7 @@ class LxcConfigGeneratorTest {
                 lxc.include = /usr/share/lxc/config/nesting.conf
                 lxc.apparmor.profile = generated
                 lxc.apparmor.allow_nesting = 1
+                lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed
                 lxc.monitor.unshare = 1
                 lxc.idmap = u 0 100000 65536
                 lxc.idmap = g 0 100000 65536
@@ -90,6 +91,7 @@ class LxcConfigGeneratorTest {
         assertThat(out).isEqualTo("""
                 lxc.arch = amd64
                 lxc.include = /usr/share/lxc/config/common.conf
+                lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed
                 lxc.monitor.unshare = 1
                 lxc.tty.max = 1
                 lxc.console.path = none

@@ -1,0 +1,295 @@
+package org.haven.lxc;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import org.haven.core.schema.ParamException;
+import org.haven.core.time.Clock;
+import org.haven.guest.GuestPurge;
+import org.haven.guest.volume.StorageVolumes;
+import org.haven.lxc.run.HostProbe;
+import org.haven.lxc.run.Lxc;
+import org.haven.storage.StorageManager;
+import org.haven.storage.spi.CommandRunner;
+import org.haven.guest.GuestService;
+import org.haven.guest.clone.GuestClone;
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.config.GuestException;
+import org.haven.guest.config.MacAddress;
+import org.haven.guest.snapshot.GuestSnapshots;
+import org.haven.lxc.config.CtConfig;
+import org.haven.lxc.config.LxcOptions;
+import org.haven.lxc.config.MountPoint;
+import org.haven.lxc.config.Net;
+import org.haven.lxc.run.CtRuntime;
+import org.haven.lxc.run.CtVolumes;
+import org.haven.lxc.setup.ContainerSetup;
+import org.haven.lxc.template.Templates;
+
+/**
+ * Container operations of PVE's {@code API2::LXC}: list, create from a template, config changes with pending
+ * values, start (applying pending changes first), stop, shutdown, destroy, snapshots, clones and templates. The
+ * config-only parts are the guest framework's ({@link GuestService}, {@link GuestSnapshots}, {@link GuestClone}).
+ */
+public final class LxcService {
+    /** Options a running container takes at once; the rest waits in the pending section for the next start. */
+    static final Set<String> LIVE = Set.of("description", "onboot", "protection", "startup", "tags", "lock", "hookscript", "cmode");
+
+    private final LxcGuestType type;
+    private final CtRuntime runtime;
+    private final GuestConfigStore store;
+    private final GuestService guests;
+    private final GuestSnapshots snapshots;
+    private final GuestClone clones;
+    private final SplittableRandom random = new SplittableRandom();
+
+    public LxcService(LxcGuestType type, GuestService guests, GuestSnapshots snapshots) {
+        this.type = type;
+        this.runtime = type.runtime();
+        this.store = guests.store();
+        this.guests = guests;
+        this.snapshots = snapshots;
+        this.clones = new GuestClone(guests);
+    }
+
+    /** The service over {@code store} with containers under {@code lxcpath} and volumes on {@code sm}'s storages. */
+    public static LxcService create(GuestConfigStore store, StorageManager sm, Path lxcpath, Clock clock, List<GuestPurge> purges) {
+        CommandRunner run = sm.runner();
+        CtRuntime runtime = new CtRuntime(store, new Lxc(lxcpath, run), new CtVolumes(sm, run), HostProbe.probe());
+        LxcGuestType type = new LxcGuestType(runtime);
+        GuestService guests = new GuestService(type, store, new StorageVolumes(sm), purges);
+        return new LxcService(type, guests, new GuestSnapshots(guests, clock));
+    }
+
+    public LxcGuestType type() { return type; }
+    public CtRuntime runtime() { return runtime; }
+    public GuestConfigStore store() { return store; }
+    public GuestService guests() { return guests; }
+    public GuestSnapshots snapshots() { return snapshots; }
+    public GuestClone clones() { return clones; }
+
+    private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
+
+    /** The containers of this node with their status. */
+    public List<Map<String, Object>> list() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (var e : store.list().entrySet()) {
+            if (!e.getValue().equals(store.localNode())) continue;
+            try {
+                out.add(runtime.status(e.getKey()));
+            } catch (RuntimeException ex) {
+                // a config that vanished or cannot be parsed is left out, as PVE does
+            }
+        }
+        return out;
+    }
+
+    // ---- create -------------------------------------------------------------------------------------------
+
+    /** What {@code create} takes besides config options. */
+    public record CreateOptions(Path ostemplate, String storage, String password, String sshKeys) {}
+
+    /**
+     * PVE's create_vm without restore: allocate {@code rootfs} (default {@code <storage>:4}) and new mount point
+     * volumes, unpack the template, detect the ostype, run the setup. On any failure the volumes are freed and the
+     * config (with its {@code create} lock) removed.
+     */
+    public void create(int vmid, Map<String, String> options, CreateOptions co, Consumer<String> log) {
+        Map<String, String> opts = new LinkedHashMap<>(options);
+        opts.putIfAbsent("rootfs", co.storage() + ":4");
+        String description = opts.remove("description");
+        LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
+        generateMacs(checked);
+        store.checkUnused(vmid);
+        store.create(vmid, new GuestConfig().set("lock", "create"));
+        List<String> allocated = new ArrayList<>();
+        try {
+            store.locked(vmid, () -> {
+                GuestConfig cfg = new GuestConfig();
+                if (description != null) cfg.current().description(description);
+                checked.forEach(cfg::set);
+                allocateNew(vmid, cfg, checked.keySet(), allocated, log);
+                cfg.current().values().putIfAbsent("arch", "amd64");
+                cfg.current().values().putIfAbsent("hostname", "CT" + vmid);
+                CtConfig c = CtConfig.of(cfg.current());
+                runtime.withMounted(vmid, c, root -> {
+                    log(log, "extracting archive '" + co.ostemplate() + "'");
+                    Templates.unpack(runtime.lxc().runner(), co.ostemplate(), root);
+                    String detected = Templates.detectOstype(root);
+                    if (!cfg.current().has("ostype")) cfg.set("ostype", detected);
+                    log(log, "Detected container architecture: " + cfg.get("arch").orElse("amd64"));
+                    CtRuntime.setup(CtConfig.of(cfg.current()), root, new ContainerSetup.Options(co.password(), co.sshKeys(), false));
+                    return null;
+                });
+                store.write(vmid, cfg);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log(log, "unable to create CT " + vmid + " - " + e.getMessage());
+            for (String volid : allocated) {
+                try {
+                    runtime.volumes().storage().free(volid);
+                } catch (RuntimeException ignored) {
+                    // already gone
+                }
+            }
+            store.destroy(vmid);
+            runtime.cleanup(vmid);
+            throw e;
+        }
+    }
+
+    /** Allocates the volumes of {@code keys} given as {@code STORAGE:SIZE}, writing the new volid into the value. */
+    private void allocateNew(int vmid, GuestConfig cfg, Set<String> keys, List<String> allocated, Consumer<String> log) {
+        for (String k : new ArrayList<>(keys)) {
+            if (!LxcOptions.isMountKey(k)) continue;
+            MountPoint mp = MountPoint.parse(k, cfg.current().has(k) ? cfg.get(k).orElseThrow() : cfg.pending().getOrNull(k));
+            if (!CtVolumes.isNewVolume(mp.volume())) continue;
+            String volid = runtime.volumes().allocate(vmid, mp.volume());
+            allocated.add(volid);
+            String size = mp.volume().substring(mp.volume().indexOf(':') + 1) + "G";
+            String value = mp.withVolume(volid).with("size", size).print();
+            if (cfg.current().has(k)) cfg.set(k, value); else cfg.pending().set(k, value);
+            log(log, "allocated " + k + " volume '" + volid + "'");
+        }
+    }
+
+    /** Every interface without {@code hwaddr} gets one with the cluster's MAC prefix. */
+    private void generateMacs(Map<String, String> options) {
+        String prefix = MacAddress.prefix(store.cfs().readString("datacenter.cfg").orElse(null));
+        for (var e : options.entrySet()) {
+            if (LxcOptions.isNet(e.getKey())) e.setValue(Net.parse(e.getKey(), e.getValue()).withDefaults(prefix, random).print());
+        }
+    }
+
+    // ---- update -------------------------------------------------------------------------------------------
+
+    /**
+     * PVE's update_pct_config: a stopped container gets the changes at once; a running one gets {@link #LIVE}
+     * options at once and the rest as pending changes, applied at its next start.
+     */
+    public void update(int vmid, Map<String, String> set, List<String> delete, List<String> revert, String digest, Consumer<String> log) {
+        Map<String, String> opts = new LinkedHashMap<>(set);
+        String description = opts.remove("description");
+        LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
+        generateMacs(checked);
+        Map<String, String> errors = new TreeMap<>();
+        Set<String> deletes = new LinkedHashSet<>(delete);
+        for (String d : deletes) {
+            if (checked.containsKey(d) || (d.equals("description") && description != null))
+                errors.put("delete", "cannot set and delete '" + d + "' at the same time");
+            else if (LxcOptions.option(d) == null && !d.startsWith("lxc."))
+                errors.put("delete", "invalid configuration ID '" + d + "'");
+            else if (d.equals("rootfs"))
+                errors.put("delete", "unable to delete required option 'rootfs'");
+        }
+        for (String r : revert) {
+            if (checked.containsKey(r) || deletes.contains(r)) errors.put("revert", "cannot revert and set/delete '" + r + "' at the same time");
+        }
+        if (!errors.isEmpty()) throw new ParamException(errors);
+        List<String> allocated = new ArrayList<>();
+        try {
+            store.locked(vmid, () -> {
+                GuestConfig cfg = store.load(vmid);
+                GuestConfigStore.assertDigest(cfg, digest);
+                store.checkLock(cfg);
+                for (String r : revert) {
+                    cfg.pending().remove(r);
+                    cfg.removePendingDelete(r);
+                }
+                for (String d : deletes) cfg.addPendingDelete(d, false);
+                for (var e : checked.entrySet()) {
+                    cfg.removePendingDelete(e.getKey());
+                    cfg.pending().set(e.getKey(), e.getValue());
+                }
+                if (description != null) cfg.pending().description(description);
+                allocateNew(vmid, cfg, checked.keySet(), allocated, log);
+                if (type.isRunning(vmid)) applyLive(cfg);
+                else guests.applyPending(vmid, cfg, log);
+                store.write(vmid, cfg);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            for (String volid : allocated) {
+                try {
+                    runtime.volumes().storage().free(volid);
+                } catch (RuntimeException ignored) {
+                    // already gone
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void applyLive(GuestConfig cfg) {
+        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
+            if (LIVE.contains(k)) {
+                cfg.current().set(k, cfg.pending().getOrNull(k));
+                cfg.pending().remove(k);
+            }
+        }
+        if (cfg.pending().description() != null) {
+            cfg.current().description(cfg.pending().description());
+            cfg.pending().description(null);
+        }
+        var deletes = cfg.pendingDeletes();
+        for (String k : new ArrayList<>(deletes.keySet())) {
+            if (LIVE.contains(k)) {
+                cfg.current().remove(k);
+                deletes.remove(k);
+            }
+        }
+        cfg.setPendingDeletes(deletes);
+    }
+
+    // ---- power --------------------------------------------------------------------------------------------
+
+    /** Start: pending changes are applied first (PVE's vm_start), the config lock is checked. */
+    public void start(int vmid, Consumer<String> log) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            store.checkLock(cfg);
+            if (type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " already running");
+            if (!cfg.pending().isEmpty()) {
+                guests.applyPending(vmid, cfg, log);
+                store.write(vmid, cfg);
+            }
+            type.start(vmid, log);
+            return null;
+        });
+    }
+
+    public void stop(int vmid, Consumer<String> log) {
+        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        type.stop(vmid, java.time.Duration.ZERO, log);
+    }
+
+    public void shutdown(int vmid, long timeoutSeconds, boolean forceStop, Consumer<String> log) {
+        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        type.shutdown(vmid, java.time.Duration.ofSeconds(timeoutSeconds), forceStop, log);
+    }
+
+    public void suspend(int vmid) {
+        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        runtime.lxc().freeze(vmid);
+    }
+
+    public void resume(int vmid) {
+        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        runtime.lxc().unfreeze(vmid);
+    }
+
+    /** Destroy: PVE's messages for a running or protected container come from the framework. */
+    public void destroy(int vmid, boolean purge, Consumer<String> log) {
+        guests.destroy(vmid, false, purge, log);
+    }
+}

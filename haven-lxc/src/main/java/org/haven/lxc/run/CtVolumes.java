@@ -1,0 +1,140 @@
+package org.haven.lxc.run;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.haven.guest.config.GuestException;
+import org.haven.lxc.config.CtConfig;
+import org.haven.lxc.config.MountPoint;
+import org.haven.storage.StorageManager;
+import org.haven.storage.config.StorageEntry;
+import org.haven.storage.spi.CommandRunner;
+
+/**
+ * Container volumes on storage, as PVE's {@code create_disks} and {@code mountpoint_mount} handle them: a new
+ * volume ({@code STORAGE:SIZE_IN_GiB}) is a subvolume on storages that have them ({@code btrfs}, {@code zfspool};
+ * on a directory storage with size 0) and otherwise a raw image formatted with ext4; a raw image is mounted
+ * through a loop device, a subvolume and a bind mount point are bind-mounted, a device is mounted directly.
+ */
+public final class CtVolumes {
+    /** {@code STORAGE:SIZE} of a volume to allocate. */
+    public static final Pattern NEW_VOLUME = Pattern.compile("^([a-zA-Z][\\w\\-.]*):(\\d+(?:\\.\\d+)?)$");
+    private static final Set<String> SUBVOL_TYPES = Set.of("btrfs", "zfspool");
+
+    private final StorageManager sm;
+    private final CommandRunner run;
+
+    public CtVolumes(StorageManager sm, CommandRunner run) {
+        this.sm = sm;
+        this.run = run;
+    }
+
+    public StorageManager storage() { return sm; }
+
+    /** Whether a mount point value asks for a new volume ({@code local:8}). */
+    public static boolean isNewVolume(String volume) { return volume != null && NEW_VOLUME.matcher(volume).matches(); }
+
+    /** Allocate and format a new volume for {@code spec} ({@code STORAGE:SIZE}); returns the volid. */
+    public String allocate(int vmid, String spec) {
+        Matcher m = NEW_VOLUME.matcher(spec);
+        if (!m.matches()) throw new GuestException(500, "unable to parse volume '" + spec + "'");
+        StorageEntry s = sm.enabledStorage(m.group(1));
+        long bytes = (long) (Double.parseDouble(m.group(2)) * 1024 * 1024 * 1024);
+        boolean subvol = SUBVOL_TYPES.contains(s.type().id()) || bytes == 0;
+        String volid = sm.alloc(s.id(), vmid, subvol ? "subvol" : "raw", null, subvol && !SUBVOL_TYPES.contains(s.type().id()) ? 0 : bytes);
+        if (!subvol) {
+            try {
+                String path = sm.path(volid);
+                check(List.of("mkfs.ext4", "-q", "-F", "-E", "root_owner=0:0", path));
+            } catch (RuntimeException e) {
+                sm.free(volid);
+                throw e;
+            }
+        }
+        return volid;
+    }
+
+    /** Mount {@code mp}'s volume at {@code target} (created when missing). */
+    public void mount(MountPoint mp, Path target) {
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new GuestException(500, "unable to create " + target + ": " + e.getMessage());
+        }
+        String opts = mp.mountOptions();
+        switch (mp.kind()) {
+            case BIND -> check(List.of("mount", "--bind", mp.volume(), target.toString()));
+            case DEVICE -> check(mountCmd(opts, mp.volume(), target));
+            case VOLUME -> {
+                sm.activateVolumes(List.of(mp.volume()));
+                String path = sm.path(mp.volume());
+                if (Files.isDirectory(Path.of(path))) check(List.of("mount", "--bind", path, target.toString()));
+                else check(mountCmd(opts.isEmpty() ? "loop" : "loop," + opts, path, target));
+            }
+        }
+    }
+
+    private static List<String> mountCmd(String opts, String src, Path target) {
+        List<String> c = new ArrayList<>(List.of("mount"));
+        if (!opts.isEmpty()) c.addAll(List.of("-o", opts));
+        c.add(src);
+        c.add(target.toString());
+        return c;
+    }
+
+    /**
+     * Mount the rootfs at {@code rootfs} and the mount points at their own directory below {@code mpBase}; returns
+     * key → host directory. What was mounted is unmounted again when a later mount fails.
+     */
+    public Map<String, String> mountAll(CtConfig c, Path rootfs, Path mpBase) {
+        TreeMap<String, String> out = new TreeMap<>();
+        List<Path> done = new ArrayList<>();
+        try {
+            for (MountPoint m : c.mountsInOrder()) {
+                Path target = m.key().equals("rootfs") ? rootfs : mpBase.resolve(m.key());
+                mount(m, target);
+                done.add(target);
+                out.put(m.key(), target.toString());
+            }
+        } catch (RuntimeException e) {
+            for (int i = done.size() - 1; i >= 0; i--) umount(done.get(i));
+            throw e;
+        }
+        return out;
+    }
+
+    /** Unmount whatever is mounted at {@code target} or below it (lazily, so a busy mount does not stay). */
+    public void umount(Path target) {
+        for (String mnt : mountsBelow(target).reversed()) run.run(List.of("umount", "-l", mnt));
+    }
+
+    /** The mount points at or below {@code dir}, in mount order. */
+    List<String> mountsBelow(Path dir) {
+        List<String> out = new ArrayList<>();
+        String d = dir.toAbsolutePath().normalize().toString();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length < 2) continue;
+                String mnt = f[1].replace("\\040", " ");
+                if (mnt.equals(d) || mnt.startsWith(d + "/")) out.add(mnt);
+            }
+        } catch (IOException e) {
+            throw new GuestException(500, "unable to read the mount table: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private void check(List<String> c) {
+        CommandRunner.Result r = run.run(c);
+        if (!r.ok()) throw new GuestException(500, "command '" + String.join(" ", c) + "' failed: " + r.stderr().strip());
+    }
+}
