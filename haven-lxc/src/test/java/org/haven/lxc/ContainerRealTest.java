@@ -106,4 +106,40 @@ class ContainerRealTest {
             assertThat(bed.service.runtime().lxc().dir(9102)).doesNotExist();
         }
     }
+
+    @Test
+    void btrfsSnapshotRollsBackAFileChange() throws Exception {
+        Path img = dir.resolve("btrfs.img");
+        Path mnt = dir.resolve("bt");
+        Files.createDirectories(mnt);
+        try (CtBed bed = new CtBed(dir, "btrfs: bt\n\tpath " + mnt + "\n\tcontent rootdir,images\n")) {
+            bed.sh("truncate", "-s", "320M", img.toString());
+            bed.sh("mkfs.btrfs", "-q", "-f", img.toString());
+            bed.sh("mount", "-o", "loop", img.toString(), mnt.toString());
+            bed.cleanups.add(() -> bed.run.run(List.of("umount", mnt.toString())));
+            bed.sh("btrfs", "quota", "enable", mnt.toString());
+            int vmid = 9103;
+            bed.service.create(vmid, Map.of("hostname", "bb3", "rootfs", "bt:0.2"),
+                    new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
+            String volid = CtConfig.of(bed.service.store().load(vmid).current()).rootfs().volume();
+            assertThat(volid).isEqualTo("bt:9103/subvol-9103-disk-0.subvol");
+            assertThat(Path.of(bed.sm.path(volid)).resolve("bin/busybox")).exists();
+
+            bed.service.start(vmid, log::add);
+            exec(bed, vmid, "sh", "-c", "echo before > /root/state");
+            bed.service.snapshots().create(vmid, "snap1", false, "first", log::add);
+            exec(bed, vmid, "sh", "-c", "echo after > /root/state");
+            assertThat(exec(bed, vmid, "cat", "/root/state")).isEqualTo("after");
+
+            bed.service.snapshots().rollback(vmid, "snap1", true, log::add);
+            assertThat(bed.service.type().isRunning(vmid)).isTrue();
+            assertThat(exec(bed, vmid, "cat", "/root/state")).isEqualTo("before");
+            assertThat(bed.service.store().load(vmid).get("parent")).contains("snap1");
+
+            bed.service.stop(vmid, log::add);
+            bed.service.snapshots().delete(vmid, "snap1", false, log::add);
+            bed.service.destroy(vmid, false, log::add);
+            assertThat(Path.of(bed.sm.path(volid))).doesNotExist();
+        }
+    }
 }
