@@ -269,27 +269,37 @@ public final class LxcService {
     }
 
     public void stop(int vmid, Consumer<String> log) {
-        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        checkRunning(vmid);
         type.stop(vmid, java.time.Duration.ZERO, log);
     }
 
     public void shutdown(int vmid, long timeoutSeconds, boolean forceStop, Consumer<String> log) {
-        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        checkRunning(vmid);
         type.shutdown(vmid, java.time.Duration.ofSeconds(timeoutSeconds), forceStop, log);
     }
 
     public void suspend(int vmid) {
-        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        checkRunning(vmid);
         runtime.lxc().freeze(vmid);
     }
 
     public void resume(int vmid) {
-        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+        checkRunning(vmid);
         runtime.lxc().unfreeze(vmid);
     }
 
-    /** Destroy: PVE's messages for a running or protected container come from the framework. */
+    /** PVE's refusal to destroy a running container. */
+    public void checkNotRunning(int vmid) {
+        if (type.isRunning(vmid)) throw new GuestException(500, "unable to destroy CT " + vmid + " - container is running");
+    }
+
+    public void checkRunning(int vmid) {
+        if (!type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " not running");
+    }
+
+    /** Destroy a stopped container with its volumes; protection and HA membership are refused with PVE's messages. */
     public void destroy(int vmid, boolean purge, Consumer<String> log) {
+        checkNotRunning(vmid);
         guests.destroy(vmid, false, purge, log);
     }
 }

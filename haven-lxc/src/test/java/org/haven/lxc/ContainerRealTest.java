@@ -80,7 +80,7 @@ class ContainerRealTest {
                     + "then cat /tmp/cg/memory.limit_in_bytes; else mount -t cgroup2 none /tmp/cg && cat /tmp/cg/memory.max; fi; umount /tmp/cg");
             assertThat(limit).isEqualTo(Long.toString(96L * 1024 * 1024));
 
-            assertThatThrownBy(() -> bed.service.destroy(vmid, false, log::add)).hasMessage("CT 9101 is running - destroy failed");
+            assertThatThrownBy(() -> bed.service.destroy(vmid, false, log::add)).hasMessage("unable to destroy CT 9101 - container is running");
             bed.service.shutdown(vmid, 5, true, log::add);
             assertThat(bed.service.runtime().status(vmid)).containsEntry("status", "stopped");
             bed.service.update(vmid, Map.of("protection", "1"), List.of(), List.of(), null, log::add);

@@ -20,28 +20,28 @@ import org.haven.storage.spi.ProcessCommandRunner;
  * {@code local} (rootdir, vztmpl) holding the busybox template, and an lxcpath, all below one directory. Closing
  * it stops the containers and unmounts what is left.
  */
-final class CtBed implements AutoCloseable {
-    final Path dir;
-    final MemoryClusterFs cfs = new MemoryClusterFs("node1");
-    final CommandRunner run = new ProcessCommandRunner();
-    final StorageManager sm;
-    final LxcService service;
-    final Path template;
-    final List<Runnable> cleanups = new ArrayList<>();
+public final class CtBed implements AutoCloseable {
+    public final Path dir;
+    public final MemoryClusterFs cfs = new MemoryClusterFs("n1");
+    public final CommandRunner run = new ProcessCommandRunner();
+    public final StorageManager sm;
+    public final LxcService service;
+    public final Path template;
+    public final List<Runnable> cleanups = new ArrayList<>();
 
-    CtBed(Path dir, String extraStorage) throws IOException {
+    public CtBed(Path dir, String extraStorage) throws IOException {
         this.dir = dir;
         Path local = dir.resolve("local");
         Files.createDirectories(local.resolve("template/cache"));
         cfs.writeString("storage.cfg", "dir: local\n\tpath " + local + "\n\tcontent rootdir,vztmpl,images\n" + extraStorage);
-        sm = new StorageManager(cfs, "node1", local, run);
+        sm = new StorageManager(cfs, "n1", local, run);
         GuestConfigStore store = new GuestConfigStore(cfs, "lxc", "CT", new VmidRegistry(cfs));
         service = LxcService.create(store, sm, dir.resolve("lxc"), Clock.SYSTEM, List.of());
         template = BusyboxTemplate.build(run, local.resolve("template/cache"));
     }
 
     /** Run a host command, failing on a non-zero exit. */
-    String sh(String... cmd) {
+    public String sh(String... cmd) {
         CommandRunner.Result r = run.run(List.of(cmd));
         if (!r.ok()) throw new IllegalStateException(String.join(" ", cmd) + ": " + r.stderr());
         return r.stdout();

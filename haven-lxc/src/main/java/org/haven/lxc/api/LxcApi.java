@@ -1,0 +1,361 @@
+package org.haven.lxc.api;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
+import org.haven.api.ApiModule;
+import org.haven.api.ApiRegistry;
+import org.haven.api.NodeContext;
+import org.haven.api.Params;
+import org.haven.api.Permission;
+import org.haven.api.RequestContext;
+import org.haven.core.schema.Formats;
+import org.haven.core.schema.ParamException;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
+import org.haven.guest.api.GuestRoutes;
+import org.haven.guest.clone.GuestClone;
+import org.haven.guest.config.GuestConfigStore;
+import org.haven.lxc.LxcService;
+import org.haven.lxc.config.LxcOptions;
+import org.haven.storage.StorageManager;
+
+import static org.haven.guest.api.GuestRoutes.wrap;
+
+/**
+ * The container API ({@code /nodes/{node}/lxc/...}): list, create from a template ({@code vzcreate}), destroy,
+ * config (GET/PUT), pending, status (current, start, stop, shutdown, reboot, suspend, resume), snapshots,
+ * template and clone, and the containers of {@code /cluster/resources}. Long operations run as tasks and return
+ * their UPID.
+ */
+public final class LxcApi implements ApiModule {
+    private static final String VMS = "/vms/{vmid}";
+    static final String BASE = "/nodes/{node}/lxc";
+    static final String CT = BASE + "/{vmid}";
+
+    private volatile LxcService service;
+    private NodeContext ctx;
+
+    public LxcApi() {}
+
+    /** A module serving {@code service} (for tests that build the service themselves). */
+    public LxcApi(LxcService service) { this.service = service; }
+
+    @Override public String name() { return "lxc"; }
+
+    @Override
+    public void register(ApiRegistry reg, NodeContext ctx) {
+        this.ctx = ctx;
+        reg.addAll(methods());
+        reg.addResources(this::resources);
+    }
+
+    @Override
+    public void start(NodeContext ctx) { ctx.publish(LxcService.class, service()); }
+
+    /** The service, created on first use (the storage service is looked up then). */
+    public LxcService service() {
+        LxcService s = service;
+        if (s != null) return s;
+        synchronized (this) {
+            if (service == null) {
+                StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
+                Path lxcpath = ctx.embedded() ? ctx.dataDir().resolve("lxc") : Path.of("/var/lib/lxc");
+                service = LxcService.create(GuestConfigStore.lxc(ctx.cfs()), sm, lxcpath, ctx.clock(), List.of());
+            }
+            return service;
+        }
+    }
+
+    private static Schema vmid() { return StandardOptions.vmid(); }
+
+    private static ApiMethod.Builder at(ApiMethod.Builder b) { return b.param("node", StandardOptions.node()).param("vmid", vmid()); }
+
+    private static void options(ApiMethod.Builder b) { LxcOptions.all().forEach(b::param); }
+
+    /** The config options among the request parameters, as strings (booleans as 1/0). */
+    static Map<String, String> configParams(Params p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        p.asMap().forEach((k, v) -> {
+            if (v != null && LxcOptions.option(k) != null) out.put(k, v instanceof Boolean b ? (b ? "1" : "0") : String.valueOf(v));
+        });
+        return out;
+    }
+
+    private void requireCt(int vmid) { service().store().load(vmid); }
+
+    private static String id(int vmid) { return Integer.toString(vmid); }
+
+    List<ApiMethod> methods() {
+        List<ApiMethod> m = new ArrayList<>();
+        m.add(ApiMethod.get(BASE).name("vmlist").description("LXC container index (per node).")
+                .param("node", StandardOptions.node())
+                .returns(Schema.array(Schema.object().property("vmid", vmid()).property("status", Schema.string().enumValues("stopped", "running"))))
+                .permissions(Permission.all("Only list CTs where you have VM.Audit permissons on /vms/<vmid>."))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> service().list().stream().filter(d -> rc.hasPermission("/vms/" + d.get("vmid"), false, "VM.Audit")).toList()))
+                .build());
+
+        ApiMethod.Builder create = ApiMethod.post(BASE).name("create_vm").description("Create or restore a container.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("ostemplate", Schema.string().maxLength(255).description("The OS template or backup file."))
+                .param("password", Schema.string().optional().minLength(5).description("Sets root password inside container."))
+                .param("ssh-public-keys", Schema.string().optional().description("Setup public SSH keys (one key per line, OpenSSH format)."))
+                .param("storage", StandardOptions.storageId().optional().defaultValue("local").description("Default Storage."))
+                .param("start", Schema.bool().optional().defaultValue(0).description("Start the CT after its creation finished successfully."))
+                .param("pool", Schema.string().optional().format("pve-poolid").description("Add the VM to the specified pool."))
+                .param("unique", Schema.bool().optional().requires("restore").description("Assign a unique random ethernet address."))
+                .param("restore", Schema.bool().optional().description("Mark this as restore task."))
+                .param("force", Schema.bool().optional().description("Allow to overwrite existing container."))
+                .param("ignore-unpack-errors", Schema.bool().optional().description("Ignore errors when extracting the template."))
+                .param("bwlimit", Schema.number().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string())
+                .permissions(Permission.all("You need 'VM.Allocate' permission on /vms/{vmid} or on the VM pool /pool/{pool}. You also need 'Datastore.AllocateSpace' permissions on the storage."))
+                .proxyto("node").protect();
+        options(create);
+        m.add(create.handler(wrap((p, rc) -> {
+            int vmid = p.integer("vmid");
+            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Allocate")
+                    && !(p.has("pool") && rc.hasPermission("/pool/" + p.str("pool"), false, "VM.Allocate")))
+                throw ApiException.forbidden("Permission check failed (/vms/" + vmid + ", VM.Allocate)");
+            if (p.bool("restore", false)) throw new ApiException(501, "restore from a backup archive is not implemented");
+            Map<String, String> opts = configParams(p);
+            service().store().checkUnused(vmid);
+            String storage = p.str("storage", "local");
+            Path template = templatePath(p.str("ostemplate"));
+            var co = new LxcService.CreateOptions(template, storage, p.str("password", null), p.str("ssh-public-keys", null));
+            boolean start = p.bool("start", false);
+            return rc.startTask("vzcreate", id(vmid), log -> {
+                service().create(vmid, opts, co, log::log);
+                if (start) service().start(vmid, log::log);
+            });
+        })).build());
+
+        m.add(at(ApiMethod.get(CT).name("vmdiridx").description("Directory index"))
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())))
+                .permissions(Permission.all())
+                .handler(wrap((p, rc) -> {
+                    requireCt(p.integer("vmid"));
+                    return List.of("config", "pending", "status", "vncproxy", "termproxy", "vncwebsocket", "spiceproxy", "migrate", "clone",
+                            "rrd", "firewall", "snapshot", "resize").stream().map(s -> Map.of("subdir", s)).toList();
+                })).build());
+
+        m.add(at(ApiMethod.delete(CT).name("destroy_vm").description("Destroy the container (also delete all uses files)."))
+                .param("force", Schema.bool().optional().defaultValue(0).description("Force destroy, even if running."))
+                .param("purge", Schema.bool().optional().defaultValue(0).description("Remove container from all related configurations."))
+                .param("destroy-unreferenced-disks", Schema.bool().optional().description("Also destroy disks not referenced in the config."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Allocate"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    var cfg = service().store().load(vmid);
+                    service().store().checkLock(cfg);
+                    boolean force = p.bool("force", false);
+                    if (!force) service().checkNotRunning(vmid);
+                    boolean purge = p.bool("purge", false);
+                    if (!purge && service().guests().haResource(vmid).isPresent())
+                        throw ApiException.error("unable to remove CT " + vmid + " - used in HA resources and purge parameter not set.");
+                    return rc.startTask("vzdestroy", id(vmid), log -> {
+                        if (force && service().type().isRunning(vmid)) service().type().stop(vmid, java.time.Duration.ZERO, log::log);
+                        service().destroy(vmid, purge, log::log);
+                    });
+                })).build());
+
+        m.add(at(ApiMethod.get(CT + "/config").name("vm_config").description("Get container configuration."))
+                .param("current", Schema.bool().optional().defaultValue(0).description("Get current values (instead of pending values)."))
+                .param("snapshot", Schema.string().optional().format("pve-configid").maxLength(40).description("Fetch config values from given snapshot."))
+                .returns(Schema.object().property("digest", Schema.string()))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    if (p.has("snapshot") && p.bool("current", false))
+                        throw new ParamException(Map.of("snapshot", "cannot use 'snapshot' parameter with 'current'", "current", "cannot use 'snapshot' parameter with 'current'"));
+                    Map<String, Object> out = service().guests().config(p.integer("vmid"), p.bool("current", false), p.opt("snapshot").orElse(null));
+                    // the raw lxc.* keys, as PVE lists them under "lxc"
+                    var raw = service().store().load(p.integer("vmid")).current().rawLxc();
+                    if (!raw.isEmpty() && !p.has("snapshot")) out.put("lxc", raw.stream().map(e -> List.of(e.getKey(), e.getValue())).toList());
+                    return out;
+                })).build());
+
+        ApiMethod.Builder put = at(ApiMethod.put(CT + "/config").name("update_vm").description("Set container options."))
+                .param("delete", Schema.string().optional().format("pve-configid-list").description("A list of settings you want to delete."))
+                .param("revert", Schema.string().optional().format("pve-configid-list").description("Revert a pending change."))
+                .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file has a different digest."))
+                .returns(Schema.nullType())
+                .permissions(Permission.permAny(VMS, "VM.Config.Disk", "VM.Config.CPU", "VM.Config.Memory", "VM.Config.Network", "VM.Config.Options"))
+                .proxyto("node").protect();
+        options(put);
+        m.add(put.handler(wrap((p, rc) -> {
+            int vmid = p.integer("vmid");
+            requireCt(vmid);
+            Map<String, String> set = configParams(p);
+            List<String> delete = Formats.splitList(p.str("delete", ""));
+            List<String> revert = Formats.splitList(p.str("revert", ""));
+            if (set.isEmpty() && delete.isEmpty() && revert.isEmpty()) throw ApiException.error("no options specified");
+            service().update(vmid, set, delete, revert, p.str("digest", null), null);
+            return null;
+        })).build());
+
+        // ---- status ----
+        m.add(at(ApiMethod.get(CT + "/status").name("vmcmdidx").description("Directory index"))
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())))
+                .permissions(Permission.all())
+                .handler(wrap((p, rc) -> {
+                    requireCt(p.integer("vmid"));
+                    return List.of("current", "start", "stop", "shutdown", "suspend", "resume", "reboot").stream().map(s -> Map.of("subdir", s)).toList();
+                })).build());
+        m.add(at(ApiMethod.get(CT + "/status/current").name("vm_status").description("Get virtual machine status."))
+                .returns(Schema.object().property("status", Schema.string().enumValues("stopped", "running")))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    Map<String, Object> st = new LinkedHashMap<>(service().runtime().status(vmid));
+                    st.put("ha", service().guests().haStatus(vmid));
+                    return st;
+                })).build());
+        m.add(power("start", "vm_start", "Start the container.")
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .param("debug", Schema.bool().optional().defaultValue(0).description("If set, enables very verbose debug log-level on start."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    if (service().type().isRunning(vmid)) throw ApiException.error("CT " + vmid + " already running");
+                    return rc.startTask("vzstart", id(vmid), log -> service().start(vmid, log::log));
+                })).build());
+        m.add(power("stop", "vm_stop", "Stop the container. This will abruptly stop all processes running in the container.")
+                .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
+                .param("overrule-shutdown", Schema.bool().optional().defaultValue(0).description("Try to abort active 'vzshutdown' tasks before stopping."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    service().checkRunning(vmid);
+                    return rc.startTask("vzstop", id(vmid), log -> service().stop(vmid, log::log));
+                })).build());
+        m.add(power("shutdown", "vm_shutdown", "Shutdown the container. This will trigger a clean shutdown of the container.")
+                .param("timeout", Schema.integer().optional().minimum(0).defaultValue(60).description("Wait maximal timeout seconds."))
+                .param("forceStop", Schema.bool().optional().defaultValue(0).description("Make sure the Container stops."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    service().checkRunning(vmid);
+                    long timeout = p.lng("timeout", 60);
+                    boolean force = p.bool("forceStop", false);
+                    return rc.startTask("vzshutdown", id(vmid), log -> service().shutdown(vmid, timeout, force, log::log));
+                })).build());
+        m.add(power("reboot", "vm_reboot", "Reboot the container by shutting it down, and starting it again. Applies pending changes.")
+                .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds for the shutdown."))
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    service().checkRunning(vmid);
+                    long timeout = p.lng("timeout", 60);
+                    return rc.startTask("vzreboot", id(vmid), log -> {
+                        service().shutdown(vmid, timeout, true, log::log);
+                        service().start(vmid, log::log);
+                    });
+                })).build());
+        m.add(power("suspend", "vm_suspend", "Suspend the container. This is experimental.")
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    service().checkRunning(vmid);
+                    return rc.startTask("vzsuspend", id(vmid), log -> service().suspend(vmid));
+                })).build());
+        m.add(power("resume", "vm_resume", "Resume the container.")
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    service().checkRunning(vmid);
+                    return rc.startTask("vzresume", id(vmid), log -> service().resume(vmid));
+                })).build());
+
+        m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());
+
+        m.add(at(ApiMethod.post(CT + "/clone").name("clone_vm").description("Create a container clone/copy"))
+                .param("newid", vmid().description("VMID for the clone."))
+                .param("hostname", Schema.string().optional().format("dns-name").description("Set a hostname for the new CT."))
+                .param("description", Schema.string().optional().description("Description for the new CT."))
+                .param("full", Schema.bool().optional().description("Create a full copy of all disks."))
+                .param("storage", StandardOptions.storageId().optional().description("Target storage for full clone."))
+                .param("snapname", Schema.string().optional().format("pve-configid").maxLength(40).description("The name of the snapshot."))
+                .param("target", StandardOptions.node().optional().description("Target node."))
+                .param("pool", Schema.string().optional().format("pve-poolid").description("Add the new CT to the specified pool."))
+                .param("bwlimit", Schema.number().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string())
+                .permissions(Permission.and(Permission.perm(VMS, "VM.Clone"), Permission.or(Permission.perm("/vms/{newid}", "VM.Allocate"),
+                        Permission.check("perm", "/pool/{pool}", List.of("VM.Allocate"), "require_param", "pool"))))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    int newid = p.integer("newid");
+                    var cfg = service().store().load(vmid);
+                    if (p.has("target") && !p.str("target").equals(service().store().localNode()))
+                        throw new ApiException(501, "cloning to another node is not implemented");
+                    service().store().checkUnused(newid);
+                    boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
+                    if (!full && !cfg.isTemplate()) throw ApiException.param("full", "linked clone feature for non-template is not available");
+                    String name = p.str("hostname", null), desc = p.str("description", null), storage = p.str("storage", null), snap = p.str("snapname", null);
+                    return rc.startTask("vzclone", id(vmid), log ->
+                            new GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, null, snap, log::log));
+                })).build());
+        return m;
+    }
+
+    private static ApiMethod.Builder power(String action, String name, String description) {
+        return at(ApiMethod.post(CT + "/status/" + action).name(name).description(description))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.PowerMgmt"))
+                .proxyto("node").protect();
+    }
+
+    /** An {@code ostemplate}: a {@code vztmpl} volume ({@code local:vztmpl/x.tar.zst}) or an absolute path. */
+    private Path templatePath(String ostemplate) {
+        if (ostemplate.startsWith("/")) return Path.of(ostemplate);
+        StorageManager sm = service().runtime().volumes().storage();
+        if (sm.parseVolname(ostemplate).vtype() != org.haven.storage.ContentType.VZTMPL)
+            throw ApiException.param("ostemplate", "volume '" + ostemplate + "' is not a container template");
+        return Path.of(sm.path(ostemplate));
+    }
+
+    // ---- cluster resources ----------------------------------------------------------------------------
+
+    List<Map<String, Object>> resources(RequestContext rc) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        LxcService s = service();
+        for (var e : s.store().list().entrySet()) {
+            int vmid = e.getKey();
+            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Audit")) continue;
+            LinkedHashMap<String, Object> r = new LinkedHashMap<>();
+            r.put("id", "lxc/" + vmid);
+            r.put("type", "lxc");
+            r.put("node", e.getValue());
+            r.put("vmid", vmid);
+            try {
+                if (e.getValue().equals(s.store().localNode())) {
+                    Map<String, Object> st = s.runtime().status(vmid);
+                    for (String k : List.of("name", "status", "maxmem", "mem", "cpu", "uptime", "maxdisk", "disk", "netin", "netout", "diskread", "diskwrite"))
+                        r.put(k, st.get(k));
+                    r.put("maxcpu", st.get("cpus"));
+                    r.put("template", st.containsKey("template") ? 1 : 0);
+                    s.guests().haResource(vmid).ifPresent(ha -> r.put("hastate", ha.getOrDefault("state", "started")));
+                    if (st.get("tags") != null) r.put("tags", st.get("tags"));
+                    if (st.get("lock") != null) r.put("lock", st.get("lock"));
+                } else {
+                    var cfg = s.store().load(e.getValue(), vmid);
+                    r.put("name", cfg.get("hostname").orElse("CT" + vmid));
+                    r.put("status", "unknown");
+                    r.put("template", cfg.isTemplate() ? 1 : 0);
+                }
+            } catch (RuntimeException ex) {
+                continue;
+            }
+            out.add(r);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,122 @@
+package org.haven.lxc.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.haven.api.AccessChecker;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
+import org.haven.api.server.ApiRequest;
+import org.haven.api.server.ApiResponse;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Authenticator;
+import org.haven.api.server.Dispatcher;
+import org.haven.api.task.FileTaskManager;
+import org.haven.core.testing.RealTest;
+import org.haven.core.time.Clock;
+import org.haven.lxc.CtBed;
+import org.haven.storage.StorageManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The container API over real containers: create from a template volume as a {@code vzcreate} task, start,
+ * status, config changes (pending while running), destroy refused while running, full clone of a stopped
+ * container, and a VMID taken by a VM refused with PVE's message.
+ */
+@RealTest
+class LxcApiRealTest {
+    @TempDir Path tmp;
+
+    record Api(Dispatcher d, FileTaskManager tasks) {
+        ApiResponse call(HttpMethod m, String path, Object... kv) {
+            Map<String, Object> params = new LinkedHashMap<>();
+            for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], kv[i + 1]);
+            return d.handle(new ApiRequest(m, "/nodes/n1/lxc" + path, params, "root@pam", "csrf", null, false, "127.0.0.1"));
+        }
+
+        /** The call's task, run to its end: its exit status. */
+        String task(HttpMethod m, String path, Object... kv) throws InterruptedException {
+            ApiResponse r = call(m, path, kv);
+            assertThat(r.status()).as(r.message() + r.errors()).isEqualTo(200);
+            assertThat((String) r.data()).startsWith("UPID:n1:");
+            return tasks.await((String) r.data(), 120_000).status();
+        }
+    }
+
+    static Api api(CtBed bed, Path tmp) {
+        FileTaskManager tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
+        AccessChecker all = new AccessChecker() {
+            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) { return true; }
+            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
+        };
+        NodeContext node = new TestNodeContext(bed.cfs, tasks, all, tmp, Clock.SYSTEM);
+        node.publish(StorageManager.class, bed.sm);
+        ApiTree tree = new ApiTree();
+        new LxcApi(bed.service).register(tree, node);
+        Authenticator auth = new Authenticator() {
+            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
+            @Override public boolean verifyCsrf(String userid, String token) { return true; }
+            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
+        };
+        return new Api(new Dispatcher(tree, node, auth), tasks);
+    }
+
+    @Test
+    void lifecycleThroughTheApi() throws Exception {
+        try (CtBed bed = new CtBed(tmp, "")) {
+            Api a = api(bed, tmp);
+            String tmpl = "local:vztmpl/" + bed.template.getFileName();
+            assertThat(a.task(HttpMethod.POST, "", "vmid", 9201, "ostemplate", tmpl, "hostname", "api1", "memory", 64,
+                    "rootfs", "local:0.05", "start", true)).isEqualTo("OK");
+            ApiResponse st = a.call(HttpMethod.GET, "/9201/status/current");
+            assertThat((Map<String, Object>) st.data()).containsEntry("status", "running").containsEntry("name", "api1")
+                    .containsEntry("maxmem", 64L * 1024 * 1024).containsEntry("ha", Map.of("managed", 0));
+            assertThat((List<Map<String, Object>>) a.call(HttpMethod.GET, "").data()).extracting(m -> m.get("vmid")).containsExactly(9201);
+
+            // a running container takes memory at its next start: pending
+            assertThat(a.call(HttpMethod.PUT, "/9201/config", "memory", 80, "description", "web").status()).isEqualTo(200);
+            Map<String, Object> cfg = (Map<String, Object>) a.call(HttpMethod.GET, "/9201/config", "current", true).data();
+            assertThat(cfg).containsEntry("memory", 64L).containsEntry("description", "web").containsEntry("ostype", "unmanaged");
+            assertThat((List<Map<String, Object>>) a.call(HttpMethod.GET, "/9201/pending").data())
+                    .anySatisfy(e -> assertThat(e).containsEntry("key", "memory").containsEntry("value", 64L).containsEntry("pending", 80L));
+
+            ApiResponse del = a.call(HttpMethod.DELETE, "/9201");
+            assertThat(del.status()).isEqualTo(500);
+            assertThat(del.message()).isEqualTo("unable to destroy CT 9201 - container is running");
+            ApiResponse snap = a.call(HttpMethod.POST, "/9201/snapshot", "snapname", "s1");
+            assertThat(a.tasks().await((String) snap.data(), 60_000).status()).isEqualTo("snapshot feature is not available");
+
+            assertThat(a.task(HttpMethod.POST, "/9201/status/shutdown", "timeout", 5, "forceStop", true)).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("OK");
+            assertThat(a.call(HttpMethod.GET, "/9201/config").data()).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("memory", 80L);
+            assertThat(a.task(HttpMethod.POST, "/9201/status/stop")).isEqualTo("OK");
+
+            assertThat(a.task(HttpMethod.POST, "/9201/clone", "newid", 9202, "hostname", "api2")).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.POST, "/9202/status/start")).isEqualTo("OK");
+            assertThat(bed.service.runtime().exec(9202, List.of("hostname"), null).stdout().strip()).isEqualTo("api2");
+            assertThat(a.task(HttpMethod.POST, "/9202/status/stop")).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.DELETE, "/9202")).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.DELETE, "/9201")).isEqualTo("OK");
+            assertThat(bed.sm.imagesOf(9201)).isEmpty();
+            assertThat(bed.sm.imagesOf(9202)).isEmpty();
+
+            // one VMID namespace over VMs and containers
+            bed.cfs.mkdirs("nodes/n1/qemu-server");
+            bed.cfs.writeString("nodes/n1/qemu-server/9300.conf", "memory: 512\n");
+            ApiResponse taken = a.call(HttpMethod.POST, "", "vmid", 9300, "ostemplate", tmpl);
+            assertThat(taken.status()).isEqualTo(500);
+            assertThat(taken.message()).isEqualTo("unable to create CT 9300 - VM 9300 already exists on node 'n1'");
+            a.tasks().close();
+        }
+    }
+}
