@@ -97,4 +97,14 @@ public final class GuestVolumes {
         }
         return (long) (n * mul);
     }
+
+    /** PVE's format_size: the largest unit that divides the size exactly ({@code 8G}, {@code 51M}). */
+    public static String formatSize(long bytes) {
+        String[] units = {"T", "G", "M", "K"};
+        long[] mul = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (bytes >= mul[i] && bytes % mul[i] == 0) return (bytes / mul[i]) + units[i];
+        }
+        return Long.toString(bytes);
+    }
 }

@@ -20,6 +20,7 @@ import org.haven.lxc.run.Lxc;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.CommandRunner;
 import org.haven.guest.GuestService;
+import org.haven.guest.GuestVolumes;
 import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
@@ -156,7 +157,7 @@ public final class LxcService {
             if (!CtVolumes.isNewVolume(mp.volume())) continue;
             String volid = runtime.volumes().allocate(vmid, mp.volume());
             allocated.add(volid);
-            String size = mp.volume().substring(mp.volume().indexOf(':') + 1) + "G";
+            String size = GuestVolumes.formatSize(CtVolumes.bytes(mp.volume()));
             String value = mp.withVolume(volid).with("size", size).print();
             if (cfg.current().has(k)) cfg.set(k, value); else cfg.pending().set(k, value);
             log(log, "allocated " + k + " volume '" + volid + "'");

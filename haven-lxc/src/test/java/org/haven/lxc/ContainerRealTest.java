@@ -57,7 +57,7 @@ class ContainerRealTest {
             assertThat(c.ostype()).isEqualTo("unmanaged");
             assertThat(c.lock()).isNull();
             assertThat(c.rootfs().volume()).isEqualTo("local:9101/vm-9101-disk-0.raw");
-            assertThat(c.rootfs().props().get("size")).isEqualTo("0.1G");
+            assertThat(c.rootfs().props().get("size")).isEqualTo("102M");
             assertThat(c.nets().get(0).hwaddr()).startsWith("BC:24:11:");
 
             bed.service.start(vmid, log::add);

@@ -326,14 +326,7 @@ public final class QemuService {
     }
 
     /** PVE's format_size: the largest unit that divides the size exactly. */
-    public static String formatSize(long bytes) {
-        String[] units = {"T", "G", "M", "K"};
-        long[] mul = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
-        for (int i = 0; i < units.length; i++) {
-            if (bytes >= mul[i] && bytes % mul[i] == 0) return (bytes / mul[i]) + units[i];
-        }
-        return Long.toString(bytes);
-    }
+    public static String formatSize(long bytes) { return GuestVolumes.formatSize(bytes); }
 
     // ---- update -----------------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
+import org.haven.guest.access.OptionAccess;
+import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
 import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfigStore;
@@ -89,6 +91,12 @@ public final class LxcApi implements ApiModule {
 
     private void requireCt(int vmid) { service().store().load(vmid); }
 
+    /** PVE's check_ct_modify_config_perm: per-option privileges, root-only keys, volume access. */
+    private void checkAccess(RequestContext rc, int vmid, Map<String, String> set, List<String> removed, org.haven.guest.config.GuestConfig cfg) {
+        OptionAccess.check(OptionAccess.LXC, new RequestOptionAccess(rc, service().guests().volumes(), vmid, cfg,
+                (key, value) -> LxcOptions.format(key) == null ? Map.of() : LxcOptions.props(key, value)), set, removed);
+    }
+
     private static String id(int vmid) { return Integer.toString(vmid); }
 
     List<ApiMethod> methods() {
@@ -126,6 +134,7 @@ public final class LxcApi implements ApiModule {
             if (p.bool("restore", false)) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
             service().store().checkUnused(vmid);
+            checkAccess(rc, vmid, opts, List.of(), null);
             String storage = p.str("storage", "local");
             Path template = templatePath(p.str("ostemplate"));
             var co = new LxcService.CreateOptions(template, storage, p.str("password", null), p.str("ssh-public-keys", null));
@@ -198,6 +207,9 @@ public final class LxcApi implements ApiModule {
             List<String> delete = Formats.splitList(p.str("delete", ""));
             List<String> revert = Formats.splitList(p.str("revert", ""));
             if (set.isEmpty() && delete.isEmpty() && revert.isEmpty()) throw ApiException.error("no options specified");
+            List<String> removed = new ArrayList<>(delete);
+            removed.addAll(revert);
+            checkAccess(rc, vmid, set, removed, service().store().load(vmid));
             service().update(vmid, set, delete, revert, p.str("digest", null), null);
             return null;
         })).build());

@@ -42,12 +42,17 @@ public final class CtVolumes {
     /** Whether a mount point value asks for a new volume ({@code local:8}). */
     public static boolean isNewVolume(String volume) { return volume != null && NEW_VOLUME.matcher(volume).matches(); }
 
-    /** Allocate and format a new volume for {@code spec} ({@code STORAGE:SIZE}); returns the volid. */
-    public String allocate(int vmid, String spec) {
+    /** The size of a new volume {@code STORAGE:SIZE_IN_GiB} in bytes, rounded down to whole MiB as PVE does. */
+    public static long bytes(String spec) {
         Matcher m = NEW_VOLUME.matcher(spec);
         if (!m.matches()) throw new GuestException(500, "unable to parse volume '" + spec + "'");
-        StorageEntry s = sm.enabledStorage(m.group(1));
-        long bytes = (long) (Double.parseDouble(m.group(2)) * 1024 * 1024 * 1024);
+        return (long) (Double.parseDouble(m.group(2)) * 1024) * 1024 * 1024;
+    }
+
+    /** Allocate and format a new volume for {@code spec} ({@code STORAGE:SIZE}); returns the volid. */
+    public String allocate(int vmid, String spec) {
+        long bytes = bytes(spec);
+        StorageEntry s = sm.enabledStorage(spec.substring(0, spec.indexOf(':')));
         boolean subvol = SUBVOL_TYPES.contains(s.type().id()) || bytes == 0;
         String volid = sm.alloc(s.id(), vmid, subvol ? "subvol" : "raw", null, subvol && !SUBVOL_TYPES.contains(s.type().id()) ? 0 : bytes);
         if (!subvol) {

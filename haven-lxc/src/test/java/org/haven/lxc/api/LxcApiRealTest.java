@@ -37,10 +37,12 @@ class LxcApiRealTest {
     @TempDir Path tmp;
 
     record Api(Dispatcher d, FileTaskManager tasks) {
-        ApiResponse call(HttpMethod m, String path, Object... kv) {
+        ApiResponse call(HttpMethod m, String path, Object... kv) { return callAs("root@pam", m, path, kv); }
+
+        ApiResponse callAs(String user, HttpMethod m, String path, Object... kv) {
             Map<String, Object> params = new LinkedHashMap<>();
             for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], kv[i + 1]);
-            return d.handle(new ApiRequest(m, "/nodes/n1/lxc" + path, params, "root@pam", "csrf", null, false, "127.0.0.1"));
+            return d.handle(new ApiRequest(m, "/nodes/n1/lxc" + path, params, user, "csrf", null, false, "127.0.0.1"));
         }
 
         /** The call's task, run to its end: its exit status. */
@@ -117,6 +119,24 @@ class LxcApiRealTest {
             assertThat(taken.status()).isEqualTo(500);
             assertThat(taken.message()).isEqualTo("unable to create CT 9300 - VM 9300 already exists on node 'n1'");
             a.tasks().close();
+        }
+    }
+
+    @Test
+    void hostAccessIsForRootOnly() throws Exception {
+        try (CtBed bed = new CtBed(tmp, "")) {
+            Api a = api(bed, tmp);
+            bed.cfs.mkdirs("nodes/n1/lxc");
+            bed.cfs.writeString("nodes/n1/lxc/9210.conf", "hostname: x\nrootfs: local:9210/vm-9210-disk-0.raw,size=1G\n");
+            String before = bed.cfs.readString("nodes/n1/lxc/9210.conf").orElseThrow();
+            // an administrator holding every privilege, but not root@pam
+            ApiResponse bind = a.callAs("admin@pve", HttpMethod.PUT, "/9210/config", "mp0", "/etc,mp=/mnt/etc");
+            assertThat(bind.status()).isEqualTo(403);
+            assertThat(bind.message()).isEqualTo("Permission check failed (mount point type bind is only allowed for root@pam)");
+            assertThat(bed.cfs.readString("nodes/n1/lxc/9210.conf").orElseThrow()).isEqualTo(before);
+            // root may
+            assertThat(a.call(HttpMethod.PUT, "/9210/config", "mp0", "/etc,mp=/mnt/etc,ro=1").status()).isEqualTo(200);
+            assertThat(bed.cfs.readString("nodes/n1/lxc/9210.conf").orElseThrow()).contains("mp0: /etc,mp=/mnt/etc,ro=1");
         }
     }
 }
