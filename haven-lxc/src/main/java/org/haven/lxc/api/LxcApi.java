@@ -23,7 +23,10 @@ import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
 import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfigStore;
+import org.haven.guest.GuestVolumes;
 import org.haven.lxc.LxcService;
+import org.haven.lxc.run.Interfaces;
+import org.haven.storage.spi.Feature;
 import org.haven.lxc.config.LxcOptions;
 import org.haven.storage.StorageManager;
 
@@ -284,6 +287,37 @@ public final class LxcApi implements ApiModule {
                     int vmid = p.integer("vmid");
                     service().checkRunning(vmid);
                     return rc.startTask("vzresume", id(vmid), log -> service().resume(vmid));
+                })).build());
+
+        m.add(at(ApiMethod.get(CT + "/interfaces").name("ip").description("Get IP addresses of the specified container interface."))
+                .returns(Schema.array(Schema.object().property("name", Schema.string()).property("hwaddr", Schema.string())))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    var r = service().runtime().exec(vmid, List.of("ip", "addr"), null);
+                    if (!r.ok()) throw ApiException.error("unable to read the interfaces of CT " + vmid + ": " + r.stderr().strip());
+                    return Interfaces.parse(r.stdout());
+                })).build());
+        m.add(at(ApiMethod.get(CT + "/feature").name("vm_feature").description("Check if feature for virtual machine is available."))
+                .param("feature", Schema.string().enumValues("snapshot", "clone", "copy").description("Feature to check."))
+                .param("snapname", Schema.string().optional().format("pve-configid").maxLength(40).description("The name of the snapshot."))
+                .returns(Schema.object().property("hasFeature", Schema.bool()))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    var cfg = service().store().load(vmid);
+                    String snap = p.str("snapname", null);
+                    var section = snap == null ? cfg.current() : cfg.snapshots().get(snap);
+                    if (section == null) throw ApiException.error("snapshot '" + snap + "' does not exist");
+                    Feature f = Feature.valueOf(p.str("feature").toUpperCase(java.util.Locale.ROOT));
+                    boolean running = service().type().isRunning(vmid);
+                    var sm = service().runtime().volumes().storage();
+                    boolean has = GuestVolumes.disks(service().type().volumeKeys(), section).values().stream()
+                            .allMatch(v -> !v.startsWith("/") && sm.hasFeature(f, v, snap, running));
+                    return Map.of("hasFeature", has ? 1 : 0, "nodes", List.of());
                 })).build());
 
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());

@@ -94,6 +94,8 @@ class LxcApiRealTest {
             ApiResponse del = a.call(HttpMethod.DELETE, "/9201");
             assertThat(del.status()).isEqualTo(500);
             assertThat(del.message()).isEqualTo("unable to destroy CT 9201 - container is running");
+            assertThat((List<Map<String, Object>>) a.call(HttpMethod.GET, "/9201/interfaces").data()).extracting(i -> i.get("name")).contains("lo");
+            assertThat(a.call(HttpMethod.GET, "/9201/feature", "feature", "snapshot").data()).isEqualTo(Map.of("hasFeature", 0, "nodes", List.of()));
             ApiResponse snap = a.call(HttpMethod.POST, "/9201/snapshot", "snapname", "s1");
             assertThat(a.tasks().await((String) snap.data(), 60_000).status()).isEqualTo("snapshot feature is not available");
 
