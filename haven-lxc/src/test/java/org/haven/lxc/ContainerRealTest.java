@@ -138,8 +138,21 @@ class ContainerRealTest {
 
             bed.service.stop(vmid, log::add);
             bed.service.snapshots().delete(vmid, "snap1", false, log::add);
+
+            // a template and a linked clone of it, which starts with the template's files
+            bed.service.clones().template(vmid, log::add);
+            String base = CtConfig.of(bed.service.store().load(vmid).current()).rootfs().volume();
+            assertThat(base).isEqualTo("bt:9103/base-9103-disk-0.subvol");
+            bed.service.clones().clone(vmid, 9104, "linked", null, false, null, null, null, log::add);
+            String linked = CtConfig.of(bed.service.store().load(9104).current()).rootfs().volume();
+            assertThat(linked).startsWith("bt:9104/");
+            bed.service.start(9104, log::add);
+            assertThat(exec(bed, 9104, "cat", "/root/state")).isEqualTo("before");
+            assertThat(exec(bed, 9104, "hostname")).isEqualTo("linked");
+            bed.service.stop(9104, log::add);
+            bed.service.destroy(9104, false, log::add);
             bed.service.destroy(vmid, false, log::add);
-            assertThat(Path.of(bed.sm.path(volid))).doesNotExist();
+            assertThat(Path.of(bed.sm.path(base))).doesNotExist();
         }
     }
 }
