@@ -214,7 +214,7 @@ public final class LxcService {
                 }
                 if (description != null) cfg.pending().description(description);
                 allocateNew(vmid, cfg, checked.keySet(), allocated, log);
-                if (type.isRunning(vmid)) applyLive(cfg);
+                if (type.isRunning(vmid)) GuestService.applyNow(cfg, LIVE);
                 else guests.applyPending(vmid, cfg, log);
                 store.write(vmid, cfg);
                 return null;
@@ -229,27 +229,6 @@ public final class LxcService {
             }
             throw e;
         }
-    }
-
-    private static void applyLive(GuestConfig cfg) {
-        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
-            if (LIVE.contains(k)) {
-                cfg.current().set(k, cfg.pending().getOrNull(k));
-                cfg.pending().remove(k);
-            }
-        }
-        if (cfg.pending().description() != null) {
-            cfg.current().description(cfg.pending().description());
-            cfg.pending().description(null);
-        }
-        var deletes = cfg.pendingDeletes();
-        for (String k : new ArrayList<>(deletes.keySet())) {
-            if (LIVE.contains(k)) {
-                cfg.current().remove(k);
-                deletes.remove(k);
-            }
-        }
-        cfg.setPendingDeletes(deletes);
     }
 
     // ---- power --------------------------------------------------------------------------------------------

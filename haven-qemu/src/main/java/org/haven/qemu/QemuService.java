@@ -433,26 +433,7 @@ public final class QemuService {
         }
     }
 
-    private static void applyFastPlug(GuestConfig cfg) {
-        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
-            if (FAST_PLUG.contains(k)) {
-                cfg.current().set(k, cfg.pending().getOrNull(k));
-                cfg.pending().remove(k);
-            }
-        }
-        if (cfg.pending().description() != null) {
-            cfg.current().description(cfg.pending().description());
-            cfg.pending().description(null);
-        }
-        var deletes = cfg.pendingDeletes();
-        for (String k : new ArrayList<>(deletes.keySet())) {
-            if (FAST_PLUG.contains(k)) {
-                cfg.current().remove(k);
-                deletes.remove(k);
-            }
-        }
-        cfg.setPendingDeletes(deletes);
-    }
+    private static void applyFastPlug(GuestConfig cfg) { GuestService.applyNow(cfg, FAST_PLUG); }
 
     // ---- disk operations ------------------------------------------------------------------------------
 

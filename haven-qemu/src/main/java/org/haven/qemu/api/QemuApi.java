@@ -150,19 +150,7 @@ public final class QemuApi implements ApiModule {
     }
 
     /** Run {@code h}, turning guest and storage errors into API errors. */
-    static Handler wrap(Handler h) {
-        return (p, rc) -> {
-            try {
-                return h.handle(p, rc);
-            } catch (GuestException e) {
-                if (!e.errors().isEmpty()) throw new ParamException(e.errors());
-                throw new ApiException(e.status(), e.getMessage());
-            } catch (StorageException e) {
-                if (!e.fieldErrors().isEmpty()) throw new ParamException(e.fieldErrors());
-                throw ApiException.error(e.getMessage());
-            }
-        };
-    }
+    static Handler wrap(Handler h) { return org.haven.guest.api.GuestRoutes.wrap(h); }
 
     private int vmidOf(Params p) {
         int vmid = p.integer("vmid");
