@@ -1,14 +1,17 @@
 package org.haven.guest.api;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.Handler;
 import org.haven.api.Permission;
+import org.haven.api.RequestContext;
 import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
@@ -59,6 +62,49 @@ public final class GuestRoutes {
     }
 
     private static Schema vmid() { return StandardOptions.vmid(); }
+
+    /**
+     * The {@code /cluster/resources} entries of one guest type's guests that {@code rc} may audit: the local ones with
+     * their {@code status} (the type's status object), the others from their config ({@code nameKey}, else
+     * {@code <fallbackName><vmid>}) with status {@code unknown}.
+     */
+    public static List<Map<String, Object>> resources(RequestContext rc, GuestService guests, Function<Integer, Map<String, Object>> status,
+                                                      String nameKey, String fallbackName) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        var store = guests.store();
+        String type = guests.type().typeWord();
+        for (var e : store.list().entrySet()) {
+            int vmid = e.getKey();
+            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Audit")) continue;
+            LinkedHashMap<String, Object> r = new LinkedHashMap<>();
+            r.put("id", type + "/" + vmid);
+            r.put("type", type);
+            r.put("node", e.getValue());
+            r.put("vmid", vmid);
+            try {
+                if (e.getValue().equals(store.localNode())) {
+                    Map<String, Object> st = status.apply(vmid);
+                    for (String k : List.of("name", "status", "maxmem", "mem", "cpu", "uptime", "maxdisk", "netin", "netout", "diskread", "diskwrite"))
+                        r.put(k, st.get(k));
+                    r.put("disk", st.getOrDefault("disk", 0));
+                    r.put("maxcpu", st.get("cpus"));
+                    r.put("template", st.containsKey("template") ? 1 : 0);
+                    guests.haResource(vmid).ifPresent(ha -> r.put("hastate", ha.getOrDefault("state", "started")));
+                    if (st.get("tags") != null) r.put("tags", st.get("tags"));
+                    if (st.get("lock") != null) r.put("lock", st.get("lock"));
+                } else {
+                    var cfg = store.load(e.getValue(), vmid);
+                    r.put("name", cfg.get(nameKey).orElse(fallbackName + vmid));
+                    r.put("status", "unknown");
+                    r.put("template", cfg.isTemplate() ? 1 : 0);
+                }
+            } catch (RuntimeException ex) {
+                continue;
+            }
+            out.add(r);
+        }
+        return out;
+    }
 
     private String word() { return guests.get().type().guestWord(); }
 

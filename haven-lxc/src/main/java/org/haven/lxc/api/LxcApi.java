@@ -371,37 +371,6 @@ public final class LxcApi implements ApiModule {
     // ---- cluster resources ----------------------------------------------------------------------------
 
     List<Map<String, Object>> resources(RequestContext rc) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        LxcService s = service();
-        for (var e : s.store().list().entrySet()) {
-            int vmid = e.getKey();
-            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Audit")) continue;
-            LinkedHashMap<String, Object> r = new LinkedHashMap<>();
-            r.put("id", "lxc/" + vmid);
-            r.put("type", "lxc");
-            r.put("node", e.getValue());
-            r.put("vmid", vmid);
-            try {
-                if (e.getValue().equals(s.store().localNode())) {
-                    Map<String, Object> st = s.runtime().status(vmid);
-                    for (String k : List.of("name", "status", "maxmem", "mem", "cpu", "uptime", "maxdisk", "disk", "netin", "netout", "diskread", "diskwrite"))
-                        r.put(k, st.get(k));
-                    r.put("maxcpu", st.get("cpus"));
-                    r.put("template", st.containsKey("template") ? 1 : 0);
-                    s.guests().haResource(vmid).ifPresent(ha -> r.put("hastate", ha.getOrDefault("state", "started")));
-                    if (st.get("tags") != null) r.put("tags", st.get("tags"));
-                    if (st.get("lock") != null) r.put("lock", st.get("lock"));
-                } else {
-                    var cfg = s.store().load(e.getValue(), vmid);
-                    r.put("name", cfg.get("hostname").orElse("CT" + vmid));
-                    r.put("status", "unknown");
-                    r.put("template", cfg.isTemplate() ? 1 : 0);
-                }
-            } catch (RuntimeException ex) {
-                continue;
-            }
-            out.add(r);
-        }
-        return out;
+        return GuestRoutes.resources(rc, service().guests(), service().runtime()::status, "hostname", "CT");
     }
 }
