@@ -107,4 +107,13 @@ public final class GuestVolumes {
         }
         return Long.toString(bytes);
     }
+
+    /** The new size of a volume of {@code current} bytes for a resize to {@code size} ({@code 8G}, or {@code +1G} to grow by). */
+    public static long targetSize(long current, String size) {
+        boolean relative = size.startsWith("+");
+        long amount = parseSize(relative ? size.substring(1) : size);
+        long target = relative ? current + amount : amount;
+        if (target < current) throw new GuestException(500, "shrinking disks is not supported");
+        return target;
+    }
 }

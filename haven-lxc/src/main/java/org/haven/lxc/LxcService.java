@@ -231,6 +231,36 @@ public final class LxcService {
         }
     }
 
+    /**
+     * Grow a volume mount point ({@code size} absolute or {@code +N}) as PVE does: the storage grows the volume, the
+     * config gets the new size, then an ext4 image gets its file system grown with {@code resize2fs} (online through
+     * its loop device while the container runs, which fails the task when the kernel refuses; offline after
+     * {@code e2fsck}, where a failure is only a warning).
+     */
+    public void resize(int vmid, String disk, String size, String digest, Consumer<String> log, Consumer<String> warn) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            GuestConfigStore.assertDigest(cfg, digest);
+            store.checkLock(cfg);
+            String value = cfg.get(disk).orElseThrow(() -> new GuestException(500, "no such mount point '" + disk + "'"));
+            MountPoint mp = MountPoint.parse(disk, value);
+            if (mp.kind() != MountPoint.Kind.VOLUME) throw new GuestException(500, "unable to resize '" + disk + "' - not a storage volume");
+            var sm = runtime.volumes().storage();
+            long current = sm.size(mp.volume());
+            long target = GuestVolumes.targetSize(current, size);
+            if (target == current) {
+                log(log, "disk is already " + GuestVolumes.formatSize(target));
+                return null;
+            }
+            log(log, "resizing " + disk + " (" + mp.volume() + ") from " + GuestVolumes.formatSize(current) + " to " + GuestVolumes.formatSize(target));
+            sm.resize(mp.volume(), target, false); // the storage grows the volume itself even while the container runs
+            cfg.set(disk, mp.with("size", GuestVolumes.formatSize(target)).print());
+            store.write(vmid, cfg);
+            runtime.volumes().growFilesystem(mp.volume(), type.isRunning(vmid), warn);
+            return null;
+        });
+    }
+
     // ---- power --------------------------------------------------------------------------------------------
 
     /** Start: pending changes are applied first (PVE's vm_start), the config lock is checked. */

@@ -449,10 +449,7 @@ public final class QemuService {
             String volid = d.get("file");
             if (volid.startsWith("/")) throw new GuestException(500, "you can't resize a disk given by path");
             long current = volumes.size(volid);
-            boolean relative = size.startsWith("+");
-            long amount = GuestVolumes.parseSize(relative ? size.substring(1) : size);
-            long target = relative ? current + amount : amount;
-            if (target < current) throw new GuestException(500, "shrinking disks is not supported");
+            long target = GuestVolumes.targetSize(current, size);
             if (target == current) { log(log, "disk is already " + formatSize(target)); return null; }
             log(log, "resizing " + disk + " (" + volid + ") from " + formatSize(current) + " to " + formatSize(target));
             boolean running = vms.isRunning(vmid);

@@ -79,6 +79,8 @@ public final class LxcApi implements ApiModule {
 
     private static Schema vmid() { return StandardOptions.vmid(); }
 
+    private static List<String> mountKeys() { return LxcOptions.all().keySet().stream().filter(LxcOptions::isMountKey).sorted().toList(); }
+
     private static ApiMethod.Builder at(ApiMethod.Builder b) { return b.param("node", StandardOptions.node()).param("vmid", vmid()); }
 
     private static void options(ApiMethod.Builder b) { LxcOptions.all().forEach(b::param); }
@@ -318,6 +320,20 @@ public final class LxcApi implements ApiModule {
                     boolean has = GuestVolumes.disks(service().type().volumeKeys(), section).values().stream()
                             .allMatch(v -> !v.startsWith("/") && sm.hasFeature(f, v, snap, running));
                     return Map.of("hasFeature", has ? 1 : 0, "nodes", List.of());
+                })).build());
+
+        m.add(at(ApiMethod.put(CT + "/resize").name("resize_vm").description("Resize a container mount point."))
+                .param("disk", Schema.string().enumValues(mountKeys()).description("The disk you want to resize."))
+                .param("size", Schema.string().pattern("\\+?\\d+(\\.\\d+)?[KMGT]?").description("The new size."))
+                .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file has a different digest."))
+                .returns(Schema.string())
+                .permissions(Permission.permAny(VMS, "VM.Config.Disk"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    String disk = p.str("disk"), size = p.str("size"), digest = p.str("digest", null);
+                    return rc.startTask("resize", id(vmid), log -> service().resize(vmid, disk, size, digest, log::log, log::warn));
                 })).build());
 
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());

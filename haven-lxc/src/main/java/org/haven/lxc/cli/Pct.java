@@ -62,6 +62,7 @@ public final class Pct implements CliTool {
         }));
         c.add(ct("template", HttpMethod.POST, CT + "/template").output(CliCommand.Output.NONE));
         c.add(task("clone", HttpMethod.POST, CT + "/clone", "newid"));
+        c.add(task("resize", HttpMethod.PUT, CT + "/resize", "disk", "size"));
         c.add(CliCommand.local("exec", inv -> attach(inv, 1, (vmid, rest) -> rest)).description("Launch a command inside the specified container."));
         c.add(CliCommand.local("enter", inv -> attach(inv, 1, (vmid, rest) -> List.of())).description("Launch a shell for the specified container."));
         c.add(CliCommand.local("push", inv -> copy(inv, true)).description("Copy a local file to the container."));

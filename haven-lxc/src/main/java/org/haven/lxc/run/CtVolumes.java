@@ -67,6 +67,29 @@ public final class CtVolumes {
         return volid;
     }
 
+    /**
+     * After the volume grew: an ext4 image gets its file system grown, through its loop device while mounted; offline
+     * a failing {@code e2fsck} or {@code resize2fs} is logged as PVE's warning.
+     */
+    public void growFilesystem(String volid, boolean mounted, java.util.function.Consumer<String> warn) {
+        String path = sm.path(volid);
+        if (Files.isDirectory(Path.of(path))) return;
+        if (mounted) {
+            String loop = run.run(List.of("losetup", "-j", path)).stdout().lines().findFirst().map(l -> l.substring(0, l.indexOf(':'))).orElse(null);
+            if (loop == null) throw new GuestException(500, "internal error: CT running but mount point not attached to a loop device");
+            check(List.of("losetup", "--set-capacity", loop));
+            check(List.of("resize2fs", loop));
+            return;
+        }
+        try {
+            CommandRunner.Result fsck = run.run(List.of("e2fsck", "-f", "-y", path));
+            if (fsck.exitCode() > 1) throw new GuestException(500, "command 'e2fsck -f -y " + path + "' failed: exit code " + fsck.exitCode());
+            check(List.of("resize2fs", path));
+        } catch (GuestException e) {
+            warn.accept("Failed to update the container's filesystem: " + e.getMessage());
+        }
+    }
+
     /** Mount {@code mp}'s volume at {@code target} (created when missing). */
     public void mount(MountPoint mp, Path target) {
         try {

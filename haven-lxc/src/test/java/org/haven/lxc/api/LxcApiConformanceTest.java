@@ -73,6 +73,6 @@ class LxcApiConformanceTest {
                 "POST /nodes/{node}/lxc/{vmid}/migrate", "POST /nodes/{node}/lxc/{vmid}/move_volume",
                 "POST /nodes/{node}/lxc/{vmid}/mtunnel", "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
                 "POST /nodes/{node}/lxc/{vmid}/spiceproxy", "POST /nodes/{node}/lxc/{vmid}/termproxy",
-                "POST /nodes/{node}/lxc/{vmid}/vncproxy", "PUT /nodes/{node}/lxc/{vmid}/resize");
+                "POST /nodes/{node}/lxc/{vmid}/vncproxy");
     }
 }

@@ -99,8 +99,23 @@ class LxcApiRealTest {
             ApiResponse snap = a.call(HttpMethod.POST, "/9201/snapshot", "snapname", "s1");
             assertThat(a.tasks().await((String) snap.data(), 60_000).status()).isEqualTo("snapshot feature is not available");
 
+            // grown online: the volume and the config at once; the file system where the kernel lets resize2fs grow it
+            // (it needs CAP_SYS_RESOURCE), else the task fails as PVE's does
+            String online = a.task(HttpMethod.PUT, "/9201/resize", "disk", "rootfs", "size", "+20M");
+            assertThat(bed.service.store().load(9201).get("rootfs").orElseThrow()).endsWith(",size=71M");
+            assertThat(bed.sm.imagesOf(9201).getFirst().size()).isEqualTo(71L << 20);
+            if (hasCapability(24)) {
+                assertThat(online).isEqualTo("OK");
+                assertThat(rootBlocks(bed, 9201)).isGreaterThan(60_000);
+            } else {
+                assertThat(online).startsWith("command 'resize2fs /dev/loop").endsWith("Permission denied to resize filesystem");
+            }
             assertThat(a.task(HttpMethod.POST, "/9201/status/shutdown", "timeout", 5, "forceStop", true)).isEqualTo("OK");
+            // offline after e2fsck, seen at the next start
+            assertThat(a.task(HttpMethod.PUT, "/9201/resize", "disk", "rootfs", "size", "80M")).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.PUT, "/9201/resize", "disk", "rootfs", "size", "60M")).isEqualTo("shrinking disks is not supported");
             assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("OK");
+            assertThat(rootBlocks(bed, 9201)).isGreaterThan(68_000);
             assertThat(a.call(HttpMethod.GET, "/9201/config").data()).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
                     .containsEntry("memory", 80L);
             assertThat(a.task(HttpMethod.POST, "/9201/status/stop")).isEqualTo("OK");
@@ -122,6 +137,17 @@ class LxcApiRealTest {
             assertThat(taken.message()).isEqualTo("unable to create CT 9300 - VM 9300 already exists on node 'n1'");
             a.tasks().close();
         }
+    }
+
+    /** The size of the container's root file system in KiB, as {@code df} inside sees it. */
+    static long rootBlocks(CtBed bed, int vmid) {
+        return Long.parseLong(bed.service.runtime().exec(vmid, List.of("sh", "-c", "df -k / | tail -1 | awk '{print $2}'"), null).stdout().strip());
+    }
+
+    /** Whether this process holds the capability with number {@code cap} (the sandbox of some hosts drops a few). */
+    static boolean hasCapability(int cap) throws java.io.IOException {
+        String eff = java.nio.file.Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow();
+        return (Long.parseLong(eff.substring(7).strip(), 16) >> cap & 1) == 1;
     }
 
     @Test
