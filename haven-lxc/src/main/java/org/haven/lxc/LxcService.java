@@ -261,6 +261,111 @@ public final class LxcService {
         });
     }
 
+    // ---- node-local tools (pct unlock, mount, unmount, df, fsck, cpusets) ------------------------------------
+
+    /** PVE's remove_lock: {@code lock} (any lock when null) leaves the config, with PVE's message when it is not there. */
+    public void removeLock(int vmid, String lock) {
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            String has = cfg.lock().orElse(null);
+            if (has == null) throw new GuestException(500, "no lock found trying to remove " + (lock == null ? "any " : "'" + lock + "' ") + "lock");
+            if (lock != null && !lock.equals(has)) throw new GuestException(500, "found lock '" + has + "' trying to remove '" + lock + "' lock");
+            store.write(vmid, cfg.remove("lock"));
+            return null;
+        });
+    }
+
+    /** {@code pct mount}: the stopped container's volumes mounted below its directory, the config locked {@code mounted}; returns the rootfs directory. */
+    public Path mount(int vmid) {
+        return store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            store.checkLock(cfg);
+            if (type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " is running");
+            store.write(vmid, cfg.set("lock", "mounted"));
+            try {
+                return runtime.mountAll(vmid, CtConfig.of(cfg.current()));
+            } catch (RuntimeException e) {
+                store.write(vmid, store.load(vmid).remove("lock"));
+                throw e;
+            }
+        });
+    }
+
+    /** {@code pct unmount}: the volumes unmounted, the {@code mounted} lock removed. */
+    public void unmount(int vmid) {
+        store.locked(vmid, () -> {
+            if (type.isRunning(vmid)) throw new GuestException(500, "CT " + vmid + " is running");
+            runtime.volumes().umount(runtime.lxc().dir(vmid));
+            return null;
+        });
+        removeLock(vmid, "mounted");
+    }
+
+    /** {@code pct df}: size, use and free space of every mount point, the stopped container's mounted for the while. */
+    public List<Map<String, Object>> df(int vmid) {
+        CtConfig c = CtConfig.of(store.load(vmid).current());
+        java.util.function.Function<Path, List<Map<String, Object>>> body = root -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (MountPoint m : c.mountsInOrder()) {
+                Path host = m.key().equals("rootfs") ? root : runtime.lxc().mountDir(vmid, m.key());
+                try {
+                    java.nio.file.FileStore fs = java.nio.file.Files.getFileStore(host);
+                    long total = fs.getTotalSpace();
+                    out.add(new LinkedHashMap<>(Map.of("mp", m.key(), "volume", m.volume(), "path", m.mp(), "total", total,
+                            "used", total - fs.getUnallocatedSpace(), "avail", fs.getUsableSpace())));
+                } catch (java.io.IOException e) {
+                    throw new GuestException(500, "df of " + m.key() + " failed: " + e.getMessage());
+                }
+            }
+            return out;
+        };
+        if (type.isRunning(vmid)) return body.apply(runtime.lxc().rootfs(vmid));
+        return store.locked(vmid, () -> {
+            store.checkLock(store.load(vmid));
+            return runtime.withMounted(vmid, c, body);
+        });
+    }
+
+    /** {@code pct fsck}: {@code fsck -a} of a stopped container's raw volume or device; returns its output. */
+    public String fsck(int vmid, String device, boolean force) {
+        return store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            String value = cfg.get(device).orElseThrow(() -> new GuestException(500, "cannot run command on non-existing mount point " + device));
+            MountPoint mp = MountPoint.parse(device, value);
+            if (type.isRunning(vmid)) throw new GuestException(500, "cannot run command on active container");
+            String path;
+            if (mp.kind() == MountPoint.Kind.VOLUME) {
+                var sm = runtime.volumes().storage();
+                String format = sm.parseVolname(mp.volume()).format();
+                if (!"raw".equals(format)) throw new GuestException(500, "unable to run fsck for '" + mp.volume() + "' (format == " + format + ")");
+                sm.activateVolumes(List.of(mp.volume()));
+                path = sm.path(mp.volume());
+            } else if (mp.kind() == MountPoint.Kind.DEVICE) {
+                path = mp.volume();
+            } else {
+                throw new GuestException(500, "path '" + mp.volume() + "' does not point to a block device");
+            }
+            List<String> cmd = new ArrayList<>(List.of("fsck", "-a"));
+            if (force) cmd.add("-f");
+            cmd.add(path);
+            CommandRunner.Result r = runtime.lxc().runner().run(cmd);
+            if (r.exitCode() > 1) throw new GuestException(500, "command '" + String.join(" ", cmd) + "' failed: exit code " + r.exitCode() + "\n" + r.stdout().strip());
+            return r.stdout();
+        });
+    }
+
+    /** The CPUs of each running container of this node (the effective cpuset of its cgroup, v1 or v2). */
+    public TreeMap<Integer, java.util.SortedSet<Integer>> cpusets() {
+        TreeMap<Integer, java.util.SortedSet<Integer>> out = new TreeMap<>();
+        for (var e : store.list().entrySet()) {
+            if (!e.getValue().equals(store.localNode())) continue;
+            int vmid = e.getKey();
+            String cpus = runtime.lxc().cgroup(vmid, runtime.host().cgroupVersion() == 2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus");
+            if (cpus != null && !cpus.isBlank()) out.put(vmid, org.haven.lxc.run.CpuSets.parse(cpus));
+        }
+        return out;
+    }
+
     // ---- power --------------------------------------------------------------------------------------------
 
     /** Start: pending changes are applied first (PVE's vm_start), the config lock is checked. */

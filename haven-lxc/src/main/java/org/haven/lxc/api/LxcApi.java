@@ -337,6 +337,7 @@ public final class LxcApi implements ApiModule {
                 })).build());
 
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());
+        m.addAll(localTools());
 
         m.add(at(ApiMethod.post(CT + "/clone").name("clone_vm").description("Create a container clone/copy"))
                 .param("newid", vmid().description("VMID for the clone."))
@@ -366,6 +367,39 @@ public final class LxcApi implements ApiModule {
                             new GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, null, snap, log::log));
                 })).build());
         return m;
+    }
+
+    /**
+     * Haven's additions for what {@code pct} runs on the node itself in PVE ({@code unlock}, {@code mount},
+     * {@code unmount}, {@code df}, {@code fsck}, {@code cpusets}): root only, on the container's node.
+     */
+    List<ApiMethod> localTools() {
+        List<ApiMethod> m = new ArrayList<>();
+        m.add(local(ApiMethod.post(CT + "/unlock").name("unlock").description("Unlock the container (pct unlock)."), Schema.nullType()).protect()
+                .handler(wrap((p, rc) -> { service().removeLock(p.integer("vmid"), null); return null; })).build());
+        m.add(local(ApiMethod.post(CT + "/mount").name("mount").description("Mount the container's file systems on the host (pct mount)."), Schema.string()).protect()
+                .handler(wrap((p, rc) -> "mounted CT " + p.integer("vmid") + " in '" + service().mount(p.integer("vmid")) + "'")).build());
+        m.add(local(ApiMethod.post(CT + "/unmount").name("unmount").description("Unmount the container's file systems (pct unmount)."), Schema.nullType()).protect()
+                .handler(wrap((p, rc) -> { service().unmount(p.integer("vmid")); return null; })).build());
+        m.add(local(ApiMethod.get(CT + "/df").name("df").description("Disk usage of the container's mount points (pct df)."),
+                Schema.array(Schema.object().property("mp", Schema.string()).property("volume", Schema.string()).property("path", Schema.string())
+                        .property("total", Schema.integer()).property("used", Schema.integer()).property("avail", Schema.integer())))
+                .handler(wrap((p, rc) -> service().df(p.integer("vmid")))).build());
+        m.add(local(ApiMethod.post(CT + "/fsck").name("fsck").description("Run a file system check on a container volume (pct fsck)."), Schema.string()).protect()
+                .param("device", Schema.string().optional().enumValues(mountKeys()).defaultValue("rootfs").description("A volume on which to run the file system check"))
+                .param("force", Schema.bool().optional().defaultValue(0).description("Force checking, even if the filesystem seems clean"))
+                .handler(wrap((p, rc) -> service().fsck(p.integer("vmid"), p.str("device", "rootfs"), p.bool("force", false)))).build());
+        m.add(ApiMethod.get(BASE + "/cpusets").name("cpusets").description("The CPUs assigned to the running containers (pct cpusets).")
+                .param("node", StandardOptions.node())
+                .returns(Schema.array(Schema.object().property("vmid", Schema.integer()).property("cpus", Schema.array(Schema.integer()))))
+                .permissions(Permission.rootOnly()).proxyto("node")
+                .handler(wrap((p, rc) -> service().cpusets().entrySet().stream()
+                        .map(e -> Map.<String, Object>of("vmid", e.getKey(), "cpus", List.copyOf(e.getValue()))).toList())).build());
+        return m;
+    }
+
+    private static ApiMethod.Builder local(ApiMethod.Builder b, Schema returns) {
+        return at(b).returns(returns).permissions(Permission.rootOnly()).proxyto("node");
     }
 
     private static ApiMethod.Builder power(String action, String name, String description) {

@@ -12,6 +12,7 @@ import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliInvocation;
 import org.haven.api.cli.CliTool;
 import org.haven.guest.config.GuestConfig;
+import org.haven.lxc.run.CpuSets;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -63,6 +64,21 @@ public final class Pct implements CliTool {
         c.add(ct("template", HttpMethod.POST, CT + "/template").output(CliCommand.Output.NONE));
         c.add(task("clone", HttpMethod.POST, CT + "/clone", "newid"));
         c.add(task("resize", HttpMethod.PUT, CT + "/resize", "disk", "size"));
+        c.add(ct("unlock", HttpMethod.POST, CT + "/unlock").output(CliCommand.Output.NONE));
+        c.add(ct("mount", HttpMethod.POST, CT + "/mount").output(CliCommand.Output.RAW));
+        c.add(ct("unmount", HttpMethod.POST, CT + "/unmount").output(CliCommand.Output.NONE));
+        c.add(ct("fsck", HttpMethod.POST, CT + "/fsck").output(CliCommand.Output.RAW));
+        c.add(ct("df", HttpMethod.GET, CT + "/df").printer((data, out) -> printDf(data).forEach(out::println)));
+        c.add(CliCommand.api("cpusets", HttpMethod.GET, "/nodes/{node}/lxc/cpusets").fixed("node", CliCommand.LOCAL_NODE).printer((data, out) -> {
+            java.util.TreeMap<Integer, java.util.SortedSet<Integer>> sets = new java.util.TreeMap<>();
+            for (JsonNode r : data) {
+                java.util.TreeSet<Integer> cpus = new java.util.TreeSet<>();
+                r.path("cpus").forEach(n -> cpus.add(n.asInt()));
+                sets.put(r.path("vmid").asInt(), cpus);
+            }
+            CpuSets.table(sets).forEach(out::println);
+        }));
+        c.add(CliCommand.local("console", inv -> console(inv)).description("Launch a console for the specified container."));
         c.add(CliCommand.local("exec", inv -> attach(inv, 1, (vmid, rest) -> rest)).description("Launch a command inside the specified container."));
         c.add(CliCommand.local("enter", inv -> attach(inv, 1, (vmid, rest) -> List.of())).description("Launch a shell for the specified container."));
         c.add(CliCommand.local("push", inv -> copy(inv, true)).description("Copy a local file to the container."));
@@ -89,6 +105,50 @@ public final class Pct implements CliTool {
                 if (e.has("pending")) out.println("new " + k + ": " + text(e.get("pending")));
             }
         }
+    }
+
+    /** PVE's {@code pct df} table: MP, Volume, Size, Used, Avail, Use% (the used fraction), Path. */
+    static List<String> printDf(JsonNode data) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"MP", "Volume", "Size", "Used", "Avail", "Use%", "Path"});
+        for (JsonNode r : data) {
+            long total = r.path("total").asLong(), used = r.path("used").asLong();
+            rows.add(new String[] {r.path("mp").asString(), r.path("volume").asString(), bytes(total), bytes(used), bytes(r.path("avail").asLong()),
+                    total == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f", (double) used / total), r.path("path").asString()});
+        }
+        int[] w = new int[7];
+        for (String[] row : rows) for (int i = 0; i < 7; i++) w[i] = Math.max(w[i], row[i].length());
+        List<String> out = new ArrayList<>();
+        for (String[] row : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 7; i++) {
+                String cell = i < 2 || i == 6 ? "%-" + w[i] + "s" : "%" + w[i] + "s";
+                b.append(i == 0 ? "" : " ").append(String.format(cell, row[i]));
+            }
+            out.add(b.toString().stripTrailing());
+        }
+        return out;
+    }
+
+    /** Bytes with one decimal in the largest unit that keeps the number at least 1 ({@code 7.8G}, {@code 489.1M}). */
+    static String bytes(long n) {
+        String units = "KMGTP";
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length() - 1) { v /= 1024; u++; }
+        return u < 0 ? Long.toString(n) : String.format(java.util.Locale.ROOT, "%.1f%c", v, units.charAt(u));
+    }
+
+    /** {@code pct console <vmid> [--escape ^a]}: {@code lxc-console} on the running container's first tty. */
+    private static int console(CliInvocation inv) throws Exception {
+        List<String> args = new ArrayList<>(inv.args());
+        String escape = "^a";
+        int e = args.indexOf("--escape");
+        if (e >= 0 && e + 1 < args.size()) { escape = args.get(e + 1); args.subList(e, e + 2).clear(); }
+        if (args.size() != 1) { inv.err().println("400 wrong number of arguments"); return 255; }
+        Integer rc = running(inv, args.get(0));
+        if (rc != null) return rc;
+        return new ProcessBuilder("lxc-console", "-P", lxcpath().toString(), "-n", args.get(0), "-t", "0", "-e", escape).inheritIO().start().waitFor();
     }
 
     /** The lxcpath of the local daemon: below {@code $HAVEN_DATA_DIR} in embedded mode, else {@code /var/lib/lxc}. */

@@ -43,6 +43,7 @@ public final class CtRuntime {
     public Lxc lxc() { return lxc; }
     public CtVolumes volumes() { return volumes; }
     public GuestConfigStore store() { return store; }
+    public HostFacts host() { return host; }
 
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
@@ -148,11 +149,16 @@ public final class CtRuntime {
         }
     }
 
+    /** Mount the stopped container's volumes ({@code pct mount}); returns the rootfs directory. */
+    public Path mountAll(int vmid, CtConfig c) {
+        volumes.umount(lxc.dir(vmid));
+        volumes.mountAll(c, lxc.rootfs(vmid), lxc.dir(vmid).resolve("mp"));
+        return lxc.rootfs(vmid);
+    }
+
     /** Mount the stopped container's volumes for {@code body} ({@code pct mount}-like work: create, push, pull). */
     public <T> T withMounted(int vmid, CtConfig c, java.util.function.Function<Path, T> body) {
-        Path root = lxc.dir(vmid).resolve("rootfs");
-        volumes.umount(lxc.dir(vmid));
-        volumes.mountAll(c, root, lxc.dir(vmid).resolve("mp"));
+        Path root = mountAll(vmid, c);
         try {
             return body.apply(root);
         } finally {

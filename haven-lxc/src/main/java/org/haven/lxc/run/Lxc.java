@@ -58,6 +58,13 @@ public final class Lxc {
         return r.ok() && s.matches("\\d+") ? Integer.valueOf(s) : null;
     }
 
+    /** A cgroup value of the running container ({@code lxc-cgroup}), or null. */
+    public String cgroup(int vmid, String key) {
+        if (!Files.exists(configFile(vmid))) return null;
+        CommandRunner.Result r = run.run(cmd("lxc-cgroup", vmid, key));
+        return r.ok() ? r.stdout().strip() : null;
+    }
+
     /** {@code lxc-start -d}; a failure carries the end of LXC's log. */
     public void start(int vmid) {
         Path log = logFile(vmid);

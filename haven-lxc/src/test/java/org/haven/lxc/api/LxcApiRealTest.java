@@ -114,8 +114,30 @@ class LxcApiRealTest {
             // offline after e2fsck, seen at the next start
             assertThat(a.task(HttpMethod.PUT, "/9201/resize", "disk", "rootfs", "size", "80M")).isEqualTo("OK");
             assertThat(a.task(HttpMethod.PUT, "/9201/resize", "disk", "rootfs", "size", "60M")).isEqualTo("shrinking disks is not supported");
+            // pct mount/unmount, fsck, df and unlock on the stopped container
+            Path rootfs = bed.service.runtime().lxc().rootfs(9201);
+            assertThat(a.call(HttpMethod.POST, "/9201/mount").data()).isEqualTo("mounted CT 9201 in '" + rootfs + "'");
+            assertThat(rootfs.resolve("bin/busybox")).exists();
+            assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("CT is locked (mounted)");
+            assertThat(a.call(HttpMethod.POST, "/9201/unmount").status()).isEqualTo(200);
+            assertThat(rootfs.resolve("bin/busybox")).doesNotExist();
+            assertThat(bed.service.store().load(9201).lock()).isEmpty();
+            assertThat(a.call(HttpMethod.POST, "/9201/unlock").message()).isEqualTo("no lock found trying to remove any lock");
+            assertThat((String) a.call(HttpMethod.POST, "/9201/fsck", "force", true).data()).contains(bed.sm.path(bed.sm.imagesOf(9201).getFirst().volid()) + ": ", "/81920 blocks");
+            List<Map<String, Object>> df = (List<Map<String, Object>>) a.call(HttpMethod.GET, "/9201/df").data();
+            assertThat(df).singleElement().satisfies(d -> assertThat(d).containsEntry("mp", "rootfs").containsEntry("path", "/")
+                    .containsEntry("volume", bed.sm.imagesOf(9201).getFirst().volid()));
+            assertThat((long) df.getFirst().get("total")).isGreaterThan(68_000L * 1024);
+            assertThat(rootfs.resolve("bin/busybox")).doesNotExist();
+
             assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("OK");
             assertThat(rootBlocks(bed, 9201)).isGreaterThan(68_000);
+            // while it runs: df through its mounts, its cpuset, fsck refused
+            assertThat((List<Map<String, Object>>) a.call(HttpMethod.GET, "/9201/df").data()).singleElement()
+                    .satisfies(d -> assertThat((long) d.get("used")).isPositive().isLessThan((long) d.get("total")));
+            assertThat((List<Map<String, Object>>) a.call(HttpMethod.GET, "/cpusets").data()).singleElement()
+                    .satisfies(c -> assertThat(c).containsEntry("vmid", 9201).containsEntry("cpus", List.copyOf(bed.service.runtime().host().cpus())));
+            assertThat(a.call(HttpMethod.POST, "/9201/fsck").message()).isEqualTo("cannot run command on active container");
             assertThat(a.call(HttpMethod.GET, "/9201/config").data()).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
                     .containsEntry("memory", 80L);
             assertThat(a.task(HttpMethod.POST, "/9201/status/stop")).isEqualTo("OK");
