@@ -76,6 +76,8 @@ public final class LxcGuestType implements GuestType {
         }
     }
 
+    @Override public org.haven.storage.ContentType volumeContent() { return org.haven.storage.ContentType.ROOTDIR; }
+
     /** Image files are copied with {@code qemu-img convert}, subvolumes file by file with {@code cp -a}. */
     @Override public void copyVolume(String srcVolid, String dstVolid, String snapname, Consumer<String> log) {
         var sm = runtime.volumes().storage();

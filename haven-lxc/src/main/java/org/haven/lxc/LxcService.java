@@ -261,6 +261,57 @@ public final class LxcService {
         });
     }
 
+    /**
+     * PVE's {@code move_volume} to another storage for a stopped container: the config is locked {@code disk}, a new
+     * volume is made there as {@code create} makes one (subvolume or ext4 image), the files are copied, and the config
+     * names the new volume; the old one becomes {@code unusedN} or is freed with {@code delete}.
+     */
+    public void moveVolume(int vmid, String key, String storage, boolean delete, String digest, Consumer<String> log) {
+        MountPoint mp = store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            GuestConfigStore.assertDigest(cfg, digest);
+            store.checkLock(cfg);
+            if (type.isRunning(vmid)) throw new GuestException(500, "cannot move volumes of a running container");
+            String value = cfg.get(key).orElseThrow(() -> new GuestException(500, "no such mount point '" + key + "'"));
+            if (key.startsWith("unused")) throw new GuestException(500, "cannot move unused volume '" + key + "' to a storage");
+            MountPoint m = MountPoint.parse(key, value);
+            if (m.kind() != MountPoint.Kind.VOLUME) throw new GuestException(500, "cannot move volumes of type " + m.kind().name().toLowerCase());
+            if (m.volume().startsWith(storage + ":")) throw new GuestException(500, "you can't move to the same storage");
+            if (delete && cfg.snapshots().values().stream().anyMatch(snap -> snap.values().containsValue(value)))
+                throw new GuestException(500, "you can't move a volume with snapshots and delete the source");
+            store.write(vmid, cfg.set("lock", "disk"));
+            return m;
+        });
+        try {
+            var volumes = runtime.volumes();
+            long mib = volumes.storage().size(mp.volume()) >> 20;
+            String newVol = volumes.allocate(vmid, storage + ":" + (mib / 1024.0));
+            log(log, "moving " + key + " (" + mp.volume() + ") to " + newVol);
+            try {
+                volumes.copy(mp, mp.withVolume(newVol), runtime.lxc().dir(vmid).resolve("move"));
+            } catch (RuntimeException e) {
+                volumes.storage().free(newVol);
+                throw e;
+            }
+            store.locked(vmid, () -> {
+                GuestConfig cfg = store.load(vmid);
+                cfg.set(key, mp.withVolume(newVol).print());
+                if (!delete) GuestVolumes.addUnused(cfg, mp.volume());
+                store.write(vmid, cfg);
+                return null;
+            });
+            if (delete) {
+                try {
+                    volumes.storage().free(mp.volume());
+                } catch (RuntimeException e) {
+                    log(log, "WARN: unable to free '" + mp.volume() + "' - " + e.getMessage());
+                }
+            }
+        } finally {
+            removeLock(vmid, "disk");
+        }
+    }
+
     // ---- node-local tools (pct unlock, mount, unmount, df, fsck, cpusets) ------------------------------------
 
     /** PVE's remove_lock: {@code lock} (any lock when null) leaves the config, with PVE's message when it is not there. */

@@ -29,6 +29,7 @@ import org.haven.lxc.run.Interfaces;
 import org.haven.storage.spi.Feature;
 import org.haven.lxc.config.LxcOptions;
 import org.haven.storage.StorageManager;
+import org.haven.storage.volume.VolumeIdCheck;
 
 import static org.haven.guest.api.GuestRoutes.wrap;
 
@@ -80,6 +81,13 @@ public final class LxcApi implements ApiModule {
     private static Schema vmid() { return StandardOptions.vmid(); }
 
     private static List<String> mountKeys() { return LxcOptions.all().keySet().stream().filter(LxcOptions::isMountKey).sorted().toList(); }
+
+    /** Mount point keys and {@code unusedN}, as move_volume names them. */
+    private static List<String> volumeKeys() {
+        List<String> out = new ArrayList<>(mountKeys());
+        for (int i = 0; i < 256; i++) out.add("unused" + i);
+        return out;
+    }
 
     private static ApiMethod.Builder at(ApiMethod.Builder b) { return b.param("node", StandardOptions.node()).param("vmid", vmid()); }
 
@@ -334,6 +342,29 @@ public final class LxcApi implements ApiModule {
                     requireCt(vmid);
                     String disk = p.str("disk"), size = p.str("size"), digest = p.str("digest", null);
                     return rc.startTask("resize", id(vmid), log -> service().resize(vmid, disk, size, digest, log::log, log::warn));
+                })).build());
+
+        m.add(at(ApiMethod.post(CT + "/move_volume").name("move_volume").description("Move a rootfs-/mp-volume to a different storage or to a different container."))
+                .param("volume", Schema.string().enumValues(volumeKeys()).description("Volume which will be moved."))
+                .param("storage", StandardOptions.storageId().optional().description("Target Storage."))
+                .param("delete", Schema.bool().optional().defaultValue(0).description("Delete the original volume after successful copy. By default the original is kept as an unused volume entry."))
+                .param("digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file has different SHA1 digest. This can be used to prevent concurrent modifications."))
+                .param("target-vmid", vmid().optional().description("The (unique) ID of the VM."))
+                .param("target-volume", Schema.string().optional().enumValues(volumeKeys()).description("The config key the volume will be moved to. Default is the source volume key."))
+                .param("target-digest", Schema.string().optional().maxLength(40).description("Prevent changes if current configuration file of the target container has a different SHA1 digest. This can be used to prevent concurrent modifications."))
+                .param("bwlimit", Schema.number().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Config.Disk").withDescription("You need 'VM.Config.Disk' permissions on /vms/{vmid}, and 'Datastore.AllocateSpace' permissions on the storage. To move a volume to another container, you need the permissions on the target container as well."))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = p.integer("vmid");
+                    requireCt(vmid);
+                    if (p.has("target-vmid")) throw new ApiException(501, "moving a volume to another container is not implemented");
+                    if (!p.has("storage")) throw ApiException.param("storage", "property is missing and it is not optional");
+                    String volume = p.str("volume"), storage = p.str("storage"), digest = p.str("digest", null);
+                    VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, storage);
+                    boolean delete = p.bool("delete", false);
+                    return rc.startTask("move_volume", id(vmid), log -> service().moveVolume(vmid, volume, storage, delete, digest, log::log));
                 })).build());
 
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());

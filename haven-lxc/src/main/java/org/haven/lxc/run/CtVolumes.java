@@ -54,7 +54,8 @@ public final class CtVolumes {
         long bytes = bytes(spec);
         StorageEntry s = sm.enabledStorage(spec.substring(0, spec.indexOf(':')));
         boolean subvol = SUBVOL_TYPES.contains(s.type().id()) || bytes == 0;
-        String volid = sm.alloc(s.id(), vmid, subvol ? "subvol" : "raw", null, subvol && !SUBVOL_TYPES.contains(s.type().id()) ? 0 : bytes);
+        String volid = sm.alloc(s.id(), vmid, subvol ? "subvol" : "raw", null, subvol && !SUBVOL_TYPES.contains(s.type().id()) ? 0 : bytes,
+                org.haven.storage.ContentType.ROOTDIR);
         if (!subvol) {
             try {
                 String path = sm.path(volid);
@@ -87,6 +88,26 @@ public final class CtVolumes {
             check(List.of("resize2fs", path));
         } catch (GuestException e) {
             warn.accept("Failed to update the container's filesystem: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Copy the files of {@code from}'s volume to {@code to}'s (both mounted below {@code work} for the while): two
+     * images block by block, otherwise file by file with {@code cp -a}.
+     */
+    public void copy(MountPoint from, MountPoint to, Path work) {
+        String src = sm.path(from.volume()), dst = sm.path(to.volume());
+        if (!Files.isDirectory(Path.of(src)) && !Files.isDirectory(Path.of(dst))) {
+            check(List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", src, dst));
+            return;
+        }
+        Path a = work.resolve("from"), b = work.resolve("to");
+        try {
+            mount(from, a);
+            mount(to, b);
+            check(List.of("cp", "-a", "--sparse=always", a + "/.", b.toString()));
+        } finally {
+            umount(work);
         }
     }
 

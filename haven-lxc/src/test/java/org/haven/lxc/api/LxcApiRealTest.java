@@ -74,7 +74,7 @@ class LxcApiRealTest {
 
     @Test
     void lifecycleThroughTheApi() throws Exception {
-        try (CtBed bed = new CtBed(tmp, "")) {
+        try (CtBed bed = new CtBed(tmp, "dir: other\n\tpath " + tmp.resolve("other") + "\n\tcontent rootdir\n")) {
             Api a = api(bed, tmp);
             String tmpl = "local:vztmpl/" + bed.template.getFileName();
             assertThat(a.task(HttpMethod.POST, "", "vmid", 9201, "ostemplate", tmpl, "hostname", "api1", "memory", 64,
@@ -129,6 +129,15 @@ class LxcApiRealTest {
                     .containsEntry("volume", bed.sm.imagesOf(9201).getFirst().volid()));
             assertThat((long) df.getFirst().get("total")).isGreaterThan(68_000L * 1024);
             assertThat(rootfs.resolve("bin/busybox")).doesNotExist();
+
+            // moved to another storage with its files, the old volume kept as unused0
+            String oldVol = bed.sm.imagesOf(9201).getFirst().volid();
+            assertThat(a.task(HttpMethod.POST, "/9201/move_volume", "volume", "rootfs", "storage", "other")).isEqualTo("OK");
+            var moved = bed.service.store().load(9201);
+            assertThat(moved.get("rootfs").orElseThrow()).startsWith("other:9201/vm-9201-disk-").endsWith(",size=80M");
+            assertThat(moved.get("unused0")).contains(oldVol);
+            assertThat(moved.lock()).isEmpty();
+            assertThat(a.task(HttpMethod.POST, "/9201/move_volume", "volume", "rootfs", "storage", "other")).isEqualTo("you can't move to the same storage");
 
             assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("OK");
             assertThat(rootBlocks(bed, 9201)).isGreaterThan(68_000);
