@@ -354,8 +354,7 @@ public final class LxcService {
 
     /** {@code pct df}: size, use and free space of every mount point, the stopped container's mounted for the while. */
     public List<Map<String, Object>> df(int vmid) {
-        CtConfig c = CtConfig.of(store.load(vmid).current());
-        java.util.function.Function<Path, List<Map<String, Object>>> body = root -> {
+        return onMounted(vmid, null, (c, root) -> {
             List<Map<String, Object>> out = new ArrayList<>();
             for (MountPoint m : c.mountsInOrder()) {
                 Path host = m.key().equals("rootfs") ? root : runtime.lxc().mountDir(vmid, m.key());
@@ -369,12 +368,45 @@ public final class LxcService {
                 }
             }
             return out;
-        };
-        if (type.isRunning(vmid)) return body.apply(runtime.lxc().rootfs(vmid));
-        return store.locked(vmid, () -> {
-            store.checkLock(store.load(vmid));
-            return runtime.withMounted(vmid, c, body);
         });
+    }
+
+    /**
+     * {@code pct fstrim}: {@code fstrim -v} of the rootfs and the storage-backed mount points (not with
+     * {@code ignoreMountpoints}); a stopped container is locked {@code fstrim} and mounted for the while. Returns
+     * fstrim's lines.
+     */
+    public List<String> fstrim(int vmid, boolean ignoreMountpoints) {
+        return onMounted(vmid, "fstrim", (c, root) -> {
+            List<String> out = new ArrayList<>();
+            for (MountPoint m : c.mountsInOrder()) {
+                if (m.kind() != MountPoint.Kind.VOLUME || ignoreMountpoints && !m.key().equals("rootfs")) continue;
+                Path host = m.key().equals("rootfs") ? root : runtime.lxc().mountDir(vmid, m.key());
+                CommandRunner.Result r = runtime.lxc().runner().run(List.of("fstrim", "-v", host.toString()));
+                out.add(r.ok() ? r.stdout().strip() : "WARN: fstrim of " + m.key() + " failed: " + r.stderr().strip());
+            }
+            return out;
+        });
+    }
+
+    /**
+     * {@code body} over the container's mounted volumes: a running container's mounts as they are, a stopped one's
+     * mounted for the while (its config locked {@code lock} meanwhile when not null).
+     */
+    private <T> T onMounted(int vmid, String lock, java.util.function.BiFunction<CtConfig, Path, T> body) {
+        CtConfig c = CtConfig.of(store.load(vmid).current());
+        if (type.isRunning(vmid)) return body.apply(c, runtime.lxc().rootfs(vmid));
+        store.locked(vmid, () -> {
+            GuestConfig cfg = store.load(vmid);
+            store.checkLock(cfg);
+            if (lock != null) store.write(vmid, cfg.set("lock", lock));
+            return null;
+        });
+        try {
+            return runtime.withMounted(vmid, c, root -> body.apply(c, root));
+        } finally {
+            if (lock != null) removeLock(vmid, lock);
+        }
     }
 
     /** {@code pct fsck}: {@code fsck -a} of a stopped container's raw volume or device; returns its output. */

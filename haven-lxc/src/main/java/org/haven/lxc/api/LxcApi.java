@@ -416,6 +416,10 @@ public final class LxcApi implements ApiModule {
                 Schema.array(Schema.object().property("mp", Schema.string()).property("volume", Schema.string()).property("path", Schema.string())
                         .property("total", Schema.integer()).property("used", Schema.integer()).property("avail", Schema.integer())))
                 .handler(wrap((p, rc) -> service().df(p.integer("vmid")))).build());
+        m.add(local(ApiMethod.post(CT + "/fstrim").name("fstrim").description("Run fstrim on the container and its mount points, excluding bind mounts (pct fstrim)."),
+                Schema.array(Schema.string())).protect()
+                .param("ignore-mountpoints", Schema.bool().optional().description("Skip all mountpoints, only do fstrim on the container root."))
+                .handler(wrap((p, rc) -> service().fstrim(p.integer("vmid"), p.bool("ignore-mountpoints", false)))).build());
         m.add(local(ApiMethod.post(CT + "/fsck").name("fsck").description("Run a file system check on a container volume (pct fsck)."), Schema.string()).protect()
                 .param("device", Schema.string().optional().enumValues(mountKeys()).defaultValue("rootfs").description("A volume on which to run the file system check"))
                 .param("force", Schema.bool().optional().defaultValue(0).description("Force checking, even if the filesystem seems clean"))

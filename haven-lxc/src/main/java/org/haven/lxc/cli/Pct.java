@@ -69,6 +69,7 @@ public final class Pct implements CliTool {
         c.add(ct("mount", HttpMethod.POST, CT + "/mount").output(CliCommand.Output.RAW));
         c.add(ct("unmount", HttpMethod.POST, CT + "/unmount").output(CliCommand.Output.NONE));
         c.add(ct("fsck", HttpMethod.POST, CT + "/fsck").output(CliCommand.Output.RAW));
+        c.add(ct("fstrim", HttpMethod.POST, CT + "/fstrim").printer((data, out) -> data.forEach(l -> out.println(l.asString()))));
         c.add(ct("df", HttpMethod.GET, CT + "/df").printer((data, out) -> printDf(data).forEach(out::println)));
         c.add(CliCommand.api("cpusets", HttpMethod.GET, "/nodes/{node}/lxc/cpusets").fixed("node", CliCommand.LOCAL_NODE).printer((data, out) -> {
             java.util.TreeMap<Integer, java.util.SortedSet<Integer>> sets = new java.util.TreeMap<>();

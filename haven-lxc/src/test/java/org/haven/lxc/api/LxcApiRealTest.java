@@ -128,6 +128,9 @@ class LxcApiRealTest {
             assertThat(df).singleElement().satisfies(d -> assertThat(d).containsEntry("mp", "rootfs").containsEntry("path", "/")
                     .containsEntry("volume", bed.sm.imagesOf(9201).getFirst().volid()));
             assertThat((long) df.getFirst().get("total")).isGreaterThan(68_000L * 1024);
+            assertThat((List<String>) a.call(HttpMethod.POST, "/9201/fstrim").data()).singleElement().asString()
+                    .startsWith(rootfs + ": ").contains("trimmed");
+            assertThat(bed.service.store().load(9201).lock()).isEmpty();
             assertThat(rootfs.resolve("bin/busybox")).doesNotExist();
 
             // moved to another storage with its files, the old volume kept as unused0
