@@ -437,6 +437,9 @@ public final class LxcService {
         });
     }
 
+    /** {@code pct rescan}: unreferenced volumes become {@code unusedN}, mount point sizes follow the storage. */
+    public List<String> rescan(Integer onlyVmid, boolean dryrun) { return org.haven.guest.GuestRescan.rescan(guests, onlyVmid, dryrun); }
+
     /** The CPUs of each running container of this node (the effective cpuset of its cgroup, v1 or v2). */
     public TreeMap<Integer, java.util.SortedSet<Integer>> cpusets() {
         TreeMap<Integer, java.util.SortedSet<Integer>> out = new TreeMap<>();

@@ -424,6 +424,13 @@ public final class LxcApi implements ApiModule {
                 .param("device", Schema.string().optional().enumValues(mountKeys()).defaultValue("rootfs").description("A volume on which to run the file system check"))
                 .param("force", Schema.bool().optional().defaultValue(0).description("Force checking, even if the filesystem seems clean"))
                 .handler(wrap((p, rc) -> service().fsck(p.integer("vmid"), p.str("device", "rootfs"), p.bool("force", false)))).build());
+        m.add(ApiMethod.post(BASE + "/rescan").name("rescan").description("Rescan all storages and update disk sizes and unused disk images (pct rescan).")
+                .param("node", StandardOptions.node())
+                .param("vmid", vmid().optional().description("Only rescan this container."))
+                .param("dryrun", Schema.bool().optional().defaultValue(0).description("Do not actually write changes out to container configs."))
+                .returns(Schema.array(Schema.string()))
+                .permissions(Permission.rootOnly()).proxyto("node").protect()
+                .handler(wrap((p, rc) -> service().rescan(p.has("vmid") ? p.integer("vmid") : null, p.bool("dryrun", false)))).build());
         m.add(ApiMethod.get(BASE + "/cpusets").name("cpusets").description("The CPUs assigned to the running containers (pct cpusets).")
                 .param("node", StandardOptions.node())
                 .returns(Schema.array(Schema.object().property("vmid", Schema.integer()).property("cpus", Schema.array(Schema.integer()))))

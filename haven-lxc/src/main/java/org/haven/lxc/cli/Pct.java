@@ -80,6 +80,8 @@ public final class Pct implements CliTool {
             }
             CpuSets.table(sets).forEach(out::println);
         }));
+        c.add(CliCommand.api("rescan", HttpMethod.POST, "/nodes/{node}/lxc/rescan").fixed("node", CliCommand.LOCAL_NODE)
+                .printer((data, out) -> data.forEach(l -> out.println(l.asString()))));
         c.add(CliCommand.local("console", inv -> console(inv)).description("Launch a console for the specified container."));
         c.add(CliCommand.local("exec", inv -> attach(inv, 1, (vmid, rest) -> rest)).description("Launch a command inside the specified container."));
         c.add(CliCommand.local("enter", inv -> attach(inv, 1, (vmid, rest) -> List.of())).description("Launch a shell for the specified container."));

@@ -24,7 +24,7 @@ class LxcApiConformanceTest {
     /** Haven's own additions: what pct runs on the node itself in PVE. */
     static final java.util.Set<String> EXTENSIONS = java.util.Set.of("POST /nodes/{node}/lxc/{vmid}/unlock", "POST /nodes/{node}/lxc/{vmid}/mount",
             "POST /nodes/{node}/lxc/{vmid}/unmount", "GET /nodes/{node}/lxc/{vmid}/df", "POST /nodes/{node}/lxc/{vmid}/fsck", "POST /nodes/{node}/lxc/{vmid}/fstrim",
-            "GET /nodes/{node}/lxc/cpusets");
+            "GET /nodes/{node}/lxc/cpusets", "POST /nodes/{node}/lxc/rescan");
 
     /** PVE's methods below /nodes/{node}/lxc, "METHOD path" → method info. */
     static Map<String, JsonNode> pveLxcMethods() throws Exception {

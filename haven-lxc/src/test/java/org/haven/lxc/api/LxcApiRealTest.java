@@ -141,6 +141,13 @@ class LxcApiRealTest {
             assertThat(moved.get("unused0")).contains(oldVol);
             assertThat(moved.lock()).isEmpty();
             assertThat(a.task(HttpMethod.POST, "/9201/move_volume", "volume", "rootfs", "storage", "other")).isEqualTo("you can't move to the same storage");
+            // rescan: the unused volume dropped from the config comes back, the rootfs size follows the storage
+            bed.service.store().write(9201, moved.remove("unused0").set("rootfs", moved.get("rootfs").orElseThrow().replace("size=80M", "size=1G")));
+            String newVol = bed.service.store().load(9201).get("rootfs").orElseThrow().split(",")[0];
+            assertThat((List<String>) a.call(HttpMethod.POST, "/rescan", "vmid", 9201).data()).containsExactly("rescan volumes...",
+                    "CT 9201: add unreferenced volume '" + oldVol + "' as 'unused0' to config",
+                    "CT 9201 (rootfs): size of disk '" + newVol + "' updated from 1G to 80M");
+            assertThat(bed.service.store().load(9201).current().values()).containsEntry("unused0", oldVol).containsEntry("rootfs", newVol + ",size=80M");
 
             assertThat(a.task(HttpMethod.POST, "/9201/status/start")).isEqualTo("OK");
             assertThat(rootBlocks(bed, 9201)).isGreaterThan(68_000);
