@@ -312,7 +312,7 @@ public final class LxcService {
         }
     }
 
-    // ---- node-local tools (pct unlock, mount, unmount, df, fsck, cpusets) ------------------------------------
+    // ---- node-local tools (pct unlock, mount, unmount, df, fstrim, fsck, rescan, cpusets) ---------------------
 
     /** PVE's remove_lock: {@code lock} (any lock when null) leaves the config, with PVE's message when it is not there. */
     public void removeLock(int vmid, String lock) {
