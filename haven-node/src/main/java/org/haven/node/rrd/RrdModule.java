@@ -51,6 +51,9 @@ public final class RrdModule implements ApiModule {
         reg.add(rrddata(ApiMethod.get("/nodes/{node}/qemu/{vmid}/rrddata").description("Read VM RRD statistics")
                 .param("vmid", StandardOptions.vmid())
                 .permissions(Permission.perm("/vms/{vmid}", "VM.Audit")), p -> "pve2.3-vm/" + p.integer("vmid")));
+        reg.add(rrddata(ApiMethod.get("/nodes/{node}/lxc/{vmid}/rrddata").description("Read VM RRD statistics")
+                .param("vmid", StandardOptions.vmid())
+                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit")), p -> "pve2.3-vm/" + p.integer("vmid")));
         reg.add(rrddata(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").description("Read storage RRD statistics.")
                 .param("storage", Schema.string().format("pve-storage-id").typetext("<storage ID>").description("The storage identifier."))
                 .proxyto("node")
