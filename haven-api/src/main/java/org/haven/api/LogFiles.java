@@ -24,24 +24,29 @@ public final class LogFiles {
     public record Page(int total, List<Map<String, Object>> lines) {}
 
     public static Page dump(Path file, int start, int limit, Predicate<String> filter) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        int count = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            boolean toEnd = limit <= 0;
-            int left = limit;
-            for (String line; (line = r.readLine()) != null; ) {
-                if (!filter.test(line)) continue;
-                if (count++ < start) continue;
-                if (!toEnd) {
-                    if (left <= 0) continue;
-                    left--;
-                }
-                out.add(line(count, line));
-            }
+            return dump(r, start, limit, filter);
         } catch (NoSuchFileException e) {
             return new Page(1, List.of(line(1, "unable to open file - No such file or directory")));
         } catch (IOException e) {
             return new Page(1, List.of(line(1, "unable to open file - " + e.getMessage())));
+        }
+    }
+
+    /** The same page over the lines of {@code r} (a command's output, as PVE's {@code dump_journal}). */
+    public static Page dump(BufferedReader r, int start, int limit, Predicate<String> filter) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        int count = 0;
+        boolean toEnd = limit <= 0;
+        int left = limit;
+        for (String line; (line = r.readLine()) != null; ) {
+            if (!filter.test(line)) continue;
+            if (count++ < start) continue;
+            if (!toEnd) {
+                if (left <= 0) continue;
+                left--;
+            }
+            out.add(line(count, line));
         }
         if (count == 0) return new Page(1, List.of(line(1, "no content")));
         return new Page(count, out);

@@ -65,7 +65,8 @@ public final class BackupFixture implements AutoCloseable {
         restore().restore(qemu.guests(), archive, vmid, o, lines::add);
     }
 
-    static TaskLog log(List<String> lines) {
+    /** A task log that keeps its lines in {@code lines}. */
+    public static TaskLog log(List<String> lines) {
         return new TaskLog() {
             @Override public String upid() { return "UPID:node1:0:0:0:vzdump::root@pam:"; }
             @Override public void log(String line) { lines.add(line); }

@@ -133,6 +133,31 @@ public final class GuestService {
         applyPendingKeys(cfg);
     }
 
+    /**
+     * Apply the pending values and deletes of {@code keys} (and a pending description) at once, as PVE does for
+     * options that take effect without a restart; the rest stays pending.
+     */
+    public static void applyNow(GuestConfig cfg, Set<String> keys) {
+        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
+            if (keys.contains(k)) {
+                cfg.current().set(k, cfg.pending().getOrNull(k));
+                cfg.pending().remove(k);
+            }
+        }
+        if (cfg.pending().description() != null) {
+            cfg.current().description(cfg.pending().description());
+            cfg.pending().description(null);
+        }
+        var deletes = cfg.pendingDeletes();
+        for (String k : new ArrayList<>(deletes.keySet())) {
+            if (keys.contains(k)) {
+                cfg.current().remove(k);
+                deletes.remove(k);
+            }
+        }
+        cfg.setPendingDeletes(deletes);
+    }
+
     /** Move pending values into the config (deleted volumes become unused). */
     public void applyPendingKeys(GuestConfig cfg) {
         GuestVolumes.applyPending(keys, cfg);

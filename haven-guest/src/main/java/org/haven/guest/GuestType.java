@@ -107,6 +107,9 @@ public interface GuestType {
      */
     void prepareClone(GuestConfig clone, GuestConfig.Section from, int vmid, String name);
 
+    /** The storage content its volumes count as: {@code images} for VM disks, {@code rootdir} for containers. */
+    default org.haven.storage.ContentType volumeContent() { return org.haven.storage.ContentType.IMAGES; }
+
     /** Copy the content of {@code srcVolid} (at snapshot {@code snapname}, may be null) into the new {@code dstVolid}. */
     void copyVolume(String srcVolid, String dstVolid, String snapname, Consumer<String> log);
 

@@ -97,4 +97,23 @@ public final class GuestVolumes {
         }
         return (long) (n * mul);
     }
+
+    /** PVE's format_size: the largest unit that divides the size exactly ({@code 8G}, {@code 51M}). */
+    public static String formatSize(long bytes) {
+        String[] units = {"T", "G", "M", "K"};
+        long[] mul = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (bytes >= mul[i] && bytes % mul[i] == 0) return (bytes / mul[i]) + units[i];
+        }
+        return Long.toString(bytes);
+    }
+
+    /** The new size of a volume of {@code current} bytes for a resize to {@code size} ({@code 8G}, or {@code +1G} to grow by). */
+    public static long targetSize(long current, String size) {
+        boolean relative = size.startsWith("+");
+        long amount = parseSize(relative ? size.substring(1) : size);
+        long target = relative ? current + amount : amount;
+        if (target < current) throw new GuestException(500, "shrinking disks is not supported");
+        return target;
+    }
 }

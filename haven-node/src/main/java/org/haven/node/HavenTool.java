@@ -20,7 +20,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * {@code haven}: project tools. {@code haven apidump} prints the whole API in the shape of
  * {@code pve-api-8.4.json}; {@code haven openapi} prints the OpenAPI document; {@code haven completion [TOOL…]}
- * prints bash completion scripts generated from the tools' commands and the method schemas.
+ * prints bash completion scripts generated from the tools' commands and the method schemas; {@code haven template build}
+ * builds a container template.
  */
 public final class HavenTool implements CliTool {
     @Override public String name() { return "haven"; }
@@ -51,6 +52,9 @@ public final class HavenTool implements CliTool {
                     if (names.isEmpty() || names.contains("pvesh")) inv.out().print(AutoComplete.bash("pvesh", pveshCommandLine()));
                     return 0;
                 }).description("Print bash completion scripts (all tools, or the ones named)."),
+                CliCommand.local("template build", inv -> org.haven.lxc.template.TemplateBuild.run(inv.args(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Build a container template: haven template build --dist busybox --out DIR."),
                 CliCommand.local("cfs import", inv -> cfs("import", inv.args(), System.getenv(), inv.out(), inv.err()))
                         .output(CliCommand.Output.NONE)
                         .description("Replace the cluster file system of a stopped node with a pmxcfs database: haven cfs import <config.db> [--data-dir DIR] [--node NAME]."),

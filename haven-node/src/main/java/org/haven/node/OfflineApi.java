@@ -13,8 +13,11 @@ import org.haven.api.server.ApiTree;
 import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.time.Clock;
+import org.haven.metrics.MetricSender;
+import org.haven.metrics.MetricsModule;
 import org.haven.node.api.AccessApi;
 import org.haven.node.api.NodeApi;
+import org.haven.node.rrd.NodeMetricsSource;
 
 /**
  * Builds the complete API tree without a running daemon (modules only register, nothing is started), for
@@ -42,12 +45,16 @@ public final class OfflineApi {
         return tree;
     }
 
+    /** How often a node sends its statistics to the metric servers (pvestatd's update interval). */
+    static final java.time.Duration METRICS_INTERVAL = java.time.Duration.ofSeconds(10);
+
     /**
      * The modules of the node itself, registered before the discovered ones: by the daemon and by this offline
      * tree alike, so that {@code haven apidump} lists every method a node serves.
      */
     public static List<ApiModule> builtInModules() {
-        return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule()));
+        return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule(),
+                new org.haven.node.admin.NodeAdminApi(), new MetricsModule(NodeMetricsSource::new, METRICS_INTERVAL, new MetricSender())));
     }
 
     /** Registers the node's own modules and every {@link ApiModule} on the class path. */

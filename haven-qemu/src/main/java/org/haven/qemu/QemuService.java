@@ -326,14 +326,7 @@ public final class QemuService {
     }
 
     /** PVE's format_size: the largest unit that divides the size exactly. */
-    public static String formatSize(long bytes) {
-        String[] units = {"T", "G", "M", "K"};
-        long[] mul = {1L << 40, 1L << 30, 1L << 20, 1L << 10};
-        for (int i = 0; i < units.length; i++) {
-            if (bytes >= mul[i] && bytes % mul[i] == 0) return (bytes / mul[i]) + units[i];
-        }
-        return Long.toString(bytes);
-    }
+    public static String formatSize(long bytes) { return GuestVolumes.formatSize(bytes); }
 
     // ---- update -----------------------------------------------------------------------------------------
 
@@ -440,26 +433,7 @@ public final class QemuService {
         }
     }
 
-    private static void applyFastPlug(GuestConfig cfg) {
-        for (String k : new ArrayList<>(cfg.pending().values().keySet())) {
-            if (FAST_PLUG.contains(k)) {
-                cfg.current().set(k, cfg.pending().getOrNull(k));
-                cfg.pending().remove(k);
-            }
-        }
-        if (cfg.pending().description() != null) {
-            cfg.current().description(cfg.pending().description());
-            cfg.pending().description(null);
-        }
-        var deletes = cfg.pendingDeletes();
-        for (String k : new ArrayList<>(deletes.keySet())) {
-            if (FAST_PLUG.contains(k)) {
-                cfg.current().remove(k);
-                deletes.remove(k);
-            }
-        }
-        cfg.setPendingDeletes(deletes);
-    }
+    private static void applyFastPlug(GuestConfig cfg) { GuestService.applyNow(cfg, FAST_PLUG); }
 
     // ---- disk operations ------------------------------------------------------------------------------
 
@@ -475,10 +449,7 @@ public final class QemuService {
             String volid = d.get("file");
             if (volid.startsWith("/")) throw new GuestException(500, "you can't resize a disk given by path");
             long current = volumes.size(volid);
-            boolean relative = size.startsWith("+");
-            long amount = GuestVolumes.parseSize(relative ? size.substring(1) : size);
-            long target = relative ? current + amount : amount;
-            if (target < current) throw new GuestException(500, "shrinking disks is not supported");
+            long target = GuestVolumes.targetSize(current, size);
             if (target == current) { log(log, "disk is already " + formatSize(target)); return null; }
             log(log, "resizing " + disk + " (" + volid + ") from " + formatSize(current) + " to " + formatSize(target));
             boolean running = vms.isRunning(vmid);
@@ -770,70 +741,7 @@ public final class QemuService {
      * PVE's {@code qm rescan}: volumes on enabled storages owned by a VM of this node but not referenced in its
      * config become {@code unusedN}; disk sizes in the config are updated from the storage. Returns log lines.
      */
-    public List<String> rescan(Integer onlyVmid, boolean dryrun) {
-        List<String> out = new ArrayList<>();
-        if (!(vms.volumes() instanceof org.haven.guest.volume.StorageVolumes sv)) return out;
-        var sm = sv.storage();
-        var cfgAll = sm.config();
-        java.util.TreeMap<Integer, List<org.haven.storage.spi.VolumeInfo>> byVm = new java.util.TreeMap<>();
-        for (var entry : cfgAll.entries()) {
-            if (entry.disabled() || !entry.availableOn(store.localNode())) continue;
-            if (!entry.content().contains(org.haven.storage.ContentType.IMAGES)) continue;
-            try {
-                for (var vi : sm.list(entry.id(), onlyVmid, java.util.Set.of(org.haven.storage.ContentType.IMAGES))) {
-                    if (vi.vmid() != null) byVm.computeIfAbsent(vi.vmid(), k -> new ArrayList<>()).add(vi);
-                }
-            } catch (RuntimeException e) {
-                out.add("storage '" + entry.id() + "': " + e.getMessage());
-            }
-        }
-        out.add("rescan volumes...");
-        for (var e : store.list().entrySet()) {
-            int vmid = e.getKey();
-            if (!e.getValue().equals(store.localNode()) || (onlyVmid != null && onlyVmid != vmid)) continue;
-            List<org.haven.storage.spi.VolumeInfo> vols = byVm.getOrDefault(vmid, List.of());
-            store.locked(vmid, () -> {
-                GuestConfig cfg = store.load(vmid);
-                boolean changed = false;
-                java.util.Set<String> referenced = new java.util.HashSet<>();
-                List<GuestConfig.Section> sections = new ArrayList<>(List.of(cfg.current(), cfg.pending()));
-                sections.addAll(cfg.snapshots().values());
-                for (GuestConfig.Section sec : sections) {
-                    for (var kv : sec.values().entrySet()) {
-                        if (QemuOptions.isDisk(kv.getKey()) || kv.getKey().startsWith("unused")) {
-                            String f = QemuOptions.props(kv.getKey(), kv.getValue()).get("file");
-                            if (f != null) referenced.add(f);
-                        } else if (kv.getKey().equals("vmstate")) referenced.add(kv.getValue());
-                    }
-                }
-                for (var vi : vols) {
-                    if (referenced.contains(vi.volid())) continue;
-                    if (vi.volid().contains("-state-")) continue;
-                    String key = GuestVolumes.addUnused(cfg, vi.volid());
-                    out.add("VM " + vmid + ": add unreferenced volume '" + vi.volid() + "' as '" + key + "' to config");
-                    changed = true;
-                }
-                for (var kv : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
-                    if (!QemuOptions.isDisk(kv.getKey())) continue;
-                    LinkedHashMap<String, String> d = QemuOptions.props(kv.getKey(), kv.getValue());
-                    for (var vi : vols) {
-                        if (!vi.volid().equals(d.get("file")) || vi.size() <= 0) continue;
-                        String size = formatSize(vi.size());
-                        if (!size.equals(d.get("size"))) {
-                            out.add("VM " + vmid + " (" + kv.getKey() + "): size of disk '" + vi.volid() + "' updated from "
-                                    + d.getOrDefault("size", "0") + " to " + size);
-                            d.put("size", size);
-                            cfg.set(kv.getKey(), QemuOptions.print(kv.getKey(), d));
-                            changed = true;
-                        }
-                    }
-                }
-                if (changed && !dryrun) store.write(vmid, cfg);
-                return null;
-            });
-        }
-        return out;
-    }
+    public List<String> rescan(Integer onlyVmid, boolean dryrun) { return org.haven.guest.GuestRescan.rescan(guests, onlyVmid, dryrun); }
 
     /** {@code qm showcmd}. */
     public String showcmd(int vmid, boolean pretty, String snapshot) {

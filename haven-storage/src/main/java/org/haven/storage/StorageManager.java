@@ -310,11 +310,19 @@ public final class StorageManager {
      * null or empty = next free {@code vm-<vmid>-disk-<n>}. Returns the volume ID.
      */
     public String alloc(String storeid, int vmid, String format, String name, long sizeBytes) {
+        return alloc(storeid, vmid, format, name, sizeBytes, null);
+    }
+
+    /**
+     * {@link #alloc(String, int, String, String, long)} for a given use: {@code ROOTDIR} for a container volume (a
+     * subvolume or an image), {@code IMAGES} for a VM disk; null picks by format ({@code subvol} is a container's).
+     */
+    public String alloc(String storeid, int vmid, String format, String name, long sizeBytes, ContentType use) {
         StorageEntry s = enabledStorage(storeid);
         if (vmid <= 0) throw new StorageException("no VMID specified");
         if (name != null && !name.isEmpty()) VolumeNames.checkOwnedName(name, vmid);
         String fmt = format == null || format.isEmpty() ? s.format() : format;
-        ContentType needed = "subvol".equals(fmt) ? ContentType.ROOTDIR : ContentType.IMAGES;
+        ContentType needed = use != null ? use : "subvol".equals(fmt) ? ContentType.ROOTDIR : ContentType.IMAGES;
         if (!s.content().contains(needed) && !(needed == ContentType.ROOTDIR && s.content().contains(ContentType.IMAGES)))
             throw new StorageException("storage '" + storeid + "' does not support content-type '" + needed + "'");
         if (!s.type().formats().contains(fmt)) throw new StorageException("unsupported format '" + fmt + "'");

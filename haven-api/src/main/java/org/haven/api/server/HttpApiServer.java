@@ -180,7 +180,8 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     /** Endpoints outside the method tree, for authenticated callers (the CLI asks them over the Unix socket). */
-    private static final String OPENAPI = "/api2/openapi.json", NODE_NAME = "/api2/haven/node", SCHEMA = "/api2/haven/schema";
+    private static final String OPENAPI = "/api2/openapi.json", NODE_NAME = "/api2/haven/node", SCHEMA = "/api2/haven/schema",
+            PROMETHEUS = "/api2/prometheus/metrics";
 
     /** One HTTP exchange of the API: what is needed to answer it. */
     private static final class Exchange {
@@ -230,7 +231,9 @@ public final class HttpApiServer implements AutoCloseable {
         boolean json = path.startsWith("/api2/json/") || path.equals("/api2/json");
         boolean extjs = path.startsWith("/api2/extjs/") || path.equals("/api2/extjs");
         boolean extra = path.equals(OPENAPI) || path.equals(NODE_NAME) || path.equals(SCHEMA);
-        if (!json && !extjs && !extra) {
+        // Prometheus scrapes GET /api2/prometheus/metrics (beyond PVE): the method /cluster/metrics/prometheus
+        boolean prometheus = path.equals(PROMETHEUS);
+        if (!json && !extjs && !extra && !prometheus) {
             Handler fb = fallback;
             if (fb != null) return fb.handle(request, response, callback);
             send(response, callback, 404, null, Json.MAPPER.writeValueAsBytes(Map.of("data", (Object) "")));
@@ -239,7 +242,8 @@ public final class HttpApiServer implements AutoCloseable {
         Exchange x = new Exchange(request, response, callback, extjs);
         ApiResponse res;
         try {
-            res = extra ? serveExtra(x, path) : serveApi(x, path.substring(json ? "/api2/json".length() : "/api2/extjs".length()));
+            res = extra ? serveExtra(x, path) : prometheus ? serveApi(x, "/cluster/metrics/prometheus")
+                    : serveApi(x, path.substring(json ? "/api2/json".length() : "/api2/extjs".length()));
         } catch (Throwable e) {
             LOG.error("{} {}: {}", request.getMethod(), path, e.toString(), e);
             res = ApiResponse.error(500, Dispatcher.INTERNAL_ERROR);

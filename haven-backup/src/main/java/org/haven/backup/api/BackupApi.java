@@ -21,6 +21,8 @@ import org.haven.backup.Vzdump;
 import org.haven.backup.VzdumpOptions;
 import org.haven.backup.jobs.BackupJobs;
 import org.haven.backup.jobs.BackupScheduler;
+import org.haven.backup.notify.Notifier;
+import org.haven.backup.notify.VzdumpNotification;
 import org.haven.core.calendar.CalendarEvent;
 import org.haven.core.format.SectionConfig;
 import org.haven.core.schema.ParamException;
@@ -37,8 +39,8 @@ import org.haven.storage.StorageManager;
  */
 public final class BackupApi implements ApiModule, GuestBackups {
     /** Parameters of PVE's method that this implementation does not carry out: refused instead of ignored. */
-    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "mailto", "fleecing", "exclude-path",
-            "performance", "pbs-change-detection-mode", "notification-target", "job-id");
+    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "fleecing", "exclude-path",
+            "performance", "pbs-change-detection-mode", "notification-target");
 
     static {
         org.haven.core.schema.Formats.register("pve-calendar-event", v -> {
@@ -98,7 +100,8 @@ public final class BackupApi implements ApiModule, GuestBackups {
         ApiMethod.Builder b = vzdumpParams(ApiMethod.post("/nodes/{node}/vzdump").name("vzdump").description("Create backup.")
                 .param("node", StandardOptions.node().optional().description("Only run if executed on this node.")))
                 .param("stop", Schema.bool().optional().defaultValue(0).description("Stop running backup jobs on this host."))
-                .param("quiet", Schema.bool().optional().defaultValue(0).description("Be quiet."));
+                .param("quiet", Schema.bool().optional().defaultValue(0).description("Be quiet."))
+                .param("job-id", Schema.string().optional().description("The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter."));
         for (String k : NOT_IMPLEMENTED) b.param(k, k.equals("stdout") ? Schema.bool().optional() : k.equals("exclude-path") ? Schema.array(Schema.string()).optional() : Schema.string().optional());
         m.add(b.returns(Schema.string())
                 .permissions(Permission.all("The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage. "
@@ -110,6 +113,8 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     if (p.bool("stop", false)) throw new ApiException(501, "vzdump option 'stop' is not implemented");
                     Map<String, String> params = strings(p.asMap());
                     VzdumpOptions o = VzdumpOptions.of(params, defaults());
+                    if (p.has("job-id") && !rc.userid().equals("root@pam") && !rc.viaCli())
+                        throw ApiException.forbidden("Only root may set 'job-id'");
                     if ((o.dumpdir() != null || o.tmpdir() != null) && !rc.userid().equals("root@pam") && !rc.viaCli())
                         throw ApiException.forbidden("Only root may set 'dumpdir' and 'tmpdir'");
                     if (o.storage() != null) rc.requirePermission("/storage/" + o.storage(), "Datastore.AllocateSpace");
@@ -117,10 +122,17 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     var selected = v.select(o);
                     for (int vmid : selected.keySet()) rc.requirePermission("/vms/" + vmid, "VM.Backup");
                     String id = o.vmids().size() == 1 ? Integer.toString(o.vmids().get(0)) : "";
-                    return rc.startTask("vzdump", id, log -> v.run(o, log));
+                    Map<String, String> settings = new LinkedHashMap<>(defaults());
+                    settings.putAll(params);
+                    return rc.startTask("vzdump", id, log -> notifying(log, settings, params.get("job-id"), l -> v.run(o, l)));
                 }).build());
         m.addAll(jobMethods());
         return m;
+    }
+
+    /** Runs a vzdump {@code body} and sends its notification as the options say. */
+    private void notifying(org.haven.api.task.TaskLog log, Map<String, String> settings, String jobId, org.haven.api.task.TaskWorker body) throws Exception {
+        VzdumpNotification.run(log, settings, ctx.nodeName(), jobId, Notifier.of(ctx.cfs(), ctx.nodeName(), ZoneId.systemDefault()), ctx.clock(), body);
     }
 
     private Vzdump vzdump() { return new Vzdump(guests, storage(), ctx.nodeName(), ctx.clock(), ZoneId.systemDefault()); }
@@ -155,6 +167,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("bwlimit", Schema.integer().optional().minimum(0).defaultValue(0).description("Limit I/O bandwidth (in KiB/s)."))
                 .param("stdexcludes", Schema.bool().optional().defaultValue(1).description("Exclude temporary files and logs."))
                 .param("maxfiles", Schema.integer().optional().minimum(1).description("Deprecated: use 'prune-backups' instead."))
+                .param("mailto", Schema.string().optional().description("Comma-separated list of email addresses or users that should receive email notifications. Has no effect if the 'notification-target' option  is set at the same time."))
                 .param("mailnotification", Schema.string().optional().enumValues("always", "failure").defaultValue("always").description("Deprecated: use notification targets/matchers instead."))
                 .param("notification-mode", Schema.string().optional().enumValues("auto", "legacy-sendmail", "notification-system").defaultValue("auto").description("Determine which notification system to use."))
                 .param("notification-policy", Schema.string().optional().enumValues("always", "failure", "never").defaultValue("always").description("Deprecated: do not use"));
@@ -318,7 +331,9 @@ public final class BackupApi implements ApiModule, GuestBackups {
         scheduler = new BackupScheduler(jobs(), ctx.dataDir().resolve("backup/jobs-state"), ctx.nodeName(), ctx.clock(), ZoneId.systemDefault(),
                 (id, job) -> ctx.tasks().start("vzdump", "", "root@pam", log -> {
                     log.log("INFO: starting backup job '" + id + "'");
-                    vzdump().run(VzdumpOptions.of(runParams(job), defaults()), log);
+                    Map<String, String> settings = new LinkedHashMap<>(defaults());
+                    settings.putAll(runParams(job));
+                    notifying(log, settings, id, l -> vzdump().run(VzdumpOptions.of(runParams(job), defaults()), l));
                 }));
         scheduler.start();
     }

@@ -3,66 +3,32 @@ package org.haven.cfs.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
-import org.haven.api.TestNodeContext;
-import org.haven.api.server.ApiRequest;
+import org.haven.api.TestApi;
 import org.haven.api.server.ApiResponse;
-import org.haven.api.server.ApiTree;
-import org.haven.api.server.Authenticator;
-import org.haven.api.server.Dispatcher;
-import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
-import org.haven.core.time.Clock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code /cluster/options} behind the real dispatcher on a local cluster file system. */
 class ClusterOptionsApiTest {
-    static final JsonMapper JSON = JsonMapper.builder().build();
     @TempDir Path tmp;
     LocalClusterFs cfs;
-    Dispatcher dispatcher;
+    TestApi api;
 
     @BeforeEach
     void start() {
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
-        AccessChecker access = new AccessChecker() {
-            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
-                if (authid.equals("root@pam")) return true;
-                return authid.equals("audit@pve") && path.equals("/") && privs.stream().allMatch(p -> p.equals("Sys.Audit"));
-            }
-            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
-        };
-        TestNodeContext node = new TestNodeContext(cfs, new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM), access, tmp.resolve("data"), Clock.SYSTEM);
-        ApiTree tree = new ApiTree();
-        new ClusterOptionsApi().register(tree, node);
-        Authenticator auth = new Authenticator() {
-            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
-            @Override public boolean verifyCsrf(String userid, String token) { return true; }
-            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
-        };
-        dispatcher = new Dispatcher(tree, node, auth);
+        api = new TestApi(cfs, tmp, (authid, path, privs, any) -> authid.equals("audit@pve") && path.equals("/") && privs.stream().allMatch(p -> p.equals("Sys.Audit")),
+                new ClusterOptionsApi());
     }
 
-    ApiResponse call(String user, HttpMethod m, Object... kv) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], String.valueOf(kv[i + 1]));
-        return dispatcher.handle(new ApiRequest(m, "/cluster/options", params, user, "csrf", null, false, "127.0.0.1"));
-    }
+    ApiResponse call(String user, HttpMethod m, Object... kv) { return api.as(user, m, "/cluster/options", kv); }
 
-    JsonNode data(ApiResponse r) {
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        return JSON.valueToTree(r.data());
-    }
+    JsonNode data(ApiResponse r) { return TestApi.data(r); }
 
     @Test
     void setReadAndDelete() {

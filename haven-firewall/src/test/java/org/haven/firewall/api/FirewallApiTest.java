@@ -3,23 +3,11 @@ package org.haven.firewall.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import org.haven.api.AccessChecker;
 import org.haven.api.HttpMethod;
-import org.haven.api.NodeContext;
-import org.haven.api.TestNodeContext;
-import org.haven.api.server.ApiRequest;
+import org.haven.api.TestApi;
 import org.haven.api.server.ApiResponse;
-import org.haven.api.server.ApiTree;
-import org.haven.api.server.Authenticator;
-import org.haven.api.server.Dispatcher;
-import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
-import org.haven.core.time.Clock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,37 +20,19 @@ class FirewallApiTest {
 
     @TempDir Path tmp;
     LocalClusterFs cfs;
-    Dispatcher dispatcher;
+    TestApi api;
 
     @BeforeEach
     void setUp() {
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
         cfs.mkdirs("nodes/n1/qemu-server");
         cfs.mkdirs("firewall");
-        AccessChecker access = new AccessChecker() {
-            @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
-                if (authid.equals("root@pam")) return true;
-                // an auditor: read access everywhere
-                return authid.equals("audit@pve") && privs.stream().allMatch(p -> p.endsWith(".Audit"));
-            }
-            @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
-        };
-        NodeContext node = new TestNodeContext(cfs, new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM), access, tmp, Clock.SYSTEM);
-        ApiTree tree = new ApiTree();
-        new FirewallApi().register(tree, node);
-        Authenticator auth = new Authenticator() {
-            @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
-            @Override public boolean verifyCsrf(String userid, String token) { return true; }
-            @Override public Optional<String> verifyApiToken(String value) { return Optional.empty(); }
-        };
-        dispatcher = new Dispatcher(tree, node, auth);
+        // an auditor: read access everywhere
+        api = new TestApi(cfs, tmp, (authid, path, privs, any) -> authid.equals("audit@pve") && privs.stream().allMatch(p -> p.endsWith(".Audit")),
+                new FirewallApi());
     }
 
-    ApiResponse call(HttpMethod m, String path, Object... kv) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], String.valueOf(kv[i + 1]));
-        return dispatcher.handle(new ApiRequest(m, path, params, null, null, null, true, "unix"));
-    }
+    ApiResponse call(HttpMethod m, String path, Object... kv) { return api.local(m, path, kv); }
 
     JsonNode ok(HttpMethod m, String path, Object... kv) {
         ApiResponse r = call(m, path, kv);
@@ -218,8 +188,8 @@ class FirewallApiTest {
 
     @Test
     void permissionsAndMacros() {
-        ApiResponse r = dispatcher.handle(new ApiRequest(HttpMethod.GET, "/cluster/firewall/rules", Map.of(), "audit@pve", null, null, false, "127.0.0.1"));
-        ApiResponse w = dispatcher.handle(new ApiRequest(HttpMethod.POST, "/cluster/firewall/rules", new LinkedHashMap<>(Map.of("type", "in", "action", "DROP")), "audit@pve", "x", null, false, "127.0.0.1"));
+        ApiResponse r = api.as("audit@pve", HttpMethod.GET, "/cluster/firewall/rules");
+        ApiResponse w = api.as("audit@pve", HttpMethod.POST, "/cluster/firewall/rules", "type", "in", "action", "DROP");
         assertThat(w.status()).isEqualTo(403);
         assertThat(r.status()).isNotEqualTo(403);
         JsonNode macros = ok(HttpMethod.GET, "/cluster/firewall/macros");

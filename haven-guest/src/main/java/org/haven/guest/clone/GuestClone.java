@@ -128,7 +128,7 @@ public final class GuestClone {
         String storageId = targetStorage != null ? targetStorage : volid.substring(0, volid.indexOf(':'));
         String fmt = format != null ? format : service.volumes().resolve(volid).format();
         long size = sm.size(volid);
-        String newVol = sm.alloc(storageId, newid, fmt, null, size);
+        String newVol = sm.alloc(storageId, newid, fmt, null, size, type.volumeContent());
         log(log, "create full clone of drive " + key + " (" + volid + ")");
         try {
             type.copyVolume(volid, newVol, snapname, log);

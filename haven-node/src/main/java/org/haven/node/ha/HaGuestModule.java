@@ -11,22 +11,29 @@ import org.haven.api.server.ApiTree;
 import org.haven.ha.ManagerStatus;
 import org.haven.ha.api.HaResources;
 import org.haven.ha.env.ClusterHaEnv;
+import org.haven.lxc.LxcService;
 import org.haven.qemu.QemuService;
 
 /**
  * Ties guests to the HA manager on a node: publishes the resource agents by type ({@link GuestResourceDrivers};
- * {@code vm:} is {@link VmResourceDriver}), which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
- * HA-managed guest through HA as PVE does (guide §14.3): start sets the requested state to {@code started}
+ * {@code vm:} is {@link VmResourceDriver}, {@code ct:} is {@link CtResourceDriver}), which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
+ * HA-managed guest (and {@code pct start|stop|shutdown} of a container) through HA as PVE does (guide §14.3): start sets the requested state to {@code started}
  * (task {@code hastart}); stop and shutdown queue the CRM command {@code stop <sid> <timeout>} (task
  * {@code hastop}), which stops the guest and sets its requested state to {@code stopped}.
  */
 public final class HaGuestModule implements ApiModule {
     private static final System.Logger LOG = System.getLogger("haven.ha");
     static final String VM_STATUS = "/nodes/{node}/qemu/{vmid}/status/";
+    static final String CT_STATUS = "/nodes/{node}/lxc/{vmid}/status/";
 
     /** The VM module's service (published when it starts; until then the agent's calls fail and are retried). */
     private static QemuService qemu(NodeContext ctx) {
         return ctx.findService(QemuService.class).orElseThrow(() -> new org.haven.ha.HaException("the VM service is not running yet"));
+    }
+
+    /** The container module's service (published when it starts). */
+    private static LxcService lxc(NodeContext ctx) {
+        return ctx.findService(LxcService.class).orElseThrow(() -> new org.haven.ha.HaException("the container service is not running yet"));
     }
 
     @Override public String name() { return "ha-guests"; }
@@ -34,7 +41,8 @@ public final class HaGuestModule implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
-            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName()))));
+            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName()),
+            "ct", new CtResourceDriver(() -> lxc(ctx), ctx.cfs(), ctx.nodeName()))));
     }
 
     @Override
@@ -42,33 +50,38 @@ public final class HaGuestModule implements ApiModule {
         var tree = ctx.findService(ApiTree.class);
         var ha = ctx.findService(HaResources.class);
         if (tree.isEmpty() || ha.isEmpty()) return;
-        for (String action : List.of("start", "stop", "shutdown")) {
-            var hit = tree.get().lookup(VM_STATUS + action);
-            ApiMethod old = hit == null ? null : hit.node().methods().get(HttpMethod.POST);
-            if (old == null || !hit.node().path().equals(VM_STATUS + action)) {
-                LOG.log(System.Logger.Level.WARNING, "no POST " + VM_STATUS + action + ": qm " + action + " not routed through HA");
-                continue;
+        for (String[] type : List.of(new String[] {VM_STATUS, "vm", "VM"}, new String[] {CT_STATUS, "ct", "CT"})) {
+            for (String action : List.of("start", "stop", "shutdown")) {
+                var hit = tree.get().lookup(type[0] + action);
+                ApiMethod old = hit == null ? null : hit.node().methods().get(HttpMethod.POST);
+                if (old == null || !hit.node().path().equals(type[0] + action)) {
+                    LOG.log(System.Logger.Level.WARNING, "no POST " + type[0] + action + ": " + action + " not routed through HA");
+                    continue;
+                }
+                tree.get().replace(wrap(old, action, ha.get(), type[1], type[2]));
             }
-            tree.get().replace(wrap(old, action, ha.get()));
         }
     }
 
-    static ApiMethod wrap(ApiMethod m, String action, HaResources ha) {
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha) { return wrap(m, action, ha, "vm", "VM"); }
+
+    /** {@code m} routed through HA for guests of HA type {@code prefix} ({@code vm}, {@code ct}; {@code word} for the log). */
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, String prefix, String word) {
         Handler inner = m.handler();
         Handler h = (p, rc) -> {
             int vmid = p.integer("vmid");
-            String sid = "vm:" + vmid;
+            String sid = prefix + ":" + vmid;
             if (!ha.isManaged(sid) || p.has("migratedfrom") || p.has("stateuri")) return inner.handle(p, rc);
             return switch (action) {
                 case "start" -> rc.startTask("hastart", Integer.toString(vmid), log -> {
-                    log.log("Requesting HA start for VM " + vmid);
+                    log.log("Requesting HA start for " + word + " " + vmid);
                     ha.setRequestedState(sid, "started");
                 });
                 default -> {
                     // PVE: stop is a hard stop (timeout 0); shutdown passes its timeout (default 60)
                     long timeout = action.equals("stop") ? 0 : p.lng("timeout", 60);
                     yield rc.startTask("hastop", Integer.toString(vmid), log -> {
-                        log.log("Requesting HA stop for VM " + vmid);
+                        log.log("Requesting HA stop for " + word + " " + vmid);
                         requestStop(ha, sid, timeout);
                     });
                 }

@@ -35,7 +35,7 @@ import org.haven.storage.spi.StorageStatus;
 public final class RrdModule implements ApiModule {
     static final java.time.Duration INTERVAL = java.time.Duration.ofSeconds(10);
     /** Physical NICs, whose traffic PVE counts as the node's (PVE::Network's PHYSICAL_NIC_RE). */
-    static final Pattern PHYSICAL_NIC = Pattern.compile("(?:eth\\d+|en[^:.]+|ib[^:.]+)");
+    static final Pattern PHYSICAL_NIC = org.haven.metrics.ExportMetrics.PHYSICAL_NIC;
 
     private NodeContext ctx;
     private RrdStore store;
@@ -49,6 +49,9 @@ public final class RrdModule implements ApiModule {
         reg.add(rrddata(ApiMethod.get("/nodes/{node}/rrddata").description("Read node RRD statistics")
                 .permissions(Permission.perm("/nodes/{node}", "Sys.Audit")), p -> "pve2-node/" + p.str("node")));
         reg.add(rrddata(ApiMethod.get("/nodes/{node}/qemu/{vmid}/rrddata").description("Read VM RRD statistics")
+                .param("vmid", StandardOptions.vmid())
+                .permissions(Permission.perm("/vms/{vmid}", "VM.Audit")), p -> "pve2.3-vm/" + p.integer("vmid")));
+        reg.add(rrddata(ApiMethod.get("/nodes/{node}/lxc/{vmid}/rrddata").description("Read VM RRD statistics")
                 .param("vmid", StandardOptions.vmid())
                 .permissions(Permission.perm("/vms/{vmid}", "VM.Audit")), p -> "pve2.3-vm/" + p.integer("vmid")));
         reg.add(rrddata(ApiMethod.get("/nodes/{node}/storage/{storage}/rrddata").description("Read storage RRD statistics.")
@@ -149,19 +152,11 @@ public final class RrdModule implements ApiModule {
     /** Received and transmitted bytes of the physical NICs in a {@code /proc/net/dev} text. */
     static long[] netTotals(String procNetDev) {
         long in = 0, out = 0;
-        for (String l : procNetDev.split("\n")) {
-            int colon = l.indexOf(':');
-            if (colon < 0) continue;
-            String dev = l.substring(0, colon).strip();
-            if (!PHYSICAL_NIC.matcher(dev).matches()) continue;
-            String[] f = l.substring(colon + 1).trim().split("\\s+");
-            if (f.length < 9) continue;
-            try {
-                in += Long.parseLong(f[0]);
-                out += Long.parseLong(f[8]);
-            } catch (NumberFormatException ignored) {
-                // a malformed line counts nothing
-            }
+        for (Map.Entry<String, Object> e : NodeMetricsSource.nics(procNetDev).entrySet()) {
+            if (!PHYSICAL_NIC.matcher(e.getKey()).matches()) continue;
+            Map<?, ?> nic = (Map<?, ?>) e.getValue();
+            in += (Long) nic.get("receive");
+            out += (Long) nic.get("transmit");
         }
         return new long[] {in, out};
     }

@@ -94,6 +94,22 @@ class HaGuestModuleTest {
     }
 
     @Test
+    void containerStartIsRoutedByItsCtServiceId() throws Exception {
+        Setup s = setup();
+        s.cfs().mkdirs("nodes/node1/lxc");
+        s.cfs().writeString("nodes/node1/lxc/200.conf", "memory: 128\n");
+        s.ha().createResource("ct:200", Map.of("state", "stopped"));
+        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), "ct", "CT");
+        Rc rc = new Rc();
+        m.handler().handle(new Params(Map.of("vmid", 200)), rc);
+        assertThat(rc.log).containsExactly("Requesting HA start for CT 200");
+        assertThat(state(s.ha(), "ct:200")).isEqualTo("started");
+        // vm:100 is managed, ct:100 is not: the container's own handler runs
+        m.handler().handle(new Params(Map.of("vmid", 100)), new Rc());
+        assertThat(s.direct()).containsExactly("start 100");
+    }
+
+    @Test
     void stopOfAServiceTheManagerKnowsQueuesACrmCommand() throws Exception {
         Setup s = setup();
         s.ha().setRequestedState("vm:100", "started");

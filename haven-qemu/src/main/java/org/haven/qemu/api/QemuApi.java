@@ -154,19 +154,7 @@ public final class QemuApi implements ApiModule {
     }
 
     /** Run {@code h}, turning guest and storage errors into API errors. */
-    static Handler wrap(Handler h) {
-        return (p, rc) -> {
-            try {
-                return h.handle(p, rc);
-            } catch (GuestException e) {
-                if (!e.errors().isEmpty()) throw new ParamException(e.errors());
-                throw new ApiException(e.status(), e.getMessage());
-            } catch (StorageException e) {
-                if (!e.fieldErrors().isEmpty()) throw new ParamException(e.fieldErrors());
-                throw ApiException.error(e.getMessage());
-            }
-        };
-    }
+    static Handler wrap(Handler h) { return org.haven.guest.api.GuestRoutes.wrap(h); }
 
     private int vmidOf(Params p) {
         int vmid = p.integer("vmid");
@@ -1048,48 +1036,7 @@ public final class QemuApi implements ApiModule {
     // ---- cluster resources ----------------------------------------------------------------------------
 
     List<Map<String, Object>> resources(RequestContext rc) {
-        List<Map<String, Object>> out = new ArrayList<>();
         QemuService s = service();
-        for (var e : s.store().list().entrySet()) {
-            int vmid = e.getKey();
-            if (!rc.hasPermission("/vms/" + vmid, false, "VM.Audit")) continue;
-            LinkedHashMap<String, Object> r = new LinkedHashMap<>();
-            r.put("id", "qemu/" + vmid);
-            r.put("type", "qemu");
-            r.put("node", e.getValue());
-            r.put("vmid", vmid);
-            try {
-                if (e.getValue().equals(s.store().localNode())) {
-                    Map<String, Object> st = s.vms().status(vmid, false);
-                    r.put("name", st.get("name"));
-                    r.put("status", st.get("status"));
-                    r.put("maxmem", st.get("maxmem"));
-                    r.put("mem", st.get("mem"));
-                    r.put("maxcpu", st.get("cpus"));
-                    r.put("cpu", st.get("cpu"));
-                    r.put("uptime", st.get("uptime"));
-                    r.put("maxdisk", st.get("maxdisk"));
-                    r.put("disk", 0);
-                    r.put("netin", st.get("netin"));
-                    r.put("netout", st.get("netout"));
-                    r.put("diskread", st.get("diskread"));
-                    r.put("diskwrite", st.get("diskwrite"));
-                    r.put("template", st.containsKey("template") ? 1 : 0);
-                    var ha = s.guests().haResource(vmid);
-                    if (ha.isPresent()) r.put("hastate", ha.get().getOrDefault("state", "started"));
-                    if (st.get("tags") != null) r.put("tags", st.get("tags"));
-                    if (st.get("lock") != null) r.put("lock", st.get("lock"));
-                } else {
-                    var cfg = s.store().load(e.getValue(), vmid);
-                    r.put("name", cfg.get("name").orElse("VM " + vmid));
-                    r.put("status", "unknown");
-                    r.put("template", cfg.isTemplate() ? 1 : 0);
-                }
-            } catch (RuntimeException ex) {
-                continue;
-            }
-            out.add(r);
-        }
-        return out;
+        return org.haven.guest.api.GuestRoutes.resources(rc, s.guests(), vmid -> s.vms().status(vmid, false), "name", "VM ");
     }
 }

@@ -6,30 +6,33 @@ import java.util.Map;
 import org.haven.api.ApiException;
 import org.haven.api.RequestContext;
 import org.haven.guest.access.OptionAccess;
+import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.config.GuestConfig;
 import org.haven.qemu.config.QemuOptions;
-import org.haven.guest.volume.StorageVolumes;
 import org.haven.guest.volume.VolumeAccess;
-import org.haven.storage.StorageException;
 import org.haven.storage.volume.VolumeId;
-import org.haven.storage.volume.VolumeIdCheck;
-import org.haven.storage.volume.VolumeName;
 
 /**
  * The caller-dependent checks of a VM config change, run by the API before anything is written: the
- * per-option privileges and root-only options of {@link OptionAccess#QEMU}, with volume names checked by
- * {@link VolumeIdCheck} against the node's storage.
+ * per-option privileges and root-only options of {@link OptionAccess#QEMU}, through the guest framework's
+ * {@link RequestOptionAccess}.
  */
-record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid, GuestConfig cfg) implements OptionAccess.Context {
+final class QemuConfigAccess {
+    private QemuConfigAccess() {}
+
+    private static RequestOptionAccess of(RequestContext rc, VolumeAccess volumes, int vmid, GuestConfig cfg) {
+        return new RequestOptionAccess(rc, volumes, vmid, cfg,
+                (key, value) -> QemuOptions.format(key) == null ? Map.of() : QemuOptions.props(key, value));
+    }
 
     /** Check options to set on VM {@code vmid} and keys to delete or revert in {@code cfg} (null on create). */
     static void check(RequestContext rc, VolumeAccess volumes, int vmid, Map<String, String> set, Collection<String> removed, GuestConfig cfg) {
-        OptionAccess.check(OptionAccess.QEMU, new QemuConfigAccess(rc, volumes, vmid, cfg), set, removed);
+        OptionAccess.check(OptionAccess.QEMU, of(rc, volumes, vmid, cfg), set, removed);
     }
 
     /** {@code qm disk import}: the source, and a new volume on {@code storage}. */
     static void checkImport(RequestContext rc, VolumeAccess volumes, int vmid, String source, String storage) {
-        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, vmid, null);
+        RequestOptionAccess a = of(rc, volumes, vmid, null);
         a.importSource("source", source);
         a.allocate("storage", storage);
     }
@@ -41,7 +44,7 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid, Guest
      */
     static void checkClone(RequestContext rc, VolumeAccess volumes, int newid, Map<String, String> source, String storage) {
         if (!rc.hasPermission("/vms/" + newid, false, "VM.Allocate")) throw ApiException.forbidden("/vms/" + newid + ", VM.Allocate");
-        QemuConfigAccess a = new QemuConfigAccess(rc, volumes, newid, null);
+        RequestOptionAccess a = of(rc, volumes, newid, null);
         for (var e : source.entrySet()) {
             if (!QemuOptions.isDisk(e.getKey())) continue;
             Map<String, String> d = QemuOptions.props(e.getKey(), e.getValue());
@@ -55,37 +58,5 @@ record QemuConfigAccess(RequestContext rc, VolumeAccess volumes, int vmid, Guest
                 a.allocate(e.getKey(), VolumeId.parse(file).storage());
             }
         }
-    }
-
-    @Override public String authid() { return rc.authid(); }
-
-    @Override public String guestPath() { return "/vms/" + vmid; }
-
-    @Override public String current(String key) {
-        if (cfg == null) return null;
-        return cfg.pending().has(key) ? cfg.pending().getOrNull(key) : cfg.current().getOrNull(key);
-    }
-
-    @Override public boolean has(String path, boolean any, String... privs) { return rc.hasPermission(path, any, privs); }
-
-    @Override public Map<String, String> props(String key, String value) {
-        return QemuOptions.format(key) == null ? Map.of() : QemuOptions.props(key, value);
-    }
-
-    @Override public void volume(String key, String volid) {
-        VolumeIdCheck.checkAccess(key, authid(), this::has, this::parse, vmid, volid);
-    }
-
-    @Override public void importSource(String key, String source) {
-        VolumeIdCheck.checkImportSource(key, authid(), this::has, this::parse, vmid, source);
-    }
-
-    @Override public void allocate(String key, String storage) {
-        VolumeIdCheck.checkAllocate(authid(), this::has, storage);
-    }
-
-    private VolumeName parse(String volid) {
-        if (!(volumes instanceof StorageVolumes sv)) throw new StorageException("unable to parse volume ID '" + volid + "'");
-        return sv.storage().parseVolname(volid);
     }
 }

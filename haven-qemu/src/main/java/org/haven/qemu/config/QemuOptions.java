@@ -156,19 +156,7 @@ public final class QemuOptions {
 
     /** Validate several options at once; all errors are reported together. Returns the normalized values. */
     public static LinkedHashMap<String, String> checkAll(Map<String, String> values) {
-        Map<String, String> errors = new TreeMap<>();
-        LinkedHashMap<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : values.entrySet()) {
-            try {
-                out.put(e.getKey(), check(e.getKey(), e.getValue()));
-            } catch (ParamException pe) {
-                errors.putAll(pe.errors());
-            } catch (IllegalArgumentException ie) {
-                errors.put(e.getKey(), "invalid format - " + ie.getMessage());
-            }
-        }
-        if (!errors.isEmpty()) throw new ParamException(errors);
-        return out;
+        return org.haven.guest.config.OptionChecks.checkAll(values, QemuOptions::check);
     }
 
     /** A nic string with every key spelled out, as the generic validator understands it. */

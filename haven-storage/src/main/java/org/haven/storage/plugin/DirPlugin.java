@@ -173,7 +173,11 @@ public class DirPlugin implements StoragePlugin {
         for (ContentType c : want) {
             if (!s.content().contains(c)) continue;
             switch (c) {
-                case IMAGES, ROOTDIR -> { if (c == ContentType.IMAGES || !want.contains(ContentType.IMAGES)) out.addAll(listImages(s, vmid, want)); }
+                // images and container volumes live in one directory: listed once, also on a storage for containers only
+                case IMAGES, ROOTDIR -> {
+                    if (c == ContentType.IMAGES || !want.contains(ContentType.IMAGES) || !s.content().contains(ContentType.IMAGES))
+                        out.addAll(listImages(s, vmid, want));
+                }
                 case ISO -> { if (vmid == null) out.addAll(listFiles(s, c, "iso/", Pattern.compile("[^/]+" + VolumeNames.ISO_EXT))); }
                 case VZTMPL -> { if (vmid == null) out.addAll(listFiles(s, c, "vztmpl/", Pattern.compile("[^/]+" + VolumeNames.VZTMPL_EXT))); }
                 case SNIPPETS -> { if (vmid == null) out.addAll(listFiles(s, c, "snippets/", Pattern.compile("[^/]+"))); }

@@ -1,0 +1,158 @@
+package org.haven.lxc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.haven.core.testing.RealTest;
+import org.haven.guest.config.GuestException;
+import org.haven.lxc.config.CtConfig;
+import org.haven.storage.spi.CommandRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real busybox containers through the container service: on a {@code dir} storage (raw image with ext4) with a
+ * static address on a bridge the test creates, pinged from the host, with commands run inside and the memory
+ * limit visible there; on a {@code btrfs} storage in a loop device, a snapshot rolled back after a file change.
+ */
+@RealTest
+class ContainerRealTest {
+
+    @TempDir Path dir;
+    final List<String> log = new ArrayList<>();
+
+    /** A bridge with a name and /24 no other test run uses, removed by the bed's cleanup. */
+    static String[] bridge(CtBed bed) {
+        int n = (int) (ProcessHandle.current().pid() % 200) + 20;
+        String br = "hvct" + n;
+        bed.run.run(List.of("ip", "link", "del", br));
+        bed.sh("ip", "link", "add", br, "type", "bridge");
+        bed.cleanups.add(() -> bed.run.run(List.of("ip", "link", "del", br)));
+        bed.sh("ip", "addr", "add", "10.213." + n + ".1/24", "dev", br);
+        bed.sh("ip", "link", "set", br, "up");
+        return new String[] {br, "10.213." + n};
+    }
+
+    String exec(CtBed bed, int vmid, String... cmd) {
+        CommandRunner.Result r = bed.service.runtime().exec(vmid, List.of(cmd), null);
+        assertThat(r.exitCode()).as(String.join(" ", cmd) + ": " + r.stderr()).isZero();
+        return r.stdout().strip();
+    }
+
+    @Test
+    void busyboxOnDirWithStaticAddress() throws Exception {
+        try (CtBed bed = new CtBed(dir, "")) {
+            String[] br = bridge(bed);
+            int vmid = 9101;
+            bed.service.create(vmid, Map.of("hostname", "bb1", "memory", "96", "swap", "0",
+                    "net0", "name=eth0,bridge=" + br[0] + ",ip=" + br[1] + ".2/24,gw=" + br[1] + ".1",
+                    "rootfs", "local:0.1"), new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
+            CtConfig c = CtConfig.of(bed.service.store().load(vmid).current());
+            assertThat(c.ostype()).isEqualTo("unmanaged");
+            assertThat(c.lock()).isNull();
+            assertThat(c.rootfs().volume()).isEqualTo("local:9101/vm-9101-disk-0.raw");
+            assertThat(c.rootfs().props().get("size")).isEqualTo("102M");
+            assertThat(c.nets().get(0).hwaddr()).startsWith("BC:24:11:");
+
+            bed.service.start(vmid, log::add);
+            assertThat(bed.service.runtime().status(vmid)).containsEntry("status", "running").containsKey("pid");
+            assertThat(Files.readString(bed.service.runtime().lxc().configFile(vmid)))
+                    .contains("lxc.net.0.link = " + br[0], "lxc.net.0.ipv4.address = " + br[1] + ".2/24", "lxc.net.0.veth.pair = veth9101i0");
+
+            // reachable from the host over the bridge
+            CommandRunner.Result ping = null;
+            for (int i = 0; i < 10 && (ping == null || !ping.ok()); i++) {
+                ping = bed.run.run(List.of("/bin/busybox", "ping", "-c", "1", "-W", "1", br[1] + ".2"));
+            }
+            assertThat(ping.ok()).as("ping: " + ping.stdout() + ping.stderr()).isTrue();
+            // commands inside: hostname, address, the memory limit of its cgroup
+            assertThat(exec(bed, vmid, "hostname")).isEqualTo("bb1");
+            assertThat(exec(bed, vmid, "ip", "-4", "addr", "show", "eth0")).contains(br[1] + ".2/24");
+            assertThat(exec(bed, vmid, "ping", "-c", "1", "-W", "2", br[1] + ".1")).contains("1 packets received");
+            // the container's own cgroup is the root of its cgroup namespace (legacy memory hierarchy or the unified one)
+            String limit = exec(bed, vmid, "sh", "-c", "mkdir -p /tmp/cg && if mount -t cgroup -o memory none /tmp/cg 2>/dev/null; "
+                    + "then cat /tmp/cg/memory.limit_in_bytes; else mount -t cgroup2 none /tmp/cg && cat /tmp/cg/memory.max; fi; umount /tmp/cg");
+            assertThat(limit).isEqualTo(Long.toString(96L * 1024 * 1024));
+
+            assertThatThrownBy(() -> bed.service.destroy(vmid, false, log::add)).hasMessage("unable to destroy CT 9101 - container is running");
+            bed.service.shutdown(vmid, 5, true, log::add);
+            assertThat(bed.service.runtime().status(vmid)).containsEntry("status", "stopped");
+            bed.service.update(vmid, Map.of("protection", "1"), List.of(), List.of(), null, log::add);
+            assertThatThrownBy(() -> bed.service.destroy(vmid, false, log::add)).hasMessage("can't remove CT 9101 - protection mode enabled");
+            bed.service.update(vmid, Map.of(), List.of("protection"), List.of(), null, log::add);
+            Path image = Path.of(bed.sm.path(c.rootfs().volume()));
+            assertThat(image).exists();
+            bed.service.destroy(vmid, false, log::add);
+            assertThat(image).doesNotExist();
+            assertThat(bed.service.store().exists(vmid)).isFalse();
+        }
+    }
+
+    @Test
+    void failedCreateLeavesNothing() throws Exception {
+        try (CtBed bed = new CtBed(dir, "")) {
+            Path missing = dir.resolve("local/template/cache/nothing.tar.gz");
+            assertThatThrownBy(() -> bed.service.create(9102, Map.of("rootfs", "local:0.05"),
+                    new LxcService.CreateOptions(missing, "local", null, null), log::add))
+                    .isInstanceOf(GuestException.class).hasMessageContaining("does not exist");
+            assertThat(bed.service.store().exists(9102)).isFalse();
+            assertThat(bed.sm.imagesOf(9102)).isEmpty();
+            assertThat(bed.service.runtime().lxc().dir(9102)).doesNotExist();
+        }
+    }
+
+    @Test
+    void btrfsSnapshotRollsBackAFileChange() throws Exception {
+        Path img = dir.resolve("btrfs.img");
+        Path mnt = dir.resolve("bt");
+        Files.createDirectories(mnt);
+        try (CtBed bed = new CtBed(dir, "btrfs: bt\n\tpath " + mnt + "\n\tcontent rootdir,images\n")) {
+            bed.sh("truncate", "-s", "320M", img.toString());
+            bed.sh("mkfs.btrfs", "-q", "-f", img.toString());
+            bed.sh("mount", "-o", "loop", img.toString(), mnt.toString());
+            bed.cleanups.add(() -> bed.run.run(List.of("umount", mnt.toString())));
+            bed.sh("btrfs", "quota", "enable", mnt.toString());
+            int vmid = 9103;
+            bed.service.create(vmid, Map.of("hostname", "bb3", "rootfs", "bt:0.2"),
+                    new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
+            String volid = CtConfig.of(bed.service.store().load(vmid).current()).rootfs().volume();
+            assertThat(volid).isEqualTo("bt:9103/subvol-9103-disk-0.subvol");
+            assertThat(Path.of(bed.sm.path(volid)).resolve("bin/busybox")).exists();
+
+            bed.service.start(vmid, log::add);
+            exec(bed, vmid, "sh", "-c", "echo before > /root/state");
+            bed.service.snapshots().create(vmid, "snap1", false, "first", log::add);
+            exec(bed, vmid, "sh", "-c", "echo after > /root/state");
+            assertThat(exec(bed, vmid, "cat", "/root/state")).isEqualTo("after");
+
+            bed.service.snapshots().rollback(vmid, "snap1", true, log::add);
+            assertThat(bed.service.type().isRunning(vmid)).isTrue();
+            assertThat(exec(bed, vmid, "cat", "/root/state")).isEqualTo("before");
+            assertThat(bed.service.store().load(vmid).get("parent")).contains("snap1");
+
+            bed.service.stop(vmid, log::add);
+            bed.service.snapshots().delete(vmid, "snap1", false, log::add);
+
+            // a template and a linked clone of it, which starts with the template's files
+            bed.service.clones().template(vmid, log::add);
+            String base = CtConfig.of(bed.service.store().load(vmid).current()).rootfs().volume();
+            assertThat(base).isEqualTo("bt:9103/base-9103-disk-0.subvol");
+            bed.service.clones().clone(vmid, 9104, "linked", null, false, null, null, null, log::add);
+            String linked = CtConfig.of(bed.service.store().load(9104).current()).rootfs().volume();
+            assertThat(linked).startsWith("bt:9104/");
+            bed.service.start(9104, log::add);
+            assertThat(exec(bed, 9104, "cat", "/root/state")).isEqualTo("before");
+            assertThat(exec(bed, 9104, "hostname")).isEqualTo("linked");
+            bed.service.stop(9104, log::add);
+            bed.service.destroy(9104, false, log::add);
+            bed.service.destroy(vmid, false, log::add);
+            assertThat(Path.of(bed.sm.path(base))).doesNotExist();
+        }
+    }
+}
