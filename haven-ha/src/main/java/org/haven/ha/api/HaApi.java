@@ -390,6 +390,8 @@ public final class HaApi implements ApiModule {
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             haLog(id), () -> new HaEnv.Shutdown(false, false)), mux);
+        // the guest modules ask the LRM for watchdog protection before an incoming migration starts a guest here
+        ctx.publish(HaServices.class, services);
     }
 
     /** The CRM's and LRM's messages go to the loggers named as PVE's daemons, {@code pve-ha-crm} and {@code pve-ha-lrm}. */

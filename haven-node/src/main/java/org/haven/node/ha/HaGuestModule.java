@@ -11,6 +11,7 @@ import org.haven.api.server.ApiTree;
 import org.haven.ha.ManagerStatus;
 import org.haven.ha.api.HaResources;
 import org.haven.ha.env.ClusterHaEnv;
+import org.haven.ha.env.HaServices;
 import org.haven.qemu.QemuService;
 
 /**
@@ -49,16 +50,40 @@ public final class HaGuestModule implements ApiModule {
                 LOG.log(System.Logger.Level.WARNING, "no POST " + VM_STATUS + action + ": qm " + action + " not routed through HA");
                 continue;
             }
-            tree.get().replace(wrap(old, action, ha.get()));
+            tree.get().replace(wrap(old, action, ha.get(), sid -> protectIncoming(ctx, sid)));
         }
     }
 
-    static ApiMethod wrap(ApiMethod m, String action, HaResources ha) {
+    /** Waits until the node's LRM holds its agent lock and watchdog for an incoming guest; false when it could not. */
+    interface IncomingGuard {
+        boolean protect(String sid) throws InterruptedException;
+    }
+
+    /** How long the target of a migration waits for its LRM (one round of an idle LRM, and the lock request). */
+    static final long INCOMING_WAIT_MS = 60_000;
+
+    private static boolean protectIncoming(NodeContext ctx, String sid) throws InterruptedException {
+        var services = ctx.findService(HaServices.class);
+        return services.isPresent() && services.get().lrm().protectIncoming(sid, INCOMING_WAIT_MS);
+    }
+
+    /**
+     * {@code incoming} guards the start of an HA-managed guest as the target of a migration: its process may only
+     * start once the node's watchdog covers it, so the node resets itself with it when its daemon dies.
+     */
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, IncomingGuard incoming) {
         Handler inner = m.handler();
         Handler h = (p, rc) -> {
             int vmid = p.integer("vmid");
             String sid = "vm:" + vmid;
-            if (!ha.isManaged(sid) || p.has("migratedfrom") || p.has("stateuri")) return inner.handle(p, rc);
+            if (!ha.isManaged(sid)) return inner.handle(p, rc);
+            if (p.has("migratedfrom") || p.has("stateuri")) {
+                if (action.equals("start") && !incoming.protect(sid)) {
+                    throw org.haven.api.ApiException.error("unable to start VM " + vmid + " for the incoming migration - "
+                        + "the HA agent of this node holds no agent lock and watchdog for '" + sid + "'");
+                }
+                return inner.handle(p, rc);
+            }
             return switch (action) {
                 case "start" -> rc.startTask("hastart", Integer.toString(vmid), log -> {
                     log.log("Requesting HA start for VM " + vmid);
