@@ -78,8 +78,11 @@ class HaKillAtEveryStepTest {
      * The guest's QEMU processes started by {@code node}'s daemons (by the pid file QEMU was given): live processes, less
      * a child of another one.
      */
-    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) {
-        String pidfile = dataDir.resolve("run/qemu-server/" + VMID + ".pid").toString();
+    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) { return qemuOf(dataDir, table, VMID); }
+
+    /** The QEMU processes of guest {@code vmid} started by the daemons of {@code dataDir}. */
+    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table, int vmid) {
+        String pidfile = dataDir.resolve("run/qemu-server/" + vmid + ".pid").toString();
         Map<Long, Long> guests = new TreeMap<>();
         for (NodeProcesses.Process p : table) {
             int i = p.argv().indexOf("-pidfile");
