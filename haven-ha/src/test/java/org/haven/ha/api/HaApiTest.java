@@ -221,7 +221,7 @@ class HaApiTest {
 
     @Test
     void fencingDevicesAreWrittenToFenceCfgOnlyWhenTheyParse() {
-        String cfg = "device bmc2 fence_ipmilan ip=127.0.0.1 ipport=6230 username=admin password=secret lanplus=1\n"
+        String cfg = "device bmc2 fence_ipmilan ip=127.0.0.1 ipport=6230 username=admin password=secret lanplus\n"
             + "connect bmc2 node=n2\n";
         ok(HttpMethod.PUT, "/cluster/ha/fence", Map.of("config", cfg));
         assertThat(cfs.readString("ha/fence.cfg")).contains(cfg);
