@@ -274,18 +274,12 @@ public final class AccessControl {
 
     /** The WebAuthn relying party from {@code datacenter.cfg} ({@code webauthn: id=…,origin=…,rp=…}), when configured. */
     public Optional<WebAuthn.Config> webAuthnConfig() {
-        Optional<String> dc = fs.readString("datacenter.cfg");
-        if (dc.isEmpty()) return Optional.empty();
-        for (String line : dc.get().split("\n")) {
-            String l = line.strip();
-            if (!l.startsWith("webauthn:")) continue;
-            try {
-                return Optional.of(WebAuthn.Config.parse(l.substring("webauthn:".length()).strip()));
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
+        Optional<String> v = fs.readString("datacenter.cfg").flatMap(dc -> org.haven.core.format.DatacenterConfig.parse(dc).get("webauthn"));
+        try {
+            return v.map(WebAuthn.Config::parse);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     /** The WebAuthn challenge carried in a verified partial ticket, or null. */

@@ -32,12 +32,12 @@ public final class ToolRunner {
     public int run(List<String> args) throws RuntimeException {
         PrintStream out = env.out();
         PrintStream err = env.err();
-        if (args.isEmpty()) {
+        if (args.isEmpty() && match(args) == null) {
             err.println("ERROR: no command specified");
             help(err, null);
             return 255;
         }
-        if (args.get(0).equals("help") || args.get(0).equals("--help")) {
+        if (!args.isEmpty() && (args.get(0).equals("help") || args.get(0).equals("--help"))) {
             CliCommand c = args.size() > 1 ? match(args.subList(1, args.size())) : null;
             if (c != null) {
                 usage(out, c, true);
@@ -52,7 +52,7 @@ public final class ToolRunner {
             help(err, null);
             return 255;
         }
-        List<String> rest = args.subList(cmd.words().split(" ").length, args.size());
+        List<String> rest = args.subList(words(cmd).length, args.size());
         if (rest.contains("--help") || rest.contains("-help")) {
             usage(out, cmd, true);
             return 0;
@@ -141,8 +141,8 @@ public final class ToolRunner {
         CliCommand best = null;
         int bestLen = 0;
         for (CliCommand c : tool.commands()) {
-            String[] w = c.words().split(" ");
-            if (w.length > args.size() || w.length <= bestLen) continue;
+            String[] w = words(c);
+            if (w.length > args.size() || (best != null && w.length <= bestLen)) continue;
             boolean ok = true;
             for (int i = 0; i < w.length; i++) if (!w[i].equals(args.get(i))) { ok = false; break; }
             if (ok) { best = c; bestLen = w.length; }
@@ -150,8 +150,12 @@ public final class ToolRunner {
         return best;
     }
 
+    /** The words of a subcommand; none for the one command of a tool without subcommands ({@code vzdump}, {@code qmrestore}). */
+    static String[] words(CliCommand c) { return c.words().isEmpty() ? new String[0] : c.words().split(" "); }
+
     static String synopsis(String tool, CliCommand c) {
-        StringBuilder sb = new StringBuilder(tool).append(' ').append(c.words());
+        StringBuilder sb = new StringBuilder(tool);
+        if (!c.words().isEmpty()) sb.append(' ').append(c.words());
         for (String p : c.positionalParams()) sb.append(" <").append(p).append('>');
         sb.append(" [OPTIONS]");
         return sb.toString();

@@ -124,6 +124,17 @@ public interface GuestType {
         void release(int vmid, String mode, Consumer<String> log);
         /** The volumes (key → volid) a backup includes. */
         Map<String, String> volumes(GuestConfig cfg);
+        /** Give a restored config new identities where a copy must not share them (MAC addresses), as {@code --unique}. */
+        default void makeUnique(GuestConfig cfg) {}
+        /**
+         * Snapshot mode of a running guest: copies of {@code disks} (key → volid, sizes in bytes) as they were at one
+         * moment, taken while the guest keeps running (its file systems frozen for that moment when it has an agent),
+         * as raw files in {@code tmpdir} (key → file). The caller reads and deletes them.
+         */
+        default Map<String, java.nio.file.Path> pointInTimeCopies(int vmid, GuestConfig cfg, Map<String, String> disks, Map<String, Long> sizes,
+                                                                  java.nio.file.Path tmpdir, Consumer<String> log) {
+            throw new GuestException(500, "snapshot mode is not available");
+        }
     }
 
     /** The type's backup hooks, when it can be backed up. */

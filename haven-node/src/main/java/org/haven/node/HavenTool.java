@@ -38,6 +38,9 @@ public final class HavenTool implements CliTool {
                     inv.out().println(Output.json(SchemaExport.openapi(OfflineApi.build(), Version.VERSION), true, 0));
                     return 0;
                 }).description("Print the OpenAPI 3.1 document of the API."),
+                CliCommand.local("apicoverage", HavenTool::apiCoverage)
+                        .output(CliCommand.Output.NONE)
+                        .description("Compare the API with PVE's schema per area: haven apicoverage [--spec FILE] [--missing] [--params]."),
                 CliCommand.local("completion", inv -> {
                     ApiTree tree = OfflineApi.build();
                     List<String> names = inv.args();
@@ -53,7 +56,43 @@ public final class HavenTool implements CliTool {
                         .description("Replace the cluster file system of a stopped node with a pmxcfs database: haven cfs import <config.db> [--data-dir DIR] [--node NAME]."),
                 CliCommand.local("cfs export", inv -> cfs("export", inv.args(), System.getenv(), inv.out(), inv.err()))
                         .output(CliCommand.Output.NONE)
-                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."));
+                        .description("Write the cluster file system as a pmxcfs database: haven cfs export <config.db> [--data-dir DIR]."),
+                CliCommand.local("lxc-setup", inv -> lxcSetup(inv.args(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Run a container's post-create distribution setup on a root file system: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]."),
+                CliCommand.local("calendar", inv -> org.haven.core.calendar.CalendarCommand.run(inv.args(), System.currentTimeMillis() / 1000,
+                                java.time.ZoneId.systemDefault(), inv.out(), inv.err()))
+                        .output(CliCommand.Output.NONE)
+                        .description("Print the next times of a calendar event as epoch seconds: haven calendar <schedule> [--from EPOCH] [--iterations N]."));
+    }
+
+    /**
+     * {@code haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]}: the setup
+     * {@code pct create} runs, on a root file system and a container config file ({@code lxc/<vmid>.conf} format).
+     */
+    static int lxcSetup(List<String> args, java.io.PrintStream err) {
+        String usage = "USAGE: haven lxc-setup --conf CONFIG --rootfs DIR [--root-password PW] [--ssh-keys KEYS] [--test-mode]";
+        Map<String, String> opts = new java.util.HashMap<>();
+        boolean testMode = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--test-mode")) { testMode = true; continue; }
+            if (!List.of("--conf", "--rootfs", "--root-password", "--ssh-keys").contains(a)) {
+                err.println("400 unknown option '" + a + "'"); err.println(usage); return 255;
+            }
+            if (i + 1 >= args.size()) { err.println("400 Parameter verification failed.\n" + a.substring(2) + ": value missing"); err.println(usage); return 255; }
+            opts.put(a.substring(2), args.get(++i));
+        }
+        if (!opts.containsKey("conf") || !opts.containsKey("rootfs")) { err.println("400 not enough arguments"); err.println(usage); return 255; }
+        try {
+            org.haven.guest.config.GuestConfig conf = org.haven.guest.config.GuestConfig.parse(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(opts.get("conf"))));
+            org.haven.lxc.setup.ContainerSetup.apply(java.nio.file.Path.of(opts.get("rootfs")), conf.current().asMap(),
+                    new org.haven.lxc.setup.ContainerSetup.Options(opts.get("root-password"), opts.get("ssh-keys"), testMode));
+            return 0;
+        } catch (Exception e) {
+            err.println("haven: lxc-setup: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 255;
+        }
     }
 
     /**
@@ -126,6 +165,31 @@ public final class HavenTool implements CliTool {
         }
     }
 
+    /** {@code haven apicoverage}: the schema defaults to {@code shared/spec/pve-api-8.4.json} beside the checkout. */
+    private static int apiCoverage(org.haven.api.cli.CliInvocation inv) {
+        String home = System.getenv("HAVEN_HOME");
+        java.nio.file.Path spec = java.nio.file.Path.of(home != null ? home : ".").resolve("../shared/spec/pve-api-8.4.json");
+        boolean missing = false, params = false;
+        List<String> args = inv.args();
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case "--spec" -> { if (i + 1 >= args.size()) { inv.err().println("400 Parameter verification failed.\nspec: value missing"); return 255; } spec = java.nio.file.Path.of(args.get(++i)); }
+                case "--missing" -> missing = true;
+                case "--params" -> params = true;
+                default -> { inv.err().println("400 unknown option '" + args.get(i) + "'"); return 255; }
+            }
+        }
+        if (!java.nio.file.Files.isRegularFile(spec)) { inv.err().println("haven: apicoverage: no PVE schema at " + spec.normalize() + " (use --spec FILE)"); return 255; }
+        try {
+            JsonNode pve = org.haven.api.server.Json.MAPPER.readTree(spec.toFile());
+            ApiCoverage.print(ApiCoverage.compare(pve, SchemaExport.apidump(OfflineApi.build())), missing, params, inv.out());
+            return 0;
+        } catch (RuntimeException | java.io.IOException e) {
+            inv.err().println("haven: apicoverage: " + e.getMessage());
+            return 255;
+        }
+    }
+
     /** A node directory already in the tree (the first by name), else this host's node name. */
     private static String existingNode(java.nio.file.Path cfsDir) throws java.io.IOException {
         java.nio.file.Path nodes = cfsDir.resolve("nodes");
@@ -153,19 +217,17 @@ public final class HavenTool implements CliTool {
         CommandLine root = new CommandLine(CommandSpec.create().name(tool.name()));
         for (CliCommand c : tool.commands()) {
             String[] words = c.words().split(" ");
+            if (c.words().isEmpty()) { // a tool without subcommands (vzdump, qmrestore): the options sit on the tool
+                OptionBinder.bind(root.getCommandSpec(), methodInfo(c, tree), c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
+                continue;
+            }
             CommandLine parent = root;
             for (int i = 0; i < words.length; i++) {
                 CommandLine sub = parent.getSubcommands().get(words[i]);
                 if (sub == null) {
                     CommandSpec spec = CommandSpec.create().name(words[i]);
                     if (i == words.length - 1) {
-                        JsonNode info = null;
-                        if (c.path() != null) {
-                            ApiTree.Match m = tree.lookup(c.path());
-                            ApiMethod am = m == null ? null : m.node().methods().get(c.method());
-                            if (am != null) info = SchemaExport.method(am);
-                        }
-                        OptionBinder.bind(spec, info, c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
+                        OptionBinder.bind(spec, methodInfo(c, tree), c.positionalParams(), c.fixedParams().keySet(), c.output() == CliCommand.Output.DEFAULT);
                     }
                     sub = new CommandLine(spec);
                     parent.addSubcommand(words[i], sub);
@@ -174,6 +236,13 @@ public final class HavenTool implements CliTool {
             }
         }
         return root;
+    }
+
+    private static JsonNode methodInfo(CliCommand c, ApiTree tree) {
+        if (c.path() == null) return null;
+        ApiTree.Match m = tree.lookup(c.path());
+        ApiMethod am = m == null ? null : m.node().methods().get(c.method());
+        return am == null ? null : SchemaExport.method(am);
     }
 
     static CommandLine pveshCommandLine() {

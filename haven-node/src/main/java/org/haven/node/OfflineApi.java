@@ -47,7 +47,7 @@ public final class OfflineApi {
      * tree alike, so that {@code haven apidump} lists every method a node serves.
      */
     public static List<ApiModule> builtInModules() {
-        return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule()));
+        return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule(), new org.haven.node.admin.NodeAdminApi()));
     }
 
     /** Registers the node's own modules and every {@link ApiModule} on the class path. */

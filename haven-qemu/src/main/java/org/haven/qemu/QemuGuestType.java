@@ -167,10 +167,84 @@ public final class QemuGuestType implements GuestType {
         return out;
     }
 
+    /**
+     * Point-in-time copies for a backup of the running VM: a raw target file per disk, and one QMP
+     * {@code transaction} of {@code blockdev-backup} jobs ({@code sync=full}), so all disks are copied as they were
+     * at the same moment while the guest runs (copy-before-write). With the agent enabled, the guest's file systems
+     * are frozen around the transaction.
+     */
+    private Map<String, java.nio.file.Path> backupJobs(int vmid, GuestConfig cfg, Map<String, String> disks, Map<String, Long> sizes,
+                                                       java.nio.file.Path tmpdir, Consumer<String> log) {
+        Map<String, java.nio.file.Path> files = new LinkedHashMap<>();
+        List<String> nodes = new ArrayList<>();
+        List<String> jobs = new ArrayList<>();
+        boolean ok = false;
+        try (QmpClient q = vms.qmp(vmid)) {
+            try {
+                String tag = Long.toHexString(System.nanoTime());
+                List<Map<String, Object>> actions = new ArrayList<>();
+                for (String key : disks.keySet()) {
+                    java.nio.file.Path f = tmpdir.resolve("vzdump-" + vmid + "-" + key + "-" + tag + ".raw");
+                    try (java.io.RandomAccessFile r = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+                        r.setLength(sizes.get(key));
+                    }
+                    files.put(key, f);
+                    String node = "vzdump-" + key;
+                    q.execute("blockdev-add", Map.of("driver", "raw", "node-name", node, "file", Map.of("driver", "file", "filename", f.toString())), Duration.ofSeconds(30));
+                    nodes.add(node);
+                    actions.add(Map.of("type", "blockdev-backup", "data", Map.of("device", "drive-" + key, "target", node, "sync", "full",
+                            "job-id", node, "auto-dismiss", false)));
+                }
+                boolean agent = "1".equals(QemuOptions.props("agent", cfg.get("agent").orElse("0")).getOrDefault("enabled", "0"));
+                if (agent) fsfreeze(vmid, "freeze", log);
+                try {
+                    q.execute("transaction", Map.of("actions", actions), Duration.ofSeconds(30));
+                    jobs.addAll(nodes);
+                } finally {
+                    if (agent) fsfreeze(vmid, "thaw", log);
+                }
+                log(log, "started backup jobs for " + String.join(", ", disks.keySet()));
+                for (String j : new ArrayList<>(jobs)) {
+                    awaitJob(q, "blockdev-backup", j);
+                    jobs.remove(j);
+                }
+                ok = true;
+            } catch (java.io.IOException e) {
+                throw new GuestException(500, "unable to create the backup target - " + e.getMessage());
+            } catch (QmpException e) {
+                throw qmpFailed(vmid, e);
+            } finally {
+                for (String j : jobs) {
+                    try { q.execute("job-cancel", Map.of("id", j), Duration.ofSeconds(10)); } catch (QmpException e) { /* gone already */ }
+                    try { awaitJob(q, "job-cancel", j); } catch (QmpException e) { /* cancelled */ }
+                }
+                for (String n : nodes) {
+                    try { q.execute("blockdev-del", Map.of("node-name", n), Duration.ofSeconds(30)); } catch (QmpException e) { log(log, "unable to remove " + n + " - " + e.getMessage()); }
+                }
+                if (!ok) for (java.nio.file.Path f : files.values()) f.toFile().delete();
+            }
+        }
+        return files;
+    }
+
+    /** {@code guest-fsfreeze-freeze} / {@code -thaw} through the agent; a failure is logged, as PVE's vzdump does. */
+    private void fsfreeze(int vmid, String op, Consumer<String> log) {
+        log(log, "issuing guest-agent 'fs-" + op + "' command");
+        try {
+            vms.agentCommand(vmid, "guest-fsfreeze-" + op, null, Duration.ofSeconds(60));
+        } catch (RuntimeException e) {
+            log(log, "unable to " + op + " guest fs - " + e.getMessage());
+        }
+    }
+
     /** Run a QMP job to its end; throws with the job's error. */
     private static void runJob(QmpClient q, String command, Map<String, ?> args) {
-        String id = (String) args.get("job-id");
         q.execute(command, args, Duration.ofSeconds(30));
+        awaitJob(q, command, (String) args.get("job-id"));
+    }
+
+    /** Wait for job {@code id} to conclude and dismiss it; throws with the job's error. */
+    private static void awaitJob(QmpClient q, String command, String id) {
         long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode jobs = q.execute("query-jobs", null, Duration.ofSeconds(10));
@@ -215,6 +289,11 @@ public final class QemuGuestType implements GuestType {
         cfg.set("name", name != null ? name : srcName == null ? "Copy-of-VM-" + vmid : "Copy-of-VM-" + srcName);
         cfg.set("smbios1", newSmbios(from.getOrNull("smbios1")));
         if (cfg.current().has("vmgenid")) cfg.set("vmgenid", UUID.randomUUID().toString());
+        newMacs(cfg);
+    }
+
+    /** A new random MAC address on every nic. */
+    private static void newMacs(GuestConfig cfg) {
         for (int i = 0; i < 32; i++) {
             String k = "net" + i;
             if (!cfg.current().has(k)) continue;
@@ -241,5 +320,50 @@ public final class QemuGuestType implements GuestType {
         LinkedHashMap<String, String> m = old == null ? new LinkedHashMap<>() : QemuOptions.props("smbios1", old);
         m.put("uuid", UUID.randomUUID().toString());
         return QemuOptions.print("smbios1", m);
+    }
+
+    // ---- backup ---------------------------------------------------------------------------------------
+
+    /**
+     * vzdump's VM hooks: {@code suspend} pauses the VM (QMP {@code stop} drains and flushes its I/O) while the
+     * backup reads the disks and resumes it afterwards; {@code stop} is done by the backup module with
+     * {@link #shutdown}. The backup includes every disk except CD-ROMs, {@code none} and {@code backup=0}.
+     */
+    @Override public java.util.Optional<Backup> backup() {
+        return java.util.Optional.of(new Backup() {
+            @Override public void prepare(int vmid, String mode, Consumer<String> log) {
+                if (mode.equals("suspend") && vms.isRunning(vmid)) {
+                    log(log, "suspending guest");
+                    vms.suspend(vmid, true);
+                }
+            }
+
+            @Override public void release(int vmid, String mode, Consumer<String> log) {
+                if (mode.equals("suspend") && vms.isRunning(vmid)) {
+                    log(log, "resuming VM again");
+                    vms.resume(vmid, true);
+                }
+            }
+
+            @Override public Map<String, String> volumes(GuestConfig cfg) {
+                Map<String, String> out = new LinkedHashMap<>();
+                for (var e : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
+                    String k = e.getKey();
+                    if (!QemuVolumeKeys.INSTANCE.isVolumeKey(k) || k.startsWith("unused")) continue;
+                    Map<String, String> d = QemuVolumeKeys.INSTANCE.parse(k, e.getValue());
+                    String file = d.get("file");
+                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d) || "0".equals(d.get("backup"))) continue;
+                    out.put(k, file);
+                }
+                return out;
+            }
+
+            @Override public void makeUnique(GuestConfig cfg) { newMacs(cfg); }
+
+            @Override public Map<String, java.nio.file.Path> pointInTimeCopies(int vmid, GuestConfig cfg, Map<String, String> disks,
+                                                                               Map<String, Long> sizes, java.nio.file.Path tmpdir, Consumer<String> log) {
+                return backupJobs(vmid, cfg, disks, sizes, tmpdir, log);
+            }
+        });
     }
 }

@@ -31,7 +31,8 @@ public final class Tools {
         NFS_CLIENT("the kernel NFS client (this kernel has none)"),
         CIFS_CLIENT("the kernel CIFS client (this kernel has none)"),
         KERNEL_ISCSI("the kernel iSCSI initiator (this kernel has none)"),
-        KERNEL_RBD("the kernel RBD client (this kernel has none)");
+        KERNEL_RBD("the kernel RBD client (this kernel has none)"),
+        KERNEL_VLAN("802.1Q VLAN devices (this kernel has none)");
 
         private final String what;
 

@@ -14,21 +14,19 @@ import java.util.TreeMap;
 import java.time.Duration;
 import java.util.function.Function;
 import org.haven.api.ApiException;
-import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.Handler;
-import org.haven.api.HttpMethod;
+import org.haven.api.LogFiles;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
-import org.haven.api.Permission;
+import org.haven.api.SpecMethods;
 import org.haven.core.schema.Formats;
 import org.haven.firewall.apply.FirewallService;
 import org.haven.firewall.apply.GuestNics;
 import org.haven.firewall.apply.LocalNetwork;
 import org.haven.firewall.apply.NftApplier;
 import org.haven.core.schema.ParamException;
-import org.haven.core.schema.Schema;
 import org.haven.firewall.config.FwFile;
 import org.haven.firewall.config.FwOptions;
 import org.haven.firewall.config.FwRefs;
@@ -36,6 +34,8 @@ import org.haven.firewall.config.FwRule;
 import org.haven.firewall.config.FwSyntax;
 import org.haven.firewall.config.IpNet;
 import org.haven.firewall.config.Macros;
+import org.haven.firewall.log.FwLog;
+import org.haven.firewall.log.KmsgLogger;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -83,6 +83,8 @@ public final class FirewallApi implements ApiModule {
 
     private FwStore store;
     private FirewallService service;
+    private KmsgLogger logger;
+    private java.nio.file.Path logFile;
 
     /**
      * Follow the configuration and load the node's ruleset. In system mode the rules go into the machine's
@@ -99,16 +101,25 @@ public final class FirewallApi implements ApiModule {
         service = new FirewallService(ctx.cfs(), ctx.nodeName(), GuestNics.fromCfs(ctx.cfs()),
                 () -> LocalNetwork.addresses(prefix), NftApplier.local(prefix), Duration.ofSeconds(10));
         service.start();
+        logger = KmsgLogger.system(logFile);
+        try {
+            logger.start();
+        } catch (IOException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(FirewallApi.class).warn("firewall log: cannot follow the kernel log: {}", e.toString());
+        }
     }
 
     @Override
     public void stop() {
+        if (logger != null) logger.close();
         if (service != null) service.close();
     }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         store = new FwStore(ctx.cfs());
+        // PVE's pvefw-logger writes /var/log/pve-firewall.log; an embedded node keeps it in its data directory
+        logFile = ctx.embedded() ? ctx.dataDir().resolve("firewall/pve-firewall.log") : java.nio.file.Path.of("/var/log/pve-firewall.log");
         String c = "/cluster/firewall";
         add(reg, "GET", c, "Directory index.", (p, rc) -> index("aliases", "groups", "ipset", "macros", "options", "refs", "rules"));
         ruleMethods(reg, c + "/rules", p -> FwStore.Target.cluster(), Rules.MAIN);
@@ -125,6 +136,7 @@ public final class FirewallApi implements ApiModule {
         add(reg, "GET", n, "Directory index.", (p, rc) -> index("options", "rules"));
         ruleMethods(reg, n + "/rules", p -> FwStore.Target.host(p.str("node")), Rules.MAIN);
         optionMethods(reg, n, p -> FwStore.Target.host(p.str("node")));
+        add(reg, "GET", n + "/log", "Read firewall log", (p, rc) -> log(p, rc, null));
 
         for (String type : List.of("qemu", "lxc")) {
             String g = "/nodes/{node}/" + type + "/{vmid}/firewall";
@@ -135,6 +147,7 @@ public final class FirewallApi implements ApiModule {
             setMethods(reg, g, t);
             optionMethods(reg, g, t);
             add(reg, "GET", g + "/refs", "IP sets and aliases that rules of this guest can refer to.", (p, rc) -> refs(p, t.apply(p)));
+            add(reg, "GET", g + "/log", "Read firewall log", (p, rc) -> log(p, rc, p.integer("vmid")));
         }
     }
 
@@ -174,24 +187,19 @@ public final class FirewallApi implements ApiModule {
             Map.entry("nomatch", "Exclude this entry from the set."),
             Map.entry("force", "Delete the IP set even when it has entries."));
 
+    private static final SpecMethods METHODS = new SpecMethods(SPEC, PARAM_DESCRIPTIONS);
+
     private void add(ApiRegistry reg, String method, String path, String description, Handler h) {
-        JsonNode m = SPEC.get(method + " " + path);
-        if (m == null) throw new IllegalStateException("no schema for " + method + " " + path);
-        ApiMethod.Builder b = ApiMethod.of(HttpMethod.valueOf(method), path).name(m.path("name").asString()).description(description);
-        for (Map.Entry<String, JsonNode> e : m.path("parameters").path("properties").properties()) {
-            Schema s = Schema.fromJson(e.getValue());
-            b.param(e.getKey(), s.description(PARAM_DESCRIPTIONS.getOrDefault(e.getKey(), e.getKey())));
-        }
-        if (m.has("returns")) b.returns(Schema.fromJson(m.get("returns")));
-        JsonNode perm = m.path("permissions");
-        String descr = perm.has("description") ? perm.get("description").asString() : null;
-        String user = perm.has("user") ? perm.get("user").asString() : null;
-        @SuppressWarnings("unchecked")
-        List<Object> check = perm.has("check") ? (List<Object>) JSON.convertValue(perm.get("check"), List.class) : null;
-        b.permissions(new Permission(descr, user, check));
-        if (m.hasNonNull("proxyto")) b.proxyto(m.get("proxyto").asString());
-        if (m.path("protected").asInt(0) == 1) b.protect();
-        reg.add(b.handler(h).build());
+        METHODS.add(reg, method, path, description, h);
+    }
+
+    /** The firewall log (of one guest when {@code vmid} is set), paged and filtered by time as PVE's. */
+    private Object log(Params p, org.haven.api.RequestContext rc, Integer vmid) {
+        Long since = p.has("since") ? p.lng("since", 0) : null;
+        Long until = p.has("until") ? p.lng("until", 0) : null;
+        LogFiles.Page page = LogFiles.dump(logFile, (int) p.lng("start", 0), (int) p.lng("limit", 50), FwLog.filter(vmid, since, until));
+        rc.setResultAttribute("total", page.total());
+        return page.lines();
     }
 
     private static List<Map<String, Object>> index(String... names) {

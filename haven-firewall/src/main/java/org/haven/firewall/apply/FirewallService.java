@@ -54,7 +54,9 @@ public final class FirewallService implements AutoCloseable {
 
     /** Compile and load now. */
     public synchronized NftApplier.Result update() {
-        FwCompiler.Output out = compile();
+        FwCompiler.Input in = input();
+        FwCompiler.Output out = FwCompiler.compile(in);
+        applier.sysctls(FwCompiler.sysctls(in));
         for (String w : out.warnings()) LOG.debug("firewall: {}", w);
         boolean bridge = !out.table("bridge").chains().isEmpty();
         return applier.apply(out.text(), bridge);

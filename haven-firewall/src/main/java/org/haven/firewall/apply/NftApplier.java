@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ public final class NftApplier {
     /** The last ruleset loaded successfully, or null. */
     public synchronized String applied() { return applied; }
 
+    private final Map<String, String> sysctls = new java.util.HashMap<>();
+
     /**
      * Load {@code ruleset} unless it equals the last one loaded and its tables are still there (someone may have
      * removed them, e.g. {@code pve-firewall stop} or {@code nft flush ruleset}). Bridge netfilter is switched on first when
@@ -71,6 +74,19 @@ public final class NftApplier {
             if (defined && !r.message().contains("table " + family + " haven-fw")) return false;
         }
         return true;
+    }
+
+    /**
+     * Set kernel settings ({@code sysctl -w}) that differ from the ones this applier set last; a setting the
+     * kernel refuses (e.g. {@code nf_conntrack_max} inside a network namespace) is logged and tried again next time.
+     */
+    public synchronized void sysctls(Map<String, String> settings) {
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            if (e.getValue().equals(sysctls.get(e.getKey()))) continue;
+            Result r = exec.run(cmd("sysctl", "-q", "-w", e.getKey() + "=" + e.getValue()), null);
+            if (r.ok()) sysctls.put(e.getKey(), e.getValue());
+            else LOG.warn("firewall: cannot set {}={}: {}", e.getKey(), e.getValue(), r.message().strip());
+        }
     }
 
     /** Remove Haven's tables (the firewall stops filtering). */

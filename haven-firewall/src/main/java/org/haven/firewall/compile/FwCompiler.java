@@ -84,6 +84,25 @@ public final class FwCompiler {
         logLimit = rateLimit(in.cluster().options().get("log_ratelimit"));
     }
 
+    /**
+     * The connection-tracking settings of {@code host.fw} as kernel settings, as PVE's firewall sets them while it
+     * is enabled: {@code nf_conntrack_max} (at least 262144; a larger value rounded up to a multiple of 8192),
+     * {@code nf_conntrack_tcp_timeout_established} (default 432000 s) and {@code …_syn_recv} (default 60 s).
+     * Empty when the firewall is off.
+     */
+    public static Map<String, String> sysctls(Input in) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (parseInt(in.cluster().options().get("enable"), 0) <= 0) return out;
+        Map<String, String> h = in.host().options();
+        long max = 262144;
+        long want = parseInt(h.get("nf_conntrack_max"), 0);
+        if (want > max) max = (want + 8191) / 8192 * 8192;
+        out.put("net.netfilter.nf_conntrack_max", Long.toString(max));
+        out.put("net.netfilter.nf_conntrack_tcp_timeout_established", Integer.toString(parseInt(h.get("nf_conntrack_tcp_timeout_established"), 432000)));
+        out.put("net.netfilter.nf_conntrack_tcp_timeout_syn_recv", Integer.toString(parseInt(h.get("nf_conntrack_tcp_timeout_syn_recv"), 60)));
+        return out;
+    }
+
     /** Compile. Never throws for bad configuration: bad rules are left out and reported as warnings. */
     public static Output compile(Input in) {
         return new FwCompiler(in).run();
@@ -152,13 +171,46 @@ public final class FwCompiler {
         inetChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), forward));
         inetChains.add(new Nft.Chain("output", new Nft.Hook("output", "filter"), output));
 
+        List<Nft.CtHelper> helpers = new ArrayList<>();
+        List<Nft.Rule> prerouting = new ArrayList<>();
+        conntrackHelpers(hopt.get("nf_conntrack_helpers"), helpers, prerouting);
+        if (!prerouting.isEmpty()) inetChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), prerouting));
+
         List<Nft.Chain> bridgeChains = new ArrayList<>();
         if (!bridgePre.isEmpty()) {
             bridgeChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), bridgePre));
             bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
         }
-        return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), List.copyOf(inetChains)),
+        return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), helpers, List.copyOf(inetChains)),
                 new Nft.Table("bridge", TABLE, List.copyOf(bridgeSets.values()), bridgeChains)), List.copyOf(warnings));
+    }
+
+    /** A connection-tracking helper of PVE's list: the protocol and port it follows, and whether IPv6 has it. */
+    private record Helper(String protocol, int port, boolean v6) {}
+
+    private static final Map<String, Helper> HELPERS = Map.of(
+            "amanda", new Helper("udp", 10080, true), "ftp", new Helper("tcp", 21, true), "irc", new Helper("tcp", 6667, false),
+            "netbios-ns", new Helper("udp", 137, false), "pptp", new Helper("tcp", 1723, false), "sane", new Helper("tcp", 6566, true),
+            "sip", new Helper("udp", 5060, true), "snmp", new Helper("udp", 161, false), "tftp", new Helper("udp", 69, true));
+
+    /**
+     * {@code nf_conntrack_helpers} of host.fw: each named helper follows new connections to its port (PVE's raw
+     * {@code -j CT --helper} rules), so that the related connections it announces (FTP data, TFTP transfers, …)
+     * are let in by the established/related rules.
+     */
+    private void conntrackHelpers(String option, List<Nft.CtHelper> objects, List<Nft.Rule> rules) {
+        if (option == null || option.isBlank()) return;
+        for (String name : new java.util.TreeSet<>(List.of(option.split(",")))) {
+            Helper h = HELPERS.get(name.strip());
+            if (h == null) continue;
+            String obj = "helper-" + name.strip();
+            objects.add(new Nft.CtHelper(obj, name.strip(), h.protocol()));
+            List<Match> m = new ArrayList<>();
+            if (!h.v6()) m.add(new Nft.NfProto(4));
+            m.add(new Nft.L4Proto(h.protocol().equals("tcp") ? 6 : 17));
+            m.add(new Nft.Ports(true, List.of(new FwSyntax.PortRange(h.port(), h.port()))));
+            rules.add(new Nft.Rule(m, List.of(new Nft.SetHelper(obj)), Nft.CONTINUE, null));
+        }
     }
 
     // ---- host zone ----
@@ -167,6 +219,7 @@ public final class FwCompiler {
         List<Nft.Rule> r = new ArrayList<>();
         r.add(new Nft.Rule(List.of(new Nft.IfName(false, false, "lo")), Nft.ACCEPT));
         connFilters(r, hopt, Nft.ACCEPT);
+        synflood(r, hopt);
         if (bool(hopt.get("ndp"), true)) r.add(new Nft.Rule(List.of(new Nft.IcmpType(6, NDP_IN)), Nft.ACCEPT));
         inputFilters(r, hopt.getOrDefault("log_level_in", "nolog"), bool(hopt.get("nosmurfs"), true), bool(hopt.get("tcpflags"), false), "0", "host-in");
         r.add(new Nft.Rule(List.of(new Nft.L4Proto(2)), Nft.ACCEPT));
@@ -224,6 +277,23 @@ public final class FwCompiler {
             String name = "cluster-members-v" + e.getKey();
             inetSets.put(name, new Nft.Set(name, e.getKey(), e.getValue()));
             r.add(new Nft.Rule(List.of(new Addr(e.getKey(), src, false, null, name)), List.of(), Nft.ACCEPT, "cluster members"));
+        }
+    }
+
+    /**
+     * {@code protection_synflood}: new TCP connections (SYN alone) from a source faster than
+     * {@code protection_synflood_rate} per second (default 200) beyond a burst of {@code protection_synflood_burst}
+     * (default 1000) are dropped, counted per source address.
+     */
+    private void synflood(List<Nft.Rule> r, Map<String, String> hopt) {
+        if (!bool(hopt.get("protection_synflood"), false)) return;
+        long rate = parseInt(hopt.get("protection_synflood_rate"), 200);
+        long burst = parseInt(hopt.get("protection_synflood_burst"), 1000);
+        for (int v : new int[]{4, 6}) {
+            String set = "synflood-v" + v;
+            inetSets.put(set, new Nft.Set(set, v, List.of(), true));
+            r.add(new Nft.Rule(List.of(new Nft.NfProto(v), new Nft.L4Proto(6), new Nft.TcpFlags("fin|syn|rst|ack", "syn"),
+                    new Nft.OverRate(v, set, rate, burst)), List.of(), Nft.DROP, "synflood"));
         }
     }
 

@@ -15,7 +15,7 @@ public final class Nft {
 
     /** A match expression. */
     public sealed interface Match permits IfName, L4Proto, Ports, IcmpType, NfProto, Addr, EtherSaddr, ArpSaddr, CtState,
-            TcpFlags, FibSaddrBroadcast, MarkEq, Limit {}
+            TcpFlags, FibSaddrBroadcast, MarkEq, Limit, OverRate {}
 
     /** {@code iifname}/{@code oifname} [!=] name. */
     public record IfName(boolean out, boolean negate, String name) implements Match {}
@@ -46,13 +46,21 @@ public final class Nft {
     public record MarkEq(long mask, long value) implements Match {}
     /** {@code limit rate R burst B packets} (always true when simulating). */
     public record Limit(String rate, int burst) implements Match {}
+    /**
+     * {@code update @set { ip|ip6 saddr limit rate over R/second burst B packets }}: true for a source that sends
+     * faster than the rate, counted per source address in the dynamic set {@code set} (never true when simulating
+     * one packet).
+     */
+    public record OverRate(int version, String set, long rate, long burst) implements Match {}
 
     /** A statement before the verdict. */
-    public sealed interface Stmt permits Log, SetMark {}
+    public sealed interface Stmt permits Log, SetMark, SetHelper {}
     /** {@code log prefix "…" level L}. */
     public record Log(String prefix, String level) implements Stmt {}
     /** {@code meta mark set …}: {@code keep == 0} sets the value, otherwise {@code meta mark & keep | value}. */
     public record SetMark(long keep, long value) implements Stmt {}
+    /** {@code ct helper set "name"}: the connection is followed by the table's connection-tracking helper {@code name}. */
+    public record SetHelper(String name) implements Stmt {}
 
     public sealed interface Verdict permits Accept, Drop, Reject, Return, Jump, Goto, Continue, MarkVmap {}
     public record Accept() implements Verdict {}
@@ -81,9 +89,17 @@ public final class Nft {
 
     public record Chain(String name, Hook hook, List<Rule> rules) {}
 
-    public record Set(String name, int version, List<String> elements) {}
+    /** A set of addresses; a {@code dynamic} one is filled by the rules (with a timeout for its entries). */
+    public record Set(String name, int version, List<String> elements, boolean dynamic) {
+        public Set(String name, int version, List<String> elements) { this(name, version, elements, false); }
+    }
 
-    public record Table(String family, String name, List<Set> sets, List<Chain> chains) {
+    /** A connection-tracking helper object ({@code ct helper name { type "ftp" protocol tcp; l3proto inet; }}). */
+    public record CtHelper(String name, String type, String protocol) {}
+
+    public record Table(String family, String name, List<Set> sets, List<CtHelper> helpers, List<Chain> chains) {
+        public Table(String family, String name, List<Set> sets, List<Chain> chains) { this(family, name, sets, List.of(), chains); }
+
         public Chain chain(String n) {
             for (Chain c : chains) if (c.name().equals(n)) return c;
             return null;
@@ -93,7 +109,9 @@ public final class Nft {
     /**
      * The {@code nft -f} file for these tables: each table is created (so that deleting it cannot fail),
      * deleted and defined again, all in the one transaction {@code nft -f} makes of a file. A table with no
-     * chains is only deleted.
+     * chains is only deleted. Every list of several ports, ICMP types or addresses in a rule becomes a named set
+     * shared by all rules of the table with the same list ({@code lst-N}): {@code nft}'s time for anonymous sets
+     * grows with the square of their number, and a node's guests repeat the same few lists thousands of times.
      */
     public static String render(List<Table> tables) {
         StringBuilder sb = new StringBuilder();
@@ -104,27 +122,46 @@ public final class Nft {
             if (t.chains().isEmpty()) continue;
             sb.append("table ").append(id).append(" {\n");
             for (Set s : t.sets()) {
-                sb.append("  set ").append(s.name()).append(" {\n");
-                sb.append("    type ").append(s.version() == 4 ? "ipv4_addr" : "ipv6_addr").append('\n');
-                sb.append("    flags interval\n    auto-merge\n");
-                if (!s.elements().isEmpty()) sb.append("    elements = { ").append(String.join(", ", s.elements())).append(" }\n");
-                sb.append("  }\n");
+                String type = s.version() == 4 ? "ipv4_addr" : "ipv6_addr";
+                if (s.dynamic()) sb.append("  set ").append(s.name()).append(" {\n    type ").append(type)
+                        .append("\n    flags dynamic,timeout\n    timeout 60s\n    size 65535\n  }\n");
+                else appendSet(sb, s.name(), type, s.elements());
             }
+            for (CtHelper h : t.helpers()) sb.append("  ct helper ").append(h.name()).append(" {\n    type \"").append(h.type())
+                    .append("\" protocol ").append(h.protocol()).append("\n    l3proto inet\n  }\n");
+            Map<List<String>, String> lists = new java.util.LinkedHashMap<>();
+            StringBuilder chains = new StringBuilder();
             for (Chain c : t.chains()) {
-                sb.append("  chain ").append(c.name()).append(" {\n");
+                chains.append("  chain ").append(c.name()).append(" {\n");
                 if (c.hook() != null)
-                    sb.append("    type filter hook ").append(c.hook().hook()).append(" priority ").append(c.hook().priority()).append("; policy accept;\n");
-                for (Rule r : c.rules()) sb.append("    ").append(render(r)).append('\n');
-                sb.append("  }\n");
+                    chains.append("    type filter hook ").append(c.hook().hook()).append(" priority ").append(c.hook().priority()).append("; policy accept;\n");
+                for (Rule r : c.rules()) chains.append("    ").append(render(r, lists)).append('\n');
+                chains.append("  }\n");
             }
-            sb.append("}\n");
+            lists.forEach((key, name) -> appendSet(sb, name, key.get(0), key.subList(1, key.size())));
+            sb.append(chains).append("}\n");
         }
         return sb.toString();
     }
 
+    /** A named set; address and port sets hold ranges ({@code flags interval}), merged where they overlap. */
+    private static void appendSet(StringBuilder sb, String name, String type, List<String> elements) {
+        sb.append("  set ").append(name).append(" {\n");
+        sb.append("    type ").append(type).append('\n');
+        if (!type.endsWith("_type")) sb.append("    flags interval\n    auto-merge\n");
+        if (!elements.isEmpty()) sb.append("    elements = { ").append(String.join(", ", elements)).append(" }\n");
+        sb.append("  }\n");
+    }
+
+    /** One rule as it stands alone (lists as anonymous sets). */
     public static String render(Rule r) {
+        return render(r, null);
+    }
+
+    /** A rule; with {@code lists}, several values become a reference to the table's named set of that type and list. */
+    private static String render(Rule r, Map<List<String>, String> lists) {
         StringBuilder sb = new StringBuilder();
-        for (Match m : r.matches()) sb.append(render(m)).append(' ');
+        for (Match m : r.matches()) sb.append(render(m, lists)).append(' ');
         for (Stmt s : r.stmts()) sb.append(render(s)).append(' ');
         String v = render(r.verdict());
         if (v.isEmpty() && !sb.isEmpty()) sb.setLength(sb.length() - 1);
@@ -134,14 +171,18 @@ public final class Nft {
     }
 
     static String render(Match m) {
+        return render(m, null);
+    }
+
+    private static String render(Match m, Map<List<String>, String> lists) {
         return switch (m) {
             case IfName i -> (i.out() ? "oifname " : "iifname ") + (i.negate() ? "!= " : "") + '"' + quote(i.name()) + '"';
             case L4Proto p -> "meta l4proto " + p.proto();
-            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set(p.ports().stream().map(PortRange::toString).toList());
-            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.types());
+            case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set("inet_service", p.ports().stream().map(PortRange::toString).toList(), lists);
+            case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.version() == 4 ? "icmp_type" : "icmpv6_type", t.types(), lists);
             case NfProto n -> "meta nfproto " + (n.version() == 4 ? "ipv4" : "ipv6");
             case Addr a -> (a.version() == 4 ? "ip " : "ip6 ") + (a.src() ? "saddr " : "daddr ") + (a.negate() ? "!= " : "")
-                    + (a.set() != null ? "@" + a.set() : set(a.elements()));
+                    + (a.set() != null ? "@" + a.set() : set(a.version() == 4 ? "ipv4_addr" : "ipv6_addr", a.elements(), lists));
             case EtherSaddr e -> "ether saddr " + (e.negate() ? "!= " : "") + e.mac();
             case ArpSaddr a -> "arp saddr ip " + (a.negate() ? "!= " : "") + "@" + a.set();
             case CtState c -> "ct state " + String.join(",", c.states());
@@ -149,6 +190,8 @@ public final class Nft {
             case FibSaddrBroadcast f -> "fib saddr type broadcast";
             case MarkEq k -> "meta mark & " + hex(k.mask()) + " == " + hex(k.value());
             case Limit l -> "limit rate " + l.rate() + " burst " + l.burst() + " packets";
+            case OverRate o -> "update @" + o.set() + " { " + (o.version() == 4 ? "ip" : "ip6") + " saddr limit rate over "
+                    + o.rate() + "/second burst " + o.burst() + " packets }";
         };
     }
 
@@ -156,6 +199,7 @@ public final class Nft {
         return switch (s) {
             case Log l -> "log prefix \"" + quote(l.prefix()) + "\" level " + l.level();
             case SetMark k -> "meta mark set " + (k.keep() == 0 ? hex(k.value()) : "meta mark & " + hex(k.keep()) + " | " + hex(k.value()));
+            case SetHelper h -> "ct helper set \"" + quote(h.name()) + '"';
         };
     }
 
@@ -173,9 +217,14 @@ public final class Nft {
         };
     }
 
-    /** A single value as is, several as an anonymous set (each anonymous set costs the kernel a set object). */
-    private static String set(List<String> values) {
-        return values.size() == 1 ? values.get(0) : "{ " + String.join(", ", values) + " }";
+    /** A single value as is; several as the table's named set for that list when rendering a table, else an anonymous set. */
+    private static String set(String type, List<String> values, Map<List<String>, String> lists) {
+        if (values.size() == 1) return values.get(0);
+        if (lists == null) return "{ " + String.join(", ", values) + " }";
+        List<String> key = new java.util.ArrayList<>(values.size() + 1);
+        key.add(type);
+        key.addAll(values);
+        return "@" + lists.computeIfAbsent(List.copyOf(key), k -> "lst-" + lists.size());
     }
 
     private static String hex(long v) { return String.format("0x%08x", v); }

@@ -172,6 +172,7 @@ public final class Simulator {
             case Nft.FibSaddrBroadcast f -> p.version() == 4 && p.src().equals(BigInteger.valueOf(0xffffffffL));
             case Nft.MarkEq k -> (s.mark & k.mask()) == k.value();
             case Nft.Limit l -> true;
+            case Nft.OverRate o -> false;
         };
     }
 

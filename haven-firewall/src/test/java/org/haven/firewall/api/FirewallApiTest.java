@@ -226,4 +226,32 @@ class FirewallApiTest {
         assertThat(macros.findValuesAsString("macro")).contains("SSH", "HTTP", "DNS", "Ping").hasSizeGreaterThan(80);
         assertThat(macros.get(0).get("descr").asString()).isNotEmpty();
     }
+
+    @Test
+    void logsArePagedAndFilteredPerGuest() throws Exception {
+        java.nio.file.Path log = tmp.resolve("data/firewall/pve-firewall.log");
+        java.nio.file.Files.createDirectories(log.getParent());
+        java.nio.file.Files.write(log, java.util.List.of(
+                "0 5 - 16/Jan/2020:10:45:01 +0100 starting pvefw logger",
+                "100 6 g100-net0-in 16/Jan/2020:10:50:52 +0100 ACCEPT: IN=vmbr0 DPT=22",
+                "101 6 g101-net0-in 16/Jan/2020:10:50:53 +0100 DROP: IN=vmbr0 DPT=80",
+                "100 4 g100-net0-in 16/Jan/2020:10:51:00 +0100 policy DROP: IN=vmbr0 DPT=3306"));
+        cfs.writeString("nodes/n1/qemu-server/100.conf", "memory: 512\n");
+        ApiResponse all = call(HttpMethod.GET, "/nodes/n1/firewall/log", "limit", 2, "start", 1);
+        assertThat(all.status()).isEqualTo(200);
+        assertThat(all.attributes()).containsEntry("total", 4);
+        JsonNode lines = JSON.valueToTree(all.data());
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0).get("n").asInt()).isEqualTo(2);
+        assertThat(lines.get(1).get("t").asString()).startsWith("101 6 ");
+        JsonNode guest = ok(HttpMethod.GET, "/nodes/n1/qemu/100/firewall/log");
+        assertThat(guest).hasSize(2);
+        assertThat(guest.get(1).get("t").asString()).contains("policy DROP").contains("DPT=3306");
+        // since/until are epoch seconds: 10:50:53 +0100 is 09:50:53Z
+        long t = java.time.Instant.parse("2020-01-16T09:50:53Z").getEpochSecond();
+        JsonNode window = ok(HttpMethod.GET, "/nodes/n1/firewall/log", "since", t, "until", t + 7);
+        assertThat(window).extracting(n -> n.get("t").asString().substring(0, 4)).containsExactly("101 ", "100 ");
+        assertThat(call(HttpMethod.GET, "/nodes/n1/firewall/log", "limit", -1).status()).isEqualTo(400);
+    }
+
 }

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.haven.firewall.compile.Simulator;
+import org.haven.firewall.log.FwLog;
+import org.haven.firewall.log.KmsgLogger;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
@@ -74,6 +76,10 @@ class FwPacketTest {
         lab.plug("vm100", "tap100i0", "02:00:00:00:01:00", "10.77.0.100/24");
         lab.plug("ct101", "veth101i0", "02:00:00:00:01:01", "10.77.0.101/24");
         lab.plug("out", "uplink", "02:00:00:00:02:00", "10.77.0.200/24");
+        lab.host.exec("ip", "-6", "addr", "add", "fd77::1/64", "dev", "vmbr0", "nodad");
+        for (String[] a : new String[][]{{"vm100", "fd77::100"}, {"ct101", "fd77::101"}, {"out", "fd77::200"}}) {
+            lab.ns(a[0]).exec("ip", "-6", "addr", "add", a[1] + "/64", "dev", "eth0", "nodad");
+        }
         lab.serve("vm100", "tcp:22,80,3306", "udp:53");
         lab.serve("ct101", "tcp:80");
         lab.serve("out", "tcp:22,80,8006");
@@ -127,6 +133,23 @@ class FwPacketTest {
         Simulator.Result r = sim.simulate(new Simulator.Packet(zone(from), zoneOf(to), proto, ipOf(from), to,
                 proto.equals("icmp") ? null : 40000, proto.equals("icmp") ? null : port, null, "new", "vmbr0"));
         assertThat(r.action()).as("simulated: %s", r.trace()).isEqualTo(expected);
+    }
+
+    @Order(1)
+    @ParameterizedTest(name = "IPv6 {0} {1} {2}:{3} -> {4}")
+    @CsvSource({
+            "out,   tcp, fd77::100, 80,   ACCEPT",
+            "out,   tcp, fd77::100, 22,   DROP",
+            "out,   tcp, fd77::100, 3306, REJECT",
+            "out,   udp, fd77::100, 53,   DROP",
+            "vm100, tcp, fd77::200, 22,   ACCEPT",
+            "vm100, tcp, fd77::101, 80,   DROP",
+            "ct101, tcp, fd77::200, 80,   DROP",
+    })
+    void ipv6FollowsTheSameRules(String from, String proto, String to, int port, String expected) {
+        // the rules name no address family except the DNS rule's IPv4 source; container 101 has ipfilter and
+        // only an IPv4 address configured, so every packet it sends from its IPv6 address is dropped (its answers too)
+        assertThat(lab.probe(from, proto, to, port)).isEqualTo(expected);
     }
 
     static final Map<String, String[]> ZONES = Map.of(
@@ -235,6 +258,83 @@ class FwPacketTest {
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > end) throw new AssertionError("condition not reached within 15 s");
             Thread.sleep(200);
+        }
+    }
+
+    @Order(5)
+    @Test
+    void loggedPacketsReachTheFirewallLog() throws Exception {
+        Path allNetns = Path.of("/proc/sys/net/netfilter/nf_log_all_netns");
+        Tools.requireFile(allNetns, "the kernel's netfilter logging (linux-image-cloud-amd64)");
+        String old = Files.readString(allNetns).strip();
+        Path log = dir.resolve("pve-firewall.log");
+        cfs.writeString("firewall/100.fw", VM100 + "IN DROP -p tcp -dport 2222 -log info\n");
+        assertThat(service.update().ok()).isTrue();
+        Files.writeString(allNetns, "1");
+        try (KmsgLogger logger = KmsgLogger.system(log)) {
+            logger.start();
+            long since = System.currentTimeMillis() / 1000;
+            assertThat(lab.probe("out", "tcp", "10.77.0.100", 2222)).isEqualTo("DROP");
+            String line = null;
+            for (int i = 0; i < 100 && line == null; i++) {
+                line = Files.readAllLines(log).stream().filter(l -> l.contains("DPT=2222")).findFirst().orElse(null);
+                if (line == null) Thread.sleep(100);
+            }
+            assertThat(line).as("firewall log %s", Files.readString(log)).isNotNull()
+                    .matches("^100 6 \\S+ \\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4} DROP: .*SRC=10\\.77\\.0\\.200 DST=10\\.77\\.0\\.100 .*PROTO=TCP .*DPT=2222.*");
+            assertThat(Files.readAllLines(log).get(0)).matches("^0 5 - .* starting pvefw logger$");
+            long until = System.currentTimeMillis() / 1000 + 1;
+            assertThat(FwLog.filter(100, since, until).test(line)).isTrue();
+            assertThat(FwLog.filter(101, null, null).test(line)).isFalse();
+            assertThat(FwLog.filter(null, until + 10, null).test(line)).isFalse();
+        } finally {
+            Files.writeString(allNetns, old);
+            cfs.writeString("firewall/100.fw", VM100);
+            service.update();
+        }
+    }
+
+
+    @Order(6)
+    @Test
+    void hostOptionsProtectFromSynfloodAndTuneConnectionTracking() throws Exception {
+        cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 1\nprotection_synflood_burst: 2\n"
+                + "nf_conntrack_tcp_timeout_established: 86400\n");
+        try {
+            assertThat(service.update().ok()).isTrue();
+            // the connection-tracking setting of host.fw is the namespace's kernel setting now
+            assertThat(lab.host.exec("sysctl", "-n", "net.netfilter.nf_conntrack_tcp_timeout_established").strip()).isEqualTo("86400");
+            // eight new connections to the host's open port 80 as fast as they go: the first pass, later ones are
+            // dropped once the source is over 1/s beyond the burst
+            String out = lab.ns("out").exec("bash", "-c",
+                    "for i in 1 2 3 4 5 6 7 8; do timeout 1 bash -c '</dev/tcp/10.77.0.1/80' 2>/dev/null && echo ok || echo no; done");
+            List<String> results = out.lines().toList();
+            assertThat(results).hasSize(8);
+            assertThat(results.get(0)).isEqualTo("ok");
+            assertThat(results).contains("no");
+        } finally {
+            cfs.delete("nodes/n1/host.fw");
+            service.update();
+        }
+        assertThat(lab.probe("out", "tcp", "10.77.0.1", 80)).isEqualTo("ACCEPT");
+    }
+
+    @Order(7)
+    @Test
+    void conntrackHelperLetsTheAnnouncedDataConnectionIn() throws Exception {
+        // the host allows only the FTP control port; the passive data port is let in only as a related connection
+        lab.serveFtp("host", "10.77.0.1", 40021);
+        cfs.writeString("nodes/n1/host.fw", "[RULES]\nIN FTP(ACCEPT)\n");
+        try {
+            assertThat(service.update().ok()).isTrue();
+            assertThat(lab.probe("out", "ftp", "10.77.0.1", 21)).isEqualTo("DROP");
+            cfs.writeString("nodes/n1/host.fw", "[OPTIONS]\nnf_conntrack_helpers: ftp\n\n[RULES]\nIN FTP(ACCEPT)\n");
+            assertThat(service.update().ok()).isTrue();
+            assertThat(lab.probe("out", "ftp", "10.77.0.1", 21)).isEqualTo("ACCEPT");
+            assertThat(lab.probe("out", "tcp", "10.77.0.1", 40021)).as("the data port without the control connection").isEqualTo("DROP");
+        } finally {
+            cfs.delete("nodes/n1/host.fw");
+            service.update();
         }
     }
 }

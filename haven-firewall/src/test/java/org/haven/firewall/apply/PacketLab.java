@@ -62,8 +62,19 @@ final class PacketLab implements AutoCloseable {
 
     /** Start echo servers ({@code tcp:80,22 udp:53}) in a namespace. */
     void serve(String name, String... specs) throws IOException {
-        List<String> cmd = ns(name).prefix(python, probe.toString(), "serve");
-        cmd.addAll(List.of(specs));
+        List<String> args = new ArrayList<>(List.of("serve"));
+        args.addAll(List.of(specs));
+        start(name, args);
+    }
+
+    /** A passive-mode FTP control server on port 21 that announces {@code addr:dataPort} for the data connection. */
+    void serveFtp(String name, String addr, int dataPort) throws IOException {
+        start(name, List.of("ftpserve", "tcp:21", addr, Integer.toString(dataPort)));
+    }
+
+    private void start(String name, List<String> args) throws IOException {
+        List<String> cmd = ns(name).prefix(python, probe.toString());
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         servers.add(p);
         String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();

@@ -65,7 +65,13 @@ class FwCompilerNftCheckTest {
         for (int i = g.random().nextInt(10); i > 0; i--) crules.add(g.rule(false, aliases, sets, List.of()));
         cluster.setRules(crules);
         FwFile host = FwFile.empty(FwFile.Kind.HOST);
-        for (String o : List.of("nosmurfs", "tcpflags", "ndp", "nf_conntrack_allow_invalid")) if (g.random().nextBoolean()) host.setOption(o, g.random().nextBoolean() ? "1" : "0");
+        for (String o : List.of("nosmurfs", "tcpflags", "ndp", "nf_conntrack_allow_invalid", "protection_synflood")) if (g.random().nextBoolean()) host.setOption(o, g.random().nextBoolean() ? "1" : "0");
+        if (g.random().nextBoolean()) host.setOption("protection_synflood_rate", Integer.toString(1 + g.random().nextInt(1000)));
+        if (g.random().nextBoolean()) {
+            List<String> helpers = new ArrayList<>(List.of("amanda", "ftp", "irc", "netbios-ns", "pptp", "sane", "sip", "snmp", "tftp"));
+            java.util.Collections.shuffle(helpers, g.random());
+            host.setOption("nf_conntrack_helpers", String.join(",", helpers.subList(0, 1 + g.random().nextInt(helpers.size()))));
+        }
         for (String o : List.of("log_level_in", "log_level_out", "smurf_log_level", "tcp_flags_log_level")) if (g.random().nextBoolean()) host.setOption(o, g.pick(List.of("info", "warning", "nolog", "debug")));
         List<FwRule> hrules = new ArrayList<>();
         for (int i = g.random().nextInt(6); i > 0; i--) hrules.add(g.rule(false, aliases, sets, List.of()));

@@ -136,4 +136,70 @@ class FwCompilerTest {
     void linkLocalFromMac() {
         assertThat(FwCompiler.linkLocal("52:54:00:12:34:56")).isEqualTo("fe80::5054:ff:fe12:3456");
     }
+
+    @Test
+    void conntrackHelpersFollowTheirPorts() {
+        String cluster = "[OPTIONS]\nenable: 1\n";
+        FwCompiler.Output off = compile(cluster, "", List.of());
+        assertThat(off.table("inet").chain("prerouting")).isNull();
+        assertThat(off.text()).doesNotContain("ct helper");
+        FwCompiler.Output on = compile(cluster, "[OPTIONS]\nnf_conntrack_helpers: tftp,ftp,irc\n", List.of());
+        assertThat(chain(on, "inet", "prerouting")).containsExactly(
+                "meta l4proto 6 th dport 21 ct helper set \"helper-ftp\"",
+                "meta nfproto ipv4 meta l4proto 6 th dport 6667 ct helper set \"helper-irc\"",
+                "meta l4proto 17 th dport 69 ct helper set \"helper-tftp\"");
+        assertThat(on.text()).contains("""
+                  ct helper helper-ftp {
+                    type "ftp" protocol tcp
+                    l3proto inet
+                  }
+                """).contains("chain prerouting {\n    type filter hook prerouting priority filter; policy accept;");
+    }
+
+    @Test
+    void synfloodProtectionLimitsNewConnectionsPerSource() {
+        String cluster = "[OPTIONS]\nenable: 1\n";
+        FwCompiler.Output off = compile(cluster, "", List.of());
+        assertThat(off.text()).doesNotContain("synflood");
+        FwCompiler.Output on = compile(cluster, "[OPTIONS]\nprotection_synflood: 1\nprotection_synflood_rate: 30\n", List.of());
+        assertThat(chain(on, "inet", "host-in")).containsSubsequence(
+                "ct state established,related accept",
+                "meta nfproto ipv4 meta l4proto 6 tcp flags & (fin|syn|rst|ack) == syn update @synflood-v4 { ip saddr limit rate over 30/second burst 1000 packets } drop comment \"synflood\"",
+                "meta nfproto ipv6 meta l4proto 6 tcp flags & (fin|syn|rst|ack) == syn update @synflood-v6 { ip6 saddr limit rate over 30/second burst 1000 packets } drop comment \"synflood\"");
+        assertThat(on.text()).contains("""
+                  set synflood-v4 {
+                    type ipv4_addr
+                    flags dynamic,timeout
+                    timeout 60s
+                    size 65535
+                  }
+                """);
+        // a single new connection is never over the rate
+        Simulator.Result r = new Simulator(on.tables()).simulate(new Simulator.Packet(Simulator.Zone.outside(), Simulator.Zone.host(),
+                "tcp", "192.168.0.50", "192.168.0.1", 40000, 22, null, "new", null));
+        assertThat(r.action()).isEqualTo("ACCEPT");
+    }
+
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "''                                             | 262144 | 432000 | 60",
+        "nf_conntrack_max: 100000                       | 262144 | 432000 | 60",
+        "nf_conntrack_max: 300000                       | 303104 | 432000 | 60",
+        "nf_conntrack_max: 303104                       | 303104 | 432000 | 60",
+        "nf_conntrack_tcp_timeout_established: 7875     | 262144 | 7875   | 60",
+        "nf_conntrack_tcp_timeout_syn_recv: 30          | 262144 | 432000 | 30",
+    })
+    void conntrackSettingsFollowTheHostOptions(String option, String max, String established, String synRecv) {
+        FwCompiler.Input in = new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 1\n"),
+                FwFile.parse(FwFile.Kind.HOST, "[OPTIONS]\n" + option + "\n"), List.of(), List.of(), null);
+        assertThat(FwCompiler.sysctls(in)).containsExactly(
+                java.util.Map.entry("net.netfilter.nf_conntrack_max", max),
+                java.util.Map.entry("net.netfilter.nf_conntrack_tcp_timeout_established", established),
+                java.util.Map.entry("net.netfilter.nf_conntrack_tcp_timeout_syn_recv", synRecv));
+        FwCompiler.Input off = new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 0\n"),
+                in.host(), List.of(), List.of(), null);
+        assertThat(FwCompiler.sysctls(off)).isEmpty();
+    }
+
 }

@@ -36,14 +36,7 @@ public final class MacAddress {
      * not of PVE's format.
      */
     public static String prefix(String datacenterCfg) {
-        if (datacenterCfg != null) {
-            for (String line : datacenterCfg.split("\n")) {
-                String l = line.strip();
-                if (!l.startsWith("mac_prefix:")) continue;
-                String v = l.substring("mac_prefix:".length()).strip();
-                return PREFIX.matcher(v).matches() ? v : DEFAULT_PREFIX;
-            }
-        }
-        return DEFAULT_PREFIX;
+        return org.haven.core.format.DatacenterConfig.parse(datacenterCfg).get("mac_prefix")
+                .filter(v -> PREFIX.matcher(v).matches()).orElse(DEFAULT_PREFIX);
     }
 }

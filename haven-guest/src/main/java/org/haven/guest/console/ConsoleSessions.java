@@ -25,11 +25,12 @@ import org.haven.api.RequestContext;
 import org.haven.api.server.HttpExtensions;
 
 /**
- * Guest console sessions: a type's {@code POST /vncproxy} and {@code POST /termproxy} hand out a ticket and a
+ * Console sessions: a type's {@code POST /vncproxy} and {@code POST /termproxy} hand out a ticket and a
  * port number through {@link #open}; the client then opens the websocket
  * {@code GET /nodes/<node>/<type>/<vmid>/vncwebsocket?port=…&vncticket=…} (PVEAuthCookie required), which
  * {@link #websocketHandler} serves before the API router and bridges ({@link ConsoleBridge}) to the guest's
- * VNC or terminal socket.
+ * VNC or terminal socket. The node's own shell ({@link #node}) uses {@code GET /nodes/<node>/vncwebsocket}
+ * with tickets for {@code /nodes/<node>}.
  */
 public final class ConsoleSessions {
 
@@ -37,7 +38,7 @@ public final class ConsoleSessions {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A console session handed out by vncproxy/termproxy, waiting for its websocket. */
-    record Pending(int vmid, ConsoleBridge.Mode mode, Path socket, String ticket, String user, long expires, CountDownLatch closed) {}
+    record Pending(String authPath, ConsoleBridge.Mode mode, Path socket, String ticket, String user, long expires, CountDownLatch closed) {}
 
     /** What console sessions need from access control (PVE's {@code PVEVNC} tickets and the login cookie). */
     public interface Tickets {
@@ -56,7 +57,7 @@ public final class ConsoleSessions {
     private final AtomicInteger ports = new AtomicInteger(5900);
 
     /**
-     * @param typeWord the guest type's API path word ({@code qemu}, {@code lxc})
+     * @param typeWord the guest type's API path word ({@code qemu}, {@code lxc}); null for the node's shell
      * @param tickets  access control, when the node has it (else tickets are kept in memory)
      */
     public ConsoleSessions(String typeWord, Supplier<Optional<Tickets>> tickets) {
@@ -64,12 +65,18 @@ public final class ConsoleSessions {
         this.tickets = tickets;
     }
 
+    /** The sessions of the node's shell: websocket {@code /nodes/<node>/vncwebsocket}, tickets for {@code /nodes/<node>}. */
+    public static ConsoleSessions node(Supplier<Optional<Tickets>> tickets) { return new ConsoleSessions(null, tickets); }
+
     private Optional<Tickets> access() { return tickets.get(); }
 
     /** A console ticket of {@code user} for guest {@code vmid}. */
-    public String issueTicket(String user, int vmid) {
+    public String issueTicket(String user, int vmid) { return issueTicket(user, "/vms/" + vmid); }
+
+    /** A console ticket of {@code user} for the ACL path {@code authPath}. */
+    public String issueTicket(String user, String authPath) {
         Optional<Tickets> ac = access();
-        if (ac.isPresent()) return ac.get().create(user, "/vms/" + vmid);
+        if (ac.isPresent()) return ac.get().create(user, authPath);
         byte[] b = new byte[24];
         RANDOM.nextBytes(b);
         String t = "PVEVNC:" + Long.toHexString(System.currentTimeMillis() / 1000).toUpperCase() + "::" + HexFormat.of().formatHex(b);
@@ -77,10 +84,10 @@ public final class ConsoleSessions {
         return t;
     }
 
-    /** The user a console ticket for {@code vmid} belongs to, if valid. */
-    Optional<String> verifyTicket(String ticket, int vmid) {
+    /** The user a console ticket for {@code authPath} belongs to, if valid. */
+    Optional<String> verifyTicket(String ticket, String authPath) {
         Optional<Tickets> ac = access();
-        if (ac.isPresent()) return ac.get().verify(ticket, "/vms/" + vmid, TICKET_MAX_AGE);
+        if (ac.isPresent()) return ac.get().verify(ticket, authPath, TICKET_MAX_AGE);
         return Optional.ofNullable(localTickets.get(ticket));
     }
 
@@ -91,12 +98,21 @@ public final class ConsoleSessions {
      * {@code upid}, {@code cert}).
      */
     public LinkedHashMap<String, Object> open(RequestContext rc, int vmid, ConsoleBridge.Mode mode, Path socket, String ticket) {
+        return open(rc, "/vms/" + vmid, mode == ConsoleBridge.Mode.VNC ? "vncproxy" : "termproxy", Integer.toString(vmid), mode, socket, ticket);
+    }
+
+    /**
+     * Hand out a console session for the ACL path {@code authPath} (the ticket's), bridged to {@code socket},
+     * with a task of {@code taskType} and {@code taskId} that lives as long as the connection.
+     */
+    public LinkedHashMap<String, Object> open(RequestContext rc, String authPath, String taskType, String taskId,
+                                              ConsoleBridge.Mode mode, Path socket, String ticket) {
         String user = rc.authid();
         int port = 5900 + Math.floorMod(ports.getAndIncrement() - 5900, 100);
         CountDownLatch closed = new CountDownLatch(1);
-        Pending pend = new Pending(vmid, mode, socket, ticket, user, System.currentTimeMillis() + TICKET_MAX_AGE * 1000, closed);
+        Pending pend = new Pending(authPath, mode, socket, ticket, user, System.currentTimeMillis() + TICKET_MAX_AGE * 1000, closed);
         sessions.put(port, pend);
-        String upid = rc.startTask(mode == ConsoleBridge.Mode.VNC ? "vncproxy" : "termproxy", Integer.toString(vmid), log -> {
+        String upid = rc.startTask(taskType, taskId, log -> {
             // the task lives as long as the console connection
             if (!closed.await(TICKET_MAX_AGE, TimeUnit.SECONDS)) {
                 if (sessions.remove(port, pend)) throw new IllegalStateException("connection timed out");
@@ -118,16 +134,21 @@ public final class ConsoleSessions {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String path = Request.getPathInContext(request);
-                if (!path.endsWith("/vncwebsocket") || !path.startsWith("/api2/json/nodes/") || !path.contains("/" + typeWord + "/")) return false;
+                if (!path.endsWith("/vncwebsocket") || !path.startsWith("/api2/json/nodes/")) return false;
+                String[] parts = path.split("/");
+                // /api2/json/nodes/<node>/<type>/<vmid>/vncwebsocket, or /api2/json/nodes/<node>/vncwebsocket for the node
+                if (typeWord == null ? parts.length != 6 : parts.length != 8 || !parts[5].equals(typeWord)) return false;
                 String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
                 if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) return false;
-                String[] parts = path.split("/");
-                // /api2/json/nodes/<node>/<type>/<vmid>/vncwebsocket
-                int vmid;
-                try {
-                    vmid = Integer.parseInt(parts[6]);
-                } catch (RuntimeException e) {
-                    return reject(response, callback, 400, "invalid vmid");
+                String authPath;
+                if (typeWord == null) {
+                    authPath = "/nodes/" + parts[4];
+                } else {
+                    try {
+                        authPath = "/vms/" + Integer.parseInt(parts[6]);
+                    } catch (RuntimeException e) {
+                        return reject(response, callback, 400, "invalid vmid");
+                    }
                 }
                 Fields q = Request.extractQueryParameters(request);
                 String ticket = q.getValue("vncticket");
@@ -138,9 +159,9 @@ public final class ConsoleSessions {
                 int port;
                 try { port = Integer.parseInt(portS); } catch (NumberFormatException e) { return reject(response, callback, 400, "invalid port"); }
                 Pending pend = sessions.get(port);
-                if (pend == null || pend.vmid() != vmid || !pend.ticket().equals(ticket) || System.currentTimeMillis() > pend.expires())
+                if (pend == null || !pend.authPath().equals(authPath) || !pend.ticket().equals(ticket) || System.currentTimeMillis() > pend.expires())
                     return reject(response, callback, 401, "invalid ticket");
-                Optional<String> ticketUser = verifyTicket(ticket, vmid);
+                Optional<String> ticketUser = verifyTicket(ticket, authPath);
                 if (ticketUser.isEmpty() || (cookieUser.isPresent() && !ticketUser.get().equals(cookieUser.get())))
                     return reject(response, callback, 401, "invalid ticket");
                 sessions.remove(port);
@@ -153,7 +174,7 @@ public final class ConsoleSessions {
                         int c = line.indexOf(':');
                         if (c < 0) return false;
                         String t = line.substring(c + 1);
-                        return t.equals(pend.ticket()) && verifyTicket(t, vmid).isPresent();
+                        return t.equals(pend.ticket()) && verifyTicket(t, authPath).isPresent();
                     }, pend.closed()::countDown);
                 }, request, response, callback);
             }

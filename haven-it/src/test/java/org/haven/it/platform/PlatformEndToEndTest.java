@@ -210,6 +210,14 @@ class PlatformEndToEndTest {
         assertThat(badNode.status()).isEqualTo(400);
         assertThat(badNode.json().get("errors").get("node").asString()).startsWith("invalid format - value does not look like a valid node name");
         assertThat(node.get("/cluster/nextid", a).data().asInt()).isEqualTo(100);
+        // the datacenter's next-id range moves the proposal; a broken range is refused and changes nothing
+        assertThat(node.put("/cluster/options", Map.of("next-id", "lower=250,upper=300", "console", "xtermjs"), a).status()).isEqualTo(200);
+        assertThat(node.get("/cluster/nextid", a).data().asInt()).isEqualTo(250);
+        assertThat(node.get("/version", a).data().get("console").asString()).isEqualTo("xtermjs");
+        assertThat(node.get("/cluster/options", a).data().get("next-id").get("lower").asInt()).isEqualTo(250);
+        assertThat(node.put("/cluster/options", Map.of("next-id", "lower=300,upper=250"), a).status()).isEqualTo(400);
+        assertThat(node.put("/cluster/options", Map.of("delete", "next-id,console"), a).status()).isEqualTo(200);
+        assertThat(node.get("/cluster/nextid", a).data().asInt()).isEqualTo(100);
         assertThat(node.get("/nosuch", a).status()).isEqualTo(501);
     }
 

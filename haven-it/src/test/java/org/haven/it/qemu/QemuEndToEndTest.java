@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.haven.core.testing.E2eTest;
@@ -91,6 +92,20 @@ class QemuEndToEndTest {
         CliResult show = node.cli("qm", "showcmd", Integer.toString(VMID), "--pretty");
         assertThat(show.exit()).isZero();
         assertThat(show.out()).contains("-name 'e2e-guest,debug-threads=on' \\", "-m 256 \\", "ifname=tap" + VMID + "i0");
+    }
+
+    @Test @Order(2)
+    void capabilitiesListTheHostsQemu() throws Exception {
+        Resp machines = node.get("/nodes/" + node.node() + "/capabilities/qemu/machines", admin());
+        assertThat(machines.status()).isEqualTo(200);
+        List<String> ids = new java.util.ArrayList<>();
+        machines.data().forEach(m -> ids.add(m.path("id").asString()));
+        assertThat(ids).contains("pc-q35-7.2", "pc-i440fx-7.2");
+        assertThat(ids.get(0)).matches("pc-(i440fx|q35)-\\d+\\.\\d+");
+        Resp cpus = node.get("/nodes/" + node.node() + "/capabilities/qemu/cpu", admin());
+        List<String> names = new java.util.ArrayList<>();
+        cpus.data().forEach(m -> names.add(m.path("name").asString() + "/" + m.path("vendor").asString()));
+        assertThat(names).contains("kvm64/default", "EPYC/AuthenticAMD", "x86-64-v2-AES/default");
     }
 
     @Test @Order(2)

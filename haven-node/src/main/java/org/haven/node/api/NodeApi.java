@@ -244,18 +244,18 @@ public final class NodeApi implements ApiModule {
         return out;
     }
 
+    private org.haven.core.format.DatacenterConfig datacenter() {
+        return org.haven.core.format.DatacenterConfig.parse(ctx.cfs().readString("datacenter.cfg").orElse(null));
+    }
+
     private Map<String, Object> version(boolean withConsole) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("release", Version.RELEASE);
         m.put("repoid", Version.repoid());
         m.put("version", Version.VERSION);
         if (withConsole) {
-            ctx.cfs().readString("datacenter.cfg").ifPresent(dc -> {
-                for (String l : dc.split("\n")) {
-                    String t = l.trim();
-                    if (t.startsWith("console:")) m.put("console", t.substring(8).trim());
-                }
-            });
+            Object console = datacenter().toJson().get("console");
+            if (console != null) m.put("console", console);
         }
         return m;
     }
@@ -531,18 +531,9 @@ public final class NodeApi implements ApiModule {
             if (used.contains(v)) throw ApiException.param("vmid", "VM " + v + " already exists");
             return v;
         }
-        long lower = 100;
-        long upper = 1000000;
-        Optional<String> dc = ctx.cfs().readString("datacenter.cfg");
-        if (dc.isPresent()) for (String l : dc.get().split("\n")) {
-            String t = l.trim();
-            if (t.startsWith("next-id:")) {
-                for (Map.Entry<String, String> e : org.haven.core.format.PropertyString.parse(t.substring(8).trim(), null).entrySet()) {
-                    if (e.getKey().equals("lower")) lower = Long.parseLong(e.getValue());
-                    if (e.getKey().equals("upper")) upper = Long.parseLong(e.getValue());
-                }
-            }
-        }
+        Map<String, String> range = datacenter().properties("next-id");
+        long lower = Long.parseLong(range.getOrDefault("lower", "100"));
+        long upper = Long.parseLong(range.getOrDefault("upper", "1000000"));
         for (long i = lower; i < upper; i++) if (!used.contains(i)) return i;
         throw ApiException.error("unable to get any free VMID in range [" + lower + ", " + upper + "]");
     }

@@ -95,6 +95,7 @@ public final class QemuApi implements ApiModule {
     @Override
     public void start(NodeContext ctx) {
         ctx.publish(QemuService.class, service());
+        ctx.findService(org.haven.guest.GuestBackups.class).ifPresent(b -> b.register(service().guests()));
     }
 
     /** The service, created on first use (the storage service is looked up lazily). */
@@ -208,7 +209,12 @@ public final class QemuApi implements ApiModule {
         optionsSchema(create);
         m.add(create.handler(wrap((p, rc) -> {
             int vmid = vmidOf(p);
-            if (p.has("archive")) throw new ApiException(501, "restore from a backup archive is not implemented");
+            if (p.has("archive")) {
+                var backups = ctx.findService(org.haven.guest.GuestBackups.class)
+                        .orElseThrow(() -> new ApiException(501, "restore from a backup archive is not available"));
+                var opts = new org.haven.guest.GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), p.bool("force", false));
+                return rc.startTask("qmrestore", Integer.toString(vmid), log -> backups.restore(service().guests(), p.str("archive"), vmid, opts, log::log));
+            }
             Map<String, String> opts = configParams(p);
             service().store().checkUnused(vmid);
             QemuConfigAccess.check(rc, service().vms().volumes(), vmid, opts, List.of(), null);

@@ -41,7 +41,7 @@ public final class ConsoleApi {
     }
 
     /** PVE's {@code PVEVNC} tickets and the login cookie, from the node's access control. */
-    static ConsoleSessions.Tickets tickets(AccessControl ac) {
+    public static ConsoleSessions.Tickets tickets(AccessControl ac) {
         return new ConsoleSessions.Tickets() {
             @Override public String create(String user, String path) { return ac.createTicket("PVEVNC", user, path); }
             @Override public Optional<String> verify(String ticket, String path, long maxAge) {

@@ -1,0 +1,191 @@
+package org.haven.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.haven.backup.vma.Vma;
+import org.haven.backup.vma.VmaReader;
+import org.haven.guest.GuestBackups;
+import org.haven.guest.GuestService;
+import org.haven.guest.GuestType;
+import org.haven.guest.config.GuestConfig;
+import org.haven.storage.StorageManager;
+
+/**
+ * Restore of a VMA archive into a guest (PVE's {@code qmrestore}): the archive is read once to check it (header
+ * and extent checksums, every cluster) before anything is touched, then each disk gets a new raw volume on the
+ * chosen storage (or the one the archive's map names) and the archive is read again into them. The config comes
+ * from the archive with the new volumes, new MACs with {@code unique}. An existing guest is replaced only with
+ * {@code force}; a failed restore frees what it allocated and removes the config it created.
+ */
+public final class Restore {
+    private final StorageManager storage;
+    private final ZoneId zone;
+
+    public Restore(StorageManager storage, ZoneId zone) {
+        this.storage = storage;
+        this.zone = zone;
+    }
+
+    /** A disk of the archive: the config key, the storage and format it came from ({@code #qmdump#map} line). */
+    record MapEntry(String key, String storage, String format) {}
+
+    /** Splits the archived config into the {@code #qmdump#map} entries (by device name) and the config text. */
+    static Map<String, MapEntry> deviceMap(String conf, StringBuilder rest) {
+        Map<String, MapEntry> map = new LinkedHashMap<>();
+        for (String line : conf.split("\n", -1)) {
+            if (line.startsWith("#qmdump#map:")) {
+                String[] f = line.substring("#qmdump#map:".length()).split(":", -1);
+                if (f.length >= 4) map.put(f[1], new MapEntry(f[0], f[2], f[3]));
+            } else {
+                rest.append(line).append('\n');
+            }
+        }
+        return map;
+    }
+
+    Path archivePath(String archive) {
+        Path p = archive.startsWith("/") ? Path.of(archive) : Path.of(storage.path(archive));
+        if (!Files.isRegularFile(p)) throw new IllegalStateException("can't find archive file '" + archive + "'");
+        if (!p.getFileName().toString().matches(".*\\.vma(\\.(zst|gz|lzo))?"))
+            throw new IllegalStateException("unable to restore '" + archive + "' - not a VMA archive");
+        return p;
+    }
+
+    public void restore(GuestService g, String archive, int vmid, GuestBackups.RestoreOptions opt, Consumer<String> log) throws IOException {
+        GuestType type = g.type();
+        String word = type.guestWord();
+        Path file = archivePath(archive);
+        boolean exists = g.store().exists(vmid);
+        if (exists && !opt.force())
+            throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " already exists on node '" + g.store().owner(vmid).orElse("") + "'");
+        if (exists) {
+            if (!g.store().owner(vmid).map(g.store().localNode()::equals).orElse(false))
+                throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " is not on this node");
+            if (type.isRunning(vmid)) throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " is running");
+        }
+        Compression comp = Compression.ofFileName(file.getFileName().toString());
+        log.accept("restore vma archive: " + (comp == Compression.NONE ? "" : String.join(" ", comp.decompressCommand()) + " ") + file);
+        VmaReader.Header header;
+        try (InputStream in = comp.readFrom(file)) {
+            header = VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), null);
+        } catch (IOException e) {
+            throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + e.getMessage());
+        }
+        for (Vma.Config c : header.configs()) log.accept("CFG: size: " + c.data().length + " name: " + c.name());
+        for (Vma.Device d : header.devices()) log.accept("DEV: dev_id=" + d.id() + " size: " + d.size() + " devname: " + d.name());
+        log.accept("CTIME: " + LocalDateTime.ofInstant(Instant.ofEpochSecond(header.ctime()), zone).format(Vzdump.LOG_TIME));
+        Vma.Config conf = header.config(type.configDir() + ".conf");
+        if (conf == null) throw new IllegalStateException("unable to restore " + word + " " + vmid + " - archive has no " + type.configDir() + ".conf");
+        StringBuilder text = new StringBuilder();
+        Map<String, MapEntry> map = deviceMap(new String(conf.data(), StandardCharsets.UTF_8), text);
+        GuestConfig cfg = GuestConfig.parse(text.toString());
+        GuestType.Backup hooks = type.backup().orElseThrow(() -> new IllegalStateException("restore of a " + word + " is not implemented"));
+
+        if (exists) {
+            log.accept("destroying existing " + word + " " + vmid);
+            g.destroy(vmid, false, log);
+        }
+        g.store().create(vmid, GuestConfig.parse("lock: create\n"));
+        Map<Integer, String> volids = new HashMap<>();
+        Map<Integer, Path> paths = new HashMap<>();
+        Map<Integer, Boolean> sparse = new HashMap<>();
+        boolean done = false;
+        try {
+            for (Vma.Device d : header.devices()) {
+                if (d.name().equals("vmstate")) {
+                    log.accept("skipping the saved VM state in the archive");
+                    continue;
+                }
+                MapEntry m = map.getOrDefault(d.name(), new MapEntry(d.name().replaceFirst("^drive-", ""), null, "raw"));
+                String target = opt.storage() != null ? opt.storage() : m.storage();
+                if (target == null || target.isEmpty()) throw new IllegalStateException("no storage for device '" + d.name() + "' - use the storage option");
+                String volid = g.volumes().alloc(target, vmid, "raw", d.size());
+                volids.put(d.id(), volid);
+                log.accept("new volume ID is '" + volid + "'");
+                Path p = Path.of(g.volumes().resolve(volid).path());
+                paths.put(d.id(), p);
+                sparse.put(d.id(), Files.isRegularFile(p));
+                log.accept("map '" + d.name() + "' to '" + p + "' (write zeros = " + (Files.isRegularFile(p) ? 0 : 1) + ")");
+            }
+            extract(file, comp, header, paths, sparse, log);
+            for (Vma.Device d : header.devices()) {
+                String volid = volids.get(d.id());
+                if (volid == null) continue;
+                MapEntry m = map.getOrDefault(d.name(), new MapEntry(d.name().replaceFirst("^drive-", ""), null, "raw"));
+                String value = cfg.get(m.key()).orElse(null);
+                if (value == null) {
+                    cfg.set(m.key(), volid);
+                    continue;
+                }
+                String old = type.volumeKeys().volume(m.key(), value);
+                cfg.set(m.key(), old == null ? volid + "," + value : value.replace(old, volid));
+            }
+            for (String k : new ArrayList<>(cfg.current().values().keySet())) if (k.startsWith("unused")) cfg.remove(k);
+            if (opt.unique()) hooks.makeUnique(cfg);
+            cfg.remove("lock");
+            Vma.Config fw = header.config(type.configDir() + ".fw");
+            if (fw != null) g.store().cfs().write("firewall/" + vmid + ".fw", fw.data());
+            g.store().write(vmid, cfg);
+            done = true;
+        } finally {
+            if (!done) {
+                for (String v : volids.values()) {
+                    try {
+                        log.accept("freeing volume '" + v + "'");
+                        g.volumes().free(v);
+                    } catch (RuntimeException e) {
+                        log.accept("unable to free '" + v + "' - " + e.getMessage());
+                    }
+                }
+                g.store().destroy(vmid);
+            }
+        }
+    }
+
+    private static void extract(Path file, Compression comp, VmaReader.Header header, Map<Integer, Path> paths, Map<Integer, Boolean> sparse,
+                                Consumer<String> log) throws IOException {
+        Map<Integer, FileChannel> out = new HashMap<>();
+        long total = header.devices().stream().filter(d -> paths.containsKey(d.id())).mapToLong(Vma.Device::size).sum();
+        long[] read = {0}, zeros = {0};
+        int[] last = {-1};
+        long t0 = System.nanoTime();
+        try (InputStream in = comp.readFrom(file)) {
+            for (var e : paths.entrySet()) out.put(e.getKey(), FileChannel.open(e.getValue(), StandardOpenOption.WRITE));
+            VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), (dev, off, buf, len, zero) -> {
+                FileChannel ch = out.get(dev.id());
+                if (ch == null) return;
+                if (zero) zeros[0] += len;
+                if (!zero || !sparse.get(dev.id())) {
+                    ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+                    long pos = off;
+                    while (b.hasRemaining()) pos += ch.write(b, pos);
+                }
+                read[0] += len;
+                int pct = total == 0 ? 100 : (int) (read[0] * 100 / total);
+                if (pct / 10 != last[0] / 10) {
+                    last[0] = pct;
+                    log.accept("progress " + pct + "% (read " + read[0] + " bytes, duration " + (System.nanoTime() - t0) / 1_000_000_000L + " sec)");
+                }
+            });
+            for (FileChannel ch : out.values()) ch.force(false);
+        } finally {
+            for (FileChannel ch : out.values()) ch.close();
+        }
+        log.accept(String.format(java.util.Locale.ROOT, "total bytes read %d, sparse bytes %d (%.3g%%)", read[0], zeros[0], total == 0 ? 0.0 : zeros[0] * 100.0 / total));
+    }
+}

@@ -1,0 +1,373 @@
+package org.haven.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.haven.api.task.TaskLog;
+import org.haven.backup.vma.Vma;
+import org.haven.backup.vma.VmaWriter;
+import org.haven.core.time.Clock;
+import org.haven.guest.GuestService;
+import org.haven.guest.GuestType;
+import org.haven.guest.config.GuestConfig;
+import org.haven.guest.volume.Volume;
+import org.haven.storage.ContentType;
+import org.haven.storage.StorageManager;
+import org.haven.storage.config.StorageEntry;
+
+/**
+ * One vzdump run (PVE's {@code PVE::VZDump}): backs up each selected guest of this node into a VMA archive on
+ * the backup storage or dump directory, with PVE's log lines in the task log and in a {@code .log} beside the
+ * archive. A guest is stopped ({@code stop}) or paused ({@code suspend}) while its disks are read; in
+ * {@code snapshot} mode a running guest keeps running and its type makes point-in-time copies that are read
+ * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete; a
+ * failed backup removes it, unlocks and restarts or resumes the guest. Retention runs after each backup.
+ */
+public final class Vzdump {
+    static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyy_MM_dd-HH_mm_ss");
+    public static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    private final List<GuestService> guests;
+    private final StorageManager storage;
+    private final String node;
+    private final Clock clock;
+    private final ZoneId zone;
+
+    public Vzdump(List<GuestService> guests, StorageManager storage, String node, Clock clock, ZoneId zone) {
+        this.guests = List.copyOf(guests);
+        this.storage = storage;
+        this.node = node;
+        this.clock = clock;
+        this.zone = zone;
+    }
+
+    /** The guests of this node a run selects, in VMID order, each with its type's service. */
+    public Map<Integer, GuestService> select(VzdumpOptions o) {
+        Map<Integer, GuestService> out = new java.util.TreeMap<>();
+        if (o.all()) {
+            for (GuestService g : guests) {
+                for (var e : g.store().list().entrySet()) {
+                    if (e.getValue().equals(node) && !o.exclude().contains(e.getKey())) out.put(e.getKey(), g);
+                }
+            }
+            return out;
+        }
+        for (int vmid : o.vmids()) {
+            GuestService g = guests.stream().filter(s -> s.store().owner(vmid).isPresent()).findFirst().orElse(null);
+            out.put(vmid, g);
+        }
+        return out;
+    }
+
+    /** Where archives go: the storage's dump directory or {@code --dumpdir}. */
+    Path dumpDir(VzdumpOptions o) {
+        if (o.dumpdir() != null) return o.dumpdir();
+        StorageEntry s = storage.enabledStorage(o.storage());
+        if (!s.content().contains(ContentType.BACKUP)) throw new IllegalStateException("storage '" + o.storage() + "' does not support backups");
+        storage.activate(s);
+        return Path.of(storage.path(o.storage() + ":backup/vzdump-qemu-100-2000_01_01-00_00_00.vma")).getParent();
+    }
+
+    /** Runs the whole job in the caller's task; fails (status "job errors") when a guest's backup failed. */
+    public void run(VzdumpOptions o, TaskLog log) throws Exception {
+        log.log("INFO: starting new backup job: " + o.commandLine(node));
+        Map<Integer, GuestService> selected = select(o);
+        Path dir = dumpDir(o);
+        Files.createDirectories(dir);
+        int errors = 0;
+        for (var e : selected.entrySet()) {
+            try {
+                backup(e.getKey(), e.getValue(), o, dir, log);
+            } catch (Exception ex) {
+                errors++; // logged by backup()
+            }
+        }
+        if (errors > 0) {
+            log.log("INFO: Backup job finished with errors");
+            throw new IllegalStateException("job errors");
+        }
+        log.log("INFO: Backup job finished successfully");
+    }
+
+    static String message(Throwable t) {
+        String m = t.getMessage();
+        return (m == null ? t.toString() : m).strip();
+    }
+
+    /** The log of one guest: the task log (with {@code INFO: }) and the {@code .log} file (with time stamps). */
+    private final class GuestLog implements Consumer<String> {
+        final TaskLog task;
+        final StringBuilder file = new StringBuilder();
+
+        GuestLog(TaskLog task) { this.task = task; }
+
+        @Override public void accept(String line) { info(line); }
+
+        void info(String line) { add("INFO: " + line); }
+
+        void add(String line) {
+            task.log(line);
+            file.append(LocalDateTime.ofInstant(Instant.ofEpochSecond(clock.epochSeconds()), zone).format(LOG_TIME)).append(' ').append(line).append('\n');
+        }
+    }
+
+    /** Backs up one guest; returns the archive's path. */
+    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, TaskLog task) throws Exception {
+        if (g == null) {
+            task.log("ERROR: Backup of VM " + vmid + " failed - unable to find VM " + vmid);
+            throw new IllegalStateException("unable to find VM " + vmid);
+        }
+        GuestType type = g.type();
+        GuestLog log = new GuestLog(task);
+        long start = clock.epochSeconds();
+        LocalDateTime startTime = LocalDateTime.ofInstant(Instant.ofEpochSecond(start), zone);
+        String base = "vzdump-" + type.typeWord() + "-" + vmid + "-" + startTime.format(NAME_TIME);
+        Path logFile = dir.resolve(base + ".log");
+        Path archive = dir.resolve(base + ".vma" + o.compression().suffix);
+        Path tmp = dir.resolve(base + ".vma" + o.compression().suffix + ".dat");
+        log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
+        log.info("Backup started at " + startTime.format(LOG_TIME));
+        try {
+            if (!g.store().owner(vmid).map(node::equals).orElse(false))
+                throw new IllegalStateException("unable to find VM " + vmid + " on node '" + node + "'");
+            GuestType.Backup hooks = type.backup().orElseThrow(() -> new IllegalStateException("backup of a " + type.guestWord() + " is not implemented"));
+            if (!type.typeWord().equals("qemu")) throw new IllegalStateException("backup of a " + type.guestWord() + " is not implemented");
+            GuestConfig cfg = g.store().load(vmid);
+            g.store().checkLock(cfg);
+            boolean running = type.isRunning(vmid);
+            log.info("status = " + (running ? "running" : "stopped"));
+            String mode = o.mode();
+            log.info("backup mode: " + mode);
+            log.info("ionice priority: " + o.ionice());
+            cfg.get("name").ifPresent(n -> log.info("VM Name: " + n));
+            Map<String, String> disks = hooks.volumes(cfg);
+            Map<String, Long> sizes = new LinkedHashMap<>();
+            for (var d : disks.entrySet()) {
+                long size = size(g, d.getValue());
+                sizes.put(d.getKey(), size);
+                log.info("include disk '" + d.getKey() + "' '" + d.getValue() + "' " + Units.sizeShort(size));
+            }
+            boolean stopped = false;
+            if (mode.equals("stop") && running) {
+                log.info("stopping virtual guest");
+                type.shutdown(vmid, Duration.ofMinutes(o.stopwaitMinutes()), true, log);
+                stopped = true;
+            }
+            String archivedConfig;
+            try {
+                archivedConfig = g.store().update(vmid, c -> {
+                    g.store().checkLock(c);
+                    c.set("lock", "backup");
+                    return archiveConfig(c, disks);
+                });
+                boolean paused = false;
+                Map<String, Path> copies = Map.of();
+                try {
+                    if (mode.equals("suspend") && running) {
+                        hooks.prepare(vmid, mode, log);
+                        paused = true;
+                    }
+                    if (mode.equals("snapshot") && running) {
+                        copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
+                    }
+                    log.info("creating vzdump archive '" + archive + "'");
+                    writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
+                } finally {
+                    for (Path c : copies.values()) Files.deleteIfExists(c);
+                    if (paused) hooks.release(vmid, mode, log);
+                    unlock(g, vmid);
+                }
+            } finally {
+                if (stopped) {
+                    log.info("restarting vm");
+                    type.start(vmid, log);
+                }
+            }
+            Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
+            log.info("archive file size: " + Units.sizeShort(Files.size(archive)));
+            if (o.storage() != null) {
+                String volid = o.storage() + ":backup/" + archive.getFileName();
+                if (o.notesTemplate() != null) {
+                    log.info("adding notes to backup");
+                    storage.updateAttributes(volid, null, notes(o.notesTemplate(), cfg, vmid));
+                }
+                if (o.isProtected()) {
+                    log.info("marking backup as protected");
+                    storage.updateAttributes(volid, true, null);
+                }
+                if (o.remove()) prune(o, type.typeWord(), vmid, log);
+            }
+            long secs = clock.epochSeconds() - start;
+            log.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
+            log.info("Backup finished at " + LocalDateTime.ofInstant(Instant.ofEpochSecond(clock.epochSeconds()), zone).format(LOG_TIME));
+            return archive;
+        } catch (Exception | Error e) {
+            Files.deleteIfExists(tmp);
+            log.add("ERROR: Backup of VM " + vmid + " failed - " + message(e));
+            throw e;
+        } finally {
+            try {
+                Files.writeString(logFile, log.file.toString());
+            } catch (IOException e) {
+                task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
+            }
+        }
+    }
+
+    private static void unlock(GuestService g, int vmid) {
+        g.store().update(vmid, c -> {
+            if (c.lock().map("backup"::equals).orElse(false)) c.remove("lock");
+            return null;
+        });
+    }
+
+    private long size(GuestService g, String volid) {
+        long s = g.volumes().size(volid);
+        if (s > 0) return s;
+        try {
+            return Files.size(Path.of(g.volumes().resolve(volid).path()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The config as the archive keeps it: the current section without the lock, after PVE's
+     * {@code #qmdump#map:<key>:<device>:<storage>:<format>:} lines that tell the restore where each disk came from.
+     */
+    static String archiveConfig(GuestConfig cfg, Map<String, String> disks) {
+        GuestConfig c = cfg.copy();
+        c.snapshots().clear();
+        c.pending().values().clear();
+        c.pending().description(null);
+        c.special().clear();
+        c.remove("lock");
+        c.remove("parent");
+        StringBuilder sb = new StringBuilder();
+        for (var d : disks.entrySet()) {
+            String volid = d.getValue();
+            String storeid = volid.startsWith("/") ? "" : volid.substring(0, volid.indexOf(':'));
+            String fmt = volid.endsWith(".qcow2") ? "qcow2" : volid.endsWith(".vmdk") ? "vmdk" : "raw";
+            sb.append("#qmdump#map:").append(d.getKey()).append(":drive-").append(d.getKey()).append(':').append(storeid).append(':').append(fmt).append(":\n");
+        }
+        return sb.append(c.write()).toString();
+    }
+
+    /** Writes the archive; a disk with an entry in {@code copies} is read from that raw point-in-time copy. */
+    private void writeArchive(GuestService g, int vmid, String config, Map<String, String> disks, Map<String, Long> sizes,
+                              Map<String, Path> copies, VzdumpOptions o, Path tmp, GuestLog log) throws IOException {
+        List<Vma.Config> configs = new ArrayList<>();
+        configs.add(new Vma.Config(g.type().configDir() + ".conf", config.getBytes(StandardCharsets.UTF_8)));
+        Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
+        fw.ifPresent(f -> configs.add(new Vma.Config(g.type().configDir() + ".fw", f.getBytes(StandardCharsets.UTF_8))));
+        List<Vma.Device> devices = new ArrayList<>();
+        int id = 1;
+        for (String key : disks.keySet()) devices.add(new Vma.Device(id++, "drive-" + key, sizes.get(key)));
+        long total = sizes.values().stream().mapToLong(Long::longValue).sum();
+        long t0 = System.nanoTime();
+        long[] doneBefore = {0};
+        int[] lastPercent = {-1};
+        try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
+            VmaWriter w = new VmaWriter(new java.io.BufferedOutputStream(out, 1 << 20), UUID.randomUUID(), clock.epochSeconds(), configs, devices);
+            for (Vma.Device dev : devices) {
+                String key = dev.name().substring("drive-".length());
+                Volume source = copies.containsKey(key) ? new Volume(copies.get(key).toString(), "raw") : g.volumes().resolve(disks.get(key));
+                try (DiskReader in = DiskReader.open(source, o.tmpdir() != null ? o.tmpdir() : tmp.getParent())) {
+                    long base = doneBefore[0];
+                    w.writeDevice(dev.id(), in.stream(), n -> {
+                        log.task.checkStop();
+                        long done = base + n;
+                        int pct = total == 0 ? 100 : (int) (done * 100 / total);
+                        if (pct / 10 != lastPercent[0] / 10 || done == total) {
+                            if (pct != lastPercent[0]) progress(log, pct, done, total, w, t0);
+                            lastPercent[0] = pct;
+                        }
+                    });
+                    doneBefore[0] += dev.size();
+                }
+            }
+            w.finish();
+            double secs = Math.max(1, (System.nanoTime() - t0) / 1e9);
+            if (total > 0 && w.zeroBytes() > 0)
+                log.info(String.format("backup is sparse: %s (%d%%) total zero data", Units.sizeLong(w.zeroBytes()), w.zeroBytes() * 100 / total));
+            log.info(String.format("transferred %s in %d seconds (%s/s)", Units.sizeLong(total), Math.round(secs), Units.sizeLong((long) (total / secs))));
+        }
+    }
+
+    private static void progress(GuestLog log, int pct, long done, long total, VmaWriter w, long t0) {
+        double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
+        log.info(String.format("%3d%% (%s of %s) in %ds, read: %s/s, write: %s/s", pct, Units.sizeLong(done), Units.sizeLong(total),
+                Math.round(secs), Units.sizeLong((long) (done / secs)), Units.sizeLong((long) ((w.bytesWritten()) / secs))));
+    }
+
+    /** PVE's notes template: {@code {{guestname}}}, {@code {{vmid}}}, {@code {{node}}}, {@code {{cluster}}}; {@code \n} is a new line. */
+    String notes(String template, GuestConfig cfg, int vmid) {
+        return template.replace("{{guestname}}", cfg.get("name").orElse("VM " + vmid)).replace("{{vmid}}", Integer.toString(vmid))
+                .replace("{{node}}", node).replace("{{cluster}}", "").replace("\\n", "\n");
+    }
+
+    private void prune(VzdumpOptions o, String typeWord, int vmid, GuestLog log) {
+        var keep = o.prune() != null ? o.prune() : org.haven.storage.prune.PruneOptions.of(storage.storage(o.storage()).pruneBackups());
+        if (keep.keepsEverything()) return;
+        log.info("prune older backups with retention: " + keep.format());
+        int removed = 0;
+        for (var e : storage.pruneBackups(o.storage(), keep, typeWord, vmid, false)) {
+            if (e.mark().equals("remove")) {
+                log.info("removing backup '" + e.volid() + "'");
+                removed++;
+            }
+        }
+        log.info("pruned " + removed + " backup(s)" + (removed > 0 ? " not covered by keep-retention policy" : ""));
+    }
+
+    /** The raw content of a disk: the file itself for raw volumes, a raw copy ({@code qemu-img convert}) of other formats. */
+    static final class DiskReader implements AutoCloseable {
+        private final InputStream in;
+        private final Path temp;
+
+        private DiskReader(InputStream in, Path temp) { this.in = in; this.temp = temp; }
+
+        static DiskReader open(Volume v, Path tmpdir) throws IOException {
+            if ("raw".equals(v.format())) return new DiskReader(Files.newInputStream(Path.of(v.path())), null);
+            Path t = Files.createTempFile(tmpdir, "vzdumptmp", ".raw");
+            try {
+                Process p = new ProcessBuilder("qemu-img", "convert", "-U", "-f", v.format(), "-O", "raw", v.path(), t.toString())
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (p.waitFor() != 0) throw new IOException("unable to read '" + v.path() + "' - " + out);
+                return new DiskReader(Files.newInputStream(t), t);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                Files.deleteIfExists(t);
+                if (e instanceof InterruptedException) { Thread.currentThread().interrupt(); throw new IOException("interrupted"); }
+                throw e instanceof IOException io ? io : new IOException(e);
+            }
+        }
+
+        InputStream stream() { return in; }
+
+        @Override public void close() throws IOException {
+            try {
+                in.close();
+            } finally {
+                if (temp != null) Files.deleteIfExists(temp);
+            }
+        }
+    }
+}

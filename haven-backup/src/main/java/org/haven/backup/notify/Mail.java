@@ -1,0 +1,34 @@
+package org.haven.backup.notify;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.List;
+
+/** A notification as an RFC 5322 mail (plain text, UTF-8, base64 body), as both mail targets send it. Pure. */
+public record Mail(String from, String author, List<String> to, String subject, String body, long date) {
+
+    /** The message text with CRLF line ends, without the SMTP dot-stuffing. */
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("From: ").append(encodeWord(author)).append(" <").append(from).append(">\r\n");
+        sb.append("To: ").append(String.join(", ", to)).append("\r\n");
+        sb.append("Subject: ").append(encodeWord(subject)).append("\r\n");
+        sb.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochSecond(date).atZone(ZoneId.of("UTC")))).append("\r\n");
+        sb.append("Auto-Submitted: auto-generated;\r\n");
+        sb.append("MIME-Version: 1.0\r\n");
+        sb.append("Content-Type: text/plain; charset=utf-8\r\n");
+        sb.append("Content-Transfer-Encoding: base64\r\n\r\n");
+        String b64 = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(body.getBytes(StandardCharsets.UTF_8));
+        sb.append(b64).append("\r\n");
+        return sb.toString();
+    }
+
+    /** An RFC 2047 encoded word for non-ASCII header text; ASCII text stays as it is. */
+    static String encodeWord(String s) {
+        if (s.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) return s;
+        return "=?utf-8?B?" + Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)) + "?=";
+    }
+}

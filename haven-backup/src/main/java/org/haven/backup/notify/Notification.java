@@ -1,0 +1,31 @@
+package org.haven.backup.notify;
+
+import java.util.Map;
+
+/**
+ * One notification: severity, title, message body, metadata fields matchers look at ({@code type},
+ * {@code hostname}, {@code job-id}, …) and the time it was raised (epoch seconds).
+ */
+public record Notification(Severity severity, String title, String message, Map<String, String> fields, long timestamp) {
+
+    public enum Severity {
+        INFO, NOTICE, WARNING, ERROR, UNKNOWN;
+
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+        /** Parses PVE's names; unknown names are refused with PVE's message. */
+        public static Severity of(String s) {
+            for (Severity v : values()) if (v.label().equals(s.strip())) return v;
+            throw new IllegalArgumentException("invalid severity '" + s + "'");
+        }
+    }
+
+    public Notification {
+        fields = Map.copyOf(fields);
+    }
+
+    /** PVE's test notification for target {@code target}. */
+    public static Notification test(String target, long now) {
+        return new Notification(Severity.INFO, "Test notification", "This is a test of the notification target '" + target + "'.", Map.of(), now);
+    }
+}

@@ -1,0 +1,204 @@
+package org.haven.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.haven.backup.vma.ArchiveCheck;
+import org.haven.core.testing.RealTest;
+import org.haven.guest.GuestBackups;
+import org.haven.guest.config.GuestConfig;
+import org.haven.qemu.run.Proc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * vzdump and restore of a stopped VM on dir storages (raw and qcow2 disks, zstd and gzip): archive names, logs,
+ * the archive checked by the test-side reader against the disks, restore to another VMID and storage, refusals
+ * (existing VM without force, corrupt archive) that leave nothing behind, retention, and a failing backup.
+ */
+@RealTest
+class VzdumpRestoreTest {
+    @TempDir Path dir;
+    BackupFixture f;
+    final int vmid = 100;
+    byte[] rawDisk;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        f = new BackupFixture(dir);
+        f.vmids.add(vmid);
+        f.qemu.create(vmid, Map.of("memory", "128", "name", "src-vm", "virtio0", "src:0.0078125,format=raw",
+                "scsi1", "src:0.00390625,format=qcow2", "ide2", "none,media=cdrom", "net0", "virtio=BC:24:11:00:00:01,bridge=vmbr0"), s -> {});
+        GuestConfig cfg = f.qemu.store().load(vmid);
+        // a known pattern: random blocks, zero blocks and a zero tail
+        rawDisk = new byte[8 << 20];
+        Random r = new Random(100);
+        for (int off = 0; off < (6 << 20); off += 4096) if (r.nextInt(3) > 0) for (int i = 0; i < 4096; i++) rawDisk[off + i] = (byte) r.nextInt(256);
+        Path raw = Path.of(f.qemu.guests().volumes().resolve(volume(cfg, "virtio0")).path());
+        Files.write(raw, rawDisk);
+        Path qcow = Path.of(f.qemu.guests().volumes().resolve(volume(cfg, "scsi1")).path());
+        Proc.Result w = Proc.run(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 512k", qcow.toString()), Duration.ofMinutes(1));
+        assertThat(w.ok()).as(w.output()).isTrue();
+    }
+
+    @AfterEach
+    void tearDown() { if (f != null) f.close(); }
+
+    static String volume(GuestConfig cfg, String key) { return cfg.get(key).orElseThrow().split(",")[0]; }
+
+    @Test
+    void stopModeBackupRestoresToAnotherVmidAndStorage() throws Exception {
+        List<String> log = f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "zstd"), new ArrayList<>());
+        assertThat(log.get(0)).isEqualTo("INFO: starting new backup job: vzdump 100 --compress zstd --mode stop --storage bk --node node1");
+        assertThat(log).contains("INFO: Starting Backup of VM 100 (qemu)", "INFO: status = stopped", "INFO: backup mode: stop",
+                "INFO: VM Name: src-vm", "INFO: include disk 'scsi1' 'src:100/vm-100-disk-0.qcow2' 4M",
+                "INFO: include disk 'virtio0' 'src:100/vm-100-disk-1.raw' 8M", "INFO: Backup job finished successfully");
+        assertThat(log).anyMatch(l -> l.matches("INFO: 100% \\(12\\.00 MiB of 12\\.00 MiB\\) in \\d+s, read: .*"));
+        assertThat(log).anyMatch(l -> l.startsWith("INFO: transferred 12.00 MiB in "));
+        List<Path> archives = f.archives();
+        assertThat(archives).hasSize(1);
+        Path archive = archives.get(0);
+        assertThat(archive.getFileName().toString()).isEqualTo("vzdump-qemu-100-2026_05_28-20_26_40.vma.zst");
+        assertThat(log).contains("INFO: creating vzdump archive '" + archive + "'");
+        Path logFile = archive.resolveSibling("vzdump-qemu-100-2026_05_28-20_26_40.log");
+        assertThat(Files.readString(logFile)).contains("2026-05-28 20:26:40 INFO: Starting Backup of VM 100 (qemu)").doesNotContain("starting new backup job");
+        try (var s = Files.list(archive.getParent())) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".dat"));
+        }
+        assertThat(f.qemu.store().load(vmid).lock()).isEmpty();
+
+        // the archive, read by the test-side reader: configs, both disks equal to the sources
+        ArchiveCheck a = BackupFixture.check(archive);
+        String conf = new String(a.configs.get("qemu-server.conf"), StandardCharsets.UTF_8);
+        assertThat(conf).startsWith("#qmdump#map:scsi1:drive-scsi1:src:qcow2:\n#qmdump#map:virtio0:drive-virtio0:src:raw:\n")
+                .contains("name: src-vm").doesNotContain("lock:");
+        assertThat(a.disks.keySet()).containsExactly("drive-scsi1", "drive-virtio0");
+        GuestConfig src = f.qemu.store().load(vmid);
+        assertThat(a.disks.get("drive-virtio0")).isEqualTo(rawDisk);
+        assertThat(a.disks.get("drive-scsi1")).isEqualTo(f.content(volume(src, "scsi1")));
+
+        // restore to another VMID on another storage, with new MACs
+        List<String> rlog = new ArrayList<>();
+        f.restore("bk:backup/" + archive.getFileName(), 201, new GuestBackups.RestoreOptions("dst", true, false), rlog);
+        GuestConfig restored = f.qemu.store().load(201);
+        assertThat(restored.lock()).isEmpty();
+        assertThat(volume(restored, "virtio0")).isEqualTo("dst:201/vm-201-disk-1.raw");
+        assertThat(volume(restored, "scsi1")).isEqualTo("dst:201/vm-201-disk-0.raw");
+        assertThat(restored.get("name")).contains("src-vm");
+        assertThat(restored.get("ide2")).contains("none,media=cdrom");
+        assertThat(restored.get("net0").orElseThrow()).doesNotContain("BC:24:11:00:00:01").contains("bridge=vmbr0");
+        assertThat(f.content(volume(restored, "virtio0"))).isEqualTo(rawDisk);
+        assertThat(f.content(volume(restored, "scsi1"))).isEqualTo(f.content(volume(src, "scsi1")));
+        assertThat(rlog).contains("DEV: dev_id=1 size: 4194304 devname: drive-scsi1", "CFG: size: " + a.configs.get("qemu-server.conf").length + " name: qemu-server.conf");
+
+        // an existing VM is not overwritten without force; with force it is
+        assertThatThrownBy(() -> f.restore(archive.toString(), 201, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>()))
+                .hasMessageContaining("201").hasMessageContaining("already exists");
+        assertThat(f.qemu.store().load(201).digest()).isEqualTo(restored.digest());
+        f.restore(archive.toString(), 201, new GuestBackups.RestoreOptions("dst", false, true), new ArrayList<>());
+        GuestConfig again = f.qemu.store().load(201);
+        assertThat(again.get("net0").orElseThrow()).contains("BC:24:11:00:00:01");
+        assertThat(f.content(volume(again, "virtio0"))).isEqualTo(rawDisk);
+        try (var s = Files.list(dir.resolve("dst/images/201"))) {
+            assertThat(s.count()).as("the replaced VM's disks are gone").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void corruptArchivesAreRefusedBeforeAnythingIsWritten() throws Exception {
+        f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "gzip"), new ArrayList<>());
+        Path archive = f.archives().get(0);
+        assertThat(archive.getFileName().toString()).endsWith(".vma.gz");
+        // decompress, damage one extent header byte, store uncompressed
+        byte[] vma;
+        try (var in = Compression.GZIP.readFrom(archive)) {
+            vma = in.readAllBytes();
+        }
+        int header = 12288 + 512;
+        Map<String, byte[]> bad = new HashMap<>();
+        byte[] flipped = vma.clone();
+        flipped[header + 30] ^= 1;
+        bad.put("extent", flipped);
+        bad.put("truncated", java.util.Arrays.copyOf(vma, vma.length - 5000));
+        byte[] magic = vma.clone();
+        magic[0] = 'X';
+        bad.put("magic", magic);
+        Map<String, String> expected = Map.of("extent", "wrong extent header checksum", "truncated", "truncated extent (short read)",
+                "magic", "not a vma file - wrong magic");
+        for (var e : bad.entrySet()) {
+            Path p = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_00.vma");
+            Files.write(p, e.getValue());
+            assertThatThrownBy(() -> f.restore(p.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>()))
+                    .as(e.getKey()).hasMessage("unable to restore VM 202 - " + expected.get(e.getKey()));
+            assertThat(f.qemu.store().exists(202)).isFalse();
+            assertThat(dir.resolve("dst/images/202")).doesNotExist();
+        }
+        // a damaged compressed file fails as well
+        byte[] gz = Files.readAllBytes(archive);
+        Path cut = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_01.vma.gz");
+        Files.write(cut, java.util.Arrays.copyOf(gz, gz.length / 2));
+        assertThatThrownBy(() -> f.restore(cut.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>()))
+                .hasMessageStartingWith("unable to restore VM 202 - ");
+        assertThat(f.qemu.store().exists(202)).isFalse();
+    }
+
+    @Test
+    void retentionRunsAfterEachBackup() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            f.now.addAndGet(3600);
+            List<String> log = f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "prune-backups", "keep-last=2"), new ArrayList<>());
+            if (i >= 2) {
+                assertThat(log).contains("INFO: prune older backups with retention: keep-last=2", "INFO: pruned 1 backup(s) not covered by keep-retention policy");
+                assertThat(log).anyMatch(l -> l.startsWith("INFO: removing backup 'bk:backup/vzdump-qemu-100-"));
+            }
+        }
+        assertThat(f.archives()).extracting(p -> p.getFileName().toString())
+                .containsExactly("vzdump-qemu-100-2026_05_28-23_26_40.vma", "vzdump-qemu-100-2026_05_29-00_26_40.vma");
+    }
+
+    @Test
+    void aFailedBackupLeavesNoArchiveAndUnlocks() throws Exception {
+        GuestConfig cfg = f.qemu.store().load(vmid);
+        // the first disk reads fine, the second cannot be read: a directory where the qcow2 file was
+        Path qcow = Path.of(f.qemu.guests().volumes().resolve(volume(cfg, "scsi1")).path());
+        Files.delete(qcow);
+        Files.createDirectory(qcow);
+        List<String> log = new ArrayList<>();
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), log)).hasMessage("job errors");
+        assertThat(log).anyMatch(l -> l.startsWith("ERROR: Backup of VM 100 failed - "));
+        assertThat(log).contains("INFO: Backup job finished with errors");
+        try (var s = Files.list(dir.resolve("bk/dump"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).allMatch(n -> n.endsWith(".log"));
+        }
+        assertThat(f.qemu.store().load(vmid).lock()).isEmpty();
+
+        List<String> unknown = new ArrayList<>();
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "999", "storage", "bk"), unknown)).hasMessage("job errors");
+        assertThat(unknown).contains("ERROR: Backup of VM 999 failed - unable to find VM 999");
+    }
+
+    @Test
+    void optionsAreCheckedAsPveChecksThem() {
+        assertThatThrownBy(() -> VzdumpOptions.of(Map.of(), Map.of())).hasMessageContaining("vmid");
+        assertThatThrownBy(() -> VzdumpOptions.of(Map.of("vmid", "100", "all", "1"), Map.of())).hasMessageContaining("conflicts");
+        assertThatThrownBy(() -> VzdumpOptions.of(Map.of("vmid", "100", "compress", "bzip"), Map.of())).hasMessageContaining("compress");
+        VzdumpOptions o = VzdumpOptions.of(Map.of("vmid", "100"), VzdumpOptions.parseConf("# defaults\ncompress: zstd\nmode: stop\nstorage: bk\n"));
+        assertThat(o.compression()).isEqualTo(Compression.ZSTD);
+        assertThat(o.mode()).isEqualTo("stop");
+        assertThat(o.storage()).isEqualTo("bk");
+        assertThat(VzdumpOptions.of(Map.of("vmid", "100", "dumpdir", "/x"), Map.of("storage", "bk")).storage()).isNull();
+        assertThat(VzdumpOptions.of(Map.of("vmid", "100"), Map.of()).storage()).isEqualTo("local");
+        assertThatThrownBy(() -> VzdumpOptions.parseConf("bogus: 1\n")).hasMessageContaining("bogus");
+    }
+}

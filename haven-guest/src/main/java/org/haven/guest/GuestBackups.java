@@ -1,0 +1,23 @@
+package org.haven.guest;
+
+import java.util.function.Consumer;
+
+/**
+ * The backup module as the guest types see it (published by the backup module): a guest type's module
+ * {@linkplain #register registers} its guests so that {@code vzdump} can back them up, and its create method
+ * hands a restore ({@code archive=}) to {@link #restore}.
+ */
+public interface GuestBackups {
+
+    /** Makes the guests of one type known to the backup module. */
+    void register(GuestService guests);
+
+    /**
+     * Restores {@code archive} (a backup volume id or an absolute path) as guest {@code vmid}, inside the caller's
+     * task. A corrupt archive is refused before anything is written; what a failed restore allocated is freed.
+     */
+    void restore(GuestService guests, String archive, int vmid, RestoreOptions options, Consumer<String> log);
+
+    /** {@code storage}: where all disks go (null: the storages the archive names); {@code unique}: new MAC addresses; {@code force}: replace an existing guest. */
+    record RestoreOptions(String storage, boolean unique, boolean force) {}
+}

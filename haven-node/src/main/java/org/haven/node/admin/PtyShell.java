@@ -1,0 +1,101 @@
+package org.haven.node.admin;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A command on a pseudo terminal, served on a Unix socket for one connection (what PVE's {@code termproxy}
+ * spawns behind the node's shell websocket). The terminal comes from util-linux {@code script}, which runs the
+ * command on a new pty and relays it to its own stdin/stdout; the command starts when the connection comes and
+ * is killed when it goes. A socket nobody connects to within {@code acceptTimeout} is removed.
+ */
+public final class PtyShell {
+    private final Path socket;
+    private final ServerSocketChannel server;
+
+    private PtyShell(Path socket, ServerSocketChannel server) {
+        this.socket = socket;
+        this.server = server;
+    }
+
+    /** Listen on {@code socket}; the first connection gets {@code argv} on a terminal in {@code workDir}. */
+    public static PtyShell listen(Path socket, List<String> argv, Path workDir, Map<String, String> env, Duration acceptTimeout) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        PtyShell shell = new PtyShell(socket, server);
+        Thread timer = Thread.ofVirtual().name("node-shell-timeout").start(() -> {
+            try {
+                Thread.sleep(acceptTimeout);
+                shell.closeServer();
+            } catch (InterruptedException ignored) { }
+        });
+        Thread.ofVirtual().name("node-shell").start(() -> {
+            try (SocketChannel c = server.accept()) {
+                timer.interrupt();
+                shell.closeServer();
+                shell.serve(c, argv, workDir, env);
+            } catch (IOException e) {
+                shell.closeServer();
+            }
+        });
+        return shell;
+    }
+
+    public Path socket() { return socket; }
+
+    private void closeServer() {
+        try { server.close(); } catch (IOException ignored) { }
+        try { Files.deleteIfExists(socket); } catch (IOException ignored) { }
+    }
+
+    private void serve(SocketChannel c, List<String> argv, Path workDir, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", ShellCommand.quote(argv), "/dev/null")
+                .directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            OutputStream toShell = p.getOutputStream();
+            Thread in = Thread.ofVirtual().name("node-shell-in").start(() -> {
+                ByteBuffer buf = ByteBuffer.allocate(8192);
+                try {
+                    while (c.read(buf) >= 0) {
+                        toShell.write(buf.array(), 0, buf.position());
+                        toShell.flush();
+                        buf.clear();
+                    }
+                } catch (IOException ignored) {
+                    // connection or shell gone
+                } finally {
+                    p.destroy();
+                }
+            });
+            InputStream fromShell = p.getInputStream();
+            OutputStream out = Channels.newOutputStream(c);
+            byte[] b = new byte[8192];
+            int n;
+            try {
+                while ((n = fromShell.read(b)) >= 0) out.write(b, 0, n);
+            } catch (IOException ignored) {
+                // connection closed
+            }
+            c.shutdownOutput();
+            in.interrupt();
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.haven.node.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.haven.access.AccessControl;
+import org.haven.cfs.LocalClusterFs;
+import org.haven.core.testing.RealTest;
+import org.haven.core.time.Clock;
+import org.haven.node.Havend;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The node's shell through the real HTTPS server: termproxy, the websocket, PVE's termproxy protocol, a real shell. */
+@RealTest
+class NodeShellTest {
+    @TempDir static Path dir;
+    static Havend daemon;
+    static HttpClient http;
+    static String rootTicket;
+    static String rootCsrf;
+
+    @BeforeAll
+    static void start() throws Exception {
+        daemon = new Havend(new Havend.Options(dir.resolve("node1"), "node1", 0, "127.0.0.1", true, 0));
+        daemon.start();
+        AccessControl ac = new AccessControl(new LocalClusterFs(daemon.paths().cfsDir(), "node1"), Clock.SYSTEM);
+        rootTicket = ac.createTicket("root@pam");
+        rootCsrf = ac.csrfToken("root@pam");
+        byte[] pem = Files.readAllBytes(daemon.paths().cfsDir().resolve("pve-root-ca.pem"));
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem)));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        http = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (daemon != null) daemon.close();
+    }
+
+    private static URI uri(String path) { return URI.create("https://127.0.0.1:" + daemon.httpsPort() + "/api2/json" + path); }
+
+    private static String cookie() { return "PVEAuthCookie=" + URLEncoder.encode(rootTicket, StandardCharsets.UTF_8); }
+
+    private static HttpResponse<String> termproxy(String form) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri("/nodes/node1/termproxy")).header("Cookie", cookie()).header("CSRFPreventionToken", rootCsrf)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void rootGetsAShellOverTheTermproxyWebsocket() throws Exception {
+        HttpResponse<String> r = termproxy("");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode data = JsonMapper.builder().build().readTree(r.body()).path("data");
+        assertThat(data.path("user").asString()).isEqualTo("root@pam");
+        assertThat(data.path("upid").asString()).startsWith("UPID:node1:").contains(":vncshell::root@pam:");
+        String ticket = data.path("ticket").asString();
+        URI ws = URI.create("wss://127.0.0.1:" + daemon.httpsPort() + "/api2/json/nodes/node1/vncwebsocket?port=" + data.path("port").asInt()
+                + "&vncticket=" + URLEncoder.encode(ticket, StandardCharsets.UTF_8));
+        int a = ThreadLocalRandom.current().nextInt(1000, 100000);
+        int b = ThreadLocalRandom.current().nextInt(1000, 100000);
+        try (Ws c = Ws.open(ws, cookie())) {
+            c.ws.sendText("root@pam:" + ticket + "\n", true).get(10, TimeUnit.SECONDS);
+            c.await("OK", Duration.ofSeconds(10));
+            c.ws.sendText("1:100:30:", true).get(10, TimeUnit.SECONDS);
+            String line = "echo hello-$((" + a + "+" + b + "))\n";
+            c.ws.sendText("0:" + line.getBytes(StandardCharsets.UTF_8).length + ":" + line, true).get(10, TimeUnit.SECONDS);
+            // the sum appears only in the shell's output, never in the echoed input
+            c.await("hello-" + (a + b), Duration.ofSeconds(20));
+            String exit = "exit\n";
+            c.ws.sendText("0:" + exit.length() + ":" + exit, true).get(10, TimeUnit.SECONDS);
+            c.closed.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aWrongTicketIsRefusedAndOthersThanRootCannotUpgrade() throws Exception {
+        HttpResponse<String> r = termproxy("");
+        JsonNode data = JsonMapper.builder().build().readTree(r.body()).path("data");
+        URI bad = URI.create("wss://127.0.0.1:" + daemon.httpsPort() + "/api2/json/nodes/node1/vncwebsocket?port=" + data.path("port").asInt()
+                + "&vncticket=PVEVNC:nope");
+        assertThat(catchThrowable(() -> Ws.open(bad, cookie()))).isNotNull();
+        assertThat(termproxy("cmd=bogus").statusCode()).isEqualTo(400);
+        assertThat(termproxy("cmd-opts=x").statusCode()).isEqualTo(400);
+    }
+
+    /** A websocket collecting text and binary frames as text. */
+    static final class Ws implements WebSocket.Listener, AutoCloseable {
+        final StringBuilder received = new StringBuilder();
+        final java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
+        WebSocket ws;
+
+        static Ws open(URI uri, String cookie) throws Exception {
+            Ws c = new Ws();
+            c.ws = http.newWebSocketBuilder().header("Cookie", cookie).subprotocols("binary").connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(uri, c).get(20, TimeUnit.SECONDS);
+            return c;
+        }
+
+        @Override public synchronized CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            received.append(data);
+            notifyAll();
+            w.request(1);
+            return null;
+        }
+
+        @Override public synchronized CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+            received.append(StandardCharsets.UTF_8.decode(data));
+            notifyAll();
+            w.request(1);
+            return null;
+        }
+
+        @Override public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+            closed.complete(status);
+            return null;
+        }
+
+        synchronized void await(String needle, Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (received.indexOf(needle) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new TimeoutException("no '" + needle + "' in: " + received);
+                wait(Math.max(1, left / 1_000_000));
+            }
+        }
+
+        @Override public void close() { ws.abort(); }
+    }
+}
