@@ -435,8 +435,6 @@ public final class ClusterHaEnv implements HaEnv {
 
     /** Runs the fence agents configured for {@code node}: the first device whose connections all succeed wins. */
     @Override public Boolean hardwareFence(String node) {
-        Optional<String> text = readOpt(FENCE_CFG);
-        if (text.isEmpty() || text.get().isBlank()) return null;
         org.haven.ha.FenceConfig cfg = fenceConfig();
         if (cfg == null) return false;
         List<List<List<String>>> ways = cfg.commandsFor(node);
