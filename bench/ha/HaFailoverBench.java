@@ -7,6 +7,7 @@ import java.util.Locale;
 import org.haven.cfs.LockTable.HaTiming;
 import org.haven.it.HavenCluster;
 import org.haven.it.HavenNode;
+import org.haven.it.ha.Bmc;
 import org.haven.qemu.testing.TestGuest;
 
 /**
@@ -15,9 +16,13 @@ import org.haven.qemu.testing.TestGuest;
  * guest are SIGKILLed at once) and the clock runs until the guest's QEMU process runs on a surviving node.
  * Also reports when the survivors' logs first showed the fencing acknowledgement and the recovery.
  *
- * <p>{@code HaFailoverBench [pve|fast|both] [runs]}: {@code pve} is PVE's fixed timing (60/10/120 s),
+ * <p>{@code HaFailoverBench [pve|fast|fence|both|all] [runs]}: {@code pve} is PVE's fixed timing (60/10/120 s),
  * {@code fast} the fastest safe timing for a 2 s round ({@link HaTiming#fastest(long, long)} with a 4 s device
- * timeout). Every run starts its own cluster in a temporary directory and removes it (daemons, guests, files).
+ * timeout), {@code fence} the same timing with a simulated BMC per node ({@code ipmi_sim}) as the nodes' fencing
+ * devices in {@code ha/fence.cfg} ({@code fence_ipmilan}): the master fences through the BMC without the fence delay
+ * and recovers once the agent confirmed the power-off, without waiting for the lock. {@code both} runs pve and fast,
+ * {@code all} the three. Every run starts its own cluster in a temporary directory and removes it (daemons, BMCs,
+ * guests, files).
  */
 public final class HaFailoverBench {
     static final int VMID = 4646;
@@ -26,28 +31,33 @@ public final class HaFailoverBench {
 
     record Result(String mode, boolean master, double fenced, double recovered, double running) {}
 
+    /** A timing and whether the nodes have fencing devices. */
+    record Setting(String name, HaTiming timing, boolean fence) {}
+
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "both";
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         victim = args.length > 2 ? args[2] : "other";
         if (!List.of("other", "master", "any").contains(victim)) throw new IllegalArgumentException("victim: other, master or any");
         if (!TestGuest.available()) throw new IllegalStateException("needs a kernel in /boot, busybox-static and qemu-system-x86");
-        List<HaTiming> timings = new ArrayList<>();
-        if (mode.equals("pve") || mode.equals("both")) timings.add(HaTiming.PVE);
-        if (mode.equals("fast") || mode.equals("both")) timings.add(HaTiming.fastest(2, 4));
-        if (timings.isEmpty()) throw new IllegalArgumentException("usage: HaFailoverBench [pve|fast|both] [runs]");
+        List<Setting> timings = new ArrayList<>();
+        if (List.of("pve", "both", "all").contains(mode)) timings.add(new Setting("pve", HaTiming.PVE, false));
+        if (List.of("fast", "both", "all").contains(mode)) timings.add(new Setting("fast", HaTiming.fastest(2, 4), false));
+        if (List.of("fence", "all").contains(mode)) timings.add(new Setting("fence", HaTiming.fastest(2, 4), true));
+        if (timings.isEmpty()) throw new IllegalArgumentException("usage: HaFailoverBench [pve|fast|fence|both|all] [runs]");
+        if (timings.stream().anyMatch(Setting::fence)) Bmc.require();
         List<Result> results = new ArrayList<>();
-        for (HaTiming t : timings) {
+        for (Setting t : timings) {
             for (int i = 0; i < runs; i++) {
                 Result r = runOnce(t);
                 results.add(r);
-                System.out.println(line(r, t));
+                System.out.println(line(r, t.timing()));
             }
         }
         System.out.println();
         System.out.println("timing                                  master  fenced   recovered  running elsewhere");
         for (int i = 0; i < results.size(); i++) {
-            System.out.println(line(results.get(i), timings.get(i / runs)));
+            System.out.println(line(results.get(i), timings.get(i / runs).timing()));
         }
     }
 
@@ -80,9 +90,11 @@ public final class HaFailoverBench {
         }
     }
 
-    static Result runOnce(HaTiming timing) throws Exception {
+    static Result runOnce(Setting setting) throws Exception {
+        HaTiming timing = setting.timing();
         Path dir = Files.createTempDirectory("haven-ha-bench");
         List<Long> guests = new ArrayList<>();
+        List<Bmc> bmcs = new ArrayList<>();
         HavenCluster cluster = null;
         try {
             Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
@@ -93,6 +105,16 @@ public final class HaFailoverBench {
                 List<String> set = new ArrayList<>(List.of("set", "/cluster/ha/timing"));
                 for (String k : HaTiming.KEYS) set.addAll(List.of("--" + k, Long.toString(timing.get(k))));
                 ok(n1.cli("pvesh", set.toArray(String[]::new)));
+            }
+            if (setting.fence()) {
+                StringBuilder cfg = new StringBuilder();
+                for (HavenNode n : cluster.nodes()) {
+                    Bmc b = Bmc.start(Files.createDirectories(dir.resolve("bmc-" + n.node())), n.node(), n.dataDir());
+                    bmcs.add(b);
+                    b.powers(n);
+                    cfg.append(b.fenceDevice());
+                }
+                ok(n1.cli("pvesh", "set", "/cluster/ha/fence", "--config", cfg.toString()));
             }
             ok(n1.cli("pvesm", "add", "dir", "shared", "--path", shared.toString(), "--shared", "1", "--content", "images"));
             ok(n2.cli("qm", "create", Integer.toString(VMID), "--name", "ha-bench", "--memory", "128", "--serial0", "socket",
@@ -122,7 +144,8 @@ public final class HaFailoverBench {
             boolean master = dead.node().equals(masterNode);
             List<HavenNode> survivors = new ArrayList<>(cluster.nodes());
             survivors.remove(dead);
-            String fenceLine = "fencing: acknowledged - got agent lock for node '" + dead.node() + "'";
+            String fenceLine = setting.fence() ? "fencing: acknowledged - hardware fencing of node '" + dead.node() + "' succeeded"
+                : "fencing: acknowledged - got agent lock for node '" + dead.node() + "'";
             String recoverLine = "recover service 'vm:" + VMID + "' from fenced node '" + dead.node() + "'";
             long t0 = System.nanoTime();
             dead.process().destroyForcibly();
@@ -149,7 +172,7 @@ public final class HaFailoverBench {
                 throw new IllegalStateException("the guest runs on " + on + " survivors (old process alive: "
                     + ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) + ")");
             }
-            return new Result(timing.equals(HaTiming.PVE) ? "pve" : "fast", master, fenced, recovered, running);
+            return new Result(setting.name(), master, fenced, recovered, running);
         } finally {
             if (cluster != null) {
                 for (HavenNode n : cluster.nodes()) {
@@ -164,6 +187,7 @@ public final class HaFailoverBench {
             // stop the daemons first (a running LRM would start a killed HA guest again), then every guest
             try {
                 if (cluster != null) cluster.close();
+                for (Bmc b : bmcs) b.close();
             } finally {
                 for (long g : guests) ProcessHandle.of(g).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
                 String d = dir.toString();

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# HA failover time with real daemons. Usage: bench/ha/failover.sh [pve|fast|both] [runs] [other|master|any]
-#   Starts three havend processes per run (temporary directories, loopback ports), kills the guest's node
-#   and reports the time from power-off to the guest running on a surviving node.
-#   HAVEN_BENCH_NOBUILD=1 skips the maven build of haven-it and its dependencies.
+# HA failover time with real daemons. Usage: bench/ha/failover.sh [pve|fast|fence|both|all] [runs] [other|master|any]
+#   Starts three havend processes per run (temporary directories, loopback ports; with fence, one ipmi_sim BMC per
+#   node), kills the guest's node and reports the time from power-off to the guest running on a surviving node.
+#   HAVEN_BENCH_NOBUILD=1 skips the maven build and reuses the class path of the last run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 . "$root/bin/haven-env"
 cd "$root"
-if [ "${HAVEN_BENCH_NOBUILD:-0}" != 1 ]; then
-  mvn -B -ntp -q -pl haven-it -am install -DskipTests
-fi
 out="$here/target"
 mkdir -p "$out/classes"
-mvn -B -ntp -q -pl haven-it dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/classpath"
+if [ "${HAVEN_BENCH_NOBUILD:-0}" != 1 ] || [ ! -f "$out/classpath" ]; then
+  # one reactor build: haven-it's class path names the modules' own jars, nothing is installed into ~/.m2
+  mvn -B -ntp -q -pl haven-it -am package dependency:build-classpath -DskipTests -Djacoco.skip=true \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$out/classpath"
+fi
 # run from private copies: a jar replaced in ~/.m2 by a concurrent build must not break the running daemons
 rm -rf "$out/lib"; mkdir -p "$out/lib"
 cp -r "$root/haven-it/target/test-classes" "$out/lib/it-test-classes"

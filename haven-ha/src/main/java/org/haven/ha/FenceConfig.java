@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * Hardware fencing configuration, {@code ha/fence.cfg}:
  * <pre>
- * device ipmi1 fence_ipmilan ip=10.0.0.11 username=admin password=secret lanplus=1
+ * device ipmi1 fence_ipmilan ip=10.0.0.11 username=admin password=secret lanplus
  * device psu fence_apc ip=10.0.0.20 username=apc password=apc
  * connect ipmi1 node=node1
  * connect psu node=node1 plug=3

@@ -130,6 +130,13 @@ public interface HaEnv {
      */
     default Boolean hardwareFence(String node) { return null; }
 
+    /**
+     * Whether {@code node} has a hardware fencing device: the manager then fences it as soon as it left the quorate
+     * partition, without the fence delay, since powering it off needs no wait for its watchdog (as PVE 3 fenced a node
+     * once the membership had lost it).
+     */
+    default boolean hasFenceDevice(String node) { return false; }
+
     // --- resource agents -------------------------------------------------------------------------------
 
     boolean resourceTypeKnown(String type);

@@ -37,7 +37,7 @@ public final class Lrm {
     }
 
     private final HaEnv env;
-    private String state = "startup";
+    private volatile String state = "startup";
     private long stateChangeTime;
     private final TreeMap<String, Worker> workers = new TreeMap<>();
     private TreeMap<String, LrmResult> results = new TreeMap<>();
@@ -48,7 +48,9 @@ public final class Lrm {
     private boolean clusterStateUpdate;
     private int activeIdleRounds;
     private boolean wroteStatusAtStartup;
-    private String agentWatchdog;
+    private volatile String agentWatchdog;
+    /** Services of an incoming migration whose guest is about to start here (see {@link #protectIncoming}). */
+    private final Set<String> incoming = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private Map<String, ServiceState> serviceStatus = new TreeMap<>();
     private String nodeStatus = "unknown";
     private ExecutorService executor;
@@ -61,6 +63,38 @@ public final class Lrm {
     public String state() { return state; }
 
     public String mode() { return mode; }
+
+    /**
+     * The target of an HA migration calls this before the guest's process starts here (the guest framework starts
+     * it when the source asks, not this LRM): from its next round on the LRM counts {@code sid}, which is in state
+     * {@code migrate} or {@code relocate} towards this node, as one of its own services, so it takes the node's agent
+     * lock and arms the watchdog as for a start. A node that dies with the incoming guest then resets itself, and the
+     * manager can fence it only once its lock expired. Waits up to {@code maxMillis}; true once the LRM holds the lock
+     * and the watchdog, false (nothing may start) when it could not get them in time.
+     */
+    public boolean protectIncoming(String sid, long maxMillis) throws InterruptedException {
+        incoming.add(sid);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (!protecting()) {
+            if (System.nanoTime() > deadline) {
+                incoming.remove(sid);
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    /** True while the LRM holds the agent lock and keeps the watchdog armed for its services. */
+    public boolean protecting() {
+        String st = state;
+        return agentWatchdog != null && (st.equals("active") || st.equals("maintenance"));
+    }
+
+    private boolean migratingHere(String sid, ServiceState s) {
+        return incoming.contains(sid) && env.nodename().equals(s.target)
+            && ("migrate".equals(s.state) || "relocate".equals(s.state));
+    }
 
     private void setLocalStatus(String newState) {
         if (!STATES.contains(newState)) throw new IllegalArgumentException("invalid state '" + newState + "'");
@@ -221,6 +255,10 @@ public final class Lrm {
         int count = 0;
         for (Map.Entry<String, ServiceState> e : serviceStatus.entrySet()) {
             ServiceState s = e.getValue();
+            if (migratingHere(e.getKey(), s)) {
+                count++;
+                continue;
+            }
             if (s.node == null || !s.node.equals(nodename)) continue;
             String st = s.state;
             if (st == null || st.equals("stopped") || st.equals("freeze") || st.equals("error")) continue;
@@ -233,8 +271,8 @@ public final class Lrm {
 
     private boolean hasConfiguredServiceOnLocalNode() {
         String nodename = env.nodename();
-        for (ServiceState s : serviceStatus.values()) {
-            if (nodename.equals(s.node)) return true;
+        for (Map.Entry<String, ServiceState> e : serviceStatus.entrySet()) {
+            if (nodename.equals(e.getValue().node) || migratingHere(e.getKey(), e.getValue())) return true;
         }
         return false;
     }
@@ -249,6 +287,11 @@ public final class Lrm {
         }
         serviceStatus = ms.serviceStatus;
         String nodename = env.nodename();
+        // an incoming guest that arrived (or whose service is gone) is counted as any other service of this node
+        incoming.removeIf(sid -> {
+            ServiceState s = serviceStatus.get(sid);
+            return s == null || nodename.equals(s.node);
+        });
         nodeStatus = ms.nodeStatus.getOrDefault(nodename, "unknown");
         if (shutdownRequest == 0) {
             if (ms.maintenanceRequested(nodename)) {

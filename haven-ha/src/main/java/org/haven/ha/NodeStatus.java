@@ -2,6 +2,7 @@ package org.haven.ha;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,8 @@ public final class NodeStatus {
     private final HaEnv env;
     private final TreeMap<String, String> status;
     private final Map<String, Long> lastOnline = new HashMap<>();
+    /** The nodes the last {@link #update} saw in the quorate partition. */
+    private final Set<String> inPartition = new HashSet<>();
 
     public NodeStatus(HaEnv env, Map<String, String> initial) {
         this.env = env;
@@ -53,8 +56,13 @@ public final class NodeStatus {
         return now - last >= delay;
     }
 
+    /**
+     * After the fence delay; a node with a fencing device ({@link HaEnv#hasFenceDevice}) as soon as it is outside the
+     * quorate partition (a node in maintenance that is still a member is not).
+     */
     public boolean nodeIsOfflineDelayed(String node) {
         if (getNodeState(node).equals("online")) return false;
+        if (env.hasFenceDevice(node) && !inPartition.contains(node)) return true;
         return nodeIsOfflineDelayed(node, env.timing().fenceDelay());
     }
 
@@ -75,6 +83,8 @@ public final class NodeStatus {
     }
 
     public void update(Map<String, Boolean> nodeInfo, Map<String, String> lrmModes) {
+        inPartition.clear();
+        nodeInfo.forEach((node, online) -> { if (Boolean.TRUE.equals(online)) inPartition.add(node); });
         for (String node : new TreeMap<>(nodeInfo).keySet()) {
             if (!Boolean.TRUE.equals(nodeInfo.get(node))) continue;
             String lrmMode = lrmModes.getOrDefault(node, "unknown");

@@ -43,6 +43,26 @@ class NodeStatusTest {
     }
 
     @Test
+    void aNodeWithAFencingDeviceIsFencedWithoutTheFenceDelay() {
+        StubEnv env = new StubEnv() {
+            @Override public boolean hasFenceDevice(String node) { return node.equals("b"); }
+        };
+        NodeStatus ns = new NodeStatus(env, Map.of());
+        env.time = 10;
+        ns.update(Map.of("a", true, "b", true, "c", true), Map.of());
+        env.time = 12;
+        ns.update(Map.of("a", true, "b", false, "c", false), Map.of());
+        assertThat(ns.nodeIsOfflineDelayed("b")).isTrue();
+        assertThat(ns.nodeIsOfflineDelayed("c")).isFalse();
+        env.time = 70;
+        assertThat(ns.nodeIsOfflineDelayed("c")).isTrue();
+        // in maintenance but still a member: no fencing, device or not
+        ns.update(Map.of("a", true, "b", true, "c", true), Map.of("b", "maintenance"));
+        assertThat(ns.getNodeState("b")).isEqualTo("maintenance");
+        assertThat(ns.nodeIsOfflineDelayed("b")).isFalse();
+    }
+
+    @Test
     void hardwareFencingAcknowledgesWithoutWaitingForTheLock() {
         StubEnv env = new StubEnv() {
             @Override public Boolean hardwareFence(String node) { return node.equals("b") ? Boolean.TRUE : Boolean.FALSE; }

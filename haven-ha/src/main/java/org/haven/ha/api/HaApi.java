@@ -234,6 +234,7 @@ public final class HaApi implements ApiModule {
             })).build());
 
         registerTiming(reg, ctx);
+        registerFence(reg, ctx);
 
         reg.add(ApiMethod.get("/cluster/ha/status").name("index").description("Directory index.")
             .permissions(Permission.all()).returns(Schema.array(Schema.object()))
@@ -331,6 +332,35 @@ public final class HaApi implements ApiModule {
         }).build());
     }
 
+    /**
+     * Haven extension {@code PUT /cluster/ha/fence}: replaces the hardware fencing configuration {@code ha/fence.cfg}
+     * (PVE's format; on PVE the file is edited in {@code /etc/pve}, which Haven does not mount). A text that does not
+     * parse is refused; an empty one removes the file.
+     */
+    static void registerFence(ApiRegistry reg, NodeContext ctx) {
+        reg.add(ApiMethod.put("/cluster/ha/fence").name("set_fence")
+            .description("Replace the hardware fencing devices of ha/fence.cfg (Haven extension): 'device <name> <agent>"
+                + " [<key>=<value>...]' and 'connect <name> node=<node> [<key>=<value>...]' lines.")
+            .permissions(Permission.perm("/", "Sys.Modify")).protect()
+            .param("config", Schema.string().maxLength(65536).description("The new content of ha/fence.cfg."))
+            .returns(Schema.nullType())
+            .handler((p, rc) -> {
+                String text = p.str("config");
+                try {
+                    org.haven.ha.FenceConfig.parse(text);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.param("config", e.getMessage());
+                }
+                if (text.isBlank()) {
+                    ctx.cfs().delete(ClusterHaEnv.FENCE_CFG);
+                } else {
+                    ctx.cfs().mkdirs("ha");
+                    ctx.cfs().writeString(ClusterHaEnv.FENCE_CFG, text.endsWith("\n") ? text : text + "\n");
+                }
+                return null;
+            }).build());
+    }
+
     /** The file's values even when they are not safe (they are replaced as a whole); PVE's when unreadable. */
     private static LockTable.HaTiming currentTimingForUpdate(NodeContext ctx) {
         try {
@@ -390,6 +420,8 @@ public final class HaApi implements ApiModule {
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             haLog(id), () -> new HaEnv.Shutdown(false, false)), mux);
+        // the guest modules ask the LRM for watchdog protection before an incoming migration starts a guest here
+        ctx.publish(HaServices.class, services);
     }
 
     /** The CRM's and LRM's messages go to the loggers named as PVE's daemons, {@code pve-ha-crm} and {@code pve-ha-lrm}. */

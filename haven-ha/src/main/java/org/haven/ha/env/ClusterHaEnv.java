@@ -416,17 +416,27 @@ public final class ClusterHaEnv implements HaEnv {
 
     public static final String FENCE_CFG = "ha/fence.cfg";
 
-    /** Runs the fence agents configured for {@code node}: the first device whose connections all succeed wins. */
-    @Override public Boolean hardwareFence(String node) {
+    /** The fencing configuration; empty without {@code ha/fence.cfg}, null (logged) when it does not parse. */
+    private org.haven.ha.FenceConfig fenceConfig() {
         Optional<String> text = readOpt(FENCE_CFG);
-        if (text.isEmpty() || text.get().isBlank()) return null;
-        org.haven.ha.FenceConfig cfg;
+        if (text.isEmpty() || text.get().isBlank()) return new org.haven.ha.FenceConfig();
         try {
-            cfg = org.haven.ha.FenceConfig.parse(text.get());
+            return org.haven.ha.FenceConfig.parse(text.get());
         } catch (IllegalArgumentException e) {
             log("err", "unable to parse " + FENCE_CFG + " - " + e.getMessage());
-            return false;
+            return null;
         }
+    }
+
+    @Override public boolean hasFenceDevice(String node) {
+        org.haven.ha.FenceConfig cfg = fenceConfig();
+        return cfg != null && !cfg.commandsFor(node).isEmpty();
+    }
+
+    /** Runs the fence agents configured for {@code node}: the first device whose connections all succeed wins. */
+    @Override public Boolean hardwareFence(String node) {
+        org.haven.ha.FenceConfig cfg = fenceConfig();
+        if (cfg == null) return false;
         List<List<List<String>>> ways = cfg.commandsFor(node);
         if (ways.isEmpty()) return null;
         for (List<List<String>> device : ways) {

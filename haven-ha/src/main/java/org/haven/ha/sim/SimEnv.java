@@ -169,6 +169,8 @@ public final class SimEnv implements HaEnv {
 
     @Override public Boolean hardwareFence(String n) { return hw.hardwareFence(this, n); }
 
+    @Override public boolean hasFenceDevice(String n) { return hw.hasFenceDevice(); }
+
     @Override public boolean resourceTypeKnown(String type) {
         return type.equals("vm") || type.equals("ct") || type.equals("fa");
     }

@@ -131,6 +131,8 @@ public final class SimHardware {
     /** Simulated fence devices: fencing a node powers it off at once (off by default, as in PVE's tests). */
     public void setHardwareFencing(boolean on) { hardwareFencing = on; }
 
+    boolean hasFenceDevice() { return hardwareFencing; }
+
     Boolean hardwareFence(SimEnv env, String node) {
         if (!hardwareFencing) return null;
         SimNode d = node(node);

@@ -220,6 +220,20 @@ class HaApiTest {
     }
 
     @Test
+    void fencingDevicesAreWrittenToFenceCfgOnlyWhenTheyParse() {
+        String cfg = "device bmc2 fence_ipmilan ip=127.0.0.1 ipport=6230 username=admin password=secret lanplus\n"
+            + "connect bmc2 node=n2\n";
+        ok(HttpMethod.PUT, "/cluster/ha/fence", Map.of("config", cfg));
+        assertThat(cfs.readString("ha/fence.cfg")).contains(cfg);
+        ApiResponse bad = call(HttpMethod.PUT, "/cluster/ha/fence", Map.of("config", "connect nope node=n2\n"));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errors().get("config")).isEqualTo("line 1: unknown device 'nope'");
+        assertThat(cfs.readString("ha/fence.cfg")).contains(cfg);
+        ok(HttpMethod.PUT, "/cluster/ha/fence", Map.of("config", ""));
+        assertThat(cfs.readString("ha/fence.cfg")).isEmpty();
+    }
+
+    @Test
     void anAgentIsCalledDeadAfterThreeRoundsOfTheConfiguredTiming() {
         LrmStatus l1 = new LrmStatus();
         l1.state = "active";

@@ -178,6 +178,7 @@ class ClusterHaEnvTest {
         assertThat(env.hardwareFence("d")).isFalse();
         assertThat(log).anyMatch(l -> l.startsWith("crm err: fence agent timed out"));
         assertThat(env.hardwareFence("e")).isNull();
+        assertThat(List.of("a", "b", "c", "d", "e").stream().filter(env::hasFenceDevice)).containsExactly("b", "c", "d");
     }
 
     @Test

@@ -46,6 +46,9 @@ class ScenarioTest {
         assertThat(s.firstTime("recover service 'vm:220' from fenced node 'n3'")).isEqualTo(fence);
         assertThat(s.logged("watchdog")).isFalse();
         assertThat(s.runningOn("vm:220")).hasSize(1).doesNotContain("n3");
+        // no fence delay with a device: the master fences in the first round that sees the node gone
+        long off = s.firstTime("^execute network n3 off");
+        assertThat(fence - off).isLessThan(40);
     }
 
     @Test

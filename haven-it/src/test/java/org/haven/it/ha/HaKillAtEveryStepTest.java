@@ -24,8 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node's daemon dies (halts, as on power loss) at each step of an HA start and of a recovery: before QEMU runs,
- * after QEMU runs but before the start returned to the LRM, and after the start returned. Three real daemons, a
+ * A node's daemon dies (halts, as on power loss) at each step of an HA start, of the arrival of an HA migration and of
+ * a recovery: before QEMU runs, after QEMU runs but before the start returned, and after the start returned (for a
+ * migration: after the switch-over, with the guest resumed on the target). Three real daemons, a
  * guest on shared storage, the fastest safe HA timing. After each death the node's watchdog supervisor must leave
  * no guest process of that node behind, the master fences the node and recovers the guest, and the guest never
  * runs twice: a sampler looks at every node's QEMU processes for the guest through the whole test.
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.Test;
  * <ol>
  *   <li>starts: with the guest restricted to node2 and node3, a start on one dies at each step in turn and the guest
  *       is recovered on the other;</li>
+ *   <li>migrations: the running guest migrates to the other node of the two, whose daemon dies at each step of the
+ *       guest's arrival; the target's LRM holds its agent lock and watchdog before the guest starts there, so its
+ *       reset kills the arriving copy; the guest stays on its source until the switch-over, after it the manager
+ *       fences the target and recovers the guest;</li>
  *   <li>recoveries: with the guest restricted to one node, that node's daemon is killed with the guest running, then
  *       each recovery of the guest to it when it comes back dies at the next step, until one runs it.</li>
  * </ol>
@@ -45,6 +50,7 @@ class HaKillAtEveryStepTest {
     static final int VMID = 4747;
     static final String SID = "vm:" + VMID;
     static final String BEFORE = "qemu-start:before", AFTER_EXEC = "qemu-start:after", AFTER = "ha-start:after";
+    static final String RESUMED = "qemu-resume:after";
     static final Duration HALT_WAIT = Duration.ofSeconds(150);
 
     Path dir;
@@ -72,8 +78,11 @@ class HaKillAtEveryStepTest {
      * The guest's QEMU processes started by {@code node}'s daemons (by the pid file QEMU was given): live processes, less
      * a child of another one.
      */
-    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) {
-        String pidfile = dataDir.resolve("run/qemu-server/" + VMID + ".pid").toString();
+    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table) { return qemuOf(dataDir, table, VMID); }
+
+    /** The QEMU processes of guest {@code vmid} started by the daemons of {@code dataDir}. */
+    static List<Long> qemuOf(Path dataDir, List<NodeProcesses.Process> table, int vmid) {
+        String pidfile = dataDir.resolve("run/qemu-server/" + vmid + ".pid").toString();
         Map<Long, Long> guests = new TreeMap<>();
         for (NodeProcesses.Process p : table) {
             int i = p.argv().indexOf("-pidfile");
@@ -84,10 +93,15 @@ class HaKillAtEveryStepTest {
         return out;
     }
 
-    /** Samples every node's QEMU processes for the guest; remembers every sample where two nodes had one. */
+    /**
+     * Samples every node's QEMU processes for the guest; remembers every sample where two nodes had one, except the
+     * source of a migration ({@link #migrationSource}) beside its target's copy: that one waits for the state, paused.
+     */
     final class Sampler extends Thread {
         final List<String> twoCopies = Collections.synchronizedList(new ArrayList<>());
         volatile int samples;
+        /** The QEMU process the guest ran in when the test asked for a migration; 0 outside a migration. */
+        volatile long migrationSource;
 
         Sampler() { super("copies-sampler"); setDaemon(true); }
 
@@ -106,7 +120,9 @@ class HaKillAtEveryStepTest {
                 Map<String, List<Long>> on = sample();
                 samples++;
                 // a daemonizing QEMU forks twice, so one node may show two processes of one copy for a moment
-                if (on.size() > 1) twoCopies.add(java.time.Instant.now() + " " + on);
+                long source = migrationSource;
+                boolean migrating = on.size() == 2 && source != 0 && on.values().stream().anyMatch(p -> p.contains(source));
+                if (on.size() > 1 && !migrating) twoCopies.add(java.time.Instant.now() + " " + on);
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
@@ -175,7 +191,7 @@ class HaKillAtEveryStepTest {
     String haLog() { return HaFailoverTest.haLog(cluster.nodes().toArray(HavenNode[]::new)); }
 
     @Test
-    void aNodeThatDiesAtAnyStepOfAStartOrRecoveryLeavesNoGuestBehindAndTheGuestNeverRunsTwice() throws Exception {
+    void aNodeThatDiesAtAnyStepOfAStartMigrationOrRecoveryLeavesNoGuestBehindAndTheGuestNeverRunsTwice() throws Exception {
         TestGuest.require();
         dir = Files.createTempDirectory("haven-ha-kill");
         Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
@@ -224,6 +240,26 @@ class HaKillAtEveryStepTest {
             on = other;
         }
 
+        // migrations: the guest runs on 'on' and migrates to the other node of the group, whose daemon dies at each
+        // step of the guest's arrival; the switch-over comes after the resume of the guest there
+        requestState(m, "started");
+        awaitRunningOn(m, on);
+        String target = on.equals(a) ? b : a;
+        for (String step : List.of(BEFORE, AFTER_EXEC, RESUMED)) {
+            awaitNodeOnline(m, target);
+            long source = qemuOf(node(on).dataDir(), NodeProcesses.read(Path.of("/proc"))).getFirst();
+            sampler.migrationSource = source;
+            arm(target, step);
+            api(m, "POST", "/cluster/ha/resources/" + SID + "/migrate", Map.of("node", target));
+            awaitDeath(target, step, !step.equals(BEFORE));
+            awaitRunningOn(m, on);
+            boolean switched = step.equals(RESUMED);
+            assertThat(ProcessHandle.of(source).map(ProcessHandle::isAlive).orElse(false))
+                .as("the guest's process on its source " + on + " after the target died at " + step).isEqualTo(!switched);
+            sampler.migrationSource = 0;
+            cluster.restart(index(target));
+        }
+
         // recoveries: the group holds only the guest's node, so each recovery waits for it to come back (the other
         // node and the master stay a quorum); the node dies first with the guest running, then at each step of the
         // recovery of the guest to it
@@ -254,6 +290,15 @@ class HaKillAtEveryStepTest {
         }
         // the recoveries onto 'on' end with the guest running there (checked above): whether the manager fenced 'on'
         // again or 'on' took its agent lock back first depends on how fast it came back; both paths are safe
+    }
+
+    /** Waits until the manager has {@code node} online again (a migration to a node it does not see online is ignored). */
+    void awaitNodeOnline(HavenNode master, String node) throws Exception {
+        Await.until(node + " online for the manager", HALT_WAIT, Duration.ofMillis(500), () -> {
+            HavenNode.Resp r = master.get("/cluster/ha/status/manager_status", auth);
+            return r.status() == 200 && r.data() != null
+                && "online".equals(r.data().path("manager_status").path("node_status").path(node).asString());
+        }, this::haLog);
     }
 
     void api(HavenNode via, String method, String path, Map<String, String> form) throws Exception {

@@ -11,6 +11,7 @@ import org.haven.api.server.ApiTree;
 import org.haven.ha.ManagerStatus;
 import org.haven.ha.api.HaResources;
 import org.haven.ha.env.ClusterHaEnv;
+import org.haven.ha.env.HaServices;
 import org.haven.lxc.LxcService;
 import org.haven.qemu.QemuService;
 
@@ -58,20 +59,44 @@ public final class HaGuestModule implements ApiModule {
                     LOG.log(System.Logger.Level.WARNING, "no POST " + type[0] + action + ": " + action + " not routed through HA");
                     continue;
                 }
-                tree.get().replace(wrap(old, action, ha.get(), type[1], type[2]));
+                tree.get().replace(wrap(old, action, ha.get(), type[1], type[2], sid -> protectIncoming(ctx, sid)));
             }
         }
     }
 
-    static ApiMethod wrap(ApiMethod m, String action, HaResources ha) { return wrap(m, action, ha, "vm", "VM"); }
+    /** Waits until the node's LRM holds its agent lock and watchdog for an incoming guest; false when it could not. */
+    interface IncomingGuard {
+        boolean protect(String sid) throws InterruptedException;
+    }
 
-    /** {@code m} routed through HA for guests of HA type {@code prefix} ({@code vm}, {@code ct}; {@code word} for the log). */
-    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, String prefix, String word) {
+    /** How long the target of a migration waits for its LRM (one round of an idle LRM, and the lock request). */
+    static final long INCOMING_WAIT_MS = 60_000;
+
+    private static boolean protectIncoming(NodeContext ctx, String sid) throws InterruptedException {
+        var services = ctx.findService(HaServices.class);
+        return services.isPresent() && services.get().lrm().protectIncoming(sid, INCOMING_WAIT_MS);
+    }
+
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, IncomingGuard incoming) { return wrap(m, action, ha, "vm", "VM", incoming); }
+
+    /**
+     * {@code m} routed through HA for guests of HA type {@code prefix} ({@code vm}, {@code ct}; {@code word} for the
+     * log). {@code incoming} guards the start of an HA-managed guest as the target of a migration: its process may
+     * only start once the node's watchdog covers it, so the node resets itself with it when its daemon dies.
+     */
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, String prefix, String word, IncomingGuard incoming) {
         Handler inner = m.handler();
         Handler h = (p, rc) -> {
             int vmid = p.integer("vmid");
             String sid = prefix + ":" + vmid;
-            if (!ha.isManaged(sid) || p.has("migratedfrom") || p.has("stateuri")) return inner.handle(p, rc);
+            if (!ha.isManaged(sid)) return inner.handle(p, rc);
+            if (p.has("migratedfrom") || p.has("stateuri")) {
+                if (action.equals("start") && !incoming.protect(sid)) {
+                    throw org.haven.api.ApiException.error("unable to start " + word + " " + vmid + " for the incoming migration - "
+                        + "the HA agent of this node holds no agent lock and watchdog for '" + sid + "'");
+                }
+                return inner.handle(p, rc);
+            }
             return switch (action) {
                 case "start" -> rc.startTask("hastart", Integer.toString(vmid), log -> {
                     log.log("Requesting HA start for " + word + " " + vmid);

@@ -98,6 +98,10 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
      * ({@code online} false) shuts a running guest down and moves its config to {@code target}. A stopped guest's
      * config just moves (its disks must be on shared storage).
      */
+    private boolean configOn(int vmid, String node) {
+        return cfs.stat("nodes/" + node + "/qemu-server/" + vmid + ".conf").isPresent();
+    }
+
     @Override
     public boolean migrate(Sid sid, String target, boolean online) {
         int vmid = vmid(sid);
@@ -112,19 +116,22 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
                         migrate.migrate(vmid, opts, log(vmid));
                         return true;
                     }
+                    // as PVE's agent: the migration counts as done when the config moved, also when the task failed
+                    // afterwards (the target could not resume the guest): the target owns the guest from then on, and a
+                    // target that died is fenced before the guest is recovered elsewhere
                     // as PVE's agent: a qmigrate task of root@pam, so the migration shows in the node's task list
                     String upid = tasks.get().start("qmigrate", Integer.toString(vmid), "root@pam", l -> migrate.migrate(vmid, opts, l::log));
                     var info = tasks.get().await(upid, Duration.ofHours(24).toMillis());
                     if (info != null && "OK".equals(info.status())) return true;
                     LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - "
                             + (info == null ? "no task status" : info.status()) + " (" + upid + ")");
-                    return false;
+                    return configOn(vmid, target);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - " + e.getMessage());
-                    return false;
+                    return configOn(vmid, target);
                 }
             }
             // relocate: PVE's agent shuts the guest down here, then moves it offline

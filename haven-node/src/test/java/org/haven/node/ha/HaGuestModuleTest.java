@@ -66,13 +66,15 @@ class HaGuestModuleTest {
             .handler((p, rc) -> { direct.add(action + " " + p.integer("vmid")); return "UPID:qm" + action; }).build();
     }
 
+    static final HaGuestModule.IncomingGuard NO_INCOMING = sid -> { throw new AssertionError("no incoming guest here"); };
+
     String state(HaResources ha, String sid) { return ha.readResource(sid).get("state").toString(); }
 
     @Test
     void unmanagedGuestsUseTheOriginalHandler() throws Exception {
         Setup s = setup();
         for (String action : List.of("start", "stop", "shutdown")) {
-            ApiMethod m = HaGuestModule.wrap(original(action, s.direct()), action, s.ha());
+            ApiMethod m = HaGuestModule.wrap(original(action, s.direct()), action, s.ha(), NO_INCOMING);
             Rc rc = new Rc();
             assertThat(m.handler().handle(new Params(Map.of("vmid", 101)), rc)).isEqualTo("UPID:qm" + action);
             assertThat(rc.tasks).isEmpty();
@@ -83,7 +85,7 @@ class HaGuestModuleTest {
     @Test
     void startOfAManagedGuestSetsTheRequestedState() throws Exception {
         Setup s = setup();
-        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha());
+        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING);
         assertThat(m.path()).isEqualTo(HaGuestModule.VM_STATUS + "start");
         Rc rc = new Rc();
         m.handler().handle(new Params(Map.of("vmid", 100)), rc);
@@ -99,7 +101,7 @@ class HaGuestModuleTest {
         s.cfs().mkdirs("nodes/node1/lxc");
         s.cfs().writeString("nodes/node1/lxc/200.conf", "memory: 128\n");
         s.ha().createResource("ct:200", Map.of("state", "stopped"));
-        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), "ct", "CT");
+        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), "ct", "CT", NO_INCOMING);
         Rc rc = new Rc();
         m.handler().handle(new Params(Map.of("vmid", 200)), rc);
         assertThat(rc.log).containsExactly("Requesting HA start for CT 200");
@@ -116,8 +118,8 @@ class HaGuestModuleTest {
         s.cfs().writeString("ha/manager_status", "{\"master_node\":\"node1\",\"node_status\":{\"node1\":\"online\"},"
             + "\"service_status\":{\"vm:100\":{\"node\":\"node1\",\"state\":\"started\",\"running\":1,\"uid\":\"x\"}},\"timestamp\":1}");
         Rc rc = new Rc();
-        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha()).handler().handle(new Params(Map.of("vmid", 100)), rc);
-        HaGuestModule.wrap(original("shutdown", s.direct()), "shutdown", s.ha()).handler()
+        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        HaGuestModule.wrap(original("shutdown", s.direct()), "shutdown", s.ha(), NO_INCOMING).handler()
             .handle(new Params(Map.of("vmid", 100, "timeout", 30)), rc);
         assertThat(s.direct()).isEmpty();
         assertThat(rc.tasks).containsExactly("hastop:100", "hastop:100");
@@ -132,9 +134,32 @@ class HaGuestModuleTest {
         Setup s = setup();
         s.ha().setRequestedState("vm:100", "started");
         Rc rc = new Rc();
-        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha()).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
         assertThat(state(s.ha(), "vm:100")).isEqualTo("stopped");
         assertThat(s.cfs().readString("ha/crm_commands")).isEmpty();
+    }
+
+    @Test
+    void theIncomingGuestOfAMigrationStartsOnlyUnderTheWatchdog() throws Exception {
+        Setup s = setup();
+        List<String> asked = new ArrayList<>();
+        Map<String, Object> incoming = Map.of("vmid", 100, "migratedfrom", "node2", "stateuri", "tcp");
+        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), sid -> asked.add(sid));
+        assertThat(m.handler().handle(new Params(incoming), new Rc())).isEqualTo("UPID:qmstart");
+        assertThat(asked).containsExactly("vm:100");
+        assertThat(s.direct()).containsExactly("start 100");
+
+        ApiMethod refused = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), sid -> false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> refused.handler().handle(new Params(incoming), new Rc()))
+            .hasMessageContaining("unable to start VM 100 for the incoming migration");
+        assertThat(s.direct()).containsExactly("start 100");
+
+        // an unmanaged guest and the target's cleanup stop do not ask
+        HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING).handler()
+            .handle(new Params(Map.of("vmid", 101, "migratedfrom", "node2")), new Rc());
+        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler()
+            .handle(new Params(Map.of("vmid", 100, "migratedfrom", "node2")), new Rc());
+        assertThat(s.direct()).containsExactly("start 100", "start 101", "stop 100");
     }
 
     @Test

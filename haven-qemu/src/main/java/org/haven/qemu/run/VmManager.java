@@ -658,6 +658,7 @@ public final class VmManager {
     public void resume(int vmid, boolean skiplock) {
         checkForMonitor(vmid, skiplock);
         qmpCommand(vmid, "cont", null, Duration.ofSeconds(10));
+        HaltPoint.reach("qemu-resume:after");
     }
 
     private void checkForMonitor(int vmid, boolean skiplock) {
