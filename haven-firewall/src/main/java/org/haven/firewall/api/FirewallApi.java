@@ -98,7 +98,7 @@ public final class FirewallApi implements ApiModule {
         if (ns != null && !ns.isBlank()) prefix = List.of("ip", "netns", "exec", ns);
         else if (!ctx.embedded()) prefix = List.of();
         else return;
-        service = new FirewallService(ctx.cfs(), ctx.nodeName(), GuestNics.fromCfs(ctx.cfs()),
+        service = new FirewallService(ctx.cfs(), ctx.nodeName(), GuestNics.fromCfs(ctx.cfs(), org.haven.core.net.GuestPorts.tapNode(ctx.embedded(), ctx.nodeName())),
                 () -> LocalNetwork.addresses(prefix), NftApplier.local(prefix), Duration.ofSeconds(10));
         service.start();
         logger = KmsgLogger.system(logFile);

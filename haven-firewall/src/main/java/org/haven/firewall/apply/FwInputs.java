@@ -21,7 +21,7 @@ public final class FwInputs {
         List<FwCompiler.Guest> gs = new ArrayList<>();
         for (GuestNics.GuestInfo g : guests.guests(node)) {
             FwFile fw = FwFile.parse(FwFile.Kind.GUEST, r.read("firewall/" + g.vmid() + ".fw").orElse(""));
-            gs.add(new FwCompiler.Guest(g.vmid(), g.container(), fw, g.nics()));
+            gs.add(new FwCompiler.Guest(g.vmid(), g.container(), fw, g.nics(), g.tapNode()));
         }
         return new FwCompiler.Input(node, cluster, host, gs, members(r), localNetwork(r, node, localAddresses));
     }

@@ -17,18 +17,29 @@ import org.haven.firewall.compile.FwCompiler;
  */
 public interface GuestNics {
 
-    /** A guest's identity and NICs (without its firewall file). */
-    record GuestInfo(int vmid, boolean container, List<FwCompiler.Nic> nics) {}
+    /** A guest's identity and NICs (without its firewall file); {@code tapNode} as {@link FwCompiler.Guest} has it. */
+    record GuestInfo(int vmid, boolean container, List<FwCompiler.Nic> nics, String tapNode) {
+        GuestInfo(int vmid, boolean container, List<FwCompiler.Nic> nics) { this(vmid, container, nics, null); }
+    }
 
     List<GuestInfo> guests(String node);
 
     /** The guests whose configuration lies on {@code node} in the cluster file system. */
     static GuestNics fromCfs(ClusterFs cfs) {
-        return fromConfig(ConfigReader.of(cfs));
+        return fromConfig(ConfigReader.of(cfs), null);
+    }
+
+    /** The same for a node whose VM taps carry {@code tapNode} in their names ({@link org.haven.core.net.GuestPorts#tapNode}). */
+    static GuestNics fromCfs(ClusterFs cfs, String tapNode) {
+        return fromConfig(ConfigReader.of(cfs), tapNode);
     }
 
     /** The guests whose configuration files lie below {@code nodes/<node>/} of a configuration tree. */
     static GuestNics fromConfig(ConfigReader reader) {
+        return fromConfig(reader, null);
+    }
+
+    private static GuestNics fromConfig(ConfigReader reader, String tapNode) {
         return node -> {
             List<GuestInfo> out = new ArrayList<>();
             for (String[] dir : new String[][]{{"qemu-server", "0"}, {"lxc", "1"}}) {
@@ -38,7 +49,7 @@ public interface GuestNics {
                     if (!m.matches()) continue;
                     boolean ct = dir[1].equals("1");
                     reader.read(base + "/" + name).ifPresent(text ->
-                            out.add(new GuestInfo(Integer.parseInt(m.group(1)), ct, parseNics(text, ct))));
+                            out.add(new GuestInfo(Integer.parseInt(m.group(1)), ct, parseNics(text, ct), tapNode)));
                 }
             }
             return out;

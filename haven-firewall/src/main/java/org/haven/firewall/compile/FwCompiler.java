@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import org.haven.firewall.compile.Nft.Addr;
 import org.haven.firewall.compile.Nft.Match;
 import org.haven.firewall.compile.Nft.Verdict;
+import org.haven.core.net.GuestPorts;
 import org.haven.firewall.config.FwFile;
 import org.haven.firewall.config.FwRule;
 import org.haven.firewall.config.FwSyntax;
@@ -36,10 +37,15 @@ public final class FwCompiler {
     /** A guest NIC: {@code net<index>}, its MAC, bridge, {@code firewall=1} flag and configured IPs (containers). */
     public record Nic(int index, String mac, String bridge, boolean firewall, List<String> ips) {}
 
-    /** A guest on this node with its firewall file (empty when it has none). */
-    public record Guest(int vmid, boolean container, FwFile fw, List<Nic> nics) {
-        /** The host side device of a NIC, as PVE names it. */
-        public String port(Nic nic) { return (container ? "veth" : "tap") + vmid + "i" + nic.index(); }
+    /**
+     * A guest on this node with its firewall file (empty when it has none); {@code tapNode} is the node name in
+     * its taps' names on an embedded node ({@link GuestPorts#tapNode}), null for PVE's names.
+     */
+    public record Guest(int vmid, boolean container, FwFile fw, List<Nic> nics, String tapNode) {
+        public Guest(int vmid, boolean container, FwFile fw, List<Nic> nics) { this(vmid, container, fw, nics, null); }
+
+        /** The host side device of a NIC, named as the guest types name it. */
+        public String port(Nic nic) { return container ? GuestPorts.veth(vmid, nic.index()) : GuestPorts.tap(vmid, nic.index(), tapNode); }
     }
 
     /**

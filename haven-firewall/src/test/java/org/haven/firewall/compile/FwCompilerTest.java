@@ -138,6 +138,17 @@ class FwCompilerTest {
     }
 
     @Test
+    void embeddedNodesFilterTheTapsTheirVmsGet() {
+        String tap = org.haven.core.net.GuestPorts.tap(100, 0, "n1");
+        FwCompiler.Guest g = new FwCompiler.Guest(100, false, FwFile.parse(FwFile.Kind.GUEST, "[OPTIONS]\nenable: 1\n"),
+                List.of(new FwCompiler.Nic(0, "02:00:00:00:01:00", "vmbr0", true, List.of())), "n1");
+        assertThat(g.port(g.nics().get(0))).isEqualTo(tap).isNotEqualTo("tap100i0");
+        FwCompiler.Output o = compile("[OPTIONS]\nenable: 1\n", "", List.of(g));
+        assertThat(chain(o, "bridge", "prerouting")).anyMatch(r -> r.startsWith("iifname \"" + tap + "\""));
+        assertThat(o.text()).doesNotContain("\"tap100i0\"");
+    }
+
+    @Test
     void conntrackHelpersFollowTheirPorts() {
         String cluster = "[OPTIONS]\nenable: 1\n";
         FwCompiler.Output off = compile(cluster, "", List.of());

@@ -28,7 +28,7 @@ public record Net(int index, Map<String, String> props) {
     public boolean linkDown() { return "1".equals(props.get("link_down")); }
 
     /** The host end of the pair, as PVE names it: {@code veth<vmid>i<index>}. */
-    public String hostIface(int vmid) { return "veth" + vmid + "i" + index; }
+    public String hostIface(int vmid) { return org.haven.core.net.GuestPorts.veth(vmid, index); }
 
     /** With a generated {@code hwaddr} (prefix of the cluster, PVE's {@code BC:24:11} by default) when it has none; type veth. */
     public Net withDefaults(String macPrefix, RandomGenerator random) {

@@ -124,7 +124,7 @@ public final class QemuApi implements ApiModule {
         Path run = ctx.runDir().resolve("qemu-server");
         VmPaths paths = new VmPaths(run);
         // nodes sharing one host (embedded mode) name their taps per node: a VM migrating between them has two
-        HostInfo host = HostInfo.probe(run.resolve("haven-bridge")).withTapNode(ctx.embedded() ? ctx.nodeName() : null);
+        HostInfo host = HostInfo.probe(run.resolve("haven-bridge")).withTapNode(org.haven.core.net.GuestPorts.tapNode(ctx.embedded(), ctx.nodeName()));
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());

@@ -2,6 +2,7 @@ package org.haven.qemu.cmd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.haven.core.net.GuestPorts;
 
 /**
  * What the command-line builder needs to know about the host. Probed once by {@link #probe()}; tests build
@@ -78,19 +79,8 @@ public record HostInfo(String qemuBinary, String machineVersion, boolean kvm, bo
     /** The tap device of NIC {@code net<index>} of VM {@code vmid} on this host ({@link #tapName}). */
     public String tap(int vmid, int index) { return tapName(vmid, index, tapNode); }
 
-    /**
-     * PVE's tap device name {@code tap<vmid>i<index>}; with a {@code node}, followed by {@code n} and a base-36
-     * hash of the node's name, as long as the 15 characters of a Linux interface name allow, so that the VM
-     * and its copy being migrated to another node on the same host have a tap each. Pure.
-     */
-    public static String tapName(int vmid, int index, String node) {
-        String name = "tap" + vmid + "i" + index;
-        if (node == null) return name;
-        int room = 15 - name.length() - 1;
-        if (room <= 0) return name;
-        String hash = Long.toString(Integer.toUnsignedLong(node.hashCode()) + (1L << 32), 36);
-        return name + "n" + hash.substring(hash.length() - Math.min(room, 6));
-    }
+    /** The tap of NIC {@code net<index>} of VM {@code vmid} with {@code node} in its name ({@link GuestPorts#tap}). */
+    public static String tapName(int vmid, int index, String node) { return GuestPorts.tap(vmid, index, node); }
 
     public String ovmfCode(boolean fourMeg) { return ovmfDir + (fourMeg ? "/OVMF_CODE_4M.fd" : "/OVMF_CODE.fd"); }
 
