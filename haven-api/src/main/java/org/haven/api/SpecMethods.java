@@ -55,7 +55,8 @@ public final class SpecMethods {
         String user = perm.has("user") ? perm.get("user").asString() : null;
         @SuppressWarnings("unchecked")
         List<Object> check = perm.has("check") ? (List<Object>) JSON.convertValue(perm.get("check"), List.class) : null;
-        b.permissions(new Permission(descr, user, check));
+        // a method that declares no permissions is root's (PVE's check_api2_permissions)
+        b.permissions(user == null && check == null ? Permission.rootOnly() : new Permission(descr, user, check));
         if (m.hasNonNull("proxyto")) b.proxyto(m.get("proxyto").asString());
         if (m.path("protected").asInt(0) == 1) b.protect();
         reg.add(b.handler(h).build());

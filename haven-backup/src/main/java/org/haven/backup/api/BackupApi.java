@@ -108,6 +108,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                         + "The 'tmpdir' and 'dumpdir' parameters are restricted to the 'root@pam' user."))
                 .proxyto("node").protect()
                 .handler((p, rc) -> {
+                    if (!mayBackUpAny(rc)) throw ApiException.forbidden("/vms, VM.Backup");
                     for (String k : NOT_IMPLEMENTED) if (p.has(k)) throw new ApiException(501, "vzdump option '" + k + "' is not implemented");
                     if (p.lng("bwlimit", 0) > 0) throw new ApiException(501, "vzdump option 'bwlimit' is not implemented");
                     if (p.bool("stop", false)) throw new ApiException(501, "vzdump option 'stop' is not implemented");
@@ -133,6 +134,13 @@ public final class BackupApi implements ApiModule, GuestBackups {
     /** Runs a vzdump {@code body} and sends its notification as the options say. */
     private void notifying(org.haven.api.task.TaskLog log, Map<String, String> settings, String jobId, org.haven.api.task.TaskWorker body) throws Exception {
         VzdumpNotification.run(log, settings, ctx.nodeName(), jobId, Notifier.of(ctx.cfs(), ctx.nodeName(), ZoneId.systemDefault()), ctx.clock(), body);
+    }
+
+    /** The caller holds VM.Backup on {@code /vms} or on one of the guests: without that, a vzdump call does nothing for it. */
+    private boolean mayBackUpAny(org.haven.api.RequestContext rc) {
+        if (rc.hasPermission("/vms", false, "VM.Backup")) return true;
+        for (GuestService g : guests) for (int vmid : g.store().list().keySet()) if (rc.hasPermission("/vms/" + vmid, false, "VM.Backup")) return true;
+        return false;
     }
 
     private Vzdump vzdump() { return new Vzdump(guests, storage(), ctx.nodeName(), ctx.clock(), ZoneId.systemDefault()); }

@@ -43,6 +43,8 @@ class ClusterOptionsApiTest {
                 max_workers: 3
                 migration: type=insecure,network=10.1.0.0/24
                 """);
+        data(call("root@pam", HttpMethod.PUT, "registered-tags", "Prod;web-1"));
+        assertThat(data(call("root@pam", HttpMethod.GET)).path("registered-tags").toString()).isEqualTo("[\"Prod\",\"web-1\"]");
         JsonNode got = data(call("audit@pve", HttpMethod.GET));
         assertThat(got.path("migration").path("type").asString()).isEqualTo("insecure");
         assertThat(got.path("migration").path("network").asString()).isEqualTo("10.1.0.0/24");
@@ -50,7 +52,7 @@ class ClusterOptionsApiTest {
         assertThat(got.path("description").asString()).isEqualTo("Rack: 3\n");
 
         data(call("root@pam", HttpMethod.PUT, "delete", "keyboard,description", "language", "de"));
-        assertThat(cfs.readString("datacenter.cfg")).contains("ha: shutdown_policy=migrate\nlanguage: de\nmax_workers: 3\nmigration: type=insecure,network=10.1.0.0/24\n");
+        assertThat(cfs.readString("datacenter.cfg")).contains("ha: shutdown_policy=migrate\nlanguage: de\nmax_workers: 3\nmigration: type=insecure,network=10.1.0.0/24\nregistered-tags: Prod;web-1\n");
     }
 
     @Test
@@ -65,6 +67,7 @@ class ClusterOptionsApiTest {
         assertThat(range.status()).isEqualTo(400);
         assertThat(range.errors().get("next-id")).isEqualTo("lower (500) <= upper (400) boundary rule broken");
         assertThat(call("root@pam", HttpMethod.PUT, "keyboard", "fr", "delete", "keyboard").status()).isEqualTo(400);
+        assertThat(call("root@pam", HttpMethod.PUT, "registered-tags", "has space").status()).isEqualTo(400);
         assertThat(cfs.readString("datacenter.cfg")).contains("keyboard: de\n");
     }
 

@@ -140,7 +140,7 @@ public final class Validator {
         if ("string".equals(type)) {
             if (s.maxLength() != null && text.length() > s.maxLength()) { errors.put(path, "value may only be " + s.maxLength() + " characters long"); return null; }
             if (s.minLength() != null && text.length() < s.minLength()) { errors.put(path, "value must be at least " + s.minLength() + " characters long"); return null; }
-            if (s.pattern() != null && !PATTERNS.computeIfAbsent(s.pattern(), Pattern::compile).matcher(text).matches()) {
+            if (s.pattern() != null && !PATTERNS.computeIfAbsent(s.pattern(), Validator::compilePerl).matcher(text).matches()) {
                 errors.put(path, "value does not match the regex pattern"); return null;
             }
         }
@@ -255,5 +255,13 @@ public final class Validator {
         if (INT.matcher(t).matches()) { Long l = toLong(t); if (l != null) return l; }
         if (!NUM.matcher(t).matches()) return null;
         return Double.parseDouble(t);
+    }
+
+    /**
+     * A pattern of PVE's schema as a Java pattern: Perl writes embedded patterns as {@code (?^i:…)} ("default flags,
+     * then i"), Java as {@code (?i:…)}.
+     */
+    static Pattern compilePerl(String perl) {
+        return Pattern.compile(perl.replace("(?^:", "(?:").replace("(?^", "(?"));
     }
 }

@@ -34,6 +34,15 @@ class ValidatorTest {
     }
 
     @Test
+    void perlEmbeddedFlagsInPveSchemaPatterns() {
+        Schema s = Schema.object().property("tags", Schema.string().pattern("(?:(?^i:[a-z0-9_][a-z0-9_\\-\\+\\.]*);)*(?^i:[a-z0-9_][a-z0-9_\\-\\+\\.]*)").optional())
+                .property("plain", Schema.string().pattern("(?^:[a-z]+)").optional());
+        assertThat(errors(s, Map.of("tags", "Prod;web-1", "plain", "abc"))).isEmpty();
+        assertThat(errors(s, Map.of("tags", "a b"))).containsEntry("tags", "value does not match the regex pattern");
+        assertThat(errors(s, Map.of("plain", "ABC"))).containsEntry("plain", "value does not match the regex pattern");
+    }
+
+    @Test
     void missingAndUnknownProperties() {
         assertThat(errors(vmSchema(), Map.of("bogus", "1")))
                 .containsEntry("node", "property is missing and it is not optional")

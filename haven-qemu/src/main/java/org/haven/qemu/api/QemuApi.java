@@ -196,15 +196,15 @@ public final class QemuApi implements ApiModule {
                 .proxyto("node").protect()
                 .handler(wrap((p, rc) -> {
                     var store = service().store();
-                    String node = store.localNode(), target = p.str("target");
-                    if (target.equals(node)) throw ApiException.param("target", "target is local node.");
-                    if (!GuestMigrate.members(store.cfs()).containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
                     java.util.TreeSet<Integer> only = new java.util.TreeSet<>();
                     for (String v : p.str("vms", "").split("[,;\\s]+")) if (!v.isEmpty()) only.add(Integer.parseInt(v));
                     if (!rc.hasPermission("/", false, "VM.Migrate")) {
                         if (only.isEmpty()) throw ApiException.forbidden("/, VM.Migrate");
                         for (int v : only) rc.requirePermission("/vms/" + v, "VM.Migrate");
                     }
+                    String node = store.localNode(), target = p.str("target");
+                    if (target.equals(node)) throw ApiException.param("target", "target is local node.");
+                    if (!GuestMigrate.members(store.cfs()).containsKey(target)) throw ApiException.error("no such cluster node '" + target + "'");
                     int workers = MigrateAll.maxWorkers(p.has("maxworkers") ? p.lng("maxworkers") : null,
                             store.cfs().readString("datacenter.cfg").orElse(null));
                     List<MigrateAll.Guest> guests = MigrateAll.guests(store.cfs(), node, only);
