@@ -310,6 +310,7 @@ public final class VmManager {
             }
             q.execute("cont", null, Duration.ofSeconds(10));
         }
+        HaltPoint.reach("qemu-resume:after");
     }
 
     static void deleteTree(Path dir) {
