@@ -207,7 +207,7 @@ public final class MetricsModule implements ApiModule {
         for (Map.Entry<String, Object> e : p.asMap().entrySet()) {
             if (e.getValue() == null || NOT_OPTIONS.contains(e.getKey())) continue;
             Object v = e.getValue();
-            out.put(e.getKey(), v instanceof Boolean b ? (b ? "1" : "0") : v.toString());
+            out.put(e.getKey(), org.haven.core.schema.Validator.text(v));
         }
         return out;
     }

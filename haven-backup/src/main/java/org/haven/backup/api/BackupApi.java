@@ -148,7 +148,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
     /** API values as the strings vzdump options and jobs.cfg hold (booleans as 0/1). */
     static Map<String, String> strings(Map<String, Object> values) {
         Map<String, String> params = new LinkedHashMap<>();
-        values.forEach((k, v) -> { if (v != null) params.put(k, v instanceof Boolean bo ? (bo ? "1" : "0") : v.toString()); });
+        values.forEach((k, v) -> { if (v != null) params.put(k, org.haven.core.schema.Validator.text(v)); });
         return params;
     }
 

@@ -10,6 +10,7 @@ import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.SpecMethods;
 import org.haven.core.format.DatacenterConfig;
+import org.haven.core.schema.Validator;
 import org.haven.core.cfs.ClusterFs;
 
 /** {@code /cluster/options}: the datacenter options of {@code datacenter.cfg}, read and changed as PVE does. */
@@ -43,7 +44,7 @@ public final class ClusterOptionsApi implements ApiModule {
         Map<String, String> set = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : p.asMap().entrySet()) {
             if (e.getKey().equals("delete") || e.getValue() == null) continue;
-            set.put(e.getKey(), text(e.getValue()));
+            set.put(e.getKey(), Validator.text(e.getValue()));
         }
         List<String> delete = p.opt("delete").map(d -> List.of(d.split("[,;\\s]+"))).orElse(List.of()).stream().filter(s -> !s.isEmpty()).toList();
         for (String d : delete) {
@@ -60,15 +61,8 @@ public final class ClusterOptionsApi implements ApiModule {
 
     private static void checkNextId(String nextId) {
         if (nextId == null) return;
-        Map<String, String> r = DatacenterConfig.parse("next-id: " + nextId).properties("next-id");
-        long lower = Long.parseLong(r.getOrDefault("lower", "100"));
-        long upper = Long.parseLong(r.getOrDefault("upper", "1000000"));
-        if (lower >= upper) throw ApiException.param("next-id", "lower (" + lower + ") <= upper (" + upper + ") boundary rule broken");
+        DatacenterConfig.IdRange r = DatacenterConfig.parse("next-id: " + nextId).nextIds();
+        if (r.lower() >= r.upper()) throw ApiException.param("next-id", "lower (" + r.lower() + ") <= upper (" + r.upper() + ") boundary rule broken");
     }
 
-    private static String text(Object v) {
-        if (v instanceof Boolean b) return b ? "1" : "0";
-        if (v instanceof Double d && d == Math.rint(d)) return Long.toString(d.longValue());
-        return v.toString();
-    }
 }

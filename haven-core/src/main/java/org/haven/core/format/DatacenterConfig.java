@@ -91,6 +91,15 @@ public final class DatacenterConfig {
         }
     }
 
+    /** The range {@code /cluster/nextid} proposes VMIDs from: {@code next-id}'s lower (inclusive) and upper (exclusive) bounds. */
+    public record IdRange(long lower, long upper) {}
+
+    /** {@code next-id}, with PVE's defaults 100 and 1000000. */
+    public IdRange nextIds() {
+        Map<String, String> r = properties("next-id");
+        return new IdRange(Long.parseLong(r.getOrDefault("lower", "100")), Long.parseLong(r.getOrDefault("upper", "1000000")));
+    }
+
     /**
      * The options as {@code GET /cluster/options} shows them: property strings as objects with typed values,
      * {@code registered-tags} and {@code user-allow-list} as lists, integers and booleans as numbers, the

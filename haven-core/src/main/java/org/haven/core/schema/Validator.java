@@ -97,7 +97,7 @@ public final class Validator {
                 return errors.size() == before ? out : null;
             }
             case "object" -> {
-                if (!(value instanceof Map<?, ?> m)) { errors.put(path, "type check ('object') failed - got '" + scalar(value) + "'"); return null; }
+                if (!(value instanceof Map<?, ?> m)) { errors.put(path, "type check ('object') failed - got '" + text(value) + "'"); return null; }
                 @SuppressWarnings("unchecked") Map<String, ?> mm = (Map<String, ?>) m;
                 if (!s.hasProperties()) return value;
                 return checkObject(path, s, mm, errors);
@@ -109,7 +109,7 @@ public final class Validator {
             else { errors.put(path, "type check ('" + type + "') failed - got ARRAY"); return null; }
         }
         if (value instanceof Map<?, ?>) { errors.put(path, "type check ('" + type + "') failed - got HASH"); return null; }
-        String text = scalar(value);
+        String text = text(value);
         Object coerced;
         switch (type) {
             case "boolean" -> {
@@ -218,7 +218,8 @@ public final class Validator {
 
     private static String fmt(double d) { return d == Math.rint(d) ? Long.toString((long) d) : BigDecimal.valueOf(d).stripTrailingZeros().toPlainString(); }
 
-    private static String scalar(Object v) {
+    /** The text a checked parameter value stands as in a config file or property string: booleans as 1/0, whole numbers without a fraction. */
+    public static String text(Object v) {
         if (v instanceof Boolean b) return b ? "1" : "0";
         if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString(d.longValue());
         return String.valueOf(v);

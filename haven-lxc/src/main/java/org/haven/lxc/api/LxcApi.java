@@ -97,7 +97,7 @@ public final class LxcApi implements ApiModule {
     static Map<String, String> configParams(Params p) {
         Map<String, String> out = new LinkedHashMap<>();
         p.asMap().forEach((k, v) -> {
-            if (v != null && LxcOptions.option(k) != null) out.put(k, v instanceof Boolean b ? (b ? "1" : "0") : String.valueOf(v));
+            if (v != null && LxcOptions.option(k) != null) out.put(k, org.haven.core.schema.Validator.text(v));
         });
         return out;
     }

@@ -531,9 +531,8 @@ public final class NodeApi implements ApiModule {
             if (used.contains(v)) throw ApiException.param("vmid", "VM " + v + " already exists");
             return v;
         }
-        Map<String, String> range = datacenter().properties("next-id");
-        long lower = Long.parseLong(range.getOrDefault("lower", "100"));
-        long upper = Long.parseLong(range.getOrDefault("upper", "1000000"));
+        var range = datacenter().nextIds();
+        long lower = range.lower(), upper = range.upper();
         for (long i = lower; i < upper; i++) if (!used.contains(i)) return i;
         throw ApiException.error("unable to get any free VMID in range [" + lower + ", " + upper + "]");
     }
