@@ -171,7 +171,7 @@ public final class GuestRoutes {
                 .handler(wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     String name = p.str("snapname");
-                    if (!guests.get().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
+                    requireSnapshot(vmid, name);
                     boolean force = p.bool("force", false);
                     return rc.startTask(taskPrefix + "delsnapshot", Integer.toString(vmid), log -> snapshots.get().delete(vmid, name, force, log::log));
                 })).build());
@@ -197,9 +197,13 @@ public final class GuestRoutes {
                 .handler(wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     String name = p.str("snapname");
-                    if (!guests.get().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
+                    requireSnapshot(vmid, name);
                     boolean start = p.bool("start", false);
                     return rc.startTask(taskPrefix + "rollback", Integer.toString(vmid), log -> snapshots.get().rollback(vmid, name, start, log::log));
                 })).build());
+    }
+
+    private void requireSnapshot(int vmid, String name) {
+        if (!guests.get().store().load(vmid).snapshots().containsKey(name)) throw ApiException.error("snapshot '" + name + "' does not exist");
     }
 }
