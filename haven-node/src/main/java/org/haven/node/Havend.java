@@ -176,6 +176,10 @@ public final class Havend implements AutoCloseable {
         services.publish(ApiTree.class, tree);
         services.publish(AccessControl.class, ac);
         services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
+        // calls to the other nodes as root@pam (migration, console and guest power on other nodes)
+        services.publish(org.haven.guest.migrate.ClusterApi.class, new org.haven.guest.migrate.HttpsClusterApi(cfs,
+                () -> new org.haven.guest.migrate.HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"))));
+        services.publish(org.haven.guest.console.ConsoleSessions.Tickets.class, org.haven.qemu.console.ConsoleApi.tickets(ac));
         if (clusterService != null) services.publish(ClusterService.class, clusterService);
         HttpExtensions extensions = new HttpExtensions();
         services.publish(HttpExtensions.class, extensions);

@@ -37,6 +37,16 @@ public final class BandwidthLimit {
             @Override public boolean datastoreAllocate(String storage) { return false; }
             @Override public boolean sysModify() { return false; }
         };
+
+        /** The rights of the user of {@code rc} (PVE's checks in get_bandwidth_limit). */
+        static Rights of(org.haven.api.RequestContext rc) {
+            return new Rights() {
+                @Override public boolean datastoreAllocate(String storage) {
+                    return rc.hasPermission(storage == null ? "/storage" : "/storage/" + storage, false, "Datastore.Allocate");
+                }
+                @Override public boolean sysModify() { return rc.hasPermission("/", false, "Sys.Modify"); }
+            };
+        }
     }
 
     /**

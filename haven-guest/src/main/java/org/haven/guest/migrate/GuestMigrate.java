@@ -50,9 +50,17 @@ public final class GuestMigrate {
     /**
      * A migration request (the API's parameters). {@code bwlimit} in KiB/s, null for none requested; {@code rights}
      * tell which configured bandwidth limits the requesting user may exceed ({@link BandwidthLimit}).
+     * {@code restart} asks for restart mode (containers): a running guest is shut down within this time, moved
+     * offline and started on the target; null for none.
      */
     public record Options(String target, boolean online, boolean withLocalDisks, boolean force, String migrationType,
-                          String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage, BandwidthLimit.Rights rights) {
+                          String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage, BandwidthLimit.Rights rights,
+                          Duration restart) {
+        public Options(String target, boolean online, boolean withLocalDisks, boolean force, String migrationType,
+                       String migrationNetwork, Long bwlimit, MigrationChecks.StorageMap targetStorage, BandwidthLimit.Rights rights) {
+            this(target, online, withLocalDisks, force, migrationType, migrationNetwork, bwlimit, targetStorage, rights, null);
+        }
+
         public static Options online(String target) {
             return new Options(target, true, false, false, null, null, null, MigrationChecks.StorageMap.IDENTITY, BandwidthLimit.Rights.ROOT);
         }
@@ -189,6 +197,18 @@ public final class GuestMigrate {
         }
         boolean live = running && o.online();
         if (!live) {
+            // restart mode: the running guest is shut down here and started again on the target
+            boolean restart = running;
+            if (restart) {
+                try {
+                    info(log, "shutdown " + word + " " + vmid);
+                    type.shutdown(vmid, o.restart(), true, log);
+                } catch (RuntimeException e) {
+                    unlock(source, vmid);
+                    err(log, "migration aborted (duration " + duration(start) + "): " + message(e));
+                    throw new GuestException(500, "migration aborted");
+                }
+            }
             List<MigrationChecks.Volume> copies = List.of();
             Map<String, String> copied = new LinkedHashMap<>();
             Map<String, String> renamed = new LinkedHashMap<>();
@@ -207,6 +227,7 @@ public final class GuestMigrate {
                 removeOnTarget(target, copied.values(), log);
                 unlock(source, vmid);
                 err(log, "migration aborted (duration " + duration(start) + "): " + message(e));
+                if (restart) restartOnSource(vmid, log);
                 throw new GuestException(500, "migration aborted");
             }
             boolean problems = false;
@@ -217,6 +238,16 @@ public final class GuestMigrate {
                 problems = true;
             }
             problems |= !freeLocal(copied.keySet(), log);
+            if (restart) {
+                info(log, "start container on target node");
+                try {
+                    awaitTask(target, api.call("POST", "/nodes/" + target + "/" + type.typeWord() + "/" + vmid + "/status/start", Map.of()).asString(),
+                            Duration.ofSeconds(120));
+                } catch (RuntimeException e) {
+                    err(log, "unable to start the " + word + " on node '" + target + "' - " + message(e));
+                    problems = true;
+                }
+            }
             if (problems) {
                 err(log, "migration finished with problems (duration " + duration(start) + ")");
                 throw new GuestException(500, "migration problems");
@@ -284,6 +315,16 @@ public final class GuestMigrate {
         info(log, "migration finished successfully (duration " + duration(start) + ")");
     }
 
+    /** After a failed restart migration the guest runs again where it was. */
+    private void restartOnSource(int vmid, Consumer<String> log) {
+        info(log, "start " + word + " " + vmid + " again on the source node");
+        try {
+            type.start(vmid, log);
+        } catch (RuntimeException e) {
+            err(log, "unable to start the " + word + " again - " + message(e));
+        }
+    }
+
     /** Remove volumes copied to {@code target} by a migration that failed (errors are logged). */
     private void removeOnTarget(String target, java.util.Collection<String> volids, Consumer<String> log) {
         for (String nv : volids) {
@@ -325,7 +366,7 @@ public final class GuestMigrate {
             GuestConfig cfg = store.load(vmid);
             store.checkLock(cfg);
             boolean running = type.isRunning(vmid);
-            if (running && !o.online()) throw new GuestException(500, "can't migrate running " + word + " without --online");
+            if (running && !o.online() && o.restart() == null) throw new GuestException(500, "can't migrate running " + word + " without --online");
             List<MigrationChecks.Volume> vols = volumes(keys, cfg, storages);
             MigrationChecks.Request req = new MigrationChecks.Request(running, o.online(), o.withLocalDisks(), o.force());
             Optional<String> refusal = MigrationChecks.refusal(req, cfg.current().values(), vols, target, storages, o.targetStorage());

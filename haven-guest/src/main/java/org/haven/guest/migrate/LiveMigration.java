@@ -33,16 +33,19 @@ public interface LiveMigration {
     void stopSource(int vmid);
 
     /** A type that cannot migrate running guests. */
-    LiveMigration NONE = new LiveMigration() {
-        @Override public Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) {
-            return Optional.of("live migration is not supported");
-        }
-        @Override public boolean paused(int vmid) { return false; }
-        @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target,
-                                     java.util.Map<String, String> placed, Consumer<String> log) {
-            throw new IllegalStateException("live migration is not supported");
-        }
-        @Override public void phase2Cleanup(GuestMigrate m, int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {}
-        @Override public void stopSource(int vmid) {}
-    };
+    LiveMigration NONE = unsupported("live migration is not supported");
+
+    /** A type that cannot migrate running guests, refusing with {@code message}. */
+    static LiveMigration unsupported(String message) {
+        return new LiveMigration() {
+            @Override public Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) { return Optional.of(message); }
+            @Override public boolean paused(int vmid) { return false; }
+            @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target,
+                                         java.util.Map<String, String> placed, Consumer<String> log) {
+                throw new IllegalStateException(message);
+            }
+            @Override public void phase2Cleanup(GuestMigrate m, int vmid, String source, String target, Consumer<String> log, boolean wasPaused) {}
+            @Override public void stopSource(int vmid) {}
+        };
+    }
 }

@@ -65,6 +65,7 @@ public final class Pct implements CliTool {
         c.add(task("clone", HttpMethod.POST, CT + "/clone", "newid"));
         c.add(task("resize", HttpMethod.PUT, CT + "/resize", "disk", "size"));
         c.add(task("move-volume", HttpMethod.POST, CT + "/move_volume", "volume", "storage"));
+        c.add(task("migrate", HttpMethod.POST, CT + "/migrate", "target"));
         c.add(ct("unlock", HttpMethod.POST, CT + "/unlock").output(CliCommand.Output.NONE));
         c.add(ct("mount", HttpMethod.POST, CT + "/mount").output(CliCommand.Output.RAW));
         c.add(ct("unmount", HttpMethod.POST, CT + "/unmount").output(CliCommand.Output.NONE));

@@ -530,16 +530,6 @@ public final class QemuApi implements ApiModule {
                 new VmManager.Incoming(from, secure, address, machine, timeout, plan), log::log));
     }
 
-    /** Which bandwidth limits the user of {@code rc} may exceed (PVE's checks in get_bandwidth_limit). */
-    static org.haven.guest.migrate.BandwidthLimit.Rights bandwidthRights(RequestContext rc) {
-        return new org.haven.guest.migrate.BandwidthLimit.Rights() {
-            @Override public boolean datastoreAllocate(String storage) {
-                return rc.hasPermission(storage == null ? "/storage" : "/storage/" + storage, false, "Datastore.Allocate");
-            }
-            @Override public boolean sysModify() { return rc.hasPermission("/", false, "Sys.Modify"); }
-        };
-    }
-
     /** The local disks the target of a live migration allocates, with this node's view of the storages. */
     private List<IncomingDisks.Disk> incomingDisks(Map<String, String> conf, MigrationChecks.StorageMap map) {
         if (!(service().vms().volumes() instanceof org.haven.guest.volume.StorageVolumes sv)) throw ApiException.error("no storage configured on this node");
@@ -652,7 +642,7 @@ public final class QemuApi implements ApiModule {
                     }
                     var opts = new GuestMigrate.Options(target, online && running, p.bool("with-local-disks", false), p.bool("force", false),
                             p.str("migration_type", null), p.str("migration_network", null), p.has("bwlimit") ? p.lng("bwlimit") : null, storageMap,
-                            bandwidthRights(rc));
+                            org.haven.guest.migrate.BandwidthLimit.Rights.of(rc));
                     return rc.startTask("qmigrate", Integer.toString(vmid), log -> {
                         if (offlineInstead) log.log("VM isn't running. Doing offline migration instead.");
                         migrate.migrate(vmid, opts, log::log);
