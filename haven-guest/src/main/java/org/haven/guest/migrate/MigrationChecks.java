@@ -203,12 +203,18 @@ public final class MigrationChecks {
      * is disabled or is not available on {@code target}, as PVE's message; empty when every volume can be used there.
      */
     public static Optional<String> storageProblem(List<Volume> volumes, String target, Function<String, Optional<StorageFacts>> storages) {
+        return storageProblem(volumes, target, storages, StorageMap.IDENTITY);
+    }
+
+    /** {@link #storageProblem} where local volumes {@code map} sends to another storage need not be available on {@code target}. */
+    public static Optional<String> storageProblem(List<Volume> volumes, String target, Function<String, Optional<StorageFacts>> storages, StorageMap map) {
         for (Volume v : volumes) {
             if (v.storage() == null || v.ref() != Ref.CONFIG) continue;
             Optional<StorageFacts> s = storages.apply(v.storage());
             if (s.isEmpty()) return Optional.of("storage '" + v.storage() + "' does not exist");
             if (!s.get().enabled()) return Optional.of("storage '" + v.storage() + "' is disabled");
-            if (!s.get().availableOn(target)) return Optional.of("storage '" + v.storage() + "' is not available on node '" + target + "'");
+            boolean mapped = v.local() && !map.map(v.storage()).equals(v.storage());
+            if (!mapped && !s.get().availableOn(target)) return Optional.of("storage '" + v.storage() + "' is not available on node '" + target + "'");
         }
         return Optional.empty();
     }
@@ -234,7 +240,7 @@ public final class MigrationChecks {
         for (Volume v : volumes) {
             if (v.volid().equals("cdrom") && v.ref() == Ref.CONFIG) return Optional.of("can't migrate local cdrom drive (" + v.key() + ")");
         }
-        Optional<String> st = storageProblem(volumes, target, storages);
+        Optional<String> st = storageProblem(volumes, target, storages, map);
         if (st.isPresent()) return st;
         List<Volume> local = copies(volumes);
         for (Volume v : volumes) {

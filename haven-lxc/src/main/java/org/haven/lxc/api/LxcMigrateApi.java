@@ -78,8 +78,14 @@ final class LxcMigrateApi {
                     boolean running = ct.type().isRunning(vmid);
                     boolean online = p.bool("online", false), restart = p.bool("restart", false);
                     if (running && !online && !restart) throw ApiException.error("can't migrate running container without --online or --restart");
+                    MigrationChecks.StorageMap storageMap;
+                    try {
+                        storageMap = MigrationChecks.StorageMap.parse(p.str("target-storage", null));
+                    } catch (IllegalArgumentException e) {
+                        throw ApiException.param("target-storage", e.getMessage());
+                    }
                     GuestMigrate m = migrator();
-                    var storageProblem = MigrationChecks.storageProblem(GuestMigrate.volumes(ct.type().volumeKeys(), cfg, m.storages()), target, m.storages());
+                    var storageProblem = MigrationChecks.storageProblem(GuestMigrate.volumes(ct.type().volumeKeys(), cfg, m.storages()), target, m.storages(), storageMap);
                     if (storageProblem.isPresent()) throw ApiException.error(storageProblem.get());
                     if (!members.get(target)) throw ApiException.error("target node '" + target + "' is not online");
                     String id = Integer.toString(vmid);
@@ -89,12 +95,6 @@ final class LxcMigrateApi {
                             log.log("Requesting HA migration for CT " + vmid + " to node " + target);
                             api.call(store.localNode(), "POST", "/cluster/ha/resources/ct:" + vmid + "/migrate", Map.of("node", target));
                         });
-                    }
-                    MigrationChecks.StorageMap storageMap;
-                    try {
-                        storageMap = MigrationChecks.StorageMap.parse(p.str("target-storage", null));
-                    } catch (IllegalArgumentException e) {
-                        throw ApiException.param("target-storage", e.getMessage());
                     }
                     Long bwlimit = p.has("bwlimit") ? Math.round(p.dbl("bwlimit", 0)) : null;
                     var opts = new GuestMigrate.Options(target, online && running, false, false, null, null, bwlimit, storageMap,

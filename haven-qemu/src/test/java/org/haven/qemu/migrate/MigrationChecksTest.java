@@ -96,6 +96,22 @@ class MigrationChecksTest {
         assertThat(refusal(req, conf)).isEqualTo(Optional.ofNullable(expected));
     }
 
+    /** A local volume mapped to another storage needs that storage on the target, not its own; shared volumes are not mapped. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', nullValues = "-", value = {
+            "local3:100/vm-100-disk-0.raw | -            | storage 'local3' is not available on node 'node2'",
+            "local3:100/vm-100-disk-0.raw | local3:local | -",
+            "local3:100/vm-100-disk-0.raw | local        | -",
+            "local3:100/vm-100-disk-0.raw | local3:nfs2  | storage 'nfs2' is not available on node 'node2'",
+            "local3:100/vm-100-disk-0.raw | local3:gone  | storage 'gone' does not exist",
+            "nfs2:100/vm-100-disk-0.raw   | nfs2:local   | storage 'nfs2' is not available on node 'node2'"})
+    void mappedStorages(String volid, String map, String expected) {
+        Map<String, String> conf = conf("scsi0", volid);
+        List<Volume> vols = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, conf, Map.of(), Map.of(), LOOKUP);
+        assertThat(MigrationChecks.refusal(OFFLINE, conf, vols, "node2", LOOKUP, MigrationChecks.StorageMap.parse(map)))
+                .isEqualTo(Optional.ofNullable(expected));
+    }
+
     @Test
     void volumesAreListedOnceWithWhereTheyAreReferenced() {
         Map<String, String> current = conf("scsi0", "shared:100/vm-100-disk-0.qcow2,size=32G", "unused0", "local:100/vm-100-disk-2.raw",
