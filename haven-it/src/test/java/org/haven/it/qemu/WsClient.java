@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** A small websocket client over the JDK's HttpClient that collects received bytes for tests. */
-final class WsClient implements WebSocket.Listener, AutoCloseable {
+public final class WsClient implements WebSocket.Listener, AutoCloseable {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final StringBuilder text = new StringBuilder();
     private WebSocket ws;
 
-    static WsClient open(HttpClient http, URI uri, String cookie, String subprotocol) throws Exception {
+    public static WsClient open(HttpClient http, URI uri, String cookie, String subprotocol) throws Exception {
         WsClient c = new WsClient();
         WebSocket.Builder b = http.newWebSocketBuilder().header("Cookie", cookie).connectTimeout(Duration.ofSeconds(10));
         if (subprotocol != null) b.subprotocols(subprotocol);
@@ -56,7 +56,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         return out;
     }
 
-    synchronized String awaitText(String needle, Duration timeout) throws Exception {
+    public synchronized String awaitText(String needle, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String all = text + received.toString(StandardCharsets.ISO_8859_1);
@@ -69,7 +69,7 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     void send(byte[] data) throws Exception { ws.sendBinary(ByteBuffer.wrap(data), true).get(10, TimeUnit.SECONDS); }
 
-    void sendText(String s) throws Exception { ws.sendText(s, true).get(10, TimeUnit.SECONDS); }
+    public void sendText(String s) throws Exception { ws.sendText(s, true).get(10, TimeUnit.SECONDS); }
 
     String subprotocol() { return ws.getSubprotocol(); }
 

@@ -46,6 +46,7 @@ public final class LxcApi implements ApiModule {
 
     private volatile LxcService service;
     private NodeContext ctx;
+    private final LxcConsoleApi console = new LxcConsoleApi(this::service, () -> ctx);
 
     public LxcApi() {}
 
@@ -58,6 +59,7 @@ public final class LxcApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
+        console.install(ctx);
         reg.addResources(this::resources);
     }
 
@@ -369,6 +371,7 @@ public final class LxcApi implements ApiModule {
 
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());
         m.addAll(localTools());
+        m.addAll(console.methods());
         m.addAll(new LxcMigrateApi(this::service, () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class)).methods());
 
         m.add(at(ApiMethod.post(CT + "/clone").name("clone_vm").description("Create a container clone/copy"))

@@ -18,6 +18,7 @@ import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.console.ConsoleBridge;
 import org.haven.guest.console.ConsoleSessions;
+import org.haven.guest.console.PtyShell;
 import org.haven.qemu.console.ConsoleApi;
 
 /**

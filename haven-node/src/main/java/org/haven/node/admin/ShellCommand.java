@@ -31,13 +31,5 @@ public final class ShellCommand {
     }
 
     /** {@code argv} as one POSIX shell command line (each word single-quoted where it needs it). */
-    public static String quote(List<String> argv) {
-        StringBuilder b = new StringBuilder();
-        for (String a : argv) {
-            if (!b.isEmpty()) b.append(' ');
-            if (!a.isEmpty() && a.matches("[A-Za-z0-9_@%+=:,./-]+")) b.append(a);
-            else b.append('\'').append(a.replace("'", "'\\''")).append('\'');
-        }
-        return b.toString();
-    }
+    public static String quote(List<String> argv) { return org.haven.guest.console.PtyShell.quote(argv); }
 }

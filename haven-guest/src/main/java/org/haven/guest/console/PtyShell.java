@@ -1,4 +1,4 @@
-package org.haven.node.admin;
+package org.haven.guest.console;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * A command on a pseudo terminal, served on a Unix socket for one connection (what PVE's {@code termproxy}
- * spawns behind the node's shell websocket). The terminal comes from util-linux {@code script}, which runs the
+ * spawns behind the node's shell and a container's console websocket). The terminal comes from util-linux {@code script}, which runs the
  * command on a new pty and relays it to its own stdin/stdout; the command starts when the connection comes and
  * is killed when it goes. A socket nobody connects to within {@code acceptTimeout} is removed.
  */
@@ -36,13 +36,13 @@ public final class PtyShell {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         PtyShell shell = new PtyShell(socket, server);
-        Thread timer = Thread.ofVirtual().name("node-shell-timeout").start(() -> {
+        Thread timer = Thread.ofVirtual().name("pty-shell-timeout").start(() -> {
             try {
                 Thread.sleep(acceptTimeout);
                 shell.closeServer();
             } catch (InterruptedException ignored) { }
         });
-        Thread.ofVirtual().name("node-shell").start(() -> {
+        Thread.ofVirtual().name("pty-shell").start(() -> {
             try (SocketChannel c = server.accept()) {
                 timer.interrupt();
                 shell.closeServer();
@@ -56,19 +56,30 @@ public final class PtyShell {
 
     public Path socket() { return socket; }
 
+    /** {@code argv} as one POSIX shell command line. */
+    public static String quote(List<String> argv) {
+        StringBuilder b = new StringBuilder();
+        for (String a : argv) {
+            if (!b.isEmpty()) b.append(' ');
+            if (!a.isEmpty() && a.matches("[A-Za-z0-9_@%+=:,./-]+")) b.append(a);
+            else b.append('\'').append(a.replace("'", "'\\''")).append('\'');
+        }
+        return b.toString();
+    }
+
     private void closeServer() {
         try { server.close(); } catch (IOException ignored) { }
         try { Files.deleteIfExists(socket); } catch (IOException ignored) { }
     }
 
     private void serve(SocketChannel c, List<String> argv, Path workDir, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", ShellCommand.quote(argv), "/dev/null")
+        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", quote(argv), "/dev/null")
                 .directory(workDir.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
         try {
             OutputStream toShell = p.getOutputStream();
-            Thread in = Thread.ofVirtual().name("node-shell-in").start(() -> {
+            Thread in = Thread.ofVirtual().name("pty-shell-in").start(() -> {
                 ByteBuffer buf = ByteBuffer.allocate(8192);
                 try {
                     while (c.read(buf) >= 0) {
