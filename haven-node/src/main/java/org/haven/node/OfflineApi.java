@@ -54,7 +54,7 @@ public final class OfflineApi {
      */
     public static List<ApiModule> builtInModules() {
         return new ArrayList<>(List.of(new NodeApi(), new AccessApi(), new org.haven.node.rrd.RrdModule(),
-                new org.haven.node.admin.NodeAdminApi(), new MetricsModule(NodeMetricsSource::new, METRICS_INTERVAL, new MetricSender())));
+                new org.haven.node.admin.NodeAdminApi(), new org.haven.node.guests.GuestsPowerApi(), new MetricsModule(NodeMetricsSource::new, METRICS_INTERVAL, new MetricSender())));
     }
 
     /** Registers the node's own modules and every {@link ApiModule} on the class path. */

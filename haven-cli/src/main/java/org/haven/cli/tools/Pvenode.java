@@ -5,7 +5,7 @@ import org.haven.api.HttpMethod;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliTool;
 
-/** {@code pvenode}: node management (certificates, tasks). */
+/** {@code pvenode}: node management (certificates, tasks, starting and stopping all guests). */
 public final class Pvenode implements CliTool {
     @Override public String name() { return "pvenode"; }
 
@@ -33,6 +33,9 @@ public final class Pvenode implements CliTool {
                                 out.println();
                             }
                         }),
+                CliCommand.api("startall", HttpMethod.POST, "/nodes/{node}/startall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
+                CliCommand.api("stopall", HttpMethod.POST, "/nodes/{node}/stopall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
+                CliCommand.api("suspendall", HttpMethod.POST, "/nodes/{node}/suspendall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
                 CliCommand.api("task list", HttpMethod.GET, "/nodes/{node}/tasks").fixed("node", CliCommand.LOCAL_NODE)
                         .columns("upid", "type", "id", "user", "starttime", "endtime", "status"),
                 CliCommand.api("task status", HttpMethod.GET, "/nodes/{node}/tasks/{upid}/status").positional("upid").fixed("node", CliCommand.LOCAL_NODE),
