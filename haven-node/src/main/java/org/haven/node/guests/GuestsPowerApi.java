@@ -55,7 +55,6 @@ public final class GuestsPowerApi implements ApiModule {
     /** Start on boot: the onboot guests, after the configured delay, in a {@code startall} task. */
     @Override
     public void start(NodeContext ctx) {
-        if (Boolean.getBoolean("haven.noStartOnBoot")) return;
         Thread.ofVirtual().name("startall-onboot").start(() -> {
             try {
                 // a node without onboot guests has nothing to start: no task
