@@ -370,11 +370,13 @@ public final class StorageManager {
 
     /**
      * The guest whose configuration (in any node's {@code qemu-server/} or {@code lxc/} directory, snapshots
-     * included) references {@code volid}, if any.
+     * included) references {@code volid}, if any. A volume of a storage that is not shared belongs to this node: only
+     * this node's guests can reference it (another node's guest with the same volume ID uses its own copy).
      */
     public Optional<Integer> referencedBy(String volid) {
+        boolean shared = config().get(VolumeId.parse(volid).storage()).map(StorageEntry::shared).orElse(true);
         for (ClusterFs.Entry node : cfs.list("nodes")) {
-            if (!node.directory()) continue;
+            if (!node.directory() || (!shared && !node.name().equals(nodeName))) continue;
             for (String kind : List.of("qemu-server", "lxc")) {
                 String dir = "nodes/" + node.name() + "/" + kind;
                 for (ClusterFs.Entry f : cfs.list(dir)) {

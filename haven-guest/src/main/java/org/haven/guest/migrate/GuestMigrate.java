@@ -35,7 +35,8 @@ import tools.jackson.databind.JsonNode;
  * <li>prepare and phase 1, under the config lock: the checks (lock, running without {@code online}, local devices,
  *     local volumes, storages on the target, and the type's own live checks), then {@code lock: migrate};</li>
  * <li>offline: local volumes are copied to the target through its storage API (export stream into
- *     {@code import}), then the config moves;</li>
+ *     {@code import}), then the config moves; in restart mode (containers) a running guest is shut down first and
+ *     started on the target at the end, or again here when the migration fails;</li>
  * <li>live: unused local volumes are copied as offline; the guest type's {@link LiveMigration} starts the guest on
  *     the target (with new volumes for its local disks, mirrored while it runs) and sends its state (phase 2);</li>
  * <li>phase 3: the config moves to the target's directory (one cfs rename), the target resumes the guest, the
@@ -241,6 +242,7 @@ public final class GuestMigrate {
             if (restart) {
                 info(log, "start container on target node");
                 try {
+                    awaitUnlocked(target, vmid, Duration.ofSeconds(30));
                     awaitTask(target, api.call("POST", "/nodes/" + target + "/" + type.typeWord() + "/" + vmid + "/status/start", Map.of()).asString(),
                             Duration.ofSeconds(120));
                 } catch (RuntimeException e) {
@@ -315,6 +317,16 @@ public final class GuestMigrate {
         info(log, "migration finished successfully (duration " + duration(start) + ")");
     }
 
+    /** Wait until {@code node} sees the guest's config without its lock (the cluster file system may reach it a little later). */
+    private void awaitUnlocked(String node, int vmid, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        String path = "/nodes/" + node + "/" + type.typeWord() + "/" + vmid + "/config";
+        while (api.call(node, "GET", path, Map.of("current", 1)).has("lock")) {
+            if (System.nanoTime() > deadline) throw new GuestException(500, word + " " + vmid + " is still locked on node '" + node + "'");
+            sleep(200);
+        }
+    }
+
     /** After a failed restart migration the guest runs again where it was. */
     private void restartOnSource(int vmid, Consumer<String> log) {
         info(log, "start " + word + " " + vmid + " again on the source node");
@@ -366,6 +378,8 @@ public final class GuestMigrate {
             GuestConfig cfg = store.load(vmid);
             store.checkLock(cfg);
             boolean running = type.isRunning(vmid);
+            if (running && o.online() && !liveMigration.available())
+                throw new GuestException(500, liveMigration.refusal(cfg, target, targetAddress).orElse("live migration is not supported"));
             if (running && !o.online() && o.restart() == null) throw new GuestException(500, "can't migrate running " + word + " without --online");
             List<MigrationChecks.Volume> vols = volumes(keys, cfg, storages);
             MigrationChecks.Request req = new MigrationChecks.Request(running, o.online(), o.withLocalDisks(), o.force());

@@ -14,7 +14,10 @@ public interface LiveMigration {
     /** Why the running guest cannot migrate live to {@code target} (checked under the config lock); empty when it can. */
     default Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) { return Optional.empty(); }
 
-    /** Whether the running guest is paused now: it then stays paused on the target. */
+    /** False for a type that cannot migrate running guests at all: {@link #refusal} is then the first check. */
+    default boolean available() { return true; }
+
+        /** Whether the running guest is paused now: it then stays paused on the target. */
     boolean paused(int vmid);
 
     /**
@@ -38,6 +41,7 @@ public interface LiveMigration {
     /** A type that cannot migrate running guests, refusing with {@code message}. */
     static LiveMigration unsupported(String message) {
         return new LiveMigration() {
+            @Override public boolean available() { return false; }
             @Override public Optional<String> refusal(GuestConfig cfg, String target, String targetAddress) { return Optional.of(message); }
             @Override public boolean paused(int vmid) { return false; }
             @Override public void phase2(GuestMigrate m, int vmid, GuestMigrate.Options o, String source, String target,

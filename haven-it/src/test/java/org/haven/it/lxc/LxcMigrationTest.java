@@ -75,7 +75,7 @@ class LxcMigrationTest {
         HavenNode n1 = cluster.node(0), n2 = cluster.node(1);
         Path local1 = n1.dataDir().resolve("storage/local"), local2 = n2.dataDir().resolve("storage/local");
         Path template = BusyboxTemplate.build(new ProcessCommandRunner(), Files.createDirectories(local1.resolve("template/cache")));
-        // a second local storage on each node: node1's 'extra' holds a mount point; node2's 'broken' cannot take volumes
+        // a second local storage on each node: node1's 'extra' holds the root file system; node2's 'broken' cannot take volumes
         Path extra = Files.createDirectories(dir.resolve("extra1"));
         Path brokenPath = Files.writeString(dir.resolve("broken2"), "a file where a directory should be");
         ok(n1.cli("pvesm", "add", "dir", "extra", "--path", extra.toString(), "--content", "rootdir", "--nodes", "node1"));
@@ -83,7 +83,7 @@ class LxcMigrationTest {
                 "--create-base-path", "0"));
 
         ok(n1.cli("pct", "create", ID, "local:vztmpl/" + template.getFileName(), "--hostname", "mover", "--memory", "64",
-                "--rootfs", "local:0.05", "--mp0", "extra:0.02,mp=/data", "--start", "1"));
+                "--rootfs", "extra:0.05", "--mp0", "local:0.02,mp=/data", "--start", "1"));
         ok(n1.cli("pct", "exec", ID, "--", "sh", "-c", "echo written-before > /root/before; echo on-mp0 > /data/f; sync"));
 
         // a running container moves only in restart mode
@@ -98,10 +98,12 @@ class LxcMigrationTest {
         // copying fails at the second volume: the first copy is removed from node2, the container runs on node1 again
         CliResult failed = n1.cli("pct", "migrate", ID, "node2", "--restart", "--timeout", "10", "--target-storage", "extra:broken");
         assertThat(failed.exit()).as(failed.out()).isNotZero();
-        assertThat(failed.out()).contains("shutdown CT " + ID).contains("ERROR: migration aborted");
-        assertThat(images(local2)).as("no copy left on node2").isEmpty();
+        assertThat(failed.out()).contains("shutdown CT " + ID)
+                .contains("volume 'local:" + ID + "/vm-" + ID + "-disk-0.raw' is 'local:" + ID + "/vm-" + ID + "-disk-0.raw' on the target")
+                .contains("ERROR: migration aborted").contains("start CT " + ID + " again on the source node");
+        assertThat(images(local2)).as("no copy left on node2: " + failed.out()).isEmpty();
         assertThat(n2.cli("pct", "config", ID).exit()).isNotZero();
-        assertThat(ok(n1.cli("pct", "config", ID)).out()).doesNotContain("lock:").contains("rootfs: local:" + ID + "/vm-" + ID + "-disk-0.raw");
+        assertThat(ok(n1.cli("pct", "config", ID)).out()).doesNotContain("lock:").contains("rootfs: extra:" + ID + "/vm-" + ID + "-disk-0.raw");
         assertThat(images(local1)).hasSize(1);
         assertThat(status(n1)).isEqualTo("status: running");
 

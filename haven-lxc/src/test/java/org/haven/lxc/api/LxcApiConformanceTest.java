@@ -75,10 +75,6 @@ class LxcApiConformanceTest {
         missing.removeIf(k -> k.contains("/firewall") || k.endsWith("/rrddata"));
         assertThat(missing).containsExactly(
                 "GET /nodes/{node}/lxc/{vmid}/mtunnelwebsocket", "GET /nodes/{node}/lxc/{vmid}/rrd",
-                "GET /nodes/{node}/lxc/{vmid}/vncwebsocket",
-                "POST /nodes/{node}/lxc/{vmid}/migrate",
-                "POST /nodes/{node}/lxc/{vmid}/mtunnel", "POST /nodes/{node}/lxc/{vmid}/remote_migrate",
-                "POST /nodes/{node}/lxc/{vmid}/spiceproxy", "POST /nodes/{node}/lxc/{vmid}/termproxy",
-                "POST /nodes/{node}/lxc/{vmid}/vncproxy");
+                "POST /nodes/{node}/lxc/{vmid}/mtunnel", "POST /nodes/{node}/lxc/{vmid}/remote_migrate");
     }
 }
