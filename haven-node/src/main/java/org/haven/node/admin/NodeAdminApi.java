@@ -18,5 +18,6 @@ public final class NodeAdminApi implements ApiModule {
         shell.install();
         new HostApi(ctx, Host.of(ctx)).register(reg);
         new org.haven.node.mapping.MappingApi(ctx, Host.of(ctx)).register(reg);
+        org.haven.node.acme.AcmeApi.of(ctx).register(reg);
     }
 }
