@@ -29,6 +29,8 @@ import org.haven.firewall.config.Macros;
  * ({@code ipfilter}, including ARP) and tags each packet with the guest port it came from (mark bits 16-31) and
  * the one it goes to (bits 0-15), which the inet chains dispatch on. In the guest {@code -out} chains an
  * accepting rule returns, so the destination's {@code -in} chain (another guest, or the host) still applies.
+ * What the host sends or routes to a guest is seen with its port only in the bridge output hook, which runs a
+ * bridge-family copy of the guest's {@code -in} chain ({@link #fromHost}) after the host's {@code -out} chain.
  */
 public final class FwCompiler {
 
