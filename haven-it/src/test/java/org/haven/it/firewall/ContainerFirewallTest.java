@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real busybox container behind the firewall: its node's "machine" is a network namespace the test creates with
  * the bridge {@code vmbr0} (the lxc tools run there, so the container's veth lands on that bridge), and the container's
- * {@code 9201.fw} lets only TCP 22 and ICMP in and, with {@code policy_out: DROP}, only TCP 80 and ICMP out.
+ * {@code 9201.fw} lets only TCP 22 and ICMP in and, with {@code policy_out: DROP}, only TCP 80 and ICMP out
+ * ({@link GuestChecks}).
  * The {@link FirewallService} follows the cluster file system and loads the rules into that namespace; changes of
  * {@code 9201.fw} take effect while the container runs.
  */
@@ -40,18 +41,6 @@ class ContainerFirewallTest {
     static final String MAC = "02:00:00:00:92:01";
     static final String CT_IP = "10.214.0.2";
     static final String HOST_IP = "10.214.0.1";
-    static final String FW = """
-            [OPTIONS]
-            enable: 1
-            ipfilter: 1
-            policy_out: DROP
-
-            [RULES]
-            IN ACCEPT -p tcp -dport 22
-            IN ACCEPT -p icmp
-            OUT ACCEPT -p tcp -dport 80
-            OUT ACCEPT -p icmp
-            """;
 
     @TempDir Path dir;
 
@@ -93,7 +82,7 @@ class ContainerFirewallTest {
             List<String> log = new ArrayList<>();
             cfs.mkdirs("firewall");
             cfs.writeString("firewall/cluster.fw", "[OPTIONS]\nenable: 1\n");
-            cfs.writeString("firewall/" + VMID + ".fw", FW);
+            cfs.writeString("firewall/" + VMID + ".fw", GuestChecks.fw(""));
             FirewallService fw = new FirewallService(cfs, "n1", GuestNics.fromCfs(cfs), List::of,
                     NftApplier.local(List.of("ip", "netns", "exec", machine)), Duration.ofSeconds(2), false);
             try {
@@ -106,30 +95,8 @@ class ContainerFirewallTest {
                 assertThat(NetLab.await(10, "ACCEPT", () -> lab.tcp(machine, CT_IP, 80))).as("no firewall yet").isEqualTo("ACCEPT");
                 fw.start();
 
-                // IN: TCP 22 and ICMP only
-                assertThat(NetLab.await(15, "DROP", () -> lab.tcp(machine, CT_IP, 80))).isEqualTo("DROP");
-                assertThat(lab.tcp(machine, CT_IP, 22)).isEqualTo("ACCEPT");
-                assertThat(lab.ping(machine, CT_IP)).isEqualTo("ACCEPT");
-                // OUT: the container's policy DROP with TCP 80 and ICMP allowed (the machine listens on 80 and 81)
-                assertThat(ctOk(cts, "nc", "-w", "2", HOST_IP, "80")).isTrue();
-                assertThat(ctOk(cts, "nc", "-w", "2", HOST_IP, "81")).isFalse();
-                assertThat(ctOk(cts, "ping", "-c", "1", "-W", "2", HOST_IP)).isTrue();
-
-                // ipfilter: a source address the container's configuration does not give it is dropped
-                ct(cts, "ip", "addr", "add", "10.214.0.50/24", "dev", "eth0");
-                assertThat(ctOk(cts, "ping", "-c", "1", "-W", "2", "-I", "10.214.0.50", HOST_IP)).isFalse();
-                // macfilter: so is a MAC other than its configured one
-                ct(cts, "ip", "link", "set", "eth0", "address", "02:00:00:00:92:99");
-                lab.in(machine, "ip", "neigh", "flush", "dev", "vmbr0");
-                assertThat(ctOk(cts, "ping", "-c", "1", "-W", "2", HOST_IP)).isFalse();
-                ct(cts, "ip", "link", "set", "eth0", "address", MAC);
-                lab.in(machine, "ip", "neigh", "flush", "dev", "vmbr0");
-                assertThat(ctOk(cts, "ping", "-c", "1", "-W", "2", HOST_IP)).isTrue();
-
-                // a change of 9201.fw while the container runs: ipfilter off and TCP 80 in
-                cfs.writeString("firewall/" + VMID + ".fw", FW.replace("ipfilter: 1", "ipfilter: 0") + "IN ACCEPT -p tcp -dport 80\n");
-                assertThat(NetLab.await(15, "ACCEPT", () -> lab.tcp(machine, CT_IP, 80))).isEqualTo("ACCEPT");
-                assertThat(ctOk(cts, "ping", "-c", "1", "-W", "2", "-I", "10.214.0.50", HOST_IP)).isTrue();
+                GuestChecks.run(lab, machine, HOST_IP, CT_IP, MAC, cmd -> cts.runtime().exec(VMID, List.of("sh", "-c", cmd), null).exitCode(),
+                        text -> cfs.writeString("firewall/" + VMID + ".fw", text));
                 assertThat(cts.runtime().status(VMID)).containsEntry("status", "running");
             } finally {
                 fw.close();
@@ -156,13 +123,8 @@ class ContainerFirewallTest {
         return sh.toString();
     }
 
-    private static String ct(LxcService cts, String... cmd) {
+    private static void ct(LxcService cts, String... cmd) {
         CommandRunner.Result r = cts.runtime().exec(VMID, List.of(cmd), null);
         assertThat(r.exitCode()).as(String.join(" ", cmd) + ": " + r.stderr()).isZero();
-        return r.stdout();
-    }
-
-    private static boolean ctOk(LxcService cts, String... cmd) {
-        return cts.runtime().exec(VMID, List.of(cmd), null).ok();
     }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * of the bridge {@code vmbr0} in a network namespace that stands for the node's machine. An init of its own
  * (appended to the test guest's initramfs) gives the guest its address, listeners on TCP 22 and 80 and a shell on
  * the serial console, through which the test sends traffic from inside the VM. The VM's {@code 9301.fw} lets only
- * TCP 22 and ICMP in and, with {@code policy_out: DROP}, TCP 80 and ICMP out; {@code ipfilter-net0} holds its address.
+ * TCP 22 and ICMP in and, with {@code policy_out: DROP}, TCP 80 and ICMP out; {@code ipfilter-net0} holds its address
+ * ({@link GuestChecks}).
  */
 @RealTest
 class VmFirewallTest {
@@ -34,22 +35,7 @@ class VmFirewallTest {
     static final String VM_IP = "10.215.0.2";
     static final String HOST_IP = "10.215.0.1";
     static final String TAP = "tap9301i0";
-    static final String FW = """
-            [OPTIONS]
-            enable: 1
-            ipfilter: 1
-            policy_out: DROP
-
-            [IPSET ipfilter-net0]
-            10.215.0.2
-
-            [RULES]
-            IN ACCEPT -p tcp -dport 22
-            IN ACCEPT -p icmp
-            OUT ACCEPT -p tcp -dport 80
-            OUT ACCEPT -p icmp
-            """;
-    static final String INIT = """
+    static final String FW = GuestChecks.fw("[IPSET ipfilter-net0]\n" + VM_IP + "\n\n");    static final String INIT = """
             #!/bin/busybox sh
             /bin/busybox --install -s /bin
             mount -t proc proc /proc
@@ -97,31 +83,7 @@ class VmFirewallTest {
                 assertThat(NetLab.await(30, "ACCEPT", () -> lab.tcp(machine, VM_IP, 80))).as("no firewall yet").isEqualTo("ACCEPT");
                 fw.start();
 
-                // IN: TCP 22 and ICMP only
-                assertThat(NetLab.await(15, "DROP", () -> lab.tcp(machine, VM_IP, 80))).isEqualTo("DROP");
-                assertThat(lab.tcp(machine, VM_IP, 22)).isEqualTo("ACCEPT");
-                assertThat(lab.ping(machine, VM_IP)).isEqualTo("ACCEPT");
-                // OUT: the VM's policy DROP with TCP 80 and ICMP allowed (the machine listens on 80 and 81)
-                assertThat(vm.sh("nc -w 2 " + HOST_IP + " 80 </dev/null")).isZero();
-                assertThat(vm.sh("nc -w 2 " + HOST_IP + " 81 </dev/null")).isNotZero();
-                assertThat(vm.sh("ping -c 1 -W 2 " + HOST_IP)).isZero();
-
-                // ipfilter-net0: another source address is dropped
-                vm.sh("ip addr add 10.215.0.50/24 dev eth0");
-                assertThat(vm.sh("ping -c 1 -W 2 -I 10.215.0.50 " + HOST_IP)).isNotZero();
-                // macfilter: so is another MAC
-                vm.sh("ip link set eth0 address 02:00:00:00:93:99");
-                lab.in(machine, "ip", "neigh", "flush", "dev", "vmbr0");
-                assertThat(vm.sh("ping -c 1 -W 2 " + HOST_IP)).isNotZero();
-                vm.sh("ip link set eth0 address " + MAC);
-                lab.in(machine, "ip", "neigh", "flush", "dev", "vmbr0");
-                assertThat(vm.sh("ping -c 1 -W 2 " + HOST_IP)).isZero();
-
-                // a change of 9301.fw while the VM runs: ipfilter off and TCP 80 in
-                cfs.writeString("firewall/9301.fw", FW.replace("ipfilter: 1", "ipfilter: 0").replace("[IPSET ipfilter-net0]\n10.215.0.2\n", "")
-                        + "IN ACCEPT -p tcp -dport 80\n");
-                assertThat(NetLab.await(15, "ACCEPT", () -> lab.tcp(machine, VM_IP, 80))).isEqualTo("ACCEPT");
-                assertThat(vm.sh("ping -c 1 -W 2 -I 10.215.0.50 " + HOST_IP)).isZero();
+                GuestChecks.run(lab, machine, HOST_IP, VM_IP, MAC, vm::sh, text -> cfs.writeString("firewall/9301.fw", text));
             } finally {
                 fw.close();
             }
