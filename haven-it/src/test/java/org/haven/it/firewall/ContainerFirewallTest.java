@@ -15,8 +15,6 @@ import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
 import org.haven.core.time.Clock;
 import org.haven.firewall.apply.FirewallService;
-import org.haven.firewall.apply.GuestNics;
-import org.haven.firewall.apply.NftApplier;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.VmidRegistry;
 import org.haven.lxc.LxcService;
@@ -51,11 +49,7 @@ class ContainerFirewallTest {
         Tools.require("nftables", "nft");
         Tools.requireFile(BusyboxTemplate.BUSYBOX, "busybox-static");
         try (NetLab lab = new NetLab()) {
-            String machine = lab.netns("hfwc-m");
-            lab.in(machine, "ip", "link", "add", "vmbr0", "type", "bridge");
-            lab.in(machine, "ip", "addr", "add", HOST_IP + "/24", "dev", "vmbr0");
-            lab.in(machine, "ip", "link", "set", "vmbr0", "up");
-            lab.listen(machine, 80, 81);
+            String machine = lab.machine("hfwc-m", HOST_IP);
 
             // the container service, with the lxc tools run in the machine's network namespace (and its /sys, where
             // lxc-start looks for the bridge; their command sockets are abstract, so per network namespace too); the
@@ -83,8 +77,7 @@ class ContainerFirewallTest {
             cfs.mkdirs("firewall");
             cfs.writeString("firewall/cluster.fw", "[OPTIONS]\nenable: 1\n");
             cfs.writeString("firewall/" + VMID + ".fw", GuestChecks.fw(""));
-            FirewallService fw = new FirewallService(cfs, "n1", GuestNics.fromCfs(cfs), List::of,
-                    NftApplier.local(List.of("ip", "netns", "exec", machine)), Duration.ofSeconds(2), false);
+            FirewallService fw = GuestChecks.firewall(cfs, machine);
             try {
                 cts.create(VMID, Map.of("hostname", "fw1", "memory", "64", "swap", "0", "rootfs", "local:0.1",
                         "net0", "name=eth0,bridge=vmbr0,hwaddr=" + MAC + ",ip=" + CT_IP + "/24,gw=" + HOST_IP + ",firewall=1"),

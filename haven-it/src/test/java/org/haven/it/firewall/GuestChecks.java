@@ -2,6 +2,13 @@ package org.haven.it.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.util.List;
+import org.haven.core.cfs.ClusterFs;
+import org.haven.firewall.apply.FirewallService;
+import org.haven.firewall.apply.GuestNics;
+import org.haven.firewall.apply.NftApplier;
+
 /**
  * What the real-guest tests check, the same for a container and a VM: the guest has {@code guestIp} and
  * {@code mac} on {@code vmbr0} of namespace {@code machine} ({@code hostIp}, listening on TCP 80 and 81), listens on
@@ -10,6 +17,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class GuestChecks {
     private GuestChecks() {}
+
+    /**
+     * The node's firewall as an embedded node with a guest network runs it (no host zone unless {@code host.fw} asks),
+     * loading into {@code machine} every 2 s and on every change of {@code cfs}; started by the caller.
+     */
+    static FirewallService firewall(ClusterFs cfs, String machine) {
+        return new FirewallService(cfs, "n1", GuestNics.fromCfs(cfs), List::of,
+                NftApplier.local(List.of("ip", "netns", "exec", machine)), Duration.ofSeconds(2), false);
+    }
 
     /** Runs a shell command inside the guest and returns its exit code. */
     interface Shell {

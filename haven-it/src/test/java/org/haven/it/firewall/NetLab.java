@@ -25,6 +25,19 @@ final class NetLab implements AutoCloseable {
     }
 
     /**
+     * A namespace standing for a node's machine, with the bridge {@code vmbr0} at {@code address}/24 and TCP listeners
+     * on 80 and 81.
+     */
+    String machine(String prefix, String address) throws IOException {
+        String ns = netns(prefix);
+        in(ns, "ip", "link", "add", "vmbr0", "type", "bridge");
+        in(ns, "ip", "addr", "add", address + "/24", "dev", "vmbr0");
+        in(ns, "ip", "link", "set", "vmbr0", "up");
+        listen(ns, 80, 81);
+        return ns;
+    }
+
+    /**
      * A namespace plugged into {@code bridge} of namespace {@code host} as a guest NIC is: the bridge end named
      * {@code port}, {@code eth0} inside with {@code mac} and {@code cidr}.
      */

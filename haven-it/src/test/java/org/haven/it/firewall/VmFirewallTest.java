@@ -8,15 +8,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.haven.core.cfs.MemoryClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
 import org.haven.firewall.apply.FirewallService;
-import org.haven.firewall.apply.GuestNics;
-import org.haven.firewall.apply.NftApplier;
 import org.haven.qemu.testing.TestGuest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,19 +60,14 @@ class VmFirewallTest {
         Tools.require("cpio", "cpio");
         TestGuest.require();
         try (NetLab lab = new NetLab()) {
-            String machine = lab.netns("hfwv-m");
-            lab.in(machine, "ip", "link", "add", "vmbr0", "type", "bridge");
-            lab.in(machine, "ip", "addr", "add", HOST_IP + "/24", "dev", "vmbr0");
-            lab.in(machine, "ip", "link", "set", "vmbr0", "up");
-            lab.listen(machine, 80, 81);
+            String machine = lab.machine("hfwv-m", HOST_IP);
             MemoryClusterFs cfs = new MemoryClusterFs("n1");
             cfs.mkdirs("firewall");
             cfs.mkdirs("nodes/n1/qemu-server");
             cfs.writeString("nodes/n1/qemu-server/9301.conf", "memory: 256\nnet0: virtio=" + MAC + ",bridge=vmbr0,firewall=1\n");
             cfs.writeString("firewall/cluster.fw", "[OPTIONS]\nenable: 1\n");
             cfs.writeString("firewall/9301.fw", FW);
-            FirewallService fw = new FirewallService(cfs, "n1", GuestNics.fromCfs(cfs), List::of,
-                    NftApplier.local(List.of("ip", "netns", "exec", machine)), Duration.ofSeconds(2), false);
+            FirewallService fw = GuestChecks.firewall(cfs, machine);
             try (Vm vm = new Vm(machine, initrd())) {
                 vm.await("HAVEN-FW-READY", 180);
                 lab.in(machine, "ip", "link", "set", TAP, "master", "vmbr0", "up");
