@@ -144,11 +144,29 @@ public final class TarArchive {
         List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread err = drain(p, errors::add);
         Thread feed = Thread.ofVirtual().start(() -> {
-            try (OutputStream to = p.getOutputStream()) {
-                archive.transferTo(to);
+            // read to the end even when tar has seen the end-of-archive blocks: the decompressor checks the rest
+            OutputStream to = p.getOutputStream();
+            boolean open = true;
+            byte[] buf = new byte[1 << 16];
+            try {
+                int n;
+                while ((n = archive.read(buf)) >= 0) {
+                    if (!open) continue;
+                    try {
+                        to.write(buf, 0, n);
+                    } catch (IOException closed) {
+                        open = false;
+                    }
+                }
             } catch (IOException e) {
                 errors.add(Vzdump.message(e));
                 p.destroyForcibly();
+            } finally {
+                try {
+                    to.close();
+                } catch (IOException ignored) {
+                    // tar has stopped reading
+                }
             }
         });
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
