@@ -11,11 +11,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.haven.api.AccessChecker;
+import org.haven.api.HttpMethod;
+import org.haven.api.NodeContext;
+import org.haven.api.TestNodeContext;
+import org.haven.api.server.ApiRequest;
+import org.haven.api.server.ApiResponse;
+import org.haven.api.server.ApiTree;
+import org.haven.api.server.Authenticator;
+import org.haven.api.server.Dispatcher;
+import org.haven.api.task.FileTaskManager;
+import org.haven.backup.api.BackupApi;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
 import org.haven.guest.GuestBackups;
 import org.haven.lxc.CtBed;
 import org.haven.lxc.LxcService;
+import org.haven.lxc.api.LxcApi;
+import org.haven.storage.StorageManager;
 import org.haven.lxc.config.CtConfig;
 import org.haven.storage.cli.BackupConfig;
 import org.haven.storage.spi.CommandRunner;
@@ -222,6 +235,22 @@ class ContainerBackupTest {
                     archive.toString(), 9323, new GuestBackups.RestoreOptions("other", false, false), log::add))
                     .hasMessage("unable to restore VM 9323 - '" + archive.getFileName() + "' is a container backup, use 'pct restore'");
 
+            // through the API: vzdump, the archived config, pct restore (restore=1) to another storage with other options
+            Api api = api(bed);
+            assertThat(api.task(HttpMethod.POST, "/nodes/n1/vzdump", "vmid", "9321", "storage", "bk", "mode", "stop", "compress", "gzip")).isEqualTo("OK");
+            Path gz = onlyArchive("vzdump-lxc-9321-.*\\.tar\\.gz");
+            String volid = "bk:backup/" + gz.getFileName();
+            assertThat((String) api.call(HttpMethod.GET, "/nodes/n1/vzdump/extractconfig", "volume", volid).data()).contains("hostname: src3");
+            assertThat(api.task(HttpMethod.POST, "/nodes/n1/lxc", "vmid", 9324, "ostemplate", volid, "restore", true, "storage", "other",
+                    "hostname", "api-copy")).isEqualTo("OK");
+            CtConfig c = CtConfig.of(bed.service.store().load(9324).current());
+            assertThat(c.hostname()).isEqualTo("api-copy");
+            assertThat(c.rootfs().print()).isEqualTo("other:9324/vm-9324-disk-0.raw,size=51M");
+            assertThat(api.call(HttpMethod.POST, "/nodes/n1/lxc", "vmid", 9324, "ostemplate", volid, "restore", true).message())
+                    .isEqualTo("unable to create CT 9324: config file already exists");
+            assertThat(api.call(HttpMethod.POST, "/nodes/n1/lxc", "vmid", 9325, "ostemplate", "local:vztmpl/" + bed.template.getFileName(), "restore", true)
+                    .errors()).containsEntry("ostemplate", "volume 'local:vztmpl/" + bed.template.getFileName() + "' is not a backup archive");
+
             // a dump directory that fills up: the backup fails, leaving neither archive nor temporary file, the container unlocked
             Path full = dir.resolve("full");
             Files.createDirectories(full);
@@ -236,6 +265,43 @@ class ContainerBackupTest {
             assertThat(bed.service.store().load(vmid).lock()).isEmpty();
             assertThat(bed.run.run(List.of("mountpoint", "-q", bed.service.runtime().lxc().dir(vmid).resolve("vzdump").toString())).ok()).isFalse();
         }
+    }
+
+    record Api(Dispatcher d, FileTaskManager tasks) {
+        ApiResponse call(HttpMethod m, String path, Object... kv) {
+            Map<String, Object> params = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < kv.length; i += 2) params.put((String) kv[i], kv[i + 1]);
+            return d.handle(new ApiRequest(m, path, params, "root@pam", "csrf", null, false, "127.0.0.1"));
+        }
+
+        /** The call's task, run to its end: its exit status. */
+        String task(HttpMethod m, String path, Object... kv) throws InterruptedException {
+            ApiResponse r = call(m, path, kv);
+            assertThat(r.status()).as(r.message() + r.errors()).isEqualTo(200);
+            return tasks.await((String) r.data(), 120_000).status();
+        }
+    }
+
+    /** The backup and container API modules of one node, as the daemon wires them. */
+    Api api(CtBed bed) {
+        FileTaskManager tasks = new FileTaskManager(dir.resolve("tasks"), "n1", org.haven.core.time.Clock.SYSTEM);
+        AccessChecker all = new AccessChecker() {
+            @Override public boolean check(String authid, String path, java.util.Collection<String> privs, boolean any) { return true; }
+            @Override public java.util.Set<String> privileges(String authid, String path) { return java.util.Set.of(); }
+        };
+        NodeContext node = new TestNodeContext(bed.cfs, tasks, all, dir.resolve("node"), org.haven.core.time.Clock.SYSTEM);
+        node.publish(StorageManager.class, bed.sm);
+        ApiTree tree = new ApiTree();
+        new BackupApi().register(tree, node);
+        LxcApi lxc = new LxcApi(bed.service);
+        lxc.register(tree, node);
+        lxc.start(node);
+        Authenticator auth = new Authenticator() {
+            @Override public java.util.Optional<String> verifyTicket(String ticket) { return java.util.Optional.of(ticket); }
+            @Override public boolean verifyCsrf(String userid, String token) { return true; }
+            @Override public java.util.Optional<String> verifyApiToken(String value) { return java.util.Optional.empty(); }
+        };
+        return new Api(new Dispatcher(tree, node, auth), tasks);
     }
 
     static Path onlyLog(Path dir) throws IOException {

@@ -54,8 +54,13 @@ public final class CtBackup implements GuestType.Backup {
                 : new GuestType.BackupVolume(m.key(), m.volume(), false, "disabled");
     }
 
+    /** The rootfs, then the mount points by index (PVE's {@code foreach_volume} order). */
     @Override public List<GuestType.BackupVolume> backupVolumes(GuestConfig cfg) {
-        return CtConfig.of(cfg.current()).mountsInOrder().stream().map(CtBackup::backupVolume).toList();
+        CtConfig c = CtConfig.of(cfg.current());
+        List<GuestType.BackupVolume> out = new ArrayList<>();
+        if (c.rootfs() != null) out.add(backupVolume(c.rootfs()));
+        c.mountPoints().values().forEach(m -> out.add(backupVolume(m)));
+        return out;
     }
 
     /** The mount points a backup includes, in mount order. */
