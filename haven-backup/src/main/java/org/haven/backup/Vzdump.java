@@ -154,8 +154,7 @@ public final class Vzdump {
         Path logFile = dir.resolve(baseName(type.typeWord(), vmid, startTime) + ".log");
         Path archive = dir.resolve(archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
         Path tmp = dir.resolve(archive.getFileName() + ".dat");
-        Path tmpdir = o.tmpdir() != null ? o.tmpdir() : dir;
-        Path work = tmpdir.resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
+        Path work = (o.tmpdir() != null ? o.tmpdir() : dir).resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
         log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
         log.info("Backup started at " + startTime.format(LOG_TIME));
         try {
@@ -231,11 +230,6 @@ public final class Vzdump {
             throw e;
         } finally {
             try {
-                deleteTree(work);
-            } catch (IOException e) {
-                task.warn("unable to remove " + work + " - " + e.getMessage());
-            }
-            try {
                 Files.writeString(logFile, log.file.toString());
             } catch (IOException e) {
                 task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
@@ -268,20 +262,30 @@ public final class Vzdump {
     /** A tar archive of the guest's file tree as its type makes it available for {@code mode}, with the config files first. */
     private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, String archivedConfig, Path work, VzdumpOptions o,
                              Path archive, Path tmp, GuestLog log) throws IOException {
-        Path conf = work.resolve("etc/vzdump");
-        Files.createDirectories(conf);
-        Files.writeString(conf.resolve("pct.conf"), archivedConfig);
-        Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
-        if (fw.isPresent()) Files.writeString(conf.resolve("pct.fw"), fw.get());
-        try (GuestType.FileTree files = g.type().backup().orElseThrow().files(vmid, cfg, mode, work, log)) {
-            List<String> excludes = new ArrayList<>(TarArchive.excludes(o.excludePath(), o.stdexcludes()));
-            excludes.addAll(files.excludes());
-            log.info("creating vzdump archive '" + archive + "'");
-            long t0 = System.nanoTime();
-            try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
-                TarArchive.write(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()), out, log, log.task::checkStop);
+        Files.createDirectories(work.getParent());
+        Files.createDirectory(work); // this run's own: removed with everything in it at the end
+        try {
+            Path conf = work.resolve("etc/vzdump");
+            Files.createDirectories(conf);
+            Files.writeString(conf.resolve("pct.conf"), archivedConfig);
+            Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
+            if (fw.isPresent()) Files.writeString(conf.resolve("pct.fw"), fw.get());
+            try (GuestType.FileTree files = g.type().backup().orElseThrow().files(vmid, cfg, mode, work, log)) {
+                List<String> excludes = new ArrayList<>(TarArchive.excludes(o.excludePath(), o.stdexcludes()));
+                excludes.addAll(files.excludes());
+                log.info("creating vzdump archive '" + archive + "'");
+                long t0 = System.nanoTime();
+                try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
+                    TarArchive.write(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()), out, log, log.task::checkStop);
+                }
+                log.info(String.format("archive written in %d seconds", Math.round((System.nanoTime() - t0) / 1e9)));
             }
-            log.info(String.format("archive written in %d seconds", Math.round((System.nanoTime() - t0) / 1e9)));
+        } finally {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                log.task.warn("unable to remove " + work + " - " + e.getMessage());
+            }
         }
     }
 
