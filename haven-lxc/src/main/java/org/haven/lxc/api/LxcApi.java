@@ -455,7 +455,6 @@ public final class LxcApi implements ApiModule {
                 .proxyto("node").protect();
     }
 
-    /** An {@code ostemplate}: a {@code vztmpl} volume ({@code local:vztmpl/x.tar.zst}) or an absolute path. */
     /**
      * {@code restore=1}: the backup archive {@code ostemplate} restored as container {@code vmid} in a
      * {@code vzrestore} task, the given options over the archived config; an existing container is replaced only
@@ -484,6 +483,7 @@ public final class LxcApi implements ApiModule {
         });
     }
 
+    /** An {@code ostemplate}: a {@code vztmpl} volume ({@code local:vztmpl/x.tar.zst}) or an absolute path. */
     private Path templatePath(String ostemplate) {
         if (ostemplate.startsWith("/")) return Path.of(ostemplate);
         StorageManager sm = service().runtime().volumes().storage();
