@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * storage snapshot of the root file system and of a mount point), in suspend mode on a directory storage (snapshot
  * mode falls back to it, as in PVE) and in stop mode. The archives are checked member by member, restored as other
  * containers on other storages (simple and advanced mode), started, and the files and their owners checked inside.
- * A damaged archive is refused before anything is created; a backup that fails leaves no archive.
+ * A damaged archive is refused before anything is created, a restore that fails frees what it allocated, and a
+ * backup that fails leaves no archive.
  */
 @RealTest
 class ContainerBackupTest {
@@ -250,6 +251,18 @@ class ContainerBackupTest {
                     .isEqualTo("unable to create CT 9324: config file already exists");
             assertThat(api.call(HttpMethod.POST, "/nodes/n1/lxc", "vmid", 9325, "ostemplate", "local:vztmpl/" + bed.template.getFileName(), "restore", true)
                     .errors()).containsEntry("ostemplate", "volume 'local:vztmpl/" + bed.template.getFileName() + "' is not a backup archive");
+
+            // a forced restore replaces the stopped container; one that fails while unpacking (a root file system too
+            // small for the files) frees the volumes it allocated and leaves no config
+            restore(bed, gz.toString(), 9324, new GuestBackups.RestoreOptions("local", false, true));
+            assertThat(CtConfig.of(bed.service.store().load(9324).current()).rootfs().print()).isEqualTo("local:9324/vm-9324-disk-0.raw,size=51M");
+            assertThat(bed.sm.imagesOf(9324)).hasSize(1);
+            assertThatThrownBy(() -> restore(bed, gz.toString(), 9326, new GuestBackups.RestoreOptions(null, false, false, Map.of("rootfs", "local:0.001"))))
+                    .hasMessageContaining("failed: exit code 2");
+            assertThat(log).contains("freeing volume 'local:9326/vm-9326-disk-0.raw'");
+            assertThat(bed.service.store().exists(9326)).isFalse();
+            assertThat(bed.sm.imagesOf(9326)).isEmpty();
+            assertThat(bed.run.run(List.of("mountpoint", "-q", bed.service.runtime().lxc().rootfs(9326).toString())).ok()).isFalse();
 
             // a dump directory that fills up: the backup fails, leaving neither archive nor temporary file, the container unlocked
             Path full = dir.resolve("full");
