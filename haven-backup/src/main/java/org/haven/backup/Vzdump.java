@@ -173,7 +173,7 @@ public final class Vzdump {
             }
             log.info("backup mode: " + mode);
             log.info("ionice priority: " + o.ionice());
-            cfg.get("name").or(() -> cfg.get("hostname")).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
+            guestName(cfg).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
             Map<String, String> disks = tar ? Map.of() : hooks.volumes(cfg);
             Map<String, Long> sizes = new LinkedHashMap<>();
             for (var d : disks.entrySet()) {
@@ -382,9 +382,12 @@ public final class Vzdump {
                 Math.round(secs), Units.sizeLong((long) (done / secs)), Units.sizeLong((long) ((w.bytesWritten()) / secs))));
     }
 
+    /** A guest's name: a VM's {@code name}, a container's {@code hostname}. */
+    public static Optional<String> guestName(GuestConfig cfg) { return cfg.get("name").or(() -> cfg.get("hostname")); }
+
     /** PVE's notes template: {@code {{guestname}}}, {@code {{vmid}}}, {@code {{node}}}, {@code {{cluster}}}; {@code \n} is a new line. */
     String notes(String template, GuestConfig cfg, int vmid) {
-        return template.replace("{{guestname}}", cfg.get("name").orElse("VM " + vmid)).replace("{{vmid}}", Integer.toString(vmid))
+        return template.replace("{{guestname}}", guestName(cfg).orElse("VM " + vmid)).replace("{{vmid}}", Integer.toString(vmid))
                 .replace("{{node}}", node).replace("{{cluster}}", "").replace("\\n", "\n");
     }
 

@@ -119,7 +119,8 @@ class ContainerBackupTest {
             CtConfig source = CtConfig.of(bed.service.store().load(vmid).current());
             String rootVol = source.rootfs().volume();
 
-            List<String> lines = backup(bed, Map.of("vmid", "9301", "mode", "snapshot", "storage", "bk", "compress", "zstd"));
+            List<String> lines = backup(bed, Map.of("vmid", "9301", "mode", "snapshot", "storage", "bk", "compress", "zstd",
+                    "notes-template", "{{guestname}} of {{vmid}}", "protected", "1"));
             assertThat(lines).contains("INFO: status = running", "INFO: backup mode: snapshot", "INFO: CT Name: src",
                     "INFO: including mount point rootfs ('/') in backup", "INFO: including mount point mp0 ('/data') in backup",
                     "INFO: excluding volume mount point mp1 ('/scratch') from backup", "INFO: create storage snapshot 'vzdump'",
@@ -131,6 +132,10 @@ class ContainerBackupTest {
 
             Path archive = onlyArchive("vzdump-lxc-9301-2026_05_28-\\d\\d_\\d\\d_\\d\\d\\.tar\\.zst");
             assertThat(dir.resolve("bk/dump").resolve(archive.getFileName().toString().replace(".tar.zst", ".log"))).exists();
+            assertThat(bed.sm.attributes("bk:backup/" + archive.getFileName())).satisfies(a -> {
+                assertThat(a.notes()).isEqualTo("src of 9301");
+                assertThat(a.isProtected()).isTrue();
+            });
             List<String> members = members(bed, archive);
             assertThat(members.get(0)).isEqualTo("./etc/vzdump/pct.conf");
             assertThat(members).contains("./", "./root/owned/f", "./root/counter", "./data/d", "./tmp/", "./bin/busybox")

@@ -63,7 +63,7 @@ final class BackupInfoApi {
     private record Guests(Map<Integer, String> nodes, Map<Integer, GuestService> types) {
         Optional<org.haven.guest.config.GuestConfig> config(int vmid) { return types.get(vmid).store().read(nodes.get(vmid), vmid); }
 
-        Optional<String> name(int vmid) { return config(vmid).flatMap(c -> c.get("name").or(() -> c.get("hostname"))); }
+        Optional<String> name(int vmid) { return config(vmid).flatMap(org.haven.backup.Vzdump::guestName); }
     }
 
     private Guests guests() {
