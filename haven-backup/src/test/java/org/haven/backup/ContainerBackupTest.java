@@ -176,11 +176,13 @@ class ContainerBackupTest {
             bed.sh("ip", "link", "add", br, "type", "bridge");
             bed.cleanups.add(() -> bed.run.run(List.of("ip", "link", "del", br)));
             int vmid = 9311, copy = 9312;
-            bed.service.create(vmid, Map.of("hostname", "src2", "memory", "64", "rootfs", "local:0.1", "net0", "name=eth0,bridge=" + br),
+            bed.service.create(vmid, Map.of("hostname", "src2", "memory", "64", "rootfs", "local:0.1", "mp0", "local:0.02,mp=/data,backup=1",
+                            "net0", "name=eth0,bridge=" + br),
                     new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
             String mac = CtConfig.of(bed.service.store().load(vmid).current()).nets().get(0).hwaddr();
             bed.service.start(vmid, log::add);
             populate(bed, vmid);
+            exec(bed, vmid, "echo data > /data/d && chown 42:43 /data/d");
 
             List<String> lines = backup(bed, Map.of("vmid", "9311", "mode", "snapshot", "storage", "bk", "compress", "gzip"));
             assertThat(lines).containsSubsequence("INFO: status = running", "INFO: mode failure - some volumes do not support snapshots",
@@ -189,7 +191,9 @@ class ContainerBackupTest {
             assertThat(lines).anyMatch(l -> l.startsWith("INFO: starting first sync /proc/")).anyMatch(l -> l.startsWith("INFO: guest is online again after "));
             assertThat(bed.service.runtime().lxc().state(vmid)).isEqualTo("RUNNING");
             Path suspended = onlyArchive("vzdump-lxc-9311-.*\\.tar\\.gz");
-            assertThat(members(bed, suspended).get(0)).isEqualTo("./etc/vzdump/pct.conf");
+            List<String> members = members(bed, suspended);
+            assertThat(members.get(0)).isEqualTo("./etc/vzdump/pct.conf");
+            assertThat(members).containsOnlyOnce("./data/d", "./root/owned/f").doesNotContain("./tmp/junk");
             try (var s = Files.list(dir.resolve("bk/dump"))) {
                 assertThat(s.map(p -> p.getFileName().toString())).noneMatch(f -> f.startsWith("vzdumptmp"));
             }
@@ -198,9 +202,11 @@ class ContainerBackupTest {
             assertThat(lines).containsSubsequence("INFO: backup mode: stop", "INFO: stopping virtual guest", "INFO: restarting vm",
                     "INFO: Backup job finished successfully");
             assertThat(bed.service.type().isRunning(vmid)).isTrue();
-            assertThat(members(bed, onlyArchive("vzdump-lxc-9311-.*\\.tar"))).contains("./root/counter").doesNotContain("./root/owned/f", "./root/owned/");
+            assertThat(members(bed, onlyArchive("vzdump-lxc-9311-.*\\.tar"))).contains("./root/counter").containsOnlyOnce("./data/d")
+                    .doesNotContain("./root/owned/f", "./root/owned/");
 
-            // advanced mode: the given rootfs instead of the archived one, given options over the archived ones, new MACs
+            // advanced mode: the given rootfs instead of the archived ones (the mount point's files land in it), given
+            // options over the archived ones, new MACs
             restore(bed, suspended.toString(), copy, new GuestBackups.RestoreOptions(null, true, false,
                     Map.of("rootfs", "bt:0.15", "memory", "80")));
             CtConfig c = CtConfig.of(bed.service.store().load(copy).current());
@@ -210,8 +216,10 @@ class ContainerBackupTest {
             assertThat(c.nets().get(0).hwaddr()).startsWith("BC:24:11:").isNotEqualTo(mac);
             assertThat(c.nets().get(0).bridge()).isEqualTo(br);
             bed.service.stop(vmid, log::add);
+            assertThat(c.mountPoints()).isEmpty();
             bed.service.start(copy, log::add);
             checkRestored(bed, copy);
+            assertThat(exec(bed, copy, "cat /data/d; stat -c %u:%g /data/d")).isEqualTo("data\n42:43");
         }
     }
 

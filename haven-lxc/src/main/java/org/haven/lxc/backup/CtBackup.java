@@ -116,7 +116,7 @@ public final class CtBackup implements GuestType.Backup {
                 yield new GuestType.FileTree(mnt, sources, excludes, () -> volumes.umount(mnt));
             }
             case "snapshot" -> snapshot(vmid, included, mnt, sources, excludes, log);
-            case "suspend" -> suspend(vmid, included, excludes, tmpdir.resolve("copy"), sources, log);
+            case "suspend" -> suspend(vmid, included, excludes, tmpdir.resolve("copy"), log);
             default -> throw new GuestException(500, "unknown backup mode '" + mode + "'");
         };
     }
@@ -173,7 +173,8 @@ public final class CtBackup implements GuestType.Backup {
         return c;
     }
 
-    private GuestType.FileTree suspend(int vmid, List<MountPoint> included, List<String> excludes, Path copy, List<String> sources, Consumer<String> log) {
+    /** The copy is one file system with the mount points inside: archived as one source. */
+    private GuestType.FileTree suspend(int vmid, List<MountPoint> included, List<String> excludes, Path copy, Consumer<String> log) {
         Integer pid = runtime.lxc().pid(vmid);
         if (pid == null) throw new GuestException(500, "unable to get the PID of CT " + vmid);
         try {
@@ -199,7 +200,7 @@ public final class CtBackup implements GuestType.Backup {
             runtime.lxc().unfreeze(vmid);
         }
         log.accept("guest is online again after " + seconds(stopped) + " seconds");
-        return new GuestType.FileTree(copy, sources, excludes, () -> {});
+        return new GuestType.FileTree(copy, List.of("./"), excludes, () -> {});
     }
 
     private static long seconds(long since) { return Math.round((System.nanoTime() - since) / 1e9); }
