@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * A command on a pseudo terminal, served on a Unix socket for one connection (what PVE's {@code termproxy}
- * spawns behind the node's shell and a container's console websocket). The terminal comes from util-linux {@code script}, which runs the
- * command on a new pty and relays it to its own stdin/stdout; the command starts when the connection comes and
- * is killed when it goes. A socket nobody connects to within {@code acceptTimeout} is removed.
+ * spawns behind the websocket of the node's shell or of a container's console). The terminal comes from util-linux
+ * {@code script}, which runs the command on a new pty and relays it to its own stdin/stdout; the command starts when
+ * the connection comes and is killed when it goes. A socket nobody connects to within {@code acceptTimeout} is removed.
  */
 public final class PtyShell {
     private final Path socket;
