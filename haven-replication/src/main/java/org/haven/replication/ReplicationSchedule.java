@@ -38,17 +38,16 @@ public final class ReplicationSchedule {
     }
 
     /**
-     * The enabled jobs of the guests that live on {@code node} ({@code guestNodes}: vmid → node), with their next
-     * sync, ordered by next sync, guest, id.
+     * The jobs of the guests that live on {@code node} ({@code guestNodes}: vmid → node), with their next sync
+     * (none for disabled jobs), ordered by next sync, guest, id.
      */
     public static List<Status> status(List<ReplicationConfig.Job> jobs, ReplicationState state, Map<Integer, String> guestNodes,
                                       String node, Set<String> online, ZoneId zone) {
         List<Status> out = new ArrayList<>();
         for (ReplicationConfig.Job j : jobs) {
-            if (j.disabled() || !node.equals(guestNodes.get(j.guest()))) continue;
-            if (node.equals(j.target())) continue;
+            if (!node.equals(guestNodes.get(j.guest())) || node.equals(j.target())) continue;
             ReplicationState.Job st = state.get(j.guest(), j.id());
-            out.add(new Status(j, st, nextSync(j, st, online.contains(j.target()), zone)));
+            out.add(new Status(j, st, j.disabled() ? 0 : nextSync(j, st, online.contains(j.target()), zone)));
         }
         out.sort(Comparator.comparingLong(Status::nextSync).thenComparingInt(s -> s.job().guest()).thenComparing(s -> s.job().id()));
         return out;

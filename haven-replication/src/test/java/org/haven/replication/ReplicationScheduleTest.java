@@ -41,7 +41,7 @@ class ReplicationScheduleTest {
     }
 
     @Test
-    void onlyEnabledJobsOfLocalGuestsAndDueOnesRun() {
+    void jobsOfLocalGuestsAreListedAndOnlyEnabledDueOnesRun() {
         ReplicationConfig c = ReplicationConfig.parse("""
                 local: 100-0
                 \ttarget b
@@ -63,7 +63,8 @@ class ReplicationScheduleTest {
         ReplicationState s = ReplicationState.empty();
         s.put(100, "100-0", new ReplicationState.Job(T, T, 0, null, 1.0, "a", T, List.of("x")));
         var st = ReplicationSchedule.status(c.jobs(), s, Map.of(100, "a", 101, "a", 102, "b", 103, "a", 104, "a"), "a", Set.of("a", "b"), ZoneOffset.UTC);
-        assertThat(st).extracting(x -> x.job().id()).containsExactly("104-0", "100-0");
+        assertThat(st).extracting(x -> x.job().id()).containsExactly("101-0", "104-0", "100-0");
+        assertThat(st.get(0).nextSync()).isZero();
         assertThat(ReplicationSchedule.due(st, T + 60)).extracting(x -> x.job().id()).containsExactly("104-0");
         assertThat(ReplicationSchedule.due(st, T + 900)).extracting(x -> x.job().id()).containsExactly("104-0", "100-0");
     }
