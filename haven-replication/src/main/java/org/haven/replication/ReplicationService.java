@@ -21,13 +21,16 @@ import java.util.function.Function;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.time.Clock;
 import org.haven.guest.GuestService;
+import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.MigrationReplication;
+import org.haven.storage.StorageManager;
 
 /**
  * Replication on one node: the cluster-wide {@code replication.cfg}, this node's state file, the job logs and the
  * runs of the due jobs (a scheduler round, {@link #runDue}). Only jobs whose guest lives on this node run here.
  */
-public final class ReplicationService {
+public final class ReplicationService implements MigrationReplication {
     private static final System.Logger LOG = System.getLogger("haven.replication");
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -41,20 +44,24 @@ public final class ReplicationService {
     private final Clock clock;
     private final ZoneId zone;
     private final Guests guests;
-    private final Function<ReplicationService, Replicator> replicator;
+    private final java.util.function.Supplier<StorageManager> storage;
+    private final ClusterApi api;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Object runLock = new Object();
 
     public ReplicationService(ClusterFs cfs, Path stateFile, Path logDir, Clock clock, ZoneId zone, Guests guests,
-                              Function<ReplicationService, Replicator> replicator) {
+                              java.util.function.Supplier<StorageManager> storage, ClusterApi api) {
         this.cfs = cfs;
         this.stateFile = stateFile;
         this.logDir = logDir;
         this.clock = clock;
         this.zone = zone;
         this.guests = guests;
-        this.replicator = replicator;
+        this.storage = storage;
+        this.api = api;
     }
+
+    private Replicator replicator() { return new Replicator(storage.get(), api); }
 
     public String node() { return cfs.nodeName(); }
     public ZoneId zone() { return zone; }
@@ -139,7 +146,7 @@ public final class ReplicationService {
             long now = clock.epochSeconds();
             List<String> ran = new ArrayList<>();
             for (ReplicationSchedule.Status s : ReplicationSchedule.due(status(), now)) {
-                run(s.job());
+                run(s.job(), line -> { });
                 ran.add(s.job().id());
             }
             return ran;
@@ -154,9 +161,12 @@ public final class ReplicationService {
         });
     }
 
-    /** Runs one job now (its log replaced), records the outcome in the state file; true when it succeeded. */
-    public boolean run(ReplicationConfig.Job job) {
-        if (!running.add(job.id())) return false;
+    /**
+     * Runs one job now (its log replaced, each line also to {@code also}), records the outcome in the state file;
+     * the result of a successful run, null after a failure or when the job is running already.
+     */
+    public Replicator.Result run(ReplicationConfig.Job job, java.util.function.Consumer<String> also) {
+        if (!running.add(job.id())) return null;
         long start = clock.epochSeconds();
         long t0 = System.nanoTime();
         List<String> lines = new ArrayList<>();
@@ -164,26 +174,27 @@ public final class ReplicationService {
             String l = LocalDateTime.now(zone).format(TS) + " " + job.id() + ": " + line;
             lines.add(l);
             appendLog(job.id(), l, lines.size() == 1);
+            also.accept(job.id() + ": " + line);
         };
         try {
             log.accept("start replication job");
             var g = guest(job.guest()).orElseThrow(() -> new IllegalStateException("guest " + job.guest() + " does not exist"));
             if (job.removeJob() != null) {
-                replicator.apply(this).remove(job, g.getKey(), "full".equals(job.removeJob()), log);
+                replicator().remove(job, g.getKey(), "full".equals(job.removeJob()), log);
                 modifyConfig(c -> c.delete(job.id()));
                 modifyState(s -> { s.remove(job.guest(), job.id()); return null; });
                 log.accept("end replication job");
-                return true;
+                return null;
             }
             ReplicationState.Job st = state().get(job.guest(), job.id());
-            Replicator.Result r = replicator.apply(this).run(job, g.getKey(), st, start, log);
+            Replicator.Result r = replicator().run(job, g.getKey(), st, start, log);
             double secs = (System.nanoTime() - t0) / 1e9;
             modifyState(s -> {
                 s.put(job.guest(), job.id(), s.get(job.guest(), job.id()).succeeded(start, secs, node(), r.storeids()));
                 return null;
             });
             log.accept("end replication job");
-            return true;
+            return r;
         } catch (RuntimeException e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             double secs = (System.nanoTime() - t0) / 1e9;
@@ -193,10 +204,46 @@ public final class ReplicationService {
             });
             log.accept("end replication job with error: " + msg);
             LOG.log(System.Logger.Level.WARNING, "replication job " + job.id() + " failed: " + msg);
-            return false;
+            return null;
         } finally {
             running.remove(job.id());
         }
+    }
+
+    // ---- migration ------------------------------------------------------------------------------------------
+
+    @Override
+    public Set<String> syncBeforeMigration(int vmid, String target, java.util.function.Consumer<String> log) {
+        Optional<ReplicationConfig.Job> job = config().jobsOf(vmid).stream()
+                .filter(j -> target.equals(j.target()) && !j.disabled() && j.removeJob() == null).findFirst();
+        if (job.isEmpty()) return Set.of();
+        log.accept("replicating the last changes to node '" + target + "' (job " + job.get().id() + ")");
+        Replicator.Result r;
+        synchronized (runLock) {
+            r = run(job.get(), log);
+        }
+        if (r == null) {
+            String err = state().get(vmid, job.get().id()).error();
+            throw new IllegalStateException("replication job " + job.get().id() + " failed" + (err == null ? "" : " - " + err));
+        }
+        return r.bytes().keySet();
+    }
+
+    @Override
+    public void afterMigration(int vmid, String source, String target, java.util.function.Consumer<String> log) {
+        List<String> changed = modifyConfig(c -> c.switchTarget(vmid, source, target));
+        if (changed.isEmpty()) return;
+        Map<String, ReplicationState.Job> jobs = state().guest(vmid);
+        byte[] body = ReplicationState.writeGuest(jobs).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        api.stream(target, PeerSetState.PATH, Map.of("vmid", vmid), out -> {
+            try {
+                out.write(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        modifyState(s -> { s.putGuest(vmid, Map.of()); return null; });
+        log.accept("switched replication job(s) " + String.join(", ", changed) + " to run on node '" + target + "'");
     }
 
     public Path logFile(String id) { return logDir.resolve(id); }

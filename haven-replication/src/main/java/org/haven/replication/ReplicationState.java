@@ -128,6 +128,13 @@ public final class ReplicationState {
     }
 
     /** The job states of a guest as {@code pvesr set-state} takes them: {@code {"<jobid>":{…}}}. */
+    public static String writeGuest(Map<String, Job> jobs) {
+        ObjectNode g = JSON.createObjectNode();
+        new TreeMap<>(jobs).forEach((id, j) -> g.set(id, toJson(j)));
+        return JSON.writeValueAsString(g);
+    }
+
+    /** The job states of a guest as {@code pvesr set-state} takes them: {@code {"<jobid>":{…}}}. */
     public static Map<String, Job> parseGuest(String json) {
         return parse("{\"0\":" + json + "}").guest(0);
     }

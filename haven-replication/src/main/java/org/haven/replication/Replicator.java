@@ -93,7 +93,8 @@ public final class Replicator {
                 made.add(v);
             }
             Double rate = job.rate().orElse(null);
-            log.accept("using secure transmission, rate limit: " + (rate == null ? "none" : rate + " MByte/s"));
+            log.accept("using secure transmission, rate limit: " + (rate == null ? "none"
+                    : (rate == Math.rint(rate) ? Long.toString(rate.longValue()) : rate.toString()) + " MByte/s"));
             for (ReplicationPlan.Transfer t : transfers) {
                 if (t.full()) log.accept("full sync '" + t.volid() + "' (" + t.snap() + ")");
                 else log.accept("incremental sync '" + t.volid() + "' (" + t.base() + " => " + t.snap() + ")");
@@ -101,7 +102,7 @@ public final class Replicator {
                 boolean withSnapshots = f == ExportFormat.ZFS;
                 long[] count = {0};
                 api.importVolume(target, t.volid(), t.format(), withSnapshots, t.snap(), t.base(), out -> {
-                    OutputStream o = new Metered(out, rate == null ? 0 : (long) (rate * 1024 * 1024), count);
+                    OutputStream o = new Metered(out, rate == null ? 0 : (long) (rate * 1_000_000), count);
                     storage.exportVolume(t.volid(), f, t.snap(), t.base(), withSnapshots, o);
                     try {
                         o.flush();

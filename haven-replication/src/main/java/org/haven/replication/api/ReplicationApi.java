@@ -25,6 +25,7 @@ import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.HttpsClusterApi;
 import org.haven.guest.migrate.PeerHandler;
 import org.haven.replication.PeerFinalize;
+import org.haven.replication.PeerSetState;
 import org.haven.replication.ReplicationConfig;
 import org.haven.replication.ReplicationSchedule;
 import org.haven.replication.ReplicationService;
@@ -59,12 +60,23 @@ public final class ReplicationApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
-        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new PeerFinalize(
-                () -> ctx.findService(StorageManager.class), ctx.cfs(), () -> ctx.findService(org.haven.access.AccessControl.class).map(ac ->
-                        new PeerHandler.Credentials() {
-                            @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
-                            @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
-                        }))));
+        ctx.publish(org.haven.guest.migrate.MigrationReplication.class, new org.haven.guest.migrate.MigrationReplication() {
+            @Override public Set<String> syncBeforeMigration(int vmid, String target, java.util.function.Consumer<String> log) {
+                return service().syncBeforeMigration(vmid, target, log);
+            }
+            @Override public void afterMigration(int vmid, String source, String target, java.util.function.Consumer<String> log) {
+                service().afterMigration(vmid, source, target, log);
+            }
+        });
+        java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = () -> ctx.findService(org.haven.access.AccessControl.class)
+                .map(ac -> new PeerHandler.Credentials() {
+                    @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
+                    @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
+                });
+        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> {
+            ext.add(new PeerFinalize(() -> ctx.findService(StorageManager.class), ctx.cfs(), credentials));
+            ext.add(new PeerSetState(this::service, credentials));
+        });
     }
 
     @Override
@@ -91,8 +103,7 @@ public final class ReplicationApi implements ApiModule {
                     var ac = ctx.service(org.haven.access.AccessControl.class);
                     return new HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"));
                 });
-                service = new ReplicationService(ctx.cfs(), state, logs, ctx.clock(), ZoneId.systemDefault(), guests,
-                        svc -> new Replicator(ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName())), api));
+                service = new ReplicationService(ctx.cfs(), state, logs, ctx.clock(), ZoneId.systemDefault(), guests, this::storage, api);
             }
             return service;
         }
@@ -267,10 +278,14 @@ public final class ReplicationApi implements ApiModule {
                 .orElseThrow(() -> ApiException.error("replication job '" + j.id() + "' is not a job of node '" + service().node() + "'"));
     }
 
+    private StorageManager storage() {
+        return ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
+    }
+
     /** A guest with replication jobs refuses volumes that cannot be replicated (PVE's message). */
     private void checkVolumes(org.haven.guest.GuestService g, int vmid) {
         if (g == null) return;
-        StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
+        StorageManager sm = storage();
         var owner = g.store().owner(vmid).orElseThrow();
         try {
             Replicator.replicableVolumes(g.type().volumeKeys(), g.store().load(owner, vmid), sid -> sm.config().get(sid));

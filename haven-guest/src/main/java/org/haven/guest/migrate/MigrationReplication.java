@@ -1,0 +1,22 @@
+package org.haven.guest.migrate;
+
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Storage replication as a migration sees it (published by the replication module, as PVE's migration calls
+ * {@code PVE::Replication}): a guest migrated to the target of one of its replication jobs gets that job run first,
+ * so that only the last delta is sent and its replicated volumes need no copy; afterwards the jobs' direction is
+ * switched to the new node.
+ */
+public interface MigrationReplication {
+
+    /**
+     * Runs the replication job of {@code vmid} to {@code target}, if there is one, and returns the volumes it
+     * replicated (empty without a job). Throws when the run fails.
+     */
+    Set<String> syncBeforeMigration(int vmid, String target, Consumer<String> log);
+
+    /** After the guest moved from {@code source} to {@code target}: its jobs now run on {@code target}, the one to {@code target} goes back to {@code source}. */
+    void afterMigration(int vmid, String source, String target, Consumer<String> log);
+}
