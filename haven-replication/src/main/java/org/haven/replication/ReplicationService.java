@@ -23,14 +23,14 @@ import org.haven.core.time.Clock;
 import org.haven.guest.GuestService;
 import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.GuestMigrate;
-import org.haven.guest.migrate.MigrationReplication;
+import org.haven.guest.migrate.GuestReplication;
 import org.haven.storage.StorageManager;
 
 /**
  * Replication on one node: the cluster-wide {@code replication.cfg}, this node's state file, the job logs and the
  * runs of the due jobs (a scheduler round, {@link #runDue}). Only jobs whose guest lives on this node run here.
  */
-public final class ReplicationService implements MigrationReplication {
+public final class ReplicationService implements GuestReplication {
     private static final System.Logger LOG = System.getLogger("haven.replication");
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
@@ -244,6 +244,17 @@ public final class ReplicationService implements MigrationReplication {
         });
         modifyState(s -> { s.putGuest(vmid, Map.of()); return null; });
         log.accept("switched replication job(s) " + String.join(", ", changed) + " to run on node '" + target + "'");
+    }
+
+    @Override
+    public void checkVolume(int vmid, String volume) {
+        if (config().jobsOf(vmid).isEmpty()) return;
+        int colon = volume.indexOf(':');
+        if (colon < 0) throw new IllegalArgumentException("cannot add non-managed/pass-through volume to a replicated VM");
+        if (volume.endsWith(":cloudinit")) return;
+        Optional<org.haven.storage.config.StorageEntry> s = storage.get().config().get(volume.substring(0, colon));
+        if (s.isPresent() && (s.get().shared() || ReplicationPlan.REPLICABLE.contains(s.get().type()))) return;
+        throw new IllegalArgumentException("cannot add non-replicatable volume to a replicated VM");
     }
 
     public Path logFile(String id) { return logDir.resolve(id); }

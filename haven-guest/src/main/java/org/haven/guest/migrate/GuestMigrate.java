@@ -77,7 +77,7 @@ public final class GuestMigrate {
     private final LiveMigration liveMigration;
     private final String word;
     private final Function<String, Optional<MigrationChecks.StorageFacts>> storages;
-    private final java.util.function.Supplier<Optional<MigrationReplication>> replication;
+    private final java.util.function.Supplier<Optional<GuestReplication>> replication;
 
     /** @param live how the guest type moves a running guest */
     public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live) {
@@ -85,7 +85,7 @@ public final class GuestMigrate {
     }
 
     /** @param replication storage replication on this node, when its module runs */
-    public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live, java.util.function.Supplier<Optional<MigrationReplication>> replication) {
+    public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live, java.util.function.Supplier<Optional<GuestReplication>> replication) {
         this.replication = replication;
         this.type = guests.type();
         this.keys = type.volumeKeys();
@@ -199,7 +199,7 @@ public final class GuestMigrate {
             List<MigrationChecks.Volume> copies = List.of();
             Map<String, String> copied = new LinkedHashMap<>();
             Map<String, String> renamed = new LinkedHashMap<>();
-            Optional<MigrationReplication> repl = replication.get();
+            Optional<GuestReplication> repl = replication.get();
             try {
                 // a replication job to the target sends the last delta: its volumes are there already
                 java.util.Set<String> replicated = repl.map(r -> r.syncBeforeMigration(vmid, target, m -> info(log, m))).orElse(java.util.Set.of());

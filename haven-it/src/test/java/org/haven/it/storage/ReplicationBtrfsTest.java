@@ -27,7 +27,8 @@ import tools.jackson.databind.JsonNode;
  * sends the whole disk, the second only what was written since; each side then keeps only the newest replication
  * snapshot. With the target daemon down a run fails, {@code pvesr status} shows the error and the fail count, and
  * once the target is back the retry is due 5 minutes after the failed try. Migrating the VM to node2 then sends
- * only the last delta, and the job runs the other way, from node2 to node1, incrementally.
+ * only the last delta, and the job runs the other way, from node2 to node1, incrementally; there the VM refuses a disk
+ * on a storage that cannot replicate unless it is marked {@code replicate=0}.
  */
 @E2eTest
 class ReplicationBtrfsTest {
@@ -184,6 +185,10 @@ class ReplicationBtrfsTest {
         assertThat(ok(n2b.cli("pvesr", "list")).out()).containsPattern("100-0\\s+local/node1\\s");
         inNode(n2b, "dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=1", "seek=12", "conv=notrunc,fsync");
         Thread.sleep(1100);
+        CliResult nonReplicable = n2b.cli("qm", "set", "100", "--scsi1", "local:0.0625,format=raw");
+        assertThat(nonReplicable.exit()).isNotZero();
+        assertThat(nonReplicable.err() + nonReplicable.out()).contains("cannot add non-replicatable volume to a replicated VM");
+        ok(n2b.cli("qm", "set", "100", "--scsi1", "local:0.0625,format=raw,replicate=0"));
         ok(n2b.cli("pvesr", "run", "--id", ID));
         assertThat(sent(n2b)).as("the reversed job goes on incrementally").isGreaterThan(1L << 20).isLessThan(3L << 20);
         assertThat(md5(n1, raw)).isEqualTo(md5(n2b, raw));

@@ -60,13 +60,14 @@ public final class ReplicationApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
-        ctx.publish(org.haven.guest.migrate.MigrationReplication.class, new org.haven.guest.migrate.MigrationReplication() {
+        ctx.publish(org.haven.guest.migrate.GuestReplication.class, new org.haven.guest.migrate.GuestReplication() {
             @Override public Set<String> syncBeforeMigration(int vmid, String target, java.util.function.Consumer<String> log) {
                 return service().syncBeforeMigration(vmid, target, log);
             }
             @Override public void afterMigration(int vmid, String source, String target, java.util.function.Consumer<String> log) {
                 service().afterMigration(vmid, source, target, log);
             }
+            @Override public void checkVolume(int vmid, String volume) { service().checkVolume(vmid, volume); }
         });
         java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = () -> ctx.findService(org.haven.access.AccessControl.class)
                 .map(ac -> new PeerHandler.Credentials() {
