@@ -26,6 +26,17 @@ public final class DiskList {
     /** What else the host knows: PV device to VG, ZFS pool member devices, SMART health by device path. */
     public record Usage(Map<String, String> lvmPvs, Set<String> zfsDevices, Map<String, String> health) {}
 
+    /** {@code d} with the file system and partition table type of {@code blkid --probe --output export}. */
+    public static Device withSignatures(Device d, String blkidExport) {
+        String fstype = null, pttype = null;
+        for (String line : blkidExport.split("\n")) {
+            if (line.startsWith("TYPE=")) fstype = line.substring(5).strip();
+            if (line.startsWith("PTTYPE=")) pttype = line.substring(7).strip();
+        }
+        return new Device(d.name(), d.path(), d.size(), d.type(), d.parent(), fstype, d.mountpoint(), d.model(), d.serial(),
+                d.vendor(), d.wwn(), d.rotational(), d.transport(), pttype);
+    }
+
     /** True when {@code name} (a kernel block device name) is a disk PVE lists; loop devices only when {@code includeLoop}. */
     public static boolean isListedDisk(String name, boolean includeLoop) {
         return PVE_DISK.matcher(name).matches() || includeLoop && LOOP.matcher(name).matches();

@@ -351,6 +351,10 @@ public final class DisksApi implements ApiModule {
             if (!host.isPartition(dev)) {
                 exec(log, List.of("sgdisk", "-n1", "-t1:8300", dev));
                 List<String> parts = host.partitions(dev);
+                if (parts.isEmpty()) { // a kernel without the GPT parser learns the partition from partx
+                    exec(log, List.of("partx", "--update", dev));
+                    parts = host.partitions(dev);
+                }
                 if (parts.isEmpty()) throw new StorageException("the new partition of " + dev + " did not appear");
                 part = parts.getFirst();
             }

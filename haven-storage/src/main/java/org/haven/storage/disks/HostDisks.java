@@ -44,7 +44,16 @@ public final class HostDisks {
 
     /** The block devices of {@code lsblk}, one per line (partitions and holders name their parent). */
     public List<DiskList.Device> devices() {
-        return parseLsblk(run.check(List.of("lsblk", "--json", "--bytes", "--list", "--output", LSBLK_COLUMNS)));
+        List<DiskList.Device> out = new ArrayList<>();
+        for (DiskList.Device d : parseLsblk(run.check(List.of("lsblk", "--json", "--bytes", "--list", "--output", LSBLK_COLUMNS)))) {
+            // without udev lsblk knows no signatures: probe them
+            if (d.fstype() == null && d.pttype() == null && d.size() > 0) {
+                var r = run.run(List.of("blkid", "--probe", "--output", "export", d.path()));
+                if (r.ok()) d = DiskList.withSignatures(d, r.stdout());
+            }
+            out.add(d);
+        }
+        return out;
     }
 
     /** {@code lsblk --json --bytes --list} output as devices. */
@@ -75,7 +84,11 @@ public final class HostDisks {
         if (!skipSmart) {
             for (DiskList.Device d : devices) {
                 if (d.parent() != null || !DiskList.isListedDisk(d.name(), includeLoop)) continue;
-                health.put(d.path(), (String) smart(d.path(), true).get("health"));
+                try {
+                    health.put(d.path(), (String) smart(d.path(), true).get("health"));
+                } catch (StorageException e) {
+                    health.put(d.path(), "UNKNOWN"); // as PVE's list, which ignores SMART errors
+                }
             }
         }
         return new DiskList.Usage(pvs, zfs, health);
@@ -94,6 +107,8 @@ public final class HostDisks {
     public Map<String, Object> smart(String dev, boolean healthonly) {
         if (!installed("smartctl")) return new HashMap<>(Map.of("health", "UNKNOWN"));
         var r = run.run(List.of("smartctl", healthonly ? "-H" : "-a", dev));
+        // a device smartctl cannot talk to (a loop device, a virtual disk) has no SMART
+        if (r.stdout().contains("Unable to detect device type")) return new HashMap<>(Map.of("health", "UNKNOWN"));
         try {
             return DiskPlans.smart(r.stdout(), r.exitCode(), healthonly);
         } catch (IllegalArgumentException e) {
