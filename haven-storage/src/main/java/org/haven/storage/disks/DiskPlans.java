@@ -137,7 +137,7 @@ public final class DiskPlans {
         return e;
     }
 
-    /** {@code pvs --noheadings --units b --nosuffix --separator : -o pv_name,pv_size,pv_free,vg_name}: PV path to its fields. */
+    /** The colon-separated rows of an LVM report ({@code --noheadings --separator :}) with at least {@code fields} fields. */
     public static List<String[]> rows(String out, int fields) {
         List<String[]> rows = new ArrayList<>();
         for (String line : out.split("\n")) {

@@ -261,6 +261,11 @@ public final class DisksApi implements ApiModule {
             if (f[0].equals(name)) throw new StorageException("volume group with name '" + name + "' already exists on node '" + ctx.nodeName() + "'");
     }
 
+    private void requireVg(String vg) {
+        if (DiskPlans.rows(lvm("vgs", "vg_name"), 1).stream().noneMatch(f -> f[0].equals(vg)))
+            throw new StorageException("no such volume group '" + vg + "'");
+    }
+
     /** The PVs of volume group {@code vg}. */
     private List<String> pvsOf(String vg) {
         List<String> out = new ArrayList<>();
@@ -270,6 +275,7 @@ public final class DisksApi implements ApiModule {
 
     private Object removeLvm(Params p, RequestContext rc) {
         String name = p.str("name");
+        requireVg(name);
         checkCleanupConfig(p, rc);
         return task(rc, "lvmremove", name, log -> {
             List<String> pvs = pvsOf(name);
@@ -288,6 +294,10 @@ public final class DisksApi implements ApiModule {
 
     private Object removeThin(Params p, RequestContext rc) {
         String name = p.str("name"), vg = p.str("volume-group");
+        requireVg(vg);
+        if (DiskPlans.thinPools(lvm("lvs", "vg_name,lv_name,lv_size,data_percent,lv_metadata_size,metadata_percent,segtype")).stream()
+                .noneMatch(t -> t.get("vg").equals(vg) && t.get("lv").equals(name)))
+            throw new StorageException("no such thin pool " + vg + "/" + name);
         checkCleanupConfig(p, rc);
         return task(rc, "lvmthinremove", name, log -> {
             exec(log, List.of("lvremove", "-y", vg + "/" + name));
