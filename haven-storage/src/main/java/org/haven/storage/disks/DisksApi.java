@@ -100,6 +100,24 @@ public final class DisksApi implements ApiModule {
         add(reg, "DELETE", "/zfs/{name}", "Destroy a ZFS pool.", this::removeZfs);
     }
 
+    /**
+     * An embedded node has no systemd to mount its directory storages at boot: it mounts those of its units that are
+     * not mounted when it starts (by file system UUID, which needs no udev).
+     */
+    @Override
+    public void start(NodeContext ctx) throws IOException {
+        if (!ctx.embedded()) return;
+        for (Map<String, Object> d : directories()) {
+            String what = (String) d.get("device"), where = (String) d.get("path");
+            if (what == null || where == null || isMounted(Path.of(where))) continue;
+            String source = what.startsWith("/dev/disk/by-uuid/") ? "UUID=" + what.substring("/dev/disk/by-uuid/".length()) : what;
+            Files.createDirectories(Path.of(where));
+            var r = host.runner().run(List.of("mount", "-t", String.valueOf(d.get("type")), source, where));
+            if (!r.ok()) System.getLogger(DisksApi.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot mount " + what + " on " + where + ": " + r.stderr().strip());
+        }
+    }
+
     private static void add(ApiRegistry reg, String method, String sub, String description, Handler h) {
         SPEC.add(reg, method, BASE + sub, description, StorageApi.wrap(h));
     }

@@ -29,7 +29,7 @@ class DisksApiConformanceTest {
     @Test
     void allMethodsOfPve() throws Exception {
         ApiTree tree = new ApiTree();
-        new DisksApi().register(tree, new org.haven.api.TestNodeContext(new ApiFixture(tmp).cfs, null, null, tmp, null));
+        new DisksApi().register(tree, new ApiFixture(tmp).node);
         Map<String, JsonNode> mine = disks(StorageApiConformanceTest.index(SchemaExport.apidump(tree)));
         Map<String, JsonNode> pve = disks(StorageApiConformanceTest.index(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec()))));
         assertThat(pve).hasSize(18);

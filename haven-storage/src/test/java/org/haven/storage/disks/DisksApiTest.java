@@ -193,12 +193,12 @@ class DisksApiTest {
         for (String fs : filesystems) {
             LoopDevice l = loop("dir-" + fs, 320 * MIB);
             String name = "disk-" + fs;
-            Path where = api.dataDir.resolve("mnt/pve/" + name);
+            Path where = api.node.dataDir().resolve("mnt/pve/" + name);
             cleanup.add(() -> TestSupport.quiet("umount", where.toString()));
             assertThat(task(HttpMethod.POST, "/directory", Map.of("name", name, "device", l.device, "filesystem", fs, "add_storage", "1")))
                     .as(fs).isEqualTo("OK");
             assertThat(Files.readString(Path.of("/proc/self/mounts"))).contains(" " + where + " " + fs + " ");
-            Path unit = api.dataDir.resolve("disks/systemd/mnt-pve-disk\\x2d" + fs + ".mount");
+            Path unit = api.node.dataDir().resolve("disks/systemd/mnt-pve-disk\\x2d" + fs + ".mount");
             assertThat(Files.readString(unit)).contains("Where=" + where + "\n").contains("Type=" + fs + "\n").contains("What=/dev/disk/by-uuid/");
             @SuppressWarnings("unchecked")
             var dirs = (List<Map<String, Object>>) call(HttpMethod.GET, "/directory", Map.of()).data();
@@ -214,8 +214,11 @@ class DisksApiTest {
             assertThat(call(HttpMethod.PUT, "/wipedisk", Map.of("disk", l.device)).message()).isEqualTo("disk/partition '" + part + "' is mounted");
             assertThat(call(HttpMethod.POST, "/directory", Map.of("name", name, "device", l.device)).message())
                     .isEqualTo("device '" + l.device + "' is already in use");
-            // the storage's directory is usable
+            // the storage's directory is usable, and an embedded node mounts it again when it starts
             Files.writeString(where.resolve("probe"), "x");
+            TestSupport.sh("umount", where.toString());
+            api.disks.start(api.node);
+            assertThat(where.resolve("probe")).hasContent("x");
             assertThat(task(HttpMethod.DELETE, "/directory/" + name, Map.of("cleanup-config", "1", "cleanup-disks", "1"))).isEqualTo("OK");
             assertThat(mounted(where)).isFalse();
             assertThat(unit).doesNotExist();
