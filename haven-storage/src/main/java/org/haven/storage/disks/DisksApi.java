@@ -438,7 +438,7 @@ public final class DisksApi implements ApiModule {
 
     // ---- zfs -----------------------------------------------------------------------------------------------------
 
-    private static boolean zfsInstalled() { return Files.isExecutable(Path.of("/usr/sbin/zpool")) || Files.isExecutable(Path.of("/sbin/zpool")); }
+    private static boolean zfsInstalled() { return HostDisks.installed("zpool"); }
 
     private static void requireZfs() {
         if (!zfsInstalled()) throw new StorageException("zpool not found: ZFS (zfsutils-linux) is not installed on this node");

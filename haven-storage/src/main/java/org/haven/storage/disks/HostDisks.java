@@ -116,7 +116,8 @@ public final class HostDisks {
         }
     }
 
-    private static boolean installed(String cmd) {
+    /** True when the system directories have {@code cmd}. */
+    static boolean installed(String cmd) {
         for (String d : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin"))
             if (Files.isExecutable(Path.of(d, cmd))) return true;
         return false;
