@@ -20,6 +20,7 @@ import org.haven.api.Params;
 import org.haven.api.RequestContext;
 import org.haven.api.SpecMethods;
 import org.haven.api.task.TaskLog;
+import org.haven.api.task.TaskWorker;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.storage.StorageException;
 import org.haven.storage.StorageManager;
@@ -101,12 +102,12 @@ public final class DisksApi implements ApiModule {
     }
 
     /**
-     * An embedded node has no systemd to mount its directory storages at boot: it mounts those of its units that are
-     * not mounted when it starts (by file system UUID, which needs no udev).
+     * Without systemd (an embedded node, a host without it) nothing mounts the directory storages at boot: the node
+     * mounts those of its units that are not mounted when it starts (by file system UUID, which needs no udev).
      */
     @Override
     public void start(NodeContext ctx) throws IOException {
-        if (!ctx.embedded()) return;
+        if (systemd()) return;
         for (Map<String, Object> d : directories()) {
             String what = (String) d.get("device"), where = (String) d.get("path");
             if (what == null || where == null || isMounted(Path.of(where))) continue;
@@ -139,7 +140,7 @@ public final class DisksApi implements ApiModule {
     }
 
     /** A disk-changing task: runs {@code body} under the node's disk lock. */
-    private String task(RequestContext rc, String type, String id, TaskBody body) {
+    private String task(RequestContext rc, String type, String id, TaskWorker body) {
         return ctx.tasks().start(type, id, rc.authid(), log -> {
             LOCK.lock();
             try {
@@ -148,11 +149,6 @@ public final class DisksApi implements ApiModule {
                 LOCK.unlock();
             }
         });
-    }
-
-    @FunctionalInterface
-    private interface TaskBody {
-        void run(TaskLog log) throws Exception;
     }
 
     private String exec(TaskLog log, List<String> cmd) {
