@@ -207,9 +207,10 @@ public final class DisksApi implements ApiModule {
     private void wipe(TaskLog log, String dev) {
         DiskList.Device d = host.device(dev);
         for (List<String> cmd : DiskPlans.wipe(dev, host.partitions(dev), d.size())) exec(log, cmd);
-        if (!host.isPartition(dev)) {
-            var r = host.runner().run(List.of("blockdev", "--rereadpt", dev));
-            if (!r.ok()) log.log("re-reading the partition table of " + dev + " failed: " + r.stderr().strip());
+        if (!host.isPartition(dev) && !host.runner().run(List.of("blockdev", "--rereadpt", dev)).ok()) {
+            // a device the kernel does not scan (a loop device without partscan) keeps its partitions until told
+            var r = host.runner().run(List.of("partx", "--delete", dev));
+            if (!r.ok()) log.log("dropping the partitions of " + dev + " failed: " + r.stderr().strip());
         }
     }
 

@@ -223,7 +223,9 @@ class DisksApiTest {
             assertThat(mounted(where)).isFalse();
             assertThat(unit).doesNotExist();
             assertThat(api.cfs.readString("storage.cfg").orElse("")).doesNotContain("dir: " + name);
+            // as PVE, cleanup-disks wipes the file system's partition and leaves the disk's partition table
             assertThat(TestSupport.sh("blkid", "-p", "-o", "value", "-s", "TYPE", part).strip()).isEmpty();
+            assertThat(listed(part, true)).containsEntry("used", "partition").containsEntry("mounted", 0);
         }
     }
 
