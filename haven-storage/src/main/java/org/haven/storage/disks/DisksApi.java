@@ -271,14 +271,16 @@ public final class DisksApi implements ApiModule {
         });
     }
 
+    private boolean vgExists(String vg) {
+        return DiskPlans.rows(lvm("vgs", "vg_name"), 1).stream().anyMatch(f -> f[0].equals(vg));
+    }
+
     private void checkVgFree(String name) {
-        for (String[] f : DiskPlans.rows(lvm("vgs", "vg_name"), 1))
-            if (f[0].equals(name)) throw new StorageException("volume group with name '" + name + "' already exists on node '" + ctx.nodeName() + "'");
+        if (vgExists(name)) throw new StorageException("volume group with name '" + name + "' already exists on node '" + ctx.nodeName() + "'");
     }
 
     private void requireVg(String vg) {
-        if (DiskPlans.rows(lvm("vgs", "vg_name"), 1).stream().noneMatch(f -> f[0].equals(vg)))
-            throw new StorageException("no such volume group '" + vg + "'");
+        if (!vgExists(vg)) throw new StorageException("no such volume group '" + vg + "'");
     }
 
     /** The PVs of volume group {@code vg}. */
