@@ -221,6 +221,7 @@ class DisksApiTest {
             assertThat(where.resolve("probe")).hasContent("x");
             assertThat(task(HttpMethod.DELETE, "/directory/" + name, Map.of("cleanup-config", "1", "cleanup-disks", "1"))).isEqualTo("OK");
             assertThat(mounted(where)).isFalse();
+            assertThat(Files.readString(Path.of("/proc/self/mounts"))).doesNotContain(part + " ");
             assertThat(unit).doesNotExist();
             assertThat(api.cfs.readString("storage.cfg").orElse("")).doesNotContain("dir: " + name);
             // as PVE, cleanup-disks wipes the file system's partition and leaves the disk's partition table
