@@ -376,7 +376,8 @@ public final class LxcApi implements ApiModule {
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());
         m.addAll(localTools());
         m.addAll(console.methods());
-        m.addAll(new LxcMigrateApi(this::service, () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class)).methods());
+        m.addAll(new LxcMigrateApi(this::service, () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class),
+                () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.GuestReplication.class)).methods());
 
         m.add(at(ApiMethod.post(CT + "/clone").name("clone_vm").description("Create a container clone/copy"))
                 .param("newid", vmid().description("VMID for the clone."))

@@ -14,6 +14,7 @@ import org.haven.core.schema.StandardOptions;
 import org.haven.guest.migrate.BandwidthLimit;
 import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.GuestReplication;
 import org.haven.guest.migrate.LiveMigration;
 import org.haven.guest.migrate.MigrationChecks;
 import org.haven.lxc.LxcService;
@@ -33,11 +34,13 @@ final class LxcMigrateApi {
 
     private final Supplier<LxcService> service;
     private final Supplier<Optional<ClusterApi>> cluster;
+    private final Supplier<Optional<GuestReplication>> replication;
     private volatile GuestMigrate migrate;
 
-    LxcMigrateApi(Supplier<LxcService> service, Supplier<Optional<ClusterApi>> cluster) {
+    LxcMigrateApi(Supplier<LxcService> service, Supplier<Optional<ClusterApi>> cluster, Supplier<Optional<GuestReplication>> replication) {
         this.service = service;
         this.cluster = cluster;
+        this.replication = replication;
     }
 
     private ClusterApi cluster() {
@@ -48,7 +51,7 @@ final class LxcMigrateApi {
         GuestMigrate m = migrate;
         if (m != null) return m;
         synchronized (this) {
-            if (migrate == null) migrate = new GuestMigrate(service.get().guests(), cluster(), NO_LIVE);
+            if (migrate == null) migrate = new GuestMigrate(service.get().guests(), cluster(), NO_LIVE, replication);
             return migrate;
         }
     }
