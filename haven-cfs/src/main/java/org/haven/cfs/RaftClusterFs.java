@@ -174,7 +174,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 .build();
         this.client = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                 (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
-        this.forwarder = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)));
+        // one try per delivery: the sender offers an unanswered group again, to whichever node leads by then
+        this.forwarder = newClient(props, RetryPolicies.noRetry());
     }
 
     private RaftClient newClient(RaftProperties props, org.apache.ratis.retry.RetryPolicy retry) {
@@ -415,6 +416,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         volatile boolean delivered;
         volatile boolean delivering;
         volatile long retryAt;
+        /** The leader the newest delivery went to, and its number (only the sender thread delivers). */
+        volatile RaftPeerId target;
+        volatile int delivery;
 
         Attempt(long id, long term, List<Pending> pendings) {
             this.id = id;
@@ -448,6 +452,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<Long, Long> acceptedIds = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Thread sender;
     private volatile Thread proposer;
+    private final ClientId proposerId = ClientId.randomId();
+    private final java.util.concurrent.atomic.AtomicLong proposals = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Sends queued changes as groups to the leader; what queues while the newest group is being delivered forms
@@ -458,8 +464,11 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         while (!closed) {
             try {
                 Pending first = outbox.poll(TimeUnit.NANOSECONDS.toMillis(REDELIVER_NANOS), TimeUnit.MILLISECONDS);
+                RaftPeerId leader = leaderId();
                 for (Attempt a : attempts.values()) {
-                    if (a.delivered || a.delivering || System.nanoTime() - a.retryAt < 0) continue;
+                    if (a.delivered) continue;
+                    // a delivery still waiting for a leader that was replaced (frozen, cut off) is not waited for
+                    if (a.delivering ? java.util.Objects.equals(a.target, leader) : System.nanoTime() - a.retryAt < 0) continue;
                     if (a.abandoned()) attempts.remove(a.id, a);
                     else deliver(a);
                 }
@@ -487,28 +496,42 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /** The leader as this node's Raft division knows it (it follows elections without a round trip), or null. */
+    private RaftPeerId leaderId() {
+        DivisionInfo info = info();
+        return info == null ? null : info.getLeaderId();
+    }
+
     /**
-     * Offers an attempt to the leader: this node, or the leader through a query. Completes when the answer is in;
-     * an attempt that was refused or not answered is offered again after a pause.
+     * Offers an attempt to the leader: this node, or the leader this node's division knows, through a query sent
+     * to it alone. Completes when the answer is in; an attempt that was refused or not answered is offered again
+     * after a pause, and at once to a new leader (see {@link #sendLoop}), so that a leader that hangs with its
+     * connections open costs no more than the election that replaces it.
      */
     private java.util.concurrent.CompletableFuture<?> deliver(Attempt a) {
-        a.delivering = true;
+        int n = ++a.delivery;
         DivisionInfo info = info();
+        RaftPeerId leader = info == null ? null : info.getLeaderId();
+        a.target = leader;
         java.util.concurrent.CompletableFuture<byte[]> answer;
         if (info != null && info.isLeader()) {
             answer = java.util.concurrent.CompletableFuture.completedFuture(accept(a.group));
+        } else if (leader == null || leader.equals(selfId)) {
+            answer = java.util.concurrent.CompletableFuture.completedFuture(REFUSED);
         } else {
             answer = org.apache.ratis.client.impl.UnorderedAsync.send(org.apache.ratis.protocol.RaftClientRequest.readRequestType(true),
-                            Message.valueOf(ByteString.copyFrom(a.group)), null, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
+                            Message.valueOf(ByteString.copyFrom(a.group)), leader, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
                     .thenApply(r -> r.isSuccess() ? r.getMessage().getContent().toByteArray() : REFUSED);
         }
+        a.delivering = true;
         return answer.whenComplete((bytes, err) -> {
             if (err == null && java.util.Arrays.equals(bytes, ACCEPTED)) {
                 a.delivered = true;
-            } else {
-                if (err != null) LOG.debug("cfs: forwarding to the leader: {}", err.toString());
-                a.retryAt = System.nanoTime() + REDELIVER_NANOS;
+            } else if (err != null) {
+                LOG.debug("cfs: forwarding to the leader {}: {}", leader, err.toString());
             }
+            if (n != a.delivery) return; // a newer delivery (to a new leader) decides
+            if (!a.delivered) a.retryAt = System.nanoTime() + REDELIVER_NANOS;
             a.delivering = false;
         });
     }
@@ -537,10 +560,15 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 DivisionInfo info = info();
                 if (info != null && info.isLeader()) {
                     try {
-                        RaftClientReply r = client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.entryOf(groups))))
+                        // straight to the local division: a client would first try the leader it last knew, which
+                        // may be a node that hangs
+                        RaftClientReply r = server.submitClientRequestAsync(org.apache.ratis.protocol.RaftClientRequest.newBuilder()
+                                        .setClientId(proposerId).setServerId(selfId).setGroupId(group.getGroupId())
+                                        .setCallId(proposals.incrementAndGet()).setType(org.apache.ratis.protocol.RaftClientRequest.writeRequestType())
+                                        .setMessage(Message.valueOf(ByteString.copyFrom(CfsOp.entryOf(groups)))).build())
                                 .get(cfg.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
                         if (!r.isSuccess()) LOG.debug("cfs: proposal failed: {}", r.getException());
-                    } catch (ExecutionException | TimeoutException e) {
+                    } catch (ExecutionException | TimeoutException | IOException e) {
                         LOG.debug("cfs: proposal failed: {}", e.toString());
                     }
                 }
