@@ -109,6 +109,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final StatusPlane status;
     private volatile List<CfsNode> members;
     private volatile boolean closed;
+    /** When this node last found itself quorate ({@link System#nanoTime}); checked at least every 500 ms. */
+    private volatile long lastQuorate = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
     private record Watch(String prefix, Consumer<String> listener) {}
 
@@ -245,6 +247,12 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     @Override
     public boolean isQuorate() {
+        boolean q = quorate();
+        if (q) lastQuorate = System.nanoTime();
+        return q;
+    }
+
+    private boolean quorate() {
         if (closed) return false;
         DivisionInfo info = info();
         if (info == null || !info.isAlive()) return false;
@@ -529,6 +537,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 a.delivered = true;
             } else if (err != null) {
                 LOG.debug("cfs: forwarding to the leader {}: {}", leader, err.toString());
+                // the next delivery opens a new connection (a client that does not retry keeps a failed one)
+                forwarder.getClientRpc().handleException(leader, err, true);
             }
             if (n != a.delivery) return; // a newer delivery (to a new leader) decides
             if (!a.delivered) a.retryAt = System.nanoTime() + REDELIVER_NANOS;
@@ -648,7 +658,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     /** Proposes a change and waits until this node has applied it; its result is this node's, which every replica shares. */
     private CfsOp.Result submit(CfsOp op) {
         if (!(op instanceof CfsOp.Lock)) lockedCommands.checkTime();
-        if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
+        if (closed || !awaitReformedQuorum()) throw new NotSubmittedException(NO_QUORUM);
         Pending p = new Pending(CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op)),
                 new java.util.concurrent.CompletableFuture<>());
         outbox.add(p);
@@ -664,6 +674,35 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CfsException("interrupted", e);
         }
+    }
+
+    /**
+     * How long a change waits for quorum to come back after this node last had it: a leader election (up to two
+     * election timeouts, from the last message of the old leader) and the new leader's first entry, with a margin.
+     */
+    private long reformMillis() {
+        return Math.max(3000, 4 * cfg.electionTimeout().toMillis());
+    }
+
+    /**
+     * True when this node is quorate, waiting for it while quorum is being re-formed: a node that was quorate
+     * less than {@link #reformMillis} ago (a leader failed or hangs, and the others are electing a new one) waits
+     * until then, as pmxcfs blocks a write while corosync re-forms the membership; a node without quorum for
+     * longer is read-only at once, as a pmxcfs node in a minority.
+     */
+    private boolean awaitReformedQuorum() {
+        while (!closed) {
+            if (isQuorate()) return true;
+            long left = lastQuorate + TimeUnit.MILLISECONDS.toNanos(reformMillis()) - System.nanoTime();
+            if (left <= 0) return false;
+            try {
+                Thread.sleep(Math.min(20, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     private static CfsException failure(String what, CfsOp.Result r) {
@@ -909,8 +948,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     }
 
     private void reconcileOnce() {
+        if (!isQuorate()) return; // also keeps lastQuorate current between changes
         DivisionInfo info = info();
-        if (info == null || !info.isLeader() || !isQuorate()) return;
+        if (info == null || !info.isLeader()) return;
         if (read("corosync.conf").isEmpty()) return;
         List<CfsNode> desired = members;
         List<String> current = raftPeers();
