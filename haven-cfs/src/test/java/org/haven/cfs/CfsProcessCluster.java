@@ -42,11 +42,15 @@ final class CfsProcessCluster implements AutoCloseable {
     Node start(int i) throws IOException {
         CfsNode self = peers.get(i);
         List<String> peerArgs = peers.stream().map(p -> p.name() + ":" + p.nodeId() + ":" + p.host() + ":" + p.port()).toList();
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-Xmx192m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                CfsNodeMain.class.getName(), "--name", self.name(), "--id", Integer.toString(self.nodeId()),
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx192m", "-XX:TieredStopAtLevel=1"));
+        // the log levels of logback-test.xml, for a look at a node's log (<dir>/<node>.err)
+        for (String level : List.of("cfs.log", "ratis.log")) {
+            if (System.getProperty(level) != null) cmd.add("-D" + level + "=" + System.getProperty(level));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CfsNodeMain.class.getName(), "--name", self.name(), "--id", Integer.toString(self.nodeId()),
                 "--dir", base.resolve(self.name()).toString(), "--listen", self.address(), "--peers", String.join(",", peerArgs),
-                "--cluster", name, "--election-ms", Long.toString(electionMs));
+                "--cluster", name, "--election-ms", Long.toString(electionMs)));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(base.resolve(self.name() + ".err").toFile())).start();
         nodes[i] = new Node(self.name(), p);
         String first = nodes[i].nextLine(60);
