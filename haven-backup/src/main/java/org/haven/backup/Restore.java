@@ -58,11 +58,16 @@ public final class Restore {
         return map;
     }
 
+    /** The archive's kind from its name ({@code .vma}, {@code .tar}, {@code .tgz}, compressed or not), null when neither. */
+    static GuestType.ArchiveKind kindOf(String fileName) {
+        if (fileName.matches(".*\\.vma(\\.(zst|gz|lzo))?")) return GuestType.ArchiveKind.VMA;
+        if (fileName.matches(".*\\.(tar(\\.(zst|gz|lzo))?|tgz)")) return GuestType.ArchiveKind.TAR;
+        return null;
+    }
+
     Path archivePath(String archive) {
         Path p = archive.startsWith("/") ? Path.of(archive) : Path.of(storage.path(archive));
         if (!Files.isRegularFile(p)) throw new IllegalStateException("can't find archive file '" + archive + "'");
-        if (!p.getFileName().toString().matches(".*\\.vma(\\.(zst|gz|lzo))?"))
-            throw new IllegalStateException("unable to restore '" + archive + "' - not a VMA archive");
         return p;
     }
 
@@ -70,6 +75,12 @@ public final class Restore {
         GuestType type = g.type();
         String word = type.guestWord();
         Path file = archivePath(archive);
+        GuestType.Backup hooks = type.backup().orElseThrow(() -> new IllegalStateException("restore of a " + word + " is not implemented"));
+        GuestType.ArchiveKind kind = kindOf(file.getFileName().toString());
+        if (kind == null) throw new IllegalStateException("unable to restore '" + archive + "' - unknown archive format");
+        if (kind != hooks.archiveKind())
+            throw new IllegalStateException("unable to restore " + word + " " + vmid + " - '" + file.getFileName() + "' is a "
+                    + (kind == GuestType.ArchiveKind.TAR ? "container backup, use 'pct restore'" : "VM backup, use 'qmrestore'"));
         boolean exists = g.store().exists(vmid);
         if (exists && !opt.force())
             throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " already exists on node '" + g.store().owner(vmid).orElse("") + "'");
@@ -78,6 +89,86 @@ public final class Restore {
                 throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " " + vmid + " is not on this node");
             if (type.isRunning(vmid)) throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + word + " is running");
         }
+        if (kind == GuestType.ArchiveKind.TAR) restoreFiles(g, hooks, archive, file, vmid, exists, opt, log);
+        else restoreImages(g, hooks, file, vmid, exists, opt, log);
+    }
+
+    /** Removes the guest a forced restore replaces. */
+    private static void replace(GuestService g, int vmid, boolean exists, Consumer<String> log) {
+        if (!exists) return;
+        log.accept("destroying existing " + g.type().guestWord() + " " + vmid);
+        g.destroy(vmid, false, log);
+    }
+
+    /**
+     * A tar archive into a new container: the archive is read through once (every header, the compressor's
+     * checksums) and its config taken out before anything is touched; then the type allocates and mounts the
+     * volumes, the archive is unpacked into them with its owners, and the config is written.
+     */
+    private void restoreFiles(GuestService g, GuestType.Backup hooks, String archive, Path file, int vmid, boolean exists,
+                              GuestBackups.RestoreOptions opt, Consumer<String> log) throws IOException {
+        String word = g.type().guestWord();
+        Compression comp = Compression.ofFileName(file.getFileName().toString());
+        byte[] conf, fw;
+        try {
+            try (InputStream in = comp.readFrom(file)) {
+                TarArchive.verify(in);
+            }
+            log.accept("recovering backed-up configuration from '" + archive + "'");
+            try (InputStream in = comp.readFrom(file)) {
+                conf = TarArchive.member(in, TarArchive.CONF);
+            }
+            if (conf == null) throw new IOException("archive has no " + TarArchive.CONF);
+            try (InputStream in = comp.readFrom(file)) {
+                fw = TarArchive.member(in, TarArchive.FW);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + e.getMessage());
+        }
+        GuestConfig archived = GuestConfig.parse(new String(conf, StandardCharsets.UTF_8));
+        replace(g, vmid, exists, log);
+        g.store().create(vmid, GuestConfig.parse("lock: create\n"));
+        GuestType.RestoreTarget target = null;
+        boolean done = false;
+        try {
+            target = hooks.restoreTarget(vmid, archived, opt, log);
+            log.accept("restoring '" + archive + "' now..");
+            log.accept("extracting archive '" + file + "'");
+            try (InputStream in = comp.readFrom(file)) {
+                TarArchive.read(TarArchive.extractCommand(target.root()), in, log);
+            }
+            Path vzdump = target.root().resolve("etc/vzdump");
+            Files.deleteIfExists(vzdump.resolve("pct.conf"));
+            Files.deleteIfExists(vzdump.resolve("pct.fw"));
+            try (var left = Files.list(vzdump)) {
+                if (left.findAny().isEmpty()) Files.delete(vzdump);
+            } catch (java.nio.file.NoSuchFileException ignored) {
+                // not there: nothing to tidy
+            }
+            target.unmount();
+            log.accept("merging backed-up and given configuration..");
+            GuestConfig cfg = target.config();
+            if (opt.unique()) hooks.makeUnique(cfg);
+            cfg.remove("lock");
+            if (fw != null) g.store().cfs().write("firewall/" + vmid + ".fw", fw);
+            g.store().write(vmid, cfg);
+            done = true;
+        } finally {
+            if (!done) {
+                if (target != null) {
+                    target.unmount();
+                    target.free(log);
+                }
+                g.store().destroy(vmid);
+            }
+        }
+    }
+
+    /** A VMA archive into a VM: checked completely first, then each disk into a new raw volume. */
+    private void restoreImages(GuestService g, GuestType.Backup hooks, Path file, int vmid, boolean exists, GuestBackups.RestoreOptions opt,
+                               Consumer<String> log) throws IOException {
+        GuestType type = g.type();
+        String word = type.guestWord();
         Compression comp = Compression.ofFileName(file.getFileName().toString());
         log.accept("restore vma archive: " + (comp == Compression.NONE ? "" : String.join(" ", comp.decompressCommand()) + " ") + file);
         VmaReader.Header header;
@@ -94,12 +185,7 @@ public final class Restore {
         StringBuilder text = new StringBuilder();
         Map<String, MapEntry> map = deviceMap(new String(conf.data(), StandardCharsets.UTF_8), text);
         GuestConfig cfg = GuestConfig.parse(text.toString());
-        GuestType.Backup hooks = type.backup().orElseThrow(() -> new IllegalStateException("restore of a " + word + " is not implemented"));
-
-        if (exists) {
-            log.accept("destroying existing " + word + " " + vmid);
-            g.destroy(vmid, false, log);
-        }
+        replace(g, vmid, exists, log);
         g.store().create(vmid, GuestConfig.parse("lock: create\n"));
         Map<Integer, String> volids = new HashMap<>();
         Map<Integer, Path> paths = new HashMap<>();

@@ -128,6 +128,16 @@ public final class Vzdump {
         }
     }
 
+    /** The archive's file name: {@code vzdump-<type>-<vmid>-<YYYY_MM_DD-HH_MM_SS>.{vma,tar}[.zst|.gz|.lzo]}. */
+    static String archiveName(String typeWord, int vmid, LocalDateTime start, GuestType.ArchiveKind kind, Compression c) {
+        return baseName(typeWord, vmid, start) + (kind == GuestType.ArchiveKind.TAR ? ".tar" : ".vma") + c.suffix;
+    }
+
+    /** The name of the archive, the {@code .log} and the {@code .notes} without extension. */
+    static String baseName(String typeWord, int vmid, LocalDateTime start) {
+        return "vzdump-" + typeWord + "-" + vmid + "-" + start.format(NAME_TIME);
+    }
+
     /** Backs up one guest; returns the archive's path. */
     Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, TaskLog task) throws Exception {
         if (g == null) {
@@ -138,26 +148,33 @@ public final class Vzdump {
         GuestLog log = new GuestLog(task);
         long start = clock.epochSeconds();
         LocalDateTime startTime = LocalDateTime.ofInstant(Instant.ofEpochSecond(start), zone);
-        String base = "vzdump-" + type.typeWord() + "-" + vmid + "-" + startTime.format(NAME_TIME);
-        Path logFile = dir.resolve(base + ".log");
-        Path archive = dir.resolve(base + ".vma" + o.compression().suffix);
-        Path tmp = dir.resolve(base + ".vma" + o.compression().suffix + ".dat");
+        GuestType.Backup hooks = type.backup().orElse(null);
+        GuestType.ArchiveKind kind = hooks == null ? GuestType.ArchiveKind.VMA : hooks.archiveKind();
+        boolean tar = kind == GuestType.ArchiveKind.TAR;
+        Path logFile = dir.resolve(baseName(type.typeWord(), vmid, startTime) + ".log");
+        Path archive = dir.resolve(archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
+        Path tmp = dir.resolve(archive.getFileName() + ".dat");
+        Path work = (o.tmpdir() != null ? o.tmpdir() : dir).resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
         log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
         log.info("Backup started at " + startTime.format(LOG_TIME));
         try {
             if (!g.store().owner(vmid).map(node::equals).orElse(false))
                 throw new IllegalStateException("unable to find VM " + vmid + " on node '" + node + "'");
-            GuestType.Backup hooks = type.backup().orElseThrow(() -> new IllegalStateException("backup of a " + type.guestWord() + " is not implemented"));
-            if (!type.typeWord().equals("qemu")) throw new IllegalStateException("backup of a " + type.guestWord() + " is not implemented");
+            if (hooks == null) throw new IllegalStateException("backup of a " + type.guestWord() + " is not implemented");
             GuestConfig cfg = g.store().load(vmid);
             g.store().checkLock(cfg);
             boolean running = type.isRunning(vmid);
             log.info("status = " + (running ? "running" : "stopped"));
-            String mode = o.mode();
+            String mode = running ? o.mode() : "stop";
+            if (tar && mode.equals("snapshot") && !hooks.canSnapshot(cfg)) {
+                log.info("mode failure - some volumes do not support snapshots");
+                log.info("trying 'suspend' mode instead");
+                mode = "suspend";
+            }
             log.info("backup mode: " + mode);
             log.info("ionice priority: " + o.ionice());
-            cfg.get("name").ifPresent(n -> log.info("VM Name: " + n));
-            Map<String, String> disks = hooks.volumes(cfg);
+            guestName(cfg).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
+            Map<String, String> disks = tar ? Map.of() : hooks.volumes(cfg);
             Map<String, Long> sizes = new LinkedHashMap<>();
             for (var d : disks.entrySet()) {
                 long size = size(g, d.getValue());
@@ -177,21 +194,10 @@ public final class Vzdump {
                     c.set("lock", "backup");
                     return archiveConfig(c, disks);
                 });
-                boolean paused = false;
-                Map<String, Path> copies = Map.of();
                 try {
-                    if (mode.equals("suspend") && running) {
-                        hooks.prepare(vmid, mode, log);
-                        paused = true;
-                    }
-                    if (mode.equals("snapshot") && running) {
-                        copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
-                    }
-                    log.info("creating vzdump archive '" + archive + "'");
-                    writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
+                    if (tar) backupFiles(g, vmid, cfg, mode, archivedConfig, work, o, archive, tmp, log);
+                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, log);
                 } finally {
-                    for (Path c : copies.values()) Files.deleteIfExists(c);
-                    if (paused) hooks.release(vmid, mode, log);
                     unlock(g, vmid);
                 }
             } finally {
@@ -228,6 +234,65 @@ public final class Vzdump {
             } catch (IOException e) {
                 task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
             }
+        }
+    }
+
+    /** A VMA archive of the disks: read while the guest is paused ({@code suspend}), from point-in-time copies ({@code snapshot}) or directly. */
+    private void backupImages(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Map<String, String> disks,
+                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, GuestLog log) throws IOException {
+        GuestType.Backup hooks = g.type().backup().orElseThrow();
+        boolean paused = false;
+        Map<String, Path> copies = Map.of();
+        try {
+            if (mode.equals("suspend") && running) {
+                hooks.prepare(vmid, mode, log);
+                paused = true;
+            }
+            if (mode.equals("snapshot") && running) {
+                copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
+            }
+            log.info("creating vzdump archive '" + archive + "'");
+            writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
+        } finally {
+            for (Path c : copies.values()) Files.deleteIfExists(c);
+            if (paused) hooks.release(vmid, mode, log);
+        }
+    }
+
+    /** A tar archive of the guest's file tree as its type makes it available for {@code mode}, with the config files first. */
+    private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, String archivedConfig, Path work, VzdumpOptions o,
+                             Path archive, Path tmp, GuestLog log) throws IOException {
+        Files.createDirectories(work.getParent());
+        Files.createDirectory(work); // this run's own: removed with everything in it at the end
+        try {
+            Path conf = work.resolve("etc/vzdump");
+            Files.createDirectories(conf);
+            Files.writeString(conf.resolve("pct.conf"), archivedConfig);
+            Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
+            if (fw.isPresent()) Files.writeString(conf.resolve("pct.fw"), fw.get());
+            try (GuestType.FileTree files = g.type().backup().orElseThrow().files(vmid, cfg, mode, work, log)) {
+                List<String> excludes = new ArrayList<>(TarArchive.excludes(o.excludePath(), o.stdexcludes()));
+                excludes.addAll(files.excludes());
+                log.info("creating vzdump archive '" + archive + "'");
+                long t0 = System.nanoTime();
+                try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
+                    TarArchive.write(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()), out, log, log.task::checkStop);
+                }
+                log.info(String.format("archive written in %d seconds", Math.round((System.nanoTime() - t0) / 1e9)));
+            }
+        } finally {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                log.task.warn("unable to remove " + work + " - " + e.getMessage());
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
@@ -317,9 +382,12 @@ public final class Vzdump {
                 Math.round(secs), Units.sizeLong((long) (done / secs)), Units.sizeLong((long) ((w.bytesWritten()) / secs))));
     }
 
+    /** A guest's name: a VM's {@code name}, a container's {@code hostname}. */
+    public static Optional<String> guestName(GuestConfig cfg) { return cfg.get("name").or(() -> cfg.get("hostname")); }
+
     /** PVE's notes template: {@code {{guestname}}}, {@code {{vmid}}}, {@code {{node}}}, {@code {{cluster}}}; {@code \n} is a new line. */
     String notes(String template, GuestConfig cfg, int vmid) {
-        return template.replace("{{guestname}}", cfg.get("name").orElse("VM " + vmid)).replace("{{vmid}}", Integer.toString(vmid))
+        return template.replace("{{guestname}}", guestName(cfg).orElse("VM " + vmid)).replace("{{vmid}}", Integer.toString(vmid))
                 .replace("{{node}}", node).replace("{{cluster}}", "").replace("\\n", "\n");
     }
 

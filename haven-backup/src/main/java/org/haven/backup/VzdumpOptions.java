@@ -15,7 +15,8 @@ import org.haven.storage.prune.PruneOptions;
  */
 public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> exclude, String mode, String storage, Path dumpdir,
                             Path tmpdir, Compression compression, int zstd, int pigz, boolean remove, PruneOptions prune,
-                            boolean isProtected, String notesTemplate, int stopwaitMinutes, int ionice, Map<String, String> given) {
+                            boolean isProtected, String notesTemplate, int stopwaitMinutes, int ionice, List<String> excludePath,
+                            boolean stdexcludes, Map<String, String> given) {
 
     /** The options a vzdump.conf may set (PVE's list, without the node-only ones). */
     static final List<String> CONF_KEYS = List.of("tmpdir", "dumpdir", "storage", "mode", "compress", "zstd", "pigz", "ionice",
@@ -79,7 +80,14 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         if (!errors.isEmpty()) throw new ParamException(errors);
         return new VzdumpOptions(List.copyOf(vmids), all, exclude, mode, storage, dumpdir, m.get("tmpdir") == null ? null : Path.of(m.get("tmpdir")),
                 comp, intOf(m, "zstd", 1), intOf(m, "pigz", 0), !"0".equals(m.getOrDefault("remove", "1")), prune, prot,
-                m.get("notes-template"), intOf(m, "stopwait", 10), intOf(m, "ionice", 7), Map.copyOf(params));
+                m.get("notes-template"), intOf(m, "stopwait", 10), intOf(m, "ionice", 7), excludePaths(m.get("exclude-path")),
+                !"0".equals(m.getOrDefault("stdexcludes", "1")), Map.copyOf(params));
+    }
+
+    /** {@code exclude-path}: the paths separated by white space (as {@code vzdump.conf} and jobs hold the list). */
+    static List<String> excludePaths(String value) {
+        if (value == null || value.isBlank()) return List.of();
+        return List.of(value.strip().split("\\s+"));
     }
 
     private static List<Integer> ids(String list, String key, Map<String, String> errors) {

@@ -10,7 +10,7 @@ import org.haven.api.cli.ApiClient;
 import tools.jackson.databind.JsonNode;
 
 /** Shared pieces of the tools: error text, task following, path templates. */
-final class CliSupport {
+public final class CliSupport {
     private CliSupport() {}
 
     static final Pattern UPID = Pattern.compile("^UPID:([a-zA-Z0-9][a-zA-Z0-9\\-]*):[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8,9}:[0-9A-Fa-f]{8}:[^:\\s]+:[^:\\s]*:[^:\\s]+:$");
@@ -29,7 +29,7 @@ final class CliSupport {
      * Follow a task: print its log lines as they appear (without the final {@code TASK …} line) and return 0
      * when it ended OK (or with warnings), 255 otherwise, printing the error.
      */
-    static int follow(ApiClient client, String upid, PrintStream out, PrintStream err) {
+    public static int follow(ApiClient client, String upid, PrintStream out, PrintStream err) {
         Matcher m = UPID.matcher(upid);
         if (!m.matches()) { out.println(upid); return 0; }
         String node = m.group(1);

@@ -18,6 +18,17 @@ public interface GuestBackups {
      */
     void restore(GuestService guests, String archive, int vmid, RestoreOptions options, Consumer<String> log);
 
-    /** {@code storage}: where all disks go (null: the storages the archive names); {@code unique}: new MAC addresses; {@code force}: replace an existing guest. */
-    record RestoreOptions(String storage, boolean unique, boolean force) {}
+    /**
+     * {@code storage}: where all disks go (null: the storages the archive names, for containers {@code local});
+     * {@code unique}: new MAC addresses; {@code force}: replace an existing guest; {@code config}: options given
+     * with the restore, which take the place of the archived ones ({@code rootfs}/{@code mpN}: the mount points to
+     * create instead of the archived ones).
+     */
+    record RestoreOptions(String storage, boolean unique, boolean force, java.util.Map<String, String> config) {
+        public RestoreOptions {
+            config = config == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
+        }
+
+        public RestoreOptions(String storage, boolean unique, boolean force) { this(storage, unique, force, java.util.Map.of()); }
+    }
 }

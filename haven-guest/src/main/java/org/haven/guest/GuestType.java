@@ -138,6 +138,64 @@ public interface GuestType {
                                                                   java.nio.file.Path tmpdir, Consumer<String> log) {
             throw new GuestException(500, "snapshot mode is not available");
         }
+
+        /** What the type's archives hold: images of its volumes (VMA) or its file tree (tar). */
+        default ArchiveKind archiveKind() { return ArchiveKind.VMA; }
+
+        /**
+         * Every volume of the config with whether a backup includes it and why (PVE's {@code get_backup_volumes}:
+         * {@code backup=yes}/{@code backup=no} for VM disks; {@code rootfs}, {@code enabled}, {@code disabled},
+         * {@code not a volume} for container mount points).
+         */
+        default List<BackupVolume> backupVolumes(GuestConfig cfg) {
+            return volumes(cfg).entrySet().stream().map(e -> new BackupVolume(e.getKey(), e.getValue(), true, "backup=yes")).toList();
+        }
+
+        /** Tar archives: whether snapshot mode can be used for {@code cfg} (every included volume can take a storage snapshot). */
+        default boolean canSnapshot(GuestConfig cfg) { return false; }
+
+        /**
+         * Tar archives: the guest's files as of one moment for {@code mode} ({@code stop}: the guest is stopped and
+         * its volumes are mounted; {@code suspend}: a copy in {@code tmpdir}, finished while the guest is frozen;
+         * {@code snapshot}: storage snapshots of its volumes, mounted). Closing the tree releases what it holds.
+         */
+        default FileTree files(int vmid, GuestConfig cfg, String mode, java.nio.file.Path tmpdir, Consumer<String> log) {
+            throw new GuestException(500, "file archives are not available for this guest type");
+        }
+
+        /**
+         * Tar archives: the new guest {@code vmid} for a restore of {@code archived} with {@code options}: its
+         * volumes allocated and mounted as one tree to unpack the archive into, and its config.
+         */
+        default RestoreTarget restoreTarget(int vmid, GuestConfig archived, GuestBackups.RestoreOptions options, Consumer<String> log) {
+            throw new GuestException(500, "file archives are not available for this guest type");
+        }
+    }
+
+    /** The two archive formats of vzdump. */
+    enum ArchiveKind { VMA, TAR }
+
+    /** A volume of a guest and whether a backup includes it ({@code key}: config key, {@code name}: volume). */
+    record BackupVolume(String key, String name, boolean included, String reason) {}
+
+    /**
+     * A guest's file tree to archive: {@code root} is the guest's {@code /}, {@code sources} the paths below it to
+     * archive ({@code ./} and {@code ./<mount path>} of included mount points), {@code excludes} the paths that
+     * must stay out (mount points not backed up), {@code release} undoes what building the tree did.
+     */
+    record FileTree(java.nio.file.Path root, List<String> sources, List<String> excludes, Runnable release) implements AutoCloseable {
+        @Override public void close() { release.run(); }
+    }
+
+    /**
+     * A restore's target: the new guest's volumes mounted as one tree at {@code root()}, and the config it gets.
+     * {@link #unmount} releases the mounts; {@link #free} frees the volumes the restore allocated (after a failure).
+     */
+    interface RestoreTarget {
+        java.nio.file.Path root();
+        GuestConfig config();
+        void unmount();
+        void free(Consumer<String> log);
     }
 
     /** The type's backup hooks, when it can be backed up. */

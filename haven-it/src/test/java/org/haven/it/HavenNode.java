@@ -85,7 +85,9 @@ public final class HavenNode implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
-                "-Dhaven.auth.failDelayMs=100"));
+                "-Dhaven.auth.failDelayMs=100",
+                // test daemons reach no CA: an ACME call without a directory goes to a closed loopback port
+                "-Dhaven.acme.directory=https://127.0.0.1:1/directory"));
         cmd.addAll(extraJvmArgs);
         cmd.addAll(List.of("org.haven.node.Havend", "--data-dir", dataDir.toString(), "--node", node,
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--foreground"));

@@ -29,7 +29,12 @@ public final class LxcGuestType implements GuestType {
     private final CtRuntime runtime;
     private final SplittableRandom random = new SplittableRandom();
 
-    public LxcGuestType(CtRuntime runtime) { this.runtime = runtime; }
+    private final org.haven.lxc.backup.CtBackup backup;
+
+    public LxcGuestType(CtRuntime runtime) {
+        this.runtime = runtime;
+        this.backup = new org.haven.lxc.backup.CtBackup(runtime, this::newMacs);
+    }
 
     public CtRuntime runtime() { return runtime; }
 
@@ -68,13 +73,21 @@ public final class LxcGuestType implements GuestType {
 
     @Override public void prepareClone(GuestConfig clone, GuestConfig.Section from, int vmid, String name) {
         if (name != null) clone.set("hostname", name);
+        newMacs(clone, true);
+    }
+
+    /** New MAC addresses with the cluster's prefix: for every interface ({@code all}), or for those without one. */
+    void newMacs(GuestConfig cfg, boolean all) {
         String prefix = MacAddress.prefix(runtime.store().cfs().readString("datacenter.cfg").orElse(null));
-        for (Net n : CtConfig.of(clone.current()).nets().values()) {
+        for (Net n : CtConfig.of(cfg.current()).nets().values()) {
             java.util.LinkedHashMap<String, String> p = new java.util.LinkedHashMap<>(n.props());
-            p.remove("hwaddr");
-            clone.set(n.key(), new Net(n.index(), p).withDefaults(prefix, random).print());
+            if (all) p.remove("hwaddr");
+            cfg.set(n.key(), new Net(n.index(), p).withDefaults(prefix, random).print());
         }
     }
+
+    /** vzdump's container plug-in: tar archives of the file tree. */
+    @Override public java.util.Optional<Backup> backup() { return java.util.Optional.of(backup); }
 
     @Override public org.haven.storage.ContentType volumeContent() { return org.haven.storage.ContentType.ROOTDIR; }
 

@@ -109,15 +109,9 @@ class ContainerRealTest {
 
     @Test
     void btrfsSnapshotRollsBackAFileChange() throws Exception {
-        Path img = dir.resolve("btrfs.img");
         Path mnt = dir.resolve("bt");
-        Files.createDirectories(mnt);
         try (CtBed bed = new CtBed(dir, "btrfs: bt\n\tpath " + mnt + "\n\tcontent rootdir,images\n")) {
-            bed.sh("truncate", "-s", "320M", img.toString());
-            bed.sh("mkfs.btrfs", "-q", "-f", img.toString());
-            bed.sh("mount", "-o", "loop", img.toString(), mnt.toString());
-            bed.cleanups.add(() -> bed.run.run(List.of("umount", mnt.toString())));
-            bed.sh("btrfs", "quota", "enable", mnt.toString());
+            bed.btrfs("bt", "320M");
             int vmid = 9103;
             bed.service.create(vmid, Map.of("hostname", "bb3", "rootfs", "bt:0.2"),
                     new LxcService.CreateOptions(bed.template, "local", null, null), log::add);

@@ -40,6 +40,23 @@ public final class CtBed implements AutoCloseable {
         template = BusyboxTemplate.build(run, local.resolve("template/cache"));
     }
 
+    /**
+     * A btrfs file system of {@code size} (e.g. {@code 320M}) in a loop-mounted image below the bed's directory,
+     * mounted at {@code dir/<name>} with quotas on (for subvolume sizes) and unmounted by the bed's cleanup; returns
+     * the mount point.
+     */
+    public Path btrfs(String name, String size) throws IOException {
+        Path img = dir.resolve(name + ".img");
+        Path mnt = dir.resolve(name);
+        Files.createDirectories(mnt);
+        sh("truncate", "-s", size, img.toString());
+        sh("mkfs.btrfs", "-q", "-f", img.toString());
+        sh("mount", "-o", "loop", img.toString(), mnt.toString());
+        cleanups.add(() -> run.run(List.of("umount", mnt.toString())));
+        sh("btrfs", "quota", "enable", mnt.toString());
+        return mnt;
+    }
+
     /** Run a host command, failing on a non-zero exit. */
     public String sh(String... cmd) {
         CommandRunner.Result r = run.run(List.of(cmd));

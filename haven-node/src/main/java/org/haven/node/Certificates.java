@@ -209,12 +209,23 @@ public final class Certificates {
         }
     }
 
-    /** A PKCS#12 key store holding the node key and its certificate chain (node cert, then the CA). */
+    /** The custom (uploaded or ACME) certificate chain the node's HTTPS server presents instead of its own. */
+    public static String customCertPath(String node) { return "nodes/" + node + "/pveproxy-ssl.pem"; }
+
+    public static String customKeyPath(String node) { return "nodes/" + node + "/pveproxy-ssl.key"; }
+
+    /**
+     * A PKCS#12 key store holding what the HTTPS server presents: the custom certificate chain and key when both
+     * exist (as PVE's proxy prefers {@code pveproxy-ssl.pem}), else the node key with its certificate and the CA.
+     */
     public static KeyStore keyStore(ClusterFs cfs, String node, char[] password) throws Exception {
-        String certPem = cfs.readString(nodeCertPath(node)).orElseThrow();
-        PrivateKey key = readKey(cfs.readString(nodeKeyPath(node)).orElseThrow());
+        Optional<String> customCert = cfs.readString(customCertPath(node));
+        Optional<String> customKey = cfs.readString(customKeyPath(node));
+        boolean custom = customCert.isPresent() && customKey.isPresent();
+        String certPem = custom ? customCert.get() : cfs.readString(nodeCertPath(node)).orElseThrow();
+        PrivateKey key = readKey(custom ? customKey.get() : cfs.readString(nodeKeyPath(node)).orElseThrow());
         List<X509Certificate> chain = readChain(certPem);
-        cfs.readString(CA_PEM).ifPresent(ca -> {
+        if (!custom) cfs.readString(CA_PEM).ifPresent(ca -> {
             try { chain.addAll(readChain(ca)); } catch (Exception ignored) { }
         });
         KeyStore ks = KeyStore.getInstance("PKCS12");

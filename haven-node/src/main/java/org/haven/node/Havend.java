@@ -211,7 +211,8 @@ public final class Havend implements AutoCloseable {
         writeEndpoint(node);
         treeWatch = cfs.watch("", path -> {
             if (path.isEmpty() || path.equals(Certificates.CA_PEM) || path.equals(Certificates.nodeCertPath(node))
-                    || path.equals(Certificates.nodeKeyPath(node)) || path.equals(ClusterNodes.endpointPath(node))
+                    || path.equals(Certificates.nodeKeyPath(node)) || path.equals(Certificates.customCertPath(node))
+                    || path.equals(Certificates.customKeyPath(node)) || path.equals(ClusterNodes.endpointPath(node))
                     || path.equals("nodes/" + node)) requestHousekeeping(0);
         });
         if (!writable) requestHousekeeping(2);
@@ -260,7 +261,8 @@ public final class Havend implements AutoCloseable {
 
     private String nodeCertificate() {
         String node = options.node();
-        return cfs.readString(Certificates.nodeCertPath(node)).orElse("") + cfs.readString(Certificates.nodeKeyPath(node)).orElse("");
+        return cfs.readString(Certificates.nodeCertPath(node)).orElse("") + cfs.readString(Certificates.nodeKeyPath(node)).orElse("")
+                + cfs.readString(Certificates.customCertPath(node)).orElse("") + cfs.readString(Certificates.customKeyPath(node)).orElse("");
     }
 
     /**
@@ -294,7 +296,7 @@ public final class Havend implements AutoCloseable {
             if (!cert.equals(servedCert)) {
                 srv.reloadKeyStore(Certificates.keyStore(cfs, options.node(), ksPass), new String(ksPass));
                 servedCert = cert;
-                log.info("serving the node certificate of {}", Certificates.nodeCertPath(options.node()));
+                log.info("serving the new certificate of node {}", options.node());
             }
         } catch (Exception e) {
             log.warn("updating this node's entries in the cluster file system failed: {}", e.toString());

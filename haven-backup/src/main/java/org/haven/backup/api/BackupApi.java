@@ -39,7 +39,7 @@ import org.haven.storage.StorageManager;
  */
 public final class BackupApi implements ApiModule, GuestBackups {
     /** Parameters of PVE's method that this implementation does not carry out: refused instead of ignored. */
-    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "fleecing", "exclude-path",
+    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "fleecing",
             "performance", "pbs-change-detection-mode", "notification-target");
 
     static {
@@ -102,7 +102,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("stop", Schema.bool().optional().defaultValue(0).description("Stop running backup jobs on this host."))
                 .param("quiet", Schema.bool().optional().defaultValue(0).description("Be quiet."))
                 .param("job-id", Schema.string().optional().description("The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter."));
-        for (String k : NOT_IMPLEMENTED) b.param(k, k.equals("stdout") ? Schema.bool().optional() : k.equals("exclude-path") ? Schema.array(Schema.string()).optional() : Schema.string().optional());
+        for (String k : NOT_IMPLEMENTED) b.param(k, k.equals("stdout") ? Schema.bool().optional() : Schema.string().optional());
         m.add(b.returns(Schema.string())
                 .permissions(Permission.all("The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage. "
                         + "The 'tmpdir' and 'dumpdir' parameters are restricted to the 'root@pam' user."))
@@ -145,10 +145,13 @@ public final class BackupApi implements ApiModule, GuestBackups {
 
     private Vzdump vzdump() { return new Vzdump(guests, storage(), ctx.nodeName(), ctx.clock(), ZoneId.systemDefault()); }
 
-    /** API values as the strings vzdump options and jobs.cfg hold (booleans as 0/1). */
+    /** API values as the strings vzdump options and jobs.cfg hold (booleans as 0/1, the paths of {@code exclude-path} separated by spaces). */
     static Map<String, String> strings(Map<String, Object> values) {
         Map<String, String> params = new LinkedHashMap<>();
-        values.forEach((k, v) -> { if (v != null) params.put(k, org.haven.core.schema.Validator.text(v)); });
+        values.forEach((k, v) -> {
+            if (v instanceof java.util.Collection<?> list) params.put(k, String.join(" ", list.stream().map(org.haven.core.schema.Validator::text).toList()));
+            else if (v != null) params.put(k, org.haven.core.schema.Validator.text(v));
+        });
         return params;
     }
 
@@ -174,6 +177,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("ionice", Schema.integer().optional().minimum(0).maximum(8).defaultValue(7).description("Set IO priority when using the BFQ scheduler."))
                 .param("bwlimit", Schema.integer().optional().minimum(0).defaultValue(0).description("Limit I/O bandwidth (in KiB/s)."))
                 .param("stdexcludes", Schema.bool().optional().defaultValue(1).description("Exclude temporary files and logs."))
+                .param("exclude-path", Schema.array(Schema.string()).optional().description("Exclude certain files/directories (shell globs). Paths starting with '/' are anchored to the container's root, other paths match relative to each subdirectory."))
                 .param("maxfiles", Schema.integer().optional().minimum(1).description("Deprecated: use 'prune-backups' instead."))
                 .param("mailto", Schema.string().optional().description("Comma-separated list of email addresses or users that should receive email notifications. Has no effect if the 'notification-target' option  is set at the same time."))
                 .param("mailnotification", Schema.string().optional().enumValues("always", "failure").defaultValue("always").description("Deprecated: use notification targets/matchers instead."))

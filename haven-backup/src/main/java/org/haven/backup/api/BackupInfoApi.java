@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -34,7 +35,7 @@ import org.haven.storage.volume.VolumeId;
  */
 final class BackupInfoApi {
     private static final SpecMethods SPEC = SpecMethods.load(BackupInfoApi.class, "backup-info-api.json", Map.of(
-            "node", "The cluster node name.", "storage", "The storage identifier.", "volume", "Volume identifier"));
+            "node", "The cluster node name.", "storage", "The storage identifier.", "volume", "Volume identifier", "id", "The job ID."));
     static final Pattern ARCHIVE = Pattern.compile("vzdump-(qemu|lxc|openvz)-(\\d+)-[^/]*\\.(vma|tar|tgz)(\\.(zst|gz|lzo))?");
 
     private final List<GuestService> guests;
@@ -53,10 +54,19 @@ final class BackupInfoApi {
         SPEC.add(reg, "GET", "/cluster/backup-info", "Index for backup info related endpoints.", (p, rc) -> List.of(Map.of("subdir", "not-backed-up")));
         SPEC.add(reg, "GET", "/cluster/backup-info/not-backed-up", "Shows all guests which are not covered by any backup job.", (p, rc) -> notBackedUp());
         SPEC.add(reg, "GET", "/nodes/{node}/vzdump/defaults", "Get the currently configured vzdump defaults.", (p, rc) -> defaults(p.opt("storage").orElse(null), p.str("node"), rc));
+        SPEC.add(reg, "GET", "/cluster/backup/{id}/included_volumes", "Returns included guests and the backup status of their disks.",
+                (p, rc) -> includedVolumes(p.str("id")));
         SPEC.add(reg, "GET", "/nodes/{node}/vzdump/extractconfig", "Extract configuration from vzdump backup archive.", (p, rc) -> extractConfig(p.str("volume"), rc));
     }
 
-    List<Map<String, Object>> notBackedUp() {
+    /** The guests of the cluster: each one's node and type. */
+    private record Guests(Map<Integer, String> nodes, Map<Integer, GuestService> types) {
+        Optional<org.haven.guest.config.GuestConfig> config(int vmid) { return types.get(vmid).store().read(nodes.get(vmid), vmid); }
+
+        Optional<String> name(int vmid) { return config(vmid).flatMap(org.haven.backup.Vzdump::guestName); }
+    }
+
+    private Guests guests() {
         Map<Integer, String> nodes = new TreeMap<>();
         Map<Integer, GuestService> types = new TreeMap<>();
         for (GuestService g : guests) {
@@ -65,16 +75,58 @@ final class BackupInfoApi {
                 types.put(vmid, g);
             });
         }
+        return new Guests(nodes, types);
+    }
+
+    List<Map<String, Object>> notBackedUp() {
+        Guests all = guests();
         List<Map<String, Object>> out = new ArrayList<>();
-        for (int vmid : JobGuests.notCovered(jobs.list().values(), nodes)) {
-            GuestService g = types.get(vmid);
+        for (int vmid : JobGuests.notCovered(jobs.list().values(), all.nodes())) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("vmid", vmid);
-            e.put("type", g.type().typeWord());
-            g.store().read(nodes.get(vmid), vmid).flatMap(c -> c.get("name").or(() -> c.get("hostname"))).ifPresent(n -> e.put("name", n));
+            e.put("type", all.types().get(vmid).type().typeWord());
+            all.name(vmid).ifPresent(n -> e.put("name", n));
             out.add(e);
         }
         return out;
+    }
+
+    /**
+     * PVE's tree of a job's guests (in VMID order) with their volumes: each volume with whether backups include it
+     * and why, as the guest's type says.
+     */
+    Map<String, Object> includedVolumes(String id) {
+        Map<String, String> job = jobs.list().get(id);
+        if (job == null) throw ApiException.notFound("Job '" + id + "' does not exist");
+        Guests all = guests();
+        java.util.SortedSet<Integer> vmids = new java.util.TreeSet<>();
+        JobGuests.included(job, all.nodes()).values().forEach(vmids::addAll);
+        List<Map<String, Object>> children = new ArrayList<>();
+        for (int vmid : vmids) {
+            GuestService g = all.types().get(vmid);
+            List<Map<String, Object>> volumes = new ArrayList<>();
+            var cfg = all.config(vmid);
+            var hooks = g.type().backup();
+            if (cfg.isPresent() && hooks.isPresent()) {
+                for (var v : hooks.get().backupVolumes(cfg.get())) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("id", v.key());
+                    e.put("name", v.name());
+                    e.put("included", v.included() ? 1 : 0);
+                    e.put("reason", v.reason());
+                    e.put("leaf", 1);
+                    volumes.add(e);
+                }
+            }
+            Map<String, Object> guest = new LinkedHashMap<>();
+            guest.put("id", vmid);
+            guest.put("type", g.type().typeWord());
+            all.name(vmid).ifPresent(n -> guest.put("name", n));
+            guest.put("children", volumes);
+            guest.put("leaf", volumes.isEmpty() ? 1 : 0);
+            children.add(guest);
+        }
+        return Map.of("children", children);
     }
 
     /** PVE's defaults: the method's schema defaults, {@code vzdump.conf}, then the storage's dump directory and retention. */

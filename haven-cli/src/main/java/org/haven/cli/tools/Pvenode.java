@@ -5,7 +5,7 @@ import org.haven.api.HttpMethod;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliTool;
 
-/** {@code pvenode}: node management (certificates, tasks). */
+/** {@code pvenode}: node management (certificates and ACME, tasks). */
 public final class Pvenode implements CliTool {
     @Override public String name() { return "pvenode"; }
 
@@ -33,6 +33,31 @@ public final class Pvenode implements CliTool {
                                 out.println();
                             }
                         }),
+                CliCommand.local("cert set", HttpMethod.POST, "/nodes/{node}/certificates/custom", Pvenode::certSet)
+                        .positional("certificates", "key").fixed("node", CliCommand.LOCAL_NODE)
+                        .description("Upload or update custom certificate chain and key (file names)."),
+                CliCommand.api("cert delete", HttpMethod.DELETE, "/nodes/{node}/certificates/custom")
+                        .positional("restart").fixed("node", CliCommand.LOCAL_NODE),
+                CliCommand.api("acme account list", HttpMethod.GET, "/cluster/acme/account").printer((data, out) -> {
+                    for (var a : data) out.println(a.path("name").asString());
+                }),
+                CliCommand.api("acme account info", HttpMethod.GET, "/cluster/acme/account/{name}").positional("name"),
+                CliCommand.local("acme account register", HttpMethod.POST, "/cluster/acme/account", Pvenode::register)
+                        .positional("name", "contact")
+                        .description("Register a new ACME account with a compatible CA (asks to agree to its terms of service)."),
+                CliCommand.api("acme account update", HttpMethod.PUT, "/cluster/acme/account/{name}").positional("name").output(CliCommand.Output.TASK),
+                CliCommand.api("acme account deactivate", HttpMethod.DELETE, "/cluster/acme/account/{name}").positional("name").output(CliCommand.Output.TASK),
+                CliCommand.api("acme plugin list", HttpMethod.GET, "/cluster/acme/plugins").columns("plugin", "type", "api", "nodes", "disable"),
+                CliCommand.api("acme plugin config", HttpMethod.GET, "/cluster/acme/plugins/{id}").positional("id"),
+                CliCommand.api("acme plugin add", HttpMethod.POST, "/cluster/acme/plugins").positional("type", "id"),
+                CliCommand.api("acme plugin set", HttpMethod.PUT, "/cluster/acme/plugins/{id}").positional("id"),
+                CliCommand.api("acme plugin remove", HttpMethod.DELETE, "/cluster/acme/plugins/{id}").positional("id"),
+                CliCommand.api("acme cert order", HttpMethod.POST, "/nodes/{node}/certificates/acme/certificate")
+                        .fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
+                CliCommand.api("acme cert renew", HttpMethod.PUT, "/nodes/{node}/certificates/acme/certificate")
+                        .fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
+                CliCommand.api("acme cert revoke", HttpMethod.DELETE, "/nodes/{node}/certificates/acme/certificate")
+                        .fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
                 CliCommand.api("task list", HttpMethod.GET, "/nodes/{node}/tasks").fixed("node", CliCommand.LOCAL_NODE)
                         .columns("upid", "type", "id", "user", "starttime", "endtime", "status"),
                 CliCommand.api("task status", HttpMethod.GET, "/nodes/{node}/tasks/{upid}/status").positional("upid").fixed("node", CliCommand.LOCAL_NODE),
@@ -47,5 +72,47 @@ public final class Pvenode implements CliTool {
     static String ts(long epoch) {
         return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
                 .withZone(java.time.ZoneId.systemDefault()).format(java.time.Instant.ofEpochSecond(epoch));
+    }
+
+    /** {@code pvenode cert set CERTFILE [KEYFILE]}: the API takes the PEM texts, the CLI their files. */
+    static int certSet(org.haven.api.cli.CliInvocation inv) throws java.io.IOException {
+        java.util.Map<String, Object> p = new java.util.LinkedHashMap<>(inv.params());
+        p.remove("node");
+        p.put("certificates", java.nio.file.Files.readString(java.nio.file.Path.of(String.valueOf(p.get("certificates")))));
+        if (p.get("key") != null) p.put("key", java.nio.file.Files.readString(java.nio.file.Path.of(String.valueOf(p.get("key")))));
+        var info = inv.client().call(HttpMethod.POST, "/nodes/" + inv.localNode() + "/certificates/custom", p);
+        inv.out().println("fingerprint: " + info.path("fingerprint").asString());
+        return 0;
+    }
+
+    /**
+     * {@code pvenode acme account register [NAME] CONTACT [--directory URL]}: shows the CA's terms of service and
+     * registers only when they are agreed to ({@code y} on the terminal, or as the first line of standard input).
+     */
+    static int register(org.haven.api.cli.CliInvocation inv) throws java.io.IOException {
+        java.util.Map<String, Object> p = new java.util.LinkedHashMap<>(inv.params());
+        if (p.get("contact") == null && p.get("name") != null) { // one positional argument: the contact
+            p.put("contact", p.remove("name"));
+        }
+        String directory = String.valueOf(p.getOrDefault("directory", "https://acme-v02.api.letsencrypt.org/directory"));
+        p.put("directory", directory);
+        inv.out().println("\nAttempting to fetch Terms of Service from '" + directory + "'..");
+        var tos = inv.client().call(HttpMethod.GET, "/cluster/acme/tos", java.util.Map.of("directory", directory));
+        if (tos != null && tos.isString() && !tos.asString().isEmpty()) {
+            inv.out().println("Terms of Service: " + tos.asString());
+            inv.out().print("Do you agree to the above terms? [y|N]: ");
+            inv.out().flush();
+            String answer = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            if (answer == null || !answer.strip().equalsIgnoreCase("y")) {
+                inv.err().println("Cannot continue without agreeing to ToS, aborting.");
+                return 255;
+            }
+            p.put("tos_url", tos.asString());
+        } else {
+            inv.out().println("No Terms of Service found, proceeding.");
+        }
+        inv.out().println("\nAttempting to register account with '" + directory + "'..");
+        var upid = inv.client().call(HttpMethod.POST, "/cluster/acme/account", p);
+        return org.haven.cli.CliSupport.follow(inv.client(), upid.asString(), inv.out(), inv.err());
     }
 }

@@ -22,13 +22,26 @@ import java.util.regex.Pattern;
  * </pre>
  * Parsing keeps property order, properties without a value, and comment lines (attached to the section that
  * follows them, or kept as a trailer), so an unmodified document is written back byte for byte in canonical form.
+ * A {@link Format} names the keys that may repeat (PVE's array properties, one line per element) and, for files
+ * whose sections all have one type ({@code mapping/pci.cfg}), a header that is the ID alone.
  */
 public final class SectionConfig {
 
     private static final Pattern HEADER = Pattern.compile("^(\\S+):\\s*(\\S+)\\s*$");
     private static final Pattern PROPERTY = Pattern.compile("^\\s+(\\S+)(?:\\s+(.*?))?\\s*$");
 
+    private static final Pattern ID_HEADER = Pattern.compile("^(\\S+)\\s*$");
+
     private SectionConfig() {}
+
+    /**
+     * How a file's sections are written: {@code fixedType} non-null means headers are the bare ID and every section
+     * has that type; a key of {@code arrayKeys} may repeat, its lines kept in order (see {@link Section#values}).
+     */
+    public record Format(String fixedType, Set<String> arrayKeys) {
+        public static final Format STANDARD = new Format(null, Set.of());
+        public Format { arrayKeys = Set.copyOf(arrayKeys); }
+    }
 
     /** One section. {@code properties} maps key to value; a key written without a value maps to "". */
     public static final class Section {
@@ -52,6 +65,22 @@ public final class SectionConfig {
         public Optional<String> get(String key) { return Optional.ofNullable(properties.get(key)); }
         public Section set(String key, String value) { properties.put(key, value); return this; }
         public Section remove(String key) { properties.remove(key); return this; }
+
+        /**
+         * The lines of an array key in order (empty when absent). A repeated key is held in {@link #properties()}
+         * as its lines joined by '\n', a character no value can contain.
+         */
+        public List<String> values(String key) {
+            String v = properties.get(key);
+            return v == null ? List.of() : List.of(v.split("\n", -1));
+        }
+        /** Sets an array key to {@code values} (removes it when empty); a value with a line break is refused. */
+        public Section setValues(String key, List<String> values) {
+            for (String v : values) ConfigText.line(key, v);
+            if (values.isEmpty()) properties.remove(key);
+            else properties.put(key, String.join("\n", values));
+            return this;
+        }
 
         @Override public boolean equals(Object o) {
             return o instanceof Section s && s.type.equals(type) && s.id.equals(id)
@@ -92,7 +121,9 @@ public final class SectionConfig {
         }
     }
 
-    public static Document parse(String text) {
+    public static Document parse(String text) { return parse(text, Format.STANDARD); }
+
+    public static Document parse(String text, Format format) {
         Document doc = new Document();
         Section current = null;
         List<String> pendingComments = new ArrayList<>();
@@ -103,9 +134,9 @@ public final class SectionConfig {
             if (line.isBlank()) { current = null; continue; }
             if (line.stripLeading().startsWith("#")) { pendingComments.add(line.strip()); continue; }
             if (current == null) {
-                Matcher m = HEADER.matcher(line);
+                Matcher m = (format.fixedType() == null ? HEADER : ID_HEADER).matcher(line);
                 if (!m.matches()) throw new ParseException(i + 1, "syntax error - expected section header, got '" + line + "'");
-                current = new Section(m.group(1), m.group(2));
+                current = format.fixedType() == null ? new Section(m.group(1), m.group(2)) : new Section(format.fixedType(), m.group(1));
                 current.comments.addAll(pendingComments);
                 pendingComments.clear();
                 if (doc.find(current.id).isPresent())
@@ -115,16 +146,18 @@ public final class SectionConfig {
                 Matcher m = PROPERTY.matcher(line);
                 if (!m.matches()) {
                     // a header directly after a section without blank line also starts a new section
-                    Matcher h = HEADER.matcher(line);
+                    Matcher h = (format.fixedType() == null ? HEADER : ID_HEADER).matcher(line);
                     if (!h.matches()) throw new ParseException(i + 1, "syntax error - unable to parse '" + line + "'");
                     current = null;
                     i--;
                     continue;
                 }
                 String key = m.group(1);
-                if (current.properties.containsKey(key))
+                String value = m.group(2) == null ? "" : m.group(2);
+                String before = current.properties.get(key);
+                if (before != null && !format.arrayKeys().contains(key))
                     throw new ParseException(i + 1, "duplicate attribute '" + key + "' in section '" + current.id + "'");
-                current.properties.put(key, m.group(2) == null ? "" : m.group(2));
+                current.properties.put(key, before == null ? value : before + "\n" + value);
             }
         }
         doc.trailingComments.addAll(pendingComments);
@@ -135,7 +168,9 @@ public final class SectionConfig {
      * Canonical text: each section as header plus tab-indented properties, followed by one blank line. A type, ID,
      * key or value the format cannot hold (see {@link ConfigText}) is refused before anything is written.
      */
-    public static String write(Document doc) {
+    public static String write(Document doc) { return write(doc, Format.STANDARD); }
+
+    public static String write(Document doc, Format format) {
         StringBuilder out = new StringBuilder();
         Set<String> ids = new HashSet<>();
         for (Section s : doc.sections) {
@@ -144,15 +179,21 @@ public final class SectionConfig {
             ConfigText.name("type", s.type, "");
             ConfigText.name("id", s.id, "");
             if (!ids.add(s.id)) throw new ConfigText.UnwritableValueException("id", "duplicate section '" + s.id + "'");
-            out.append(s.type).append(": ").append(s.id).append('\n');
+            if (format.fixedType() == null) out.append(s.type).append(": ");
+            else if (!s.type.equals(format.fixedType()))
+                throw new ConfigText.UnwritableValueException("type", "section '" + s.id + "' is not of type '" + format.fixedType() + "'");
+            out.append(s.id).append('\n');
             for (Map.Entry<String, String> e : s.properties.entrySet()) {
                 String k = e.getKey();
                 if (k.startsWith("#")) throw new ConfigText.UnwritableValueException(k, "property name must not start with '#'");
                 ConfigText.name(k, k, "");
-                String v = ConfigText.line(k, e.getValue());
-                out.append('\t').append(k);
-                if (v != null && !v.isEmpty()) out.append(' ').append(v);
-                out.append('\n');
+                List<String> lines = format.arrayKeys().contains(k) ? s.values(k) : List.of(e.getValue());
+                for (String line : lines) {
+                    String v = ConfigText.line(k, line);
+                    out.append('\t').append(k);
+                    if (v != null && !v.isEmpty()) out.append(' ').append(v);
+                    out.append('\n');
+                }
             }
             out.append('\n');
         }

@@ -48,6 +48,51 @@ class SectionConfigTest {
         assertThatThrownBy(() -> SectionConfig.parse("not a header\n")).isInstanceOf(SectionConfig.ParseException.class);
     }
 
+    static final String PCI_MAPPING = """
+            gpu
+            	description two cards
+            	map id=10de:1b80,node=n1,path=0000:01:00.0
+            	map id=10de:1b80,node=n2,path=0000:02:00.0
+            	mdev 1
+
+            nic
+            	map id=8086:1521,node=n1,path=0000:03:00.0
+
+            """;
+
+    @Test
+    void fixedTypeFilesWithRepeatedKeysRoundTrip() {
+        var format = new SectionConfig.Format("pci", java.util.Set.of("map"));
+        var doc = SectionConfig.parse(PCI_MAPPING, format);
+        var gpu = doc.find("gpu").orElseThrow();
+        assertThat(gpu.type()).isEqualTo("pci");
+        assertThat(gpu.values("map")).containsExactly("id=10de:1b80,node=n1,path=0000:01:00.0", "id=10de:1b80,node=n2,path=0000:02:00.0");
+        assertThat(gpu.values("mdev")).containsExactly("1");
+        assertThat(doc.find("nic").orElseThrow().values("map")).hasSize(1);
+        assertThat(SectionConfig.write(doc, format)).isEqualTo(PCI_MAPPING);
+
+        gpu.setValues("map", java.util.List.of("id=10de:1b80,node=n3,path=0000:04:00.0"));
+        doc.find("nic").orElseThrow().setValues("map", java.util.List.of());
+        assertThat(SectionConfig.write(doc, format)).isEqualTo("""
+                gpu
+                	description two cards
+                	map id=10de:1b80,node=n3,path=0000:04:00.0
+                	mdev 1
+
+                nic
+
+                """);
+        // only the array keys may repeat; a typed header is no bare ID; a section of another type cannot be written
+        assertThatThrownBy(() -> SectionConfig.parse("gpu\n\tmdev 1\n\tmdev 0\n", format)).hasMessageContaining("duplicate attribute 'mdev'");
+        assertThatThrownBy(() -> SectionConfig.parse("pci: gpu\n", format)).isInstanceOf(SectionConfig.ParseException.class);
+        var other = new SectionConfig.Document();
+        other.add(new SectionConfig.Section("usb", "x"));
+        assertThatThrownBy(() -> SectionConfig.write(other, format)).hasMessageContaining("not of type 'pci'");
+        // a value with a line break is refused for an array key too
+        assertThatThrownBy(() -> gpu.setValues("map", java.util.List.of("a", "b\nc"))).isInstanceOf(ConfigText.UnwritableValueException.class);
+        assertThat(gpu.values("map")).containsExactly("id=10de:1b80,node=n3,path=0000:04:00.0");
+    }
+
     @Test
     void randomDocumentsRoundTrip() {
         Random r = new Random(4711);

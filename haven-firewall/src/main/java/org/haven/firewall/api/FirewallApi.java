@@ -83,23 +83,52 @@ public final class FirewallApi implements ApiModule {
 
     private FwStore store;
     private FirewallService service;
+    private NftApplier applier;
+    private boolean clearOnStop;
     private KmsgLogger logger;
     private java.nio.file.Path logFile;
 
     /**
-     * Follow the configuration and load the node's ruleset. In system mode the rules go into the machine's
-     * nftables; in embedded mode (several nodes on one machine) only when {@code haven.firewall.netns} (or
-     * {@code HAVEN_FIREWALL_NETNS}) names a network namespace for this node, never into the machine's own ruleset.
+     * Where a node loads its ruleset: the command prefix of the network namespace ({@code ip netns exec NS}, empty
+     * for the machine's) and whether the host zone is filtered when {@code host.fw} does not say
+     * ({@link org.haven.firewall.compile.FwCompiler.Input#hostByDefault}).
+     */
+    record Placement(List<String> prefix, boolean hostByDefault) {}
+
+    /**
+     * Where the rules go. A node with its own machine (system mode) loads them into the machine's nftables, as
+     * PVE. An embedded node (one of possibly several on a machine) loads them into the namespace
+     * {@code firewallNetns} names, which stands for its machine; else, when it runs the guest network on a bridge
+     * ({@code guestBridge}, as {@code ./run} sets it up), into the namespace of that bridge ({@code networkNetns},
+     * or the machine's) for its guests, with the host zone off unless its {@code host.fw} sets {@code enable: 1}:
+     * that machine's traffic is its owner's, not the node's. Otherwise (no guest bridge of its own) nowhere: null.
+     */
+    static Placement placement(boolean embedded, String firewallNetns, String guestBridge, String networkNetns) {
+        if (present(firewallNetns)) return new Placement(List.of("ip", "netns", "exec", firewallNetns), true);
+        if (!embedded) return new Placement(List.of(), true);
+        if (!present(guestBridge) || guestBridge.equals("off") || guestBridge.equals("0")) return null;
+        return new Placement(present(networkNetns) ? List.of("ip", "netns", "exec", networkNetns) : List.of(), false);
+    }
+
+    private static boolean present(String s) { return s != null && !s.isBlank(); }
+
+    private static String setting(String property, String env) { return System.getProperty(property, System.getenv(env)); }
+
+    /**
+     * Follow the configuration and load the node's ruleset where {@link #placement} says, from the settings
+     * {@code haven.firewall.netns} ({@code HAVEN_FIREWALL_NETNS}), and the guest network's {@code haven.network.guest}
+     * ({@code HAVEN_GUEST_NETWORK}) and {@code haven.network.netns} ({@code HAVEN_NETWORK_NETNS}).
      */
     @Override
     public void start(NodeContext ctx) {
-        String ns = System.getProperty("haven.firewall.netns", System.getenv("HAVEN_FIREWALL_NETNS"));
-        List<String> prefix;
-        if (ns != null && !ns.isBlank()) prefix = List.of("ip", "netns", "exec", ns);
-        else if (!ctx.embedded()) prefix = List.of();
-        else return;
+        Placement where = placement(ctx.embedded(), setting("haven.firewall.netns", "HAVEN_FIREWALL_NETNS"),
+                setting("haven.network.guest", "HAVEN_GUEST_NETWORK"), setting("haven.network.netns", "HAVEN_NETWORK_NETNS"));
+        if (where == null) return;
+        List<String> prefix = where.prefix();
+        applier = NftApplier.local(prefix);
+        clearOnStop = !where.hostByDefault();
         service = new FirewallService(ctx.cfs(), ctx.nodeName(), GuestNics.fromCfs(ctx.cfs(), org.haven.core.net.GuestPorts.tapNode(ctx.embedded(), ctx.nodeName())),
-                () -> LocalNetwork.addresses(prefix), NftApplier.local(prefix), Duration.ofSeconds(10));
+                () -> LocalNetwork.addresses(prefix), applier, Duration.ofSeconds(10), where.hostByDefault());
         service.start();
         logger = KmsgLogger.system(logFile);
         try {
@@ -113,6 +142,8 @@ public final class FirewallApi implements ApiModule {
     public void stop() {
         if (logger != null) logger.close();
         if (service != null) service.close();
+        // an embedded node leaves the machine's nftables as it found them; a node's own machine keeps its rules
+        if (clearOnStop) applier.clear();
     }
 
     @Override

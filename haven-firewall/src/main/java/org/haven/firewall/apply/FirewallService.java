@@ -29,12 +29,20 @@ public final class FirewallService implements AutoCloseable {
     private final Supplier<List<String>> localAddresses;
     private final NftApplier applier;
     private final Duration period;
+    private final boolean hostByDefault;
     private final AtomicBoolean pending = new AtomicBoolean();
     private volatile ScheduledExecutorService timer;
     private final List<AutoCloseable> watches = new ArrayList<>();
 
     public FirewallService(ClusterFs cfs, String node, GuestNics guests, Supplier<List<String>> localAddresses,
                            NftApplier applier, Duration period) {
+        this(cfs, node, guests, localAddresses, applier, period, true);
+    }
+
+    /** @param hostByDefault whether the host zone is filtered when {@code host.fw} does not set {@code enable} ({@link FwCompiler.Input}) */
+    public FirewallService(ClusterFs cfs, String node, GuestNics guests, Supplier<List<String>> localAddresses,
+                           NftApplier applier, Duration period, boolean hostByDefault) {
+        this.hostByDefault = hostByDefault;
         this.cfs = cfs;
         this.node = node;
         this.guests = guests;
@@ -45,7 +53,7 @@ public final class FirewallService implements AutoCloseable {
 
     /** The compiler input as the cluster file system has it now. */
     public FwCompiler.Input input() {
-        return FwInputs.read(ConfigReader.of(cfs), node, guests, localAddresses.get());
+        return FwInputs.read(ConfigReader.of(cfs), node, guests, localAddresses.get(), hostByDefault);
     }
 
     public FwCompiler.Output compile() {

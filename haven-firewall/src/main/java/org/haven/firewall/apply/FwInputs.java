@@ -16,6 +16,11 @@ public final class FwInputs {
     private FwInputs() {}
 
     public static FwCompiler.Input read(ConfigReader r, String node, GuestNics guests, List<String> localAddresses) {
+        return read(r, node, guests, localAddresses, true);
+    }
+
+    /** The same; {@code hostByDefault} as {@link FwCompiler.Input} has it. */
+    public static FwCompiler.Input read(ConfigReader r, String node, GuestNics guests, List<String> localAddresses, boolean hostByDefault) {
         FwFile cluster = FwFile.parse(FwFile.Kind.CLUSTER, r.read("firewall/cluster.fw").orElse(""));
         FwFile host = FwFile.parse(FwFile.Kind.HOST, r.read("nodes/" + node + "/host.fw").orElse(""));
         List<FwCompiler.Guest> gs = new ArrayList<>();
@@ -23,7 +28,7 @@ public final class FwInputs {
             FwFile fw = FwFile.parse(FwFile.Kind.GUEST, r.read("firewall/" + g.vmid() + ".fw").orElse(""));
             gs.add(new FwCompiler.Guest(g.vmid(), g.container(), fw, g.nics(), g.tapNode()));
         }
-        return new FwCompiler.Input(node, cluster, host, gs, members(r), localNetwork(r, node, localAddresses));
+        return new FwCompiler.Input(node, cluster, host, gs, members(r), localNetwork(r, node, localAddresses), hostByDefault);
     }
 
     /** The detected local network: the network of the interface that has this node's cluster address. */

@@ -29,6 +29,8 @@ import org.haven.firewall.config.Macros;
  * ({@code ipfilter}, including ARP) and tags each packet with the guest port it came from (mark bits 16-31) and
  * the one it goes to (bits 0-15), which the inet chains dispatch on. In the guest {@code -out} chains an
  * accepting rule returns, so the destination's {@code -in} chain (another guest, or the host) still applies.
+ * What the host sends or routes to a guest is seen with its port only in the bridge output hook, which runs a
+ * bridge-family copy of the guest's {@code -in} chain ({@link #fromHost}) after the host's {@code -out} chain.
  */
 public final class FwCompiler {
 
@@ -51,8 +53,19 @@ public final class FwCompiler {
     /**
      * Everything the ruleset depends on. {@code localNetwork} is the detected local network (CIDR) used when
      * {@code cluster.fw} has no {@code local_network} alias; {@code members} are the cluster members' addresses.
+     * {@code hostByDefault} says whether the host zone is filtered when {@code host.fw} does not set {@code enable}:
+     * true on a node that owns its machine (PVE's default), false on an embedded node, whose machine's own traffic
+     * is filtered only when the operator sets {@code enable: 1} in its {@code host.fw}.
      */
-    public record Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork) {}
+    public record Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork,
+                        boolean hostByDefault) {
+        public Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork) {
+            this(node, cluster, host, guests, members, localNetwork, true);
+        }
+
+        /** Whether the host zone ({@code host-in}/{@code host-out}) is filtered. */
+        public boolean hostZone() { return bool(host.options().get("enable"), hostByDefault); }
+    }
 
     /** The ruleset and the problems found (skipped rules, unknown references). */
     public record Output(List<Nft.Table> tables, List<String> warnings) {
@@ -72,6 +85,13 @@ public final class FwCompiler {
     private static final List<String> NDP_IN = List.of("nd-router-solicit", "nd-router-advert", "nd-neighbor-solicit", "nd-neighbor-advert");
     private static final List<String> NDP_OUT = List.of("nd-router-solicit", "nd-neighbor-solicit", "nd-neighbor-advert");
     private static final String REJECT_CHAIN = "do-reject";
+
+    /**
+     * Marks of the packets the host sends or routes out through a bridge with filtered guest ports: their connection
+     * state, put there by the inet output and forward hooks for the bridge output hook, which evaluates the guest's
+     * {@code -in} chain and has no connection tracking of its own. The upper half (0xffff) is no guest port's.
+     */
+    static final long HOST_NEW = 0xffff0000L, HOST_ESTABLISHED = 0xffff0001L, HOST_INVALID = 0xffff0002L;
 
     private final Input in;
     private final java.util.Set<String> warnings = new java.util.LinkedHashSet<>();
@@ -99,6 +119,7 @@ public final class FwCompiler {
     public static Map<String, String> sysctls(Input in) {
         Map<String, String> out = new LinkedHashMap<>();
         if (parseInt(in.cluster().options().get("enable"), 0) <= 0) return out;
+        if (!in.hostByDefault() && !in.hostZone()) return out;
         Map<String, String> h = in.host().options();
         long max = 262144;
         long want = parseInt(h.get("nf_conntrack_max"), 0);
@@ -130,6 +151,9 @@ public final class FwCompiler {
         // guest ports
         List<Nft.Rule> bridgePre = new ArrayList<>();
         List<Nft.Rule> bridgeFwd = new ArrayList<>();
+        List<Nft.Rule> bridgeOut = new ArrayList<>();
+        List<Nft.Chain> fromHost = new ArrayList<>();
+        java.util.Set<String> bridges = new java.util.TreeSet<>();
         Map<Long, String> outJumps = new TreeMap<>();
         Map<Long, String> inJumps = new TreeMap<>();
         long id = 0;
@@ -152,7 +176,12 @@ public final class FwCompiler {
                 outJumps.put(id << 16, base + "-out");
                 inJumps.put(id, base + "-in");
                 inetChains.add(guestChain(g, nic, base + "-out", false, gopt));
-                inetChains.add(guestChain(g, nic, base + "-in", true, gopt));
+                Nft.Chain guestIn = guestChain(g, nic, base + "-in", true, gopt);
+                inetChains.add(guestIn);
+                fromHost.add(fromHost(guestIn));
+                for (int v : new int[]{4, 6})
+                    bridgeOut.add(new Nft.Rule(List.of(new Nft.IfName(true, false, port), new Nft.EtherType(v)), new Nft.Jump(guestIn.name())));
+                if (nic.bridge() != null) bridges.add(nic.bridge());
             }
         }
 
@@ -164,8 +193,12 @@ public final class FwCompiler {
             forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffff0000L, outJumps), null));
             forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffffL, inJumps), null));
         }
+        for (String b : bridges) {
+            markState(forward, b);
+            markState(output, b);
+        }
         Map<String, String> hopt = in.host().options();
-        if (bool(hopt.get("enable"), true)) {
+        if (in.hostZone()) {
             inetChains.add(hostIn(copt, hopt));
             inetChains.add(hostOut(copt, hopt));
             input.add(new Nft.Rule(List.of(), new Nft.Jump("host-in")));
@@ -186,6 +219,12 @@ public final class FwCompiler {
         if (!bridgePre.isEmpty()) {
             bridgeChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), bridgePre));
             bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
+            bridgeChains.add(new Nft.Chain("output", new Nft.Hook("output", "filter"), bridgeOut));
+            bridgeChains.addAll(fromHost);
+            for (Nft.Chain c : fromHost)
+                for (Nft.Rule r : c.rules())
+                    for (Match m : r.matches())
+                        if (m instanceof Addr a && a.set() != null) bridgeSets.putIfAbsent(a.set(), inetSets.get(a.set()));
         }
         return new Output(List.of(new Nft.Table("inet", TABLE, List.copyOf(inetSets.values()), helpers, List.copyOf(inetChains)),
                 new Nft.Table("bridge", TABLE, List.copyOf(bridgeSets.values()), bridgeChains)), List.copyOf(warnings));
@@ -357,6 +396,45 @@ public final class FwCompiler {
     }
 
     // ---- guest zone ----
+
+    /**
+     * Rules that put the connection state of what leaves through {@code bridge} from the host or routed by it
+     * into the mark ({@link #HOST_NEW}, …) for the guest chains of the bridge output hook. In the forward hook
+     * they come after the guest chains, so bridged guest traffic is decided before.
+     */
+    private static void markState(List<Nft.Rule> r, String bridge) {
+        Nft.IfName oif = new Nft.IfName(true, false, bridge);
+        r.add(new Nft.Rule(List.of(oif), List.of(new Nft.SetMark(0, HOST_NEW)), Nft.CONTINUE, null));
+        r.add(new Nft.Rule(List.of(oif, new Nft.CtState(List.of("established", "related"))), List.of(new Nft.SetMark(0, HOST_ESTABLISHED)), Nft.CONTINUE, null));
+        r.add(new Nft.Rule(List.of(oif, new Nft.CtState(List.of("invalid"))), List.of(new Nft.SetMark(0, HOST_INVALID)), Nft.CONTINUE, null));
+    }
+
+    /**
+     * A guest's {@code -in} chain for the bridge output hook, which sees what the host sends (or routes) to the
+     * guest's port: such packets never reach the inet forward hook. PVE applies the guest's IN rules to them, so
+     * this is the same chain with the frame's ether type for {@code nfproto}, the connection state from the mark
+     * ({@link #markState}) for {@code ct state}, DROP for REJECT (nftables cannot reject in the bridge output hook)
+     * and without the smurf check (whose {@code fib} lookup the bridge family lacks; the host's own source is
+     * never a broadcast address).
+     */
+    private static Nft.Chain fromHost(Nft.Chain c) {
+        List<Nft.Rule> out = new ArrayList<>();
+        for (Nft.Rule r : c.rules()) {
+            if (r.verdict() instanceof Nft.Jump j && j.chain().equals("smurfs")) continue;
+            List<Match> m = new ArrayList<>();
+            for (Match x : r.matches()) m.add(switch (x) {
+                case Nft.NfProto n -> new Nft.EtherType(n.version());
+                case Nft.CtState st -> new Nft.MarkEq(0xffffffffL, st.states().contains("established") ? HOST_ESTABLISHED
+                        : st.states().equals(List.of("invalid")) ? HOST_INVALID : illegal("ct state " + st.states()));
+                default -> x;
+            });
+            Verdict v = r.verdict() instanceof Nft.Goto g && g.chain().equals(REJECT_CHAIN) ? Nft.DROP : r.verdict();
+            out.add(new Nft.Rule(m, r.stmts(), v, r.comment()));
+        }
+        return new Nft.Chain(c.name(), null, out);
+    }
+
+    private static long illegal(String what) { throw new IllegalStateException("no bridge form for " + what); }
 
     private void portFilters(List<Nft.Rule> pre, Guest g, Nic nic, String port, Map<String, String> gopt) {
         Nft.IfName iif = new Nft.IfName(false, false, port);

@@ -14,7 +14,7 @@ public final class Nft {
     private Nft() {}
 
     /** A match expression. */
-    public sealed interface Match permits IfName, L4Proto, Ports, IcmpType, NfProto, Addr, EtherSaddr, ArpSaddr, CtState,
+    public sealed interface Match permits IfName, L4Proto, Ports, IcmpType, NfProto, EtherType, Addr, EtherSaddr, ArpSaddr, CtState,
             TcpFlags, FibSaddrBroadcast, MarkEq, Limit, OverRate {}
 
     /** {@code iifname}/{@code oifname} [!=] name. */
@@ -27,6 +27,8 @@ public final class Nft {
     public record IcmpType(int version, List<String> types) implements Match {}
     /** {@code meta nfproto ipv4|ipv6}. */
     public record NfProto(int version) implements Match {}
+    /** Bridge family: {@code meta protocol ip|ip6} (the frame's ether type; {@code nfproto} is {@code bridge} there). */
+    public record EtherType(int version) implements Match {}
     /**
      * {@code ip|ip6 saddr|daddr [!=] { elements }} or {@code @set}; elements are CIDRs and ranges
      * ({@code a-b}); {@code set} is a set name in the same table.
@@ -181,6 +183,7 @@ public final class Nft {
             case Ports p -> "th " + (p.dst() ? "dport " : "sport ") + set("inet_service", p.ports().stream().map(PortRange::toString).toList(), lists);
             case IcmpType t -> (t.version() == 4 ? "icmp" : "icmpv6") + " type " + set(t.version() == 4 ? "icmp_type" : "icmpv6_type", t.types(), lists);
             case NfProto n -> "meta nfproto " + (n.version() == 4 ? "ipv4" : "ipv6");
+            case EtherType e -> "meta protocol " + (e.version() == 4 ? "ip" : "ip6");
             case Addr a -> (a.version() == 4 ? "ip " : "ip6 ") + (a.src() ? "saddr " : "daddr ") + (a.negate() ? "!= " : "")
                     + (a.set() != null ? "@" + a.set() : set(a.version() == 4 ? "ipv4_addr" : "ipv6_addr", a.elements(), lists));
             case EtherSaddr e -> "ether saddr " + (e.negate() ? "!= " : "") + e.mac();

@@ -9,7 +9,8 @@ import org.haven.firewall.config.IpNet;
 
 /**
  * Evaluates a packet against a compiled ruleset ({@link Nft} tables, the same data {@code nft -f} loads): the
- * bridge hooks of the guest ports, then the inet hook the packet takes. Pure: it answers from the ruleset alone.
+ * bridge hooks of the guest ports, then the inet hook the packet takes (and for what the host sends to a guest, the
+ * bridge output hook after the inet output hook). Pure: it answers from the ruleset alone.
  */
 public final class Simulator {
 
@@ -70,7 +71,7 @@ public final class Simulator {
                 Outcome o = base(bridge, "prerouting", pkt, s);
                 if (o == Outcome.DROP || o == Outcome.REJECT) return new Result(o.name(), s.trace);
             }
-            if (p.to().isGuest()) {
+            if (p.to().isGuest() && !p.from().isHost()) {
                 s.iif = p.from().isGuest() ? p.from().port() : "uplink";
                 s.oif = p.to().port();
                 Outcome o = base(bridge, "forward", pkt, s);
@@ -84,6 +85,12 @@ public final class Simulator {
         if (!p.to().isHost() && !p.from().isHost() && !p.from().isGuest() && !p.to().isGuest())
             return new Result("ACCEPT", s.trace);
         Outcome o = base(inet, hook, pkt, s);
+        if (o == Outcome.ACCEPT && p.from().isHost() && p.to().isGuest()) {
+            // what the host sends leaves through the bridge device: the bridge output hook sees the guest's port
+            s.iif = null;
+            s.oif = p.to().port();
+            o = base(bridge, "output", pkt, s);
+        }
         return new Result(o == Outcome.DROP || o == Outcome.REJECT ? o.name() : "ACCEPT", s.trace);
     }
 
@@ -155,6 +162,7 @@ public final class Simulator {
                 yield it.types().contains(type);
             }
             case Nft.NfProto n -> p.version() == n.version();
+            case Nft.EtherType e -> p.version() == e.version();
             case Nft.Addr a -> {
                 if (p.version() != a.version()) yield false;
                 BigInteger ip = a.src() ? p.src() : p.dst();

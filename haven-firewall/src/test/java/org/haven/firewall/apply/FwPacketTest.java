@@ -45,6 +45,7 @@ class FwPacketTest {
 
             [RULES]
             IN ACCEPT -p tcp -dport 80
+            OUT DROP -p tcp -dport 80 -dest 10.77.0.101
             """;
     static final String VM100 = """
             [OPTIONS]
@@ -63,6 +64,7 @@ class FwPacketTest {
 
             [RULES]
             OUT DROP -p tcp -dport 8006
+            OUT DROP -p tcp -dport 80 -dest 10.77.0.1
             IN ACCEPT -p tcp -dport 80
             """;
 
@@ -126,6 +128,19 @@ class FwPacketTest {
             "vm100, tcp,  10.77.0.1,   8006, DROP",
             "out,   tcp,  10.77.0.1,   80,   ACCEPT",
             "out,   tcp,  10.77.0.1,   3306, DROP",
+            // host to guest: the host's OUT rules, then the guest's IN rules (a REJECT drops here, see the README)
+            "host,  tcp,  10.77.0.100, 80,   ACCEPT",
+            "host,  tcp,  10.77.0.100, 22,   DROP",
+            "host,  tcp,  10.77.0.100, 3306, DROP",
+            "host,  udp,  10.77.0.100, 53,   DROP",
+            "host,  icmp, 10.77.0.100, 0,    ACCEPT",
+            "host,  icmp, 10.77.0.101, 0,    DROP",
+            "host,  tcp,  10.77.0.101, 80,   DROP",
+            "out,   tcp,  10.77.0.101, 80,   ACCEPT",
+            // guest to host: the guest's OUT rules, then the host's IN rules
+            "ct101, tcp,  10.77.0.1,   80,   DROP",
+            "vm100, tcp,  10.77.0.1,   80,   ACCEPT",
+            "vm100, tcp,  10.77.0.1,   3306, DROP",
     })
     void trafficFollowsTheRulesAndTheSimulatorAgrees(String from, String proto, String to, int port, String expected) {
         assertThat(lab.probe(from, proto, to, port)).isEqualTo(expected);

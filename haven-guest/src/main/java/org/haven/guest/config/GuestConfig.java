@@ -39,7 +39,10 @@ import org.haven.core.format.ConfigText;
  */
 public final class GuestConfig {
 
-    private static final Pattern PENDING_HEADER = Pattern.compile("^\\[PENDING\\]\\s*$", Pattern.CASE_INSENSITIVE);
+    /** VM configs write {@code [PENDING]}, container configs {@code [pve:pending]}; both are read. */
+    private static final Pattern PENDING_HEADER = Pattern.compile("^\\[(?:pve:)?PENDING\\]\\s*$", Pattern.CASE_INSENSITIVE);
+    public static final String VM_PENDING = "[PENDING]";
+    public static final String CT_PENDING = "[pve:pending]";
     private static final Pattern SPECIAL_HEADER = Pattern.compile("^\\[special:([a-z][a-z0-9_\\-]*)\\]\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern SNAP_HEADER = Pattern.compile("^\\[([a-z][a-z0-9_\\-]+)\\]\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern DESCRIPTION = Pattern.compile("^description:\\s*(.*\\S)\\s*$");
@@ -185,11 +188,14 @@ public final class GuestConfig {
      * {@link ConfigText}: a line break in a value, a key or name outside the format) is refused before anything is
      * written.
      */
-    public String write() {
+    public String write() { return write(VM_PENDING); }
+
+    /** The canonical file text with {@code pendingHeader} ({@link #VM_PENDING} or {@link #CT_PENDING}) before the pending values. */
+    public String write(String pendingHeader) {
         StringBuilder raw = new StringBuilder();
         writeSection(raw, current, false);
         if (!pending.isEmpty()) {
-            raw.append("\n[PENDING]\n");
+            raw.append("\n").append(pendingHeader).append("\n");
             writeSection(raw, pending, true);
         }
         for (var e : special.entrySet()) {
@@ -212,6 +218,8 @@ public final class GuestConfig {
     }
 
     public byte[] writeBytes() { return write().getBytes(StandardCharsets.UTF_8); }
+
+    public byte[] writeBytes(String pendingHeader) { return write(pendingHeader).getBytes(StandardCharsets.UTF_8); }
 
     private static void writeSection(StringBuilder raw, Section s, boolean pending) {
         if (s.description != null) {

@@ -56,6 +56,9 @@ public final class GuestConfigStore {
     public String dir() { return dir; }
     public String localNode() { return cfs.nodeName(); }
 
+    /** The pending section's header in this directory's files: PVE's containers use {@code [pve:pending]}. */
+    public String pendingHeader() { return dir.equals("lxc") ? GuestConfig.CT_PENDING : GuestConfig.VM_PENDING; }
+
     public String path(String node, int vmid) { return "nodes/" + node + "/" + dir + "/" + vmid + ".conf"; }
 
     /** The config on {@code node}, if it exists. */
@@ -99,7 +102,7 @@ public final class GuestConfigStore {
 
     public void write(String node, int vmid, GuestConfig cfg) {
         cfs.mkdirs("nodes/" + node + "/" + dir);
-        cfs.write(path(node, vmid), cfg.writeBytes());
+        cfs.write(path(node, vmid), cfg.writeBytes(pendingHeader()));
     }
 
     /** Fails when a guest of any type uses {@code vmid}, with PVE's message. */
@@ -110,7 +113,7 @@ public final class GuestConfigStore {
         checkUnused(vmid);
         cfs.mkdirs("nodes/" + localNode() + "/" + dir);
         try {
-            cfs.create(path(localNode(), vmid), cfg.writeBytes());
+            cfs.create(path(localNode(), vmid), cfg.writeBytes(pendingHeader()));
         } catch (CfsException e) {
             throw new GuestException(500, "unable to create " + guestWord + " " + vmid + ": config file already exists");
         }

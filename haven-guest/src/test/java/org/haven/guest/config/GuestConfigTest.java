@@ -109,6 +109,21 @@ class GuestConfigTest {
     }
 
     @Test
+    void containerConfigsKeepPvesPendingHeader() {
+        String pve = "arch: amd64\nmemory: 512\n\n[pve:pending]\nmemory: 1024\n";
+        GuestConfig cfg = GuestConfig.parse(pve);
+        assertThat(cfg.get("memory")).contains("512");
+        assertThat(cfg.pending().get("memory")).contains("1024");
+        assertThat(cfg.write(GuestConfig.CT_PENDING)).isEqualTo(pve);
+        MemoryClusterFs cfs = new MemoryClusterFs("n1");
+        GuestConfigStore cts = GuestConfigStore.lxc(cfs), vms = GuestConfigStore.qemu(cfs);
+        cts.create(200, cfg);
+        vms.create(100, GuestConfig.parse(pve));
+        assertThat(cfs.readString("nodes/n1/lxc/200.conf")).contains(pve);
+        assertThat(cfs.readString("nodes/n1/qemu-server/100.conf")).contains(pve.replace("[pve:pending]", "[PENDING]"));
+    }
+
+    @Test
     void emptyPendingDescriptionIsWrittenAsHash() {
         GuestConfig cfg = new GuestConfig();
         cfg.set("memory", "512");

@@ -371,6 +371,21 @@ class PlatformEndToEndTest {
         assertThat(cert.exit()).as(cert.err()).isZero();
         assertThat(cert.out()).contains("filename: pve-root-ca.pem", "filename: pve-ssl.pem", "/CN=Proxmox Virtual Environment", "SANs: ");
 
+        // a custom certificate set with the CLI is served at once; after it is deleted the node's own one is again
+        Path crt = node.dataDir().resolve("custom.pem"), key = node.dataDir().resolve("custom.key");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=custom.haven.test", "-keyout", key.toString(), "-out", crt.toString()).redirectErrorStream(true).start();
+        openssl.getInputStream().readAllBytes();
+        assertThat(openssl.waitFor()).isZero();
+        CliResult set = node.cli("pvenode", "cert", "set", crt.toString(), key.toString());
+        assertThat(set.exit()).as(set.err()).isZero();
+        assertThat(set.out()).startsWith("fingerprint: ");
+        org.haven.it.Await.until("the custom certificate served", Duration.ofSeconds(20), () -> servedSubject().contains("CN=custom.haven.test"));
+        assertThat(node.cli("pvenode", "cert", "info").out()).contains("filename: pveproxy-ssl.pem", "/CN=custom.haven.test");
+        CliResult del = node.cli("pvenode", "cert", "delete");
+        assertThat(del.exit()).as(del.err()).isZero();
+        org.haven.it.Await.until("the node certificate served again", Duration.ofSeconds(20), () -> servedSubject().contains("O=Proxmox Virtual Environment"));
+
         Files.createFile(node.dataDir().resolve("gatecli"));
         CliResult task = node.cli("pvesh", "create", "/nodes/" + NODE + "/haven-test/task", "--gate", "gatecli");
         assertThat(task.exit()).as(task.err()).isZero();
@@ -378,6 +393,20 @@ class PlatformEndToEndTest {
         CliResult failing = node.cli("pvesh", "create", "/nodes/" + NODE + "/haven-test/task", "--gate", "gatecli", "--fail", "cli failure");
         assertThat(failing.exit()).isEqualTo(255);
         assertThat(failing.err()).contains("cli failure");
+    }
+
+    /** The subject of the certificate the node's HTTPS port presents now. */
+    static String servedSubject() throws Exception {
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[]{new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", node.port())) {
+            socket.startHandshake();
+            return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
     }
 
     @Test @Order(10)

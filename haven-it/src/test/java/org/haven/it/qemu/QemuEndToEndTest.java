@@ -179,6 +179,19 @@ class QemuEndToEndTest {
         assertThat(exec.exit()).as(exec.err()).isZero();
         assertThat(exec.out()).contains("\"out-data\" : \"hello\\n\"", "\"exitcode\" : 0");
 
+        // a file written and read back through the agent, seen by a program in the guest; a missing one named in the error
+        Resp wrote = node.post(api("/agent/file-write"), Map.of("file", "/tmp/haven-agent.txt", "content", "written, then read\n"), a);
+        assertThat(wrote.status()).as(wrote.body()).isEqualTo(200);
+        Resp read = node.get(api("/agent/file-read") + "?file=/tmp/haven-agent.txt", a);
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.data().path("content").asString()).isEqualTo("written, then read\n");
+        assertThat(read.data().has("truncated")).isFalse();
+        CliResult cat = node.cli("qm", "guest", "exec", Integer.toString(VMID), "/bin/busybox", "cat", "/tmp/haven-agent.txt");
+        assertThat(cat.out()).contains("written, then read");
+        Resp missing = node.get(api("/agent/file-read") + "?file=/nonexistent/file", a);
+        assertThat(missing.status()).isEqualTo(500);
+        assertThat(missing.body()).contains("can't open file");
+
         // a change to a running VM waits in [PENDING]; the name applies at once
         assertThat(node.cli("qm", "set", Integer.toString(VMID), "--memory", "320", "--name", "renamed").exit()).isZero();
         CliResult pending = node.cli("qm", "pending", Integer.toString(VMID));

@@ -18,6 +18,7 @@ import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
+import org.haven.guest.GuestBackups;
 import org.haven.guest.access.OptionAccess;
 import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
@@ -62,7 +63,10 @@ public final class LxcApi implements ApiModule {
     }
 
     @Override
-    public void start(NodeContext ctx) { ctx.publish(LxcService.class, service()); }
+    public void start(NodeContext ctx) {
+        ctx.publish(LxcService.class, service());
+        ctx.findService(GuestBackups.class).ifPresent(b -> b.register(service().guests()));
+    }
 
     /** The service, created on first use (the storage service is looked up then). */
     public LxcService service() {
@@ -144,8 +148,8 @@ public final class LxcApi implements ApiModule {
             if (!rc.hasPermission("/vms/" + vmid, false, "VM.Allocate")
                     && !(p.has("pool") && rc.hasPermission("/pool/" + p.str("pool"), false, "VM.Allocate")))
                 throw ApiException.forbidden("Permission check failed (/vms/" + vmid + ", VM.Allocate)");
-            if (p.bool("restore", false)) throw new ApiException(501, "restore from a backup archive is not implemented");
             Map<String, String> opts = configParams(p);
+            if (p.bool("restore", false)) return restore(p, rc, vmid, opts);
             service().store().checkUnused(vmid);
             checkAccess(rc, vmid, opts, List.of(), null);
             String storage = p.str("storage", "local");
@@ -449,6 +453,34 @@ public final class LxcApi implements ApiModule {
                 .returns(Schema.string())
                 .permissions(Permission.perm(VMS, "VM.PowerMgmt"))
                 .proxyto("node").protect();
+    }
+
+    /**
+     * {@code restore=1}: the backup archive {@code ostemplate} restored as container {@code vmid} in a
+     * {@code vzrestore} task, the given options over the archived config; an existing container is replaced only
+     * with {@code force}.
+     */
+    private String restore(Params p, RequestContext rc, int vmid, Map<String, String> opts) {
+        GuestBackups backups = ctx.findService(GuestBackups.class)
+                .orElseThrow(() -> new ApiException(501, "restore from a backup archive is not available"));
+        String archive = p.str("ostemplate");
+        boolean force = p.bool("force", false);
+        if (!force) service().store().checkUnused(vmid);
+        checkAccess(rc, vmid, opts, List.of(), null);
+        if (!archive.startsWith("/")) {
+            StorageManager sm = service().runtime().volumes().storage();
+            if (sm.parseVolname(archive).vtype() != org.haven.storage.ContentType.BACKUP)
+                throw ApiException.param("ostemplate", "volume '" + archive + "' is not a backup archive");
+            rc.requirePermission("/storage/" + archive.substring(0, archive.indexOf(':')), "Datastore.AllocateSpace");
+        } else if (!rc.userid().equals("root@pam") && !rc.viaCli()) {
+            throw ApiException.forbidden("Only root can pass arbitrary filesystem paths.");
+        }
+        var options = new GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), force, opts);
+        boolean start = p.bool("start", false);
+        return rc.startTask("vzrestore", id(vmid), log -> {
+            backups.restore(service().guests(), archive, vmid, options, log::log);
+            if (start) service().start(vmid, log::log);
+        });
     }
 
     /** An {@code ostemplate}: a {@code vztmpl} volume ({@code local:vztmpl/x.tar.zst}) or an absolute path. */

@@ -45,6 +45,7 @@ public final class Pct implements CliTool {
                 out.printf("%-10s %-10s %-12s %-20s%n", r.path("vmid").asLong(), r.path("status").asString(), r.path("lock").asString(""), r.path("name").asString());
         }));
         c.add(task("create", HttpMethod.POST, "/nodes/{node}/lxc", "ostemplate"));
+        c.add(task("restore", HttpMethod.POST, "/nodes/{node}/lxc", "ostemplate").fixed("restore", "1"));
         c.add(task("destroy", HttpMethod.DELETE, CT));
         c.add(ct("config", HttpMethod.GET, CT + "/config").printer(Pct::printConfig));
         c.add(ct("set", HttpMethod.PUT, CT + "/config").output(CliCommand.Output.NONE));

@@ -112,7 +112,10 @@ public final class CtVolumes {
     }
 
     /** Mount {@code mp}'s volume at {@code target} (created when missing). */
-    public void mount(MountPoint mp, Path target) {
+    public void mount(MountPoint mp, Path target) { mount(mp, target, null); }
+
+    /** Mount {@code mp}'s volume, or its storage snapshot {@code snap} read-only, at {@code target} (created when missing). */
+    public void mount(MountPoint mp, Path target, String snap) {
         try {
             Files.createDirectories(target);
         } catch (IOException e) {
@@ -123,12 +126,45 @@ public final class CtVolumes {
             case BIND -> check(List.of("mount", "--bind", mp.volume(), target.toString()));
             case DEVICE -> check(mountCmd(opts, mp.volume(), target));
             case VOLUME -> {
-                sm.activateVolumes(List.of(mp.volume()));
-                String path = sm.path(mp.volume());
-                if (Files.isDirectory(Path.of(path))) check(List.of("mount", "--bind", path, target.toString()));
-                else check(mountCmd(opts.isEmpty() ? "loop" : "loop," + opts, path, target));
+                sm.activateVolumes(List.of(mp.volume()), snap);
+                String path = sm.path(mp.volume(), snap);
+                if (Files.isDirectory(Path.of(path))) check(snap == null ? List.of("mount", "--bind", path, target.toString())
+                        : List.of("mount", "--bind", "-o", "ro", path, target.toString()));
+                else check(mountCmd(snap == null ? (opts.isEmpty() ? "loop" : "loop," + opts) : "loop,ro,noload", path, target));
             }
         }
+    }
+
+    /**
+     * Mount {@code mps} (rootfs first, parents before children) as the container sees them: the rootfs at
+     * {@code root}, each other one at its path below it ({@code snap}: their storage snapshots, read-only). A path
+     * that leads through a symbolic link is refused. What was mounted is unmounted again when a later mount fails;
+     * {@link #umount} of {@code root} undoes the whole tree.
+     */
+    public void mountTree(List<MountPoint> mps, Path root, String snap) {
+        try {
+            for (MountPoint m : mps) mount(m, m.key().equals("rootfs") ? root : below(root, m.mp()), snap);
+        } catch (RuntimeException e) {
+            umount(root);
+            throw e;
+        }
+    }
+
+    /** The directory {@code path} below {@code root}, created when missing, never through a symbolic link. */
+    static Path below(Path root, String path) {
+        Path p = root;
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) continue;
+            if (part.equals("..")) throw new GuestException(500, "invalid mount path '" + path + "'");
+            p = p.resolve(part);
+            if (Files.isSymbolicLink(p)) throw new GuestException(500, "mount path '" + path + "' leads through a symbolic link");
+            try {
+                if (!Files.isDirectory(p)) Files.createDirectory(p);
+            } catch (IOException e) {
+                throw new GuestException(500, "unable to create " + p + ": " + e.getMessage());
+            }
+        }
+        return p;
     }
 
     private static List<String> mountCmd(String opts, String src, Path target) {

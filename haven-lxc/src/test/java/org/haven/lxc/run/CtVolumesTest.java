@@ -1,8 +1,14 @@
 package org.haven.lxc.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.haven.guest.GuestVolumes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,5 +38,15 @@ class CtVolumesTest {
     @CsvSource(delimiter = '|', value = {"0-3 | 0,1,2,3", "0,2-3 | 0,2,3", "5 | 5"})
     void hostCpuLists(String list, String cpus) {
         assertThat(HostProbe.cpus(list)).map(String::valueOf).containsExactly(cpus.split(","));
+    }
+
+    @Test
+    void mountPathsBelowARootNeverThroughASymlink(@TempDir Path root) throws Exception {
+        assertThat(CtVolumes.below(root, "/srv/data/")).isEqualTo(root.resolve("srv/data")).isDirectory();
+        assertThat(CtVolumes.below(root, "/srv//data")).isEqualTo(root.resolve("srv/data"));
+        Files.createSymbolicLink(root.resolve("out"), Path.of("/etc"));
+        assertThatThrownBy(() -> CtVolumes.below(root, "/out/x")).hasMessage("mount path '/out/x' leads through a symbolic link");
+        assertThatThrownBy(() -> CtVolumes.below(root, "/srv/../../x")).hasMessage("invalid mount path '/srv/../../x'");
+        assertThat(Path.of("/etc/x")).doesNotExist();
     }
 }

@@ -18,6 +18,7 @@ import org.haven.api.Params;
 import org.haven.api.SpecMethods;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.schema.Formats;
+import org.haven.guest.mapping.ResourceMappings;
 import org.haven.storage.spi.CommandRunner;
 import org.haven.storage.spi.ProcessCommandRunner;
 
@@ -220,6 +221,10 @@ final class HostApi {
                 throw new UncheckedIOException(e);
             }
         });
+        SPEC.add(reg, "GET", N + "/hardware/pci/{pci-id-or-mapping}", "Index of available pci methods.",
+                (p, rc) -> List.of(Map.of("method", "mdev")));
+        SPEC.add(reg, "GET", N + "/hardware/pci/{pci-id-or-mapping}/mdev", "List mediated device types for given PCI device.",
+                (p, rc) -> mdevTypes(p.str("pci-id-or-mapping")));
         SPEC.add(reg, "GET", N + "/hardware/usb", "List the node's USB devices.", (p, rc) -> {
             try {
                 return UsbDevices.scan(host.sys("bus/usb/devices"));
@@ -227,5 +232,34 @@ final class HostApi {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /**
+     * The mediated device types of a PCI function, or of every device a PCI mapping names on this node (a type
+     * offered by several devices counts their free instances together).
+     */
+    private List<Map<String, Object>> mdevTypes(String idOrMapping) {
+        List<String> paths = new ArrayList<>();
+        if (idOrMapping.matches("[a-zA-Z][a-zA-Z0-9_-]+")) {
+            var doc = ResourceMappings.parse(ResourceMappings.Kind.PCI, ctx.cfs().readString(ResourceMappings.Kind.PCI.file()).orElse(""));
+            for (Map<String, String> m : ResourceMappings.nodeMaps(ResourceMappings.find(doc, idOrMapping), ctx.nodeName()))
+                paths.addAll(List.of(m.getOrDefault("path", "").split(";")));
+        } else {
+            paths.add(idOrMapping);
+        }
+        Map<String, Map<String, Object>> types = new LinkedHashMap<>();
+        for (String path : paths) {
+            if (path.isEmpty()) continue;
+            String full = path.indexOf(':') == path.lastIndexOf(':') ? "0000:" + path : path;
+            try {
+                for (Map<String, Object> t : PciDevices.mdevTypes(host.sys("bus/pci/devices").resolve(full.contains(".") ? full : full + ".0"))) {
+                    Map<String, Object> seen = types.putIfAbsent((String) t.get("type"), t);
+                    if (seen != null) seen.put("available", (Integer) seen.get("available") + (Integer) t.get("available"));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new ArrayList<>(types.values());
     }
 }

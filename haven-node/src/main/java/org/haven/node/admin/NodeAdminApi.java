@@ -17,5 +17,7 @@ public final class NodeAdminApi implements ApiModule {
         reg.addAll(shell.methods());
         shell.install();
         new HostApi(ctx, Host.of(ctx)).register(reg);
+        new org.haven.node.mapping.MappingApi(ctx, Host.of(ctx)).register(reg);
+        org.haven.node.acme.AcmeApi.of(ctx).register(reg);
     }
 }

@@ -92,6 +92,31 @@ public final class PciDevices {
 
     private static String hex(String v) { return v == null ? "" : v.replaceFirst("^0x", "").toLowerCase(); }
 
+    /**
+     * The mediated device types of the PCI function in {@code device} ({@code mdev_supported_types/<type>}): type,
+     * available instances, description, and the human-readable name where the driver gives one (PVE's
+     * {@code get_mdev_types}). None when the function cannot create mediated devices.
+     */
+    public static List<Map<String, Object>> mdevTypes(Path device) throws IOException {
+        Path types = device.resolve("mdev_supported_types");
+        if (!Files.isDirectory(types)) return List.of();
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(types)) {
+            for (Path t : s.sorted().toList()) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("type", t.getFileName().toString());
+                String available = firstLine(t.resolve("available_instances"));
+                r.put("available", available == null ? 0 : Integer.parseInt(available));
+                String description = Files.exists(t.resolve("description")) ? Files.readString(t.resolve("description")).strip() : "";
+                r.put("description", description);
+                String name = firstLine(t.resolve("name"));
+                if (name != null) r.put("name", name);
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     static String firstLine(Path f) {
         try {
             String s = Files.readString(f, StandardCharsets.UTF_8);

@@ -358,7 +358,7 @@ public final class NodeApi implements ApiModule {
         if (ca.isPresent()) out.add(Certificates.info("pve-root-ca.pem", ca.get()));
         Optional<String> ssl = ctx.cfs().readString(Certificates.nodeCertPath(node));
         if (ssl.isPresent()) out.add(Certificates.info("pve-ssl.pem", ssl.get()));
-        Optional<String> custom = ctx.cfs().readString("nodes/" + node + "/pveproxy-ssl.pem");
+        Optional<String> custom = ctx.cfs().readString(Certificates.customCertPath(node));
         if (custom.isPresent()) out.add(Certificates.info("pveproxy-ssl.pem", custom.get()));
         return out;
     }

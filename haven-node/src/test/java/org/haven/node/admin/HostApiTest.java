@@ -200,6 +200,39 @@ class HostApiTest {
     }
 
     @Test
+    void mediatedDeviceTypesOfADeviceOrAMapping() throws Exception {
+        Path devices = root.resolve("sys/bus/pci/devices");
+        HardwareTest.pci(devices, "0000:01:00.0", "0x030000", "0x10de", "0x1eb8", null, null, 5);
+        HardwareTest.pci(devices, "0000:02:00.0", "0x030000", "0x10de", "0x1eb8", null, null, 6);
+        for (String dev : List.of("0000:01:00.0", "0000:02:00.0")) {
+            Path t = devices.resolve(dev).resolve("mdev_supported_types/nvidia-222");
+            HardwareTest.file(t.resolve("available_instances"), dev.startsWith("0000:01") ? "4" : "2");
+            HardwareTest.file(t.resolve("description"), "num_heads=4, frl_config=60");
+            HardwareTest.file(t.resolve("name"), "GRID T4-1B");
+        }
+        HardwareTest.file(devices.resolve("0000:01:00.0/mdev_supported_types/nvidia-223/available_instances"), "1");
+        HardwareTest.file(devices.resolve("0000:01:00.0/mdev_supported_types/nvidia-223/description"), "two");
+
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/hardware/pci/01:00.0")).extracting(n -> n.get("method").asString()).containsExactly("mdev");
+        JsonNode one = ok(HttpMethod.GET, "/nodes/n1/hardware/pci/0000:01:00.0/mdev");
+        assertThat(one).hasSize(2);
+        assertThat(one.get(0).get("type").asString()).isEqualTo("nvidia-222");
+        assertThat(one.get(0).get("available").asInt()).isEqualTo(4);
+        assertThat(one.get(0).get("name").asString()).isEqualTo("GRID T4-1B");
+        assertThat(one.get(1).has("name")).isFalse();
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/hardware/pci/0000:00:03.0/mdev")).isEmpty();
+
+        // a mapping: every path of this node's entries, free instances of one type added up
+        cfs.mkdirs("mapping");
+        cfs.writeString("mapping/pci.cfg", "cards\n\tmdev 1\n\tmap id=10de:1eb8,node=n1,path=0000:01:00.0;0000:02:00.0\n"
+                + "\tmap id=10de:1eb8,node=n2,path=0000:09:00.0\n\n");
+        JsonNode mapped = ok(HttpMethod.GET, "/nodes/n1/hardware/pci/cards/mdev");
+        assertThat(mapped.get(0).get("available").asInt()).isEqualTo(6);
+        assertThat(call(null, HttpMethod.GET, "/nodes/n1/hardware/pci/nocards/mdev").message()).contains("mapping 'nocards' not found");
+        assertThat(call("audit@pve", HttpMethod.GET, "/nodes/n1/hardware/pci/cards/mdev").status()).isEqualTo(200);
+    }
+
+    @Test
     void servicesListStateAndCommands() throws Exception {
         JsonNode list = ok(HttpMethod.GET, "/nodes/n1/services");
         assertThat(list).extracting(n -> n.get("service").asString()).containsExactlyElementsOf(Services.LIST.keySet());

@@ -793,6 +793,39 @@ public final class QemuApi implements ApiModule {
         return Map.of("result", r == null ? Map.of() : r);
     }
 
+    /** PVE's {@code agent_cmd}: an agent command whose failure names what was being done. */
+    private tools.jackson.databind.JsonNode agentCmd(int vmid, String command, Map<String, ?> args, String what) {
+        try {
+            return service().vms().agentCommand(vmid, command, args, Duration.ofSeconds(10));
+        } catch (GuestException e) {
+            throw new GuestException(e.status(), what + ": " + e.getMessage());
+        }
+    }
+
+    static final int AGENT_READ_MAX = 16 * 1024 * 1024;
+
+    /** The file's content read in 1 MiB pieces through the agent, at most 16 MiB (then marked truncated). */
+    private Map<String, Object> fileRead(int vmid, String file) {
+        long handle = agentCmd(vmid, "guest-file-open", Map.of("path", file), "can't open file").asLong();
+        java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+        boolean eof = false;
+        try {
+            while (content.size() < AGENT_READ_MAX && !eof) {
+                var r = agentCmd(vmid, "guest-file-read", Map.of("handle", handle, "count", 1024 * 1024), "can't read from file");
+                content.writeBytes(java.util.Base64.getDecoder().decode(r.path("buf-b64").asString("")));
+                eof = r.path("eof").asBoolean(false);
+                if (r.path("count").asLong(0) == 0 && !eof) break;
+            }
+        } finally {
+            agentCmd(vmid, "guest-file-close", Map.of("handle", handle), "can't close file");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("content", content.toString(java.nio.charset.StandardCharsets.UTF_8));
+        out.put("bytes-read", content.size());
+        if (!eof) out.put("truncated", 1);
+        return out;
+    }
+
     private void agentMethods(List<ApiMethod> m, String vm) {
         List<String> all = new ArrayList<>(AGENT_GET);
         all.addAll(AGENT_POST);
@@ -805,8 +838,7 @@ public final class QemuApi implements ApiModule {
                 .handler(wrap((p, rc) -> {
                     List<Map<String, Object>> out = new ArrayList<>();
                     for (String c : all) out.add(Map.of("name", c));
-                    out.add(Map.of("name", "exec"));
-                    out.add(Map.of("name", "exec-status"));
+                    for (String c : List.of("exec", "exec-status", "file-read", "file-write", "set-user-password")) out.add(Map.of("name", c));
                     return out;
                 })).build());
         m.add(ApiMethod.post(vm + "/agent").name("agent").description("Execute QEMU Guest Agent commands.")
@@ -846,6 +878,52 @@ public final class QemuApi implements ApiModule {
                     if (p.has("input-data")) args.put("input-data", java.util.Base64.getEncoder().encodeToString(p.str("input-data").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                     var r = service().vms().agentCommand(vmidOf(p), "guest-exec", args, Duration.ofSeconds(10));
                     return Map.of("pid", r.path("pid").asLong());
+                })).build());
+        m.add(ApiMethod.get(vm + "/agent/file-read").name("file-read").description("Reads the given file via guest agent. Is limited to 16777216 bytes.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("file", Schema.string().description("The path to the file"))
+                .returns(Schema.object().property("content", Schema.string().description("The content of the file, maximum 16777216"))
+                        .property("truncated", Schema.bool().optional().description("If set to 1, the output is truncated and not complete")))
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> fileRead(vmidOf(p), p.str("file")))).build());
+        m.add(ApiMethod.post(vm + "/agent/file-write").name("file-write").description("Writes the given file via guest agent.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("file", Schema.string().description("The path to the file."))
+                .param("content", Schema.string().maxLength(61440).description("The content to write into the file."))
+                .param("encode", Schema.bool().optional().attr("default", 1)
+                        .description("If set, the content will be encoded as base64 (required by QEMU). Otherwise the content needs to be encoded beforehand - defaults to true."))
+                .returns(Schema.nullType())
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    String buf = p.bool("encode", true)
+                            ? java.util.Base64.getEncoder().encodeToString(p.str("content").getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                            : p.str("content");
+                    int vmid = vmidOf(p);
+                    long handle = agentCmd(vmid, "guest-file-open", Map.of("path", p.str("file"), "mode", "wb"), "can't open file").asLong();
+                    try {
+                        agentCmd(vmid, "guest-file-write", Map.of("handle", handle, "buf-b64", buf), "can't write to file");
+                    } finally {
+                        agentCmd(vmid, "guest-file-close", Map.of("handle", handle), "can't close file");
+                    }
+                    return null;
+                })).build());
+        m.add(ApiMethod.post(vm + "/agent/set-user-password").name("set-user-password").description("Sets the password for the given user to the given password")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("username", Schema.string().description("The user to set the password for."))
+                .param("password", Schema.string().minLength(5).maxLength(1024).description("The new password."))
+                .param("crypted", Schema.bool().optional().attr("default", 0).description("set to 1 if the password has already been passed through crypt()"))
+                .returns(Schema.object().description("Returns an object with a single `result` property."))
+                .permissions(Permission.perm(VMS, "VM.Monitor"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    Map<String, Object> args = new LinkedHashMap<>();
+                    args.put("username", p.str("username"));
+                    args.put("password", java.util.Base64.getEncoder().encodeToString(p.str("password").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    args.put("crypted", p.bool("crypted", false));
+                    var r = agentCmd(vmidOf(p), "guest-set-user-password", args, "Could not set user password");
+                    return Map.of("result", r == null ? Map.of() : r);
                 })).build());
         m.add(ApiMethod.get(vm + "/agent/exec-status").name("exec-status").description("Gets the status of the given pid started by the guest-agent")
                 .param("node", StandardOptions.node()).param("vmid", vmid())

@@ -692,7 +692,7 @@ public final class CommandBuilder {
             if (!conf.containsKey(key)) continue;
             Map<String, String> h = props(key);
             String host = h.get("host");
-            if (host == null) throw new ConfigError("hostpci" + i + ": mapped devices are not supported on this node");
+            if (host == null) throw new ConfigError("hostpci" + i + ": either 'host' or 'mapping' must be set.");
             String[] ids = host.split(";");
             for (int f = 0; f < ids.length; f++) {
                 String id = ids[f].contains(":") && ids[f].indexOf(':') == ids[f].lastIndexOf(':') ? "0000:" + ids[f] : ids[f];

@@ -18,6 +18,7 @@ import org.haven.core.HaltPoint;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.mapping.ResourceMappings;
 import org.haven.guest.volume.VolumeAccess;
 import org.haven.qemu.cmd.CommandBuilder;
 import org.haven.qemu.cmd.HostInfo;
@@ -145,10 +146,17 @@ public final class VmManager {
 
     public QemuCommand command(int vmid, Map<String, String> conf) {
         try {
-            return CommandBuilder.build(vmid, conf, host, paths, volumes);
+            Map<String, String> devices = ResourceMappings.resolve(conf, k -> store.cfs().readString(k.file()).orElse(""),
+                    store.localNode(), VmManager::pciPresent);
+            return CommandBuilder.build(vmid, devices, host, paths, volumes);
         } catch (CommandBuilder.ConfigError | IllegalArgumentException e) {
             throw new GuestException(500, e.getMessage());
         }
+    }
+
+    /** A mapped PCI path ({@code 0000:01:00.0}, or a whole device {@code 0000:01:00}) this host has. */
+    private static boolean pciPresent(String path) {
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/bus/pci/devices", path.matches(".*\\.[0-9a-f]$") ? path : path + ".0"));
     }
 
     // ---- start --------------------------------------------------------------------------------------

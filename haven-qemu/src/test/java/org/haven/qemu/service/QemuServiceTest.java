@@ -62,6 +62,24 @@ class QemuServiceTest {
     }
 
     @Test
+    void mappedDevicesBecomeThisNodesDevicesOnTheCommandLine() throws Exception {
+        String pci;
+        try (Stream<Path> s = Files.list(Path.of("/sys/bus/pci/devices"))) {
+            pci = s.map(p -> p.getFileName().toString()).sorted().findFirst().orElseThrow();
+        }
+        store.cfs().mkdirs("mapping");
+        store.cfs().writeString("mapping/pci.cfg", "card\n\tmap id=1234:5678,node=node1,path=0000:7f:1f.7\n\tmap id=1234:5678,node=node1,path=" + pci + "\n\n");
+        store.cfs().writeString("mapping/usb.cfg", "stick\n\tmap id=0781:5567,node=node1,path=1-2\n\tmap id=0781:5567,node=node2\n\n");
+        svc.create(110, Map.of("hostpci0", "mapping=card,rombar=0", "usb0", "mapping=stick"), log::add);
+        // the first path this host does not have is passed over
+        assertThat(svc.showcmd(110, false, null)).contains("vfio-pci,host=" + pci + ",id=hostpci0").contains(",rombar=0")
+                .contains("usb-host,").contains("hostbus=1,hostport=2,id=usb0");
+        assertThat(store.load(110).get("hostpci0")).contains("mapping=card,rombar=0");
+        store.cfs().writeString("mapping/usb.cfg", "stick\n\tmap id=0781:5567,node=node2\n\n");
+        assertThatThrownBy(() -> svc.showcmd(110, false, null)).hasMessageContaining("No mapping for node node1");
+    }
+
+    @Test
     void nicsWithoutAMacGetAGeneratedOneOnCreateAndUpdate() throws Exception {
         svc.create(100, Map.of("net0", "virtio,bridge=vmbr0", "net1", "e1000=02:00:00:00:00:01,bridge=vmbr0"), log::add);
         svc.create(101, Map.of("net0", "virtio,bridge=vmbr0"), log::add);
