@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A node whose process is frozen (SIGSTOP: not dead, its TCP connections stay open and the kernel keeps accepting
  * on its port) costs the other nodes no more than a Raft election: the majority is quorate again and accepts
- * writes within the election timeout plus a small margin, whether the frozen node was the leader or a follower;
+ * writes within {@link #OUTAGE_BOUND_MS}, whether the frozen node was the leader or a follower;
  * after SIGCONT (or a restart) the frozen node catches up with what it missed, and no acknowledged write, on any
  * node, is lost.
  */
@@ -92,7 +92,7 @@ class RaftFreezeTest {
                 outage = Math.max(outage, waitFor("a write on " + x.name + " with " + v.name + " frozen", 120_000,
                         () -> x.write("during-" + x.name, "2").equals("ok")));
             }
-            System.out.printf("%s: majority writable %d ms after %s (%s) froze%n", java.time.LocalTime.now(), outage, v.name, leader ? "leader" : "follower");
+            System.out.printf("majority writable %d ms after %s (%s) froze%n", outage, v.name, leader ? "leader" : "follower");
             for (CfsProcessCluster.Node x : majority) assertThat(x.quorate()).as(x.name + " quorate").isTrue();
             assertThat(outage).as("ms until the majority accepts writes").isLessThan(OUTAGE_BOUND_MS);
             Thread.sleep(1000);
