@@ -17,11 +17,13 @@ import tools.jackson.databind.JsonNode;
 public final class HavenCluster implements AutoCloseable {
     private final Path dir;
     private final java.util.function.Function<String, List<String>> jvmArgs;
+    private final java.util.function.Function<String, List<String>> launcher;
     private final List<HavenNode> nodes = new ArrayList<>();
 
-    private HavenCluster(Path dir, java.util.function.Function<String, List<String>> jvmArgs) {
+    private HavenCluster(Path dir, java.util.function.Function<String, List<String>> jvmArgs, java.util.function.Function<String, List<String>> launcher) {
         this.dir = dir;
         this.jvmArgs = jvmArgs;
+        this.launcher = launcher;
     }
 
     /** Starts {@code count} nodes named {@code node1…nodeN} and waits until all are online members. */
@@ -38,7 +40,13 @@ public final class HavenCluster implements AutoCloseable {
     /** As {@link #start(Path, String, int)}, each daemon started with the extra JVM arguments {@code jvmArgs(node name)}. */
     public static HavenCluster start(Path dir, String clusterName, int count, java.util.function.Function<String, List<String>> jvmArgs)
             throws Exception {
-        HavenCluster c = new HavenCluster(dir, jvmArgs);
+        return start(dir, clusterName, count, jvmArgs, node -> List.of());
+    }
+
+    /** As {@link #start(Path, String, int)}, each daemon's command run by {@code launcher(node name)} ({@link HavenNode}'s launcher). */
+    public static HavenCluster start(Path dir, String clusterName, int count, java.util.function.Function<String, List<String>> jvmArgs,
+                                     java.util.function.Function<String, List<String>> launcher) throws Exception {
+        HavenCluster c = new HavenCluster(dir, jvmArgs, launcher);
         try {
             HavenNode first = c.startStandalone("node1");
             c.nodes.add(first);
@@ -62,8 +70,8 @@ public final class HavenCluster implements AutoCloseable {
      */
     public HavenNode startStandalone(String name) throws Exception {
         Path data = dir.resolve(name);
-        HavenNode.start(data, name, jvmArgs.apply(name), List.of()).close();
-        return HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(HavenNode.freePort())));
+        HavenNode.start(launcher.apply(name), data, name, jvmArgs.apply(name), List.of(), true).close();
+        return HavenNode.start(launcher.apply(name), data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(HavenNode.freePort())), true);
     }
 
     /** Makes {@code n} (started by {@link #startStandalone}) part of this cluster's nodes, closed with it. */
@@ -100,7 +108,7 @@ public final class HavenCluster implements AutoCloseable {
         Files.writeString(raft.resolve("corosync.conf"), grant.path("corosync_conf").asString());
         Files.createDirectories(data.resolve("cfs"));
         Files.copy(first.cfsDir().resolve("pve-root-ca.pem"), data.resolve("cfs/pve-root-ca.pem"));
-        HavenNode n = startRetrying(() -> HavenNode.start(data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(port))));
+        HavenNode n = startRetrying(() -> HavenNode.start(launcher.apply(name), data, name, jvmArgs.apply(name), List.of("--cfs-port", Integer.toString(port)), true));
         nodes.add(n);
         return n;
     }

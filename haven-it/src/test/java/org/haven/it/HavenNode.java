@@ -36,7 +36,7 @@ public final class HavenNode implements AutoCloseable {
     private final String node;
     private final int port;
     private final Process process;
-    private final List<String> jvmArgs, daemonArgs;
+    private final List<String> jvmArgs, daemonArgs, launcher;
     private HttpClient http;
 
     /** An HTTP answer: status and parsed JSON body (null when not JSON). */
@@ -59,13 +59,14 @@ public final class HavenNode implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) { return s.getLocalPort(); }
     }
 
-    private HavenNode(Path dataDir, String node, int port, Process process, List<String> jvmArgs, List<String> daemonArgs) {
+    private HavenNode(Path dataDir, String node, int port, Process process, List<String> jvmArgs, List<String> daemonArgs, List<String> launcher) {
         this.dataDir = dataDir;
         this.node = node;
         this.port = port;
         this.process = process;
         this.jvmArgs = List.copyOf(jvmArgs);
         this.daemonArgs = List.copyOf(daemonArgs);
+        this.launcher = List.copyOf(launcher);
     }
 
     public static HavenNode start(Path dataDir, String node, String... extraJvmArgs) throws Exception {
@@ -80,10 +81,20 @@ public final class HavenNode implements AutoCloseable {
     /** As {@link #start(Path, String, List, List)}; with {@code awaitReady} false it returns as soon as the process runs. */
     static HavenNode start(Path dataDir, String node, List<String> extraJvmArgs, List<String> daemonArgs, boolean awaitReady)
             throws Exception {
+        return start(List.of(), dataDir, node, extraJvmArgs, daemonArgs, awaitReady);
+    }
+
+    /**
+     * As {@link #start(Path, String, List, List)}, the daemon's command run by {@code launcher} (e.g. {@code unshare -m …}
+     * to give it a mount namespace of its own; the launcher must exec the command so that the process is the daemon).
+     */
+    static HavenNode start(List<String> launcher, Path dataDir, String node, List<String> extraJvmArgs, List<String> daemonArgs, boolean awaitReady)
+            throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
         Files.createDirectories(dataDir);
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseSerialGC",
                 "-Dhaven.auth.failDelayMs=100",
                 // test daemons reach no CA: an ACME call without a directory goes to a closed loopback port
@@ -94,7 +105,7 @@ public final class HavenNode implements AutoCloseable {
         cmd.addAll(daemonArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("havend.stdout").toFile()).start();
-        HavenNode n = new HavenNode(dataDir, node, port, p, extraJvmArgs, daemonArgs);
+        HavenNode n = new HavenNode(dataDir, node, port, p, extraJvmArgs, daemonArgs, launcher);
         // a test JVM that dies (or skips its cleanup) must not leave daemons behind
         Thread reaper = new Thread(() -> { if (p.isAlive()) p.destroyForcibly(); }, "havend-reaper-" + node);
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -130,13 +141,13 @@ public final class HavenNode implements AutoCloseable {
     /** Stops this daemon (as {@link #close}) when it still runs and starts it again with the same arguments. */
     public HavenNode restart() throws Exception {
         close();
-        return start(dataDir, node, jvmArgs, daemonArgs);
+        return start(launcher, dataDir, node, jvmArgs, daemonArgs, true);
     }
 
     /** As {@link #restart}, without waiting until the daemon serves (it may be meant to die while it starts). */
     public HavenNode restartNoWait() throws Exception {
         close();
-        return start(dataDir, node, jvmArgs, daemonArgs, false);
+        return start(launcher, dataDir, node, jvmArgs, daemonArgs, false);
     }
 
     public Path dataDir() { return dataDir; }
@@ -215,7 +226,8 @@ public final class HavenNode implements AutoCloseable {
 
     /** Like {@link #cli}, with {@code input} on the tool's standard input (answers to prompts). */
     public CliResult cliWithInput(String input, String tool, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", tool));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -111,6 +111,11 @@ public final class QemuService {
 
     public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
+    private volatile java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication = java.util.Optional::empty;
+
+    /** Storage replication on this node (looked up when used: its module may start later). */
+    public void setReplication(java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> r) { this.replication = r; }
+
     /** Migration between nodes (set where the node's cluster API is available). */
     public void setMigrator(org.haven.guest.migrate.GuestMigrate m) { this.migrator = m; }
 
@@ -217,6 +222,16 @@ public final class QemuService {
     String allocateIfNew(int vmid, String key, String value, List<String> allocated, Consumer<String> log) {
         LinkedHashMap<String, String> d = QemuOptions.props(key, value);
         String file = d.get("file");
+        if (file != null && !file.equals("none") && !file.equals("cdrom") && !"cdrom".equals(d.get("media")) && !"0".equals(d.get("replicate"))) {
+            var r = replication.get();
+            if (r.isPresent()) {
+                try {
+                    r.get().checkVolume(vmid, file);
+                } catch (IllegalArgumentException e) {
+                    throw new GuestException(500, e.getMessage());
+                }
+            }
+        }
         if (file != null && file.endsWith(":cloudinit") && QemuOptions.isBusDrive(key)) {
             String storage = file.substring(0, file.length() - ":cloudinit".length());
             String volid;

@@ -27,7 +27,7 @@ public final class BackupScheduler implements AutoCloseable {
     private final Clock clock;
     private final ZoneId zone;
     private final JobRunner runner;
-    private volatile Thread thread;
+    private volatile org.haven.api.task.MinuteTicker ticker;
 
     public BackupScheduler(BackupJobs jobs, Path stateFile, String node, Clock clock, ZoneId zone, JobRunner runner) {
         this.jobs = jobs;
@@ -84,25 +84,13 @@ public final class BackupScheduler implements AutoCloseable {
         Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Ticks at the start of every minute on a virtual thread until {@link #close}. */
+    /** Ticks at the start of every minute until {@link #close}. */
     public void start() {
-        thread = Thread.ofVirtual().name("backup-scheduler").start(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                long ms = clock.epochMillis();
-                try {
-                    Thread.sleep(60_000 - ms % 60_000 + 50);
-                    tick();
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.WARNING, "backup scheduler: " + e.getMessage());
-                }
-            }
-        });
+        ticker = org.haven.api.task.MinuteTicker.start("backup-scheduler", clock, this::tick);
     }
 
     @Override public void close() {
-        Thread t = thread;
-        if (t != null) t.interrupt();
+        var t = ticker;
+        if (t != null) t.close();
     }
 }

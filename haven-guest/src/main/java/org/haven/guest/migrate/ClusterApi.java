@@ -30,7 +30,27 @@ public interface ClusterApi {
      */
     default String importVolume(String node, String volid, String format, boolean withSnapshots,
                                 java.util.function.Consumer<java.io.OutputStream> writer) {
-        throw new CallException(501, "copying volumes between nodes is not supported", null);
+        return stream(node, VolumeImportHandler.PATH, Map.of("volume", volid, "format", format, "with-snapshots", withSnapshots ? 1 : 0), writer);
+    }
+
+    /**
+     * Stream an incremental or full export between two snapshots to {@code node} (a replication run): the target
+     * imports {@code snapshot} (from {@code base} when not null) into {@code volid} itself, never under another name.
+     */
+    default String importVolume(String node, String volid, String format, boolean withSnapshots, String snapshot, String base,
+                                java.util.function.Consumer<java.io.OutputStream> writer) {
+        Map<String, Object> q = new java.util.LinkedHashMap<>(Map.of("volume", volid, "format", format, "with-snapshots", withSnapshots ? 1 : 0,
+                "snapshot", snapshot, "allow-rename", 0));
+        if (base != null) q.put("base", base);
+        return stream(node, VolumeImportHandler.PATH, q, writer);
+    }
+
+    /**
+     * A {@link PeerHandler} operation on {@code node}: {@code PUT path?params} with the body {@code writer} writes;
+     * returns the answer's {@code data}.
+     */
+    default String stream(String node, String path, Map<String, ?> params, java.util.function.Consumer<java.io.OutputStream> writer) {
+        throw new CallException(501, "node-to-node transfers are not supported", null);
     }
 
     /** True when {@code node} answers at all. */

@@ -77,9 +77,16 @@ public final class GuestMigrate {
     private final LiveMigration liveMigration;
     private final String word;
     private final Function<String, Optional<MigrationChecks.StorageFacts>> storages;
+    private final java.util.function.Supplier<Optional<GuestReplication>> replication;
 
     /** @param live how the guest type moves a running guest */
     public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live) {
+        this(guests, api, live, java.util.Optional::empty);
+    }
+
+    /** @param replication storage replication on this node, when its module runs */
+    public GuestMigrate(GuestService guests, ClusterApi api, LiveMigration live, java.util.function.Supplier<Optional<GuestReplication>> replication) {
+        this.replication = replication;
         this.type = guests.type();
         this.keys = type.volumeKeys();
         this.store = guests.store();
@@ -192,11 +199,18 @@ public final class GuestMigrate {
             List<MigrationChecks.Volume> copies = List.of();
             Map<String, String> copied = new LinkedHashMap<>();
             Map<String, String> renamed = new LinkedHashMap<>();
+            Optional<GuestReplication> repl = replication.get();
             try {
+                // a replication job to the target sends the last delta: its volumes are there already
+                java.util.Set<String> replicated = repl.map(r -> r.syncBeforeMigration(vmid, target, m -> info(log, m))).orElse(java.util.Set.of());
                 copies = MigrationChecks.copies(volumes(keys, store.load(vmid), storages));
                 for (MigrationChecks.Volume v : copies) info(log, "found local disk '" + v.volid() + "' (" + where(v.ref()) + ")");
                 if (!copies.isEmpty()) info(log, "copying local disk images");
                 for (MigrationChecks.Volume v : copies) {
+                    if (replicated.contains(v.volid()) && o.targetStorage().map(v.storage()).equals(v.storage())) {
+                        info(log, "volume '" + v.volid() + "' is already replicated to node '" + target + "'");
+                        continue;
+                    }
                     String nv = copyVolume(v.volid(), target, o.targetStorage().map(v.storage()));
                     copied.put(v.volid(), nv);
                     if (!nv.equals(v.volid())) renamed.put(v.volid(), nv);
@@ -217,6 +231,14 @@ public final class GuestMigrate {
                 problems = true;
             }
             problems |= !freeLocal(copied.keySet(), log);
+            if (repl.isPresent()) {
+                try {
+                    repl.get().afterMigration(vmid, source, target, m -> info(log, m));
+                } catch (RuntimeException e) {
+                    err(log, "switching the replication jobs to node '" + target + "' failed - " + message(e));
+                    problems = true;
+                }
+            }
             if (problems) {
                 err(log, "migration finished with problems (duration " + duration(start) + ")");
                 throw new GuestException(500, "migration problems");

@@ -138,15 +138,15 @@ public final class HttpsClusterApi implements ClusterApi {
     }
 
     @Override
-    public String importVolume(String node, String volid, String format, boolean withSnapshots, java.util.function.Consumer<OutputStream> writer) {
+    public String stream(String node, String path, Map<String, ?> params, java.util.function.Consumer<OutputStream> writer) {
         Optional<String> ep = endpoint(node);
         if (ep.isEmpty()) throw new CallException(500, "no such cluster node '" + node + "'", null);
-        String query = encode(Map.of("volume", volid, "format", format, "with-snapshots", withSnapshots ? 1 : 0));
+        String query = encode(params);
         HttpsURLConnection h = null;
         int status;
         String text;
         try {
-            h = (HttpsURLConnection) URI.create("https://" + ep.get() + VolumeImportHandler.PATH + "?" + query).toURL().openConnection();
+            h = (HttpsURLConnection) URI.create("https://" + ep.get() + path + "?" + query).toURL().openConnection();
             h.setSSLSocketFactory(ssl(node).getSocketFactory());
             h.setHostnameVerifier((host, session) -> true);
             h.setConnectTimeout(10_000);

@@ -128,7 +128,10 @@ public final class QemuApi implements ApiModule {
         VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());
-        service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms)));
+        java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication =
+                () -> ctx.findService(org.haven.guest.migrate.GuestReplication.class);
+        service.setReplication(replication);
+        service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms), replication));
         service.setTasks(ctx.tasks());
         return service;
     }

@@ -154,7 +154,7 @@ public final class StorageApi implements ApiModule {
     }
 
     /** Turn storage errors into PVE's API errors (400 with field errors, else 500 with the message). */
-    static Handler wrap(Handler h) {
+    public static Handler wrap(Handler h) {
         return (p, rc) -> {
             try {
                 return h.handle(p, rc);

@@ -32,6 +32,8 @@ public final class ApiFixture implements ApiClient {
     public final FileTaskManager tasks;
     public final Dispatcher dispatcher;
     public final StorageManager sm;
+    public final NodeContext node;
+    public final org.haven.storage.disks.DisksApi disks;
 
     public ApiFixture(Path tmp) {
         cfs = TestSupport.cfs(tmp.resolve("cfs"), "n1");
@@ -40,9 +42,12 @@ public final class ApiFixture implements ApiClient {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) { return authid.equals("root@pam"); }
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
-        NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
+        node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
         ApiTree tree = new ApiTree();
         new StorageApi().register(tree, node);
+        // the disk API with loop devices as disks: its tests use loop devices they create
+        disks = new org.haven.storage.disks.DisksApi(true);
+        disks.register(tree, node);
         // the task endpoints the CLI follows
         tree.add(org.haven.api.ApiMethod.get("/nodes/{node}/tasks/{upid}/status").permissions(org.haven.api.Permission.all())
                 .handler((p, rc) -> {
