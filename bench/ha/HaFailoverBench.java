@@ -16,20 +16,24 @@ import org.haven.qemu.testing.TestGuest;
  * guest are SIGKILLed at once) and the clock runs until the guest's QEMU process runs on a surviving node.
  * Also reports when the survivors' logs first showed the fencing acknowledgement and the recovery.
  *
- * <p>{@code HaFailoverBench [pve|fast|fence|both|all] [runs]}: {@code pve} is PVE's fixed timing (60/10/120 s),
+ * <p>{@code HaFailoverBench [pve|fast|fence|both|all] [runs] [other|master|any] [power|hang]}: {@code pve} is PVE's fixed timing (60/10/120 s),
  * {@code fast} the fastest safe timing for a 2 s round ({@link HaTiming#fastest(long, long)} with a 4 s device
  * timeout), {@code fence} the same timing with a simulated BMC per node ({@code ipmi_sim}) as the nodes' fencing
  * devices in {@code ha/fence.cfg} ({@code fence_ipmilan}): the master fences through the BMC without the fence delay
  * and recovers once the agent confirmed the power-off, without waiting for the lock. {@code both} runs pve and fast,
  * {@code all} the three. Every run starts its own cluster in a temporary directory and removes it (daemons, BMCs,
- * guests, files).
+ * guests, files). With {@code hang} (fence only) the node does not lose power but hangs: its daemon and watchdog
+ * supervisor are stopped with SIGSTOP, their connections open, the guest running, until its BMC powers it off.
  */
 public final class HaFailoverBench {
     static final int VMID = 4646;
     /** Which node loses power: the guest's node when it is not the CRM master ("other"), when it is ("master"), or as placed ("any"). */
     static String victim = "other";
+    /** How the node fails: it loses power ("power": daemon and guest SIGKILLed), or it hangs ("hang": its daemon and
+     * watchdog supervisor SIGSTOPped, connections open, the guest running; only with fencing devices, which power it off). */
+    static String failure = "power";
 
-    record Result(String mode, boolean master, double fenced, double recovered, double running) {}
+    record Result(String mode, boolean master, String failure, double fenced, double recovered, double running) {}
 
     /** A timing and whether the nodes have fencing devices. */
     record Setting(String name, HaTiming timing, boolean fence) {}
@@ -39,6 +43,11 @@ public final class HaFailoverBench {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         victim = args.length > 2 ? args[2] : "other";
         if (!List.of("other", "master", "any").contains(victim)) throw new IllegalArgumentException("victim: other, master or any");
+        failure = args.length > 3 ? args[3] : "power";
+        if (!List.of("power", "hang").contains(failure)) throw new IllegalArgumentException("failure: power or hang");
+        if (failure.equals("hang") && !mode.equals("fence")) {
+            throw new IllegalArgumentException("hang needs fence: without a fencing device only the node's own watchdog would end the hang");
+        }
         if (!TestGuest.available()) throw new IllegalStateException("needs a kernel in /boot, busybox-static and qemu-system-x86");
         List<Setting> timings = new ArrayList<>();
         if (List.of("pve", "both", "all").contains(mode)) timings.add(new Setting("pve", HaTiming.PVE, false));
@@ -55,15 +64,15 @@ public final class HaFailoverBench {
             }
         }
         System.out.println();
-        System.out.println("timing                                  master  fenced   recovered  running elsewhere");
+        System.out.println("timing                                  master  failure  fenced   recovered  running elsewhere");
         for (int i = 0; i < results.size(); i++) {
             System.out.println(line(results.get(i), timings.get(i / runs).timing()));
         }
     }
 
     static String line(Result r, HaTiming t) {
-        return String.format(Locale.ROOT, "%-6s (round %2d, wd %2d, dev %2d, lock %3d)  %-3s  %6.1f s  %6.1f s   %6.1f s", r.mode(),
-            t.round(), t.watchdogTimeout(), t.deviceTimeout(), t.lockLifetime(), r.master() ? "yes" : "no", r.fenced(),
+        return String.format(Locale.ROOT, "%-6s (round %2d, wd %2d, dev %2d, lock %3d)  %-3s     %-5s  %6.1f s  %6.1f s   %6.1f s", r.mode(),
+            t.round(), t.watchdogTimeout(), t.deviceTimeout(), t.lockLifetime(), r.master() ? "yes" : "no", r.failure(), r.fenced(),
             r.recovered(), r.running());
     }
 
@@ -95,6 +104,7 @@ public final class HaFailoverBench {
         Path dir = Files.createTempDirectory("haven-ha-bench");
         List<Long> guests = new ArrayList<>();
         List<Bmc> bmcs = new ArrayList<>();
+        List<ProcessHandle> frozen = new ArrayList<>();
         HavenCluster cluster = null;
         try {
             Path initrd = TestGuest.buildInitramfs(dir.resolve("initrd.cpio"));
@@ -148,8 +158,15 @@ public final class HaFailoverBench {
                 : "fencing: acknowledged - got agent lock for node '" + dead.node() + "'";
             String recoverLine = "recover service 'vm:" + VMID + "' from fenced node '" + dead.node() + "'";
             long t0 = System.nanoTime();
-            dead.process().destroyForcibly();
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            if (failure.equals("hang")) {
+                // the node hangs: its daemon and watchdog supervisor stop, its guest keeps running; its BMC powers it off
+                frozen.addAll(dead.process().descendants().filter(h -> h.pid() != pid).toList());
+                frozen.add(dead.process().toHandle());
+                for (ProcessHandle h : frozen) new ProcessBuilder("kill", "-STOP", Long.toString(h.pid())).start().waitFor();
+            } else {
+                dead.process().destroyForcibly();
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
             double fenced = -1, recovered = -1, running = -1;
             long deadline = t0 + 600_000_000_000L;
             while (running < 0) {
@@ -172,7 +189,7 @@ public final class HaFailoverBench {
                 throw new IllegalStateException("the guest runs on " + on + " survivors (old process alive: "
                     + ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) + ")");
             }
-            return new Result(setting.name(), master, fenced, recovered, running);
+            return new Result(setting.name(), master, failure, fenced, recovered, running);
         } finally {
             if (cluster != null) {
                 for (HavenNode n : cluster.nodes()) {
@@ -184,8 +201,10 @@ public final class HaFailoverBench {
                     }
                 }
             }
-            // stop the daemons first (a running LRM would start a killed HA guest again), then every guest
+            // stop the daemons first (a running LRM would start a killed HA guest again), then every guest; a frozen
+            // daemon cannot stop
             try {
+                frozen.forEach(ProcessHandle::destroyForcibly);
                 if (cluster != null) cluster.close();
                 for (Bmc b : bmcs) b.close();
             } finally {

@@ -1,6 +1,5 @@
 package org.haven.access;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -12,6 +11,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.haven.core.format.ConfigDigest;
 import org.haven.core.format.ConfigText;
 import org.haven.core.format.SectionConfig;
 import org.haven.core.schema.Formats;
@@ -776,12 +776,7 @@ public final class AccessAdmin {
     }
 
     private static String digest(String text) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigDigest.of(text);
     }
 
     private <T> T lockedDomains(String errmsg, Function<Domains, T> body) {

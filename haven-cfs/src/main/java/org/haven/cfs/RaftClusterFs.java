@@ -109,6 +109,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final StatusPlane status;
     private volatile List<CfsNode> members;
     private volatile boolean closed;
+    /** When this node last found itself quorate ({@link System#nanoTime}); checked at least every 500 ms. */
+    private volatile long lastQuorate = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
     private record Watch(String prefix, Consumer<String> listener) {}
 
@@ -174,7 +176,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 .build();
         this.client = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                 (int) Math.max(10, cfg.writeTimeout().toMillis() / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
-        this.forwarder = newClient(props, RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS)));
+        // one try per delivery: the sender offers an unanswered group again, to whichever node leads by then
+        this.forwarder = newClient(props, RetryPolicies.noRetry());
     }
 
     private RaftClient newClient(RaftProperties props, org.apache.ratis.retry.RetryPolicy retry) {
@@ -244,6 +247,12 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
 
     @Override
     public boolean isQuorate() {
+        boolean q = quorate();
+        if (q) lastQuorate = System.nanoTime();
+        return q;
+    }
+
+    private boolean quorate() {
         if (closed) return false;
         DivisionInfo info = info();
         if (info == null || !info.isAlive()) return false;
@@ -415,6 +424,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         volatile boolean delivered;
         volatile boolean delivering;
         volatile long retryAt;
+        /** The leader the newest delivery went to, and its number (only the sender thread delivers). */
+        volatile RaftPeerId target;
+        volatile int delivery;
 
         Attempt(long id, long term, List<Pending> pendings) {
             this.id = id;
@@ -448,6 +460,8 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<Long, Long> acceptedIds = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Thread sender;
     private volatile Thread proposer;
+    private final ClientId proposerId = ClientId.randomId();
+    private final java.util.concurrent.atomic.AtomicLong proposals = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Sends queued changes as groups to the leader; what queues while the newest group is being delivered forms
@@ -458,8 +472,11 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         while (!closed) {
             try {
                 Pending first = outbox.poll(TimeUnit.NANOSECONDS.toMillis(REDELIVER_NANOS), TimeUnit.MILLISECONDS);
+                RaftPeerId leader = leaderId();
                 for (Attempt a : attempts.values()) {
-                    if (a.delivered || a.delivering || System.nanoTime() - a.retryAt < 0) continue;
+                    if (a.delivered) continue;
+                    // a delivery still waiting for a leader that was replaced (frozen, cut off) is not waited for
+                    if (a.delivering ? java.util.Objects.equals(a.target, leader) : System.nanoTime() - a.retryAt < 0) continue;
                     if (a.abandoned()) attempts.remove(a.id, a);
                     else deliver(a);
                 }
@@ -487,28 +504,44 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /** The leader as this node's Raft division knows it (it follows elections without a round trip), or null. */
+    private RaftPeerId leaderId() {
+        DivisionInfo info = info();
+        return info == null ? null : info.getLeaderId();
+    }
+
     /**
-     * Offers an attempt to the leader: this node, or the leader through a query. Completes when the answer is in;
-     * an attempt that was refused or not answered is offered again after a pause.
+     * Offers an attempt to the leader: this node, or the leader this node's division knows, through a query sent
+     * to it alone. Completes when the answer is in; an attempt that was refused or not answered is offered again
+     * after a pause, and at once to a new leader (see {@link #sendLoop}), so that a leader that hangs with its
+     * connections open costs no more than the election that replaces it.
      */
     private java.util.concurrent.CompletableFuture<?> deliver(Attempt a) {
-        a.delivering = true;
+        int n = ++a.delivery;
         DivisionInfo info = info();
+        RaftPeerId leader = info == null ? null : info.getLeaderId();
+        a.target = leader;
         java.util.concurrent.CompletableFuture<byte[]> answer;
         if (info != null && info.isLeader()) {
             answer = java.util.concurrent.CompletableFuture.completedFuture(accept(a.group));
+        } else if (leader == null || leader.equals(selfId)) {
+            answer = java.util.concurrent.CompletableFuture.completedFuture(REFUSED);
         } else {
             answer = org.apache.ratis.client.impl.UnorderedAsync.send(org.apache.ratis.protocol.RaftClientRequest.readRequestType(true),
-                            Message.valueOf(ByteString.copyFrom(a.group)), null, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
+                            Message.valueOf(ByteString.copyFrom(a.group)), leader, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
                     .thenApply(r -> r.isSuccess() ? r.getMessage().getContent().toByteArray() : REFUSED);
         }
+        a.delivering = true;
         return answer.whenComplete((bytes, err) -> {
             if (err == null && java.util.Arrays.equals(bytes, ACCEPTED)) {
                 a.delivered = true;
-            } else {
-                if (err != null) LOG.debug("cfs: forwarding to the leader: {}", err.toString());
-                a.retryAt = System.nanoTime() + REDELIVER_NANOS;
+            } else if (err != null) {
+                LOG.debug("cfs: forwarding to the leader {}: {}", leader, err.toString());
+                // the next delivery opens a new connection (a client that does not retry keeps a failed one)
+                forwarder.getClientRpc().handleException(leader, err, true);
             }
+            if (n != a.delivery) return; // a newer delivery (to a new leader) decides
+            if (!a.delivered) a.retryAt = System.nanoTime() + REDELIVER_NANOS;
             a.delivering = false;
         });
     }
@@ -537,10 +570,15 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
                 DivisionInfo info = info();
                 if (info != null && info.isLeader()) {
                     try {
-                        RaftClientReply r = client.async().send(Message.valueOf(ByteString.copyFrom(CfsOp.entryOf(groups))))
+                        // straight to the local division: a client would first try the leader it last knew, which
+                        // may be a node that hangs
+                        RaftClientReply r = server.submitClientRequestAsync(org.apache.ratis.protocol.RaftClientRequest.newBuilder()
+                                        .setClientId(proposerId).setServerId(selfId).setGroupId(group.getGroupId())
+                                        .setCallId(proposals.incrementAndGet()).setType(org.apache.ratis.protocol.RaftClientRequest.writeRequestType())
+                                        .setMessage(Message.valueOf(ByteString.copyFrom(CfsOp.entryOf(groups)))).build())
                                 .get(cfg.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
                         if (!r.isSuccess()) LOG.debug("cfs: proposal failed: {}", r.getException());
-                    } catch (ExecutionException | TimeoutException e) {
+                    } catch (ExecutionException | TimeoutException | IOException e) {
                         LOG.debug("cfs: proposal failed: {}", e.toString());
                     }
                 }
@@ -620,7 +658,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     /** Proposes a change and waits until this node has applied it; its result is this node's, which every replica shares. */
     private CfsOp.Result submit(CfsOp op) {
         if (!(op instanceof CfsOp.Lock)) lockedCommands.checkTime();
-        if (closed || !isQuorate()) throw new NotSubmittedException(NO_QUORUM);
+        if (closed || !awaitReformedQuorum()) throw new NotSubmittedException(NO_QUORUM);
         Pending p = new Pending(CfsOp.encode(new CfsOp.Envelope(cfg.self().nodeId(), cfg.clock().epochMillis(), op)),
                 new java.util.concurrent.CompletableFuture<>());
         outbox.add(p);
@@ -636,6 +674,35 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CfsException("interrupted", e);
         }
+    }
+
+    /**
+     * How long a change waits for quorum to come back after this node last had it: a leader election (up to two
+     * election timeouts, from the last message of the old leader) and the new leader's first entry, with a margin.
+     */
+    private long reformMillis() {
+        return Math.max(3000, 4 * cfg.electionTimeout().toMillis());
+    }
+
+    /**
+     * True when this node is quorate, waiting for it while quorum is being re-formed: a node that was quorate
+     * less than {@link #reformMillis} ago (a leader failed or hangs, and the others are electing a new one) waits
+     * until then, as pmxcfs blocks a write while corosync re-forms the membership; a node without quorum for
+     * longer is read-only at once, as a pmxcfs node in a minority.
+     */
+    private boolean awaitReformedQuorum() {
+        while (!closed) {
+            if (isQuorate()) return true;
+            long left = lastQuorate + TimeUnit.MILLISECONDS.toNanos(reformMillis()) - System.nanoTime();
+            if (left <= 0) return false;
+            try {
+                Thread.sleep(Math.min(20, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     private static CfsException failure(String what, CfsOp.Result r) {
@@ -881,8 +948,9 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     }
 
     private void reconcileOnce() {
+        if (!isQuorate()) return; // also keeps lastQuorate current between changes
         DivisionInfo info = info();
-        if (info == null || !info.isLeader() || !isQuorate()) return;
+        if (info == null || !info.isLeader()) return;
         if (read("corosync.conf").isEmpty()) return;
         List<CfsNode> desired = members;
         List<String> current = raftPeers();

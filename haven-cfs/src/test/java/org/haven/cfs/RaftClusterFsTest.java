@@ -138,18 +138,25 @@ class RaftClusterFsTest {
         fs[0].writeString("a.cfg", "1");
         String leader = fs[0].leader().orElseThrow();
         int li = Integer.parseInt(leader.substring(1)) - 1;
-        // kill the leader: the other two elect a new one and stay writable
-        cluster.stop(li);
+        // kill the leader: the other two elect a new one and stay writable; a write made while they elect it
+        // waits for it, as a pmxcfs write waits while corosync re-forms the membership
         int x = (li + 1) % 3, y = (li + 2) % 3;
         awaitQuorate(fs[x], fs[y]);
+        cluster.stop(li);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !fs[x].isQuorate() || !fs[x].leader().orElse(leader).equals(leader));
         fs[x].writeString("a.cfg", "2");
         fs[y].sync();
         assertThat(fs[y].readString("a.cfg")).contains("2");
-        // lose a second node: the survivor is read-only with PVE's message, reads still work
+        // lose a second node: the survivor is read-only with PVE's message, reads still work; once it has been
+        // without quorum for longer than an election takes, a change fails at once
         cluster.stop(x);
         await().atMost(Duration.ofSeconds(30)).until(() -> !fs[y].isQuorate());
         assertThatThrownBy(() -> fs[y].writeString("a.cfg", "3")).isInstanceOf(CfsException.class)
                 .hasMessage("cluster not ready - no quorum?");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> fs[y].writeString("a.cfg", "3")).isInstanceOf(RaftClusterFs.NotSubmittedException.class)
+                .hasMessage("cluster not ready - no quorum?");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
         assertThatThrownBy(() -> fs[y].withLock("file-a", Duration.ofMillis(500), () -> 1)).isInstanceOf(CfsException.class)
                 .hasMessage("cfs-lock 'file-a' error: no quorum!");
         assertThat(fs[y].tryLock("ha_manager_lock")).isFalse();

@@ -35,7 +35,7 @@ final class RaftTestCluster implements AutoCloseable {
 
     RaftClusterFs.Config config(int i) {
         return new RaftClusterFs.Config(name, RaftClusterFs.groupUuid(name), 0, nodes.get(i), nodes, base.resolve(nodes.get(i).name()), clock, limits,
-                Duration.ofMillis(300), Duration.ofSeconds(5));
+                Duration.ofMillis(300), Duration.ofSeconds(10));
     }
 
     RaftTestCluster startAll() {

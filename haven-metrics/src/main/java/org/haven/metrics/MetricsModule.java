@@ -2,16 +2,15 @@ package org.haven.metrics;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import org.haven.core.format.ConfigDigest;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
@@ -281,11 +280,7 @@ public final class MetricsModule implements ApiModule {
     private <T> T locked(java.util.function.Supplier<T> body) { return ctx.cfs().withLock(LOCK, Duration.ofSeconds(10), body); }
 
     static String digest(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigDigest.of(text);
     }
 
     /** This node's kept metrics, and unless {@code localOnly} the newest ones every other member published. */

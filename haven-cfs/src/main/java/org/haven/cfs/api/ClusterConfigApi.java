@@ -24,6 +24,7 @@ import java.util.UUID;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.haven.core.format.ConfigDigest;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
@@ -333,11 +334,7 @@ public final class ClusterConfigApi implements ApiModule {
     }
 
     static String sha1(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigDigest.of(s);
     }
 
     static List<Map<String, Object>> status(NodeContext ctx) {

@@ -1,10 +1,7 @@
 package org.haven.guest.config;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -310,13 +307,7 @@ public final class GuestConfig {
     /** PVE::Tools::decode_text: percent-decoding, then UTF-8. */
     public static String decodeText(String text) { return ConfigText.decodeText(text); }
 
-    public static String sha1Hex(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    public static String sha1Hex(byte[] data) { return org.haven.core.format.ConfigDigest.of(data); }
 
     @Override public boolean equals(Object o) {
         return o instanceof GuestConfig g && g.current.equals(current) && g.pending.equals(pending)

@@ -1,15 +1,13 @@
 package org.haven.ha.api;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.haven.core.format.ConfigDigest;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.format.SectionConfig;
 import org.haven.ha.Group;
@@ -43,11 +41,7 @@ public final class HaResources {
     }
 
     static String digest(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigDigest.of(text);
     }
 
     String read(String path) { return cfs.readString(path).orElse(""); }

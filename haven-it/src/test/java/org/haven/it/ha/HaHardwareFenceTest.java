@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Hardware fencing as PVE 3 did it: three daemons, one simulated BMC per node ({@link Bmc}: {@code ipmi_sim}, whose
  * power-off kills the node's daemon and guests), {@code ha/fence.cfg} with one {@code fence_ipmilan} device per node.
- * The guest's node hangs (its daemon and its watchdog supervisor are frozen, the guest keeps running, as on a node
- * whose kernel stalls); the master powers it off through its BMC as soon as the node left the quorate partition (no
+ * The guest's node, node1, which founded the cluster file system, hangs (its daemon and its watchdog supervisor are
+ * frozen, their connections open, the guest keeps running, as on a node whose kernel stalls): the other two keep their
+ * quorum and accept writes within an election; the master powers it off through its BMC as soon as the node left the quorate partition (no
  * fence delay with a device), and since the agent confirmed that the node is off it recovers the guest at once, without
  * waiting for the node's agent lock (the timing keeps it 120 s). The guest never runs on two nodes.
  */
@@ -88,19 +89,27 @@ class HaHardwareFenceTest {
             "--vga", "serial0", "--scsi0", "shared:0.1,format=qcow2", "--args", TestGuest.args(initrd)));
         HavenNode.Auth auth = m.login("admin@pve", m.adminPassword());
         api(m, auth, "POST", "/cluster/ha/resources", Map.of("sid", SID, "state", "stopped"));
-        // the victim is not the master: a new master would first wait for the old one's manager lock (120 s)
-        String[] master = new String[1];
-        Await.until("a CRM master", Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
-            java.util.regex.Matcher mm = java.util.regex.Pattern.compile("master (\\S+) \\(active")
-                .matcher(m.cli("ha-manager", "status").out());
-            if (!mm.find()) return false;
-            master[0] = mm.group(1);
-            return true;
-        }, Await.haState(m));
-        // nor node1, which founded the cluster file system: in one run with node1 frozen (not dead, its connections
-        // open) the other two nodes' cfs requests to it kept timing out and they stayed without quorum for minutes
-        List<HavenNode> others = cluster.nodes().stream().filter(n -> !n.node().equals(master[0])).toList();
-        HavenNode victim = others.get(1), target = others.get(0);
+        // the victim is node1, which founded the cluster file system (the first Raft leader): the others must not
+        // wait for its replies once it hangs. It must not be the CRM master (a new master would first wait for the
+        // old one's manager lock, 120 s here): when it is, its daemon restarts, and a daemon that stops gives the
+        // manager lock up as PVE's CRM does
+        String master = awaitMaster(m, null);
+        if (master.equals(m.node())) {
+            cluster.restart(0);
+            master = awaitMaster(cluster.node(1), m.node());
+            long t0 = System.nanoTime();
+            for (HavenNode n : cluster.nodes()) {
+                Await.until(n.node() + " quorate after node1's restart", Duration.ofSeconds(60), Duration.ofMillis(500),
+                    () -> n.cli("pvecm", "status").out().contains("Quorate:          Yes"), () -> n.cli("pvecm", "status").out() + diagnostics());
+            }
+            System.out.println("all nodes quorate " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms after the new master");
+        }
+        HavenNode victim = cluster.node(0);
+        String masterNode = master;
+        HavenNode target = cluster.nodes().stream().filter(n -> n != victim && !n.node().equals(masterNode)).findFirst().orElseThrow();
+        // the API from here on goes to a node that stays up
+        m = target;
+        auth = m.login("admin@pve", victim.adminPassword());
         StringBuilder fenceCfg = new StringBuilder();
         for (HavenNode n : cluster.nodes()) {
             Bmc b = Bmc.start(Files.createDirectories(dir.resolve("bmc-" + n.node())), n.node(), n.dataDir());
@@ -113,9 +122,7 @@ class HaHardwareFenceTest {
         api(m, auth, "POST", "/cluster/ha/groups", Map.of("group", "fencing", "nodes", victim.node() + ":2," + target.node() + ":1",
             "nofailback", "1"));
         api(m, auth, "PUT", "/cluster/ha/resources/" + SID, Map.of("group", "fencing"));
-        // the manager takes a migration only of a stopped or started service, not of a new one (request_stop)
-        awaitHaStatus(m, "(" + m.node() + ", stopped)");
-        api(m, auth, "POST", "/cluster/ha/resources/" + SID + "/migrate", Map.of("node", victim.node()));
+        // the guest was created on node1, the victim
         awaitHaStatus(m, "(" + victim.node() + ", stopped)");
         api(m, auth, "PUT", "/cluster/ha/resources/" + SID, Map.of("state", "started"));
         Await.until("the guest running on " + victim.node(), Duration.ofSeconds(180), Duration.ofMillis(500),
@@ -139,6 +146,13 @@ class HaHardwareFenceTest {
             frozen.addAll(victim.process().descendants().toList());
             frozen.add(victim.process().toHandle());
             for (ProcessHandle h : frozen) new ProcessBuilder("kill", "-STOP", Long.toString(h.pid())).start().waitFor();
+            // the others keep their quorum: a write on the cluster file system goes through within an election
+            long t0 = System.nanoTime();
+            api(m, auth, "PUT", "/cluster/options", Map.of("description", "written while " + victim.node() + " hangs"));
+            Duration write = Duration.ofNanos(System.nanoTime() - t0);
+            System.out.println("cluster file system write " + write.toMillis() + " ms after " + victim.node() + " froze");
+            assertThat(write).as("a write while " + victim.node() + " hangs").isLessThan(Duration.ofSeconds(15));
+            assertThat(m.cli("pvecm", "status").out()).contains("Quorate:          Yes");
             Await.until("the guest recovered on " + target.node(), Duration.ofSeconds(110), Duration.ofMillis(200),
                 () -> guestNodes().keySet().equals(Set.of(target.node())), this::diagnostics);
         } finally {
@@ -150,7 +164,7 @@ class HaHardwareFenceTest {
         Bmc bmc = bmcs.get(victim.node());
         assertThat(bmc.poweredOff()).isTrue();
         assertThat(bmc.chassisLog()).contains("set power 0");
-        assertThat(bmcs.get(master[0]).poweredOff() || bmcs.get(target.node()).poweredOff()).isFalse();
+        assertThat(bmcs.get(masterNode).poweredOff() || bmcs.get(target.node()).poweredOff()).isFalse();
         String log = HaFailoverTest.haLog(cluster.node(0), cluster.node(1), cluster.node(2));
         assertThat(log).contains("pve-ha-crm: fencing: acknowledged - hardware fencing of node '" + victim.node() + "' succeeded")
             .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim.node() + "' to node '" + target.node() + "'")
@@ -175,6 +189,18 @@ class HaHardwareFenceTest {
             }
         });
         return sb.toString();
+    }
+
+    /** The CRM master that {@code ha-manager status} on {@code via} shows, once there is one other than {@code not}. */
+    static String awaitMaster(HavenNode via, String not) throws Exception {
+        String[] master = new String[1];
+        Await.until("a CRM master" + (not == null ? "" : " other than " + not), Duration.ofSeconds(120), Duration.ofSeconds(1), () -> {
+            java.util.regex.Matcher mm = java.util.regex.Pattern.compile("master (\\S+) \\(active").matcher(via.cli("ha-manager", "status").out());
+            if (!mm.find() || mm.group(1).equals(not)) return false;
+            master[0] = mm.group(1);
+            return true;
+        }, Await.haState(via));
+        return master[0];
     }
 
     /** Waits until {@code ha-manager status} on {@code via} shows the guest's service with {@code nodeAndState}. */

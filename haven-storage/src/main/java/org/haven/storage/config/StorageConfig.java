@@ -1,10 +1,6 @@
 package org.haven.storage.config;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.haven.core.format.ConfigDigest;
 import org.haven.core.format.SectionConfig;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageException;
@@ -302,10 +299,6 @@ public final class StorageConfig {
     }
 
     static String sha1(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return ConfigDigest.of(text);
     }
 }
