@@ -340,17 +340,7 @@ public final class AcmeApi {
             String node = ctx.nodeName();
             if (!p.bool("force", false) && cfs().stat(Certificates.customCertPath(node)).isPresent())
                 throw new ParamException(Map.of("force", "Custom certificate exists but 'force' is not set."));
-            AcmeConfig.NodeAcme acme = nodeAcme();
-            Map<String, Map<String, String>> plugins = pluginMap();
-            return rc.startTask("acmenewcert", null, log -> {
-                AcmeOrder.Issued issued = order(acme, plugins, log::log);
-                lockCert(() -> {
-                    log.log("Setting pveproxy certificate and key");
-                    setCertFiles(issued.chainPem(), issued.keyPem(), true);
-                    log.log("Restarting pveproxy");
-                    return null;
-                });
-            });
+            return orderTask(rc, "acmenewcert");
         });
         SPEC.add(reg, "PUT", n + "/acme/certificate", "Renew existing certificate from CA.", (p, rc) -> {
             String node = ctx.nodeName();
@@ -360,17 +350,7 @@ public final class AcmeApi {
             boolean soon = cert.getNotAfter().getTime() / 1000 <= ctx.clock().epochSeconds() + RENEW_WINDOW;
             if (!soon && !p.bool("force", false))
                 throw new ParamException(Map.of("force", "Certificate does not expire within the next 30 days, and 'force' is not set."));
-            AcmeConfig.NodeAcme acme = nodeAcme();
-            Map<String, Map<String, String>> plugins = pluginMap();
-            return rc.startTask("acmerenew", null, log -> {
-                AcmeOrder.Issued issued = order(acme, plugins, log::log);
-                lockCert(() -> {
-                    log.log("Setting pveproxy certificate and key");
-                    setCertFiles(issued.chainPem(), issued.keyPem(), true);
-                    log.log("Restarting pveproxy");
-                    return null;
-                });
-            });
+            return orderTask(rc, "acmerenew");
         });
         SPEC.add(reg, "DELETE", n + "/acme/certificate", "Revoke existing certificate from CA.", (p, rc) -> {
             String node = ctx.nodeName();
@@ -411,6 +391,21 @@ public final class AcmeApi {
             cfs().delete(Certificates.customKeyPath(ctx.nodeName()));
             return null;
         }));
+    }
+
+    /** A task ({@code acmenewcert} or {@code acmerenew}) that orders a certificate for the node's domains and installs it. */
+    private String orderTask(org.haven.api.RequestContext rc, String type) {
+        AcmeConfig.NodeAcme acme = nodeAcme();
+        Map<String, Map<String, String>> plugins = pluginMap();
+        return rc.startTask(type, null, log -> {
+            AcmeOrder.Issued issued = order(acme, plugins, log::log);
+            lockCert(() -> {
+                log.log("Setting pveproxy certificate and key");
+                setCertFiles(issued.chainPem(), issued.keyPem(), true);
+                log.log("Restarting pveproxy");
+                return null;
+            });
+        });
     }
 
     private AcmeConfig.NodeAcme nodeAcme() {

@@ -86,16 +86,7 @@ class AcmeRealTest {
                 Map.of("PEBBLE_VA_NOSLEEP", "1"), "pebble");
         directory = "https://127.0.0.1:" + acme + "/dir";
 
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (FileInputStream in = new FileInputStream(tmp.resolve("ca-cert.pem").toFile())) {
-            trust.setCertificateEntry("pebble", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, tmf.getTrustManagers(), null);
-        HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
+        HttpClient client = HttpClient.newBuilder().sslContext(sslFromTrust()).build();
         waitForDirectory(client);
 
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
@@ -191,6 +182,7 @@ class AcmeRealTest {
         assertThat(TestApi.data(api.local(HttpMethod.GET, "/cluster/acme/account"))).isEmpty();
     }
 
+    /** A TLS context that trusts pebble's own certificate only. */
     SSLContext sslFromTrust() throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
