@@ -142,11 +142,15 @@ public final class HavenCluster implements AutoCloseable {
         while (true) {
             HavenNode.CliResult r = nodes.get(0).cli("pvesh", "get", "/cluster/status", "--output-format", "json");
             int online = 0;
+            boolean quorate = false;
             if (r.exit() == 0) {
-                for (JsonNode e : HavenNode.JSON.readTree(r.out()))
+                for (JsonNode e : HavenNode.JSON.readTree(r.out())) {
                     if (e.path("type").asString().equals("node") && e.path("online").asInt() == 1) online++;
+                    if (e.path("type").asString().equals("cluster") && e.path("quorate").asInt() == 1) quorate = true;
+                }
             }
-            if (online == count) return;
+            // online and, as seen from the first node, quorate: a node back from an outage accepts writes again
+            if (online == count && quorate) return;
             if (System.nanoTime() > deadline) throw new AssertionError("only " + online + " of " + count + " nodes online: " + r.out() + r.err());
             Thread.sleep(500);
         }

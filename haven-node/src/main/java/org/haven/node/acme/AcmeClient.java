@@ -127,7 +127,7 @@ public final class AcmeClient {
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new AcmeException(null, "unable to reach " + url + ": " + e.getMessage());
+            throw new AcmeException(null, "unable to reach " + url + ": " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AcmeException(null, "interrupted");
@@ -151,5 +151,14 @@ public final class AcmeClient {
             throw new AcmeException(type, "ACME request to " + url + " failed (" + r.statusCode() + "): " + detail);
         }
         return r;
+    }
+
+    /** What went wrong with a connection, in words (the JDK leaves some messages empty). */
+    static String describe(IOException e) {
+        if (e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.http.HttpTimeoutException) return "timed out";
+        if (e instanceof java.net.ConnectException) return "connection refused";
+        if (e instanceof java.net.UnknownHostException) return "unknown host";
+        if (e instanceof javax.net.ssl.SSLException) return "TLS handshake failed" + (e.getMessage() == null ? "" : " - " + e.getMessage());
+        return e.getMessage() == null ? "connection failed" : e.getMessage();
     }
 }

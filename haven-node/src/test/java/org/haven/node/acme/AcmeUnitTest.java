@@ -67,6 +67,12 @@ class AcmeUnitTest {
     }
 
     @Test
+    void anUnreachableCaIsNamedWithTheReason() {
+        assertThatThrownBy(() -> new AcmeClient("https://127.0.0.1:1/directory", AcmeClient.httpClient()).directory())
+                .hasMessage("unable to reach https://127.0.0.1:1/directory: connection refused");
+    }
+
+    @Test
     void pluginsAlwaysHaveTheStandaloneOne() {
         assertThat(AcmeConfig.plugins("").sections()).extracting(s -> s.type() + ":" + s.id()).containsExactly("standalone:standalone");
         assertThat(AcmeConfig.plugins("dns: cf\n\tapi cf\n\tdata Q0ZfVG9rZW49eA==\n").sections())
