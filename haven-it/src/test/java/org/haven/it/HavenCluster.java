@@ -149,10 +149,20 @@ public final class HavenCluster implements AutoCloseable {
                     if (e.path("type").asString().equals("cluster") && e.path("quorate").asInt() == 1) quorate = true;
                 }
             }
-            // online and, as seen from the first node, quorate: a node back from an outage accepts writes again
-            if (online == count && quorate) return;
+            // online, and quorate as every running node sees it: a node back from an outage accepts writes again
+            if (online == count && quorate && nodes.stream().filter(n -> n.process().isAlive()).allMatch(HavenCluster::quorate)) return;
             if (System.nanoTime() > deadline) throw new AssertionError("only " + online + " of " + count + " nodes online: " + r.out() + r.err());
             Thread.sleep(500);
+        }
+    }
+
+    /** Whether {@code n}'s cluster file system is quorate, as its {@code pvecm status} says. */
+    static boolean quorate(HavenNode n) {
+        try {
+            HavenNode.CliResult r = n.cli("pvecm", "status");
+            return r.exit() == 0 && r.out().contains("Quorate:          Yes");
+        } catch (Exception e) {
+            return false;
         }
     }
 
