@@ -40,7 +40,6 @@ public final class MetricsModule implements ApiModule {
     /** The API method behind {@code GET /api2/prometheus/metrics} (beyond PVE). */
     public static final String PROMETHEUS_PATH = "/cluster/metrics/prometheus";
     static final String STATUS_KEY = "metrics";
-    static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry("id", "The ID of the entry."), Map.entry("type", "Plugin type."),
             Map.entry("server", "Server DNS name or IP address."), Map.entry("port", "Server network port."),
@@ -232,7 +231,7 @@ public final class MetricsModule implements ApiModule {
                 .stream().filter(k -> !k.isEmpty()).toList();
         return locked(() -> {
             String text = text();
-            if (p.has("digest") && !p.str("digest").equals(digest(text))) throw new IllegalStateException(MODIFIED);
+            ConfigDigest.check(p.str("digest", null), text);
             SectionConfig.Document doc = StatusConfig.parse(text);
             StatusConfig.update(doc, id, values, delete);
             if (values.containsKey("token")) setToken(id, values.get("token"), true);

@@ -10,7 +10,15 @@ import java.util.HexFormat;
  * text, as lowercase hex.
  */
 public final class ConfigDigest {
+    /** PVE's answer when a change names a digest the file no longer has. */
+    public static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
+
     private ConfigDigest() {}
+
+    /** PVE's digest check of a change: a {@code given} digest (null: none) must be that of the file's {@code text}. */
+    public static void check(String given, String text) {
+        if (given != null && !given.equals(of(text))) throw new IllegalStateException(MODIFIED);
+    }
 
     public static String of(String text) { return of(text.getBytes(StandardCharsets.UTF_8)); }
 

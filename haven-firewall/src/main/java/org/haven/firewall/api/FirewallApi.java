@@ -48,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class FirewallApi implements ApiModule {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JsonNode SPEC = load();
-    static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
+    static final String MODIFIED = org.haven.core.format.ConfigDigest.MODIFIED;
 
     static {
         Formats.register("pve-fw-addr-spec", v -> check(() -> FwSyntax.parseAddressList(v)));

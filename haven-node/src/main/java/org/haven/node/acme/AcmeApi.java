@@ -59,7 +59,6 @@ public final class AcmeApi {
             Map.entry("restart", "Restart the HTTPS server (Haven serves a new certificate at once in any case)."),
             Map.entry("node", "The cluster node name."));
     private static final SpecMethods SPEC = SpecMethods.load(AcmeApi.class, "acme-api.json", DESCRIPTIONS);
-    static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
     private static final long RENEW_WINDOW = 30L * 24 * 3600;
 
     static {
@@ -302,7 +301,7 @@ public final class AcmeApi {
         }));
         SPEC.add(reg, "PUT", "/cluster/acme/plugins/{id}", "Update ACME plugin configuration.", (p, rc) -> lockPlugins(() -> {
             String text = pluginText();
-            if (p.has("digest") && !p.str("digest").equals(ConfigDigest.of(text))) throw new IllegalStateException(MODIFIED);
+            ConfigDigest.check(p.str("digest", null), text);
             SectionConfig.Document doc = AcmeConfig.plugins(text);
             SectionConfig.Section s = doc.find(p.str("id"))
                     .orElseThrow(() -> new IllegalArgumentException("ACME plugin '" + p.str("id") + "' not defined"));
@@ -343,9 +342,7 @@ public final class AcmeApi {
             return orderTask(rc, "acmenewcert");
         });
         SPEC.add(reg, "PUT", n + "/acme/certificate", "Renew existing certificate from CA.", (p, rc) -> {
-            String node = ctx.nodeName();
-            String pem = cfs().readString(Certificates.customCertPath(node)).orElseThrow(() ->
-                    ApiException.error("No current (custom) certificate found, please order a new certificate!"));
+            String pem = currentCert();
             X509Certificate cert = parse(pem);
             boolean soon = cert.getNotAfter().getTime() / 1000 <= ctx.clock().epochSeconds() + RENEW_WINDOW;
             if (!soon && !p.bool("force", false))
@@ -353,9 +350,7 @@ public final class AcmeApi {
             return orderTask(rc, "acmerenew");
         });
         SPEC.add(reg, "DELETE", n + "/acme/certificate", "Revoke existing certificate from CA.", (p, rc) -> {
-            String node = ctx.nodeName();
-            String pem = cfs().readString(Certificates.customCertPath(node)).orElseThrow(() ->
-                    ApiException.error("No current (custom) certificate found, please order a new certificate!"));
+            String pem = currentCert();
             AcmeConfig.NodeAcme acme = nodeAcme();
             return rc.startTask("acmerevoke", null, log -> {
                 Account a = existing(acme.account());
@@ -364,8 +359,8 @@ public final class AcmeApi {
                 client(a.directory()).revoke(parse(pem).getEncoded(), a.location(), a.key());
                 lockCert(() -> {
                     log.log("Deleting certificate files");
-                    cfs().delete(Certificates.customCertPath(node));
-                    cfs().delete(Certificates.customKeyPath(node));
+                    cfs().delete(Certificates.customCertPath(ctx.nodeName()));
+                    cfs().delete(Certificates.customKeyPath(ctx.nodeName()));
                     log.log("Restarting pveproxy to revert to self-signed certificates");
                     return null;
                 });
@@ -406,6 +401,12 @@ public final class AcmeApi {
                 return null;
             });
         });
+    }
+
+    /** The node's custom certificate chain (PEM), which renewal and revocation need. */
+    private String currentCert() {
+        return cfs().readString(Certificates.customCertPath(ctx.nodeName())).orElseThrow(() ->
+                ApiException.error("No current (custom) certificate found, please order a new certificate!"));
     }
 
     private AcmeConfig.NodeAcme nodeAcme() {

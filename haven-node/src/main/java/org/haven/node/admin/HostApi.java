@@ -29,7 +29,7 @@ import org.haven.storage.spi.ProcessCommandRunner;
 final class HostApi {
     private static final SpecMethods SPEC = SpecMethods.load(HostApi.class, "node-admin.json", descriptions());
     private static final String N = "/nodes/{node}";
-    static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
+    static final String MODIFIED = org.haven.core.format.ConfigDigest.MODIFIED;
     private static final CommandRunner RUNNER = new ProcessCommandRunner();
     private static final List<String> INTEGER_OPTIONS = List.of("startall-onboot-delay", "ballooning-target");
 

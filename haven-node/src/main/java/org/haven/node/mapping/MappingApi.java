@@ -41,7 +41,6 @@ public final class MappingApi {
             "digest", "Prevent changes if current configuration file has a different digest.");
     private static final SpecMethods SPEC = SpecMethods.load(MappingApi.class, "mapping-api.json", DESCRIPTIONS);
     private static final List<String> PRIVS = List.of("Mapping.Modify", "Mapping.Use", "Mapping.Audit");
-    static final String MODIFIED = "detected modified configuration - file changed by other user? Try again.";
 
     private final NodeContext ctx;
     private final Host host;
@@ -172,7 +171,7 @@ public final class MappingApi {
                 .stream().filter(s -> !s.isEmpty()).toList();
         return locked(k, () -> {
             String text = text(k);
-            if (p.has("digest") && !p.str("digest").equals(ConfigDigest.of(text))) throw new IllegalStateException(MODIFIED);
+            ConfigDigest.check(p.str("digest", null), text);
             SectionConfig.Document doc = ResourceMappings.parse(k, text);
             ResourceMappings.update(doc, k, id, options, maps(p), delete);
             write(k, doc);
