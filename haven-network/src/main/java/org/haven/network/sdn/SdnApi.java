@@ -408,6 +408,7 @@ public final class SdnApi implements ApiModule {
             Section s = new Section(type, id);
             set(s, options);
             check(k, s, doc);
+            SdnChecks.order(k, s);
             doc.add(s);
             if (k == Kind.SUBNETS) ipamSubnet(s, null);
             write(k, doc);
@@ -440,6 +441,7 @@ public final class SdnApi implements ApiModule {
             }
             set(s, options);
             check(k, s, doc);
+            SdnChecks.order(k, s);
             if (k == Kind.SUBNETS) ipamSubnet(s, before);
             write(k, doc);
             return null;

@@ -68,6 +68,19 @@ public final class SdnChecks {
         };
     }
 
+    /**
+     * Put a changed section's properties in the order PVE's section config writes them: the required ones
+     * sorted, then the others sorted.
+     */
+    public static void order(SdnConfig.Kind k, Section s) {
+        Options o = options(k, s.type());
+        Map<String, String> req = new TreeMap<>(), rest = new TreeMap<>();
+        s.properties().forEach((key, v) -> (o != null && o.required().contains(key) ? req : rest).put(key, v));
+        s.properties().clear();
+        s.properties().putAll(req);
+        s.properties().putAll(rest);
+    }
+
     /** PVE's ID formats of zones, vnets, controllers, IPAMs and DNS servers. */
     public static void checkId(SdnConfig.Kind k, String id) {
         String what = switch (k) {
