@@ -134,6 +134,7 @@ public final class SdnApi implements ApiModule {
         SPEC.add(reg, "GET", n + "/zones", "Status of the SDN zones on the node.", (p, rc) -> zoneStatus(rc));
         SPEC.add(reg, "GET", n + "/zones/{zone}", "Zone index.", (p, rc) -> List.of(Map.of("subdir", "content")));
         SPEC.add(reg, "GET", n + "/zones/{zone}/content", "Status of the vnets of a zone on the node.", (p, rc) -> zoneContent(p.str("zone")));
+        reg.addResources(this::resources);
     }
 
     @Override
@@ -197,7 +198,7 @@ public final class SdnApi implements ApiModule {
         return out;
     }
 
-    /** Apply the running configuration on this node (a task's or a watcher's work). */
+    /** Apply the running configuration on this node (a task's or a watcher's work), then tell the cluster the zones' status. */
     void applyLocal(Consumer<String> log) {
         try {
             sdn.apply(running(), ipam(), log);
@@ -205,7 +206,40 @@ public final class SdnApi implements ApiModule {
             log.accept("node " + ctx.nodeName() + ": SDN apply failed: " + e.getMessage());
             LOG.warn("SDN apply failed", e);
             throw new IllegalStateException("SDN apply on node " + ctx.nodeName() + " failed: " + e.getMessage(), e);
+        } finally {
+            publishStatus();
         }
+    }
+
+    private static final String STATUS_KEY = "sdn";
+
+    /** This node's zone status for every node's {@code /cluster/resources} (PVE's broadcast of the SDN status). */
+    private void publishStatus() {
+        try {
+            ctx.cfs().setNodeStatus(STATUS_KEY, JSON.writeValueAsBytes(sdn.status(running())));
+        } catch (RuntimeException e) {
+            LOG.debug("SDN status not published: {}", e.getMessage());
+        }
+    }
+
+    /** The {@code sdn} entries of {@code /cluster/resources}: one per zone and node, with the status that node published. */
+    private List<Map<String, Object>> resources(RequestContext rc) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<String> nodes = new ArrayList<>(otherNodes());
+        nodes.add(ctx.nodeName());
+        for (String node : nodes) {
+            Map<String, Object> status;
+            try {
+                status = ctx.cfs().nodeStatus(node, STATUS_KEY).map(b -> JSON.readValue(b, new TypeReference<Map<String, Object>>() {})).orElse(Map.of());
+            } catch (RuntimeException e) {
+                continue;
+            }
+            status.forEach((zone, st) -> {
+                if (!rc.hasPermission("/sdn/zones/" + zone, true, "SDN.Audit", "SDN.Allocate")) return;
+                out.add(Map.of("id", "sdn/" + node + "/" + zone, "type", "sdn", "sdn", zone, "node", node, "status", String.valueOf(st)));
+            });
+        }
+        return out;
     }
 
     private void refreshHosts() {

@@ -150,6 +150,7 @@ class SdnApiTest extends SdnApiHarness {
         assertThat(ids(status, "zone")).containsExactly("z1", "z2");
         assertThat(ids(status, "status")).containsOnly("available");
         assertThat(ids(ok(HttpMethod.GET, "/nodes/n1/sdn/zones/z1/content"), "vnet")).containsExactly("v1");
+        assertThat(cfs.nodeStatus("n1", "sdn").map(String::new)).contains("{\"z1\":\"available\",\"z2\":\"available\"}");
 
         // a second apply is version 2, and the file says so until then the zones are pending
         Files.writeString(node.dataDir().resolve("network/interfaces.d/sdn"), "#version:0\n");
