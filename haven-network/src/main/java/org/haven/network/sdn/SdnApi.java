@@ -91,14 +91,10 @@ public final class SdnApi implements ApiModule {
     private final List<AutoCloseable> watches = new ArrayList<>();
 
     /** The node's module: the network namespace comes from {@code haven.network.netns} or {@code HAVEN_NETWORK_NETNS}. */
-    public SdnApi() { this(netnsFromEnvironment()); }
+    public SdnApi() { this(IfReload.netnsFromEnvironment()); }
 
     SdnApi(List<String> netnsPrefix) { this.netnsPrefix = List.copyOf(netnsPrefix); }
 
-    static List<String> netnsFromEnvironment() {
-        String ns = System.getProperty("haven.network.netns", System.getenv("HAVEN_NETWORK_NETNS"));
-        return ns == null || ns.isBlank() ? List.of() : List.of("ip", "netns", "exec", ns);
-    }
 
     /** This node's SDN (for tests). */
     SdnNode node() { return sdn; }
@@ -106,11 +102,9 @@ public final class SdnApi implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
-        Path main = ctx.embedded() ? ctx.dataDir().resolve("network").resolve("interfaces") : IfReload.SYSTEM_FILE;
-        IfReload reload = null;
-        if (!ctx.embedded()) reload = new IfReload(netnsPrefix, main, null);
-        else if (!netnsPrefix.isEmpty()) reload = new IfReload(netnsPrefix, main, ctx.dataDir().resolve("network").resolve("ifupdown2"));
-        sdn = new SdnNode(ctx.nodeName(), netnsPrefix, main, main.resolveSibling("interfaces.d").resolve("sdn"), reload, ctx.dataDir().resolve("sdn"));
+        Path main = IfReload.nodeFile(ctx.embedded(), ctx.dataDir());
+        sdn = new SdnNode(ctx.nodeName(), netnsPrefix, main, main.resolveSibling("interfaces.d").resolve("sdn"),
+                IfReload.forNode(ctx.embedded(), ctx.dataDir(), netnsPrefix), ctx.dataDir().resolve("sdn"));
 
         SPEC.add(reg, "GET", "/cluster/sdn", "SDN index.", (p, rc) ->
                 List.of(Map.of("id", "vnets"), Map.of("id", "zones"), Map.of("id", "controllers"), Map.of("id", "ipams"), Map.of("id", "dns")));
@@ -163,10 +157,7 @@ public final class SdnApi implements ApiModule {
 
     private <T> T locked(Supplier<T> body) { return ctx.cfs().withLock(LOCK, Duration.ofSeconds(10), body); }
 
-    Map<String, Object> running() {
-        return ctx.cfs().readString(SdnConfig.RUNNING).filter(s -> !s.isBlank())
-                .map(s -> JSON.readValue(s, new TypeReference<Map<String, Object>>() {})).orElse(Map.of());
-    }
+    Map<String, Object> running() { return SdnConfig.running(ctx.cfs().readString(SdnConfig.RUNNING).orElse(null)); }
 
     private Ipam ipam() { return Ipam.parse(ctx.cfs().readString(Ipam.FILE).orElse("")); }
 

@@ -43,6 +43,7 @@ public final class SdnConfig {
     }
 
     public static final String RUNNING = "sdn/.running-config";
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     /** Keys whose values are numbers in the running configuration (PVE's integer and boolean properties). */
     static final Set<String> NUMERIC = Set.of("tag", "mtu", "vrf-vxlan", "vxlan-port", "dp-id", "asn", "ebgp-multihop",
@@ -110,6 +111,12 @@ public final class SdnConfig {
         Object kind = running.get(k.name);
         if (!(kind instanceof Map<?, ?> m) || !(m.get("ids") instanceof Map<?, ?> ids)) return new TreeMap<>();
         return new TreeMap<>((Map<String, Map<String, Object>>) ids);
+    }
+
+    /** The running configuration from the text of {@code sdn/.running-config} (empty when there is none). */
+    public static Map<String, Object> running(String json) {
+        if (json == null || json.isBlank()) return Map.of();
+        return JSON.readValue(json, new tools.jackson.core.type.TypeReference<Map<String, Object>>() {});
     }
 
     public static long version(Map<String, Object> running) {

@@ -43,6 +43,13 @@ public final class SdnGen {
             return out;
         }
 
+        /** The vnets of the zones that apply to {@code node}: vnet → zone. */
+        public Map<String, String> localVnets(String node) {
+            Map<String, String> out = new TreeMap<>();
+            for (String zone : zonesOf(node).keySet()) for (String vnet : vnetsOf(zone)) out.put(vnet, zone);
+            return out;
+        }
+
         public List<String> vnetsOf(String zone) {
             return vnets.entrySet().stream().filter(e -> zone.equals(str(e.getValue(), "zone"))).map(Map.Entry::getKey).sorted().toList();
         }
