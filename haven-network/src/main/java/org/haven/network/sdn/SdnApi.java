@@ -133,9 +133,26 @@ public final class SdnApi implements ApiModule {
 
     @Override
     public void start(NodeContext ctx) {
-        watches.add(ctx.cfs().watch(SdnConfig.RUNNING, path -> Thread.ofVirtual().start(() -> applyLocal(s -> LOG.info("{}", s)))));
+        watches.add(ctx.cfs().watch(SdnConfig.RUNNING, path -> Thread.ofVirtual().start(this::applyWatched)));
         watches.add(ctx.cfs().watch(Ipam.FILE, path -> Thread.ofVirtual().start(this::refreshHosts)));
-        if (ctx.cfs().readString(SdnConfig.RUNNING).isPresent()) Thread.ofVirtual().start(() -> applyLocal(s -> LOG.info("{}", s)));
+        if (ctx.cfs().readString(SdnConfig.RUNNING).isPresent()) Thread.ofVirtual().start(() -> {
+            try {
+                sdn.resume(running(), ipam(), s -> LOG.info("{}", s));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("SDN not resumed: {}", e.getMessage());
+            } finally {
+                publishStatus();
+            }
+        });
+    }
+
+    /** A new running configuration reported by the cluster file system: applied here, a failure logged. */
+    private void applyWatched() {
+        try {
+            applyLocal(s -> LOG.info("{}", s));
+        } catch (RuntimeException e) {
+            // logged by applyLocal
+        }
     }
 
     @Override

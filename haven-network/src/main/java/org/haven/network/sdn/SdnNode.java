@@ -94,6 +94,25 @@ public final class SdnNode {
         applied = r.version();
     }
 
+    /**
+     * A node starting: apply the running configuration unless its file already has that version (the interfaces
+     * are then up from the host's boot or an earlier run), and start the DHCP servers that are not running.
+     */
+    public synchronized void resume(Map<String, Object> running, Ipam ipam, Consumer<String> log) throws IOException {
+        SdnGen.Running r = SdnGen.Running.of(running);
+        String text = Files.exists(sdnFile) ? Files.readString(sdnFile) : null;
+        if (reload == null || SdnGen.fileVersion(text) != r.version()) {
+            apply(running, ipam, log);
+            return;
+        }
+        for (String zone : SdnGen.dhcpZones(r, node)) {
+            if (pid(zone).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false)) continue;
+            startDhcp(r, zone, ipam);
+            log.accept("zone " + zone + ": DHCP (dnsmasq) started");
+        }
+        applied = r.version();
+    }
+
     /** Rewrite the DHCP hosts of the zones served here from the IPAM and make their dnsmasq read them again. */
     public synchronized void refreshHosts(Ipam ipam) throws IOException {
         for (String zone : runningDhcp()) {

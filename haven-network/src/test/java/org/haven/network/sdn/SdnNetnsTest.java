@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.haven.api.HttpMethod;
 import org.haven.core.testing.RealTest;
@@ -66,6 +67,14 @@ class SdnNetnsTest extends SdnApiHarness {
                 assertThat(guest.run("ip", "-4", "-o", "addr", "show", "dev", "eth0")).contains("inet 10.42.0.120/24");
                 assertThat(module.node().leases("z1")).containsEntry("bc:24:11:42:00:01", "10.42.0.120").hasSize(2);
                 guest.run("busybox", "ping", "-c", "1", "-W", "5", "10.42.0.1");
+
+                // a node starting again, its file at the running version: only the DHCP server that is gone is started
+                ProcessHandle.of(dnsmasq).orElseThrow().destroy();
+                ProcessHandle.of(dnsmasq).ifPresent(h -> h.onExit().join());
+                List<String> resumed = new ArrayList<>();
+                module.node().resume(module.running(), Ipam.parse(cfs.readString(Ipam.FILE).orElse("")), resumed::add);
+                assertThat(resumed).containsExactly("zone z1: DHCP (dnsmasq) started");
+                assertThat(module.node().pid("z1").flatMap(ProcessHandle::of).map(ProcessHandle::isAlive)).contains(true);
             } finally {
                 module.node().stopAllDhcp();
             }
