@@ -128,7 +128,6 @@ public final class NetworkApi implements ApiModule {
         return b == null || b.isBlank() || b.equals("off") || b.equals("0") ? null : b;
     }
 
-
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         Path file = IfReload.nodeFile(ctx.embedded(), ctx.dataDir());
