@@ -77,7 +77,8 @@ public final class SdnGen {
             Map<String, Object> zone = ze.getValue();
             String type = str(zone, "type");
             if (!GENERATED.contains(type)) continue;
-            String mtu = str(zone, "mtu");
+            // a VXLAN header takes 50 bytes of a 1500-byte underlay
+            String mtu = str(zone, "mtu") == null && type.equals("vxlan") ? "1450" : str(zone, "mtu");
             for (String vnetId : r.vnetsOf(zoneId)) {
                 Map<String, Object> vnet = r.vnets().get(vnetId);
                 List<String> opts = new ArrayList<>();
@@ -115,9 +116,8 @@ public final class SdnGen {
                             for (String p : peers.split("[,;\\s]+")) if (!p.isEmpty() && !localAddresses.contains(p)) vx.add("vxlan_remoteip " + p);
                         if (str(zone, "vxlan-port") != null) vx.add("vxlan-port " + str(zone, "vxlan-port"));
                         if (flag(zone, "bridge-disable-mac-learning")) vx.add("bridge-learning off");
-                        vx.add("mtu " + (mtu == null ? "1450" : mtu));
+                        vx.add("mtu " + mtu);
                         ifaces.put(port, vx);
-                        if (mtu == null) mtu = "1450";
                     }
                     default -> throw new IllegalStateException(type);
                 }
