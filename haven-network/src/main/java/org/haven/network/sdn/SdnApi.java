@@ -192,8 +192,49 @@ public final class SdnApi implements ApiModule {
         return ctx.tasks().start("reloadnetworkall", "", rc.authid(), log -> {
             log.log("SDN configuration version " + version + " committed");
             applyLocal(log::log);
-            for (String other : otherNodes()) log.log("node " + other + ": applies version " + version + " from the cluster file system");
+            awaitOthers(version, log::log);
         });
+    }
+
+    /**
+     * The other nodes apply the new version when the cluster file system reports it: wait a bounded time for each
+     * online node to publish it, and say which did and which did not (an offline node applies it when it starts).
+     */
+    private void awaitOthers(long version, Consumer<String> log) throws InterruptedException {
+        Map<String, Boolean> online = online();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (String other : otherNodes()) {
+            if (!online.getOrDefault(other, false)) {
+                log.accept("node " + other + ": offline, applies version " + version + " when it starts");
+                continue;
+            }
+            while (publishedVersion(other) < version && System.nanoTime() < deadline) Thread.sleep(200);
+            log.accept(publishedVersion(other) >= version ? "node " + other + ": applied version " + version
+                    : "node " + other + ": has not reported version " + version + " yet");
+        }
+    }
+
+    /** Node → online, from {@code .members}; a node it does not list (a standalone node lists none) is not online. */
+    private Map<String, Boolean> online() {
+        Map<String, Boolean> out = new TreeMap<>();
+        try {
+            ctx.cfs().readString(".members").ifPresent(m -> JSON.readTree(m).path("nodelist").properties()
+                    .forEach(e -> out.put(e.getKey(), e.getValue().path("online").asInt(0) == 1)));
+        } catch (RuntimeException e) {
+            // an unreadable member list: no node counts as online
+        }
+        return out;
+    }
+
+    private long publishedVersion(String node) { return status(node).get("version") instanceof Number n ? n.longValue() : -1; }
+
+    /** What a node published about its SDN: {@code version} applied and {@code zones} (zone → status). */
+    private Map<String, Object> status(String node) {
+        try {
+            return ctx.cfs().nodeStatus(node, STATUS_KEY).map(b -> JSON.readValue(b, new TypeReference<Map<String, Object>>() {})).orElse(Map.of());
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
     }
 
     private List<String> otherNodes() {
@@ -224,7 +265,7 @@ public final class SdnApi implements ApiModule {
     /** This node's zone status for every node's {@code /cluster/resources} (PVE's broadcast of the SDN status). */
     private void publishStatus() {
         try {
-            ctx.cfs().setNodeStatus(STATUS_KEY, JSON.writeValueAsBytes(sdn.status(running())));
+            ctx.cfs().setNodeStatus(STATUS_KEY, JSON.writeValueAsBytes(Map.of("version", sdn.applied(), "zones", sdn.status(running()))));
         } catch (RuntimeException e) {
             LOG.debug("SDN status not published: {}", e.getMessage());
         }
@@ -236,13 +277,8 @@ public final class SdnApi implements ApiModule {
         List<String> nodes = new ArrayList<>(otherNodes());
         nodes.add(ctx.nodeName());
         for (String node : nodes) {
-            Map<String, Object> status;
-            try {
-                status = ctx.cfs().nodeStatus(node, STATUS_KEY).map(b -> JSON.readValue(b, new TypeReference<Map<String, Object>>() {})).orElse(Map.of());
-            } catch (RuntimeException e) {
-                continue;
-            }
-            status.forEach((zone, st) -> {
+            if (!(status(node).get("zones") instanceof Map<?, ?> zones)) continue;
+            zones.forEach((zone, st) -> {
                 if (!rc.hasPermission("/sdn/zones/" + zone, true, "SDN.Audit", "SDN.Allocate")) return;
                 out.add(Map.of("id", "sdn/" + node + "/" + zone, "type", "sdn", "sdn", zone, "node", node, "status", String.valueOf(st)));
             });

@@ -56,6 +56,9 @@ public final class SdnNode {
 
     public boolean applies() { return reload != null; }
 
+    /** The running-configuration version this node applied last (-1: none yet). */
+    public synchronized long applied() { return applied; }
+
     /** Generate and apply the running configuration unless this version is applied already; {@code ipam} gives the DHCP hosts. */
     public synchronized void apply(Map<String, Object> running, Ipam ipam, Consumer<String> log) throws IOException {
         SdnGen.Running r = SdnGen.Running.of(running);

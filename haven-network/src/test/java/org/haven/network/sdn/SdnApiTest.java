@@ -131,8 +131,10 @@ class SdnApiTest extends SdnApiHarness {
         assertThat(ok(HttpMethod.GET, "/cluster/sdn/zones", "running", "1")).isEmpty();
         assertThat(ok(HttpMethod.GET, "/nodes/n1/sdn/zones")).isEmpty();
 
+        cfs.mkdirs("nodes/n2");
         List<String> log = apply();
         assertThat(log).anySatisfy(l -> assertThat(l).contains("SDN configuration version 1 committed"));
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("node n2: offline, applies version 1 when it starts"));
         assertThat(log).anySatisfy(l -> assertThat(l).contains("not applied to the machine's interfaces"));
         assertThat(cfs.readString("sdn/.running-config")).hasValueSatisfying(t -> assertThat(t).startsWith("{\"version\":1,"));
         String generated = Files.readString(node.dataDir().resolve("network/interfaces.d/sdn"));
@@ -150,7 +152,8 @@ class SdnApiTest extends SdnApiHarness {
         assertThat(ids(status, "zone")).containsExactly("z1", "z2");
         assertThat(ids(status, "status")).containsOnly("available");
         assertThat(ids(ok(HttpMethod.GET, "/nodes/n1/sdn/zones/z1/content"), "vnet")).containsExactly("v1");
-        assertThat(cfs.nodeStatus("n1", "sdn").map(String::new)).contains("{\"z1\":\"available\",\"z2\":\"available\"}");
+        assertThat(cfs.nodeStatus("n1", "sdn").map(String::new)).hasValueSatisfying(st -> assertThat(st)
+                .contains("\"version\":1").contains("\"zones\":{\"z1\":\"available\",\"z2\":\"available\"}"));
 
         // a second apply is version 2, and the file says so until then the zones are pending
         Files.writeString(node.dataDir().resolve("network/interfaces.d/sdn"), "#version:0\n");
