@@ -1,12 +1,16 @@
 package org.haven.node.admin;
 
+import java.nio.file.Path;
+
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
+import org.haven.storage.spi.CommandRunner;
+import org.haven.storage.spi.ProcessCommandRunner;
 
 /**
  * The node as a host (PVE's {@code API2::Nodes} administration methods): the node's shell, its logs, DNS,
- * hosts, services, configuration and hardware.
+ * hosts, services, configuration and hardware, its packages (APT).
  */
 public final class NodeAdminApi implements ApiModule {
     @Override public String name() { return "node-admin"; }
@@ -17,6 +21,8 @@ public final class NodeAdminApi implements ApiModule {
         reg.addAll(shell.methods());
         shell.install();
         new HostApi(ctx, Host.of(ctx)).register(reg);
+        CommandRunner runner = new ProcessCommandRunner();
+        new AptApi(ctx, new Apt(ctx.embedded() ? ctx.dataDir().resolve("host") : Path.of("/"), runner), runner).register(reg);
         new org.haven.node.mapping.MappingApi(ctx, Host.of(ctx)).register(reg);
         org.haven.node.acme.AcmeApi.of(ctx).register(reg);
     }
