@@ -28,7 +28,7 @@ import org.haven.storage.spi.CommandRunner;
  * packages it runs on, and the APT repository files.
  */
 final class AptApi {
-    static final SpecMethods SPEC = SpecMethods.load(AptApi.class, "node-host.json", descriptions());
+    private static final SpecMethods SPEC = SpecMethods.load(AptApi.class, "node-host.json", descriptions());
     private static final String A = "/nodes/{node}/apt";
 
     private final NodeContext ctx;
@@ -42,7 +42,7 @@ final class AptApi {
         this.runner = runner;
     }
 
-    static Map<String, String> descriptions() {
+    private static Map<String, String> descriptions() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("node", "The cluster node name.");
         d.put("notify", "Send a notification about new packages (once per package version).");
@@ -54,11 +54,6 @@ final class AptApi {
         d.put("index", "Index of the repository within its file.");
         d.put("enabled", "Whether the repository is to be enabled.");
         d.put("handle", "Handle of a standard repository.");
-        d.put("commands", "JSON array of the calls to make, each an object with 'method', 'path' and 'args'.");
-        d.put("url", "The URL to ask for.");
-        d.put("verify-certificates", "Verify the server's TLS certificate.");
-        d.put("key", "The subscription key.");
-        d.put("force", "Check the subscription even when the last check was recent.");
         return d;
     }
 
@@ -164,7 +159,7 @@ final class AptApi {
     /** PVE's {@code update_database}: {@code apt-get update} (through datacenter.cfg's http_proxy), then the new list. */
     private void update(boolean quiet, boolean notify, java.util.function.Consumer<String> log) {
         List<String> options = new ArrayList<>();
-        String proxy = httpProxy();
+        String proxy = httpProxy(ctx.cfs());
         if (proxy != null) options.add("Acquire::http::Proxy=" + proxy);
         List<String> cmd = apt.aptCommand("apt-get", options, "update");
         if (quiet) cmd.add(1, "-q");
@@ -176,8 +171,9 @@ final class AptApi {
         if (notify) notifyNew(updates, log);
     }
 
-    private String httpProxy() {
-        for (String line : ctx.cfs().readString("datacenter.cfg").orElse("").split("\n")) {
+    /** The {@code http_proxy} of datacenter.cfg, or null. */
+    static String httpProxy(org.haven.core.cfs.ClusterFs cfs) {
+        for (String line : cfs.readString("datacenter.cfg").orElse("").split("\n")) {
             if (line.startsWith("http_proxy:")) return line.substring(11).strip();
         }
         return null;

@@ -21,6 +21,7 @@ import org.haven.api.ApiException;
 import org.haven.api.ApiRegistry;
 import org.haven.api.HttpMethod;
 import org.haven.api.NodeContext;
+import org.haven.api.SpecMethods;
 import org.haven.api.server.ApiRequest;
 import org.haven.api.server.ApiResponse;
 import org.haven.api.server.Dispatcher;
@@ -36,6 +37,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class NodeToolsApi {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final SpecMethods SPEC = SpecMethods.load(NodeToolsApi.class, "node-host.json", Map.of(
+            "node", "The cluster node name.",
+            "commands", "JSON array of the calls to make, each an object with 'method', 'path' and 'args'.",
+            "url", "The URL to ask for.",
+            "verify-certificates", "Verify the server's TLS certificate.",
+            "key", "The subscription key.",
+            "force", "Check the subscription even when the last check was recent."));
     private static final String N = "/nodes/{node}";
     static final String NO_SUBSCRIPTION = "Haven has no subscription service: there is no subscription key to set";
 
@@ -52,9 +60,8 @@ final class NodeToolsApi {
     }
 
     void register(ApiRegistry reg) {
-        var spec = AptApi.SPEC;
-        spec.add(reg, "POST", N + "/wakeonlan", "Try to wake a node via 'wake on LAN' network packet.", (p, rc) -> wake(p.str("node")));
-        spec.add(reg, "GET", N + "/subscription", "Read subscription info.", (p, rc) -> {
+        SPEC.add(reg, "POST", N + "/wakeonlan", "Try to wake a node via 'wake on LAN' network packet.", (p, rc) -> wake(p.str("node")));
+        SPEC.add(reg, "GET", N + "/subscription", "Read subscription info.", (p, rc) -> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("status", "notfound");
             out.put("message", "There is no subscription key");
@@ -64,13 +71,13 @@ final class NodeToolsApi {
             }
             return out;
         });
-        spec.add(reg, "POST", N + "/subscription", "Update subscription info.", (p, rc) -> null);
-        spec.add(reg, "PUT", N + "/subscription", "Set subscription key.", (p, rc) -> { throw ApiException.error(NO_SUBSCRIPTION); });
-        spec.add(reg, "DELETE", N + "/subscription", "Delete subscription key of this node.", (p, rc) -> null);
-        spec.add(reg, "POST", N + "/execute", "Execute multiple commands in order, root only.", (p, rc) -> execute(p.str("node"), p.str("commands")));
-        spec.add(reg, "GET", N + "/query-url-metadata", "Query metadata of an URL: file size, file name and mime type.",
+        SPEC.add(reg, "POST", N + "/subscription", "Update subscription info.", (p, rc) -> null);
+        SPEC.add(reg, "PUT", N + "/subscription", "Set subscription key.", (p, rc) -> { throw ApiException.error(NO_SUBSCRIPTION); });
+        SPEC.add(reg, "DELETE", N + "/subscription", "Delete subscription key of this node.", (p, rc) -> null);
+        SPEC.add(reg, "POST", N + "/execute", "Execute multiple commands in order, root only.", (p, rc) -> execute(p.str("node"), p.str("commands")));
+        SPEC.add(reg, "GET", N + "/query-url-metadata", "Query metadata of an URL: file size, file name and mime type.",
                 (p, rc) -> urlMetadata(p.str("url"), p.bool("verify-certificates", true)));
-        spec.add(reg, "GET", N + "/report", "Gather various system information about a node", (p, rc) -> report(p.str("node")));
+        SPEC.add(reg, "GET", N + "/report", "Gather various system information about a node", (p, rc) -> report(p.str("node")));
     }
 
     // ---- wake-on-LAN -------------------------------------------------------------------------------------------------
@@ -173,8 +180,7 @@ final class NodeToolsApi {
         }
         if (!List.of("http", "https", "ftp").contains(String.valueOf(uri.getScheme()))) throw org.haven.core.schema.ParamException.of("url", "invalid URL");
         HttpClient.Builder b = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30));
-        String proxy = null;
-        for (String line : ctx.cfs().readString("datacenter.cfg").orElse("").split("\n")) if (line.startsWith("http_proxy:")) proxy = line.substring(11).strip();
+        String proxy = AptApi.httpProxy(ctx.cfs());
         if (proxy != null) {
             URI p = URI.create(proxy);
             b.proxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(p.getHost(), p.getPort() < 0 ? 80 : p.getPort())));
