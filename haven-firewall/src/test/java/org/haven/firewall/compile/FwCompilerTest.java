@@ -18,6 +18,14 @@ class FwCompilerTest {
                 List.of(new FwCompiler.Nic(0, mac, "vmbr0", true, List.of())));
     }
 
+    /** The elements of the inet table's non-empty sets whose names start with {@code prefix}, by set name. */
+    static java.util.Map<String, List<String>> sets(FwCompiler.Output o, String prefix) {
+        java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (Nft.Set set : o.table("inet").sets())
+            if (set.name().startsWith(prefix) && !set.elements().isEmpty()) out.put(set.name(), set.elements());
+        return out;
+    }
+
     static List<String> chain(FwCompiler.Output o, String family, String chain) {
         return o.table(family).chain(chain).rules().stream().map(Nft::render).toList();
     }
@@ -216,7 +224,6 @@ class FwCompilerTest {
         assertThat(FwCompiler.sysctls(off)).isEmpty();
     }
 
-
     @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] log_ratelimit: {0}")
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
         "''                                  | limit rate 1/second burst 5 packets ",
@@ -257,15 +264,12 @@ class FwCompilerTest {
         assertThat(o.warnings()).isEmpty();
         assertThat(chain(o, "inet", "g100-net0-in")).filteredOn(r -> r.contains("dport 22")).containsExactly(
                 V4 + (v4except == null ? "" : v4except + " ") + SSH, V6 + (v6except == null ? "" : v6except + " ") + SSH);
-        java.util.Map<String, List<String>> loaded = new java.util.TreeMap<>();
-        for (Nft.Set set : o.table("inet").sets())
-            if (set.name().startsWith("g100-trusted") && !set.elements().isEmpty()) loaded.put(set.name(), set.elements());
         java.util.Map<String, List<String>> expected = new java.util.TreeMap<>();
         for (String e : sets.split(";")) {
             int colon = e.indexOf(':');
             expected.computeIfAbsent(e.substring(0, colon), k -> new java.util.ArrayList<>()).add(e.substring(colon + 1));
         }
-        assertThat(loaded).isEqualTo(expected);
+        assertThat(sets(o, "g100-trusted")).isEqualTo(expected);
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] members {0}")
@@ -278,12 +282,10 @@ class FwCompilerTest {
     void hostZoneAcceptsExactlyTheMembers(String members, String v4, String v6) {
         FwCompiler.Output o = FwCompiler.compile(new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 1\n"),
                 FwFile.parse(FwFile.Kind.HOST, ""), List.of(), List.of(members.split(",")), "192.168.0.0/24"));
-        java.util.Map<String, List<String>> sets = new java.util.TreeMap<>();
-        for (Nft.Set set : o.table("inet").sets()) if (set.name().startsWith("cluster-members")) sets.put(set.name(), set.elements());
         java.util.Map<String, List<String>> expected = new java.util.TreeMap<>();
         expected.put("cluster-members-v4", List.of(v4.split(",")));
         if (v6 != null) expected.put("cluster-members-v6", List.of(v6));
-        assertThat(sets).isEqualTo(expected);
+        assertThat(sets(o, "cluster-members")).isEqualTo(expected);
         assertThat(chain(o, "inet", "host-in")).contains("ip saddr @cluster-members-v4 accept comment \"cluster members\"");
         assertThat(chain(o, "inet", "host-out")).contains("ip daddr @cluster-members-v4 accept comment \"cluster members\"");
         assertThat(o.warnings().contains("cluster member address 'not-an-address' is not an IP address")).isEqualTo(members.contains("not-an"));
