@@ -362,7 +362,9 @@ class QemuEndToEndTest {
         assertThat(node.cli("qm", "config", id).out()).contains("size=128M");
 
         // the raw path disk cannot be snapshotted: drop it first
+        assertThat(node.cli("pvesh", "get", api("/feature"), "--feature", "snapshot", "--output-format", "json").out()).contains("\"hasFeature\":0");
         assertThat(node.cli("qm", "set", id, "--delete", "virtio0").exit()).isZero();
+        assertThat(node.cli("pvesh", "get", api("/feature"), "--feature", "snapshot", "--output-format", "json").out()).contains("\"hasFeature\":1");
         CliResult snap = node.cli("qm", "snapshot", id, "before", "--description", "first one");
         assertThat(snap.exit()).as(snap.out() + snap.err()).isZero();
         assertThat(node.cli("qm", "set", id, "--cores", "3").exit()).isZero();

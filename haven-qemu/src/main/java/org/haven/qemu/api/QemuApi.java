@@ -344,6 +344,7 @@ public final class QemuApi implements ApiModule {
                 .permissions(Permission.perm(VMS, "VM.Audit"))
                 .proxyto("node")
                 .handler(wrap((p, rc) -> service().guests().pending(vmidOf(p)))).build());
+        m.add(org.haven.guest.api.GuestRoutes.feature(vm, () -> service().guests()));
 
         m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
