@@ -61,6 +61,15 @@ public final class Vzdump {
     /** The guests of this node a run selects, in VMID order, each with its type's service. */
     public Map<Integer, GuestService> select(VzdumpOptions o) {
         Map<Integer, GuestService> out = new java.util.TreeMap<>();
+        if (o.pool() != null) {
+            var members = org.haven.backup.jobs.JobGuests.poolMembers(guests.isEmpty() ? null : guests.get(0).store().cfs().readString("user.cfg").orElse(null), o.pool());
+            for (GuestService g : guests) {
+                for (var e : g.store().list().entrySet()) {
+                    if (members.contains(e.getKey()) && e.getValue().equals(node) && !o.exclude().contains(e.getKey())) out.put(e.getKey(), g);
+                }
+            }
+            return out;
+        }
         if (o.all()) {
             for (GuestService g : guests) {
                 for (var e : g.store().list().entrySet()) {
@@ -81,23 +90,48 @@ public final class Vzdump {
         if (o.dumpdir() != null) return o.dumpdir();
         StorageEntry s = storage.enabledStorage(o.storage());
         if (!s.content().contains(ContentType.BACKUP)) throw new IllegalStateException("storage '" + o.storage() + "' does not support backups");
-        storage.activate(s);
         return Path.of(storage.path(o.storage() + ":backup/vzdump-qemu-100-2000_01_01-00_00_00.vma")).getParent();
     }
 
-    /** Runs the whole job in the caller's task; fails (status "job errors") when a guest's backup failed. */
+    /**
+     * Runs the whole job in the caller's task; fails (status "job errors") when a guest's backup failed. With a
+     * hook script: {@code job-init} before the storage is activated, {@code job-start} before the first guest,
+     * {@code job-end} after the last; a failing job phase aborts the job ({@code job-abort}).
+     */
     public void run(VzdumpOptions o, TaskLog log) throws Exception {
         log.log("INFO: starting new backup job: " + o.commandLine(node));
-        Map<Integer, GuestService> selected = select(o);
         Path dir = dumpDir(o);
-        Files.createDirectories(dir);
+        HookScript hook = o.script() == null ? null : new HookScript(o.script(), o.storage(), dir);
+        Consumer<String> info = l -> log.log("INFO: " + l);
         int errors = 0;
-        for (var e : selected.entrySet()) {
-            try {
-                backup(e.getKey(), e.getValue(), o, dir, log);
-            } catch (Exception ex) {
-                errors++; // logged by backup()
+        try {
+            if (hook != null) {
+                hook.check();
+                hook.run("job-init", null, info);
             }
+            Map<Integer, GuestService> selected = select(o);
+            if (o.dumpdir() == null) storage.activate(storage.enabledStorage(o.storage()));
+            Files.createDirectories(dir);
+            if (hook != null) hook.run("job-start", null, info);
+            for (var e : selected.entrySet()) {
+                try {
+                    backup(e.getKey(), e.getValue(), o, dir, hook, log);
+                } catch (Exception ex) {
+                    errors++; // logged by backup()
+                }
+            }
+            if (hook != null) hook.run("job-end", null, info);
+        } catch (Exception e) {
+            String err = message(e);
+            if (hook != null) {
+                try {
+                    hook.run("job-abort", null, info);
+                } catch (RuntimeException abort) {
+                    err += "\n" + message(abort);
+                }
+            }
+            log.log("ERROR: Backup job failed - " + err);
+            throw new IllegalStateException("job errors", e);
         }
         if (errors > 0) {
             log.log("INFO: Backup job finished with errors");
@@ -139,7 +173,7 @@ public final class Vzdump {
     }
 
     /** Backs up one guest; returns the archive's path. */
-    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, TaskLog task) throws Exception {
+    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, HookScript hook, TaskLog task) throws Exception {
         if (g == null) {
             task.log("ERROR: Backup of VM " + vmid + " failed - unable to find VM " + vmid);
             throw new IllegalStateException("unable to find VM " + vmid);
@@ -157,6 +191,7 @@ public final class Vzdump {
         Path work = (o.tmpdir() != null ? o.tmpdir() : dir).resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
         log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
         log.info("Backup started at " + startTime.format(LOG_TIME));
+        Phases phases = new Phases(hook, type.typeWord(), vmid, archive, logFile, log);
         try {
             if (!g.store().owner(vmid).map(node::equals).orElse(false))
                 throw new IllegalStateException("unable to find VM " + vmid + " on node '" + node + "'");
@@ -172,18 +207,27 @@ public final class Vzdump {
                 mode = "suspend";
             }
             log.info("backup mode: " + mode);
+            phases.mode = mode;
+            phases.hostname = guestName(cfg).orElse(null);
             log.info("ionice priority: " + o.ionice());
             guestName(cfg).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
-            Map<String, String> disks = tar ? Map.of() : hooks.volumes(cfg);
+            Map<String, String> disks = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
-            for (var d : disks.entrySet()) {
-                long size = size(g, d.getValue());
-                sizes.put(d.getKey(), size);
-                log.info("include disk '" + d.getKey() + "' '" + d.getValue() + "' " + Units.sizeShort(size));
+            for (GuestType.BackupVolume v : tar ? List.<GuestType.BackupVolume>of() : hooks.backupVolumes(cfg)) {
+                if (!v.included()) {
+                    log.info("exclude disk '" + v.key() + "' '" + v.name() + "' (" + v.reason() + ")");
+                    continue;
+                }
+                long size = size(g, v.name());
+                disks.put(v.key(), v.name());
+                sizes.put(v.key(), size);
+                log.info("include disk '" + v.key() + "' '" + v.name() + "' " + Units.sizeShort(size));
             }
+            phases.run("backup-start");
             boolean stopped = false;
             if (mode.equals("stop") && running) {
                 log.info("stopping virtual guest");
+                phases.run("pre-stop");
                 type.shutdown(vmid, Duration.ofMinutes(o.stopwaitMinutes()), true, log);
                 stopped = true;
             }
@@ -195,15 +239,17 @@ public final class Vzdump {
                     return archiveConfig(c, disks);
                 });
                 try {
-                    if (tar) backupFiles(g, vmid, cfg, mode, archivedConfig, work, o, archive, tmp, log);
-                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, log);
+                    if (tar) backupFiles(g, vmid, cfg, mode, running, archivedConfig, work, o, archive, tmp, phases, log);
+                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, phases, log);
                 } finally {
                     unlock(g, vmid);
                 }
             } finally {
                 if (stopped) {
+                    phases.run("pre-restart");
                     log.info("restarting vm");
                     type.start(vmid, log);
+                    phases.run("post-restart");
                 }
             }
             Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
@@ -223,10 +269,17 @@ public final class Vzdump {
             long secs = clock.epochSeconds() - start;
             log.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
             log.info("Backup finished at " + LocalDateTime.ofInstant(Instant.ofEpochSecond(clock.epochSeconds()), zone).format(LOG_TIME));
+            phases.run("backup-end");
             return archive;
         } catch (Exception | Error e) {
             Files.deleteIfExists(tmp);
-            log.add("ERROR: Backup of VM " + vmid + " failed - " + message(e));
+            String err = message(e);
+            try {
+                phases.run("backup-abort");
+            } catch (RuntimeException abort) {
+                err += "\n" + message(abort);
+            }
+            log.add("ERROR: Backup of VM " + vmid + " failed - " + err);
             throw e;
         } finally {
             try {
@@ -234,34 +287,70 @@ public final class Vzdump {
             } catch (IOException e) {
                 task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
             }
+            try {
+                phases.run("log-end");
+            } catch (RuntimeException e) {
+                task.log("ERROR: " + message(e));
+            }
+        }
+    }
+
+    /** The hook script's phases of one guest's backup (nothing without a script); output and failures go to the guest's log. */
+    private static final class Phases {
+        final HookScript hook;
+        final String vmtype;
+        final int vmid;
+        final Path target, logFile;
+        final GuestLog log;
+        String mode, hostname;
+
+        Phases(HookScript hook, String vmtype, int vmid, Path target, Path logFile, GuestLog log) {
+            this.hook = hook;
+            this.vmtype = vmtype;
+            this.vmid = vmid;
+            this.target = target;
+            this.logFile = logFile;
+            this.log = log;
+        }
+
+        void run(String phase) {
+            if (hook != null) hook.run(phase, new HookScript.Guest(mode, vmid, vmtype, hostname, target, logFile), log);
         }
     }
 
     /** A VMA archive of the disks: read while the guest is paused ({@code suspend}), from point-in-time copies ({@code snapshot}) or directly. */
     private void backupImages(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Map<String, String> disks,
-                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, GuestLog log) throws IOException {
+                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         GuestType.Backup hooks = g.type().backup().orElseThrow();
         boolean paused = false;
         Map<String, Path> copies = Map.of();
         try {
             if (mode.equals("suspend") && running) {
+                phases.run("pre-stop");
                 hooks.prepare(vmid, mode, log);
                 paused = true;
             }
             if (mode.equals("snapshot") && running) {
+                phases.run("pre-stop");
                 copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
+                phases.run("pre-restart");
+                phases.run("post-restart");
             }
             log.info("creating vzdump archive '" + archive + "'");
             writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
         } finally {
             for (Path c : copies.values()) Files.deleteIfExists(c);
-            if (paused) hooks.release(vmid, mode, log);
+            if (paused) {
+                phases.run("pre-restart");
+                hooks.release(vmid, mode, log);
+                phases.run("post-restart");
+            }
         }
     }
 
     /** A tar archive of the guest's file tree as its type makes it available for {@code mode}, with the config files first. */
-    private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, String archivedConfig, Path work, VzdumpOptions o,
-                             Path archive, Path tmp, GuestLog log) throws IOException {
+    private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Path work, VzdumpOptions o,
+                             Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         Files.createDirectories(work.getParent());
         Files.createDirectory(work); // this run's own: removed with everything in it at the end
         try {
@@ -270,7 +359,12 @@ public final class Vzdump {
             Files.writeString(conf.resolve("pct.conf"), archivedConfig);
             Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
             if (fw.isPresent()) Files.writeString(conf.resolve("pct.fw"), fw.get());
+            if (running && !mode.equals("stop")) phases.run("pre-stop");
             try (GuestType.FileTree files = g.type().backup().orElseThrow().files(vmid, cfg, mode, work, log)) {
+                if (running && !mode.equals("stop")) {
+                    phases.run("pre-restart");
+                    phases.run("post-restart");
+                }
                 List<String> excludes = new ArrayList<>(TarArchive.excludes(o.excludePath(), o.stdexcludes()));
                 excludes.addAll(files.excludes());
                 log.info("creating vzdump archive '" + archive + "'");

@@ -347,13 +347,26 @@ public final class QemuGuestType implements GuestType {
 
             @Override public Map<String, String> volumes(GuestConfig cfg) {
                 Map<String, String> out = new LinkedHashMap<>();
+                for (BackupVolume v : backupVolumes(cfg)) if (v.included()) out.put(v.key(), v.name());
+                return out;
+            }
+
+            /**
+             * PVE's {@code get_backup_volumes}: every disk but CD-ROMs and {@code none}, excluded with {@code backup=0}
+             * ({@code backup=no}), an EFI disk also without OVMF ({@code efidisk but no OMVF BIOS}, PVE's words).
+             */
+            @Override public java.util.List<BackupVolume> backupVolumes(GuestConfig cfg) {
+                java.util.List<BackupVolume> out = new java.util.ArrayList<>();
                 for (var e : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
                     String k = e.getKey();
                     if (!QemuVolumeKeys.INSTANCE.isVolumeKey(k) || k.startsWith("unused")) continue;
                     Map<String, String> d = QemuVolumeKeys.INSTANCE.parse(k, e.getValue());
                     String file = d.get("file");
-                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d) || "0".equals(d.get("backup"))) continue;
-                    out.put(k, file);
+                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d)) continue;
+                    if (k.startsWith("efidisk") && !cfg.get("bios").map("ovmf"::equals).orElse(false))
+                        out.add(new BackupVolume(k, file, false, "efidisk but no OMVF BIOS"));
+                    else if ("0".equals(d.get("backup"))) out.add(new BackupVolume(k, file, false, "backup=no"));
+                    else out.add(new BackupVolume(k, file, true, "backup=yes"));
                 }
                 return out;
             }

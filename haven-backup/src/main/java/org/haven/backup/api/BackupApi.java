@@ -39,7 +39,7 @@ import org.haven.storage.StorageManager;
  */
 public final class BackupApi implements ApiModule, GuestBackups {
     /** Parameters of PVE's method that this implementation does not carry out: refused instead of ignored. */
-    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "fleecing",
+    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "fleecing",
             "performance", "pbs-change-detection-mode", "notification-target");
 
     static {
@@ -105,7 +105,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
         for (String k : NOT_IMPLEMENTED) b.param(k, k.equals("stdout") ? Schema.bool().optional() : Schema.string().optional());
         m.add(b.returns(Schema.string())
                 .permissions(Permission.all("The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage. "
-                        + "The 'tmpdir' and 'dumpdir' parameters are restricted to the 'root@pam' user."))
+                        + "The 'tmpdir', 'dumpdir' and 'script' parameters are restricted to the 'root@pam' user."))
                 .proxyto("node").protect()
                 .handler((p, rc) -> {
                     if (!mayBackUpAny(rc)) throw ApiException.forbidden("/vms, VM.Backup");
@@ -116,8 +116,8 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     VzdumpOptions o = VzdumpOptions.of(params, defaults());
                     if (p.has("job-id") && !rc.userid().equals("root@pam") && !rc.viaCli())
                         throw ApiException.forbidden("Only root may set 'job-id'");
-                    if ((o.dumpdir() != null || o.tmpdir() != null) && !rc.userid().equals("root@pam") && !rc.viaCli())
-                        throw ApiException.forbidden("Only root may set 'dumpdir' and 'tmpdir'");
+                    if ((o.dumpdir() != null || o.tmpdir() != null || o.script() != null) && !rc.userid().equals("root@pam") && !rc.viaCli())
+                        throw ApiException.forbidden("Only root may set 'tmpdir', 'dumpdir' and 'script'");
                     if (o.storage() != null) rc.requirePermission("/storage/" + o.storage(), "Datastore.AllocateSpace");
                     Vzdump v = vzdump();
                     var selected = v.select(o);
@@ -161,6 +161,8 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("vmid", StandardOptions.vmidList().optional().description("The ID of the guest system you want to backup."))
                 .param("all", Schema.bool().optional().defaultValue(0).description("Backup all known guest systems on this host."))
                 .param("exclude", StandardOptions.vmidList().optional().description("Exclude specified guest systems (assumes --all)"))
+                .param("pool", Schema.string().optional().description("Backup all known guest systems included in the specified pool."))
+                .param("script", Schema.string().optional().description("Use specified hook script."))
                 .param("mode", Schema.string().optional().enumValues("snapshot", "suspend", "stop").defaultValue("snapshot").description("Backup mode."))
                 .param("storage", StandardOptions.storageId().optional().description("Store resulting file to this storage."))
                 .param("dumpdir", Schema.string().optional().description("Store resulting files to specified directory."))
