@@ -324,6 +324,13 @@ public final class QemuGuestType implements GuestType {
 
     // ---- backup ---------------------------------------------------------------------------------------
 
+    /** PVE's drive order ({@code valid_drive_names}): ide, sata, scsi, virtio, then efidisk and tpmstate; other keys last. */
+    static int driveOrder(String key) {
+        List<String> order = List.of("ide", "sata", "scsi", "virtio", "efidisk", "tpmstate");
+        int i = order.indexOf(key.replaceAll("\\d+$", ""));
+        return i < 0 ? order.size() : i;
+    }
+
     /**
      * vzdump's VM hooks: {@code suspend} pauses the VM (QMP {@code stop} drains and flushes its I/O) while the
      * backup reads the disks and resumes it afterwards; {@code stop} is done by the backup module with
@@ -357,7 +364,10 @@ public final class QemuGuestType implements GuestType {
              */
             @Override public java.util.List<BackupVolume> backupVolumes(GuestConfig cfg) {
                 java.util.List<BackupVolume> out = new java.util.ArrayList<>();
-                for (var e : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
+                java.util.Map<String, String> byOrder = new java.util.TreeMap<>(java.util.Comparator.comparingInt(QemuGuestType::driveOrder)
+                        .thenComparingInt(k -> Integer.parseInt(k.replaceAll("\\D", "").isEmpty() ? "0" : k.replaceAll("\\D", ""))).thenComparing(k -> k));
+                byOrder.putAll(cfg.current().values());
+                for (var e : byOrder.entrySet()) {
                     String k = e.getKey();
                     if (!QemuVolumeKeys.INSTANCE.isVolumeKey(k) || k.startsWith("unused")) continue;
                     Map<String, String> d = QemuVolumeKeys.INSTANCE.parse(k, e.getValue());
