@@ -37,12 +37,18 @@ import org.haven.storage.config.StorageEntry;
  * the backup storage or dump directory, with PVE's log lines in the task log and in a {@code .log} beside the
  * archive. A guest is stopped ({@code stop}) or paused ({@code suspend}) while its disks are read; in
  * {@code snapshot} mode a running guest keeps running and its type makes point-in-time copies that are read
- * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete; a
+ * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete
+ * (with {@code stdout}: into the named pipe {@link #STDOUT} of the dump directory, which the {@code vzdump} tool copies to its
+ * standard output, without a {@code .log}, notes or retention); a
  * failed backup removes it, unlocks and restarts or resumes the guest. Retention runs after each backup.
  */
 public final class Vzdump {
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyy_MM_dd-HH_mm_ss");
     public static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** The named pipe in the dump directory that a {@code stdout} run writes the archive into. */
+    public static final String STDOUT = "stdout";
+    /** How long a {@code stdout} run waits for the reader of its pipe before it gives up writing. */
+    static final Duration STDOUT_WAIT = Duration.ofSeconds(60);
 
     private final List<GuestService> guests;
     private final StorageManager storage;
@@ -57,6 +63,13 @@ public final class Vzdump {
         this.clock = clock;
         this.zone = zone;
     }
+
+    /**
+     * The outcome of one guest's backup, as the job's notification shows it (PVE's guest table): name, whether it
+     * succeeded, how long it took (seconds), the archive's size and file ({@code -} for standard output, null when
+     * it failed).
+     */
+    public record GuestResult(int vmid, String name, boolean ok, long seconds, long size, String filename) {}
 
     /** The guests of this node a run selects, in VMID order, each with its type's service. */
     public Map<Integer, GuestService> select(VzdumpOptions o) {
@@ -98,7 +111,10 @@ public final class Vzdump {
      * hook script: {@code job-init} before the storage is activated, {@code job-start} before the first guest,
      * {@code job-end} after the last; a failing job phase aborts the job ({@code job-abort}).
      */
-    public void run(VzdumpOptions o, TaskLog log) throws Exception {
+    public void run(VzdumpOptions o, TaskLog log) throws Exception { run(o, log, r -> {}); }
+
+    /** As {@link #run(VzdumpOptions, TaskLog)}, telling {@code results} the outcome of each guest. */
+    public void run(VzdumpOptions o, TaskLog log, Consumer<GuestResult> results) throws Exception {
         log.log("INFO: starting new backup job: " + o.commandLine(node));
         Path dir = dumpDir(o);
         HookScript hook = o.script() == null ? null : new HookScript(o.script(), o.storage(), dir);
@@ -114,10 +130,16 @@ public final class Vzdump {
             Files.createDirectories(dir);
             if (hook != null) hook.run("job-start", null, info);
             for (var e : selected.entrySet()) {
+                long t0 = clock.epochSeconds();
+                String name = e.getValue() == null ? "" : nameOf(e.getValue(), e.getKey());
                 try {
-                    backup(e.getKey(), e.getValue(), o, dir, hook, log);
+                    Path archive = backup(e.getKey(), e.getValue(), o, dir, hook, log);
+                    boolean file = !o.stdout() && Files.isRegularFile(archive);
+                    results.accept(new GuestResult(e.getKey(), name, true, clock.epochSeconds() - t0, file ? Files.size(archive) : 0,
+                            file ? archive.toString() : "-"));
                 } catch (Exception ex) {
                     errors++; // logged by backup()
+                    results.accept(new GuestResult(e.getKey(), name, false, clock.epochSeconds() - t0, 0, null));
                 }
             }
             if (hook != null) hook.run("job-end", null, info);
@@ -131,7 +153,7 @@ public final class Vzdump {
                 }
             }
             log.log("ERROR: Backup job failed - " + err);
-            throw new IllegalStateException("job errors", e);
+            throw e;
         }
         if (errors > 0) {
             log.log("INFO: Backup job finished with errors");
@@ -186,12 +208,14 @@ public final class Vzdump {
         GuestType.ArchiveKind kind = hooks == null ? GuestType.ArchiveKind.VMA : hooks.archiveKind();
         boolean tar = kind == GuestType.ArchiveKind.TAR;
         Path logFile = dir.resolve(baseName(type.typeWord(), vmid, startTime) + ".log");
-        Path archive = dir.resolve(archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
-        Path tmp = dir.resolve(archive.getFileName() + ".dat");
+        boolean stdout = o.stdout();
+        Path archive = dir.resolve(stdout ? STDOUT : archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
+        Path tmp = stdout ? archive : dir.resolve(archive.getFileName() + ".dat");
+        Thread reader = stdout ? pipeWatchdog(archive) : null;
         Path work = (o.tmpdir() != null ? o.tmpdir() : dir).resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
         log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
         log.info("Backup started at " + startTime.format(LOG_TIME));
-        Phases phases = new Phases(hook, type.typeWord(), vmid, archive, logFile, log);
+        Phases phases = new Phases(hook, type.typeWord(), vmid, stdout ? null : archive, stdout ? null : logFile, log);
         try {
             if (!g.store().owner(vmid).map(node::equals).orElse(false))
                 throw new IllegalStateException("unable to find VM " + vmid + " on node '" + node + "'");
@@ -252,9 +276,11 @@ public final class Vzdump {
                     phases.run("post-restart");
                 }
             }
-            Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
-            log.info("archive file size: " + Units.sizeShort(Files.size(archive)));
-            if (o.storage() != null) {
+            if (!stdout) {
+                Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
+                log.info("archive file size: " + Units.sizeShort(Files.size(archive)));
+            }
+            if (o.storage() != null && !stdout) {
                 String volid = o.storage() + ":backup/" + archive.getFileName();
                 if (o.notesTemplate() != null) {
                     log.info("adding notes to backup");
@@ -272,7 +298,7 @@ public final class Vzdump {
             phases.run("backup-end");
             return archive;
         } catch (Exception | Error e) {
-            Files.deleteIfExists(tmp);
+            if (!stdout) Files.deleteIfExists(tmp);
             String err = message(e);
             try {
                 phases.run("backup-abort");
@@ -282,8 +308,9 @@ public final class Vzdump {
             log.add("ERROR: Backup of VM " + vmid + " failed - " + err);
             throw e;
         } finally {
+            if (reader != null) releasePipe(archive, reader);
             try {
-                Files.writeString(logFile, log.file.toString());
+                if (!stdout) Files.writeString(logFile, log.file.toString());
             } catch (IOException e) {
                 task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
             }
@@ -292,6 +319,41 @@ public final class Vzdump {
             } catch (RuntimeException e) {
                 task.log("ERROR: " + message(e));
             }
+        }
+    }
+
+    /**
+     * A {@code stdout} run's guard against a reader that went away before the backup opened the pipe: after
+     * {@link #STDOUT_WAIT} it opens the pipe for reading and closes it again, so that opening it for writing cannot
+     * block forever (writing then fails with a broken pipe when no one else reads). With the tool reading it is
+     * harmless: it reads nothing.
+     */
+    private static Thread pipeWatchdog(Path pipe) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(STDOUT_WAIT);
+                try (var in = Files.newInputStream(pipe)) {
+                    // opened and closed: only to release a writer without a reader
+                }
+            } catch (InterruptedException | IOException e) {
+                // released by the end of the backup, or the pipe is gone
+            }
+        });
+    }
+
+    /** Ends the watchdog; when it is blocked opening the pipe (no writer came), a writer's open and close releases it. */
+    private static void releasePipe(Path pipe, Thread watchdog) {
+        watchdog.interrupt();
+        try {
+            watchdog.join(100);
+            if (watchdog.isAlive()) {
+                try (var out = Files.newOutputStream(pipe, java.nio.file.StandardOpenOption.WRITE)) {
+                    // releases the blocked open
+                }
+            }
+            watchdog.join();
+        } catch (IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
         }
     }
 
@@ -474,6 +536,15 @@ public final class Vzdump {
         double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
         log.info(String.format("%3d%% (%s of %s) in %ds, read: %s/s, write: %s/s", pct, Units.sizeLong(done), Units.sizeLong(total),
                 Math.round(secs), Units.sizeLong((long) (done / secs)), Units.sizeLong((long) ((w.bytesWritten()) / secs))));
+    }
+
+    /** The name of a guest of this node as its config has it, empty when it has none or cannot be read. */
+    private static String nameOf(GuestService g, int vmid) {
+        try {
+            return guestName(g.store().load(vmid)).orElse("");
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     /** A guest's name: a VM's {@code name}, a container's {@code hostname}. */

@@ -232,7 +232,8 @@ class VzdumpRestoreTest {
         Files.delete(dir.resolve("phases"));
         Files.writeString(dir.resolve("fail"), "job-start");
         List<String> aborted = new ArrayList<>();
-        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "100", "storage", "bk", "script", script.toString()), aborted)).hasMessage("job errors");
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "100", "storage", "bk", "script", script.toString()), aborted))
+                .hasMessage("command '" + script + " job-start' failed: exit code 2");
         assertThat(aborted).contains("ERROR: Backup job failed - command '" + script + " job-start' failed: exit code 2");
         assertThat(Files.readAllLines(dir.resolve("phases"))).extracting(l -> l.substring(0, l.indexOf('|')))
                 .containsExactly("job-init", "job-start", "job-abort");
