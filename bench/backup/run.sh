@@ -25,8 +25,8 @@ sleep 1
 
 # time CMD...: runs it, prints the seconds it took
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
-rate() { echo "scale=1; $1 / 1048576 / $2" | bc -l; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+rate() { printf '%.1f' "$(echo "$1 / 1048576 / $2" | bc -l)"; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 compressor() { case $1 in 0) cat ;; lzo) lzop -c ;; gzip) gzip -c --rsyncable ;; zstd) zstd -q -c --threads=1 ;; esac; }
 decompressor() { case $1 in 0) cat ;; lzo) lzop -d -c ;; gzip) gzip -d -c ;; zstd) zstd -q -d -c ;; esac; }
 suffix() { case $1 in 0) echo "" ;; lzo) echo .lzo ;; gzip) echo .gz ;; zstd) echo .zst ;; esac; }
@@ -70,7 +70,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in $(busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"; done
 ln -sf ../bin/busybox "$root/sbin/init"
 for i in $(seq 1 $((CT_MIB / 64))); do dd if=/dev/urandom of="$root/data/blob$i" bs=1M count=64 status=none; done
-tmpl_dir=$(dirname "$(bin/pvesm path local:vztmpl/busybox-bench_amd64.tar.gz)")
+tmpl_dir="$(bin/pvesh get /storage/local --output-format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["path"])')/template/cache"
 mkdir -p "$tmpl_dir"
 tar czf "$tmpl_dir/busybox-bench_amd64.tar.gz" --numeric-owner --owner=0 --group=0 -C "$root" .
 bin/pct create 910 local:vztmpl/busybox-bench_amd64.tar.gz --hostname bench-ct --rootfs "local:$(( CT_MIB / 1024 + 1 ))" >/dev/null

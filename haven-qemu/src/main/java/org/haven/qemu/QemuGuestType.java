@@ -331,6 +331,12 @@ public final class QemuGuestType implements GuestType {
         return i < 0 ? order.size() : i;
     }
 
+    /** The index of a drive key ({@code 2} of {@code scsi2}), 0 for other keys. */
+    static int driveIndex(String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[a-z]+(\\d{1,4})$").matcher(key);
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     /**
      * vzdump's VM hooks: {@code suspend} pauses the VM (QMP {@code stop} drains and flushes its I/O) while the
      * backup reads the disks and resumes it afterwards; {@code stop} is done by the backup module with
@@ -365,7 +371,7 @@ public final class QemuGuestType implements GuestType {
             @Override public java.util.List<BackupVolume> backupVolumes(GuestConfig cfg) {
                 java.util.List<BackupVolume> out = new java.util.ArrayList<>();
                 java.util.Map<String, String> byOrder = new java.util.TreeMap<>(java.util.Comparator.comparingInt(QemuGuestType::driveOrder)
-                        .thenComparingInt(k -> Integer.parseInt(k.replaceAll("\\D", "").isEmpty() ? "0" : k.replaceAll("\\D", ""))).thenComparing(k -> k));
+                        .thenComparingInt(QemuGuestType::driveIndex).thenComparing(k -> k));
                 byOrder.putAll(cfg.current().values());
                 for (var e : byOrder.entrySet()) {
                     String k = e.getKey();
