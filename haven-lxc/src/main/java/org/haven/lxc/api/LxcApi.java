@@ -460,7 +460,8 @@ public final class LxcApi implements ApiModule {
         } else if (!rc.userid().equals("root@pam") && !rc.viaCli()) {
             throw ApiException.forbidden("Only root can pass arbitrary filesystem paths.");
         }
-        var options = new GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), force, opts);
+        var options = new GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), force, opts,
+                p.has("bwlimit") ? Math.round(p.dbl("bwlimit", 0)) : null, org.haven.guest.migrate.BandwidthLimit.Rights.of(rc));
         boolean start = p.bool("start", false);
         return rc.startTask("vzrestore", id(vmid), log -> {
             backups.restore(service().guests(), archive, vmid, options, log::log);
