@@ -65,8 +65,12 @@ public final class QemuService {
         vms.setPreStart(this::prepareCloudInit);
     }
 
-    /** Write the cloud-init NoCloud ISO into the VM's cloud-init drive, if it has one. */
+    /**
+     * Write the cloud-init NoCloud ISO into the VM's cloud-init drive, if it has one, and record the options it was
+     * made from in the config's {@code [special:cloudinit]} section (what {@code GET …/cloudinit} compares with).
+     */
     public void prepareCloudInit(int vmid, Map<String, String> conf) {
+        boolean written = false;
         for (var e : conf.entrySet()) {
             if (!org.haven.qemu.config.CloudInit.isCloudInitDrive(e.getKey(), conf)) continue;
             String volid = QemuOptions.props(e.getKey(), e.getValue()).get("file");
@@ -86,6 +90,7 @@ public final class QemuService {
                 r = Proc.run(List.of("qemu-img", "convert", "-n", "-f", "raw", "-O", vol.format(), tmp.resolve("cidata.iso").toString(), vol.path()),
                         Duration.ofSeconds(60));
                 if (!r.ok()) throw new GuestException(500, "unable to write the cloud-init drive: " + r.output().trim());
+                written = true;
             } catch (java.io.IOException ex) {
                 throw new GuestException(500, "unable to generate the cloud-init image: " + ex.getMessage());
             } finally {
@@ -93,6 +98,15 @@ public final class QemuService {
                     w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 } catch (java.io.IOException ignored) { }
             }
+        }
+        if (written) {
+            var made = org.haven.qemu.config.CloudInit.options(conf);
+            store.update(vmid, cfg -> {
+                var section = new org.haven.guest.config.GuestConfig.Section();
+                made.forEach(section::set);
+                cfg.special().put("cloudinit", section);
+                return null;
+            });
         }
     }
 

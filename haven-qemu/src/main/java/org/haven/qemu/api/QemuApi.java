@@ -348,6 +348,43 @@ public final class QemuApi implements ApiModule {
                 .handler(wrap((p, rc) -> service().guests().pending(vmidOf(p)))).build());
         m.add(org.haven.guest.api.GuestRoutes.feature(vm, () -> service().guests()));
 
+        m.add(ApiMethod.get(vm + "/cloudinit").name("cloudinit_pending").description("Get the cloudinit configuration with both current and pending values.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.array(Schema.object().property("key", Schema.string()).property("value", Schema.string().optional())
+                        .property("pending", Schema.string().optional()).property("delete", Schema.integer().optional().minimum(0).maximum(1))))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    var cfg = service().store().load(vmidOf(p));
+                    var made = cfg.special().get("cloudinit");
+                    return org.haven.qemu.config.CloudInit.pending(cfg.current().values(), made == null ? null : made.values());
+                })).build());
+        m.add(ApiMethod.put(vm + "/cloudinit").name("cloudinit_update").description("Regenerate and change cloudinit config drive.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .returns(Schema.nullType())
+                .permissions(Permission.perm(VMS, "VM.Config.Cloudinit"))
+                .proxyto("node").protect()
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    service().store().locked(vmid, () -> {
+                        var cfg = service().store().load(vmid);
+                        service().store().checkLock(cfg);
+                        service().prepareCloudInit(vmid, cfg.current().values());
+                        return null;
+                    });
+                    return null;
+                })).build());
+        m.add(ApiMethod.get(vm + "/cloudinit/dump").name("cloudinit_generated_config_dump").description("Get automatically generated cloudinit config.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("type", Schema.string().enumValues("user", "network", "meta").description("Config type."))
+                .returns(Schema.string())
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    int vmid = vmidOf(p);
+                    return org.haven.qemu.config.CloudInit.dump(vmid, service().store().load(vmid).current().values(), p.str("type"));
+                })).build());
+
         m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
                 .param("pretty", Schema.bool().optional().defaultValue(0).description("Puts each option on a new line."))

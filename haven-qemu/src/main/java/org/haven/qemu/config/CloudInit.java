@@ -128,4 +128,49 @@ public final class CloudInit {
     static String sha1(String s) {
         return ConfigDigest.of(s);
     }
+
+    /** The options that go into the cloud-init image (PVE's cloud-init option set). */
+    public static final Pattern OPTION = Pattern.compile("ci(user|password|type|upgrade|custom)|nameserver|searchdomain|sshkeys|ipconfig\\d+");
+
+    /** The cloud-init options of a config: what the image is made from, recorded as {@code [special:cloudinit]}. */
+    public static java.util.TreeMap<String, String> options(Map<String, String> conf) {
+        java.util.TreeMap<String, String> out = new java.util.TreeMap<>();
+        conf.forEach((k, v) -> { if (OPTION.matcher(k).matches()) out.put(k, v); });
+        return out;
+    }
+
+    /**
+     * PVE's {@code cloudinit_pending}: each cloud-init option with the value the current image was made from
+     * ({@code value}), a changed or added value ({@code pending}) and removals ({@code delete}); passwords are masked.
+     * Without a record of the image every option counts as in it.
+     */
+    public static List<Map<String, Object>> pending(Map<String, String> conf, Map<String, String> generated) {
+        java.util.TreeMap<String, String> now = options(conf);
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>(now.keySet());
+        if (generated != null) keys.addAll(generated.keySet());
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String k : keys) {
+            String cur = mask(k, now.get(k)), was = generated == null ? cur : mask(k, generated.get(k));
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("key", k);
+            if (was != null) item.put("value", was);
+            if (cur == null) item.put("delete", 1);
+            else if (!cur.equals(was)) item.put("pending", cur);
+            out.add(item);
+        }
+        return out;
+    }
+
+    private static String mask(String key, String v) { return v != null && key.equals("cipassword") ? "**********" : v; }
+
+    /** PVE's {@code cloudinit/dump}: the generated file of a type ({@code user}, {@code network}, {@code meta}). */
+    public static String dump(int vmid, Map<String, String> conf, String type) {
+        var files = files(vmid, conf, null);
+        return switch (type) {
+            case "user" -> files.get("user-data");
+            case "network" -> files.get("network-config");
+            case "meta" -> files.get("meta-data");
+            default -> throw new IllegalArgumentException("unknown config type '" + type + "'");
+        };
+    }
 }
