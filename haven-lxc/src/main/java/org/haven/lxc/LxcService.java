@@ -78,6 +78,15 @@ public final class LxcService {
     public GuestSnapshots snapshots() { return snapshots; }
     public GuestClone clones() { return clones; }
 
+    private volatile java.util.function.Supplier<org.haven.guest.migrate.GuestMigrate> migrator = () -> {
+        throw new GuestException(500, "migration is not available on this node");
+    };
+
+    /** Migration between nodes (set where the node's cluster API is available). */
+    public void setMigrator(java.util.function.Supplier<org.haven.guest.migrate.GuestMigrate> m) { this.migrator = m; }
+
+    public org.haven.guest.migrate.GuestMigrate migrator() { return migrator.get(); }
+
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
     /** The containers of this node with their status. */

@@ -104,12 +104,6 @@ public final class QemuService {
     public GuestService guests() { return guests; }
 
     private volatile org.haven.guest.migrate.GuestMigrate migrator;
-    private volatile org.haven.api.task.TaskManager tasks;
-
-    /** The node's tasks, for work started outside an API request (HA migrations run as {@code qmigrate} tasks). */
-    public void setTasks(org.haven.api.task.TaskManager t) { this.tasks = t; }
-
-    public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
     private volatile java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication = java.util.Optional::empty;
 
