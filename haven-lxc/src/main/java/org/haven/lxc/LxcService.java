@@ -87,6 +87,11 @@ public final class LxcService {
 
     public org.haven.guest.migrate.GuestMigrate migrator() { return migrator.get(); }
 
+    private volatile java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication = java.util.Optional::empty;
+
+    /** Storage replication on this node (looked up when used: its module may start later). */
+    public void setReplication(java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> r) { this.replication = r; }
+
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
     /** The containers of this node with their status. */
@@ -118,6 +123,8 @@ public final class LxcService {
         opts.putIfAbsent("rootfs", co.storage() + ":4");
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
+        for (var e : checked.entrySet())
+            org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, e.getKey(), e.getValue());
         generateMacs(checked);
         store.checkUnused(vmid);
         store.create(vmid, new GuestConfig().set("lock", "create"));
@@ -191,6 +198,8 @@ public final class LxcService {
         Map<String, String> opts = new LinkedHashMap<>(set);
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
+        for (var e : checked.entrySet())
+            org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, e.getKey(), e.getValue());
         generateMacs(checked);
         Map<String, String> errors = new TreeMap<>();
         Set<String> deletes = new LinkedHashSet<>(delete);

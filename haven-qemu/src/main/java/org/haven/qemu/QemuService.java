@@ -216,16 +216,7 @@ public final class QemuService {
     String allocateIfNew(int vmid, String key, String value, List<String> allocated, Consumer<String> log) {
         LinkedHashMap<String, String> d = QemuOptions.props(key, value);
         String file = d.get("file");
-        if (file != null && !file.equals("none") && !file.equals("cdrom") && !"cdrom".equals(d.get("media")) && !"0".equals(d.get("replicate"))) {
-            var r = replication.get();
-            if (r.isPresent()) {
-                try {
-                    r.get().checkVolume(vmid, file);
-                } catch (IllegalArgumentException e) {
-                    throw new GuestException(500, e.getMessage());
-                }
-            }
-        }
+        org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, key, value);
         if (file != null && file.endsWith(":cloudinit") && QemuOptions.isBusDrive(key)) {
             String storage = file.substring(0, file.length() - ":cloudinit".length());
             String volid;

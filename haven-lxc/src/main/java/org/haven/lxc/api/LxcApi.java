@@ -74,6 +74,7 @@ public final class LxcApi implements ApiModule {
     @Override
     public void start(NodeContext ctx) {
         service().setMigrator(migrate::migrator);
+        service().setReplication(this::replication);
         ctx.publish(LxcService.class, service());
         ctx.findService(GuestBackups.class).ifPresent(b -> b.register(service().guests()));
     }

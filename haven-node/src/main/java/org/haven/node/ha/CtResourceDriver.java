@@ -22,11 +22,13 @@ final class CtResourceDriver implements ClusterHaEnv.ResourceDriver {
 
     private final Supplier<LxcService> lxc;
     private final HaMigration migration;
+    private final HaRecovery recovery;
     private final String node;
 
-    CtResourceDriver(Supplier<LxcService> lxc, HaMigration migration, String node) {
+    CtResourceDriver(Supplier<LxcService> lxc, HaMigration migration, HaRecovery recovery, String node) {
         this.lxc = lxc;
         this.migration = migration;
+        this.recovery = recovery;
         this.node = node;
     }
 
@@ -84,5 +86,10 @@ final class CtResourceDriver implements ClusterHaEnv.ResourceDriver {
             LOG.log(System.Logger.Level.WARNING, "CT " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
             return false;
         }
+    }
+
+    @Override
+    public org.haven.ha.HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String target) {
+        return recovery.check(lxc.get().guests(), vmid(sid), fencedNode, target);
     }
 }

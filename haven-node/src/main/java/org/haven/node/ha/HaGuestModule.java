@@ -42,9 +42,10 @@ public final class HaGuestModule implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         HaMigration migration = new HaMigration(ctx.tasks(), ctx.cfs(), ctx.nodeName());
+        HaRecovery recovery = new HaRecovery(() -> ctx.findService(org.haven.guest.migrate.GuestReplication.class));
         ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
-            "vm", new VmResourceDriver(() -> qemu(ctx), migration, ctx.nodeName()),
-            "ct", new CtResourceDriver(() -> lxc(ctx), migration, ctx.nodeName()))));
+            "vm", new VmResourceDriver(() -> qemu(ctx), migration, recovery, ctx.nodeName()),
+            "ct", new CtResourceDriver(() -> lxc(ctx), migration, recovery, ctx.nodeName()))));
     }
 
     @Override

@@ -24,11 +24,13 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
 
     private final Supplier<QemuService> qemu;
     private final HaMigration migration;
+    private final HaRecovery recovery;
     private final String node;
 
-    VmResourceDriver(Supplier<QemuService> qemu, HaMigration migration, String node) {
+    VmResourceDriver(Supplier<QemuService> qemu, HaMigration migration, HaRecovery recovery, String node) {
         this.qemu = qemu;
         this.migration = migration;
+        this.recovery = recovery;
         this.node = node;
     }
 
@@ -125,5 +127,10 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
             LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
             return false;
         }
+    }
+
+    @Override
+    public org.haven.ha.HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String target) {
+        return recovery.check(qemu.get().guests(), vmid(sid), fencedNode, target);
     }
 }

@@ -68,6 +68,7 @@ public final class ReplicationApi implements ApiModule {
                 service().afterMigration(vmid, source, target, log);
             }
             @Override public void checkVolume(int vmid, String volume) { service().checkVolume(vmid, volume); }
+            @Override public java.util.Optional<Replica> replica(int vmid, String node) { return service().replica(vmid, node); }
         });
         java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = () -> ctx.findService(org.haven.access.AccessControl.class)
                 .map(ac -> new PeerHandler.Credentials() {
