@@ -123,8 +123,6 @@ public final class LxcService {
         opts.putIfAbsent("rootfs", co.storage() + ":4");
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
-        for (var e : checked.entrySet())
-            org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, e.getKey(), e.getValue());
         generateMacs(checked);
         store.checkUnused(vmid);
         store.create(vmid, new GuestConfig().set("lock", "create"));
