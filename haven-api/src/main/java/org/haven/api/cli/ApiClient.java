@@ -10,6 +10,14 @@ public interface ApiClient {
     /** Call a method; returns the {@code data} of the response. Throws {@link ApiCallException} on an error status. */
     JsonNode call(HttpMethod method, String path, Map<String, ?> params);
 
+    /**
+     * A node-to-node operation of the daemon outside the API tree ({@code PUT <path>?<query>} with {@code body}, as
+     * PVE runs such commands on a node over SSH); returns its result. Throws {@link ApiCallException} on an error.
+     */
+    default String peer(String path, Map<String, ?> query, byte[] body) {
+        throw new ApiCallException(501, "node-to-node operations need the local daemon", null);
+    }
+
     final class ApiCallException extends RuntimeException {
         private final int status;
         private final Map<String, String> errors;
