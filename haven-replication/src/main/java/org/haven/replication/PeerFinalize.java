@@ -26,18 +26,8 @@ public final class PeerFinalize extends PeerHandler {
 
     @Override
     protected String serve(Fields q, InputStream body) {
-        String id = q.getValue("id");
-        if (id == null || !ReplicationConfig.ID.matcher(id).matches()) throw new Refused(400, "invalid replication job id '" + id + "'");
-        long lastSync;
-        try {
-            lastSync = Long.parseLong(String.valueOf(q.getValue("last_sync")));
-        } catch (NumberFormatException e) {
-            throw new Refused(400, "invalid last_sync");
-        }
-        String vols = q.getValue("volumes");
-        List<String> volumes = vols == null || vols.isEmpty() ? List.of() : List.of(vols.split(","));
         StorageManager sm = storage.get().orElseThrow(() -> new Refused(500, "no storage on this node"));
-        return String.join(",", finalize(sm, id, lastSync, volumes));
+        return String.join(",", finalize(sm, PeerPrepare.jobId(q), PeerPrepare.lastSync(q), PeerPrepare.list(q.getValue("volumes"))));
     }
 
     /** PVE's {@code finalize-local-job} on this node; returns the snapshots removed. */

@@ -42,22 +42,32 @@ public final class PeerPrepare extends PeerHandler {
 
     @Override
     protected String serve(Fields q, InputStream body) {
-        String id = q.getValue("id");
-        if (id == null || !ReplicationConfig.ID.matcher(id).matches()) throw new Refused(400, "invalid replication job id '" + id + "'");
-        long lastSync;
-        try {
-            lastSync = q.getValue("last_sync") == null ? 0 : Long.parseLong(q.getValue("last_sync"));
-        } catch (NumberFormatException e) {
-            throw new Refused(400, "invalid last_sync");
-        }
+        String id = jobId(q);
         StorageManager sm = storage.get().orElseThrow(() -> new Refused(500, "no storage on this node"));
         boolean force = "1".equals(q.getValue("force"));
-        Map<String, Map<String, Integer>> kept = prepare(sm, cfs, id, lastSync, q.getValue("parent_snapname"), list(q.getValue("scan")), force,
+        Map<String, Map<String, Integer>> kept = prepare(sm, cfs, id, lastSync(q), q.getValue("parent_snapname"), list(q.getValue("scan")), force,
                 list(q.getValue("volumes")), line -> { });
         return JSON.writeValueAsString(kept);
     }
 
-    private static List<String> list(String csv) { return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(",")); }
+    /** The job id of a request ({@code id}). */
+    static String jobId(Fields q) {
+        String id = q.getValue("id");
+        if (id == null || !ReplicationConfig.ID.matcher(id).matches()) throw new Refused(400, "invalid replication job id '" + id + "'");
+        return id;
+    }
+
+    /** The {@code last_sync} of a request, 0 when not given. */
+    static long lastSync(Fields q) {
+        try {
+            return q.getValue("last_sync") == null ? 0 : Long.parseLong(q.getValue("last_sync"));
+        } catch (NumberFormatException e) {
+            throw new Refused(400, "invalid last_sync");
+        }
+    }
+
+    /** A comma-separated list parameter ({@code volumes}, {@code scan}). */
+    static List<String> list(String csv) { return csv == null || csv.isEmpty() ? List.of() : List.of(csv.split(",")); }
 
     /** Whether guest {@code vmid} lives on this node. */
     static boolean guestHere(ClusterFs cfs, int vmid) {
