@@ -153,6 +153,20 @@ public final class SocketClient implements ApiClient {
         return d == null ? JSON.nullNode() : d;
     }
 
+    @Override
+    public String peer(String path, Map<String, ?> query, byte[] body) {
+        String q = encode(query);
+        Response r = request("PUT", q.isEmpty() ? path : path + "?" + q, "application/octet-stream", body);
+        JsonNode env;
+        try {
+            env = JSON.readTree(r.body());
+        } catch (RuntimeException e) {
+            throw new ApiCallException(r.status(), r.reason(), null);
+        }
+        if (r.status() != 200) throw new ApiCallException(r.status(), env.has("message") ? env.get("message").asString().strip() : r.reason(), null);
+        return env.path("data").isNull() ? "" : env.path("data").asString();
+    }
+
     /** The schema node of a path (see {@code SchemaExport.describe}); null when the path is unknown. */
     public JsonNode describe(String path) {
         Response r = request("GET", "/api2/haven/schema?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8), null, null);

@@ -122,6 +122,20 @@ public interface HaEnv {
     /** Moves a resource's configuration from a fenced node to its recovery node. */
     void stealService(String sid, String currentNode, String newNode);
 
+    /**
+     * Whether a service can be recovered on a node, and what that means: {@code reason} says why it cannot, or, when
+     * it can, what its recovery there costs (null: nothing to say).
+     */
+    record RecoveryCheck(boolean possible, String reason) {
+        public static final RecoveryCheck OK = new RecoveryCheck(true, null);
+    }
+
+    /**
+     * Whether {@code sid}, owned by the fenced {@code fencedNode}, can run on {@code node} once stolen (for a guest:
+     * its volumes are there, on shared storage or as a replica). Every node can by default.
+     */
+    default RecoveryCheck recoveryCheck(String sid, String fencedNode, String node) { return RecoveryCheck.OK; }
+
     Map<String, Stats> getStaticNodeStats();
 
     /**

@@ -419,8 +419,16 @@ public final class Manager {
     public static String selectServiceNode(Map<String, Group> groups, Usage usage, String sid, ServiceConfig cd,
                                            String currentNode, boolean tryNext, List<String> triedNodes,
                                            String maintenanceFallback, boolean bestScored) {
+        return selectServiceNode(groups, usage, sid, cd, currentNode, tryNext, triedNodes, maintenanceFallback, bestScored, Set.of());
+    }
+
+    /** {@link #selectServiceNode} among the online nodes but {@code unusable} (nodes where the service cannot run). */
+    public static String selectServiceNode(Map<String, Group> groups, Usage usage, String sid, ServiceConfig cd,
+                                           String currentNode, boolean tryNext, List<String> triedNodes,
+                                           String maintenanceFallback, boolean bestScored, Set<String> unusable) {
+        java.util.function.Predicate<String> usable = n -> usage.containsNode(n) && !unusable.contains(n);
         // without a group every online node has the same priority: an online current node stays
-        if (!tryNext && !bestScored && maintenanceFallback == null && usage.containsNode(currentNode)
+        if (!tryNext && !bestScored && maintenanceFallback == null && usable.test(currentNode)
             && (cd.group() == null || !groups.containsKey(cd.group()))) {
             return currentNode;
         }
@@ -429,13 +437,13 @@ public final class Manager {
         Map<String, Integer> members = new HashMap<>();
         for (Map.Entry<String, Integer> e : group.nodes().entrySet()) {
             String node = e.getKey();
-            if (!usage.containsNode(node)) continue;
+            if (!usable.test(node)) continue;
             priGroups.computeIfAbsent(e.getValue(), k -> new TreeMap<>()).put(node, true);
             members.put(node, e.getValue());
         }
         if (!group.restricted()) {
             for (String node : usage.listNodes()) {
-                if (members.containsKey(node)) continue;
+                if (members.containsKey(node) || unusable.contains(node)) continue;
                 priGroups.computeIfAbsent(-1, k -> new TreeMap<>()).put(node, true);
                 members.put(node, -1);
             }
@@ -720,12 +728,19 @@ public final class Manager {
     private void nextStateRecovery(String sid, ServiceConfig cd, ServiceState sd, LrmResult lrmRes) {
         String fencedNode = sd.node;
         recomputeOnlineNodeUsage();
-        String recoveryNode = selectServiceNode(groups, onlineNodeUsage, sid, cd, sd.node, false, null, null, false);
+        // nodes where the service cannot run (a guest whose local volumes are not there) are no candidates
+        TreeMap<String, HaEnv.RecoveryCheck> checks = new TreeMap<>();
+        for (String n : onlineNodeUsage.listNodes()) checks.put(n, env.recoveryCheck(sid, fencedNode, n));
+        java.util.Set<String> unusable = new java.util.TreeSet<>();
+        checks.forEach((n, c) -> { if (!c.possible()) unusable.add(n); });
+        String recoveryNode = selectServiceNode(groups, onlineNodeUsage, sid, cd, sd.node, false, null, null, false, unusable);
         if (recoveryNode != null) {
             String msg = "recover service '" + sid + "' from fenced node '" + fencedNode + "' to node '" + recoveryNode + "'";
             if (recoveryNode.equals(fencedNode)) {
                 msg = "recover service '" + sid + "' to previous failed and fenced node '" + fencedNode + "' again";
             }
+            HaEnv.RecoveryCheck check = checks.get(recoveryNode);
+            if (check != null && check.reason() != null) msg += " - " + check.reason();
             env.log("info", msg);
             fenceRecoveryCleanup(sid, fencedNode);
             env.stealService(sid, sd.node, recoveryNode);
@@ -734,8 +749,10 @@ public final class Manager {
             String newState = cd.state().equals("started") ? "started" : "request_stop";
             changeServiceState(sid, newState, params("node", recoveryNode));
         } else {
+            List<String> why = new ArrayList<>();
+            checks.forEach((n, c) -> { if (!c.possible()) why.add("node '" + n + "': " + c.reason()); });
             env.log("err", "recovering service '" + sid + "' from fenced node '" + fencedNode
-                + "' failed, no recovery node found");
+                + "' failed, no recovery node found" + (why.isEmpty() ? "" : " (" + String.join("; ", why) + ")"));
             if (cd.state().equals("disabled")) {
                 sd.failedNodes = null;
                 changeServiceState(sid, "stopped");

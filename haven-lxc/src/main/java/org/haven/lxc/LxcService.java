@@ -78,6 +78,20 @@ public final class LxcService {
     public GuestSnapshots snapshots() { return snapshots; }
     public GuestClone clones() { return clones; }
 
+    private volatile java.util.function.Supplier<org.haven.guest.migrate.GuestMigrate> migrator = () -> {
+        throw new GuestException(500, "migration is not available on this node");
+    };
+
+    /** Migration between nodes (set where the node's cluster API is available). */
+    public void setMigrator(java.util.function.Supplier<org.haven.guest.migrate.GuestMigrate> m) { this.migrator = m; }
+
+    public org.haven.guest.migrate.GuestMigrate migrator() { return migrator.get(); }
+
+    private volatile java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication = java.util.Optional::empty;
+
+    /** Storage replication on this node (looked up when used: its module may start later). */
+    public void setReplication(java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> r) { this.replication = r; }
+
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 
     /** The containers of this node with their status. */
@@ -182,6 +196,8 @@ public final class LxcService {
         Map<String, String> opts = new LinkedHashMap<>(set);
         String description = opts.remove("description");
         LinkedHashMap<String, String> checked = LxcOptions.checkAll(opts);
+        for (var e : checked.entrySet())
+            org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, e.getKey(), e.getValue());
         generateMacs(checked);
         Map<String, String> errors = new TreeMap<>();
         Set<String> deletes = new LinkedHashSet<>(delete);

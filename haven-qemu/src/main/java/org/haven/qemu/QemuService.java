@@ -118,12 +118,6 @@ public final class QemuService {
     public GuestService guests() { return guests; }
 
     private volatile org.haven.guest.migrate.GuestMigrate migrator;
-    private volatile org.haven.api.task.TaskManager tasks;
-
-    /** The node's tasks, for work started outside an API request (HA migrations run as {@code qmigrate} tasks). */
-    public void setTasks(org.haven.api.task.TaskManager t) { this.tasks = t; }
-
-    public java.util.Optional<org.haven.api.task.TaskManager> tasks() { return java.util.Optional.ofNullable(tasks); }
 
     private volatile java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication = java.util.Optional::empty;
 
@@ -236,16 +230,7 @@ public final class QemuService {
     String allocateIfNew(int vmid, String key, String value, List<String> allocated, Consumer<String> log) {
         LinkedHashMap<String, String> d = QemuOptions.props(key, value);
         String file = d.get("file");
-        if (file != null && !file.equals("none") && !file.equals("cdrom") && !"cdrom".equals(d.get("media")) && !"0".equals(d.get("replicate"))) {
-            var r = replication.get();
-            if (r.isPresent()) {
-                try {
-                    r.get().checkVolume(vmid, file);
-                } catch (IllegalArgumentException e) {
-                    throw new GuestException(500, e.getMessage());
-                }
-            }
-        }
+        org.haven.guest.migrate.GuestReplication.checkNewVolume(replication.get(), type.volumeKeys(), vmid, key, value);
         if (file != null && file.endsWith(":cloudinit") && QemuOptions.isBusDrive(key)) {
             String storage = file.substring(0, file.length() - ":cloudinit".length());
             String volid;

@@ -6,51 +6,35 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.jetty.util.Fields;
-import org.haven.core.cfs.ClusterFs;
 import org.haven.guest.migrate.PeerHandler;
 import org.haven.storage.StorageManager;
 
 /**
  * The target's side of the end of a replication run (PVE runs {@code pvesr finalize-local-job} on the target over
  * SSH): {@code PUT /haven/replication/finalize?id=<jobid>&last_sync=<epoch>&volumes=<volid,…>} keeps the job's
- * snapshot of {@code last_sync} on each volume and removes its older ones; {@code last_sync=0} removes all of them
- * and the replicated volumes, unless the guest lives on this node.
+ * snapshot of {@code last_sync} on each volume and removes its other ones; {@code last_sync=0} removes all of them.
  */
 public final class PeerFinalize extends PeerHandler {
     public static final String PATH = "/haven/replication/finalize";
 
     private final Supplier<Optional<StorageManager>> storage;
-    private final ClusterFs cfs;
 
-    public PeerFinalize(Supplier<Optional<StorageManager>> storage, ClusterFs cfs, Supplier<Optional<Credentials>> access) {
+    public PeerFinalize(Supplier<Optional<StorageManager>> storage, Supplier<Optional<Credentials>> access) {
         super(PATH, access);
         this.storage = storage;
-        this.cfs = cfs;
     }
 
     @Override
     protected String serve(Fields q, InputStream body) {
-        String id = q.getValue("id");
-        if (id == null || !ReplicationConfig.ID.matcher(id).matches()) throw new Refused(400, "invalid replication job id '" + id + "'");
-        long lastSync;
-        try {
-            lastSync = Long.parseLong(String.valueOf(q.getValue("last_sync")));
-        } catch (NumberFormatException e) {
-            throw new Refused(400, "invalid last_sync");
-        }
-        String vols = q.getValue("volumes");
-        List<String> volumes = vols == null || vols.isEmpty() ? List.of() : List.of(vols.split(","));
         StorageManager sm = storage.get().orElseThrow(() -> new Refused(500, "no storage on this node"));
-        return String.join(",", finalize(sm, cfs, id, lastSync, volumes));
+        return String.join(",", finalize(sm, PeerPrepare.jobId(q), PeerPrepare.lastSync(q), PeerPrepare.list(q.getValue("volumes"))));
     }
 
-    /** PVE's {@code finalize-local-job} on this node; returns the snapshots and volumes removed. */
-    public static List<String> finalize(StorageManager sm, ClusterFs cfs, String id, long lastSync, List<String> volumes) {
+    /** PVE's {@code finalize-local-job} on this node; returns the snapshots removed. */
+    public static List<String> finalize(StorageManager sm, String id, long lastSync, List<String> volumes) {
         int vmid = ReplicationConfig.parseId(id)[0];
         String keep = lastSync > 0 ? ReplicationPlan.snapshotName(id, lastSync) : null;
         List<String> removed = new ArrayList<>();
-        boolean guestHere = cfs.stat("nodes/" + cfs.nodeName() + "/qemu-server/" + vmid + ".conf").isPresent()
-                || cfs.stat("nodes/" + cfs.nodeName() + "/lxc/" + vmid + ".conf").isPresent();
         for (String v : volumes) {
             if (!sm.owner(v).map(o -> o == vmid).orElse(false)) throw new Refused(400, "volume '" + v + "' does not belong to guest " + vmid);
             List<String> snaps;
@@ -62,10 +46,6 @@ public final class PeerFinalize extends PeerHandler {
             for (String s : ReplicationPlan.stale(snaps, id, keep)) {
                 sm.deleteSnapshot(v, s, false);
                 removed.add(v + "@" + s);
-            }
-            if (lastSync == 0 && !guestHere) {
-                sm.free(v);
-                removed.add(v);
             }
         }
         return removed;

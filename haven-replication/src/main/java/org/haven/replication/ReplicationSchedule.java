@@ -53,6 +53,16 @@ public final class ReplicationSchedule {
         return out;
     }
 
+    /**
+     * The jobs whose guest was taken over by their target {@code node} without a migration (HA recovery moved its
+     * config): the guest lives on {@code node}, the job's target is {@code node} and its source another node (PVE's
+     * {@code job_status}, which then swaps source and target). A job without a source never syncs to its own node.
+     */
+    public static List<ReplicationConfig.Job> takenOver(List<ReplicationConfig.Job> jobs, Map<Integer, String> guestNodes, String node) {
+        return jobs.stream().filter(j -> node.equals(guestNodes.get(j.guest())) && node.equals(j.target()) && j.removeJob() == null
+                && j.source() != null && !j.source().equals(node)).toList();
+    }
+
     /** The jobs due at {@code now}, in the order they run. */
     public static List<Status> due(List<Status> status, long now) {
         return status.stream().filter(s -> s.nextSync() > 0 && now >= s.nextSync()).toList();

@@ -143,6 +143,7 @@ public final class ReplicationService implements GuestReplication {
     /** A scheduler round: runs the due jobs one after the other; returns their ids. */
     public List<String> runDue() {
         synchronized (runLock) {
+            adoptTakenOver();
             long now = clock.epochSeconds();
             List<String> ran = new ArrayList<>();
             for (ReplicationSchedule.Status s : ReplicationSchedule.due(status(), now)) {
@@ -208,6 +209,62 @@ public final class ReplicationService implements GuestReplication {
         } finally {
             running.remove(job.id());
         }
+    }
+
+    /**
+     * The jobs of guests this node took over from their source without a migration (HA recovery from the replica)
+     * run from here on, to the old source (PVE swaps source and target). The replication snapshot the volumes here
+     * share with the old source becomes the job's last sync, so the next run sends only what changed since.
+     */
+    void adoptTakenOver() {
+        for (ReplicationConfig.Job job : ReplicationSchedule.takenOver(config().jobs(), guestNodes(), node())) {
+            String old = job.source();
+            modifyConfig(c -> c.switchTarget(job.guest(), old, node()));
+            long base = replicaSnapshot(job).orElse(0);
+            modifyState(s -> {
+                s.put(job.guest(), job.id(), new ReplicationState.Job(base, 0, 0, null, null, null, 0, List.of()));
+                return null;
+            });
+            LOG.log(System.Logger.Level.INFO, "replication job " + job.id() + ": guest " + job.guest() + " taken over from node '" + old
+                    + "', the job now runs on node '" + node() + "' to node '" + old + "'"
+                    + (base > 0 ? " from its replica of " + java.time.Instant.ofEpochSecond(base) : ""));
+        }
+    }
+
+    /** The time of the newest replication snapshot of {@code job} that every replicated volume of the guest here has. */
+    private java.util.OptionalLong replicaSnapshot(ReplicationConfig.Job job) {
+        try {
+            var g = guest(job.guest()).orElseThrow();
+            List<String> volumes = Replicator.replicableVolumes(g.getKey().type().volumeKeys(), g.getKey().store().read(node(), job.guest()).orElseThrow(),
+                    sid -> storage.get().config().get(sid));
+            if (volumes.isEmpty()) return java.util.OptionalLong.empty();
+            TreeSet<Long> common = null;
+            for (String v : volumes) {
+                TreeSet<Long> times = new TreeSet<>();
+                for (String snap : storage.get().snapshots(v)) ReplicationPlan.snapshotTime(snap, job.id()).ifPresent(times::add);
+                if (common == null) common = times;
+                else common.retainAll(times);
+            }
+            return common.isEmpty() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(common.last());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "replication job " + job.id() + ": no replica snapshot found - " + e.getMessage());
+            return java.util.OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public Optional<GuestReplication.Replica> replica(int vmid, String node) {
+        Optional<ReplicationConfig.Job> job = config().jobsOf(vmid).stream()
+                .filter(j -> node.equals(j.target()) && j.removeJob() == null).findFirst();
+        if (job.isEmpty()) return Optional.empty();
+        Set<String> volumes = guest(vmid).flatMap(g -> g.getKey().store().read(g.getValue(), vmid).map(cfg -> {
+            try {
+                return Set.copyOf(Replicator.replicableVolumes(g.getKey().type().volumeKeys(), cfg, sid -> storage.get().config().get(sid)));
+            } catch (IllegalStateException e) {
+                return Set.<String>of();
+            }
+        })).orElse(Set.of());
+        return Optional.of(new GuestReplication.Replica(job.get().id(), volumes));
     }
 
     // ---- migration ------------------------------------------------------------------------------------------

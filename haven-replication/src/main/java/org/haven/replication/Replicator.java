@@ -136,14 +136,17 @@ public final class Replicator {
     }
 
     /**
-     * Removes what job {@code id} left: its snapshots here and, over the channel, its snapshots (and with
-     * {@code full}, its replicated volumes) on the target (a job marked {@code remove_job}).
+     * Removes what job {@code id} left: its snapshots here and, with {@code full}, over the channel its replicated
+     * volumes on the target ({@link PeerPrepare} with none wanted; a job marked {@code remove_job}).
      */
     public void remove(ReplicationConfig.Job job, GuestService g, boolean full, Consumer<String> log) {
         List<String> volumes = g.store().read(g.store().localNode(), job.guest()).map(cfg ->
                 replicableVolumes(g.type().volumeKeys(), cfg, sid -> storage.config().get(sid))).orElse(List.of());
-        if (full) {
-            api.stream(job.target(), PeerFinalize.PATH, Map.of("id", job.id(), "last_sync", 0, "volumes", String.join(",", volumes)), out -> { });
+        if (full && !volumes.isEmpty()) {
+            // PVE: prepare-local-job on the target with no volume wanted, forced, over the storages replicated
+            TreeSet<String> stores = new TreeSet<>();
+            volumes.forEach(v -> stores.add(v.substring(0, v.indexOf(':'))));
+            api.stream(job.target(), PeerPrepare.PATH, Map.of("id", job.id(), "force", 1, "volumes", "", "scan", String.join(",", stores)), out -> { });
             log.accept("removed replicated volumes on node '" + job.target() + "'");
         }
         for (String v : volumes) {

@@ -68,4 +68,34 @@ class ReplicationScheduleTest {
         assertThat(ReplicationSchedule.due(st, T + 60)).extracting(x -> x.job().id()).containsExactly("104-0");
         assertThat(ReplicationSchedule.due(st, T + 900)).extracting(x -> x.job().id()).containsExactly("104-0", "100-0");
     }
+
+    @Test
+    void jobsOfGuestsTakenOverByTheirTarget() {
+        ReplicationConfig c = ReplicationConfig.parse("""
+                local: 100-0
+                \ttarget b
+                \tsource a
+
+                local: 101-0
+                \ttarget b
+
+                local: 102-0
+                \ttarget b
+                \tsource a
+
+                local: 103-0
+                \ttarget b
+                \tsource a
+                \tremove_job full
+
+                local: 104-0
+                \ttarget c
+                \tsource a
+                """);
+        // 100 was recovered on b; 101 too, but its job has no source (never synced to its own node); 102 is still on a;
+        // 103's job is being removed; 104 lives on b but replicates to c
+        var nodes = java.util.Map.of(100, "b", 101, "b", 102, "a", 103, "b", 104, "b");
+        assertThat(ReplicationSchedule.takenOver(c.jobs(), nodes, "b")).extracting(ReplicationConfig.Job::id).containsExactly("100-0");
+        assertThat(ReplicationSchedule.takenOver(c.jobs(), nodes, "a")).isEmpty();
+    }
 }

@@ -57,6 +57,14 @@ public interface ApiClient {
         return max;
     }
 
+    /**
+     * A node-to-node operation of the daemon outside the API tree ({@code PUT <path>?<query>} with {@code body}, as
+     * PVE runs such commands on a node over SSH); returns its result. Throws {@link ApiCallException} on an error.
+     */
+    default String peer(String path, Map<String, ?> query, byte[] body) {
+        throw new ApiCallException(501, "node-to-node operations need the local daemon", null);
+    }
+
     final class ApiCallException extends RuntimeException {
         private final int status;
         private final Map<String, String> errors;

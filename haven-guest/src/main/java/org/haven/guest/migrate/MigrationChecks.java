@@ -270,6 +270,26 @@ public final class MigrationChecks {
         return Optional.empty();
     }
 
+    /**
+     * Why a guest taken from a failed node (its config moved without the node, as HA's recovery does) cannot run on
+     * {@code node}: a volume of its current config on a storage that is missing, disabled or not available there, or
+     * a local volume that is not among {@code replicated} (the volumes a replication job keeps on {@code node});
+     * empty when it can run there. Media (ISO images, cloud-init disks made at start) do not count.
+     */
+    public static Optional<String> recoveryRefusal(List<Volume> volumes, String node, Function<String, Optional<StorageFacts>> storages,
+                                                   Set<String> replicated) {
+        for (Volume v : volumes) {
+            if (v.ref() != Ref.CONFIG || v.storage() == null || v.cdrom()) continue;
+            Optional<StorageFacts> s = storages.apply(v.storage());
+            if (s.isEmpty()) return Optional.of("storage '" + v.storage() + "' does not exist");
+            if (!s.get().enabled()) return Optional.of("storage '" + v.storage() + "' is disabled");
+            if (!s.get().availableOn(node)) return Optional.of("storage '" + v.storage() + "' is not available on node '" + node + "'");
+            if (v.local() && !replicated.contains(v.volid()))
+                return Optional.of("local volume '" + v.volid() + "' is not replicated to node '" + node + "'");
+        }
+        return Optional.empty();
+    }
+
     /** The volumes an offline migration copies to the target: local volumes on a storage (not ISO images). */
     public static List<Volume> copies(List<Volume> volumes) {
         return volumes.stream().filter(v -> v.local() && v.storage() != null && (!v.cdrom() || v.volid().contains("-cloudinit"))).toList();

@@ -16,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A node-to-node operation outside PVE's API tree (PVE runs these as commands over SSH): {@code PUT <path>?<query>}
- * with a request body, for root@pam only (ticket cookie and CSRF token, as the other nodes send them). Answers
+ * with a request body, for root@pam only (ticket cookie and CSRF token, as the other nodes send them; the node's own
+ * commands ask over the daemon's root-only Unix socket). Answers
  * {@code {"data":"<result>"}}, or the error with its status. {@link HttpsClusterApi#stream} is the calling side.
  */
 public abstract class PeerHandler extends Handler.Abstract {
@@ -49,6 +50,10 @@ public abstract class PeerHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         if (!path.equals(Request.getPathInContext(request))) return false;
         if (!request.getMethod().equals("PUT")) return reply(response, callback, 501, null, "Method '" + request.getMethod() + "' not implemented");
+        if (overUnixSocket(request)) {
+            // the daemon's root-only Unix socket: the node's own commands (pvesr), as root, as the API takes them
+            return run(request, response, callback);
+        }
         Optional<Credentials> ac = access.get();
         String user = null;
         String ticket = cookie(request);
@@ -63,6 +68,10 @@ public abstract class PeerHandler extends Handler.Abstract {
         String csrf = request.getHeaders().get("CSRFPreventionToken");
         if (csrf == null || !ac.get().verifyCsrfToken(user, csrf)) return reply(response, callback, 401, null, "Permission denied - invalid csrf token");
         if (!user.equals("root@pam")) return reply(response, callback, 403, null, "Permission check failed (root only)");
+        return run(request, response, callback);
+    }
+
+    private boolean run(Request request, Response response, Callback callback) throws Exception {
         try (InputStream in = Content.Source.asInputStream(request)) {
             return reply(response, callback, 200, serve(Request.extractQueryParameters(request), in), null);
         } catch (Refused e) {
@@ -70,6 +79,13 @@ public abstract class PeerHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             return reply(response, callback, 500, null, e.getMessage() == null ? e.toString() : e.getMessage());
         }
+    }
+
+    /** Whether the request came over a Unix socket (the daemon's, which only root can open). */
+    private static boolean overUnixSocket(Request request) {
+        var meta = request.getConnectionMetaData();
+        return meta.getLocalSocketAddress() instanceof java.net.UnixDomainSocketAddress
+                || meta.getRemoteSocketAddress() instanceof java.net.UnixDomainSocketAddress;
     }
 
     private static String cookie(Request request) {

@@ -44,6 +44,9 @@ public final class ClusterHaEnv implements HaEnv {
 
         /** Migrates (online) or relocates the guest; true when it now belongs to {@code target}. */
         boolean migrate(Sid sid, String target, boolean online);
+
+        /** Whether the guest, owned by the fenced {@code fencedNode}, can run on {@code node} (see {@link HaEnv#recoveryCheck}). */
+        default HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String node) { return HaEnv.RecoveryCheck.OK; }
     }
 
     /** The node's watchdog (see {@link WatchdogMux}). */
@@ -409,6 +412,16 @@ public final class ClusterHaEnv implements HaEnv {
             cfs.rename(from, to);
         } catch (RuntimeException e) {
             throw new HaException("rename '" + from + "' to '" + to + "' failed - " + e.getMessage(), e);
+        }
+    }
+
+    @Override public RecoveryCheck recoveryCheck(String sid, String fencedNode, String node) {
+        try {
+            return driver.recoveryCheck(Sid.parse(sid), fencedNode, node);
+        } catch (RuntimeException e) {
+            // the agent cannot tell (its module is not up yet): as PVE, any node will do
+            log("warning", "unable to check where '" + sid + "' can be recovered - " + e.getMessage());
+            return RecoveryCheck.OK;
         }
     }
 

@@ -165,6 +165,8 @@ public final class SimEnv implements HaEnv {
         hw.changeServiceLocation(sid, currentNode, newNode);
     }
 
+    @Override public RecoveryCheck recoveryCheck(String sid, String fencedNode, String newNode) { return hw.recoveryCheck(sid, newNode); }
+
     @Override public Map<String, Stats> getStaticNodeStats() { return hw.staticNodeStats(); }
 
     @Override public Boolean hardwareFence(String n) { return hw.hardwareFence(this, n); }

@@ -131,6 +131,18 @@ public final class SimHardware {
     /** Simulated fence devices: fencing a node powers it off at once (off by default, as in PVE's tests). */
     public void setHardwareFencing(boolean on) { hardwareFencing = on; }
 
+    /** Service → node → what recovery there means (see {@link HaEnv#recoveryCheck}); nodes not listed can run it. */
+    private final Map<String, Map<String, HaEnv.RecoveryCheck>> recoveryChecks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Where {@code sid} can be recovered: {@code reason} null means it can run on {@code node} without a note. */
+    public void setRecoveryCheck(String sid, String node, boolean possible, String reason) {
+        recoveryChecks.computeIfAbsent(sid, k -> new java.util.concurrent.ConcurrentHashMap<>()).put(node, new HaEnv.RecoveryCheck(possible, reason));
+    }
+
+    HaEnv.RecoveryCheck recoveryCheck(String sid, String node) {
+        return recoveryChecks.getOrDefault(sid, Map.of()).getOrDefault(node, HaEnv.RecoveryCheck.OK);
+    }
+
     boolean hasFenceDevice() { return hardwareFencing; }
 
     Boolean hardwareFence(SimEnv env, String node) {

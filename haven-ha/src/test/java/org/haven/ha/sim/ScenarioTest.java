@@ -33,6 +33,30 @@ class ScenarioTest {
     }
 
     @Test
+    void recoveryPicksOnlyNodesWhereTheGuestCanRun() {
+        // vm:230's disk is local to n2 and replicated to n3; ct:231's disk is local to n2 and nowhere else
+        Scenario s = new Scenario("n1", "n2", "n3")
+            .service("vm:230", "n2", "started")
+            .service("ct:231", "n2", "started")
+            .powerOnAll()
+            .then("power n2 off");
+        s.hw.setRecoveryCheck("vm:230", "n1", false, "local volume 'local:230/vm-230-disk-0.raw' is not replicated to node 'n1'");
+        s.hw.setRecoveryCheck("vm:230", "n3", true, "its local volumes are the replica of job 230-0: what was written since its last sync is lost");
+        s.hw.setRecoveryCheck("ct:231", "n1", false, "local volume 'local:231/vm-231-disk-0.raw' is not replicated to node 'n1'");
+        s.hw.setRecoveryCheck("ct:231", "n3", false, "local volume 'local:231/vm-231-disk-0.raw' is not replicated to node 'n3'");
+        s.run();
+        assertThat(s.runningOn("vm:230")).containsExactly("n3");
+        assertThat(s.logged("recover service 'vm:230' from fenced node 'n2' to node 'n3' - its local volumes are the replica of job 230-0: "
+            + "what was written since its last sync is lost")).isTrue();
+        // the container stays with its fenced node until that comes back: no node has its volume
+        assertThat(s.runningOn("ct:231")).isEmpty();
+        assertThat(s.status("ct:231").state).isEqualTo("recovery");
+        assertThat(s.logged("recovering service 'ct:231' from fenced node 'n2' failed, no recovery node found \\(node 'n1': local volume "
+            + "'local:231/vm-231-disk-0.raw' is not replicated to node 'n1'; node 'n3': local volume 'local:231/vm-231-disk-0.raw' is not "
+            + "replicated to node 'n3'\\)")).isTrue();
+    }
+
+    @Test
     void hardwareFencingRecoversWithoutWaitingForTheLockTimeout() {
         Scenario s = new Scenario("n1", "n2", "n3")
             .service("vm:220", "n3", "started")

@@ -28,7 +28,9 @@ import tools.jackson.databind.JsonNode;
  * snapshot. With the target daemon down a run fails, {@code pvesr status} shows the error and the fail count, and
  * once the target is back the retry is due 5 minutes after the failed try. Migrating the VM to node2 then sends
  * only the last delta, and the job runs the other way, from node2 to node1, incrementally; there the VM refuses a disk
- * on a storage that cannot replicate unless it is marked {@code replicate=0}.
+ * on a storage that cannot replicate unless it is marked {@code replicate=0}; {@code pvesr prepare-local-job} and
+ * {@code finalize-local-job} on the target keep the snapshot of the last sync. Last, HA relocates a stopped VM whose
+ * disk is on node1's own {@code local} storage to node2 with the VM's migration: the disk is there afterwards.
  */
 @E2eTest
 class ReplicationBtrfsTest {
@@ -192,5 +194,44 @@ class ReplicationBtrfsTest {
         ok(n2b.cli("pvesr", "run", "--id", ID));
         assertThat(sent(n2b)).as("the reversed job goes on incrementally").isGreaterThan(1L << 20).isLessThan(3L << 20);
         assertThat(md5(n1, raw)).isEqualTo(md5(n2b, raw));
+
+        // the internal commands PVE runs on the target: prepare reports the snapshot of the last sync, finalize keeps it;
+        // neither runs where the guest lives
+        long last = status(n2b).path("last_sync").asLong();
+        String snapName = "__replicate_100-0_" + last + "__";
+        String volid = "repl:100/vm-100-disk-0.raw";
+        assertThat(ok(n1.cli("pvesr", "prepare-local-job", ID, volid, "--last_sync", Long.toString(last))).out().strip())
+                .isEqualTo("{\"" + volid + "\":{\"" + snapName + "\":1}}");
+        ok(n1.cli("pvesr", "finalize-local-job", ID, volid, "--last_sync", Long.toString(last)));
+        assertThat(replicaSnapshots(n1)).containsExactly("vm-100-disk-0@" + snapName);
+        CliResult onSource = n2b.cli("pvesr", "prepare-local-job", ID, volid, "--last_sync", Long.toString(last));
+        assertThat(onSource.exit()).isNotZero();
+        assertThat(onSource.err()).contains("guest '100' is on local node");
+
+        // HA relocates a stopped guest with a local disk through the guest's own migration: node1's LRM runs a
+        // qmigrate task that copies the disk to node2, where it has the same content, and frees it on node1
+        String disk101 = "local:101/vm-101-disk-0.raw";
+        String path1 = ok(n1.cli("pvesm", "path", disk101)).out().strip();
+        inNode(n1, "dd", "if=/dev/urandom", "of=" + path1, "bs=1M", "count=8", "conv=notrunc,fsync");
+        String sum = md5(n1, path1);
+        ok(n1.cli("pvesh", "set", "/cluster/ha/timing", "--round", "2", "--watchdog_timeout", "8",
+                "--device_timeout", "4", "--lock_lifetime", "18", "--fence_delay", "8"));
+        ok(n1.cli("ha-manager", "add", "vm:101", "--state", "stopped"));
+        ok(n1.cli("ha-manager", "relocate", "vm:101", "node2"));
+        Await.until("vm:101 relocated to node2", Duration.ofSeconds(120), Duration.ofSeconds(1),
+                () -> ok(n1.cli("ha-manager", "status")).out().contains("service vm:101 (node2, stopped)"),
+                () -> ok(n1.cli("ha-manager", "status")).out());
+        assertThat(ok(n2b.cli("qm", "config", "101")).out()).contains("scsi0: " + disk101);
+        String path2 = ok(n2b.cli("pvesm", "path", disk101)).out().strip();
+        assertThat(md5(n2b, path2)).isEqualTo(sum);
+        assertThat(Files.exists(Path.of(path1))).as("the source copy is freed").isFalse();
+        JsonNode tasks = HavenNode.JSON.readTree(ok(n1.cli("pvesh", "get", "/nodes/node1/tasks", "--typefilter", "qmigrate",
+                "--vmid", "101", "--output-format", "json")).out());
+        assertThat(tasks).hasSize(1);
+        assertThat(tasks.get(0).path("user").asString()).isEqualTo("root@pam");
+        assertThat(tasks.get(0).path("status").asString()).isEqualTo("OK");
+        String upid = tasks.get(0).path("upid").asString();
+        assertThat(ok(n1.cli("pvesh", "get", "/nodes/node1/tasks/" + upid + "/log", "--output-format", "json")).out())
+                .contains("found local disk '" + disk101 + "' (attached)").contains("migration finished successfully");
     }
 }

@@ -46,6 +46,13 @@ public final class LxcApi implements ApiModule {
     private volatile LxcService service;
     private NodeContext ctx;
     private final LxcConsoleApi console = new LxcConsoleApi(this::service, () -> ctx);
+    private final LxcMigrateApi migrate = new LxcMigrateApi(this::service,
+            () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class), this::replication);
+
+    /** Storage replication on this node, when its module runs. */
+    private java.util.Optional<org.haven.guest.migrate.GuestReplication> replication() {
+        return ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.GuestReplication.class);
+    }
 
     public LxcApi() {}
 
@@ -64,6 +71,8 @@ public final class LxcApi implements ApiModule {
 
     @Override
     public void start(NodeContext ctx) {
+        service().setMigrator(migrate::migrator);
+        service().setReplication(this::replication);
         ctx.publish(LxcService.class, service());
         ctx.findService(GuestBackups.class).ifPresent(b -> b.register(service().guests()));
     }
@@ -356,8 +365,7 @@ public final class LxcApi implements ApiModule {
         m.addAll(new GuestRoutes(CT, "vz", () -> service().guests(), () -> service().snapshots()).methods());
         m.addAll(localTools());
         m.addAll(console.methods());
-        m.addAll(new LxcMigrateApi(this::service, () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class),
-                () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.GuestReplication.class)).methods());
+        m.addAll(migrate.methods());
 
         m.add(at(ApiMethod.post(CT + "/clone").name("clone_vm").description("Create a container clone/copy"))
                 .param("newid", vmid().description("VMID for the clone."))

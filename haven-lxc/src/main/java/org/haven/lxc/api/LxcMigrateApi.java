@@ -47,7 +47,8 @@ final class LxcMigrateApi {
         return cluster.get().orElseThrow(() -> ApiException.error("migration is not available: no connection to the other nodes"));
     }
 
-    private GuestMigrate migrator() {
+    /** The containers' migration (one for the node: the API's and the HA agent's). */
+    GuestMigrate migrator() {
         GuestMigrate m = migrate;
         if (m != null) return m;
         synchronized (this) {

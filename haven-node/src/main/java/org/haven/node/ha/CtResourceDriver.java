@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import org.haven.core.cfs.ClusterFs;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.migrate.BandwidthLimit;
+import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.MigrationChecks;
 import org.haven.ha.HaException;
 import org.haven.ha.Sid;
 import org.haven.ha.env.ClusterHaEnv;
@@ -13,19 +15,20 @@ import org.haven.lxc.LxcService;
 
 /**
  * The HA resource agent for {@code ct:<vmid>} (PVE's {@code PVE::HA::Resources::PVECT}): start (pending changes
- * applied), shutdown, and relocation: a container cannot move while it runs, so a migration shuts it down first
- * and moves its config to the target, where the manager starts it again.
+ * applied), shutdown, and relocation through the container's own migration.
  */
 final class CtResourceDriver implements ClusterHaEnv.ResourceDriver {
     private static final System.Logger LOG = System.getLogger("pve-ha-lrm");
 
     private final Supplier<LxcService> lxc;
-    private final ClusterFs cfs;
+    private final HaMigration migration;
+    private final HaRecovery recovery;
     private final String node;
 
-    CtResourceDriver(Supplier<LxcService> lxc, ClusterFs cfs, String node) {
+    CtResourceDriver(Supplier<LxcService> lxc, HaMigration migration, HaRecovery recovery, String node) {
         this.lxc = lxc;
-        this.cfs = cfs;
+        this.migration = migration;
+        this.recovery = recovery;
         this.node = node;
     }
 
@@ -62,32 +65,31 @@ final class CtResourceDriver implements ClusterHaEnv.ResourceDriver {
         }
     }
 
+    /** How long a running container may take to shut down for a restart migration (pct migrate's default). */
+    static final Duration RESTART_TIMEOUT = Duration.ofSeconds(180);
+
+    /**
+     * PVE's agent: a container cannot move while it runs, so migration and relocation are the container's own
+     * migration ({@link HaMigration}): offline for a stopped container (local volumes copied to the target), restart
+     * mode for a running one (shut down here, moved, started on the target).
+     */
     @Override
     public boolean migrate(Sid sid, String target, boolean online) {
         int vmid = vmid(sid);
         if (target.equals(node)) return true;
+        boolean running = lxc.get().type().isRunning(vmid);
+        var opts = new GuestMigrate.Options(target, false, false, false, null, null, null, MigrationChecks.StorageMap.IDENTITY,
+                BandwidthLimit.Rights.ROOT, running ? RESTART_TIMEOUT : null);
         try {
-            shutdown(sid, null);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "CT " + vmid + ": shutdown for relocation failed - " + e.getMessage());
-            return false;
-        }
-        if (lxc.get().type().isRunning(vmid)) return false;
-        var store = lxc.get().store();
-        try {
-            return store.locked(vmid, () -> {
-                String from = store.path(node, vmid);
-                String to = store.path(target, vmid);
-                if (cfs.stat(from).isEmpty()) return cfs.stat(to).isPresent();
-                cfs.mkdirs("nodes/" + target + "/" + store.dir());
-                cfs.rename(from, to);
-                lxc.get().runtime().cleanup(vmid);
-                LOG.log(System.Logger.Level.INFO, "CT " + vmid + ": config moved to node '" + target + "'");
-                return true;
-            });
+            return migration.run("vzmigrate", lxc.get().migrator(), vmid, opts, "CT");
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "CT " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
             return false;
         }
+    }
+
+    @Override
+    public org.haven.ha.HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String target) {
+        return recovery.check(lxc.get().guests(), vmid(sid), fencedNode, target);
     }
 }

@@ -36,4 +36,8 @@ final class GuestResourceDrivers implements ClusterHaEnv.ResourceDriver {
     @Override public void shutdown(Sid sid, Integer timeout) { driver(sid).shutdown(sid, timeout); }
 
     @Override public boolean migrate(Sid sid, String target, boolean online) { return driver(sid).migrate(sid, target, online); }
+
+    @Override public org.haven.ha.HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String node) {
+        return driver(sid).recoveryCheck(sid, fencedNode, node);
+    }
 }

@@ -41,9 +41,11 @@ public final class HaGuestModule implements ApiModule {
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
+        HaMigration migration = new HaMigration(ctx.tasks(), ctx.cfs(), ctx.nodeName());
+        HaRecovery recovery = new HaRecovery(() -> ctx.findService(org.haven.guest.migrate.GuestReplication.class));
         ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
-            "vm", new VmResourceDriver(() -> qemu(ctx), ctx.cfs(), ctx.nodeName()),
-            "ct", new CtResourceDriver(() -> lxc(ctx), ctx.cfs(), ctx.nodeName()))));
+            "vm", new VmResourceDriver(() -> qemu(ctx), migration, recovery, ctx.nodeName()),
+            "ct", new CtResourceDriver(() -> lxc(ctx), migration, recovery, ctx.nodeName()))));
     }
 
     @Override

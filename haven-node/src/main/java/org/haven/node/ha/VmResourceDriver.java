@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.haven.core.HaltPoint;
-import org.haven.core.cfs.ClusterFs;
 import org.haven.guest.config.GuestException;
+import org.haven.guest.migrate.BandwidthLimit;
+import org.haven.guest.migrate.GuestMigrate;
+import org.haven.guest.migrate.MigrationChecks;
 import org.haven.ha.HaException;
 import org.haven.ha.Sid;
 import org.haven.ha.env.ClusterHaEnv;
@@ -13,20 +15,22 @@ import org.haven.qemu.QemuService;
 import org.haven.qemu.run.VmManager;
 
 /**
- * The HA resource agent for {@code vm:<vmid>} (PVE's {@code PVE::HA::Resources::PVEVM}): start, shutdown and
- * offline relocation through the VM module's {@link VmManager}. The node's watchdog finds the guests' processes
+ * The HA resource agent for {@code vm:<vmid>} (PVE's {@code PVE::HA::Resources::PVEVM}): start and shutdown
+ * through the VM module's {@link VmManager}, migration and relocation through the VM's own migration. The node's watchdog finds the guests' processes
  * by itself when it resets the node (see {@link org.haven.ha.env.NodeProcesses}).
  */
 final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
     private static final System.Logger LOG = System.getLogger("pve-ha-lrm");
 
     private final Supplier<QemuService> qemu;
-    private final ClusterFs cfs;
+    private final HaMigration migration;
+    private final HaRecovery recovery;
     private final String node;
 
-    VmResourceDriver(Supplier<QemuService> qemu, ClusterFs cfs, String node) {
+    VmResourceDriver(Supplier<QemuService> qemu, HaMigration migration, HaRecovery recovery, String node) {
         this.qemu = qemu;
-        this.cfs = cfs;
+        this.migration = migration;
+        this.recovery = recovery;
         this.node = node;
     }
 
@@ -93,48 +97,17 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
     }
 
     /**
-     * PVE's agent: {@code online} (ha-manager migrate) live-migrates a running guest with the VM module's
-     * {@link org.haven.guest.migrate.GuestMigrate} (the guest keeps running here when that fails); relocation
-     * ({@code online} false) shuts a running guest down and moves its config to {@code target}. A stopped guest's
-     * config just moves (its disks must be on shared storage).
+     * PVE's agent: {@code online} (ha-manager migrate) live-migrates a running guest, with its local disks
+     * mirrored; relocation ({@code online} false) shuts a running guest down first. Then the VM's own migration
+     * runs ({@link HaMigration}; offline for a stopped guest: local volumes are copied to the target). Local
+     * devices do not stop it (PVE's agent passes {@code force}: the admin made the nodes alike).
      */
-    private boolean configOn(int vmid, String node) {
-        return cfs.stat("nodes/" + node + "/qemu-server/" + vmid + ".conf").isPresent();
-    }
-
     @Override
     public boolean migrate(Sid sid, String target, boolean online) {
         int vmid = vmid(sid);
         if (target.equals(node)) return true;
-        if (vms().isRunning(vmid)) {
-            if (online) {
-                try {
-                    var migrate = qemu.get().migrator();
-                    var opts = org.haven.guest.migrate.GuestMigrate.Options.online(target);
-                    var tasks = qemu.get().tasks();
-                    if (tasks.isEmpty()) {
-                        migrate.migrate(vmid, opts, log(vmid));
-                        return true;
-                    }
-                    // as PVE's agent: the migration counts as done when the config moved, also when the task failed
-                    // afterwards (the target could not resume the guest): the target owns the guest from then on, and a
-                    // target that died is fenced before the guest is recovered elsewhere
-                    // as PVE's agent: a qmigrate task of root@pam, so the migration shows in the node's task list
-                    String upid = tasks.get().start("qmigrate", Integer.toString(vmid), "root@pam", l -> migrate.migrate(vmid, opts, l::log));
-                    var info = tasks.get().await(upid, Duration.ofHours(24).toMillis());
-                    if (info != null && "OK".equals(info.status())) return true;
-                    LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - "
-                            + (info == null ? "no task status" : info.status()) + " (" + upid + ")");
-                    return configOn(vmid, target);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": online migration to '" + target + "' failed - " + e.getMessage());
-                    return configOn(vmid, target);
-                }
-            }
-            // relocate: PVE's agent shuts the guest down here, then moves it offline
+        boolean running = vms().isRunning(vmid);
+        if (running && !online) {
             LOG.log(System.Logger.Level.INFO, "stopping service " + sid + " (relocate)");
             try {
                 shutdown(sid, null);
@@ -144,20 +117,20 @@ final class VmResourceDriver implements ClusterHaEnv.ResourceDriver {
             }
             if (vms().isRunning(vmid)) return false;
             LOG.log(System.Logger.Level.INFO, "service status " + sid + " stopped");
+            running = false;
         }
-        String from = "nodes/" + node + "/qemu-server/" + vmid + ".conf";
-        String to = "nodes/" + target + "/qemu-server/" + vmid + ".conf";
+        var opts = new GuestMigrate.Options(target, running, true, true, null, null, null,
+                MigrationChecks.StorageMap.IDENTITY, BandwidthLimit.Rights.ROOT);
         try {
-            return vms().store().locked(vmid, () -> {
-                if (cfs.stat(from).isEmpty()) return cfs.stat(to).isPresent();
-                cfs.mkdirs("nodes/" + target + "/qemu-server");
-                cfs.rename(from, to);
-                LOG.log(System.Logger.Level.INFO, "VM " + vmid + ": config moved to node '" + target + "'");
-                return true;
-            });
+            return migration.run("qmigrate", qemu.get().migrator(), vmid, opts, "VM");
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "VM " + vmid + ": migration to '" + target + "' failed - " + e.getMessage());
             return false;
         }
+    }
+
+    @Override
+    public org.haven.ha.HaEnv.RecoveryCheck recoveryCheck(Sid sid, String fencedNode, String target) {
+        return recovery.check(qemu.get().guests(), vmid(sid), fencedNode, target);
     }
 }

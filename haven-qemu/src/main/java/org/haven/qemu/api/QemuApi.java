@@ -132,7 +132,6 @@ public final class QemuApi implements ApiModule {
                 () -> ctx.findService(org.haven.guest.migrate.GuestReplication.class);
         service.setReplication(replication);
         service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms), replication));
-        service.setTasks(ctx.tasks());
         return service;
     }
 

@@ -69,7 +69,6 @@ class ConfigPermissionApiTest {
         HostInfo host = new HostInfo(HostInfo.QEMU, "7.2", false, false, "/usr/share/OVMF", paths.dir().resolve("haven-bridge").toString(), false);
         QemuService service = new QemuService(new VmManager(store, host, paths, new StorageVolumes(sm), true), () -> 1700000000L);
         tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM);
-        service.setTasks(tasks);
         AccessChecker access = new AccessChecker() {
             @Override public boolean check(String authid, String path, Collection<String> privs, boolean any) {
                 if (authid.equals("root@pam") || authid.equals(ADMIN)) return true;

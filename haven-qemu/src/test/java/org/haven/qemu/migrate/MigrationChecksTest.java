@@ -221,4 +221,30 @@ class MigrationChecksTest {
                     .isEqualTo(!localDisk || (c.containsKey("scsi9") && live && !strict.withLocalDisks()));
         }
     }
+
+    static Stream<Arguments> recoveries() {
+        Set<String> replica = Set.of("local:100/vm-100-disk-0.raw");
+        return Stream.of(
+                Arguments.of("shared disk", conf("scsi0", "shared:100/vm-100-disk-0.qcow2"), Set.of(), null),
+                Arguments.of("shared storage not on the node", conf("scsi0", "nfs2:100/vm-100-disk-0.qcow2"), Set.of(),
+                        "storage 'nfs2' is not available on node 'node2'"),
+                Arguments.of("disabled storage", conf("scsi0", "off:100/vm-100-disk-0.qcow2"), Set.of(), "storage 'off' is disabled"),
+                Arguments.of("unknown storage", conf("scsi0", "gone:100/vm-100-disk-0.qcow2"), Set.of(), "storage 'gone' does not exist"),
+                Arguments.of("local disk without replica", conf("scsi0", "local:100/vm-100-disk-0.raw"), Set.of(),
+                        "local volume 'local:100/vm-100-disk-0.raw' is not replicated to node 'node2'"),
+                Arguments.of("local disk with replica", conf("scsi0", "local:100/vm-100-disk-0.raw"), replica, null),
+                Arguments.of("a second local disk not replicated (replicate=0)",
+                        conf("scsi0", "local:100/vm-100-disk-0.raw", "scsi1", "local:100/vm-100-disk-1.raw,replicate=0"), replica,
+                        "local volume 'local:100/vm-100-disk-1.raw' is not replicated to node 'node2'"),
+                Arguments.of("local unused disk and iso do not count",
+                        conf("scsi0", "shared:100/a.qcow2", "unused0", "local:100/vm-100-disk-1.raw", "ide2", "local:iso/x.iso,media=cdrom"), Set.of(), null),
+                Arguments.of("path", conf("scsi0", "/dev/sdb"), Set.of(), null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recoveries")
+    void recoveryOnANodeNeedsTheVolumesThere(String name, Map<String, String> conf, Set<String> replicated, String expected) {
+        List<Volume> vols = MigrationChecks.volumes(QemuVolumeKeys.INSTANCE, conf, Map.of(), Map.of(), LOOKUP);
+        assertThat(MigrationChecks.recoveryRefusal(vols, "node2", LOOKUP, replicated)).isEqualTo(Optional.ofNullable(expected));
+    }
 }

@@ -25,6 +25,7 @@ import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.HttpsClusterApi;
 import org.haven.guest.migrate.PeerHandler;
 import org.haven.replication.PeerFinalize;
+import org.haven.replication.PeerPrepare;
 import org.haven.replication.PeerSetState;
 import org.haven.replication.ReplicationConfig;
 import org.haven.replication.ReplicationSchedule;
@@ -68,6 +69,7 @@ public final class ReplicationApi implements ApiModule {
                 service().afterMigration(vmid, source, target, log);
             }
             @Override public void checkVolume(int vmid, String volume) { service().checkVolume(vmid, volume); }
+            @Override public java.util.Optional<Replica> replica(int vmid, String node) { return service().replica(vmid, node); }
         });
         java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = () -> ctx.findService(org.haven.access.AccessControl.class)
                 .map(ac -> new PeerHandler.Credentials() {
@@ -75,7 +77,8 @@ public final class ReplicationApi implements ApiModule {
                     @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
                 });
         ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> {
-            ext.add(new PeerFinalize(() -> ctx.findService(StorageManager.class), ctx.cfs(), credentials));
+            ext.add(new PeerFinalize(() -> ctx.findService(StorageManager.class), credentials));
+            ext.add(new PeerPrepare(() -> ctx.findService(StorageManager.class), ctx.cfs(), credentials));
             ext.add(new PeerSetState(this::service, credentials));
         });
     }

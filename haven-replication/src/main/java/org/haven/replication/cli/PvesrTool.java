@@ -7,17 +7,22 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.haven.api.HttpMethod;
 import org.haven.api.cli.ApiClient;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliInvocation;
 import org.haven.api.cli.CliTool;
+import org.haven.replication.PeerFinalize;
+import org.haven.replication.PeerPrepare;
+import org.haven.replication.PeerSetState;
 import tools.jackson.databind.JsonNode;
 
 /**
  * {@code pvesr}: storage replication jobs, as PVE's tool: {@code list}, {@code read}, {@code status},
  * {@code create-local-job}, {@code update}, {@code delete}, {@code enable}, {@code disable}, {@code schedule-now},
- * {@code run}.
+ * {@code run}, and the internal commands one node runs on another ({@code set-state}, {@code prepare-local-job},
+ * {@code finalize-local-job}), carried out by the daemon's node-to-node handlers.
  */
 public final class PvesrTool implements CliTool {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd_HH:mm:ss");
@@ -41,7 +46,113 @@ public final class PvesrTool implements CliTool {
                         .fixed("type", "local").output(CliCommand.Output.NONE),
                 CliCommand.local("enable", inv -> setDisable(inv, false)).description("Enable a replication job."),
                 CliCommand.local("disable", inv -> setDisable(inv, true)).description("Disable a replication job."),
-                CliCommand.local("run", PvesrTool::run).description("Run the replication jobs of this node that are due, or the one given with --id, and wait for them."));
+                CliCommand.local("run", PvesrTool::run).description("Run the replication jobs of this node that are due, or the one given with --id, and wait for them."),
+                CliCommand.local("set-state", PvesrTool::setState)
+                        .description("Set the job replication state on migration. This call is for internal use. It will accept the job state as ja JSON obj."),
+                CliCommand.local("prepare-local-job", PvesrTool::prepareLocalJob)
+                        .description("Prepare for starting a replication job. This is called on the target node before replication starts. "
+                                + "This call is for internal use, and return a JSON object on stdout."),
+                CliCommand.local("finalize-local-job", PvesrTool::finalizeLocalJob)
+                        .description("Finalize a replication job. This removes all replications snapshots with timestamps different than <last_sync>."));
+    }
+
+    /** Positional arguments and {@code --name value} / {@code --name=value} options of an internal command. */
+    record Args(List<String> positional, Map<String, String> options) {
+        static Args parse(List<String> args, Set<String> known) {
+            List<String> pos = new ArrayList<>();
+            Map<String, String> opts = new java.util.TreeMap<>();
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (!a.startsWith("--")) {
+                    pos.add(a);
+                    continue;
+                }
+                String name = a.substring(2), value;
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    value = name.substring(eq + 1);
+                    name = name.substring(0, eq);
+                } else if (i + 1 < args.size()) {
+                    value = args.get(++i);
+                } else {
+                    throw new IllegalArgumentException(name + ": missing value");
+                }
+                if (!known.contains(name)) throw new IllegalArgumentException(name + ": property is not defined in schema and the schema does not allow additional properties");
+                opts.put(name, value);
+            }
+            return new Args(pos, opts);
+        }
+    }
+
+    /** Runs an internal command: bad arguments as PVE's {@code 400 Parameter verification failed.}, errors on stderr. */
+    private static int internal(CliInvocation inv, Set<String> options, int required, java.util.function.Function<Args, String> body) {
+        Args a;
+        try {
+            a = Args.parse(inv.args(), options);
+        } catch (IllegalArgumentException e) {
+            inv.err().println("400 Parameter verification failed.");
+            inv.err().println(e.getMessage());
+            return 255;
+        }
+        if (a.positional().size() < required) {
+            inv.err().println("400 not enough arguments");
+            return 255;
+        }
+        try {
+            String out = body.apply(a);
+            if (out != null) inv.out().println(out);
+            return 0;
+        } catch (ApiClient.ApiCallException e) {
+            inv.err().println(e.getMessage());
+            return 255;
+        }
+    }
+
+    /** {@code pvesr set-state <vmid> <state>}: the guest's job states (JSON) replace those in this node's state file. */
+    static int setState(CliInvocation inv) {
+        return internal(inv, Set.of(), 2, a -> {
+            String vmid = a.positional().get(0);
+            if (!vmid.matches("[1-9][0-9]{2,8}")) throw new ApiClient.ApiCallException(400, "vmid: invalid format - value does not look like a valid VM ID", null);
+            JsonNode state;
+            try {
+                state = tools.jackson.databind.json.JsonMapper.builder().build().readTree(a.positional().get(1));
+            } catch (RuntimeException e) {
+                state = null;
+            }
+            if (state == null || !state.isObject()) throw new ApiClient.ApiCallException(400, "state: malformed JSON object", null);
+            inv.client().peer(PeerSetState.PATH, Map.of("vmid", vmid), a.positional().get(1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return null;
+        });
+    }
+
+    /** The query of a job command: the job id, the volumes (extra arguments) and the options. */
+    private static Map<String, Object> jobQuery(Args a) {
+        Map<String, Object> q = new java.util.LinkedHashMap<>(a.options());
+        q.put("id", a.positional().get(0));
+        q.put("volumes", String.join(",", a.positional().subList(1, a.positional().size())));
+        return q;
+    }
+
+    /**
+     * {@code pvesr prepare-local-job <id> [<volid>…] [--force 0|1] [--last_sync N] [--parent_snapname S] [--scan storages]}:
+     * stale volumes and replication snapshots of the job removed on this node; prints the snapshots kept per volume.
+     */
+    static int prepareLocalJob(CliInvocation inv) {
+        return internal(inv, Set.of("force", "last_sync", "parent_snapname", "scan"), 1, a -> {
+            Map<String, Object> q = jobQuery(a);
+            if (q.containsKey("force")) q.put("force", List.of("1", "true", "yes", "on").contains(String.valueOf(q.get("force")).toLowerCase()) ? "1" : "0");
+            return inv.client().peer(PeerPrepare.PATH, q, new byte[0]);
+        });
+    }
+
+    /** {@code pvesr finalize-local-job <id> [<volid>…] [--last_sync N]}: the job's other replication snapshots removed on this node. */
+    static int finalizeLocalJob(CliInvocation inv) {
+        return internal(inv, Set.of("last_sync"), 1, a -> {
+            Map<String, Object> q = jobQuery(a);
+            q.putIfAbsent("last_sync", "0");
+            inv.client().peer(PeerFinalize.PATH, q, new byte[0]);
+            return null;
+        });
     }
 
     private static int setDisable(CliInvocation inv, boolean disable) {
