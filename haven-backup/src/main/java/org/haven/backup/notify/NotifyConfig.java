@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.haven.core.format.ConfigText;
 
 /**
  * PVE 8's notification configuration: {@code notifications.cfg} (targets {@code sendmail:}, {@code smtp:},
@@ -120,6 +121,7 @@ public final class NotifyConfig {
             if (cur == null || h.matches()) {
                 if (!h.matches()) throw new ParseException(file, i + 1, "syntax error - expected header, got '" + line + "'");
                 String type = h.group(1), name = h.group(2);
+                if (!NAME.matcher(name).matches() || name.length() > 128) throw new ParseException(file, i + 1, "invalid configuration ID '" + name + "'");
                 if (!type.equals(MATCHER) && !TARGET_TYPES.contains(type)) throw new ParseException(file, i + 1, "unknown section type '" + type + "'");
                 String n = name;
                 if (out.stream().anyMatch(s -> s.name.equals(n))) throw new ParseException(file, i + 1, "duplicate section '" + name + "'");
@@ -142,7 +144,7 @@ public final class NotifyConfig {
             sb.append(s.type).append(": ").append(s.name).append('\n');
             s.props.forEach((k, vs) -> {
                 for (String v : vs) {
-                    if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) throw new IllegalArgumentException("value of '" + k + "' must not contain a line break");
+                    ConfigText.line(k, v);
                     sb.append('\t').append(k);
                     if (!v.isEmpty()) sb.append(' ').append(v.strip());
                     sb.append('\n');
