@@ -154,8 +154,10 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 20_000);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
-        // no extra log entry per commit recording the commit index: a restarted node learns it from the leader
-        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, false);
+        // Ratis' metadata entry after each commit (on by default) is what tells the followers of the new commit index
+        // at once: without it they learn it only from the next heartbeat (half an election timeout later), and every
+        // write made on a follower, which waits until the follower has applied it, takes that long
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(props, true);
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(Math.max(3000, 3 * et), TimeUnit.MILLISECONDS));
         // a log entry (a batch of writes, or one write of the largest file allowed) must fit every buffer on its way
         long entry = maxEntryBytes(cfg.limits());

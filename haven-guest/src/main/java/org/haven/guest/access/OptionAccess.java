@@ -47,7 +47,9 @@ public final class OptionAccess {
         /** A container mount point: the row's privileges; bind mounts and devices are root's, volumes go to the storage layer. */
         MOUNT,
         /** Container feature flags: nesting needs the row's privileges, every other flag (and any flag of a privileged container) is root's. */
-        FEATURES
+        FEATURES,
+        /** A network device: the row's privileges, and {@code SDN.Use} on its bridge (a vnet's zone, else {@code localnetwork}), its tag or trunks. */
+        NET
     }
 
     /**
@@ -81,7 +83,7 @@ public final class OptionAccess {
             priv("freeze", "VM.PowerMgmt", "power management"),
             new Rule("vmstate", Kind.PRIVILEGE, List.of("VM.Config.Disk", "VM.PowerMgmt"), false, "the saved state of a hibernated guest"),
             priv("boot|bootdisk|vmstatestorage", "VM.Config.Disk", "disk layout"),
-            priv("net\\d+", "VM.Config.Network", "network devices"),
+            rule("net\\d+", Kind.NET, "VM.Config.Network", "network devices; the bridge, VLAN tag and trunks need SDN.Use"),
             new Rule("cipassword|citype|ciuser|ciupgrade|nameserver|searchdomain|sshkeys|ipconfig\\d+", Kind.PRIVILEGE,
                     List.of("VM.Config.Cloudinit", "VM.Config.Network"), true, "cloud-init settings"),
             new Rule("cicustom", Kind.SNIPPETS, List.of("VM.Config.Cloudinit", "VM.Config.Network"), true,
@@ -106,7 +108,8 @@ public final class OptionAccess {
     public static final List<Rule> LXC = List.of(
             priv("cores|cpuunits|cpulimit", "VM.Config.CPU", "CPU limits"),
             priv("memory|swap", "VM.Config.Memory", "memory"),
-            priv("net\\d+|nameserver|searchdomain|hostname", "VM.Config.Network", "network"),
+            rule("net\\d+", Kind.NET, "VM.Config.Network", "network devices; the bridge, VLAN tag and trunks need SDN.Use"),
+            priv("nameserver|searchdomain|hostname", "VM.Config.Network", "network"),
             rule("rootfs|mp\\d+", Kind.MOUNT, "VM.Config.Disk", "a bind mount or device exposes the host's files; volumes of other guests and storages"),
             rule("features", Kind.FEATURES, "VM.Config.Options", "feature flags other than nesting loosen the container's confinement"),
             refused("hookscript", Kind.HOOKSCRIPT, "changing the hookscript is only allowed for root@pam",
@@ -145,6 +148,9 @@ public final class OptionAccess {
 
         /** A new volume on {@code storage} for {@code key}. */
         void allocate(String key, String storage);
+
+        /** The SDN zone of a bridge: the zone of the vnet of that name, else {@code localnetwork} (a plain bridge of the node). */
+        default String sdnZone(String bridge) { return "localnetwork"; }
     }
 
     /** The first row covering {@code key}; null means root only. */
@@ -220,7 +226,34 @@ public final class OptionAccess {
                 if (!removing) mount(ctx, key, props(ctx, key, value).get("volume"));
             }
             case FEATURES -> { if (!root) features(ctx, r, key, value, removing, effective); }
+            case NET -> {
+                if (root) return;
+                require(ctx, r);
+                if (!removing && value != null) bridge(ctx, props(ctx, key, value));
+            }
         }
+    }
+
+    /**
+     * PVE's {@code check_vnet_access}: {@code SDN.Use} on {@code /sdn/zones/<zone>/<bridge>/<tag>} for a tag, on
+     * the same path per VLAN of the trunks, and on {@code /sdn/zones/<zone>/<bridge>} when there is neither.
+     */
+    private static void bridge(Context ctx, Map<String, String> net) {
+        String bridge = net.get("bridge");
+        if (bridge == null) return;
+        String path = "/sdn/zones/" + ctx.sdnZone(bridge) + "/" + bridge;
+        String tag = net.get("tag"), trunks = net.get("trunks");
+        List<String> paths = new java.util.ArrayList<>();
+        if (tag != null) paths.add(path + "/" + tag);
+        if (trunks != null)
+            for (String t : trunks.split(";")) {
+                if (t.isBlank()) continue;
+                String[] range = t.strip().split("-");
+                int from = Integer.parseInt(range[0]), to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+                for (int v = from; v <= to; v++) paths.add(path + "/" + v);
+            }
+        if (paths.isEmpty()) paths.add(path);
+        for (String p : paths) if (!ctx.has(p, false, "SDN.Use")) throw forbidden("Permission check failed (" + p + ", SDN.Use)");
     }
 
     /** pve-container's mount point classes: {@code /dev/…} is a device, another absolute path a bind mount, the rest a volume. */

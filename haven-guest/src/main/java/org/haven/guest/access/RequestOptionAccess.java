@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 import org.haven.api.RequestContext;
+import org.haven.core.format.SectionConfig;
 import org.haven.guest.config.GuestConfig;
 import org.haven.guest.volume.StorageVolumes;
 import org.haven.guest.volume.VolumeAccess;
@@ -42,6 +43,16 @@ public record RequestOptionAccess(RequestContext rc, VolumeAccess volumes, int v
 
     @Override public void allocate(String key, String storage) {
         VolumeIdCheck.checkAllocate(authid(), this::has, storage);
+    }
+
+    /** The zone of the vnet named {@code bridge} in the cluster's {@code sdn/vnets.cfg}, else {@code localnetwork}. */
+    @Override public String sdnZone(String bridge) {
+        String vnets = rc.node().cfs().readString("sdn/vnets.cfg").orElse("");
+        try {
+            return SectionConfig.parse(vnets).find(bridge).flatMap(s -> s.get("zone")).orElse("localnetwork");
+        } catch (SectionConfig.ParseException e) {
+            return "localnetwork";
+        }
     }
 
     private VolumeName parse(String volid) {

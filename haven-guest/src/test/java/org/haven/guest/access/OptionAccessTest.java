@@ -33,6 +33,8 @@ class OptionAccessTest {
 
         @Override public String guestPath() { return "/vms/100"; }
 
+        @Override public String sdnZone(String bridge) { return bridge.equals("vnet1") ? "z1" : "localnetwork"; }
+
         @Override public String current(String key) { return config.get(key); }
 
         @Override public boolean has(String path, boolean any, String... privs) {
@@ -110,7 +112,20 @@ class OptionAccessTest {
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Memory"), "memory", "4096", "ok"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.CPU"), "cores", "4", "ok"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.CPU"), "net0", "virtio,bridge=vmbr0", "403 Permission check failed (/vms/100, VM.Config.Network)"),
-                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network"), "net0", "virtio,bridge=vmbr0", "ok"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network"), "net0", "virtio,bridge=vmbr0",
+                        "403 Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/localnetwork/vmbr0:SDN.Use"), "net0", "virtio,bridge=vmbr0", "ok"),
+                // a vnet's zone names the path; a tag and each VLAN of the trunks are checked on their own
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/localnetwork/vnet1:SDN.Use"), "net0", "virtio,bridge=vnet1",
+                        "403 Permission check failed (/sdn/zones/z1/vnet1, SDN.Use)"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/z1/vnet1:SDN.Use"), "net0", "virtio,bridge=vnet1", "ok"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/localnetwork/vmbr0:SDN.Use"), "net0", "virtio,bridge=vmbr0,tag=5",
+                        "403 Permission check failed (/sdn/zones/localnetwork/vmbr0/5, SDN.Use)"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/localnetwork/vmbr0/5:SDN.Use", "/sdn/zones/localnetwork/vmbr0/7:SDN.Use"),
+                        "net0", "virtio,bridge=vmbr0,trunks=5;7", "ok"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/localnetwork/vmbr0/5:SDN.Use"),
+                        "net0", "virtio,bridge=vmbr0,trunks=5-6", "403 Permission check failed (/sdn/zones/localnetwork/vmbr0/6, SDN.Use)"),
+                Arguments.of(ROOT, none, "net0", "virtio,bridge=vnet1,tag=9", "ok"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Options"), "name", "web", "ok"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Options"), "startup", "order=1", "403 Permission check failed (/, Sys.Modify)"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Options", "/:Sys.Modify"), "startup", "order=1", "ok"),
@@ -209,6 +224,9 @@ class OptionAccessTest {
                 // the rest needs its family's privilege, unnamed options VM.Config.Options
                 Arguments.of(ADMIN, options, Map.of(), "memory", "512", "403 Permission check failed (/vms/100, VM.Config.Memory)"),
                 Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network"), Map.of(), "hostname", "ct1", "ok"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network"), Map.of(), "net0", "name=eth0,bridge=vnet1",
+                        "403 Permission check failed (/sdn/zones/z1/vnet1, SDN.Use)"),
+                Arguments.of(ADMIN, Set.of("/vms/100:VM.Config.Network", "/sdn/zones/z1/vnet1:SDN.Use"), Map.of(), "net0", "name=eth0,bridge=vnet1", "ok"),
                 Arguments.of(ADMIN, options, Map.of(), "onboot", "1", "ok"),
                 Arguments.of(ADMIN, disk, Map.of(), "ostype", "debian", "403 Permission check failed (/vms/100, VM.Config.Options)"));
     }

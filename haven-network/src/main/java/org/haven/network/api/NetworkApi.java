@@ -15,6 +15,7 @@ import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
+import org.haven.api.RequestContext;
 import org.haven.api.SpecMethods;
 import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
@@ -25,6 +26,8 @@ import org.haven.network.ifaces.Iface;
 import org.haven.network.ifaces.Interfaces;
 import org.haven.network.ifaces.NetworkConfig;
 import org.haven.network.ifaces.Stanza;
+import org.haven.network.sdn.SdnConfig;
+import org.haven.network.sdn.SdnGen;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,7 +109,7 @@ public final class NetworkApi implements ApiModule {
      * guest network's bridge from {@code haven.network.guest} or {@code HAVEN_GUEST_NETWORK}.
      */
     public NetworkApi() {
-        this(netnsFromEnvironment(), null, guestBridgeFromEnvironment());
+        this(IfReload.netnsFromEnvironment(), null, guestBridgeFromEnvironment());
     }
 
     /**
@@ -125,17 +128,11 @@ public final class NetworkApi implements ApiModule {
         return b == null || b.isBlank() || b.equals("off") || b.equals("0") ? null : b;
     }
 
-    private static List<String> netnsFromEnvironment() {
-        String ns = System.getProperty("haven.network.netns", System.getenv("HAVEN_NETWORK_NETNS"));
-        return ns == null || ns.isBlank() ? List.of() : List.of("ip", "netns", "exec", ns);
-    }
-
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
-        Path file = ctx.embedded() ? ctx.dataDir().resolve("network").resolve("interfaces") : IfReload.SYSTEM_FILE;
+        Path file = IfReload.nodeFile(ctx.embedded(), ctx.dataDir());
         store = new NetworkStore(file);
-        if (!ctx.embedded()) reload = new IfReload(netnsPrefix, file, null);
-        else if (!netnsPrefix.isEmpty()) reload = new IfReload(netnsPrefix, file, ctx.dataDir().resolve("network").resolve("ifupdown2"));
+        reload = IfReload.forNode(ctx.embedded(), ctx.dataDir(), netnsPrefix);
         if (live == null) live = () -> {
             try {
                 return Links.read(netnsPrefix);
@@ -146,7 +143,9 @@ public final class NetworkApi implements ApiModule {
         String n = "/nodes/{node}/network";
         SPEC.add(reg, "GET", n, "List the network interfaces (pending changes included).", (p, rc) -> {
             store.changes().ifPresent(d -> rc.setResultAttribute("changes", d));
-            return list(p);
+            List<Map<String, Object>> out = list(p);
+            if ("any_bridge".equals(p.str("type", null)) || "vnet".equals(p.str("type", null))) out.addAll(vnets(ctx, rc));
+            return out;
         });
         SPEC.add(reg, "POST", n, "Create an interface in the pending configuration.", (p, rc) -> change(c -> IfaceParams.create(c, p, ovs())));
         SPEC.add(reg, "PUT", n, "Apply the pending configuration (ifreload -a).",
@@ -205,7 +204,28 @@ public final class NetworkApi implements ApiModule {
                 List.of(Stanza.of("inet", "static").withAddress(gn.config().cidr()))));
     }
 
-    private Object list(Params p) throws IOException {
+    /**
+     * The SDN vnets this node carries, as PVE lists them for {@code any_bridge} and {@code vnet}: type {@code vnet},
+     * their zone, only those the caller may audit or use.
+     */
+    private static List<Map<String, Object>> vnets(NodeContext ctx, RequestContext rc) {
+        SdnGen.Running r = SdnGen.Running.of(SdnConfig.running(ctx.cfs().readString(SdnConfig.RUNNING).orElse(null)));
+        List<Map<String, Object>> out = new ArrayList<>();
+        r.localVnets(ctx.nodeName()).forEach((vnet, zone) -> {
+            if (!rc.hasPermission("/sdn/zones/" + zone + "/" + vnet, true, "SDN.Audit", "SDN.Allocate", "SDN.Use")) return;
+            Map<String, Object> m = new TreeMap<>();
+            m.put("iface", vnet);
+            m.put("type", "vnet");
+            m.put("active", 1);
+            m.put("zone", zone);
+            Object alias = r.vnets().get(vnet).get("alias");
+            if (alias != null) m.put("alias", alias);
+            out.add(m);
+        });
+        return out;
+    }
+
+    private List<Map<String, Object>> list(Params p) throws IOException {
         Map<String, Links.Link> links = live.get();
         NetworkConfig c = listed(links);
         String want = p.str("type", null);

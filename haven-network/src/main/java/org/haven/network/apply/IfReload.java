@@ -36,6 +36,31 @@ public final class IfReload {
             throw new IllegalArgumentException("an alternate interfaces file is applied only inside 'ip netns exec'");
     }
 
+    /**
+     * The {@code ip netns exec NS} prefix of the namespace an embedded node applies its network in, from
+     * {@code haven.network.netns} or {@code HAVEN_NETWORK_NETNS}; empty for none.
+     */
+    public static List<String> netnsFromEnvironment() {
+        String ns = System.getProperty("haven.network.netns", System.getenv("HAVEN_NETWORK_NETNS"));
+        return ns == null || ns.isBlank() ? List.of() : List.of("ip", "netns", "exec", ns);
+    }
+
+    /** A node's interfaces file: the host's in system mode, {@code <data-dir>/network/interfaces} in embedded mode. */
+    public static Path nodeFile(boolean embedded, Path dataDir) {
+        return embedded ? dataDir.resolve("network").resolve("interfaces") : SYSTEM_FILE;
+    }
+
+    /**
+     * How a node applies its interfaces file: the host's directly in system mode; an embedded node's only inside
+     * the namespace {@code prefix} enters (with ifupdown2's state under {@code <data-dir>/network/ifupdown2}),
+     * and not at all (null) without one.
+     */
+    public static IfReload forNode(boolean embedded, Path dataDir, List<String> prefix) {
+        if (!embedded) return new IfReload(prefix, SYSTEM_FILE, null);
+        if (prefix.isEmpty()) return null;
+        return new IfReload(prefix, nodeFile(true, dataDir), dataDir.resolve("network").resolve("ifupdown2"));
+    }
+
     /** The command that reloads {@link #file}. */
     public List<String> command() {
         List<String> cmd = new ArrayList<>(prefix);

@@ -25,6 +25,8 @@ import org.haven.api.task.FileTaskManager;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.time.Clock;
 import org.haven.network.apply.Links;
+import org.haven.network.sdn.SdnConfig;
+import org.haven.network.sdn.SdnConfig.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -52,6 +54,28 @@ class NetworkApiTest extends NetworkApiHarness {
                     bridge-fd 0
             # uplink bridge
             """;
+
+    @Test
+    void bridgeListsCarryTheVnetsOfThisNode() throws Exception {
+        start(List.of(), () -> LIVE);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, HOST_FILE);
+        var zones = SdnConfig.parse(Kind.ZONES, "simple: z1\n\nsimple: far\n\tnodes n2\n\n");
+        var vnets = SdnConfig.parse(Kind.VNETS,
+                "vnet: v1\n\tzone z1\n\talias lab\n\nvnet: v2\n\tzone far\n\n");
+        node.cfs().mkdirs("sdn");
+        node.cfs().writeString("sdn/.running-config", JSON.writeValueAsString(SdnConfig.running(1,
+                Map.of(Kind.ZONES, zones, Kind.VNETS, vnets))));
+        JsonNode bridges = ok(HttpMethod.GET, "/nodes/n1/network", "type", "any_bridge");
+        assertThat(bridges).hasSize(2);
+        assertThat(bridges.get(1).path("iface").asString()).isEqualTo("v1");
+        assertThat(bridges.get(1).path("type").asString()).isEqualTo("vnet");
+        assertThat(bridges.get(1).path("zone").asString()).isEqualTo("z1");
+        assertThat(bridges.get(1).path("alias").asString()).isEqualTo("lab");
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/network", "type", "vnet")).hasSize(1);
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/network", "type", "bridge")).hasSize(1);
+        assertThat(ok(HttpMethod.GET, "/nodes/n1/network")).noneSatisfy(i -> assertThat(i.path("type").asString()).isEqualTo("vnet"));
+    }
 
     @Test
     void listShowsPveShapesWithLiveState() throws Exception {
