@@ -114,6 +114,7 @@ public final class CorosyncConf {
                 int close = rest.indexOf('}');
                 String value = close >= 0 ? rest.substring(0, close).strip() : rest;
                 if (value.isEmpty()) throw new ParseException("parse error - no value for '" + key + "'");
+                if (value.indexOf('{') >= 0) throw new ParseException("parse error - unexpected '{' in line " + lineNo);
                 cur.items.add(new Value(key, value));
                 line = close >= 0 ? rest.substring(close) : "";
             }

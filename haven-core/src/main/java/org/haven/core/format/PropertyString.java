@@ -30,6 +30,8 @@ public final class PropertyString {
                 value = part;
             } else {
                 key = part.substring(0, eq);
+                if (key.isEmpty() || key.indexOf('"') >= 0 || key.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)))
+                    throw new IllegalArgumentException("invalid key in comma-separated list property: '" + key + "'");
                 value = unquote(part.substring(eq + 1));
             }
             if (out.containsKey(key)) throw new IllegalArgumentException("duplicate key in comma-separated list property: " + key);
