@@ -122,7 +122,8 @@ public final class HavenNode implements AutoCloseable {
     static String javaBin() { return Path.of(System.getProperty("java.home"), "bin", "java").toString(); }
 
     private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        // a generous bound: on a loaded machine the JVM's start alone can take a minute
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         Path sock = dataDir.resolve("run/haven.sock");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IllegalStateException("exited with " + process.exitValue());

@@ -52,6 +52,9 @@ public final class HavenTool implements CliTool {
                     if (names.isEmpty() || names.contains("pvesh")) inv.out().print(AutoComplete.bash("pvesh", pveshCommandLine()));
                     return 0;
                 }).description("Print bash completion scripts (all tools, or the ones named)."),
+                CliCommand.local("manpage", HavenTool::manPages)
+                        .output(CliCommand.Output.NONE)
+                        .description("Write the tools' manual pages (TOOL.1): haven manpage --out DIR [TOOL...]."),
                 CliCommand.local("template build", inv -> org.haven.lxc.template.TemplateBuild.run(inv.args(), inv.out(), inv.err()))
                         .output(CliCommand.Output.NONE)
                         .description("Build a container template: haven template build --dist busybox --out DIR."),
@@ -217,6 +220,26 @@ public final class HavenTool implements CliTool {
     }
 
     /** A picocli model of a tool: nested subcommands with options from the bound methods' schemas. */
+    /** {@code haven manpage --out DIR [TOOL...]}: one roff page per tool, from its commands and their method schemas. */
+    static int manPages(org.haven.api.cli.CliInvocation inv) throws Exception {
+        List<String> args = new java.util.ArrayList<>(inv.args());
+        int o = args.indexOf("--out");
+        if (o < 0 || o + 1 >= args.size()) { inv.err().println("USAGE: haven manpage --out DIR [TOOL...]"); return 255; }
+        java.nio.file.Path dir = java.nio.file.Path.of(args.get(o + 1));
+        args.subList(o, o + 2).clear();
+        java.nio.file.Files.createDirectories(dir);
+        ApiTree tree = OfflineApi.build();
+        String epoch = System.getenv("SOURCE_DATE_EPOCH");
+        String date = java.time.LocalDate.ofInstant(epoch != null ? java.time.Instant.ofEpochSecond(Long.parseLong(epoch)) : java.time.Instant.now(),
+                java.time.ZoneOffset.UTC).toString();
+        for (CliTool t : org.haven.api.Discovery.load(CliTool.class, e -> inv.err().println("haven: cannot load a CLI tool: " + e))) {
+            if (!args.isEmpty() && !args.contains(t.name())) continue;
+            java.nio.file.Files.writeString(dir.resolve(t.name() + ".1"), org.haven.cli.ManPage.render(t, c -> methodInfo(c, tree), Version.VERSION, date));
+        }
+        if (args.isEmpty() || args.contains("pvesh")) java.nio.file.Files.writeString(dir.resolve("pvesh.1"), org.haven.cli.ManPage.pvesh(Version.VERSION, date));
+        return 0;
+    }
+
     static CommandLine commandLine(CliTool tool, ApiTree tree) {
         CommandLine root = new CommandLine(CommandSpec.create().name(tool.name()));
         for (CliCommand c : tool.commands()) {

@@ -201,6 +201,7 @@ public final class Havend implements AutoCloseable {
             }
         }
         Dispatcher dispatcher = new Dispatcher(tree, services, access);
+        services.publish(Dispatcher.class, dispatcher);
         proxy = new HttpsNodeProxy(cfs, ac);
         dispatcher.setProxy(proxy);
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);

@@ -5,7 +5,7 @@ import org.haven.api.HttpMethod;
 import org.haven.api.cli.CliCommand;
 import org.haven.api.cli.CliTool;
 
-/** {@code pvenode}: node management (certificates and ACME, tasks, starting and stopping all guests). */
+/** {@code pvenode}: node management (configuration, wake-on-LAN, certificates and ACME, tasks, starting and stopping all guests). */
 public final class Pvenode implements CliTool {
     @Override public String name() { return "pvenode"; }
 
@@ -33,6 +33,9 @@ public final class Pvenode implements CliTool {
                                 out.println();
                             }
                         }),
+                CliCommand.api("config get", HttpMethod.GET, "/nodes/{node}/config").fixed("node", CliCommand.LOCAL_NODE).printer(Pvenode::printConfig),
+                CliCommand.api("config set", HttpMethod.PUT, "/nodes/{node}/config").fixed("node", CliCommand.LOCAL_NODE),
+                CliCommand.api("wakeonlan", HttpMethod.POST, "/nodes/{node}/wakeonlan").positional("node"),
                 CliCommand.api("startall", HttpMethod.POST, "/nodes/{node}/startall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
                 CliCommand.api("stopall", HttpMethod.POST, "/nodes/{node}/stopall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
                 CliCommand.api("suspendall", HttpMethod.POST, "/nodes/{node}/suspendall").fixed("node", CliCommand.LOCAL_NODE).output(CliCommand.Output.TASK),
@@ -70,6 +73,18 @@ public final class Pvenode implements CliTool {
                             for (var l : lines) inv.out().println(l.path("t").asString());
                             return 0;
                         }).positional("upid").fixed("node", CliCommand.LOCAL_NODE).description("Read task log."));
+    }
+
+    /** {@code config get} prints the node configuration as its file has it: the description as comments, then sorted keys. */
+    static void printConfig(tools.jackson.databind.JsonNode data, java.io.PrintStream out) {
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        for (var e : data.properties()) {
+            if (e.getKey().equals("digest")) continue;
+            String v = e.getValue().isString() ? e.getValue().asString() : e.getValue().toString();
+            if (e.getKey().equals("description")) for (String l : v.split("\n")) out.println("#" + l);
+            else sorted.put(e.getKey(), v);
+        }
+        sorted.forEach((k, v) -> out.println(k + ": " + v));
     }
 
     static String ts(long epoch) {

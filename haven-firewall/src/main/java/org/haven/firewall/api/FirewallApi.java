@@ -14,14 +14,18 @@ import java.util.TreeMap;
 import java.time.Duration;
 import java.util.function.Function;
 import org.haven.api.ApiException;
+import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.Handler;
 import org.haven.api.LogFiles;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
+import org.haven.api.Permission;
 import org.haven.api.SpecMethods;
 import org.haven.core.schema.Formats;
+import org.haven.core.schema.Schema;
+import org.haven.core.schema.StandardOptions;
 import org.haven.firewall.apply.FirewallService;
 import org.haven.firewall.apply.GuestNics;
 import org.haven.firewall.apply.LocalNetwork;
@@ -87,13 +91,18 @@ public final class FirewallApi implements ApiModule {
     private boolean clearOnStop;
     private KmsgLogger logger;
     private java.nio.file.Path logFile;
+    private volatile Placement where;
+    private String tapNode;
 
     /**
      * Where a node loads its ruleset: the command prefix of the network namespace ({@code ip netns exec NS}, empty
      * for the machine's) and whether the host zone is filtered when {@code host.fw} does not say
      * ({@link org.haven.firewall.compile.FwCompiler.Input#hostByDefault}).
      */
-    record Placement(List<String> prefix, boolean hostByDefault) {}
+    record Placement(List<String> prefix, boolean hostByDefault) {
+        /** The network namespace, or null for the machine's. */
+        String netns() { return prefix.isEmpty() ? null : prefix.getLast(); }
+    }
 
     /**
      * Where the rules go. A node with its own machine (system mode) loads them into the machine's nftables, as
@@ -121,7 +130,7 @@ public final class FirewallApi implements ApiModule {
      */
     @Override
     public void start(NodeContext ctx) {
-        Placement where = placement(ctx.embedded(), setting("haven.firewall.netns", "HAVEN_FIREWALL_NETNS"),
+        Placement where = this.where = placement(ctx.embedded(), setting("haven.firewall.netns", "HAVEN_FIREWALL_NETNS"),
                 setting("haven.network.guest", "HAVEN_GUEST_NETWORK"), setting("haven.network.netns", "HAVEN_NETWORK_NETNS"));
         if (where == null) return;
         List<String> prefix = where.prefix();
@@ -168,6 +177,20 @@ public final class FirewallApi implements ApiModule {
         ruleMethods(reg, n + "/rules", p -> FwStore.Target.host(p.str("node")), Rules.MAIN);
         optionMethods(reg, n, p -> FwStore.Target.host(p.str("node")));
         add(reg, "GET", n + "/log", "Read firewall log", (p, rc) -> log(p, rc, null));
+        tapNode = org.haven.core.net.GuestPorts.tapNode(ctx.embedded(), ctx.nodeName());
+        reg.add(ApiMethod.get(n + "/placement").name("firewall_placement")
+                .description("Where this node loads its firewall ruleset and what it compiles it with (Haven extension, for pve-firewall): "
+                        + "whether it loads one, the network namespace (none: the machine's), whether the host zone is filtered when "
+                        + "host.fw does not set 'enable', the node part of its VMs' tap names and the addresses of its machine.")
+                .param("node", StandardOptions.node()).proxyto("node")
+                .returns(Schema.object()
+                        .property("active", Schema.bool().description("Whether the daemon loads a ruleset."))
+                        .property("netns", Schema.string().optional().description("The network namespace the ruleset goes to; absent for the machine's."))
+                        .property("host_default", Schema.bool().description("Whether the host zone is filtered when host.fw does not set 'enable'."))
+                        .property("tap_node", Schema.string().optional().description("The node name in the VMs' tap device names; absent for PVE's names."))
+                        .property("addresses", Schema.array(Schema.string()).description("The machine's addresses (addr/prefix).")))
+                .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
+                .handler((p, rc) -> placementInfo()).build());
 
         for (String type : List.of("qemu", "lxc")) {
             String g = "/nodes/{node}/" + type + "/{vmid}/firewall";
@@ -222,6 +245,18 @@ public final class FirewallApi implements ApiModule {
 
     private void add(ApiRegistry reg, String method, String path, String description, Handler h) {
         METHODS.add(reg, method, path, description, h);
+    }
+
+    /** What {@link #placement} decided for this daemon, as {@code pve-firewall} needs it to compile what the daemon loads. */
+    private Map<String, Object> placementInfo() {
+        Placement w = where;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("active", w != null ? 1 : 0);
+        if (w != null && w.netns() != null) m.put("netns", w.netns());
+        m.put("host_default", w == null || w.hostByDefault() ? 1 : 0);
+        if (tapNode != null) m.put("tap_node", tapNode);
+        m.put("addresses", LocalNetwork.addresses(w == null ? List.of() : w.prefix()));
+        return m;
     }
 
     /** The firewall log (of one guest when {@code vmid} is set), paged and filtered by time as PVE's. */

@@ -14,7 +14,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The compiler input as the local daemon serves it: the firewall files rebuilt from the firewall API, the
  * node's guests from {@code /cluster/resources} and their configurations, the members from
- * {@code /cluster/status}.
+ * {@code /cluster/status}, and how the daemon compiles and where it loads ({@code /nodes/{node}/firewall/placement}).
  */
 final class ApiSource {
     private final ApiClient api;
@@ -22,7 +22,24 @@ final class ApiSource {
 
     ApiSource(ApiClient api) { this.api = api; }
 
-    FwCompiler.Input read(String node, String localNetwork) {
+    /**
+     * How the node's daemon compiles and where it loads: {@code prefix} runs a command where its rules are
+     * ({@code ip netns exec NS}, empty for the machine), null when it loads none.
+     */
+    record Placement(List<String> prefix, boolean hostByDefault, String tapNode, List<String> addresses) {}
+
+    Placement placement(String node) {
+        JsonNode p = get("/nodes/" + node + "/firewall/placement", Map.of());
+        List<String> prefix = null;
+        if (p.path("active").asInt(0) != 0)
+            prefix = p.hasNonNull("netns") ? List.of("ip", "netns", "exec", p.get("netns").asString()) : List.of();
+        List<String> addresses = new ArrayList<>();
+        for (JsonNode a : p.path("addresses")) addresses.add(a.asString());
+        return new Placement(prefix, p.path("host_default").asInt(1) != 0, text(p, "tap_node"), addresses);
+    }
+
+    /** The compiler input, compiled as {@code placement} says the daemon does. */
+    FwCompiler.Input read(String node, String localNetwork, Placement placement) {
         FwFile cluster = file(FwFile.Kind.CLUSTER, "/cluster/firewall", true);
         FwFile host = file(FwFile.Kind.HOST, "/nodes/" + node + "/firewall", false);
         List<FwCompiler.Guest> guests = new ArrayList<>();
@@ -36,12 +53,13 @@ final class ApiSource {
                 for (Map.Entry<String, JsonNode> e : get(base + "/config", Map.of()).properties())
                     if (e.getKey().matches("net\\d+")) conf.append(e.getKey()).append(": ").append(e.getValue().asString()).append('\n');
                 boolean ct = type.equals("lxc");
-                guests.add(new FwCompiler.Guest(vmid, ct, file(FwFile.Kind.GUEST, base + "/firewall", true), GuestNics.parseNics(conf.toString(), ct)));
+                guests.add(new FwCompiler.Guest(vmid, ct, file(FwFile.Kind.GUEST, base + "/firewall", true), GuestNics.parseNics(conf.toString(), ct),
+                        placement.tapNode()));
             } catch (ApiClient.ApiCallException e) {
                 warnings.add("guest " + vmid + ": " + e.getMessage());
             }
         }
-        return new FwCompiler.Input(node, cluster, host, guests, memberIps(), localNetwork);
+        return new FwCompiler.Input(node, cluster, host, guests, memberIps(), localNetwork, placement.hostByDefault());
     }
 
     /** Member addresses from {@code /cluster/status}. */

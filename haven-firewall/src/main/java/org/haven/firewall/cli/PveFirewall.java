@@ -25,7 +25,10 @@ import org.haven.firewall.config.FwFile;
  * {@code stop}, {@code restart}. The configuration comes from the local daemon (through the firewall API), or
  * with {@code --local DIR} from a directory laid out as {@code /etc/pve} ({@code firewall/cluster.fw},
  * {@code nodes/<node>/host.fw}, {@code nodes/<node>/{qemu-server,lxc}/<vmid>.conf}, {@code firewall/<vmid>.fw},
- * {@code corosync.conf}) without a daemon. {@code simulate} evaluates the compiled ruleset.
+ * {@code corosync.conf}) without a daemon. Against the daemon, the ruleset is compiled as the daemon compiles it
+ * (its host zone default, its VMs' tap names, its machine's addresses: {@code /nodes/{node}/firewall/placement}), so
+ * that {@code compile} prints and {@code simulate} evaluates what the daemon loads, and {@code status},
+ * {@code start} and {@code stop} act where it loads (its network namespace).
  */
 public final class PveFirewall implements CliTool {
 
@@ -38,7 +41,7 @@ public final class PveFirewall implements CliTool {
         return List.of(
                 CliCommand.local("compile", inv -> run(inv, PveFirewall::compile)).description("Compile and print the ruleset."),
                 CliCommand.local("simulate", inv -> run(inv, PveFirewall::simulate))
-                        .description("Simulate a packet: --from/--to (host|outside|vm<ID>|ct<ID>) --protocol --source --dest --dport --sport --verbose."),
+                        .description("Simulate a packet: --from/--to (host|outside|vm<ID>|ct<ID>|<bridge>/<port>) --protocol --source --dest --dport --sport --verbose."),
                 CliCommand.local("localnet", inv -> run(inv, PveFirewall::localnet)).description("Print the detected local network."),
                 CliCommand.local("status", inv -> run(inv, PveFirewall::status)).description("Compile the rules, show warnings and the firewall status."),
                 CliCommand.local("start", inv -> run(inv, PveFirewall::start)).description("Compile and load the ruleset now."),
@@ -48,7 +51,7 @@ public final class PveFirewall implements CliTool {
 
     /** What a subcommand works on: the options, the node, the compiler input and where it came from. */
     record Ctx(Map<String, String> opts, String node, FwCompiler.Input input, String nodeIp, List<String> addresses,
-               List<String> warnings, PrintStream out, PrintStream err) {}
+               List<String> warnings, List<String> nftPrefix, PrintStream out, PrintStream err) {}
 
     @FunctionalInterface
     interface Cmd { int run(Ctx c) throws Exception; }
@@ -74,7 +77,8 @@ public final class PveFirewall implements CliTool {
     private static int run(CliInvocation inv, Cmd cmd) {
         try {
             Map<String, String> opts = options(inv.args());
-            List<String> addresses = LocalNetwork.addresses(nftPrefix());
+            List<String> addresses;
+            List<String> prefix;
             List<String> warnings = new ArrayList<>();
             FwCompiler.Input input;
             String node;
@@ -83,17 +87,22 @@ public final class PveFirewall implements CliTool {
                 Path dir = Path.of(opts.get("local"));
                 if (!Files.isDirectory(dir)) throw new IllegalArgumentException("directory '" + dir + "' does not exist");
                 ConfigReader r = ConfigReader.of(dir);
+                prefix = nftPrefix();
+                addresses = LocalNetwork.addresses(prefix);
                 node = opts.containsKey("node") ? opts.get("node") : localNode(dir);
                 input = FwInputs.read(r, node, GuestNics.fromConfig(r), addresses);
                 nodeIp = FwInputs.nodeIp(r, node);
             } else {
                 node = opts.containsKey("node") ? opts.get("node") : inv.localNode();
                 ApiSource api = new ApiSource(inv.client());
+                ApiSource.Placement placement = api.placement(node);
+                prefix = placement.prefix();
+                addresses = placement.addresses();
                 nodeIp = api.nodeIp(node);
-                input = api.read(node, LocalNetwork.detect(nodeIp, addresses));
+                input = api.read(node, LocalNetwork.detect(nodeIp, addresses), placement);
                 warnings.addAll(api.warnings);
             }
-            return cmd.run(new Ctx(opts, node, input, nodeIp, addresses, warnings, inv.out(), inv.err()));
+            return cmd.run(new Ctx(opts, node, input, nodeIp, addresses, warnings, prefix, inv.out(), inv.err()));
         } catch (IllegalArgumentException e) {
             inv.err().println(e.getMessage());
             return 255;
@@ -122,7 +131,7 @@ public final class PveFirewall implements CliTool {
         return out;
     }
 
-    /** Where start/stop/status act: the namespace {@code HAVEN_FIREWALL_NETNS} names (as for the daemon), else this machine. */
+    /** Where start/stop/status act with {@code --local}: the namespace {@code HAVEN_FIREWALL_NETNS} names (as for the daemon), else this machine. */
     static List<String> nftPrefix() {
         String ns = System.getenv("HAVEN_FIREWALL_NETNS");
         return ns == null || ns.isBlank() ? List.of() : List.of("ip", "netns", "exec", ns);
@@ -153,20 +162,36 @@ public final class PveFirewall implements CliTool {
     static int status(Ctx c) {
         FwCompiler.Output out = compileWithWarnings(c);
         boolean enabled = !out.table("inet").chains().isEmpty();
-        NftApplier.Result live = NftApplier.local(nftPrefix()).list();
-        c.out().println("Status: " + (enabled ? "enabled" : "disabled") + "/" + (live.ok() && !live.message().isBlank() ? "running" : "stopped"));
+        boolean running = false;
+        if (c.nftPrefix() != null) {
+            NftApplier.Result live = NftApplier.local(c.nftPrefix()).list();
+            running = live.ok() && !live.message().isBlank();
+        }
+        c.out().println("Status: " + (enabled ? "enabled" : "disabled") + "/" + (running ? "running" : "stopped"));
         return 0;
     }
 
+    /** The applier where the node's rules go; null (with the reason printed) when the node loads none. */
+    private static NftApplier applier(Ctx c) {
+        if (c.nftPrefix() != null) return NftApplier.local(c.nftPrefix());
+        c.err().println("node '" + c.node() + "' loads no firewall rules (an embedded node without a guest network of its own "
+                + "or haven.firewall.netns)");
+        return null;
+    }
+
     static int start(Ctx c) {
+        NftApplier applier = applier(c);
+        if (applier == null) return 255;
         FwCompiler.Output out = compileWithWarnings(c);
-        NftApplier.Result r = NftApplier.local(nftPrefix()).apply(out.text(), !out.table("bridge").chains().isEmpty());
+        NftApplier.Result r = applier.apply(out.text(), !out.table("bridge").chains().isEmpty());
         if (!r.ok()) { c.err().println("unable to load the ruleset: " + r.message().strip()); return 255; }
         return 0;
     }
 
     static int stop(Ctx c) {
-        NftApplier.Result r = NftApplier.local(nftPrefix()).clear();
+        NftApplier applier = applier(c);
+        if (applier == null) return 255;
+        NftApplier.Result r = applier.clear();
         if (!r.ok()) { c.err().println("unable to remove the ruleset: " + r.message().strip()); return 255; }
         return 0;
     }
@@ -186,7 +211,7 @@ public final class PveFirewall implements CliTool {
         Integer sport = o.containsKey("sport") ? Integer.valueOf(o.get("sport")) : null;
         FwCompiler.Output out = compileWithWarnings(c);
         Simulator.Result r = new Simulator(out.tables()).simulate(new Simulator.Packet(fz, tz, proto, source, dest, sport, dport,
-                o.get("icmp-type"), "new", null));
+                o.get("icmp-type"), "new", bridge(from, c) != null ? bridge(from, c) : bridge(to, c)));
         PrintStream p = c.out();
         if ("1".equals(o.get("verbose"))) {
             p.println("Test packet:");
@@ -199,9 +224,12 @@ public final class PveFirewall implements CliTool {
         return 0;
     }
 
+    /** PVE's zone of a bridge and the port a packet comes in or leaves by ({@code vmbr1/eth1}): the outside there. */
+    private static final java.util.regex.Pattern BRIDGE_PORT = java.util.regex.Pattern.compile("([a-zA-Z][a-zA-Z0-9]{0,9})/(\\S+)");
+
     private static Simulator.Zone zone(String name, Ctx c) {
         if (name.equals("host")) return Simulator.Zone.host();
-        if (name.equals("outside")) return Simulator.Zone.outside();
+        if (name.equals("outside") || BRIDGE_PORT.matcher(name).matches()) return new Simulator.Zone(name, null, null);
         var m = java.util.regex.Pattern.compile("(vm|ct)(\\d+)").matcher(name);
         if (!m.matches()) throw new IllegalArgumentException("invalid zone '" + name + "'");
         FwCompiler.Guest g = guest(c, Integer.parseInt(m.group(2)));
@@ -210,6 +238,17 @@ public final class PveFirewall implements CliTool {
                 .orElse(g.nics().isEmpty() ? null : g.nics().get(0));
         if (nic == null) throw new IllegalArgumentException("guest " + g.vmid() + " has no network device");
         return new Simulator.Zone(name, g.port(nic), nic.mac() == null ? null : nic.mac().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The bridge a zone is on: a {@code <bridge>/<port>} zone's, a guest's (its simulated NIC's), else null (vmbr0). */
+    private static String bridge(String zone, Ctx c) {
+        var bp = BRIDGE_PORT.matcher(zone);
+        if (bp.matches()) return bp.group(1);
+        if (!zone.matches("(vm|ct)\\d+")) return null;
+        FwCompiler.Guest g = guest(c, Integer.parseInt(zone.substring(2)));
+        if (g == null) return null;
+        return g.nics().stream().filter(FwCompiler.Nic::firewall).findFirst().or(() -> g.nics().stream().findFirst())
+                .map(FwCompiler.Nic::bridge).orElse(null);
     }
 
     private static FwCompiler.Guest guest(Ctx c, int vmid) {

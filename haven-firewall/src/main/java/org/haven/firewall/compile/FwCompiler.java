@@ -413,9 +413,19 @@ public final class FwCompiler {
      * A guest's {@code -in} chain for the bridge output hook, which sees what the host sends (or routes) to the
      * guest's port: such packets never reach the inet forward hook. PVE applies the guest's IN rules to them, so
      * this is the same chain with the frame's ether type for {@code nfproto}, the connection state from the mark
-     * ({@link #markState}) for {@code ct state}, DROP for REJECT (nftables cannot reject in the bridge output hook)
-     * and without the smurf check (whose {@code fib} lookup the bridge family lacks; the host's own source is
-     * never a broadcast address).
+     * ({@link #markState}) for {@code ct state}, DROP for REJECT and without the smurf check (whose {@code fib}
+     * lookup the bridge family lacks; the host's own source is never a broadcast address).
+     *
+     * <p>Why DROP: the kernel's bridge {@code reject} ({@code nft_reject_bridge}) is valid only in the prerouting,
+     * input and forward hooks, and the kernel these nodes run has none at all (a bridge {@code reject} fails to
+     * load with "No such file or directory" in every hook); nor can the bridge hook leave the decision to an inet
+     * hook where {@code reject} exists: the host's packet has passed the inet output and postrouting hooks before the
+     * bridge picks the port (they see only {@code vmbr0}), the skb's mark ends with it, and a {@code ct mark} that
+     * a retransmission could carry back to the inet output hook needs connection tracking in the bridge family
+     * ({@code ct} there fails with "Protocol error" without {@code nf_conntrack_bridge}). PVE gets the port in the
+     * inet forward hook instead, because each filtered tap sits on a firewall bridge of its own ({@code fwbr}) behind
+     * a veth pair, so what the host sends is forwarded, not sent, into the tap; Haven's guest NICs are plugged
+     * straight into the bridge.
      */
     private static Nft.Chain fromHost(Nft.Chain c) {
         List<Nft.Rule> out = new ArrayList<>();

@@ -99,6 +99,11 @@ class PveFirewallTest {
         assertThat(run("simulate", "--from", "outside", "--to", "vm100", "--source", "10.2.0.1", "--dport", "22").out()).isEqualTo("ACTION: DROP\n");
         assertThat(run("simulate", "--from", "ct101", "--to", "outside", "--dest", "198.51.100.1", "--dport", "443").out()).isEqualTo("ACTION: DROP\n");
         assertThat(run("simulate", "--from", "vm100", "--to", "outside", "--dest", "198.51.100.1", "--protocol", "udp", "--dport", "53").out()).isEqualTo("ACTION: ACCEPT\n");
+        // PVE's <bridge>/<port> zone: the outside on that bridge
+        assertThat(run("simulate", "--from", "vmbr0/eth0", "--to", "vm100", "--source", "10.1.0.5", "--dport", "22").out()).isEqualTo("ACTION: ACCEPT\n");
+        assertThat(run("simulate", "--from", "vmbr0/eth0", "--to", "vm100", "--source", "10.2.0.1", "--dport", "22").out()).isEqualTo("ACTION: DROP\n");
+        assertThat(run("simulate", "--from", "vm100", "--to", "vmbr0/eth0", "--dest", "198.51.100.1", "--dport", "443").out()).isEqualTo("ACTION: ACCEPT\n");
+        assertThat(run("simulate", "--from", "vmbr0", "--to", "vm100", "--source", "10.1.0.5").err()).contains("invalid zone 'vmbr0'");
         Run bad = run("simulate", "--from", "vm999");
         assertThat(bad.code()).isEqualTo(255);
         assertThat(bad.err()).contains("no such guest '999'");

@@ -18,6 +18,14 @@ class FwCompilerTest {
                 List.of(new FwCompiler.Nic(0, mac, "vmbr0", true, List.of())));
     }
 
+    /** The elements of the inet table's non-empty sets whose names start with {@code prefix}, by set name. */
+    static java.util.Map<String, List<String>> sets(FwCompiler.Output o, String prefix) {
+        java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (Nft.Set set : o.table("inet").sets())
+            if (set.name().startsWith(prefix) && !set.elements().isEmpty()) out.put(set.name(), set.elements());
+        return out;
+    }
+
     static List<String> chain(FwCompiler.Output o, String family, String chain) {
         return o.table(family).chain(chain).rules().stream().map(Nft::render).toList();
     }
@@ -216,4 +224,70 @@ class FwCompilerTest {
         assertThat(FwCompiler.sysctls(off)).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] log_ratelimit: {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "''                                  | limit rate 1/second burst 5 packets ",
+        "enable=1                            | limit rate 1/second burst 5 packets ",
+        "1,burst=20                          | limit rate 1/second burst 20 packets ",
+        "enable=1,rate=10/minute,burst=3     | limit rate 10/minute burst 3 packets ",
+        "rate=2/hour                         | limit rate 2/hour burst 5 packets ",
+        "enable=0                            | ''",
+        "0,rate=10/minute                    | ''",
+    })
+    void logRatelimitLimitsEveryLogStatement(String option, String limit) {
+        String cluster = "[OPTIONS]\nenable: 1\n" + (option.isEmpty() ? "" : "log_ratelimit: " + option + "\n");
+        FwCompiler.Output o = compile(cluster, "[OPTIONS]\nlog_level_in: info\n[RULES]\nIN ACCEPT -p tcp -dport 80 -log warning\n", List.of());
+        assertThat(o.warnings()).isEmpty();
+        String prefix = limit.isEmpty() ? "" : limit + " ";
+        assertThat(chain(o, "inet", "host-in")).containsSubsequence(
+                "meta l4proto 6 th dport 80 " + prefix + "log prefix \":0:4:host-in: ACCEPT: \" level warn",
+                "meta l4proto 6 th dport 80 accept",
+                prefix + "log prefix \":0:6:host-in: policy DROP: \" level info",
+                "drop comment \"policy DROP\"");
+        if (limit.isEmpty()) assertThat(o.text()).doesNotContain("limit rate");
+    }
+
+    private static final String V4 = "meta nfproto ipv4 ip saddr @g100-trusted-v4 ", V6 = "meta nfproto ipv6 ip6 saddr @g100-trusted-v6 ";
+    private static final String SSH = "meta l4proto 6 th dport 22 accept";
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        // entries of the set | the matches before the port of the IPv4 and the IPv6 rule of -source +trusted | the non-empty nft sets
+        "10.0.0.0/8,!10.1.0.0/16               | ip saddr != @g100-trusted-v4-nm |                                  | g100-trusted-v4:10.0.0.0/8;g100-trusted-v4-nm:10.1.0.0/16",
+        "10.0.0.0/8                            |                                 |                                  | g100-trusted-v4:10.0.0.0/8",
+        "2001:db8::/32,!2001:db8:1::/48        |                                 | ip6 saddr != @g100-trusted-v6-nm | g100-trusted-v6:2001:db8::/32;g100-trusted-v6-nm:2001:db8:1::/48",
+        "10.0.0.0/8,!10.0.0.7,2001:db8::/32    | ip saddr != @g100-trusted-v4-nm |                                  | g100-trusted-v4:10.0.0.0/8;g100-trusted-v4-nm:10.0.0.7;g100-trusted-v6:2001:db8::/32",
+    })
+    void ipsetNomatchEntriesAreExceptions(String entries, String v4except, String v6except, String sets) {
+        String fw = "[OPTIONS]\nenable: 1\n[IPSET trusted]\n" + String.join("\n", entries.split(",")) + "\n[RULES]\nIN ACCEPT -source +trusted -p tcp -dport 22\n";
+        FwCompiler.Output o = compile("[OPTIONS]\nenable: 1\n", "", List.of(vm(100, fw, "02:00:00:00:01:00")));
+        assertThat(o.warnings()).isEmpty();
+        assertThat(chain(o, "inet", "g100-net0-in")).filteredOn(r -> r.contains("dport 22")).containsExactly(
+                V4 + (v4except == null ? "" : v4except + " ") + SSH, V6 + (v6except == null ? "" : v6except + " ") + SSH);
+        java.util.Map<String, List<String>> expected = new java.util.TreeMap<>();
+        for (String e : sets.split(";")) {
+            int colon = e.indexOf(':');
+            expected.computeIfAbsent(e.substring(0, colon), k -> new java.util.ArrayList<>()).add(e.substring(colon + 1));
+        }
+        assertThat(sets(o, "g100-trusted")).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "[{index}] members {0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "192.168.0.11                        | 192.168.0.11                |",
+        "192.168.0.11,192.168.0.12           | 192.168.0.11,192.168.0.12   |",
+        "192.168.0.11,fd00::12               | 192.168.0.11                | fd00::12",
+        "192.168.0.11,not-an-address         | 192.168.0.11                |",
+    })
+    void hostZoneAcceptsExactlyTheMembers(String members, String v4, String v6) {
+        FwCompiler.Output o = FwCompiler.compile(new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, "[OPTIONS]\nenable: 1\n"),
+                FwFile.parse(FwFile.Kind.HOST, ""), List.of(), List.of(members.split(",")), "192.168.0.0/24"));
+        java.util.Map<String, List<String>> expected = new java.util.TreeMap<>();
+        expected.put("cluster-members-v4", List.of(v4.split(",")));
+        if (v6 != null) expected.put("cluster-members-v6", List.of(v6));
+        assertThat(sets(o, "cluster-members")).isEqualTo(expected);
+        assertThat(chain(o, "inet", "host-in")).contains("ip saddr @cluster-members-v4 accept comment \"cluster members\"");
+        assertThat(chain(o, "inet", "host-out")).contains("ip daddr @cluster-members-v4 accept comment \"cluster members\"");
+        assertThat(o.warnings().contains("cluster member address 'not-an-address' is not an IP address")).isEqualTo(members.contains("not-an"));
+    }
 }

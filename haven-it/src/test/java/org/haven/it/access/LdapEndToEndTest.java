@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.haven.core.testing.Slapd;
 import org.haven.core.testing.E2eTest;
 import org.haven.core.testing.Tools;
 import org.haven.it.HavenNode;

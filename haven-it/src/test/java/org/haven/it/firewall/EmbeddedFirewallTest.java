@@ -58,6 +58,17 @@ class EmbeddedFirewallTest {
                 String tables = lab.in(machine, "nft", "list", "table", "inet", "haven-fw");
                 assertThat(tables).contains("chain g100-net0-in").doesNotContain("chain host-in");
 
+                // pve-firewall works on what the node loads: the same chains, its VM's tap name, its host zone off
+                HavenNode.CliResult compile = node.cli("pve-firewall", "compile");
+                assertThat(compile.exit()).as(compile.err()).isZero();
+                assertThat(compile.out()).contains("\"" + GuestPorts.tap(100, 0, "n1") + "\"");
+                assertThat(chains(compile.out())).isEqualTo(chains(tables + lab.in(machine, "nft", "list", "table", "bridge", "haven-fw")));
+                assertThat(node.cli("pve-firewall", "status").out()).isEqualTo("Status: enabled/running\n");
+                // its simulation answers as the packets did
+                assertThat(simulate(node, "--from", "host", "--to", "vm100", "--source", "10.253.0.1", "--dest", "10.253.0.100", "--dport", "80")).isEqualTo("DROP");
+                assertThat(simulate(node, "--from", "host", "--to", "vm100", "--source", "10.253.0.1", "--dest", "10.253.0.100", "--dport", "22")).isEqualTo("ACCEPT");
+                assertThat(simulate(node, "--from", "vm100", "--to", "host", "--source", "10.253.0.100", "--dest", "10.253.0.1", "--dport", "80")).isEqualTo("ACCEPT");
+
                 // a change of the guest's rules is loaded within the update interval, the guest keeps running
                 assertThat(node.post("/nodes/n1/qemu/100/firewall/rules", Map.of("type", "in", "action", "ACCEPT", "proto", "tcp", "dport", "80", "enable", "1"), a).status()).isEqualTo(200);
                 assertThat(NetLab.await(20, "ACCEPT", () -> lab.tcp(machine, "10.253.0.100", 80))).isEqualTo("ACCEPT");
@@ -75,6 +86,20 @@ class EmbeddedFirewallTest {
             // a stopped embedded node leaves no rules behind
             assertThat(lab.in(machine, "nft", "list", "tables")).doesNotContain("haven-fw");
         }
+    }
+
+    /** The names of the chains of an nftables ruleset text ({@code nft list} or {@code pve-firewall compile}), sorted. */
+    static List<String> chains(String ruleset) {
+        return java.util.regex.Pattern.compile("chain (\\S+) \\{").matcher(ruleset).results().map(m -> m.group(1)).sorted().toList();
+    }
+
+    /** The action {@code pve-firewall simulate} prints. */
+    static String simulate(HavenNode node, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("simulate"));
+        cmd.addAll(List.of(args));
+        HavenNode.CliResult r = node.cli("pve-firewall", cmd.toArray(String[]::new));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return r.out().lines().filter(l -> l.startsWith("ACTION: ")).map(l -> l.substring(8)).findFirst().orElse(r.out());
     }
 
     /** The guest network's dnsmasq, should the node not have stopped it. */

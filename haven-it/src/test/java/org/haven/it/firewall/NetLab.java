@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
  * Network namespaces a firewall test creates, TCP listeners in them and connection probes between them. Every
  * namespace and listener is removed on {@link #close}, also when the test fails half way.
  */
-final class NetLab implements AutoCloseable {
+public final class NetLab implements AutoCloseable {
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> listeners = new ArrayList<>();
 
     /** A new namespace with loopback up; its name starts with {@code prefix}. */
-    String netns(String prefix) {
+    public String netns(String prefix) {
         String name = prefix + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         run(List.of("ip", "netns", "add", name));
         namespaces.add(name);
@@ -77,7 +77,7 @@ final class NetLab implements AutoCloseable {
         return result(List.of("ip", "netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "1", host), 30).code() == 0 ? "ACCEPT" : "DROP";
     }
 
-    String in(String ns, String... cmd) {
+    public String in(String ns, String... cmd) {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         c.addAll(List.of(cmd));
         return run(c);

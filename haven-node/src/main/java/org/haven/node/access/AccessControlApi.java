@@ -17,6 +17,7 @@ import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.Permission;
 import org.haven.api.RequestContext;
+import org.haven.core.format.SectionConfig;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 
@@ -29,17 +30,24 @@ import org.haven.core.schema.StandardOptions;
 public final class AccessControlApi implements ApiModule {
     private NodeContext ctx;
     private volatile AccessAdmin admin;
+    private RealmSyncJobs realmSyncJobs;
 
     @Override public String name() { return "access-control"; }
 
     private AccessAdmin admin() {
         AccessAdmin a = admin;
-        if (a == null) {
-            AccessControl ac = ctx.findService(AccessControl.class).orElseGet(() -> new AccessControl(ctx.cfs(), ctx.clock()));
-            admin = a = new AccessAdmin(ac);
-        }
+        if (a == null) admin = a = new AccessAdmin(access());
         return a;
     }
+
+    private AccessControl access() {
+        return ctx.findService(AccessControl.class).orElseGet(() -> new AccessControl(ctx.cfs(), ctx.clock()));
+    }
+
+    /** Runs the scheduled realm syncs. */
+    @Override public void start(NodeContext ctx) { realmSyncJobs.start(); }
+
+    @Override public void stop() { realmSyncJobs.close(); }
 
     /** Map haven-access errors to PVE's HTTP answers. */
     private static Handler wrap(Handler h) {
@@ -68,6 +76,9 @@ public final class AccessControlApi implements ApiModule {
         roles(reg);
         acl(reg);
         domains(reg);
+        realmSyncJobs = new RealmSyncJobs(ctx, realm -> access().domains().realm(realm).map(SectionConfig.Section::type).orElse(null),
+                (realm, opts) -> admin().syncRealm(realm, opts), java.time.ZoneId.systemDefault());
+        realmSyncJobs.register(reg);
         tfa(reg);
         password(reg);
         pools(reg);

@@ -1,12 +1,17 @@
 package org.haven.node.admin;
 
+import java.nio.file.Path;
+
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.NodeContext;
+import org.haven.storage.spi.CommandRunner;
+import org.haven.storage.spi.ProcessCommandRunner;
 
 /**
  * The node as a host (PVE's {@code API2::Nodes} administration methods): the node's shell, its logs, DNS,
- * hosts, services, configuration and hardware.
+ * hosts, services, configuration and hardware, its packages (APT), report, wake-on-LAN, batch calls
+ * ({@code execute}), URL metadata and subscription status.
  */
 public final class NodeAdminApi implements ApiModule {
     @Override public String name() { return "node-admin"; }
@@ -16,8 +21,13 @@ public final class NodeAdminApi implements ApiModule {
         NodeShellApi shell = new NodeShellApi(ctx);
         reg.addAll(shell.methods());
         shell.install();
-        new HostApi(ctx, Host.of(ctx)).register(reg);
-        new org.haven.node.mapping.MappingApi(ctx, Host.of(ctx)).register(reg);
+        Host host = Host.of(ctx);
+        new HostApi(ctx, host).register(reg);
+        CommandRunner runner = new ProcessCommandRunner();
+        Apt apt = new Apt(ctx.embedded() ? ctx.dataDir().resolve("host") : Path.of("/"), runner);
+        new AptApi(ctx, apt, runner).register(reg);
+        new NodeToolsApi(ctx, host, apt, runner).register(reg);
+        new org.haven.node.mapping.MappingApi(ctx, host).register(reg);
         org.haven.node.acme.AcmeApi.of(ctx).register(reg);
     }
 }

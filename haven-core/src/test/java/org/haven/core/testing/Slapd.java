@@ -1,4 +1,4 @@
-package org.haven.it.access;
+package org.haven.core.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** An OpenLDAP slapd on a free loopback port with the given LDIF, for realm tests; {@link #close} stops it and removes its files. */
-final class Slapd implements AutoCloseable {
-    final Path dir;
-    final int port;
-    final String base;
+public final class Slapd implements AutoCloseable {
+    public final Path dir;
+    public final int port;
+    public final String base;
     private final Process process;
 
     private Slapd(Path dir, int port, String base, Process process) {
@@ -24,7 +24,7 @@ final class Slapd implements AutoCloseable {
         this.process = process;
     }
 
-    static Slapd start(String base, String rootPassword, String ldif) throws Exception {
+    public static Slapd start(String base, String rootPassword, String ldif) throws Exception {
         Path dir = Files.createTempDirectory("haven-slapd");
         Files.createDirectories(dir.resolve("db"));
         int port;
