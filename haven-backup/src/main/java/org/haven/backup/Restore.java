@@ -93,6 +93,19 @@ public final class Restore {
         else restoreImages(g, hooks, file, vmid, exists, opt, log);
     }
 
+    /**
+     * The restore's bandwidth limit in KiB/s (null for none): the requested one, the {@code restore} (or
+     * {@code default}) limits of the target storages and of {@code datacenter.cfg}, by PVE's rules (shared with
+     * migration). Logged when there is one.
+     */
+    Long bandwidthLimit(GuestService g, java.util.Collection<String> storages, GuestBackups.RestoreOptions opt, Consumer<String> log) {
+        Long limit = org.haven.guest.migrate.BandwidthLimit.resolve("restore", new ArrayList<>(new java.util.TreeSet<>(storages)), opt.bwlimit(),
+                id -> storage.config().get(id).flatMap(e -> e.get("bwlimit")).orElse(null),
+                org.haven.guest.migrate.BandwidthLimit.datacenter(g.store().cfs().readString("datacenter.cfg").orElse(null)), opt.rights());
+        if (limit != null && limit > 0) log.accept("restore bandwidth limited to " + limit + " KiB/s");
+        return limit;
+    }
+
     /** Removes the guest a forced restore replaces. */
     private static void replace(GuestService g, int vmid, boolean exists, Consumer<String> log) {
         if (!exists) return;
@@ -133,8 +146,11 @@ public final class Restore {
         try {
             target = hooks.restoreTarget(vmid, archived, opt, log);
             log.accept("restoring '" + archive + "' now..");
+            java.util.Set<String> storages = new java.util.TreeSet<>();
+            for (String volid : hooks.volumes(target.config()).values()) if (volid.indexOf(':') > 0 && !volid.startsWith("/")) storages.add(volid.substring(0, volid.indexOf(':')));
+            Long limit = bandwidthLimit(g, storages, opt, log);
             log.accept("extracting archive '" + file + "'");
-            try (InputStream in = comp.readFrom(file)) {
+            try (InputStream in = Throttle.of(comp.readFrom(file), limit)) {
                 TarArchive.read(TarArchive.extractCommand(target.root()), in, log);
             }
             Path vzdump = target.root().resolve("etc/vzdump");
@@ -190,6 +206,7 @@ public final class Restore {
         Map<Integer, String> volids = new HashMap<>();
         Map<Integer, Path> paths = new HashMap<>();
         Map<Integer, Boolean> sparse = new HashMap<>();
+        java.util.Set<String> storages = new java.util.TreeSet<>();
         boolean done = false;
         try {
             for (Vma.Device d : header.devices()) {
@@ -200,6 +217,7 @@ public final class Restore {
                 MapEntry m = map.getOrDefault(d.name(), new MapEntry(d.name().replaceFirst("^drive-", ""), null, "raw"));
                 String target = opt.storage() != null ? opt.storage() : m.storage();
                 if (target == null || target.isEmpty()) throw new IllegalStateException("no storage for device '" + d.name() + "' - use the storage option");
+                storages.add(target);
                 String volid = g.volumes().alloc(target, vmid, "raw", d.size());
                 volids.put(d.id(), volid);
                 log.accept("new volume ID is '" + volid + "'");
@@ -208,7 +226,7 @@ public final class Restore {
                 sparse.put(d.id(), Files.isRegularFile(p));
                 log.accept("map '" + d.name() + "' to '" + p + "' (write zeros = " + (Files.isRegularFile(p) ? 0 : 1) + ")");
             }
-            extract(file, comp, header, paths, sparse, log);
+            extract(file, comp, header, paths, sparse, bandwidthLimit(g, storages, opt, log), log);
             for (Vma.Device d : header.devices()) {
                 String volid = volids.get(d.id());
                 if (volid == null) continue;
@@ -244,13 +262,13 @@ public final class Restore {
     }
 
     private static void extract(Path file, Compression comp, VmaReader.Header header, Map<Integer, Path> paths, Map<Integer, Boolean> sparse,
-                                Consumer<String> log) throws IOException {
+                                Long limit, Consumer<String> log) throws IOException {
         Map<Integer, FileChannel> out = new HashMap<>();
         long total = header.devices().stream().filter(d -> paths.containsKey(d.id())).mapToLong(Vma.Device::size).sum();
         long[] read = {0}, zeros = {0};
         int[] last = {-1};
         long t0 = System.nanoTime();
-        try (InputStream in = comp.readFrom(file)) {
+        try (InputStream in = Throttle.of(comp.readFrom(file), limit)) {
             for (var e : paths.entrySet()) out.put(e.getKey(), FileChannel.open(e.getValue(), StandardOpenOption.WRITE));
             VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), (dev, off, buf, len, zero) -> {
                 FileChannel ch = out.get(dev.id());

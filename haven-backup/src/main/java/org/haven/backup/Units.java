@@ -3,13 +3,13 @@ package org.haven.backup;
 import java.util.Locale;
 
 /** Byte counts as PVE's backup logs print them. */
-final class Units {
+public final class Units {
     private Units() {}
 
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 
     /** {@code 1.00 GiB}: two decimals, binary units. */
-    static String sizeLong(long bytes) {
+    public static String sizeLong(long bytes) {
         double v = bytes;
         int u = 0;
         while (v >= 1024 && u < UNITS.length - 1) { v /= 1024; u++; }

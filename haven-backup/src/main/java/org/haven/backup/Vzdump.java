@@ -37,12 +37,18 @@ import org.haven.storage.config.StorageEntry;
  * the backup storage or dump directory, with PVE's log lines in the task log and in a {@code .log} beside the
  * archive. A guest is stopped ({@code stop}) or paused ({@code suspend}) while its disks are read; in
  * {@code snapshot} mode a running guest keeps running and its type makes point-in-time copies that are read
- * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete; a
+ * instead. The guest is locked ({@code lock: backup}) throughout. The archive is written under a temporary name and renamed when complete
+ * (with {@code stdout}: into the named pipe {@link #STDOUT} of the dump directory, which the {@code vzdump} tool copies to its
+ * standard output, without a {@code .log}, notes or retention); a
  * failed backup removes it, unlocks and restarts or resumes the guest. Retention runs after each backup.
  */
 public final class Vzdump {
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyy_MM_dd-HH_mm_ss");
     public static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** The named pipe in the dump directory that a {@code stdout} run writes the archive into. */
+    public static final String STDOUT = "stdout";
+    /** How long a {@code stdout} run waits for the reader of its pipe before it gives up writing. */
+    static final Duration STDOUT_WAIT = Duration.ofSeconds(60);
 
     private final List<GuestService> guests;
     private final StorageManager storage;
@@ -58,9 +64,25 @@ public final class Vzdump {
         this.zone = zone;
     }
 
+    /**
+     * The outcome of one guest's backup, as the job's notification shows it (PVE's guest table): name, whether it
+     * succeeded, how long it took (seconds), the archive's size and file ({@code -} for standard output, null when
+     * it failed).
+     */
+    public record GuestResult(int vmid, String name, boolean ok, long seconds, long size, String filename) {}
+
     /** The guests of this node a run selects, in VMID order, each with its type's service. */
     public Map<Integer, GuestService> select(VzdumpOptions o) {
         Map<Integer, GuestService> out = new java.util.TreeMap<>();
+        if (o.pool() != null) {
+            var members = org.haven.backup.jobs.JobGuests.poolMembers(guests.isEmpty() ? null : guests.get(0).store().cfs().readString("user.cfg").orElse(null), o.pool());
+            for (GuestService g : guests) {
+                for (var e : g.store().list().entrySet()) {
+                    if (members.contains(e.getKey()) && e.getValue().equals(node) && !o.exclude().contains(e.getKey())) out.put(e.getKey(), g);
+                }
+            }
+            return out;
+        }
         if (o.all()) {
             for (GuestService g : guests) {
                 for (var e : g.store().list().entrySet()) {
@@ -81,23 +103,57 @@ public final class Vzdump {
         if (o.dumpdir() != null) return o.dumpdir();
         StorageEntry s = storage.enabledStorage(o.storage());
         if (!s.content().contains(ContentType.BACKUP)) throw new IllegalStateException("storage '" + o.storage() + "' does not support backups");
-        storage.activate(s);
         return Path.of(storage.path(o.storage() + ":backup/vzdump-qemu-100-2000_01_01-00_00_00.vma")).getParent();
     }
 
-    /** Runs the whole job in the caller's task; fails (status "job errors") when a guest's backup failed. */
-    public void run(VzdumpOptions o, TaskLog log) throws Exception {
+    /**
+     * Runs the whole job in the caller's task; fails (status "job errors") when a guest's backup failed. With a
+     * hook script: {@code job-init} before the storage is activated, {@code job-start} before the first guest,
+     * {@code job-end} after the last; a failing job phase aborts the job ({@code job-abort}).
+     */
+    public void run(VzdumpOptions o, TaskLog log) throws Exception { run(o, log, r -> {}); }
+
+    /** As {@link #run(VzdumpOptions, TaskLog)}, telling {@code results} the outcome of each guest. */
+    public void run(VzdumpOptions o, TaskLog log, Consumer<GuestResult> results) throws Exception {
         log.log("INFO: starting new backup job: " + o.commandLine(node));
-        Map<Integer, GuestService> selected = select(o);
         Path dir = dumpDir(o);
-        Files.createDirectories(dir);
+        HookScript hook = o.script() == null ? null : new HookScript(o.script(), o.storage(), dir);
+        Consumer<String> info = l -> log.log("INFO: " + l);
         int errors = 0;
-        for (var e : selected.entrySet()) {
-            try {
-                backup(e.getKey(), e.getValue(), o, dir, log);
-            } catch (Exception ex) {
-                errors++; // logged by backup()
+        try {
+            if (hook != null) {
+                hook.check();
+                hook.run("job-init", null, info);
             }
+            Map<Integer, GuestService> selected = select(o);
+            if (o.dumpdir() == null) storage.activate(storage.enabledStorage(o.storage()));
+            Files.createDirectories(dir);
+            if (hook != null) hook.run("job-start", null, info);
+            for (var e : selected.entrySet()) {
+                long t0 = clock.epochSeconds();
+                String name = e.getValue() == null ? "" : nameOf(e.getValue(), e.getKey());
+                try {
+                    Path archive = backup(e.getKey(), e.getValue(), o, dir, hook, log);
+                    boolean file = !o.stdout() && Files.isRegularFile(archive);
+                    results.accept(new GuestResult(e.getKey(), name, true, clock.epochSeconds() - t0, file ? Files.size(archive) : 0,
+                            file ? archive.toString() : "-"));
+                } catch (Exception ex) {
+                    errors++; // logged by backup()
+                    results.accept(new GuestResult(e.getKey(), name, false, clock.epochSeconds() - t0, 0, null));
+                }
+            }
+            if (hook != null) hook.run("job-end", null, info);
+        } catch (Exception e) {
+            String err = message(e);
+            if (hook != null) {
+                try {
+                    hook.run("job-abort", null, info);
+                } catch (RuntimeException abort) {
+                    err += "\n" + message(abort);
+                }
+            }
+            log.log("ERROR: Backup job failed - " + err);
+            throw e;
         }
         if (errors > 0) {
             log.log("INFO: Backup job finished with errors");
@@ -139,7 +195,7 @@ public final class Vzdump {
     }
 
     /** Backs up one guest; returns the archive's path. */
-    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, TaskLog task) throws Exception {
+    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, HookScript hook, TaskLog task) throws Exception {
         if (g == null) {
             task.log("ERROR: Backup of VM " + vmid + " failed - unable to find VM " + vmid);
             throw new IllegalStateException("unable to find VM " + vmid);
@@ -152,11 +208,14 @@ public final class Vzdump {
         GuestType.ArchiveKind kind = hooks == null ? GuestType.ArchiveKind.VMA : hooks.archiveKind();
         boolean tar = kind == GuestType.ArchiveKind.TAR;
         Path logFile = dir.resolve(baseName(type.typeWord(), vmid, startTime) + ".log");
-        Path archive = dir.resolve(archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
-        Path tmp = dir.resolve(archive.getFileName() + ".dat");
+        boolean stdout = o.stdout();
+        Path archive = dir.resolve(stdout ? STDOUT : archiveName(type.typeWord(), vmid, startTime, kind, o.compression()));
+        Path tmp = stdout ? archive : dir.resolve(archive.getFileName() + ".dat");
+        Thread reader = stdout ? pipeWatchdog(archive) : null;
         Path work = (o.tmpdir() != null ? o.tmpdir() : dir).resolve("vzdumptmp" + ProcessHandle.current().pid() + "_" + vmid);
         log.info("Starting Backup of VM " + vmid + " (" + type.typeWord() + ")");
         log.info("Backup started at " + startTime.format(LOG_TIME));
+        Phases phases = new Phases(hook, type.typeWord(), vmid, stdout ? null : archive, stdout ? null : logFile, log);
         try {
             if (!g.store().owner(vmid).map(node::equals).orElse(false))
                 throw new IllegalStateException("unable to find VM " + vmid + " on node '" + node + "'");
@@ -172,18 +231,27 @@ public final class Vzdump {
                 mode = "suspend";
             }
             log.info("backup mode: " + mode);
+            phases.mode = mode;
+            phases.hostname = guestName(cfg).orElse(null);
             log.info("ionice priority: " + o.ionice());
             guestName(cfg).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
-            Map<String, String> disks = tar ? Map.of() : hooks.volumes(cfg);
+            Map<String, String> disks = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
-            for (var d : disks.entrySet()) {
-                long size = size(g, d.getValue());
-                sizes.put(d.getKey(), size);
-                log.info("include disk '" + d.getKey() + "' '" + d.getValue() + "' " + Units.sizeShort(size));
+            for (GuestType.BackupVolume v : tar ? List.<GuestType.BackupVolume>of() : hooks.backupVolumes(cfg)) {
+                if (!v.included()) {
+                    log.info("exclude disk '" + v.key() + "' '" + v.name() + "' (" + v.reason() + ")");
+                    continue;
+                }
+                long size = size(g, v.name());
+                disks.put(v.key(), v.name());
+                sizes.put(v.key(), size);
+                log.info("include disk '" + v.key() + "' '" + v.name() + "' " + Units.sizeShort(size));
             }
+            phases.run("backup-start");
             boolean stopped = false;
             if (mode.equals("stop") && running) {
                 log.info("stopping virtual guest");
+                phases.run("pre-stop");
                 type.shutdown(vmid, Duration.ofMinutes(o.stopwaitMinutes()), true, log);
                 stopped = true;
             }
@@ -195,20 +263,24 @@ public final class Vzdump {
                     return archiveConfig(c, disks);
                 });
                 try {
-                    if (tar) backupFiles(g, vmid, cfg, mode, archivedConfig, work, o, archive, tmp, log);
-                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, log);
+                    if (tar) backupFiles(g, vmid, cfg, mode, running, archivedConfig, work, o, archive, tmp, phases, log);
+                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, phases, log);
                 } finally {
                     unlock(g, vmid);
                 }
             } finally {
                 if (stopped) {
+                    phases.run("pre-restart");
                     log.info("restarting vm");
                     type.start(vmid, log);
+                    phases.run("post-restart");
                 }
             }
-            Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
-            log.info("archive file size: " + Units.sizeShort(Files.size(archive)));
-            if (o.storage() != null) {
+            if (!stdout) {
+                Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
+                log.info("archive file size: " + Units.sizeShort(Files.size(archive)));
+            }
+            if (o.storage() != null && !stdout) {
                 String volid = o.storage() + ":backup/" + archive.getFileName();
                 if (o.notesTemplate() != null) {
                     log.info("adding notes to backup");
@@ -223,45 +295,124 @@ public final class Vzdump {
             long secs = clock.epochSeconds() - start;
             log.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
             log.info("Backup finished at " + LocalDateTime.ofInstant(Instant.ofEpochSecond(clock.epochSeconds()), zone).format(LOG_TIME));
+            phases.run("backup-end");
             return archive;
         } catch (Exception | Error e) {
-            Files.deleteIfExists(tmp);
-            log.add("ERROR: Backup of VM " + vmid + " failed - " + message(e));
+            if (!stdout) Files.deleteIfExists(tmp);
+            String err = message(e);
+            try {
+                phases.run("backup-abort");
+            } catch (RuntimeException abort) {
+                err += "\n" + message(abort);
+            }
+            log.add("ERROR: Backup of VM " + vmid + " failed - " + err);
             throw e;
         } finally {
+            if (reader != null) releasePipe(archive, reader);
             try {
-                Files.writeString(logFile, log.file.toString());
+                if (!stdout) Files.writeString(logFile, log.file.toString());
             } catch (IOException e) {
                 task.warn("unable to write the log file " + logFile + " - " + e.getMessage());
             }
+            try {
+                phases.run("log-end");
+            } catch (RuntimeException e) {
+                task.log("ERROR: " + message(e));
+            }
+        }
+    }
+
+    /**
+     * A {@code stdout} run's guard against a reader that went away before the backup opened the pipe: after
+     * {@link #STDOUT_WAIT} it opens the pipe for reading and closes it again, so that opening it for writing cannot
+     * block forever (writing then fails with a broken pipe when no one else reads). With the tool reading it is
+     * harmless: it reads nothing.
+     */
+    private static Thread pipeWatchdog(Path pipe) {
+        return Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(STDOUT_WAIT);
+                try (var in = Files.newInputStream(pipe)) {
+                    // opened and closed: only to release a writer without a reader
+                }
+            } catch (InterruptedException | IOException e) {
+                // released by the end of the backup, or the pipe is gone
+            }
+        });
+    }
+
+    /** Ends the watchdog; when it is blocked opening the pipe (no writer came), a writer's open and close releases it. */
+    private static void releasePipe(Path pipe, Thread watchdog) {
+        watchdog.interrupt();
+        try {
+            watchdog.join(100);
+            if (watchdog.isAlive()) {
+                try (var out = Files.newOutputStream(pipe, java.nio.file.StandardOpenOption.WRITE)) {
+                    // releases the blocked open
+                }
+            }
+            watchdog.join();
+        } catch (IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The hook script's phases of one guest's backup (nothing without a script); output and failures go to the guest's log. */
+    private static final class Phases {
+        final HookScript hook;
+        final String vmtype;
+        final int vmid;
+        final Path target, logFile;
+        final GuestLog log;
+        String mode, hostname;
+
+        Phases(HookScript hook, String vmtype, int vmid, Path target, Path logFile, GuestLog log) {
+            this.hook = hook;
+            this.vmtype = vmtype;
+            this.vmid = vmid;
+            this.target = target;
+            this.logFile = logFile;
+            this.log = log;
+        }
+
+        void run(String phase) {
+            if (hook != null) hook.run(phase, new HookScript.Guest(mode, vmid, vmtype, hostname, target, logFile), log);
         }
     }
 
     /** A VMA archive of the disks: read while the guest is paused ({@code suspend}), from point-in-time copies ({@code snapshot}) or directly. */
     private void backupImages(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Map<String, String> disks,
-                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, GuestLog log) throws IOException {
+                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         GuestType.Backup hooks = g.type().backup().orElseThrow();
         boolean paused = false;
         Map<String, Path> copies = Map.of();
         try {
             if (mode.equals("suspend") && running) {
+                phases.run("pre-stop");
                 hooks.prepare(vmid, mode, log);
                 paused = true;
             }
             if (mode.equals("snapshot") && running) {
+                phases.run("pre-stop");
                 copies = hooks.pointInTimeCopies(vmid, cfg, disks, sizes, o.tmpdir() != null ? o.tmpdir() : dir, log);
+                phases.run("pre-restart");
+                phases.run("post-restart");
             }
             log.info("creating vzdump archive '" + archive + "'");
             writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
         } finally {
             for (Path c : copies.values()) Files.deleteIfExists(c);
-            if (paused) hooks.release(vmid, mode, log);
+            if (paused) {
+                phases.run("pre-restart");
+                hooks.release(vmid, mode, log);
+                phases.run("post-restart");
+            }
         }
     }
 
     /** A tar archive of the guest's file tree as its type makes it available for {@code mode}, with the config files first. */
-    private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, String archivedConfig, Path work, VzdumpOptions o,
-                             Path archive, Path tmp, GuestLog log) throws IOException {
+    private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Path work, VzdumpOptions o,
+                             Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         Files.createDirectories(work.getParent());
         Files.createDirectory(work); // this run's own: removed with everything in it at the end
         try {
@@ -270,7 +421,12 @@ public final class Vzdump {
             Files.writeString(conf.resolve("pct.conf"), archivedConfig);
             Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
             if (fw.isPresent()) Files.writeString(conf.resolve("pct.fw"), fw.get());
+            if (running && !mode.equals("stop")) phases.run("pre-stop");
             try (GuestType.FileTree files = g.type().backup().orElseThrow().files(vmid, cfg, mode, work, log)) {
+                if (running && !mode.equals("stop")) {
+                    phases.run("pre-restart");
+                    phases.run("post-restart");
+                }
                 List<String> excludes = new ArrayList<>(TarArchive.excludes(o.excludePath(), o.stdexcludes()));
                 excludes.addAll(files.excludes());
                 log.info("creating vzdump archive '" + archive + "'");
@@ -380,6 +536,15 @@ public final class Vzdump {
         double secs = Math.max(1e-3, (System.nanoTime() - t0) / 1e9);
         log.info(String.format("%3d%% (%s of %s) in %ds, read: %s/s, write: %s/s", pct, Units.sizeLong(done), Units.sizeLong(total),
                 Math.round(secs), Units.sizeLong((long) (done / secs)), Units.sizeLong((long) ((w.bytesWritten()) / secs))));
+    }
+
+    /** The name of a guest of this node as its config has it, empty when it has none or cannot be read. */
+    private static String nameOf(GuestService g, int vmid) {
+        try {
+            return guestName(g.store().load(vmid)).orElse("");
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     /** A guest's name: a VM's {@code name}, a container's {@code hostname}. */

@@ -16,7 +16,7 @@ import org.haven.storage.prune.PruneOptions;
 public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> exclude, String mode, String storage, Path dumpdir,
                             Path tmpdir, Compression compression, int zstd, int pigz, boolean remove, PruneOptions prune,
                             boolean isProtected, String notesTemplate, int stopwaitMinutes, int ionice, List<String> excludePath,
-                            boolean stdexcludes, Map<String, String> given) {
+                            boolean stdexcludes, Map<String, String> given, String pool, Path script, boolean stdout) {
 
     /** The options a vzdump.conf may set (PVE's list, without the node-only ones). */
     static final List<String> CONF_KEYS = List.of("tmpdir", "dumpdir", "storage", "mode", "compress", "zstd", "pigz", "ionice",
@@ -49,10 +49,15 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         boolean all = truthy(m.get("all"));
         List<Integer> vmids = new ArrayList<>();
         if (m.get("vmid") != null) vmids.addAll(ids(m.get("vmid"), "vmid", errors));
+        String pool = params.get("pool") == null || params.get("pool").isBlank() ? null : params.get("pool").strip();
         if (all && !vmids.isEmpty()) errors.put("vmid", "option conflicts with option 'all'");
-        if (!all && vmids.isEmpty() && errors.isEmpty()) errors.put("vmid", "property is missing and it is not optional");
+        if (pool != null && !vmids.isEmpty()) errors.put("pool", "option conflicts with option 'vmid'");
+        if (pool != null && all) errors.put("pool", "option conflicts with option 'all'");
+        if (!all && pool == null && vmids.isEmpty() && errors.isEmpty()) errors.put("vmid", "property is missing and it is not optional");
         TreeSet<Integer> exclude = new TreeSet<>(m.get("exclude") == null ? List.of() : ids(m.get("exclude"), "exclude", errors));
-        if (!exclude.isEmpty() && !all) errors.put("exclude", "option only makes sense in combination with option 'all'");
+        if (!exclude.isEmpty() && !all && pool == null) errors.put("exclude", "option only makes sense in combination with option 'all'");
+        boolean stdout = truthy(params.get("stdout"));
+        if (stdout && (all || pool != null || vmids.size() > 1)) errors.put("stdout", "you can only backup a single VM with option --stdout");
         String mode = m.getOrDefault("mode", "snapshot");
         if (m.get("storage") != null && m.get("dumpdir") != null && params.containsKey("storage") && params.containsKey("dumpdir"))
             errors.put("dumpdir", "option conflicts with option 'storage'");
@@ -87,7 +92,8 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         return new VzdumpOptions(List.copyOf(vmids), all, exclude, mode, storage, dumpdir, m.get("tmpdir") == null ? null : Path.of(m.get("tmpdir")),
                 comp, intOf(m, "zstd", 1), intOf(m, "pigz", 0), !"0".equals(m.getOrDefault("remove", "1")), prune, prot,
                 m.get("notes-template"), intOf(m, "stopwait", 10), intOf(m, "ionice", 7), excludePaths(m.get("exclude-path")),
-                !"0".equals(m.getOrDefault("stdexcludes", "1")), Map.copyOf(params));
+                !"0".equals(m.getOrDefault("stdexcludes", "1")), Map.copyOf(params), pool,
+                m.get("script") == null || m.get("script").isBlank() ? null : Path.of(m.get("script").strip()), stdout);
     }
 
     /** {@code exclude-path}: the paths separated by white space (as {@code vzdump.conf} and jobs hold the list). */

@@ -188,6 +188,89 @@ class VzdumpRestoreTest {
         assertThat(unknown).contains("ERROR: Backup of VM 999 failed - unable to find VM 999");
     }
 
+    /** A hook script that records its arguments and variables, and fails in the phase {@code $FAIL_PHASE} names. */
+    Path hook() throws java.io.IOException {
+        Path script = dir.resolve("hook.sh");
+        Files.writeString(script, "#!/bin/sh\necho \"$*|$STOREID|$DUMPDIR|$VMTYPE|$HOSTNAME|$TARGET|$LOGFILE\" >> " + dir.resolve("phases")
+                + "\necho \"hook $1\"\n[ \"$1\" = \"$(cat " + dir.resolve("fail") + " 2>/dev/null)\" ] && exit 2\nexit 0\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return script;
+    }
+
+    @Test
+    void hookScriptPhasesExcludedDisksAndPools() throws Exception {
+        f.qemu.store().update(vmid, c -> { c.set("scsi1", c.get("scsi1").orElseThrow() + ",backup=0"); return null; });
+        String scsi1 = volume(f.qemu.store().load(vmid), "scsi1");
+        Path script = hook();
+        f.cfs.writeString("user.cfg", "pool:prod::100,555::\n");
+        List<String> log = f.vzdump(Map.of("pool", "prod", "mode", "stop", "storage", "bk", "script", script.toString()), new ArrayList<>());
+        assertThat(log).contains("INFO: exclude disk 'scsi1' '" + scsi1 + "' (backup=no)", "INFO: hook job-start", "INFO: hook backup-end",
+                "INFO: Backup job finished successfully");
+        Path archive = f.archives().get(0);
+        assertThat(BackupFixture.check(archive).disks.keySet()).containsExactly("drive-virtio0");
+        String dump = dir.resolve("bk/dump").toString();
+        String target = archive.toString(), logFile = archive.toString().replaceFirst("\\.vma$", ".log");
+        String guest = "|bk|" + dump + "|qemu|src-vm|" + target + "|" + logFile;
+        assertThat(Files.readAllLines(dir.resolve("phases"))).containsExactly("job-init|bk|" + dump + "||||", "job-start|bk|" + dump + "||||",
+                "backup-start stop 100" + guest, "backup-end stop 100" + guest, "log-end stop 100" + guest, "job-end|bk|" + dump + "||||");
+        assertThat(Files.readString(Path.of(logFile))).contains("INFO: hook backup-start");
+
+        // a failing backup-start aborts this guest's backup: no archive, unlocked, backup-abort and log-end still run
+        f.now.addAndGet(60);
+        Files.delete(dir.resolve("phases"));
+        Files.writeString(dir.resolve("fail"), "backup-start");
+        List<String> failed = new ArrayList<>();
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "script", script.toString()), failed)).hasMessage("job errors");
+        assertThat(failed).contains("ERROR: Backup of VM 100 failed - command '" + script + " backup-start stop 100' failed: exit code 2",
+                "INFO: Backup job finished with errors");
+        assertThat(Files.readAllLines(dir.resolve("phases"))).extracting(l -> l.substring(0, l.indexOf('|')))
+                .containsExactly("job-init", "job-start", "backup-start stop 100", "backup-abort stop 100", "log-end stop 100", "job-end");
+        assertThat(f.archives()).containsExactly(archive);
+        assertThat(f.qemu.store().load(vmid).lock()).isEmpty();
+
+        // a failing job-start aborts the job before any guest (job-abort)
+        Files.delete(dir.resolve("phases"));
+        Files.writeString(dir.resolve("fail"), "job-start");
+        List<String> aborted = new ArrayList<>();
+        assertThatThrownBy(() -> f.vzdump(Map.of("vmid", "100", "storage", "bk", "script", script.toString()), aborted))
+                .hasMessage("command '" + script + " job-start' failed: exit code 2");
+        assertThat(aborted).contains("ERROR: Backup job failed - command '" + script + " job-start' failed: exit code 2");
+        assertThat(Files.readAllLines(dir.resolve("phases"))).extracting(l -> l.substring(0, l.indexOf('|')))
+                .containsExactly("job-init", "job-start", "job-abort");
+        assertThat(f.archives()).containsExactly(archive);
+    }
+
+    @Test
+    void restoreAppliesTheBandwidthLimitOfItsStorages() throws Exception {
+        f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), new ArrayList<>());
+        String archive = f.archives().get(0).toString();
+        // datacenter.cfg alone: its restore limit
+        f.cfs.writeString("datacenter.cfg", "bwlimit: default=4096,restore=40960\n");
+        List<String> dc = new ArrayList<>();
+        f.restore(archive, 203, new GuestBackups.RestoreOptions("dst", false, false), dc);
+        assertThat(dc).contains("restore bandwidth limited to 40960 KiB/s");
+        assertThat(f.content(volume(f.qemu.store().load(203), "virtio0"))).isEqualTo(rawDisk);
+        // the target storage's own limit takes precedence over the datacenter's
+        f.cfs.writeString("storage.cfg", f.cfs.readString("storage.cfg").orElseThrow().replace("path " + dir.resolve("dst") + "\n",
+                "path " + dir.resolve("dst") + "\n\tbwlimit default=65536\n"));
+        List<String> st = new ArrayList<>();
+        f.restore(archive, 204, new GuestBackups.RestoreOptions("dst", false, false), st);
+        assertThat(st).contains("restore bandwidth limited to 65536 KiB/s");
+        // a lower requested limit wins; 0 (none) lifts the limits only for a user who may change them
+        List<String> low = new ArrayList<>();
+        f.restore(archive, 205, new GuestBackups.RestoreOptions("dst", false, false, Map.of(), 30000L,
+                org.haven.guest.migrate.BandwidthLimit.Rights.NONE), low);
+        assertThat(low).contains("restore bandwidth limited to 30000 KiB/s");
+        List<String> user = new ArrayList<>();
+        f.restore(archive, 207, new GuestBackups.RestoreOptions("dst", false, false, Map.of(), 0L,
+                org.haven.guest.migrate.BandwidthLimit.Rights.NONE), user);
+        assertThat(user).contains("restore bandwidth limited to 65536 KiB/s");
+        List<String> root = new ArrayList<>();
+        f.restore(archive, 206, new GuestBackups.RestoreOptions("dst", false, false, Map.of(), 0L, null), root);
+        assertThat(root).noneMatch(l -> l.startsWith("restore bandwidth limited"));
+        assertThat(f.content(volume(f.qemu.store().load(206), "virtio0"))).isEqualTo(rawDisk);
+    }
+
     @Test
     void optionsAreCheckedAsPveChecksThem() {
         assertThatThrownBy(() -> VzdumpOptions.of(Map.of(), Map.of())).hasMessageContaining("vmid");

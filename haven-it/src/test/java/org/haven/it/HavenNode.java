@@ -227,13 +227,27 @@ public final class HavenNode implements AutoCloseable {
 
     /** Like {@link #cli}, with {@code input} on the tool's standard input (answers to prompts). */
     public CliResult cliWithInput(String input, String tool, String... args) throws Exception {
+        Path out = Files.createTempFile("cli", ".out");
+        try {
+            CliResult r = run(input, out, tool, args);
+            return new CliResult(r.exit(), Files.readString(out), r.err());
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Like {@link #cli}, with the tool's standard output (binary, an archive) written to {@code stdout}; the result's {@code out} is empty. */
+    public CliResult cliTo(Path stdout, String tool, String... args) throws Exception {
+        return run("", stdout, tool, args);
+    }
+
+    private CliResult run(String input, Path out, String tool, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "org.haven.cli.Main", tool));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("HAVEN_DATA_DIR", dataDir.toString());
-        Path out = Files.createTempFile("cli", ".out");
         Path err = Files.createTempFile("cli", ".err");
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -243,9 +257,8 @@ public final class HavenNode implements AutoCloseable {
                 // the tool exited without reading its input
             }
             if (!p.waitFor(120, TimeUnit.SECONDS)) { p.destroyForcibly(); throw new IllegalStateException("CLI timed out"); }
-            return new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
+            return new CliResult(p.exitValue(), "", Files.readString(err));
         } finally {
-            Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
     }

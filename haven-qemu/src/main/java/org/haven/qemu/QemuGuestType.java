@@ -324,6 +324,19 @@ public final class QemuGuestType implements GuestType {
 
     // ---- backup ---------------------------------------------------------------------------------------
 
+    /** PVE's drive order ({@code valid_drive_names}): ide, sata, scsi, virtio, then efidisk and tpmstate; other keys last. */
+    static int driveOrder(String key) {
+        List<String> order = List.of("ide", "sata", "scsi", "virtio", "efidisk", "tpmstate");
+        int i = order.indexOf(key.replaceAll("\\d+$", ""));
+        return i < 0 ? order.size() : i;
+    }
+
+    /** The index of a drive key ({@code 2} of {@code scsi2}), 0 for other keys. */
+    static int driveIndex(String key) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[a-z]+(\\d{1,4})$").matcher(key);
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     /**
      * vzdump's VM hooks: {@code suspend} pauses the VM (QMP {@code stop} drains and flushes its I/O) while the
      * backup reads the disks and resumes it afterwards; {@code stop} is done by the backup module with
@@ -347,13 +360,29 @@ public final class QemuGuestType implements GuestType {
 
             @Override public Map<String, String> volumes(GuestConfig cfg) {
                 Map<String, String> out = new LinkedHashMap<>();
-                for (var e : new java.util.TreeMap<>(cfg.current().values()).entrySet()) {
+                for (BackupVolume v : backupVolumes(cfg)) if (v.included()) out.put(v.key(), v.name());
+                return out;
+            }
+
+            /**
+             * PVE's {@code get_backup_volumes}: every disk but CD-ROMs and {@code none}, excluded with {@code backup=0}
+             * ({@code backup=no}), an EFI disk also without OVMF ({@code efidisk but no OMVF BIOS}, PVE's words).
+             */
+            @Override public java.util.List<BackupVolume> backupVolumes(GuestConfig cfg) {
+                java.util.List<BackupVolume> out = new java.util.ArrayList<>();
+                java.util.Map<String, String> byOrder = new java.util.TreeMap<>(java.util.Comparator.comparingInt(QemuGuestType::driveOrder)
+                        .thenComparingInt(QemuGuestType::driveIndex).thenComparing(k -> k));
+                byOrder.putAll(cfg.current().values());
+                for (var e : byOrder.entrySet()) {
                     String k = e.getKey();
                     if (!QemuVolumeKeys.INSTANCE.isVolumeKey(k) || k.startsWith("unused")) continue;
                     Map<String, String> d = QemuVolumeKeys.INSTANCE.parse(k, e.getValue());
                     String file = d.get("file");
-                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d) || "0".equals(d.get("backup"))) continue;
-                    out.put(k, file);
+                    if (file == null || file.equals("none") || QemuVolumeKeys.INSTANCE.isMedia(d)) continue;
+                    if (k.startsWith("efidisk") && !cfg.get("bios").map("ovmf"::equals).orElse(false))
+                        out.add(new BackupVolume(k, file, false, "efidisk but no OMVF BIOS"));
+                    else if ("0".equals(d.get("backup"))) out.add(new BackupVolume(k, file, false, "backup=no"));
+                    else out.add(new BackupVolume(k, file, true, "backup=yes"));
                 }
                 return out;
             }

@@ -39,7 +39,7 @@ import org.haven.storage.StorageManager;
  */
 public final class BackupApi implements ApiModule, GuestBackups {
     /** Parameters of PVE's method that this implementation does not carry out: refused instead of ignored. */
-    static final List<String> NOT_IMPLEMENTED = List.of("stdout", "script", "pool", "fleecing",
+    static final List<String> NOT_IMPLEMENTED = List.of("fleecing",
             "performance", "pbs-change-detection-mode", "notification-target");
 
     static {
@@ -102,10 +102,11 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("stop", Schema.bool().optional().defaultValue(0).description("Stop running backup jobs on this host."))
                 .param("quiet", Schema.bool().optional().defaultValue(0).description("Be quiet."))
                 .param("job-id", Schema.string().optional().description("The ID of the backup job. If set, the 'backup-job' metadata field of the backup notification will be set to this value. Only root@pam can set this parameter."));
-        for (String k : NOT_IMPLEMENTED) b.param(k, k.equals("stdout") ? Schema.bool().optional() : Schema.string().optional());
+        for (String k : NOT_IMPLEMENTED) b.param(k, Schema.string().optional());
+        b.param("stdout", Schema.bool().optional().description("Write tar to stdout, not to a file."));
         m.add(b.returns(Schema.string())
                 .permissions(Permission.all("The user needs 'VM.Backup' permissions on any VM, and 'Datastore.AllocateSpace' on the backup storage. "
-                        + "The 'tmpdir' and 'dumpdir' parameters are restricted to the 'root@pam' user."))
+                        + "The 'tmpdir', 'dumpdir' and 'script' parameters are restricted to the 'root@pam' user."))
                 .proxyto("node").protect()
                 .handler((p, rc) -> {
                     if (!mayBackUpAny(rc)) throw ApiException.forbidden("/vms, VM.Backup");
@@ -114,10 +115,12 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     if (p.bool("stop", false)) throw new ApiException(501, "vzdump option 'stop' is not implemented");
                     Map<String, String> params = strings(p.asMap());
                     VzdumpOptions o = VzdumpOptions.of(params, defaults());
+                    if (o.stdout() && (!rc.viaCli() || o.dumpdir() == null || !Files.exists(o.dumpdir().resolve(Vzdump.STDOUT))))
+                        throw ParamException.of("stdout", "option is only allowed on the command line interface");
                     if (p.has("job-id") && !rc.userid().equals("root@pam") && !rc.viaCli())
                         throw ApiException.forbidden("Only root may set 'job-id'");
-                    if ((o.dumpdir() != null || o.tmpdir() != null) && !rc.userid().equals("root@pam") && !rc.viaCli())
-                        throw ApiException.forbidden("Only root may set 'dumpdir' and 'tmpdir'");
+                    if ((o.dumpdir() != null || o.tmpdir() != null || o.script() != null) && !rc.userid().equals("root@pam") && !rc.viaCli())
+                        throw ApiException.forbidden("Only root may set 'tmpdir', 'dumpdir' and 'script'");
                     if (o.storage() != null) rc.requirePermission("/storage/" + o.storage(), "Datastore.AllocateSpace");
                     Vzdump v = vzdump();
                     var selected = v.select(o);
@@ -125,14 +128,14 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     String id = o.vmids().size() == 1 ? Integer.toString(o.vmids().get(0)) : "";
                     Map<String, String> settings = new LinkedHashMap<>(defaults());
                     settings.putAll(params);
-                    return rc.startTask("vzdump", id, log -> notifying(log, settings, params.get("job-id"), l -> v.run(o, l)));
+                    return rc.startTask("vzdump", id, log -> notifying(log, settings, params.get("job-id"), (l, results) -> v.run(o, l, results)));
                 }).build());
         m.addAll(jobMethods());
         return m;
     }
 
     /** Runs a vzdump {@code body} and sends its notification as the options say. */
-    private void notifying(org.haven.api.task.TaskLog log, Map<String, String> settings, String jobId, org.haven.api.task.TaskWorker body) throws Exception {
+    private void notifying(org.haven.api.task.TaskLog log, Map<String, String> settings, String jobId, VzdumpNotification.Body body) throws Exception {
         VzdumpNotification.run(log, settings, ctx.nodeName(), jobId, Notifier.of(ctx.cfs(), ctx.nodeName(), ZoneId.systemDefault()), ctx.clock(), body);
     }
 
@@ -161,6 +164,8 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .param("vmid", StandardOptions.vmidList().optional().description("The ID of the guest system you want to backup."))
                 .param("all", Schema.bool().optional().defaultValue(0).description("Backup all known guest systems on this host."))
                 .param("exclude", StandardOptions.vmidList().optional().description("Exclude specified guest systems (assumes --all)"))
+                .param("pool", Schema.string().optional().description("Backup all known guest systems included in the specified pool."))
+                .param("script", Schema.string().optional().description("Use specified hook script."))
                 .param("mode", Schema.string().optional().enumValues("snapshot", "suspend", "stop").defaultValue("snapshot").description("Backup mode."))
                 .param("storage", StandardOptions.storageId().optional().description("Store resulting file to this storage."))
                 .param("dumpdir", Schema.string().optional().description("Store resulting files to specified directory."))
@@ -345,7 +350,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     log.log("INFO: starting backup job '" + id + "'");
                     Map<String, String> settings = new LinkedHashMap<>(defaults());
                     settings.putAll(runParams(job));
-                    notifying(log, settings, id, l -> vzdump().run(VzdumpOptions.of(runParams(job), defaults()), l));
+                    notifying(log, settings, id, (l, results) -> vzdump().run(VzdumpOptions.of(runParams(job), defaults()), l, results));
                 }));
         scheduler.start();
     }

@@ -81,7 +81,7 @@ final class BackupInfoApi {
     List<Map<String, Object>> notBackedUp() {
         Guests all = guests();
         List<Map<String, Object>> out = new ArrayList<>();
-        for (int vmid : JobGuests.notCovered(jobs.list().values(), all.nodes())) {
+        for (int vmid : JobGuests.notCovered(jobs.list().values(), all.nodes(), jobs.userCfg())) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("vmid", vmid);
             e.put("type", all.types().get(vmid).type().typeWord());
@@ -100,7 +100,7 @@ final class BackupInfoApi {
         if (job == null) throw ApiException.notFound("Job '" + id + "' does not exist");
         Guests all = guests();
         java.util.SortedSet<Integer> vmids = new java.util.TreeSet<>();
-        JobGuests.included(job, all.nodes()).values().forEach(vmids::addAll);
+        JobGuests.included(job, all.nodes(), jobs.userCfg()).values().forEach(vmids::addAll);
         List<Map<String, Object>> children = new ArrayList<>();
         for (int vmid : vmids) {
             GuestService g = all.types().get(vmid);

@@ -30,6 +30,9 @@ public final class BackupJobs {
         return out;
     }
 
+    /** The text of {@code user.cfg} (its pools expand a job's {@code pool}), null when there is none. */
+    public String userCfg() { return cfs.readString("user.cfg").orElse(null); }
+
     /** Change the file under the cluster lock of {@code jobs.cfg}. */
     public <T> T modify(Function<SectionConfig.Document, T> change) {
         return cfs.withLock("file-jobs_cfg", Duration.ofSeconds(10), () -> {

@@ -4,9 +4,10 @@ import java.util.Map;
 
 /**
  * One notification: severity, title, message body, metadata fields matchers look at ({@code type},
- * {@code hostname}, {@code job-id}, …) and the time it was raised (epoch seconds).
+ * {@code hostname}, {@code job-id}, …), the time it was raised (epoch seconds) and, where its template has
+ * one, an HTML body made from the same data (the mail targets send both; null for none).
  */
-public record Notification(Severity severity, String title, String message, Map<String, String> fields, long timestamp) {
+public record Notification(Severity severity, String title, String message, Map<String, String> fields, long timestamp, String html) {
 
     public enum Severity {
         INFO, NOTICE, WARNING, ERROR, UNKNOWN;
@@ -22,6 +23,11 @@ public record Notification(Severity severity, String title, String message, Map<
 
     public Notification {
         fields = Map.copyOf(fields);
+    }
+
+    /** A notification with a plain text body only. */
+    public Notification(Severity severity, String title, String message, Map<String, String> fields, long timestamp) {
+        this(severity, title, message, fields, timestamp, null);
     }
 
     /** PVE's test notification for target {@code target}. */

@@ -251,8 +251,8 @@ public final class NotificationApi implements ApiModule {
                         String k = d.toString();
                         if (PROPS.get(type).stream().noneMatch(x -> x.key().equals(k) && !x.required()))
                             throw ApiException.param("delete", "cannot delete property '" + k + "'");
-                        s.properties().remove(k);
-                        secret.properties().remove(k);
+                        s.remove(k);
+                        secret.remove(k);
                     }
                     store(cfg, p, s, secret);
                     return null;

@@ -5,22 +5,21 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.haven.core.format.ConfigText;
+import org.haven.core.format.SectionConfig;
 
 /**
  * PVE 8's notification configuration: {@code notifications.cfg} (targets {@code sendmail:}, {@code smtp:},
  * {@code gotify:}, {@code webhook:} and {@code matcher:} sections) and {@code priv/notifications.cfg} (the same
  * section headers holding the secrets: smtp {@code password}, gotify {@code token}, webhook {@code secret}).
  *
- * <p>The format is PVE's section config with one difference: a key may repeat, one line per array element
- * ({@code target}, {@code match-field}, {@code mailto}, {@code header}, {@code secret}, …). Parsing keeps the order
- * of sections and of keys, so an unchanged file is written back as it was read (in canonical form).
+ * <p>The format is PVE's section config ({@link SectionConfig} with {@link #FORMAT}): the array properties
+ * ({@code target}, {@code match-field}, {@code mailto}, {@code header}, {@code secret}, …) repeat their key, one
+ * line per element. Parsing keeps the order of sections and of keys and the comments, so an unchanged file is
+ * written back as it was read.
  *
  * <p>PVE ships a built-in sendmail target {@code mail-to-root} and matcher {@code default-matcher}; a section of
  * the same name in the file overrides it ({@code origin} {@code modified-builtin}).
@@ -46,45 +45,49 @@ public final class NotifyConfig {
 
             """;
 
-    private static final Pattern HEADER = Pattern.compile("^([a-z]+):\\s*(\\S+)\\s*$");
-    private static final Pattern PROPERTY = Pattern.compile("^\\s+(\\S+)(?:\\s+(.*?))?\\s*$");
+    /** The array properties of PVE's notification section types: one line per element. */
+    public static final SectionConfig.Format FORMAT = new SectionConfig.Format(null, java.util.Set.of("mailto", "mailto-user", "target",
+            "match-field", "match-severity", "match-calendar", "header", "secret"));
+
     private static final Pattern NAME = Pattern.compile("(?i)[a-z][a-z0-9_\\-]+");
 
-    /** One section: its type, name and properties (each key with its values in file order). */
+    /** One section: its type, name and properties (an array key with its values in file order), over a {@link SectionConfig.Section}. */
     public static final class Section {
-        private final String type;
-        private final String name;
-        private final LinkedHashMap<String, List<String>> props = new LinkedHashMap<>();
+        private final SectionConfig.Section raw;
 
-        public Section(String type, String name) {
-            this.type = type;
-            this.name = name;
-        }
+        public Section(String type, String name) { this(new SectionConfig.Section(type, name)); }
 
-        public String type() { return type; }
-        public String name() { return name; }
-        /** Mutable view: key → values (a scalar key has one value). */
-        public Map<String, List<String>> properties() { return props; }
-        public Optional<String> get(String key) { return Optional.ofNullable(props.get(key)).filter(l -> !l.isEmpty()).map(l -> l.getFirst()); }
+        private Section(SectionConfig.Section raw) { this.raw = raw; }
+
+        public String type() { return raw.type(); }
+        public String name() { return raw.id(); }
+        public boolean isEmpty() { return raw.properties().isEmpty(); }
+        public Optional<String> get(String key) { return all(key).stream().findFirst(); }
         public String get(String key, String def) { return get(key).orElse(def); }
-        public List<String> all(String key) { return props.getOrDefault(key, List.of()); }
+        /** The values of {@code key}: the lines of an array key, the one value of another. */
+        public List<String> all(String key) { return raw.values(key); }
         public Section set(String key, String value) {
-            props.put(key, new ArrayList<>(List.of(value)));
+            raw.set(key, value);
             return this;
         }
         public Section set(String key, List<String> values) {
-            if (values.isEmpty()) props.remove(key); else props.put(key, new ArrayList<>(values));
+            if (values.isEmpty()) raw.remove(key); else raw.properties().put(key, String.join("\n", values));
+            return this;
+        }
+        public Section remove(String key) {
+            raw.remove(key);
             return this;
         }
         public boolean flag(String key) { return get(key).map(NotifyConfig::truthy).orElse(false); }
         public Section copy() {
-            Section s = new Section(type, name);
-            props.forEach((k, v) -> s.props.put(k, new ArrayList<>(v)));
+            Section s = new Section(type(), name());
+            s.raw.comments().addAll(raw.comments());
+            s.raw.properties().putAll(raw.properties());
             return s;
         }
-        @Override public boolean equals(Object o) { return o instanceof Section s && s.type.equals(type) && s.name.equals(name) && s.props.equals(props); }
-        @Override public int hashCode() { return name.hashCode(); }
-        @Override public String toString() { return type + ": " + name + " " + props; }
+        @Override public boolean equals(Object o) { return o instanceof Section s && s.raw.equals(raw); }
+        @Override public int hashCode() { return raw.hashCode(); }
+        @Override public String toString() { return raw.toString(); }
     }
 
     /** A parse failure, with PVE's line number. */
@@ -95,64 +98,69 @@ public final class NotifyConfig {
     private final List<Section> sections;
     private final List<Section> secrets;
     private final String digest;
+    private final List<String> trailer, privTrailer;
 
-    private NotifyConfig(List<Section> sections, List<Section> secrets, String digest) {
-        this.sections = sections;
-        this.secrets = secrets;
+    private NotifyConfig(SectionConfig.Document pub, SectionConfig.Document priv, String digest) {
+        this.sections = wrap(pub);
+        this.secrets = wrap(priv);
+        this.trailer = pub.trailingComments();
+        this.privTrailer = priv.trailingComments();
         this.digest = digest;
+    }
+
+    private static List<Section> wrap(SectionConfig.Document doc) {
+        List<Section> out = new ArrayList<>();
+        for (SectionConfig.Section s : doc.sections()) out.add(new Section(s));
+        return out;
     }
 
     public static NotifyConfig empty() { return parse("", ""); }
 
     /** Parses the public and the private file; the digest is the SHA-256 of the public text, as PVE's. */
     public static NotifyConfig parse(String text, String privText) {
-        return new NotifyConfig(sections(PATH, text), sections(PRIV_PATH, privText), sha256(text));
+        return new NotifyConfig(document(PATH, text), document(PRIV_PATH, privText), sha256(text));
     }
 
-    static List<Section> sections(String file, String text) {
-        List<Section> out = new ArrayList<>();
-        Section cur = null;
-        String[] lines = text.split("\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank()) { cur = null; continue; }
-            if (line.stripLeading().startsWith("#")) continue;
-            Matcher h = HEADER.matcher(line);
-            if (cur == null || h.matches()) {
-                if (!h.matches()) throw new ParseException(file, i + 1, "syntax error - expected header, got '" + line + "'");
-                String type = h.group(1), name = h.group(2);
-                if (!NAME.matcher(name).matches() || name.length() > 128) throw new ParseException(file, i + 1, "invalid configuration ID '" + name + "'");
-                if (!type.equals(MATCHER) && !TARGET_TYPES.contains(type)) throw new ParseException(file, i + 1, "unknown section type '" + type + "'");
-                String n = name;
-                if (out.stream().anyMatch(s -> s.name.equals(n))) throw new ParseException(file, i + 1, "duplicate section '" + name + "'");
-                cur = new Section(type, name);
-                out.add(cur);
-                continue;
-            }
-            Matcher p = PROPERTY.matcher(line);
-            if (!p.matches()) throw new ParseException(file, i + 1, "syntax error - unable to parse '" + line + "'");
-            cur.props.computeIfAbsent(p.group(1), k -> new ArrayList<>()).add(p.group(2) == null ? "" : p.group(2));
+    /** One file parsed with {@link #FORMAT}; a section of a type PVE does not know is an error, as in PVE. */
+    static SectionConfig.Document document(String file, String text) {
+        SectionConfig.Document doc;
+        try {
+            doc = SectionConfig.parse(text, FORMAT);
+        } catch (SectionConfig.ParseException e) {
+            throw new ParseException(file, e.line, e.getMessage().substring(("line " + e.line + ": ").length()));
         }
-        return out;
+        String[] lines = text.split("\n", -1);
+        for (SectionConfig.Section s : doc.sections()) {
+            boolean known = s.type().equals(MATCHER) || TARGET_TYPES.contains(s.type());
+            if (known && NAME.matcher(s.id()).matches() && s.id().length() <= 128) continue;
+            int line = 1;
+            for (int i = 0; i < lines.length; i++) if (lines[i].startsWith(s.type() + ":")) { line = i + 1; break; }
+            // a name the writer refuses (PVE's pve-configid) is refused when read, so what is read can be written back
+            throw new ParseException(file, line, known ? "invalid configuration ID '" + s.id() + "'" : "unknown section type '" + s.type() + "'");
+        }
+        return doc;
     }
+
+    static List<Section> sections(String file, String text) { return wrap(document(file, text)); }
 
     /** Canonical text of sections: header, tab-indented key/value lines (one per array element), blank line. */
-    static String write(List<Section> list) {
-        StringBuilder sb = new StringBuilder();
+    static String write(List<Section> list) { return write(list, List.of()); }
+
+    static String write(List<Section> list, List<String> trailer) {
+        SectionConfig.Document doc = new SectionConfig.Document();
         for (Section s : list) {
-            checkName(s.name);
-            sb.append(s.type).append(": ").append(s.name).append('\n');
-            s.props.forEach((k, vs) -> {
-                for (String v : vs) {
-                    ConfigText.line(k, v);
-                    sb.append('\t').append(k);
-                    if (!v.isEmpty()) sb.append(' ').append(v.strip());
-                    sb.append('\n');
+            checkName(s.name());
+            for (var e : s.raw.properties().entrySet()) {
+                boolean array = FORMAT.arrayKeys().contains(e.getKey());
+                for (String v : array ? s.raw.values(e.getKey()) : List.of(e.getValue())) {
+                    if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0)
+                        throw new IllegalArgumentException("value of '" + e.getKey() + "' must not contain a line break");
                 }
-            });
-            sb.append('\n');
+            }
+            doc.add(s.raw);
         }
-        return sb.toString();
+        doc.trailingComments().addAll(trailer);
+        return SectionConfig.write(doc, FORMAT);
     }
 
     /** Refuses names PVE's {@code pve-configid} format refuses. */
@@ -160,8 +168,8 @@ public final class NotifyConfig {
         if (!NAME.matcher(name).matches() || name.length() > 128) throw new IllegalArgumentException("invalid configuration ID '" + name + "'");
     }
 
-    public String text() { return write(sections); }
-    public String privText() { return write(secrets); }
+    public String text() { return write(sections, trailer); }
+    public String privText() { return write(secrets, privTrailer); }
     public String digest() { return digest; }
 
     /** The sections of the public file, in file order (mutable). */
@@ -171,7 +179,7 @@ public final class NotifyConfig {
 
     /** The section {@code name} of the file, or else the built-in one. */
     public Optional<Section> find(String name) {
-        return sections.stream().filter(s -> s.name.equals(name)).findFirst().or(() -> builtin(name));
+        return sections.stream().filter(s -> s.name().equals(name)).findFirst().or(() -> builtin(name));
     }
 
     /** The target (not matcher) {@code name}, from the file or built in. */
@@ -181,24 +189,24 @@ public final class NotifyConfig {
 
     /** The private section of {@code name}, if it has one. */
     public Optional<Section> secret(String name) {
-        return secrets.stream().filter(s -> s.name.equals(name)).findFirst();
+        return secrets.stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
     static Optional<Section> builtin(String name) {
-        return sections(PATH, BUILTIN).stream().filter(s -> s.name.equals(name)).findFirst();
+        return sections(PATH, BUILTIN).stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
     /** Built-ins and the file's sections together: built-ins first (unless overridden), then the file's in order. */
     public List<Section> effective() {
         List<Section> out = new ArrayList<>();
-        for (Section b : sections(PATH, BUILTIN)) out.add(sections.stream().filter(s -> s.name.equals(b.name)).findFirst().orElse(b));
-        for (Section s : sections) if (out.stream().noneMatch(o -> o.name.equals(s.name))) out.add(s);
+        for (Section b : sections(PATH, BUILTIN)) out.add(sections.stream().filter(s -> s.name().equals(b.name())).findFirst().orElse(b));
+        for (Section s : sections) if (out.stream().noneMatch(o -> o.name().equals(s.name()))) out.add(s);
         return out;
     }
 
     /** {@code builtin}, {@code modified-builtin} or {@code user-created}. */
     public String origin(String name) {
-        boolean inFile = sections.stream().anyMatch(s -> s.name.equals(name));
+        boolean inFile = sections.stream().anyMatch(s -> s.name().equals(name));
         if (builtin(name).isEmpty()) return "user-created";
         return inFile ? "modified-builtin" : "builtin";
     }
@@ -210,18 +218,18 @@ public final class NotifyConfig {
 
     /** Stores the secrets of {@code name} (removing the private section when {@code s} holds none). */
     public void putSecret(Section s) {
-        if (s.props.isEmpty()) secrets.removeIf(x -> x.name.equals(s.name)); else put(secrets, s);
+        if (s.isEmpty()) secrets.removeIf(x -> x.name().equals(s.name())); else put(secrets, s);
     }
 
     private static void put(List<Section> list, Section s) {
-        for (int i = 0; i < list.size(); i++) if (list.get(i).name.equals(s.name)) { list.set(i, s); return; }
+        for (int i = 0; i < list.size(); i++) if (list.get(i).name().equals(s.name())) { list.set(i, s); return; }
         list.add(s);
     }
 
     /** Removes {@code name} from both files. */
     public boolean remove(String name) {
-        secrets.removeIf(s -> s.name.equals(name));
-        return sections.removeIf(s -> s.name.equals(name));
+        secrets.removeIf(s -> s.name().equals(name));
+        return sections.removeIf(s -> s.name().equals(name));
     }
 
     static boolean truthy(String v) { return v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on"); }

@@ -68,7 +68,7 @@ public final class Targets {
     Mail mail(NotifyConfig.Section t, Notification n) {
         List<String> to = recipients(t);
         if (to.isEmpty()) throw new IllegalStateException("no recipients provided for the mail, cannot send it.");
-        return new Mail(t.get("from-address", env.defaultFrom()), t.get("author", "Proxmox VE"), to, n.title(), n.message(), n.timestamp());
+        return new Mail(t.get("from-address", env.defaultFrom()), t.get("author", "Proxmox VE"), to, n.title(), n.message(), n.html(), n.timestamp());
     }
 
     private void sendmail(NotifyConfig.Section t, Notification n) throws IOException, InterruptedException {

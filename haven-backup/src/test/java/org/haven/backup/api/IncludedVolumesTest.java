@@ -25,7 +25,8 @@ class IncludedVolumesTest {
     void aJobsGuestsWithTheirVolumes() throws Exception {
         try (BackupFixture f = new BackupFixture(dir)) {
             LxcService lxc = LxcService.create(GuestConfigStore.lxc(f.cfs), f.sm, dir.resolve("lxc"), Clock.SYSTEM, List.of());
-            f.qemu.store().create(100, GuestConfig.parse("name: web\nvirtio0: src:100/vm-100-disk-0.raw,size=1G\nide2: none,media=cdrom\n"));
+            f.qemu.store().create(100, GuestConfig.parse("name: web\nvirtio0: src:100/vm-100-disk-0.raw,size=1G\nide2: none,media=cdrom\n"
+                    + "scsi1: src:100/vm-100-disk-1.raw,backup=0,size=1G\nefidisk0: src:100/vm-100-disk-2.raw,size=1M\n"));
             lxc.store().create(200, GuestConfig.parse("hostname: ct\nrootfs: src:200/vm-200-disk-0.raw,size=1G\n"
                     + "mp0: src:200/vm-200-disk-1.raw,mp=/data,backup=1\nmp1: src:200/vm-200-disk-2.raw,mp=/tmp2\nmp2: /srv,mp=/srv\n"));
             lxc.store().create(201, GuestConfig.parse("hostname: other\nrootfs: src:201/vm-201-disk-0.raw,size=1G\n"));
@@ -41,7 +42,9 @@ class IncludedVolumesTest {
 
             assertThat(api.includedVolumes("backup-a")).isEqualTo(Map.of("children", List.of(
                     Map.of("id", 100, "type", "qemu", "name", "web", "leaf", 0, "children", List.of(
-                            Map.of("id", "virtio0", "name", "src:100/vm-100-disk-0.raw", "included", 1, "reason", "backup=yes", "leaf", 1))),
+                            Map.of("id", "scsi1", "name", "src:100/vm-100-disk-1.raw", "included", 0, "reason", "backup=no", "leaf", 1),
+                            Map.of("id", "virtio0", "name", "src:100/vm-100-disk-0.raw", "included", 1, "reason", "backup=yes", "leaf", 1),
+                            Map.of("id", "efidisk0", "name", "src:100/vm-100-disk-2.raw", "included", 0, "reason", "efidisk but no OMVF BIOS", "leaf", 1))),
                     Map.of("id", 200, "type", "lxc", "name", "ct", "leaf", 0, "children", List.of(
                             Map.of("id", "rootfs", "name", "src:200/vm-200-disk-0.raw", "included", 1, "reason", "rootfs", "leaf", 1),
                             Map.of("id", "mp0", "name", "src:200/vm-200-disk-1.raw", "included", 1, "reason", "enabled", "leaf", 1),

@@ -122,7 +122,7 @@ class NotificationDeliveryTest {
         Map<String, String> params = new java.util.LinkedHashMap<>(Map.of("vmid", "999", "storage", "bk"));
         params.putAll(opts);
         assertThatThrownBy(() -> VzdumpNotification.run(BackupFixture.log(lines), params, "node1", jobId, n, () -> 1_764_671_400L,
-                l -> v.run(VzdumpOptions.of(params, Map.of()), l))).hasMessage("job errors");
+                (l, results) -> v.run(VzdumpOptions.of(params, Map.of()), l, results))).hasMessage("job errors");
         return lines;
     }
 
@@ -140,7 +140,7 @@ class NotificationDeliveryTest {
         List<String> lines = new ArrayList<>();
         Map<String, String> params = Map.of("all", "1", "storage", "bk");
         VzdumpNotification.run(BackupFixture.log(lines), params, "node1", null, notifier(), () -> 1_764_671_400L,
-                l -> v.run(VzdumpOptions.of(params, Map.of()), l));
+                (l, results) -> v.run(VzdumpOptions.of(params, Map.of()), l, results));
         assertThat(lines).last().isEqualTo("INFO: Backup job finished successfully");
         assertThat(requests.poll(10, TimeUnit.SECONDS)).containsEntry("uri", "/info");
         assertThat(rx.mails.poll(1, TimeUnit.SECONDS)).isNull();
@@ -155,8 +155,21 @@ class NotificationDeliveryTest {
         return h;
     }
 
-    static String body(String data) {
-        return new String(Base64.getMimeDecoder().decode(data.substring(data.indexOf("\n\n") + 2)), StandardCharsets.UTF_8);
+    /** The text part of a mail (a multipart/alternative one's first part). */
+    static String body(String data) { return part(data, "text/plain"); }
+
+    /** The part of {@code type} of a mail: its whole body when it is not multipart, else that part of the multipart/alternative. */
+    static String part(String data, String type) {
+        String ct = headers(data).get("Content-Type");
+        String rest = data.substring(data.indexOf("\n\n") + 2);
+        if (!ct.startsWith("multipart/alternative")) return new String(Base64.getMimeDecoder().decode(rest), StandardCharsets.UTF_8);
+        String boundary = ct.replaceFirst(".*boundary=\"([^\"]+)\".*", "$1");
+        for (String p : rest.split("--" + java.util.regex.Pattern.quote(boundary))) {
+            if (!p.contains("Content-Type: " + type + ";")) continue;
+            String b64 = p.substring(p.indexOf("\n\n") + 2);
+            return new String(Base64.getMimeDecoder().decode(b64.strip()), StandardCharsets.UTF_8);
+        }
+        throw new AssertionError("no " + type + " part in " + data);
     }
 
     @ParameterizedTest
@@ -196,7 +209,12 @@ class NotificationDeliveryTest {
         assertThat(h.get("Subject")).isEqualTo("vzdump backup status (node1): backup failed");
         assertThat(h.get("From")).isEqualTo("=?utf-8?B?" + Base64.getEncoder().encodeToString("Haven Ü".getBytes(StandardCharsets.UTF_8)) + "?= <pve@example.com>");
         assertThat(h.get("To")).isEqualTo("admin@example.com, ops@example.com");
-        assertThat(body(mail.data())).startsWith("Backup failed on node node1.").contains("ERROR: Backup of VM 999 failed - unable to find VM 999");
+        assertThat(headers(mail.data()).get("Content-Type")).startsWith("multipart/alternative; boundary=");
+        assertThat(body(mail.data())).startsWith("Backup failed on node node1.\n\nDetails\n=======\nVMID    Name    Status    Time    Size    Filename\n"
+                + "999             err       0s      0 B\n").contains("ERROR: Backup of VM 999 failed - unable to find VM 999");
+        assertThat(part(mail.data(), "text/html")).startsWith("<html>\n<body>\n<p>Backup failed on node node1.</p>")
+                .contains("<td style=\"border: 1px solid;padding: 3px;\">999</td>", "<td style=\"border: 1px solid;padding: 3px;\">err</td>",
+                        "<pre>", "ERROR: Backup of VM 999 failed - unable to find VM 999");
         assertThat(log).noneMatch(l -> l.startsWith("WARN"));
         assertThat(rx.mails).isEmpty();
     }
@@ -260,7 +278,8 @@ class NotificationDeliveryTest {
         Map<String, String> hook = requests.poll(10, TimeUnit.SECONDS), gotify = requests.poll(10, TimeUnit.SECONDS);
         assertThat(hook).containsEntry("method", "PUT").containsEntry("uri", "/hook/vzdump%20backup%20status%20%28node1%29%3A%20backup%20failed?host=node1")
                 .containsEntry("type", "application/json").containsEntry("x-token", "t0k");
-        assertThat(hook.get("body")).startsWith("{\"text\":\"Backup failed on node node1.\\n\\nLogs\\n====\\n").endsWith("\",\"sev\":\"error\",\"job\":\"job1\"}");
+        assertThat(hook.get("body")).startsWith("{\"text\":\"Backup failed on node node1.\\n\\nDetails\\n=======\\nVMID    Name    Status")
+                .contains("\\n\\nLogs\\n====\\nINFO: starting new backup job").endsWith("\",\"sev\":\"error\",\"job\":\"job1\"}");
         assertThat(gotify).containsEntry("method", "POST").containsEntry("uri", "/message").containsEntry("auth", "Bearer gt").containsEntry("type", "application/json");
         assertThat(gotify.get("body")).startsWith("{\"title\":\"vzdump backup status (node1): backup failed\",\"message\":\"Backup failed")
                 .endsWith("\",\"priority\":9,\"extras\":{\"client::display\":{\"contentType\":\"text/markdown\"}}}");

@@ -136,6 +136,33 @@ public final class GuestRoutes {
         return m;
     }
 
+    /**
+     * {@code GET <base>/feature}: whether every volume of the guest (or of one of its snapshots) supports snapshots,
+     * clones or copies, as PVE's {@code vm_feature}.
+     */
+    public static ApiMethod feature(String base, Supplier<GuestService> guests) {
+        return ApiMethod.get(base + "/feature").name("vm_feature").description("Check if feature for virtual machine is available.")
+                .param("node", StandardOptions.node()).param("vmid", vmid())
+                .param("feature", Schema.string().enumValues("snapshot", "clone", "copy").description("Feature to check."))
+                .param("snapname", Schema.string().optional().format("pve-configid").maxLength(40).description("The name of the snapshot."))
+                .returns(Schema.object().property("hasFeature", Schema.bool()).property("nodes", Schema.array(Schema.string())))
+                .permissions(Permission.perm(VMS, "VM.Audit"))
+                .proxyto("node")
+                .handler(wrap((p, rc) -> {
+                    GuestService g = guests.get();
+                    int vmid = p.integer("vmid");
+                    var cfg = g.store().load(vmid);
+                    String snap = p.str("snapname", null);
+                    var section = snap == null ? cfg.current() : cfg.snapshots().get(snap);
+                    if (section == null) throw ApiException.error("snapshot '" + snap + "' does not exist");
+                    org.haven.storage.spi.Feature f = org.haven.storage.spi.Feature.valueOf(p.str("feature").toUpperCase(java.util.Locale.ROOT));
+                    boolean running = g.type().isRunning(vmid);
+                    boolean has = org.haven.guest.GuestVolumes.disks(g.type().volumeKeys(), section).values().stream()
+                            .allMatch(v -> g.volumes().hasFeature(f, v, snap, running));
+                    return Map.of("hasFeature", has ? 1 : 0, "nodes", List.of());
+                })).build();
+    }
+
     private void snapshotMethods(List<ApiMethod> m) {
         Schema snapname = Schema.string().format("pve-configid").maxLength(40).description("The name of the snapshot.");
         String snap = base + "/snapshot";

@@ -25,6 +25,10 @@ public final class StorageVolumes implements VolumeAccess {
         }
     }
 
+    @Override public boolean hasFeature(org.haven.storage.spi.Feature feature, String volid, String snap, boolean running) {
+        return !volid.startsWith("/") && sm.hasFeature(feature, volid, snap, running);
+    }
+
     @Override public void activate(Collection<String> volids) {
         List<String> vols = volids.stream().filter(v -> !v.startsWith("/")).toList();
         if (!vols.isEmpty()) sm.activateVolumes(vols);

@@ -31,6 +31,9 @@ public interface VolumeAccess extends VolumeResolver {
         throw new IllegalArgumentException("unable to resize '" + volid + "'");
     }
 
+    /** Whether a storage volume (not an absolute path) supports {@code feature} (PVE's {@code volume_has_feature}). */
+    default boolean hasFeature(org.haven.storage.spi.Feature feature, String volid, String snap, boolean running) { return false; }
+
     VolumeAccess PATHS_ONLY = volid -> {
         if (volid.startsWith("/")) {
             String fmt = volid.endsWith(".qcow2") ? "qcow2" : volid.endsWith(".vmdk") ? "vmdk" : "raw";

@@ -341,6 +341,39 @@ class QemuEndToEndTest {
         assertThat(task.path("exitstatus").asString()).isEqualTo("VM " + VMID + " not running");
     }
 
+    @Test @Order(42)
+    void vzdumpStdoutWritesTheArchiveToTheToolsOutput() throws Exception {
+        Path archive = dir.resolve("stdout.vma.zst");
+        CliResult r = node.cliTo(archive, "vzdump", Integer.toString(VMID), "--stdout", "--compress", "zstd", "--mode", "stop");
+        assertThat(r.exit()).as(r.err()).isZero();
+        // the log goes to standard error, the archive to standard output
+        assertThat(r.err()).contains("INFO: Starting Backup of VM " + VMID + " (qemu)", "INFO: Backup job finished successfully");
+        Path vma = dir.resolve("stdout.vma");
+        Process z = new ProcessBuilder("zstd", "-q", "-d", "-f", archive.toString(), "-o", vma.toString()).redirectErrorStream(true).start();
+        assertThat(z.waitFor()).as(new String(z.getInputStream().readAllBytes())).isZero();
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(vma), 12288);
+        assertThat(new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("VMA\0");
+        assertThat(new String(Files.readAllBytes(vma), java.nio.charset.StandardCharsets.ISO_8859_1)).contains("qemu-server.conf", "drive-virtio0",
+                "virtio0: " + disk);
+        // nothing stays behind: no archive or log in the dump directory, the tool's pipe is gone, the guest is unlocked
+        Resp content = node.get("/nodes/node1/storage/local/content?content=backup", admin());
+        assertThat(content.status()).isEqualTo(200);
+        assertThat(content.data().size()).as(content.body()).isZero();
+        try (var s = Files.list(Path.of("/tmp"))) {
+            assertThat(s.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("vzdump-stdout-"));
+        }
+        assertThat(node.cli("qm", "config", Integer.toString(VMID)).out()).doesNotContain("lock:");
+
+        // PVE's refusals: more than one guest, and the option off the command line
+        CliResult two = node.cliTo(dir.resolve("two.out"), "vzdump", Integer.toString(VMID), Integer.toString(VMID + 1), "--stdout");
+        assertThat(two.exit()).isEqualTo(255);
+        assertThat(two.err()).contains("stdout: you can only backup a single VM with option --stdout");
+        assertThat(Files.size(dir.resolve("two.out"))).isZero();
+        Resp api = node.post("/nodes/node1/vzdump", Map.of("vmid", Integer.toString(VMID), "stdout", "1"), admin());
+        assertThat(api.status()).as(api.body()).isEqualTo(400);
+        assertThat(api.json().path("errors").path("stdout").asString()).isEqualTo("option is only allowed on the command line interface");
+    }
+
     @Test @Order(45)
     void storageSnapshotsTemplatesAndClonesThroughQm() throws Exception {
         Path store = dir.resolve("vmdata");
@@ -362,7 +395,9 @@ class QemuEndToEndTest {
         assertThat(node.cli("qm", "config", id).out()).contains("size=128M");
 
         // the raw path disk cannot be snapshotted: drop it first
+        assertThat(node.cli("pvesh", "get", api("/feature"), "--feature", "snapshot", "--output-format", "json").out()).contains("\"hasFeature\":0");
         assertThat(node.cli("qm", "set", id, "--delete", "virtio0").exit()).isZero();
+        assertThat(node.cli("pvesh", "get", api("/feature"), "--feature", "snapshot", "--output-format", "json").out()).contains("\"hasFeature\":1");
         CliResult snap = node.cli("qm", "snapshot", id, "before", "--description", "first one");
         assertThat(snap.exit()).as(snap.out() + snap.err()).isZero();
         assertThat(node.cli("qm", "set", id, "--cores", "3").exit()).isZero();

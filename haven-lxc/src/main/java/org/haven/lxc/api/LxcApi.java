@@ -24,10 +24,8 @@ import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
 import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfigStore;
-import org.haven.guest.GuestVolumes;
 import org.haven.lxc.LxcService;
 import org.haven.lxc.run.Interfaces;
-import org.haven.storage.spi.Feature;
 import org.haven.lxc.config.LxcOptions;
 import org.haven.storage.StorageManager;
 import org.haven.storage.volume.VolumeIdCheck;
@@ -316,25 +314,7 @@ public final class LxcApi implements ApiModule {
                     if (!r.ok()) throw ApiException.error("unable to read the interfaces of CT " + vmid + ": " + r.stderr().strip());
                     return Interfaces.parse(r.stdout());
                 })).build());
-        m.add(at(ApiMethod.get(CT + "/feature").name("vm_feature").description("Check if feature for virtual machine is available."))
-                .param("feature", Schema.string().enumValues("snapshot", "clone", "copy").description("Feature to check."))
-                .param("snapname", Schema.string().optional().format("pve-configid").maxLength(40).description("The name of the snapshot."))
-                .returns(Schema.object().property("hasFeature", Schema.bool()))
-                .permissions(Permission.perm(VMS, "VM.Audit"))
-                .proxyto("node")
-                .handler(wrap((p, rc) -> {
-                    int vmid = p.integer("vmid");
-                    var cfg = service().store().load(vmid);
-                    String snap = p.str("snapname", null);
-                    var section = snap == null ? cfg.current() : cfg.snapshots().get(snap);
-                    if (section == null) throw ApiException.error("snapshot '" + snap + "' does not exist");
-                    Feature f = Feature.valueOf(p.str("feature").toUpperCase(java.util.Locale.ROOT));
-                    boolean running = service().type().isRunning(vmid);
-                    var sm = service().runtime().volumes().storage();
-                    boolean has = GuestVolumes.disks(service().type().volumeKeys(), section).values().stream()
-                            .allMatch(v -> !v.startsWith("/") && sm.hasFeature(f, v, snap, running));
-                    return Map.of("hasFeature", has ? 1 : 0, "nodes", List.of());
-                })).build());
+        m.add(GuestRoutes.feature(CT, () -> service().guests()));
 
         m.add(at(ApiMethod.put(CT + "/resize").name("resize_vm").description("Resize a container mount point."))
                 .param("disk", Schema.string().enumValues(mountKeys()).description("The disk you want to resize."))
@@ -480,7 +460,8 @@ public final class LxcApi implements ApiModule {
         } else if (!rc.userid().equals("root@pam") && !rc.viaCli()) {
             throw ApiException.forbidden("Only root can pass arbitrary filesystem paths.");
         }
-        var options = new GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), force, opts);
+        var options = new GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), force, opts,
+                p.has("bwlimit") ? Math.round(p.dbl("bwlimit", 0)) : null, org.haven.guest.migrate.BandwidthLimit.Rights.of(rc));
         boolean start = p.bool("start", false);
         return rc.startTask("vzrestore", id(vmid), log -> {
             backups.restore(service().guests(), archive, vmid, options, log::log);

@@ -224,6 +224,7 @@ public final class QemuApi implements ApiModule {
                 .param("unique", Schema.bool().optional().description("Assign a unique random ethernet address."))
                 .param("force", Schema.bool().optional().description("Allow to overwrite existing VM."))
                 .param("archive", Schema.string().optional().maxLength(255).description("The backup archive."))
+                .param("bwlimit", Schema.integer().optional().minimum(0).description("Override I/O bandwidth limit (in KiB/s)."))
                 .returns(Schema.string())
                 .permissions(Permission.perm(VMS, "VM.Allocate"))
                 .proxyto("node").protect();
@@ -233,7 +234,8 @@ public final class QemuApi implements ApiModule {
             if (p.has("archive")) {
                 var backups = ctx.findService(org.haven.guest.GuestBackups.class)
                         .orElseThrow(() -> new ApiException(501, "restore from a backup archive is not available"));
-                var opts = new org.haven.guest.GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), p.bool("force", false));
+                var opts = new org.haven.guest.GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), p.bool("force", false),
+                        Map.of(), p.has("bwlimit") ? p.lng("bwlimit") : null, org.haven.guest.migrate.BandwidthLimit.Rights.of(rc));
                 return rc.startTask("qmrestore", Integer.toString(vmid), log -> backups.restore(service().guests(), p.str("archive"), vmid, opts, log::log));
             }
             Map<String, String> opts = configParams(p);
@@ -344,6 +346,7 @@ public final class QemuApi implements ApiModule {
                 .permissions(Permission.perm(VMS, "VM.Audit"))
                 .proxyto("node")
                 .handler(wrap((p, rc) -> service().guests().pending(vmidOf(p)))).build());
+        m.add(org.haven.guest.api.GuestRoutes.feature(vm, () -> service().guests()));
 
         m.add(ApiMethod.get(vm + "/showcmd").name("showcmd").description("Show the QEMU command line of the VM (qm showcmd).")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
