@@ -144,6 +144,11 @@ public final class UserConfig {
             for (int i = 0; i < f.length; i++) f[i] = f[i].strip();
             cfg.parseLine(line, f);
         }
+        // a group's line names its members, as PVE's permission check reads it: a user declared after that line is a member too
+        cfg.groups.forEach((name, g) -> g.users.forEach(m -> {
+            User u = cfg.users.get(m);
+            if (u != null) u.groups.add(name);
+        }));
         return cfg;
     }
 

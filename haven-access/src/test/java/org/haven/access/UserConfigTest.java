@@ -63,6 +63,15 @@ class UserConfigTest {
     }
 
     @Test
+    void aGroupMemberDeclaredAfterTheGroupLineIsInTheGroupAtOnce() {
+        String text = "group:admins:joe@pve::\nuser:joe@pve:1:0::::::\nacl:1:/vms:@admins:PVEVMAdmin:\n";
+        UserConfig cfg = UserConfig.parse(text);
+        assertThat(cfg.users.get("joe@pve").groups).containsExactly("admins");
+        assertThat(new Permissions(cfg).privileges("joe@pve", "/vms/100")).containsKey("VM.PowerMgmt");
+        assertThat(UserConfig.parse(cfg.write()).users.get("joe@pve").groups).containsExactly("admins");
+    }
+
+    @Test
     void emptyFileGetsRootAndBlankSeparators() {
         UserConfig cfg = UserConfig.parse("");
         assertThat(cfg.write()).isEqualTo("user:root@pam:1:0::::::\n\n\n\n\n");

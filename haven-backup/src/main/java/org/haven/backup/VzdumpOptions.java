@@ -61,8 +61,10 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         String mode = m.getOrDefault("mode", "snapshot");
         if (m.get("storage") != null && m.get("dumpdir") != null && params.containsKey("storage") && params.containsKey("dumpdir"))
             errors.put("dumpdir", "option conflicts with option 'storage'");
+        for (String k : List.of("dumpdir", "tmpdir"))
+            if (m.get(k) != null && m.get(k).indexOf('\0') >= 0) errors.put(k, "value contains a NUL character");
         String storage = params.containsKey("dumpdir") ? null : m.get("storage");
-        Path dumpdir = params.containsKey("storage") || m.get("dumpdir") == null ? null : Path.of(m.get("dumpdir"));
+        Path dumpdir = params.containsKey("storage") || m.get("dumpdir") == null || errors.containsKey("dumpdir") ? null : Path.of(m.get("dumpdir"));
         if (storage == null && dumpdir == null) storage = "local";
         Compression comp;
         try {
@@ -82,6 +84,10 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         boolean prot = truthy(m.get("protected"));
         if (prot && storage == null) errors.put("protected", "option requires option 'storage'");
         if (m.get("notes-template") != null && storage == null) errors.put("notes-template", "option requires option 'storage'");
+        for (String k : List.of("zstd", "pigz", "stopwait", "ionice")) {
+            String v = m.get(k);
+            if (v != null && !v.matches("[+-]?\\d{1,9}")) errors.put(k, "type check ('integer') failed - got '" + v + "'");
+        }
         if (!errors.isEmpty()) throw new ParamException(errors);
         return new VzdumpOptions(List.copyOf(vmids), all, exclude, mode, storage, dumpdir, m.get("tmpdir") == null ? null : Path.of(m.get("tmpdir")),
                 comp, intOf(m, "zstd", 1), intOf(m, "pigz", 0), !"0".equals(m.getOrDefault("remove", "1")), prune, prot,

@@ -2,6 +2,7 @@ package org.haven.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,5 +47,27 @@ class VzdumpOptionsTest {
         assertThat(VzdumpOptions.of(Map.of("vmid", "100"), VzdumpOptions.parseConf("script: /etc/hook.pl\n")).script()).isEqualTo(Path.of("/etc/hook.pl"));
         assertThat(VzdumpOptions.of(Map.of("vmid", "100", "script", "/root/h.sh"), Map.of("script", "/etc/hook.pl")).script()).isEqualTo(Path.of("/root/h.sh"));
         assertThat(VzdumpOptions.of(Map.of("pool", "prod"), Map.of()).commandLine("n1")).isEqualTo("vzdump --pool prod --node n1");
+    }
+
+    @Test
+    void aNonIntegerValueIsATypeError() {
+        ParamException e = catchThrowableOfType(ParamException.class,
+                () -> VzdumpOptions.of(Map.of("all", "1"), VzdumpOptions.parseConf("ionice: 7x\nzstd: 99999999999\n")));
+        assertThat(e.errors()).containsEntry("ionice", "type check ('integer') failed - got '7x'")
+                .containsEntry("zstd", "type check ('integer') failed - got '99999999999'");
+    }
+
+    @Test
+    void aPathWithANulIsRefused() {
+        ParamException e = catchThrowableOfType(ParamException.class,
+                () -> VzdumpOptions.of(Map.of("all", "1"), Map.of("dumpdir", "/srv/\0x", "tmpdir", "/t\0")));
+        assertThat(e.errors()).containsKeys("dumpdir", "tmpdir");
+    }
+
+    @Test
+    void validValuesAreRead() {
+        VzdumpOptions o = VzdumpOptions.of(Map.of("all", "1"), VzdumpOptions.parseConf("ionice: 5\nzstd: 2\ntmpdir: /var/tmp\n"));
+        assertThat(o.ionice()).isEqualTo(5);
+        assertThat(o.zstd()).isEqualTo(2);
     }
 }

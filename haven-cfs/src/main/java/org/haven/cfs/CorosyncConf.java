@@ -99,7 +99,7 @@ public final class CorosyncConf {
                 int colon = line.indexOf(':');
                 if (brace >= 0 && (colon < 0 || brace < colon)) {
                     String name = line.substring(0, brace).strip();
-                    if (name.isEmpty() || name.contains(" ")) throw new ParseException("parse error - bad section name in line " + lineNo);
+                    if (!isToken(name)) throw new ParseException("parse error - bad section name in line " + lineNo);
                     Block b = new Block(name);
                     cur.items.add(b);
                     stack.add(cur);
@@ -109,16 +109,23 @@ public final class CorosyncConf {
                 }
                 if (colon < 0) throw new ParseException("missing ':' after key '" + line + "'");
                 String key = line.substring(0, colon).strip();
+                if (!isToken(key)) throw new ParseException("parse error - bad key in line " + lineNo);
                 String rest = line.substring(colon + 1).strip();
                 int close = rest.indexOf('}');
                 String value = close >= 0 ? rest.substring(0, close).strip() : rest;
                 if (value.isEmpty()) throw new ParseException("parse error - no value for '" + key + "'");
+                if (value.indexOf('{') >= 0) throw new ParseException("parse error - unexpected '{' in line " + lineNo);
                 cur.items.add(new Value(key, value));
                 line = close >= 0 ? rest.substring(close) : "";
             }
         }
         if (!stack.isEmpty()) throw new ParseException("parse error - missing '}'");
         return new CorosyncConf(root);
+    }
+
+    /** A section name or key as PVE's parser reads it: one word ({@code \S+}). */
+    private static boolean isToken(String s) {
+        return !s.isEmpty() && s.chars().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c));
     }
 
     /** Order- and comment-preserving output (two-space indentation, an empty line after top-level blocks). */

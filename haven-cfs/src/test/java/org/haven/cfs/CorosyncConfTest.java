@@ -102,6 +102,9 @@ class CorosyncConfTest {
         assertThatThrownBy(() -> CorosyncConf.parse("totem {\n")).isInstanceOf(CorosyncConf.ParseException.class);
         assertThatThrownBy(() -> CorosyncConf.parse("}\n")).isInstanceOf(CorosyncConf.ParseException.class);
         assertThatThrownBy(() -> CorosyncConf.parse("totem {\n version\n}\n")).isInstanceOf(CorosyncConf.ParseException.class);
+        // a key or section name is one word, as PVE reads it; anything else could not be written back
+        for (String bad : new String[]{"totem {\n to  version: 2\n}\n", "totem {\n : 2\n}\n", "to\ttem {\n}\n", "to\u00a0tem {\n}\n", "nodelist {\n ring0_addr: 10.0.0.1 interface {\n}\n}\n"})
+            assertThatThrownBy(() -> CorosyncConf.parse(bad)).as(bad).isInstanceOf(CorosyncConf.ParseException.class);
     }
 
     @Test

@@ -131,10 +131,12 @@ public final class NotifyConfig {
         }
         String[] lines = text.split("\n", -1);
         for (SectionConfig.Section s : doc.sections()) {
-            if (s.type().equals(MATCHER) || TARGET_TYPES.contains(s.type())) continue;
+            boolean known = s.type().equals(MATCHER) || TARGET_TYPES.contains(s.type());
+            if (known && NAME.matcher(s.id()).matches() && s.id().length() <= 128) continue;
             int line = 1;
             for (int i = 0; i < lines.length; i++) if (lines[i].startsWith(s.type() + ":")) { line = i + 1; break; }
-            throw new ParseException(file, line, "unknown section type '" + s.type() + "'");
+            // a name the writer refuses (PVE's pve-configid) is refused when read, so what is read can be written back
+            throw new ParseException(file, line, known ? "invalid configuration ID '" + s.id() + "'" : "unknown section type '" + s.type() + "'");
         }
         return doc;
     }

@@ -162,7 +162,7 @@ class NotifyConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bogus: x\n\tkey v\n", "matcher: a\n\nmatcher: a\n", "\tkey value\n", "sendmail: a\nnot a property\n"})
+    @ValueSource(strings = {"bogus: x\n\tkey v\n", "matcher: a\n\nmatcher: a\n", "\tkey value\n", "sendmail: a\nnot a property\n", "gotify:%phone\n\ttoken x\n"})
     void refusesBadFiles(String text) {
         assertThatThrownBy(() -> NotifyConfig.parse(text, "")).isInstanceOf(NotifyConfig.ParseException.class).hasMessageStartingWith("notifications.cfg: line ");
     }

@@ -94,11 +94,13 @@ public final class DatacenterConfig {
     /** The range {@code /cluster/nextid} proposes VMIDs from: {@code next-id}'s lower (inclusive) and upper (exclusive) bounds. */
     public record IdRange(long lower, long upper) {}
 
-    /** {@code next-id}, with PVE's defaults 100 and 1000000. */
+    /** {@code next-id}, with PVE's defaults 100 and 1000000 for a bound that is unset or not a number. */
     public IdRange nextIds() {
         Map<String, String> r = properties("next-id");
-        return new IdRange(Long.parseLong(r.getOrDefault("lower", "100")), Long.parseLong(r.getOrDefault("upper", "1000000")));
+        return new IdRange(bound(r.get("lower"), 100), bound(r.get("upper"), 1_000_000));
     }
+
+    private static long bound(String v, long dflt) { return v != null && v.matches("\\d{1,18}") ? Long.parseLong(v) : dflt; }
 
     /**
      * The options as {@code GET /cluster/options} shows them: property strings as objects with typed values,

@@ -30,6 +30,8 @@ public final class PropertyString {
                 value = part;
             } else {
                 key = part.substring(0, eq);
+                if (key.isEmpty() || key.indexOf('"') >= 0 || key.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)))
+                    throw new IllegalArgumentException("invalid key in comma-separated list property: '" + key + "'");
                 value = unquote(part.substring(eq + 1));
             }
             if (out.containsKey(key)) throw new IllegalArgumentException("duplicate key in comma-separated list property: " + key);
@@ -39,18 +41,18 @@ public final class PropertyString {
     }
 
     /**
-     * Join a map back into a property string; the default key's value is written bare and first. Other values are
-     * quoted when they hold ',' or '"'. What cannot be written so that {@link #parse} returns it (see
-     * {@link ConfigText}: a line break, a key with ',', '=', '"' or white space, an empty default value or one with
-     * ',', '=' or a leading '"') is refused.
+     * Join a map back into a property string; the default key's value is written first, bare where {@link #parse}
+     * reads it back so (not empty, no ',' or '=', no leading '"'), else with its key and quoted like the others. Other
+     * values are quoted when they hold ',' or '"'. What cannot be written so that {@link #parse} returns it (see
+     * {@link ConfigText}: a line break, a key with ',', '=', '"' or white space) is refused.
      */
     public static String print(Map<String, String> values, String defaultKey) {
         StringBuilder sb = new StringBuilder();
-        if (defaultKey != null && values.containsKey(defaultKey)) {
-            String v = ConfigText.field(defaultKey, values.get(defaultKey), ",=");
-            if (v != null && (v.isEmpty() || v.startsWith("\"")))
-                throw new ConfigText.UnwritableValueException(defaultKey, "value must not be empty or start with '\"'");
-            if (v != null) sb.append(v);
+        if (defaultKey != null && values.get(defaultKey) != null) {
+            String v = ConfigText.line(defaultKey, values.get(defaultKey));
+            boolean bare = !v.isEmpty() && !v.startsWith("\"") && v.indexOf(',') < 0 && v.indexOf('=') < 0;
+            if (bare) sb.append(v);
+            else sb.append(ConfigText.name(defaultKey, defaultKey, ",=\"")).append('=').append(quoteIfNeeded(v));
         }
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
             if (e.getKey().equals(defaultKey) || e.getValue() == null) continue;

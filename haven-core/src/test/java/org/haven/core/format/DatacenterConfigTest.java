@@ -54,6 +54,13 @@ class DatacenterConfigTest {
     }
 
     @Test
+    void nextIdBoundsThatAreNoNumbersAreTheDefaults() {
+        assertThat(DatacenterConfig.parse("next-id: lower=1000,upper=2000\n").nextIds()).isEqualTo(new DatacenterConfig.IdRange(1000, 2000));
+        assertThat(DatacenterConfig.parse("next-id: lower=100p,upper=99999999999999999999\n").nextIds())
+                .isEqualTo(new DatacenterConfig.IdRange(100, 1_000_000));
+    }
+
+    @Test
     void deleteAndTheOldMigrationFlag() {
         DatacenterConfig c = DatacenterConfig.parse("keyboard: de\nmigration_unsecure: 1\nunknown-key: kept\n");
         DatacenterConfig next = c.with(Map.of("language", "en"), List.of("keyboard"));

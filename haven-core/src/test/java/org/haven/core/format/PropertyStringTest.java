@@ -28,6 +28,9 @@ class PropertyStringTest {
     void errors() {
         assertThatThrownBy(() -> PropertyString.parse("x", null)).hasMessageContaining("default key");
         assertThatThrownBy(() -> PropertyString.parse("a=1,a=2", null)).hasMessageContaining("duplicate key");
+        // a key no writer could write back (PVE: not in the schema) is refused
+        for (String bad : new String[]{"=1", "a\"=1", "a b=1", "a=1, b=2"})
+            assertThatThrownBy(() -> PropertyString.parse(bad, null)).as(bad).hasMessageContaining("invalid key");
     }
 
     @Test

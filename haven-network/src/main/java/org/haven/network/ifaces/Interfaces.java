@@ -124,7 +124,12 @@ public final class Interfaces {
                 String value = line.length() > kw.length() ? line.substring(kw.length()).strip() : "";
                 switch (key) {
                     case "address" -> { if (st.address == null) st.address = value; else st.options.add(line); }
-                    case "netmask" -> { if (st.netmask == null) st.netmask = value; else st.options.add(line); }
+                    case "netmask" -> {
+                        // the first valid netmask is folded into the address, so that a rewrite folds the same one
+                        if (st.netmask == null) st.netmask = value;
+                        else if (validBits(st.netmask) == null && validBits(value) != null) { st.options.add("netmask " + st.netmask); st.netmask = value; }
+                        else st.options.add(line);
+                    }
                     case "gateway" -> { if (st.gateway == null) st.gateway = value; else st.options.add(line); }
                     default -> {
                         if (Iface.SETTINGS.contains(key) && !cur.settings.containsKey(key)) cur.settings.put(key, value);

@@ -1,0 +1,49 @@
+package org.haven.ha;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.haven.core.format.SectionConfig;
+import org.haven.core.fuzz.RoundTrip;
+
+/**
+ * Fuzz targets of the HA files: {@code ha/resources.cfg}, {@code ha/groups.cfg}, {@code ha/fence.cfg} and
+ * {@code ha/manager_status} (seeds in {@code HaFilesFuzzTestInputs/<method>/}).
+ */
+class HaFilesFuzzTest {
+    static final RoundTrip<SectionConfig.Document> SECTIONS =
+            RoundTrip.of(SectionConfig::parse, SectionConfig::write).refusesWith(SectionConfig.ParseException.class).model(d -> d);
+
+    @FuzzTest
+    void resourcesCfg(byte[] data) {
+        String text = RoundTrip.text(data);
+        if (SECTIONS.check(text) == null) return;
+        try {
+            HaConfig.parseResources(text, sid -> "n1");
+        } catch (IllegalArgumentException refused) {
+            // an invalid service ID or number is refused with a message
+        }
+    }
+
+    @FuzzTest
+    void groupsCfg(byte[] data) {
+        String text = RoundTrip.text(data);
+        if (SECTIONS.check(text) != null) HaConfig.parseGroups(text);
+    }
+
+    @FuzzTest
+    void fenceCfg(byte[] data) {
+        FenceConfig c;
+        try {
+            c = FenceConfig.parse(RoundTrip.text(data));
+        } catch (IllegalArgumentException refused) {
+            return;
+        }
+        for (FenceConfig.Connect k : c.connects()) c.commandsFor(k.node());
+    }
+
+    @FuzzTest
+    void managerStatus(byte[] data) {
+        RoundTrip.of((String t) -> HaJson.managerStatus(HaJson.parse(t)), (ManagerStatus ms) -> HaJson.write(HaJson.toJson(ms)))
+                .refusesWith(IllegalArgumentException.class, tools.jackson.core.JacksonException.class)
+                .check(RoundTrip.text(data));
+    }
+}
