@@ -506,6 +506,30 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         }
     }
 
+    /**
+     * Makes this node's clients know every member of the current Raft configuration: they were made with the
+     * members at start, and a cluster grows by joins, so a leader elected later may be a node they have never heard of.
+     */
+    private void knowMembers() {
+        try {
+            var peers = server.getDivision(group.getGroupId()).getRaftConf().getAllPeers();
+            forwarder.getClientRpc().addRaftPeers(peers);
+            client.getClientRpc().addRaftPeers(peers);
+        } catch (IOException e) {
+            // the division is not running: there is no leader to reach
+        }
+    }
+
+    /** Hands the leadership to {@code node} (a member), waiting up to {@code timeoutMs}. */
+    void transferLeadership(String node, long timeoutMs) {
+        try {
+            RaftClientReply r = client.admin().transferLeadership(RaftPeerId.valueOf(node), timeoutMs);
+            if (!r.isSuccess()) throw new CfsException("leadership transfer to " + node + " failed: " + r.getException());
+        } catch (IOException e) {
+            throw new CfsException("leadership transfer to " + node + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The leader as this node's Raft division knows it (it follows elections without a round trip), or null. */
     private RaftPeerId leaderId() {
         DivisionInfo info = info();
@@ -529,6 +553,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
         } else if (leader == null || leader.equals(selfId)) {
             answer = java.util.concurrent.CompletableFuture.completedFuture(REFUSED);
         } else {
+            knowMembers();
             answer = org.apache.ratis.client.impl.UnorderedAsync.send(org.apache.ratis.protocol.RaftClientRequest.readRequestType(true),
                             Message.valueOf(ByteString.copyFrom(a.group)), leader, (org.apache.ratis.client.impl.RaftClientImpl) forwarder)
                     .thenApply(r -> r.isSuccess() ? r.getMessage().getContent().toByteArray() : REFUSED);
@@ -1004,6 +1029,7 @@ public final class RaftClusterFs implements ClusterFs, AutoCloseable {
     private void changeMembers(List<CfsNode> nodes, org.apache.ratis.protocol.SetConfigurationRequest.Mode mode) {
         if (mode != org.apache.ratis.protocol.SetConfigurationRequest.Mode.ADD && !isQuorate()) throw new CfsException(NO_QUORUM);
         List<RaftPeer> peers = nodes.stream().map(n -> RaftPeer.newBuilder().setId(n.name()).setAddress(n.address()).build()).toList();
+        knowMembers();
         try {
             RaftClientReply r = client.admin().setConfiguration(
                     org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(peers).setMode(mode).build());

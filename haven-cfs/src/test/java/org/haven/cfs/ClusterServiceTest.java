@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.haven.core.cfs.CfsException;
 import org.junit.jupiter.api.AfterEach;
@@ -116,6 +117,30 @@ class ClusterServiceTest {
         n1.sync();
         assertThat(n1.readString("back")).contains("again");
         await().atMost(Duration.ofSeconds(5)).until(() -> n1.readString(".clusterlog").orElseThrow().contains("rejoined generation 1"));
+    }
+
+    /**
+     * The founding node knew only itself when it started; after a join, a leader it never heard of at start is
+     * elected, and its writes (forwarded to that leader) still go through.
+     */
+    @Test
+    void writesReachALeaderThatJoinedLater() throws Exception {
+        ClusterService n1 = node(1);
+        awaitQuorate(n1);
+        n1.createCluster("pair", null, null, null);
+        ClusterService n2 = node(2);
+        awaitQuorate(n2);
+        n2.join(n1.addNode("n2", null, "127.0.0.1", ports[1], null, false));
+        awaitQuorate(n2);
+        n1.writeString("before", "1");
+        // (refused while the join's configuration change is still in progress: tried again until it is done)
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            if (n1.replica().leader().equals(Optional.of("n1"))) n1.replica().transferLeadership("n2", 5_000);
+            return n1.replica().leader().equals(Optional.of("n2")) && n1.isQuorate();
+        });
+        n1.writeString("through-n2", "2");
+        n2.sync();
+        assertThat(n2.readString("through-n2")).contains("2");
     }
 
     @Test
