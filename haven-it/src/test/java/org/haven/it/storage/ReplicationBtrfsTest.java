@@ -217,6 +217,10 @@ class ReplicationBtrfsTest {
         ok(n1.cli("pvesh", "set", "/cluster/ha/timing", "--round", "2", "--watchdog_timeout", "8",
                 "--device_timeout", "4", "--lock_lifetime", "18", "--fence_delay", "8"));
         ok(n1.cli("ha-manager", "add", "vm:101", "--state", "stopped"));
+        // a command given while the new service is still in request_stop is dropped with that state, as in PVE
+        Await.until("vm:101 stopped under HA", Duration.ofSeconds(60), Duration.ofSeconds(1),
+                () -> ok(n1.cli("ha-manager", "status")).out().contains("service vm:101 (node1, stopped)"),
+                () -> ok(n1.cli("ha-manager", "status")).out());
         ok(n1.cli("ha-manager", "relocate", "vm:101", "node2"));
         Await.until("vm:101 relocated to node2", Duration.ofSeconds(120), Duration.ofSeconds(1),
                 () -> ok(n1.cli("ha-manager", "status")).out().contains("service vm:101 (node2, stopped)"),
