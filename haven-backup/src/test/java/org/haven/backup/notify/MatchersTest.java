@@ -20,7 +20,7 @@ class MatchersTest {
     }
 
     static NotifyConfig.Section matcher(String lines) {
-        return NotifyConfig.sections("f", "matcher: m\n" + lines.replace("; ", "\n").replaceAll("(?m)^", "\t").replaceFirst("^\t", "\t") + "\n").getFirst();
+        return NotifyConfig.sections("f", "matcher: m1\n" + lines.replace("; ", "\n").replaceAll("(?m)^", "\t").replaceFirst("^\t", "\t") + "\n").getFirst();
     }
 
     @ParameterizedTest(name = "{0} / {1} -> {2}")
@@ -60,16 +60,16 @@ class MatchersTest {
     @Test
     void targetsComeFromEnabledMatchersOnce() {
         NotifyConfig cfg = NotifyConfig.parse("""
-                matcher: a
+                matcher: ma
                 	match-severity error
                 	target t1
                 	target t2
 
-                matcher: b
+                matcher: mb
                 	target t2
                 	target t3
 
-                matcher: c
+                matcher: mc
                 	disable true
                 	target t4
 
