@@ -77,6 +77,16 @@ final class CfsNetnsCluster implements AutoCloseable {
 
     /** Creates the bridge, the namespaces and their links. */
     CfsNetnsCluster network() {
+        try {
+            link();
+        } catch (RuntimeException e) {
+            close(); // the caller gets no cluster to close
+            throw e;
+        }
+        return this;
+    }
+
+    private void link() {
         sh("ip", "link", "add", tag + "br", "type", "bridge");
         bridgeCreated = true;
         sh("ip", "link", "set", tag + "br", "up");
@@ -89,7 +99,6 @@ final class CfsNetnsCluster implements AutoCloseable {
             sh("ip", "netns", "exec", ns(i), "ip", "link", "set", "eth0", "up");
             sh("ip", "netns", "exec", ns(i), "ip", "link", "set", "lo", "up");
         }
-        return this;
     }
 
     /** Starts (or restarts) node {@code i}; its data directory survives restarts. */
@@ -127,6 +136,15 @@ final class CfsNetnsCluster implements AutoCloseable {
                 kill(i);
             } catch (Exception ignored) {
                 // continue cleaning up
+            }
+        }
+        for (int i = 0; i < namespaces.size(); i++) {
+            // the link goes at once; a namespace outlives its name while a killed process in it is still exiting,
+            // and with it the link, whose name the next cluster of this test JVM uses again
+            try {
+                sh("ip", "link", "del", hostVeth(i));
+            } catch (RuntimeException ignored) {
+                // not created, or already gone
             }
         }
         for (String n : namespaces) {
