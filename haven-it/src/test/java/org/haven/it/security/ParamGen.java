@@ -86,6 +86,7 @@ final class ParamGen {
             case "pve-cpuset" -> "0";
             case "urlencoded" -> "sweep";
             case "pve-storage-path" -> "/nonexistent/sweep";
+            case "pve-sdn-subnet-id" -> "sweepzone-10.0.0.0-8";
             default -> {
                 Map<String, Schema> named = org.haven.core.schema.Formats.propertyFormat(f);
                 yield named != null ? propertyString(named) : "sweep";

@@ -330,7 +330,8 @@ public final class SdnApi implements ApiModule {
     private String zoneOfVnet(String vnet) {
         return doc(Kind.VNETS).find(vnet).flatMap(s -> s.get("zone"))
                 .or(() -> java.util.Optional.ofNullable(SdnConfig.runningObjects(running(), Kind.VNETS).get(vnet)).map(o -> SdnGen.str(o, "zone")))
-                .orElseThrow(() -> ApiException.error("sdn vnet '" + vnet + "' does not exist"));
+                // PVE's check_vnet_access checks an unknown vnet on /sdn/zones//<vnet>: refused unless allowed there
+                .orElse("");
     }
 
     /** May the caller see the object (the list methods' filter)? */
@@ -501,6 +502,9 @@ public final class SdnApi implements ApiModule {
         return locked(() -> {
             String text = text(k);
             ConfigDigest.check(p.str("digest", null), text);
+            // the caller's right first, as PVE's check_vnet_access: an unknown subnet is no answer to a stranger
+            if (k == Kind.SUBNETS) allocate(k, p.str("vnet"), SdnConfig.subnetZone(id), rc);
+            if (k == Kind.VNETS) allocate(k, id, zoneOfVnet(id), rc);
             Document doc = doc(k);
             Section s = doc.find(id).orElseThrow(() -> ApiException.error("sdn " + what(k) + " '" + id + "' does not exist"));
             if (k == Kind.SUBNETS && !p.str("vnet").equals(s.get("vnet").orElse(null)))
@@ -535,6 +539,8 @@ public final class SdnApi implements ApiModule {
     private Object delete(Kind k, Params p, RequestContext rc) {
         String id = idOf(k, p);
         return locked(() -> {
+            if (k == Kind.SUBNETS) allocate(k, p.str("vnet"), SdnConfig.subnetZone(id), rc);
+            if (k == Kind.VNETS) allocate(k, id, zoneOfVnet(id), rc);
             Document doc = doc(k);
             Section s = doc.find(id).orElseThrow(() -> ApiException.error("sdn " + what(k) + " '" + id + "' does not exist"));
             switch (k) {
