@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.haven.core.format.SectionConfig;
 import org.haven.firewall.compile.FwCompiler;
 import org.haven.firewall.config.FwFile;
 
@@ -35,15 +36,22 @@ public final class FwInputs {
                 .withVnets(vnets(r));
     }
 
-    private static final Pattern VNET = Pattern.compile("(?m)^vnet:\\s*(\\S+)\\s*$");
-
     /** The firewall files of the vnets in {@code sdn/vnets.cfg} that have one. */
     static Map<String, FwFile> vnets(ConfigReader r) {
         Map<String, FwFile> out = new TreeMap<>();
-        Matcher m = VNET.matcher(r.read("sdn/vnets.cfg").orElse(""));
-        while (m.find()) {
-            String vnet = m.group(1);
+        for (String vnet : vnetZones(r).keySet())
             r.read("sdn/firewall/" + vnet + ".fw").ifPresent(text -> out.put(vnet, FwFile.parse(FwFile.Kind.VNET, text)));
+        return out;
+    }
+
+    /** The vnets of {@code sdn/vnets.cfg} and their zones ("" for a vnet without one); none when the file does not parse. */
+    public static Map<String, String> vnetZones(ConfigReader r) {
+        Map<String, String> out = new TreeMap<>();
+        try {
+            for (SectionConfig.Section s : SectionConfig.parse(r.read("sdn/vnets.cfg").orElse("")).sections())
+                if (s.type().equals("vnet")) out.put(s.id(), s.get("zone").orElse(""));
+        } catch (IllegalArgumentException e) {
+            return Map.of();
         }
         return out;
     }
