@@ -217,12 +217,12 @@ public final class FirewallApi implements ApiModule {
 
     /**
      * A vnet's firewall file, once the caller may read it ({@code SDN.Audit} or {@code SDN.Allocate}) or change it
-     * ({@code SDN.Allocate}) on {@code /sdn/zones/<zone>/<vnet>}, as PVE's vnet firewall methods check.
+     * ({@code SDN.Allocate}) on {@code /sdn/zones/<zone>/<vnet>}, as PVE's vnet firewall methods check with SDN's
+     * check_vnet_access: an unknown vnet is checked on {@code /sdn/zones//<vnet>}.
      */
     private FwStore.Target vnetTarget(Params p, RequestContext rc, boolean write) {
         String vnet = p.str("vnet");
-        String zone = FwInputs.vnetZones(ConfigReader.of(cfs)).get(vnet);
-        if (zone == null) throw ApiException.error("invalid vnet specified");
+        String zone = FwInputs.vnetZones(ConfigReader.of(cfs)).getOrDefault(vnet, "");
         String[] privs = write ? new String[]{"SDN.Allocate"} : new String[]{"SDN.Audit", "SDN.Allocate"};
         if (!rc.hasPermission("/sdn/zones/" + zone + "/" + vnet, true, privs)) throw ApiException.forbidden();
         return FwStore.Target.vnet(vnet);
