@@ -24,6 +24,7 @@ import org.haven.api.Params;
 import org.haven.api.Permission;
 import org.haven.api.RequestContext;
 import org.haven.api.SpecMethods;
+import org.haven.core.cfs.ClusterFs;
 import org.haven.core.schema.Formats;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
@@ -49,8 +50,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * PVE's firewall API: {@code /cluster/firewall}, {@code /nodes/{node}/firewall},
  * {@code /nodes/{node}/{qemu,lxc}/{vmid}/firewall} and {@code /cluster/sdn/vnets/{vnet}/firewall} (rules by
- * position with digest, security groups, aliases, IP sets, options, references and macros). Paths, parameters, returns and permissions are PVE 8.4's
- * ({@code firewall-api.json}, taken from its schema); the handlers edit the files through {@link FwFile}.
+ * position with digest, security groups, aliases, IP sets, options, references and macros). Paths, parameters,
+ * returns and permissions are PVE 8.4's ({@code firewall-api.json}, taken from its schema); the handlers edit the
+ * files through {@link FwFile}.
  */
 public final class FirewallApi implements ApiModule {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -89,7 +91,7 @@ public final class FirewallApi implements ApiModule {
     }
 
     private FwStore store;
-    private org.haven.core.cfs.ClusterFs cfs;
+    private ClusterFs cfs;
     private FirewallService service;
     private NftApplier applier;
     private boolean clearOnStop;

@@ -48,7 +48,6 @@ public final class NftApplier {
     /** The last ruleset loaded successfully, or null. */
     public synchronized String applied() { return applied; }
 
-
     /**
      * Load {@code ruleset} unless it equals the last one loaded and its tables are still there (someone may have
      * removed them, e.g. {@code pve-firewall stop} or {@code nft flush ruleset}). Bridge netfilter is switched on first when
