@@ -581,7 +581,14 @@ public final class FwCompiler {
     // ---- rules ----
 
     /** Where a rule is compiled: the guest (null for the host), for logging the vmid, chain and default log level. */
-    private record Scope(Guest guest, int vmid, String chain, String level) {}
+    private record Scope(Guest guest, int vmid, String chain, String level) {
+        /** Where the rules come from, for warnings: the guest, the vnet ({@code vnet-<vnet>-forward}) or the host. */
+        String where() {
+            if (guest != null) return "VM " + vmid;
+            if (chain.startsWith("vnet-") && chain.endsWith("-forward")) return "vnet " + chain.substring(5, chain.length() - 8);
+            return "host";
+        }
+    }
 
     private void rule(List<Nft.Rule> out, FwRule r, Scope s, boolean incoming, Verdict accept, String nic) {
         rule(out, r, s, incoming ? "in" : "out", accept, nic);
@@ -591,7 +598,7 @@ public final class FwCompiler {
     private void rule(List<Nft.Rule> out, FwRule r, Scope s, String dir, Verdict accept, String nic) {
         boolean incoming = !dir.equals("out");
         if (!r.enable()) return;
-        String where = s.guest() == null ? "host" : "VM " + s.vmid();
+        String where = s.where();
         if (r.type().equals("group")) {
             if (!in.cluster().hasGroup(r.action())) { warnings.add(where + ": no such security group '" + r.action() + "'"); return; }
             if (r.iface() != null && nic != null && !r.iface().equals(nic)) return;

@@ -88,6 +88,9 @@ class FwForwardTest {
             + " | ct state invalid drop;ct state established,related return;meta nfproto ipv4 ip saddr 10.0.0.0/8 meta l4proto 6 th dport 22 return;"
             + "limit rate 1/second burst 5 packets log prefix \":0:4:vnet-v1-forward: policy DROP: \" level warn;drop comment \"policy DROP\""
             + " | vnet v1.fw line 7: invalid rule: type: in rules are not allowed here",
+        "[OPTIONS];enable: 1;[RULES];FORWARD ACCEPT -source +nosuch;FORWARD DROP -dest nosuch | ct state invalid drop;ct state established,related return;"
+            + "return comment \"policy ACCEPT\" | vnet v1: skipped rule 'FORWARD ACCEPT -source +nosuch': no such ipset 'nosuch';"
+            + "vnet v1: skipped rule 'FORWARD DROP -dest nosuch': no such alias 'nosuch'",
         "[OPTIONS];enable: 1;[RULES];FORWARD Ping(DROP);GROUP web | ct state invalid drop;ct state established,related return;"
             + "meta nfproto ipv4 meta l4proto 1 icmp type echo-request drop;"
             + "meta l4proto 6 th dport 80 return;return comment \"policy ACCEPT\" | ''",
