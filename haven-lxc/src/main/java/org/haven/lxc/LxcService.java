@@ -138,7 +138,7 @@ public final class LxcService {
                 CtConfig c = CtConfig.of(cfg.current());
                 runtime.withMounted(vmid, c, root -> {
                     log(log, "extracting archive '" + co.ostemplate() + "'");
-                    Templates.unpack(runtime.lxc().runner(), co.ostemplate(), root);
+                    Templates.unpack(runtime.lxc().runner(), co.ostemplate(), root, runtime.idMap(c).usernsexec());
                     String detected = Templates.detectOstype(root);
                     if (!cfg.current().has("ostype")) cfg.set("ostype", detected);
                     log(log, "Detected container architecture: " + cfg.get("arch").orElse("amd64"));
@@ -169,7 +169,7 @@ public final class LxcService {
             if (!LxcOptions.isMountKey(k)) continue;
             MountPoint mp = MountPoint.parse(k, cfg.current().has(k) ? cfg.get(k).orElseThrow() : cfg.pending().getOrNull(k));
             if (!CtVolumes.isNewVolume(mp.volume())) continue;
-            String volid = runtime.volumes().allocate(vmid, mp.volume());
+            String volid = runtime.volumes().allocate(vmid, mp.volume(), runtime.idMap(CtConfig.of(cfg.current())));
             allocated.add(volid);
             String size = GuestVolumes.formatSize(CtVolumes.bytes(mp.volume()));
             String value = mp.withVolume(volid).with("size", size).print();
@@ -301,7 +301,7 @@ public final class LxcService {
         try {
             var volumes = runtime.volumes();
             long mib = volumes.storage().size(mp.volume()) >> 20;
-            String newVol = volumes.allocate(vmid, storage + ":" + (mib / 1024.0));
+            String newVol = volumes.allocate(vmid, storage + ":" + (mib / 1024.0), runtime.idMap(CtConfig.of(store.load(vmid).current())));
             log(log, "moving " + key + " (" + mp.volume() + ") to " + newVol);
             try {
                 volumes.copy(mp, mp.withVolume(newVol), runtime.lxc().dir(vmid).resolve("move"));

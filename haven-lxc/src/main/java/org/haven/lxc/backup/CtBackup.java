@@ -234,7 +234,7 @@ public final class CtBackup implements GuestType.Backup {
                 MountPoint mp = MountPoint.parse(e.getKey(), e.getValue());
                 if (CtVolumes.isNewVolume(mp.volume())) {
                     long bytes = CtVolumes.bytes(mp.volume());
-                    String volid = volumes.allocate(vmid, mp.volume());
+                    String volid = volumes.allocate(vmid, mp.volume(), runtime.idMap(CtConfig.of(cfg.current())));
                     allocated.add(volid);
                     log.accept("allocated " + mp.key() + " volume '" + volid + "'");
                     mp = mp.withVolume(volid).with("size", GuestVolumes.formatSize(bytes));

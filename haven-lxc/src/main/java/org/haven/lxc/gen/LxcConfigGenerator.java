@@ -40,12 +40,8 @@ public final class LxcConfigGenerator {
         }
         out.add("lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed");
         out.add("lxc.monitor.unshare = 1");
-        if (c.unprivileged()) {
-            if (host.uids() == null || host.gids() == null)
-                throw new IllegalArgumentException("unprivileged container needs subuid and subgid ranges of root");
-            out.add("lxc.idmap = u 0 " + host.uids().start() + " " + host.uids().count());
-            out.add("lxc.idmap = g 0 " + host.gids().start() + " " + host.gids().count());
-        }
+        IdMap idmap = IdMap.of(c, host);
+        if (!idmap.custom()) for (IdMap.Entry e : idmap.entries()) out.add("lxc.idmap = " + e.lxc()); // custom ones come with the raw keys
         out.add("lxc.tty.max = " + c.tty());
         if (!c.console()) out.add("lxc.console.path = none");
         out.add("lxc.environment = TERM=linux");
