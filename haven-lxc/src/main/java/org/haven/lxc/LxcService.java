@@ -328,6 +328,77 @@ public final class LxcService {
         }
     }
 
+    /**
+     * PVE's checks of {@code move_volume} to another container ({@code target-vmid}): both on this node and not
+     * locked or templates, the digests as given, the source key holding a storage volume that no snapshot uses and
+     * whose storage can rename it, the target key free, and the source stopped unless the volume is unused. Returns
+     * the source mount point.
+     */
+    public MountPoint checkReassign(int vmid, String key, int targetVmid, String targetKey, String digest, String targetDigest) {
+        if (key.equals("rootfs") || targetKey.equals("rootfs")) throw new GuestException(500, "Cannot move to/from 'rootfs'");
+        if (key.startsWith("unused") && !targetKey.startsWith("unused"))
+            throw new GuestException(500, "Moving an unused volume to a used one is not possible");
+        String node = store.owner(vmid).orElse(null), targetNode = store.owner(targetVmid).orElse(null);
+        if (!java.util.Objects.equals(node, targetNode))
+            throw new GuestException(500, "Both containers need to be on the same node (" + node + ") (" + targetNode + ")");
+        GuestConfig src = store.load(vmid), dst = store.load(targetVmid);
+        store.checkLock(src);
+        store.checkLock(dst);
+        if (src.isTemplate() || dst.isTemplate()) throw new GuestException(500, "Can't move volumes from or to template CT");
+        try {
+            GuestConfigStore.assertDigest(src, digest);
+        } catch (GuestException e) {
+            throw new GuestException(500, "Container " + vmid + ": " + e.getMessage());
+        }
+        try {
+            GuestConfigStore.assertDigest(dst, targetDigest);
+        } catch (GuestException e) {
+            throw new GuestException(500, "Container " + targetVmid + ": " + e.getMessage());
+        }
+        String value = src.get(key).orElseThrow(() -> new GuestException(500, "volume '" + key + "' for container '" + vmid + "' does not exist"));
+        if (dst.get(targetKey).isPresent()) throw new GuestException(500, "Target volume key '" + targetKey + "' is already in use for container '" + targetVmid + "'");
+        MountPoint mp = key.startsWith("unused") ? new MountPoint(key, Map.of("volume", value)) : MountPoint.parse(key, value);
+        if (mp.kind() != MountPoint.Kind.VOLUME) throw new GuestException(500, "Cannot move a bindmount or device mount to another container");
+        if (src.snapshots().values().stream().anyMatch(snap -> snap.values().values().stream()
+                .anyMatch(v -> v.equals(mp.volume()) || v.startsWith(mp.volume() + ","))))
+            throw new GuestException(500, "Cannot move volume used by a snapshot to another container");
+        if (!runtime.volumes().storage().hasFeature(org.haven.storage.spi.Feature.RENAME, mp.volume(), null, false))
+            throw new GuestException(500, "Storage does not support moving of this disk to another container");
+        if (!key.startsWith("unused") && type.isRunning(vmid))
+            throw new GuestException(500, "Cannot move in-use volume while the source CT is running - detach or shutdown first");
+        return mp;
+    }
+
+    /**
+     * {@code move_volume} to another container: under both config locks (checked again by {@link #checkReassign}),
+     * the volume is renamed for {@code targetVmid}, leaves the source config and becomes {@code targetKey} of the
+     * target (an {@code unusedN} as the bare volume; a mount point with the source's options, pending while the
+     * target runs).
+     */
+    public void reassignVolume(int vmid, String key, int targetVmid, String targetKey, String digest, String targetDigest, Consumer<String> log) {
+        store.locked(vmid, () -> store.locked(targetVmid, () -> {
+            MountPoint mp = checkReassign(vmid, key, targetVmid, targetKey, digest, targetDigest);
+            log(log, "moving volume '" + key + "' from container '" + vmid + "' to '" + targetVmid + "'");
+            String newVolid = runtime.volumes().storage().rename(mp.volume(), targetVmid, null);
+            log(log, "renamed volume '" + mp.volume() + "' to '" + newVolid + "'");
+            GuestConfig src = store.load(vmid);
+            src.remove(key);
+            log(log, "removing volume '" + key + "' from container '" + vmid + "' config");
+            store.write(vmid, src);
+            GuestConfig dst = store.load(targetVmid);
+            if (targetKey.startsWith("unused")) {
+                dst.set(targetKey, newVolid);
+            } else {
+                String value = new MountPoint(targetKey, mp.props()).withVolume(newVolid).print();
+                if (type.isRunning(targetVmid)) dst.pending().set(targetKey, value);
+                else dst.set(targetKey, value);
+            }
+            store.write(targetVmid, dst);
+            log(log, "target container '" + targetVmid + "' updated with '" + targetKey + "'");
+            return null;
+        }));
+    }
+
     // ---- node-local tools (pct unlock, mount, unmount, df, fstrim, fsck, rescan, cpusets) ---------------------
 
     /** PVE's remove_lock: {@code lock} (any lock when null) leaves the config, with PVE's message when it is not there. */
