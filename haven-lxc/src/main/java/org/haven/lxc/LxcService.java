@@ -68,7 +68,39 @@ public final class LxcService {
         CtRuntime runtime = new CtRuntime(store, new Lxc(lxcpath, run), new CtVolumes(sm, run), HostProbe.probe());
         LxcGuestType type = new LxcGuestType(runtime);
         GuestService guests = new GuestService(type, store, new StorageVolumes(sm), purges);
-        return new LxcService(type, guests, new GuestSnapshots(guests, clock));
+        LxcService service = new LxcService(type, guests, new GuestSnapshots(guests, clock));
+        service.removeStaleRuntime(null);
+        return service;
+    }
+
+    /**
+     * Removes the runtime directories (and what is left mounted there) of containers that run elsewhere now: their
+     * config is on another node (HA recovered them while this node was fenced, or they moved while it was down) and
+     * they do not run here. Directories of containers whose config is nowhere are left alone. Returns the VMIDs
+     * cleaned up.
+     */
+    public List<Integer> removeStaleRuntime(Consumer<String> log) {
+        List<Integer> out = new ArrayList<>();
+        java.nio.file.Path lxcpath = runtime.lxc().lxcpath();
+        if (!java.nio.file.Files.isDirectory(lxcpath)) return out;
+        List<Integer> vmids;
+        try (var dirs = java.nio.file.Files.list(lxcpath)) {
+            vmids = dirs.map(d -> d.getFileName().toString()).filter(n -> n.matches("[1-9]\\d{2,8}")).map(Integer::valueOf).sorted().toList();
+        } catch (java.io.IOException e) {
+            return out;
+        }
+        for (int vmid : vmids) {
+            String owner = store.owner(vmid).orElse(null);
+            if (owner == null || owner.equals(store.localNode()) || type.isRunning(vmid)) continue;
+            try {
+                runtime.cleanup(vmid);
+                out.add(vmid);
+                log(log, "removed runtime directory of CT " + vmid + " (now on node '" + owner + "')");
+            } catch (RuntimeException e) {
+                log(log, "unable to remove runtime directory of CT " + vmid + " - " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     public LxcGuestType type() { return type; }

@@ -135,6 +135,29 @@ class ContainerRealTest {
         }
     }
 
+    /**
+     * A node's container service starts by removing the runtime directories of containers whose config went to
+     * another node while it was down (HA recovery after fencing); others are kept.
+     */
+    @Test
+    void runtimeDirectoriesOfContainersNowElsewhereAreRemovedAtStart() throws Exception {
+        try (CtBed bed = new CtBed(dir, "")) {
+            Path lxc = dir.resolve("lxc");
+            for (int vmid : new int[] {9160, 9161, 9162}) {
+                Files.createDirectories(lxc.resolve(vmid + "/rootfs"));
+                Files.writeString(lxc.resolve(vmid + "/config"), "lxc.uts.name = x\n");
+            }
+            bed.cfs.mkdirs("nodes/n2/lxc");
+            bed.cfs.writeString("nodes/n2/lxc/9160.conf", "hostname: moved\n");
+            bed.cfs.writeString("nodes/n1/lxc/9161.conf", "hostname: here\n");
+            LxcService restarted = LxcService.create(bed.service.store(), bed.sm, lxc, org.haven.core.time.Clock.SYSTEM, List.of());
+            assertThat(lxc.resolve("9160")).doesNotExist();
+            assertThat(lxc.resolve("9161/config")).exists();
+            assertThat(lxc.resolve("9162/config")).as("no config anywhere: left alone").exists();
+            assertThat(restarted.removeStaleRuntime(null)).isEmpty();
+        }
+    }
+
     @Test
     void failedCreateLeavesNothing() throws Exception {
         try (CtBed bed = new CtBed(dir, "")) {
