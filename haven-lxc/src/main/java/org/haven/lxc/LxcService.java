@@ -245,6 +245,9 @@ public final class LxcService {
             if (checked.containsKey(r) || deletes.contains(r)) errors.put("revert", "cannot revert and set/delete '" + r + "' at the same time");
         }
         if (!errors.isEmpty()) throw new ParamException(errors);
+        // the files of a container belong to the ids of its map: it stays as it was created (PVE's read-only option)
+        if (checked.containsKey("unprivileged") || deletes.contains("unprivileged"))
+            throw new GuestException(500, "unable to modify read-only option: 'unprivileged'");
         List<String> allocated = new ArrayList<>();
         try {
             store.locked(vmid, () -> {

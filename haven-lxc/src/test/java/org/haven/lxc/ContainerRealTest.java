@@ -131,6 +131,11 @@ class ContainerRealTest {
             assertThat(bed.service.runtime().exec(vmid, List.of("chown", "70000", "/root/made"), null).ok()).isFalse();
 
             bed.service.stop(vmid, log::add);
+            for (Map<String, String> set : List.of(Map.of("unprivileged", "0"), Map.of("unprivileged", "1")))
+                assertThatThrownBy(() -> bed.service.update(vmid, set, List.of(), List.of(), null, log::add))
+                        .hasMessage("unable to modify read-only option: 'unprivileged'");
+            assertThatThrownBy(() -> bed.service.update(vmid, Map.of(), List.of("unprivileged"), List.of(), null, log::add))
+                    .hasMessage("unable to modify read-only option: 'unprivileged'");
             bed.service.destroy(vmid, false, log::add);
         }
     }
