@@ -173,6 +173,10 @@ class LxcConfigGeneratorTest {
                 """), V2, "/r", Map.of(), false);
         assertThat(out).doesNotContain("lxc.idmap = u 0 100000 65536")
                 .endsWith("lxc.idmap = u 0 100000 1005\nlxc.idmap = u 1005 1005 1\nlxc.idmap = g 0 100000 65536\n");
+        // a map of its own makes a container a user namespace one even without the flag, as in PVE
+        assertThat(LxcConfigGenerator.generate(1, conf("lxc.idmap: u 0 100000 65536\nlxc.idmap: g 0 100000 65536\n"), V2, "/r", Map.of(), false))
+                .contains("lxc.include = /usr/share/lxc/config/userns.conf\n");
+        assertThat(LxcConfigGenerator.generate(1, conf("hostname: p\n"), V2, "/r", Map.of(), false)).doesNotContain("userns.conf", "lxc.idmap");
     }
 
     @ParameterizedTest
