@@ -49,6 +49,11 @@ public final class GuestVolumes {
     public static boolean volumeInUse(VolumeKeys keys, GuestConfig cfg, String skipKey, String volid) {
         for (var e : cfg.current().values().entrySet())
             if (!e.getKey().equals(skipKey) && volid.equals(volumeOf(keys, e.getKey(), e.getValue()))) return true;
+        return volumeInSnapshots(keys, cfg, volid);
+    }
+
+    /** PVE's is_volume_in_use_by_snapshots: whether a snapshot of the config names {@code volid} in any volume key. */
+    public static boolean volumeInSnapshots(VolumeKeys keys, GuestConfig cfg, String volid) {
         for (GuestConfig.Section snap : cfg.snapshots().values())
             for (var e : snap.values().entrySet())
                 if (volid.equals(volumeOf(keys, e.getKey(), e.getValue()))) return true;

@@ -254,7 +254,6 @@ class ConfigPermissionApiTest {
         assertThat(call("root@pam", HttpMethod.PUT, "/100/config", "scsi1", "local:1,iothread=1", "boot", "order=scsi0;scsi1").status()).isEqualTo(200);
         assertThat(await(call("root@pam", HttpMethod.POST, "", "vmid", "101", "scsi0", "local:1"))).isEqualTo("OK");
         String before = config(), target = cfs.readString("nodes/n1/qemu-server/101.conf").orElseThrow();
-        List<String> vols = volumes();
         String both = "either set 'storage' or 'target-vmid', but not both";
         assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "storage", "local", "target-vmid", "101"), 400, both);
         assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1"), 400, "both 'storage' and 'target-vmid' missing, either needs to be set");
@@ -272,8 +271,12 @@ class ConfigPermissionApiTest {
         cfs.writeString("nodes/n1/qemu-server/101.conf", target + "lock: backup\n");
         assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101"), 500, "VM is locked (backup)");
         cfs.writeString("nodes/n1/qemu-server/101.conf", target);
+        assertThat(await(call("root@pam", HttpMethod.POST, "", "vmid", "102", "scsi0", "local:1,format=qcow2"))).isEqualTo("OK");
+        assertThat(await(call("root@pam", HttpMethod.POST, "/102/snapshot", "snapname", "s1"))).isEqualTo("OK");
+        assertRefused(call("root@pam", HttpMethod.POST, "/102/move_disk", "disk", "scsi0", "target-vmid", "101", "target-disk", "scsi3"), 500,
+                "Can't move disk used by a snapshot to another VM");
         assertThat(config()).isEqualTo(before);
-        assertThat(volumes()).isEqualTo(vols);
+        assertThat(cfs.readString("nodes/n1/qemu-server/101.conf")).contains(target);
 
         ApiResponse move = call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101");
         assertThat((String) move.data()).contains(":qmmove:100-scsi1>101-scsi1:root@pam:");
@@ -281,12 +284,14 @@ class ConfigPermissionApiTest {
         assertThat(store.load(100).get("scsi1")).isEmpty();
         assertThat(store.load(100).get("boot")).contains("order=scsi0");
         assertThat(store.load(101).get("scsi1")).contains("local:101/vm-101-disk-1.raw,iothread=1,size=1G");
-        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/101/vm-101-disk-0.raw", "images/101/vm-101-disk-1.raw");
+        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/101/vm-101-disk-0.raw", "images/101/vm-101-disk-1.raw",
+                "images/102/vm-102-disk-0.qcow2");
         // and back, as an unused disk
         assertThat(await(call("root@pam", HttpMethod.POST, "/101/move_disk", "disk", "scsi1", "target-vmid", "100", "target-disk", "unused0"))).isEqualTo("OK");
         assertThat(store.load(101).get("scsi1")).isEmpty();
         assertThat(store.load(100).get("unused0")).contains("local:100/vm-100-disk-1.raw");
-        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/100/vm-100-disk-1.raw", "images/101/vm-101-disk-0.raw");
+        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/100/vm-100-disk-1.raw", "images/101/vm-101-disk-0.raw",
+                "images/102/vm-102-disk-0.qcow2");
     }
 
     @Test
