@@ -65,6 +65,7 @@ public final class CephApi implements ApiModule {
             Map.entry("deep", "Run a deep scrub."),
             Map.entry("type", "The kind of volume."));
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CephApi.class);
     private static final SpecMethods SPEC = SpecMethods.load(CephApi.class, "ceph-api.json", DESCRIPTIONS);
 
     private CephNode ceph;
@@ -274,9 +275,20 @@ public final class CephApi implements ApiModule {
         }
     }
 
+    /**
+     * Starts the node's Ceph daemons in the background, as {@code ceph.target} does at boot (daemons that run already
+     * are left alone). They are not stopped with the node: like systemd's services, they outlive it.
+     */
     @Override
-    public void stop() {
-        // the daemons are the node's: they keep running, as systemd services outlive pvedaemon
+    public void start(NodeContext ctx) {
+        if (!ceph.configured()) return;
+        Thread.ofVirtual().name("ceph-start").start(() -> {
+            try {
+                for (String f : ceph.startAll()) LOG.warn("ceph: cannot start {}", f);
+            } catch (RuntimeException e) {
+                LOG.warn("ceph: cannot start the node's daemons: {}", e.getMessage());
+            }
+        });
     }
 
     /** The node's Ceph, for the CLI's local commands and tests. */
@@ -328,7 +340,8 @@ public final class CephApi implements ApiModule {
             }
         });
         if (targets.isEmpty() && parts.length == 2 && !parts[0].equals("ceph")) throw ApiException.error("no such service '" + service + "' on this node");
-        // stop in reverse start order: OSDs, MDS and managers before monitors
+        // monitors start first and stop last
+        targets.sort((a, b) -> Integer.compare(CephNode.TYPES.indexOf(a[0]), CephNode.TYPES.indexOf(b[0])));
         if (!action.equals("start")) {
             for (String[] t : targets.reversed()) {
                 log.log("stopping ceph-" + t[0] + "@" + t[1]);
@@ -336,9 +349,7 @@ public final class CephApi implements ApiModule {
             }
         }
         if (!action.equals("stop")) {
-            List<String[]> order = new ArrayList<>(targets);
-            order.sort((a, b) -> Integer.compare(List.of("mon", "mgr", "osd", "mds").indexOf(a[0]), List.of("mon", "mgr", "osd", "mds").indexOf(b[0])));
-            for (String[] t : order) {
+            for (String[] t : targets) {
                 log.log("starting ceph-" + t[0] + "@" + t[1]);
                 ceph.start(t[0], t[1]);
             }

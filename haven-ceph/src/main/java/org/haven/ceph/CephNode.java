@@ -302,9 +302,33 @@ public final class CephNode {
         }
     }
 
-    /** Stop every daemon of this node (the node stops, or a test cleans up). */
+    /** Stop every daemon of this node that has a data directory or a PID file (a test cleans up). */
     public void stopAll() {
         localDaemons().forEach((t, ids) -> ids.forEach(id -> stop(t, id)));
+        if (!Files.isDirectory(paths.run())) return;
+        try (Stream<Path> s = Files.list(paths.run())) {
+            for (Path f : s.toList()) {
+                var m = java.util.regex.Pattern.compile("ceph-(mon|mgr|osd|mds)\\.(.+)\\.pid").matcher(f.getFileName().toString());
+                if (m.matches()) stop(m.group(1), m.group(2));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Start this node's daemons, monitors first (as {@code ceph.target} at boot); returns the ones that failed. */
+    public List<String> startAll() {
+        List<String> failed = new ArrayList<>();
+        for (String t : TYPES) {
+            for (String id : localDaemons().get(t)) {
+                try {
+                    start(t, id);
+                } catch (RuntimeException e) {
+                    failed.add(t + "." + id + ": " + e.getMessage());
+                }
+            }
+        }
+        return failed;
     }
 
     static void sleep(long ms) {

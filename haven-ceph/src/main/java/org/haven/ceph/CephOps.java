@@ -146,8 +146,7 @@ public final class CephOps {
             Files.createDirectories(mondir);
             if (first) ceph.run("monmaptool", "--create", "--clobber", "--fsid", fsid, monmap.toString());
             else ceph.ceph("mon", "getmap", "-o", monmap.toString());
-            String addr = first ? "[v2:" + bracket(ip) + ":3300,v1:" + bracket(ip) + ":6789]" : "[v2:" + bracket(ip) + ":3300,v1:" + bracket(ip) + ":6789]";
-            ceph.run("monmaptool", "--addv", monid, addr, monmap.toString());
+            ceph.run("monmaptool", "--addv", monid, "[v2:" + bracket(ip) + ":3300,v1:" + bracket(ip) + ":6789]", monmap.toString());
             ceph.run("ceph-mon", "-c", ceph.paths().conf().toString(), "--mkfs", "-i", monid, "--monmap", monmap.toString(), "--keyring", keyring.toString());
         } catch (RuntimeException | IOException e) {
             deleteTree(mondir);
@@ -402,12 +401,5 @@ public final class CephOps {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The local daemons as PVE's service names ({@code mon.a}, …), by type. */
-    Map<String, List<String>> services() {
-        Map<String, List<String>> out = new TreeMap<>();
-        ceph.localDaemons().forEach((t, ids) -> out.put(t, ids.stream().map(id -> t + "." + id).toList()));
-        return out;
     }
 }

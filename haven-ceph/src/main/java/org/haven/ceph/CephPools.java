@@ -81,7 +81,7 @@ public final class CephPools {
 
     /** PVE's {@code create_pool}: {@code osd pool create NAME PG_NUM}, then the settings. */
     public void create(String pool, int pgNum, Map<String, Object> settings, CephOps.TaskOut log) {
-        if (pools().has(pool)) throw ApiException.error("pool '" + pool + "' already exists");
+        if (poolMap().containsKey(pool)) throw ApiException.error("pool '" + pool + "' already exists");
         log.log("pool " + pool + ": creating with pg_num " + pgNum);
         ceph.ceph("osd", "pool", "create", pool, String.valueOf(pgNum));
         set(pool, settings, log);
@@ -107,7 +107,7 @@ public final class CephPools {
     }
 
     public void destroy(String pool, boolean force, boolean removeStorages, StorageManager sm, CephOps.TaskOut log) {
-        if (!pools().has(pool)) throw ApiException.error("pool '" + pool + "' does not exist");
+        if (!poolMap().containsKey(pool)) throw ApiException.error("pool '" + pool + "' does not exist");
         List<String> storages = sm == null ? List.of() : storagesOf(sm, pool);
         if (!force) {
             for (String sid : storages) {
@@ -141,10 +141,6 @@ public final class CephPools {
         Map<String, JsonNode> out = new TreeMap<>();
         for (JsonNode p : ceph.json("osd", "dump").path("pools")) out.put(p.path("pool_name").asString(), p);
         return out;
-    }
-
-    private JsonNode pools() {
-        return CephNode.JSON.valueToTree(poolMap());
     }
 
     /** Sizes as PVE's {@code target_size}: a number with an optional unit K, M, G or T (powers of 1024). */

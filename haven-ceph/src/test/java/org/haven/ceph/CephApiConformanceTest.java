@@ -59,4 +59,23 @@ class CephApiConformanceTest {
         });
         assertThat(problems).isEmpty();
     }
+
+    @Test
+    void everyPvecephCommandCallsAMethodWithItsParameters() throws Exception {
+        Files.createDirectories(tmp.resolve("cfs"));
+        TestApi api = new TestApi(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tmp, (a, p, privs, any) -> false);
+        ApiTree tree = new ApiTree();
+        new CephApi().register(tree, api.node);
+        Map<String, JsonNode> mine = ceph(SchemaExport.apidump(tree));
+        List<String> words = new ArrayList<>();
+        for (var c : new Pveceph().commands()) {
+            words.add(c.words());
+            JsonNode m = mine.get(c.method() + " " + c.path());
+            assertThat(m).as(c.words()).isNotNull();
+            for (String p : c.positionalParams()) assertThat(m.path("parameters").path("properties").has(p)).as(c.words() + " " + p).isTrue();
+            for (String p : c.fixedParams().keySet()) assertThat(m.path("parameters").path("properties").has(p)).as(c.words() + " " + p).isTrue();
+        }
+        assertThat(words).contains("init", "mon create", "createmon", "mgr destroy", "osd create", "createosd", "pool create", "pool ls", "lspools",
+                "pool set", "pool destroy", "start", "stop", "fs create");
+    }
 }

@@ -49,6 +49,7 @@ class CephClusterTest {
         Tools.require("ceph-mon", "ceph-mon", "monmaptool");
         Tools.require("ceph-mgr", "ceph-mgr");
         Tools.require("ceph-osd", "ceph-osd");
+        Tools.require("ceph-mds", "ceph-mds");
         Tools.require("ceph-common", "ceph", "ceph-authtool", "crushtool", "rbd");
         Tools.require("util-linux", "losetup", "blkid", "lsblk");
         tmp = Files.createTempDirectory("haven-ceph");
@@ -263,6 +264,25 @@ class CephClusterTest {
 
     @Test
     @Order(5)
+    void aMetadataServerServesANewCephFs() throws Exception {
+        assertThat(task(HttpMethod.POST, N + "/fs/cephfs", "pg_num", 8)).contains("no running Metadata Server (MDS) found!");
+        assertThat(task(HttpMethod.POST, N + "/mds/m1")).isEqualTo("OK");
+        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).get("mds.m1", "host")).isEqualTo("n1");
+        await("mds.m1 standby", () -> get(N + "/mds").path(0).path("state").asString().equals("standby"));
+        assertThat(task(HttpMethod.POST, N + "/fs/cephfs", "pg_num", 8)).isEqualTo("OK");
+        JsonNode fs = get(N + "/fs").path(0);
+        assertThat(fs.path("name").asString()).isEqualTo("cephfs");
+        assertThat(fs.path("data_pool").asString()).isEqualTo("cephfs_data");
+        assertThat(fs.path("metadata_pool").asString()).isEqualTo("cephfs_metadata");
+        await("mds.m1 active", () -> get(N + "/mds").path(0).path("state").asString().equals("active"));
+        assertThat(get(N + "/pool/cephfs_data/status").path("application").asString()).isEqualTo("cephfs");
+        assertThat(task(HttpMethod.DELETE, N + "/mds/m1")).isEqualTo("OK");
+        assertThat(module.node().running("mds", "m1")).isFalse();
+        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).has("mds.m1")).isFalse();
+    }
+
+    @Test
+    @Order(6)
     void servicesStopAndStart() throws Exception {
         long pid = module.node().pid("osd", "0");
         assertThat(pid).isPositive();
@@ -279,7 +299,7 @@ class CephClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void destroyTakesTheClusterDown() throws Exception {
         assertThat(task(HttpMethod.DELETE, N + "/osd/0")).contains("osd is in - please set out first");
         assertThat(call(HttpMethod.POST, N + "/osd/0/out").status()).isEqualTo(200);
