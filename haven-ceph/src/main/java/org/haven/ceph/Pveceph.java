@@ -17,6 +17,8 @@ public final class Pveceph implements CliTool {
     @Override
     public List<CliCommand> commands() {
         List<CliCommand> c = new ArrayList<>();
+        c.add(CliCommand.local("install", inv -> install(inv.out()))
+                .description("Install Debian's Ceph packages (the node's distribution has one Ceph release: --version is ignored)."));
         c.add(node(CliCommand.api("init", HttpMethod.POST, N + "/init")).output(CliCommand.Output.NONE));
         c.add(node(CliCommand.api("status", HttpMethod.GET, N + "/status")).output(CliCommand.Output.DEFAULT));
         for (String w : List.of("start", "stop", "restart")) c.add(node(CliCommand.api(w, HttpMethod.POST, N + "/" + w)).output(CliCommand.Output.TASK));
@@ -42,6 +44,24 @@ public final class Pveceph implements CliTool {
                     "pg_autoscale_mode", "target_size", "target_size_ratio", "crush_rule_name", "percent_used", "bytes_used"));
         c.add(node(CliCommand.api("fs create", HttpMethod.POST, N + "/fs/{name}")).output(CliCommand.Output.TASK));
         return c;
+    }
+
+    /** The packages a Ceph node needs, as {@code pveceph install} installs them. */
+    static final List<String> PACKAGES = List.of("ceph-mon", "ceph-mgr", "ceph-osd", "ceph-mds", "ceph-common");
+
+    static List<String> installCommand() {
+        List<String> cmd = new ArrayList<>(List.of("apt-get", "install", "-y", "--no-install-recommends"));
+        cmd.addAll(PACKAGES);
+        return cmd;
+    }
+
+    private static int install(java.io.PrintStream out) throws Exception {
+        out.println("installing " + String.join(" ", PACKAGES));
+        ProcessBuilder pb = new ProcessBuilder(installCommand()).inheritIO();
+        pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+        int rc = pb.start().waitFor();
+        if (rc == 0) out.println("installed Ceph successfully!");
+        return rc == 0 ? 0 : 255;
     }
 
     private static CliCommand node(CliCommand c) { return c.fixed("node", CliCommand.LOCAL_NODE); }
