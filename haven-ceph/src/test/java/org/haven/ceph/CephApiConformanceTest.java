@@ -36,13 +36,18 @@ class CephApiConformanceTest {
         return out;
     }
 
-    @Test
-    void allMethodsOfPve() throws Exception {
+    /** The methods the module registers on a node, as {@code apidump} exports them. */
+    Map<String, JsonNode> registered() throws Exception {
         Files.createDirectories(tmp.resolve("cfs"));
         TestApi api = new TestApi(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tmp, (a, p, privs, any) -> false);
         ApiTree tree = new ApiTree();
         new CephApi().register(tree, api.node);
-        Map<String, JsonNode> mine = ceph(SchemaExport.apidump(tree));
+        return ceph(SchemaExport.apidump(tree));
+    }
+
+    @Test
+    void allMethodsOfPve() throws Exception {
+        Map<String, JsonNode> mine = registered();
         Map<String, JsonNode> pve = ceph(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec())));
         assertThat(pve).hasSize(47);
         assertThat(mine.keySet()).isEqualTo(pve.keySet());
@@ -62,11 +67,7 @@ class CephApiConformanceTest {
 
     @Test
     void everyPvecephCommandCallsAMethodWithItsParameters() throws Exception {
-        Files.createDirectories(tmp.resolve("cfs"));
-        TestApi api = new TestApi(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tmp, (a, p, privs, any) -> false);
-        ApiTree tree = new ApiTree();
-        new CephApi().register(tree, api.node);
-        Map<String, JsonNode> mine = ceph(SchemaExport.apidump(tree));
+        Map<String, JsonNode> mine = registered();
         List<String> words = new ArrayList<>();
         for (var c : new Pveceph().commands()) {
             words.add(c.words());
