@@ -23,8 +23,10 @@ public final class Pveceph implements CliTool {
         c.add(node(CliCommand.api("status", HttpMethod.GET, N + "/status")).output(CliCommand.Output.DEFAULT));
         for (String w : List.of("start", "stop", "restart")) c.add(node(CliCommand.api(w, HttpMethod.POST, N + "/" + w)).output(CliCommand.Output.TASK));
         for (String[] d : new String[][] {{"mon", "monid"}, {"mgr", "id"}, {"mds", "name"}}) {
-            for (String w : List.of(d[0] + " create", "create" + d[0]))
-                c.add(node(CliCommand.api(w, HttpMethod.POST, N + "/" + d[0] + "/{" + d[1] + "}")).output(CliCommand.Output.TASK));
+            for (String w : List.of(d[0] + " create", "create" + d[0])) {
+                String type = d[0], idParam = d[1];
+                c.add(node(CliCommand.local(w, HttpMethod.POST, N + "/" + type + "/{" + idParam + "}", inv -> create(inv, type, idParam))));
+            }
             for (String w : List.of(d[0] + " destroy", "destroy" + d[0]))
                 c.add(node(CliCommand.api(w, HttpMethod.DELETE, N + "/" + d[0] + "/{" + d[1] + "}")).positional(d[1]).output(CliCommand.Output.TASK));
         }
@@ -44,6 +46,16 @@ public final class Pveceph implements CliTool {
                     "pg_autoscale_mode", "target_size", "target_size_ratio", "crush_rule_name", "percent_used", "bytes_used"));
         c.add(node(CliCommand.api("fs create", HttpMethod.POST, N + "/fs/{name}")).output(CliCommand.Output.TASK));
         return c;
+    }
+
+    /** {@code mon|mgr|mds create}: the daemon's ID defaults to the node's name, as in PVE. */
+    private static int create(org.haven.api.cli.CliInvocation inv, String type, String idParam) {
+        java.util.Map<String, Object> params = new java.util.LinkedHashMap<>(inv.params());
+        String node = String.valueOf(params.remove("node"));
+        Object id = params.remove(idParam);
+        String path = "/nodes/" + node + "/ceph/" + type + "/" + (id == null ? node : id);
+        var upid = inv.client().call(HttpMethod.POST, path, params);
+        return inv.client().followTask(upid.asString(), inv.out(), inv.err());
     }
 
     /** The packages a Ceph node needs, as {@code pveceph install} installs them. */

@@ -56,12 +56,28 @@ class CephClusterTest {
         Files.createDirectories(tmp.resolve("cfs"));
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
         module = new CephApi();
-        api = new TestApi(cfs, tmp, (a, p, privs, any) -> false, new StorageApi(), module);
+        api = new TestApi(cfs, tmp, (a, p, privs, any) -> false, new StorageApi(), module, CephClusterTest::taskMethods);
         Path img = tmp.resolve("osd0.img");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(3L << 30);
         }
         loop = run("losetup", "--find", "--show", img.toString()).strip();
+    }
+
+    /** The task status and log the CLI follows. */
+    static void taskMethods(org.haven.api.ApiRegistry reg, org.haven.api.NodeContext node) {
+        reg.add(org.haven.api.ApiMethod.get("/nodes/{node}/tasks/{upid}/status").permissions(org.haven.api.Permission.all()).handler((p, rc) -> {
+            var i = node.tasks().info(p.str("upid")).orElseThrow();
+            return i.running() ? java.util.Map.of("status", "running") : java.util.Map.of("status", "stopped", "exitstatus", i.status());
+        }).build());
+        reg.add(org.haven.api.ApiMethod.get("/nodes/{node}/tasks/{upid}/log").permissions(org.haven.api.Permission.all())
+                .param("start", org.haven.core.schema.Schema.integer().optional()).param("limit", org.haven.core.schema.Schema.integer().optional())
+                .handler((p, rc) -> {
+                    List<java.util.Map<String, Object>> out = new ArrayList<>();
+                    int n = 1;
+                    for (String l : node.tasks().log(p.str("upid"), 0, 0).lines()) out.add(java.util.Map.of("n", n++, "t", l));
+                    return out;
+                }).build());
     }
 
     @AfterAll
@@ -115,6 +131,24 @@ class CephClusterTest {
             Thread.sleep(500);
         }
         throw new AssertionError("timed out waiting for " + what);
+    }
+
+    /** Runs the local command {@code words} of pveceph on node n1 of this test, with no options. */
+    int pveceph(String words, java.io.ByteArrayOutputStream out) throws Exception {
+        var cmd = new Pveceph().commands().stream().filter(c -> c.words().equals(words)).findFirst().orElseThrow();
+        org.haven.api.cli.ApiClient client = (m, path, params) -> {
+            Object[] kv = params.entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray();
+            return TestApi.data(call(m, path, kv));
+        };
+        java.io.PrintStream ps = new java.io.PrintStream(out, true);
+        return cmd.action().run(new org.haven.api.cli.CliInvocation() {
+            @Override public java.util.Map<String, Object> params() { return java.util.Map.of("node", "n1"); }
+            @Override public List<String> args() { return List.of(); }
+            @Override public org.haven.api.cli.ApiClient client() { return client; }
+            @Override public String localNode() { return "n1"; }
+            @Override public java.io.PrintStream out() { return ps; }
+            @Override public java.io.PrintStream err() { return ps; }
+        });
     }
 
     /** A boolean of a result (a Java boolean before serialization, 1/0 after). */
@@ -266,19 +300,22 @@ class CephClusterTest {
     @Order(5)
     void aMetadataServerServesANewCephFs() throws Exception {
         assertThat(task(HttpMethod.POST, N + "/fs/cephfs", "pg_num", 8)).contains("no running Metadata Server (MDS) found!");
-        assertThat(task(HttpMethod.POST, N + "/mds/m1")).isEqualTo("OK");
-        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).get("mds.m1", "host")).isEqualTo("n1");
-        await("mds.m1 standby", () -> get(N + "/mds").path(0).path("state").asString().equals("standby"));
+        // pveceph mds create: the ID is the node's name
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertThat(pveceph("mds create", out)).isZero();
+        assertThat(out.toString()).contains("starting service 'ceph-mds@n1'");
+        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).get("mds.n1", "host")).isEqualTo("n1");
+        await("mds.n1 standby", () -> get(N + "/mds").path(0).path("state").asString().equals("standby"));
         assertThat(task(HttpMethod.POST, N + "/fs/cephfs", "pg_num", 8)).isEqualTo("OK");
         JsonNode fs = get(N + "/fs").path(0);
         assertThat(fs.path("name").asString()).isEqualTo("cephfs");
         assertThat(fs.path("data_pool").asString()).isEqualTo("cephfs_data");
         assertThat(fs.path("metadata_pool").asString()).isEqualTo("cephfs_metadata");
-        await("mds.m1 active", () -> get(N + "/mds").path(0).path("state").asString().equals("active"));
+        await("mds.n1 active", () -> get(N + "/mds").path(0).path("state").asString().equals("active"));
         assertThat(get(N + "/pool/cephfs_data/status").path("application").asString()).isEqualTo("cephfs");
-        assertThat(task(HttpMethod.DELETE, N + "/mds/m1")).isEqualTo("OK");
-        assertThat(module.node().running("mds", "m1")).isFalse();
-        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).has("mds.m1")).isFalse();
+        assertThat(task(HttpMethod.DELETE, N + "/mds/n1")).isEqualTo("OK");
+        assertThat(module.node().running("mds", "n1")).isFalse();
+        assertThat(CephConfig.parse(cfs.readString("ceph.conf").orElseThrow()).has("mds.n1")).isFalse();
     }
 
     @Test
