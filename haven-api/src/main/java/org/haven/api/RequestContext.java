@@ -34,7 +34,13 @@ public interface RequestContext {
 
     /** Throw 403 unless the caller has all {@code privs} on {@code path}. */
     default void requirePermission(String path, String... privs) {
-        if (!hasPermission(path, false, privs)) throw ApiException.forbidden();
+        // as PVE's check: the first privilege missing is named with the path
+        for (String p : privs) if (!hasPermission(path, false, p)) throw ApiException.forbidden(path + ", " + p);
+    }
+
+    /** Throw 403 unless the caller has one of {@code privs} on {@code path} (PVE's {@code check_any}). */
+    default void requireAnyPermission(String path, String... privs) {
+        if (!hasPermission(path, true, privs)) throw ApiException.forbidden(path + ", " + String.join("|", privs));
     }
 
     /**

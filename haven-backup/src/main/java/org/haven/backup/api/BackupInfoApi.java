@@ -141,7 +141,7 @@ final class BackupInfoApi {
         if (res.get("dumpdir") == null && res.get("storage") == null) res.put("storage", "local");
         if (res.get("storage") != null) {
             String id = res.get("storage").toString();
-            if (!rc.hasPermission("/storage/" + id, true, "Datastore.Audit", "Datastore.AllocateSpace")) throw ApiException.forbidden();
+            rc.requireAnyPermission("/storage/" + id, "Datastore.Audit", "Datastore.AllocateSpace");
             StorageEntry s = storage.get().storage(id);
             if (!s.content().contains(ContentType.BACKUP)) throw ApiException.param("storage", "storage '" + id + "' does not support backups");
             if (s.path().isPresent()) res.put("dumpdir", Path.of(storage.get().path(id + ":backup/vzdump-qemu-100-2000_01_01-00_00_00.vma")).getParent().toString());

@@ -226,7 +226,7 @@ public final class FirewallApi implements ApiModule {
         String vnet = p.str("vnet");
         String zone = FwInputs.vnetZones(ConfigReader.of(cfs)).getOrDefault(vnet, "");
         String[] privs = write ? new String[]{"SDN.Allocate"} : new String[]{"SDN.Audit", "SDN.Allocate"};
-        if (!rc.hasPermission("/sdn/zones/" + zone + "/" + vnet, true, privs)) throw ApiException.forbidden();
+        rc.requireAnyPermission("/sdn/zones/" + zone + "/" + vnet, privs);
         return FwStore.Target.vnet(vnet);
     }
 

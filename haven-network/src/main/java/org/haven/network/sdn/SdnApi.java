@@ -358,7 +358,7 @@ public final class SdnApi implements ApiModule {
         String vnet = k == Kind.SUBNETS ? p.str("vnet") : null;
         if (vnet != null) {
             String zone = zoneOfVnet(vnet);
-            if (!rc.hasPermission(vnetPath(zone, vnet), true, "SDN.Audit", "SDN.Allocate")) throw ApiException.forbidden();
+            rc.requireAnyPermission(vnetPath(zone, vnet), "SDN.Audit", "SDN.Allocate");
         }
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map.Entry<String, Map<String, Object>> e : objects(k, p).entrySet()) {
@@ -429,7 +429,7 @@ public final class SdnApi implements ApiModule {
         if (k == Kind.VNETS || k == Kind.SUBNETS) {
             String vnet = k == Kind.VNETS ? id : p.str("vnet");
             String zone = k == Kind.VNETS ? String.valueOf(zoneOf(o)) : SdnConfig.subnetZone(id);
-            if (!rc.hasPermission(vnetPath(zone, vnet), true, "SDN.Audit", "SDN.Allocate")) throw ApiException.forbidden();
+            rc.requireAnyPermission(vnetPath(zone, vnet), "SDN.Audit", "SDN.Allocate");
         }
         return view(k, id, o, ConfigDigest.of(text));
     }

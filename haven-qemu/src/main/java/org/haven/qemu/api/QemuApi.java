@@ -510,7 +510,7 @@ public final class QemuApi implements ApiModule {
                     String storage = p.str("statestorage", null);
                     if (p.bool("todisk", false)) {
                         // the state lands on a storage: disk and space privileges first, as PVE checks them early
-                        if (!rc.hasPermission("/vms/" + vmid, false, "VM.Config.Disk")) throw ApiException.forbidden("/vms/" + vmid + ", VM.Config.Disk");
+                        rc.requirePermission("/vms/" + vmid, "VM.Config.Disk");
                         String target = QemuService.stateStorage(service().store().load(vmid), storage);
                         if (target != null) VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, target);
                     }
@@ -1025,8 +1025,7 @@ public final class QemuApi implements ApiModule {
                     if (p.has("target-vmid")) {
                         int target = p.integer("target-vmid");
                         String targetDisk = p.str("target-disk", disk), targetDigest = p.str("target-digest", null);
-                        if (!rc.authid().equals("root@pam") && !rc.hasPermission("/vms/" + target, false, "VM.Config.Disk"))
-                            throw ApiException.forbidden("/vms/" + target + ", VM.Config.Disk");
+                        rc.requirePermission("/vms/" + target, "VM.Config.Disk");
                         if (target == vmid) throw ApiException.param("target-vmid", "must be different than source VMID to reassign disk");
                         String volid = service().checkReassign(vmid, disk, target, targetDisk, digest, targetDigest).get("file");
                         VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, volid.substring(0, volid.indexOf(':')));

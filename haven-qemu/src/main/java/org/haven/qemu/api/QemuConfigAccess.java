@@ -43,7 +43,7 @@ final class QemuConfigAccess {
      * are attached as they are, so they need read access (PVE's check_storage_access_clone).
      */
     static void checkClone(RequestContext rc, VolumeAccess volumes, int newid, Map<String, String> source, String storage) {
-        if (!rc.hasPermission("/vms/" + newid, false, "VM.Allocate")) throw ApiException.forbidden("/vms/" + newid + ", VM.Allocate");
+        rc.requirePermission("/vms/" + newid, "VM.Allocate");
         RequestOptionAccess a = of(rc, volumes, newid, null);
         for (var e : source.entrySet()) {
             if (!QemuOptions.isDisk(e.getKey())) continue;
