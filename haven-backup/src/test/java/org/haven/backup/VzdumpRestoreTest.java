@@ -272,6 +272,31 @@ class VzdumpRestoreTest {
     }
 
     @Test
+    void backupAppliesTheBandwidthLimitOfItsStorage() throws Exception {
+        // none configured: no limit
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), new ArrayList<>())).noneMatch(l -> l.contains("bandwidth limit"));
+        // datacenter.cfg's default limit (there is no backup= key: default= applies)
+        f.cfs.writeString("datacenter.cfg", "bwlimit: default=204800,restore=4096\n");
+        f.now.addAndGet(60);
+        List<String> dc = f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "zstd"), new ArrayList<>());
+        assertThat(dc).contains("INFO: bandwidth limit: 204800 KiB/s");
+        Path archive = f.archives().get(f.archives().size() - 1);
+        assertThat(archive.getFileName().toString()).endsWith(".vma.zst");
+        assertThat(BackupFixture.check(archive).disks.get("drive-virtio0")).isEqualTo(rawDisk);
+        // the backup storage's own limit takes precedence over the datacenter's
+        f.cfs.writeString("storage.cfg", f.cfs.readString("storage.cfg").orElseThrow().replace("path " + dir.resolve("bk") + "\n",
+                "path " + dir.resolve("bk") + "\n\tbwlimit default=307200\n"));
+        f.now.addAndGet(60);
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), new ArrayList<>())).contains("INFO: bandwidth limit: 307200 KiB/s");
+        // a lower requested limit wins
+        f.now.addAndGet(60);
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "bwlimit", "102400"), new ArrayList<>()))
+                .contains("INFO: starting new backup job: vzdump 100 --bwlimit 102400 --mode stop --storage bk --node node1",
+                        "INFO: bandwidth limit: 102400 KiB/s");
+        assertThat(BackupFixture.check(f.archives().get(f.archives().size() - 1)).disks.get("drive-virtio0")).isEqualTo(rawDisk);
+    }
+
+    @Test
     void optionsAreCheckedAsPveChecksThem() {
         assertThatThrownBy(() -> VzdumpOptions.of(Map.of(), Map.of())).hasMessageContaining("vmid");
         assertThatThrownBy(() -> VzdumpOptions.of(Map.of("vmid", "100", "all", "1"), Map.of())).hasMessageContaining("conflicts");
