@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * vzdump and restore of a stopped VM on dir storages (raw and qcow2 disks, zstd and gzip): archive names, logs,
  * the archive checked by the test-side reader against the disks, restore to another VMID and storage, refusals
- * (existing VM without force, corrupt archive) that leave nothing behind, retention, and a failing backup.
+ * (existing VM without force, corrupt archive) that leave nothing behind, retention, bandwidth limits and a failing backup.
  */
 @RealTest
 class VzdumpRestoreTest {
@@ -116,7 +116,7 @@ class VzdumpRestoreTest {
     }
 
     @Test
-    void corruptArchivesAreRefusedBeforeAnythingIsWritten() throws Exception {
+    void corruptArchivesAreRefusedAndLeaveNothingBehind() throws Exception {
         f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "gzip"), new ArrayList<>());
         Path archive = f.archives().get(0);
         assertThat(archive.getFileName().toString()).endsWith(".vma.gz");
@@ -142,8 +142,18 @@ class VzdumpRestoreTest {
             assertThatThrownBy(() -> f.restore(p.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>()))
                     .as(e.getKey()).hasMessage("unable to restore VM 202 - " + expected.get(e.getKey()));
             assertThat(f.qemu.store().exists(202)).isFalse();
-            assertThat(dir.resolve("dst/images/202")).doesNotExist();
+            assertThat(f.sm.imagesOf(202)).as("the volumes the restore allocated are freed").isEmpty();
         }
+        // a forced restore over an existing VM checks the whole archive before it removes the VM
+        f.restore(archive.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>());
+        GuestConfig existing = f.qemu.store().load(202);
+        Path damaged = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_00.vma");
+        Files.write(damaged, bad.get("extent"));
+        assertThatThrownBy(() -> f.restore(damaged.toString(), 202, new GuestBackups.RestoreOptions("dst", false, true), new ArrayList<>()))
+                .hasMessage("unable to restore VM 202 - wrong extent header checksum");
+        assertThat(f.qemu.store().load(202).digest()).isEqualTo(existing.digest());
+        assertThat(f.content(volume(existing, "virtio0"))).isEqualTo(rawDisk);
+        f.qemu.guests().destroy(202, false, s -> {});
         // a damaged compressed file fails as well
         byte[] gz = Files.readAllBytes(archive);
         Path cut = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_01.vma.gz");
