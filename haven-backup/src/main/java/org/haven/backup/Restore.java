@@ -268,8 +268,8 @@ public final class Restore {
 
     /**
      * Reads the archive (its compressed form at no more than {@code limit} KiB/s) into the volumes' files: each
-     * run of consecutive clusters in one positional write, zero clusters left out of sparse files, written data
-     * handed to the disk as it goes ({@link VolumeWriter}) and all of it on stable storage at the end.
+     * run of consecutive clusters in one positional write ({@link VolumeWriter}), zero clusters left out of sparse
+     * files, all of it on stable storage at the end.
      */
     private static void extract(Path file, Compression comp, VmaReader.Header header, Map<Integer, Path> paths, Map<Integer, Boolean> sparse,
                                 Long limit, Consumer<String> log) throws IOException {
@@ -300,18 +300,15 @@ public final class Restore {
     }
 
     /**
-     * A restored volume's file: consecutive writes gathered into one positional write of up to {@link #RUN}
-     * bytes, and after every {@link #SYNC_EVERY} bytes a flush to the disk started in the background, so that the
-     * disk works while the archive is still being read and the final {@link #finish} has little left to wait for.
+     * A restored volume's file: consecutive clusters gathered into one positional write of up to {@link #RUN}
+     * bytes (small enough to stay in the processor's cache while the kernel copies it), all of it on stable
+     * storage at {@link #finish}.
      */
     static final class VolumeWriter implements AutoCloseable {
-        static final int RUN = 4 << 20;
-        static final long SYNC_EVERY = 64L << 20;
+        static final int RUN = 256 << 10;
         private final FileChannel ch;
         private final ByteBuffer run = ByteBuffer.allocateDirect(RUN);
-        private long runStart = -1, sinceSync;
-        private Thread sync;
-        private volatile IOException syncError;
+        private long runStart = -1;
 
         VolumeWriter(FileChannel ch) { this.ch = ch; }
 
@@ -326,46 +323,16 @@ public final class Restore {
             run.flip();
             long pos = runStart;
             while (run.hasRemaining()) pos += ch.write(run, pos);
-            sinceSync += run.limit();
             run.clear();
             runStart = -1;
-            if (sinceSync >= SYNC_EVERY && (sync == null || !sync.isAlive())) {
-                sinceSync = 0;
-                sync = Thread.ofVirtual().name("restore-sync").start(() -> {
-                    try {
-                        ch.force(false);
-                    } catch (IOException e) {
-                        syncError = e;
-                    }
-                });
-            }
-            if (syncError != null) throw syncError;
         }
 
         /** Writes what is gathered and waits until all of it is on the disk. */
         void finish() throws IOException {
             drain();
-            join();
             ch.force(false);
         }
 
-        private void join() throws IOException {
-            if (sync == null) return;
-            try {
-                sync.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted");
-            }
-            if (syncError != null) throw syncError;
-        }
-
-        @Override public void close() throws IOException {
-            try {
-                join();
-            } finally {
-                ch.close();
-            }
-        }
+        @Override public void close() throws IOException { ch.close(); }
     }
 }
