@@ -79,10 +79,21 @@ public enum Compression {
     }
 
     /** The archive's content, decompressed; closing it fails when the decompressor did (a damaged file). */
-    public InputStream readFrom(Path file) throws IOException {
-        if (this == NONE) return Files.newInputStream(file);
+    public InputStream readFrom(Path file) throws IOException { return readFrom(file, null); }
+
+    /**
+     * As {@link #readFrom(Path)}, the file (as stored, compressed) read at no more than {@code kibPerSecond}
+     * (null or 0: no limit), as PVE's {@code cstream -t} in front of the decompressor.
+     */
+    public InputStream readFrom(Path file, Long kibPerSecond) throws IOException { return readFrom(file, kibPerSecond, Throttle.Pacer.SYSTEM); }
+
+    InputStream readFrom(Path file, Long kibPerSecond, Throttle.Pacer pacer) throws IOException {
+        boolean limited = kibPerSecond != null && kibPerSecond > 0;
+        if (this == NONE) return Throttle.of(Files.newInputStream(file), kibPerSecond, pacer);
         List<String> cmd = decompressCommand();
-        Process p = start(new ProcessBuilder(cmd).redirectInput(file.toFile()), cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Process p = start(limited ? pb : pb.redirectInput(file.toFile()), cmd);
+        Thread feeder = limited ? feed(Throttle.of(Files.newInputStream(file), kibPerSecond, pacer), p) : null;
         return new FilterInputStream(p.getInputStream()) {
             @Override public int read(byte[] b, int off, int len) throws IOException {
                 int n = in.read(b, off, len);
@@ -92,9 +103,21 @@ public enum Compression {
 
             @Override public void close() throws IOException {
                 p.destroy();
+                if (feeder != null) feeder.interrupt();
                 super.close();
             }
         };
+    }
+
+    /** Copies {@code in} into the process's input and closes both; stops quietly when the process goes away. */
+    private static Thread feed(InputStream in, Process p) {
+        return Thread.ofVirtual().name("decompressor-input").start(() -> {
+            try (in; OutputStream out = p.getOutputStream()) {
+                in.transferTo(out);
+            } catch (IOException e) {
+                // the decompressor ended (a damaged file, or the reader closed it): its exit status tells why
+            }
+        });
     }
 
     private static Process start(ProcessBuilder pb, List<String> cmd) throws IOException {

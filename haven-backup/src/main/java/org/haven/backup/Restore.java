@@ -124,17 +124,14 @@ public final class Restore {
         Compression comp = Compression.ofFileName(file.getFileName().toString());
         byte[] conf, fw;
         try {
+            java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
             try (InputStream in = comp.readFrom(file)) {
-                TarArchive.verify(in);
+                TarArchive.verify(in, head);
             }
             log.accept("recovering backed-up configuration from '" + archive + "'");
-            try (InputStream in = comp.readFrom(file)) {
-                conf = TarArchive.member(in, TarArchive.CONF);
-            }
+            conf = TarArchive.member(new java.io.ByteArrayInputStream(head.toByteArray()), TarArchive.CONF);
             if (conf == null) throw new IOException("archive has no " + TarArchive.CONF);
-            try (InputStream in = comp.readFrom(file)) {
-                fw = TarArchive.member(in, TarArchive.FW);
-            }
+            fw = TarArchive.member(new java.io.ByteArrayInputStream(head.toByteArray()), TarArchive.FW);
         } catch (IOException e) {
             throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + e.getMessage());
         }
@@ -150,7 +147,7 @@ public final class Restore {
             for (String volid : hooks.volumes(target.config()).values()) if (volid.indexOf(':') > 0 && !volid.startsWith("/")) storages.add(volid.substring(0, volid.indexOf(':')));
             Long limit = bandwidthLimit(g, storages, opt, log);
             log.accept("extracting archive '" + file + "'");
-            try (InputStream in = Throttle.of(comp.readFrom(file), limit)) {
+            try (InputStream in = comp.readFrom(file, limit)) {
                 List<String> tar = new ArrayList<>(target.userns());
                 tar.addAll(TarArchive.extractCommand(target.root()));
                 TarArchive.read(tar, in, log);
@@ -182,7 +179,11 @@ public final class Restore {
         }
     }
 
-    /** A VMA archive into a VM: checked completely first, then each disk into a new raw volume. */
+    /**
+     * A VMA archive into a VM, in one pass: the header is read first, each disk gets a new volume, and the archive
+     * is checked as it is written into them (a damaged one frees them again). A restore that replaces an existing
+     * VM checks the whole archive before it removes anything.
+     */
     private void restoreImages(GuestService g, GuestType.Backup hooks, Path file, int vmid, boolean exists, GuestBackups.RestoreOptions opt,
                                Consumer<String> log) throws IOException {
         GuestType type = g.type();
@@ -191,7 +192,7 @@ public final class Restore {
         log.accept("restore vma archive: " + (comp == Compression.NONE ? "" : String.join(" ", comp.decompressCommand()) + " ") + file);
         VmaReader.Header header;
         try (InputStream in = comp.readFrom(file)) {
-            header = VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), null);
+            header = exists ? VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), null) : VmaReader.readHeader(in);
         } catch (IOException e) {
             throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + e.getMessage());
         }
@@ -228,7 +229,11 @@ public final class Restore {
                 sparse.put(d.id(), Files.isRegularFile(p));
                 log.accept("map '" + d.name() + "' to '" + p + "' (write zeros = " + (Files.isRegularFile(p) ? 0 : 1) + ")");
             }
-            extract(file, comp, header, paths, sparse, bandwidthLimit(g, storages, opt, log), log);
+            try {
+                extract(file, comp, header, paths, sparse, bandwidthLimit(g, storages, opt, log), log);
+            } catch (IOException e) {
+                throw new IllegalStateException("unable to restore " + word + " " + vmid + " - " + e.getMessage(), e);
+            }
             for (Vma.Device d : header.devices()) {
                 String volid = volids.get(d.id());
                 if (volid == null) continue;
@@ -263,24 +268,25 @@ public final class Restore {
         }
     }
 
+    /**
+     * Reads the archive (its compressed form at no more than {@code limit} KiB/s) into the volumes' files: each
+     * run of consecutive clusters in one positional write ({@link VolumeWriter}), zero clusters left out of sparse
+     * files, all of it on stable storage at the end.
+     */
     private static void extract(Path file, Compression comp, VmaReader.Header header, Map<Integer, Path> paths, Map<Integer, Boolean> sparse,
                                 Long limit, Consumer<String> log) throws IOException {
-        Map<Integer, FileChannel> out = new HashMap<>();
+        Map<Integer, VolumeWriter> out = new HashMap<>();
         long total = header.devices().stream().filter(d -> paths.containsKey(d.id())).mapToLong(Vma.Device::size).sum();
         long[] read = {0}, zeros = {0};
         int[] last = {-1};
         long t0 = System.nanoTime();
-        try (InputStream in = Throttle.of(comp.readFrom(file), limit)) {
-            for (var e : paths.entrySet()) out.put(e.getKey(), FileChannel.open(e.getValue(), StandardOpenOption.WRITE));
+        try (InputStream in = comp.readFrom(file, limit)) {
+            for (var e : paths.entrySet()) out.put(e.getKey(), new VolumeWriter(FileChannel.open(e.getValue(), StandardOpenOption.WRITE)));
             VmaReader.read(new java.io.BufferedInputStream(in, 1 << 20), (dev, off, buf, len, zero) -> {
-                FileChannel ch = out.get(dev.id());
+                VolumeWriter ch = out.get(dev.id());
                 if (ch == null) return;
                 if (zero) zeros[0] += len;
-                if (!zero || !sparse.get(dev.id())) {
-                    ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
-                    long pos = off;
-                    while (b.hasRemaining()) pos += ch.write(b, pos);
-                }
+                if (!zero || !sparse.get(dev.id())) ch.write(off, buf, len);
                 read[0] += len;
                 int pct = total == 0 ? 100 : (int) (read[0] * 100 / total);
                 if (pct / 10 != last[0] / 10) {
@@ -288,10 +294,47 @@ public final class Restore {
                     log.accept("progress " + pct + "% (read " + read[0] + " bytes, duration " + (System.nanoTime() - t0) / 1_000_000_000L + " sec)");
                 }
             });
-            for (FileChannel ch : out.values()) ch.force(false);
+            for (VolumeWriter ch : out.values()) ch.finish();
         } finally {
-            for (FileChannel ch : out.values()) ch.close();
+            for (VolumeWriter ch : out.values()) ch.close();
         }
         log.accept(String.format(java.util.Locale.ROOT, "total bytes read %d, sparse bytes %d (%.3g%%)", read[0], zeros[0], total == 0 ? 0.0 : zeros[0] * 100.0 / total));
+    }
+
+    /**
+     * A restored volume's file: consecutive clusters gathered into one positional write of up to {@link #RUN}
+     * bytes (small enough to stay in the processor's cache while the kernel copies it), all of it on stable
+     * storage at {@link #finish}.
+     */
+    static final class VolumeWriter implements AutoCloseable {
+        static final int RUN = 256 << 10;
+        private final FileChannel ch;
+        private final ByteBuffer run = ByteBuffer.allocateDirect(RUN);
+        private long runStart = -1;
+
+        VolumeWriter(FileChannel ch) { this.ch = ch; }
+
+        void write(long off, byte[] buf, int len) throws IOException {
+            if (runStart >= 0 && (off != runStart + run.position() || run.remaining() < len)) drain();
+            if (runStart < 0) runStart = off;
+            run.put(buf, 0, len);
+        }
+
+        private void drain() throws IOException {
+            if (runStart < 0) return;
+            run.flip();
+            long pos = runStart;
+            while (run.hasRemaining()) pos += ch.write(run, pos);
+            run.clear();
+            runStart = -1;
+        }
+
+        /** Writes what is gathered and waits until all of it is on the disk. */
+        void finish() throws IOException {
+            drain();
+            ch.force(false);
+        }
+
+        @Override public void close() throws IOException { ch.close(); }
     }
 }

@@ -67,11 +67,11 @@ public final class TarArchive {
         return c;
     }
 
-    /** Runs {@code tar} {@code cmd} with its output into {@code out}; its messages go to {@code log}. */
-    static void write(List<String> cmd, OutputStream out, Consumer<String> log, Runnable checkStop) throws IOException {
+    /** Runs {@code tar} {@code cmd} with its output (read at no more than {@code kibPerSecond}, null: no limit) into {@code out}; its messages go to {@code log}. */
+    static void write(List<String> cmd, Long kibPerSecond, OutputStream out, Consumer<String> log, Runnable checkStop) throws IOException {
         Process p = start(cmd);
         Thread err = drain(p, log);
-        try (InputStream in = p.getInputStream()) {
+        try (InputStream in = Throttle.of(p.getInputStream(), kibPerSecond)) {
             byte[] buf = new byte[1 << 20];
             int n;
             while ((n = in.read(buf)) >= 0) {
@@ -136,8 +136,15 @@ public final class TarArchive {
         }
     }
 
-    /** Reads the whole archive through {@code tar t}: every header, and the compressor's checksums; fails on a damaged archive. */
-    static List<String> verify(InputStream archive) throws IOException {
+    /** How much of an archive's start {@link #verify} keeps: the config members come first. */
+    static final int HEAD = 1 << 20;
+
+    /**
+     * Reads the whole archive through {@code tar t}: every header, and the compressor's checksums; fails on a
+     * damaged archive. The first {@link #HEAD} bytes go to {@code head}, to take the config members from without
+     * another pass.
+     */
+    static List<String> verify(InputStream archive, java.io.ByteArrayOutputStream head) throws IOException {
         List<String> names = new ArrayList<>();
         List<String> cmd = List.of("tar", "tf", "-");
         Process p = start(cmd);
@@ -151,6 +158,7 @@ public final class TarArchive {
             try {
                 int n;
                 while ((n = archive.read(buf)) >= 0) {
+                    if (head.size() < HEAD) head.write(buf, 0, Math.min(n, HEAD - head.size()));
                     if (!open) continue;
                     try {
                         to.write(buf, 0, n);

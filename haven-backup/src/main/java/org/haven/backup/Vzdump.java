@@ -27,6 +27,7 @@ import org.haven.core.time.Clock;
 import org.haven.guest.GuestService;
 import org.haven.guest.GuestType;
 import org.haven.guest.config.GuestConfig;
+import org.haven.guest.migrate.BandwidthLimit;
 import org.haven.guest.volume.Volume;
 import org.haven.storage.ContentType;
 import org.haven.storage.StorageManager;
@@ -114,9 +115,16 @@ public final class Vzdump {
     public void run(VzdumpOptions o, TaskLog log) throws Exception { run(o, log, r -> {}); }
 
     /** As {@link #run(VzdumpOptions, TaskLog)}, telling {@code results} the outcome of each guest. */
-    public void run(VzdumpOptions o, TaskLog log, Consumer<GuestResult> results) throws Exception {
+    public void run(VzdumpOptions o, TaskLog log, Consumer<GuestResult> results) throws Exception { run(o, log, results, BandwidthLimit.Rights.ROOT); }
+
+    /**
+     * As {@link #run(VzdumpOptions, TaskLog, Consumer)} for a user with {@code rights}: a {@code bwlimit} above the
+     * configured limits applies only when the user may change them.
+     */
+    public void run(VzdumpOptions o, TaskLog log, Consumer<GuestResult> results, BandwidthLimit.Rights rights) throws Exception {
         log.log("INFO: starting new backup job: " + o.commandLine(node));
         Path dir = dumpDir(o);
+        Long bwlimit = bandwidthLimit(o, rights);
         HookScript hook = o.script() == null ? null : new HookScript(o.script(), o.storage(), dir);
         Consumer<String> info = l -> log.log("INFO: " + l);
         int errors = 0;
@@ -133,7 +141,7 @@ public final class Vzdump {
                 long t0 = clock.epochSeconds();
                 String name = e.getValue() == null ? "" : nameOf(e.getValue(), e.getKey());
                 try {
-                    Path archive = backup(e.getKey(), e.getValue(), o, dir, hook, log);
+                    Path archive = backup(e.getKey(), e.getValue(), o, bwlimit, dir, hook, log);
                     boolean file = !o.stdout() && Files.isRegularFile(archive);
                     results.accept(new GuestResult(e.getKey(), name, true, clock.epochSeconds() - t0, file ? Files.size(archive) : 0,
                             file ? archive.toString() : "-"));
@@ -194,8 +202,19 @@ public final class Vzdump {
         return "vzdump-" + typeWord + "-" + vmid + "-" + start.format(NAME_TIME);
     }
 
+    /**
+     * The run's read limit in KiB/s (null for none): {@code bwlimit} and the {@code backup} (or {@code default})
+     * limits of the backup storage and of {@code datacenter.cfg}, by the rules a restore's limit follows.
+     */
+    Long bandwidthLimit(VzdumpOptions o, BandwidthLimit.Rights rights) {
+        String dc = guests.isEmpty() ? null : BandwidthLimit.datacenter(guests.get(0).store().cfs().readString("datacenter.cfg").orElse(null));
+        Long limit = BandwidthLimit.resolve("backup", o.storage() == null ? List.of() : List.of(o.storage()), o.bwlimit(),
+                id -> storage.config().get(id).flatMap(e -> e.get("bwlimit")).orElse(null), dc, rights);
+        return limit == null || limit <= 0 ? null : limit;
+    }
+
     /** Backs up one guest; returns the archive's path. */
-    Path backup(int vmid, GuestService g, VzdumpOptions o, Path dir, HookScript hook, TaskLog task) throws Exception {
+    Path backup(int vmid, GuestService g, VzdumpOptions o, Long bwlimit, Path dir, HookScript hook, TaskLog task) throws Exception {
         if (g == null) {
             task.log("ERROR: Backup of VM " + vmid + " failed - unable to find VM " + vmid);
             throw new IllegalStateException("unable to find VM " + vmid);
@@ -234,6 +253,7 @@ public final class Vzdump {
             phases.mode = mode;
             phases.hostname = guestName(cfg).orElse(null);
             log.info("ionice priority: " + o.ionice());
+            if (bwlimit != null) log.info("bandwidth limit: " + bwlimit + " KiB/s");
             guestName(cfg).ifPresent(n -> log.info((tar ? "CT" : "VM") + " Name: " + n));
             Map<String, String> disks = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
@@ -263,8 +283,8 @@ public final class Vzdump {
                     return archiveConfig(c, disks);
                 });
                 try {
-                    if (tar) backupFiles(g, vmid, cfg, mode, running, archivedConfig, work, o, archive, tmp, phases, log);
-                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, dir, archive, tmp, phases, log);
+                    if (tar) backupFiles(g, vmid, cfg, mode, running, archivedConfig, work, o, bwlimit, archive, tmp, phases, log);
+                    else backupImages(g, vmid, cfg, mode, running, archivedConfig, disks, sizes, o, bwlimit, dir, archive, tmp, phases, log);
                 } finally {
                     unlock(g, vmid);
                 }
@@ -382,7 +402,7 @@ public final class Vzdump {
 
     /** A VMA archive of the disks: read while the guest is paused ({@code suspend}), from point-in-time copies ({@code snapshot}) or directly. */
     private void backupImages(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Map<String, String> disks,
-                              Map<String, Long> sizes, VzdumpOptions o, Path dir, Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
+                              Map<String, Long> sizes, VzdumpOptions o, Long bwlimit, Path dir, Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         GuestType.Backup hooks = g.type().backup().orElseThrow();
         boolean paused = false;
         Map<String, Path> copies = Map.of();
@@ -399,7 +419,7 @@ public final class Vzdump {
                 phases.run("post-restart");
             }
             log.info("creating vzdump archive '" + archive + "'");
-            writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, tmp, log);
+            writeArchive(g, vmid, archivedConfig, disks, sizes, copies, o, bwlimit, tmp, log);
         } finally {
             for (Path c : copies.values()) Files.deleteIfExists(c);
             if (paused) {
@@ -412,7 +432,7 @@ public final class Vzdump {
 
     /** A tar archive of the guest's file tree as its type makes it available for {@code mode}, with the config files first. */
     private void backupFiles(GuestService g, int vmid, GuestConfig cfg, String mode, boolean running, String archivedConfig, Path work, VzdumpOptions o,
-                             Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
+                             Long bwlimit, Path archive, Path tmp, Phases phases, GuestLog log) throws IOException {
         Files.createDirectories(work.getParent());
         Files.createDirectory(work); // this run's own: removed with everything in it at the end
         try {
@@ -434,7 +454,7 @@ public final class Vzdump {
                 try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
                     List<String> tar = new ArrayList<>(files.userns());
                     tar.addAll(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()));
-                    TarArchive.write(tar, out, log, log.task::checkStop);
+                    TarArchive.write(tar, bwlimit, out, log, log.task::checkStop);
                 }
                 log.info(String.format("archive written in %d seconds", Math.round((System.nanoTime() - t0) / 1e9)));
             }
@@ -495,7 +515,7 @@ public final class Vzdump {
 
     /** Writes the archive; a disk with an entry in {@code copies} is read from that raw point-in-time copy. */
     private void writeArchive(GuestService g, int vmid, String config, Map<String, String> disks, Map<String, Long> sizes,
-                              Map<String, Path> copies, VzdumpOptions o, Path tmp, GuestLog log) throws IOException {
+                              Map<String, Path> copies, VzdumpOptions o, Long bwlimit, Path tmp, GuestLog log) throws IOException {
         List<Vma.Config> configs = new ArrayList<>();
         configs.add(new Vma.Config(g.type().configDir() + ".conf", config.getBytes(StandardCharsets.UTF_8)));
         Optional<String> fw = g.store().cfs().readString("firewall/" + vmid + ".fw");
@@ -514,7 +534,7 @@ public final class Vzdump {
                 Volume source = copies.containsKey(key) ? new Volume(copies.get(key).toString(), "raw") : g.volumes().resolve(disks.get(key));
                 try (DiskReader in = DiskReader.open(source, o.tmpdir() != null ? o.tmpdir() : tmp.getParent())) {
                     long base = doneBefore[0];
-                    w.writeDevice(dev.id(), in.stream(), n -> {
+                    w.writeDevice(dev.id(), Throttle.of(in.stream(), bwlimit), n -> {
                         log.task.checkStop();
                         long done = base + n;
                         int pct = total == 0 ? 100 : (int) (done * 100 / total);

@@ -16,7 +16,7 @@ import org.haven.storage.prune.PruneOptions;
 public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> exclude, String mode, String storage, Path dumpdir,
                             Path tmpdir, Compression compression, int zstd, int pigz, boolean remove, PruneOptions prune,
                             boolean isProtected, String notesTemplate, int stopwaitMinutes, int ionice, List<String> excludePath,
-                            boolean stdexcludes, Map<String, String> given, String pool, Path script, boolean stdout) {
+                            boolean stdexcludes, Map<String, String> given, String pool, Path script, boolean stdout, Long bwlimit) {
 
     /** The options a vzdump.conf may set (PVE's list, without the node-only ones). */
     static final List<String> CONF_KEYS = List.of("tmpdir", "dumpdir", "storage", "mode", "compress", "zstd", "pigz", "ionice",
@@ -84,7 +84,7 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
         boolean prot = truthy(m.get("protected"));
         if (prot && storage == null) errors.put("protected", "option requires option 'storage'");
         if (m.get("notes-template") != null && storage == null) errors.put("notes-template", "option requires option 'storage'");
-        for (String k : List.of("zstd", "pigz", "stopwait", "ionice")) {
+        for (String k : List.of("zstd", "pigz", "stopwait", "ionice", "bwlimit")) {
             String v = m.get(k);
             if (v != null && !v.matches("[+-]?\\d{1,9}")) errors.put(k, "type check ('integer') failed - got '" + v + "'");
         }
@@ -93,7 +93,8 @@ public record VzdumpOptions(List<Integer> vmids, boolean all, TreeSet<Integer> e
                 comp, intOf(m, "zstd", 1), intOf(m, "pigz", 0), !"0".equals(m.getOrDefault("remove", "1")), prune, prot,
                 m.get("notes-template"), intOf(m, "stopwait", 10), intOf(m, "ionice", 7), excludePaths(m.get("exclude-path")),
                 !"0".equals(m.getOrDefault("stdexcludes", "1")), Map.copyOf(params), pool,
-                m.get("script") == null || m.get("script").isBlank() ? null : Path.of(m.get("script").strip()), stdout);
+                m.get("script") == null || m.get("script").isBlank() ? null : Path.of(m.get("script").strip()), stdout,
+                m.get("bwlimit") == null ? null : Long.valueOf(intOf(m, "bwlimit", 0)));
     }
 
     /** {@code exclude-path}: the paths separated by white space (as {@code vzdump.conf} and jobs hold the list). */

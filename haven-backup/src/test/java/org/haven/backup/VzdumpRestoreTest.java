@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * vzdump and restore of a stopped VM on dir storages (raw and qcow2 disks, zstd and gzip): archive names, logs,
  * the archive checked by the test-side reader against the disks, restore to another VMID and storage, refusals
- * (existing VM without force, corrupt archive) that leave nothing behind, retention, and a failing backup.
+ * (existing VM without force, corrupt archive) that leave nothing behind, retention, bandwidth limits and a failing backup.
  */
 @RealTest
 class VzdumpRestoreTest {
@@ -116,7 +116,7 @@ class VzdumpRestoreTest {
     }
 
     @Test
-    void corruptArchivesAreRefusedBeforeAnythingIsWritten() throws Exception {
+    void corruptArchivesAreRefusedAndLeaveNothingBehind() throws Exception {
         f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "gzip"), new ArrayList<>());
         Path archive = f.archives().get(0);
         assertThat(archive.getFileName().toString()).endsWith(".vma.gz");
@@ -142,8 +142,18 @@ class VzdumpRestoreTest {
             assertThatThrownBy(() -> f.restore(p.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>()))
                     .as(e.getKey()).hasMessage("unable to restore VM 202 - " + expected.get(e.getKey()));
             assertThat(f.qemu.store().exists(202)).isFalse();
-            assertThat(dir.resolve("dst/images/202")).doesNotExist();
+            assertThat(f.sm.imagesOf(202)).as("the volumes the restore allocated are freed").isEmpty();
         }
+        // a forced restore over an existing VM checks the whole archive before it removes the VM
+        f.restore(archive.toString(), 202, new GuestBackups.RestoreOptions("dst", false, false), new ArrayList<>());
+        GuestConfig existing = f.qemu.store().load(202);
+        Path damaged = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_00.vma");
+        Files.write(damaged, bad.get("extent"));
+        assertThatThrownBy(() -> f.restore(damaged.toString(), 202, new GuestBackups.RestoreOptions("dst", false, true), new ArrayList<>()))
+                .hasMessage("unable to restore VM 202 - wrong extent header checksum");
+        assertThat(f.qemu.store().load(202).digest()).isEqualTo(existing.digest());
+        assertThat(f.content(volume(existing, "virtio0"))).isEqualTo(rawDisk);
+        f.qemu.guests().destroy(202, false, s -> {});
         // a damaged compressed file fails as well
         byte[] gz = Files.readAllBytes(archive);
         Path cut = dir.resolve("bk/dump/vzdump-qemu-100-2020_01_01-00_00_01.vma.gz");
@@ -269,6 +279,31 @@ class VzdumpRestoreTest {
         f.restore(archive, 206, new GuestBackups.RestoreOptions("dst", false, false, Map.of(), 0L, null), root);
         assertThat(root).noneMatch(l -> l.startsWith("restore bandwidth limited"));
         assertThat(f.content(volume(f.qemu.store().load(206), "virtio0"))).isEqualTo(rawDisk);
+    }
+
+    @Test
+    void backupAppliesTheBandwidthLimitOfItsStorage() throws Exception {
+        // none configured: no limit
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), new ArrayList<>())).noneMatch(l -> l.contains("bandwidth limit"));
+        // datacenter.cfg's default limit (there is no backup= key: default= applies)
+        f.cfs.writeString("datacenter.cfg", "bwlimit: default=204800,restore=4096\n");
+        f.now.addAndGet(60);
+        List<String> dc = f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "compress", "zstd"), new ArrayList<>());
+        assertThat(dc).contains("INFO: bandwidth limit: 204800 KiB/s");
+        Path archive = f.archives().get(f.archives().size() - 1);
+        assertThat(archive.getFileName().toString()).endsWith(".vma.zst");
+        assertThat(BackupFixture.check(archive).disks.get("drive-virtio0")).isEqualTo(rawDisk);
+        // the backup storage's own limit takes precedence over the datacenter's
+        f.cfs.writeString("storage.cfg", f.cfs.readString("storage.cfg").orElseThrow().replace("path " + dir.resolve("bk") + "\n",
+                "path " + dir.resolve("bk") + "\n\tbwlimit default=307200\n"));
+        f.now.addAndGet(60);
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk"), new ArrayList<>())).contains("INFO: bandwidth limit: 307200 KiB/s");
+        // a lower requested limit wins
+        f.now.addAndGet(60);
+        assertThat(f.vzdump(Map.of("vmid", "100", "mode", "stop", "storage", "bk", "bwlimit", "102400"), new ArrayList<>()))
+                .contains("INFO: starting new backup job: vzdump 100 --bwlimit 102400 --mode stop --storage bk --node node1",
+                        "INFO: bandwidth limit: 102400 KiB/s");
+        assertThat(BackupFixture.check(f.archives().get(f.archives().size() - 1)).disks.get("drive-virtio0")).isEqualTo(rawDisk);
     }
 
     @Test

@@ -111,7 +111,6 @@ public final class BackupApi implements ApiModule, GuestBackups {
                 .handler((p, rc) -> {
                     if (!mayBackUpAny(rc)) throw ApiException.forbidden("/vms, VM.Backup");
                     for (String k : NOT_IMPLEMENTED) if (p.has(k)) throw new ApiException(501, "vzdump option '" + k + "' is not implemented");
-                    if (p.lng("bwlimit", 0) > 0) throw new ApiException(501, "vzdump option 'bwlimit' is not implemented");
                     if (p.bool("stop", false)) throw new ApiException(501, "vzdump option 'stop' is not implemented");
                     Map<String, String> params = strings(p.asMap());
                     VzdumpOptions o = VzdumpOptions.of(params, defaults());
@@ -128,7 +127,7 @@ public final class BackupApi implements ApiModule, GuestBackups {
                     String id = o.vmids().size() == 1 ? Integer.toString(o.vmids().get(0)) : "";
                     Map<String, String> settings = new LinkedHashMap<>(defaults());
                     settings.putAll(params);
-                    return rc.startTask("vzdump", id, log -> notifying(log, settings, params.get("job-id"), (l, results) -> v.run(o, l, results)));
+                    return rc.startTask("vzdump", id, log -> notifying(log, settings, params.get("job-id"), (l, results) -> v.run(o, l, results, org.haven.guest.migrate.BandwidthLimit.Rights.of(rc))));
                 }).build());
         m.addAll(jobMethods());
         return m;

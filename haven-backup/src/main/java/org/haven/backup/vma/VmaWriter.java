@@ -97,6 +97,9 @@ public final class VmaWriter {
         }
     }
 
+    /** Clusters read from the source at once. */
+    static final int READ_CLUSTERS = 32;
+
     /**
      * Reads the device's content from {@code in} (exactly its size; a short stream is an error) and appends its
      * clusters. {@code progress} gets the number of bytes read so far after each cluster.
@@ -105,30 +108,33 @@ public final class VmaWriter {
         Vma.Device dev = devices.stream().filter(d -> d.id() == id).findFirst().orElseThrow(() -> new IllegalArgumentException("no device " + id));
         if (written[id]) throw new IllegalStateException("device " + id + " already written");
         written[id] = true;
-        byte[] cluster = new byte[Vma.CLUSTER];
-        long done = 0;
-        for (long c = 0; c < dev.clusters(); c++) {
-            int len = (int) Math.min(Vma.CLUSTER, dev.size() - done);
-            int n = in.readNBytes(cluster, 0, len);
+        byte[] chunk = new byte[READ_CLUSTERS * Vma.CLUSTER];
+        long done = 0, c = 0;
+        while (done < dev.size()) {
+            int len = (int) Math.min(chunk.length, dev.size() - done);
+            int n = in.readNBytes(chunk, 0, len);
             if (n < len) throw new IOException("short read on " + dev.name() + " at byte " + (done + n) + " of " + dev.size());
-            if (len < Vma.CLUSTER) Arrays.fill(cluster, len, Vma.CLUSTER, (byte) 0);
-            addCluster(id, c, cluster);
-            done += len;
-            progress.accept(done);
+            int padded = (len + Vma.CLUSTER - 1) / Vma.CLUSTER * Vma.CLUSTER;
+            if (padded > len) Arrays.fill(chunk, len, padded, (byte) 0);
+            for (int off = 0; off < padded; off += Vma.CLUSTER) {
+                addCluster(id, c++, chunk, off);
+                done += Math.min(Vma.CLUSTER, len - off);
+                progress.accept(done);
+            }
         }
     }
 
-    private void addCluster(int dev, long clusterNo, byte[] cluster) throws IOException {
+    private void addCluster(int dev, long clusterNo, byte[] buf, int at) throws IOException {
         if (clusterNo > 0xffffffffL) throw new IOException("device too large for VMA");
         int mask = 0;
         for (int b = 0; b < Vma.BLOCKS_PER_CLUSTER; b++) {
-            int off = b * Vma.BLOCK;
-            if (Arrays.mismatch(cluster, off, off + Vma.BLOCK, ZERO_BLOCK, 0, Vma.BLOCK) == -1) {
+            int off = at + b * Vma.BLOCK;
+            if (Arrays.mismatch(buf, off, off + Vma.BLOCK, ZERO_BLOCK, 0, Vma.BLOCK) == -1) {
                 zeroBytes += Vma.BLOCK;
                 continue;
             }
             mask |= 1 << b;
-            System.arraycopy(cluster, off, data, blocks * Vma.BLOCK, Vma.BLOCK);
+            System.arraycopy(buf, off, data, blocks * Vma.BLOCK, Vma.BLOCK);
             blocks++;
         }
         infos[clusters++] = ((long) mask << 48) | ((long) dev << 32) | clusterNo;
