@@ -25,7 +25,8 @@ import tools.jackson.databind.JsonNode;
  * ({@code qm showcmd}) runs by hand twice, the second copy with {@code -S -incoming tcp:…} as Haven starts the
  * target (on a copy of the disk), and the source gets the capabilities and parameters Haven sets
  * ({@link MigrationParams}) and {@code migrate}; the two take turns, round by round. Reported: QEMU's {@code downtime} of {@code query-migrate} and the wall time (Haven: API request
- * to task end; by hand: start of the target QEMU to {@code cont} on it).
+ * to task end, task status polled every 250 ms; by hand: start of the target QEMU to {@code cont} on it,
+ * {@code query-migrate} polled every 100 ms).
  *
  * <p>Then a VM with a local qcow2 disk full of data migrates with {@code with-local-disks=1}: the time from
  * the task log's {@code drive mirror is starting} to {@code all 'mirror' jobs are ready} (log polled every 20 ms)
@@ -75,7 +76,7 @@ public final class MigrationBench {
             HavenNode on = n1;
             for (int i = 0; i < rounds; i++) {
                 HavenNode to = on == n1 ? n2 : n1;
-                Run r = migrate(on, to, VMID, Map.of());
+                Run r = migrate(on, to, VMID, Map.of(), 250);
                 haven.add(r);
                 System.out.printf(Locale.ROOT, "haven  %s -> %s: downtime %4d ms, total %6.2f s%n", on.node(), to.node(), r.downtimeMs(), r.seconds());
                 on = to;
@@ -96,7 +97,7 @@ public final class MigrationBench {
             run("cp", "--sparse=always", disk.toString(), copy.toString());
             cli(n1, "qm", "start", id2);
             awaitBoot(n1.dataDir().resolve("run/qemu-server"), VMID + 1);
-            Run mirror = migrate(n1, n2, VMID + 1, Map.of("with-local-disks", "1"));
+            Run mirror = migrate(n1, n2, VMID + 1, Map.of("with-local-disks", "1"), 20);
             double mirrorSecs = at(mirror, "all 'mirror' jobs are ready") - at(mirror, "drive mirror is starting");
             cli(n2, "qm", "stop", id2);
             double convertSecs = convertOverNbd(copy, diskMiB);
@@ -120,8 +121,11 @@ public final class MigrationBench {
         }
     }
 
-    /** A live migration through the API; the task log polled every 20 ms. */
-    static Run migrate(HavenNode from, HavenNode to, int vmid, Map<String, String> extra) throws Exception {
+    /**
+     * A live migration through the API; its task status and log polled every {@code pollMs} (requests cost the
+     * daemon CPU time: only the mirror's timing needs a short period).
+     */
+    static Run migrate(HavenNode from, HavenNode to, int vmid, Map<String, String> extra, long pollMs) throws Exception {
         Map<String, String> form = new LinkedHashMap<>(Map.of("target", to.node(), "online", "1"));
         form.putAll(extra);
         long t0 = System.nanoTime();
@@ -148,7 +152,7 @@ public final class MigrationBench {
                 }
                 return new Run(at, downtime, log);
             }
-            Thread.sleep(20);
+            Thread.sleep(pollMs);
         }
     }
 
@@ -159,7 +163,7 @@ public final class MigrationBench {
 
     /**
      * The VM's command line by hand, twice: the source (given 5 s to boot), then the target with {@code -S -incoming};
-     * Haven's capabilities and parameters on the source, {@code migrate}, {@code query-migrate} every 5 ms until
+     * Haven's capabilities and parameters on the source, {@code migrate}, {@code query-migrate} every 100 ms until
      * completed, {@code cont} on the target.
      */
     static Run bareMigration(String showcmd, Path nodeRun, Map<String, String> conf) throws Exception {
@@ -188,7 +192,7 @@ public final class MigrationBench {
                         return new Run((System.nanoTime() - t0) / 1e9, downtime, List.of());
                     }
                     if (st.equals("failed") || st.equals("cancelled")) throw new IllegalStateException("bare migration " + st + ": " + m);
-                    Thread.sleep(5);
+                    Thread.sleep(100);
                 }
             } finally {
                 stop(d, dst);
