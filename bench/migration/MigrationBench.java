@@ -114,7 +114,7 @@ public final class MigrationBench {
                 diskMiB, mirrorSecs, mr, convertSecs, cr, mr / cr);
             System.out.printf(Locale.ROOT, "migration with the local disk: downtime %d ms, total %.2f s%n", mirror.downtimeMs(), mirror.seconds());
         } finally {
-            killQemuIn(dir);
+            HavenCluster.killProcessesUsing(dir);
             try (var w = Files.walk(dir)) {
                 w.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
@@ -294,22 +294,5 @@ public final class MigrationBench {
     static double medianSeconds(List<Run> runs) {
         double[] v = runs.stream().mapToDouble(Run::seconds).sorted().toArray();
         return v[v.length / 2];
-    }
-
-    /** Every QEMU (and qemu-nbd) whose command line names the bench directory. */
-    static void killQemuIn(Path d) throws Exception {
-        String marker = d.toString() + "/";
-        try (var procs = Files.list(Path.of("/proc"))) {
-            for (Path p : procs.filter(f -> f.getFileName().toString().matches("\\d+")).toList()) {
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmd.startsWith("/usr/bin/qemu-") && cmd.contains(marker)) {
-                        ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(ProcessHandle::destroyForcibly);
-                    }
-                } catch (java.io.IOException ignored) {
-                    // gone
-                }
-            }
-        }
     }
 }
