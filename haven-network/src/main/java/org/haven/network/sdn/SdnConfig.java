@@ -83,7 +83,7 @@ public final class SdnConfig {
             for (String n : v.split("[,;\\s]+")) if (!n.isEmpty()) set.put(n, 1);
             return set;
         }
-        if (NUMERIC.contains(key) && v.matches("-?\\d+")) return Long.parseLong(v);
+        if (NUMERIC.contains(key) && v.matches("-?\\d{1,18}")) return Long.parseLong(v);
         return v;
     }
 
