@@ -166,6 +166,28 @@ public final class HavenCluster implements AutoCloseable {
         }
     }
 
+    /** Kills every process but this JVM whose command line mentions {@code dir} (guests started by a test's daemons). */
+    public static void killProcessesUsing(Path dir) {
+        String d = dir.toString();
+        ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != ProcessHandle.current().pid())
+                .filter(h -> h.info().commandLine().map(c -> c.contains(d)).orElse(false))
+                .forEach(h -> { h.destroyForcibly(); h.onExit().join(); });
+    }
+
+    /** The HA lines of the daemons' output: CRM and LRM ({@code pve-ha-crm}/{@code pve-ha-lrm}), watchdog, halts. */
+    public static String haLog(HavenNode... nodes) {
+        StringBuilder sb = new StringBuilder();
+        for (HavenNode n : nodes) {
+            for (String line : n.stdout().split("\n")) {
+                if (line.contains("pve-ha-") || line.contains("watchdog-mux") || line.contains("halting at step")) {
+                    sb.append(n.node()).append(": ").append(line).append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     @Override
     public void close() throws Exception {
         Exception first = null;

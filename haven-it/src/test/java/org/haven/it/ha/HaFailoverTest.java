@@ -56,22 +56,13 @@ class HaFailoverTest {
             if (cluster != null) cluster.close();
         } finally {
             for (long pid : guestPids) ProcessHandle.of(pid).ifPresent(h -> { h.destroyForcibly(); h.onExit().join(); });
-            if (dir != null) killProcessesUsing(dir);
+            if (dir != null) HavenCluster.killProcessesUsing(dir);
         }
         if (dir != null) {
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
-    }
-
-    /** Kills every process whose command line mentions {@code dir} (guests started by the test's daemons). */
-    static void killProcessesUsing(Path dir) {
-        String d = dir.toString();
-        ProcessHandle.allProcesses()
-                .filter(h -> h.pid() != ProcessHandle.current().pid())
-                .filter(h -> h.info().commandLine().map(c -> c.contains(d)).orElse(false))
-                .forEach(h -> { h.destroyForcibly(); h.onExit().join(); });
     }
 
     static JsonNode json(CliResult r) {
@@ -86,19 +77,6 @@ class HaFailoverTest {
 
     static void await(String what, Duration max, Await.Check c, HavenNode diag) throws Exception {
         Await.until(what, max, Duration.ofSeconds(1), c, Await.haState(diag));
-    }
-
-    /** The HA lines of the daemons' output: CRM and LRM ({@code pve-ha-crm}/{@code pve-ha-lrm}), watchdog, halts. */
-    static String haLog(HavenNode... nodes) {
-        StringBuilder sb = new StringBuilder();
-        for (HavenNode n : nodes) {
-            for (String line : n.stdout().split("\n")) {
-                if (line.contains("pve-ha-") || line.contains("watchdog-mux") || line.contains("halting at step")) {
-                    sb.append(n.node()).append(": ").append(line).append('\n');
-                }
-            }
-        }
-        return sb.toString();
     }
 
     @Test
@@ -148,7 +126,7 @@ class HaFailoverTest {
                 String logs = n1.stdout() + n2.stdout() + n3.stdout();
                 boolean dropped = logs.contains("crm command error - node not online: relocate " + SID + " node3")
                         || logs.contains("ignore service '" + SID + "' relocate request - node 'node3' not online");
-                if (attempt >= 3 || !dropped) throw new AssertionError(e.getMessage() + "\nHA log of all nodes:\n" + haLog(n1, n2, n3), e);
+                if (attempt >= 3 || !dropped) throw new AssertionError(e.getMessage() + "\nHA log of all nodes:\n" + HavenCluster.haLog(n1, n2, n3), e);
             }
         }
         assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
@@ -172,7 +150,7 @@ class HaFailoverTest {
                 return false;
             }, n1);
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\nHA log of all nodes:\n" + haLog(n1, n2, n3), e);
+            throw new AssertionError(e.getMessage() + "\nHA log of all nodes:\n" + HavenCluster.haLog(n1, n2, n3), e);
         }
         System.out.printf("HA failover (lock lifetime %d s): %.1f s from power-off to the guest running elsewhere%n", FAST.lockLifetime(),
                 (System.nanoTime() - powerOff) / 1e9);

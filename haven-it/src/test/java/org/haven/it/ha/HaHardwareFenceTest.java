@@ -53,7 +53,7 @@ class HaHardwareFenceTest {
         } finally {
             for (Bmc b : bmcs.values()) b.close();
             if (dir != null) {
-                HaFailoverTest.killProcessesUsing(dir);
+                HavenCluster.killProcessesUsing(dir);
                 try (var s = Files.walk(dir)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
@@ -165,7 +165,7 @@ class HaHardwareFenceTest {
         assertThat(bmc.poweredOff()).isTrue();
         assertThat(bmc.chassisLog()).contains("set power 0");
         assertThat(bmcs.get(masterNode).poweredOff() || bmcs.get(target.node()).poweredOff()).isFalse();
-        String log = HaFailoverTest.haLog(cluster.node(0), cluster.node(1), cluster.node(2));
+        String log = HavenCluster.haLog(cluster.node(0), cluster.node(1), cluster.node(2));
         assertThat(log).contains("pve-ha-crm: fencing: acknowledged - hardware fencing of node '" + victim.node() + "' succeeded")
             .contains("pve-ha-crm: recover service '" + SID + "' from fenced node '" + victim.node() + "' to node '" + target.node() + "'")
             .doesNotContain("got agent lock for node '" + victim.node() + "'");
@@ -174,7 +174,7 @@ class HaHardwareFenceTest {
 
     /** The HA log of the daemons, the end of each daemon's output and the BMCs' chassis commands. */
     String diagnostics() {
-        StringBuilder sb = new StringBuilder(HaFailoverTest.haLog(cluster.nodes().toArray(HavenNode[]::new)));
+        StringBuilder sb = new StringBuilder(HavenCluster.haLog(cluster.nodes().toArray(HavenNode[]::new)));
         for (HavenNode n : cluster.nodes()) {
             String[] lines = n.stdout().split("\n");
             sb.append("--- ").append(n.node()).append(" (daemon alive: ").append(n.process().isAlive()).append(")\n")

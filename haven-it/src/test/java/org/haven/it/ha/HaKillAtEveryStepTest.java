@@ -64,7 +64,7 @@ class HaKillAtEveryStepTest {
             if (cluster != null) cluster.close();
         } finally {
             if (dir != null) {
-                HaFailoverTest.killProcessesUsing(dir);
+                HavenCluster.killProcessesUsing(dir);
                 try (var s = Files.walk(dir)) {
                     s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
@@ -188,7 +188,7 @@ class HaKillAtEveryStepTest {
         }, this::haLog);
     }
 
-    String haLog() { return HaFailoverTest.haLog(cluster.nodes().toArray(HavenNode[]::new)); }
+    String haLog() { return HavenCluster.haLog(cluster.nodes().toArray(HavenNode[]::new)); }
 
     @Test
     void aNodeThatDiesAtAnyStepOfAStartMigrationOrRecoveryLeavesNoGuestBehindAndTheGuestNeverRunsTwice() throws Exception {

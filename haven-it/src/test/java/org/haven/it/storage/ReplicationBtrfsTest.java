@@ -29,8 +29,12 @@ import tools.jackson.databind.JsonNode;
  * once the target is back the retry is due 5 minutes after the failed try. Migrating the VM to node2 then sends
  * only the last delta, and the job runs the other way, from node2 to node1, incrementally; there the VM refuses a disk
  * on a storage that cannot replicate unless it is marked {@code replicate=0}; {@code pvesr prepare-local-job} and
- * {@code finalize-local-job} on the target keep the snapshot of the last sync. Last, HA relocates a stopped VM whose
+ * {@code finalize-local-job} on the target keep the snapshot of the last sync. HA relocates a stopped VM whose
  * disk is on node1's own {@code local} storage to node2 with the VM's migration: the disk is there afterwards.
+ * Last, the replicated VM runs under HA on node2 and node2's daemon is killed after a write the last sync did not
+ * see: the manager fences node2 and recovers the VM on node1, the only node with its replica (node3, which keeps
+ * the quorum, has none), saying that what was written since the last sync is lost, and the VM runs there on
+ * the replica's content.
  */
 @E2eTest
 class ReplicationBtrfsTest {
@@ -45,7 +49,8 @@ class ReplicationBtrfsTest {
         try {
             if (cluster != null) cluster.close();
         } finally {
-            // the mounts lived in the daemons' namespaces and went with them
+            // the guests too: the mounts lived in the namespaces of the daemons and of their guests
+            if (dir != null) HavenCluster.killProcessesUsing(dir);
             for (String l : loops) sh(false, "losetup", "-d", l);
             if (dir != null && System.getenv("KEEPDIR") == null) sh(false, "rm", "-rf", "--one-file-system", dir.toString());
         }
@@ -97,7 +102,7 @@ class ReplicationBtrfsTest {
     }
 
     @Test
-    void fullThenIncrementalAndBackoffWhileTheTargetIsDown() throws Exception {
+    void fullThenIncrementalBackoffWhileTheTargetIsDownAndHaRecoveryFromTheReplica() throws Exception {
         Tools.requireRoot("loop devices, mounts and mount namespaces");
         Tools.require("btrfs-progs", "mkfs.btrfs", "btrfs");
         Tools.require("util-linux", "unshare", "nsenter", "losetup");
@@ -110,10 +115,12 @@ class ReplicationBtrfsTest {
             loops.add(dev);
             sh(true, "mkfs.btrfs", "-q", "-f", dev);
         }
-        cluster = HavenCluster.start(dir, "repl", 2, node -> List.of(), node -> List.of("unshare", "-m", "--propagation", "private", "--",
+        // node3 only keeps the quorum when a node is down: no btrfs there
+        cluster = HavenCluster.start(dir, "repl", 3, node -> List.of(), node -> node.equals("node3") ? List.of()
+                : List.of("unshare", "-m", "--propagation", "private", "--",
                 "sh", "-c", "mount -t btrfs " + loops.get(node.equals("node1") ? 0 : 1) + " " + MNT + " && exec \"$@\"", "havend"));
         HavenNode n1 = cluster.node(0), n2 = cluster.node(1);
-        ok(n1.cli("pvesm", "add", "btrfs", "repl", "--path", MNT, "--content", "images,rootdir"));
+        ok(n1.cli("pvesm", "add", "btrfs", "repl", "--path", MNT, "--content", "images,rootdir", "--nodes", "node1,node2"));
         ok(n1.cli("qm", "create", "100", "--name", "replicated", "--memory", "128", "--scsi0", "repl:0.0625,format=raw"));
         String raw = MNT + "/images/100/vm-100-disk-0/disk.raw";
         inNode(n1, "dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=16", "conv=notrunc,fsync");
@@ -166,7 +173,7 @@ class ReplicationBtrfsTest {
 
         // back online: the retry comes 5 minutes after the failed try (scheduled, or already run by the scheduler)
         HavenNode n2b = cluster.restart(1);
-        cluster.awaitOnline(2, Duration.ofSeconds(120));
+        cluster.awaitOnline(3, Duration.ofSeconds(120));
         long lastTry = s3.path("last_try").asLong();
         Await.until("the retry scheduled after the back-off", Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
             JsonNode st = status(n1);
@@ -237,5 +244,25 @@ class ReplicationBtrfsTest {
         String upid = tasks.get(0).path("upid").asString();
         assertThat(ok(n1.cli("pvesh", "get", "/nodes/node1/tasks/" + upid + "/log", "--output-format", "json")).out())
                 .contains("found local disk '" + disk101 + "' (attached)").contains("migration finished successfully");
+
+        // HA recovery from the replica: vm:100 runs under HA on node2, writes there after the last sync, node2 dies
+        ok(n2b.cli("qm", "disk", "unlink", "100", "--idlist", "scsi1", "--force", "1")); // not replicated: the guest could not run elsewhere
+        String replica = md5(n1, raw);
+        ok(n1.cli("ha-manager", "add", "vm:100", "--state", "started"));
+        Await.until("vm:100 running on node2", Duration.ofSeconds(120), Duration.ofSeconds(1),
+                () -> ok(n2b.cli("qm", "status", "100")).out().contains("status: running"), () -> ok(n1.cli("ha-manager", "status")).out());
+        inNode(n2b, "dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=1", "seek=20", "conv=notrunc,fsync");
+        assertThat(md5(n2b, raw)).isNotEqualTo(replica);
+        n2b.process().destroyForcibly().waitFor();
+        Await.until("vm:100 recovered on node1", Duration.ofSeconds(180), Duration.ofSeconds(1),
+                () -> ok(n1.cli("ha-manager", "status")).out().contains("service vm:100 (node1, started)")
+                        && ok(n1.cli("qm", "status", "100")).out().contains("status: running"),
+                () -> HavenCluster.haLog(cluster.nodes().toArray(HavenNode[]::new)));
+        assertThat(HavenCluster.haLog(cluster.nodes().toArray(HavenNode[]::new)))
+                .contains("recover service 'vm:100' from fenced node 'node2' to node 'node1' - its local volumes are the replica of job "
+                        + ID + ": what was written since its last sync is lost")
+                .contains("recovering service 'vm:101' from fenced node 'node2' failed, no recovery node found");
+        assertThat(ok(n1.cli("qm", "config", "100")).out()).contains("scsi0: repl:100/vm-100-disk-0.raw");
+        assertThat(md5(n1, raw)).as("the disk is the replica").isEqualTo(replica);
     }
 }
