@@ -74,15 +74,15 @@ class NodeShellTest {
 
     private static String cookie() { return "PVEAuthCookie=" + URLEncoder.encode(rootTicket, StandardCharsets.UTF_8); }
 
-    private static HttpResponse<String> termproxy(String form) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri("/nodes/node1/termproxy")).header("Cookie", cookie()).header("CSRFPreventionToken", rootCsrf)
+    private static HttpResponse<String> post(String method, String form) throws Exception {
+        return http.send(HttpRequest.newBuilder(uri("/nodes/node1/" + method)).header("Cookie", cookie()).header("CSRFPreventionToken", rootCsrf)
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void rootGetsAShellOverTheTermproxyWebsocket() throws Exception {
-        HttpResponse<String> r = termproxy("");
+        HttpResponse<String> r = post("termproxy", "");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode data = JsonMapper.builder().build().readTree(r.body()).path("data");
         assertThat(data.path("user").asString()).isEqualTo("root@pam");
@@ -104,12 +104,6 @@ class NodeShellTest {
             c.ws.sendText("0:" + exit.length() + ":" + exit, true).get(10, TimeUnit.SECONDS);
             c.closed.get(20, TimeUnit.SECONDS);
         }
-    }
-
-    private static HttpResponse<String> post(String method, String form) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri("/nodes/node1/" + method)).header("Cookie", cookie()).header("CSRFPreventionToken", rootCsrf)
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     /**
@@ -163,13 +157,13 @@ class NodeShellTest {
 
     @Test
     void aWrongTicketIsRefusedAndOthersThanRootCannotUpgrade() throws Exception {
-        HttpResponse<String> r = termproxy("");
+        HttpResponse<String> r = post("termproxy", "");
         JsonNode data = JsonMapper.builder().build().readTree(r.body()).path("data");
         URI bad = URI.create("wss://127.0.0.1:" + daemon.httpsPort() + "/api2/json/nodes/node1/vncwebsocket?port=" + data.path("port").asInt()
                 + "&vncticket=PVEVNC:nope");
         assertThat(catchThrowable(() -> Ws.open(bad, cookie()))).isNotNull();
-        assertThat(termproxy("cmd=bogus").statusCode()).isEqualTo(400);
-        assertThat(termproxy("cmd-opts=x").statusCode()).isEqualTo(400);
+        assertThat(post("termproxy", "cmd=bogus").statusCode()).isEqualTo(400);
+        assertThat(post("termproxy", "cmd-opts=x").statusCode()).isEqualTo(400);
     }
 
     /** A binary websocket as a pair of streams: frames received are read from {@code in}, bytes written to {@code out} are sent. */
