@@ -42,6 +42,24 @@ public final class GuestVolumes {
         return keys.isVolumeKey(key) ? keys.volume(key, value) : null;
     }
 
+    /**
+     * PVE's is_volume_in_use: whether {@code volid} is the volume of another key than {@code skipKey} in the
+     * config, or of any key of one of its snapshots (a volume a snapshot holds cannot leave the guest).
+     */
+    public static boolean volumeInUse(VolumeKeys keys, GuestConfig cfg, String skipKey, String volid) {
+        for (var e : cfg.current().values().entrySet())
+            if (!e.getKey().equals(skipKey) && volid.equals(volumeOf(keys, e.getKey(), e.getValue()))) return true;
+        return volumeInSnapshots(keys, cfg, volid);
+    }
+
+    /** PVE's is_volume_in_use_by_snapshots: whether a snapshot of the config names {@code volid} in any volume key. */
+    public static boolean volumeInSnapshots(VolumeKeys keys, GuestConfig cfg, String volid) {
+        for (GuestConfig.Section snap : cfg.snapshots().values())
+            for (var e : snap.values().entrySet())
+                if (volid.equals(volumeOf(keys, e.getKey(), e.getValue()))) return true;
+        return false;
+    }
+
     /** Add {@code volid} as the next free {@code unusedN} unless it is already referenced. */
     public static String addUnused(GuestConfig cfg, String volid) {
         for (int i = 0; i < 256; i++) {

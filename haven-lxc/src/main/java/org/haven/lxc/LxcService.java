@@ -394,8 +394,7 @@ public final class LxcService {
         if (dst.get(targetKey).isPresent()) throw new GuestException(500, "Target volume key '" + targetKey + "' is already in use for container '" + targetVmid + "'");
         MountPoint mp = key.startsWith("unused") ? new MountPoint(key, Map.of("volume", value)) : MountPoint.parse(key, value);
         if (mp.kind() != MountPoint.Kind.VOLUME) throw new GuestException(500, "Cannot move a bindmount or device mount to another container");
-        if (src.snapshots().values().stream().anyMatch(snap -> snap.values().values().stream()
-                .anyMatch(v -> v.equals(mp.volume()) || v.startsWith(mp.volume() + ","))))
+        if (org.haven.guest.GuestVolumes.volumeInSnapshots(type.volumeKeys(), src, mp.volume()))
             throw new GuestException(500, "Cannot move volume used by a snapshot to another container");
         if (!runtime.volumes().storage().hasFeature(org.haven.storage.spi.Feature.RENAME, mp.volume(), null, false))
             throw new GuestException(500, "Storage does not support moving of this disk to another container");

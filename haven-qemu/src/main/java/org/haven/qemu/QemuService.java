@@ -530,6 +530,91 @@ public final class QemuService {
         }
     }
 
+    /**
+     * PVE's checks of {@code move_disk} to another VM ({@code target-vmid}, {@code qm disk move --target-vmid}):
+     * both VMs on this node, neither locked nor a template, the digests as given, the source key holding a
+     * storage volume (no CD drive) that nothing else of the source uses, on a storage that can rename it, the
+     * target key free, and the source stopped unless the disk is unused. Returns the drive as the target key
+     * will hold it (volume not yet renamed).
+     */
+    public LinkedHashMap<String, String> checkReassign(int vmid, String disk, int targetVmid, String targetDisk, String digest, String targetDigest) {
+        String node = store.owner(vmid).orElseThrow(() -> new GuestException(500, "could not find VM " + vmid));
+        String targetNode = store.owner(targetVmid).orElseThrow(() -> new GuestException(500, "could not find target VM " + targetVmid));
+        if (!node.equals(targetNode)) throw new GuestException(500, "Both VMs need to be on the same node (" + node + " != " + targetNode + ")");
+        GuestConfig src = store.load(vmid), dst = store.load(targetVmid);
+        store.checkLock(src);
+        store.checkLock(dst);
+        if (src.isTemplate() || dst.isTemplate()) throw new GuestException(500, "Can't move disks from or to template VMs");
+        assertDigest(vmid, src, digest);
+        assertDigest(targetVmid, dst, targetDigest);
+        String value = src.get(disk).orElseThrow(() -> new GuestException(500, "Disk '" + disk + "' for VM '" + vmid + "' does not exist"));
+        if (dst.get(targetDisk).isPresent()) throw new GuestException(500, "Target disk key '" + targetDisk + "' is already in use for VM '" + targetVmid + "'");
+        LinkedHashMap<String, String> drive = QemuOptions.props(disk, value);
+        String volid = drive.get("file");
+        if (volid == null || volid.isEmpty()) throw new GuestException(500, "disk '" + disk + "' has no associated volume");
+        if ("cdrom".equals(drive.get("media")) || volid.equals("cdrom") || volid.equals("none"))
+            throw new GuestException(500, "CD drive contents can't be moved to another VM");
+        if (volid.startsWith("/") || volid.indexOf(':') < 0) throw new GuestException(500, "Volume '" + volid + "' not managed by PVE");
+        if (GuestVolumes.volumeInUse(type.volumeKeys(), src, disk, volid)) throw new GuestException(500, "Can't move disk used by a snapshot to another VM");
+        if (!storage().hasFeature(org.haven.storage.spi.Feature.RENAME, volid, null, false))
+            throw new GuestException(500, "Storage does not support moving of this disk to another VM");
+        if (!disk.startsWith("unused") && vms.isRunning(vmid))
+            throw new GuestException(500, "Cannot move disk to another VM while the source VM is running - detach first");
+        return targetDisk.startsWith("unused") ? QemuOptions.props(targetDisk, volid) : QemuOptions.props(targetDisk, value);
+    }
+
+    private static void assertDigest(int vmid, GuestConfig cfg, String digest) {
+        try {
+            GuestConfigStore.assertDigest(cfg, digest);
+        } catch (GuestException e) {
+            throw new GuestException(500, "VM " + vmid + ": " + e.getMessage());
+        }
+    }
+
+    private org.haven.storage.StorageManager storage() {
+        if (volumes instanceof org.haven.guest.volume.StorageVolumes sv) return sv.storage();
+        throw new GuestException(500, "Storage does not support moving of this disk to another VM");
+    }
+
+    /**
+     * {@code move_disk} to another VM: under both config locks (checked again by {@link #checkReassign}) the
+     * volume is renamed for {@code targetVmid} and leaves the source config (and its boot order); the target gets
+     * it as {@code targetDisk}: an {@code unusedN} at once, a drive through {@link #update} (pending or hotplugged
+     * while the target runs), as PVE does.
+     */
+    public void reassignDisk(int vmid, String disk, int targetVmid, String targetDisk, String digest, String targetDigest, Consumer<String> log) {
+        store.locked(vmid, () -> store.locked(targetVmid, () -> {
+            LinkedHashMap<String, String> drive = checkReassign(vmid, disk, targetVmid, targetDisk, digest, targetDigest);
+            log(log, "moving disk '" + disk + "' from VM '" + vmid + "' to '" + targetVmid + "'");
+            String newVolid = storage().rename(drive.get("file"), targetVmid, null);
+            drive.put("file", newVolid);
+            GuestConfig src = store.load(vmid);
+            String boot = src.current().getOrNull("boot");
+            if (boot != null && boot.startsWith("order=")) {
+                List<String> order = new ArrayList<>(List.of(boot.substring("order=".length()).split(";")));
+                if (order.remove(disk)) {
+                    log(log, "removing disk '" + disk + "' from boot order config");
+                    order.removeIf(String::isEmpty);
+                    if (order.isEmpty()) src.remove("boot");
+                    else src.set("boot", "order=" + String.join(";", order));
+                }
+            }
+            src.remove(disk);
+            log(log, "removing disk '" + disk + "' from VM '" + vmid + "' config");
+            store.write(vmid, src);
+            String value = QemuOptions.print(targetDisk, drive);
+            if (targetDisk.startsWith("unused")) {
+                GuestConfig dst = store.load(targetVmid);
+                dst.set(targetDisk, value);
+                store.write(targetVmid, dst);
+            } else {
+                update(targetVmid, Map.of(targetDisk, value), List.of(), List.of(), targetDigest, false, false, log);
+            }
+            log(log, "target VM '" + targetVmid + "' updated with '" + targetDisk + "'");
+            return null;
+        }));
+    }
+
     private void mirror(int vmid, String disk, String path, String format, Consumer<String> log) {
         String job = "mirror-" + disk;
         try (var q = vms.qmp(vmid)) {

@@ -801,16 +801,15 @@ public final class QemuApi implements ApiModule {
                     int vmid = vmidOf(p);
                     int newid = p.integer("newid");
                     var cfg = service().store().load(vmid);
-                    if (p.has("target") && !p.str("target").equals(service().store().localNode()))
-                        throw new ApiException(501, "cloning to another node is not implemented");
                     service().store().checkUnused(newid);
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     String name = p.str("name", null), desc = p.str("description", null), storage = p.str("storage", null),
-                            format = p.str("format", null), snap = p.str("snapname", null);
+                            format = p.str("format", null), snap = p.str("snapname", null), target = p.str("target", null);
                     var source = snap == null ? cfg.current() : cfg.snapshots().get(snap);
                     QemuConfigAccess.checkClone(rc, service().vms().volumes(), newid, source == null ? Map.of() : source.values(), storage);
-                    return rc.startTask("qmclone", Integer.toString(vmid), log ->
-                            new org.haven.guest.clone.GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, format, snap, log::log));
+                    var clone = new org.haven.guest.clone.GuestClone(service().guests());
+                    clone.checkTargetNode(vmid, snap, storage, target);
+                    return rc.startTask("qmclone", Integer.toString(vmid), log -> clone.clone(vmid, newid, name, desc, full, storage, format, snap, target, log::log));
                 })).build());
     }
 
@@ -1018,9 +1017,27 @@ public final class QemuApi implements ApiModule {
                 .handler(wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     requireVm(vmid);
-                    if (p.has("target-vmid")) throw new ApiException(501, "moving a disk to another VM is not implemented");
-                    if (!p.has("storage")) throw ApiException.param("storage", "missing property - 'storage' is required to move a disk");
-                    String disk = p.str("disk"), storage = p.str("storage"), format = p.str("format", null), digest = p.str("digest", null);
+                    String disk = p.str("disk"), digest = p.str("digest", null);
+                    if (p.has("target-vmid") && p.has("storage")) {
+                        String msg = "either set 'storage' or 'target-vmid', but not both";
+                        throw new ParamException(Map.of("target-vmid", msg, "storage", msg));
+                    }
+                    if (p.has("target-vmid")) {
+                        int target = p.integer("target-vmid");
+                        String targetDisk = p.str("target-disk", disk), targetDigest = p.str("target-digest", null);
+                        if (!rc.authid().equals("root@pam") && !rc.hasPermission("/vms/" + target, false, "VM.Config.Disk"))
+                            throw ApiException.forbidden("/vms/" + target + ", VM.Config.Disk");
+                        if (target == vmid) throw ApiException.param("target-vmid", "must be different than source VMID to reassign disk");
+                        String volid = service().checkReassign(vmid, disk, target, targetDisk, digest, targetDigest).get("file");
+                        VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, volid.substring(0, volid.indexOf(':')));
+                        return rc.startTask("qmmove", vmid + "-" + disk + ">" + target + "-" + targetDisk,
+                                log -> service().reassignDisk(vmid, disk, target, targetDisk, digest, targetDigest, log::log));
+                    }
+                    if (!p.has("storage")) {
+                        String msg = "both 'storage' and 'target-vmid' missing, either needs to be set";
+                        throw new ParamException(Map.of("target-vmid", msg, "storage", msg));
+                    }
+                    String storage = p.str("storage"), format = p.str("format", null);
                     VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, storage);
                     boolean delete = p.bool("delete", false);
                     return rc.startTask("qmmove", Integer.toString(vmid), log -> service().moveDisk(vmid, disk, storage, format, delete, digest, log::log));

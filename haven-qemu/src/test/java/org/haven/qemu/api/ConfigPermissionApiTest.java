@@ -217,6 +217,83 @@ class ConfigPermissionApiTest {
         assertThat(volumes()).containsAll(vols).contains("images/150/vm-150-disk-0.raw");
     }
 
+    /**
+     * {@code clone} with {@code target}: only a VM whose clone lies on shared storage may be cloned to another
+     * cluster node, whose config then holds the clone.
+     */
+    @Test
+    void cloneToAnotherNodeNeedsSharedStorage() throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        cfs.writeString("storage.cfg", cfs.readString("storage.cfg").orElseThrow() + "\ndir: shared\n\tpath " + shared + "\n\tcontent images\n\tshared 1\n");
+        cfs.mkdirs("nodes/n2/qemu-server"); // a second cluster node
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/clone", "newid", "150", "target", "n9"), 500, "no such cluster node 'n9'");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/clone", "newid", "150", "target", "n2"), 500,
+                "can't clone VM to node 'n2' (VM uses local storage)");
+        assertThat(store.owner(150)).isEmpty();
+        // a full clone onto the shared storage may go
+        assertThat(await(call("root@pam", HttpMethod.POST, "/100/clone", "newid", "150", "target", "n2", "storage", "shared", "name", "far"))).isEqualTo("OK");
+        assertThat(cfs.readString("nodes/n1/qemu-server/150.conf")).isEmpty();
+        assertThat(store.owner(150)).contains("n2");
+        assertThat(cfs.readString("nodes/n2/qemu-server/150.conf").orElseThrow())
+                .contains("name: far", "scsi0: shared:150/vm-150-disk-0.raw").doesNotContain("lock:");
+        assertThat(shared.resolve("images/150/vm-150-disk-0.raw")).exists();
+        // a VM on shared storage goes as it is; cloning to this node is an ordinary clone
+        assertThat(await(call("root@pam", HttpMethod.POST, "", "vmid", "101", "scsi0", "shared:1"))).isEqualTo("OK");
+        assertThat(await(call("root@pam", HttpMethod.POST, "/101/clone", "newid", "151", "target", "n2"))).isEqualTo("OK");
+        assertThat(cfs.readString("nodes/n2/qemu-server/151.conf").orElseThrow()).contains("scsi0: shared:151/vm-151-disk-0.raw");
+        assertThat(await(call("root@pam", HttpMethod.POST, "/100/clone", "newid", "152", "target", "n1"))).isEqualTo("OK");
+        assertThat(store.owner(152)).contains("n1");
+    }
+
+    /**
+     * {@code move_disk} with {@code target-vmid}: the disk renamed for and moved to another VM of the node (out
+     * of the source's boot order), with PVE's refusals, which change nothing.
+     */
+    @Test
+    void diskMovesToAnotherVm() throws Exception {
+        assertThat(call("root@pam", HttpMethod.PUT, "/100/config", "scsi1", "local:1,iothread=1", "boot", "order=scsi0;scsi1").status()).isEqualTo(200);
+        assertThat(await(call("root@pam", HttpMethod.POST, "", "vmid", "101", "scsi0", "local:1"))).isEqualTo("OK");
+        String before = config(), target = cfs.readString("nodes/n1/qemu-server/101.conf").orElseThrow();
+        String both = "either set 'storage' or 'target-vmid', but not both";
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "storage", "local", "target-vmid", "101"), 400, both);
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1"), 400, "both 'storage' and 'target-vmid' missing, either needs to be set");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "100"), 400,
+                "must be different than source VMID to reassign disk");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "199"), 500, "could not find target VM 199");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi5", "target-vmid", "101"), 500, "Disk 'scsi5' for VM '100' does not exist");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101", "target-disk", "scsi0"), 500,
+                "Target disk key 'scsi0' is already in use for VM '101'");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101", "target-digest", "0".repeat(40)), 500,
+                "VM 101: detected modified configuration - file changed by other user? Try again.");
+        acl.put("disk@pve", Map.of("/vms/100", Set.of("VM.Config.Disk")));
+        assertRefused(call("disk@pve", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101"), 403,
+                "Permission check failed (/vms/101, VM.Config.Disk)");
+        cfs.writeString("nodes/n1/qemu-server/101.conf", target + "lock: backup\n");
+        assertRefused(call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101"), 500, "VM is locked (backup)");
+        cfs.writeString("nodes/n1/qemu-server/101.conf", target);
+        assertThat(await(call("root@pam", HttpMethod.POST, "", "vmid", "102", "scsi0", "local:1,format=qcow2"))).isEqualTo("OK");
+        assertThat(await(call("root@pam", HttpMethod.POST, "/102/snapshot", "snapname", "s1"))).isEqualTo("OK");
+        assertRefused(call("root@pam", HttpMethod.POST, "/102/move_disk", "disk", "scsi0", "target-vmid", "101", "target-disk", "scsi3"), 500,
+                "Can't move disk used by a snapshot to another VM");
+        assertThat(config()).isEqualTo(before);
+        assertThat(cfs.readString("nodes/n1/qemu-server/101.conf")).contains(target);
+
+        ApiResponse move = call("root@pam", HttpMethod.POST, "/100/move_disk", "disk", "scsi1", "target-vmid", "101");
+        assertThat((String) move.data()).contains(":qmmove:100-scsi1>101-scsi1:root@pam:");
+        assertThat(await(move)).isEqualTo("OK");
+        assertThat(store.load(100).get("scsi1")).isEmpty();
+        assertThat(store.load(100).get("boot")).contains("order=scsi0");
+        assertThat(store.load(101).get("scsi1")).contains("local:101/vm-101-disk-1.raw,iothread=1,size=1G");
+        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/101/vm-101-disk-0.raw", "images/101/vm-101-disk-1.raw",
+                "images/102/vm-102-disk-0.qcow2");
+        // and back, as an unused disk
+        assertThat(await(call("root@pam", HttpMethod.POST, "/101/move_disk", "disk", "scsi1", "target-vmid", "100", "target-disk", "unused0"))).isEqualTo("OK");
+        assertThat(store.load(101).get("scsi1")).isEmpty();
+        assertThat(store.load(100).get("unused0")).contains("local:100/vm-100-disk-1.raw");
+        assertThat(volumes()).containsExactly("images/100/vm-100-disk-0.raw", "images/100/vm-100-disk-1.raw", "images/101/vm-101-disk-0.raw",
+                "images/102/vm-102-disk-0.qcow2");
+    }
+
     @Test
     void monitorCommandsBeyondInfoNeedSysModify() {
         acl.put("mon@pve", Map.of("/vms/100", Set.of("VM.Monitor")));
