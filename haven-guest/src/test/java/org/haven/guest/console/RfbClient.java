@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -20,9 +22,22 @@ public final class RfbClient implements AutoCloseable {
     int[] fb;
 
     public RfbClient(Path socket) throws IOException {
-        ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-        in = new DataInputStream(Channels.newInputStream(ch));
-        out = new DataOutputStream(Channels.newOutputStream(ch));
+        this(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+    }
+
+    private RfbClient(SocketChannel ch) {
+        this(ch, Channels.newInputStream(ch), Channels.newOutputStream(ch));
+    }
+
+    /** A client on another transport (a console websocket); closing it closes {@code out}. */
+    public RfbClient(InputStream in, OutputStream out) {
+        this(null, in, out);
+    }
+
+    private RfbClient(SocketChannel ch, InputStream in, OutputStream out) {
+        this.ch = ch;
+        this.in = new DataInputStream(in);
+        this.out = new DataOutputStream(out);
     }
 
     /** Returns the security result (0: accepted). */
@@ -94,5 +109,8 @@ public final class RfbClient implements AutoCloseable {
         return false;
     }
 
-    @Override public void close() throws IOException { ch.close(); }
+    @Override public void close() throws IOException {
+        if (ch != null) ch.close();
+        else out.close();
+    }
 }
