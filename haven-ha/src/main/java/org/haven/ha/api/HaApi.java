@@ -23,9 +23,9 @@ import org.haven.ha.env.HaServices;
 import org.haven.ha.env.WatchdogMux;
 
 /**
- * PVE's {@code /cluster/ha} API: resources, groups and status. Publishes {@link HaResources} for other
- * modules, and starts the node's CRM and LRM when a guest driver ({@link ClusterHaEnv.ResourceDriver}) is
- * published.
+ * PVE's {@code /cluster/ha} API: resources, groups and status. Holds the {@link HaResources} (for the routing
+ * of guest power requests through HA), and starts the node's CRM and LRM when it is made with a guest driver
+ * ({@link ClusterHaEnv.ResourceDriver}).
  */
 public final class HaApi implements ApiModule {
     private static final System.Logger LOG = System.getLogger("haven.ha");
