@@ -31,7 +31,7 @@ while read -r module target; do
   # Jazzer's JUnit mode instruments only class directories; the module's own parser may live in a jar of the reactor
   JAZZER_FUZZ=1 JAZZER_MAX_DURATION="$duration" JAZZER_INSTRUMENTATION_INCLUDES='org.haven.**' JAZZER_CUSTOM_HOOK_INCLUDES='org.haven.**' \
     mvn -B -ntp -o -q -pl "$module" -am verify -Djazzer.hooks=true -Djacoco.skip=true \
-      -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1
+      -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false </dev/null >"$log" 2>&1
   rc=$?
   runs=$(grep -Eo '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1)
   cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)

@@ -151,7 +151,9 @@ public final class Restore {
             Long limit = bandwidthLimit(g, storages, opt, log);
             log.accept("extracting archive '" + file + "'");
             try (InputStream in = Throttle.of(comp.readFrom(file), limit)) {
-                TarArchive.read(TarArchive.extractCommand(target.root()), in, log);
+                List<String> tar = new ArrayList<>(target.userns());
+                tar.addAll(TarArchive.extractCommand(target.root()));
+                TarArchive.read(tar, in, log);
             }
             Path vzdump = target.root().resolve("etc/vzdump");
             Files.deleteIfExists(vzdump.resolve("pct.conf"));

@@ -432,7 +432,9 @@ public final class Vzdump {
                 log.info("creating vzdump archive '" + archive + "'");
                 long t0 = System.nanoTime();
                 try (OutputStream out = o.compression().writeTo(tmp, o.zstd(), o.pigz())) {
-                    TarArchive.write(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()), out, log, log.task::checkStop);
+                    List<String> tar = new ArrayList<>(files.userns());
+                    tar.addAll(TarArchive.createCommand(work, fw.isPresent(), files.root(), excludes, files.sources()));
+                    TarArchive.write(tar, out, log, log.task::checkStop);
                 }
                 log.info(String.format("archive written in %d seconds", Math.round((System.nanoTime() - t0) / 1e9)));
             }

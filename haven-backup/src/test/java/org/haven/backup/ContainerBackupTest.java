@@ -166,6 +166,45 @@ class ContainerBackupTest {
         }
     }
 
+    /**
+     * An unprivileged container's archive holds the ids its files have inside (tar runs in its user namespace, as
+     * PVE's vzdump does), and the restore gives them the mapped host ids again.
+     */
+    @Test
+    void unprivilegedContainerArchivesContainerIdsAndRestoresMapped() throws Exception {
+        // the mapped root reaches the container's files below the test's directory, as below /var/lib
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (CtBed bed = bed()) {
+            int vmid = 9321, copy = 9322;
+            bed.service.create(vmid, Map.of("hostname", "unpriv", "memory", "64", "unprivileged", "1", "rootfs", "local:0.1"),
+                    new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
+            long base = bed.service.runtime().idMap(CtConfig.of(bed.service.store().load(vmid).current())).rootUid();
+            bed.service.start(vmid, log::add);
+            exec(bed, vmid, "mkdir -p /root/owned && echo hello > /root/owned/f && chown -R 1234:1234 /root/owned");
+            bed.service.stop(vmid, log::add);
+
+            List<String> lines = new ArrayList<>();
+            try {
+                vzdump(bed).run(VzdumpOptions.of(Map.of("vmid", "9321", "mode", "stop", "storage", "bk"), Map.of()), BackupFixture.log(lines));
+            } catch (IllegalStateException e) {
+                throw new AssertionError(String.join("\n", lines), e);
+            }
+            Path archive = onlyArchive("vzdump-lxc-9321-.*\\.tar");
+            String listing = bed.sh("tar", "tvf", archive.toString(), "--numeric-owner");
+            assertThat(listing).containsPattern("1234/1234 .* \\./root/owned/f\n").containsPattern(" 0/0 .* \\./bin/busybox\n")
+                    .doesNotContain(base + "/");
+
+            restore(bed, archive.toString(), copy, new GuestBackups.RestoreOptions("local", false, false, Map.of()));
+            assertThat(CtConfig.of(bed.service.store().load(copy).current()).unprivileged()).isTrue();
+            bed.service.start(copy, log::add);
+            Path rootfs = bed.service.runtime().lxc().rootfs(copy);
+            assertThat(Files.getAttribute(rootfs.resolve("root/owned/f"), "unix:uid")).isEqualTo((int) base + 1234);
+            assertThat(Files.getAttribute(rootfs.resolve("bin/busybox"), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).isEqualTo((int) base);
+            assertThat(exec(bed, copy, "cat /root/owned/f; stat -c %u:%g /root/owned/f")).isEqualTo("hello\n1234:1234");
+            bed.service.stop(copy, log::add);
+        }
+    }
+
     @Test
     void suspendAndStopModesOnADirectoryStorageThenAdvancedRestoreToBtrfs() throws Exception {
         try (CtBed bed = bed()) {

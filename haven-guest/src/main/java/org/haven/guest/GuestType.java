@@ -181,9 +181,15 @@ public interface GuestType {
     /**
      * A guest's file tree to archive: {@code root} is the guest's {@code /}, {@code sources} the paths below it to
      * archive ({@code ./} and {@code ./<mount path>} of included mount points), {@code excludes} the paths that
-     * must stay out (mount points not backed up), {@code release} undoes what building the tree did.
+     * must stay out (mount points not backed up), {@code release} undoes what building the tree did; {@code userns}
+     * is the command prefix that runs {@code tar} in the guest's user namespace (an unprivileged container's
+     * {@code lxc-usernsexec …}, so the archive holds the ids the guest sees), empty for none.
      */
-    record FileTree(java.nio.file.Path root, List<String> sources, List<String> excludes, Runnable release) implements AutoCloseable {
+    record FileTree(java.nio.file.Path root, List<String> sources, List<String> excludes, Runnable release, List<String> userns) implements AutoCloseable {
+        public FileTree(java.nio.file.Path root, List<String> sources, List<String> excludes, Runnable release) {
+            this(root, sources, excludes, release, List.of());
+        }
+
         @Override public void close() { release.run(); }
     }
 
@@ -196,6 +202,9 @@ public interface GuestType {
         GuestConfig config();
         void unmount();
         void free(Consumer<String> log);
+
+        /** The command prefix that runs {@code tar} in the new guest's user namespace (as {@link FileTree#userns}). */
+        default List<String> userns() { return List.of(); }
     }
 
     /** The type's backup hooks, when it can be backed up. */

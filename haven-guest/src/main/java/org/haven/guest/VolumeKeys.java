@@ -34,4 +34,7 @@ public interface VolumeKeys {
 
     /** The volume named by a drive-like value, or null. */
     default String volume(String key, String value) { return parse(key, value).get(volumeProperty()); }
+
+    /** PVE's refusal of a host path (no storage volume) added to a replicated guest of this type. */
+    default String pathNotReplicable() { return "cannot add non-managed/pass-through volume to a replicated VM"; }
 }

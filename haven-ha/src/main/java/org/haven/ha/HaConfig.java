@@ -42,16 +42,37 @@ public final class HaConfig {
 
     /**
      * Parses {@code resources.cfg}. {@code nodeOf} maps a sid to the node its guest config lives on
-     * (null when unknown).
+     * (null when unknown). Sections that are not a guest resource are skipped.
      */
     public static Map<String, ServiceConfig> parseResources(String text, Function<String, String> nodeOf) {
+        return parseResources(text, nodeOf, warning -> {});
+    }
+
+    /**
+     * Parses {@code resources.cfg} as PVE's section config reader does: a section with an unknown type or an
+     * invalid guest ID is skipped and reported to {@code warn}, the other sections are still read.
+     */
+    public static Map<String, ServiceConfig> parseResources(String text, Function<String, String> nodeOf,
+            java.util.function.Consumer<String> warn) {
         SectionConfig.Document doc = SectionConfig.parse(text == null ? "" : text);
         TreeMap<String, ServiceConfig> out = new TreeMap<>();
         for (SectionConfig.Section sec : doc.sections()) {
             String sid = sec.type() + ":" + sec.id();
+            String problem = resourceProblem(sec.type(), sec.id());
+            if (problem != null) {
+                warn.accept("file " + RESOURCES_CFG + ": skip section '" + sid + "' - " + problem);
+                continue;
+            }
             out.put(sid, serviceConfig(sid, nodeOf.apply(sid), sec.properties()));
         }
         return out;
+    }
+
+    /** Why a section header is not a valid HA resource, or null when it is. */
+    static String resourceProblem(String type, String id) {
+        if (!type.equals("vm") && !type.equals("ct")) return "unknown section type '" + type + "'";
+        if (!id.matches("[1-9][0-9]{2,8}")) return "invalid format - value '" + id + "' does not look like a valid VM ID";
+        return null;
     }
 
     public static Map<String, Group> parseGroups(String text) {

@@ -66,8 +66,23 @@ class HaConfigTest {
 
     @Test
     void missingStateMeansStarted() {
-        Map<String, ServiceConfig> r = HaConfig.parseResources("vm: 7\n\tgroup g\n", sid -> "n1");
-        assertThat(r.get("vm:7").state()).isEqualTo("started");
+        Map<String, ServiceConfig> r = HaConfig.parseResources("vm: 107\n\tgroup g\n", sid -> "n1");
+        assertThat(r.get("vm:107").state()).isEqualTo("started");
+    }
+
+    @Test
+    void invalidSectionsAreSkippedWithAWarningAndTheOthersRead() {
+        List<String> warnings = new ArrayList<>();
+        Map<String, ServiceConfig> r = HaConfig.parseResources(
+            "vm: abc\n\tstate started\n\nfoo: 100\n\nct: 99\n\nvm: 1000000000\n\nct: 200\n\tstate stopped\n",
+            sid -> "n1", warnings::add);
+        assertThat(r).containsOnlyKeys("ct:200");
+        assertThat(r.get("ct:200").state()).isEqualTo("stopped");
+        assertThat(warnings).containsExactly(
+            "file ha/resources.cfg: skip section 'vm:abc' - invalid format - value 'abc' does not look like a valid VM ID",
+            "file ha/resources.cfg: skip section 'foo:100' - unknown section type 'foo'",
+            "file ha/resources.cfg: skip section 'ct:99' - invalid format - value '99' does not look like a valid VM ID",
+            "file ha/resources.cfg: skip section 'vm:1000000000' - invalid format - value '1000000000' does not look like a valid VM ID");
     }
 
     @Test

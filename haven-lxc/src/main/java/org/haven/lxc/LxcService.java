@@ -68,7 +68,39 @@ public final class LxcService {
         CtRuntime runtime = new CtRuntime(store, new Lxc(lxcpath, run), new CtVolumes(sm, run), HostProbe.probe());
         LxcGuestType type = new LxcGuestType(runtime);
         GuestService guests = new GuestService(type, store, new StorageVolumes(sm), purges);
-        return new LxcService(type, guests, new GuestSnapshots(guests, clock));
+        LxcService service = new LxcService(type, guests, new GuestSnapshots(guests, clock));
+        service.removeStaleRuntime(null);
+        return service;
+    }
+
+    /**
+     * Removes the runtime directories (and what is left mounted there) of containers that run elsewhere now: their
+     * config is on another node (HA recovered them while this node was fenced, or they moved while it was down) and
+     * they do not run here. Directories of containers whose config is nowhere are left alone. Returns the VMIDs
+     * cleaned up.
+     */
+    public List<Integer> removeStaleRuntime(Consumer<String> log) {
+        List<Integer> out = new ArrayList<>();
+        java.nio.file.Path lxcpath = runtime.lxc().lxcpath();
+        if (!java.nio.file.Files.isDirectory(lxcpath)) return out;
+        List<Integer> vmids;
+        try (var dirs = java.nio.file.Files.list(lxcpath)) {
+            vmids = dirs.map(d -> d.getFileName().toString()).filter(n -> n.matches("[1-9]\\d{2,8}")).map(Integer::valueOf).sorted().toList();
+        } catch (java.io.IOException e) {
+            return out;
+        }
+        for (int vmid : vmids) {
+            String owner = store.owner(vmid).orElse(null);
+            if (owner == null || owner.equals(store.localNode()) || type.isRunning(vmid)) continue;
+            try {
+                runtime.cleanup(vmid);
+                out.add(vmid);
+                log(log, "removed runtime directory of CT " + vmid + " (now on node '" + owner + "')");
+            } catch (RuntimeException e) {
+                log(log, "unable to remove runtime directory of CT " + vmid + " - " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     public LxcGuestType type() { return type; }
@@ -138,7 +170,7 @@ public final class LxcService {
                 CtConfig c = CtConfig.of(cfg.current());
                 runtime.withMounted(vmid, c, root -> {
                     log(log, "extracting archive '" + co.ostemplate() + "'");
-                    Templates.unpack(runtime.lxc().runner(), co.ostemplate(), root);
+                    Templates.unpack(runtime.lxc().runner(), co.ostemplate(), root, runtime.idMap(c).usernsexec());
                     String detected = Templates.detectOstype(root);
                     if (!cfg.current().has("ostype")) cfg.set("ostype", detected);
                     log(log, "Detected container architecture: " + cfg.get("arch").orElse("amd64"));
@@ -169,7 +201,7 @@ public final class LxcService {
             if (!LxcOptions.isMountKey(k)) continue;
             MountPoint mp = MountPoint.parse(k, cfg.current().has(k) ? cfg.get(k).orElseThrow() : cfg.pending().getOrNull(k));
             if (!CtVolumes.isNewVolume(mp.volume())) continue;
-            String volid = runtime.volumes().allocate(vmid, mp.volume());
+            String volid = runtime.volumes().allocate(vmid, mp.volume(), runtime.idMap(CtConfig.of(cfg.current())));
             allocated.add(volid);
             String size = GuestVolumes.formatSize(CtVolumes.bytes(mp.volume()));
             String value = mp.withVolume(volid).with("size", size).print();
@@ -213,6 +245,9 @@ public final class LxcService {
             if (checked.containsKey(r) || deletes.contains(r)) errors.put("revert", "cannot revert and set/delete '" + r + "' at the same time");
         }
         if (!errors.isEmpty()) throw new ParamException(errors);
+        // the files of a container belong to the ids of its map: it stays as it was created (PVE's read-only option)
+        if (checked.containsKey("unprivileged") || deletes.contains("unprivileged"))
+            throw new GuestException(500, "unable to modify read-only option: 'unprivileged'");
         List<String> allocated = new ArrayList<>();
         try {
             store.locked(vmid, () -> {
@@ -301,7 +336,7 @@ public final class LxcService {
         try {
             var volumes = runtime.volumes();
             long mib = volumes.storage().size(mp.volume()) >> 20;
-            String newVol = volumes.allocate(vmid, storage + ":" + (mib / 1024.0));
+            String newVol = volumes.allocate(vmid, storage + ":" + (mib / 1024.0), runtime.idMap(CtConfig.of(store.load(vmid).current())));
             log(log, "moving " + key + " (" + mp.volume() + ") to " + newVol);
             try {
                 volumes.copy(mp, mp.withVolume(newVol), runtime.lxc().dir(vmid).resolve("move"));
@@ -326,6 +361,77 @@ public final class LxcService {
         } finally {
             removeLock(vmid, "disk");
         }
+    }
+
+    /**
+     * PVE's checks of {@code move_volume} to another container ({@code target-vmid}): both on this node and not
+     * locked or templates, the digests as given, the source key holding a storage volume that no snapshot uses and
+     * whose storage can rename it, the target key free, and the source stopped unless the volume is unused. Returns
+     * the source mount point.
+     */
+    public MountPoint checkReassign(int vmid, String key, int targetVmid, String targetKey, String digest, String targetDigest) {
+        if (key.equals("rootfs") || targetKey.equals("rootfs")) throw new GuestException(500, "Cannot move to/from 'rootfs'");
+        if (key.startsWith("unused") && !targetKey.startsWith("unused"))
+            throw new GuestException(500, "Moving an unused volume to a used one is not possible");
+        String node = store.owner(vmid).orElse(null), targetNode = store.owner(targetVmid).orElse(null);
+        if (!java.util.Objects.equals(node, targetNode))
+            throw new GuestException(500, "Both containers need to be on the same node (" + node + ") (" + targetNode + ")");
+        GuestConfig src = store.load(vmid), dst = store.load(targetVmid);
+        store.checkLock(src);
+        store.checkLock(dst);
+        if (src.isTemplate() || dst.isTemplate()) throw new GuestException(500, "Can't move volumes from or to template CT");
+        try {
+            GuestConfigStore.assertDigest(src, digest);
+        } catch (GuestException e) {
+            throw new GuestException(500, "Container " + vmid + ": " + e.getMessage());
+        }
+        try {
+            GuestConfigStore.assertDigest(dst, targetDigest);
+        } catch (GuestException e) {
+            throw new GuestException(500, "Container " + targetVmid + ": " + e.getMessage());
+        }
+        String value = src.get(key).orElseThrow(() -> new GuestException(500, "volume '" + key + "' for container '" + vmid + "' does not exist"));
+        if (dst.get(targetKey).isPresent()) throw new GuestException(500, "Target volume key '" + targetKey + "' is already in use for container '" + targetVmid + "'");
+        MountPoint mp = key.startsWith("unused") ? new MountPoint(key, Map.of("volume", value)) : MountPoint.parse(key, value);
+        if (mp.kind() != MountPoint.Kind.VOLUME) throw new GuestException(500, "Cannot move a bindmount or device mount to another container");
+        if (src.snapshots().values().stream().anyMatch(snap -> snap.values().values().stream()
+                .anyMatch(v -> v.equals(mp.volume()) || v.startsWith(mp.volume() + ","))))
+            throw new GuestException(500, "Cannot move volume used by a snapshot to another container");
+        if (!runtime.volumes().storage().hasFeature(org.haven.storage.spi.Feature.RENAME, mp.volume(), null, false))
+            throw new GuestException(500, "Storage does not support moving of this disk to another container");
+        if (!key.startsWith("unused") && type.isRunning(vmid))
+            throw new GuestException(500, "Cannot move in-use volume while the source CT is running - detach or shutdown first");
+        return mp;
+    }
+
+    /**
+     * {@code move_volume} to another container: under both config locks (checked again by {@link #checkReassign}),
+     * the volume is renamed for {@code targetVmid}, leaves the source config and becomes {@code targetKey} of the
+     * target (an {@code unusedN} as the bare volume; a mount point with the source's options, pending while the
+     * target runs).
+     */
+    public void reassignVolume(int vmid, String key, int targetVmid, String targetKey, String digest, String targetDigest, Consumer<String> log) {
+        store.locked(vmid, () -> store.locked(targetVmid, () -> {
+            MountPoint mp = checkReassign(vmid, key, targetVmid, targetKey, digest, targetDigest);
+            log(log, "moving volume '" + key + "' from container '" + vmid + "' to '" + targetVmid + "'");
+            String newVolid = runtime.volumes().storage().rename(mp.volume(), targetVmid, null);
+            log(log, "renamed volume '" + mp.volume() + "' to '" + newVolid + "'");
+            GuestConfig src = store.load(vmid);
+            src.remove(key);
+            log(log, "removing volume '" + key + "' from container '" + vmid + "' config");
+            store.write(vmid, src);
+            GuestConfig dst = store.load(targetVmid);
+            if (targetKey.startsWith("unused")) {
+                dst.set(targetKey, newVolid);
+            } else {
+                String value = new MountPoint(targetKey, mp.props()).withVolume(newVolid).print();
+                if (type.isRunning(targetVmid)) dst.pending().set(targetKey, value);
+                else dst.set(targetKey, value);
+            }
+            store.write(targetVmid, dst);
+            log(log, "target container '" + targetVmid + "' updated with '" + targetKey + "'");
+            return null;
+        }));
     }
 
     // ---- node-local tools (pct unlock, mount, unmount, df, fstrim, fsck, rescan, cpusets) ---------------------

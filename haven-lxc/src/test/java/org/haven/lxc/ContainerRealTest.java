@@ -94,6 +94,75 @@ class ContainerRealTest {
         }
     }
 
+    /** Host owner ids of a path ({@code uid:gid}), not following a symlink. */
+    static String owner(Path p) throws java.io.IOException {
+        return Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) + ":"
+                + Files.getAttribute(p, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Test
+    void unprivilegedContainerRunsWithTheIdmap() throws Exception {
+        // the mapped root must be able to reach its rootfs below the test's directory, as below /var/lib/lxc
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (CtBed bed = new CtBed(dir, "")) {
+            int vmid = 9105;
+            bed.service.create(vmid, Map.of("hostname", "bbu", "unprivileged", "1", "rootfs", "local:0.1"),
+                    new LxcService.CreateOptions(bed.template, "local", null, null), log::add);
+            var m = bed.service.runtime().idMap(CtConfig.of(bed.service.store().load(vmid).current()));
+            long base = m.rootUid();
+            assertThat(base).as("root's range in /etc/subuid, or PVE's 100000").isPositive();
+
+            bed.service.start(vmid, log::add);
+            Path rootfs = bed.service.runtime().lxc().rootfs(vmid);
+            assertThat(Files.readString(bed.service.runtime().lxc().configFile(vmid)))
+                    .contains("lxc.idmap = u 0 " + base + " 65536\nlxc.idmap = g 0 " + m.rootGid() + " 65536\n");
+            // the template's files and the rootfs itself belong to the container's root, seen from the host
+            assertThat(owner(rootfs)).isEqualTo(base + ":" + m.rootGid());
+            assertThat(owner(rootfs.resolve("bin/busybox"))).isEqualTo(base + ":" + m.rootGid());
+            // inside: root is uid 0, mapped to the range
+            assertThat(exec(bed, vmid, "id", "-u")).isEqualTo("0");
+            assertThat(exec(bed, vmid, "cat", "/proc/self/uid_map").split("\\s+")).containsExactly("0", Long.toString(base), "65536");
+            assertThat(exec(bed, vmid, "cat", "/proc/self/gid_map").split("\\s+")).containsExactly("0", Long.toString(m.rootGid()), "65536");
+            // files made inside by root and by uid 1000 are owned by the mapped ids on the host
+            exec(bed, vmid, "sh", "-c", "echo hi > /root/made && mkdir /home && touch /home/user-file && chown 1000:1000 /home/user-file");
+            assertThat(owner(rootfs.resolve("root/made"))).isEqualTo(base + ":" + m.rootGid());
+            assertThat(owner(rootfs.resolve("home/user-file"))).isEqualTo((base + 1000) + ":" + (m.rootGid() + 1000));
+            // and the host's root is nobody there: the container cannot give a file to an unmapped id
+            assertThat(bed.service.runtime().exec(vmid, List.of("chown", "70000", "/root/made"), null).ok()).isFalse();
+
+            bed.service.stop(vmid, log::add);
+            for (Map<String, String> set : List.of(Map.of("unprivileged", "0"), Map.of("unprivileged", "1")))
+                assertThatThrownBy(() -> bed.service.update(vmid, set, List.of(), List.of(), null, log::add))
+                        .hasMessage("unable to modify read-only option: 'unprivileged'");
+            assertThatThrownBy(() -> bed.service.update(vmid, Map.of(), List.of("unprivileged"), List.of(), null, log::add))
+                    .hasMessage("unable to modify read-only option: 'unprivileged'");
+            bed.service.destroy(vmid, false, log::add);
+        }
+    }
+
+    /**
+     * A node's container service starts by removing the runtime directories of containers whose config went to
+     * another node while it was down (HA recovery after fencing); others are kept.
+     */
+    @Test
+    void runtimeDirectoriesOfContainersNowElsewhereAreRemovedAtStart() throws Exception {
+        try (CtBed bed = new CtBed(dir, "")) {
+            Path lxc = dir.resolve("lxc");
+            for (int vmid : new int[] {9160, 9161, 9162}) {
+                Files.createDirectories(lxc.resolve(vmid + "/rootfs"));
+                Files.writeString(lxc.resolve(vmid + "/config"), "lxc.uts.name = x\n");
+            }
+            bed.cfs.mkdirs("nodes/n2/lxc");
+            bed.cfs.writeString("nodes/n2/lxc/9160.conf", "hostname: moved\n");
+            bed.cfs.writeString("nodes/n1/lxc/9161.conf", "hostname: here\n");
+            LxcService restarted = LxcService.create(bed.service.store(), bed.sm, lxc, org.haven.core.time.Clock.SYSTEM, List.of());
+            assertThat(lxc.resolve("9160")).doesNotExist();
+            assertThat(lxc.resolve("9161/config")).exists();
+            assertThat(lxc.resolve("9162/config")).as("no config anywhere: left alone").exists();
+            assertThat(restarted.removeStaleRuntime(null)).isEmpty();
+        }
+    }
+
     @Test
     void failedCreateLeavesNothing() throws Exception {
         try (CtBed bed = new CtBed(dir, "")) {

@@ -52,9 +52,19 @@ public final class ConfigText {
         field(key, value, delimiters);
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) throw refused(key, "white space");
+            if (isSpace(c)) throw refused(key, "white space");
         }
         return value;
+    }
+
+    /** White space in a name, Unicode's included (a name holding any is refused, when read or written). */
+    public static boolean isSpace(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
+    }
+
+    /** True when {@code name} holds {@link #isSpace white space}. */
+    public static boolean hasSpace(String name) {
+        return name.chars().anyMatch(ConfigText::isSpace);
     }
 
     /**

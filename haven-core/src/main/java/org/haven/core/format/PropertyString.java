@@ -30,7 +30,7 @@ public final class PropertyString {
                 value = part;
             } else {
                 key = part.substring(0, eq);
-                if (key.isEmpty() || key.indexOf('"') >= 0 || key.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)))
+                if (key.isEmpty() || key.indexOf('"') >= 0 || ConfigText.hasSpace(key))
                     throw new IllegalArgumentException("invalid key in comma-separated list property: '" + key + "'");
                 value = unquote(part.substring(eq + 1));
             }

@@ -137,6 +137,8 @@ public final class SectionConfig {
                 Matcher m = (format.fixedType() == null ? HEADER : ID_HEADER).matcher(line);
                 if (!m.matches()) throw new ParseException(i + 1, "syntax error - expected section header, got '" + line + "'");
                 current = format.fixedType() == null ? new Section(m.group(1), m.group(2)) : new Section(format.fixedType(), m.group(1));
+                if (ConfigText.hasSpace(current.type) || ConfigText.hasSpace(current.id))
+                    throw new ParseException(i + 1, "syntax error - white space in section header '" + line + "'");
                 current.comments.addAll(pendingComments);
                 pendingComments.clear();
                 if (doc.find(current.id).isPresent())
@@ -153,6 +155,7 @@ public final class SectionConfig {
                     continue;
                 }
                 String key = m.group(1);
+                if (ConfigText.hasSpace(key)) throw new ParseException(i + 1, "syntax error - white space in key '" + key + "'");
                 String value = m.group(2) == null ? "" : m.group(2);
                 String before = current.properties.get(key);
                 if (before != null && !format.arrayKeys().contains(key))

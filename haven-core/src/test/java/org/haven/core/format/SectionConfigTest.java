@@ -48,6 +48,16 @@ class SectionConfigTest {
         assertThatThrownBy(() -> SectionConfig.parse("not a header\n")).isInstanceOf(SectionConfig.ParseException.class);
     }
 
+    @Test
+    void unicodeWhiteSpaceInANameIsRefusedWhenReadAsWhenWritten() {
+        // what cannot be written back is not read either: a no-break space or an em space in a type, an ID or a key
+        for (String text : new String[] {"dir: a\u00a0b\n", "d\u2003r: a\n", "dir: a\n\tpa\u202fth /x\n"}) {
+            assertThatThrownBy(() -> SectionConfig.parse(text)).as(text)
+                    .isInstanceOf(SectionConfig.ParseException.class).hasMessageContaining("white space");
+        }
+        assertThat(SectionConfig.parse("dir: a\n\tpath /x\u00a0y\n").sections().get(0).get("path")).contains("/x\u00a0y");
+    }
+
     static final String PCI_MAPPING = """
             gpu
             	description two cards

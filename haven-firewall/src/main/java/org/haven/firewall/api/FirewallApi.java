@@ -22,11 +22,15 @@ import org.haven.api.LogFiles;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.Permission;
+import org.haven.api.RequestContext;
 import org.haven.api.SpecMethods;
+import org.haven.core.cfs.ClusterFs;
 import org.haven.core.schema.Formats;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
+import org.haven.firewall.apply.ConfigReader;
 import org.haven.firewall.apply.FirewallService;
+import org.haven.firewall.apply.FwInputs;
 import org.haven.firewall.apply.GuestNics;
 import org.haven.firewall.apply.LocalNetwork;
 import org.haven.firewall.apply.NftApplier;
@@ -44,10 +48,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * PVE's firewall API: {@code /cluster/firewall}, {@code /nodes/{node}/firewall} and
- * {@code /nodes/{node}/{qemu,lxc}/{vmid}/firewall} (rules by position with digest, security groups, aliases,
- * IP sets, options, references and macros). Paths, parameters, returns and permissions are PVE 8.4's
- * ({@code firewall-api.json}, taken from its schema); the handlers edit the files through {@link FwFile}.
+ * PVE's firewall API: {@code /cluster/firewall}, {@code /nodes/{node}/firewall},
+ * {@code /nodes/{node}/{qemu,lxc}/{vmid}/firewall} and {@code /cluster/sdn/vnets/{vnet}/firewall} (rules by
+ * position with digest, security groups, aliases, IP sets, options, references and macros). Paths, parameters,
+ * returns and permissions are PVE 8.4's ({@code firewall-api.json}, taken from its schema); the handlers edit the
+ * files through {@link FwFile}.
  */
 public final class FirewallApi implements ApiModule {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -86,6 +91,7 @@ public final class FirewallApi implements ApiModule {
     }
 
     private FwStore store;
+    private ClusterFs cfs;
     private FirewallService service;
     private NftApplier applier;
     private boolean clearOnStop;
@@ -158,6 +164,7 @@ public final class FirewallApi implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         store = new FwStore(ctx.cfs());
+        cfs = ctx.cfs();
         // PVE's pvefw-logger writes /var/log/pve-firewall.log; an embedded node keeps it in its data directory
         logFile = ctx.embedded() ? ctx.dataDir().resolve("firewall/pve-firewall.log") : java.nio.file.Path.of("/var/log/pve-firewall.log");
         String c = "/cluster/firewall";
@@ -192,6 +199,11 @@ public final class FirewallApi implements ApiModule {
                 .permissions(Permission.perm("/nodes/{node}", "Sys.Audit"))
                 .handler((p, rc) -> placementInfo()).build());
 
+        String v = "/cluster/sdn/vnets/{vnet}/firewall";
+        add(reg, "GET", v, "Directory index.", (p, rc) -> index("options", "rules"));
+        ruleMethods(reg, v + "/rules", this::vnetTarget, Rules.MAIN);
+        optionMethods(reg, v, this::vnetTarget);
+
         for (String type : List.of("qemu", "lxc")) {
             String g = "/nodes/{node}/" + type + "/{vmid}/firewall";
             String dir = type.equals("qemu") ? "qemu-server" : "lxc";
@@ -203,6 +215,19 @@ public final class FirewallApi implements ApiModule {
             add(reg, "GET", g + "/refs", "IP sets and aliases that rules of this guest can refer to.", (p, rc) -> refs(p, t.apply(p)));
             add(reg, "GET", g + "/log", "Read firewall log", (p, rc) -> log(p, rc, p.integer("vmid")));
         }
+    }
+
+    /**
+     * A vnet's firewall file, once the caller may read it ({@code SDN.Audit} or {@code SDN.Allocate}) or change it
+     * ({@code SDN.Allocate}) on {@code /sdn/zones/<zone>/<vnet>}, as PVE's vnet firewall methods check with SDN's
+     * check_vnet_access: an unknown vnet is checked on {@code /sdn/zones//<vnet>}.
+     */
+    private FwStore.Target vnetTarget(Params p, RequestContext rc, boolean write) {
+        String vnet = p.str("vnet");
+        String zone = FwInputs.vnetZones(ConfigReader.of(cfs)).getOrDefault(vnet, "");
+        String[] privs = write ? new String[]{"SDN.Allocate"} : new String[]{"SDN.Audit", "SDN.Allocate"};
+        if (!rc.hasPermission("/sdn/zones/" + zone + "/" + vnet, true, privs)) throw ApiException.forbidden();
+        return FwStore.Target.vnet(vnet);
     }
 
     private static FwStore.Target guestTarget(NodeContext ctx, Params p, String dir) {
@@ -292,13 +317,22 @@ public final class FirewallApi implements ApiModule {
         }
     }
 
+    /** The file a method works on, once the caller may read it ({@code write} false) or change it. */
+    private interface TargetOf {
+        FwStore.Target of(Params p, RequestContext rc, boolean write);
+    }
+
     private void ruleMethods(ApiRegistry reg, String path, Function<Params, FwStore.Target> target, Rules which) {
+        ruleMethods(reg, path, (p, rc, write) -> target.apply(p), which);
+    }
+
+    private void ruleMethods(ApiRegistry reg, String path, TargetOf target, Rules which) {
         add(reg, "GET", path, "List rules.", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, false);
             return ruleList(which.get(store.load(t), p), t);
         });
         add(reg, "POST", path, "Create a rule (it becomes the first one).", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, true);
             FwFile cluster = t.kind() == FwFile.Kind.CLUSTER ? null : store.cluster();
             return store.update(t, f -> {
                 List<FwRule> rules = new ArrayList<>(which.get(f, p));
@@ -311,14 +345,14 @@ public final class FirewallApi implements ApiModule {
             });
         });
         add(reg, "GET", path + "/{pos}", "Get one rule.", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, false);
             List<Map<String, Object>> list = ruleList(which.get(store.load(t), p), t);
             int pos = p.integer("pos");
             if (pos >= list.size()) throw ParamException.of("pos", "no rule at position " + pos);
             return list.get(pos);
         });
         add(reg, "PUT", path + "/{pos}", "Change or move a rule.", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, true);
             FwFile cluster = t.kind() == FwFile.Kind.CLUSTER ? null : store.cluster();
             return store.update(t, f -> {
                 List<FwRule> rules = new ArrayList<>(which.get(f, p));
@@ -338,7 +372,7 @@ public final class FirewallApi implements ApiModule {
             });
         });
         add(reg, "DELETE", path + "/{pos}", "Delete a rule.", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, true);
             return store.update(t, f -> {
                 List<FwRule> rules = new ArrayList<>(which.get(f, p));
                 checkDigest(p, digest(ruleMaps(rules, t)));
@@ -381,7 +415,7 @@ public final class FirewallApi implements ApiModule {
         FwFile cluster = store.cluster();
         FwFile guest = t.vmid() != null ? store.load(t) : null;
         for (int i = 0; i < rules.size(); i++) {
-            Map<String, String> errs = new TreeMap<>(rules.get(i).errors(t.kind() == FwFile.Kind.GUEST));
+            Map<String, String> errs = new TreeMap<>(rules.get(i).errors(t.kind()));
             FwRefs.errors(rules.get(i), cluster, guest).forEach(errs::putIfAbsent);
             if (!errs.isEmpty()) out.get(i).put("errors", errs);
         }
@@ -428,7 +462,7 @@ public final class FirewallApi implements ApiModule {
 
     /** PVE's verify_rule: field errors and unresolved references become a 400 with one error per field. */
     private static FwRule verify(FwRule r, FwStore.Target t, FwFile cluster, FwFile own, Rules which) {
-        Map<String, String> errs = new TreeMap<>(r.errors(t.kind() == FwFile.Kind.GUEST));
+        Map<String, String> errs = new TreeMap<>(r.errors(t.kind()));
         if ("group".equals(r.type()) && which == Rules.GROUP) errs.putIfAbsent("type", "security groups not allowed");
         FwRefs.errors(r, cluster, t.vmid() != null ? own : null).forEach(errs::putIfAbsent);
         if (!errs.isEmpty()) throw new ParamException(errs);
@@ -700,8 +734,12 @@ public final class FirewallApi implements ApiModule {
     // ---- options ----
 
     private void optionMethods(ApiRegistry reg, String base, Function<Params, FwStore.Target> target) {
+        optionMethods(reg, base, (p, rc, write) -> target.apply(p));
+    }
+
+    private void optionMethods(ApiRegistry reg, String base, TargetOf target) {
         add(reg, "GET", base + "/options", "Get firewall options.", (p, rc) -> {
-            FwFile f = store.load(target.apply(p));
+            FwFile f = store.load(target.of(p, rc, false));
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : new TreeMap<>(f.options()).entrySet())
                 out.put(e.getKey(), e.getValue().matches("-?\\d{1,18}") && !e.getKey().equals("nf_conntrack_helpers") ? (Object) Long.parseLong(e.getValue()) : e.getValue());
@@ -709,7 +747,7 @@ public final class FirewallApi implements ApiModule {
             return out;
         });
         add(reg, "PUT", base + "/options", "Set firewall options.", (p, rc) -> {
-            FwStore.Target t = target.apply(p);
+            FwStore.Target t = target.of(p, rc, true);
             return store.update(t, f -> {
                 checkDigest(p, f.digest());
                 if (p.has("delete")) for (String k : Formats.splitList(p.str("delete"))) {

@@ -16,6 +16,8 @@ final class FwStore {
         static Target host(String node) { return new Target("nodes/" + node + "/host.fw", FwFile.Kind.HOST, "firewall-host-" + node, null); }
 
         static Target guest(int vmid) { return new Target("firewall/" + vmid + ".fw", FwFile.Kind.GUEST, "firewall-" + vmid, vmid); }
+
+        static Target vnet(String vnet) { return new Target("sdn/firewall/" + vnet + ".fw", FwFile.Kind.VNET, "firewall-vnet-" + vnet, null); }
     }
 
     private final ClusterFs cfs;

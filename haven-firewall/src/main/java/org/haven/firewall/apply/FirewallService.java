@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a node's nftables ruleset in step with the cluster: it reads {@code firewall/cluster.fw},
- * {@code nodes/<node>/host.fw}, the node's guests and their {@code firewall/<vmid>.fw}, the members from
- * {@code .members}, compiles and loads the result. It recompiles when a file below {@code firewall/} or
- * {@code nodes/<node>/} changes, when {@code corosync.conf} changes (a node joins or leaves: the members' addresses
+ * {@code nodes/<node>/host.fw}, the node's guests and their {@code firewall/<vmid>.fw}, the vnets' firewalls
+ * ({@code sdn/firewall/<vnet>.fw}), the members from {@code .members}, compiles and loads the result. It recompiles
+ * when a file below {@code firewall/}, {@code sdn/} or {@code nodes/<node>/} changes, when {@code corosync.conf} changes (a node joins or leaves: the members' addresses
  * the host zone lets in), and every {@code period} (NIC changes of guests on the bridge, a changed local address).
  * Reading needs no quorum, so a node without quorum keeps compiling its last known configuration: the same rules,
  * nothing opened and nothing flushed; what changed meanwhile is loaded when the cluster reaches it again.
@@ -80,7 +80,7 @@ public final class FirewallService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        for (String prefix : List.of("firewall", "nodes/" + node, "corosync.conf")) watches.add(cfs.watch(prefix, p -> schedule()));
+        for (String prefix : List.of("firewall", "nodes/" + node, "corosync.conf", "sdn")) watches.add(cfs.watch(prefix, p -> schedule()));
         timer.scheduleWithFixedDelay(this::safeUpdate, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 

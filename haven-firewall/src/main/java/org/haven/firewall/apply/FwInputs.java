@@ -2,15 +2,19 @@ package org.haven.firewall.apply;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.haven.core.format.SectionConfig;
 import org.haven.firewall.compile.FwCompiler;
 import org.haven.firewall.config.FwFile;
 
 /**
  * Gathers what the compiler needs from a configuration tree: {@code firewall/cluster.fw},
- * {@code nodes/<node>/host.fw}, the node's guests and their {@code firewall/<vmid>.fw}, and the cluster
- * members ({@code .members}, else the {@code ringX_addr} entries of {@code corosync.conf}).
+ * {@code nodes/<node>/host.fw}, the node's guests and their {@code firewall/<vmid>.fw}, the vnets of
+ * {@code sdn/vnets.cfg} and their {@code sdn/firewall/<vnet>.fw}, and the cluster members ({@code .members}, else
+ * the {@code ringX_addr} entries of {@code corosync.conf}).
  */
 public final class FwInputs {
     private FwInputs() {}
@@ -28,7 +32,28 @@ public final class FwInputs {
             FwFile fw = FwFile.parse(FwFile.Kind.GUEST, r.read("firewall/" + g.vmid() + ".fw").orElse(""));
             gs.add(new FwCompiler.Guest(g.vmid(), g.container(), fw, g.nics(), g.tapNode()));
         }
-        return new FwCompiler.Input(node, cluster, host, gs, members(r), localNetwork(r, node, localAddresses), hostByDefault);
+        return new FwCompiler.Input(node, cluster, host, gs, members(r), localNetwork(r, node, localAddresses), hostByDefault)
+                .withVnets(vnets(r));
+    }
+
+    /** The firewall files of the vnets in {@code sdn/vnets.cfg} that have one. */
+    static Map<String, FwFile> vnets(ConfigReader r) {
+        Map<String, FwFile> out = new TreeMap<>();
+        for (String vnet : vnetZones(r).keySet())
+            r.read("sdn/firewall/" + vnet + ".fw").ifPresent(text -> out.put(vnet, FwFile.parse(FwFile.Kind.VNET, text)));
+        return out;
+    }
+
+    /** The vnets of {@code sdn/vnets.cfg} and their zones ("" for a vnet without one); none when the file does not parse. */
+    public static Map<String, String> vnetZones(ConfigReader r) {
+        Map<String, String> out = new TreeMap<>();
+        try {
+            for (SectionConfig.Section s : SectionConfig.parse(r.read("sdn/vnets.cfg").orElse("")).sections())
+                if (s.type().equals("vnet")) out.put(s.id(), s.get("zone").orElse(""));
+        } catch (IllegalArgumentException e) {
+            return Map.of();
+        }
+        return out;
     }
 
     /** The detected local network: the network of the interface that has this node's cluster address. */

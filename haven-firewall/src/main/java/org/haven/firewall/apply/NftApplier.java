@@ -26,22 +26,27 @@ public final class NftApplier {
 
     private final List<String> prefix;
     private final Exec exec;
+    private final Sysctl sysctl;
     private String applied;
 
+    /** Commands and kernel settings ({@code sysctl}) run through {@code exec} with {@code prefix}. */
     public NftApplier(List<String> prefix, Exec exec) {
+        this(prefix, exec, Sysctl.command(prefix, exec));
+    }
+
+    public NftApplier(List<String> prefix, Exec exec, Sysctl sysctl) {
         this.prefix = List.copyOf(prefix);
         this.exec = exec;
+        this.sysctl = sysctl;
     }
 
     /** An applier that runs the commands on this machine (or in the namespace the prefix names). */
     public static NftApplier local(List<String> prefix) {
-        return new NftApplier(prefix, NftApplier::runProcess);
+        return new NftApplier(prefix, NftApplier::runProcess, Sysctl.local(prefix));
     }
 
     /** The last ruleset loaded successfully, or null. */
     public synchronized String applied() { return applied; }
-
-    private final Map<String, String> sysctls = new java.util.HashMap<>();
 
     /**
      * Load {@code ruleset} unless it equals the last one loaded and its tables are still there (someone may have
@@ -52,10 +57,7 @@ public final class NftApplier {
     public synchronized Result apply(String ruleset, boolean bridgeNetfilter) {
         if (ruleset.equals(applied) && tablesPresent(ruleset)) return new Result(true, "unchanged");
         if (bridgeNetfilter) {
-            for (String key : List.of("net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1")) {
-                Result r = exec.run(cmd("sysctl", "-q", "-w", key), null);
-                if (!r.ok()) LOG.warn("firewall: cannot set {}: {}", key, r.message());
-            }
+            for (String key : List.of("net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables")) set(key, "1");
         }
         Result r = exec.run(cmd("nft", "-f", "-"), ruleset);
         if (!r.ok()) {
@@ -77,15 +79,27 @@ public final class NftApplier {
     }
 
     /**
-     * Set kernel settings ({@code sysctl -w}) that differ from the ones this applier set last; a setting the
-     * kernel refuses (e.g. {@code nf_conntrack_max} inside a network namespace) is logged and tried again next time.
+     * Set the kernel settings whose current value differs, as PVE's firewall does; a setting the kernel refuses
+     * (e.g. {@code nf_conntrack_max}, read-only inside a network namespace) is logged and tried again next time.
+     * Returns the refusals ({@code key=value: reason}), empty when every setting has its value now.
      */
-    public synchronized void sysctls(Map<String, String> settings) {
+    public synchronized List<String> sysctls(Map<String, String> settings) {
+        List<String> refused = new ArrayList<>();
         for (Map.Entry<String, String> e : settings.entrySet()) {
-            if (e.getValue().equals(sysctls.get(e.getKey()))) continue;
-            Result r = exec.run(cmd("sysctl", "-q", "-w", e.getKey() + "=" + e.getValue()), null);
-            if (r.ok()) sysctls.put(e.getKey(), e.getValue());
-            else LOG.warn("firewall: cannot set {}={}: {}", e.getKey(), e.getValue(), r.message().strip());
+            String err = set(e.getKey(), e.getValue());
+            if (err != null) refused.add(e.getKey() + "=" + e.getValue() + ": " + err);
+        }
+        return refused;
+    }
+
+    private String set(String key, String value) {
+        try {
+            if (sysctl.read(key).filter(value::equals).isPresent()) return null;
+            sysctl.write(key, value);
+            return null;
+        } catch (RuntimeException e) {
+            LOG.warn("firewall: cannot set {}={}: {}", key, value, e.getMessage());
+            return e.getMessage();
         }
     }
 

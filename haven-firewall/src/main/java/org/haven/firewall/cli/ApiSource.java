@@ -59,7 +59,21 @@ final class ApiSource {
                 warnings.add("guest " + vmid + ": " + e.getMessage());
             }
         }
-        return new FwCompiler.Input(node, cluster, host, guests, memberIps(), localNetwork, placement.hostByDefault());
+        return new FwCompiler.Input(node, cluster, host, guests, memberIps(), localNetwork, placement.hostByDefault()).withVnets(vnets());
+    }
+
+    /** The vnets' firewall files (options and rules), by vnet. */
+    private Map<String, FwFile> vnets() {
+        Map<String, FwFile> out = new java.util.TreeMap<>();
+        try {
+            for (JsonNode v : get("/cluster/sdn/vnets", Map.of())) {
+                String vnet = v.path("vnet").asString();
+                out.put(vnet, file(FwFile.Kind.VNET, "/cluster/sdn/vnets/" + vnet + "/firewall", false));
+            }
+        } catch (ApiClient.ApiCallException e) {
+            warnings.add("vnets: " + e.getMessage());
+        }
+        return out;
     }
 
     /** Member addresses from {@code /cluster/status}. */

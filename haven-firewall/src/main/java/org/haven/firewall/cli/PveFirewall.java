@@ -183,6 +183,7 @@ public final class PveFirewall implements CliTool {
         NftApplier applier = applier(c);
         if (applier == null) return 255;
         FwCompiler.Output out = compileWithWarnings(c);
+        for (String refused : applier.sysctls(FwCompiler.sysctls(c.input()))) c.err().println("warning: cannot set " + refused);
         NftApplier.Result r = applier.apply(out.text(), !out.table("bridge").chains().isEmpty());
         if (!r.ok()) { c.err().println("unable to load the ruleset: " + r.message().strip()); return 255; }
         return 0;

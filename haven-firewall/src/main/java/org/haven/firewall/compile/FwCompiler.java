@@ -31,6 +31,13 @@ import org.haven.firewall.config.Macros;
  * accepting rule returns, so the destination's {@code -in} chain (another guest, or the host) still applies.
  * What the host sends or routes to a guest is seen with its port only in the bridge output hook, which runs a
  * bridge-family copy of the guest's {@code -in} chain ({@link #fromHost}) after the host's {@code -out} chain.
+ *
+ * <p>Forwarding, as PVE's nftables firewall: the {@code forward} rules of {@code host.fw} and {@code cluster.fw}
+ * and the cluster's {@code policy_forward} ({@code host-forward}) apply to what the host routes, never to bridged
+ * traffic, which the bridge forward hook flags ({@link #BRIDGED}) before bridge netfilter hands it to the inet
+ * forward hook. A vnet with its firewall on ({@code sdn/firewall/<vnet>.fw}) filters what is bridged through it
+ * with its {@code forward} rules and {@code policy_forward} ({@code vnet-<vnet>-forward}), after the sending
+ * guest's {@code -out} chain and before the receiving guest's {@code -in} chain.
  */
 public final class FwCompiler {
 
@@ -58,9 +65,19 @@ public final class FwCompiler {
      * is filtered only when the operator sets {@code enable: 1} in its {@code host.fw}.
      */
     public record Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork,
-                        boolean hostByDefault) {
+                        boolean hostByDefault, Map<String, FwFile> vnets) {
         public Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork) {
             this(node, cluster, host, guests, members, localNetwork, true);
+        }
+
+        public Input(String node, FwFile cluster, FwFile host, List<Guest> guests, List<String> members, String localNetwork,
+                     boolean hostByDefault) {
+            this(node, cluster, host, guests, members, localNetwork, hostByDefault, Map.of());
+        }
+
+        /** The same input with the vnets' firewall files ({@code sdn/firewall/<vnet>.fw}) by vnet name. */
+        public Input withVnets(Map<String, FwFile> vnets) {
+            return new Input(node, cluster, host, guests, members, localNetwork, hostByDefault, Map.copyOf(vnets));
         }
 
         /** Whether the host zone ({@code host-in}/{@code host-out}) is filtered. */
@@ -92,6 +109,12 @@ public final class FwCompiler {
      * {@code -in} chain and has no connection tracking of its own. The upper half (0xffff) is no guest port's.
      */
     static final long HOST_NEW = 0xffff0000L, HOST_ESTABLISHED = 0xffff0001L, HOST_INVALID = 0xffff0002L;
+
+    /**
+     * The mark bit of bridged packets, set in the bridge forward hook: the guest port a packet goes to is in bits
+     * 0-14, the one it came from in bits 16-30.
+     */
+    static final long BRIDGED = 0x8000L;
 
     private final Input in;
     private final java.util.Set<String> warnings = new java.util.LinkedHashSet<>();
@@ -185,19 +208,27 @@ public final class FwCompiler {
             }
         }
 
+        Map<String, String> hopt = in.host().options();
         List<Nft.Rule> input = new ArrayList<>();
         List<Nft.Rule> forward = new ArrayList<>();
         List<Nft.Rule> output = new ArrayList<>();
         if (!outJumps.isEmpty()) {
             input.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffff0000L, outJumps), null));
             forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffff0000L, outJumps), null));
-            forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0xffffL, inJumps), null));
         }
+        boolean vnets = vnetChains(forward);
+        if (!inJumps.isEmpty()) forward.add(new Nft.Rule(List.of(), List.of(), new Nft.MarkVmap(0x7fffL, inJumps), null));
+        boolean routed = in.hostZone() && forwardZone(copt, hopt);
+        if (routed) forward.add(new Nft.Rule(List.of(new Nft.MarkEq(BRIDGED, BRIDGED)), List.of(), Nft.ACCEPT, "bridged"));
+        if (routed || vnets) bridgeFwd.add(new Nft.Rule(List.of(), List.of(new Nft.SetMark(0xffffffffL, BRIDGED)), Nft.CONTINUE, null));
         for (String b : bridges) {
             markState(forward, b);
             markState(output, b);
         }
-        Map<String, String> hopt = in.host().options();
+        if (routed) {
+            inetChains.add(hostForward(copt, hopt));
+            forward.add(new Nft.Rule(List.of(), new Nft.Jump("host-forward")));
+        }
         if (in.hostZone()) {
             inetChains.add(hostIn(copt, hopt));
             inetChains.add(hostOut(copt, hopt));
@@ -216,6 +247,7 @@ public final class FwCompiler {
         if (!prerouting.isEmpty()) inetChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), prerouting));
 
         List<Nft.Chain> bridgeChains = new ArrayList<>();
+        if (bridgePre.isEmpty() && !bridgeFwd.isEmpty()) bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
         if (!bridgePre.isEmpty()) {
             bridgeChains.add(new Nft.Chain("prerouting", new Nft.Hook("prerouting", "filter"), bridgePre));
             bridgeChains.add(new Nft.Chain("forward", new Nft.Hook("forward", "filter"), bridgeFwd));
@@ -305,6 +337,63 @@ public final class FwCompiler {
         }
         policy(r, copt.getOrDefault("policy_out", "ACCEPT"), hopt.getOrDefault("log_level_out", "nolog"), "0", "host-out", Nft.ACCEPT);
         return new Nft.Chain("host-out", null, r);
+    }
+
+    /**
+     * Whether the host filters what it routes: a {@code forward} rule in {@code host.fw} or {@code cluster.fw}
+     * (directly or in a security group they use), a {@code policy_forward} of DROP or a {@code log_level_forward}.
+     */
+    private boolean forwardZone(Map<String, String> copt, Map<String, String> hopt) {
+        if ("DROP".equals(copt.get("policy_forward"))) return true;
+        if (!"nolog".equals(hopt.getOrDefault("log_level_forward", "nolog"))) return true;
+        for (FwRule r : concat(in.host().rules(), in.cluster().rules())) if (hasForward(r)) return true;
+        return false;
+    }
+
+    private boolean hasForward(FwRule r) {
+        if (!r.enable()) return false;
+        if (r.type().equals("forward")) return true;
+        if (!r.type().equals("group") || !in.cluster().hasGroup(r.action())) return false;
+        for (FwRule g : in.cluster().groupRules(r.action())) if (g.enable() && g.type().equals("forward")) return true;
+        return false;
+    }
+
+    /** What the host routes: the {@code forward} rules of host.fw, then of cluster.fw, then the cluster's {@code policy_forward}. */
+    private Nft.Chain hostForward(Map<String, String> copt, Map<String, String> hopt) {
+        List<Nft.Rule> r = new ArrayList<>();
+        String level = hopt.getOrDefault("log_level_forward", "nolog");
+        connFilters(r, hopt, Nft.ACCEPT);
+        Scope scope = new Scope(null, 0, "host-forward", level);
+        for (FwRule rule : concat(in.host().rules(), in.cluster().rules())) rule(r, rule, scope, "forward", Nft.ACCEPT, null);
+        policy(r, copt.getOrDefault("policy_forward", "ACCEPT"), level, "0", "host-forward", Nft.ACCEPT);
+        return new Nft.Chain("host-forward", null, r);
+    }
+
+    /**
+     * The chains of the vnets whose firewall is on, and their entries in the inet forward hook for what is bridged
+     * through the vnet's bridge. An accepting rule returns, so the receiving guest's {@code -in} chain still applies.
+     * True when there is one.
+     */
+    private boolean vnetChains(List<Nft.Rule> forward) {
+        boolean any = false;
+        for (Map.Entry<String, FwFile> e : new TreeMap<>(in.vnets()).entrySet()) {
+            FwFile fw = e.getValue();
+            for (FwFile.Error err : fw.errors()) warnings.add("vnet " + e.getKey() + ".fw " + err);
+            Map<String, String> opt = fw.options();
+            if (!bool(opt.get("enable"), false)) continue;
+            String chain = "vnet-" + e.getKey() + "-forward";
+            String level = opt.getOrDefault("log_level_forward", "nolog");
+            List<Nft.Rule> r = new ArrayList<>();
+            connFilters(r, in.host().options(), Nft.RETURN);
+            Scope scope = new Scope(null, 0, chain, level);
+            for (FwRule rule : fw.rules()) rule(r, rule, scope, "forward", Nft.RETURN, null);
+            policy(r, opt.getOrDefault("policy_forward", "ACCEPT"), level, "0", chain, Nft.RETURN);
+            inetChains.add(new Nft.Chain(chain, null, r));
+            forward.add(new Nft.Rule(List.of(new Nft.MarkEq(BRIDGED, BRIDGED), new Nft.IfName(false, false, e.getKey()),
+                    new Nft.IfName(true, false, e.getKey())), new Nft.Jump(chain)));
+            any = true;
+        }
+        return any;
     }
 
     /** Traffic between cluster members is always allowed, before user rules, so that no rule can cut the cluster. */
@@ -492,22 +581,35 @@ public final class FwCompiler {
     // ---- rules ----
 
     /** Where a rule is compiled: the guest (null for the host), for logging the vmid, chain and default log level. */
-    private record Scope(Guest guest, int vmid, String chain, String level) {}
+    private record Scope(Guest guest, int vmid, String chain, String level) {
+        /** Where the rules come from, for warnings: the guest, the vnet ({@code vnet-<vnet>-forward}) or the host. */
+        String where() {
+            if (guest != null) return "VM " + vmid;
+            if (chain.startsWith("vnet-") && chain.endsWith("-forward")) return "vnet " + chain.substring(5, chain.length() - 8);
+            return "host";
+        }
+    }
 
     private void rule(List<Nft.Rule> out, FwRule r, Scope s, boolean incoming, Verdict accept, String nic) {
+        rule(out, r, s, incoming ? "in" : "out", accept, nic);
+    }
+
+    /** Compile rule {@code r} where it applies to direction {@code dir} ({@code in}, {@code out} or {@code forward}). */
+    private void rule(List<Nft.Rule> out, FwRule r, Scope s, String dir, Verdict accept, String nic) {
+        boolean incoming = !dir.equals("out");
         if (!r.enable()) return;
-        String where = s.guest() == null ? "host" : "VM " + s.vmid();
+        String where = s.where();
         if (r.type().equals("group")) {
             if (!in.cluster().hasGroup(r.action())) { warnings.add(where + ": no such security group '" + r.action() + "'"); return; }
             if (r.iface() != null && nic != null && !r.iface().equals(nic)) return;
             for (FwRule gr : in.cluster().groupRules(r.action())) {
                 if (gr.type().equals("group")) continue;
                 FwRule eff = gr.iface() == null && r.iface() != null ? gr.withIface(r.iface()) : gr;
-                rule(out, eff, s, incoming, accept, nic);
+                rule(out, eff, s, dir, accept, nic);
             }
             return;
         }
-        if (!r.type().equals(incoming ? "in" : "out")) return;
+        if (!r.type().equals(dir)) return;
         Map<String, String> errs = r.errors(s.guest() != null);
         if (!errs.isEmpty()) { warnings.add(where + ": skipped rule '" + r.format() + "': " + errs); return; }
         if (nic != null && r.iface() != null && !r.iface().equals(nic)) return;

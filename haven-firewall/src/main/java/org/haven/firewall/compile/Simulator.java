@@ -63,27 +63,23 @@ public final class Simulator {
         Pkt pkt = new Pkt(src.version(), proto, src.address(), dst.address(), p.sport(), p.dport(), p.icmpType(),
                 p.ctState() == null ? "new" : p.ctState(), p.from().mac());
         String br = p.bridge() == null ? "vmbr0" : p.bridge();
-        // bridge hooks: frames from a guest port, to a guest port
-        if (p.from().isGuest() || p.to().isGuest()) {
-            if (p.from().isGuest()) {
-                s.iif = p.from().port();
-                s.oif = null;
-                Outcome o = base(bridge, "prerouting", pkt, s);
-                if (o == Outcome.DROP || o == Outcome.REJECT) return new Result(o.name(), s.trace);
-            }
-            if (p.to().isGuest() && !p.from().isHost()) {
-                s.iif = p.from().isGuest() ? p.from().port() : "uplink";
-                s.oif = p.to().port();
-                Outcome o = base(bridge, "forward", pkt, s);
-                if (o == Outcome.DROP || o == Outcome.REJECT) return new Result(o.name(), s.trace);
-            }
+        // bridge hooks: frames from a guest port; frames bridged between two ports (a guest's or the uplink)
+        if (p.from().isGuest()) {
+            s.iif = p.from().port();
+            s.oif = null;
+            Outcome o = base(bridge, "prerouting", pkt, s);
+            if (o == Outcome.DROP || o == Outcome.REJECT) return new Result(o.name(), s.trace);
+        }
+        if (!p.to().isHost() && !p.from().isHost()) {
+            s.iif = p.from().isGuest() ? p.from().port() : "uplink";
+            s.oif = p.to().isGuest() ? p.to().port() : "uplink";
+            Outcome o = base(bridge, "forward", pkt, s);
+            if (o == Outcome.DROP || o == Outcome.REJECT) return new Result(o.name(), s.trace);
         }
         String hook;
         if (p.to().isHost()) { hook = "input"; s.iif = p.from().isHost() ? "lo" : br; s.oif = null; }
         else if (p.from().isHost()) { hook = "output"; s.iif = null; s.oif = p.to().isHost() ? "lo" : br; }
         else { hook = "forward"; s.iif = br; s.oif = br; }
-        if (!p.to().isHost() && !p.from().isHost() && !p.from().isGuest() && !p.to().isGuest())
-            return new Result("ACCEPT", s.trace);
         Outcome o = base(inet, hook, pkt, s);
         if (o == Outcome.ACCEPT && p.from().isHost() && p.to().isGuest()) {
             // what the host sends leaves through the bridge device: the bridge output hook sees the guest's port

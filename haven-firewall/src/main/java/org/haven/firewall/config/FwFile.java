@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A firewall configuration file ({@code cluster.fw}, {@code host.fw} or {@code <vmid>.fw}) in PVE's format.
+ * A firewall configuration file ({@code cluster.fw}, {@code host.fw}, {@code <vmid>.fw} or a vnet's
+ * {@code sdn/firewall/<vnet>.fw}) in PVE's format.
  * Every line is kept: comments, blank lines and lines that do not parse are written back as they were, and an
  * entry that is not changed keeps its original text, so a file Haven did not change is written byte for byte.
  * Lines that do not parse are reported by {@link #errors()} and take no part in the model. A rule line that
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class FwFile {
 
-    public enum Kind { CLUSTER, HOST, GUEST }
+    public enum Kind { CLUSTER, HOST, GUEST, VNET }
 
     public enum SectionType { OPTIONS, ALIASES, IPSET, RULES, GROUP }
 
@@ -105,7 +106,7 @@ public final class FwFile {
                 item = null;
             }
             if (item instanceof FwRule r) {
-                Map<String, String> errs = r.errors(kind == Kind.GUEST && cur.type == SectionType.RULES);
+                Map<String, String> errs = r.errors(cur.type == SectionType.RULES ? kind : Kind.CLUSTER);
                 if (!errs.isEmpty()) {
                     StringBuilder sb = new StringBuilder("invalid rule:");
                     errs.forEach((k, v) -> sb.append(' ').append(k).append(": ").append(v.strip()).append(';'));
@@ -141,7 +142,7 @@ public final class FwFile {
     private boolean allowed(SectionType t) {
         return switch (kind) {
             case CLUSTER -> true;
-            case HOST -> t == SectionType.OPTIONS || t == SectionType.RULES;
+            case HOST, VNET -> t == SectionType.OPTIONS || t == SectionType.RULES;
             case GUEST -> t != SectionType.GROUP;
         };
     }

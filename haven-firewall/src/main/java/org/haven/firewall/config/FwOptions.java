@@ -22,6 +22,7 @@ public final class FwOptions {
     private static final Map<String, Spec> CLUSTER = new LinkedHashMap<>();
     private static final Map<String, Spec> HOST = new LinkedHashMap<>();
     private static final Map<String, Spec> GUEST = new LinkedHashMap<>();
+    private static final Map<String, Spec> VNET = new LinkedHashMap<>();
 
     static {
         Spec bool = new Bool();
@@ -63,6 +64,10 @@ public final class FwOptions {
         GUEST.put("policy_in", new Enum(POLICY));
         GUEST.put("policy_out", new Enum(POLICY));
         GUEST.put("radv", bool);
+
+        VNET.put("enable", bool);
+        VNET.put("log_level_forward", level);
+        VNET.put("policy_forward", new Enum(List.of("ACCEPT", "DROP")));
     }
 
     /** Option keys of a level, in schema order. */
@@ -71,7 +76,7 @@ public final class FwOptions {
     }
 
     private static Map<String, Spec> specs(FwFile.Kind kind) {
-        return switch (kind) { case CLUSTER -> CLUSTER; case HOST -> HOST; case GUEST -> GUEST; };
+        return switch (kind) { case CLUSTER -> CLUSTER; case HOST -> HOST; case GUEST -> GUEST; case VNET -> VNET; };
     }
 
     /** Null when {@code key: value} is valid at this level, else the error message. */

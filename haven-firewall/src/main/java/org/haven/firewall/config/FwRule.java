@@ -103,12 +103,19 @@ public record FwRule(String type, String action, String macro, String iface, Str
         if (v != null && !v.isEmpty()) sb.append(' ').append(flag).append(' ').append(FwSyntax.token(name, v));
     }
 
-    /**
-     * Field errors of this rule, keyed by parameter name, with PVE's messages. {@code guest} is true for a
-     * guest's rules (interfaces must be {@code net<N>}). References to sets, aliases and groups are checked
-     * by the compiler, which knows the other files.
-     */
+    /** {@link #errors(FwFile.Kind)} of a guest's rule ({@code guest}) or of a host's. */
     public Map<String, String> errors(boolean guest) {
+        return errors(guest ? FwFile.Kind.GUEST : FwFile.Kind.HOST);
+    }
+
+    /**
+     * Field errors of this rule, keyed by parameter name, with PVE's messages, for a rule of a file of this kind: a
+     * guest's rules have no {@code forward} direction and name interfaces {@code net<N>}, a vnet's have only the
+     * {@code forward} direction. References to sets, aliases and groups are checked by the compiler, which knows
+     * the other files.
+     */
+    public Map<String, String> errors(FwFile.Kind kind) {
+        boolean guest = kind == FwFile.Kind.GUEST;
         Map<String, String> err = new TreeMap<>();
         int[] version = {0};
         java.util.function.BiConsumer<String, String> add = err::putIfAbsent;
@@ -120,6 +127,7 @@ public record FwRule(String type, String action, String macro, String iface, Str
             case "in", "out", "forward" -> {
                 if (!FwSyntax.ACTIONS.contains(action)) add.accept("action", "unknown action '" + action + "'");
                 if (type.equals("forward") && guest) add.accept("type", "forward rules are not allowed here");
+                if (!type.equals("forward") && kind == FwFile.Kind.VNET) add.accept("type", type + " rules are not allowed here");
             }
             default -> add.accept("type", "unknown rule type '" + type + "'");
         }

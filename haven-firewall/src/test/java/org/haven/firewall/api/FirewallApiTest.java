@@ -224,4 +224,51 @@ class FirewallApiTest {
         assertThat(call(HttpMethod.GET, "/nodes/n1/firewall/log", "limit", -1).status()).isEqualTo(400);
     }
 
+
+    @Test
+    void vnetFirewallRulesAndOptionsWithTheVnetsPermissions() {
+        cfs.mkdirs("sdn");
+        cfs.writeString("sdn/vnets.cfg", "vnet: v1\n\tzone z1\n\nvnet: v2\n\tzone z2\n");
+        // admin@pve may allocate v1, audit@pve may audit it; nobody has rights on v2
+        TestApi sdn = new TestApi(cfs, tmp, (authid, path, privs, any) -> path.equals("/sdn/zones/z1/v1") && switch (authid) {
+            case "admin@pve" -> any ? privs.contains("SDN.Allocate") : privs.equals(java.util.Set.of("SDN.Allocate"));
+            case "audit@pve" -> any ? privs.contains("SDN.Audit") : privs.stream().allMatch("SDN.Audit"::equals);
+            default -> false;
+        }, new FirewallApi());
+        String v1 = "/cluster/sdn/vnets/v1/firewall";
+        assertThat(sdn.as("admin@pve", HttpMethod.POST, v1 + "/rules", "type", "forward", "action", "ACCEPT", "proto", "tcp", "dport", "80", "enable", 1).status())
+                .isEqualTo(200);
+        assertThat(sdn.as("admin@pve", HttpMethod.POST, v1 + "/rules", "type", "forward", "action", "DROP", "source", "10.0.0.0/8").status()).isEqualTo(200);
+        assertThat(file("sdn/firewall/v1.fw")).isEqualTo("[RULES]\n\n|FORWARD DROP -source 10.0.0.0/8\nFORWARD ACCEPT -p tcp -dport 80\n\n");
+        ApiResponse in = sdn.as("admin@pve", HttpMethod.POST, v1 + "/rules", "type", "in", "action", "ACCEPT");
+        assertThat(in.status()).isEqualTo(400);
+        assertThat(in.errors()).containsEntry("type", "in rules are not allowed here");
+
+        assertThat(sdn.as("admin@pve", HttpMethod.PUT, v1 + "/options", "enable", 1, "policy_forward", "DROP", "log_level_forward", "info").status()).isEqualTo(200);
+        assertThat(file("sdn/firewall/v1.fw")).startsWith("[OPTIONS]\n\nenable: 1\nlog_level_forward: info\npolicy_forward: DROP\n");
+        assertThat(sdn.as("admin@pve", HttpMethod.PUT, v1 + "/options", "policy_in", "DROP").status()).isEqualTo(400);
+        assertThat(sdn.as("admin@pve", HttpMethod.PUT, v1 + "/options", "delete", "log_level_forward").status()).isEqualTo(200);
+
+        JsonNode options = TestApi.data(sdn.as("audit@pve", HttpMethod.GET, v1 + "/options"));
+        assertThat(options.get("enable").asInt()).isEqualTo(1);
+        assertThat(options.get("policy_forward").asString()).isEqualTo("DROP");
+        assertThat(options.has("log_level_forward")).isFalse();
+        JsonNode rules = TestApi.data(sdn.as("audit@pve", HttpMethod.GET, v1 + "/rules"));
+        assertThat(rules).hasSize(2);
+        assertThat(rules.get(1).get("type").asString()).isEqualTo("forward");
+        assertThat(TestApi.data(sdn.as("audit@pve", HttpMethod.GET, v1 + "/rules/1")).get("dport").asString()).isEqualTo("80");
+        // the auditor reads, only the allocator changes; neither may touch v2
+        assertThat(sdn.as("audit@pve", HttpMethod.PUT, v1 + "/options", "enable", 0).status()).isEqualTo(403);
+        assertThat(sdn.as("audit@pve", HttpMethod.POST, v1 + "/rules", "type", "forward", "action", "DROP").status()).isEqualTo(403);
+        assertThat(sdn.as("audit@pve", HttpMethod.DELETE, v1 + "/rules/0").status()).isEqualTo(403);
+        assertThat(sdn.as("admin@pve", HttpMethod.GET, "/cluster/sdn/vnets/v2/firewall/rules").status()).isEqualTo(403);
+        assertThat(sdn.as("audit@pve", HttpMethod.GET, "/cluster/sdn/vnets/v2/firewall/options").status()).isEqualTo(403);
+        // an unknown vnet is checked on /sdn/zones//<vnet>: nobody but root has rights there
+        assertThat(sdn.as("admin@pve", HttpMethod.GET, "/cluster/sdn/vnets/nosuch/firewall/rules").status()).isEqualTo(403);
+
+        assertThat(sdn.as("admin@pve", HttpMethod.PUT, v1 + "/rules/1", "dport", "443", "digest", rules.get(0).get("digest").asString()).status()).isEqualTo(200);
+        assertThat(sdn.as("admin@pve", HttpMethod.DELETE, v1 + "/rules/0").status()).isEqualTo(200);
+        assertThat(file("sdn/firewall/v1.fw")).endsWith("[RULES]\n\nFORWARD ACCEPT -p tcp -dport 443\n\n");
+        assertThat(TestApi.data(sdn.local(HttpMethod.GET, v1))).hasSize(2);
+    }
 }

@@ -334,6 +334,49 @@ class FwPacketTest {
         assertThat(lab.probe("out", "tcp", "10.77.0.1", 80)).isEqualTo("ACCEPT");
     }
 
+    @Order(8)
+    @Test
+    void forwardRulesFilterWhatTheHostRoutesAndAVnetWhatItBridges() throws Exception {
+        // namespace wan (10.78.0.2) reaches the bridge's network only through the host, which routes
+        lab.routed("wan", "eth1", "10.78.0.1/24", "10.78.0.2/24");
+        for (String n : List.of("out", "vm100")) lab.ns(n).exec("ip", "route", "add", "10.78.0.0/24", "via", "10.77.0.1");
+        lab.serve("wan", "tcp:22,80");
+        try {
+            assertThat(lab.probe("wan", "tcp", "10.77.0.200", 22)).as("routed, no forward rules").isEqualTo("ACCEPT");
+            cfs.writeString("firewall/cluster.fw", CLUSTER.replace("enable: 1", "enable: 1\npolicy_forward: DROP")
+                    + "FORWARD ACCEPT -p tcp -dport 80 -dest 10.77.0.0/24\n");
+            assertThat(service.update().ok()).isTrue();
+            assertThat(lab.probe("wan", "tcp", "10.77.0.200", 80)).isEqualTo("ACCEPT");
+            assertThat(lab.probe("wan", "tcp", "10.77.0.200", 22)).isEqualTo("DROP");
+            assertThat(lab.probe("out", "tcp", "10.78.0.2", 80)).as("the rule's dest is the bridge's network").isEqualTo("DROP");
+            assertThat(lab.probe("wan", "tcp", "10.77.0.100", 80)).as("routed to a guest: the forward rules, then its IN rules").isEqualTo("ACCEPT");
+            assertThat(lab.probe("wan", "tcp", "10.77.0.100", 22)).isEqualTo("DROP");
+            // bridged traffic is not the host's to forward: policy_forward DROP leaves it alone
+            assertThat(lab.probe("vm100", "tcp", "10.77.0.200", 22)).isEqualTo("ACCEPT");
+            assertThat(lab.probe("out", "tcp", "10.77.0.101", 80)).isEqualTo("ACCEPT");
+
+            // the bridge as a vnet with its firewall on: only web traffic is bridged through it
+            cfs.mkdirs("sdn/firewall");
+            cfs.writeString("sdn/vnets.cfg", "vnet: vmbr0\n\tzone z1\n");
+            cfs.writeString("sdn/firewall/vmbr0.fw", "[OPTIONS]\nenable: 1\npolicy_forward: DROP\n\n[RULES]\nFORWARD ACCEPT -p tcp -dport 80\n");
+            assertThat(service.update().ok()).isTrue();
+            for (String[] c : new String[][]{{"vm100", "10.77.0.200", "22", "DROP"}, {"vm100", "10.77.0.200", "80", "ACCEPT"},
+                    {"out", "10.77.0.101", "80", "ACCEPT"}, {"out", "10.77.0.100", "3306", "DROP"}, {"wan", "10.77.0.200", "80", "ACCEPT"}}) {
+                assertThat(lab.probe(c[0], "tcp", c[1], Integer.parseInt(c[2]))).as("%s -> %s:%s", c[0], c[1], c[2]).isEqualTo(c[3]);
+                if (c[0].equals("wan")) continue;
+                Simulator.Result r = new Simulator(service.compile().tables()).simulate(new Simulator.Packet(zone(c[0]), zoneOf(c[1]), "tcp",
+                        ipOf(c[0]), c[1], 40000, Integer.parseInt(c[2]), null, "new", "vmbr0"));
+                assertThat(r.action()).as("simulated %s -> %s:%s: %s", c[0], c[1], c[2], r.trace()).isEqualTo(c[3]);
+            }
+        } finally {
+            cfs.delete("sdn/firewall/vmbr0.fw");
+            cfs.delete("sdn/vnets.cfg");
+            cfs.writeString("firewall/cluster.fw", CLUSTER);
+            service.update();
+        }
+        assertThat(lab.probe("vm100", "tcp", "10.77.0.200", 22)).isEqualTo("ACCEPT");
+    }
+
     @Order(7)
     @Test
     void conntrackHelperLetsTheAnnouncedDataConnectionIn() throws Exception {

@@ -58,6 +58,23 @@ final class PacketLab implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * A new namespace the host routes to: a veth pair from the host's {@code hostIf} ({@code hostCidr}) to its
+     * {@code eth0} ({@code cidr}), with its default route through the host. The host forwards IPv4 from now on.
+     */
+    Netns routed(String name, String hostIf, String hostCidr, String cidr) {
+        Netns ns = new Netns("hfw-" + name);
+        nodes.put(name, ns);
+        host.exec("ip", "link", "add", hostIf, "type", "veth", "peer", "name", "eth0", "netns", ns.name);
+        host.exec("ip", "addr", "add", hostCidr, "dev", hostIf);
+        host.exec("ip", "link", "set", hostIf, "up");
+        host.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+        ns.exec("ip", "addr", "add", cidr, "dev", "eth0");
+        ns.exec("ip", "link", "set", "eth0", "up");
+        ns.exec("ip", "route", "add", "default", "via", hostCidr.replaceFirst("/.*", ""));
+        return ns;
+    }
+
     Netns ns(String name) { return name.equals("host") ? host : nodes.get(name); }
 
     /** Start echo servers ({@code tcp:80,22 udp:53}) in a namespace. */

@@ -37,6 +37,7 @@ class FwCompilerNftCheckTest {
         cluster.setOption("enable", "1");
         if (g.random().nextBoolean()) cluster.setOption("policy_in", g.pick(List.of("ACCEPT", "DROP", "REJECT")));
         if (g.random().nextBoolean()) cluster.setOption("policy_out", g.pick(List.of("ACCEPT", "DROP", "REJECT")));
+        if (g.random().nextBoolean()) cluster.setOption("policy_forward", g.pick(List.of("ACCEPT", "DROP")));
         if (g.random().nextBoolean()) cluster.setOption("log_ratelimit", g.pick(List.of("enable=0", "enable=1,rate=10/minute,burst=3")));
         List<String> aliases = new ArrayList<>();
         List<FwFile.Alias> al = new ArrayList<>();
@@ -72,7 +73,7 @@ class FwCompilerNftCheckTest {
             java.util.Collections.shuffle(helpers, g.random());
             host.setOption("nf_conntrack_helpers", String.join(",", helpers.subList(0, 1 + g.random().nextInt(helpers.size()))));
         }
-        for (String o : List.of("log_level_in", "log_level_out", "smurf_log_level", "tcp_flags_log_level")) if (g.random().nextBoolean()) host.setOption(o, g.pick(List.of("info", "warning", "nolog", "debug")));
+        for (String o : List.of("log_level_in", "log_level_out", "log_level_forward", "smurf_log_level", "tcp_flags_log_level")) if (g.random().nextBoolean()) host.setOption(o, g.pick(List.of("info", "warning", "nolog", "debug")));
         List<FwRule> hrules = new ArrayList<>();
         for (int i = g.random().nextInt(6); i > 0; i--) hrules.add(g.rule(false, aliases, sets, List.of()));
         host.setRules(hrules);
@@ -98,8 +99,19 @@ class FwCompilerNftCheckTest {
                         g.random().nextBoolean() ? List.of(g.v4() + "/24") : List.of()));
             gs.add(new FwCompiler.Guest(vmid, g.random().nextBoolean(), FwFile.parse(FwFile.Kind.GUEST, fw.write()), nics));
         }
+        java.util.Map<String, FwFile> vnets = new java.util.TreeMap<>();
+        for (String name : List.of("vnet1", "vnet2")) {
+            FwFile fw = FwFile.empty(FwFile.Kind.VNET);
+            fw.setOption("enable", g.random().nextInt(4) == 0 ? "0" : "1");
+            if (g.random().nextBoolean()) fw.setOption("policy_forward", g.pick(List.of("ACCEPT", "DROP")));
+            if (g.random().nextBoolean()) fw.setOption("log_level_forward", g.pick(List.of("info", "nolog")));
+            List<FwRule> rs = new ArrayList<>();
+            for (int i = g.random().nextInt(6); i > 0; i--) rs.add(g.rule("forward", false, aliases, sets, groups));
+            fw.setRules(rs);
+            vnets.put(name, FwFile.parse(FwFile.Kind.VNET, fw.write()));
+        }
         return new FwCompiler.Input("n1", FwFile.parse(FwFile.Kind.CLUSTER, cluster.write()), FwFile.parse(FwFile.Kind.HOST, host.write()),
-                gs, List.of("192.168.0.11", "fd00::11"), g.random().nextBoolean() ? "192.168.0.0/24" : null);
+                gs, List.of("192.168.0.11", "fd00::11"), g.random().nextBoolean() ? "192.168.0.0/24" : null).withVnets(vnets);
     }
 
     @Test

@@ -128,7 +128,7 @@ class FwCompilerTest {
                 "return comment \"policy ACCEPT\"");
         assertThat(chain(o, "inet", "forward")).containsExactly(
                 "meta mark & 0xffff0000 vmap { 0x00010000 : jump g100-net0-out }",
-                "meta mark & 0x0000ffff vmap { 0x00000001 : jump g100-net0-in }",
+                "meta mark & 0x00007fff vmap { 0x00000001 : jump g100-net0-in }",
                 "oifname \"vmbr0\" meta mark set 0xffff0000",
                 "oifname \"vmbr0\" ct state established,related meta mark set 0xffff0001",
                 "oifname \"vmbr0\" ct state invalid meta mark set 0xffff0002");

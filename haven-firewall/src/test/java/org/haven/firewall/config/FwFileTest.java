@@ -207,4 +207,29 @@ class FwFileTest {
         assertThat(f.options()).containsEntry("enable", "1");
         assertThat(f.write()).isEqualTo(text);
     }
+
+    @Test
+    void vnetFilesHaveOptionsAndForwardRulesOnly() {
+        String text = """
+                [OPTIONS]
+                enable: 1
+                policy_forward: DROP
+                policy_in: DROP
+
+                [IPSET x]
+                10.0.0.1
+
+                [RULES]
+                FORWARD ACCEPT -p tcp -dport 22
+                IN DROP
+                """;
+        FwFile f = FwFile.parse(FwFile.Kind.VNET, text);
+        assertThat(f.options()).containsExactly(Map.entry("enable", "1"), Map.entry("policy_forward", "DROP"));
+        assertThat(f.errors()).extracting(FwFile.Error::toString).containsExactly(
+                "line 4: option 'policy_in': unknown option 'policy_in'",
+                "line 6: section 'IPSET' is not allowed in this file",
+                "line 11: invalid rule: type: in rules are not allowed here");
+        assertThat(f.rules()).hasSize(2);
+        assertThat(f.write()).isEqualTo(text);
+    }
 }

@@ -45,6 +45,22 @@ class FwRuleTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} in a {1} file")
+    @CsvSource(delimiter = '|', value = {
+            "FORWARD ACCEPT -p tcp -dport 80 | CLUSTER | ''",
+            "FORWARD ACCEPT -p tcp -dport 80 | HOST    | ''",
+            "FORWARD ACCEPT -p tcp -dport 80 | VNET    | ''",
+            "FORWARD ACCEPT -p tcp -dport 80 | GUEST   | forward rules are not allowed here",
+            "IN ACCEPT                       | VNET    | in rules are not allowed here",
+            "OUT DROP                        | VNET    | out rules are not allowed here",
+            "GROUP web                       | VNET    | ''",
+    })
+    void directionsAllowedByFileKind(String line, FwFile.Kind kind, String expected) {
+        Map<String, String> errs = FwRule.parse(line).errors(kind);
+        if (expected.isEmpty()) assertThat(errs).isEmpty();
+        else assertThat(errs).containsExactly(Map.entry("type", expected));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
             "IN SSH(ACCEPT) -i net0 # a comment  ; IN SSH(ACCEPT) -i net0 # a comment",

@@ -49,13 +49,18 @@ public final class RandomFw {
         return String.join(",", parts);
     }
 
-    /** A valid in/out rule (or a group reference when {@code groups} is not empty). */
+    /** A valid in/out rule, or forward rule for a host (or a group reference when {@code groups} is not empty). */
     public FwRule rule(boolean guest, List<String> aliases, List<String> ipsets, List<String> groups) {
+        return rule(pick(guest ? List.of("in", "out") : List.of("in", "out", "forward")), guest, aliases, ipsets, groups);
+    }
+
+    /** A valid rule of direction {@code type} (or a group reference when {@code groups} is not empty). */
+    public FwRule rule(String type, boolean guest, List<String> aliases, List<String> ipsets, List<String> groups) {
         if (!groups.isEmpty() && rnd.nextInt(8) == 0) {
             FwRule g = FwRule.of("group", pick(groups));
             return rnd.nextBoolean() ? g.withIface("net" + rnd.nextInt(3)) : g;
         }
-        FwRule r = FwRule.of(rnd.nextBoolean() ? "in" : "out", pick(FwSyntax.ACTIONS));
+        FwRule r = FwRule.of(type, pick(FwSyntax.ACTIONS));
         int version = rnd.nextBoolean() ? 4 : 6;
         if (rnd.nextInt(4) == 0) {
             r = r.withMacro(pick(List.of("SSH", "HTTP", "DNS", "Web", "SMB", "MySQL", "NTP", "Ceph", "VNC")));

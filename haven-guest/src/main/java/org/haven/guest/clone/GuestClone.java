@@ -79,6 +79,40 @@ public final class GuestClone {
      */
     public void clone(int vmid, int newid, String name, String description, boolean full, String targetStorage,
                       String format, String snapname, Consumer<String> log) {
+        clone(vmid, newid, name, description, full, targetStorage, format, snapname, null, log);
+    }
+
+    /**
+     * PVE's checks of a clone to node {@code targetNode} (null or this node: none): the node is a cluster member and
+     * every volume of the clone ({@code vmid}'s, or its snapshot's, on {@code targetStorage} when given) is on shared
+     * storage, since the new guest's config moves there and its volumes must be reachable from it.
+     */
+    public void checkTargetNode(int vmid, String snapname, String targetStorage, String targetNode) {
+        if (targetNode == null || targetNode.equals(store.localNode())) return;
+        if (!org.haven.guest.migrate.GuestMigrate.members(store.cfs()).containsKey(targetNode))
+            throw new GuestException(500, "no such cluster node '" + targetNode + "'");
+        GuestConfig src = store.load(vmid);
+        GuestConfig.Section from = snapname == null ? src.current() : src.snapshots().get(snapname);
+        if (from == null) throw new GuestException(500, "snapshot '" + snapname + "' does not exist");
+        for (var d : GuestVolumes.diskProps(keys, from.values()).values()) {
+            String volid = d.get(keys.volumeProperty());
+            if (volid == null || volid.startsWith("/") || volid.indexOf(':') < 0) continue;
+            String storageId = targetStorage != null ? targetStorage : volid.substring(0, volid.indexOf(':'));
+            if (!storage().storage(storageId).shared())
+                throw new GuestException(500, type.typeWord().equals("lxc") ? "Can't clone to other node - VM uses local storage"
+                        : "can't clone VM to node '" + targetNode + "' (VM uses local storage)");
+        }
+    }
+
+    /**
+     * {@link #clone(int, int, String, String, boolean, String, String, String, Consumer) clone}, the new guest's
+     * config then moved to node {@code targetNode} (PVE's {@code target}; shared storage only, see
+     * {@link #checkTargetNode}) with its volumes deactivated here.
+     */
+    public void clone(int vmid, int newid, String name, String description, boolean full, String targetStorage,
+                      String format, String snapname, String targetNode, Consumer<String> log) {
+        String target = targetNode == null || targetNode.equals(store.localNode()) ? null : targetNode;
+        checkTargetNode(vmid, snapname, targetStorage, target);
         GuestConfig src = store.load(vmid);
         boolean template = src.isTemplate();
         if (!template && !full) throw new GuestException(500, "parameter 'full' must be set to clone a " + word + " that is not a template (linked clones need a template)");
@@ -116,6 +150,12 @@ public final class GuestClone {
                 cfg.set(key, keys.print(key, d));
             }
             store.write(newid, cfg);
+            if (target != null) {
+                storage().deactivateVolumes(created);
+                store.cfs().mkdirs("nodes/" + target + "/" + store.dir());
+                store.cfs().rename(store.path(store.localNode(), newid), store.path(target, newid));
+                log(log, "moved " + word + " " + newid + " to node '" + target + "'");
+            }
         } catch (RuntimeException e) {
             for (String v : created) try { storage().free(v); } catch (RuntimeException ignored) { }
             store.destroy(newid);

@@ -32,6 +32,19 @@ public final class PtyShell {
 
     /** Listen on {@code socket}; the first connection gets {@code argv} on a terminal in {@code workDir}. */
     public static PtyShell listen(Path socket, List<String> argv, Path workDir, Map<String, String> env, Duration acceptTimeout) throws IOException {
+        return accept(socket, acceptTimeout, c -> serve(c, argv, workDir, env));
+    }
+
+    /** What serves the one connection of a socket. */
+    interface Connection {
+        void serve(SocketChannel c) throws IOException;
+    }
+
+    /**
+     * Listen on {@code socket} for one connection, served by {@code connection}; the socket is removed when the
+     * connection comes or when nobody connected within {@code acceptTimeout}.
+     */
+    static PtyShell accept(Path socket, Duration acceptTimeout, Connection connection) throws IOException {
         Files.deleteIfExists(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
@@ -46,12 +59,20 @@ public final class PtyShell {
             try (SocketChannel c = server.accept()) {
                 timer.interrupt();
                 shell.closeServer();
-                shell.serve(c, argv, workDir, env);
+                connection.serve(c);
             } catch (IOException e) {
                 shell.closeServer();
             }
         });
         return shell;
+    }
+
+    /** {@code argv} started on a new terminal (util-linux {@code script}), its output (stdout and stderr) merged. */
+    static Process start(List<String> argv, Path workDir, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", quote(argv), "/dev/null")
+                .directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     public Path socket() { return socket; }
@@ -72,11 +93,8 @@ public final class PtyShell {
         try { Files.deleteIfExists(socket); } catch (IOException ignored) { }
     }
 
-    private void serve(SocketChannel c, List<String> argv, Path workDir, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("script", "-q", "-f", "-e", "-c", quote(argv), "/dev/null")
-                .directory(workDir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
+    private static void serve(SocketChannel c, List<String> argv, Path workDir, Map<String, String> env) throws IOException {
+        Process p = start(argv, workDir, env);
         try {
             OutputStream toShell = p.getOutputStream();
             Thread in = Thread.ofVirtual().name("pty-shell-in").start(() -> {

@@ -253,6 +253,11 @@ public final class GuestMigrate {
                 problems = true;
             }
             problems |= !freeLocal(copied.keySet(), log);
+            try {
+                type.cleanupFiles(vmid); // the stopped guest left this node: its runtime files (a container's directory) go
+            } catch (RuntimeException e) {
+                err(log, "unable to remove the runtime files of " + word + " " + vmid + " - " + message(e));
+            }
             if (repl.isPresent()) {
                 try {
                     repl.get().afterMigration(vmid, source, target, m -> info(log, m));

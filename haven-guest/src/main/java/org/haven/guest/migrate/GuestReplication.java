@@ -53,7 +53,8 @@ public interface GuestReplication {
         try {
             replication.get().checkVolume(vmid, volume);
         } catch (IllegalArgumentException e) {
-            throw new org.haven.guest.config.GuestException(500, e.getMessage());
+            // a host path is refused in the words of the guest type
+            throw new org.haven.guest.config.GuestException(500, volume.indexOf(':') < 0 ? keys.pathNotReplicable() : e.getMessage());
         }
     }
 }

@@ -262,7 +262,7 @@ public final class ClusterHaEnv implements HaEnv {
     @Override public Map<String, ServiceConfig> readServiceConfig() {
         String text = readOpt(HaConfig.RESOURCES_CFG).orElse("");
         Map<String, String> nodes = guestNodes();
-        Map<String, ServiceConfig> all = HaConfig.parseResources(text, nodes::get);
+        Map<String, ServiceConfig> all = HaConfig.parseResources(text, nodes::get, w -> log("warning", w));
         // resources without a guest config cannot be managed
         TreeMap<String, ServiceConfig> out = new TreeMap<>();
         all.forEach((sid, c) -> { if (c.node() != null) out.put(sid, c); });

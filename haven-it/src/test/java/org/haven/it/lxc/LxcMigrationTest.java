@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  * Container migration between two real node daemons with a real busybox container whose volumes live on each
  * node's own storage: a running container is refused without {@code --restart} and with {@code --online} (PVE's
  * messages); restart migration shuts it down, copies its volumes, starts it on the target, and leaves nothing on the
- * source; a file written before the migration is on the target; a migration failing while the volumes are copied
- * removes the copies from the target and keeps the container where it was; offline migration back moves it again.
+ * source (volumes and runtime directory); a file written before the migration is on the target; a migration failing
+ * while the volumes are copied removes the copies from the target and keeps the container where it was; offline
+ * migration back moves it again.
  */
 @E2eTest
 class LxcMigrationTest {
@@ -115,6 +116,7 @@ class LxcMigrationTest {
         assertThat(status(n2)).isEqualTo("status: running");
         assertThat(n1.cli("pct", "config", ID).exit()).isNotZero();
         assertThat(images(local1)).as("the source volumes are freed").isEmpty();
+        assertThat(n1.dataDir().resolve("lxc/" + ID)).as("the runtime directory left with the container").doesNotExist();
         assertThat(images(extra)).isEmpty();
         assertThat(images(local2)).hasSize(2);
         String conf2 = ok(n2.cli("pct", "config", ID)).out();
@@ -127,6 +129,7 @@ class LxcMigrationTest {
         assertThat(back.out()).contains("migration finished successfully").doesNotContain("shutdown CT");
         assertThat(status(n1)).isEqualTo("status: stopped");
         assertThat(images(local2)).isEmpty();
+        assertThat(n2.dataDir().resolve("lxc/" + ID)).doesNotExist();
         assertThat(images(local1)).hasSize(2);
         ok(n1.cli("pct", "start", ID));
         assertThat(ok(n1.cli("pct", "exec", ID, "--", "cat", "/root/before")).out()).isEqualTo("written-before\n");

@@ -356,9 +356,20 @@ public final class LxcApi implements ApiModule {
                 .handler(wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     requireCt(vmid);
-                    if (p.has("target-vmid")) throw new ApiException(501, "moving a volume to another container is not implemented");
-                    if (!p.has("storage")) throw ApiException.param("storage", "property is missing and it is not optional");
-                    String volume = p.str("volume"), storage = p.str("storage"), digest = p.str("digest", null);
+                    String volume = p.str("volume"), digest = p.str("digest", null);
+                    if (p.has("target-vmid")) {
+                        int target = p.integer("target-vmid");
+                        String targetKey = p.str("target-volume", volume), targetDigest = p.str("target-digest", null);
+                        if (!rc.userid().equals("root@pam")) rc.requirePermission("/vms/" + target, "VM.Config.Disk");
+                        if (target == vmid) throw ApiException.error("Moving a volume to the same container is not possible. Did you mean to move the volume to a different storage?");
+                        var mp = service().checkReassign(vmid, volume, target, targetKey, digest, targetDigest);
+                        rc.requirePermission("/storage/" + mp.volume().substring(0, mp.volume().indexOf(':')), "Datastore.AllocateSpace");
+                        return rc.startTask("move_volume", vmid + "-" + volume + ">" + target + "-" + targetKey,
+                                log -> service().reassignVolume(vmid, volume, target, targetKey, digest, targetDigest, log::log));
+                    }
+                    if (!p.has("storage")) throw ApiException.error("Provide either a 'storage' to move the mount point to a different storage or "
+                            + "'target-vmid' and 'target-mp' to move the mount point to another container");
+                    String storage = p.str("storage");
                     VolumeIdCheck.checkAllocate(rc.authid(), rc::hasPermission, storage);
                     boolean delete = p.bool("delete", false);
                     return rc.startTask("move_volume", id(vmid), log -> service().moveVolume(vmid, volume, storage, delete, digest, log::log));
@@ -387,14 +398,14 @@ public final class LxcApi implements ApiModule {
                     int vmid = p.integer("vmid");
                     int newid = p.integer("newid");
                     var cfg = service().store().load(vmid);
-                    if (p.has("target") && !p.str("target").equals(service().store().localNode()))
-                        throw new ApiException(501, "cloning to another node is not implemented");
                     service().store().checkUnused(newid);
                     boolean full = p.has("full") ? p.bool("full", false) : !cfg.isTemplate();
                     if (!full && !cfg.isTemplate()) throw ApiException.param("full", "linked clone feature for non-template is not available");
                     String name = p.str("hostname", null), desc = p.str("description", null), storage = p.str("storage", null), snap = p.str("snapname", null);
-                    return rc.startTask("vzclone", id(vmid), log ->
-                            new GuestClone(service().guests()).clone(vmid, newid, name, desc, full, storage, null, snap, log::log));
+                    String target = p.str("target", null);
+                    GuestClone clone = new GuestClone(service().guests());
+                    clone.checkTargetNode(vmid, snap, storage, target);
+                    return rc.startTask("vzclone", id(vmid), log -> clone.clone(vmid, newid, name, desc, full, storage, null, snap, target, log::log));
                 })).build());
         return m;
     }

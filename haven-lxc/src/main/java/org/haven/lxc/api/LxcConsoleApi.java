@@ -23,15 +23,16 @@ import org.haven.guest.config.GuestConfig;
 import org.haven.guest.console.ConsoleBridge;
 import org.haven.guest.console.ConsoleSessions;
 import org.haven.guest.console.PtyShell;
+import org.haven.guest.console.VncTerminal;
 import org.haven.lxc.LxcService;
 
 /**
  * Container consoles as PVE serves them: {@code POST termproxy} runs the container's console command (by its
  * {@code cmode}: {@code lxc-console} on a tty, on {@code /dev/console}, or an {@code lxc-attach} shell) on a terminal
  * and hands out a {@code PVEVNC} ticket and port; the guest framework's {@link ConsoleSessions} serves
- * {@code GET vncwebsocket} with PVE's termproxy protocol for xterm.js. The VNC ({@code vncproxy}) and SPICE
- * ({@code spiceproxy}) consoles of a container need PVE's {@code vncterm} and {@code spiceterm}, which this node does
- * not have: they are refused.
+ * {@code GET vncwebsocket} with PVE's termproxy protocol for xterm.js. {@code POST vncproxy} runs the same command
+ * on a VNC terminal ({@link VncTerminal}, PVE's {@code vncterm}) for noVNC, bridged by the same websocket. The SPICE
+ * console ({@code spiceproxy}) needs PVE's {@code spiceterm}, which this node does not have: it is refused.
  */
 final class LxcConsoleApi {
     private static final String VMS = "/vms/{vmid}";
@@ -90,10 +91,8 @@ final class LxcConsoleApi {
                                 .property("ticket", Schema.string()).property("upid", Schema.string()).property("user", Schema.string()))
                         .permissions(Permission.perm(VMS, "VM.Console"))
                         .proxyto("node").protect()
-                        .handler((p, rc) -> {
-                            service.get().store().load(p.integer("vmid"));
-                            throw new ApiException(501, "the VNC console of containers needs 'vncterm', which is not available - use the xterm.js console (termproxy)");
-                        })
+                        .handler((p, rc) -> vncproxy(rc, p.integer("vmid"), p.has("width") ? p.integer("width") : null,
+                                p.has("height") ? p.integer("height") : null))
                         .build(),
                 ApiMethod.get(LxcApi.CT + "/vncwebsocket").name("vncwebsocket").description("Opens a weksocket for VNC traffic.")
                         .param("node", StandardOptions.node()).param("vmid", vmid)
@@ -117,13 +116,22 @@ final class LxcConsoleApi {
                         .build());
     }
 
-    private Map<String, Object> termproxy(RequestContext rc, int vmid) {
+    /** The console command of a running container. */
+    private List<String> console(int vmid) {
         LxcService ct = service.get();
         GuestConfig cfg = ct.store().load(vmid);
         if (!ct.type().isRunning(vmid)) throw ApiException.error("CT " + vmid + " not running");
-        List<String> argv = consoleCommand(ct.runtime().lxc().lxcpath(), vmid, cfg.get("cmode").orElse(null), null);
+        return consoleCommand(ct.runtime().lxc().lxcpath(), vmid, cfg.get("cmode").orElse(null), null);
+    }
+
+    private Path socket(int vmid) {
+        return ctx.get().runDir().resolve("lxc-console-" + vmid + "-" + Long.toHexString(System.nanoTime()) + ".sock");
+    }
+
+    private Map<String, Object> termproxy(RequestContext rc, int vmid) {
+        List<String> argv = console(vmid);
         String ticket = sessions.issueTicket(rc.authid(), vmid);
-        Path socket = ctx.get().runDir().resolve("lxc-console-" + vmid + "-" + Long.toHexString(System.nanoTime()) + ".sock");
+        Path socket = socket(vmid);
         try {
             PtyShell.listen(socket, argv, Path.of("/"), Map.of("TERM", "xterm-256color", "LANG", "C.UTF-8"), ACCEPT_TIMEOUT);
         } catch (IOException e) {
@@ -132,5 +140,23 @@ final class LxcConsoleApi {
         LinkedHashMap<String, Object> out = sessions.open(rc, vmid, ConsoleBridge.Mode.TERM, socket, ticket);
         out.remove("cert");
         return out;
+    }
+
+    /**
+     * PVE's container {@code vncproxy}: the console command on a VNC terminal ({@code vncterm}) of {@code width} x
+     * {@code height} pixels, which the client reaches through {@code vncwebsocket} and logs in to with the ticket as
+     * VNC password.
+     */
+    private Map<String, Object> vncproxy(RequestContext rc, int vmid, Integer width, Integer height) {
+        List<String> argv = console(vmid);
+        String ticket = sessions.issueTicket(rc.authid(), vmid);
+        Path socket = socket(vmid);
+        int[] size = VncTerminal.terminalSize(width, height);
+        try {
+            VncTerminal.listen(socket, argv, Path.of("/"), Map.of("TERM", "linux", "LANG", "C.UTF-8"), ACCEPT_TIMEOUT, ticket, size[0], size[1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unable to start the console: " + e.getMessage(), e);
+        }
+        return sessions.open(rc, vmid, ConsoleBridge.Mode.VNC, socket, ticket);
     }
 }

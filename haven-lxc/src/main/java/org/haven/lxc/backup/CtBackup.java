@@ -109,7 +109,7 @@ public final class CtBackup implements GuestType.Backup {
         List<String> excludes = excluded(cfg);
         CtVolumes volumes = runtime.volumes();
         Path mnt = runtime.lxc().dir(vmid).resolve("vzdump");
-        return switch (mode) {
+        GuestType.FileTree tree = switch (mode) {
             case "stop" -> {
                 volumes.umount(mnt);
                 volumes.mountTree(included, mnt, null);
@@ -119,6 +119,12 @@ public final class CtBackup implements GuestType.Backup {
             case "suspend" -> suspend(vmid, included, excludes, tmpdir.resolve("copy"), log);
             default -> throw new GuestException(500, "unknown backup mode '" + mode + "'");
         };
+        List<String> userns = runtime.idMap(c).usernsexec();
+        if (userns.isEmpty()) return tree;
+        // the mapped root cannot read a file system's lost+found, as PVE's vzdump leaves it out
+        List<String> excludes2 = new ArrayList<>(tree.excludes());
+        excludes2.add("lost+found");
+        return new GuestType.FileTree(tree.root(), tree.sources(), excludes2, tree.release(), userns);
     }
 
     private GuestType.FileTree snapshot(int vmid, List<MountPoint> included, Path mnt, List<String> sources, List<String> excludes, Consumer<String> log) {
@@ -234,7 +240,7 @@ public final class CtBackup implements GuestType.Backup {
                 MountPoint mp = MountPoint.parse(e.getKey(), e.getValue());
                 if (CtVolumes.isNewVolume(mp.volume())) {
                     long bytes = CtVolumes.bytes(mp.volume());
-                    String volid = volumes.allocate(vmid, mp.volume());
+                    String volid = volumes.allocate(vmid, mp.volume(), runtime.idMap(CtConfig.of(cfg.current())));
                     allocated.add(volid);
                     log.accept("allocated " + mp.key() + " volume '" + volid + "'");
                     mp = mp.withVolume(volid).with("size", GuestVolumes.formatSize(bytes));
@@ -254,6 +260,7 @@ public final class CtBackup implements GuestType.Backup {
             @Override public GuestConfig config() { return cfg; }
             @Override public void unmount() { volumes.umount(root); }
             @Override public void free(Consumer<String> l) { free.accept(l); }
+            @Override public List<String> userns() { return runtime.idMap(CtConfig.of(cfg.current())).usernsexec(); }
         };
     }
 }

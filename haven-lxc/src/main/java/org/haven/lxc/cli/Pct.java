@@ -65,7 +65,7 @@ public final class Pct implements CliTool {
         c.add(ct("template", HttpMethod.POST, CT + "/template").output(CliCommand.Output.NONE));
         c.add(task("clone", HttpMethod.POST, CT + "/clone", "newid"));
         c.add(task("resize", HttpMethod.PUT, CT + "/resize", "disk", "size"));
-        c.add(task("move-volume", HttpMethod.POST, CT + "/move_volume", "volume", "storage"));
+        c.add(task("move-volume", HttpMethod.POST, CT + "/move_volume", "volume", "storage", "target-vmid", "target-volume"));
         c.add(task("migrate", HttpMethod.POST, CT + "/migrate", "target"));
         c.add(ct("unlock", HttpMethod.POST, CT + "/unlock").output(CliCommand.Output.NONE));
         c.add(ct("mount", HttpMethod.POST, CT + "/mount").output(CliCommand.Output.RAW));

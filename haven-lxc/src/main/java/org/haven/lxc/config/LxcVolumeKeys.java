@@ -20,6 +20,9 @@ public final class LxcVolumeKeys implements VolumeKeys {
 
     @Override public String volumeProperty() { return "volume"; }
 
+    /** PVE's container check refuses bind and device mount points with the words of a volume it cannot replicate. */
+    @Override public String pathNotReplicable() { return "cannot add non-replicatable volume to a replicated VM"; }
+
     /** Bind and device mount points name a host path: not a volume of any storage. */
     @Override public String volume(String key, String value) {
         String v = parse(key, value).get("volume");

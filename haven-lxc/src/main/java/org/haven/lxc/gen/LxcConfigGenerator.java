@@ -32,7 +32,8 @@ public final class LxcConfigGenerator {
         out.add("lxc.arch = " + lxcArch(c.arch()));
         String os = c.ostype() == null ? "unmanaged" : c.ostype();
         out.add("lxc.include = " + include(host, os, "common.conf"));
-        if (c.unprivileged()) out.add("lxc.include = " + include(host, os, "userns.conf"));
+        IdMap idmap = IdMap.of(c, host);
+        if (c.unprivileged() || idmap.custom()) out.add("lxc.include = " + include(host, os, "userns.conf"));
         if (c.feature("nesting") && host.includes().contains("nesting.conf")) out.add("lxc.include = " + host.includeDir() + "/nesting.conf");
         if (host.apparmor()) {
             out.add("lxc.apparmor.profile = generated");
@@ -40,12 +41,7 @@ public final class LxcConfigGenerator {
         }
         out.add("lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed");
         out.add("lxc.monitor.unshare = 1");
-        if (c.unprivileged()) {
-            if (host.uids() == null || host.gids() == null)
-                throw new IllegalArgumentException("unprivileged container needs subuid and subgid ranges of root");
-            out.add("lxc.idmap = u 0 " + host.uids().start() + " " + host.uids().count());
-            out.add("lxc.idmap = g 0 " + host.gids().start() + " " + host.gids().count());
-        }
+        if (!idmap.custom()) for (IdMap.Entry e : idmap.entries()) out.add("lxc.idmap = " + e.lxc()); // custom ones come with the raw keys
         out.add("lxc.tty.max = " + c.tty());
         if (!c.console()) out.add("lxc.console.path = none");
         out.add("lxc.environment = TERM=linux");

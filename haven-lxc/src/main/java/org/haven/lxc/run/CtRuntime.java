@@ -18,6 +18,7 @@ import org.haven.guest.config.GuestException;
 import org.haven.lxc.config.CtConfig;
 import org.haven.lxc.config.MountPoint;
 import org.haven.lxc.gen.HostFacts;
+import org.haven.lxc.gen.IdMap;
 import org.haven.lxc.gen.LxcConfigGenerator;
 import org.haven.lxc.setup.ContainerSetup;
 import org.haven.storage.spi.CommandRunner;
@@ -44,6 +45,9 @@ public final class CtRuntime {
     public CtVolumes volumes() { return volumes; }
     public GuestConfigStore store() { return store; }
     public HostFacts host() { return host; }
+
+    /** The container's id map on this host ({@link IdMap#NONE} for a privileged one). */
+    public IdMap idMap(CtConfig c) { return IdMap.of(c, host); }
 
     private static void log(Consumer<String> log, String s) { if (log != null) log.accept(s); }
 

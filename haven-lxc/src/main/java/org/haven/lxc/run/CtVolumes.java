@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.haven.guest.config.GuestException;
 import org.haven.lxc.config.CtConfig;
 import org.haven.lxc.config.MountPoint;
+import org.haven.lxc.gen.IdMap;
 import org.haven.storage.StorageManager;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.spi.CommandRunner;
@@ -49,23 +50,36 @@ public final class CtVolumes {
         return (long) (Double.parseDouble(m.group(2)) * 1024) * 1024 * 1024;
     }
 
-    /** Allocate and format a new volume for {@code spec} ({@code STORAGE:SIZE}); returns the volid. */
-    public String allocate(int vmid, String spec) {
+    /**
+     * Allocate and format a new volume for {@code spec} ({@code STORAGE:SIZE}); its root directory is owned by the
+     * container's root ({@code owner}'s host ids: an ext4 image gets them from {@code mkfs}, a subvolume by
+     * {@code chown}). Returns the volid.
+     */
+    public String allocate(int vmid, String spec, IdMap owner) {
         long bytes = bytes(spec);
         StorageEntry s = sm.enabledStorage(spec.substring(0, spec.indexOf(':')));
         boolean subvol = SUBVOL_TYPES.contains(s.type().id()) || bytes == 0;
         String volid = sm.alloc(s.id(), vmid, subvol ? "subvol" : "raw", null, subvol && !SUBVOL_TYPES.contains(s.type().id()) ? 0 : bytes,
                 org.haven.storage.ContentType.ROOTDIR);
-        if (!subvol) {
-            try {
-                String path = sm.path(volid);
-                check(List.of("mkfs.ext4", "-q", "-F", "-E", "root_owner=0:0", path));
-            } catch (RuntimeException e) {
-                sm.free(volid);
-                throw e;
-            }
+        try {
+            String path = sm.path(volid);
+            if (!subvol) check(List.of("mkfs.ext4", "-q", "-F", "-E", "root_owner=" + owner.rootUid() + ":" + owner.rootGid(), path));
+            else if (!owner.isEmpty() && Files.isDirectory(Path.of(path))) chown(Path.of(path), owner);
+        } catch (RuntimeException e) {
+            sm.free(volid);
+            throw e;
         }
         return volid;
+    }
+
+    /** Give {@code dir} to the container's root ({@code owner}'s host ids). */
+    public static void chown(Path dir, IdMap owner) {
+        try {
+            Files.setAttribute(dir, "unix:uid", (int) owner.rootUid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:gid", (int) owner.rootGid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new GuestException(500, "unable to chown " + dir + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -30,15 +30,25 @@ public final class Templates {
         throw new GuestException(500, "unsupported template archive '" + name + "' (tar, tar.gz, tar.zst or tar.xz)");
     }
 
-    /** Unpack {@code archive} into {@code rootfs}, keeping owners and modes, without the archive's device nodes. */
-    public static void unpack(CommandRunner run, Path archive, Path rootfs) {
+    /**
+     * Unpack {@code archive} into {@code rootfs}, keeping owners and modes, without the archive's device nodes. The
+     * archive is read here and fed to {@code tar} (as PVE does), which runs behind {@code userns} (an
+     * {@code lxc-usernsexec} prefix for an unprivileged container, so the files get the container's mapped ids).
+     */
+    public static void unpack(CommandRunner run, Path archive, Path rootfs, List<String> userns) {
         if (!Files.isRegularFile(archive)) throw new GuestException(500, "template '" + archive + "' does not exist");
-        List<String> cmd = new ArrayList<>(List.of("tar", "xpf", archive.toString()));
+        List<String> cmd = new ArrayList<>(userns);
+        cmd.addAll(List.of("tar", "xpf", "-"));
         cmd.addAll(decompression(archive.getFileName().toString()));
         cmd.addAll(List.of("--totals", "--sparse", "--numeric-owner", "--acls", "--xattrs", "--xattrs-include=user.*",
                 "--xattrs-include=security.capability", "--warning=no-file-ignored", "--warning=no-xattr-write",
                 "-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*"));
-        CommandRunner.Result r = run.run(cmd);
+        CommandRunner.Result r;
+        try (var in = Files.newInputStream(archive)) {
+            r = run.stream(cmd, java.util.Map.of(), in, null);
+        } catch (IOException e) {
+            throw new GuestException(500, "unable to read template '" + archive.getFileName() + "': " + e.getMessage());
+        }
         if (!r.ok()) throw new GuestException(500, "unable to unpack template '" + archive.getFileName() + "': " + r.stderr().strip());
     }
 

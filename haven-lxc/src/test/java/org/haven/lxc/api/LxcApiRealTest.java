@@ -190,6 +190,109 @@ class LxcApiRealTest {
         return (Long.parseLong(eff.substring(7).strip(), 16) >> cap & 1) == 1;
     }
 
+    /**
+     * {@code vncproxy}: the container's console on a VNC terminal, logged in to with the returned ticket; the first
+     * rows show {@code lxc-console}'s banner ("Connected to tty 1", 18 characters).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(180)
+    void vncConsoleThroughTheApi() throws Exception {
+        try (CtBed bed = new CtBed(tmp, "")) {
+            Api a = api(bed, tmp);
+            assertThat(a.task(HttpMethod.POST, "", "vmid", 9203, "ostemplate", "local:vztmpl/" + bed.template.getFileName(),
+                    "hostname", "vnc1", "memory", 64, "rootfs", "local:0.05")).isEqualTo("OK");
+            ApiResponse stopped = a.call(HttpMethod.POST, "/9203/vncproxy", "websocket", true);
+            assertThat(stopped.status()).isEqualTo(500);
+            assertThat(stopped.message()).isEqualTo("CT 9203 not running");
+            assertThat(a.task(HttpMethod.POST, "/9203/status/start")).isEqualTo("OK");
+            java.nio.file.Files.createDirectories(tmp.resolve("run")); // the node's run directory, where console sockets live
+
+            ApiResponse r = a.call(HttpMethod.POST, "/9203/vncproxy", "websocket", true, "width", 800, "height", 600);
+            assertThat(r.status()).as(r.message()).isEqualTo(200);
+            Map<String, Object> d = (Map<String, Object>) r.data();
+            assertThat(d).containsKeys("port", "ticket", "cert", "upid", "user");
+            assertThat((String) d.get("upid")).contains(":vncproxy:9203:root@pam:");
+            Path socket;
+            try (var files = java.nio.file.Files.list(tmp.resolve("run"))) {
+                socket = files.filter(f -> f.getFileName().toString().startsWith("lxc-console-9203-")).findFirst().orElseThrow();
+            }
+            var cell = org.haven.guest.console.VncTerminal.cellSize();
+            try (var c = new org.haven.guest.console.RfbClient(socket)) {
+                assertThat(c.login((String) d.get("ticket"))).isZero();
+                assertThat(c.width).isEqualTo(800 / cell.width() * cell.width());
+                c.request(false);
+                c.update();
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (!c.inked(17, 1, cell) && System.nanoTime() < deadline) {
+                    c.request(true);
+                    c.update();
+                }
+                for (int col = 0; col < 18; col++) assertThat(c.inked(col, 1, cell) || col == 9 || col == 12 || col == 16).as("column " + col).isTrue();
+                for (int col = 18; col < 40; col++) assertThat(c.inked(col, 1, cell)).as("column " + col).isFalse();
+            }
+            assertThat(a.task(HttpMethod.POST, "/9203/status/stop")).isEqualTo("OK");
+        }
+    }
+
+    /**
+     * {@code clone} with {@code target}: only volumes on shared storage may be cloned to another node, whose config
+     * then holds the clone; {@code move_volume} with {@code target-vmid}: a mount point renamed for and moved to
+     * another container, with PVE's refusals.
+     */
+    @Test
+    void cloneToAnotherNodeAndVolumeToAnotherContainer() throws Exception {
+        Path shared = tmp.resolve("shared");
+        try (CtBed bed = new CtBed(tmp, "dir: shared\n\tpath " + shared + "\n\tcontent rootdir\n\tshared 1\n")) {
+            Api a = api(bed, tmp);
+            bed.cfs.mkdirs("nodes/n2/lxc"); // a second cluster node
+            String tmpl = "local:vztmpl/" + bed.template.getFileName();
+            assertThat(a.task(HttpMethod.POST, "", "vmid", 9204, "ostemplate", tmpl, "rootfs", "shared:0.05")).isEqualTo("OK");
+            assertThat(a.task(HttpMethod.POST, "", "vmid", 9205, "ostemplate", tmpl, "rootfs", "local:0.05", "mp0", "local:0.02,mp=/data,backup=1")).isEqualTo("OK");
+
+            ApiResponse unknown = a.call(HttpMethod.POST, "/9204/clone", "newid", 9206, "target", "n9");
+            assertThat(unknown.message()).isEqualTo("no such cluster node 'n9'");
+            ApiResponse local = a.call(HttpMethod.POST, "/9205/clone", "newid", 9206, "target", "n2");
+            assertThat(local.status()).isEqualTo(500);
+            assertThat(local.message()).isEqualTo("Can't clone to other node - VM uses local storage");
+            // a full clone onto the shared storage may go
+            assertThat(a.task(HttpMethod.POST, "/9205/clone", "newid", 9206, "target", "n2", "storage", "shared", "hostname", "far")).isEqualTo("OK");
+            assertThat(bed.cfs.readString("nodes/n1/lxc/9206.conf")).isEmpty();
+            String far = bed.cfs.readString("nodes/n2/lxc/9206.conf").orElseThrow();
+            assertThat(far).contains("hostname: far", "rootfs: shared:9206/vm-9206-disk-", "mp0: shared:9206/vm-9206-disk-").doesNotContain("lock:");
+            assertThat(bed.sm.imagesOf(9206)).hasSize(2);
+            assertThat(a.task(HttpMethod.POST, "/9204/clone", "newid", 9207, "target", "n2")).isEqualTo("OK");
+            assertThat(bed.cfs.readString("nodes/n2/lxc/9207.conf").orElseThrow()).contains("rootfs: shared:9207/vm-9207-disk-0.raw");
+
+            // mp0 of 9205 becomes mp0 of 9204, renamed for it
+            String before = bed.service.store().load(9205).get("mp0").orElseThrow();
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "mp0", "target-vmid", 9205).message())
+                    .isEqualTo("Moving a volume to the same container is not possible. Did you mean to move the volume to a different storage?");
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "rootfs", "target-vmid", 9204).message()).isEqualTo("Cannot move to/from 'rootfs'");
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "mp1", "target-vmid", 9204).message())
+                    .isEqualTo("volume 'mp1' for container '9205' does not exist");
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "mp0").message())
+                    .startsWith("Provide either a 'storage' to move the mount point to a different storage or 'target-vmid'");
+            ApiResponse move = a.call(HttpMethod.POST, "/9205/move_volume", "volume", "mp0", "target-vmid", 9204);
+            assertThat((String) move.data()).contains(":move_volume:9205-mp0>9204-mp0:root@pam:");
+            assertThat(a.tasks().await((String) move.data(), 60_000).status()).isEqualTo("OK");
+            assertThat(bed.service.store().load(9205).get("mp0")).isEmpty();
+            String moved = bed.service.store().load(9204).get("mp0").orElseThrow();
+            assertThat(moved).startsWith("local:9204/vm-9204-disk-").endsWith(",mp=/data,backup=1,size=20M");
+            assertThat(before).endsWith(",mp=/data,backup=1,size=20M");
+            assertThat(Path.of(bed.sm.path(moved.substring(0, moved.indexOf(','))))).exists();
+            assertThat(Path.of(bed.sm.path(before.substring(0, before.indexOf(','))))).doesNotExist();
+            // the key is taken now; as an unused volume it goes back
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "rootfs", "target-vmid", 9204, "target-volume", "mp0").message())
+                    .isEqualTo("Cannot move to/from 'rootfs'");
+            bed.service.update(9205, Map.of("mp0", "local:0.01,mp=/x"), List.of(), List.of(), null, null);
+            assertThat(a.call(HttpMethod.POST, "/9205/move_volume", "volume", "mp0", "target-vmid", 9204).message())
+                    .isEqualTo("Target volume key 'mp0' is already in use for container '9204'");
+            assertThat(a.task(HttpMethod.POST, "/9204/move_volume", "volume", "mp0", "target-vmid", 9205, "target-volume", "unused0")).isEqualTo("OK");
+            assertThat(bed.service.store().load(9205).get("unused0").orElseThrow()).startsWith("local:9205/vm-9205-disk-").doesNotContain(",");
+            assertThat(bed.service.store().load(9204).get("mp0")).isEmpty();
+        }
+    }
+
     @Test
     void hostAccessIsForRootOnly() throws Exception {
         try (CtBed bed = new CtBed(tmp, "")) {

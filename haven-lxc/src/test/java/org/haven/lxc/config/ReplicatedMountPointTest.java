@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code pct set} of a replicated container: a new mount point on a storage that cannot replicate is refused with
- * PVE's message, unless it is marked {@code replicate=0}; the check is the one VMs use.
+ * PVE's message, unless it is marked {@code replicate=0}; the check is the one VMs use, and a bind or device mount
+ * point gets the container's words (PVE's {@code update_vm} of containers), not a VM's "non-managed/pass-through".
  */
 @Tag("unit")
 class ReplicatedMountPointTest {
@@ -33,7 +34,10 @@ class ReplicatedMountPointTest {
         @Override
         public void checkVolume(int vmid, String volume) {
             checked.add(volume);
-            if (vmid == 100 && !volume.startsWith("zfs:")) throw new IllegalArgumentException("cannot add non-replicatable volume to a replicated VM");
+            if (vmid != 100 || volume.startsWith("zfs:")) return;
+            // the replication module's words, which are a VM's for a path
+            throw new IllegalArgumentException(volume.startsWith("/") ? "cannot add non-managed/pass-through volume to a replicated VM"
+                    : "cannot add non-replicatable volume to a replicated VM");
         }
     }
 
@@ -45,6 +49,9 @@ class ReplicatedMountPointTest {
         "mp0    | zfs:8,mp=/data                   | zfs:8                      | -",
         "rootfs | local:4                          | local:4                    | cannot add non-replicatable volume to a replicated VM",
         "net0   | name=eth0,bridge=vmbr0           | -                          | -",
+        "mp2    | /srv/share,mp=/share             | /srv/share                 | cannot add non-replicatable volume to a replicated VM",
+        "mp3    | /dev/sdb1,mp=/disk               | /dev/sdb1                  | cannot add non-replicatable volume to a replicated VM",
+        "mp2    | /srv/share,mp=/share,replicate=0 | -                          | -",
     })
     void aReplicatedContainerRefusesVolumesItCannotReplicate(String key, String value, String checked, String error) {
         Replicated r = new Replicated();

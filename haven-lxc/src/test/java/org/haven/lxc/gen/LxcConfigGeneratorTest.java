@@ -157,8 +157,53 @@ class LxcConfigGeneratorTest {
     }
 
     @Test
-    void unprivilegedWithoutSubordinateIdsIsRefused() {
-        assertThatThrownBy(() -> LxcConfigGenerator.generate(1, conf("unprivileged: 1\n"), V1, "/r", Map.of(), false))
-                .hasMessageContaining("subuid");
+    void unprivilegedWithoutSubordinateIdsGetsPveDefaultRange() {
+        String out = LxcConfigGenerator.generate(1, conf("unprivileged: 1\n"), V1, "/r", Map.of(), false);
+        assertThat(out).contains("lxc.include = /usr/share/lxc/config/userns.conf\n")
+                .contains("lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n");
+    }
+
+    @Test
+    void customIdmapReplacesTheDefaultOne() {
+        String out = LxcConfigGenerator.generate(1, conf("""
+                unprivileged: 1
+                lxc.idmap: u 0 100000 1005
+                lxc.idmap: u 1005 1005 1
+                lxc.idmap: g 0 100000 65536
+                """), V2, "/r", Map.of(), false);
+        assertThat(out).doesNotContain("lxc.idmap = u 0 100000 65536")
+                .endsWith("lxc.idmap = u 0 100000 1005\nlxc.idmap = u 1005 1005 1\nlxc.idmap = g 0 100000 65536\n");
+        // a map of its own makes a container a user namespace one even without the flag, as in PVE
+        assertThat(LxcConfigGenerator.generate(1, conf("lxc.idmap: u 0 100000 65536\nlxc.idmap: g 0 100000 65536\n"), V2, "/r", Map.of(), false))
+                .contains("lxc.include = /usr/share/lxc/config/userns.conf\n");
+        assertThat(LxcConfigGenerator.generate(1, conf("hostname: p\n"), V2, "/r", Map.of(), false)).doesNotContain("userns.conf", "lxc.idmap");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // config (lines split by ;)                          | subuid start | map (lxc-usernsexec -m …)                 | root uid | root gid
+            "unprivileged: 1                                      | 100000       | u:0:100000:65536 g:0:100000:65536          | 100000   | 100000",
+            "unprivileged: 1                                      | 200000       | u:0:200000:65536 g:0:200000:65536          | 200000   | 200000",
+            "unprivileged: 0                                      | 100000       | ''                                         | 0        | 0",
+            "'lxc.idmap: u 0 300000 10; lxc.idmap: g 0 400000 10' | 100000       | u:0:300000:10 g:0:400000:10                | 300000   | 400000",
+            "'unprivileged: 1; lxc.idmap: u 1 5 1'               | 100000       | u:1:5:1                                    | 0        | 0",
+    })
+    void idMap(String config, long start, String map, long rootUid, long rootGid) {
+        HostFacts host = new HostFacts(2, true, false, List.of(0), new HostFacts.IdRange(start, 65536), new HostFacts.IdRange(start, 65536), "/i", Set.of());
+        IdMap m = IdMap.of(conf(config.replace("; ", "\n") + "\n"), host);
+        List<String> expected = new java.util.ArrayList<>();
+        if (!map.isEmpty()) {
+            expected.add("lxc-usernsexec");
+            for (String e : map.split(" ")) expected.addAll(List.of("-m", e));
+            expected.add("--");
+        }
+        assertThat(m.usernsexec()).isEqualTo(expected);
+        assertThat(m.rootUid()).isEqualTo(rootUid);
+        assertThat(m.rootGid()).isEqualTo(rootGid);
+    }
+
+    @Test
+    void brokenIdmapIsRefused() {
+        assertThatThrownBy(() -> IdMap.of(conf("lxc.idmap: x 0 1\n"), V2)).hasMessage("failed to parse idmap: x 0 1");
     }
 }

@@ -83,7 +83,7 @@ public final class SdnConfig {
             for (String n : v.split("[,;\\s]+")) if (!n.isEmpty()) set.put(n, 1);
             return set;
         }
-        if (NUMERIC.contains(key) && v.matches("-?\\d+")) return Long.parseLong(v);
+        if (NUMERIC.contains(key) && v.matches("-?\\d{1,18}")) return Long.parseLong(v);
         return v;
     }
 
@@ -105,12 +105,14 @@ public final class SdnConfig {
         return out;
     }
 
-    /** The objects of one kind in a running configuration (empty when there is none). */
+    /** The objects of one kind in a running configuration (empty when there is none; an entry that is no object is left out). */
     @SuppressWarnings("unchecked")
     public static Map<String, Map<String, Object>> runningObjects(Map<String, Object> running, Kind k) {
+        Map<String, Map<String, Object>> out = new TreeMap<>();
         Object kind = running.get(k.name);
-        if (!(kind instanceof Map<?, ?> m) || !(m.get("ids") instanceof Map<?, ?> ids)) return new TreeMap<>();
-        return new TreeMap<>((Map<String, Map<String, Object>>) ids);
+        if (!(kind instanceof Map<?, ?> m) || !(m.get("ids") instanceof Map<?, ?> ids)) return out;
+        ids.forEach((id, o) -> { if (o instanceof Map<?, ?> obj) out.put(String.valueOf(id), (Map<String, Object>) obj); });
+        return out;
     }
 
     /** The running configuration from the text of {@code sdn/.running-config} (empty when there is none). */
