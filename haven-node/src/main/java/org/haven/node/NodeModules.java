@@ -12,6 +12,7 @@ import org.haven.api.server.Dispatcher;
 import org.haven.api.server.HttpExtensions;
 import org.haven.backup.api.BackupApi;
 import org.haven.backup.notify.NotificationApi;
+import org.haven.ceph.CephApi;
 import org.haven.cfs.api.ClusterConfigApi;
 import org.haven.cfs.api.ClusterOptionsApi;
 import org.haven.firewall.api.FirewallApi;
@@ -91,7 +92,7 @@ public final class NodeModules {
                 new AccessControlApi(ac), new ClusterConfigApi(), new ClusterOptionsApi(),
                 new StorageApi(storage), new DisksApi(storage), new FirewallApi(), new NetworkApi(), new SdnApi(),
                 qemu, new CapabilitiesApi(), lxc, backups, new NotificationApi(), replication,
-                ha, new HaGuestModule(tree, ha), new WebUiModule(http)));
+                ha, new HaGuestModule(tree, ha), new CephApi(storage), new WebUiModule(http)));
         all.addAll(extra);
         modules = List.copyOf(all);
     }
