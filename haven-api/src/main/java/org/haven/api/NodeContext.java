@@ -1,17 +1,17 @@
 package org.haven.api;
 
 import java.nio.file.Path;
-import java.util.Optional;
 import org.haven.api.task.TaskManager;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.time.Clock;
 
 /**
- * The services of the node a module runs in, handed to {@link ApiModule#register}.
+ * The node a module runs in, handed to {@link ApiModule#register}: its name, cluster file system, tasks,
+ * permission checks, directories and clock.
  *
- * <p>Modules exchange services through {@link #publish}/{@link #service}: e.g. haven-storage publishes
- * its {@code StorageManager} and haven-qemu looks it up. Publish in {@code register}, look up lazily (in
- * handlers or in {@link ApiModule#start}), because module registration order is not guaranteed.
+ * <p>What a module needs from other modules (the storage manager, the guest services, access control …) is not
+ * looked up here: the daemon ({@code haven-node}'s {@code NodeModules}) builds every service once and hands it to
+ * the module's constructor.
  */
 public interface NodeContext {
 
@@ -40,14 +40,4 @@ public interface NodeContext {
     boolean embedded();
 
     Clock clock();
-
-    /** The service published for {@code type}; throws IllegalStateException when none is. */
-    default <T> T service(Class<T> type) {
-        return findService(type).orElseThrow(() -> new IllegalStateException("no service " + type.getName() + " published"));
-    }
-
-    <T> Optional<T> findService(Class<T> type);
-
-    /** Make {@code impl} available to other modules under {@code type}. */
-    <T> void publish(Class<T> type, T impl);
 }

@@ -3,12 +3,15 @@
  *
  * <h2>Contributing API methods from a module</h2>
  * <ol>
- * <li>Depend on {@code haven-api} and implement {@link org.haven.api.ApiModule}:
+ * <li>Depend on {@code haven-api} and implement {@link org.haven.api.ApiModule}; take what the module needs from
+ * other modules in its constructor:
  * <pre>{@code
  * public final class StorageApi implements ApiModule {
+ *     private final StorageManager sm;
+ *
+ *     public StorageApi(StorageManager sm) { this.sm = sm; }   // made once by the daemon, shared with the guest modules
+ *
  *     public void register(ApiRegistry reg, NodeContext ctx) {
- *         StorageManager sm = new StorageManager(ctx.cfs(), ctx.nodeName());
- *         ctx.publish(StorageManager.class, sm);            // for other modules: ctx.service(StorageManager.class)
  *         reg.add(ApiMethod.get("/storage")
  *             .name("index").description("Storage index.")
  *             .param("type", Schema.string().optional().enumValues("dir", "lvm", "lvmthin"))
@@ -27,8 +30,8 @@
  *     }
  * }
  * }</pre></li>
- * <li>List the class in {@code src/main/resources/META-INF/services/org.haven.api.ApiModule}.</li>
- * <li>The daemon ({@code haven-node}) depends on every module; {@link java.util.ServiceLoader} finds yours.</li>
+ * <li>Create it in {@code haven-node}'s {@code NodeModules}, the daemon's one composition root, after the services it
+ * takes: {@code new StorageApi(storage)}. The daemon and {@code haven apidump} build their modules there.</li>
  * </ol>
  *
  * <p>Use PVE's paths, method names and parameter names/types (see {@code pve-api-8.4.json}); shared
@@ -56,10 +59,9 @@
  * top-level attributes beside {@code data}; return a {@link org.haven.api.RawResult} to send bytes as they
  * are (downloads).
  *
- * <p>Services the daemon publishes for modules: {@link org.haven.api.server.ApiTree} (the registered
- * methods), {@code org.haven.access.AccessControl}, {@link org.haven.core.cfs.ClusterFs} and
- * {@link org.haven.api.server.HttpExtensions} (raw Jetty handlers consulted before the API router: web UI,
- * websockets, downloads).
+ * <p>Node-wide services the daemon hands to the modules that need them: {@link org.haven.api.server.ApiTree} (the
+ * registered methods), {@code org.haven.access.AccessControl} and {@link org.haven.api.server.HttpExtensions} (raw
+ * Jetty handlers consulted before the API router: web UI, websockets, downloads).
  *
  * <h2>Contributing a CLI tool</h2>
  * Implement {@link org.haven.api.cli.CliTool} (list it in

@@ -1,14 +1,11 @@
 package org.haven.api;
 
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.haven.api.task.TaskManager;
 import org.haven.core.cfs.ClusterFs;
 import org.haven.core.time.Clock;
 
-/** A node context for module tests: node {@code n1} in embedded mode, with the given parts and a service map. */
+/** A node context for module tests: node {@code n1} in embedded mode, with the given parts. */
 public final class TestNodeContext implements NodeContext {
     private final ClusterFs cfs;
     private final TaskManager tasks;
@@ -16,7 +13,6 @@ public final class TestNodeContext implements NodeContext {
     private final Path dataDir;
     private final Path runDir;
     private final Clock clock;
-    private final Map<Class<?>, Object> services = new ConcurrentHashMap<>();
 
     public TestNodeContext(ClusterFs cfs, TaskManager tasks, AccessChecker access, Path dataDir, Path runDir, Clock clock) {
         this.cfs = cfs;
@@ -40,6 +36,4 @@ public final class TestNodeContext implements NodeContext {
     @Override public Path runDir() { return runDir; }
     @Override public boolean embedded() { return true; }
     @Override public Clock clock() { return clock; }
-    @Override public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-    @Override public <T> void publish(Class<T> type, T impl) { services.put(type, impl); }
 }

@@ -25,10 +25,10 @@ import org.haven.backup.api.BackupApi;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
 import org.haven.guest.GuestBackups;
+import org.haven.guest.GuestWiring;
 import org.haven.lxc.CtBed;
 import org.haven.lxc.LxcService;
 import org.haven.lxc.api.LxcApi;
-import org.haven.storage.StorageManager;
 import org.haven.lxc.config.CtConfig;
 import org.haven.storage.cli.BackupConfig;
 import org.haven.storage.spi.CommandRunner;
@@ -355,10 +355,10 @@ class ContainerBackupTest {
             @Override public java.util.Set<String> privileges(String authid, String path) { return java.util.Set.of(); }
         };
         NodeContext node = new TestNodeContext(bed.cfs, tasks, all, dir.resolve("node"), org.haven.core.time.Clock.SYSTEM);
-        node.publish(StorageManager.class, bed.sm);
         ApiTree tree = new ApiTree();
-        new BackupApi().register(tree, node);
-        LxcApi lxc = new LxcApi(bed.service);
+        BackupApi backups = new BackupApi(bed.sm);
+        backups.register(tree, node);
+        LxcApi lxc = new LxcApi(bed.service, GuestWiring.alone(bed.sm).withBackups(backups));
         lxc.register(tree, node);
         lxc.start(node);
         Authenticator auth = new Authenticator() {

@@ -68,8 +68,12 @@ public final class CephApi implements ApiModule {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CephApi.class);
     private static final SpecMethods SPEC = SpecMethods.load(CephApi.class, "ceph-api.json", DESCRIPTIONS);
 
+    private final StorageManager storage;
     private CephNode ceph;
     private NodeContext ctx;
+
+    /** The Ceph API of a node; pools and file systems become storages of {@code storage} when asked to. */
+    public CephApi(StorageManager storage) { this.storage = storage; }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
@@ -199,7 +203,7 @@ public final class CephApi implements ApiModule {
             settings.putIfAbsent("pg_autoscale_mode", "warn");
             settings.putIfAbsent("application", "rbd");
             boolean addStorages = p.bool("add_storages", false);
-            StorageManager sm = addStorages ? ctx.service(StorageManager.class) : null;
+            StorageManager sm = addStorages ? storage : null;
             if (addStorages && sm.config().get(name).isPresent()) throw ApiException.error("Storage ID '" + name + "' already exists");
             return task("cephcreatepool", name, rc, log -> {
                 pools.create(name, p.integer("pg_num", 128), settings, log::log);
@@ -222,7 +226,7 @@ public final class CephApi implements ApiModule {
         SPEC.add(reg, "DELETE", n + "/pool/{name}", "Destroy a pool.", (p, rc) -> {
             ceph.checkConfigured();
             String name = p.str("name");
-            StorageManager sm = ctx.findService(StorageManager.class).orElse(null);
+            StorageManager sm = storage;
             return task("cephdestroypool", name, rc,
                     log -> pools.destroy(name, p.bool("force", false), p.bool("remove_storages", false), sm, log::log));
         });
@@ -233,7 +237,7 @@ public final class CephApi implements ApiModule {
             String name = p.str("name", "cephfs");
             int pgNum = p.integer("pg_num", 128);
             boolean addStorage = p.bool("add-storage", false);
-            StorageManager sm = addStorage ? ctx.service(StorageManager.class) : null;
+            StorageManager sm = addStorage ? storage : null;
             return task("cephfscreate", name, rc, log -> createFs(pools, name, pgNum, sm, log));
         });
 

@@ -14,6 +14,7 @@ import org.haven.api.server.Json;
 import org.haven.api.server.SchemaExport;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.testing.Tools;
+import org.haven.storage.api.StorageApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -41,7 +42,7 @@ class CephApiConformanceTest {
         Files.createDirectories(tmp.resolve("cfs"));
         TestApi api = new TestApi(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tmp, (a, p, privs, any) -> false);
         ApiTree tree = new ApiTree();
-        new CephApi().register(tree, api.node);
+        new CephApi(StorageApi.storageManager(api.node)).register(tree, api.node);
         return ceph(SchemaExport.apidump(tree));
     }
 

@@ -16,7 +16,9 @@ import org.haven.api.server.ApiResponse;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
+import org.haven.storage.StorageManager;
 import org.haven.storage.api.StorageApi;
+import org.haven.storage.spi.ProcessCommandRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,8 +57,9 @@ class CephClusterTest {
         tmp = Files.createTempDirectory("haven-ceph");
         Files.createDirectories(tmp.resolve("cfs"));
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
-        module = new CephApi();
-        api = new TestApi(cfs, tmp, (a, p, privs, any) -> false, new StorageApi(), module, CephClusterTest::taskMethods);
+        StorageManager storage = new StorageManager(cfs, "n1", tmp.resolve("data/storage/local"), new ProcessCommandRunner());
+        module = new CephApi(storage);
+        api = new TestApi(cfs, tmp, (a, p, privs, any) -> false, new StorageApi(storage), module, CephClusterTest::taskMethods);
         Path img = tmp.resolve("osd0.img");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(3L << 30);

@@ -3,7 +3,7 @@ package org.haven.guest;
 import java.util.function.Consumer;
 
 /**
- * The backup module as the guest types see it (published by the backup module): a guest type's module
+ * The backup module as the guest types see it (the backup module, handed to the guest types by the daemon): a guest type's module
  * {@linkplain #register registers} its guests so that {@code vzdump} can back them up, and its create method
  * hands a restore ({@code archive=}) to {@link #restore}.
  */

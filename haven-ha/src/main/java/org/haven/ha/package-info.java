@@ -14,12 +14,12 @@
  *   <li>{@link org.haven.ha.HaConfig} parses {@code ha/resources.cfg} and {@code ha/groups.cfg};
  *       {@link org.haven.ha.FenceConfig} parses {@code ha/fence.cfg}; {@link org.haven.ha.HaJson} reads and writes
  *       {@code ha/manager_status} and {@code nodes/<node>/lrm_status}.</li>
- *   <li>{@link org.haven.ha.api.HaApi} contributes {@code /cluster/ha/...} and publishes
+ *   <li>{@link org.haven.ha.api.HaApi} contributes {@code /cluster/ha/...} and holds the
  *       {@link org.haven.ha.api.HaResources} (e.g. for {@code qm start} of an HA-managed guest, which only changes
- *       the requested state). The node's CRM and LRM start when a
- *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests is published: in the daemon that is
+ *       the requested state). The node's CRM and LRM start when the module is made with a
+ *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests: in the daemon those of
  *       {@code org.haven.node.ha.HaGuestModule} (haven-node), whose {@code vm:} agent starts, shuts down and
- *       relocates guests through the VM module; it also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
+ *       relocates guests through the VM module; that module also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
  * </ul>
  *
  * <p><b>Failover timing.</b> PVE's timing is fixed: CRM/LRM round 10 s, watchdog clients 60 s, watchdog device

@@ -100,7 +100,7 @@ public final class HavenNode implements AutoCloseable {
                 // test daemons reach no CA: an ACME call without a directory goes to a closed loopback port
                 "-Dhaven.acme.directory=https://127.0.0.1:1/directory"));
         cmd.addAll(extraJvmArgs);
-        cmd.addAll(List.of("org.haven.node.Havend", "--data-dir", dataDir.toString(), "--node", node,
+        cmd.addAll(List.of(TestHavend.class.getName(), "--data-dir", dataDir.toString(), "--node", node,
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--foreground"));
         cmd.addAll(daemonArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node daemon: {@code havend [--data-dir DIR] [--node NAME] [--port 8006] [--bind ADDR] [--foreground]}.
- * Wires the cluster file system, access control, tasks and every {@link ApiModule} found on the class path,
+ * Wires the cluster file system, access control, tasks and the node's modules ({@link NodeModules}),
  * generates the TLS certificates on first start and serves HTTPS and the CLI's Unix socket until SIGTERM.
  */
 public final class Havend implements AutoCloseable {
@@ -111,6 +111,7 @@ public final class Havend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Havend.class);
 
     private final Options options;
+    private final List<ApiModule> extraModules;
     private final NodePaths paths;
     private final List<ApiModule> started = new ArrayList<>();
     private org.haven.core.cfs.ClusterFs cfs;
@@ -127,8 +128,12 @@ public final class Havend implements AutoCloseable {
     private AutoCloseable treeWatch;
     private volatile String servedCert;
 
-    public Havend(Options options) {
+    public Havend(Options options) { this(options, List.of()); }
+
+    /** A daemon that also runs {@code extraModules} (after the node's own, {@link NodeModules}). */
+    public Havend(Options options, List<ApiModule> extraModules) {
         this.options = options;
+        this.extraModules = List.copyOf(extraModules);
         this.paths = options.dataDir() != null ? NodePaths.embedded(options.dataDir()) : NodePaths.system();
     }
 
@@ -171,20 +176,11 @@ public final class Havend implements AutoCloseable {
         if (paths.embedded() && writable) bootstrapAdmin(ac);
         tasks = new FileTaskManager(paths.taskDir(), node, clock);
         AccessAdapter access = new AccessAdapter(ac);
-        tree = new ApiTree();
         services = new NodeServices(node, cfs, tasks, access, paths, clock);
-        services.publish(ApiTree.class, tree);
-        services.publish(AccessControl.class, ac);
-        services.publish(org.haven.core.cfs.ClusterFs.class, cfs);
-        // calls to the other nodes as root@pam (migration, console and guest power on other nodes)
-        services.publish(org.haven.guest.migrate.ClusterApi.class, new org.haven.guest.migrate.HttpsClusterApi(cfs,
-                () -> new org.haven.guest.migrate.HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"))));
-        services.publish(org.haven.guest.console.ConsoleSessions.Tickets.class, org.haven.qemu.console.ConsoleApi.tickets(ac));
-        if (clusterService != null) services.publish(ClusterService.class, clusterService);
+        Dispatcher dispatcher = new Dispatcher(new ApiTree(), services, access);
+        tree = dispatcher.tree();
         HttpExtensions extensions = new HttpExtensions();
-        services.publish(HttpExtensions.class, extensions);
-        List<ApiModule> modules = OfflineApi.builtInModules();
-        modules.addAll(ApiModule.discover(e -> log.error("unable to load an API module: {}", e.toString())));
+        List<ApiModule> modules = new NodeModules(services, ac, dispatcher, extensions, extraModules).modules();
         for (ApiModule m : modules) {
             try {
                 m.register(tree, services);
@@ -200,8 +196,6 @@ public final class Havend implements AutoCloseable {
                 log.error("module {} failed to start: {}", m.name(), e.toString(), e);
             }
         }
-        Dispatcher dispatcher = new Dispatcher(tree, services, access);
-        services.publish(Dispatcher.class, dispatcher);
         proxy = new HttpsNodeProxy(cfs, ac);
         dispatcher.setProxy(proxy);
         KeyStore ks = Certificates.keyStore(cfs, node, ksPass);
@@ -424,7 +418,10 @@ public final class Havend implements AutoCloseable {
         } catch (InterruptedException ignored) { }
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) { main(args, List.of()); }
+
+    /** {@link #main} with {@code extraModules} besides the node's own (for test daemons). */
+    public static void main(String[] args, List<ApiModule> extraModules) {
         Options o;
         try {
             o = Options.parse(args);
@@ -445,7 +442,7 @@ public final class Havend implements AutoCloseable {
             runWitness(o, p);
             return;
         }
-        Havend d = new Havend(o);
+        Havend d = new Havend(o, extraModules);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("received shutdown request");

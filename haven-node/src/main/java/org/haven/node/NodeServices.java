@@ -1,8 +1,6 @@
 package org.haven.node;
 
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.haven.api.AccessChecker;
 import org.haven.api.NodeContext;
 import org.haven.api.task.TaskManager;
@@ -17,7 +15,6 @@ public final class NodeServices implements NodeContext {
     private final AccessChecker access;
     private final NodePaths paths;
     private final Clock clock;
-    private final ConcurrentHashMap<Class<?>, Object> services = new ConcurrentHashMap<>();
 
     public NodeServices(String nodeName, ClusterFs cfs, TaskManager tasks, AccessChecker access, NodePaths paths, Clock clock) {
         this.nodeName = nodeName;
@@ -37,13 +34,4 @@ public final class NodeServices implements NodeContext {
     @Override public boolean embedded() { return paths.embedded(); }
     @Override public Clock clock() { return clock; }
     public NodePaths paths() { return paths; }
-
-    @Override
-    public <T> Optional<T> findService(Class<T> type) { return Optional.ofNullable(type.cast(services.get(type))); }
-
-    @Override
-    public <T> void publish(Class<T> type, T impl) {
-        Object prev = services.putIfAbsent(type, impl);
-        if (prev != null && prev != impl) throw new IllegalStateException("service " + type.getName() + " already published");
-    }
 }

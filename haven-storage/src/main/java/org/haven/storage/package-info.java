@@ -2,8 +2,8 @@
  * Storage for Haven: PVE's {@code storage.cfg}, volumes and storage plugins.
  *
  * <h2>For other modules</h2>
- * The daemon publishes one {@link org.haven.storage.StorageManager} per node
- * ({@code ctx.service(StorageManager.class)}). Volume IDs are {@code <storage>:<volname>}; sizes are bytes.
+ * The daemon makes one {@link org.haven.storage.StorageManager} per node
+ * ({@code StorageApi.storageManager(ctx)}) and hands it to the modules that take one. Volume IDs are {@code <storage>:<volname>}; sizes are bytes.
  * <ul>
  * <li>{@code path(volid)} / {@code path(volid, snap)}: what QEMU or LXC opens (a file, a block device or an
  * {@code iscsi://}, {@code rbd:}, {@code gluster://} URL);</li>

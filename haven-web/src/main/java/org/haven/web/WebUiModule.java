@@ -11,6 +11,11 @@ import org.haven.api.server.HttpExtensions;
  * {@code haven.web.dir} serves the files from a directory instead of the class path.
  */
 public final class WebUiModule implements ApiModule {
+    private final HttpExtensions http;
+
+    /** The web UI served by the handlers of {@code http}. */
+    public WebUiModule(HttpExtensions http) { this.http = http; }
+
     @Override
     public String name() { return "web"; }
 
@@ -20,6 +25,6 @@ public final class WebUiModule implements ApiModule {
         StaticFiles files = dir != null && !dir.isBlank()
                 ? new StaticFiles(Path.of(dir).toAbsolutePath().normalize())
                 : new StaticFiles(WebUiModule.class.getClassLoader(), "www");
-        ctx.findService(HttpExtensions.class).ifPresent(ext -> ext.add(new WebUiHandler(files)));
+        http.add(new WebUiHandler(files));
     }
 }

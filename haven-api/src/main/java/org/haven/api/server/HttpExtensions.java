@@ -6,8 +6,8 @@ import org.eclipse.jetty.server.Handler;
 
 /**
  * Raw HTTP handlers that run before the API router, for what is not a JSON method: the web UI's static
- * files, console websockets, downloads. The daemon publishes one instance; modules add handlers in
- * {@code register}: {@code ctx.service(HttpExtensions.class).add(handler)}. A handler returns false from
+ * files, console websockets, downloads. The daemon makes one instance and hands it to the modules that serve
+ * such requests; they add their handlers in {@code register}. A handler returns false from
  * {@code handle} for requests it does not serve. Requests on the Unix socket come from root.
  */
 public final class HttpExtensions {

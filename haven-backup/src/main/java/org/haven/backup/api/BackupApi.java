@@ -53,24 +53,25 @@ public final class BackupApi implements ApiModule, GuestBackups {
     }
 
     private final List<GuestService> guests = new CopyOnWriteArrayList<>();
+    private final StorageManager storage;
     private NodeContext ctx;
     private BackupScheduler scheduler;
+
+    /** Backups of the guests that the guest types {@linkplain #register register}, to and from {@code storage}. */
+    public BackupApi(StorageManager storage) { this.storage = storage; }
 
     @Override public String name() { return "backup"; }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
-        ctx.publish(GuestBackups.class, this);
         reg.addAll(methods());
         new BackupInfoApi(guests, this::storage, this::defaults, jobs()).register(reg);
     }
 
     @Override public void register(GuestService g) { guests.add(g); }
 
-    private StorageManager storage() {
-        return ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
-    }
+    private StorageManager storage() { return storage; }
 
     /** {@code /etc/vzdump.conf}, or {@code <data-dir>/etc/vzdump.conf} in embedded mode. */
     Path confPath() {

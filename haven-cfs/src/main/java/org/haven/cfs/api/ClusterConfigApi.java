@@ -72,9 +72,8 @@ public final class ClusterConfigApi implements ApiModule {
         return null;
     }
 
+    /** The replicated cluster file system, when the node runs one (with a cfs port). */
     private static Optional<ClusterService> service(NodeContext ctx) {
-        Optional<ClusterService> s = ctx.findService(ClusterService.class);
-        if (s.isPresent()) return s;
         return ctx.cfs() instanceof ClusterService cs ? Optional.of(cs) : Optional.empty();
     }
 

@@ -20,7 +20,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
-import org.haven.api.NodeContext;
 import org.haven.api.RequestContext;
 import org.haven.api.server.HttpExtensions;
 
@@ -211,7 +210,5 @@ public final class ConsoleSessions {
     }
 
     /** Register the raw websocket handler with the daemon's HTTP server. */
-    public void install(NodeContext ctx) {
-        ctx.findService(HttpExtensions.class).ifPresent(ext -> ext.add(websocketHandler()));
-    }
+    public void install(HttpExtensions http) { http.add(websocketHandler()); }
 }

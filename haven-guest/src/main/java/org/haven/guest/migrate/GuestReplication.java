@@ -4,7 +4,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Storage replication as the guest framework sees it (published by the replication module): a guest migrated to the
+ * Storage replication as the guest framework sees it (the replication module, handed to the guest types by the daemon): a guest migrated to the
  * target of one of its replication jobs gets that job run first, so that only the last delta is sent and its
  * replicated volumes need no copy; afterwards the jobs' direction is switched to the new node. A replicated guest
  * refuses volumes that cannot be replicated.

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
@@ -22,9 +23,9 @@ import org.haven.ha.env.HaServices;
 import org.haven.ha.env.WatchdogMux;
 
 /**
- * PVE's {@code /cluster/ha} API: resources, groups and status. Publishes {@link HaResources} for other
- * modules, and starts the node's CRM and LRM when a guest driver ({@link ClusterHaEnv.ResourceDriver}) is
- * published.
+ * PVE's {@code /cluster/ha} API: resources, groups and status. Holds the {@link HaResources} (for the routing
+ * of guest power requests through HA), and starts the node's CRM and LRM when it is made with a guest driver
+ * ({@link ClusterHaEnv.ResourceDriver}).
  */
 public final class HaApi implements ApiModule {
     private static final System.Logger LOG = System.getLogger("haven.ha");
@@ -49,7 +50,21 @@ public final class HaApi implements ApiModule {
         });
     }
 
-    private HaServices services;
+    private final Optional<ClusterHaEnv.ResourceDriver> driver;
+    private volatile HaResources resources;
+    private volatile HaServices services;
+
+    /**
+     * The HA API of a node; with a {@code driver} for its guests the node also runs the CRM and LRM (from
+     * {@link #start}).
+     */
+    public HaApi(Optional<ClusterHaEnv.ResourceDriver> driver) { this.driver = driver; }
+
+    /** The HA resources (after {@link #register}). */
+    public HaResources resources() { return resources; }
+
+    /** The node's CRM and LRM, once started. */
+    public Optional<HaServices> services() { return Optional.ofNullable(services); }
 
     private static Schema sid() {
         return Schema.string().format("pve-ha-resource-or-vm-id").typetext("<type>:<name>")
@@ -131,7 +146,7 @@ public final class HaApi implements ApiModule {
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         HaResources ha = new HaResources(ctx.cfs());
-        ctx.publish(HaResources.class, ha);
+        resources = ha;
         Permission audit = Permission.perm("/", "Sys.Audit");
         Permission console = Permission.perm("/", "Sys.Console");
         List<String> resKeys = List.of("comment", "group", "max_relocate", "max_restart", "state");
@@ -378,9 +393,8 @@ public final class HaApi implements ApiModule {
 
     @Override
     public void start(NodeContext ctx) throws Exception {
-        var driver = ctx.findService(ClusterHaEnv.ResourceDriver.class);
         if (driver.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "no guest driver published: HA services (CRM/LRM) not started");
+            LOG.log(System.Logger.Level.INFO, "no guest driver: HA services (CRM/LRM) not started");
             return;
         }
         LockTable.HaTiming timing = ClusterHaEnv.readTiming(ctx.cfs());
@@ -420,8 +434,6 @@ public final class HaApi implements ApiModule {
         WatchdogMux mux = new WatchdogMux(backend, timing.watchdogTimeout(), () -> ctx.clock().epochSeconds());
         services = new HaServices(id -> new ClusterHaEnv(ctx.cfs(), ctx.clock(), driver.get(), mux,
             haLog(id), () -> new HaEnv.Shutdown(false, false)), mux);
-        // the guest modules ask the LRM for watchdog protection before an incoming migration starts a guest here
-        ctx.publish(HaServices.class, services);
     }
 
     /** The CRM's and LRM's messages go to the loggers named as PVE's daemons, {@code pve-ha-crm} and {@code pve-ha-lrm}. */

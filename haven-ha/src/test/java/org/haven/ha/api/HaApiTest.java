@@ -54,7 +54,7 @@ class HaApiTest {
         };
         NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, clock);
         ApiTree tree = new ApiTree();
-        new HaApi().register(tree, node);
+        new HaApi(Optional.empty()).register(tree, node);
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
             @Override public boolean verifyCsrf(String userid, String token) { return true; }

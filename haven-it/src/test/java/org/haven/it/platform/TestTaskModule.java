@@ -11,7 +11,7 @@ import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 
 /**
- * A test-only module (on the IT class path only): {@code POST /nodes/{node}/haven-test/task} starts a worker
+ * A test-only module (run by the test daemons, {@link org.haven.it.TestHavend}): {@code POST /nodes/{node}/haven-test/task} starts a worker
  * that logs a line, waits until the file named by {@code gate} exists in the data directory, logs another
  * line and then ends OK or fails with {@code fail}.
  */

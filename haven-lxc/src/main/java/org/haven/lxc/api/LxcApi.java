@@ -19,6 +19,7 @@ import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.GuestBackups;
+import org.haven.guest.GuestWiring;
 import org.haven.guest.access.OptionAccess;
 import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
@@ -45,19 +46,22 @@ public final class LxcApi implements ApiModule {
 
     private volatile LxcService service;
     private NodeContext ctx;
-    private final LxcConsoleApi console = new LxcConsoleApi(this::service, () -> ctx);
-    private final LxcMigrateApi migrate = new LxcMigrateApi(this::service,
-            () -> ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.ClusterApi.class), this::replication);
+    private final GuestWiring wiring;
+    private final LxcConsoleApi console;
+    private final LxcMigrateApi migrate;
 
-    /** Storage replication on this node, when its module runs. */
-    private java.util.Optional<org.haven.guest.migrate.GuestReplication> replication() {
-        return ctx == null ? java.util.Optional.empty() : ctx.findService(org.haven.guest.migrate.GuestReplication.class);
+    /** The container module of a node, with what the node hands to its guest types. */
+    public LxcApi(GuestWiring wiring) {
+        this.wiring = wiring;
+        this.console = new LxcConsoleApi(this::service, () -> ctx, wiring.tickets());
+        this.migrate = new LxcMigrateApi(this::service, () -> java.util.Optional.ofNullable(wiring.cluster()), wiring::replication);
     }
 
-    public LxcApi() {}
-
     /** A module serving {@code service} (for tests that build the service themselves). */
-    public LxcApi(LxcService service) { this.service = service; }
+    public LxcApi(LxcService service, GuestWiring wiring) {
+        this(wiring);
+        this.service = service;
+    }
 
     @Override public String name() { return "lxc"; }
 
@@ -65,27 +69,25 @@ public final class LxcApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
-        console.install(ctx);
+        console.install(wiring.http());
         reg.addResources(this::resources);
     }
 
     @Override
     public void start(NodeContext ctx) {
         service().setMigrator(migrate::migrator);
-        service().setReplication(this::replication);
-        ctx.publish(LxcService.class, service());
-        ctx.findService(GuestBackups.class).ifPresent(b -> b.register(service().guests()));
+        service().setReplication(wiring::replication);
+        wiring.backups().ifPresent(b -> b.register(service().guests()));
     }
 
-    /** The service, created on first use (the storage service is looked up then). */
+    /** The daemon's one container service (for the HA agent, replication), created on first use. */
     public LxcService service() {
         LxcService s = service;
         if (s != null) return s;
         synchronized (this) {
             if (service == null) {
-                StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
                 Path lxcpath = ctx.embedded() ? ctx.dataDir().resolve("lxc") : Path.of("/var/lib/lxc");
-                service = LxcService.create(GuestConfigStore.lxc(ctx.cfs()), sm, lxcpath, ctx.clock(), List.of());
+                service = LxcService.create(GuestConfigStore.lxc(ctx.cfs()), wiring.storage(), lxcpath, ctx.clock(), List.of());
             }
             return service;
         }
@@ -465,7 +467,7 @@ public final class LxcApi implements ApiModule {
      * with {@code force}.
      */
     private String restore(Params p, RequestContext rc, int vmid, Map<String, String> opts) {
-        GuestBackups backups = ctx.findService(GuestBackups.class)
+        GuestBackups backups = wiring.backups()
                 .orElseThrow(() -> new ApiException(501, "restore from a backup archive is not available"));
         String archive = p.str("ostemplate");
         boolean force = p.bool("force", false);

@@ -16,6 +16,7 @@ import org.haven.api.ApiMethod;
 import org.haven.api.NodeContext;
 import org.haven.api.Permission;
 import org.haven.api.RequestContext;
+import org.haven.api.server.HttpExtensions;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.config.GuestConfig;
@@ -41,14 +42,14 @@ final class LxcConsoleApi {
     private final Supplier<NodeContext> ctx;
     private final ConsoleSessions sessions;
 
-    LxcConsoleApi(Supplier<LxcService> service, Supplier<NodeContext> ctx) {
+    LxcConsoleApi(Supplier<LxcService> service, Supplier<NodeContext> ctx, Optional<ConsoleSessions.Tickets> tickets) {
         this.service = service;
         this.ctx = ctx;
-        this.sessions = new ConsoleSessions("lxc", () -> Optional.ofNullable(ctx.get()).flatMap(c -> c.findService(ConsoleSessions.Tickets.class)));
+        this.sessions = new ConsoleSessions("lxc", () -> tickets);
     }
 
     /** Serve the console websockets with the node's HTTP server. */
-    void install(NodeContext ctx) { sessions.install(ctx); }
+    void install(HttpExtensions http) { sessions.install(http); }
 
     /**
      * PVE's {@code get_console_command}: {@code tty} (the default) attaches to a tty, {@code console} to

@@ -23,7 +23,7 @@ import org.haven.api.task.FileTaskManager;
 import org.haven.core.testing.RealTest;
 import org.haven.core.time.Clock;
 import org.haven.lxc.CtBed;
-import org.haven.storage.StorageManager;
+import org.haven.guest.GuestWiring;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,9 +61,8 @@ class LxcApiRealTest {
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
         NodeContext node = new TestNodeContext(bed.cfs, tasks, all, tmp, Clock.SYSTEM);
-        node.publish(StorageManager.class, bed.sm);
         ApiTree tree = new ApiTree();
-        new LxcApi(bed.service).register(tree, node);
+        new LxcApi(bed.service, GuestWiring.alone(bed.sm)).register(tree, node);
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
             @Override public boolean verifyCsrf(String userid, String token) { return true; }

@@ -225,11 +225,6 @@ class NetworkApiTest extends NetworkApiHarness {
     }
 
     @Test
-    void theNodeFindsTheModule() {
-        assertThat(org.haven.api.ApiModule.discover(e -> { throw new AssertionError(e); })).anyMatch(m -> m instanceof NetworkApi);
-    }
-
-    @Test
     void permissions() throws Exception {
         start(List.of(), () -> LIVE);
         assertThat(call("audit@pve", HttpMethod.GET, "/nodes/n1/network/eno1").status()).isEqualTo(200);

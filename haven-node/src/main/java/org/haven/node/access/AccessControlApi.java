@@ -28,9 +28,13 @@ import org.haven.core.schema.StandardOptions;
  * {@link AccessAdmin} (haven-access); this class declares the methods.
  */
 public final class AccessControlApi implements ApiModule {
+    private final AccessControl ac;
     private NodeContext ctx;
     private volatile AccessAdmin admin;
     private RealmSyncJobs realmSyncJobs;
+
+    /** The access administration API over the node's access control. */
+    public AccessControlApi(AccessControl ac) { this.ac = ac; }
 
     @Override public String name() { return "access-control"; }
 
@@ -40,9 +44,7 @@ public final class AccessControlApi implements ApiModule {
         return a;
     }
 
-    private AccessControl access() {
-        return ctx.findService(AccessControl.class).orElseGet(() -> new AccessControl(ctx.cfs(), ctx.clock()));
-    }
+    private AccessControl access() { return ac; }
 
     /** Runs the scheduled realm syncs. */
     @Override public void start(NodeContext ctx) { realmSyncJobs.start(); }

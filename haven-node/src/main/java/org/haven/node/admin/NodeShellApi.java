@@ -7,20 +7,20 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-import org.haven.access.AccessControl;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.NodeContext;
 import org.haven.api.Permission;
 import org.haven.api.RequestContext;
+import org.haven.api.server.HttpExtensions;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.console.ConsoleBridge;
 import org.haven.guest.console.ConsoleSessions;
 import org.haven.guest.console.PtyShell;
 import org.haven.guest.console.VncTerminal;
-import org.haven.qemu.console.ConsoleApi;
 
 /**
  * The node's shell as PVE serves it: {@code POST /nodes/{node}/termproxy} (xterm.js) and
@@ -37,9 +37,9 @@ final class NodeShellApi {
     private final NodeContext ctx;
     private final ConsoleSessions sessions;
 
-    NodeShellApi(NodeContext ctx) {
+    NodeShellApi(NodeContext ctx, Optional<ConsoleSessions.Tickets> tickets) {
         this.ctx = ctx;
-        this.sessions = ConsoleSessions.node(() -> ctx.findService(AccessControl.class).map(ConsoleApi::tickets));
+        this.sessions = ConsoleSessions.node(() -> tickets);
     }
 
     private static Schema cmd() {
@@ -140,5 +140,5 @@ final class NodeShellApi {
         return java.nio.file.Files.isExecutable(Path.of("/bin/bash")) ? "/bin/bash" : "/bin/sh";
     }
 
-    void install() { sessions.install(ctx); }
+    void install(HttpExtensions http) { sessions.install(http); }
 }

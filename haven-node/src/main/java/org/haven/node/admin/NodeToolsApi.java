@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 import org.haven.api.ApiException;
 import org.haven.api.ApiRegistry;
@@ -51,12 +52,15 @@ final class NodeToolsApi {
     private final Host host;
     private final Apt apt;
     private final CommandRunner runner;
+    private final Supplier<Dispatcher> dispatcher;
 
-    NodeToolsApi(NodeContext ctx, Host host, Apt apt, CommandRunner runner) {
+    /** {@code dispatcher}: the node's API, which {@code execute} and the report call. */
+    NodeToolsApi(NodeContext ctx, Host host, Apt apt, CommandRunner runner, Supplier<Dispatcher> dispatcher) {
         this.ctx = ctx;
         this.host = host;
         this.apt = apt;
         this.runner = runner;
+        this.dispatcher = dispatcher;
     }
 
     void register(ApiRegistry reg) {
@@ -140,7 +144,7 @@ final class NodeToolsApi {
             throw org.haven.core.schema.ParamException.of("commands", "invalid JSON");
         }
         if (!cmds.isArray()) throw org.haven.core.schema.ParamException.of("commands", "value must be a JSON array");
-        Dispatcher dispatcher = ctx.service(Dispatcher.class);
+        Dispatcher dispatcher = this.dispatcher.get();
         List<Map<String, Object>> out = new ArrayList<>();
         for (JsonNode c : cmds) {
             String method = c.path("method").asString("");
@@ -228,7 +232,7 @@ final class NodeToolsApi {
                 if (e.name().endsWith(".conf")) guests.add(base + "/" + e.name());
         }
         List<String> aptFiles = apt.repositoryFiles().stream().map(apt::display).toList();
-        Dispatcher dispatcher = ctx.findService(Dispatcher.class).orElse(null);
+        Dispatcher dispatcher = this.dispatcher.get();
         return NodeReport.render(NodeReport.plan(node, guests, aptFiles), item -> switch (item.kind()) {
             case COMMAND -> {
                 try {

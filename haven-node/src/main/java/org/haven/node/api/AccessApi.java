@@ -28,15 +28,19 @@ import org.slf4j.LoggerFactory;
 public final class AccessApi implements ApiModule {
     private static final Logger LOG = LoggerFactory.getLogger(AccessApi.class);
 
-    private AccessControl ac;
-    private ApiTree tree;
+    private final AccessControl ac;
+    private final ApiTree tree;
     private NodeContext ctx;
+
+    /** Login and permissions with the node's access control; {@code tree} (the node's methods) lists the index of {@code /access}. */
+    public AccessApi(AccessControl ac, ApiTree tree) {
+        this.ac = ac;
+        this.tree = tree;
+    }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
-        this.ac = ctx.service(AccessControl.class);
-        this.tree = ctx.service(ApiTree.class);
 
         reg.add(ApiMethod.get("/access").name("index").description("Directory index.")
                 .returns(Schema.array(Schema.object().property("subdir", Schema.string()))

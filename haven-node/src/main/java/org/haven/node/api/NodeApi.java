@@ -37,7 +37,7 @@ import tools.jackson.databind.JsonNode;
  */
 public final class NodeApi implements ApiModule {
     private NodeContext ctx;
-    private ApiTree tree;
+    private final ApiTree tree;
     private final HostStats stats = new HostStats();
 
     static {
@@ -47,10 +47,12 @@ public final class NodeApi implements ApiModule {
         });
     }
 
+    /** The node's methods; {@code tree} (the node's methods and resources) answers index and resource listings. */
+    public NodeApi(ApiTree tree) { this.tree = tree; }
+
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
-        this.tree = ctx.service(ApiTree.class);
         Schema node = StandardOptions.node();
         Schema indexReturns = Schema.array(Schema.object()).attr("links", List.of(Map.of("href", "{name}", "rel", "child")));
 

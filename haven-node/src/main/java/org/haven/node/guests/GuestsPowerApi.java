@@ -42,7 +42,11 @@ public final class GuestsPowerApi implements ApiModule {
     private static final String NODE = "/nodes/{node}";
     private static final String PERMS = "The 'VM.PowerMgmt' permission is required on '/' or on '/vms/<ID>' for each ID passed via the 'vms' parameter.";
 
+    private final ClusterApi cluster;
     private NodeContext ctx;
+
+    /** The node's guests started and stopped through the API of their node, called with {@code cluster}. */
+    public GuestsPowerApi(ClusterApi cluster) { this.cluster = cluster; }
 
     @Override public String name() { return "node-guests"; }
 
@@ -120,7 +124,7 @@ public final class GuestsPowerApi implements ApiModule {
 
     // ---- the guests of this node ------------------------------------------------------------------------------
 
-    private ClusterApi api() { return ctx.service(ClusterApi.class); }
+    private ClusterApi api() { return cluster; }
 
     private String node() { return ctx.nodeName(); }
 

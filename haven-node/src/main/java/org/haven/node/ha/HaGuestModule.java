@@ -1,6 +1,8 @@
 package org.haven.node.ha;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
@@ -8,16 +10,17 @@ import org.haven.api.Handler;
 import org.haven.api.HttpMethod;
 import org.haven.api.NodeContext;
 import org.haven.api.server.ApiTree;
+import org.haven.guest.migrate.GuestReplication;
 import org.haven.ha.ManagerStatus;
+import org.haven.ha.api.HaApi;
 import org.haven.ha.api.HaResources;
 import org.haven.ha.env.ClusterHaEnv;
-import org.haven.ha.env.HaServices;
 import org.haven.lxc.LxcService;
 import org.haven.qemu.QemuService;
 
 /**
- * Ties guests to the HA manager on a node: publishes the resource agents by type ({@link GuestResourceDrivers};
- * {@code vm:} is {@link VmResourceDriver}, {@code ct:} is {@link CtResourceDriver}), which makes the HA module run the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
+ * Ties guests to the HA manager on a node: makes the resource agents by type ({@link #drivers}, {@link GuestResourceDrivers};
+ * {@code vm:} is {@link VmResourceDriver}, {@code ct:} is {@link CtResourceDriver}), with which the HA module runs the node's CRM and LRM, and routes {@code qm start|stop|shutdown} of an
  * HA-managed guest (and {@code pct start|stop|shutdown} of a container) through HA as PVE does (guide §14.3): start sets the requested state to {@code started}
  * (task {@code hastart}); stop and shutdown queue the CRM command {@code stop <sid> <timeout>} (task
  * {@code hastop}), which stops the guest and sets its requested state to {@code stopped}.
@@ -27,41 +30,45 @@ public final class HaGuestModule implements ApiModule {
     static final String VM_STATUS = "/nodes/{node}/qemu/{vmid}/status/";
     static final String CT_STATUS = "/nodes/{node}/lxc/{vmid}/status/";
 
-    /** The VM module's service (published when it starts; until then the agent's calls fail and are retried). */
-    private static QemuService qemu(NodeContext ctx) {
-        return ctx.findService(QemuService.class).orElseThrow(() -> new org.haven.ha.HaException("the VM service is not running yet"));
+    private final ApiTree tree;
+    private final HaApi ha;
+
+    /** Routes the power methods of {@code tree} through the HA resources of {@code ha}. */
+    public HaGuestModule(ApiTree tree, HaApi ha) {
+        this.tree = tree;
+        this.ha = ha;
     }
 
-    /** The container module's service (published when it starts). */
-    private static LxcService lxc(NodeContext ctx) {
-        return ctx.findService(LxcService.class).orElseThrow(() -> new org.haven.ha.HaException("the container service is not running yet"));
+    /**
+     * The resource agents of the node's guests, by HA type: {@code vm} over {@code qemu}, {@code ct} over {@code lxc};
+     * a recovered guest comes back from its replica when {@code replication} has one.
+     */
+    public static ClusterHaEnv.ResourceDriver drivers(NodeContext ctx, Supplier<QemuService> qemu, Supplier<LxcService> lxc,
+            Optional<GuestReplication> replication) {
+        HaMigration migration = new HaMigration(ctx.tasks(), ctx.cfs(), ctx.nodeName());
+        HaRecovery recovery = new HaRecovery(() -> replication);
+        return new GuestResourceDrivers(java.util.Map.of(
+            "vm", new VmResourceDriver(qemu, migration, recovery, ctx.nodeName()),
+            "ct", new CtResourceDriver(lxc, migration, recovery, ctx.nodeName())));
     }
 
     @Override public String name() { return "ha-guests"; }
 
     @Override
-    public void register(ApiRegistry reg, NodeContext ctx) {
-        HaMigration migration = new HaMigration(ctx.tasks(), ctx.cfs(), ctx.nodeName());
-        HaRecovery recovery = new HaRecovery(() -> ctx.findService(org.haven.guest.migrate.GuestReplication.class));
-        ctx.publish(ClusterHaEnv.ResourceDriver.class, new GuestResourceDrivers(java.util.Map.of(
-            "vm", new VmResourceDriver(() -> qemu(ctx), migration, recovery, ctx.nodeName()),
-            "ct", new CtResourceDriver(() -> lxc(ctx), migration, recovery, ctx.nodeName()))));
-    }
+    public void register(ApiRegistry reg, NodeContext ctx) {}
 
     @Override
     public void start(NodeContext ctx) {
-        var tree = ctx.findService(ApiTree.class);
-        var ha = ctx.findService(HaResources.class);
-        if (tree.isEmpty() || ha.isEmpty()) return;
+        HaResources resources = ha.resources();
         for (String[] type : List.of(new String[] {VM_STATUS, "vm", "VM"}, new String[] {CT_STATUS, "ct", "CT"})) {
             for (String action : List.of("start", "stop", "shutdown")) {
-                var hit = tree.get().lookup(type[0] + action);
+                var hit = tree.lookup(type[0] + action);
                 ApiMethod old = hit == null ? null : hit.node().methods().get(HttpMethod.POST);
                 if (old == null || !hit.node().path().equals(type[0] + action)) {
                     LOG.log(System.Logger.Level.WARNING, "no POST " + type[0] + action + ": " + action + " not routed through HA");
                     continue;
                 }
-                tree.get().replace(wrap(old, action, ha.get(), type[1], type[2], sid -> protectIncoming(ctx, sid)));
+                tree.replace(wrap(old, action, resources, type[1], type[2], this::protectIncoming));
             }
         }
     }
@@ -74,8 +81,8 @@ public final class HaGuestModule implements ApiModule {
     /** How long the target of a migration waits for its LRM (one round of an idle LRM, and the lock request). */
     static final long INCOMING_WAIT_MS = 60_000;
 
-    private static boolean protectIncoming(NodeContext ctx, String sid) throws InterruptedException {
-        var services = ctx.findService(HaServices.class);
+    private boolean protectIncoming(String sid) throws InterruptedException {
+        var services = ha.services();
         return services.isPresent() && services.get().lrm().protectIncoming(sid, INCOMING_WAIT_MS);
     }
 

@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Supplier;
 import org.haven.api.NodeContext;
 import org.haven.metrics.MetricsSource;
 import org.haven.metrics.Snapshot;
 import org.haven.node.HostStats;
-import org.haven.qemu.QemuService;
 import org.haven.storage.StorageManager;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.spi.StorageStatus;
@@ -23,9 +22,16 @@ public final class NodeMetricsSource implements MetricsSource {
     private static final List<String> CPU_FIELDS = List.of("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice");
 
     private final NodeContext ctx;
+    private final StorageManager storage;
+    private final Supplier<List<Map<String, Object>>> vms;
     private final HostStats stats = new HostStats();
 
-    public NodeMetricsSource(NodeContext ctx) { this.ctx = ctx; }
+    /** The figures of the host, of the storages of {@code storage} and of the VMs {@code vms} lists (as {@code qm list}). */
+    public NodeMetricsSource(NodeContext ctx, StorageManager storage, Supplier<List<Map<String, Object>>> vms) {
+        this.ctx = ctx;
+        this.storage = storage;
+        this.vms = vms;
+    }
 
     @Override
     public Snapshot collect(long ctime) {
@@ -76,23 +82,19 @@ public final class NodeMetricsSource implements MetricsSource {
 
     private List<Snapshot.Guest> guests() {
         List<Snapshot.Guest> out = new ArrayList<>();
-        ctx.findService(QemuService.class).ifPresent(q -> {
-            for (Map<String, Object> d : q.list(false)) {
-                Map<String, Object> data = new LinkedHashMap<>(d);
-                data.values().removeIf(v -> v == null);
-                out.add(new Snapshot.Guest("qemu", ((Number) d.get("vmid")).intValue(), data));
-            }
-        });
+        for (Map<String, Object> d : vms.get()) {
+            Map<String, Object> data = new LinkedHashMap<>(d);
+            data.values().removeIf(v -> v == null);
+            out.add(new Snapshot.Guest("qemu", ((Number) d.get("vmid")).intValue(), data));
+        }
         return out;
     }
 
     private List<Snapshot.Storage> storages() {
-        Optional<StorageManager> sm = ctx.findService(StorageManager.class);
-        if (sm.isEmpty()) return List.of();
         List<Snapshot.Storage> out = new ArrayList<>();
-        for (StorageEntry e : sm.get().config().entries()) {
+        for (StorageEntry e : storage.config().entries()) {
             if (e.disabled() || !e.availableOn(ctx.nodeName())) continue;
-            StorageStatus st = sm.get().status(e.id());
+            StorageStatus st = storage.status(e.id());
             if (!st.active()) continue;
             out.add(new Snapshot.Storage(e.id(), Map.of("total", st.total(), "used", st.used(), "avail", st.avail(),
                     "active", 1, "enabled", 1, "shared", e.shared() ? 1 : 0, "type", e.type().id())));

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
@@ -19,7 +19,6 @@ import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.node.HostStats;
 import org.haven.node.Periodic;
-import org.haven.qemu.QemuService;
 import org.haven.storage.StorageManager;
 import org.haven.storage.config.StorageEntry;
 import org.haven.storage.spi.StorageStatus;
@@ -37,10 +36,18 @@ public final class RrdModule implements ApiModule {
     /** Physical NICs, whose traffic PVE counts as the node's (PVE::Network's PHYSICAL_NIC_RE). */
     static final Pattern PHYSICAL_NIC = org.haven.metrics.ExportMetrics.PHYSICAL_NIC;
 
+    private final StorageManager storage;
+    private final Supplier<List<Map<String, Object>>> vms;
     private NodeContext ctx;
     private RrdStore store;
     private final HostStats stats = new HostStats();
     private Periodic collector;
+
+    /** Statistics of the host, of the storages of {@code storage} and of the VMs {@code vms} lists (as {@code qm list}). */
+    public RrdModule(StorageManager storage, Supplier<List<Map<String, Object>>> vms) {
+        this.storage = storage;
+        this.vms = vms;
+    }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
@@ -109,12 +116,10 @@ public final class RrdModule implements ApiModule {
 
     /** {@code pve2-storage/<node>/<storage>:ctime:total:used} of every active storage of this node. */
     List<String> storageLines(long now) {
-        Optional<StorageManager> sm = ctx.findService(StorageManager.class);
-        if (sm.isEmpty()) return List.of();
         List<String> out = new ArrayList<>();
-        for (StorageEntry e : sm.get().config().entries()) {
+        for (StorageEntry e : storage.config().entries()) {
             if (e.disabled() || !e.availableOn(ctx.nodeName())) continue;
-            StorageStatus st = sm.get().status(e.id());
+            StorageStatus st = storage.status(e.id());
             if (st.active()) out.add("pve2-storage/" + ctx.nodeName() + "/" + e.id() + ":" + now + ":" + st.total() + ":" + st.used());
         }
         return out;
@@ -125,10 +130,8 @@ public final class RrdModule implements ApiModule {
      * of every VM of this node, as pvestatd sends them.
      */
     List<String> guestLines(long now) {
-        Optional<QemuService> q = ctx.findService(QemuService.class);
-        if (q.isEmpty()) return List.of();
         List<String> out = new ArrayList<>();
-        for (Map<String, Object> d : q.get().list(false)) out.add(guestLine(d, now));
+        for (Map<String, Object> d : vms.get()) out.add(guestLine(d, now));
         return out;
     }
 

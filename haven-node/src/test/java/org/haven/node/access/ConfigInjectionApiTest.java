@@ -50,7 +50,7 @@ class ConfigInjectionApiTest {
         AccessAdapter adapter = new AccessAdapter(ac);
         tasks = new FileTaskManager(paths.taskDir(), "n1", Clock.SYSTEM);
         NodeServices services = new NodeServices("n1", cfs, tasks, adapter, paths, Clock.SYSTEM);
-        dispatcher = new Dispatcher(OfflineApi.register(services, ac), services, adapter);
+        dispatcher = OfflineApi.register(services, ac);
         // a user administrator of one group and of the pve realm, PVE's delegation example
         ac.modifyUserConfig(c -> {
             c.users.put("useradmin@pve", new UserConfig.User());

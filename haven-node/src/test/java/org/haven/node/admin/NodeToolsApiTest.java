@@ -17,7 +17,6 @@ import com.sun.net.httpserver.HttpServer;
 import org.haven.api.HttpMethod;
 import org.haven.api.TestApi;
 import org.haven.api.server.ApiResponse;
-import org.haven.api.server.Dispatcher;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.testing.RealTest;
 import org.haven.core.testing.Tools;
@@ -55,9 +54,8 @@ class NodeToolsApiTest {
                 (reg, ctx) -> {
                     new HostApi(ctx, host).register(reg);
                     new AptApi(ctx, apt, runner).register(reg);
-                    new NodeToolsApi(ctx, host, apt, runner).register(reg);
+                    new NodeToolsApi(ctx, host, apt, runner, () -> api.dispatcher).register(reg);
                 });
-        api.node.publish(Dispatcher.class, api.dispatcher);
     }
 
     @Test

@@ -39,8 +39,7 @@ class NodeIndexPermissionTest {
             };
             NodeContext ctx = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
             ApiTree tree = new ApiTree();
-            ctx.publish(ApiTree.class, tree);
-            new NodeApi().register(tree, ctx);
+            new NodeApi(tree).register(tree, ctx);
             Authenticator auth = new Authenticator() {
                 @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
                 @Override public boolean verifyCsrf(String userid, String token) { return true; }

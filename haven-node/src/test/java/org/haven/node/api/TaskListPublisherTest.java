@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import org.haven.api.AccessChecker;
 import org.haven.api.NodeContext;
 import org.haven.api.TestNodeContext;
+import org.haven.api.server.ApiTree;
 import org.haven.api.task.FileTaskManager;
 import org.haven.api.task.TaskManager;
 import org.haven.cfs.LocalClusterFs;
@@ -28,7 +29,7 @@ class TaskListPublisherTest {
         LocalClusterFs cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
         try (FileTaskManager tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM)) {
             NodeContext ctx = context(tmp, cfs, tasks);
-            NodeApi api = new NodeApi();
+            NodeApi api = new NodeApi(new ApiTree());
             api.start(ctx);
             CountDownLatch release = new CountDownLatch(1);
             try {

@@ -3,6 +3,7 @@ package org.haven.node.rrd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.haven.api.HttpMethod;
 import org.haven.api.TestNodeContext;
@@ -13,6 +14,7 @@ import org.haven.core.time.Clock;
 import org.haven.metrics.GraphiteFormat;
 import org.haven.metrics.Snapshot;
 import org.haven.node.OfflineApi;
+import org.haven.storage.api.StorageApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +37,7 @@ class NodeMetricsSourceTest {
     void collectsThisHostsFigures(@TempDir Path tmp) {
         try (FileTaskManager tasks = new FileTaskManager(tmp.resolve("tasks"), "n1", Clock.SYSTEM)) {
             TestNodeContext ctx = new TestNodeContext(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tasks, null, tmp, Clock.SYSTEM);
-            Snapshot s = new NodeMetricsSource(ctx).collect(1234);
+            Snapshot s = new NodeMetricsSource(ctx, StorageApi.storageManager(ctx), List::of).collect(1234);
             assertThat(s.node()).isEqualTo("n1");
             assertThat(((Number) s.nodeData().get("uptime")).longValue()).isPositive();
             @SuppressWarnings("unchecked") Map<String, Object> mem = (Map<String, Object>) s.nodeData().get("memory");

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
@@ -20,11 +21,10 @@ import org.haven.core.schema.Formats;
 import org.haven.core.schema.ParamException;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
+import org.haven.guest.GuestWiring;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.guest.config.GuestException;
-import org.haven.guest.migrate.ClusterApi;
 import org.haven.guest.migrate.GuestMigrate;
-import org.haven.guest.migrate.HttpsClusterApi;
 import org.haven.guest.migrate.MigrateAll;
 import org.haven.guest.migrate.MigrationChecks;
 import org.haven.guest.volume.StorageVolumes;
@@ -37,7 +37,6 @@ import org.haven.qemu.migrate.QemuLiveMigration;
 import org.haven.qemu.run.IncomingDisks;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageException;
-import org.haven.storage.StorageManager;
 import org.haven.storage.volume.VolumeIdCheck;
 
 /**
@@ -70,10 +69,16 @@ public final class QemuApi implements ApiModule {
         });
     }
 
-    public QemuApi() {}
+    private final GuestWiring wiring;
+
+    /** The VM module of a node, with what the node hands to its guest types. */
+    public QemuApi(GuestWiring wiring) { this.wiring = wiring; }
 
     /** A module serving {@code service} (for tests that build the service themselves). */
-    QemuApi(QemuService service) { this.service = service; }
+    QemuApi(QemuService service, GuestWiring wiring) {
+        this(wiring);
+        this.service = service;
+    }
 
     @Override public String name() { return "qemu"; }
 
@@ -81,31 +86,25 @@ public final class QemuApi implements ApiModule {
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
-        org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, ctx);
+        org.haven.qemu.console.ConsoleApi console = new org.haven.qemu.console.ConsoleApi(this::service, wiring.tickets());
         reg.addAll(console.methods());
-        console.install(ctx);
-        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> ext.add(new org.haven.guest.migrate.VolumeImportHandler(
-                () -> ctx.findService(StorageManager.class), () -> ctx.findService(org.haven.access.AccessControl.class).map(ac ->
-                        new org.haven.guest.migrate.VolumeImportHandler.Credentials() {
-                            @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
-                            @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
-                        }))));
+        console.install(wiring.http());
+        wiring.http().add(new org.haven.guest.migrate.VolumeImportHandler(() -> Optional.of(wiring.storage()), wiring::peers));
         reg.addResources(rc -> resources(rc));
     }
 
-    /** The daemon's one VM service, for the other modules (the HA agent, the statistics collector). */
+    /** Registers the node's VMs for backups. */
     @Override
     public void start(NodeContext ctx) {
-        ctx.publish(QemuService.class, service());
-        ctx.findService(org.haven.guest.GuestBackups.class).ifPresent(b -> b.register(service().guests()));
+        wiring.backups().ifPresent(b -> b.register(service().guests()));
     }
 
-    /** The service, created on first use (the storage service is looked up lazily). */
+    /** The daemon's one VM service (for the HA agent, replication and the statistics), created on first use. */
     public QemuService service() {
         QemuService s = service;
         if (s != null) return s;
         synchronized (this) {
-            if (service == null) service = createService(ctx);
+            if (service == null) service = createService(ctx, wiring);
             return service;
         }
     }
@@ -119,28 +118,17 @@ public final class QemuApi implements ApiModule {
         }
     }
 
-    public static QemuService createService(NodeContext ctx) {
-        StorageManager sm = ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
+    static QemuService createService(NodeContext ctx, GuestWiring wiring) {
         Path run = ctx.runDir().resolve("qemu-server");
         VmPaths paths = new VmPaths(run);
         // nodes sharing one host (embedded mode) name their taps per node: a VM migrating between them has two
         HostInfo host = HostInfo.probe(run.resolve("haven-bridge")).withTapNode(org.haven.core.net.GuestPorts.tapNode(ctx.embedded(), ctx.nodeName()));
-        VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(sm), ctx.embedded());
+        VmManager vms = new VmManager(GuestConfigStore.qemu(ctx.cfs()), host, paths, new StorageVolumes(wiring.storage()), ctx.embedded());
         vms.setMigrationTls(new CfsMigrationTls(ctx.cfs(), ctx.nodeName()));
         QemuService service = new QemuService(vms, ctx.clock());
-        java.util.function.Supplier<java.util.Optional<org.haven.guest.migrate.GuestReplication>> replication =
-                () -> ctx.findService(org.haven.guest.migrate.GuestReplication.class);
-        service.setReplication(replication);
-        service.setMigrator(new GuestMigrate(service.guests(), clusterApi(ctx), new QemuLiveMigration(vms), replication));
+        service.setReplication(wiring::replication);
+        service.setMigrator(new GuestMigrate(service.guests(), wiring.cluster(), new QemuLiveMigration(vms), wiring::replication));
         return service;
-    }
-
-    /** Calls to other nodes' APIs as root@pam, with tickets signed by this node's access control. */
-    public static ClusterApi clusterApi(NodeContext ctx) {
-        return new HttpsClusterApi(ctx.cfs(), () -> {
-            var ac = ctx.service(org.haven.access.AccessControl.class);
-            return new HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"));
-        });
     }
 
     // ---- declarations ---------------------------------------------------------------------------------
@@ -211,7 +199,7 @@ public final class QemuApi implements ApiModule {
                             store.cfs().readString("datacenter.cfg").orElse(null));
                     List<MigrateAll.Guest> guests = MigrateAll.guests(store.cfs(), node, only);
                     Boolean localDisks = p.has("with-local-disks") ? p.bool("with-local-disks", false) : null;
-                    return rc.startTask("migrateall", null, log -> MigrateAll.run(clusterApi(ctx), node, target, guests, workers, localDisks, log::log));
+                    return rc.startTask("migrateall", null, log -> MigrateAll.run(wiring.cluster(), node, target, guests, workers, localDisks, log::log));
                 })).build());
 
         ApiMethod.Builder create = ApiMethod.post(base).name("create_vm").description("Create or restore a virtual machine.")
@@ -231,7 +219,7 @@ public final class QemuApi implements ApiModule {
         m.add(create.handler(wrap((p, rc) -> {
             int vmid = vmidOf(p);
             if (p.has("archive")) {
-                var backups = ctx.findService(org.haven.guest.GuestBackups.class)
+                var backups = wiring.backups()
                         .orElseThrow(() -> new ApiException(501, "restore from a backup archive is not available"));
                 var opts = new org.haven.guest.GuestBackups.RestoreOptions(p.str("storage", null), p.bool("unique", false), p.bool("force", false),
                         Map.of(), p.has("bwlimit") ? p.lng("bwlimit") : null, org.haven.guest.migrate.BandwidthLimit.Rights.of(rc));
@@ -594,7 +582,7 @@ public final class QemuApi implements ApiModule {
             if (a == null) throw ApiException.error("could not get migration ip: no IP address configured on local node for network '" + network + "'");
             return a;
         }
-        String a = clusterApi(ctx).address(ctx.nodeName());
+        String a = wiring.cluster().address(ctx.nodeName());
         return a == null || a.equals("0.0.0.0") || a.equals("::") ? "127.0.0.1" : a;
     }
 
@@ -673,7 +661,7 @@ public final class QemuApi implements ApiModule {
                     if (service().guests().haResource(vmid).isPresent()) {
                         return rc.startTask("hamigrate", Integer.toString(vmid), log -> {
                             log.log("Requesting HA migration for VM " + vmid + " to node " + target);
-                            clusterApi(ctx).call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
+                            wiring.cluster().call(store.localNode(), "POST", "/cluster/ha/resources/vm:" + vmid + "/migrate", Map.of("node", target));
                         });
                     }
                     MigrationChecks.StorageMap storageMap;

@@ -12,9 +12,9 @@ import java.util.function.Supplier;
 import org.haven.access.AccessControl;
 import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
-import org.haven.api.NodeContext;
 import org.haven.api.Permission;
 import org.haven.api.RequestContext;
+import org.haven.api.server.HttpExtensions;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
 import org.haven.guest.config.GuestConfig;
@@ -35,9 +35,10 @@ public final class ConsoleApi {
     private final Supplier<QemuService> service;
     private final ConsoleSessions sessions;
 
-    public ConsoleApi(Supplier<QemuService> service, NodeContext ctx) {
+    /** {@code tickets}: the node's console tickets; without them the consoles hand out tickets of their own. */
+    public ConsoleApi(Supplier<QemuService> service, Optional<ConsoleSessions.Tickets> tickets) {
         this.service = service;
-        this.sessions = new ConsoleSessions("qemu", () -> ctx.findService(AccessControl.class).map(ConsoleApi::tickets));
+        this.sessions = new ConsoleSessions("qemu", () -> tickets);
     }
 
     /** PVE's {@code PVEVNC} tickets and the login cookie, from the node's access control. */
@@ -117,5 +118,5 @@ public final class ConsoleApi {
     }
 
     /** Register the raw websocket handler with the daemon's HTTP server. */
-    public void install(NodeContext ctx) { sessions.install(ctx); }
+    public void install(HttpExtensions http) { sessions.install(http); }
 }

@@ -34,6 +34,7 @@ import org.haven.guest.volume.StorageVolumes;
 import org.haven.qemu.run.VmManager;
 import org.haven.storage.StorageManager;
 import org.haven.storage.spi.ProcessCommandRunner;
+import org.haven.guest.GuestWiring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,9 +79,8 @@ class ConfigPermissionApiTest {
             @Override public Set<String> privileges(String authid, String path) { return Set.of(); }
         };
         NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
-        node.publish(StorageManager.class, sm);
         ApiTree tree = new ApiTree();
-        new QemuApi(service).register(tree, node);
+        new QemuApi(service, GuestWiring.alone(sm)).register(tree, node);
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
             @Override public boolean verifyCsrf(String userid, String token) { return true; }

@@ -21,8 +21,8 @@ import org.haven.api.RequestContext;
 import org.haven.api.task.MinuteTicker;
 import org.haven.core.schema.Schema;
 import org.haven.core.schema.StandardOptions;
-import org.haven.guest.migrate.ClusterApi;
-import org.haven.guest.migrate.HttpsClusterApi;
+import org.haven.guest.GuestWiring;
+import org.haven.guest.migrate.GuestReplication;
 import org.haven.guest.migrate.PeerHandler;
 import org.haven.replication.PeerFinalize;
 import org.haven.replication.PeerPrepare;
@@ -51,36 +51,44 @@ public final class ReplicationApi implements ApiModule {
         });
     }
 
+    private final GuestWiring node;
+    private final ReplicationService.Guests guests;
+    private final GuestReplication guestReplication = new GuestReplication() {
+        @Override public Set<String> syncBeforeMigration(int vmid, String target, java.util.function.Consumer<String> log) {
+            return service().syncBeforeMigration(vmid, target, log);
+        }
+        @Override public void afterMigration(int vmid, String source, String target, java.util.function.Consumer<String> log) {
+            service().afterMigration(vmid, source, target, log);
+        }
+        @Override public void checkVolume(int vmid, String volume) { service().checkVolume(vmid, volume); }
+        @Override public java.util.Optional<Replica> replica(int vmid, String node) { return service().replica(vmid, node); }
+    };
     private NodeContext ctx;
     private volatile ReplicationService service;
     private MinuteTicker ticker;
 
+    /**
+     * Replication of the node's {@code guests} (asked on each run), with the storage, the calls to other nodes, the HTTP
+     * server and the node-to-node credentials of {@code node} (its replication and backups are not used).
+     */
+    public ReplicationApi(GuestWiring node, ReplicationService.Guests guests) {
+        this.node = node;
+        this.guests = guests;
+    }
+
     @Override public String name() { return "replication"; }
+
+    /** Replication as the guest types use it (migration, volume checks). */
+    public GuestReplication guestReplication() { return guestReplication; }
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
         this.ctx = ctx;
         reg.addAll(methods());
-        ctx.publish(org.haven.guest.migrate.GuestReplication.class, new org.haven.guest.migrate.GuestReplication() {
-            @Override public Set<String> syncBeforeMigration(int vmid, String target, java.util.function.Consumer<String> log) {
-                return service().syncBeforeMigration(vmid, target, log);
-            }
-            @Override public void afterMigration(int vmid, String source, String target, java.util.function.Consumer<String> log) {
-                service().afterMigration(vmid, source, target, log);
-            }
-            @Override public void checkVolume(int vmid, String volume) { service().checkVolume(vmid, volume); }
-            @Override public java.util.Optional<Replica> replica(int vmid, String node) { return service().replica(vmid, node); }
-        });
-        java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = () -> ctx.findService(org.haven.access.AccessControl.class)
-                .map(ac -> new PeerHandler.Credentials() {
-                    @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
-                    @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
-                });
-        ctx.findService(org.haven.api.server.HttpExtensions.class).ifPresent(ext -> {
-            ext.add(new PeerFinalize(() -> ctx.findService(StorageManager.class), credentials));
-            ext.add(new PeerPrepare(() -> ctx.findService(StorageManager.class), ctx.cfs(), credentials));
-            ext.add(new PeerSetState(this::service, credentials));
-        });
+        java.util.function.Supplier<java.util.Optional<PeerHandler.Credentials>> credentials = node::peers;
+        node.http().add(new PeerFinalize(() -> java.util.Optional.of(node.storage()), credentials));
+        node.http().add(new PeerPrepare(() -> java.util.Optional.of(node.storage()), ctx.cfs(), credentials));
+        node.http().add(new PeerSetState(this::service, credentials));
     }
 
     @Override
@@ -93,7 +101,7 @@ public final class ReplicationApi implements ApiModule {
         if (ticker != null) ticker.close();
     }
 
-    /** The node's replication service, made on first use (the guest types and storage publish theirs at start). */
+    /** The node's replication service, made on first use. */
     public ReplicationService service() {
         ReplicationService s = service;
         if (s != null) return s;
@@ -102,12 +110,7 @@ public final class ReplicationApi implements ApiModule {
                 Path state = ctx.embedded() ? ctx.dataDir().resolve("replication/pve-replication-state.json")
                         : Path.of("/var/lib/pve-manager/pve-replication-state.json");
                 Path logs = ctx.embedded() ? ctx.dataDir().resolve("replication/log") : Path.of("/var/log/pve/replicate");
-                ReplicationService.Guests guests = () -> ctx.findService(ReplicationService.Guests.class).map(ReplicationService.Guests::services).orElse(List.of());
-                ClusterApi api = new HttpsClusterApi(ctx.cfs(), () -> {
-                    var ac = ctx.service(org.haven.access.AccessControl.class);
-                    return new HttpsClusterApi.Credentials(ac.createTicket("root@pam"), ac.csrfToken("root@pam"));
-                });
-                service = new ReplicationService(ctx.cfs(), state, logs, ctx.clock(), ZoneId.systemDefault(), guests, this::storage, api);
+                service = new ReplicationService(ctx.cfs(), state, logs, ctx.clock(), ZoneId.systemDefault(), guests, this::storage, node.cluster());
             }
             return service;
         }
@@ -282,9 +285,7 @@ public final class ReplicationApi implements ApiModule {
                 .orElseThrow(() -> ApiException.error("replication job '" + j.id() + "' is not a job of node '" + service().node() + "'"));
     }
 
-    private StorageManager storage() {
-        return ctx.findService(StorageManager.class).orElseGet(() -> new StorageManager(ctx.cfs(), ctx.nodeName()));
-    }
+    private StorageManager storage() { return node.storage(); }
 
     /** A guest with replication jobs refuses volumes that cannot be replicated (PVE's message). */
     private void checkVolumes(org.haven.guest.GuestService g, int vmid) {

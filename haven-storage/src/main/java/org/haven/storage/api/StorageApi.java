@@ -78,9 +78,20 @@ public final class StorageApi implements ApiModule {
         });
     }
 
-    private StorageManager sm;
+    private final StorageManager sm;
+
+    /** The storage API over the node's one storage manager ({@link #storageManager}). */
+    public StorageApi(StorageManager sm) { this.sm = sm; }
 
     @Override public String name() { return "storage"; }
+
+    /** The storage manager of the node: {@code local} at {@link #localPath}, tools' secret files below the run directory. */
+    public static StorageManager storageManager(NodeContext ctx) {
+        // secrets that tools need as files (CIFS credentials, Ceph keyrings) go below the node's run directory
+        if (System.getProperty("haven.secret.dir") == null)
+            System.setProperty("haven.secret.dir", ctx.runDir().resolve("storage-secrets").toString());
+        return new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner());
+    }
 
     /** Directory of the {@code local} storage for a node: /var/lib/vz, or {@code <data-dir>/storage/local} embedded. */
     public static Path localPath(NodeContext ctx) {
@@ -89,11 +100,6 @@ public final class StorageApi implements ApiModule {
 
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
-        // secrets that tools need as files (CIFS credentials, Ceph keyrings) go below the node's run directory
-        if (System.getProperty("haven.secret.dir") == null)
-            System.setProperty("haven.secret.dir", ctx.runDir().resolve("storage-secrets").toString());
-        sm = new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner());
-        ctx.publish(StorageManager.class, sm);
         reg.addAll(methods(sm));
         StatusCache cache = new StatusCache(sm, 10_000);
         reg.addResources(rc -> resources(sm, cache, rc));

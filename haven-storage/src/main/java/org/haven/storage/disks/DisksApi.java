@@ -51,15 +51,19 @@ public final class DisksApi implements ApiModule {
     /** PVE's disk lock: one disk change at a time on a node. */
     private static final ReentrantLock LOCK = new ReentrantLock();
 
+    private final StorageManager sm;
     private final boolean includeLoop;
     private NodeContext ctx;
     private HostDisks host;
 
-    /** The module as the node loads it: PVE's disks only. */
-    public DisksApi() { this(false); }
+    /** The module as the node loads it: PVE's disks only; new storages are added to {@code sm}. */
+    public DisksApi(StorageManager sm) { this(sm, false); }
 
     /** {@code includeLoop}: loop devices count as disks (for tests on loop devices they create). */
-    public DisksApi(boolean includeLoop) { this.includeLoop = includeLoop; }
+    public DisksApi(StorageManager sm, boolean includeLoop) {
+        this.sm = sm;
+        this.includeLoop = includeLoop;
+    }
 
     @Override public String name() { return "disks"; }
 
@@ -123,7 +127,7 @@ public final class DisksApi implements ApiModule {
         SPEC.add(reg, method, BASE + sub, description, StorageApi.wrap(h));
     }
 
-    private StorageManager sm() { return ctx.service(StorageManager.class); }
+    private StorageManager sm() { return sm; }
 
     /** Where directory storages are mounted: /mnt/pve, or below the data directory of an embedded node. */
     Path mountBase() { return ctx.embedded() ? ctx.dataDir().resolve("mnt").resolve("pve") : Path.of("/mnt/pve"); }

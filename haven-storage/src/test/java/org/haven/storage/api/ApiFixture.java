@@ -44,9 +44,10 @@ public final class ApiFixture implements ApiClient {
         };
         node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
         ApiTree tree = new ApiTree();
-        new StorageApi().register(tree, node);
+        sm = StorageApi.storageManager(node);
+        new StorageApi(sm).register(tree, node);
         // the disk API with loop devices as disks: its tests use loop devices they create
-        disks = new org.haven.storage.disks.DisksApi(true);
+        disks = new org.haven.storage.disks.DisksApi(sm, true);
         disks.register(tree, node);
         // the task endpoints the CLI follows
         tree.add(org.haven.api.ApiMethod.get("/nodes/{node}/tasks/{upid}/status").permissions(org.haven.api.Permission.all())
@@ -66,7 +67,6 @@ public final class ApiFixture implements ApiClient {
                     for (String l : page.lines()) out.add(Map.of("n", n++, "t", l));
                     return out;
                 }).build());
-        sm = node.service(StorageManager.class);
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }
             @Override public boolean verifyCsrf(String userid, String token) { return true; }

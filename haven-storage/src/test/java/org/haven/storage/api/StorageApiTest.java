@@ -56,8 +56,8 @@ class StorageApiTest {
         };
         NodeContext node = new TestNodeContext(cfs, tasks, access, tmp, Clock.SYSTEM);
         tree = new ApiTree();
-        new StorageApi().register(tree, node);
-        sm = node.service(StorageManager.class);
+        sm = StorageApi.storageManager(node);
+        new StorageApi(sm).register(tree, node);
         assertThat(sm.localPath()).isEqualTo(tmp.resolve("data/storage/local"));
         Authenticator auth = new Authenticator() {
             @Override public Optional<String> verifyTicket(String ticket) { return Optional.of(ticket); }

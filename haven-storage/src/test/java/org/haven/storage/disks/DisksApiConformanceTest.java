@@ -29,7 +29,8 @@ class DisksApiConformanceTest {
     @Test
     void allMethodsOfPve() throws Exception {
         ApiTree tree = new ApiTree();
-        new DisksApi().register(tree, new ApiFixture(tmp).node);
+        ApiFixture f = new ApiFixture(tmp);
+        new DisksApi(f.sm).register(tree, f.node);
         Map<String, JsonNode> mine = disks(StorageApiConformanceTest.index(SchemaExport.apidump(tree)));
         Map<String, JsonNode> pve = disks(StorageApiConformanceTest.index(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec()))));
         assertThat(pve).hasSize(18);
