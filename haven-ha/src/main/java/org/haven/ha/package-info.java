@@ -19,7 +19,8 @@
  *       the requested state). The node's CRM and LRM start when the module is made with a
  *       {@link org.haven.ha.env.ClusterHaEnv.ResourceDriver} for guests: in the daemon those of
  *       {@code org.haven.node.ha.HaGuestModule} (haven-node), whose {@code vm:} agent starts, shuts down and
- *       relocates guests through the VM module; that module also routes {@code qm start|stop|shutdown} of HA-managed guests through HA.</li>
+ *       relocates guests through the VM module; it also answers the guests' power methods ({@code HaRequests} of
+ *       haven-guest), so that {@code qm start|stop|shutdown} of an HA-managed guest goes through HA.</li>
  * </ul>
  *
  * <p><b>Failover timing.</b> PVE's timing is fixed: CRM/LRM round 10 s, watchdog clients 60 s, watchdog device

@@ -62,6 +62,8 @@ public final class NodeModules {
     private final QemuApi qemu;
     private final LxcApi lxc;
     private final List<ApiModule> modules;
+    /** Set once HA is built, before the modules serve: the guests' power methods ask it. */
+    private volatile HaGuestModule haGuests;
 
     /**
      * The modules of node {@code ctx} with its access control, the {@code dispatcher} that serves its API (and whose
@@ -78,13 +80,16 @@ public final class NodeModules {
             @Override public String verifyTicket(String ticket) { return ac.verifyTicket(ticket); }
             @Override public boolean verifyCsrfToken(String user, String token) { return ac.verifyCsrfToken(user, token); }
         };
-        GuestWiring node = new GuestWiring(storage, cluster, http, Optional.of(peers), tickets, Optional.empty(), Optional.empty());
+        // the guests' power methods ask HA, which is built after them (its agents act on the guests): through haGuests
+        GuestWiring node = new GuestWiring(storage, cluster, http, Optional.of(peers), tickets, Optional.empty(), Optional.empty(),
+                (haType, action, p, rc) -> haGuests.request(haType, action, p, rc));
         ReplicationApi replication = new ReplicationApi(node, this::guests);
         BackupApi backups = new BackupApi(storage);
         GuestWiring guests = node.withReplication(replication.guestReplication()).withBackups(backups);
         qemu = new QemuApi(guests);
         lxc = new LxcApi(guests);
         HaApi ha = new HaApi(Optional.of(HaGuestModule.drivers(ctx, qemu::service, lxc::service, guests.replication())));
+        haGuests = new HaGuestModule(ha);
         List<ApiModule> all = new ArrayList<>(List.of(
                 new NodeApi(tree), new AccessApi(ac, tree), new RrdModule(storage, this::vms),
                 new NodeAdminApi(http, tickets, () -> dispatcher), new GuestsPowerApi(cluster),
@@ -92,7 +97,7 @@ public final class NodeModules {
                 new AccessControlApi(ac), new ClusterConfigApi(), new ClusterOptionsApi(),
                 new StorageApi(storage), new DisksApi(storage), new FirewallApi(), new NetworkApi(), new SdnApi(),
                 qemu, new CapabilitiesApi(), lxc, backups, new NotificationApi(), replication,
-                ha, new HaGuestModule(tree, ha), new CephApi(storage), new WebUiModule(http)));
+                ha, new CephApi(storage), new WebUiModule(http)));
         all.addAll(extra);
         modules = List.copyOf(all);
     }

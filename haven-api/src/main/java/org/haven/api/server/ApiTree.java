@@ -71,14 +71,6 @@ public final class ApiTree implements ApiRegistry {
         n.methods.put(m.method(), m);
     }
 
-    /** Replace an already registered method (same path and HTTP method), e.g. to wrap its handler; returns the old one. */
-    public synchronized ApiMethod replace(ApiMethod m) {
-        Match hit = lookup(m.path());
-        if (hit == null || !hit.node().path().equals(m.path()) || !hit.node().methods.containsKey(m.method()))
-            throw new IllegalArgumentException("no method " + m.method() + " " + m.path());
-        return hit.node().methods.put(m.method(), m);
-    }
-
     @Override
     public void addResources(ClusterResourceProvider provider) { resourceProviders.add(provider); }
 

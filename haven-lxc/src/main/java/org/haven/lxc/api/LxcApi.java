@@ -10,6 +10,7 @@ import org.haven.api.ApiException;
 import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
+import org.haven.api.Handler;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.Permission;
@@ -23,6 +24,7 @@ import org.haven.guest.GuestWiring;
 import org.haven.guest.access.OptionAccess;
 import org.haven.guest.access.RequestOptionAccess;
 import org.haven.guest.api.GuestRoutes;
+import org.haven.guest.api.HaRequests;
 import org.haven.guest.clone.GuestClone;
 import org.haven.guest.config.GuestConfigStore;
 import org.haven.lxc.LxcService;
@@ -263,32 +265,32 @@ public final class LxcApi implements ApiModule {
         m.add(power("start", "vm_start", "Start the container.")
                 .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
                 .param("debug", Schema.bool().optional().defaultValue(0).description("If set, enables very verbose debug log-level on start."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("start", wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     requireCt(vmid);
                     if (service().type().isRunning(vmid)) throw ApiException.error("CT " + vmid + " already running");
                     return rc.startTask("vzstart", id(vmid), log -> service().start(vmid, log::log));
-                })).build());
+                }))).build());
         m.add(power("stop", "vm_stop", "Stop the container. This will abruptly stop all processes running in the container.")
                 .param("skiplock", Schema.bool().optional().description("Ignore locks - only root is allowed to use this option."))
                 .param("overrule-shutdown", Schema.bool().optional().defaultValue(0).description("Try to abort active 'vzshutdown' tasks before stopping."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("stop", wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     requireCt(vmid);
                     service().checkRunning(vmid);
                     return rc.startTask("vzstop", id(vmid), log -> service().stop(vmid, log::log));
-                })).build());
+                }))).build());
         m.add(power("shutdown", "vm_shutdown", "Shutdown the container. This will trigger a clean shutdown of the container.")
                 .param("timeout", Schema.integer().optional().minimum(0).defaultValue(60).description("Wait maximal timeout seconds."))
                 .param("forceStop", Schema.bool().optional().defaultValue(0).description("Make sure the Container stops."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("shutdown", wrap((p, rc) -> {
                     int vmid = p.integer("vmid");
                     requireCt(vmid);
                     service().checkRunning(vmid);
                     long timeout = p.lng("timeout", 60);
                     boolean force = p.bool("forceStop", false);
                     return rc.startTask("vzshutdown", id(vmid), log -> service().shutdown(vmid, timeout, force, log::log));
-                })).build());
+                }))).build());
         m.add(power("reboot", "vm_reboot", "Reboot the container by shutting it down, and starting it again. Applies pending changes.")
                 .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds for the shutdown."))
                 .handler(wrap((p, rc) -> {
@@ -453,6 +455,9 @@ public final class LxcApi implements ApiModule {
     private static ApiMethod.Builder local(ApiMethod.Builder b, Schema returns) {
         return at(b).returns(returns).permissions(Permission.rootOnly()).proxyto("node");
     }
+
+    /** Power action {@code action} of a container, asking HA first whether it manages the container. */
+    private Handler ha(String action, Handler handler) { return HaRequests.routed(wiring.ha(), "ct", action, handler); }
 
     private static ApiMethod.Builder power(String action, String name, String description) {
         return at(ApiMethod.post(CT + "/status/" + action).name(name).description(description))

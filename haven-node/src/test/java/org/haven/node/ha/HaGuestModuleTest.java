@@ -14,6 +14,7 @@ import org.haven.api.task.TaskLog;
 import org.haven.api.task.TaskWorker;
 import org.haven.cfs.LocalClusterFs;
 import org.haven.core.schema.Schema;
+import org.haven.guest.api.HaRequests;
 import org.haven.ha.api.HaResources;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,9 +62,20 @@ class HaGuestModuleTest {
     }
 
     ApiMethod original(String action, List<String> direct) {
-        return ApiMethod.post(HaGuestModule.VM_STATUS + action).param("vmid", Schema.integer())
+        return ApiMethod.post("/nodes/{node}/qemu/{vmid}/status/" + action).param("vmid", Schema.integer())
             .param("timeout", Schema.integer().optional())
             .handler((p, rc) -> { direct.add(action + " " + p.integer("vmid")); return "UPID:qm" + action; }).build();
+    }
+
+    /** {@code m} as the guest modules declare it: asking HA first, as a guest of HA type {@code vm}. */
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, HaGuestModule.IncomingGuard incoming) {
+        return wrap(m, action, ha, "vm", "VM", incoming);
+    }
+
+    static ApiMethod wrap(ApiMethod m, String action, HaResources ha, String prefix, String word, HaGuestModule.IncomingGuard incoming) {
+        HaRequests requests = (haType, a, p, rc) -> HaGuestModule.request(a, p, rc, ha, haType, word, incoming);
+        return new ApiMethod(m.path(), m.method(), m.name(), m.description(), m.parameters(), m.returns(), m.permissions(),
+            m.proxyto(), m.protect(), m.allowtoken(), HaRequests.routed(requests, prefix, action, m.handler()));
     }
 
     static final HaGuestModule.IncomingGuard NO_INCOMING = sid -> { throw new AssertionError("no incoming guest here"); };
@@ -74,7 +86,7 @@ class HaGuestModuleTest {
     void unmanagedGuestsUseTheOriginalHandler() throws Exception {
         Setup s = setup();
         for (String action : List.of("start", "stop", "shutdown")) {
-            ApiMethod m = HaGuestModule.wrap(original(action, s.direct()), action, s.ha(), NO_INCOMING);
+            ApiMethod m = wrap(original(action, s.direct()), action, s.ha(), NO_INCOMING);
             Rc rc = new Rc();
             assertThat(m.handler().handle(new Params(Map.of("vmid", 101)), rc)).isEqualTo("UPID:qm" + action);
             assertThat(rc.tasks).isEmpty();
@@ -85,8 +97,7 @@ class HaGuestModuleTest {
     @Test
     void startOfAManagedGuestSetsTheRequestedState() throws Exception {
         Setup s = setup();
-        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING);
-        assertThat(m.path()).isEqualTo(HaGuestModule.VM_STATUS + "start");
+        ApiMethod m = wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING);
         Rc rc = new Rc();
         m.handler().handle(new Params(Map.of("vmid", 100)), rc);
         assertThat(s.direct()).isEmpty();
@@ -101,7 +112,7 @@ class HaGuestModuleTest {
         s.cfs().mkdirs("nodes/node1/lxc");
         s.cfs().writeString("nodes/node1/lxc/200.conf", "memory: 128\n");
         s.ha().createResource("ct:200", Map.of("state", "stopped"));
-        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), "ct", "CT", NO_INCOMING);
+        ApiMethod m = wrap(original("start", s.direct()), "start", s.ha(), "ct", "CT", NO_INCOMING);
         Rc rc = new Rc();
         m.handler().handle(new Params(Map.of("vmid", 200)), rc);
         assertThat(rc.log).containsExactly("Requesting HA start for CT 200");
@@ -118,8 +129,8 @@ class HaGuestModuleTest {
         s.cfs().writeString("ha/manager_status", "{\"master_node\":\"node1\",\"node_status\":{\"node1\":\"online\"},"
             + "\"service_status\":{\"vm:100\":{\"node\":\"node1\",\"state\":\"started\",\"running\":1,\"uid\":\"x\"}},\"timestamp\":1}");
         Rc rc = new Rc();
-        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
-        HaGuestModule.wrap(original("shutdown", s.direct()), "shutdown", s.ha(), NO_INCOMING).handler()
+        wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        wrap(original("shutdown", s.direct()), "shutdown", s.ha(), NO_INCOMING).handler()
             .handle(new Params(Map.of("vmid", 100, "timeout", 30)), rc);
         assertThat(s.direct()).isEmpty();
         assertThat(rc.tasks).containsExactly("hastop:100", "hastop:100");
@@ -134,7 +145,7 @@ class HaGuestModuleTest {
         Setup s = setup();
         s.ha().setRequestedState("vm:100", "started");
         Rc rc = new Rc();
-        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
+        wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler().handle(new Params(Map.of("vmid", 100)), rc);
         assertThat(state(s.ha(), "vm:100")).isEqualTo("stopped");
         assertThat(s.cfs().readString("ha/crm_commands")).isEmpty();
     }
@@ -144,20 +155,20 @@ class HaGuestModuleTest {
         Setup s = setup();
         List<String> asked = new ArrayList<>();
         Map<String, Object> incoming = Map.of("vmid", 100, "migratedfrom", "node2", "stateuri", "tcp");
-        ApiMethod m = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), sid -> asked.add(sid));
+        ApiMethod m = wrap(original("start", s.direct()), "start", s.ha(), sid -> asked.add(sid));
         assertThat(m.handler().handle(new Params(incoming), new Rc())).isEqualTo("UPID:qmstart");
         assertThat(asked).containsExactly("vm:100");
         assertThat(s.direct()).containsExactly("start 100");
 
-        ApiMethod refused = HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), sid -> false);
+        ApiMethod refused = wrap(original("start", s.direct()), "start", s.ha(), sid -> false);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> refused.handler().handle(new Params(incoming), new Rc()))
             .hasMessageContaining("unable to start VM 100 for the incoming migration");
         assertThat(s.direct()).containsExactly("start 100");
 
         // an unmanaged guest and the target's cleanup stop do not ask
-        HaGuestModule.wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING).handler()
+        wrap(original("start", s.direct()), "start", s.ha(), NO_INCOMING).handler()
             .handle(new Params(Map.of("vmid", 101, "migratedfrom", "node2")), new Rc());
-        HaGuestModule.wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler()
+        wrap(original("stop", s.direct()), "stop", s.ha(), NO_INCOMING).handler()
             .handle(new Params(Map.of("vmid", 100, "migratedfrom", "node2")), new Rc());
         assertThat(s.direct()).containsExactly("start 100", "start 101", "stop 100");
     }

@@ -13,6 +13,7 @@ import org.haven.api.ApiMethod;
 import org.haven.api.ApiModule;
 import org.haven.api.ApiRegistry;
 import org.haven.api.Handler;
+import org.haven.guest.api.HaRequests;
 import org.haven.api.NodeContext;
 import org.haven.api.Params;
 import org.haven.api.Permission;
@@ -417,7 +418,7 @@ public final class QemuApi implements ApiModule {
                 .param("stateuri", Schema.string().optional().maxLength(128).description("Some command save/restore state from this location."))
                 .param("targetstorage", Schema.string().optional().format("storage-pair-list").description("Mapping from source to target storages."))
                 .param("force-cpu", Schema.string().optional().description("Override QEMU's -cpu argument with the given string."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("start", wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     for (String k : List.of("migratedfrom", "migration_network", "migration_type", "stateuri", "targetstorage", "force-cpu"))
                         if (p.has(k) && !"root@pam".equals(rc.authid())) throw ApiException.param(k, "Only root may use this option.");
@@ -432,14 +433,14 @@ public final class QemuApi implements ApiModule {
                     Duration timeout = Duration.ofSeconds(p.lng("timeout", Math.max(30, memMb / 1024)));
                     return rc.startTask("qmstart", Integer.toString(vmid), log ->
                             service().vms().start(vmid, new VmManager.StartOptions(skiplock, false, timeout), log::log));
-                })).build());
+                }))).build());
 
         m.add(power(vm, "stop", "vm_stop", "qmstop", "Stop virtual machine. The qemu process will exit immediately.")
                 .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds."))
                 .param("keepActive", Schema.bool().optional().defaultValue(0).description("Do not deactivate storage volumes."))
                 .param("overrule-shutdown", Schema.bool().optional().defaultValue(0).description("Try to abort active 'qmshutdown' tasks before stopping."))
                 .param("migratedfrom", StandardOptions.node().optional().description("The cluster node name."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("stop", wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     boolean skiplock = skiplock(p, rc);
                     Duration timeout = Duration.ofSeconds(p.lng("timeout", 5));
@@ -451,20 +452,20 @@ public final class QemuApi implements ApiModule {
                     }
                     requireVm(vmid);
                     return rc.startTask("qmstop", Integer.toString(vmid), log -> service().vms().stop(vmid, skiplock, timeout, log::log));
-                })).build());
+                }))).build());
 
         m.add(power(vm, "shutdown", "vm_shutdown", "qmshutdown", "Shutdown virtual machine. This is similar to pressing the power button on a physical machine.")
                 .param("timeout", Schema.integer().optional().minimum(0).description("Wait maximal timeout seconds."))
                 .param("forceStop", Schema.bool().optional().defaultValue(0).description("Make sure the VM stops."))
                 .param("keepActive", Schema.bool().optional().defaultValue(0).description("Do not deactivate storage volumes."))
-                .handler(wrap((p, rc) -> {
+                .handler(ha("shutdown", wrap((p, rc) -> {
                     int vmid = vmidOf(p);
                     requireVm(vmid);
                     boolean skiplock = skiplock(p, rc);
                     Duration timeout = Duration.ofSeconds(p.lng("timeout", 600));
                     boolean force = p.bool("forceStop", false);
                     return rc.startTask("qmshutdown", Integer.toString(vmid), log -> service().vms().shutdown(vmid, skiplock, timeout, force, log::log));
-                })).build());
+                }))).build());
 
         m.add(ApiMethod.post(vm + "/status/reboot").name("vm_reboot").description("Reboot the VM by shutting it down, and starting it again. Applies pending changes.")
                 .param("node", StandardOptions.node()).param("vmid", vmid())
@@ -1118,6 +1119,9 @@ public final class QemuApi implements ApiModule {
         requireVm(vmid);
         if (!service().vms().isRunning(vmid)) throw ApiException.error("VM " + vmid + " not running");
     }
+
+    /** Power action {@code action} of a VM, asking HA first whether it manages the VM. */
+    private Handler ha(String action, Handler handler) { return HaRequests.routed(wiring.ha(), "vm", action, handler); }
 
     private static ApiMethod.Builder power(String vm, String action, String name, String type, String description) {
         return ApiMethod.post(vm + "/status/" + action).name(name).description(description)
