@@ -7,13 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.haven.api.TestApi;
+import org.haven.api.server.ApiConformance;
 import org.haven.api.server.ApiTree;
-import org.haven.api.server.Json;
 import org.haven.api.server.SchemaExport;
 import org.haven.cfs.LocalClusterFs;
-import org.haven.core.testing.Tools;
 import org.haven.storage.api.StorageApi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,19 +21,7 @@ import tools.jackson.databind.JsonNode;
 class CephApiConformanceTest {
     @TempDir Path tmp;
 
-    static Map<String, JsonNode> ceph(JsonNode tree) {
-        Map<String, JsonNode> out = new TreeMap<>();
-        List<JsonNode> todo = new ArrayList<>();
-        tree.forEach(todo::add);
-        while (!todo.isEmpty()) {
-            JsonNode n = todo.remove(todo.size() - 1);
-            String path = n.path("path").asString();
-            if (n.has("info") && (path.startsWith("/cluster/ceph") || path.startsWith("/nodes/{node}/ceph")))
-                for (Map.Entry<String, JsonNode> e : n.get("info").properties()) out.put(e.getKey() + " " + path, e.getValue());
-            if (n.has("children")) n.get("children").forEach(todo::add);
-        }
-        return out;
-    }
+    static boolean ceph(String path) { return path.startsWith("/cluster/ceph") || path.startsWith("/nodes/{node}/ceph"); }
 
     /** The methods the module registers on a node, as {@code apidump} exports them. */
     Map<String, JsonNode> registered() throws Exception {
@@ -43,27 +29,16 @@ class CephApiConformanceTest {
         TestApi api = new TestApi(new LocalClusterFs(tmp.resolve("cfs"), "n1"), tmp, (a, p, privs, any) -> false);
         ApiTree tree = new ApiTree();
         new CephApi(StorageApi.storageManager(api.node)).register(tree, api.node);
-        return ceph(SchemaExport.apidump(tree));
+        return ApiConformance.methods(SchemaExport.apidump(tree), CephApiConformanceTest::ceph);
     }
 
     @Test
     void allMethodsOfPve() throws Exception {
         Map<String, JsonNode> mine = registered();
-        Map<String, JsonNode> pve = ceph(Json.MAPPER.readTree(Files.readString(Tools.pveApiSpec())));
+        Map<String, JsonNode> pve = ApiConformance.pve(CephApiConformanceTest::ceph);
         assertThat(pve).hasSize(47);
         assertThat(mine.keySet()).isEqualTo(pve.keySet());
-        List<String> problems = new ArrayList<>();
-        mine.forEach((key, m) -> {
-            JsonNode p = pve.get(key);
-            if (!m.path("parameters").path("properties").propertyNames().equals(p.path("parameters").path("properties").propertyNames()))
-                problems.add(key + ": parameters");
-            // a method without permissions is root's: the export says so
-            boolean rootOnly = !p.has("permissions") && m.path("permissions").path("check").toString().equals("[\"perm\",\"/\",[\"__root__\"]]");
-            if (!rootOnly && !m.path("permissions").equals(p.path("permissions"))) problems.add(key + ": permissions " + m.path("permissions") + " vs " + p.path("permissions"));
-            if (m.path("protected").asInt(0) != p.path("protected").asInt(0)) problems.add(key + ": protected");
-            if (!m.path("proxyto").asString("").equals(p.path("proxyto").asString(""))) problems.add(key + ": proxyto");
-        });
-        assertThat(problems).isEmpty();
+        assertThat(ApiConformance.differences(mine, pve)).isEmpty();
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,16 +22,7 @@ public class StorageApiConformanceTest {
     @TempDir Path tmp;
 
     public static Map<String, JsonNode> index(JsonNode tree) {
-        Map<String, JsonNode> out = new HashMap<>();
-        List<JsonNode> todo = new ArrayList<>();
-        tree.forEach(todo::add);
-        while (!todo.isEmpty()) {
-            JsonNode n = todo.remove(todo.size() - 1);
-            JsonNode info = n.get("info");
-            if (info != null) for (Map.Entry<String, JsonNode> e : info.properties()) out.put(e.getKey() + " " + n.get("path").asString(), e.getValue());
-            if (n.has("children")) n.get("children").forEach(todo::add);
-        }
-        return out;
+        return org.haven.api.server.ApiConformance.methods(tree, path -> true);
     }
 
     @Test
