@@ -42,9 +42,11 @@ public final class CephNode {
      */
     public record Paths(Path etc, Path lib, Path run, Path log) {
         public static Paths forNode(boolean embedded, Path dataDir) {
-            if (!embedded) return new Paths(Path.of("/etc/ceph"), Path.of("/var/lib/ceph"), Path.of("/run/ceph"), Path.of("/var/log/ceph"));
+            // the storage manager's rbd storages read the same ceph.conf
+            Path etc = org.haven.storage.StorageManager.cephEtc(embedded, dataDir);
+            if (!embedded) return new Paths(etc, Path.of("/var/lib/ceph"), Path.of("/run/ceph"), Path.of("/var/log/ceph"));
             Path b = dataDir.resolve("ceph");
-            return new Paths(b.resolve("etc"), b.resolve("lib"), b.resolve("run"), b.resolve("log"));
+            return new Paths(etc, b.resolve("lib"), b.resolve("run"), b.resolve("log"));
         }
 
         public Path conf() { return etc.resolve("ceph.conf"); }

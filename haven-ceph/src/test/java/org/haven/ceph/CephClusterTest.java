@@ -43,6 +43,7 @@ class CephClusterTest {
     LocalClusterFs cfs;
     TestApi api;
     CephApi module;
+    StorageManager storage;
     String loop;
 
     @BeforeAll
@@ -57,7 +58,9 @@ class CephClusterTest {
         tmp = Files.createTempDirectory("haven-ceph");
         Files.createDirectories(tmp.resolve("cfs"));
         cfs = new LocalClusterFs(tmp.resolve("cfs"), "n1");
-        StorageManager storage = new StorageManager(cfs, "n1", tmp.resolve("data/storage/local"), new ProcessCommandRunner());
+        // as the node builds it: its rbd storages read the local ceph.conf the Ceph module writes
+        storage = new StorageManager(cfs, "n1", tmp.resolve("data/storage/local"), new ProcessCommandRunner(),
+                StorageManager.cephEtc(true, tmp.resolve("data")).resolve("ceph.conf"));
         module = new CephApi(storage);
         api = new TestApi(cfs, tmp, (a, p, privs, any) -> false, new StorageApi(storage), module, CephClusterTest::taskMethods);
         Path img = tmp.resolve("osd0.img");
@@ -274,7 +277,12 @@ class CephClusterTest {
 
         // an image on the pool keeps it unless forced
         String conf = module.node().sync().toString();
+        assertThat(conf).isEqualTo(StorageManager.cephEtc(true, tmp.resolve("data")).resolve("ceph.conf").toString());
         run("rbd", "-c", conf, "-p", "tank", "create", "--size", "4M", "vm-100-disk-0");
+        // the storage made for the pool works: its status and its images come from the cluster
+        assertThat(storage.status("tank").active()).isTrue();
+        assertThat(storage.status("tank").total()).isPositive();
+        assertThat(storage.list("tank", null, null)).extracting(v -> v.volid()).contains("tank:vm-100-disk-0");
         assertThat(task(HttpMethod.DELETE, N + "/pool/tank")).contains("ceph pool 'tank' still in use by storage 'tank'");
         assertThat(task(HttpMethod.DELETE, N + "/pool/tank", "force", 1, "remove_storages", 1)).isEqualTo("OK");
         assertThat(get(N + "/pool").toString()).doesNotContain("\"tank\"");

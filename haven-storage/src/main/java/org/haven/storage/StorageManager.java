@@ -67,12 +67,22 @@ public final class StorageManager {
      * @param runner    how external tools are run
      */
     public StorageManager(ClusterFs cfs, String nodeName, Path localPath, CommandRunner runner) {
+        this(cfs, nodeName, localPath, runner, PluginContext.SYSTEM_CEPH_CONF);
+    }
+
+    /** @param cephConf the node's local {@code ceph.conf} of the cluster's own Ceph ({@link #cephEtc}) */
+    public StorageManager(ClusterFs cfs, String nodeName, Path localPath, CommandRunner runner, Path cephConf) {
         this.cfs = cfs;
         this.nodeName = nodeName;
         this.localPath = localPath;
         this.runner = runner;
-        PluginContext ctx = new PluginContext(runner, nodeName, this::secret);
+        PluginContext ctx = new PluginContext(runner, nodeName, this::secret, cephConf);
         this.plugins = new PluginRegistry(ctx);
+    }
+
+    /** The directory of the node's Ceph configuration: {@code /etc/ceph}, or {@code <data-dir>/ceph/etc} embedded. */
+    public static Path cephEtc(boolean embedded, Path dataDir) {
+        return embedded ? dataDir.resolve("ceph").resolve("etc") : PluginContext.SYSTEM_CEPH_CONF.getParent();
     }
 
     public String nodeName() { return nodeName; }

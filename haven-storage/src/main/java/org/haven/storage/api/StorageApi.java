@@ -90,7 +90,8 @@ public final class StorageApi implements ApiModule {
         // secrets that tools need as files (CIFS credentials, Ceph keyrings) go below the node's run directory
         if (System.getProperty("haven.secret.dir") == null)
             System.setProperty("haven.secret.dir", ctx.runDir().resolve("storage-secrets").toString());
-        return new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner());
+        return new StorageManager(ctx.cfs(), ctx.nodeName(), localPath(ctx), new ProcessCommandRunner(),
+                StorageManager.cephEtc(ctx.embedded(), ctx.dataDir()).resolve("ceph.conf"));
     }
 
     /** Directory of the {@code local} storage for a node: /var/lib/vz, or {@code <data-dir>/storage/local} embedded. */

@@ -64,7 +64,7 @@ public class RbdPlugin implements StoragePlugin {
             cmd.addAll(List.of("-m", monhost(s), "--auth_supported", "cephx", "-n", "client." + user(s)));
             keyring(s).ifPresent(k -> { cmd.add("--keyring"); cmd.add(k); });
         } else {
-            cmd.addAll(List.of("-c", "/etc/pve/ceph.conf"));
+            cmd.addAll(List.of("-c", ctx.cephConf().toString()));
         }
         cmd.addAll(args);
         return cmd;
@@ -84,7 +84,7 @@ public class RbdPlugin implements StoragePlugin {
             p.append(":auth_supported=cephx:id=").append(user(s));
             keyring(s).ifPresent(k -> p.append(":keyring=").append(k));
         } else {
-            p.append(":conf=/etc/pve/ceph.conf");
+            p.append(":conf=").append(ctx.cephConf());
         }
         return p.toString();
     }
@@ -109,7 +109,7 @@ public class RbdPlugin implements StoragePlugin {
             cmd.addAll(List.of("-m", monhost(s), "--auth_supported", "cephx", "-n", "client." + user(s)));
             keyring(s).ifPresent(k -> { cmd.add("--keyring"); cmd.add(k); });
         } else {
-            cmd.addAll(List.of("-c", "/etc/pve/ceph.conf"));
+            cmd.addAll(List.of("-c", ctx.cephConf().toString()));
         }
         cmd.addAll(List.of("df", "--format", "json"));
         CommandRunner.Result r = run.run(cmd);

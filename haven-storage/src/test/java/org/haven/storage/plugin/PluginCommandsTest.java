@@ -245,7 +245,7 @@ class PluginCommandsTest {
         assertThat(p.path(krbd, "vm-1-disk-0", null)).isEqualTo("/dev/rbd/p/vm-1-disk-0");
         run.clear();
         p.activateVolume(krbd, "vm-1-disk-0", null);
-        assertThat(run.commands).containsExactly("rbd -p p -c /etc/pve/ceph.conf map vm-1-disk-0");
+        assertThat(run.commands).containsExactly("rbd -p p -c /etc/ceph/ceph.conf map vm-1-disk-0");
     }
 
     // ---- network file systems ---------------------------------------------------------------------------------------------------
