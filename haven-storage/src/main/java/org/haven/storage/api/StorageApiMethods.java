@@ -376,6 +376,18 @@ final class StorageApiMethods {
                     return out;
                 })).build());
 
+        m.add(ApiMethod.get("/nodes/{node}/storage/{storage}").name("diridx").description("")
+                .param("node", nodeParam()).param("storage", storageParam())
+                .returns(Schema.array(Schema.object().property("subdir", Schema.string())).attr("links", List.of(Map.of("href", "{subdir}", "rel", "child"))))
+                .permissions(Permission.permAny("/storage/{storage}", "Datastore.Audit", "Datastore.AllocateSpace"))
+                .handler(wrap((p, rc) -> {
+                    checkNode(p);
+                    sm.storage(p.str("storage"));
+                    // PVE's list, also where a storage cannot do all of them
+                    return List.of("content", "download-url", "file-restore", "import-metadata", "prunebackups", "rrd", "rrddata",
+                            "status", "upload").stream().map(d -> Map.of("subdir", d)).toList();
+                })).build());
+
         m.add(ApiMethod.get("/nodes/{node}/storage/{storage}/status").name("read_status").description("Read storage status.")
                 .param("node", nodeParam()).param("storage", storageParam())
                 .returns(Schema.object())

@@ -223,6 +223,11 @@ class StorageApiTest {
         List<Map<String, Object>> alice = (List<Map<String, Object>>) as("alice@pve", HttpMethod.GET, "/nodes/n1/storage", p()).data();
         assertThat(alice).extracting(m -> m.get("storage")).containsExactly("isos");
         assertThat(as("alice@pve", HttpMethod.GET, "/nodes/n1/storage/local/status", p()).status()).isEqualTo(403);
+        // the storage's index: PVE's subdirectories, to whom may read the storage
+        assertThat((List<Map<String, Object>>) as("alice@pve", HttpMethod.GET, "/nodes/n1/storage/isos", p()).data())
+                .extracting(m -> m.get("subdir")).contains("content", "status", "upload", "prunebackups").hasSize(9);
+        assertThat(as("alice@pve", HttpMethod.GET, "/nodes/n1/storage/local", p()).status()).isEqualTo(403);
+        assertThat(root(HttpMethod.GET, "/nodes/n1/storage/nope", p()).message()).contains("storage 'nope' does not exist");
         assertThat(as("alice@pve", HttpMethod.POST, "/storage", p("storage", "mine", "type", "dir", "path", "/x")).status()).isEqualTo(403);
         assertThat(as("alice@pve", HttpMethod.POST, "/nodes/n1/storage/local/content", p("vmid", "100", "filename", "", "size", "1M")).status()).isEqualTo(403);
     }
