@@ -5,8 +5,8 @@ import org.haven.core.format.SectionConfig;
 import org.haven.core.fuzz.RoundTrip;
 
 /**
- * Fuzz targets of the HA files: {@code ha/resources.cfg}, {@code ha/groups.cfg}, {@code ha/fence.cfg} and
- * {@code ha/manager_status} (seeds in {@code HaFilesFuzzTestInputs/<method>/}).
+ * Fuzz targets of the HA files: {@code ha/resources.cfg}, {@code ha/groups.cfg}, {@code ha/fence.cfg},
+ * {@code ha/manager_status} and {@code nodes/<node>/lrm_status} (seeds in {@code HaFilesFuzzTestInputs/<method>/}).
  */
 class HaFilesFuzzTest {
     static final RoundTrip<SectionConfig.Document> SECTIONS =
@@ -39,6 +39,13 @@ class HaFilesFuzzTest {
     @FuzzTest
     void managerStatus(byte[] data) {
         RoundTrip.of((String t) -> HaJson.managerStatus(HaJson.parse(t)), (ManagerStatus ms) -> HaJson.write(HaJson.toJson(ms)))
+                .refusesWith(IllegalArgumentException.class, tools.jackson.core.JacksonException.class)
+                .check(RoundTrip.text(data));
+    }
+
+    @FuzzTest
+    void lrmStatus(byte[] data) {
+        RoundTrip.of((String t) -> HaJson.lrmStatus(HaJson.parse(t)), (LrmStatus st) -> HaJson.write(HaJson.toJson(st)))
                 .refusesWith(IllegalArgumentException.class, tools.jackson.core.JacksonException.class)
                 .check(RoundTrip.text(data));
     }
