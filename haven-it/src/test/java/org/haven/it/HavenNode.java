@@ -180,6 +180,17 @@ public final class HavenNode implements AutoCloseable {
         return ssl;
     }
 
+    /** Waits up to a minute for task {@code upid} of this node to end; returns its status ({@code exitstatus} …). */
+    public JsonNode awaitTask(String upid, Auth auth) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode st = get("/nodes/" + node + "/tasks/" + URLEncoder.encode(upid, StandardCharsets.UTF_8) + "/status", auth).data();
+            if ("stopped".equals(st.path("status").asString())) return st;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("task " + upid + " did not end");
+    }
+
     public URI uri(String apiPath) { return URI.create("https://127.0.0.1:" + port + "/api2/json" + apiPath); }
 
     public Resp get(String path, Auth auth) throws Exception { return send("GET", path, null, auth); }

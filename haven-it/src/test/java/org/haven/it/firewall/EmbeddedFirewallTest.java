@@ -45,7 +45,10 @@ class EmbeddedFirewallTest {
                 // without the firewall everything passes
                 assertThat(lab.tcp(machine, "10.253.0.100", 80)).isEqualTo("ACCEPT");
 
-                assertThat(node.post("/nodes/n1/qemu", Map.of("vmid", "100", "net0", "virtio=02:00:00:00:01:00,bridge=vmbr0,firewall=1"), a).status()).isEqualTo(200);
+                var create = node.post("/nodes/n1/qemu", Map.of("vmid", "100", "net0", "virtio=02:00:00:00:01:00,bridge=vmbr0,firewall=1"), a);
+                assertThat(create.status()).isEqualTo(200);
+                // the VM exists once its creation task has ended
+                assertThat(node.awaitTask(create.data().asString(), a).path("exitstatus").asString()).isEqualTo("OK");
                 assertThat(node.put("/nodes/n1/qemu/100/firewall/options", Map.of("enable", "1"), a).status()).isEqualTo(200);
                 assertThat(node.post("/nodes/n1/qemu/100/firewall/rules", Map.of("type", "in", "action", "ACCEPT", "proto", "tcp", "dport", "22", "enable", "1"), a).status()).isEqualTo(200);
                 assertThat(node.put("/cluster/firewall/options", Map.of("enable", "1"), a).status()).isEqualTo(200);

@@ -16,9 +16,12 @@ import org.haven.core.schema.StandardOptions;
  * line and then ends OK or fails with {@code fail}.
  */
 public final class TestTaskModule implements ApiModule {
+    /** The module's one method, which only the test daemons serve (not the product: {@code haven apidump} lacks it). */
+    public static final String TASK = "/nodes/{node}/haven-test/task";
+
     @Override
     public void register(ApiRegistry reg, NodeContext ctx) {
-        reg.add(ApiMethod.post("/nodes/{node}/haven-test/task").name("test_task").description("Start a test task.")
+        reg.add(ApiMethod.post(TASK).name("test_task").description("Start a test task.")
                 .param("node", StandardOptions.node())
                 .param("gate", Schema.string().pattern("[a-z0-9]+"))
                 .param("fail", Schema.string().optional())

@@ -443,13 +443,5 @@ class QemuEndToEndTest {
         assertThat(node.get(api("/config"), a).status()).isEqualTo(500);
     }
 
-    JsonNode awaitTask(String upid) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode st = node.get("/nodes/node1/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8) + "/status", admin()).data();
-            if ("stopped".equals(st.path("status").asString())) return st;
-            Thread.sleep(200);
-        }
-        throw new AssertionError("task " + upid + " did not end");
-    }
+    JsonNode awaitTask(String upid) throws Exception { return node.awaitTask(upid, admin()); }
 }
