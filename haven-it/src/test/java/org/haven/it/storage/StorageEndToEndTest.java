@@ -199,13 +199,6 @@ class StorageEndToEndTest {
     }
 
     private static String waitTask(String upid) throws Exception {
-        String path = "/nodes/" + NODE + "/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8) + "/status";
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            JsonNode st = node.get(path, admin).data();
-            if ("stopped".equals(st.get("status").asString())) return st.get("exitstatus").asString();
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("task " + upid + " did not end");
+        return node.awaitTask(upid, admin).path("exitstatus").asString();
     }
 }
